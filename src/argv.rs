@@ -1,0 +1,244 @@
+//! Command lines: [`Argv`], the owned argument vector every command runs from, and [`ToArgs`], what can
+//! become arguments.
+
+use std::fmt;
+
+/// One command line: the command name followed by its arguments, each a binary-safe byte string.
+///
+/// Every path into the store (the raw [`Connection::call`](crate::Connection::call), the typed methods of
+/// [`Commands`](crate::Commands), transactions, the server) builds an `Argv` and hands it to the same
+/// command handler. The arguments live in one buffer, so building one costs two allocations however
+/// many arguments it has.
+///
+/// ```
+/// use embedis::Argv;
+///
+/// let argv = Argv::from_args(("SET", "counter", 10));
+/// assert_eq!(argv.len(), 3);
+/// assert_eq!(argv.get(2), Some(&b"10"[..]));
+/// assert_eq!(format!("{argv:?}"), r#"["SET", "counter", "10"]"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Argv {
+    buf: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl Argv {
+    /// An empty command line.
+    ///
+    /// ```
+    /// let mut argv = embedis::Argv::new();
+    /// argv.push("PING");
+    /// assert_eq!(argv.len(), 1);
+    /// ```
+    pub fn new() -> Argv {
+        Argv::default()
+    }
+
+    /// A command line from anything that turns into arguments: a string, an array or vector of them, a
+    /// tuple mixing strings, bytes and numbers.
+    ///
+    /// ```
+    /// use embedis::Argv;
+    /// let argv = Argv::from_args(["MSET", "a", "1", "b", "2"]);
+    /// assert_eq!(argv.len(), 5);
+    /// let argv = Argv::from_args(("INCRBY", b"key".to_vec(), -5));
+    /// assert_eq!(argv.get(2), Some(&b"-5"[..]));
+    /// ```
+    pub fn from_args(args: impl ToArgs) -> Argv {
+        let mut argv = Argv::new();
+        args.write_args(&mut argv);
+        argv
+    }
+
+    /// Appends one argument.
+    ///
+    /// ```
+    /// let mut argv = embedis::Argv::new();
+    /// argv.push("GET");
+    /// argv.push(b"key\x00with nul".as_slice());
+    /// assert_eq!(argv.get(1), Some(&b"key\x00with nul"[..]));
+    /// ```
+    pub fn push(&mut self, arg: impl AsRef<[u8]>) {
+        self.buf.extend_from_slice(arg.as_ref());
+        self.end_arg();
+    }
+
+    /// Appends an argument written piece by piece into the buffer, then closed with [`Argv::end_arg`].
+    pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Closes the argument whose bytes were written through [`Argv::buffer`].
+    pub(crate) fn end_arg(&mut self) {
+        self.ends.push(self.buf.len() as u32);
+    }
+
+    /// The number of arguments, the command name included.
+    ///
+    /// ```
+    /// assert_eq!(embedis::Argv::from_args(["GET", "k"]).len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no arguments at all (not even a command name).
+    ///
+    /// ```
+    /// assert!(embedis::Argv::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Argument `index` (0 is the command name), or `None` past the end.
+    ///
+    /// ```
+    /// let argv = embedis::Argv::from_args(["GET", "k"]);
+    /// assert_eq!(argv.get(0), Some(&b"GET"[..]));
+    /// assert_eq!(argv.get(2), None);
+    /// ```
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(index)? as usize;
+        let start = match index {
+            0 => 0,
+            _ => self.ends[index - 1] as usize,
+        };
+        Some(&self.buf[start..end])
+    }
+
+    /// Argument `index`; the caller has checked the arity.
+    pub(crate) fn arg(&self, index: usize) -> &[u8] {
+        self.get(index).unwrap_or_default()
+    }
+
+    /// The arguments in order.
+    ///
+    /// ```
+    /// let argv = embedis::Argv::from_args(["DEL", "a", "b"]);
+    /// let keys: Vec<&[u8]> = argv.iter().skip(1).collect();
+    /// assert_eq!(keys, [&b"a"[..], &b"b"[..]]);
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + DoubleEndedIterator + '_ {
+        (0..self.len()).map(|i| self.arg(i))
+    }
+}
+
+impl fmt::Debug for Argv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|a| String::from_utf8_lossy(a).into_owned()))
+            .finish()
+    }
+}
+
+impl<T: ToArgs> From<T> for Argv {
+    fn from(args: T) -> Argv {
+        Argv::from_args(args)
+    }
+}
+
+/// What can be written as command arguments: one (a string, bytes, a number) or several (arrays,
+/// slices, vectors and tuples of those), as redis-rs's `ToRedisArgs`.
+///
+/// ```
+/// use embedis::{Argv, ToArgs};
+///
+/// let mut argv = Argv::new();
+/// "HSET".write_args(&mut argv);
+/// ("user:1", [("name", "ada"), ("age", "36")]).write_args(&mut argv);
+/// assert_eq!(argv.len(), 6);
+/// assert_eq!(argv.get(5), Some(&b"36"[..]));
+/// ```
+pub trait ToArgs {
+    /// Appends this value's arguments to `argv`.
+    fn write_args(&self, argv: &mut Argv);
+}
+
+impl<T: ToArgs + ?Sized> ToArgs for &T {
+    fn write_args(&self, argv: &mut Argv) {
+        (**self).write_args(argv)
+    }
+}
+
+macro_rules! bytes_arg {
+    ($($ty:ty),*) => {$(
+        impl ToArgs for $ty {
+            fn write_args(&self, argv: &mut Argv) {
+                argv.push(AsRef::<[u8]>::as_ref(self));
+            }
+        }
+    )*};
+}
+bytes_arg!(str, String, [u8], Vec<u8>, std::borrow::Cow<'_, [u8]>);
+
+impl ToArgs for std::borrow::Cow<'_, str> {
+    fn write_args(&self, argv: &mut Argv) {
+        argv.push(self.as_bytes());
+    }
+}
+
+impl<const N: usize> ToArgs for [u8; N] {
+    fn write_args(&self, argv: &mut Argv) {
+        argv.push(self);
+    }
+}
+
+macro_rules! display_arg {
+    ($($ty:ty),*) => {$(
+        impl ToArgs for $ty {
+            fn write_args(&self, argv: &mut Argv) {
+                use std::io::Write;
+                let _ = write!(argv.buffer(), "{}", self);
+                argv.end_arg();
+            }
+        }
+    )*};
+}
+display_arg!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize, f32, f64);
+
+macro_rules! many_args {
+    ($($ty:ty),*) => {$(
+        impl<T: ToArgs> ToArgs for $ty {
+            fn write_args(&self, argv: &mut Argv) {
+                for item in self.iter() {
+                    item.write_args(argv);
+                }
+            }
+        }
+    )*};
+}
+many_args!([T], Vec<T>, std::collections::VecDeque<T>);
+
+impl<T: ToArgs, const N: usize> ToArgs for [T; N] {
+    fn write_args(&self, argv: &mut Argv) {
+        for item in self {
+            item.write_args(argv);
+        }
+    }
+}
+
+/// No arguments at all (for an empty option list).
+impl ToArgs for () {
+    fn write_args(&self, _argv: &mut Argv) {}
+}
+
+macro_rules! tuple_args {
+    ($($name:ident),+) => {
+        impl<$($name: ToArgs),+> ToArgs for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn write_args(&self, argv: &mut Argv) {
+                let ($($name,)+) = self;
+                $($name.write_args(argv);)+
+            }
+        }
+    };
+}
+tuple_args!(A);
+tuple_args!(A, B);
+tuple_args!(A, B, C);
+tuple_args!(A, B, C, D);
+tuple_args!(A, B, C, D, E);
+tuple_args!(A, B, C, D, E, F);

@@ -1,0 +1,359 @@
+//! Generic key commands (Redis's `db.c` and `expire.c`).
+
+use super::Ctx;
+use super::args::{Args, error_text, int, int32, is_option};
+use super::glob;
+use crate::argv::Argv;
+use crate::error::CommandError;
+use crate::keyspace::{Keyspace, Ttl};
+use crate::reply::Reply;
+
+/// DEL key [key ...] and UNLINK key [key ...]
+pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let removed = argv.iter().skip(1).filter(|key| ctx.ks.remove(ctx.db, key).is_some()).count();
+    Ok(Reply::Integer(removed as i64))
+}
+
+/// EXISTS key [key ...]: a key named twice counts twice.
+pub(crate) fn exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let found = argv.iter().skip(1).filter(|key| ctx.ks.contains(ctx.db, key)).count();
+    Ok(Reply::Integer(found as i64))
+}
+
+/// TOUCH key [key ...]
+pub(crate) fn touch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    exists(ctx, argv)
+}
+
+/// TYPE key
+pub(crate) fn type_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let name = ctx.ks.get(ctx.db, argv.arg(1)).map_or("none", |e| e.value.type_name());
+    Ok(Reply::status(name))
+}
+
+/// The NX/XX/GT/LT conditions of the EXPIRE family.
+#[derive(Default)]
+struct ExpireConditions {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_conditions(argv: &Argv) -> Result<ExpireConditions, CommandError> {
+    let mut c = ExpireConditions::default();
+    for opt in Args::new(argv, 3).rest() {
+        let flag = if is_option(opt, "nx") {
+            &mut c.nx
+        } else if is_option(opt, "xx") {
+            &mut c.xx
+        } else if is_option(opt, "gt") {
+            &mut c.gt
+        } else if is_option(opt, "lt") {
+            &mut c.lt
+        } else {
+            return Err(CommandError::Other(format!("ERR Unsupported option {}", error_text(opt)).into()));
+        };
+        *flag = true;
+    }
+    if c.nx && (c.xx || c.gt || c.lt) {
+        return Err(CommandError::other(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if c.gt && c.lt {
+        return Err(CommandError::other("ERR GT and LT options at the same time are not compatible"));
+    }
+    Ok(c)
+}
+
+/// Redis's `expireGenericCommand`: `basetime` is now for relative forms, 0 for the *AT forms.
+fn expire_generic(
+    ctx: &mut Ctx<'_>,
+    argv: &Argv,
+    relative: bool,
+    seconds: bool,
+    command: &'static str,
+) -> Result<Reply, CommandError> {
+    let conditions = parse_expire_conditions(argv)?;
+    let mut when = int(argv.arg(2))?;
+    let invalid = CommandError::InvalidExpireTime(command);
+    if seconds {
+        when = when.checked_mul(1000).ok_or(invalid.clone())?;
+    }
+    if relative {
+        when = when.checked_add(ctx.ks.now()).ok_or(invalid)?;
+    }
+    let key = argv.arg(1);
+    let Some(entry) = ctx.ks.get(ctx.db, key) else {
+        return Ok(Reply::Integer(0));
+    };
+    let current = entry.expire_at;
+    let refused = (conditions.nx && current.is_some())
+        || (conditions.xx && current.is_none())
+        || (conditions.gt && current.is_none_or(|at| when <= at))
+        || (conditions.lt && current.is_some_and(|at| when >= at));
+    if refused {
+        return Ok(Reply::Integer(0));
+    }
+    if when <= ctx.ks.now() {
+        ctx.ks.remove(ctx.db, key);
+    } else {
+        ctx.ks.set_expire(ctx.db, key, Some(when));
+    }
+    Ok(Reply::Integer(1))
+}
+
+/// EXPIRE key seconds [NX|XX|GT|LT]
+pub(crate) fn expire(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    expire_generic(ctx, argv, true, true, "expire")
+}
+
+/// PEXPIRE key milliseconds [NX|XX|GT|LT]
+pub(crate) fn pexpire(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    expire_generic(ctx, argv, true, false, "pexpire")
+}
+
+/// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
+pub(crate) fn expireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    expire_generic(ctx, argv, false, true, "expireat")
+}
+
+/// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
+pub(crate) fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    expire_generic(ctx, argv, false, false, "pexpireat")
+}
+
+/// Redis's `ttlGenericCommand`: -2 for a missing key, -1 without TTL, else the TTL (relative or
+/// absolute, in seconds rounded or milliseconds).
+fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, millis: bool, absolute: bool) -> Result<Reply, CommandError> {
+    let now = ctx.ks.now();
+    let Some(entry) = ctx.ks.get(ctx.db, argv.arg(1)) else {
+        return Ok(Reply::Integer(-2));
+    };
+    let Some(at) = entry.expire_at else {
+        return Ok(Reply::Integer(-1));
+    };
+    let ttl = if absolute { at } else { (at - now).max(0) };
+    Ok(Reply::Integer(if millis { ttl } else { (ttl + 500) / 1000 }))
+}
+
+/// TTL key
+pub(crate) fn ttl(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ttl_generic(ctx, argv, false, false)
+}
+
+/// PTTL key
+pub(crate) fn pttl(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ttl_generic(ctx, argv, true, false)
+}
+
+/// EXPIRETIME key
+pub(crate) fn expiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ttl_generic(ctx, argv, false, true)
+}
+
+/// PEXPIRETIME key
+pub(crate) fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ttl_generic(ctx, argv, true, true)
+}
+
+/// PERSIST key
+pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let key = argv.arg(1);
+    let has_ttl = ctx.ks.get(ctx.db, key).is_some_and(|e| e.expire_at.is_some());
+    if has_ttl {
+        ctx.ks.set_expire(ctx.db, key, None);
+    }
+    Ok(Reply::Integer(has_ttl as i64))
+}
+
+/// Redis's `renameGenericCommand`.
+fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, CommandError> {
+    let (src, dst) = (argv.arg(1), argv.arg(2));
+    if !ctx.ks.contains(ctx.db, src) {
+        return Err(CommandError::NoSuchKey);
+    }
+    let done = if nx { Reply::Integer(1) } else { Reply::ok() };
+    if src == dst {
+        return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
+    }
+    if nx && ctx.ks.contains(ctx.db, dst) {
+        return Ok(Reply::Integer(0));
+    }
+    if let Some(entry) = ctx.ks.remove(ctx.db, src) {
+        let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+        ctx.ks.insert(ctx.db, dst, entry.value, ttl);
+    }
+    Ok(done)
+}
+
+/// RENAME key newkey
+pub(crate) fn rename(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    rename_generic(ctx, argv, false)
+}
+
+/// RENAMENX key newkey
+pub(crate) fn renamenx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    rename_generic(ctx, argv, true)
+}
+
+/// A database index argument: `ERR value is not an integer…`, then `ERR DB index is out of range`.
+pub(crate) fn db_index(arg: &[u8]) -> Result<usize, CommandError> {
+    Keyspace::valid_db(int32(arg)? as i64).ok_or(CommandError::DbIndexOutOfRange)
+}
+
+/// MOVE key db
+pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let key = argv.arg(1);
+    let dst = db_index(argv.arg(2))?;
+    if dst == ctx.db {
+        return Err(CommandError::SameObject);
+    }
+    if !ctx.ks.contains(ctx.db, key) || ctx.ks.contains(dst, key) {
+        return Ok(Reply::Integer(0));
+    }
+    if let Some(entry) = ctx.ks.remove(ctx.db, key) {
+        let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+        ctx.ks.insert(dst, key, entry.value, ttl);
+    }
+    Ok(Reply::Integer(1))
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (src, dst) = (argv.arg(1), argv.arg(2));
+    let (mut dst_db, mut replace) = (ctx.db, false);
+    let mut args = Args::new(argv, 3);
+    while let Some(opt) = args.next() {
+        if is_option(opt, "replace") {
+            replace = true;
+        } else if is_option(opt, "db") && args.remaining() >= 1 {
+            dst_db = db_index(args.bytes()?)?;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    if dst_db == ctx.db && src == dst {
+        return Err(CommandError::SameObject);
+    }
+    let Some(entry) = ctx.ks.get(ctx.db, src).cloned() else {
+        return Ok(Reply::Integer(0));
+    };
+    if ctx.ks.contains(dst_db, dst) && !replace {
+        return Ok(Reply::Integer(0));
+    }
+    let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+    ctx.ks.insert(dst_db, dst, entry.value, ttl);
+    Ok(Reply::Integer(1))
+}
+
+/// KEYS pattern
+pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let pattern = argv.arg(1);
+    let all = pattern == b"*";
+    let found: Vec<Vec<u8>> = ctx
+        .ks
+        .live_keys(ctx.db)
+        .filter(|(key, _)| all || glob::matches(pattern, key))
+        .map(|(key, _)| key.clone())
+        .collect();
+    Ok(Reply::bulks(found))
+}
+
+/// Redis's `parseScanCursorOrReply` (`string2ull`): a decimal unsigned 64-bit cursor.
+fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
+    let invalid = || CommandError::other("ERR invalid cursor");
+    if let Some(n) = crate::number::parse_i64(arg) {
+        return u64::try_from(n).map_err(|_| invalid());
+    }
+    // strtoull: leading spaces, an optional sign (a minus wraps), then digits to the end.
+    let text = std::str::from_utf8(arg).map_err(|_| invalid())?;
+    let text = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let n: u64 = digits.parse().map_err(|_| invalid())?;
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
+
+/// The fixed hasher that orders keys for SCAN: a key's position never moves, so a key present for
+/// the whole iteration is returned, however the keyspace changes in between (Redis's guarantee).
+fn scan_position(key: &[u8]) -> u64 {
+    static SCAN_ORDER: ahash::RandomState = ahash::RandomState::with_seeds(0x5ca1, 0xab1e, 0xc0de, 0xf00d);
+    SCAN_ORDER.hash_one(key)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+///
+/// The cursor is a position in a fixed hash order. Each call costs O(keys in the database): embedis
+/// keeps no second index just for SCAN.
+pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let cursor = parse_cursor(argv.arg(1))?;
+    let (mut count, mut pattern, mut type_name) = (10i64, None, None);
+    let mut args = Args::new(argv, 2);
+    while let Some(opt) = args.next() {
+        if is_option(opt, "count") && args.remaining() >= 1 {
+            count = args.i64()?;
+            if count < 1 {
+                return Err(CommandError::Syntax);
+            }
+        } else if is_option(opt, "match") && args.remaining() >= 1 {
+            pattern = Some(args.bytes()?).filter(|p| *p != b"*");
+        } else if is_option(opt, "type") && args.remaining() >= 1 {
+            type_name = Some(args.bytes()?);
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let mut candidates: Vec<(u64, Vec<u8>)> = ctx
+        .ks
+        .live_keys(ctx.db)
+        .map(|(key, _)| (scan_position(key), key))
+        .filter(|(pos, _)| *pos >= cursor)
+        .map(|(pos, key)| (pos, key.clone()))
+        .collect();
+    candidates.sort_unstable();
+    let mut take = (count as usize).min(candidates.len());
+    while take < candidates.len() && take > 0 && candidates[take].0 == candidates[take - 1].0 {
+        take += 1;
+    }
+    let next = candidates.get(take).map_or(0, |(pos, _)| *pos);
+    candidates.truncate(take);
+    let mut keys = Vec::with_capacity(candidates.len());
+    for (_, key) in candidates {
+        if pattern.is_some_and(|p| !glob::matches(p, &key)) {
+            continue;
+        }
+        let Some(entry) = ctx.ks.get(ctx.db, &key) else {
+            continue;
+        };
+        if type_name.is_some_and(|t| !is_option(t, entry.value.type_name())) {
+            continue;
+        }
+        keys.push(Reply::Bulk(key));
+    }
+    Ok(Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(keys)]))
+}
+
+/// RANDOMKEY
+pub(crate) fn randomkey(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    loop {
+        let len = ctx.ks.len(ctx.db);
+        if len == 0 {
+            return Ok(Reply::Nil);
+        }
+        let n = (ctx.ks.random() % len as u64) as usize;
+        let Some(key) = ctx.ks.nth_key(ctx.db, n).cloned() else {
+            return Ok(Reply::Nil);
+        };
+        if !ctx.ks.expire_if_due(ctx.db, &key) {
+            return Ok(Reply::Bulk(key));
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The command table: every command's name, arity, flags, key positions and handler, as data.
+//!
+//! Queue-time checks (existence, arity, refused in MULTI), key extraction and dispatch all read it, so
+//! a command's shape is written down once.
+
+use std::sync::OnceLock;
+
+use super::{Ctx, hash, keys, list, server, string};
+use crate::argv::Argv;
+use crate::error::CommandError;
+use crate::keyspace::value::Map;
+use crate::reply::Reply;
+
+/// A command handler: runs on the locked keyspace and answers a reply or an error reply.
+pub(crate) type Handler = fn(&mut Ctx<'_>, &Argv) -> Result<Reply, CommandError>;
+
+/// What runs a command.
+#[derive(Clone, Copy)]
+pub(crate) enum Run {
+    /// A handler over the keyspace.
+    Keyspace(Handler),
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: handled by the connection's transaction state.
+    Transaction,
+}
+
+/// Flags of a command, as Redis's command table has them.
+pub(crate) mod flags {
+    /// May modify the keyspace.
+    pub(crate) const WRITE: u16 = 1;
+    /// Refused inside MULTI (`ERR Command not allowed inside a transaction`).
+    pub(crate) const NO_MULTI: u16 = 1 << 1;
+    /// Refused inside a script.
+    pub(crate) const NO_SCRIPT: u16 = 1 << 2;
+}
+
+/// One row of the command table.
+pub(crate) struct CommandSpec {
+    /// The lowercase name, as arity errors print it.
+    pub(crate) name: &'static str,
+    /// Exact argument count (command name included) when positive, minimum when negative.
+    pub(crate) arity: i32,
+    pub(crate) flags: u16,
+    /// First key position, last (negative counts from the end), step; 0,0,0 for no keys. Written
+    /// down now so the table is complete; COMMAND GETKEYS and scripts will read it.
+    #[allow(dead_code)]
+    pub(crate) keys: (i32, i32, i32),
+    pub(crate) run: Run,
+}
+
+impl CommandSpec {
+    /// Whether `argc` arguments (command name included) fit the arity.
+    pub(crate) fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = self.arity as i64;
+        if arity > 0 { argc == arity } else { argc >= -arity }
+    }
+
+    pub(crate) fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+use flags::*;
+
+macro_rules! table {
+    ($($name:literal, $arity:expr, $flags:expr, ($first:expr, $last:expr, $step:expr), $run:expr;)*) => {
+        &[$(CommandSpec { name: $name, arity: $arity, flags: $flags, keys: ($first, $last, $step), run: $run },)*]
+    };
+}
+
+const fn k(handler: Handler) -> Run {
+    Run::Keyspace(handler)
+}
+
+const TX: Run = Run::Transaction;
+const R: u16 = 0;
+const W: u16 = WRITE;
+
+/// Every command embedis knows.
+static COMMANDS: &[CommandSpec] = table! {
+    // transactions (multi.c)
+    "multi", 1, NO_SCRIPT, (0, 0, 0), TX;
+    "exec", 1, NO_SCRIPT, (0, 0, 0), TX;
+    "discard", 1, NO_SCRIPT, (0, 0, 0), TX;
+    "watch", -2, NO_SCRIPT, (1, -1, 1), TX;
+    "unwatch", 1, NO_SCRIPT, (0, 0, 0), TX;
+    // connection and server
+    "ping", -1, R, (0, 0, 0), k(server::ping);
+    "echo", 2, R, (0, 0, 0), k(server::echo);
+    "select", 2, R, (0, 0, 0), k(server::select);
+    "swapdb", 3, W, (0, 0, 0), k(server::swapdb);
+    "dbsize", 1, R, (0, 0, 0), k(server::dbsize);
+    "flushdb", -1, W, (0, 0, 0), k(server::flushdb);
+    "flushall", -1, W, (0, 0, 0), k(server::flushall);
+    "time", 1, R, (0, 0, 0), k(server::time);
+    "save", 1, NO_MULTI | NO_SCRIPT, (0, 0, 0), k(server::save);
+    // keys (db.c, expire.c)
+    "del", -2, W, (1, -1, 1), k(keys::del);
+    "unlink", -2, W, (1, -1, 1), k(keys::del);
+    "exists", -2, R, (1, -1, 1), k(keys::exists);
+    "type", 2, R, (1, 1, 1), k(keys::type_);
+    "expire", -3, W, (1, 1, 1), k(keys::expire);
+    "pexpire", -3, W, (1, 1, 1), k(keys::pexpire);
+    "expireat", -3, W, (1, 1, 1), k(keys::expireat);
+    "pexpireat", -3, W, (1, 1, 1), k(keys::pexpireat);
+    "ttl", 2, R, (1, 1, 1), k(keys::ttl);
+    "pttl", 2, R, (1, 1, 1), k(keys::pttl);
+    "expiretime", 2, R, (1, 1, 1), k(keys::expiretime);
+    "pexpiretime", 2, R, (1, 1, 1), k(keys::pexpiretime);
+    "persist", 2, W, (1, 1, 1), k(keys::persist);
+    "rename", 3, W, (1, 2, 1), k(keys::rename);
+    "renamenx", 3, W, (1, 2, 1), k(keys::renamenx);
+    "move", 3, W, (1, 1, 1), k(keys::move_);
+    "copy", -3, W, (1, 2, 1), k(keys::copy);
+    "keys", 2, R, (0, 0, 0), k(keys::keys);
+    "scan", -2, R, (0, 0, 0), k(keys::scan);
+    "randomkey", 1, R, (0, 0, 0), k(keys::randomkey);
+    "touch", -2, R, (1, -1, 1), k(keys::touch);
+    // strings (t_string.c)
+    "get", 2, R, (1, 1, 1), k(string::get);
+    "set", -3, W, (1, 1, 1), k(string::set);
+    "setnx", 3, W, (1, 1, 1), k(string::setnx);
+    "setex", 4, W, (1, 1, 1), k(string::setex);
+    "psetex", 4, W, (1, 1, 1), k(string::psetex);
+    "getset", 3, W, (1, 1, 1), k(string::getset);
+    "getdel", 2, W, (1, 1, 1), k(string::getdel);
+    "getex", -2, W, (1, 1, 1), k(string::getex);
+    "mget", -2, R, (1, -1, 1), k(string::mget);
+    "mset", -3, W, (1, -1, 2), k(string::mset);
+    "msetnx", -3, W, (1, -1, 2), k(string::msetnx);
+    "incr", 2, W, (1, 1, 1), k(string::incr);
+    "decr", 2, W, (1, 1, 1), k(string::decr);
+    "incrby", 3, W, (1, 1, 1), k(string::incrby);
+    "decrby", 3, W, (1, 1, 1), k(string::decrby);
+    "incrbyfloat", 3, W, (1, 1, 1), k(string::incrbyfloat);
+    "append", 3, W, (1, 1, 1), k(string::append);
+    "strlen", 2, R, (1, 1, 1), k(string::strlen);
+    "getrange", 4, R, (1, 1, 1), k(string::getrange);
+    "substr", 4, R, (1, 1, 1), k(string::getrange);
+    "setrange", 4, W, (1, 1, 1), k(string::setrange);
+    "lcs", -3, R, (1, 2, 1), k(string::lcs);
+    // lists (t_list.c)
+    "lpush", -3, W, (1, 1, 1), k(list::lpush);
+    "rpush", -3, W, (1, 1, 1), k(list::rpush);
+    "lpop", -2, W, (1, 1, 1), k(list::lpop);
+    "rpop", -2, W, (1, 1, 1), k(list::rpop);
+    "lrange", 4, R, (1, 1, 1), k(list::lrange);
+    "llen", 2, R, (1, 1, 1), k(list::llen);
+    // hashes (t_hash.c)
+    "hset", -4, W, (1, 1, 1), k(hash::hset);
+    "hmset", -4, W, (1, 1, 1), k(hash::hmset);
+    "hget", 3, R, (1, 1, 1), k(hash::hget);
+    "hgetall", 2, R, (1, 1, 1), k(hash::hgetall);
+    "hincrby", 4, W, (1, 1, 1), k(hash::hincrby);
+    "hdel", -3, W, (1, 1, 1), k(hash::hdel);
+};
+
+/// The longest command name, so lookups lowercase into a stack buffer.
+const MAX_NAME: usize = 32;
+
+/// Finds a command by name, case-insensitively, without allocating.
+pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    static BY_NAME: OnceLock<Map<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    let table = BY_NAME.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
+    if name.len() > MAX_NAME {
+        return None;
+    }
+    let mut lower = [0u8; MAX_NAME];
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    table.get(&lower[..name.len()]).copied()
+}
+
+/// Looks up `argv`'s command and checks its arity: Redis's queue-time checks, with its error texts.
+pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
+    let name = argv.get(0).unwrap_or_default();
+    let Some(spec) = lookup(name) else {
+        return Err(unknown_command(argv));
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(CommandError::WrongArity(spec.name.to_string()));
+    }
+    Ok(spec)
+}
+
+/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `, as Redis words it: the name cut at
+/// 128 bytes, then arguments until the list reaches 128 characters.
+fn unknown_command(argv: &Argv) -> CommandError {
+    use super::args::c_str;
+    let name = argv.get(0).unwrap_or_default();
+    let name = c_str(name);
+    let name = String::from_utf8_lossy(&name[..name.len().min(128)]).into_owned();
+    let mut args = String::new();
+    for arg in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let arg = c_str(arg);
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&String::from_utf8_lossy(&arg[..arg.len().min(room)]));
+        args.push_str("' ");
+    }
+    let line = format!("ERR unknown command '{name}', with args beginning with: {args}");
+    CommandError::UnknownCommand(line.replace(['\r', '\n'], " "))
+}

@@ -1,0 +1,41 @@
+//! Expiry: lazy on access, plus a slice of active expiry at the start of every command, so keys whose
+//! TTL passed never pile up in memory while the store is in use.
+//!
+//! Redis's active cycle samples random keys ten times a second; with the TTL index sorted by deadline
+//! we take the due keys from its front instead, exactly and in order, a bounded number per command.
+//! A store nobody calls does no work: its expired keys are already invisible to every read and go
+//! the moment the next command runs.
+
+use super::{Keyspace, is_expired};
+
+/// The most keys one command's slice of active expiry removes (Redis's keys-per-loop).
+const ACTIVE_EXPIRE_KEYS_PER_COMMAND: usize = 20;
+
+impl Keyspace {
+    /// Deletes `key` if its TTL has passed, as a read or write of it would in Redis. Returns whether
+    /// it did.
+    pub(crate) fn expire_if_due(&mut self, db: usize, key: &[u8]) -> bool {
+        let due = self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now));
+        if due {
+            self.remove_entry(db, key);
+            self.modified(db, key);
+        }
+        due
+    }
+
+    /// Removes up to [`ACTIVE_EXPIRE_KEYS_PER_COMMAND`] keys whose TTL has passed, soonest first.
+    pub(super) fn expire_some(&mut self) {
+        let mut budget = ACTIVE_EXPIRE_KEYS_PER_COMMAND;
+        for db in 0..self.dbs.len() {
+            while budget > 0 {
+                let due = match self.dbs[db].data.expires.first() {
+                    Some((at, key)) if self.now > *at => key.clone(),
+                    _ => break,
+                };
+                self.remove_entry(db, &due);
+                self.modified(db, &due);
+                budget -= 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The data under the lock: sixteen databases of entries, their TTLs, and the versions of watched keys.
+//!
+//! Every read and write of a key goes through the few methods here, so the invariants live in one
+//! place: lazy expiry on access, the TTL index, touching watchers on every real modification (Redis's
+//! `signalModifiedKey`), and the undo log of [`Store::atomic`](crate::Store::atomic).
+
+mod expire;
+mod undo;
+pub(crate) mod value;
+mod watch;
+
+use std::collections::BTreeSet;
+
+pub(crate) use value::{Map, Str, Value};
+pub(crate) use watch::ClientId;
+use watch::WatchedKey;
+
+use undo::UndoLog;
+
+/// A key: binary-safe bytes.
+pub(crate) type Key = Vec<u8>;
+
+/// How many databases a store has (SELECT 0 to 15), as Redis's default.
+pub const DATABASES: usize = 16;
+
+/// One key's value and, if it has one, the Unix time in milliseconds when it expires.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) value: Value,
+    pub(crate) expire_at: Option<i64>,
+}
+
+/// What a write does to the key's TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ttl {
+    /// The key keeps the TTL it had (SET KEEPTTL, in-place edits).
+    Keep,
+    /// The key has no TTL afterwards (a plain SET).
+    Clear,
+    /// The key expires at this Unix time in milliseconds.
+    At(i64),
+}
+
+/// The entries of one database and its TTL index; what SWAPDB swaps and FLUSHDB empties.
+#[derive(Debug, Default, Clone)]
+struct DbData {
+    entries: Map<Key, Entry>,
+    /// (expiry time, key) of every key with a TTL, soonest first: active expiry reads the front.
+    expires: BTreeSet<(i64, Key)>,
+}
+
+/// One database: its data, and the keys clients watch in it (which stay with the database index
+/// when SWAPDB swaps the data, as in Redis).
+#[derive(Debug, Default)]
+struct Db {
+    data: DbData,
+    watched: Map<Key, WatchedKey>,
+}
+
+/// All sixteen databases, the version counter and the clock reading of the running command.
+#[derive(Debug)]
+pub(crate) struct Keyspace {
+    dbs: Vec<Db>,
+    /// The last version stamped on a watched key; one counter for the whole keyspace.
+    version: u64,
+    /// The time of the running command (or EXEC, or `atomic` call) in Unix milliseconds…
+    now: i64,
+    /// … and in microseconds, for TIME.
+    now_micros: i64,
+    /// State of the generator behind RANDOMKEY.
+    rng: u64,
+    /// The writes of the running `atomic` closure, to undo if it fails.
+    undo: Option<UndoLog>,
+}
+
+impl Keyspace {
+    pub(crate) fn new() -> Keyspace {
+        Keyspace {
+            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            version: 0,
+            now: 0,
+            now_micros: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
+            undo: None,
+        }
+    }
+
+    /// Starts a command (or a transaction, or an `atomic` call) at `now_micros`: time is frozen at
+    /// that reading until the next call, and a slice of active expiry runs.
+    pub(crate) fn begin(&mut self, now_micros: i64) {
+        self.now_micros = now_micros;
+        self.now = now_micros.div_euclid(1000);
+        self.expire_some();
+    }
+
+    /// The frozen time in microseconds.
+    pub(crate) fn now_micros(&self) -> i64 {
+        self.now_micros
+    }
+
+    /// A pseudo-random number (xorshift), for RANDOMKEY.
+    pub(crate) fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// The frozen time of the running command, in Unix milliseconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Whether `index` names a database.
+    pub(crate) fn valid_db(index: i64) -> Option<usize> {
+        usize::try_from(index).ok().filter(|&i| i < DATABASES)
+    }
+
+    /// The entry of `key`, after expiring it if its time has passed (which touches its watchers, as
+    /// Redis's lazy expiry does).
+    pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.expire_if_due(db, key);
+        self.dbs[db].data.entries.get(key)
+    }
+
+    /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
+    pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.expire_if_due(db, key);
+        if !self.dbs[db].data.entries.contains_key(key) {
+            return None;
+        }
+        self.record(db, key);
+        self.dbs[db].data.entries.get_mut(key)
+    }
+
+    /// Whether `key` exists (and has not expired), expiring it if due.
+    pub(crate) fn contains(&mut self, db: usize, key: &[u8]) -> bool {
+        self.get(db, key).is_some()
+    }
+
+    /// Stores `value` under `key`, replacing what was there, with `ttl` deciding its TTL; touches.
+    pub(crate) fn insert(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
+        self.expire_if_due(db, key);
+        self.record(db, key);
+        let data = &mut self.dbs[db].data;
+        let old_expire = data.entries.get(key).and_then(|e| e.expire_at);
+        let expire_at = match ttl {
+            Ttl::Keep => old_expire,
+            Ttl::Clear => None,
+            Ttl::At(at) => Some(at),
+        };
+        match data.entries.get_mut(key) {
+            Some(entry) => {
+                entry.value = value;
+                entry.expire_at = expire_at;
+            }
+            None => {
+                data.entries.insert(key.to_vec(), Entry { value, expire_at });
+            }
+        }
+        data.reindex(key, old_expire, expire_at);
+        self.modified(db, key);
+    }
+
+    /// Creates `key` with `value` and no TTL, without touching: for a command that creates a container
+    /// and then fills it, marking the key modified itself once it has.
+    pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
+        self.record(db, key);
+        let previous = self.dbs[db].data.entries.insert(key.to_vec(), Entry { value, expire_at: None });
+        if let Some(old) = previous {
+            self.dbs[db].data.reindex(key, old.expire_at, None);
+        }
+    }
+
+    /// Removes `key`, touching its watchers if it existed. An expired key counts as missing.
+    pub(crate) fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.expire_if_due(db, key);
+        let entry = self.remove_entry(db, key)?;
+        self.modified(db, key);
+        Some(entry)
+    }
+
+    /// Removes a key whose container a command emptied (the last element popped): Redis deletes it.
+    pub(crate) fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
+        let empty = match self.dbs[db].data.entries.get(key).map(|e| &e.value) {
+            Some(Value::List(l)) => l.is_empty(),
+            Some(Value::Hash(h)) => h.is_empty(),
+            _ => false,
+        };
+        if empty {
+            self.remove_entry(db, key);
+        }
+    }
+
+    /// Sets or clears the TTL of an existing key; touches. Returns false if the key does not exist.
+    pub(crate) fn set_expire(&mut self, db: usize, key: &[u8], expire_at: Option<i64>) -> bool {
+        let Some(entry) = self.get_mut(db, key) else {
+            return false;
+        };
+        let old = std::mem::replace(&mut entry.expire_at, expire_at);
+        self.dbs[db].data.reindex(key, old, expire_at);
+        self.modified(db, key);
+        true
+    }
+
+    /// The number of keys in `db`, counting keys whose TTL passed but that were not yet removed, as
+    /// Redis's DBSIZE does.
+    pub(crate) fn len(&self, db: usize) -> usize {
+        self.dbs[db].data.entries.len()
+    }
+
+    /// The keys of `db` that have not expired, in no particular order.
+    pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&Key, &Entry)> + '_ {
+        let now = self.now;
+        self.dbs[db]
+            .data
+            .entries
+            .iter()
+            .filter(move |(_, e)| !is_expired(e, now))
+    }
+
+    /// The n-th key of `db` in its iteration order (for RANDOMKEY), expired or not.
+    pub(crate) fn nth_key(&self, db: usize, n: usize) -> Option<&Key> {
+        self.dbs[db].data.entries.keys().nth(n)
+    }
+
+    /// Empties `db` (FLUSHDB), touching the watched keys that existed.
+    pub(crate) fn flush_db(&mut self, db: usize) {
+        let watched_before = self.undo.as_ref().map(|_| self.dbs[db].watched.clone());
+        self.touch_all_watched(db, None);
+        let data = std::mem::take(&mut self.dbs[db].data);
+        if let (Some(undo), Some(watched)) = (&mut self.undo, watched_before) {
+            undo.flushed(db, data, watched);
+        }
+    }
+
+    /// Swaps the data of two databases (SWAPDB); watchers stay with the database index.
+    pub(crate) fn swap_db(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let watched_before = self.undo.as_ref().map(|_| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
+        self.touch_all_watched(a, Some(b));
+        self.touch_all_watched(b, Some(a));
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = self.dbs.split_at_mut(hi);
+        std::mem::swap(&mut left[lo].data, &mut right[0].data);
+        if let (Some(undo), Some((watched_a, watched_b))) = (&mut self.undo, watched_before) {
+            undo.swapped(a, b, watched_a, watched_b);
+        }
+    }
+
+    /// Redis's `signalModifiedKey`: a real modification of `key`, which dirties its watchers.
+    pub(crate) fn modified(&mut self, db: usize, key: &[u8]) {
+        if self.dbs[db].watched.is_empty() {
+            return;
+        }
+        self.touch_watched(db, key);
+    }
+
+    /// Removes the entry and its TTL index record, with no touch.
+    fn remove_entry(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.record(db, key);
+        let data = &mut self.dbs[db].data;
+        let entry = data.entries.remove(key)?;
+        data.reindex(key, entry.expire_at, None);
+        Some(entry)
+    }
+
+    /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).
+    fn is_expired_now(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now))
+    }
+
+    /// Whether the key is physically present, expired or not.
+    fn exists_physically(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].data.entries.contains_key(key)
+    }
+
+    /// Remembers the state of `key` before the running `atomic` closure first changes it.
+    fn record(&mut self, db: usize, key: &[u8]) {
+        if let Some(undo) = &mut self.undo {
+            undo.record_key(db, key, &self.dbs[db].data.entries, &self.dbs[db].watched);
+        }
+    }
+}
+
+/// Redis's expiry predicate: strictly after the deadline.
+fn is_expired(entry: &Entry, now: i64) -> bool {
+    entry.expire_at.is_some_and(|at| now > at)
+}
+
+impl DbData {
+    /// Keeps the TTL index in step with an entry whose expiry went from `old` to `new`.
+    fn reindex(&mut self, key: &[u8], old: Option<i64>, new: Option<i64>) {
+        if old == new {
+            return;
+        }
+        if let Some(at) = old {
+            self.expires.remove(&(at, key.to_vec()));
+        }
+        if let Some(at) = new {
+            self.expires.insert((at, key.to_vec()));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! WATCH bookkeeping: a version per watched key, bumped by every real modification.
+//!
+//! A key someone watches has a [`WatchedKey`] in its database's table with the version of its last
+//! modification; each watcher remembers the version it saw. A watcher whose version differs at EXEC
+//! is dirty. Keeping versions only for watched keys costs nothing for the rest of the keyspace, and a
+//! deleted key's deletion is remembered for as long as anyone watches it.
+//!
+//! A key that had already expired when it was watched (`stale`) follows Redis's rule (PR #10256):
+//! removing it is no logical change, so its watcher is carried over to the new version; creating it
+//! again is one.
+
+use super::Keyspace;
+
+/// Identifies a client (a [`Connection`](crate::Connection)) in the watch tables.
+pub(crate) type ClientId = u64;
+
+#[derive(Debug, Clone)]
+pub(super) struct WatchedKey {
+    /// The version stamped by the last modification while watched.
+    version: u64,
+    watchers: Vec<Watcher>,
+}
+
+#[derive(Debug, Clone)]
+struct Watcher {
+    client: ClientId,
+    /// The version this watcher saw; it is dirty once the key's version moves on.
+    seen: u64,
+    /// The key had expired (but was still stored) when watched: EXEC ignores its expiry.
+    stale: bool,
+}
+
+impl Watcher {
+    /// Marks a change as no logical change for this watcher, unless it was already dirty.
+    fn carry_over(&mut self, old: u64, new: u64) {
+        if self.seen == old {
+            self.seen = new;
+        }
+    }
+}
+
+impl Keyspace {
+    /// WATCH: `client` starts watching `key` in `db` (again watching a key is a no-op).
+    pub(crate) fn watch(&mut self, db: usize, key: &[u8], client: ClientId) {
+        let stale = self.is_expired_now(db, key);
+        let entry = self.dbs[db].watched.entry(key.to_vec()).or_insert_with(|| WatchedKey {
+            version: 0,
+            watchers: Vec::new(),
+        });
+        if entry.watchers.iter().any(|w| w.client == client) {
+            return;
+        }
+        entry.watchers.push(Watcher {
+            client,
+            seen: entry.version,
+            stale,
+        });
+    }
+
+    /// `client` stops watching `key` in `db`.
+    pub(crate) fn unwatch(&mut self, db: usize, key: &[u8], client: ClientId) {
+        let watched = &mut self.dbs[db].watched;
+        if let Some(entry) = watched.get_mut(key) {
+            entry.watchers.retain(|w| w.client != client);
+            if entry.watchers.is_empty() {
+                watched.remove(key);
+            }
+        }
+    }
+
+    /// Whether `client`'s watch of `key` is dirty: the key was modified since, or it expired since
+    /// (Redis's `isWatchedKeyExpired`).
+    pub(crate) fn watch_is_dirty(&self, db: usize, key: &[u8], client: ClientId) -> bool {
+        let Some(entry) = self.dbs[db].watched.get(key) else {
+            return false;
+        };
+        entry
+            .watchers
+            .iter()
+            .find(|w| w.client == client)
+            .is_some_and(|w| w.seen != entry.version || (!w.stale && self.is_expired_now(db, key)))
+    }
+
+    /// Redis's `touchWatchedKey`: stamps a new version on a watched key.
+    pub(super) fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        let exists = self.exists_physically(db, key);
+        let Some(entry) = self.dbs[db].watched.get_mut(key) else {
+            return;
+        };
+        let old = entry.version;
+        self.version += 1;
+        entry.version = self.version;
+        for w in &mut entry.watchers {
+            if w.stale && !exists {
+                // The stale key is gone: no logical change. From now on it is watched as missing.
+                w.stale = false;
+                w.carry_over(old, entry.version);
+            }
+        }
+    }
+
+    /// Redis's `touchAllWatchedKeysInDb`: FLUSHDB/FLUSHALL (`replaced_with` = None) or SWAPDB
+    /// (`replaced_with` = the other database) replaces the contents of `emptied`.
+    pub(super) fn touch_all_watched(&mut self, emptied: usize, replaced_with: Option<usize>) {
+        if self.dbs[emptied].watched.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let mut watched = std::mem::take(&mut self.dbs[emptied].watched);
+        for (key, entry) in watched.iter_mut() {
+            let in_emptied = self.exists_physically(emptied, key);
+            let replacement = replaced_with.and_then(|db| self.dbs[db].data.entries.get(key.as_slice()));
+            let replaced = replacement.is_some();
+            let replacement_expired = replacement.is_some_and(|e| super::is_expired(e, now));
+            if !in_emptied && !replaced {
+                continue;
+            }
+            let old = entry.version;
+            self.version += 1;
+            entry.version = self.version;
+            for w in &mut entry.watchers {
+                let unchanged = if w.stale {
+                    // An expired key deleted, or replaced by another expired key: no logical change.
+                    if !replaced {
+                        w.stale = false;
+                    }
+                    !replaced || replacement_expired
+                } else if !in_emptied && replacement_expired {
+                    // A missing key replaced by an expired one: still missing, and now stale.
+                    w.stale = true;
+                    true
+                } else {
+                    false
+                };
+                if unchanged {
+                    w.carry_over(old, entry.version);
+                }
+            }
+        }
+        self.dbs[emptied].watched = watched;
+    }
+}

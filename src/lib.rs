@@ -1,0 +1,98 @@
+//! # embedis
+//!
+//! An embeddable, in-process, transactional key-value store with Redis's semantics: Redis's data
+//! model, commands, MULTI/EXEC/WATCH transactions and expiry, with no server and no network. Use it
+//! as the store of a Rust application, or as a fake Redis in tests that behaves exactly like the
+//! real one — the replies are Redis 7.0's, byte for byte.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use embedis::{Commands, RetryPolicy, Store};
+//!
+//! let store = Store::new(); // Clone + Send + Sync; clones share one keyspace
+//! store.set::<()>("account:1", 100)?;
+//!
+//! // MULTI/EXEC: queued, then run with nothing interleaved.
+//! let (a, b): (i64, i64) = store.multi().incr("visits").incr("visits").exec_as()?.unwrap();
+//! assert_eq!((a, b), (1, 2));
+//!
+//! // WATCH: optimistic check-and-set, retried for you on conflict.
+//! store.transaction(["account:1", "account:2"], RetryPolicy::default(), |tx| {
+//!     let balance: i64 = tx.get("account:1")?;
+//!     if balance < 30 {
+//!         return Ok(Some(()));
+//!     }
+//!     Ok(tx.multi().decrby("account:1", 30).incrby("account:2", 30).exec()?.map(|_| ()))
+//! })?;
+//! assert_eq!(store.get::<i64>("account:2")?, 30);
+//!
+//! // Check-then-act under the lock: no retries, and all or nothing.
+//! store.atomic(|db| {
+//!     let balance: i64 = db.get("account:1")?;
+//!     db.set::<()>("account:1", balance - 10)
+//! })?;
+//!
+//! // Redis's wire semantics, for fakes and adapters.
+//! let mut conn = store.connect();
+//! assert_eq!(conn.call(["GET", "account:1"]).to_resp(), b"$2\r\n60\r\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## The guarantees
+//!
+//! | | what you get |
+//! |---|---|
+//! | one command | atomic: it runs under the store's one lock |
+//! | MULTI/EXEC | isolation: the queue runs under one lock acquisition, nothing interleaved, time frozen |
+//! | no rollback in MULTI | a command that fails at run time (WRONGTYPE, not an integer, …) answers its error in its own slot; the others still run and their writes stay, as in Redis |
+//! | queue-time errors | an unknown command or a wrong number of arguments while queuing makes EXEC answer `EXECABORT` and nothing runs |
+//! | WATCH | EXEC answers nil (`None`) when a watched key was modified — by anyone, the watching client included — or expired since WATCH; a write that changes nothing (DEL of a missing key, a failed command) does not count |
+//! | [`Store::atomic`] | beyond Redis: the closure sees no other client, and if it fails or panics every write it made is undone |
+//!
+//! ## Time
+//!
+//! A [`Store`] reads a [`Clock`]: the system clock, or a manual one that tests move with
+//! [`Clock::advance`], so TTL tests run instantly. Expired keys vanish on access and a slice of
+//! active expiry runs with every command, so they never pile up in a store in use.
+//!
+//! ## Layout
+//!
+//! - `store` — [`Store`], [`Watch`], [`Transaction`], [`Store::transaction`], [`Store::atomic`]
+//! - `transaction` — [`Connection`]: a client's database, MULTI queue and watches; MULTI/EXEC/WATCH
+//! - `typed` — [`Commands`], the typed command methods
+//! - `command` — the command table and one file per command group (strings, keys, lists, hashes…)
+//! - `keyspace` — the data under the lock: databases, entries, expiry, watched-key versions, undo log
+//! - [`reply`] — [`Reply`] and [`FromReply`]; [`error`] — [`CommandError`]; [`argv`] — [`Argv`], [`ToArgs`]
+
+pub mod argv;
+mod clock;
+mod command;
+pub mod error;
+mod keyspace;
+mod number;
+pub mod reply;
+mod store;
+mod transaction;
+mod typed;
+
+pub use argv::{Argv, ToArgs};
+pub use clock::Clock;
+pub use error::CommandError;
+pub use keyspace::DATABASES;
+pub use reply::{FromReply, Reply};
+pub use store::{AtomicDb, RetryPolicy, Store, Transaction, TransactionError, Watch};
+pub use transaction::Connection;
+pub use typed::Commands;
+
+/// The names most programs need: `use embedis::prelude::*;`.
+///
+/// ```
+/// use embedis::prelude::*;
+/// let store = Store::new();
+/// store.set::<()>("k", 1)?;
+/// # Ok::<(), CommandError>(())
+/// ```
+pub mod prelude {
+    pub use crate::{Clock, CommandError, Commands, Connection, FromReply, Reply, RetryPolicy, Store, TransactionError};
+}

@@ -1,0 +1,115 @@
+//! Numbers as Redis reads and writes them: strict 64-bit integers (`string2ll`) and the `long double`
+//! arithmetic of INCRBYFLOAT, done by a few lines of C so results print with Redis's exact digits.
+
+use std::ffi::c_char;
+
+/// Parses a decimal 64-bit integer the way Redis's `string2ll` does: no sign other than a leading `-`,
+/// no leading zeros, no spaces, nothing after the digits, within range.
+pub(crate) fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    match bytes {
+        [] => None,
+        [b'0'] => Some(0),
+        [b'-', rest @ ..] => parse_digits(rest, true),
+        _ => parse_digits(bytes, false),
+    }
+}
+
+fn parse_digits(digits: &[u8], negative: bool) -> Option<i64> {
+    if digits.is_empty() || digits.len() > 19 || digits[0] == b'0' || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut magnitude: u64 = 0;
+    for &d in digits {
+        magnitude = magnitude.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// The longest string Redis reads as a `long double` (MAX_LONG_DOUBLE_CHARS).
+const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
+
+unsafe extern "C" {
+    fn embedis_ld_add(
+        a: *const c_char,
+        a_len: usize,
+        b: *const c_char,
+        b_len: usize,
+        out: *mut c_char,
+        out_cap: usize,
+    ) -> i64;
+}
+
+/// Why a `long double` addition failed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FloatAddError {
+    /// The stored value is not a float.
+    BadBase,
+    /// The increment is not a float.
+    BadIncrement,
+    /// The sum is NaN or infinite.
+    NotFinite,
+}
+
+/// `base + incr` computed in `long double` as INCRBYFLOAT does, printed as Redis prints it
+/// (`%.17Lf`, trailing zeros removed). Both inputs are parsed as Redis's `string2ld` parses them.
+pub(crate) fn long_double_add(base: &[u8], incr: &[u8]) -> Result<Vec<u8>, FloatAddError> {
+    if base.len() >= MAX_LONG_DOUBLE_CHARS || base.is_empty() {
+        return Err(FloatAddError::BadBase);
+    }
+    if incr.len() >= MAX_LONG_DOUBLE_CHARS || incr.is_empty() {
+        return Err(FloatAddError::BadIncrement);
+    }
+    let mut out = vec![0u8; MAX_LONG_DOUBLE_CHARS];
+    // SAFETY: the pointers and lengths describe live slices; the C side writes at most `out.len()` bytes.
+    let n = unsafe {
+        embedis_ld_add(
+            base.as_ptr().cast(),
+            base.len(),
+            incr.as_ptr().cast(),
+            incr.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+        )
+    };
+    match n {
+        -1 => Err(FloatAddError::BadBase),
+        -2 => Err(FloatAddError::BadIncrement),
+        n if n < 0 => Err(FloatAddError::NotFinite),
+        n => {
+            out.truncate(n as usize);
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1.0"] {
+            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn long_double_sums_print_like_redis() {
+        assert_eq!(long_double_add(b"10.5", b"0.1").unwrap(), b"10.6");
+        assert_eq!(long_double_add(b"0.1", b"0.2").unwrap(), b"0.3");
+        assert_eq!(long_double_add(b"1000", b"0.1").unwrap(), b"1000.09999999999999998");
+        assert_eq!(long_double_add(b"3", b"1.0e1").unwrap(), b"13");
+        assert_eq!(long_double_add(b"1", b"0x10").unwrap(), b"17");
+        assert_eq!(long_double_add(b"1", b" 1"), Err(FloatAddError::BadIncrement));
+        assert_eq!(long_double_add(b"1", b"inf"), Err(FloatAddError::NotFinite));
+        assert_eq!(long_double_add(b"abc", b"1"), Err(FloatAddError::BadBase));
+    }
+}

@@ -1,0 +1,858 @@
+//! The typed API: [`Commands`], one method per command, implemented by [`Store`](crate::Store),
+//! [`Watch`](crate::Watch) and [`AtomicDb`](crate::AtomicDb); and the same methods on
+//! [`Transaction`](crate::Transaction), where they queue instead of running.
+//!
+//! Both are generated from one list, and every method builds the [`Argv`] the raw API would get and
+//! hands it to the same handler: there is one implementation of each command.
+
+use crate::argv::{Argv, ToArgs};
+use crate::error::CommandError;
+use crate::reply::{FromReply, Reply};
+use crate::store::Transaction;
+
+macro_rules! commands {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident),*) => [$($part:tt)+];
+    )*) => {
+        /// Redis's commands as typed methods, each answering `Result<T, CommandError>` for the `T`
+        /// you ask for (any [`FromReply`] type), as redis-rs's `Commands`.
+        ///
+        /// Method names are the command names in lowercase; a variant with a fixed option carries
+        /// it as a suffix (`set_ex`, `set_nx`, `lpop_count`). Arguments take anything that is
+        /// [`ToArgs`]: strings, bytes, numbers, and for repeated arguments arrays, slices, vectors or
+        /// tuples of them.
+        ///
+        /// ```
+        /// use embedis::{Commands, Store};
+        ///
+        /// let store = Store::new();
+        /// store.set::<()>("greeting", "hello")?;
+        /// let len: i64 = store.append("greeting", " world")?;
+        /// let text: String = store.get("greeting")?;
+        /// assert_eq!((len, text.as_str()), (11, "hello world"));
+        /// # Ok::<(), embedis::CommandError>(())
+        /// ```
+        pub trait Commands {
+            /// Runs one command line and answers its reply; the typed methods all go through it.
+            #[doc(hidden)]
+            fn run_argv(&self, argv: Argv) -> Reply;
+
+            $(
+                $(#[$doc])*
+                fn $name<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
+                    let mut argv = Argv::new();
+                    commands!(@push argv $($part)+);
+                    T::from_reply(self.run_argv(argv))
+                }
+            )*
+        }
+
+        /// The [`Commands`] methods, queuing instead of running.
+        impl Transaction<'_> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
+                    let mut argv = Argv::new();
+                    commands!(@push argv $($part)+);
+                    self.queue(argv)
+                }
+            )*
+        }
+    };
+    (@push $argv:ident) => {};
+    (@push $argv:ident $lit:literal $($rest:tt)*) => {
+        $argv.push($lit);
+        commands!(@push $argv $($rest)*);
+    };
+    (@push $argv:ident $arg:ident $($rest:tt)*) => {
+        ToArgs::write_args(&$arg, &mut $argv);
+        commands!(@push $argv $($rest)*);
+    };
+}
+
+commands! {
+    // ---- connection and server ----
+
+    /// PING: `PONG`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().ping::<String>()?, "PONG");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn ping() => ["PING"];
+
+    /// ECHO message.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().echo::<String>("hi")?, "hi");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn echo(message) => ["ECHO" message];
+
+    /// DBSIZE: the number of keys in the database.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("a", 1), ("b", 2)])?;
+    /// assert_eq!(store.dbsize::<i64>()?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn dbsize() => ["DBSIZE"];
+
+    /// FLUSHDB: deletes every key of the database.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// store.flushdb::<()>()?;
+    /// assert_eq!(store.dbsize::<i64>()?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn flushdb() => ["FLUSHDB"];
+
+    /// FLUSHALL: deletes every key of every database.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// store.flushall::<()>()?;
+    /// assert_eq!(store.exists::<i64>("a")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn flushall() => ["FLUSHALL"];
+
+    /// TIME: the store clock's `(seconds, microseconds)`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let (secs, micros): (u64, u64) = Store::new().time()?;
+    /// assert!(secs > 1_600_000_000 && micros < 1_000_000);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn time() => ["TIME"];
+
+    /// SWAPDB index1 index2: swaps two databases' contents.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "in db 0")?;
+    /// store.swapdb::<()>(0, 1)?;
+    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn swapdb(first, second) => ["SWAPDB" first second];
+
+    // ---- keys ----
+
+    /// DEL key [key ...]: how many keys were removed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// assert_eq!(store.del::<i64>(["a", "missing"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn del(keys) => ["DEL" keys];
+
+    /// UNLINK key [key ...]: as DEL.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// assert_eq!(store.unlink::<i64>("a")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn unlink(keys) => ["UNLINK" keys];
+
+    /// EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// assert_eq!(store.exists::<i64>(["a", "a", "b"])?, 2);
+    /// assert!(store.exists::<bool>("a")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn exists(keys) => ["EXISTS" keys];
+
+    /// TOUCH key [key ...]: how many of the keys exist.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.touch::<i64>("a")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn touch(keys) => ["TOUCH" keys];
+
+    /// TYPE key: `string`, `list`, `hash`, … or `none`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", "x")?;
+    /// assert_eq!(store.key_type::<String>("l")?, "list");
+    /// assert_eq!(store.key_type::<String>("nothing")?, "none");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn key_type(key) => ["TYPE" key];
+
+    /// EXPIRE key seconds: 1 if the TTL was set, 0 if the key does not exist.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert!(store.expire::<bool>("k", 60)?);
+    /// assert_eq!(store.ttl::<i64>("k")?, 60);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn expire(key, seconds) => ["EXPIRE" key seconds];
+
+    /// PEXPIRE key milliseconds.
+    ///
+    /// ```
+    /// use embedis::{Clock, Commands, Store};
+    /// let store = Store::with_clock(Clock::manual());
+    /// store.set::<()>("k", 1)?;
+    /// store.pexpire::<()>("k", 1500)?;
+    /// assert_eq!(store.pttl::<i64>("k")?, 1500);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pexpire(key, milliseconds) => ["PEXPIRE" key milliseconds];
+
+    /// EXPIREAT key unix-time-seconds.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// store.expireat::<()>("k", 4_000_000_000u64)?;
+    /// assert_eq!(store.expiretime::<i64>("k")?, 4_000_000_000);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn expireat(key, unix_seconds) => ["EXPIREAT" key unix_seconds];
+
+    /// PEXPIREAT key unix-time-milliseconds.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// store.pexpireat::<()>("k", 4_000_000_000_123u64)?;
+    /// assert_eq!(store.pexpiretime::<i64>("k")?, 4_000_000_000_123);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pexpireat(key, unix_millis) => ["PEXPIREAT" key unix_millis];
+
+    /// EXPIRE key seconds with a condition: `"NX"`, `"XX"`, `"GT"` or `"LT"`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert!(!store.expire_if::<bool>("k", 60, "XX")?, "XX: no TTL yet");
+    /// assert!(store.expire_if::<bool>("k", 60, "NX")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn expire_if(key, seconds, condition) => ["EXPIRE" key seconds condition];
+
+    /// TTL key: seconds left, -1 without TTL, -2 if the key does not exist.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert_eq!(store.ttl::<i64>("k")?, -1);
+    /// assert_eq!(store.ttl::<i64>("missing")?, -2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn ttl(key) => ["TTL" key];
+
+    /// PTTL key: milliseconds left, -1 without TTL, -2 if missing.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().pttl::<i64>("missing")?, -2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pttl(key) => ["PTTL" key];
+
+    /// EXPIRETIME key: the Unix time in seconds when the key expires; -1, -2 as TTL.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().expiretime::<i64>("missing")?, -2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn expiretime(key) => ["EXPIRETIME" key];
+
+    /// PEXPIRETIME key: as EXPIRETIME, in milliseconds.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert_eq!(store.pexpiretime::<i64>("k")?, -1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pexpiretime(key) => ["PEXPIRETIME" key];
+
+    /// PERSIST key: removes the TTL; 1 if there was one.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set_ex::<()>("k", 1, 60)?;
+    /// assert!(store.persist::<bool>("k")?);
+    /// assert_eq!(store.ttl::<i64>("k")?, -1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn persist(key) => ["PERSIST" key];
+
+    /// RENAME key newkey (`ERR no such key` if key is missing).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("old", 1)?;
+    /// store.rename::<()>("old", "new")?;
+    /// assert_eq!(store.get::<i64>("new")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rename(key, newkey) => ["RENAME" key newkey];
+
+    /// RENAMENX key newkey: 0 if newkey exists.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("a", 1), ("b", 2)])?;
+    /// assert!(!store.renamenx::<bool>("a", "b")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn renamenx(key, newkey) => ["RENAMENX" key newkey];
+
+    /// MOVE key db: moves the key to another database; 0 if it is missing here or exists there.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert!(store.move_key::<bool>("k", 1)?);
+    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn move_key(key, db) => ["MOVE" key db];
+
+    /// COPY source destination: 0 if destination exists.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", "v")?;
+    /// assert!(store.copy::<bool>("a", "b")?);
+    /// assert_eq!(store.get::<String>("b")?, "v");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn copy(source, destination) => ["COPY" source destination];
+
+    /// KEYS pattern: the keys matching a glob pattern, in no particular order.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("user:1", "a"), ("user:2", "b"), ("order:1", "c")])?;
+    /// let mut users: Vec<String> = store.keys("user:*")?;
+    /// users.sort();
+    /// assert_eq!(users, ["user:1", "user:2"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn keys(pattern) => ["KEYS" pattern];
+
+    /// SCAN cursor: one page of keys and the next cursor (0 when the iteration is done).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("a", 1), ("b", 2)])?;
+    /// let (mut cursor, mut seen) = (0u64, Vec::<String>::new());
+    /// loop {
+    ///     let (next, keys): (u64, Vec<String>) = store.scan(cursor)?;
+    ///     seen.extend(keys);
+    ///     if next == 0 { break; }
+    ///     cursor = next;
+    /// }
+    /// seen.sort();
+    /// assert_eq!(seen, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn scan(cursor) => ["SCAN" cursor];
+
+    /// RANDOMKEY: a random key, or nil in an empty database.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.randomkey::<Option<String>>()?, None);
+    /// store.set::<()>("only", 1)?;
+    /// assert_eq!(store.randomkey::<Option<String>>()?, Some("only".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn randomkey() => ["RANDOMKEY"];
+
+    // ---- strings ----
+
+    /// GET key: the value, or nil (`None` as `Option<T>`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 42)?;
+    /// assert_eq!(store.get::<i64>("k")?, 42);
+    /// assert_eq!(store.get::<Option<String>>("missing")?, None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn get(key) => ["GET" key];
+
+    /// SET key value.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "v")?;
+    /// assert_eq!(store.get::<String>("k")?, "v");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set(key, value) => ["SET" key value];
+
+    /// SET key value EX seconds.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set_ex::<()>("k", "v", 10)?;
+    /// assert_eq!(store.ttl::<i64>("k")?, 10);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set_ex(key, value, seconds) => ["SET" key value "EX" seconds];
+
+    /// SET key value PX milliseconds.
+    ///
+    /// ```
+    /// use embedis::{Clock, Commands, Store};
+    /// let store = Store::with_clock(Clock::manual());
+    /// store.set_px::<()>("k", "v", 250)?;
+    /// assert_eq!(store.pttl::<i64>("k")?, 250);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set_px(key, value, milliseconds) => ["SET" key value "PX" milliseconds];
+
+    /// SET key value NX: sets only if the key does not exist; `OK` or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(store.set_nx::<bool>("lock", "me")?);
+    /// assert!(!store.set_nx::<bool>("lock", "you")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set_nx(key, value) => ["SET" key value "NX"];
+
+    /// SET key value XX: sets only if the key exists; `OK` or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(!store.set_xx::<bool>("k", 1)?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set_xx(key, value) => ["SET" key value "XX"];
+
+    /// SET key value with any options, e.g. `["NX", "EX", "10"]` or `("GET", "KEEPTTL")`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "old")?;
+    /// let old: Option<String> = store.set_options("k", "new", ("GET", "KEEPTTL"))?;
+    /// assert_eq!(old.as_deref(), Some("old"));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn set_options(key, value, options) => ["SET" key value options];
+
+    /// SETNX key value: 1 if set, 0 if the key existed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.setnx::<i64>("k", 1)?, 1);
+    /// assert_eq!(store.setnx::<i64>("k", 2)?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn setnx(key, value) => ["SETNX" key value];
+
+    /// SETEX key seconds value.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.setex::<()>("k", 5, "v")?;
+    /// assert_eq!(store.ttl::<i64>("k")?, 5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn setex(key, seconds, value) => ["SETEX" key seconds value];
+
+    /// PSETEX key milliseconds value.
+    ///
+    /// ```
+    /// use embedis::{Clock, Commands, Store};
+    /// let store = Store::with_clock(Clock::manual());
+    /// store.psetex::<()>("k", 5000, "v")?;
+    /// assert_eq!(store.pttl::<i64>("k")?, 5000);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn psetex(key, milliseconds, value) => ["PSETEX" key milliseconds value];
+
+    /// GETSET key value: sets and answers the old value.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 1)?;
+    /// assert_eq!(store.getset::<i64>("k", 2)?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn getset(key, value) => ["GETSET" key value];
+
+    /// GETDEL key: answers the value and deletes the key.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "v")?;
+    /// assert_eq!(store.getdel::<Option<String>>("k")?, Some("v".into()));
+    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn getdel(key) => ["GETDEL" key];
+
+    /// GETEX key [options]: answers the value and changes its TTL, e.g. `("EX", 10)` or `"PERSIST"`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "v")?;
+    /// assert_eq!(store.getex::<String>("k", ("EX", 10))?, "v");
+    /// assert_eq!(store.ttl::<i64>("k")?, 10);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn getex(key, options) => ["GETEX" key options];
+
+    /// MGET key [key ...]: the values, nil for missing keys and keys of other types.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("a", 1)?;
+    /// assert_eq!(store.mget::<Vec<Option<i64>>>(["a", "b"])?, [Some(1), None]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn mget(keys) => ["MGET" keys];
+
+    /// MSET key value [key value ...], given as pairs.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.get::<i64>("b")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn mset(pairs) => ["MSET" pairs];
+
+    /// MSETNX key value [key value ...]: sets all, or none if any key exists.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(store.msetnx::<bool>([("a", 1), ("b", 2)])?);
+    /// assert!(!store.msetnx::<bool>([("b", 3), ("c", 4)])?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn msetnx(pairs) => ["MSETNX" pairs];
+
+    /// INCR key: adds 1 to the integer at key (0 if missing) and answers the result.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.incr::<i64>("n")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn incr(key) => ["INCR" key];
+
+    /// DECR key.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().decr::<i64>("n")?, -1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn decr(key) => ["DECR" key];
+
+    /// INCRBY key increment.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().incrby::<i64>("n", 5)?, 5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn incrby(key, increment) => ["INCRBY" key increment];
+
+    /// DECRBY key decrement.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// assert_eq!(Store::new().decrby::<i64>("n", 5)?, -5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn decrby(key, decrement) => ["DECRBY" key decrement];
+
+    /// INCRBYFLOAT key increment: computed and printed as Redis does (`long double`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("f", "10.5")?;
+    /// assert_eq!(store.incrbyfloat::<String>("f", "0.1")?, "10.6");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn incrbyfloat(key, increment) => ["INCRBYFLOAT" key increment];
+
+    /// APPEND key value: the new length.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.append::<i64>("k", "ab")?, 2);
+    /// assert_eq!(store.append::<i64>("k", "c")?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn append(key, value) => ["APPEND" key value];
+
+    /// STRLEN key.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", 12345)?;
+    /// assert_eq!(store.strlen::<i64>("k")?, 5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn strlen(key) => ["STRLEN" key];
+
+    /// GETRANGE key start end (inclusive; negative indexes count from the end).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "Hello World")?;
+    /// assert_eq!(store.getrange::<String>("k", -5, -1)?, "World");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn getrange(key, start, end) => ["GETRANGE" key start end];
+
+    /// SETRANGE key offset value: overwrites from offset, padding with zero bytes; the new length.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "Hello World")?;
+    /// store.setrange::<()>("k", 6, "Redis")?;
+    /// assert_eq!(store.get::<String>("k")?, "Hello Redis");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn setrange(key, offset, value) => ["SETRANGE" key offset value];
+
+    /// LCS key1 key2 [options]: the longest common subsequence (options: `"LEN"`, `"IDX"`, …; pass
+    /// `()` for none).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.mset::<()>([("a", "ohmytext"), ("b", "mynewtext")])?;
+    /// assert_eq!(store.lcs::<String>("a", "b", ())?, "mytext");
+    /// assert_eq!(store.lcs::<i64>("a", "b", "LEN")?, 6);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lcs(key1, key2, options) => ["LCS" key1 key2 options];
+
+    // ---- lists ----
+
+    /// LPUSH key element [element ...]: pushes at the head; the new length.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.lpush::<i64>("l", ["a", "b"])?, 2);
+    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["b", "a"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lpush(key, elements) => ["LPUSH" key elements];
+
+    /// RPUSH key element [element ...]: pushes at the tail; the new length.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.rpush::<i64>("l", ["a", "b"])?, 2);
+    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rpush(key, elements) => ["RPUSH" key elements];
+
+    /// LPOP key: the head element, or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// assert_eq!(store.lpop::<Option<String>>("l")?, Some("a".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lpop(key) => ["LPOP" key];
+
+    /// RPOP key: the tail element, or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// assert_eq!(store.rpop::<Option<String>>("l")?, Some("b".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rpop(key) => ["RPOP" key];
+
+    /// LPOP key count: up to count elements from the head.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lpop_count::<Vec<String>>("l", 2)?, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lpop_count(key, count) => ["LPOP" key count];
+
+    /// RPOP key count: up to count elements from the tail.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.rpop_count::<Vec<String>>("l", 2)?, ["c", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rpop_count(key, count) => ["RPOP" key count];
+
+    /// LRANGE key start stop (inclusive; negative indexes count from the end).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lrange::<Vec<String>>("l", 1, -1)?, ["b", "c"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lrange(key, start, stop) => ["LRANGE" key start stop];
+
+    /// LLEN key.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// assert_eq!(store.llen::<i64>("l")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn llen(key) => ["LLEN" key];
+
+    // ---- hashes ----
+
+    /// HSET key field value: 1 if the field is new.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.hset::<i64>("h", "f", "v")?, 1);
+    /// assert_eq!(store.hset::<i64>("h", "f", "w")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hset(key, field, value) => ["HSET" key field value];
+
+    /// HSET key field value [field value ...], given as pairs: how many fields are new.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.hset_multiple::<i64>("user:1", [("name", "ada"), ("lang", "en")])?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hset_multiple(key, pairs) => ["HSET" key pairs];
+
+    /// HGET key field.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "f", 7)?;
+    /// assert_eq!(store.hget::<Option<i64>>("h", "f")?, Some(7));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hget(key, field) => ["HGET" key field];
+
+    /// HGETALL key: fields and values (as a map, or a flat list).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset_multiple::<()>("h", [("a", "1"), ("b", "2")])?;
+    /// let all: HashMap<String, i64> = store.hgetall("h")?;
+    /// assert_eq!(all["b"], 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hgetall(key) => ["HGETALL" key];
+
+    /// HINCRBY key field increment.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.hincrby::<i64>("h", "visits", 3)?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hincrby(key, field, increment) => ["HINCRBY" key field increment];
+
+    /// HDEL key field [field ...]: how many fields were removed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "f", 1)?;
+    /// assert_eq!(store.hdel::<i64>("h", ["f", "g"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hdel(key, fields) => ["HDEL" key fields];
+}
