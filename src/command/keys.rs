@@ -1,7 +1,7 @@
 //! Generic key commands (Redis's `db.c` and `expire.c`).
 
 use super::Ctx;
-use super::args::{Args, error_text, int, int32, is_option};
+use super::args::{Args, c_str, error_text, int, int32, is_option};
 use super::glob;
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -261,24 +261,26 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     Ok(Reply::bulks(found))
 }
 
-/// Redis's `parseScanCursorOrReply` (`string2ull`): a decimal unsigned 64-bit cursor.
+/// Redis's `parseScanCursorOrReply`: C's `strtoul` on the argument, refusing a leading space, junk
+/// after the digits and overflow; a leading `-` wraps, as `strtoul` does.
 fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     let invalid = || CommandError::other("ERR invalid cursor");
-    if let Some(n) = crate::number::parse_i64(arg) {
-        return u64::try_from(n).map_err(|_| invalid());
-    }
-    // strtoull: leading spaces, an optional sign (a minus wraps), then digits to the end.
-    let text = std::str::from_utf8(arg).map_err(|_| invalid())?;
-    let text = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match text.as_bytes().first() {
+    let text = c_str(arg);
+    let (negative, digits) = match text.first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() {
+        return Ok(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(invalid());
     }
-    let n: u64 = digits.parse().map_err(|_| invalid())?;
+    let mut n: u64 = 0;
+    for d in digits {
+        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+    }
     Ok(if negative { n.wrapping_neg() } else { n })
 }
 

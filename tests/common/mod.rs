@@ -1,0 +1,344 @@
+//! Test support: a real `redis-server` on a free loopback port, a raw RESP client for it, and a
+//! differential runner that sends the same commands to Redis and to embedis and compares the bytes.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use embedis::{Connection, Store};
+
+/// A redis-server process, killed on drop.
+pub struct RedisServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Starts redis-server on a free 127.0.0.1 port, or `None` (after saying so loudly) when it is
+    /// not installed. With `EMBEDIS_REQUIRE_REDIS=1` a missing server is a failure.
+    pub fn start() -> Option<RedisServer> {
+        let required = std::env::var("EMBEDIS_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+        let found = Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            if required {
+                panic!("redis-server is not on PATH and EMBEDIS_REQUIRE_REDIS=1: install it (apt-get install redis-server)");
+            }
+            eprintln!("\n*** SKIPPING differential test: redis-server is not on PATH (apt-get install redis-server) ***\n");
+            return None;
+        }
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+            let dir = std::env::temp_dir().join(format!("embedis-redis-{port}"));
+            std::fs::create_dir_all(&dir).expect("create a directory for redis-server");
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .args(["--enable-debug-command", "yes", "--daemonize", "no", "--loglevel", "warning"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let mut server = RedisServer { child, port };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = server.child.try_wait() {
+                    break; // port taken: try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    // Another test's server may hold the port we picked: make sure it is ours.
+                    let info = server.client().call(&[b"INFO".to_vec(), b"server".to_vec()]);
+                    let ours = format!("process_id:{}\r\n", server.child.id());
+                    if String::from_utf8_lossy(&info).contains(&ours) {
+                        return Some(server);
+                    }
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("redis-server did not start");
+    }
+
+    pub fn client(&self) -> RawClient {
+        RawClient::connect(self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal RESP2 client that returns each reply's raw bytes.
+pub struct RawClient {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl RawClient {
+    pub fn connect(port: u16) -> RawClient {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to redis-server");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.set_nodelay(true).unwrap();
+        RawClient {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// Sends one command and answers the raw bytes of its reply.
+    pub fn call(&mut self, argv: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", argv.len()).into_bytes();
+        for arg in argv {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.writer.write_all(&out).unwrap();
+        let mut raw = Vec::new();
+        read_reply(&mut self.reader, &mut raw);
+        raw
+    }
+}
+
+fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> Vec<u8> {
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line).expect("read reply line");
+    assert!(line.ends_with(b"\r\n"), "truncated reply line {line:?}");
+    raw.extend_from_slice(&line);
+    line.truncate(line.len() - 2);
+    line
+}
+
+fn read_reply(reader: &mut impl BufRead, raw: &mut Vec<u8>) {
+    let line = read_line(reader, raw);
+    let n = || std::str::from_utf8(&line[1..]).unwrap().parse::<i64>().unwrap();
+    match line[0] {
+        b'+' | b'-' | b':' => {}
+        b'$' => {
+            if n() >= 0 {
+                let mut body = vec![0; n() as usize + 2];
+                reader.read_exact(&mut body).unwrap();
+                raw.extend_from_slice(&body);
+            }
+        }
+        b'*' => {
+            for _ in 0..n().max(0) {
+                read_reply(reader, raw);
+            }
+        }
+        other => panic!("unexpected reply type {:?}", other as char),
+    }
+}
+
+/// A parsed RESP2 value, for comparisons that ignore order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Resp {
+    Simple(Vec<u8>),
+    Error(Vec<u8>),
+    Int(i64),
+    Bulk(Option<Vec<u8>>),
+    Array(Option<Vec<Resp>>),
+}
+
+pub fn parse(raw: &[u8]) -> Resp {
+    let mut reader = raw;
+    let mut sink = Vec::new();
+    parse_from(&mut reader, &mut sink)
+}
+
+fn parse_from(reader: &mut &[u8], raw: &mut Vec<u8>) -> Resp {
+    let line = read_line(reader, raw);
+    let rest = line[1..].to_vec();
+    let n = || std::str::from_utf8(&rest).unwrap().parse::<i64>().unwrap();
+    match line[0] {
+        b'+' => Resp::Simple(rest.clone()),
+        b'-' => Resp::Error(rest.clone()),
+        b':' => Resp::Int(n()),
+        b'$' if n() < 0 => Resp::Bulk(None),
+        b'$' => {
+            let len = n() as usize;
+            let body = reader[..len].to_vec();
+            *reader = &reader[len + 2..];
+            Resp::Bulk(Some(body))
+        }
+        b'*' if n() < 0 => Resp::Array(None),
+        b'*' => Resp::Array(Some((0..n()).map(|_| parse_from(reader, raw)).collect())),
+        other => panic!("unexpected reply type {:?}", other as char),
+    }
+}
+
+/// How two replies are compared.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Order {
+    /// Byte for byte.
+    Exact,
+    /// An array whose element order Redis leaves unspecified (KEYS, SMEMBERS).
+    Unordered,
+    /// An array of field/value pairs in unspecified order (HGETALL).
+    UnorderedPairs,
+}
+
+fn normalize(raw: &[u8], order: Order) -> Resp {
+    let resp = parse(raw);
+    match (order, resp) {
+        (Order::Unordered, Resp::Array(Some(mut items))) => {
+            items.sort();
+            Resp::Array(Some(items))
+        }
+        (Order::UnorderedPairs, Resp::Array(Some(items))) => {
+            let mut pairs: Vec<Vec<Resp>> = items.chunks(2).map(|c| c.to_vec()).collect();
+            pairs.sort();
+            Resp::Array(Some(pairs.into_iter().flatten().collect()))
+        }
+        (_, resp) => resp,
+    }
+}
+
+/// Splits a command written as text: words separated by spaces; `"..."` quotes a word with spaces,
+/// `\xHH` inside quotes writes a byte.
+pub fn words(line: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c == ' ' {
+            chars.next();
+            continue;
+        }
+        let mut word = Vec::new();
+        if c == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some('x') => {
+                            let hex: String = [chars.next().unwrap(), chars.next().unwrap()].iter().collect();
+                            word.push(u8::from_str_radix(&hex, 16).unwrap());
+                        }
+                        Some('r') => word.push(b'\r'),
+                        Some('n') => word.push(b'\n'),
+                        Some(other) => word.extend_from_slice(other.to_string().as_bytes()),
+                        None => break,
+                    },
+                    c => word.extend_from_slice(c.to_string().as_bytes()),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ' ' {
+                    break;
+                }
+                word.extend_from_slice(c.to_string().as_bytes());
+                chars.next();
+            }
+        }
+        out.push(word);
+    }
+    out
+}
+
+/// The same clients on both sides: client `i` of Redis and connection `i` of embedis.
+pub struct Differential {
+    _server: RedisServer,
+    redis: Vec<RawClient>,
+    store: Store,
+    embedis: Vec<Connection>,
+    pub transcript: Vec<String>,
+}
+
+impl Differential {
+    /// `clients` clients on each side, or `None` when redis-server is missing (skipped loudly).
+    pub fn new(clients: usize) -> Option<Differential> {
+        let server = RedisServer::start()?;
+        let redis = (0..clients).map(|_| server.client()).collect();
+        let store = Store::new();
+        let embedis = (0..clients).map(|_| store.connect()).collect();
+        Some(Differential {
+            _server: server,
+            redis,
+            store,
+            embedis,
+            transcript: Vec::new(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs `argv` on client `client` of both sides and answers (redis bytes, embedis bytes).
+    pub fn both(&mut self, client: usize, argv: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+        let from_redis = self.redis[client].call(argv);
+        let from_embedis = self.embedis[client].call(argv.to_vec()).to_resp();
+        let shown: Vec<String> = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        self.transcript.push(format!(
+            "[{client}] {:?} -> redis {:?}",
+            shown,
+            String::from_utf8_lossy(&from_redis)
+        ));
+        (from_redis, from_embedis)
+    }
+
+    /// Runs a command on client `client` of both sides and asserts identical replies.
+    pub fn check_argv(&mut self, client: usize, argv: &[Vec<u8>], order: Order) {
+        let (r, e) = self.both(client, argv);
+        if normalize(&r, order) != normalize(&e, order) {
+            panic!(
+                "replies differ for client {client} {:?}\n  redis:   {:?}\n  embedis: {:?}\ntranscript:\n{}",
+                argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(),
+                String::from_utf8_lossy(&r),
+                String::from_utf8_lossy(&e),
+                self.transcript.join("\n")
+            );
+        }
+    }
+
+    /// [`Differential::check_argv`] with the command written as text (see [`words`]).
+    pub fn check(&mut self, client: usize, line: &str) {
+        self.check_argv(client, &words(line), Order::Exact);
+    }
+
+    /// As [`Differential::check`], comparing arrays as sets.
+    pub fn check_unordered(&mut self, client: usize, line: &str) {
+        self.check_argv(client, &words(line), Order::Unordered);
+    }
+
+    /// As [`Differential::check`], comparing arrays of pairs as sets of pairs.
+    pub fn check_pairs(&mut self, client: usize, line: &str) {
+        self.check_argv(client, &words(line), Order::UnorderedPairs);
+    }
+
+    /// Runs each line on client 0 (or `N> ` prefixed lines on client N), checking every reply.
+    pub fn script(&mut self, script: &str) {
+        for line in script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (client, command) = match line.split_once("> ") {
+                Some((n, rest)) if n.len() == 1 && n.as_bytes()[0].is_ascii_digit() => (n.parse().unwrap(), rest),
+                _ => (0, line),
+            };
+            self.check(client, command);
+        }
+    }
+}
+
+/// Starts a differential run or returns from the test (the skip is announced by `RedisServer`).
+#[macro_export]
+macro_rules! differential {
+    ($clients:expr) => {
+        match common::Differential::new($clients) {
+            Some(d) => d,
+            None => return,
+        }
+    };
+}
