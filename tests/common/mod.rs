@@ -278,6 +278,30 @@ impl Differential {
         &self.store
     }
 
+    /// Starts over on the same redis-server: both sides emptied, fresh clients, empty transcript.
+    pub fn reset(&mut self, clients: usize) {
+        let port = self._server.port;
+        RawClient::connect(port).call(&[b"FLUSHALL".to_vec()]);
+        self.redis = (0..clients).map(|_| RawClient::connect(port)).collect();
+        self.store = Store::new();
+        self.embedis = (0..clients).map(|_| self.store.connect()).collect();
+        self.transcript.clear();
+    }
+
+    /// Runs a command on both sides; `Err` with the transcript when the replies differ.
+    pub fn compare(&mut self, client: usize, argv: &[Vec<u8>], order: Order) -> Result<(), String> {
+        let (r, e) = self.both(client, argv);
+        if normalize(&r, order) == normalize(&e, order) {
+            return Ok(());
+        }
+        Err(format!(
+            "replies differ\n  redis:   {:?}\n  embedis: {:?}\ntranscript:\n{}",
+            String::from_utf8_lossy(&r),
+            String::from_utf8_lossy(&e),
+            self.transcript.join("\n")
+        ))
+    }
+
     /// Runs `argv` on client `client` of both sides and answers (redis bytes, embedis bytes).
     pub fn both(&mut self, client: usize, argv: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
         let from_redis = self.redis[client].call(argv);
@@ -293,15 +317,8 @@ impl Differential {
 
     /// Runs a command on client `client` of both sides and asserts identical replies.
     pub fn check_argv(&mut self, client: usize, argv: &[Vec<u8>], order: Order) {
-        let (r, e) = self.both(client, argv);
-        if normalize(&r, order) != normalize(&e, order) {
-            panic!(
-                "replies differ for client {client} {:?}\n  redis:   {:?}\n  embedis: {:?}\ntranscript:\n{}",
-                argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(),
-                String::from_utf8_lossy(&r),
-                String::from_utf8_lossy(&e),
-                self.transcript.join("\n")
-            );
+        if let Err(report) = self.compare(client, argv, order) {
+            panic!("{report}");
         }
     }
 
