@@ -134,9 +134,11 @@ impl fmt::Debug for Argv {
     }
 }
 
-impl<T: ToArgs> From<T> for Argv {
-    fn from(args: T) -> Argv {
-        Argv::from_args(args)
+impl ToArgs for Argv {
+    fn write_args(&self, argv: &mut Argv) {
+        for arg in self.iter() {
+            argv.push(arg);
+        }
     }
 }
 

@@ -38,6 +38,19 @@ macro_rules! commands {
             #[doc(hidden)]
             fn run_argv(&self, argv: Argv) -> Reply;
 
+            /// Runs any command, given as arguments: the escape hatch for commands without a method.
+            ///
+            /// ```
+            /// use embedis::{Commands, Store};
+            /// let store = Store::new();
+            /// let n: i64 = store.cmd(("INCRBY", "n", 5))?;
+            /// assert_eq!(n, 5);
+            /// # Ok::<(), embedis::CommandError>(())
+            /// ```
+            fn cmd<T: FromReply>(&self, args: impl ToArgs) -> Result<T, CommandError> {
+                T::from_reply(self.run_argv(Argv::from_args(args)))
+            }
+
             $(
                 $(#[$doc])*
                 fn $name<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
