@@ -3,12 +3,14 @@
 
 use std::fmt;
 
+use crate::command::table::CommandSpec;
+
 /// One command line: the command name followed by its arguments, each a binary-safe byte string.
 ///
 /// Every path into the store (the raw [`Connection::call`](crate::Connection::call), the typed methods of
 /// [`Commands`](crate::Commands), transactions, the server) builds an `Argv` and hands it to the same
-/// command handler. The arguments live in one buffer, so building one costs two allocations however
-/// many arguments it has.
+/// command handler. The arguments live in one buffer: building one costs a single allocation for up
+/// to eight arguments.
 ///
 /// ```
 /// use embedis::Argv;
@@ -18,11 +20,124 @@ use std::fmt;
 /// assert_eq!(argv.get(2), Some(&b"10"[..]));
 /// assert_eq!(format!("{argv:?}"), r#"["SET", "counter", "10"]"#);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Argv {
-    buf: Vec<u8>,
-    ends: Vec<u32>,
+    buf: Bytes,
+    ends: Ends,
+    /// The command's table row, when the typed API already knows it (saves the name lookup).
+    pub(crate) spec: Option<&'static CommandSpec>,
 }
+
+impl PartialEq for Argv {
+    fn eq(&self, other: &Argv) -> bool {
+        self.buf == other.buf && self.ends == other.ends
+    }
+}
+
+impl Eq for Argv {}
+
+/// How many bytes of arguments an [`Argv`] keeps without allocating.
+const INLINE_BYTES: usize = 48;
+
+/// The bytes of all arguments: inline for short command lines, on the heap past that.
+#[derive(Clone)]
+enum Bytes {
+    Inline { len: u8, data: [u8; INLINE_BYTES] },
+    Heap(Vec<u8>),
+}
+
+impl Default for Bytes {
+    fn default() -> Bytes {
+        Bytes::Inline {
+            len: 0,
+            data: [0; INLINE_BYTES],
+        }
+    }
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, data } => &data[..*len as usize],
+            Bytes::Heap(v) => v,
+        }
+    }
+
+    fn extend(&mut self, more: &[u8]) {
+        match self {
+            Bytes::Inline { len, data } if *len as usize + more.len() <= INLINE_BYTES => {
+                let start = *len as usize;
+                data[start..start + more.len()].copy_from_slice(more);
+                *len += more.len() as u8;
+            }
+            Bytes::Inline { .. } => {
+                let mut v = Vec::with_capacity((self.as_slice().len() + more.len()).max(2 * INLINE_BYTES));
+                v.extend_from_slice(self.as_slice());
+                v.extend_from_slice(more);
+                *self = Bytes::Heap(v);
+            }
+            Bytes::Heap(v) => v.extend_from_slice(more),
+        }
+    }
+}
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Bytes) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// How many argument boundaries an [`Argv`] keeps without allocating.
+const INLINE_ARGS: usize = 8;
+
+/// Where each argument ends in the buffer: inline for short commands, so a typical command line
+/// costs one allocation (its bytes).
+#[derive(Clone)]
+enum Ends {
+    Inline { len: u8, ends: [u32; INLINE_ARGS] },
+    Heap(Vec<u32>),
+}
+
+impl Default for Ends {
+    fn default() -> Ends {
+        Ends::Inline {
+            len: 0,
+            ends: [0; INLINE_ARGS],
+        }
+    }
+}
+
+impl Ends {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Ends::Inline { len, ends } => &ends[..*len as usize],
+            Ends::Heap(v) => v,
+        }
+    }
+
+    fn push(&mut self, end: u32) {
+        match self {
+            Ends::Inline { len, ends } if (*len as usize) < INLINE_ARGS => {
+                ends[*len as usize] = end;
+                *len += 1;
+            }
+            Ends::Inline { .. } => {
+                let mut v = self.as_slice().to_vec();
+                v.push(end);
+                *self = Ends::Heap(v);
+            }
+            Ends::Heap(v) => v.push(end),
+        }
+    }
+}
+
+impl PartialEq for Ends {
+    fn eq(&self, other: &Ends) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Ends {}
 
 impl Argv {
     /// An empty command line.
@@ -61,18 +176,8 @@ impl Argv {
     /// assert_eq!(argv.get(1), Some(&b"key\x00with nul"[..]));
     /// ```
     pub fn push(&mut self, arg: impl AsRef<[u8]>) {
-        self.buf.extend_from_slice(arg.as_ref());
-        self.end_arg();
-    }
-
-    /// Appends an argument written piece by piece into the buffer, then closed with [`Argv::end_arg`].
-    pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
-    }
-
-    /// Closes the argument whose bytes were written through [`Argv::buffer`].
-    pub(crate) fn end_arg(&mut self) {
-        self.ends.push(self.buf.len() as u32);
+        self.buf.extend(arg.as_ref());
+        self.ends.push(self.buf.as_slice().len() as u32);
     }
 
     /// The number of arguments, the command name included.
@@ -81,7 +186,7 @@ impl Argv {
     /// assert_eq!(embedis::Argv::from_args(["GET", "k"]).len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.ends.as_slice().len()
     }
 
     /// Whether there are no arguments at all (not even a command name).
@@ -90,7 +195,7 @@ impl Argv {
     /// assert!(embedis::Argv::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.ends.as_slice().is_empty()
     }
 
     /// Argument `index` (0 is the command name), or `None` past the end.
@@ -101,12 +206,13 @@ impl Argv {
     /// assert_eq!(argv.get(2), None);
     /// ```
     pub fn get(&self, index: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(index)? as usize;
+        let ends = self.ends.as_slice();
+        let end = *ends.get(index)? as usize;
         let start = match index {
             0 => 0,
-            _ => self.ends[index - 1] as usize,
+            _ => ends[index - 1] as usize,
         };
-        Some(&self.buf[start..end])
+        Some(&self.buf.as_slice()[start..end])
     }
 
     /// Argument `index`; the caller has checked the arity.
@@ -188,18 +294,42 @@ impl<const N: usize> ToArgs for [u8; N] {
     }
 }
 
-macro_rules! display_arg {
+macro_rules! integer_arg {
     ($($ty:ty),*) => {$(
         impl ToArgs for $ty {
             fn write_args(&self, argv: &mut Argv) {
-                use std::io::Write;
-                let _ = write!(argv.buffer(), "{}", self);
-                argv.end_arg();
+                let mut digits = [0u8; 20];
+                let mut at = digits.len();
+                let mut n = (*self as i128).unsigned_abs();
+                loop {
+                    at -= 1;
+                    digits[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                if *self < (0 as $ty) {
+                    at -= 1;
+                    digits[at] = b'-';
+                }
+                argv.push(&digits[at..]);
             }
         }
     )*};
 }
-display_arg!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize, f32, f64);
+integer_arg!(i8, i16, i32, i64, isize, u16, u32, u64, usize);
+
+macro_rules! display_arg {
+    ($($ty:ty),*) => {$(
+        impl ToArgs for $ty {
+            fn write_args(&self, argv: &mut Argv) {
+                argv.push(self.to_string());
+            }
+        }
+    )*};
+}
+display_arg!(i128, u128, f32, f64);
 
 macro_rules! many_args {
     ($($ty:ty),*) => {$(

@@ -21,7 +21,7 @@
 //! store.transaction(["account:1", "account:2"], RetryPolicy::default(), |tx| {
 //!     let balance: i64 = tx.get("account:1")?;
 //!     if balance < 30 {
-//!         return Ok(Some(()));
+//!         return Ok::<_, embedis::CommandError>(Some(()));
 //!     }
 //!     Ok(tx.multi().decrby("account:1", 30).incrby("account:2", 30).exec()?.map(|_| ()))
 //! })?;

@@ -29,6 +29,27 @@ fn parse_digits(digits: &[u8], negative: bool) -> Option<i64> {
     }
 }
 
+/// `n` in decimal, without going through `fmt` (strings holding integers are printed on every GET).
+pub(crate) fn format_i64(n: i64) -> Vec<u8> {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(digits.len() - at + 1);
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
+    out
+}
+
 /// The longest string Redis reads as a `long double` (MAX_LONG_DOUBLE_CHARS).
 const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
 
@@ -98,6 +119,13 @@ mod tests {
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1.0"] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn integers_format_in_decimal() {
+        for n in [0, 7, -7, 10, 1234567890, i64::MAX, i64::MIN] {
+            assert_eq!(format_i64(n), n.to_string().into_bytes());
         }
     }
 

@@ -17,7 +17,7 @@ use crate::command::table::{self, Run, flags};
 use crate::error::CommandError;
 use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::{FromReply, Reply};
-use crate::transaction::Connection;
+use crate::transaction::{Connection, MultiState};
 use crate::typed::Commands;
 
 /// What every clone of a [`Store`] shares.
@@ -95,7 +95,7 @@ impl Store {
     pub fn with_clock(clock: Clock) -> Store {
         Store {
             shared: Arc::new(Shared {
-                keyspace: Mutex::new(Keyspace::new()),
+                keyspace: Mutex::new(Keyspace::new(clock.clone())),
                 clock,
                 next_client: AtomicU64::new(1),
             }),
@@ -177,14 +177,14 @@ impl Store {
     /// give up without writing, return `Ok(Some(...))` without calling `exec`.
     ///
     /// ```
-    /// use embedis::{Commands, RetryPolicy, Store};
+    /// use embedis::{CommandError, Commands, RetryPolicy, Store};
     ///
     /// let store = Store::new();
     /// store.set::<()>("from", 100)?;
     /// let moved = store.transaction(["from", "to"], RetryPolicy::default(), |tx| {
     ///     let from: i64 = tx.get("from")?;
     ///     if from < 30 {
-    ///         return Ok(Some(false));
+    ///         return Ok::<_, CommandError>(Some(false)); // the error type, named once
     ///     }
     ///     Ok(tx.multi().decrby("from", 30).incrby("to", 30).exec()?.map(|_| true))
     /// });
@@ -257,9 +257,8 @@ impl Store {
     where
         F: FnOnce(&AtomicDb<'_>) -> Result<T, E>,
     {
-        let now = self.shared.clock.now_micros();
         let mut ks = self.shared.keyspace.lock();
-        ks.begin(now);
+        ks.begin();
         ks.start_undo();
         let outcome = {
             let db = AtomicDb {
@@ -295,9 +294,8 @@ impl Store {
                 "ERR use Store::watch, Store::multi or a Connection for transaction commands",
             ));
         }
-        let now = self.shared.clock.now_micros();
         let mut ks = self.shared.keyspace.lock();
-        ks.begin(now);
+        ks.begin();
         Ctx { ks: &mut ks, db: 0 }.run(spec, &argv)
     }
 }
@@ -470,14 +468,14 @@ enum Slot<'a> {
 /// ```
 pub struct Transaction<'a> {
     conn: Slot<'a>,
-    queue: RefCell<Vec<Argv>>,
+    queue: RefCell<MultiState>,
 }
 
 impl<'a> Transaction<'a> {
     fn new(conn: Slot<'a>) -> Transaction<'a> {
         Transaction {
             conn,
-            queue: RefCell::new(Vec::new()),
+            queue: RefCell::new(MultiState::default()),
         }
     }
 
@@ -495,7 +493,7 @@ impl<'a> Transaction<'a> {
     }
 
     pub(crate) fn queue(&self, argv: Argv) -> &Self {
-        self.queue.borrow_mut().push(argv);
+        self.queue.borrow_mut().queue(table::resolve(&argv), argv);
         self
     }
 
@@ -516,23 +514,11 @@ impl<'a> Transaction<'a> {
     /// # Ok::<(), CommandError>(())
     /// ```
     pub fn exec(&self) -> Result<Option<Vec<Result<Reply, CommandError>>>, CommandError> {
-        match self.exec_reply() {
+        let queue = std::mem::take(&mut *self.queue.borrow_mut());
+        self.connection().borrow_mut().exec_queue_with(queue, |reply| match reply {
             Reply::Error(e) => Err(e),
-            Reply::NilArray => Ok(None),
-            Reply::Array(items) => Ok(Some(
-                items
-                    .into_iter()
-                    .map(|r| match r {
-                        Reply::Error(e) => Err(e),
-                        other => Ok(other),
-                    })
-                    .collect(),
-            )),
-            other => Err(CommandError::Conversion {
-                reply: format!("{other:?}"),
-                target: "EXEC reply",
-            }),
-        }
+            other => Ok(other),
+        })
     }
 
     /// As [`Transaction::exec`], with the replies converted into `T` (a tuple, a `Vec`, …). A
@@ -554,24 +540,20 @@ impl<'a> Transaction<'a> {
 
     fn exec_reply(&self) -> Reply {
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        let cell = match &self.conn {
+        self.connection().borrow_mut().exec_queue(queue)
+    }
+
+    fn connection(&self) -> &RefCell<Connection> {
+        match &self.conn {
             Slot::Owned(cell) => cell,
             Slot::Borrowed(cell) => cell,
-        };
-        let mut conn = cell.borrow_mut();
-        if let Reply::Error(e) = conn.call("MULTI") {
-            return Reply::Error(e);
         }
-        for argv in queue {
-            conn.execute(argv);
-        }
-        conn.call("EXEC")
     }
 }
 
 impl std::fmt::Debug for Transaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transaction").field("queue", &self.queue.borrow()).finish()
+        f.debug_struct("Transaction").finish_non_exhaustive()
     }
 }
 

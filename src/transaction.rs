@@ -39,12 +39,37 @@ pub struct Connection {
     watched: Vec<(usize, Vec<u8>)>,
 }
 
-/// A transaction being queued.
+/// A transaction being queued: by a connection inside MULTI, or by the typed
+/// [`Transaction`](crate::Transaction) builder. Both queue through [`MultiState::queue`].
 #[derive(Default)]
-struct MultiState {
+pub(crate) struct MultiState {
     queue: Vec<(&'static CommandSpec, Argv)>,
     /// A command was refused while queuing: EXEC answers EXECABORT.
     aborted: bool,
+}
+
+impl MultiState {
+    /// Queues a command as Redis does inside MULTI (Redis's `processCommand` queue-time checks):
+    /// unknown commands, wrong arities and commands refused in MULTI doom the transaction.
+    pub(crate) fn queue(&mut self, spec: Result<&'static CommandSpec, CommandError>, argv: Argv) -> Reply {
+        let spec = match spec {
+            Ok(spec) if spec.has(flags::NO_MULTI) => Err(CommandError::NotAllowedInMulti),
+            other => other,
+        };
+        match spec {
+            Ok(spec) => {
+                // Once doomed, nothing more needs keeping; the reply is QUEUED all the same.
+                if !self.aborted {
+                    self.queue.push((spec, argv));
+                }
+                Reply::status("QUEUED")
+            }
+            Err(e) => {
+                self.aborted = true;
+                Reply::Error(e)
+            }
+        }
+    }
 }
 
 impl Connection {
@@ -83,22 +108,18 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        let spec = match table::resolve(&argv) {
+        let resolved = table::resolve(&argv);
+        if let Some(multi) = &mut self.multi {
+            let immediate = matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch"));
+            let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
+            if !immediate && !exec_arity {
+                return multi.queue(resolved, argv);
+            }
+        }
+        let spec = match resolved {
             Ok(spec) => spec,
             Err(e) => return self.reject(e),
         };
-        if let Some(multi) = &mut self.multi {
-            if spec.has(flags::NO_MULTI) {
-                multi.aborted = true;
-                return Reply::Error(CommandError::NotAllowedInMulti);
-            }
-            if !matches!(spec.name, "exec" | "discard" | "multi" | "watch") {
-                if !multi.aborted {
-                    multi.queue.push((spec, argv));
-                }
-                return Reply::status("QUEUED");
-            }
-        }
         match (spec.run, spec.name) {
             (Run::Transaction, "multi") => self.multi(),
             (Run::Transaction, "exec") => self.exec(),
@@ -136,24 +157,20 @@ impl Connection {
         self.multi.is_some()
     }
 
-    /// A command refused before it ran (unknown, wrong arity): inside MULTI it dooms the transaction;
-    /// a refused EXEC discards it (Redis's `rejectCommand`).
+    /// A command refused before it ran (unknown, wrong arity); a refused EXEC discards the
+    /// transaction, in MULTI or not (Redis's `rejectCommand`).
     fn reject(&mut self, e: CommandError) -> Reply {
         if e == CommandError::WrongArity("exec".into()) {
             self.discard_transaction();
             return Reply::Error(CommandError::ExecAbortBecause(e.without_err_code()));
-        }
-        if let Some(multi) = &mut self.multi {
-            multi.aborted = true;
         }
         Reply::Error(e)
     }
 
     /// Runs a command at once, under the lock.
     fn run_now(&mut self, spec: &CommandSpec, argv: &Argv) -> Reply {
-        let now = self.shared.clock.now_micros();
         let mut ks = self.shared.keyspace.lock();
-        ks.begin(now);
+        ks.begin();
         let mut ctx = Ctx { ks: &mut ks, db: self.db };
         let reply = ctx.run(spec, argv);
         self.db = ctx.db;
@@ -186,9 +203,8 @@ impl Connection {
         if self.multi.is_some() {
             return Reply::Error(CommandError::WatchInMulti);
         }
-        let now = self.shared.clock.now_micros();
         let mut ks = self.shared.keyspace.lock();
-        ks.begin(now);
+        ks.begin();
         for key in argv.iter().skip(1) {
             if !self.watched.iter().any(|(db, k)| *db == self.db && k == key) {
                 ks.watch(self.db, key, self.id);
@@ -208,36 +224,57 @@ impl Connection {
         }
     }
 
-    /// EXEC: under one lock and one clock reading, checks the watches, then runs the queue.
+    /// EXEC.
     fn exec(&mut self) -> Reply {
-        let Some(multi) = self.multi.take() else {
-            return Reply::Error(CommandError::ExecWithoutMulti);
-        };
-        let now = self.shared.clock.now_micros();
+        match self.multi.take() {
+            Some(multi) => self.exec_queue(multi),
+            None => Reply::Error(CommandError::ExecWithoutMulti),
+        }
+    }
+
+    /// Runs a queued transaction as EXEC does: under one lock and one clock reading, checks the
+    /// watches (and unwatches), then runs the queue — or answers EXECABORT or the nil array.
+    pub(crate) fn exec_queue(&mut self, multi: MultiState) -> Reply {
+        match self.exec_queue_with(multi, |reply| reply) {
+            Ok(Some(replies)) => Reply::Array(replies),
+            Ok(None) => Reply::NilArray,
+            Err(e) => Reply::Error(e),
+        }
+    }
+
+    /// [`Connection::exec_queue`], handing each command's reply to `each` as it is made, so the
+    /// typed API builds its own slots without a second pass. `Ok(None)` is a watch conflict.
+    pub(crate) fn exec_queue_with<R>(
+        &mut self,
+        multi: MultiState,
+        mut each: impl FnMut(Reply) -> R,
+    ) -> Result<Option<Vec<R>>, CommandError> {
         let mut ks = self.shared.keyspace.lock();
-        ks.begin(now);
+        ks.begin();
         let dirty = self.watched.iter().any(|(db, key)| ks.watch_is_dirty(*db, key, self.id));
         for (db, key) in self.watched.drain(..) {
             ks.unwatch(db, &key, self.id);
         }
         if multi.aborted {
-            return Reply::Error(CommandError::ExecAbort);
+            return Err(CommandError::ExecAbort);
         }
         if dirty {
-            return Reply::NilArray;
+            return Ok(None);
         }
         let mut ctx = Ctx { ks: &mut ks, db: self.db };
         let replies = multi
             .queue
             .iter()
-            .map(|(spec, argv)| match spec.run {
-                // UNWATCH is queued like any command; EXEC has already unwatched everything.
-                Run::Transaction => Reply::ok(),
-                Run::Keyspace(_) => ctx.run(spec, argv),
+            .map(|(spec, argv)| {
+                each(match spec.run {
+                    // UNWATCH is queued like any command; EXEC has already unwatched everything.
+                    Run::Transaction => Reply::ok(),
+                    Run::Keyspace(_) => ctx.run(spec, argv),
+                })
             })
             .collect();
         self.db = ctx.db;
-        Reply::Array(replies)
+        Ok(Some(replies))
     }
 }
 

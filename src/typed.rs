@@ -5,7 +5,10 @@
 //! Both are generated from one list, and every method builds the [`Argv`] the raw API would get and
 //! hands it to the same handler: there is one implementation of each command.
 
+use std::sync::OnceLock;
+
 use crate::argv::{Argv, ToArgs};
+use crate::command::table::{self, CommandSpec};
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
 use crate::store::Transaction;
@@ -54,9 +57,7 @@ macro_rules! commands {
             $(
                 $(#[$doc])*
                 fn $name<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
-                    let mut argv = Argv::new();
-                    commands!(@push argv $($part)+);
-                    T::from_reply(self.run_argv(argv))
+                    T::from_reply(self.run_argv(commands!(@argv $($part)+)))
                 }
             )*
         }
@@ -66,13 +67,20 @@ macro_rules! commands {
             $(
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
-                    let mut argv = Argv::new();
-                    commands!(@push argv $($part)+);
-                    self.queue(argv)
+                    self.queue(commands!(@argv $($part)+))
                 }
             )*
         }
     };
+    // The command line of one method: its name (resolved once per method) and its arguments.
+    (@argv $command:literal $($part:tt)*) => {{
+        static SPEC: OnceLock<&'static CommandSpec> = OnceLock::new();
+        let mut argv = Argv::new();
+        argv.push($command);
+        argv.spec = Some(table::known($command, &SPEC));
+        commands!(@push argv $($part)*);
+        argv
+    }};
     (@push $argv:ident) => {};
     (@push $argv:ident $lit:literal $($rest:tt)*) => {
         $argv.push($lit);

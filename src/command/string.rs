@@ -265,18 +265,19 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 
 /// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 if missing), keeping its TTL.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
-    let current = match ctx.get_str(key)? {
-        Some(s) => s.as_i64().ok_or(CommandError::NotInteger)?,
-        None => 0,
-    };
-    let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
-    match ctx.get_str_mut(key)? {
+    let value = match ctx.get_str_mut(key)? {
         Some(s) => {
+            let current = s.as_i64().ok_or(CommandError::NotInteger)?;
+            let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
             *s = Str::Int(value);
             ctx.modified(key);
+            value
         }
-        None => ctx.ks.insert(ctx.db, key, Value::Str(Str::Int(value)), Ttl::Clear),
-    }
+        None => {
+            ctx.ks.insert(ctx.db, key, Value::Str(Str::Int(by)), Ttl::Clear);
+            by
+        }
+    };
     Ok(Reply::Integer(value))
 }
 

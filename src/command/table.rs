@@ -158,6 +158,11 @@ static COMMANDS: &[CommandSpec] = table! {
 /// The longest command name, so lookups lowercase into a stack buffer.
 const MAX_NAME: usize = 32;
 
+/// The row of a command the typed API names, found once per call site and remembered.
+pub(crate) fn known(name: &'static str, cell: &'static OnceLock<&'static CommandSpec>) -> &'static CommandSpec {
+    cell.get_or_init(|| lookup(name.as_bytes()).unwrap_or_else(|| panic!("{name} is missing from the command table")))
+}
+
 /// Finds a command by name, case-insensitively, without allocating.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     static BY_NAME: OnceLock<Map<&'static [u8], &'static CommandSpec>> = OnceLock::new();
@@ -174,8 +179,7 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
 
 /// Looks up `argv`'s command and checks its arity: Redis's queue-time checks, with its error texts.
 pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
-    let name = argv.get(0).unwrap_or_default();
-    let Some(spec) = lookup(name) else {
+    let Some(spec) = argv.spec.or_else(|| lookup(argv.get(0).unwrap_or_default())) else {
         return Err(unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {

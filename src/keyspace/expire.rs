@@ -15,7 +15,10 @@ impl Keyspace {
     /// Deletes `key` if its TTL has passed, as a read or write of it would in Redis. Returns whether
     /// it did.
     pub(crate) fn expire_if_due(&mut self, db: usize, key: &[u8]) -> bool {
-        let due = self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now));
+        if self.dbs[db].data.expires.is_empty() {
+            return false;
+        }
+        let due = self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now()));
         if due {
             self.remove_entry(db, key);
             self.modified(db, key);
@@ -27,9 +30,9 @@ impl Keyspace {
     pub(super) fn expire_some(&mut self) {
         let mut budget = ACTIVE_EXPIRE_KEYS_PER_COMMAND;
         for db in 0..self.dbs.len() {
-            while budget > 0 {
+            while budget > 0 && !self.dbs[db].data.expires.is_empty() {
                 let due = match self.dbs[db].data.expires.first() {
-                    Some((at, key)) if self.now > *at => key.clone(),
+                    Some((at, key)) if self.now() > *at => key.clone(),
                     _ => break,
                 };
                 self.remove_entry(db, &due);

@@ -9,7 +9,10 @@ mod undo;
 pub(crate) mod value;
 mod watch;
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
+
+use crate::clock::Clock;
 
 pub(crate) use value::{Map, Str, Value};
 pub(crate) use watch::ClientId;
@@ -63,10 +66,11 @@ pub(crate) struct Keyspace {
     dbs: Vec<Db>,
     /// The last version stamped on a watched key; one counter for the whole keyspace.
     version: u64,
-    /// The time of the running command (or EXEC, or `atomic` call) in Unix milliseconds…
-    now: i64,
-    /// … and in microseconds, for TIME.
-    now_micros: i64,
+    /// Where time comes from.
+    clock: Clock,
+    /// The time of the running command (or EXEC, or `atomic` call) in Unix microseconds, read from
+    /// the clock the first time the command needs it and frozen until the next one.
+    now: Cell<Option<i64>>,
     /// State of the generator behind RANDOMKEY.
     rng: u64,
     /// The writes of the running `atomic` closure, to undo if it fails.
@@ -74,28 +78,35 @@ pub(crate) struct Keyspace {
 }
 
 impl Keyspace {
-    pub(crate) fn new() -> Keyspace {
+    pub(crate) fn new(clock: Clock) -> Keyspace {
         Keyspace {
             dbs: (0..DATABASES).map(|_| Db::default()).collect(),
             version: 0,
-            now: 0,
-            now_micros: 0,
+            clock,
+            now: Cell::new(None),
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
         }
     }
 
-    /// Starts a command (or a transaction, or an `atomic` call) at `now_micros`: time is frozen at
-    /// that reading until the next call, and a slice of active expiry runs.
-    pub(crate) fn begin(&mut self, now_micros: i64) {
-        self.now_micros = now_micros;
-        self.now = now_micros.div_euclid(1000);
+    /// Starts a command (or a transaction, or an `atomic` call): time will be read afresh (once) and
+    /// frozen until the next call, and a slice of active expiry runs.
+    pub(crate) fn begin(&mut self) {
+        self.now.set(None);
         self.expire_some();
     }
 
-    /// The frozen time in microseconds.
+    /// The frozen time of the running command in Unix microseconds. Most commands never need it,
+    /// so the clock is read only on first use.
     pub(crate) fn now_micros(&self) -> i64 {
-        self.now_micros
+        match self.now.get() {
+            Some(t) => t,
+            None => {
+                let t = self.clock.now_micros();
+                self.now.set(Some(t));
+                t
+            }
+        }
     }
 
     /// A pseudo-random number (xorshift), for RANDOMKEY.
@@ -110,7 +121,7 @@ impl Keyspace {
 
     /// The frozen time of the running command, in Unix milliseconds.
     pub(crate) fn now(&self) -> i64 {
-        self.now
+        self.now_micros().div_euclid(1000)
     }
 
     /// Whether `index` names a database.
@@ -128,10 +139,12 @@ impl Keyspace {
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         self.expire_if_due(db, key);
-        if !self.dbs[db].data.entries.contains_key(key) {
-            return None;
+        if self.undo.is_some() {
+            if !self.dbs[db].data.entries.contains_key(key) {
+                return None;
+            }
+            self.record(db, key);
         }
-        self.record(db, key);
         self.dbs[db].data.entries.get_mut(key)
     }
 
@@ -213,7 +226,7 @@ impl Keyspace {
 
     /// The keys of `db` that have not expired, in no particular order.
     pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&Key, &Entry)> + '_ {
-        let now = self.now;
+        let now = self.now();
         self.dbs[db]
             .data
             .entries
@@ -271,7 +284,7 @@ impl Keyspace {
 
     /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).
     fn is_expired_now(&self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now))
+        self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now()))
     }
 
     /// Whether the key is physically present, expired or not.

@@ -11,9 +11,14 @@ use super::{DbData, Entry, Key, Keyspace, Map, WatchedKey};
 #[derive(Debug, Default)]
 pub(super) struct UndoLog {
     steps: Vec<UndoStep>,
-    /// Keys already recorded since the last whole-database step.
-    recorded: HashSet<(usize, Key), ahash::RandomState>,
+    /// Key steps since the last whole-database step: a short scan finds a key already recorded…
+    since_db_step: usize,
+    /// … and past [`SCAN_LIMIT`] of them, a set does.
+    recorded: Option<HashSet<(usize, Key), ahash::RandomState>>,
 }
+
+/// How many recorded keys are looked up by scanning before a set is built.
+const SCAN_LIMIT: usize = 16;
 
 #[derive(Debug)]
 enum UndoStep {
@@ -44,8 +49,22 @@ impl UndoLog {
         entries: &Map<Key, Entry>,
         watched: &Map<Key, WatchedKey>,
     ) {
-        if !self.recorded.insert((db, key.to_vec())) {
+        if self.is_recorded(db, key) {
             return;
+        }
+        self.since_db_step += 1;
+        if let Some(set) = &mut self.recorded {
+            set.insert((db, key.to_vec()));
+        } else if self.since_db_step > SCAN_LIMIT {
+            let recent = self.steps.iter().rev().take(self.since_db_step - 1);
+            let mut set: HashSet<_, _> = recent
+                .filter_map(|step| match step {
+                    UndoStep::Key { db, key, .. } => Some((*db, key.clone())),
+                    _ => None,
+                })
+                .collect();
+            set.insert((db, key.to_vec()));
+            self.recorded = Some(set);
         }
         self.steps.push(UndoStep::Key {
             db,
@@ -55,13 +74,28 @@ impl UndoLog {
         });
     }
 
+    fn is_recorded(&self, db: usize, key: &[u8]) -> bool {
+        if let Some(set) = &self.recorded {
+            return set.contains(&(db, key.to_vec()));
+        }
+        self.steps.iter().rev().take(self.since_db_step).any(|step| {
+            matches!(step, UndoStep::Key { db: d, key: k, .. } if *d == db && k.as_slice() == key)
+        })
+    }
+
+    /// A whole-database step: keys must be recorded again after it.
+    fn db_step(&mut self) {
+        self.since_db_step = 0;
+        self.recorded = None;
+    }
+
     pub(super) fn flushed(&mut self, db: usize, data: DbData, watched: Map<Key, WatchedKey>) {
-        self.recorded.clear();
+        self.db_step();
         self.steps.push(UndoStep::Flush { db, data, watched });
     }
 
     pub(super) fn swapped(&mut self, a: usize, b: usize, watched_a: Map<Key, WatchedKey>, watched_b: Map<Key, WatchedKey>) {
-        self.recorded.clear();
+        self.db_step();
         self.steps.push(UndoStep::Swap {
             a,
             b,

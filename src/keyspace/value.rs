@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use crate::number::parse_i64;
+use crate::number::{format_i64, parse_i64};
 
 /// A hash map with ahash, the map type of the whole keyspace.
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
@@ -54,7 +54,7 @@ impl Str {
     /// The bytes of the string.
     pub(crate) fn as_bytes(&self) -> Cow<'_, [u8]> {
         match self {
-            Str::Int(n) => Cow::Owned(n.to_string().into_bytes()),
+            Str::Int(n) => Cow::Owned(format_i64(*n)),
             Str::Raw(b) => Cow::Borrowed(b),
         }
     }
@@ -78,7 +78,7 @@ impl Str {
     /// The raw bytes for in-place editing (APPEND, SETRANGE): an int-encoded string becomes raw.
     pub(crate) fn make_raw(&mut self) -> &mut Vec<u8> {
         if let Str::Int(n) = *self {
-            *self = Str::Raw(n.to_string().into_bytes());
+            *self = Str::Raw(format_i64(n));
         }
         match self {
             Str::Raw(b) => b,

@@ -105,7 +105,7 @@ impl Keyspace {
         if self.dbs[emptied].watched.is_empty() {
             return;
         }
-        let now = self.now;
+        let now = self.now();
         let mut watched = std::mem::take(&mut self.dbs[emptied].watched);
         for (key, entry) in watched.iter_mut() {
             let in_emptied = self.exists_physically(emptied, key);
