@@ -43,7 +43,17 @@ fn multi_incr_incr_get(c: &mut Criterion) {
 
     let store = Store::new();
     group.bench_function("embedis typed: multi().incr().incr().get().exec()", |b| {
-        b.iter(|| black_box(store.multi().incr("counter").incr("counter").get("counter").exec().unwrap()))
+        b.iter(|| {
+            black_box(
+                store
+                    .multi()
+                    .incr("counter")
+                    .incr("counter")
+                    .get("counter")
+                    .exec()
+                    .unwrap(),
+            )
+        })
     });
 
     let mut conn = store.connect();
@@ -67,7 +77,9 @@ fn check_and_set(c: &mut Criterion) {
     group.bench_function("baseline: Mutex<HashMap>", |b| {
         b.iter(|| {
             let mut map = baseline.map.lock();
-            let balance = map.get(&b"from"[..]).map(|v| std::str::from_utf8(v).unwrap().parse::<i64>().unwrap());
+            let balance = map
+                .get(&b"from"[..])
+                .map(|v| std::str::from_utf8(v).unwrap().parse::<i64>().unwrap());
             if balance.unwrap_or(0) >= 1 {
                 incr_in(&mut map, b"from", -1);
                 incr_in(&mut map, b"to", 1);

@@ -36,7 +36,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("\n== 2. {THREADS} threads, {TRANSFERS_PER_THREAD} transfers each, with WATCH and retries ==");
     let stats = Stats::default();
-    run_threads(&store, |store, from, to, amount| transfer_with_watch(store, from, to, amount, &stats));
+    run_threads(&store, |store, from, to, amount| {
+        transfer_with_watch(store, from, to, amount, &stats)
+    });
     println!(
         "   {} transfers done, {} refused for lack of funds; {} attempts in all, {} of them lost a race and were retried",
         stats.done.load(Ordering::Relaxed),
@@ -111,7 +113,11 @@ fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64, stats
         if balance < amount {
             return Ok::<_, CommandError>(Some(false));
         }
-        let outcome = tx.multi().decrby(account(from), amount).incrby(account(to), amount).exec()?;
+        let outcome = tx
+            .multi()
+            .decrby(account(from), amount)
+            .incrby(account(to), amount)
+            .exec()?;
         if outcome.is_none() {
             stats.conflicts.fetch_add(1, Ordering::Relaxed);
         }
@@ -163,7 +169,11 @@ fn check_total(store: &Store) -> Result<(), CommandError> {
     let balances: Vec<i64> = store.mget((0..ACCOUNTS).map(account).collect::<Vec<_>>())?;
     let total: i64 = balances.iter().sum();
     println!("   balances {balances:?}, total {total}");
-    assert_eq!(total, OPENING_BALANCE * ACCOUNTS as i64, "money was created or destroyed");
+    assert_eq!(
+        total,
+        OPENING_BALANCE * ACCOUNTS as i64,
+        "money was created or destroyed"
+    );
     assert!(balances.iter().all(|b| *b >= 0), "an account went negative");
     println!("   the total is unchanged and no account is negative");
     Ok(())

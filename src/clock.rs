@@ -95,7 +95,8 @@ impl Clock {
     /// assert_eq!(clock.now_micros(), 1_700_000_000_000_000);
     /// ```
     pub fn set(&self, time: SystemTime) {
-        self.manual_cell("set").store(micros_since_epoch(time), Ordering::SeqCst);
+        self.manual_cell("set")
+            .store(micros_since_epoch(time), Ordering::SeqCst);
     }
 
     /// Microseconds since the Unix epoch.

@@ -94,5 +94,12 @@ pub use typed::Commands;
 /// # Ok::<(), CommandError>(())
 /// ```
 pub mod prelude {
-    pub use crate::{Clock, CommandError, Commands, Connection, FromReply, Reply, RetryPolicy, Store, TransactionError};
+    pub use crate::{
+        Clock, CommandError, Commands, Connection, FromReply, Reply, RetryPolicy, Store, TransactionError,
+    };
 }
+
+/// The README's examples, compiled and run as doctests so they never go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

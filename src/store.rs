@@ -62,7 +62,9 @@ impl Default for Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("clock", &self.shared.clock).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("clock", &self.shared.clock)
+            .finish_non_exhaustive()
     }
 }
 
@@ -149,7 +151,9 @@ impl Store {
         keys.write_args(&mut argv);
         match conn.execute(argv) {
             Reply::Error(e) => Err(e),
-            _ => Ok(Watch { conn: RefCell::new(conn) }),
+            _ => Ok(Watch {
+                conn: RefCell::new(conn),
+            }),
         }
     }
 
@@ -192,7 +196,12 @@ impl Store {
     /// assert_eq!(store.get::<i64>("to")?, 30);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    pub fn transaction<T, E, F>(&self, keys: impl ToArgs, policy: RetryPolicy, mut body: F) -> Result<T, TransactionError<E>>
+    pub fn transaction<T, E, F>(
+        &self,
+        keys: impl ToArgs,
+        policy: RetryPolicy,
+        mut body: F,
+    ) -> Result<T, TransactionError<E>>
     where
         F: FnMut(&Watch) -> Result<Option<T>, E>,
     {
@@ -515,10 +524,12 @@ impl<'a> Transaction<'a> {
     /// ```
     pub fn exec(&self) -> Result<Option<Vec<Result<Reply, CommandError>>>, CommandError> {
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        self.connection().borrow_mut().exec_queue_with(queue, |reply| match reply {
-            Reply::Error(e) => Err(e),
-            other => Ok(other),
-        })
+        self.connection()
+            .borrow_mut()
+            .exec_queue_with(queue, |reply| match reply {
+                Reply::Error(e) => Err(e),
+                other => Ok(other),
+            })
     }
 
     /// As [`Transaction::exec`], with the replies converted into `T` (a tuple, a `Vec`, …). A

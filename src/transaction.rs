@@ -110,7 +110,8 @@ impl Connection {
     pub fn execute(&mut self, argv: Argv) -> Reply {
         let resolved = table::resolve(&argv);
         if let Some(multi) = &mut self.multi {
-            let immediate = matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch"));
+            let immediate =
+                matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch"));
             let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
             if !immediate && !exec_arity {
                 return multi.queue(resolved, argv);
@@ -171,7 +172,10 @@ impl Connection {
     fn run_now(&mut self, spec: &CommandSpec, argv: &Argv) -> Reply {
         let mut ks = self.shared.keyspace.lock();
         ks.begin();
-        let mut ctx = Ctx { ks: &mut ks, db: self.db };
+        let mut ctx = Ctx {
+            ks: &mut ks,
+            db: self.db,
+        };
         let reply = ctx.run(spec, argv);
         self.db = ctx.db;
         reply
@@ -251,7 +255,10 @@ impl Connection {
     ) -> Result<Option<Vec<R>>, CommandError> {
         let mut ks = self.shared.keyspace.lock();
         ks.begin();
-        let dirty = self.watched.iter().any(|(db, key)| ks.watch_is_dirty(*db, key, self.id));
+        let dirty = self
+            .watched
+            .iter()
+            .any(|(db, key)| ks.watch_is_dirty(*db, key, self.id));
         for (db, key) in self.watched.drain(..) {
             ks.unwatch(db, &key, self.id);
         }
@@ -261,7 +268,10 @@ impl Connection {
         if dirty {
             return Ok(None);
         }
-        let mut ctx = Ctx { ks: &mut ks, db: self.db };
+        let mut ctx = Ctx {
+            ks: &mut ks,
+            db: self.db,
+        };
         let replies = multi
             .queue
             .iter()

@@ -26,15 +26,17 @@ fn atomic_undoes_every_write_when_the_closure_returns_err() {
     store.set_ex::<()>("ttl", "v", 100).unwrap();
     store.rpush::<()>("list", ["a", "b"]).unwrap();
     store.hset::<()>("hash", "f", "v").unwrap();
-    let result: Result<(), CommandError> = store.atomic(|db| {
-        db.set::<()>("ttl", "changed")?;
-        db.rpush::<()>("list", "c")?;
-        db.lpop::<()>("list")?;
-        db.del::<()>("hash")?;
-        db.set::<()>("created", 1)?;
-        db.rename::<()>("created", "renamed")?;
-        db.incr::<i64>("list") // WRONGTYPE: the closure fails here
-    }).map(|_| ());
+    let result: Result<(), CommandError> = store
+        .atomic(|db| {
+            db.set::<()>("ttl", "changed")?;
+            db.rpush::<()>("list", "c")?;
+            db.lpop::<()>("list")?;
+            db.del::<()>("hash")?;
+            db.set::<()>("created", 1)?;
+            db.rename::<()>("created", "renamed")?;
+            db.incr::<i64>("list") // WRONGTYPE: the closure fails here
+        })
+        .map(|_| ());
     assert_eq!(result, Err(CommandError::WrongType));
     assert_eq!(store.get::<String>("ttl").unwrap(), "v");
     assert_eq!(store.ttl::<i64>("ttl").unwrap(), 100);
@@ -87,7 +89,10 @@ fn a_rolled_back_atomic_call_does_not_disturb_watchers() {
         db.del::<()>("k")?;
         Err(CommandError::Syntax)
     });
-    assert!(watch.multi().ping().exec().unwrap().is_some(), "no logical change happened");
+    assert!(
+        watch.multi().ping().exec().unwrap().is_some(),
+        "no logical change happened"
+    );
 }
 
 #[test]

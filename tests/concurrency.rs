@@ -22,7 +22,10 @@ fn seeded_store() -> Store {
 
 fn total(store: &Store) -> i64 {
     let balances: Vec<i64> = store.mget((0..ACCOUNTS).map(account).collect::<Vec<_>>()).unwrap();
-    assert!(balances.iter().all(|b| *b >= 0), "a balance went negative: {balances:?}");
+    assert!(
+        balances.iter().all(|b| *b >= 0),
+        "a balance went negative: {balances:?}"
+    );
     balances.iter().sum()
 }
 
@@ -57,7 +60,11 @@ fn concurrent_transfers_with_the_watch_retry_loop_keep_the_total() {
                             if balance < amount {
                                 return Ok(Some(false));
                             }
-                            let done = tx.multi().decrby(account(from), amount).incrby(account(to), amount).exec()?;
+                            let done = tx
+                                .multi()
+                                .decrby(account(from), amount)
+                                .incrby(account(to), amount)
+                                .exec()?;
                             Ok(done.map(|_| true))
                         });
                     result.unwrap();
@@ -129,7 +136,12 @@ fn watch_transfers_and_atomic_transfers_mix_safely() {
                                 if balance < amount {
                                     return Ok::<_, CommandError>(Some(()));
                                 }
-                                Ok(tx.multi().decrby(account(from), amount).incrby(account(to), amount).exec()?.map(|_| ()))
+                                Ok(tx
+                                    .multi()
+                                    .decrby(account(from), amount)
+                                    .incrby(account(to), amount)
+                                    .exec()?
+                                    .map(|_| ()))
                             })
                             .unwrap();
                     }

@@ -396,13 +396,40 @@ fn keys_keys_and_scan() {
     let mut d = differential!(1);
     d.script("MSET user:1 a user:2 b user:10 c order:1 d hello e hallo e hillo e hxllo e h*llo e");
     for pattern in [
-        "*", "user:*", "user:?", "h?llo", "h[ae]llo", "h[^e]llo", "h[a-e]llo", "h[e-a]llo", "h\\*llo", "*1*", "nomatch",
-        "[", "user:[0-9]", "*:*", "h[", "h[\\]", "\\", "[]", "[^]*",
+        "*",
+        "user:*",
+        "user:?",
+        "h?llo",
+        "h[ae]llo",
+        "h[^e]llo",
+        "h[a-e]llo",
+        "h[e-a]llo",
+        "h\\*llo",
+        "*1*",
+        "nomatch",
+        "[",
+        "user:[0-9]",
+        "*:*",
+        "h[",
+        "h[\\]",
+        "\\",
+        "[]",
+        "[^]*",
     ] {
         d.check_unordered(0, &format!("KEYS \"{}\"", pattern.replace('\\', "\\\\")));
     }
     // Cursor parsing: errors must agree; the keys behind a non-zero cursor are each store's own.
-    for cursor in ["abc", "-1", "\"\"", "\" 1\"", "+5", "-", "18446744073709551615", "18446744073709551616", "1x"] {
+    for cursor in [
+        "abc",
+        "-1",
+        "\"\"",
+        "\" 1\"",
+        "+5",
+        "-",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1x",
+    ] {
         let (redis, embedis) = d.both(0, &common::words(&format!("SCAN {cursor}")));
         if redis.starts_with(b"-") || embedis.starts_with(b"-") {
             assert_eq!(redis, embedis, "SCAN {cursor}");
@@ -759,50 +786,50 @@ fn tx_watch_touch_rules() {
     let mut d = differential!(2);
     // Each block: watch, another client does something, EXEC reports whether it touched.
     let cases = [
-        ("SET k v", "SET k v"),                         // same-value SET touches
-        ("SET k v", "DEL missing"),                      // unrelated
-        ("", "DEL k"),                                   // DEL of a missing key does not touch
-        ("SET k v", "SET k other NX"),                   // SET NX that does not apply
-        ("", "SET k v XX"),                              // SET XX that does not apply
-        ("RPUSH k a", "INCR k"),                         // failed command (WRONGTYPE)
-        ("SET k abc", "INCR k"),                         // failed command (not an integer)
-        ("SET k 1", "INCRBY k 0"),                       // INCRBY 0 touches
-        ("SET k v", "APPEND k \"\""),                    // APPEND "" touches
-        ("SET k v", "SETRANGE k 0 \"\""),                // SETRANGE with empty value does not
-        ("SET k v", "EXPIRE k 100"),                     // EXPIRE touches
-        ("", "EXPIRE k 100"),                            // EXPIRE of a missing key
-        ("SET k v EX 100", "EXPIRE k 10 GT"),            // condition fails
-        ("SET k v", "PERSIST k"),                        // nothing to persist
-        ("SET k v EX 100", "PERSIST k"),                 // persist touches
-        ("SET k v", "GETEX k"),                          // GETEX without options
-        ("SET k v", "GETEX k PERSIST"),                  // nothing to persist
+        ("SET k v", "SET k v"),               // same-value SET touches
+        ("SET k v", "DEL missing"),           // unrelated
+        ("", "DEL k"),                        // DEL of a missing key does not touch
+        ("SET k v", "SET k other NX"),        // SET NX that does not apply
+        ("", "SET k v XX"),                   // SET XX that does not apply
+        ("RPUSH k a", "INCR k"),              // failed command (WRONGTYPE)
+        ("SET k abc", "INCR k"),              // failed command (not an integer)
+        ("SET k 1", "INCRBY k 0"),            // INCRBY 0 touches
+        ("SET k v", "APPEND k \"\""),         // APPEND "" touches
+        ("SET k v", "SETRANGE k 0 \"\""),     // SETRANGE with empty value does not
+        ("SET k v", "EXPIRE k 100"),          // EXPIRE touches
+        ("", "EXPIRE k 100"),                 // EXPIRE of a missing key
+        ("SET k v EX 100", "EXPIRE k 10 GT"), // condition fails
+        ("SET k v", "PERSIST k"),             // nothing to persist
+        ("SET k v EX 100", "PERSIST k"),      // persist touches
+        ("SET k v", "GETEX k"),               // GETEX without options
+        ("SET k v", "GETEX k PERSIST"),       // nothing to persist
         ("SET k v", "GETEX k EX 100"),
         ("SET k v", "GETDEL k"),
         ("", "GETDEL k"),
-        ("SET k v", "RENAME k k"),                       // same key: no touch
-        ("SET k v", "RENAME k k2"),                      // source touched
-        ("SET k2 v", "RENAME k2 k"),                     // destination touched
-        ("SET k v\nSET k2 v", "RENAMENX k2 k"),          // RENAMENX onto an existing key
+        ("SET k v", "RENAME k k"),              // same key: no touch
+        ("SET k v", "RENAME k k2"),             // source touched
+        ("SET k2 v", "RENAME k2 k"),            // destination touched
+        ("SET k v\nSET k2 v", "RENAMENX k2 k"), // RENAMENX onto an existing key
         ("SET k v", "MOVE k 1"),
-        ("SET k v", "COPY k k3"),                        // reading a watched key does not touch
-        ("SET k2 v", "COPY k2 k"),                       // COPY touches the destination
+        ("SET k v", "COPY k k3"),  // reading a watched key does not touch
+        ("SET k2 v", "COPY k2 k"), // COPY touches the destination
         ("SET k v", "GET k"),
         ("RPUSH k a", "LPOP k"),
         ("", "LPOP k"),
         ("RPUSH k a", "LPOP k 0"),
-        ("HSET k f v", "HDEL k nofield"),                // HDEL of an absent field
+        ("HSET k f v", "HDEL k nofield"), // HDEL of an absent field
         ("HSET k f v", "HDEL k f"),
-        ("HSET k f v", "HSET k f v"),                    // HSET always touches
-        ("SET k 1", "MSETNX k 2 j 3"),                   // MSETNX that does not apply
+        ("HSET k f v", "HSET k f v"),  // HSET always touches
+        ("SET k 1", "MSETNX k 2 j 3"), // MSETNX that does not apply
         ("", "MSET k 1"),
         ("SET k v", "FLUSHDB"),
-        ("", "FLUSHDB"),                                 // watched key missing: not touched
+        ("", "FLUSHDB"), // watched key missing: not touched
         ("SET k v", "FLUSHALL"),
         ("", "FLUSHALL"),
-        ("SET k v", "SWAPDB 0 1"),                       // exists in the emptied db
-        ("SELECT 1\nSET k v\nSELECT 0", "SWAPDB 0 1"),   // exists only in the other db
+        ("SET k v", "SWAPDB 0 1"),                     // exists in the emptied db
+        ("SELECT 1\nSET k v\nSELECT 0", "SWAPDB 0 1"), // exists only in the other db
         ("", "SWAPDB 0 1"),
-        ("SET k v", "SELECT 1\nSET k other\nSELECT 0"),  // same key, other db: not touched
+        ("SET k v", "SELECT 1\nSET k other\nSELECT 0"), // same key, other db: not touched
     ];
     for (setup, action) in cases {
         d.script("FLUSHALL");

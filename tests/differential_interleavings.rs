@@ -49,7 +49,11 @@ fn command() -> impl Strategy<Value = Vec<String>> {
     ];
     let strings = prop_oneof![
         (k(), v()).prop_map(|(k, v)| vec!["SET".into(), k, v]),
-        (k(), v(), prop_oneof![Just("NX"), Just("XX"), Just("GET"), Just("KEEPTTL")])
+        (
+            k(),
+            v(),
+            prop_oneof![Just("NX"), Just("XX"), Just("GET"), Just("KEEPTTL")]
+        )
             .prop_map(|(k, v, o)| vec!["SET".into(), k, v, o.into()]),
         (k(), v(), n()).prop_map(|(k, v, n)| vec!["SET".into(), k, v, "EX".into(), n]),
         k().prop_map(|k| vec!["GET".into(), k]),
@@ -71,8 +75,12 @@ fn command() -> impl Strategy<Value = Vec<String>> {
         prop::collection::vec(k(), 1..3).prop_map(|keys| [vec!["EXISTS".to_string()], keys].concat()),
         k().prop_map(|k| vec!["TYPE".into(), k]),
         (k(), n()).prop_map(|(k, n)| vec!["EXPIRE".into(), k, n]),
-        (k(), n(), prop_oneof![Just("NX"), Just("XX"), Just("GT"), Just("LT")])
-            .prop_map(|(k, n, o)| vec!["EXPIRE".into(), k, n, o.into()]),
+        (k(), n(), prop_oneof![Just("NX"), Just("XX"), Just("GT"), Just("LT")]).prop_map(|(k, n, o)| vec![
+            "EXPIRE".into(),
+            k,
+            n,
+            o.into()
+        ]),
         k().prop_map(|k| vec!["PERSIST".into(), k]),
         k().prop_map(|k| vec!["TTL".into(), k]),
         (k(), k()).prop_map(|(a, b)| vec!["RENAME".into(), a, b]),
@@ -117,7 +125,10 @@ fn interleaved_clients_match_redis() {
         return;
     };
     let diff = std::cell::RefCell::new(diff);
-    let cases = std::env::var("EMBEDIS_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let cases = std::env::var("EMBEDIS_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
@@ -129,7 +140,8 @@ fn interleaved_clients_match_redis() {
             diff.reset(CLIENTS);
             for (client, argv) in &steps {
                 let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.clone().into_bytes()).collect();
-                diff.compare(*client, &argv, common::Order::Exact).map_err(TestCaseError::fail)?;
+                diff.compare(*client, &argv, common::Order::Exact)
+                    .map_err(TestCaseError::fail)?;
             }
             Ok(())
         })

@@ -12,7 +12,11 @@ fn key_expires_when_the_manual_clock_passes_its_ttl() {
     let store = Store::with_clock(clock.clone());
     store.set_ex::<()>("k", "v", 10).unwrap();
     clock.advance(Duration::from_secs(10));
-    assert_eq!(store.get::<Option<String>>("k").unwrap(), Some("v".into()), "expiry is strictly after the deadline");
+    assert_eq!(
+        store.get::<Option<String>>("k").unwrap(),
+        Some("v".into()),
+        "expiry is strictly after the deadline"
+    );
     clock.advance(Duration::from_millis(1));
     assert_eq!(store.get::<Option<String>>("k").unwrap(), None);
 }

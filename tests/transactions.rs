@@ -26,7 +26,10 @@ fn multi_queues_commands_and_exec_runs_them_in_order() {
     assert_eq!(call(&mut c, "PING"), queued());
     assert_eq!(
         call(&mut c, "EXEC"),
-        Reply::Array(vec![Reply::Array(vec![bulk("a"), bulk("b"), bulk("c")]), Reply::Status("PONG".into())])
+        Reply::Array(vec![
+            Reply::Array(vec![bulk("a"), bulk("b"), bulk("c")]),
+            Reply::Status("PONG".into())
+        ])
     );
     assert!(!c.in_multi());
 }
@@ -114,7 +117,10 @@ fn unknown_command_while_queuing_makes_exec_abort() {
 fn wrong_arity_while_queuing_makes_exec_abort() {
     let mut c = Store::new().connect();
     call(&mut c, "MULTI");
-    assert_eq!(call(&mut c, "GET"), Reply::Error(CommandError::WrongArity("get".into())));
+    assert_eq!(
+        call(&mut c, "GET"),
+        Reply::Error(CommandError::WrongArity("get".into()))
+    );
     call(&mut c, "SET a 1");
     assert_eq!(call(&mut c, "EXEC"), Reply::Error(CommandError::ExecAbort));
     assert_eq!(call(&mut c, "EXISTS a"), Reply::Integer(0));
@@ -169,7 +175,10 @@ fn syntax_errors_are_not_detected_at_queue_time() {
     call(&mut c, "MULTI");
     assert_eq!(call(&mut c, "SET k v EX abc"), queued());
     assert_eq!(call(&mut c, "SET k2 v"), queued());
-    assert_eq!(call(&mut c, "EXEC"), Reply::Array(vec![Reply::Error(CommandError::NotInteger), Reply::ok()]));
+    assert_eq!(
+        call(&mut c, "EXEC"),
+        Reply::Array(vec![Reply::Error(CommandError::NotInteger), Reply::ok()])
+    );
 }
 
 #[test]
@@ -225,8 +234,18 @@ fn dropping_a_connection_mid_multi_leaves_nothing_behind() {
 fn typed_multi_returns_each_slot_typed() {
     let store = Store::new();
     store.connect().call(["SET", "text", "abc"]);
-    let slots = store.multi().incr("text").append("text", "d").get("text").exec().unwrap().unwrap();
-    assert_eq!(slots, vec![Err(CommandError::NotInteger), Ok(Reply::Integer(4)), Ok(bulk("abcd"))]);
+    let slots = store
+        .multi()
+        .incr("text")
+        .append("text", "d")
+        .get("text")
+        .exec()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        slots,
+        vec![Err(CommandError::NotInteger), Ok(Reply::Integer(4)), Ok(bulk("abcd"))]
+    );
 }
 
 #[test]

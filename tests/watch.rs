@@ -253,6 +253,9 @@ fn typed_watch_returns_none_on_conflict_and_some_otherwise() {
 
     let watch = store.watch("balance").unwrap();
     let balance: i64 = watch.get("balance").unwrap();
-    assert_eq!(watch.multi().set("balance", balance - 10).exec(), Ok(Some(vec![Ok(Reply::ok())])));
+    assert_eq!(
+        watch.multi().set("balance", balance - 10).exec(),
+        Ok(Some(vec![Ok(Reply::ok())]))
+    );
     assert_eq!(store.get::<i64>("balance"), Ok(80));
 }

@@ -52,9 +52,8 @@ pub(crate) fn int(arg: &[u8]) -> Result<i64, CommandError> {
 /// An argument as a C `int` (Redis's `getIntFromObjectOrReply`): integers beyond 32 bits are
 /// `ERR value is out of range, value must between …`.
 pub(crate) fn int32(arg: &[u8]) -> Result<i32, CommandError> {
-    i32::try_from(int(arg)?).map_err(|_| {
-        CommandError::other("ERR value is out of range, value must between -2147483648 and 2147483647")
-    })
+    i32::try_from(int(arg)?)
+        .map_err(|_| CommandError::other("ERR value is out of range, value must between -2147483648 and 2147483647"))
 }
 
 /// Whether `arg` is the option `name`, compared as Redis's `strcasecmp` does (up to a NUL byte).

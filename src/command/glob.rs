@@ -155,7 +155,11 @@ mod tests {
             ("*", "", false),
         ];
         for (pattern, string, expected) in cases {
-            assert_eq!(matches(pattern.as_bytes(), string.as_bytes()), *expected, "{pattern} ~ {string}");
+            assert_eq!(
+                matches(pattern.as_bytes(), string.as_bytes()),
+                *expected,
+                "{pattern} ~ {string}"
+            );
         }
     }
 }

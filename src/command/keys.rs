@@ -10,7 +10,11 @@ use crate::reply::Reply;
 
 /// DEL key [key ...] and UNLINK key [key ...]
 pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let removed = argv.iter().skip(1).filter(|key| ctx.ks.remove(ctx.db, key).is_some()).count();
+    let removed = argv
+        .iter()
+        .skip(1)
+        .filter(|key| ctx.ks.remove(ctx.db, key).is_some())
+        .count();
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -52,7 +56,9 @@ fn parse_expire_conditions(argv: &Argv) -> Result<ExpireConditions, CommandError
         } else if is_option(opt, "lt") {
             &mut c.lt
         } else {
-            return Err(CommandError::Other(format!("ERR Unsupported option {}", error_text(opt)).into()));
+            return Err(CommandError::Other(
+                format!("ERR Unsupported option {}", error_text(opt)).into(),
+            ));
         };
         *flag = true;
     }
@@ -62,7 +68,9 @@ fn parse_expire_conditions(argv: &Argv) -> Result<ExpireConditions, CommandError
         ));
     }
     if c.gt && c.lt {
-        return Err(CommandError::other("ERR GT and LT options at the same time are not compatible"));
+        return Err(CommandError::other(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
     }
     Ok(c)
 }
@@ -279,7 +287,10 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     }
     let mut n: u64 = 0;
     for d in digits {
-        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add((d - b'0') as u64))
+            .ok_or_else(invalid)?;
     }
     Ok(if negative { n.wrapping_neg() } else { n })
 }

@@ -10,11 +10,9 @@ mod server;
 mod string;
 pub(crate) mod table;
 
-use std::collections::VecDeque;
-
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::{Keyspace, Map, Str, Ttl, Value};
+use crate::keyspace::{Hash, Keyspace, List, Str, Ttl, Value};
 use crate::reply::Reply;
 
 /// What a handler runs against: the locked keyspace and the calling client's selected database.
@@ -53,7 +51,7 @@ impl Ctx<'_> {
     }
 
     /// The list at `key`; WRONGTYPE if it holds another type.
-    pub(crate) fn get_list(&mut self, key: &[u8]) -> Result<Option<&VecDeque<Vec<u8>>>, CommandError> {
+    pub(crate) fn get_list(&mut self, key: &[u8]) -> Result<Option<&List>, CommandError> {
         match self.ks.get(self.db, key).map(|e| &e.value) {
             None => Ok(None),
             Some(Value::List(l)) => Ok(Some(l)),
@@ -62,7 +60,7 @@ impl Ctx<'_> {
     }
 
     /// The list at `key` for writing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_list_mut(&mut self, key: &[u8]) -> Result<Option<&mut VecDeque<Vec<u8>>>, CommandError> {
+    pub(crate) fn get_list_mut(&mut self, key: &[u8]) -> Result<Option<&mut List>, CommandError> {
         match self.ks.get_mut(self.db, key).map(|e| &mut e.value) {
             None => Ok(None),
             Some(Value::List(l)) => Ok(Some(l)),
@@ -71,7 +69,7 @@ impl Ctx<'_> {
     }
 
     /// The hash at `key`; WRONGTYPE if it holds another type.
-    pub(crate) fn get_hash(&mut self, key: &[u8]) -> Result<Option<&Map<Vec<u8>, Vec<u8>>>, CommandError> {
+    pub(crate) fn get_hash(&mut self, key: &[u8]) -> Result<Option<&Hash>, CommandError> {
         match self.ks.get(self.db, key).map(|e| &e.value) {
             None => Ok(None),
             Some(Value::Hash(h)) => Ok(Some(h)),
@@ -80,7 +78,7 @@ impl Ctx<'_> {
     }
 
     /// The hash at `key` for writing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_hash_mut(&mut self, key: &[u8]) -> Result<Option<&mut Map<Vec<u8>, Vec<u8>>>, CommandError> {
+    pub(crate) fn get_hash_mut(&mut self, key: &[u8]) -> Result<Option<&mut Hash>, CommandError> {
         match self.ks.get_mut(self.db, key).map(|e| &mut e.value) {
             None => Ok(None),
             Some(Value::Hash(h)) => Ok(Some(h)),

@@ -149,7 +149,11 @@ fn set_generic(
     condition: Option<bool>,
     get: bool,
 ) -> Result<(bool, Reply), CommandError> {
-    let old = if get { bulk_or_nil(ctx.get_str(key)?) } else { Reply::Nil };
+    let old = if get {
+        bulk_or_nil(ctx.get_str(key)?)
+    } else {
+        Reply::Nil
+    };
     let found = ctx.ks.contains(ctx.db, key);
     if condition.is_some_and(|must_exist| must_exist != found) {
         return Ok((false, old));
@@ -212,10 +216,8 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
                 ctx.ks.set_expire(ctx.db, key, Some(at));
             }
         }
-        None if o.persist => {
-            if ctx.ks.get(ctx.db, key).is_some_and(|e| e.expire_at.is_some()) {
-                ctx.ks.set_expire(ctx.db, key, None);
-            }
+        None if o.persist && ctx.ks.get(ctx.db, key).is_some_and(|e| e.expire_at.is_some()) => {
+            ctx.ks.set_expire(ctx.db, key, None);
         }
         None => {}
     }
@@ -236,11 +238,16 @@ pub(crate) fn mget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 }
 
 /// The key/value pairs of MSET and MSETNX (an odd count is an arity error, as in Redis).
-fn pairs<'a>(argv: &'a Argv, command: &str) -> Result<Vec<(&'a [u8], &'a [u8])>, CommandError> {
-    if argv.len() % 2 == 0 {
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
+fn pairs<'a>(argv: &'a Argv, command: &str) -> Result<Vec<Pair<'a>>, CommandError> {
+    if argv.len().is_multiple_of(2) {
         return Err(CommandError::WrongArity(command.into()));
     }
-    Ok((1..argv.len()).step_by(2).map(|i| (argv.arg(i), argv.arg(i + 1))).collect())
+    Ok((1..argv.len())
+        .step_by(2)
+        .map(|i| (argv.arg(i), argv.arg(i + 1)))
+        .collect())
 }
 
 /// MSET key value [key value ...]
@@ -425,8 +432,14 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
 /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN], ported from Redis 7.0's `lcsCommand`.
 pub(crate) fn lcs(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let wrong_type = || CommandError::other("ERR The specified keys must contain string values");
-    let a = ctx.get_str(argv.arg(1)).map_err(|_| wrong_type())?.map(|s| s.as_bytes().into_owned());
-    let b = ctx.get_str(argv.arg(2)).map_err(|_| wrong_type())?.map(|s| s.as_bytes().into_owned());
+    let a = ctx
+        .get_str(argv.arg(1))
+        .map_err(|_| wrong_type())?
+        .map(|s| s.as_bytes().into_owned());
+    let b = ctx
+        .get_str(argv.arg(2))
+        .map_err(|_| wrong_type())?
+        .map(|s| s.as_bytes().into_owned());
     let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
 
     let (mut get_len, mut get_idx, mut with_match_len, mut min_match_len) = (false, false, false, 0i64);

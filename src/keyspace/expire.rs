@@ -18,7 +18,11 @@ impl Keyspace {
         if self.dbs[db].data.expires.is_empty() {
             return false;
         }
-        let due = self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now()));
+        let due = self.dbs[db]
+            .data
+            .entries
+            .get(key)
+            .is_some_and(|e| is_expired(e, self.now()));
         if due {
             self.remove_entry(db, key);
             self.modified(db, key);

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::clock::Clock;
 
-pub(crate) use value::{Map, Str, Value};
+pub(crate) use value::{Hash, List, Map, Str, Value};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 
@@ -181,7 +181,10 @@ impl Keyspace {
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
-        let previous = self.dbs[db].data.entries.insert(key.to_vec(), Entry { value, expire_at: None });
+        let previous = self.dbs[db]
+            .data
+            .entries
+            .insert(key.to_vec(), Entry { value, expire_at: None });
         if let Some(old) = previous {
             self.dbs[db].data.reindex(key, old.expire_at, None);
         }
@@ -254,7 +257,10 @@ impl Keyspace {
         if a == b {
             return;
         }
-        let watched_before = self.undo.as_ref().map(|_| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
+        let watched_before = self
+            .undo
+            .as_ref()
+            .map(|_| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
         self.touch_all_watched(a, Some(b));
         self.touch_all_watched(b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
@@ -284,7 +290,11 @@ impl Keyspace {
 
     /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).
     fn is_expired_now(&self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].data.entries.get(key).is_some_and(|e| is_expired(e, self.now()))
+        self.dbs[db]
+            .data
+            .entries
+            .get(key)
+            .is_some_and(|e| is_expired(e, self.now()))
     }
 
     /// Whether the key is physically present, expired or not.

@@ -78,9 +78,11 @@ impl UndoLog {
         if let Some(set) = &self.recorded {
             return set.contains(&(db, key.to_vec()));
         }
-        self.steps.iter().rev().take(self.since_db_step).any(|step| {
-            matches!(step, UndoStep::Key { db: d, key: k, .. } if *d == db && k.as_slice() == key)
-        })
+        self.steps
+            .iter()
+            .rev()
+            .take(self.since_db_step)
+            .any(|step| matches!(step, UndoStep::Key { db: d, key: k, .. } if *d == db && k.as_slice() == key))
     }
 
     /// A whole-database step: keys must be recorded again after it.
@@ -94,7 +96,13 @@ impl UndoLog {
         self.steps.push(UndoStep::Flush { db, data, watched });
     }
 
-    pub(super) fn swapped(&mut self, a: usize, b: usize, watched_a: Map<Key, WatchedKey>, watched_b: Map<Key, WatchedKey>) {
+    pub(super) fn swapped(
+        &mut self,
+        a: usize,
+        b: usize,
+        watched_a: Map<Key, WatchedKey>,
+        watched_b: Map<Key, WatchedKey>,
+    ) {
         self.db_step();
         self.steps.push(UndoStep::Swap {
             a,
@@ -131,7 +139,11 @@ impl Keyspace {
                 } => {
                     let data = &mut self.dbs[db].data;
                     let old = data.entries.remove(&key);
-                    data.reindex(&key, old.and_then(|e| e.expire_at), entry.as_ref().and_then(|e| e.expire_at));
+                    data.reindex(
+                        &key,
+                        old.and_then(|e| e.expire_at),
+                        entry.as_ref().and_then(|e| e.expire_at),
+                    );
                     if let Some(entry) = entry {
                         data.entries.insert(key.clone(), entry);
                     }

@@ -8,12 +8,18 @@ use crate::number::{format_i64, parse_i64};
 /// A hash map with ahash, the map type of the whole keyspace.
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
+/// A list value: elements in order, O(1) at both ends.
+pub(crate) type List = VecDeque<Vec<u8>>;
+
+/// A hash value: field to value.
+pub(crate) type Hash = Map<Vec<u8>, Vec<u8>>;
+
 /// A key's value. Every type Redis has gets a variant as it is implemented.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Str(Str),
-    List(VecDeque<Vec<u8>>),
-    Hash(Map<Vec<u8>, Vec<u8>>),
+    List(List),
+    Hash(Hash),
 }
 
 impl Value {

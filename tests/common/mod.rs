@@ -28,9 +28,13 @@ impl RedisServer {
             .is_ok();
         if !found {
             if required {
-                panic!("redis-server is not on PATH and EMBEDIS_REQUIRE_REDIS=1: install it (apt-get install redis-server)");
+                panic!(
+                    "redis-server is not on PATH and EMBEDIS_REQUIRE_REDIS=1: install it (apt-get install redis-server)"
+                );
             }
-            eprintln!("\n*** SKIPPING differential test: redis-server is not on PATH (apt-get install redis-server) ***\n");
+            eprintln!(
+                "\n*** SKIPPING differential test: redis-server is not on PATH (apt-get install redis-server) ***\n"
+            );
             return None;
         }
         for _ in 0..5 {
@@ -38,10 +42,26 @@ impl RedisServer {
             let dir = std::env::temp_dir().join(format!("embedis-redis-{port}"));
             std::fs::create_dir_all(&dir).expect("create a directory for redis-server");
             let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
                 .arg("--dir")
                 .arg(&dir)
-                .args(["--enable-debug-command", "yes", "--daemonize", "no", "--loglevel", "warning"])
+                .args([
+                    "--enable-debug-command",
+                    "yes",
+                    "--daemonize",
+                    "no",
+                    "--loglevel",
+                    "warning",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -339,7 +359,11 @@ impl Differential {
 
     /// Runs each line on client 0 (or `N> ` prefixed lines on client N), checking every reply.
     pub fn script(&mut self, script: &str) {
-        for line in script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             let (client, command) = match line.split_once("> ") {
                 Some((n, rest)) if n.len() == 1 && n.as_bytes()[0].is_ascii_digit() => (n.parse().unwrap(), rest),
                 _ => (0, line),
