@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::command::table::CommandSpec;
+use crate::number::Decimal;
 
 /// One command line: the command name followed by its arguments, each a binary-safe byte string.
 ///
@@ -39,105 +40,65 @@ impl Eq for Argv {}
 /// How many bytes of arguments an [`Argv`] keeps without allocating.
 const INLINE_BYTES: usize = 48;
 
-/// The bytes of all arguments: inline for short command lines, on the heap past that.
-#[derive(Clone)]
-enum Bytes {
-    Inline { len: u8, data: [u8; INLINE_BYTES] },
-    Heap(Vec<u8>),
-}
-
-impl Default for Bytes {
-    fn default() -> Bytes {
-        Bytes::Inline {
-            len: 0,
-            data: [0; INLINE_BYTES],
-        }
-    }
-}
-
-impl Bytes {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Bytes::Inline { len, data } => &data[..*len as usize],
-            Bytes::Heap(v) => v,
-        }
-    }
-
-    fn extend(&mut self, more: &[u8]) {
-        match self {
-            Bytes::Inline { len, data } if *len as usize + more.len() <= INLINE_BYTES => {
-                let start = *len as usize;
-                data[start..start + more.len()].copy_from_slice(more);
-                *len += more.len() as u8;
-            }
-            Bytes::Inline { .. } => {
-                let mut v = Vec::with_capacity((self.as_slice().len() + more.len()).max(2 * INLINE_BYTES));
-                v.extend_from_slice(self.as_slice());
-                v.extend_from_slice(more);
-                *self = Bytes::Heap(v);
-            }
-            Bytes::Heap(v) => v.extend_from_slice(more),
-        }
-    }
-}
-
-impl PartialEq for Bytes {
-    fn eq(&self, other: &Bytes) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
 /// How many argument boundaries an [`Argv`] keeps without allocating.
 const INLINE_ARGS: usize = 8;
 
-/// Where each argument ends in the buffer: inline for short commands, so a typical command line
-/// costs one allocation (its bytes).
+/// The bytes of all arguments.
+type Bytes = InlineVec<u8, INLINE_BYTES>;
+
+/// Where each argument ends in the bytes.
+type Ends = InlineVec<u32, INLINE_ARGS>;
+
+/// A vector that keeps its first `N` items inline and moves to the heap past them, so a typical
+/// command line costs no allocation at all.
 #[derive(Clone)]
-enum Ends {
-    Inline { len: u8, ends: [u32; INLINE_ARGS] },
-    Heap(Vec<u32>),
+enum InlineVec<T: Copy + Default, const N: usize> {
+    Inline { len: u8, items: [T; N] },
+    Heap(Vec<T>),
 }
 
-impl Default for Ends {
-    fn default() -> Ends {
-        Ends::Inline {
+impl<T: Copy + Default, const N: usize> Default for InlineVec<T, N> {
+    fn default() -> Self {
+        InlineVec::Inline {
             len: 0,
-            ends: [0; INLINE_ARGS],
+            items: [T::default(); N],
         }
     }
 }
 
-impl Ends {
-    fn as_slice(&self) -> &[u32] {
+impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
+    fn as_slice(&self) -> &[T] {
         match self {
-            Ends::Inline { len, ends } => &ends[..*len as usize],
-            Ends::Heap(v) => v,
+            InlineVec::Inline { len, items } => &items[..*len as usize],
+            InlineVec::Heap(v) => v,
         }
     }
 
-    fn push(&mut self, end: u32) {
+    fn extend(&mut self, more: &[T]) {
         match self {
-            Ends::Inline { len, ends } if (*len as usize) < INLINE_ARGS => {
-                ends[*len as usize] = end;
-                *len += 1;
+            InlineVec::Inline { len, items } if *len as usize + more.len() <= N => {
+                let start = *len as usize;
+                items[start..start + more.len()].copy_from_slice(more);
+                *len += more.len() as u8;
             }
-            Ends::Inline { .. } => {
-                let mut v = self.as_slice().to_vec();
-                v.push(end);
-                *self = Ends::Heap(v);
+            InlineVec::Inline { .. } => {
+                let mut v = Vec::with_capacity((self.as_slice().len() + more.len()).max(2 * N));
+                v.extend_from_slice(self.as_slice());
+                v.extend_from_slice(more);
+                *self = InlineVec::Heap(v);
             }
-            Ends::Heap(v) => v.push(end),
+            InlineVec::Heap(v) => v.extend_from_slice(more),
         }
     }
 }
 
-impl PartialEq for Ends {
-    fn eq(&self, other: &Ends) -> bool {
+impl<T: Copy + Default + PartialEq, const N: usize> PartialEq for InlineVec<T, N> {
+    fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl Eq for Ends {}
+impl<T: Copy + Default + Eq, const N: usize> Eq for InlineVec<T, N> {}
 
 impl Argv {
     /// An empty command line.
@@ -177,7 +138,7 @@ impl Argv {
     /// ```
     pub fn push(&mut self, arg: impl AsRef<[u8]>) {
         self.buf.extend(arg.as_ref());
-        self.ends.push(self.buf.as_slice().len() as u32);
+        self.ends.extend(&[self.buf.as_slice().len() as u32]);
     }
 
     /// The number of arguments, the command name included.
@@ -298,22 +259,8 @@ macro_rules! integer_arg {
     ($($ty:ty),*) => {$(
         impl ToArgs for $ty {
             fn write_args(&self, argv: &mut Argv) {
-                let mut digits = [0u8; 20];
-                let mut at = digits.len();
-                let mut n = (*self as i128).unsigned_abs();
-                loop {
-                    at -= 1;
-                    digits[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                if *self < (0 as $ty) {
-                    at -= 1;
-                    digits[at] = b'-';
-                }
-                argv.push(&digits[at..]);
+                let n = *self as i128;
+                argv.push(Decimal::new(n < 0, n.unsigned_abs() as u64).as_bytes());
             }
         }
     )*};

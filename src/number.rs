@@ -29,25 +29,42 @@ fn parse_digits(digits: &[u8], negative: bool) -> Option<i64> {
     }
 }
 
-/// `n` in decimal, without going through `fmt` (strings holding integers are printed on every GET).
-pub(crate) fn format_i64(n: i64) -> Vec<u8> {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
+/// An integer's decimal digits, formatted on the stack without going through `fmt` (integers are
+/// printed on every GET of a counter and in every typed call that passes a number).
+pub(crate) struct Decimal {
+    digits: [u8; 21],
+    start: usize,
+}
+
+impl Decimal {
+    /// The digits of `-magnitude` or `magnitude`.
+    pub(crate) fn new(negative: bool, magnitude: u64) -> Decimal {
+        let mut digits = [0u8; 21];
+        let mut start = digits.len();
+        let mut m = magnitude;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (m % 10) as u8;
+            m /= 10;
+            if m == 0 {
+                break;
+            }
         }
+        if negative {
+            start -= 1;
+            digits[start] = b'-';
+        }
+        Decimal { digits, start }
     }
-    let mut out = Vec::with_capacity(digits.len() - at + 1);
-    if n < 0 {
-        out.push(b'-');
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
     }
-    out.extend_from_slice(&digits[at..]);
-    out
+}
+
+/// `n` in decimal.
+pub(crate) fn format_i64(n: i64) -> Vec<u8> {
+    Decimal::new(n < 0, n.unsigned_abs()).as_bytes().to_vec()
 }
 
 /// The longest string Redis reads as a `long double` (MAX_LONG_DOUBLE_CHARS).

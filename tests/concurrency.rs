@@ -1,7 +1,7 @@
 //! Threads transferring money between accounts, with the WATCH retry helper and with `atomic`: the
 //! total never changes and no balance goes negative.
 
-use embedis::{CommandError, Commands, RetryPolicy, Store, TransactionError};
+use embedis::{CommandError, Commands, RetryPolicy, Store};
 
 const ACCOUNTS: usize = 8;
 const INITIAL: i64 = 1_000;
@@ -20,13 +20,17 @@ fn seeded_store() -> Store {
     store
 }
 
-fn total(store: &Store) -> i64 {
+fn assert_money_kept(store: &Store) {
     let balances: Vec<i64> = store.mget((0..ACCOUNTS).map(account).collect::<Vec<_>>()).unwrap();
     assert!(
         balances.iter().all(|b| *b >= 0),
         "a balance went negative: {balances:?}"
     );
-    balances.iter().sum()
+    assert_eq!(
+        balances.iter().sum::<i64>(),
+        INITIAL * ACCOUNTS as i64,
+        "money was created or lost"
+    );
 }
 
 /// A deterministic sequence of (from, to, amount) per thread.
@@ -42,115 +46,75 @@ fn plan(thread: usize) -> impl Iterator<Item = (usize, usize, i64)> {
     })
 }
 
-#[test]
-fn concurrent_transfers_with_the_watch_retry_loop_keep_the_total() {
-    let store = seeded_store();
+/// Check-and-set with WATCH, retried on conflict.
+fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64) {
     let policy = RetryPolicy {
         max_attempts: 1_000,
         ..RetryPolicy::default()
     };
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                for (from, to, amount) in plan(t) {
-                    let result: Result<bool, TransactionError<CommandError>> =
-                        store.transaction([account(from), account(to)], policy, |tx| {
-                            let balance: i64 = tx.get(account(from))?;
-                            if balance < amount {
-                                return Ok(Some(false));
-                            }
-                            let done = tx
-                                .multi()
-                                .decrby(account(from), amount)
-                                .incrby(account(to), amount)
-                                .exec()?;
-                            Ok(done.map(|_| true))
-                        });
-                    result.unwrap();
-                }
-            })
+    store
+        .transaction([account(from), account(to)], policy, |tx| {
+            let balance: i64 = tx.get(account(from))?;
+            if balance < amount {
+                return Ok::<_, CommandError>(Some(()));
+            }
+            let done = tx
+                .multi()
+                .decrby(account(from), amount)
+                .incrby(account(to), amount)
+                .exec()?;
+            Ok(done.map(|_| ()))
         })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    assert_eq!(total(&store), INITIAL * ACCOUNTS as i64);
+        .unwrap();
+}
+
+/// Check-then-act under the lock.
+fn transfer_atomically(store: &Store, from: usize, to: usize, amount: i64) {
+    store
+        .atomic(|db| {
+            let balance: i64 = db.get(account(from))?;
+            if balance >= amount {
+                db.decrby::<i64>(account(from), amount)?;
+                db.incrby::<i64>(account(to), amount)?;
+            }
+            Ok::<_, CommandError>(())
+        })
+        .unwrap();
+}
+
+/// Runs every thread's plan with the transfer function that thread gets.
+fn run(store: &Store, transfer_for: impl Fn(usize) -> fn(&Store, usize, usize, i64)) {
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let (store, transfer) = (store.clone(), transfer_for(t));
+            scope.spawn(move || plan(t).for_each(|(from, to, amount)| transfer(&store, from, to, amount)));
+        }
+    });
+}
+
+#[test]
+fn concurrent_transfers_with_the_watch_retry_loop_keep_the_total() {
+    let store = seeded_store();
+    run(&store, |_| transfer_with_watch);
+    assert_money_kept(&store);
 }
 
 #[test]
 fn concurrent_transfers_with_atomic_keep_the_total() {
     let store = seeded_store();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                for (from, to, amount) in plan(t) {
-                    store
-                        .atomic(|db| {
-                            let balance: i64 = db.get(account(from))?;
-                            if balance >= amount {
-                                db.decrby::<i64>(account(from), amount)?;
-                                db.incrby::<i64>(account(to), amount)?;
-                            }
-                            Ok::<_, CommandError>(())
-                        })
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    assert_eq!(total(&store), INITIAL * ACCOUNTS as i64);
+    run(&store, |_| transfer_atomically);
+    assert_money_kept(&store);
 }
 
 #[test]
 fn watch_transfers_and_atomic_transfers_mix_safely() {
     let store = seeded_store();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                let policy = RetryPolicy {
-                    max_attempts: 1_000,
-                    ..RetryPolicy::default()
-                };
-                for (from, to, amount) in plan(t) {
-                    if t % 2 == 0 {
-                        store
-                            .atomic(|db| {
-                                let balance: i64 = db.get(account(from))?;
-                                if balance >= amount {
-                                    db.decrby::<i64>(account(from), amount)?;
-                                    db.incrby::<i64>(account(to), amount)?;
-                                }
-                                Ok::<_, CommandError>(())
-                            })
-                            .unwrap();
-                    } else {
-                        store
-                            .transaction([account(from), account(to)], policy, |tx| {
-                                let balance: i64 = tx.get(account(from))?;
-                                if balance < amount {
-                                    return Ok::<_, CommandError>(Some(()));
-                                }
-                                Ok(tx
-                                    .multi()
-                                    .decrby(account(from), amount)
-                                    .incrby(account(to), amount)
-                                    .exec()?
-                                    .map(|_| ()))
-                            })
-                            .unwrap();
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    assert_eq!(total(&store), INITIAL * ACCOUNTS as i64);
+    run(&store, |t| {
+        if t % 2 == 0 {
+            transfer_atomically
+        } else {
+            transfer_with_watch
+        }
+    });
+    assert_money_kept(&store);
 }

@@ -4,13 +4,9 @@ use super::Ctx;
 use super::args::int;
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::{Map, Value};
+use crate::keyspace::Hash;
 use crate::number::parse_i64;
 use crate::reply::Reply;
-
-fn new_hash() -> Value {
-    Value::Hash(Map::default())
-}
 
 /// Sets every field/value pair; answers how many fields are new. An odd pair count is an arity error.
 fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, CommandError> {
@@ -18,9 +14,7 @@ fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, Co
         return Err(CommandError::WrongArity(command.into()));
     }
     let key = argv.arg(1);
-    let Value::Hash(hash) = ctx.get_or_create(key, new_hash)? else {
-        return Err(CommandError::WrongType);
-    };
+    let hash = ctx.write_or_create::<Hash>(key)?;
     let mut created = 0;
     for i in (2..argv.len()).step_by(2) {
         if hash.insert(argv.arg(i).to_vec(), argv.arg(i + 1).to_vec()).is_none() {
@@ -44,13 +38,13 @@ pub(crate) fn hmset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// HGET key field
 pub(crate) fn hget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let value = ctx.get_hash(argv.arg(1))?.and_then(|h| h.get(argv.arg(2)));
+    let value = ctx.read::<Hash>(argv.arg(1))?.and_then(|h| h.get(argv.arg(2)));
     Ok(value.map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
 }
 
 /// HGETALL key
 pub(crate) fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let Some(hash) = ctx.get_hash(argv.arg(1))? else {
+    let Some(hash) = ctx.read::<Hash>(argv.arg(1))? else {
         return Ok(Reply::Array(Vec::new()));
     };
     Ok(Reply::bulks(hash.iter().flat_map(|(f, v)| [f.clone(), v.clone()])))
@@ -60,14 +54,12 @@ pub(crate) fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let by = int(argv.arg(3))?;
     let (key, field) = (argv.arg(1), argv.arg(2));
-    let current = match ctx.get_hash(key)?.and_then(|h| h.get(field)) {
+    let current = match ctx.read::<Hash>(key)?.and_then(|h| h.get(field)) {
         Some(v) => parse_i64(v).ok_or(CommandError::HashValueNotInteger)?,
         None => 0,
     };
     let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
-    let Value::Hash(hash) = ctx.get_or_create(key, new_hash)? else {
-        return Err(CommandError::WrongType);
-    };
+    let hash = ctx.write_or_create::<Hash>(key)?;
     hash.insert(field.to_vec(), value.to_string().into_bytes());
     ctx.modified(key);
     Ok(Reply::Integer(value))
@@ -76,7 +68,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 /// HDEL key field [field ...]
 pub(crate) fn hdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let Some(hash) = ctx.get_hash_mut(key)? else {
+    let Some(hash) = ctx.write::<Hash>(key)? else {
         return Ok(Reply::Integer(0));
     };
     let removed = argv.iter().skip(2).filter(|f| hash.remove(*f).is_some()).count();

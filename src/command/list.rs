@@ -1,12 +1,10 @@
 //! List commands (Redis's `t_list.c`).
 
-use std::collections::VecDeque;
-
 use super::Ctx;
 use super::args::int;
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::Value;
+use crate::keyspace::List;
 use crate::reply::Reply;
 
 /// Which end of a list.
@@ -16,16 +14,10 @@ enum End {
     Tail,
 }
 
-fn new_list() -> Value {
-    Value::List(VecDeque::new())
-}
-
 /// LPUSH/RPUSH: pushes every element in order, creating the list; answers the new length.
 fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let Value::List(list) = ctx.get_or_create(key, new_list)? else {
-        return Err(CommandError::WrongType);
-    };
+    let list = ctx.write_or_create::<List>(key)?;
     for element in argv.iter().skip(2) {
         match end {
             End::Head => list.push_front(element.to_vec()),
@@ -63,7 +55,7 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> 
         None => None,
     };
     let key = argv.arg(1);
-    let Some(list) = ctx.get_list_mut(key)? else {
+    let Some(list) = ctx.write::<List>(key)? else {
         return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });
     };
     let reply = match count {
@@ -102,7 +94,7 @@ pub(crate) fn rpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 /// LRANGE key start stop
 pub(crate) fn lrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (start, stop) = (int(argv.arg(2))?, int(argv.arg(3))?);
-    let Some(list) = ctx.get_list(argv.arg(1))? else {
+    let Some(list) = ctx.read::<List>(argv.arg(1))? else {
         return Ok(Reply::Array(Vec::new()));
     };
     let Some(range) = clamp_range(start, stop, list.len()) else {
@@ -125,5 +117,7 @@ pub(crate) fn clamp_range(start: i64, stop: i64, len: usize) -> Option<std::ops:
 
 /// LLEN key
 pub(crate) fn llen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Integer(ctx.get_list(argv.arg(1))?.map_or(0, |l| l.len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<List>(argv.arg(1))?.map_or(0, |l| l.len()) as i64
+    ))
 }

@@ -12,7 +12,7 @@ pub(crate) mod table;
 
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::{Hash, Keyspace, List, Str, Ttl, Value};
+use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
 /// What a handler runs against: the locked keyspace and the calling client's selected database.
@@ -32,73 +32,33 @@ impl Ctx<'_> {
         }
     }
 
-    /// The string at `key`, or `None` if missing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_str(&mut self, key: &[u8]) -> Result<Option<&Str>, CommandError> {
-        match self.ks.get(self.db, key).map(|e| &e.value) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The string at `key` for writing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_str_mut(&mut self, key: &[u8]) -> Result<Option<&mut Str>, CommandError> {
-        match self.ks.get_mut(self.db, key).map(|e| &mut e.value) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The list at `key`; WRONGTYPE if it holds another type.
-    pub(crate) fn get_list(&mut self, key: &[u8]) -> Result<Option<&List>, CommandError> {
-        match self.ks.get(self.db, key).map(|e| &e.value) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The list at `key` for writing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_list_mut(&mut self, key: &[u8]) -> Result<Option<&mut List>, CommandError> {
-        match self.ks.get_mut(self.db, key).map(|e| &mut e.value) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The hash at `key`; WRONGTYPE if it holds another type.
-    pub(crate) fn get_hash(&mut self, key: &[u8]) -> Result<Option<&Hash>, CommandError> {
-        match self.ks.get(self.db, key).map(|e| &e.value) {
-            None => Ok(None),
-            Some(Value::Hash(h)) => Ok(Some(h)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The hash at `key` for writing; WRONGTYPE if it holds another type.
-    pub(crate) fn get_hash_mut(&mut self, key: &[u8]) -> Result<Option<&mut Hash>, CommandError> {
-        match self.ks.get_mut(self.db, key).map(|e| &mut e.value) {
-            None => Ok(None),
-            Some(Value::Hash(h)) => Ok(Some(h)),
-            Some(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// The value at `key` for writing, created empty by `create` if missing; WRONGTYPE if the stored
-    /// value is not what `create` makes. The caller marks the key modified once it has written.
-    pub(crate) fn get_or_create(&mut self, key: &[u8], create: fn() -> Value) -> Result<&mut Value, CommandError> {
-        let wanted = create();
+    /// The value of kind `T` at `key`, or `None` if missing; WRONGTYPE if it holds another type.
+    pub(crate) fn read<T: ValueKind>(&mut self, key: &[u8]) -> Result<Option<&T>, CommandError> {
         match self.ks.get(self.db, key) {
-            Some(e) if std::mem::discriminant(&e.value) != std::mem::discriminant(&wanted) => {
-                return Err(CommandError::WrongType);
-            }
-            Some(_) => {}
-            None => self.ks.insert_silently(self.db, key, wanted),
+            None => Ok(None),
+            Some(entry) => T::of(&entry.value).map(Some).ok_or(CommandError::WrongType),
         }
+    }
+
+    /// The value of kind `T` at `key` for writing; WRONGTYPE if it holds another type. The caller
+    /// marks the key modified if it changes anything.
+    pub(crate) fn write<T: ValueKind>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CommandError> {
         match self.ks.get_mut(self.db, key) {
-            Some(entry) => Ok(&mut entry.value),
+            None => Ok(None),
+            Some(entry) => T::of_mut(&mut entry.value).map(Some).ok_or(CommandError::WrongType),
+        }
+    }
+
+    /// The value of kind `T` at `key` for writing, created empty if missing; WRONGTYPE if it holds
+    /// another type. The caller fills it and marks the key modified.
+    pub(crate) fn write_or_create<T: ValueKind>(&mut self, key: &[u8]) -> Result<&mut T, CommandError> {
+        match self.ks.get(self.db, key) {
+            Some(entry) if T::of(&entry.value).is_none() => return Err(CommandError::WrongType),
+            Some(_) => {}
+            None => self.ks.insert_silently(self.db, key, T::empty()),
+        }
+        match self.ks.get_mut(self.db, key).and_then(|e| T::of_mut(&mut e.value)) {
+            Some(value) => Ok(value),
             None => Err(CommandError::NoSuchKey),
         }
     }

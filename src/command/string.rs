@@ -105,7 +105,7 @@ fn expire_option(opt: &[u8]) -> Option<ExpireArg> {
 
 /// GET key
 pub(crate) fn get(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(bulk_or_nil(ctx.get_str(argv.arg(1))?))
+    Ok(bulk_or_nil(ctx.read::<Str>(argv.arg(1))?))
 }
 
 fn bulk_or_nil(s: Option<&Str>) -> Reply {
@@ -150,7 +150,7 @@ fn set_generic(
     get: bool,
 ) -> Result<(bool, Reply), CommandError> {
     let old = if get {
-        bulk_or_nil(ctx.get_str(key)?)
+        bulk_or_nil(ctx.read::<Str>(key)?)
     } else {
         Reply::Nil
     };
@@ -191,7 +191,7 @@ pub(crate) fn getset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 /// GETDEL key
 pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let reply = bulk_or_nil(ctx.get_str(key)?);
+    let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply != Reply::Nil {
         ctx.ks.remove(ctx.db, key);
     }
@@ -202,7 +202,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let o = parse_string_options(argv, OptionsOf::Getex)?;
     let key = argv.arg(1);
-    let reply = bulk_or_nil(ctx.get_str(key)?);
+    let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply == Reply::Nil {
         return Ok(reply);
     }
@@ -229,7 +229,7 @@ pub(crate) fn mget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let values = argv
         .iter()
         .skip(1)
-        .map(|key| match ctx.get_str(key) {
+        .map(|key| match ctx.read::<Str>(key) {
             Ok(s) => bulk_or_nil(s),
             Err(_) => Reply::Nil,
         })
@@ -272,7 +272,7 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 
 /// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 if missing), keeping its TTL.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
-    let value = match ctx.get_str_mut(key)? {
+    let value = match ctx.write::<Str>(key)? {
         Some(s) => {
             let current = s.as_i64().ok_or(CommandError::NotInteger)?;
             let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
@@ -314,7 +314,7 @@ pub(crate) fn decrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 /// INCRBYFLOAT key increment: `long double` arithmetic, Redis's digits.
 pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let base = match ctx.get_str(key)? {
+    let base = match ctx.read::<Str>(key)? {
         Some(s) => s.as_bytes().into_owned(),
         None => b"0".to_vec(),
     };
@@ -339,7 +339,7 @@ fn check_string_length(size: i64, append: usize) -> Result<(), CommandError> {
 /// APPEND key value
 pub(crate) fn append(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (key, suffix) = (argv.arg(1), argv.arg(2));
-    let len = match ctx.get_str_mut(key)? {
+    let len = match ctx.write::<Str>(key)? {
         Some(s) => {
             check_string_length(s.len() as i64, suffix.len())?;
             let raw = s.make_raw();
@@ -358,14 +358,16 @@ pub(crate) fn append(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 
 /// STRLEN key
 pub(crate) fn strlen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Integer(ctx.get_str(argv.arg(1))?.map_or(0, |s| s.len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<Str>(argv.arg(1))?.map_or(0, |s| s.len()) as i64
+    ))
 }
 
 /// GETRANGE key start end (and its old name SUBSTR)
 pub(crate) fn getrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let mut start = int(argv.arg(2))?;
     let mut end = int(argv.arg(3))?;
-    let Some(s) = ctx.get_str(argv.arg(1))? else {
+    let Some(s) = ctx.read::<Str>(argv.arg(1))? else {
         return Ok(Reply::bulk(Vec::new()));
     };
     let bytes = s.as_bytes();
@@ -398,7 +400,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
     if offset < 0 {
         return Err(CommandError::other("ERR offset is out of range"));
     }
-    let len = match ctx.get_str_mut(key)? {
+    let len = match ctx.write::<Str>(key)? {
         None => {
             if value.is_empty() {
                 return Ok(Reply::Integer(0));
@@ -433,11 +435,11 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
 pub(crate) fn lcs(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let wrong_type = || CommandError::other("ERR The specified keys must contain string values");
     let a = ctx
-        .get_str(argv.arg(1))
+        .read::<Str>(argv.arg(1))
         .map_err(|_| wrong_type())?
         .map(|s| s.as_bytes().into_owned());
     let b = ctx
-        .get_str(argv.arg(2))
+        .read::<Str>(argv.arg(2))
         .map_err(|_| wrong_type())?
         .map(|s| s.as_bytes().into_owned());
     let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());

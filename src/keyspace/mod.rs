@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::clock::Clock;
 
-pub(crate) use value::{Hash, List, Map, Str, Value};
+pub(crate) use value::{Hash, List, Map, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 

@@ -38,6 +38,43 @@ impl Value {
     }
 }
 
+/// A type a value can have: how to find it inside a [`Value`] and how to make an empty one, so
+/// command handlers ask for "the list at this key" once, with WRONGTYPE handled in one place.
+pub(crate) trait ValueKind: Sized {
+    fn of(value: &Value) -> Option<&Self>;
+    fn of_mut(value: &mut Value) -> Option<&mut Self>;
+    /// An empty value of this kind, for commands that create the key (LPUSH, HSET, …).
+    fn empty() -> Value;
+}
+
+macro_rules! value_kind {
+    ($ty:ty, $variant:ident, $empty:expr) => {
+        impl ValueKind for $ty {
+            fn of(value: &Value) -> Option<&Self> {
+                match value {
+                    Value::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+
+            fn of_mut(value: &mut Value) -> Option<&mut Self> {
+                match value {
+                    Value::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+
+            fn empty() -> Value {
+                Value::$variant($empty)
+            }
+        }
+    };
+}
+
+value_kind!(Str, Str, Str::Raw(Vec::new()));
+value_kind!(List, List, List::new());
+value_kind!(Hash, Hash, Hash::default());
+
 /// A string value: kept as an integer when it is the canonical decimal form of one, as Redis's int
 /// encoding does, so INCR never parses or formats.
 #[derive(Debug, Clone, PartialEq)]
