@@ -56,6 +56,23 @@ pub(crate) fn int32(arg: &[u8]) -> Result<i32, CommandError> {
         .map_err(|_| CommandError::other("ERR value is out of range, value must between -2147483648 and 2147483647"))
 }
 
+/// Redis's `getRangeLongFromObjectOrReply`: an integer within `min..=max`. Out of range (or not an
+/// integer, when `message` is given) answers `message`, else Redis's generic texts.
+pub(crate) fn ranged(arg: &[u8], min: i64, max: i64, message: Option<&'static str>) -> Result<i64, CommandError> {
+    let out_of_range = || match message {
+        Some(line) => CommandError::other(line),
+        None => CommandError::Other(format!("ERR value is out of range, must be between {min} and {max}").into()),
+    };
+    let n = match int(arg) {
+        Ok(n) => n,
+        Err(e) => return Err(message.map_or(e, CommandError::other)),
+    };
+    if n < min || n > max {
+        return Err(out_of_range());
+    }
+    Ok(n)
+}
+
 /// Whether `arg` is the option `name`, compared as Redis's `strcasecmp` does (up to a NUL byte).
 pub(crate) fn is_option(arg: &[u8], name: &str) -> bool {
     c_str(arg).eq_ignore_ascii_case(name.as_bytes())

@@ -1,11 +1,11 @@
 //! Hash commands (Redis's `t_hash.c`).
 
-use super::Ctx;
-use super::args::int;
+use super::args::{int, is_option, ranged};
+use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::Hash;
-use crate::number::parse_i64;
+use crate::number::{FloatAddError, long_double_add, parse_i64};
 use crate::reply::Reply;
 
 /// Sets every field/value pair; answers how many fields are new. An odd pair count is an arity error.
@@ -17,7 +17,7 @@ fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, Co
     let hash = ctx.write_or_create::<Hash>(key)?;
     let mut created = 0;
     for i in (2..argv.len()).step_by(2) {
-        if hash.insert(argv.arg(i).to_vec(), argv.arg(i + 1).to_vec()).is_none() {
+        if hash.insert(argv.arg(i), argv.arg(i + 1).to_vec()) {
             created += 1;
         }
     }
@@ -60,7 +60,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     };
     let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
     let hash = ctx.write_or_create::<Hash>(key)?;
-    hash.insert(field.to_vec(), value.to_string().into_bytes());
+    hash.insert(field, value.to_string().into_bytes());
     ctx.modified(key);
     Ok(Reply::Integer(value))
 }
@@ -71,10 +71,137 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let Some(hash) = ctx.write::<Hash>(key)? else {
         return Ok(Reply::Integer(0));
     };
-    let removed = argv.iter().skip(2).filter(|f| hash.remove(*f).is_some()).count();
+    let removed = argv.iter().skip(2).filter(|f| hash.remove(f)).count();
     if removed > 0 {
         ctx.modified(key);
         ctx.ks.remove_if_empty(ctx.db, key);
     }
     Ok(Reply::Integer(removed as i64))
+}
+
+/// HSETNX key field value
+pub(crate) fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (key, field) = (argv.arg(1), argv.arg(2));
+    if ctx.read::<Hash>(key)?.is_some_and(|h| h.get(field).is_some()) {
+        return Ok(Reply::Integer(0));
+    }
+    ctx.write_or_create::<Hash>(key)?.insert(field, argv.arg(3).to_vec());
+    ctx.modified(key);
+    Ok(Reply::Integer(1))
+}
+
+/// HMGET key field [field ...]
+pub(crate) fn hmget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let hash = ctx.read::<Hash>(argv.arg(1))?;
+    let values = argv
+        .iter()
+        .skip(2)
+        .map(|f| hash.and_then(|h| h.get(f)).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
+        .collect();
+    Ok(Reply::Array(values))
+}
+
+/// HLEN key
+pub(crate) fn hlen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(Reply::Integer(ctx.read::<Hash>(argv.arg(1))?.map_or(0, |h| h.len()) as i64))
+}
+
+/// HSTRLEN key field
+pub(crate) fn hstrlen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let len = ctx.read::<Hash>(argv.arg(1))?.and_then(|h| h.get(argv.arg(2))).map_or(0, |v| v.len());
+    Ok(Reply::Integer(len as i64))
+}
+
+/// HEXISTS key field
+pub(crate) fn hexists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let found = ctx.read::<Hash>(argv.arg(1))?.is_some_and(|h| h.get(argv.arg(2)).is_some());
+    Ok(Reply::Integer(found as i64))
+}
+
+/// HKEYS key
+pub(crate) fn hkeys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let hash = ctx.read::<Hash>(argv.arg(1))?;
+    Ok(Reply::bulks(hash.into_iter().flat_map(|h| h.iter().map(|(f, _)| f.clone()))))
+}
+
+/// HVALS key
+pub(crate) fn hvals(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let hash = ctx.read::<Hash>(argv.arg(1))?;
+    Ok(Reply::bulks(hash.into_iter().flat_map(|h| h.iter().map(|(_, v)| v.clone()))))
+}
+
+/// HINCRBYFLOAT key field increment: `long double` arithmetic, Redis's digits.
+pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (key, field, increment) = (argv.arg(1), argv.arg(2), argv.arg(3));
+    match long_double_add(b"0", increment) {
+        Err(FloatAddError::NotFinite) => return Err(CommandError::other("ERR value is NaN or Infinity")),
+        Err(_) => return Err(CommandError::NotFloat),
+        Ok(_) => {}
+    }
+    let base = match ctx.read::<Hash>(key)?.and_then(|h| h.get(field)) {
+        Some(v) => v.clone(),
+        None => b"0".to_vec(),
+    };
+    let sum = long_double_add(&base, increment).map_err(|e| match e {
+        FloatAddError::NotFinite => CommandError::NanOrInfinity,
+        _ => CommandError::other("ERR hash value is not a float"),
+    })?;
+    ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone());
+    ctx.modified(key);
+    Ok(Reply::Bulk(sum))
+}
+
+/// HRANDFIELD key [count [WITHVALUES]]
+pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let key = argv.arg(1);
+    let Some(count) = argv.get(2) else {
+        let Some(len) = ctx.read::<Hash>(key)?.map(|h| h.len()) else {
+            return Ok(Reply::Nil);
+        };
+        let at = (ctx.ks.random() % len as u64) as usize;
+        let field = ctx.read::<Hash>(key)?.and_then(|h| h.get_index(at)).map(|(f, _)| f.clone());
+        return Ok(field.map_or(Reply::Nil, Reply::Bulk));
+    };
+    let count = ranged(count, -i64::MAX, i64::MAX, None)?;
+    let with_values = match argv.get(3) {
+        None => false,
+        Some(opt) if argv.len() == 4 && is_option(opt, "withvalues") => true,
+        Some(_) => return Err(CommandError::Syntax),
+    };
+    if with_values && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+        return Err(CommandError::other("ERR value is out of range"));
+    }
+    let Some(len) = ctx.read::<Hash>(key)?.map(|h| h.len()) else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    if count == 0 {
+        return Ok(Reply::Array(Vec::new()));
+    }
+    let pick = ctx.pick(len, count);
+    let hash = ctx.read::<Hash>(key)?.ok_or(CommandError::NoSuchKey)?;
+    let chosen: Vec<(&Vec<u8>, &Vec<u8>)> = match pick {
+        Pick::All => hash.iter().collect(),
+        Pick::Positions(at) => at.into_iter().filter_map(|i| hash.get_index(i)).collect(),
+    };
+    let mut out = Vec::with_capacity(chosen.len() * if with_values { 2 } else { 1 });
+    for (field, value) in chosen {
+        out.push(Reply::Bulk(field.clone()));
+        if with_values {
+            out.push(Reply::Bulk(value.clone()));
+        }
+    }
+    Ok(Reply::Array(out))
+}
+
+/// HSCAN key cursor [MATCH pattern] [COUNT count]
+pub(crate) fn hscan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let cursor = scan::parse_cursor(argv.arg(2))?;
+    let Some(hash) = ctx.read::<Hash>(argv.arg(1))? else {
+        return Ok(scan::empty());
+    };
+    let fields = hash.iter().map(|(f, v)| (f.as_slice(), v));
+    scan::collection(cursor, argv, fields, !hash.is_large(), |field, value, out| {
+        out.push(Reply::bulk(field));
+        out.push(Reply::Bulk(value.clone()));
+    })
 }

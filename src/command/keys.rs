@@ -1,8 +1,8 @@
 //! Generic key commands (Redis's `db.c` and `expire.c`).
 
 use super::Ctx;
-use super::args::{Args, c_str, error_text, int, int32, is_option};
-use super::glob;
+use super::args::{Args, error_text, int, int32, is_option};
+use super::{glob, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::{Keyspace, Ttl};
@@ -269,89 +269,26 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     Ok(Reply::bulks(found))
 }
 
-/// Redis's `parseScanCursorOrReply`: C's `strtoul` on the argument, refusing a leading space, junk
-/// after the digits and overflow; a leading `-` wraps, as `strtoul` does.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
-    let invalid = || CommandError::other("ERR invalid cursor");
-    let text = c_str(arg);
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if text.is_empty() {
-        return Ok(0);
-    }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for d in digits {
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add((d - b'0') as u64))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
-/// The fixed hasher that orders keys for SCAN: a key's position never moves, so a key present for
-/// the whole iteration is returned, however the keyspace changes in between (Redis's guarantee).
-fn scan_position(key: &[u8]) -> u64 {
-    static SCAN_ORDER: ahash::RandomState = ahash::RandomState::with_seeds(0x5ca1, 0xab1e, 0xc0de, 0xf00d);
-    SCAN_ORDER.hash_one(key)
-}
-
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-///
-/// The cursor is a position in a fixed hash order. Each call costs O(keys in the database): embedis
-/// keeps no second index just for SCAN.
 pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let cursor = parse_cursor(argv.arg(1))?;
-    let (mut count, mut pattern, mut type_name) = (10i64, None, None);
-    let mut args = Args::new(argv, 2);
-    while let Some(opt) = args.next() {
-        if is_option(opt, "count") && args.remaining() >= 1 {
-            count = args.i64()?;
-            if count < 1 {
-                return Err(CommandError::Syntax);
-            }
-        } else if is_option(opt, "match") && args.remaining() >= 1 {
-            pattern = Some(args.bytes()?).filter(|p| *p != b"*");
-        } else if is_option(opt, "type") && args.remaining() >= 1 {
-            type_name = Some(args.bytes()?);
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
-    let mut candidates: Vec<(u64, Vec<u8>)> = ctx
-        .ks
-        .live_keys(ctx.db)
-        .map(|(key, _)| (scan_position(key), key))
-        .filter(|(pos, _)| *pos >= cursor)
-        .map(|(pos, key)| (pos, key.clone()))
-        .collect();
-    candidates.sort_unstable();
-    let mut take = (count as usize).min(candidates.len());
-    while take < candidates.len() && take > 0 && candidates[take].0 == candidates[take - 1].0 {
-        take += 1;
-    }
-    let next = candidates.get(take).map_or(0, |(pos, _)| *pos);
-    candidates.truncate(take);
-    let mut keys = Vec::with_capacity(candidates.len());
-    for (_, key) in candidates {
-        if pattern.is_some_and(|p| !glob::matches(p, &key)) {
+    let cursor = scan::parse_cursor(argv.arg(1))?;
+    let options = scan::ScanOptions::parse(argv, 2, true)?;
+    let keys: Vec<Vec<u8>> = ctx.ks.live_keys(ctx.db).map(|(key, _)| key.clone()).collect();
+    let (next, page) = scan::page(cursor, options.count, keys.iter().map(|k| (k.as_slice(), ())));
+    let mut found = Vec::with_capacity(page.len());
+    for (key, ()) in page {
+        if !options.matches(key) {
             continue;
         }
-        let Some(entry) = ctx.ks.get(ctx.db, &key) else {
+        let Some(entry) = ctx.ks.get(ctx.db, key) else {
             continue;
         };
-        if type_name.is_some_and(|t| !is_option(t, entry.value.type_name())) {
+        if options.type_name.is_some_and(|t| !is_option(t, entry.value.type_name())) {
             continue;
         }
-        keys.push(Reply::Bulk(key));
+        found.push(Reply::bulk(key));
     }
-    Ok(Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(keys)]))
+    Ok(scan::reply(next, found))
 }
 
 /// RANDOMKEY

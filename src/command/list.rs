@@ -1,7 +1,7 @@
 //! List commands (Redis's `t_list.c`).
 
 use super::Ctx;
-use super::args::int;
+use super::args::{Args, int, is_option, ranged};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::List;
@@ -120,4 +120,260 @@ pub(crate) fn llen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     Ok(Reply::Integer(
         ctx.read::<List>(argv.arg(1))?.map_or(0, |l| l.len()) as i64
     ))
+}
+
+/// LPUSHX/RPUSHX: pushes only onto an existing list; answers its length (0 if missing).
+fn push_existing(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
+    let key = argv.arg(1);
+    let Some(list) = ctx.write::<List>(key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    for element in argv.iter().skip(2) {
+        match end {
+            End::Head => list.push_front(element.to_vec()),
+            End::Tail => list.push_back(element.to_vec()),
+        }
+    }
+    let len = list.len();
+    ctx.modified(key);
+    Ok(Reply::Integer(len as i64))
+}
+
+/// LPUSHX key element [element ...]
+pub(crate) fn lpushx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    push_existing(ctx, argv, End::Head)
+}
+
+/// RPUSHX key element [element ...]
+pub(crate) fn rpushx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    push_existing(ctx, argv, End::Tail)
+}
+
+/// A list index (negative counts from the end) as a position, if it is inside the list.
+fn position(index: i64, len: usize) -> Option<usize> {
+    let index = if index < 0 { index + len as i64 } else { index };
+    (0..len as i64).contains(&index).then_some(index as usize)
+}
+
+/// LINDEX key index
+pub(crate) fn lindex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let index = int(argv.arg(2))?;
+    let Some(list) = ctx.read::<List>(argv.arg(1))? else {
+        return Ok(Reply::Nil);
+    };
+    Ok(position(index, list.len()).map_or(Reply::Nil, |i| Reply::bulk(list[i].as_slice())))
+}
+
+/// LSET key index element
+pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let index = int(argv.arg(2))?;
+    let key = argv.arg(1);
+    let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
+    let i = position(index, list.len()).ok_or(CommandError::other("ERR index out of range"))?;
+    list[i] = argv.arg(3).to_vec();
+    ctx.modified(key);
+    Ok(Reply::ok())
+}
+
+/// LINSERT key BEFORE|AFTER pivot element: the new length, -1 if the pivot is missing.
+pub(crate) fn linsert(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let after = if is_option(argv.arg(2), "after") {
+        true
+    } else if is_option(argv.arg(2), "before") {
+        false
+    } else {
+        return Err(CommandError::Syntax);
+    };
+    let key = argv.arg(1);
+    let Some(list) = ctx.write::<List>(key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let Some(at) = list.iter().position(|e| e.as_slice() == argv.arg(3)) else {
+        return Ok(Reply::Integer(-1));
+    };
+    list.insert(at + usize::from(after), argv.arg(4).to_vec());
+    let len = list.len();
+    ctx.modified(key);
+    Ok(Reply::Integer(len as i64))
+}
+
+/// LREM key count element: removes up to |count| matches from the head (count > 0), the tail
+/// (count < 0) or all of them (0).
+pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let count = int(argv.arg(2))?;
+    let (key, element) = (argv.arg(1), argv.arg(3));
+    let Some(list) = ctx.write::<List>(key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+    let matching = |i: &usize| list[*i].as_slice() == element;
+    let mut doomed: Vec<usize> = if count < 0 {
+        (0..list.len()).rev().filter(matching).take(limit).collect()
+    } else {
+        (0..list.len()).filter(matching).take(limit).collect()
+    };
+    doomed.sort_unstable();
+    let removed = doomed.len();
+    let mut index = 0;
+    let mut next = doomed.into_iter().peekable();
+    list.retain(|_| {
+        let drop = next.next_if_eq(&index).is_some();
+        index += 1;
+        !drop
+    });
+    if removed > 0 {
+        ctx.modified(key);
+        ctx.ks.remove_if_empty(ctx.db, key);
+    }
+    Ok(Reply::Integer(removed as i64))
+}
+
+/// LTRIM key start stop
+pub(crate) fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (start, stop) = (int(argv.arg(2))?, int(argv.arg(3))?);
+    let key = argv.arg(1);
+    let Some(list) = ctx.write::<List>(key)? else {
+        return Ok(Reply::ok());
+    };
+    match clamp_range(start, stop, list.len()) {
+        Some(range) => {
+            list.truncate(range.end() + 1);
+            list.drain(..*range.start());
+        }
+        None => list.clear(),
+    }
+    ctx.modified(key);
+    ctx.ks.remove_if_empty(ctx.db, key);
+    Ok(Reply::ok())
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+pub(crate) fn lpos(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (mut rank, mut count, mut maxlen) = (1i64, None, 0i64);
+    let mut args = Args::new(argv, 3);
+    while let Some(opt) = args.next() {
+        if is_option(opt, "rank") && args.remaining() > 0 {
+            rank = args.i64()?;
+            if rank == 0 {
+                return Err(CommandError::other(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use \
+                     negative to start from the end of the list",
+                ));
+            }
+        } else if is_option(opt, "count") && args.remaining() > 0 {
+            count = Some(ranged(args.bytes()?, 0, i64::MAX, Some("ERR COUNT can't be negative"))?);
+        } else if is_option(opt, "maxlen") && args.remaining() > 0 {
+            maxlen = ranged(args.bytes()?, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let Some(list) = ctx.read::<List>(argv.arg(1))? else {
+        return Ok(if count.is_some() { Reply::Array(Vec::new()) } else { Reply::Nil });
+    };
+    let element = argv.arg(2);
+    let len = list.len();
+    let backwards = rank < 0;
+    // Redis negates a negative rank in C: -(LONG_MIN) stays negative, so every match counts.
+    let skip = if rank == i64::MIN { 0 } else { rank.unsigned_abs() as usize - 1 };
+    let scanned = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
+    let positions = (0..scanned)
+        .map(|i| if backwards { len - 1 - i } else { i })
+        .filter(|&i| list[i].as_slice() == element)
+        .skip(skip);
+    match count {
+        None => Ok(positions.map(|i| Reply::Integer(i as i64)).next().unwrap_or(Reply::Nil)),
+        Some(0) => Ok(Reply::Array(positions.map(|i| Reply::Integer(i as i64)).collect())),
+        Some(n) => Ok(Reply::Array(positions.take(n as usize).map(|i| Reply::Integer(i as i64)).collect())),
+    }
+}
+
+/// LEFT or RIGHT.
+fn parse_end(arg: &[u8]) -> Result<End, CommandError> {
+    if is_option(arg, "left") {
+        Ok(End::Head)
+    } else if is_option(arg, "right") {
+        Ok(End::Tail)
+    } else {
+        Err(CommandError::Syntax)
+    }
+}
+
+/// Redis's `lmoveGenericCommand`: pops from `src` at `from`, pushes onto `dst` at `to`, answers the
+/// element (nil if `src` is missing).
+fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Result<Reply, CommandError> {
+    if ctx.read::<List>(src)?.is_none() {
+        return Ok(Reply::Nil);
+    }
+    ctx.read::<List>(dst)?;
+    let Some(list) = ctx.write::<List>(src)? else {
+        return Ok(Reply::Nil);
+    };
+    let element = match from {
+        End::Head => list.pop_front(),
+        End::Tail => list.pop_back(),
+    };
+    let Some(element) = element else {
+        return Ok(Reply::Nil);
+    };
+    let target = ctx.write_or_create::<List>(dst)?;
+    match to {
+        End::Head => target.push_front(element.clone()),
+        End::Tail => target.push_back(element.clone()),
+    }
+    ctx.modified(dst);
+    ctx.modified(src);
+    ctx.ks.remove_if_empty(ctx.db, src);
+    Ok(Reply::Bulk(element))
+}
+
+/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+pub(crate) fn lmove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (from, to) = (parse_end(argv.arg(3))?, parse_end(argv.arg(4))?);
+    lmove_generic(ctx, argv.arg(1), argv.arg(2), from, to)
+}
+
+/// RPOPLPUSH source destination
+pub(crate) fn rpoplpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    lmove_generic(ctx, argv.arg(1), argv.arg(2), End::Tail, End::Head)
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (keys, end, count) = parse_mpop(argv, 1)?;
+    for key in keys {
+        let Some(list) = ctx.write::<List>(key)? else {
+            continue;
+        };
+        let n = count.min(list.len());
+        let popped: Vec<Vec<u8>> = match end {
+            End::Head => list.drain(..n).collect(),
+            End::Tail => list.drain(list.len() - n..).rev().collect(),
+        };
+        ctx.modified(key);
+        ctx.ks.remove_if_empty(ctx.db, key);
+        return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
+    }
+    Ok(Reply::NilArray)
+}
+
+/// The arguments of LMPOP and BLMPOP from the numkeys at `numkeys_at`: the keys, the end, the count.
+fn parse_mpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, End, usize), CommandError> {
+    let numkeys = ranged(argv.arg(numkeys_at), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as usize;
+    let end_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
+    if end_at >= argv.len() {
+        return Err(CommandError::Syntax);
+    }
+    let end = parse_end(argv.arg(end_at))?;
+    let mut count = None;
+    let mut args = Args::new(argv, end_at + 1);
+    while let Some(opt) = args.next() {
+        if count.is_none() && is_option(opt, "count") && args.remaining() > 0 {
+            count = Some(ranged(args.bytes()?, 1, i64::MAX, Some("ERR count should be greater than 0"))?);
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let keys = (numkeys_at + 1..end_at).map(|i| argv.arg(i)).collect();
+    Ok((keys, end, count.unwrap_or(1) as usize))
 }

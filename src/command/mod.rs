@@ -6,6 +6,8 @@ mod glob;
 mod hash;
 mod keys;
 mod list;
+mod scan;
+mod set;
 mod server;
 mod string;
 pub(crate) mod table;
@@ -14,6 +16,14 @@ use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
+
+/// What [`Ctx::pick`] chose.
+pub(crate) enum Pick {
+    /// The whole collection, in its reply order.
+    All,
+    /// These positions (0..len), in this order.
+    Positions(Vec<usize>),
+}
 
 /// What a handler runs against: the locked keyspace and the calling client's selected database.
 pub(crate) struct Ctx<'a> {
@@ -61,6 +71,27 @@ impl Ctx<'_> {
             Some(value) => Ok(value),
             None => Err(CommandError::NoSuchKey),
         }
+    }
+
+    /// Which elements HRANDFIELD, SRANDMEMBER and SPOP take from a collection of `len` with `count`:
+    /// all of them when a positive count covers the collection, else `count` distinct positions, or
+    /// for a negative count |count| positions that may repeat.
+    pub(crate) fn pick(&mut self, len: usize, count: i64) -> Pick {
+        if count >= 0 && count as u64 >= len as u64 {
+            return Pick::All;
+        }
+        let wanted = count.unsigned_abs() as usize;
+        if count < 0 {
+            return Pick::Positions((0..wanted).map(|_| (self.ks.random() % len as u64) as usize).collect());
+        }
+        // A partial Fisher-Yates shuffle: the first `wanted` positions of a random permutation.
+        let mut positions: Vec<usize> = (0..len).collect();
+        for i in 0..wanted {
+            let j = i + (self.ks.random() % (len - i) as u64) as usize;
+            positions.swap(i, j);
+        }
+        positions.truncate(wanted);
+        Pick::Positions(positions)
     }
 
     /// Stores a string at `key` with the given TTL rule; touches.

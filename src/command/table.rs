@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Ctx, hash, keys, list, server, string};
+use super::{Ctx, hash, keys, list, server, set, string};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -146,6 +146,17 @@ static COMMANDS: &[CommandSpec] = table! {
     "rpop", -2, W, (1, 1, 1), k(list::rpop);
     "lrange", 4, R, (1, 1, 1), k(list::lrange);
     "llen", 2, R, (1, 1, 1), k(list::llen);
+    "lpushx", -3, W, (1, 1, 1), k(list::lpushx);
+    "rpushx", -3, W, (1, 1, 1), k(list::rpushx);
+    "lindex", 3, R, (1, 1, 1), k(list::lindex);
+    "lset", 4, W, (1, 1, 1), k(list::lset);
+    "linsert", 5, W, (1, 1, 1), k(list::linsert);
+    "lrem", 4, W, (1, 1, 1), k(list::lrem);
+    "ltrim", 4, W, (1, 1, 1), k(list::ltrim);
+    "lpos", -3, R, (1, 1, 1), k(list::lpos);
+    "lmove", 5, W, (1, 2, 1), k(list::lmove);
+    "rpoplpush", 3, W, (1, 2, 1), k(list::rpoplpush);
+    "lmpop", -4, W, (0, 0, 0), k(list::lmpop);
     // hashes (t_hash.c)
     "hset", -4, W, (1, 1, 1), k(hash::hset);
     "hmset", -4, W, (1, 1, 1), k(hash::hmset);
@@ -153,6 +164,34 @@ static COMMANDS: &[CommandSpec] = table! {
     "hgetall", 2, R, (1, 1, 1), k(hash::hgetall);
     "hincrby", 4, W, (1, 1, 1), k(hash::hincrby);
     "hdel", -3, W, (1, 1, 1), k(hash::hdel);
+    "hsetnx", 4, W, (1, 1, 1), k(hash::hsetnx);
+    "hmget", -3, R, (1, 1, 1), k(hash::hmget);
+    "hlen", 2, R, (1, 1, 1), k(hash::hlen);
+    "hstrlen", 3, R, (1, 1, 1), k(hash::hstrlen);
+    "hexists", 3, R, (1, 1, 1), k(hash::hexists);
+    "hkeys", 2, R, (1, 1, 1), k(hash::hkeys);
+    "hvals", 2, R, (1, 1, 1), k(hash::hvals);
+    "hincrbyfloat", 4, W, (1, 1, 1), k(hash::hincrbyfloat);
+    "hrandfield", -2, R, (1, 1, 1), k(hash::hrandfield);
+    "hscan", -3, R, (1, 1, 1), k(hash::hscan);
+    // sets (t_set.c)
+    "sadd", -3, W, (1, 1, 1), k(set::sadd);
+    "srem", -3, W, (1, 1, 1), k(set::srem);
+    "smembers", 2, R, (1, 1, 1), k(set::smembers);
+    "sismember", 3, R, (1, 1, 1), k(set::sismember);
+    "smismember", -3, R, (1, 1, 1), k(set::smismember);
+    "scard", 2, R, (1, 1, 1), k(set::scard);
+    "spop", -2, W, (1, 1, 1), k(set::spop);
+    "srandmember", -2, R, (1, 1, 1), k(set::srandmember);
+    "smove", 4, W, (1, 2, 1), k(set::smove);
+    "sinter", -2, R, (1, -1, 1), k(set::sinter);
+    "sintercard", -3, R, (0, 0, 0), k(set::sintercard);
+    "sinterstore", -3, W, (1, -1, 1), k(set::sinterstore);
+    "sunion", -2, R, (1, -1, 1), k(set::sunion);
+    "sunionstore", -3, W, (1, -1, 1), k(set::sunionstore);
+    "sdiff", -2, R, (1, -1, 1), k(set::sdiff);
+    "sdiffstore", -3, W, (1, -1, 1), k(set::sdiffstore);
+    "sscan", -3, R, (1, 1, 1), k(set::sscan);
 };
 
 /// The longest command name, so lookups lowercase into a stack buffer.

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use crate::clock::Clock;
 
-pub(crate) use value::{Hash, List, Map, Str, Value, ValueKind};
+pub(crate) use value::{Hash, List, Map, Set, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 
@@ -203,6 +203,7 @@ impl Keyspace {
         let empty = match self.dbs[db].data.entries.get(key).map(|e| &e.value) {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Hash(h)) => h.is_empty(),
+            Some(Value::Set(s)) => s.is_empty(),
             _ => false,
         };
         if empty {

@@ -11,8 +11,168 @@ pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 /// A list value: elements in order, O(1) at both ends.
 pub(crate) type List = VecDeque<Vec<u8>>;
 
+/// An insertion-ordered map with O(1) lookup, removal and access by position.
+type OrderedMap<K, V> = indexmap::IndexMap<K, V, ahash::RandomState>;
+
+/// An insertion-ordered set with O(1) lookup, removal and access by position.
+type OrderedSet<T> = indexmap::IndexSet<T, ahash::RandomState>;
+
+/// Redis keeps a hash compact (a listpack) up to this many fields…
+const HASH_COMPACT_ENTRIES: usize = 128;
+/// … and while no field or value is longer than this (hash-max-listpack-*).
+const HASH_COMPACT_VALUE: usize = 64;
+/// Redis keeps a set of integers as a sorted intset up to this many members (set-max-intset-entries).
+const SET_INTSET_ENTRIES: usize = 512;
+
 /// A hash value: field to value.
-pub(crate) type Hash = Map<Vec<u8>, Vec<u8>>;
+///
+/// A small hash answers in insertion order, as Redis's listpack encoding does (HGETALL, HKEYS, …,
+/// deletions keeping the order); past Redis's thresholds the order is unspecified, as Redis's
+/// hashtable encoding's is, and removal becomes O(1).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Hash {
+    fields: OrderedMap<Vec<u8>, Vec<u8>>,
+    /// Whether Redis would still hold this hash as a listpack.
+    large: bool,
+}
+
+impl Hash {
+    /// Sets a field; answers whether it is new.
+    pub(crate) fn insert(&mut self, field: &[u8], value: Vec<u8>) -> bool {
+        if field.len() > HASH_COMPACT_VALUE || value.len() > HASH_COMPACT_VALUE {
+            self.large = true;
+        }
+        let new = match self.fields.get_mut(field) {
+            Some(old) => {
+                *old = value;
+                false
+            }
+            None => {
+                self.fields.insert(field.to_vec(), value);
+                true
+            }
+        };
+        if self.fields.len() > HASH_COMPACT_ENTRIES {
+            self.large = true;
+        }
+        new
+    }
+
+    pub(crate) fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
+        self.fields.get(field)
+    }
+
+    /// Removes a field; answers whether it was there.
+    pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
+        if self.large {
+            self.fields.swap_remove(field).is_some()
+        } else {
+            self.fields.shift_remove(field).is_some()
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Fields and values in the order Redis answers them.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&Vec<u8>, &Vec<u8>)> {
+        self.fields.iter()
+    }
+
+    /// The field and value at `index` (0..len), for random picks.
+    pub(crate) fn get_index(&self, index: usize) -> Option<(&Vec<u8>, &Vec<u8>)> {
+        self.fields.get_index(index)
+    }
+
+    /// Whether Redis would have converted this hash to a hashtable.
+    pub(crate) fn is_large(&self) -> bool {
+        self.large
+    }
+}
+
+/// A set value.
+///
+/// A set of integers answers in numeric order, as Redis's intset encoding does; other sets answer
+/// in an unspecified order, as Redis's hashtable does. Once a set stops being an intset (a
+/// non-integer member, or more than 512 members) it never becomes one again, as in Redis.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Set {
+    members: OrderedSet<Vec<u8>>,
+    intset: bool,
+}
+
+impl Default for Set {
+    fn default() -> Set {
+        Set {
+            members: OrderedSet::default(),
+            intset: true,
+        }
+    }
+}
+
+impl Set {
+    /// Adds a member; answers whether it is new.
+    pub(crate) fn insert(&mut self, member: &[u8]) -> bool {
+        if self.members.contains(member) {
+            return false;
+        }
+        if self.intset && (parse_i64(member).is_none() || self.members.len() >= SET_INTSET_ENTRIES) {
+            self.intset = false;
+        }
+        self.members.insert(member.to_vec())
+    }
+
+    /// Removes a member; answers whether it was there.
+    pub(crate) fn remove(&mut self, member: &[u8]) -> bool {
+        self.members.swap_remove(member)
+    }
+
+    pub(crate) fn contains(&self, member: &[u8]) -> bool {
+        self.members.contains(member)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The member at `index` (0..len), for random picks.
+    pub(crate) fn get_index(&self, index: usize) -> Option<&Vec<u8>> {
+        self.members.get_index(index)
+    }
+
+    /// Removes and answers the member at `index` (0..len).
+    pub(crate) fn take_index(&mut self, index: usize) -> Option<Vec<u8>> {
+        self.members.swap_remove_index(index)
+    }
+
+    /// Members in the order Redis answers them (numeric for an intset).
+    pub(crate) fn members(&self) -> Vec<&Vec<u8>> {
+        let mut members: Vec<&Vec<u8>> = self.members.iter().collect();
+        if self.intset {
+            members.sort_by_key(|m| parse_i64(m));
+        }
+        members
+    }
+
+    /// Members in storage order, for set algebra whose output order Redis leaves unspecified.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &Vec<u8>> {
+        self.members.iter()
+    }
+
+    /// Whether Redis would hold this set as an intset.
+    pub(crate) fn is_intset(&self) -> bool {
+        self.intset
+    }
+}
 
 /// A key's value. Every type Redis has gets a variant as it is implemented.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +180,7 @@ pub(crate) enum Value {
     Str(Str),
     List(List),
     Hash(Hash),
+    Set(Set),
 }
 
 impl Value {
@@ -29,6 +190,7 @@ impl Value {
             Value::Str(_) => "string",
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -74,6 +236,7 @@ macro_rules! value_kind {
 value_kind!(Str, Str, Str::Raw(Vec::new()));
 value_kind!(List, List, List::new());
 value_kind!(Hash, Hash, Hash::default());
+value_kind!(Set, Set, Set::default());
 
 /// A string value: kept as an integer when it is the canonical decimal form of one, as Redis's int
 /// encoding does, so INCR never parses or formats.

@@ -1,0 +1,415 @@
+//! Lists, hashes and sets against a real redis-server, command by command, with their edges.
+//! Replies whose order Redis leaves unspecified are compared as sets.
+
+mod common;
+
+use common::Order;
+
+#[test]
+fn lists_push_index_set_insert() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        LPUSHX l a
+        RPUSHX l a
+        EXISTS l
+        RPUSH l a b c
+        LPUSHX l z
+        RPUSHX l y x
+        LRANGE l 0 -1
+        LINDEX l 0
+        LINDEX l -1
+        LINDEX l 100
+        LINDEX l -100
+        LINDEX l abc
+        LINDEX missing 0
+        LSET l 1 B
+        LSET l -1 X
+        LSET l 100 v
+        LSET l abc v
+        LSET missing 0 v
+        LRANGE l 0 -1
+        LINSERT l BEFORE B new
+        LINSERT l after X end
+        LINSERT l before nothere v
+        LINSERT l middle B v
+        LINSERT missing before a b
+        LRANGE l 0 -1
+        SET s v
+        LPUSHX s a
+        LINDEX s 0
+        LSET s 0 v
+        LINSERT s before a b
+        "#,
+    );
+}
+
+#[test]
+fn lists_rem_trim_pos() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        RPUSH l a b a c a d a
+        LREM l 2 a
+        LRANGE l 0 -1
+        LREM l -1 a
+        LRANGE l 0 -1
+        LREM l 0 a
+        LRANGE l 0 -1
+        LREM l 0 zz
+        LREM l abc a
+        LREM missing 0 a
+        RPUSH t 1 2 3 4 5 6
+        LTRIM t 1 -2
+        LRANGE t 0 -1
+        LTRIM t 10 20
+        EXISTS t
+        LTRIM missing 0 1
+        RPUSH t 1 2 3
+        LTRIM t -2 -1
+        LRANGE t 0 -1
+        LTRIM t 0 abc
+        RPUSH p a b c 1 2 3 c c
+        LPOS p c
+        LPOS p c RANK 2
+        LPOS p c RANK -1
+        LPOS p c RANK -3
+        LPOS p c COUNT 2
+        LPOS p c COUNT 0
+        LPOS p c COUNT 0 RANK 2
+        LPOS p c COUNT 0 MAXLEN 4
+        LPOS p c RANK -1 MAXLEN 2
+        LPOS p zz
+        LPOS p zz COUNT 1
+        LPOS p c RANK 0
+        LPOS p c RANK abc
+        LPOS p c RANK -9223372036854775808
+        LPOS p c COUNT -1
+        LPOS p c COUNT abc
+        LPOS p c MAXLEN -1
+        LPOS p c foo
+        LPOS p c RANK
+        LPOS missing a
+        LPOS missing a COUNT 1
+        SET s v
+        LPOS s a
+        LREM s 0 a
+        LTRIM s 0 1
+        "#,
+    );
+}
+
+#[test]
+fn lists_move_and_mpop() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        RPUSH src a b c
+        LMOVE src dst LEFT RIGHT
+        LMOVE src dst RIGHT LEFT
+        LRANGE src 0 -1
+        LRANGE dst 0 -1
+        LMOVE src src LEFT RIGHT
+        RPUSH one x
+        LMOVE one one LEFT LEFT
+        LRANGE one 0 -1
+        LMOVE src dst UP DOWN
+        LMOVE missing dst LEFT LEFT
+        RPOPLPUSH src dst
+        EXISTS src
+        RPOPLPUSH missing dst
+        SET s v
+        RPOPLPUSH s dst
+        RPOPLPUSH dst s
+        LRANGE dst 0 -1
+        RPUSH a 1 2 3
+        RPUSH b 4 5
+        LMPOP 2 missing a LEFT
+        LMPOP 2 missing a RIGHT COUNT 5
+        LMPOP 2 a b LEFT COUNT 1
+        LMPOP 1 missing LEFT
+        LMPOP 0 a LEFT
+        LMPOP -1 a LEFT
+        LMPOP abc a LEFT
+        LMPOP 3 a b LEFT
+        LMPOP 2 a b UP
+        LMPOP 2 a b LEFT COUNT 0
+        LMPOP 2 a b LEFT COUNT -1
+        LMPOP 2 a b LEFT COUNT 1 COUNT 2
+        LMPOP 2 a b LEFT foo
+        LMPOP 2 s b LEFT
+        LMPOP 2 b s LEFT
+        "#,
+    );
+}
+
+#[test]
+fn hashes_more() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        HSETNX h a 1
+        HSETNX h a 2
+        HSET h b 2 c 3
+        HGETALL h
+        HKEYS h
+        HVALS h
+        HDEL h b
+        HSET h d 4
+        HGETALL h
+        HMGET h a b c missing
+        HMGET missing a b
+        HLEN h
+        HLEN missing
+        HSTRLEN h a
+        HSTRLEN h missing
+        HEXISTS h a
+        HEXISTS h missing
+        HEXISTS missing a
+        HINCRBYFLOAT h f 1.5
+        HINCRBYFLOAT h f 0.1
+        HINCRBYFLOAT h f inf
+        HINCRBYFLOAT h f abc
+        HRANDFIELD h 100
+        HRANDFIELD h 100 WITHVALUES
+        HSCAN h 0
+        HSET h text abc
+        HINCRBYFLOAT h text 1
+        HINCRBYFLOAT new f 10
+        HGETALL new
+        HRANDFIELD missing
+        HRANDFIELD missing 5
+        HRANDFIELD h 0
+        HRANDFIELD h abc
+        HRANDFIELD h 1 foo
+        HRANDFIELD h 1 withvalues extra
+        HRANDFIELD h -9223372036854775807 withvalues
+        HSCAN missing 0
+        HSCAN missing abc
+        HSCAN h abc
+        HSCAN h 0
+        HSCAN h 0 MATCH a*
+        HSCAN h 0 COUNT 1
+        HSCAN h 0 COUNT 0
+        HSCAN h 0 TYPE string
+        SET s v
+        HSETNX s a 1
+        HMGET s a
+        HLEN s
+        HSTRLEN s a
+        HEXISTS s a
+        HKEYS s
+        HVALS s
+        HINCRBYFLOAT s a 1
+        HRANDFIELD s
+        HSCAN s 0
+        HSCAN s abc
+        "#,
+    );
+    // A value longer than 64 bytes turns a hash into a hashtable: its order becomes unspecified.
+    d.check(0, "HINCRBYFLOAT h a 1e300");
+    d.check_pairs(0, "HGETALL h");
+    d.check(0, "HLEN h");
+}
+
+#[test]
+fn hashes_large_compare_as_sets() {
+    let mut d = differential!(1);
+    let mut line = String::from("HSET big");
+    for i in 0..200 {
+        line.push_str(&format!(" f{i} v{i}"));
+    }
+    d.script(&line);
+    d.check_pairs(0, "HGETALL big");
+    d.check_unordered(0, "HKEYS big");
+    d.check_unordered(0, "HVALS big");
+    d.check(0, "HLEN big");
+    d.check(0, "HSET long f 0123456789012345678901234567890123456789012345678901234567890123456789");
+    d.check(0, "HSET long g 1");
+    d.check_pairs(0, "HGETALL long");
+}
+
+#[test]
+fn hash_random_fields_are_members_of_the_hash() {
+    let Some(mut d) = common::Differential::new(1) else {
+        return;
+    };
+    d.script("HSET h a 1 b 2 c 3 d 4");
+    for (command, len, with_values) in [
+        ("HRANDFIELD h 2", 2, false),
+        ("HRANDFIELD h -7", 7, false),
+        ("HRANDFIELD h 3 WITHVALUES", 6, true),
+        ("HRANDFIELD h -5 WITHVALUES", 10, true),
+    ] {
+        let (redis, embedis) = d.both(0, &common::words(command));
+        for raw in [redis, embedis] {
+            let common::Resp::Array(Some(items)) = common::parse(&raw) else {
+                panic!("{command}: not an array");
+            };
+            assert_eq!(items.len(), len, "{command}");
+            for (i, item) in items.iter().enumerate() {
+                let common::Resp::Bulk(Some(b)) = item else { panic!("{command}: {item:?}") };
+                let allowed: &[&[u8]] = if with_values && i % 2 == 1 { &[b"1", b"2", b"3", b"4"] } else { &[b"a", b"b", b"c", b"d"] };
+                assert!(allowed.contains(&b.as_slice()), "{command}: {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sets_basics() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SADD s 3 1 2
+        SADD s 2 4
+        SMEMBERS s
+        SCARD s
+        SISMEMBER s 1
+        SISMEMBER s 9
+        SISMEMBER missing 1
+        SMISMEMBER s 1 9 2
+        SMISMEMBER missing 1
+        SREM s 1 9
+        SREM s 9
+        SREM missing 1
+        SMEMBERS s
+        SADD s -5 100 0
+        SMEMBERS s
+        SSCAN s 0
+        SSCAN s 0 MATCH 1*
+        SSCAN missing 0
+        SSCAN s abc
+        SSCAN s 0 COUNT 0
+        SREM s 2 3 4 -5 100 0
+        EXISTS s
+        SPOP missing
+        SPOP missing 3
+        SADD one x
+        SPOP one
+        EXISTS one
+        SADD two a b
+        SPOP two 0
+        SPOP two -1
+        SPOP two abc
+        SPOP two 1 2
+        SRANDMEMBER missing
+        SRANDMEMBER missing 3
+        SRANDMEMBER two 0
+        SRANDMEMBER two abc
+        SRANDMEMBER two 1 2
+        SADD ints 5 1 3
+        SRANDMEMBER ints 10
+        SPOP ints 10
+        EXISTS ints
+        SET str v
+        SADD str a
+        SREM str a
+        SMEMBERS str
+        SISMEMBER str a
+        SMISMEMBER str a
+        SCARD str
+        SPOP str
+        SRANDMEMBER str
+        SSCAN str 0
+        "#,
+    );
+}
+
+#[test]
+fn sets_move_and_algebra() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SADD a 1 2 3 4
+        SADD b 3 4 5
+        SADD c 4 5 6
+        SMOVE a b 1
+        SMOVE a b 3
+        SMOVE a b 99
+        SMOVE missing b 1
+        SMOVE a a 2
+        SMOVE a a 99
+        SET str v
+        SMOVE a str 2
+        SMOVE str a v
+        SMOVE a newset 2
+        SMEMBERS newset
+        SADD solo x
+        SMOVE solo other x
+        EXISTS solo
+        SINTERCARD 2 b c
+        SINTERCARD 2 b c LIMIT 1
+        SINTERCARD 2 b c LIMIT 0
+        SINTERCARD 2 b missing
+        SINTERCARD 0 b
+        SINTERCARD 3 b c
+        SINTERCARD 2 b c LIMIT -1
+        SINTERCARD 2 b c foo
+        SINTERCARD 2 b str
+        SINTER b missing
+        SINTER missing str
+        SINTER str missing
+        SINTERSTORE dest b c
+        SMEMBERS dest
+        SINTERSTORE dest b missing
+        EXISTS dest
+        SUNIONSTORE dest a b c
+        SDIFFSTORE dest2 b c
+        SMEMBERS dest2
+        SDIFFSTORE dest2 missing b
+        EXISTS dest2
+        SUNION missing str
+        SDIFF str missing
+        SDIFF missing str
+        SUNIONSTORE str2 str
+        SDIFF a a
+        "#,
+    );
+    for line in ["SINTER a b c", "SINTER b c", "SUNION a b c", "SUNION a missing", "SDIFF b c", "SDIFF c a b", "SMEMBERS dest"] {
+        d.check_argv(0, &common::words(line), Order::Unordered);
+    }
+    d.script("SADD words apple banana cherry\nSADD words2 banana date");
+    for line in ["SMEMBERS words", "SUNION words words2", "SINTER words words2", "SDIFF words words2"] {
+        d.check_argv(0, &common::words(line), Order::Unordered);
+    }
+}
+
+#[test]
+fn tx_touch_rules_for_lists_hashes_and_sets() {
+    let mut d = differential!(2);
+    let cases = [
+        ("SADD k a", "SADD k a"),           // SADD of an existing member
+        ("SADD k a", "SADD k b"),
+        ("SADD k a", "SREM k b"),           // SREM of an absent member
+        ("SADD k a", "SREM k a"),
+        ("HSET k f v", "HDEL k g"),
+        ("HSET k f v", "HSETNX k f w"),
+        ("HSET k f v", "HSETNX k g w"),
+        ("HSET k f 1", "HINCRBYFLOAT k f 0"),
+        ("RPUSH k a", "LREM k 0 b"),
+        ("RPUSH k a", "LREM k 0 a"),
+        ("RPUSH k a", "LTRIM k 0 -1"),       // LTRIM of an existing key always touches
+        ("RPUSH k a", "LSET k 0 a"),
+        ("RPUSH k a", "LINSERT k BEFORE zz b"),
+        ("RPUSH k a", "LPUSHX k b"),
+        ("", "LPUSHX k b"),
+        ("RPUSH k a", "LMOVE k other LEFT LEFT"),
+        ("RPUSH other a", "LMOVE other k LEFT LEFT"),
+        ("SADD other a", "SMOVE other k a"),
+        ("SADD k a", "SMOVE k other b"),
+        ("SADD a 1\nSADD k 9", "SINTERSTORE k a missing"), // empty result deletes an existing dst
+        ("SADD a 1", "SINTERSTORE k a missing"),            // empty result, dst missing: no touch
+        ("SADD a 1", "SUNIONSTORE k a"),
+        ("SADD k 1", "SPOP k 0"),
+    ];
+    for (setup, action) in cases {
+        d.script("FLUSHALL");
+        d.script(setup);
+        d.script("WATCH k");
+        for line in action.lines() {
+            d.check(1, line);
+        }
+        d.script("MULTI\nPING\nEXEC");
+    }
+}
