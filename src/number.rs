@@ -79,6 +79,7 @@ unsafe extern "C" {
         out: *mut c_char,
         out_cap: usize,
     ) -> i64;
+    fn embedis_ld_timeout_ms(s: *const c_char, len: usize, out: *mut i64) -> i32;
 }
 
 /// Why a `long double` addition failed.
@@ -122,6 +123,18 @@ pub(crate) fn long_double_add(base: &[u8], incr: &[u8]) -> Result<Vec<u8>, Float
             Ok(out)
         }
     }
+}
+
+/// A blocking command's timeout in seconds as Redis reads it: a `long double` times 1000, converted
+/// to milliseconds as C converts (out of range becomes negative on the machines Redis runs on).
+pub(crate) fn timeout_millis(arg: &[u8]) -> Option<i64> {
+    if arg.is_empty() || arg.len() >= MAX_LONG_DOUBLE_CHARS {
+        return None;
+    }
+    let mut out = 0i64;
+    // SAFETY: pointer and length describe a live slice; `out` is a valid place for the result.
+    let ok = unsafe { embedis_ld_timeout_ms(arg.as_ptr().cast(), arg.len(), &mut out) };
+    (ok == 1).then_some(out)
 }
 
 #[cfg(test)]

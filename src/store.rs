@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::argv::{Argv, ToArgs};
 use crate::clock::Clock;
@@ -17,13 +17,15 @@ use crate::command::table::{self, Run, flags};
 use crate::error::CommandError;
 use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::{FromReply, Reply};
-use crate::transaction::{Connection, MultiState};
+use crate::transaction::{Connection, MultiState, run_command, serve_blocked};
 use crate::typed::Commands;
 
 /// What every clone of a [`Store`] shares.
 pub(crate) struct Shared {
     pub(crate) keyspace: Mutex<Keyspace>,
     pub(crate) clock: Clock,
+    /// Wakes clients blocked on lists when they have been served.
+    pub(crate) unblocked: Condvar,
     next_client: AtomicU64,
 }
 
@@ -99,6 +101,7 @@ impl Store {
             shared: Arc::new(Shared {
                 keyspace: Mutex::new(Keyspace::new(clock.clone())),
                 clock,
+                unblocked: Condvar::new(),
                 next_client: AtomicU64::new(1),
             }),
         }
@@ -271,13 +274,14 @@ impl Store {
         ks.start_undo();
         let outcome = {
             let db = AtomicDb {
-                ctx: RefCell::new(Ctx { ks: &mut ks, db: 0 }),
+                ctx: RefCell::new(Ctx::new(&mut ks, 0)),
             };
             catch_unwind(AssertUnwindSafe(|| body(&db)))
         };
         match outcome {
             Ok(Ok(value)) => {
                 ks.commit_undo();
+                serve_blocked(&self.shared, &mut ks);
                 Ok(value)
             }
             Ok(Err(e)) => {
@@ -303,9 +307,8 @@ impl Store {
                 "ERR use Store::watch, Store::multi or a Connection for transaction commands",
             ));
         }
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
-        Ctx { ks: &mut ks, db: 0 }.run(spec, &argv)
+        let mut db = 0;
+        run_command(&self.shared, self.shared.next_client_id(), &mut db, spec, &argv)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::argv::{Argv, ToArgs};
 use crate::command::Ctx;
 use crate::command::table::{self, CommandSpec, Run, flags};
 use crate::error::CommandError;
-use crate::keyspace::ClientId;
+use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::Reply;
 use crate::store::Shared;
 
@@ -168,17 +168,9 @@ impl Connection {
         Reply::Error(e)
     }
 
-    /// Runs a command at once, under the lock.
-    fn run_now(&mut self, spec: &CommandSpec, argv: &Argv) -> Reply {
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
-        let mut ctx = Ctx {
-            ks: &mut ks,
-            db: self.db,
-        };
-        let reply = ctx.run(spec, argv);
-        self.db = ctx.db;
-        reply
+    /// Runs a command at once.
+    fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv) -> Reply {
+        run_command(&self.shared, self.id, &mut self.db, spec, argv)
     }
 
     fn multi(&mut self) -> Reply {
@@ -268,10 +260,7 @@ impl Connection {
         if dirty {
             return Ok(None);
         }
-        let mut ctx = Ctx {
-            ks: &mut ks,
-            db: self.db,
-        };
+        let mut ctx = Ctx::new(&mut ks, self.db);
         let replies = multi
             .queue
             .iter()
@@ -284,7 +273,57 @@ impl Connection {
             })
             .collect();
         self.db = ctx.db;
+        serve_blocked(&self.shared, &mut ks);
         Ok(Some(replies))
+    }
+}
+
+/// Runs one command for `client` outside MULTI: under the lock, then serves the clients blocked on
+/// keys the command created (Redis's `handleClientsBlockedOnKeys`), then, if the command itself
+/// blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
+pub(crate) fn run_command(
+    shared: &Shared,
+    client: ClientId,
+    db: &mut usize,
+    spec: &'static CommandSpec,
+    argv: &Argv,
+) -> Reply {
+    let mut ks = shared.keyspace.lock();
+    ks.begin();
+    let mut ctx = Ctx::new(&mut ks, *db);
+    ctx.may_block = true;
+    let reply = ctx.run(spec, argv);
+    *db = ctx.db;
+    let blocked = ctx.blocked.take();
+    serve_blocked(shared, &mut ks);
+    let Some(request) = blocked else {
+        return reply;
+    };
+    let deadline = request.deadline;
+    ks.block(client, request);
+    loop {
+        if let Some(reply) = ks.take_served(client) {
+            return reply;
+        }
+        match deadline {
+            None => shared.unblocked.wait(&mut ks),
+            Some(deadline) => {
+                if shared.unblocked.wait_until(&mut ks, deadline).timed_out() {
+                    if let Some(reply) = ks.take_served(client) {
+                        return reply;
+                    }
+                    ks.unblock(client);
+                    return Reply::NilArray;
+                }
+            }
+        }
+    }
+}
+
+/// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
+pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
+    if ks.has_ready() && crate::command::list::serve_blocked(ks) {
+        shared.unblocked.notify_all();
     }
 }
 

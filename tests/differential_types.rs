@@ -224,7 +224,10 @@ fn hashes_large_compare_as_sets() {
     d.check_unordered(0, "HKEYS big");
     d.check_unordered(0, "HVALS big");
     d.check(0, "HLEN big");
-    d.check(0, "HSET long f 0123456789012345678901234567890123456789012345678901234567890123456789");
+    d.check(
+        0,
+        "HSET long f 0123456789012345678901234567890123456789012345678901234567890123456789",
+    );
     d.check(0, "HSET long g 1");
     d.check_pairs(0, "HGETALL long");
 }
@@ -248,8 +251,14 @@ fn hash_random_fields_are_members_of_the_hash() {
             };
             assert_eq!(items.len(), len, "{command}");
             for (i, item) in items.iter().enumerate() {
-                let common::Resp::Bulk(Some(b)) = item else { panic!("{command}: {item:?}") };
-                let allowed: &[&[u8]] = if with_values && i % 2 == 1 { &[b"1", b"2", b"3", b"4"] } else { &[b"a", b"b", b"c", b"d"] };
+                let common::Resp::Bulk(Some(b)) = item else {
+                    panic!("{command}: {item:?}")
+                };
+                let allowed: &[&[u8]] = if with_values && i % 2 == 1 {
+                    &[b"1", b"2", b"3", b"4"]
+                } else {
+                    &[b"a", b"b", b"c", b"d"]
+                };
                 assert!(allowed.contains(&b.as_slice()), "{command}: {b:?}");
             }
         }
@@ -366,11 +375,24 @@ fn sets_move_and_algebra() {
         SDIFF a a
         "#,
     );
-    for line in ["SINTER a b c", "SINTER b c", "SUNION a b c", "SUNION a missing", "SDIFF b c", "SDIFF c a b", "SMEMBERS dest"] {
+    for line in [
+        "SINTER a b c",
+        "SINTER b c",
+        "SUNION a b c",
+        "SUNION a missing",
+        "SDIFF b c",
+        "SDIFF c a b",
+        "SMEMBERS dest",
+    ] {
         d.check_argv(0, &common::words(line), Order::Unordered);
     }
     d.script("SADD words apple banana cherry\nSADD words2 banana date");
-    for line in ["SMEMBERS words", "SUNION words words2", "SINTER words words2", "SDIFF words words2"] {
+    for line in [
+        "SMEMBERS words",
+        "SUNION words words2",
+        "SINTER words words2",
+        "SDIFF words words2",
+    ] {
         d.check_argv(0, &common::words(line), Order::Unordered);
     }
 }
@@ -379,9 +401,9 @@ fn sets_move_and_algebra() {
 fn tx_touch_rules_for_lists_hashes_and_sets() {
     let mut d = differential!(2);
     let cases = [
-        ("SADD k a", "SADD k a"),           // SADD of an existing member
+        ("SADD k a", "SADD k a"), // SADD of an existing member
         ("SADD k a", "SADD k b"),
-        ("SADD k a", "SREM k b"),           // SREM of an absent member
+        ("SADD k a", "SREM k b"), // SREM of an absent member
         ("SADD k a", "SREM k a"),
         ("HSET k f v", "HDEL k g"),
         ("HSET k f v", "HSETNX k f w"),
@@ -389,7 +411,7 @@ fn tx_touch_rules_for_lists_hashes_and_sets() {
         ("HSET k f 1", "HINCRBYFLOAT k f 0"),
         ("RPUSH k a", "LREM k 0 b"),
         ("RPUSH k a", "LREM k 0 a"),
-        ("RPUSH k a", "LTRIM k 0 -1"),       // LTRIM of an existing key always touches
+        ("RPUSH k a", "LTRIM k 0 -1"), // LTRIM of an existing key always touches
         ("RPUSH k a", "LSET k 0 a"),
         ("RPUSH k a", "LINSERT k BEFORE zz b"),
         ("RPUSH k a", "LPUSHX k b"),
@@ -399,7 +421,7 @@ fn tx_touch_rules_for_lists_hashes_and_sets() {
         ("SADD other a", "SMOVE other k a"),
         ("SADD k a", "SMOVE k other b"),
         ("SADD a 1\nSADD k 9", "SINTERSTORE k a missing"), // empty result deletes an existing dst
-        ("SADD a 1", "SINTERSTORE k a missing"),            // empty result, dst missing: no touch
+        ("SADD a 1", "SINTERSTORE k a missing"),           // empty result, dst missing: no touch
         ("SADD a 1", "SUNIONSTORE k a"),
         ("SADD k 1", "SPOP k 0"),
     ];
@@ -412,4 +434,61 @@ fn tx_touch_rules_for_lists_hashes_and_sets() {
         }
         d.script("MULTI\nPING\nEXEC");
     }
+}
+
+#[test]
+fn blocking_lists_answer_like_redis_when_they_need_not_block() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        RPUSH a 1 2 3
+        RPUSH b x
+        BLPOP missing a 0
+        BRPOP a b 0
+        BLPOP b a 0.5
+        EXISTS b
+        BLPOP a -1
+        BLPOP a abc
+        BLPOP a 1e30
+        BLPOP a inf
+        BLPOP a nan
+        BLPOP a ""
+        BLPOP a 0x1
+        BLPOP missing 0.01
+        BRPOP missing 0.01
+        SET s v
+        BLPOP missing s 0
+        BLPOP s missing 0
+        RPUSH src p q
+        BLMOVE src dst LEFT RIGHT 0
+        BLMOVE src dst UP RIGHT 0
+        BLMOVE src dst LEFT RIGHT -1
+        BLMOVE s dst LEFT RIGHT 0
+        BLMOVE src s LEFT RIGHT 0
+        BLMOVE missing dst LEFT RIGHT 0.01
+        BRPOPLPUSH src dst 0
+        BRPOPLPUSH missing dst 0.01
+        BRPOPLPUSH src dst abc
+        LRANGE dst 0 -1
+        RPUSH m 1 2 3 4
+        BLMPOP 0 2 missing m LEFT COUNT 3
+        BLMPOP 0 1 m RIGHT
+        BLMPOP 0.01 1 missing LEFT
+        BLMPOP abc 1 m LEFT
+        BLMPOP 0 0 m LEFT
+        BLMPOP 0 1 m UP
+        BLMPOP -1 1 m LEFT
+        BLMPOP -1 1 m UP
+        BLMPOP 0 1 m LEFT COUNT 0
+        BLMPOP 0 2 s m LEFT
+        MULTI
+        BLPOP missing 0
+        BRPOP missing 0
+        BLMOVE missing dst LEFT LEFT 0
+        BRPOPLPUSH missing dst 0
+        BLMPOP 0 1 missing LEFT
+        BLPOP a 0
+        EXEC
+        "#,
+    );
 }

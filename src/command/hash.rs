@@ -96,38 +96,52 @@ pub(crate) fn hmget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     let values = argv
         .iter()
         .skip(2)
-        .map(|f| hash.and_then(|h| h.get(f)).map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
+        .map(|f| {
+            hash.and_then(|h| h.get(f))
+                .map_or(Reply::Nil, |v| Reply::Bulk(v.clone()))
+        })
         .collect();
     Ok(Reply::Array(values))
 }
 
 /// HLEN key
 pub(crate) fn hlen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Integer(ctx.read::<Hash>(argv.arg(1))?.map_or(0, |h| h.len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<Hash>(argv.arg(1))?.map_or(0, |h| h.len()) as i64
+    ))
 }
 
 /// HSTRLEN key field
 pub(crate) fn hstrlen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let len = ctx.read::<Hash>(argv.arg(1))?.and_then(|h| h.get(argv.arg(2))).map_or(0, |v| v.len());
+    let len = ctx
+        .read::<Hash>(argv.arg(1))?
+        .and_then(|h| h.get(argv.arg(2)))
+        .map_or(0, |v| v.len());
     Ok(Reply::Integer(len as i64))
 }
 
 /// HEXISTS key field
 pub(crate) fn hexists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let found = ctx.read::<Hash>(argv.arg(1))?.is_some_and(|h| h.get(argv.arg(2)).is_some());
+    let found = ctx
+        .read::<Hash>(argv.arg(1))?
+        .is_some_and(|h| h.get(argv.arg(2)).is_some());
     Ok(Reply::Integer(found as i64))
 }
 
 /// HKEYS key
 pub(crate) fn hkeys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let hash = ctx.read::<Hash>(argv.arg(1))?;
-    Ok(Reply::bulks(hash.into_iter().flat_map(|h| h.iter().map(|(f, _)| f.clone()))))
+    Ok(Reply::bulks(
+        hash.into_iter().flat_map(|h| h.iter().map(|(f, _)| f.clone())),
+    ))
 }
 
 /// HVALS key
 pub(crate) fn hvals(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let hash = ctx.read::<Hash>(argv.arg(1))?;
-    Ok(Reply::bulks(hash.into_iter().flat_map(|h| h.iter().map(|(_, v)| v.clone()))))
+    Ok(Reply::bulks(
+        hash.into_iter().flat_map(|h| h.iter().map(|(_, v)| v.clone())),
+    ))
 }
 
 /// HINCRBYFLOAT key field increment: `long double` arithmetic, Redis's digits.
@@ -159,7 +173,10 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
             return Ok(Reply::Nil);
         };
         let at = (ctx.ks.random() % len as u64) as usize;
-        let field = ctx.read::<Hash>(key)?.and_then(|h| h.get_index(at)).map(|(f, _)| f.clone());
+        let field = ctx
+            .read::<Hash>(key)?
+            .and_then(|h| h.get_index(at))
+            .map(|(f, _)| f.clone());
         return Ok(field.map_or(Reply::Nil, Reply::Bulk));
     };
     let count = ranged(count, -i64::MAX, i64::MAX, None)?;

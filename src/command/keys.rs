@@ -283,7 +283,10 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         let Some(entry) = ctx.ks.get(ctx.db, key) else {
             continue;
         };
-        if options.type_name.is_some_and(|t| !is_option(t, entry.value.type_name())) {
+        if options
+            .type_name
+            .is_some_and(|t| !is_option(t, entry.value.type_name()))
+        {
             continue;
         }
         found.push(Reply::bulk(key));

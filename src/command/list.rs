@@ -4,15 +4,13 @@ use super::Ctx;
 use super::args::{Args, int, is_option, ranged};
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::List;
+use std::time::{Duration, Instant};
+
+use crate::keyspace::{Keyspace, List};
+use crate::number::timeout_millis;
 use crate::reply::Reply;
 
-/// Which end of a list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
-    Head,
-    Tail,
-}
+use crate::keyspace::blocking::{BlockedOp, BlockedRequest, ListEnd as End};
 
 /// LPUSH/RPUSH: pushes every element in order, creating the list; answers the new length.
 fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
@@ -205,7 +203,11 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let Some(list) = ctx.write::<List>(key)? else {
         return Ok(Reply::Integer(0));
     };
-    let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
     let matching = |i: &usize| list[*i].as_slice() == element;
     let mut doomed: Vec<usize> = if count < 0 {
         (0..list.len()).rev().filter(matching).take(limit).collect()
@@ -269,13 +271,21 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         }
     }
     let Some(list) = ctx.read::<List>(argv.arg(1))? else {
-        return Ok(if count.is_some() { Reply::Array(Vec::new()) } else { Reply::Nil });
+        return Ok(if count.is_some() {
+            Reply::Array(Vec::new())
+        } else {
+            Reply::Nil
+        });
     };
     let element = argv.arg(2);
     let len = list.len();
     let backwards = rank < 0;
     // Redis negates a negative rank in C: -(LONG_MIN) stays negative, so every match counts.
-    let skip = if rank == i64::MIN { 0 } else { rank.unsigned_abs() as usize - 1 };
+    let skip = if rank == i64::MIN {
+        0
+    } else {
+        rank.unsigned_abs() as usize - 1
+    };
     let scanned = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
     let positions = (0..scanned)
         .map(|i| if backwards { len - 1 - i } else { i })
@@ -284,7 +294,9 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     match count {
         None => Ok(positions.map(|i| Reply::Integer(i as i64)).next().unwrap_or(Reply::Nil)),
         Some(0) => Ok(Reply::Array(positions.map(|i| Reply::Integer(i as i64)).collect())),
-        Some(n) => Ok(Reply::Array(positions.take(n as usize).map(|i| Reply::Integer(i as i64)).collect())),
+        Some(n) => Ok(Reply::Array(
+            positions.take(n as usize).map(|i| Reply::Integer(i as i64)).collect(),
+        )),
     }
 }
 
@@ -359,7 +371,12 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// The arguments of LMPOP and BLMPOP from the numkeys at `numkeys_at`: the keys, the end, the count.
 fn parse_mpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, End, usize), CommandError> {
-    let numkeys = ranged(argv.arg(numkeys_at), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as usize;
+    let numkeys = ranged(
+        argv.arg(numkeys_at),
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as usize;
     let end_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
     if end_at >= argv.len() {
         return Err(CommandError::Syntax);
@@ -369,11 +386,161 @@ fn parse_mpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, End, usize)
     let mut args = Args::new(argv, end_at + 1);
     while let Some(opt) = args.next() {
         if count.is_none() && is_option(opt, "count") && args.remaining() > 0 {
-            count = Some(ranged(args.bytes()?, 1, i64::MAX, Some("ERR count should be greater than 0"))?);
+            count = Some(ranged(
+                args.bytes()?,
+                1,
+                i64::MAX,
+                Some("ERR count should be greater than 0"),
+            )?);
         } else {
             return Err(CommandError::Syntax);
         }
     }
     let keys = (numkeys_at + 1..end_at).map(|i| argv.arg(i)).collect();
     Ok((keys, end, count.unwrap_or(1) as usize))
+}
+
+/// A blocking command's timeout: `None` waits for ever (0), else the deadline; Redis's errors.
+fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, CommandError> {
+    let millis = timeout_millis(arg).ok_or(CommandError::other("ERR timeout is not a float or out of range"))?;
+    if millis < 0 {
+        return Err(CommandError::other("ERR timeout is negative"));
+    }
+    Ok((millis > 0).then(|| Instant::now() + Duration::from_millis(millis as u64)))
+}
+
+impl Ctx<'_> {
+    /// No data for a blocking command: inside MULTI (or a script, or `atomic`) it answers at once
+    /// with `denied`, as Redis treats it as timed out; otherwise the client blocks on `keys`.
+    fn block(&mut self, keys: &[&[u8]], op: BlockedOp, deadline: Option<Instant>, denied: Reply) -> Reply {
+        if !self.may_block {
+            return denied;
+        }
+        self.blocked = Some(BlockedRequest {
+            db: self.db,
+            keys: keys.iter().map(|k| k.to_vec()).collect(),
+            op,
+            deadline,
+        });
+        Reply::NilArray
+    }
+}
+
+/// Pops from the first of `keys` holding a non-empty list, as `op` says; `None` if none does.
+fn pop_first(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: &BlockedOp) -> Result<Option<Reply>, CommandError> {
+    for key in keys {
+        if ctx.read::<List>(key)?.is_some_and(|l| !l.is_empty()) {
+            return pop_for(ctx, key, op).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Runs a blocked (or blocking) client's pop on `key`, which holds a non-empty list.
+fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<Reply, CommandError> {
+    let (end, count) = match op {
+        BlockedOp::Move { from, to, dst } => return lmove_generic(ctx, key, dst, *from, *to),
+        BlockedOp::Pop(end) => (*end, None),
+        BlockedOp::PopMany(end, count) => (*end, Some(*count)),
+    };
+    let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
+    let n = count.unwrap_or(1).min(list.len());
+    let popped: Vec<Vec<u8>> = match end {
+        End::Head => list.drain(..n).collect(),
+        End::Tail => list.drain(list.len() - n..).rev().collect(),
+    };
+    ctx.modified(key);
+    ctx.ks.remove_if_empty(ctx.db, key);
+    let key = Reply::bulk(key);
+    Ok(match count {
+        Some(_) => Reply::Array(vec![key, Reply::bulks(popped)]),
+        None => Reply::Array(
+            std::iter::once(key)
+                .chain(popped.into_iter().map(Reply::Bulk))
+                .collect(),
+        ),
+    })
+}
+
+/// BLPOP/BRPOP key [key ...] timeout
+fn blocking_pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
+    let deadline = parse_timeout(argv.arg(argv.len() - 1))?;
+    let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.arg(i)).collect();
+    let op = BlockedOp::Pop(end);
+    match pop_first(ctx, &keys, &op)? {
+        Some(reply) => Ok(reply),
+        None => Ok(ctx.block(&keys, op, deadline, Reply::NilArray)),
+    }
+}
+
+/// BLPOP key [key ...] timeout
+pub(crate) fn blpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    blocking_pop(ctx, argv, End::Head)
+}
+
+/// BRPOP key [key ...] timeout
+pub(crate) fn brpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    blocking_pop(ctx, argv, End::Tail)
+}
+
+/// BLMOVE/BRPOPLPUSH: moves at once if `src` has elements, else blocks on it.
+fn blocking_move(ctx: &mut Ctx<'_>, argv: &Argv, from: End, to: End, timeout: &[u8]) -> Result<Reply, CommandError> {
+    let deadline = parse_timeout(timeout)?;
+    let (src, dst) = (argv.arg(1), argv.arg(2));
+    if ctx.read::<List>(src)?.is_some() {
+        return lmove_generic(ctx, src, dst, from, to);
+    }
+    let op = BlockedOp::Move {
+        from,
+        to,
+        dst: dst.to_vec(),
+    };
+    Ok(ctx.block(&[src], op, deadline, Reply::Nil))
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+pub(crate) fn blmove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (from, to) = (parse_end(argv.arg(3))?, parse_end(argv.arg(4))?);
+    blocking_move(ctx, argv, from, to, argv.arg(5))
+}
+
+/// BRPOPLPUSH source destination timeout
+pub(crate) fn brpoplpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    blocking_move(ctx, argv, End::Tail, End::Head, argv.arg(3))
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+pub(crate) fn blmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (keys, end, count) = parse_mpop(argv, 2)?;
+    let deadline = parse_timeout(argv.arg(1))?;
+    let op = BlockedOp::PopMany(end, count);
+    match pop_first(ctx, &keys, &op)? {
+        Some(reply) => Ok(reply),
+        None => Ok(ctx.block(&keys, op, deadline, Reply::NilArray)),
+    }
+}
+
+/// Serves the clients blocked on keys that the last command created, first come first served, as
+/// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
+/// anyone was served.
+pub(crate) fn serve_blocked(ks: &mut Keyspace) -> bool {
+    let mut served = false;
+    while let Some((db, key)) = ks.next_ready() {
+        while let Some(client) = ks.first_waiter(db, &key) {
+            let has_elements = matches!(
+                Ctx::new(ks, db).read::<List>(&key),
+                Ok(Some(list)) if !list.is_empty()
+            );
+            if !has_elements {
+                break;
+            }
+            let Some(request) = ks.unblock(client) else {
+                break;
+            };
+            let reply = pop_for(&mut Ctx::new(ks, db), &key, &request.op).into();
+            ks.deliver(client, reply);
+            served = true;
+        }
+    }
+    served
 }

@@ -5,15 +5,16 @@ pub(crate) mod args;
 mod glob;
 mod hash;
 mod keys;
-mod list;
+pub(crate) mod list;
 mod scan;
-mod set;
 mod server;
+mod set;
 mod string;
 pub(crate) mod table;
 
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::blocking::BlockedRequest;
 use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
@@ -30,6 +31,22 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ks: &'a mut Keyspace,
     /// The client's database; SELECT changes it for the client.
     pub(crate) db: usize,
+    /// Whether a blocking command may block (not inside MULTI, a script or `atomic`).
+    pub(crate) may_block: bool,
+    /// Set by a blocking command that found no data and blocks: the caller waits on it.
+    pub(crate) blocked: Option<BlockedRequest>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for running commands in database `db`, where blocking commands do not block.
+    pub(crate) fn new(ks: &'a mut Keyspace, db: usize) -> Ctx<'a> {
+        Ctx {
+            ks,
+            db,
+            may_block: false,
+            blocked: None,
+        }
+    }
 }
 
 impl Ctx<'_> {

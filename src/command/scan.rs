@@ -69,7 +69,10 @@ pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     }
     let mut n: u64 = 0;
     for d in digits {
-        n = n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add((d - b'0') as u64))
+            .ok_or_else(invalid)?;
     }
     Ok(if negative { n.wrapping_neg() } else { n })
 }
@@ -99,7 +102,10 @@ pub(crate) fn page<'a, T>(
     }
     let next = candidates.get(take).map_or(0, |(pos, _, _)| *pos);
     candidates.truncate(take);
-    (next, candidates.into_iter().map(|(_, name, item)| (name, item)).collect())
+    (
+        next,
+        candidates.into_iter().map(|(_, name, item)| (name, item)).collect(),
+    )
 }
 
 /// The reply of HSCAN/SSCAN on a missing key.

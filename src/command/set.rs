@@ -39,7 +39,9 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 
 /// SMEMBERS key
 pub(crate) fn smembers(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(ctx.read::<Set>(argv.arg(1))?.map_or(Reply::Array(Vec::new()), members_reply))
+    Ok(ctx
+        .read::<Set>(argv.arg(1))?
+        .map_or(Reply::Array(Vec::new()), members_reply))
 }
 
 /// SISMEMBER key member
@@ -51,13 +53,18 @@ pub(crate) fn sismember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Command
 /// SMISMEMBER key member [member ...]
 pub(crate) fn smismember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let set = ctx.read::<Set>(argv.arg(1))?;
-    let found = argv.iter().skip(2).map(|m| Reply::Integer(set.is_some_and(|s| s.contains(m)) as i64));
+    let found = argv
+        .iter()
+        .skip(2)
+        .map(|m| Reply::Integer(set.is_some_and(|s| s.contains(m)) as i64));
     Ok(Reply::Array(found.collect()))
 }
 
 /// SCARD key
 pub(crate) fn scard(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Integer(ctx.read::<Set>(argv.arg(1))?.map_or(0, |s| s.len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<Set>(argv.arg(1))?.map_or(0, |s| s.len()) as i64
+    ))
 }
 
 /// SPOP key [count]
@@ -67,11 +74,20 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     }
     let key = argv.arg(1);
     let count = match argv.get(2) {
-        Some(arg) => Some(ranged(arg, 0, i64::MAX, Some("ERR value is out of range, must be positive"))?),
+        Some(arg) => Some(ranged(
+            arg,
+            0,
+            i64::MAX,
+            Some("ERR value is out of range, must be positive"),
+        )?),
         None => None,
     };
     let Some(len) = ctx.read::<Set>(key)?.map(|s| s.len()) else {
-        return Ok(if count.is_some() { Reply::Array(Vec::new()) } else { Reply::Nil });
+        return Ok(if count.is_some() {
+            Reply::Array(Vec::new())
+        } else {
+            Reply::Nil
+        });
     };
     let reply = match count {
         Some(0) => return Ok(Reply::Array(Vec::new())),
@@ -115,7 +131,11 @@ pub(crate) fn srandmember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         None => None,
     };
     let Some(len) = ctx.read::<Set>(key)?.map(|s| s.len()) else {
-        return Ok(if count.is_some() { Reply::Array(Vec::new()) } else { Reply::Nil });
+        return Ok(if count.is_some() {
+            Reply::Array(Vec::new())
+        } else {
+            Reply::Nil
+        });
     };
     let Some(count) = count else {
         let at = (ctx.ks.random() % len as u64) as usize;
@@ -262,7 +282,9 @@ pub(crate) fn sdiffstore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 pub(crate) fn sintercard(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let numkeys = ranged(argv.arg(1), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as usize;
     if numkeys > argv.len() - 2 {
-        return Err(CommandError::other("ERR Number of keys can't be greater than number of args"));
+        return Err(CommandError::other(
+            "ERR Number of keys can't be greater than number of args",
+        ));
     }
     let mut limit = 0usize;
     let mut at = 2 + numkeys;

@@ -157,6 +157,11 @@ static COMMANDS: &[CommandSpec] = table! {
     "lmove", 5, W, (1, 2, 1), k(list::lmove);
     "rpoplpush", 3, W, (1, 2, 1), k(list::rpoplpush);
     "lmpop", -4, W, (0, 0, 0), k(list::lmpop);
+    "blpop", -3, W, (1, -2, 1), k(list::blpop);
+    "brpop", -3, W, (1, -2, 1), k(list::brpop);
+    "blmove", 6, W, (1, 2, 1), k(list::blmove);
+    "brpoplpush", 4, W, (1, 2, 1), k(list::brpoplpush);
+    "blmpop", -5, W, (0, 0, 0), k(list::blmpop);
     // hashes (t_hash.c)
     "hset", -4, W, (1, 1, 1), k(hash::hset);
     "hmset", -4, W, (1, 1, 1), k(hash::hmset);

@@ -4,6 +4,7 @@
 //! place: lazy expiry on access, the TTL index, touching watchers on every real modification (Redis's
 //! `signalModifiedKey`), and the undo log of [`Store::atomic`](crate::Store::atomic).
 
+pub(crate) mod blocking;
 mod expire;
 mod undo;
 pub(crate) mod value;
@@ -75,6 +76,8 @@ pub(crate) struct Keyspace {
     rng: u64,
     /// The writes of the running `atomic` closure, to undo if it fails.
     undo: Option<UndoLog>,
+    /// Clients blocked on lists.
+    blocked: blocking::Blocked,
 }
 
 impl Keyspace {
@@ -86,6 +89,7 @@ impl Keyspace {
             now: Cell::new(None),
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
+            blocked: blocking::Blocked::default(),
         }
     }
 
@@ -164,16 +168,21 @@ impl Keyspace {
             Ttl::Clear => None,
             Ttl::At(at) => Some(at),
         };
-        match data.entries.get_mut(key) {
+        let created = match data.entries.get_mut(key) {
             Some(entry) => {
                 entry.value = value;
                 entry.expire_at = expire_at;
+                false
             }
             None => {
                 data.entries.insert(key.to_vec(), Entry { value, expire_at });
+                true
             }
-        }
+        };
         data.reindex(key, old_expire, expire_at);
+        if created {
+            self.key_created(db, key);
+        }
         self.modified(db, key);
     }
 
@@ -185,8 +194,9 @@ impl Keyspace {
             .data
             .entries
             .insert(key.to_vec(), Entry { value, expire_at: None });
-        if let Some(old) = previous {
-            self.dbs[db].data.reindex(key, old.expire_at, None);
+        match previous {
+            Some(old) => self.dbs[db].data.reindex(key, old.expire_at, None),
+            None => self.key_created(db, key),
         }
     }
 

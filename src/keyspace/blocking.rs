@@ -1,0 +1,118 @@
+//! Clients blocked on lists (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): who waits on which keys, in
+//! arrival order, and the replies served to them.
+//!
+//! As in Redis, a blocked client is served by the client whose command made its key ready, under the
+//! same lock and before any other command runs: no third client can take the element in between,
+//! and waiters on a key are served first come, first served.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::{ClientId, Key, Keyspace, Map};
+use crate::reply::Reply;
+
+/// Which end of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListEnd {
+    Head,
+    Tail,
+}
+
+/// What a blocked client will do when one of its keys gets elements.
+#[derive(Debug, Clone)]
+pub(crate) enum BlockedOp {
+    /// BLPOP/BRPOP: one element, answered as `[key, element]`.
+    Pop(ListEnd),
+    /// BLMPOP: up to `count` elements, answered as `[key, [elements]]`.
+    PopMany(ListEnd, usize),
+    /// BLMOVE/BRPOPLPUSH: pop from the key, push onto `dst`, answer the element.
+    Move { from: ListEnd, to: ListEnd, dst: Key },
+}
+
+/// A blocked client's request.
+#[derive(Debug, Clone)]
+pub(crate) struct BlockedRequest {
+    pub(crate) db: usize,
+    pub(crate) keys: Vec<Key>,
+    pub(crate) op: BlockedOp,
+    /// When to give up; `None` waits for ever (timeout 0).
+    pub(crate) deadline: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Blocked {
+    /// The clients waiting on each (database, key), first come first.
+    waiting: Map<(usize, Key), VecDeque<ClientId>>,
+    requests: Map<ClientId, BlockedRequest>,
+    /// Keys created while someone waits on them, to serve after the running command.
+    ready: Vec<(usize, Key)>,
+    /// Replies served to clients that have not picked them up yet.
+    served: Map<ClientId, Reply>,
+}
+
+impl Keyspace {
+    /// Registers `client` as blocked with `request`.
+    pub(crate) fn block(&mut self, client: ClientId, request: BlockedRequest) {
+        for key in &request.keys {
+            let queue = self.blocked.waiting.entry((request.db, key.clone())).or_default();
+            if !queue.contains(&client) {
+                queue.push_back(client);
+            }
+        }
+        self.blocked.requests.insert(client, request);
+    }
+
+    /// Forgets `client`'s request (served or timed out) and answers it.
+    pub(crate) fn unblock(&mut self, client: ClientId) -> Option<BlockedRequest> {
+        let request = self.blocked.requests.remove(&client)?;
+        for key in &request.keys {
+            let slot = (request.db, key.clone());
+            if let Some(queue) = self.blocked.waiting.get_mut(&slot) {
+                queue.retain(|c| *c != client);
+                if queue.is_empty() {
+                    self.blocked.waiting.remove(&slot);
+                }
+            }
+        }
+        Some(request)
+    }
+
+    /// The reply served to `client`, if it has been served.
+    pub(crate) fn take_served(&mut self, client: ClientId) -> Option<Reply> {
+        self.blocked.served.remove(&client)
+    }
+
+    /// Hands `reply` to a blocked client.
+    pub(crate) fn deliver(&mut self, client: ClientId, reply: Reply) {
+        self.blocked.served.insert(client, reply);
+    }
+
+    /// The first client waiting on `key`, if any.
+    pub(crate) fn first_waiter(&self, db: usize, key: &[u8]) -> Option<ClientId> {
+        self.blocked
+            .waiting
+            .get(&(db, key.to_vec()))
+            .and_then(|q| q.front().copied())
+    }
+
+    /// The next key made ready by the running command, if any.
+    pub(crate) fn next_ready(&mut self) -> Option<(usize, Key)> {
+        self.blocked.ready.pop()
+    }
+
+    /// Whether any key was made ready and waits to be served.
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.blocked.ready.is_empty()
+    }
+
+    /// Notes that `key` was created, if anyone waits on it (Redis's `signalKeyAsReady`).
+    pub(super) fn key_created(&mut self, db: usize, key: &[u8]) {
+        if self.blocked.waiting.is_empty() {
+            return;
+        }
+        let slot = (db, key.to_vec());
+        if self.blocked.waiting.contains_key(&slot) && !self.blocked.ready.contains(&slot) {
+            self.blocked.ready.push(slot);
+        }
+    }
+}

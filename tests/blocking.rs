@@ -1,0 +1,157 @@
+//! Blocking list commands on `Connection`s in separate threads: a push wakes the blocked client,
+//! timeouts answer nil, waiters are served first come first served, and nothing blocks in MULTI.
+
+mod common;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use embedis::{Reply, Store};
+
+fn bulk(s: &str) -> Reply {
+    Reply::Bulk(s.as_bytes().to_vec())
+}
+
+fn call(store: &Store, line: &str) -> Reply {
+    store.connect().call(common::words(line))
+}
+
+/// Starts `line` on its own connection in a thread, and waits until it has blocked.
+fn blocked(store: &Store, line: &str) -> thread::JoinHandle<Reply> {
+    let (store2, line) = (store.clone(), line.to_string());
+    let handle = thread::spawn(move || store2.connect().call(common::words(&line)));
+    thread::sleep(Duration::from_millis(50));
+    handle
+}
+
+#[test]
+fn a_push_wakes_a_blocked_pop() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLPOP queue 5");
+    assert_eq!(call(&store, "RPUSH queue job"), Reply::Integer(1));
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("queue"), bulk("job")]));
+    assert_eq!(
+        call(&store, "EXISTS queue"),
+        Reply::Integer(0),
+        "the served element was taken"
+    );
+}
+
+#[test]
+fn a_blocked_pop_times_out_with_a_nil_array() {
+    let store = Store::new();
+    let started = Instant::now();
+    assert_eq!(call(&store, "BLPOP queue 0.05"), Reply::NilArray);
+    assert!(started.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn waiters_are_served_first_come_first_served() {
+    let store = Store::new();
+    let first = blocked(&store, "BRPOP q 5");
+    let second = blocked(&store, "BRPOP q 5");
+    let third = blocked(&store, "BRPOP q 5");
+    call(&store, "LPUSH q a b c");
+    // RPOP order is a, b, c: the first waiter gets the first element popped.
+    assert_eq!(first.join().unwrap(), Reply::Array(vec![bulk("q"), bulk("a")]));
+    assert_eq!(second.join().unwrap(), Reply::Array(vec![bulk("q"), bulk("b")]));
+    assert_eq!(third.join().unwrap(), Reply::Array(vec![bulk("q"), bulk("c")]));
+}
+
+#[test]
+fn a_client_blocked_on_several_keys_is_served_by_whichever_is_pushed() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLPOP a b c 5");
+    call(&store, "RPUSH c x");
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("c"), bulk("x")]));
+}
+
+#[test]
+fn served_elements_cannot_be_stolen_by_another_client() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLPOP q 5");
+    // The pusher serves the waiter under its own lock: a pop right after finds nothing.
+    let mut pusher = store.connect();
+    pusher.call(["RPUSH", "q", "only"]);
+    assert_eq!(pusher.call(["LPOP", "q"]), Reply::Nil);
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("q"), bulk("only")]));
+}
+
+#[test]
+fn blmove_moves_when_its_source_is_pushed() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLMOVE src dst RIGHT LEFT 5");
+    call(&store, "RPUSH src a b");
+    assert_eq!(waiter.join().unwrap(), bulk("b"));
+    assert_eq!(call(&store, "LRANGE dst 0 -1"), Reply::Array(vec![bulk("b")]));
+    assert_eq!(call(&store, "LRANGE src 0 -1"), Reply::Array(vec![bulk("a")]));
+}
+
+#[test]
+fn a_served_blmove_can_serve_the_next_waiter_in_a_chain() {
+    let store = Store::new();
+    let mover = blocked(&store, "BRPOPLPUSH first second 5");
+    let popper = blocked(&store, "BLPOP second 5");
+    call(&store, "RPUSH first item");
+    assert_eq!(mover.join().unwrap(), bulk("item"));
+    assert_eq!(popper.join().unwrap(), Reply::Array(vec![bulk("second"), bulk("item")]));
+}
+
+#[test]
+fn blmpop_takes_up_to_count_elements() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLMPOP 5 2 a b LEFT COUNT 2");
+    call(&store, "RPUSH b 1 2 3");
+    assert_eq!(
+        waiter.join().unwrap(),
+        Reply::Array(vec![bulk("b"), Reply::Array(vec![bulk("1"), bulk("2")])])
+    );
+}
+
+#[test]
+fn a_push_inside_exec_serves_waiters_after_the_transaction() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BLPOP q 5");
+    let mut c = store.connect();
+    c.call(["MULTI"]);
+    c.call(["RPUSH", "q", "a"]);
+    c.call(["LPOP", "q"]);
+    c.call(["RPUSH", "q", "b"]);
+    c.call(["EXEC"]);
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("q"), bulk("b")]));
+}
+
+#[test]
+fn blocking_commands_inside_multi_answer_at_once() {
+    let store = Store::new();
+    let mut c = store.connect();
+    c.call(["MULTI"]);
+    for line in [
+        "BLPOP a 0",
+        "BRPOP a 0",
+        "BLMOVE a b LEFT LEFT 0",
+        "BRPOPLPUSH a b 0",
+        "BLMPOP 0 1 a LEFT",
+    ] {
+        c.call(common::words(line));
+    }
+    assert_eq!(
+        c.call(["EXEC"]),
+        Reply::Array(vec![
+            Reply::NilArray,
+            Reply::NilArray,
+            Reply::Nil,
+            Reply::Nil,
+            Reply::NilArray
+        ])
+    );
+}
+
+#[test]
+fn blocking_commands_inside_atomic_answer_at_once() {
+    let store = Store::new();
+    let reply: Reply = store
+        .atomic(|db| embedis::Commands::cmd(db, ["BLPOP", "q", "0"]))
+        .unwrap();
+    assert_eq!(reply, Reply::NilArray);
+}
