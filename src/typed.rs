@@ -876,4 +876,501 @@ commands! {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     fn hdel(key, fields) => ["HDEL" key fields];
+
+    /// LPUSHX key element [element ...]: pushes only onto an existing list; its length (0 if none).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.lpushx::<i64>("l", "a")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lpushx(key, elements) => ["LPUSHX" key elements];
+
+    /// RPUSHX key element [element ...]: pushes only onto an existing list.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", "a")?;
+    /// assert_eq!(store.rpushx::<i64>("l", "b")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rpushx(key, elements) => ["RPUSHX" key elements];
+
+    /// LINDEX key index: the element at index (negative counts from the end), or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// assert_eq!(store.lindex::<Option<String>>("l", -1)?, Some("b".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lindex(key, index) => ["LINDEX" key index];
+
+    /// LSET key index element.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// store.lset::<()>("l", 0, "z")?;
+    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["z", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lset(key, index, element) => ["LSET" key index element];
+
+    /// LINSERT key BEFORE|AFTER pivot element: the new length, -1 without the pivot.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "c"])?;
+    /// assert_eq!(store.linsert::<i64>("l", "BEFORE", "c", "b")?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn linsert(key, position, pivot, element) => ["LINSERT" key position pivot element];
+
+    /// LREM key count element: how many were removed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "a"])?;
+    /// assert_eq!(store.lrem::<i64>("l", 0, "a")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lrem(key, count, element) => ["LREM" key count element];
+
+    /// LTRIM key start stop: keeps only that range.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "c"])?;
+    /// store.ltrim::<()>("l", 1, -1)?;
+    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["b", "c"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn ltrim(key, start, stop) => ["LTRIM" key start stop];
+
+    /// LPOS key element [options]: the index of a match (options such as `("RANK", -1)`, or `()`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b", "a"])?;
+    /// assert_eq!(store.lpos::<Option<i64>>("l", "a", ("RANK", -1))?, Some(2));
+    /// assert_eq!(store.lpos::<Vec<i64>>("l", "a", ("COUNT", 0))?, [0, 2]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lpos(key, element, options) => ["LPOS" key element options];
+
+    /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT: the element moved, or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("todo", ["a", "b"])?;
+    /// assert_eq!(store.lmove::<String>("todo", "doing", "LEFT", "RIGHT")?, "a");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lmove(source, destination, from, to) => ["LMOVE" source destination from to];
+
+    /// RPOPLPUSH source destination.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("a", ["x", "y"])?;
+    /// assert_eq!(store.rpoplpush::<String>("a", "b")?, "y");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn rpoplpush(source, destination) => ["RPOPLPUSH" source destination];
+
+    /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n]: `(key, elements)` from the first non-empty
+    /// list, or nil. Give the keys and the rest as arguments, e.g. `(2, ["a", "b"], "LEFT")`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("b", ["1", "2"])?;
+    /// let popped: Option<(String, Vec<String>)> = store.lmpop((2, ["a", "b"], "LEFT", "COUNT", 5))?;
+    /// assert_eq!(popped, Some(("b".into(), vec!["1".into(), "2".into()])));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn lmpop(args) => ["LMPOP" args];
+
+    /// BLPOP key [key ...] timeout: `(key, element)`, waiting up to `timeout` seconds (0: for ever)
+    /// for another client to push; nil on timeout. Inside a transaction it never waits.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let worker = store.clone();
+    /// let job = std::thread::spawn(move || worker.blpop::<Option<(String, String)>>("jobs", 5));
+    /// std::thread::sleep(std::time::Duration::from_millis(20));
+    /// store.rpush::<()>("jobs", "resize")?;
+    /// assert_eq!(job.join().unwrap()?, Some(("jobs".into(), "resize".into())));
+    /// assert_eq!(store.blpop::<Option<(String, String)>>("jobs", 0.01)?, None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn blpop(keys, timeout) => ["BLPOP" keys timeout];
+
+    /// BRPOP key [key ...] timeout: as BLPOP, from the tail.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// assert_eq!(store.brpop::<(String, String)>("l", 1)?, ("l".into(), "b".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn brpop(keys, timeout) => ["BRPOP" keys timeout];
+
+    /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("a", "x")?;
+    /// assert_eq!(store.blmove::<Option<String>>("a", "b", "LEFT", "LEFT", 1)?, Some("x".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn blmove(source, destination, from, to, timeout) => ["BLMOVE" source destination from to timeout];
+
+    /// BRPOPLPUSH source destination timeout.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.brpoplpush::<Option<String>>("empty", "b", 0.01)?, None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn brpoplpush(source, destination, timeout) => ["BRPOPLPUSH" source destination timeout];
+
+    /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n], the arguments after the timeout
+    /// given together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("a", ["1", "2"])?;
+    /// let popped: Option<(String, Vec<i64>)> = store.blmpop(1, (1, "a", "RIGHT"))?;
+    /// assert_eq!(popped, Some(("a".into(), vec![2])));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn blmpop(timeout, args) => ["BLMPOP" timeout args];
+
+    /// HSETNX key field value: 1 if set, 0 if the field existed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(store.hsetnx::<bool>("h", "f", 1)?);
+    /// assert!(!store.hsetnx::<bool>("h", "f", 2)?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hsetnx(key, field, value) => ["HSETNX" key field value];
+
+    /// HMGET key field [field ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "a", 1)?;
+    /// assert_eq!(store.hmget::<Vec<Option<i64>>>("h", ["a", "b"])?, [Some(1), None]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hmget(key, fields) => ["HMGET" key fields];
+
+    /// HLEN key
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset_multiple::<()>("h", [("a", 1), ("b", 2)])?;
+    /// assert_eq!(store.hlen::<i64>("h")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hlen(key) => ["HLEN" key];
+
+    /// HSTRLEN key field
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "f", "hello")?;
+    /// assert_eq!(store.hstrlen::<i64>("h", "f")?, 5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hstrlen(key, field) => ["HSTRLEN" key field];
+
+    /// HEXISTS key field
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "f", 1)?;
+    /// assert!(store.hexists::<bool>("h", "f")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hexists(key, field) => ["HEXISTS" key field];
+
+    /// HKEYS key: the fields (a small hash answers in insertion order, as Redis).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset_multiple::<()>("h", [("b", 1), ("a", 2)])?;
+    /// assert_eq!(store.hkeys::<Vec<String>>("h")?, ["b", "a"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hkeys(key) => ["HKEYS" key];
+
+    /// HVALS key
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset_multiple::<()>("h", [("b", 1), ("a", 2)])?;
+    /// assert_eq!(store.hvals::<Vec<i64>>("h")?, [1, 2]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hvals(key) => ["HVALS" key];
+
+    /// HINCRBYFLOAT key field increment (Redis's `long double` digits).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.hincrbyfloat::<String>("h", "f", "0.1")?, "0.1");
+    /// assert_eq!(store.hincrbyfloat::<String>("h", "f", "0.2")?, "0.3");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hincrbyfloat(key, field, increment) => ["HINCRBYFLOAT" key field increment];
+
+    /// HRANDFIELD key [count [WITHVALUES]]: random fields (`()` for one field, or e.g. `(2, "WITHVALUES")`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "only", 1)?;
+    /// assert_eq!(store.hrandfield::<String>("h", ())?, "only");
+    /// assert_eq!(store.hrandfield::<Vec<String>>("h", -3)?.len(), 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hrandfield(key, options) => ["HRANDFIELD" key options];
+
+    /// HSCAN key cursor: one page of fields and values and the next cursor.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.hset::<()>("h", "f", "v")?;
+    /// let (cursor, items): (u64, Vec<String>) = store.hscan("h", 0)?;
+    /// assert_eq!((cursor, items), (0, vec!["f".into(), "v".into()]));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn hscan(key, cursor) => ["HSCAN" key cursor];
+
+    // ---- sets ----
+
+    /// SADD key member [member ...]: how many were new.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.sadd::<i64>("s", ["a", "b", "a"])?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sadd(key, members) => ["SADD" key members];
+
+    /// SREM key member [member ...]: how many were removed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", ["a", "b"])?;
+    /// assert_eq!(store.srem::<i64>("s", ["a", "z"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn srem(key, members) => ["SREM" key members];
+
+    /// SMEMBERS key (a set of integers answers in numeric order, as Redis's intset).
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", [3, 1, 2])?;
+    /// assert_eq!(store.smembers::<Vec<i64>>("s")?, [1, 2, 3]);
+    /// let set: HashSet<String> = store.smembers("s")?;
+    /// assert!(set.contains("2"));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn smembers(key) => ["SMEMBERS" key];
+
+    /// SISMEMBER key member
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", "a")?;
+    /// assert!(store.sismember::<bool>("s", "a")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sismember(key, member) => ["SISMEMBER" key member];
+
+    /// SMISMEMBER key member [member ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", "a")?;
+    /// assert_eq!(store.smismember::<Vec<bool>>("s", ["a", "b"])?, [true, false]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn smismember(key, members) => ["SMISMEMBER" key members];
+
+    /// SCARD key
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", ["a", "b"])?;
+    /// assert_eq!(store.scard::<i64>("s")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn scard(key) => ["SCARD" key];
+
+    /// SPOP key [count]: random members, removed (`()` for one, or a count).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", "only")?;
+    /// assert_eq!(store.spop::<Option<String>>("s", ())?, Some("only".into()));
+    /// assert_eq!(store.spop::<Vec<String>>("s", 3)?, Vec::<String>::new());
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn spop(key, count) => ["SPOP" key count];
+
+    /// SRANDMEMBER key [count]: random members, kept (a negative count may repeat).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", "a")?;
+    /// assert_eq!(store.srandmember::<Vec<String>>("s", -3)?, ["a", "a", "a"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn srandmember(key, count) => ["SRANDMEMBER" key count];
+
+    /// SMOVE source destination member
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", "x")?;
+    /// assert!(store.smove::<bool>("a", "b", "x")?);
+    /// assert!(store.sismember::<bool>("b", "x")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn smove(source, destination, member) => ["SMOVE" source destination member];
+
+    /// SINTER key [key ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2, 3])?;
+    /// store.sadd::<()>("b", [2, 3, 4])?;
+    /// assert_eq!(store.sinter::<Vec<i64>>(["a", "b"])?, [2, 3]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sinter(keys) => ["SINTER" keys];
+
+    /// SINTERCARD numkeys key [key ...] [LIMIT limit], the keys and options given together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2, 3])?;
+    /// store.sadd::<()>("b", [2, 3, 4])?;
+    /// assert_eq!(store.sintercard::<i64>((2, ["a", "b"]))?, 2);
+    /// assert_eq!(store.sintercard::<i64>((2, ["a", "b"], "LIMIT", 1))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sintercard(args) => ["SINTERCARD" args];
+
+    /// SINTERSTORE destination key [key ...]: the size of the stored result.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2])?;
+    /// store.sadd::<()>("b", [2])?;
+    /// assert_eq!(store.sinterstore::<i64>("c", ["a", "b"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sinterstore(destination, keys) => ["SINTERSTORE" destination keys];
+
+    /// SUNION key [key ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2])?;
+    /// store.sadd::<()>("b", [2, 3])?;
+    /// assert_eq!(store.sunion::<Vec<i64>>(["a", "b"])?, [1, 2, 3]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sunion(keys) => ["SUNION" keys];
+
+    /// SUNIONSTORE destination key [key ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2])?;
+    /// assert_eq!(store.sunionstore::<i64>("c", ["a", "missing"])?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sunionstore(destination, keys) => ["SUNIONSTORE" destination keys];
+
+    /// SDIFF key [key ...]: the first set minus the others.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2, 3])?;
+    /// store.sadd::<()>("b", [2])?;
+    /// assert_eq!(store.sdiff::<Vec<i64>>(["a", "b"])?, [1, 3]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sdiff(keys) => ["SDIFF" keys];
+
+    /// SDIFFSTORE destination key [key ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("a", [1, 2])?;
+    /// assert_eq!(store.sdiffstore::<i64>("c", ["a", "a"])?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sdiffstore(destination, keys) => ["SDIFFSTORE" destination keys];
+
+    /// SSCAN key cursor: one page of members and the next cursor.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.sadd::<()>("s", [2, 1])?;
+    /// assert_eq!(store.sscan::<(u64, Vec<i64>)>("s", 0)?, (0, vec![1, 2]));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sscan(key, cursor) => ["SSCAN" key cursor];
 }
