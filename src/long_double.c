@@ -54,11 +54,12 @@ long long embedis_ld_add(const char *a, size_t a_len, const char *b, size_t b_le
     return l;
 }
 
-/* Redis's getTimeoutFromObjectOrReply in seconds: (long long)(value * 1000.0), with C's conversion.
+/* Redis's getTimeoutFromObjectOrReply in seconds: (long long)ceill(value * 1000.0), with C's
+ * conversion (so 0.0001 is 1 ms, -0.0001 is 0 = for ever, and 1e30 overflows to negative).
  * Returns 0 when the argument is not a long double. */
 int embedis_ld_timeout_ms(const char *s, size_t len, long long *out) {
     long double value;
     if (!string2ld(s, len, &value)) return 0;
-    *out = (long long)(value * 1000.0);
+    *out = (long long)ceill(value * 1000.0);
     return 1;
 }

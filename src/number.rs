@@ -125,8 +125,8 @@ pub(crate) fn long_double_add(base: &[u8], incr: &[u8]) -> Result<Vec<u8>, Float
     }
 }
 
-/// A blocking command's timeout in seconds as Redis reads it: a `long double` times 1000, converted
-/// to milliseconds as C converts (out of range becomes negative on the machines Redis runs on).
+/// A blocking command's timeout in seconds as Redis reads it: a `long double` times 1000, rounded up
+/// and converted to milliseconds as C converts (out of range becomes negative where Redis runs).
 pub(crate) fn timeout_millis(arg: &[u8]) -> Option<i64> {
     if arg.is_empty() || arg.len() >= MAX_LONG_DOUBLE_CHARS {
         return None;

@@ -38,7 +38,11 @@ fn lists_push_index_set_insert() {
         SET s v
         LPUSHX s a
         LINDEX s 0
+        LINDEX s abc
+        LINDEX missing abc
         LSET s 0 v
+        LSET s abc v
+        LSET missing abc v
         LINSERT s before a b
         "#,
     );
@@ -454,6 +458,9 @@ fn blocking_lists_answer_like_redis_when_they_need_not_block() {
         BLPOP a nan
         BLPOP a ""
         BLPOP a 0x1
+        BLPOP missing 0.001
+        BLPOP missing 0.0001
+        BLPOP missing -0.9
         BLPOP missing 0.01
         BRPOP missing 0.01
         SET s v
@@ -491,4 +498,47 @@ fn blocking_lists_answer_like_redis_when_they_need_not_block() {
         EXEC
         "#,
     );
+}
+
+#[test]
+fn argument_errors_and_missing_or_wrong_keys_come_in_redis_order() {
+    let mut d = differential!(1);
+    d.script("SET s v\nHSET h f v");
+    for command in [
+        "LSET {} abc v",
+        "LINDEX {} abc",
+        "LREM {} abc x",
+        "LTRIM {} abc 1",
+        "LRANGE {} abc 1",
+        "GETRANGE {} abc 1",
+        "LPOS {} a RANK abc",
+        "LINSERT {} middle a b",
+        "LPOP {} abc",
+        "RPOP {} -1",
+        "HINCRBY {} f abc",
+        "HINCRBYFLOAT {} f abc",
+        "INCRBY {} abc",
+        "DECRBY {} abc",
+        "INCRBYFLOAT {} abc",
+        "SETRANGE {} -1 x",
+        "SETRANGE {} abc x",
+        "LMOVE {} b up down",
+        "SPOP {} abc",
+        "SRANDMEMBER {} abc",
+        "HRANDFIELD {} abc",
+        "EXPIRE {} abc",
+        "GETEX {} EX abc",
+        "SET {} v EX abc",
+        "HSCAN {} abc",
+        "SSCAN {} abc",
+        "HSCAN {} 0 COUNT 0",
+        "SSCAN {} 0 COUNT 0",
+        "LMPOP 1 {} UP",
+        "BLPOP {} -1",
+        "SINTERCARD 1 {} LIMIT -1",
+    ] {
+        for key in ["missing", "s", "h"] {
+            d.check(0, &command.replace("{}", key));
+        }
+    }
 }

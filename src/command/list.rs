@@ -155,18 +155,19 @@ fn position(index: i64, len: usize) -> Option<usize> {
 
 /// LINDEX key index
 pub(crate) fn lindex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let index = int(argv.arg(2))?;
+    // Redis 7.0 looks the key up before it reads the index.
     let Some(list) = ctx.read::<List>(argv.arg(1))? else {
         return Ok(Reply::Nil);
     };
+    let index = int(argv.arg(2))?;
     Ok(position(index, list.len()).map_or(Reply::Nil, |i| Reply::bulk(list[i].as_slice())))
 }
 
 /// LSET key index element
 pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let index = int(argv.arg(2))?;
     let key = argv.arg(1);
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
+    let index = int(argv.arg(2))?;
     let i = position(index, list.len()).ok_or(CommandError::other("ERR index out of range"))?;
     list[i] = argv.arg(3).to_vec();
     ctx.modified(key);
