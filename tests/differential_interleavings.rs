@@ -164,7 +164,7 @@ fn interleaved_clients_match_redis() {
             diff.reset(CLIENTS);
             for (client, argv) in &steps {
                 let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.clone().into_bytes()).collect();
-                diff.compare(*client, &argv, common::Order::Exact)
+                diff.compare(*client, &argv, order_of(&argv[0]))
                     .map_err(TestCaseError::fail)?;
             }
             Ok(())
