@@ -9,6 +9,7 @@ mod expire;
 mod undo;
 pub(crate) mod value;
 mod watch;
+pub(crate) mod zset;
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -16,6 +17,7 @@ use std::collections::BTreeSet;
 use crate::clock::Clock;
 
 pub(crate) use value::{Hash, List, Map, Set, Str, Value, ValueKind};
+pub(crate) use zset::ZSet;
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 
@@ -214,6 +216,7 @@ impl Keyspace {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Hash(h)) => h.is_empty(),
             Some(Value::Set(s)) => s.is_empty(),
+            Some(Value::ZSet(z)) => z.is_empty(),
             _ => false,
         };
         if empty {

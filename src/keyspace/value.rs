@@ -181,6 +181,7 @@ pub(crate) enum Value {
     List(List),
     Hash(Hash),
     Set(Set),
+    ZSet(super::zset::ZSet),
 }
 
 impl Value {
@@ -191,6 +192,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -237,6 +239,7 @@ value_kind!(Str, Str, Str::Raw(Vec::new()));
 value_kind!(List, List, List::new());
 value_kind!(Hash, Hash, Hash::default());
 value_kind!(Set, Set, Set::default());
+value_kind!(super::zset::ZSet, ZSet, super::zset::ZSet::default());
 
 /// A string value: kept as an integer when it is the canonical decimal form of one, as Redis's int
 /// encoding does, so INCR never parses or formats.
