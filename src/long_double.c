@@ -63,3 +63,50 @@ int embedis_ld_timeout_ms(const char *s, size_t len, long long *out) {
     *out = (long long)ceill(value * 1000.0);
     return 1;
 }
+
+/* Redis's string2d (getDoubleFromObject): strtod over the whole argument, no leading space, no NaN,
+ * no overflow. Returns 1 and sets *out when valid. */
+int embedis_string2d(const char *s, size_t len, double *out) {
+    char buf[MAX_LONG_DOUBLE_CHARS];
+    char *eptr;
+    double value;
+    if (len == 0 || len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    value = strtod(buf, &eptr);
+    if (isspace((unsigned char)buf[0]) || (size_t)(eptr - buf) != len ||
+        (errno == ERANGE && (value == HUGE_VAL || value == -HUGE_VAL || fpclassify(value) == FP_ZERO)) ||
+        isnan(value))
+        return 0;
+    *out = value;
+    return 1;
+}
+
+/* Redis's zslParseRange item after an optional '(': strtod over the C string, nothing after the
+ * number, no NaN (leading spaces and the empty string are accepted, as in Redis). */
+int embedis_range_strtod(const char *s, size_t len, double *out) {
+    char buf[MAX_LONG_DOUBLE_CHARS];
+    char *eptr;
+    double value;
+    if (len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    value = strtod(buf, &eptr);
+    if (eptr[0] != '\0' || isnan(value)) return 0;
+    *out = value;
+    return 1;
+}
+
+/* Redis's d2string: inf/-inf, integers in the exact range of a double printed as integers, else
+ * "%.17g". Returns the length written. */
+int embedis_d2string(double value, char *buf, size_t len) {
+    if (isnan(value)) return snprintf(buf, len, "nan");
+    if (isinf(value)) return snprintf(buf, len, value < 0 ? "-inf" : "inf");
+    if (value == 0) return snprintf(buf, len, (1.0 / value < 0) ? "-0" : "0");
+    double min = -4503599627370495; /* (2^52)-1 */
+    double max = 4503599627370496;  /* -(2^52) */
+    if (value > min && value < max && value == ((double)((long long)value)))
+        return snprintf(buf, len, "%lld", (long long)value);
+    return snprintf(buf, len, "%.17g", value);
+}

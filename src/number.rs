@@ -80,6 +80,9 @@ unsafe extern "C" {
         out_cap: usize,
     ) -> i64;
     fn embedis_ld_timeout_ms(s: *const c_char, len: usize, out: *mut i64) -> i32;
+    fn embedis_string2d(s: *const c_char, len: usize, out: *mut f64) -> i32;
+    fn embedis_range_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
+    fn embedis_d2string(value: f64, buf: *mut c_char, len: usize) -> i32;
 }
 
 /// Why a `long double` addition failed.
@@ -137,6 +140,30 @@ pub(crate) fn timeout_millis(arg: &[u8]) -> Option<i64> {
     (ok == 1).then_some(out)
 }
 
+/// A double as Redis's `string2d` reads it (ZADD scores, weights): `None` if it is not one.
+pub(crate) fn parse_f64(arg: &[u8]) -> Option<f64> {
+    let mut out = 0.0;
+    // SAFETY: pointer and length describe a live slice; `out` is a valid place for the result.
+    let ok = unsafe { embedis_string2d(arg.as_ptr().cast(), arg.len(), &mut out) };
+    (ok == 1).then_some(out)
+}
+
+/// A score-range bound as Redis's `zslParseRange` reads it (after any `(`).
+pub(crate) fn parse_range_f64(arg: &[u8]) -> Option<f64> {
+    let mut out = 0.0;
+    // SAFETY: as above.
+    let ok = unsafe { embedis_range_strtod(arg.as_ptr().cast(), arg.len(), &mut out) };
+    (ok == 1).then_some(out)
+}
+
+/// A double printed as Redis prints scores (`d2string`: `%.17g`, integers plainly, `inf`).
+pub(crate) fn format_f64(value: f64) -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    // SAFETY: the buffer is 64 bytes and the length given is 64; %.17g needs at most 24.
+    let n = unsafe { embedis_d2string(value, buf.as_mut_ptr().cast(), buf.len()) };
+    buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +187,20 @@ mod tests {
         ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn doubles_print_like_redis() {
+        assert_eq!(format_f64(0.1), b"0.10000000000000001");
+        assert_eq!(format_f64(3.0), b"3");
+        assert_eq!(format_f64(1.5e-7), b"1.4999999999999999e-07");
+        assert_eq!(format_f64(f64::INFINITY), b"inf");
+        assert_eq!(format_f64(f64::NEG_INFINITY), b"-inf");
+        assert_eq!(format_f64(123456789012345678.0), b"1.2345678901234568e+17");
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b" 1"), None);
+        assert_eq!(parse_f64(b"nan"), None);
+        assert_eq!(parse_range_f64(b""), Some(0.0));
     }
 
     #[test]

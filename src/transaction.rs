@@ -322,7 +322,7 @@ pub(crate) fn run_command(
 
 /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
 pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
-    if ks.has_ready() && crate::command::list::serve_blocked(ks) {
+    if ks.has_ready() && crate::command::blocking::serve_blocked(ks) {
         shared.unblocked.notify_all();
     }
 }

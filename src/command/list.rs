@@ -4,13 +4,11 @@ use super::Ctx;
 use super::args::{Args, int, is_option, ranged};
 use crate::argv::Argv;
 use crate::error::CommandError;
-use std::time::{Duration, Instant};
-
-use crate::keyspace::{Keyspace, List};
-use crate::number::timeout_millis;
+use super::blocking::parse_timeout;
+use crate::keyspace::List;
 use crate::reply::Reply;
 
-use crate::keyspace::blocking::{BlockedOp, BlockedRequest, ListEnd as End};
+use crate::keyspace::blocking::{BlockedOp, ListEnd as End};
 
 /// LPUSH/RPUSH: pushes every element in order, creating the list; answers the new length.
 fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
@@ -401,32 +399,6 @@ fn parse_mpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, End, usize)
     Ok((keys, end, count.unwrap_or(1) as usize))
 }
 
-/// A blocking command's timeout: `None` waits for ever (0), else the deadline; Redis's errors.
-fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, CommandError> {
-    let millis = timeout_millis(arg).ok_or(CommandError::other("ERR timeout is not a float or out of range"))?;
-    if millis < 0 {
-        return Err(CommandError::other("ERR timeout is negative"));
-    }
-    Ok((millis > 0).then(|| Instant::now() + Duration::from_millis(millis as u64)))
-}
-
-impl Ctx<'_> {
-    /// No data for a blocking command: inside MULTI (or a script, or `atomic`) it answers at once
-    /// with `denied`, as Redis treats it as timed out; otherwise the client blocks on `keys`.
-    fn block(&mut self, keys: &[&[u8]], op: BlockedOp, deadline: Option<Instant>, denied: Reply) -> Reply {
-        if !self.may_block {
-            return denied;
-        }
-        self.blocked = Some(BlockedRequest {
-            db: self.db,
-            keys: keys.iter().map(|k| k.to_vec()).collect(),
-            op,
-            deadline,
-        });
-        Reply::NilArray
-    }
-}
-
 /// Pops from the first of `keys` holding a non-empty list, as `op` says; `None` if none does.
 fn pop_first(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: &BlockedOp) -> Result<Option<Reply>, CommandError> {
     for key in keys {
@@ -438,9 +410,10 @@ fn pop_first(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: &BlockedOp) -> Result<Option
 }
 
 /// Runs a blocked (or blocking) client's pop on `key`, which holds a non-empty list.
-fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<Reply, CommandError> {
+pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<Reply, CommandError> {
     let (end, count) = match op {
         BlockedOp::Move { from, to, dst } => return lmove_generic(ctx, key, dst, *from, *to),
+        BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..) => return super::zset::pop_for(ctx, key, op),
         BlockedOp::Pop(end) => (*end, None),
         BlockedOp::PopMany(end, count) => (*end, Some(*count)),
     };
@@ -519,29 +492,4 @@ pub(crate) fn blmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         Some(reply) => Ok(reply),
         None => Ok(ctx.block(&keys, op, deadline, Reply::NilArray)),
     }
-}
-
-/// Serves the clients blocked on keys that the last command created, first come first served, as
-/// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
-/// anyone was served.
-pub(crate) fn serve_blocked(ks: &mut Keyspace) -> bool {
-    let mut served = false;
-    while let Some((db, key)) = ks.next_ready() {
-        while let Some(client) = ks.first_waiter(db, &key) {
-            let has_elements = matches!(
-                Ctx::new(ks, db).read::<List>(&key),
-                Ok(Some(list)) if !list.is_empty()
-            );
-            if !has_elements {
-                break;
-            }
-            let Some(request) = ks.unblock(client) else {
-                break;
-            };
-            let reply = pop_for(&mut Ctx::new(ks, db), &key, &request.op).into();
-            ks.deliver(client, reply);
-            served = true;
-        }
-    }
-    served
 }

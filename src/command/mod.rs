@@ -2,6 +2,7 @@
 //! helpers their handlers use to read and write typed values.
 
 pub(crate) mod args;
+pub(crate) mod blocking;
 mod glob;
 mod hash;
 mod keys;
@@ -10,6 +11,7 @@ mod scan;
 mod server;
 mod set;
 mod string;
+mod zset;
 pub(crate) mod table;
 
 use crate::argv::Argv;

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Ctx, hash, keys, list, server, set, string};
+use super::{Ctx, hash, keys, list, server, set, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -197,6 +197,42 @@ static COMMANDS: &[CommandSpec] = table! {
     "sdiff", -2, R, (1, -1, 1), k(set::sdiff);
     "sdiffstore", -3, W, (1, -1, 1), k(set::sdiffstore);
     "sscan", -3, R, (1, 1, 1), k(set::sscan);
+    // sorted sets (t_zset.c)
+    "zadd", -4, W, (1, 1, 1), k(zset::zadd);
+    "zincrby", 4, W, (1, 1, 1), k(zset::zincrby);
+    "zcard", 2, R, (1, 1, 1), k(zset::zcard);
+    "zscore", 3, R, (1, 1, 1), k(zset::zscore);
+    "zmscore", -3, R, (1, 1, 1), k(zset::zmscore);
+    "zrank", 3, R, (1, 1, 1), k(zset::zrank);
+    "zrevrank", 3, R, (1, 1, 1), k(zset::zrevrank);
+    "zrange", -4, R, (1, 1, 1), k(zset::zrange);
+    "zrevrange", -4, R, (1, 1, 1), k(zset::zrevrange);
+    "zrangebyscore", -4, R, (1, 1, 1), k(zset::zrangebyscore);
+    "zrevrangebyscore", -4, R, (1, 1, 1), k(zset::zrevrangebyscore);
+    "zrangebylex", -4, R, (1, 1, 1), k(zset::zrangebylex);
+    "zrevrangebylex", -4, R, (1, 1, 1), k(zset::zrevrangebylex);
+    "zrangestore", -5, W, (1, 2, 1), k(zset::zrangestore);
+    "zcount", 4, R, (1, 1, 1), k(zset::zcount);
+    "zlexcount", 4, R, (1, 1, 1), k(zset::zlexcount);
+    "zrem", -3, W, (1, 1, 1), k(zset::zrem);
+    "zremrangebyrank", 4, W, (1, 1, 1), k(zset::zremrangebyrank);
+    "zremrangebyscore", 4, W, (1, 1, 1), k(zset::zremrangebyscore);
+    "zremrangebylex", 4, W, (1, 1, 1), k(zset::zremrangebylex);
+    "zpopmin", -2, W, (1, 1, 1), k(zset::zpopmin);
+    "zpopmax", -2, W, (1, 1, 1), k(zset::zpopmax);
+    "zmpop", -4, W, (0, 0, 0), k(zset::zmpop);
+    "bzpopmin", -3, W, (1, -2, 1), k(zset::bzpopmin);
+    "bzpopmax", -3, W, (1, -2, 1), k(zset::bzpopmax);
+    "bzmpop", -5, W, (0, 0, 0), k(zset::bzmpop);
+    "zrandmember", -2, R, (1, 1, 1), k(zset::zrandmember);
+    "zscan", -3, R, (1, 1, 1), k(zset::zscan);
+    "zunion", -3, R, (0, 0, 0), k(zset::zunion);
+    "zinter", -3, R, (0, 0, 0), k(zset::zinter);
+    "zdiff", -3, R, (0, 0, 0), k(zset::zdiff);
+    "zunionstore", -4, W, (1, 1, 1), k(zset::zunionstore);
+    "zinterstore", -4, W, (1, 1, 1), k(zset::zinterstore);
+    "zdiffstore", -4, W, (1, 1, 1), k(zset::zdiffstore);
+    "zintercard", -3, R, (0, 0, 0), k(zset::zintercard);
 };
 
 /// The longest command name, so lookups lowercase into a stack buffer.

@@ -27,6 +27,17 @@ pub(crate) enum BlockedOp {
     PopMany(ListEnd, usize),
     /// BLMOVE/BRPOPLPUSH: pop from the key, push onto `dst`, answer the element.
     Move { from: ListEnd, to: ListEnd, dst: Key },
+    /// BZPOPMIN/BZPOPMAX (`Head` is the lowest score): `[key, member, score]`.
+    ZPop(ListEnd),
+    /// BZMPOP: up to `count` entries, answered as `[key, [[member, score], …]]`.
+    ZPopMany(ListEnd, usize),
+}
+
+impl BlockedOp {
+    /// Whether the op pops a sorted set rather than a list.
+    pub(crate) fn on_sorted_set(&self) -> bool {
+        matches!(self, BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..))
+    }
 }
 
 /// A blocked client's request.
@@ -75,6 +86,11 @@ impl Keyspace {
             }
         }
         Some(request)
+    }
+
+    /// The request `client` is blocked with.
+    pub(crate) fn blocked_request(&self, client: ClientId) -> Option<&BlockedRequest> {
+        self.blocked.requests.get(&client)
     }
 
     /// The reply served to `client`, if it has been served.

@@ -1,0 +1,68 @@
+//! What blocking commands share: the timeout argument, blocking a client (or answering at once
+//! where a client may not block), and serving blocked clients when their keys get data.
+
+use std::time::{Duration, Instant};
+
+use super::Ctx;
+use crate::error::CommandError;
+use crate::keyspace::blocking::{BlockedOp, BlockedRequest};
+use crate::keyspace::{Keyspace, List, ZSet};
+use crate::number::timeout_millis;
+use crate::reply::Reply;
+
+/// A blocking command's timeout: `None` waits for ever (0), else the deadline; Redis's errors.
+pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, CommandError> {
+    let millis = timeout_millis(arg).ok_or(CommandError::other("ERR timeout is not a float or out of range"))?;
+    if millis < 0 {
+        return Err(CommandError::other("ERR timeout is negative"));
+    }
+    Ok((millis > 0).then(|| Instant::now() + Duration::from_millis(millis as u64)))
+}
+
+impl Ctx<'_> {
+    /// No data for a blocking command: inside MULTI (or a script, or `atomic`) it answers at once
+    /// with `denied`, as Redis treats it as timed out; otherwise the client blocks on `keys`.
+    pub(crate) fn block(&mut self, keys: &[&[u8]], op: BlockedOp, deadline: Option<Instant>, denied: Reply) -> Reply {
+        if !self.may_block {
+            return denied;
+        }
+        self.blocked = Some(BlockedRequest {
+            db: self.db,
+            keys: keys.iter().map(|k| k.to_vec()).collect(),
+            op,
+            deadline,
+        });
+        Reply::NilArray
+    }
+}
+
+
+/// Serves the clients blocked on keys that the last command created, first come first served, as
+/// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
+/// anyone was served.
+pub(crate) fn serve_blocked(ks: &mut Keyspace) -> bool {
+    let mut served = false;
+    while let Some((db, key)) = ks.next_ready() {
+        while let Some(client) = ks.first_waiter(db, &key) {
+            let Some(on_sorted_set) = ks.blocked_request(client).map(|r| r.op.on_sorted_set()) else {
+                break;
+            };
+            let mut ctx = Ctx::new(ks, db);
+            let has_elements = if on_sorted_set {
+                matches!(ctx.read::<ZSet>(&key), Ok(Some(_)))
+            } else {
+                matches!(ctx.read::<List>(&key), Ok(Some(list)) if !list.is_empty())
+            };
+            if !has_elements {
+                break;
+            }
+            let Some(request) = ks.unblock(client) else {
+                break;
+            };
+            let reply = super::list::pop_for(&mut Ctx::new(ks, db), &key, &request.op).into();
+            ks.deliver(client, reply);
+            served = true;
+        }
+    }
+    served
+}
