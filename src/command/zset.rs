@@ -696,7 +696,8 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     let pick = ctx.pick(len, count);
     let zset = ctx.read::<ZSet>(key)?.ok_or(CommandError::NoSuchKey)?;
     Ok(match pick {
-        Pick::All => entries_reply(zset.iter(), with_scores),
+        // Redis's set-operation iterator walks a sorted set from the highest score down.
+        Pick::All => entries_reply((0..zset.len()).rev().filter_map(|r| zset.at(r)), with_scores),
         Pick::Positions(at) => entries_reply(at.into_iter().filter_map(|r| zset.at(r)), with_scores),
     })
 }
