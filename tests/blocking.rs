@@ -155,3 +155,36 @@ fn blocking_commands_inside_atomic_answer_at_once() {
         .unwrap();
     assert_eq!(reply, Reply::NilArray);
 }
+
+#[test]
+fn bzpopmin_is_woken_by_zadd() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BZPOPMIN board 5");
+    call(&store, "ZADD board 7 seven 3 three");
+    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("board"), bulk("three"), bulk("3")]));
+}
+
+#[test]
+fn bzmpop_takes_the_highest_scores() {
+    let store = Store::new();
+    let waiter = blocked(&store, "BZMPOP 5 1 board MAX COUNT 2");
+    call(&store, "ZADD board 1 a 2 b 3 c");
+    assert_eq!(
+        waiter.join().unwrap(),
+        Reply::Array(vec![
+            bulk("board"),
+            Reply::Array(vec![Reply::Array(vec![bulk("c"), bulk("3")]), Reply::Array(vec![bulk("b"), bulk("2")])])
+        ])
+    );
+}
+
+#[test]
+fn list_and_sorted_set_waiters_are_served_by_their_own_type() {
+    let store = Store::new();
+    let list_waiter = blocked(&store, "BLPOP k 5");
+    call(&store, "RPUSH k x");
+    assert_eq!(list_waiter.join().unwrap(), Reply::Array(vec![bulk("k"), bulk("x")]));
+    let zset_waiter = blocked(&store, "BZPOPMAX k 5");
+    call(&store, "ZADD k 1 m");
+    assert_eq!(zset_waiter.join().unwrap(), Reply::Array(vec![bulk("k"), bulk("m"), bulk("1")]));
+}

@@ -87,7 +87,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
     if nx && xx {
         return Err(CommandError::other("ERR XX and NX options at the same time are not compatible"));
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if (nx && (gt || lt)) || (gt && lt) {
         return Err(CommandError::other(
             "ERR GT, LT, and/or NX options at the same time are not compatible",
         ));
