@@ -119,6 +119,17 @@ fn command() -> impl Strategy<Value = Vec<String>> {
         (k(), n()).prop_map(|(k, i)| vec!["LINDEX".into(), k, i]),
         (k(), v()).prop_map(|(k, e)| vec!["LPOS".into(), k, e]),
         k().prop_map(|k| vec!["BLPOP".into(), k, "0.01".into()]),
+        (k(), n(), v()).prop_map(|(k, s, m)| vec!["ZADD".into(), k, s, m]),
+        (k(), n(), v()).prop_map(|(k, s, m)| vec!["ZADD".into(), k, "GT".into(), "CH".into(), s, m]),
+        (k(), n(), v()).prop_map(|(k, s, m)| vec!["ZINCRBY".into(), k, s, m]),
+        (k(), v()).prop_map(|(k, m)| vec!["ZREM".into(), k, m]),
+        (k(), v()).prop_map(|(k, m)| vec!["ZRANK".into(), k, m]),
+        (k(), v()).prop_map(|(k, m)| vec!["ZSCORE".into(), k, m]),
+        k().prop_map(|k| vec!["ZRANGE".into(), k, "0".into(), "-1".into(), "WITHSCORES".into()]),
+        (k(), n(), n()).prop_map(|(k, a, b)| vec!["ZRANGEBYSCORE".into(), k, a, b]),
+        k().prop_map(|k| vec!["ZPOPMIN".into(), k]),
+        (k(), k(), k()).prop_map(|(d, a, b)| vec!["ZUNIONSTORE".into(), d, "2".into(), a, b]),
+        (k(), k()).prop_map(|(a, b)| vec!["ZINTER".into(), "2".into(), a, b, "WITHSCORES".into()]),
     ];
     let bad = prop_oneof![
         Just(vec!["NOPE".to_string(), "x".into()]),

@@ -347,8 +347,105 @@ fn set_step(conn: &mut Connection, models: &mut [BTreeSet<String>; 2], op: &SetO
     }
 }
 
+#[derive(Debug, Clone)]
+enum ZOp {
+    Add(i64, String),
+    Rem(String),
+    IncrBy(i64, String),
+    Rank(String),
+    RangeByRank(i64, i64),
+    RangeByScore(i64, i64),
+    Count(i64, i64),
+    PopMin,
+    RemRangeByRank(i64, i64),
+}
+
+fn zset_op() -> impl Strategy<Value = ZOp> {
+    let member = prop::sample::select(vec!["a", "b", "c", "d", "e", "f"]).prop_map(String::from);
+    prop_oneof![
+        4 => (-5i64..5, member.clone()).prop_map(|(s, m)| ZOp::Add(s, m)),
+        2 => member.clone().prop_map(ZOp::Rem),
+        1 => (-3i64..3, member.clone()).prop_map(|(s, m)| ZOp::IncrBy(s, m)),
+        2 => member.prop_map(ZOp::Rank),
+        2 => (-7i64..7, -7i64..7).prop_map(|(a, b)| ZOp::RangeByRank(a, b)),
+        2 => (-6i64..6, -6i64..6).prop_map(|(a, b)| ZOp::RangeByScore(a, b)),
+        1 => (-6i64..6, -6i64..6).prop_map(|(a, b)| ZOp::Count(a, b)),
+        1 => Just(ZOp::PopMin),
+        1 => (-7i64..7, -7i64..7).prop_map(|(a, b)| ZOp::RemRangeByRank(a, b)),
+    ]
+}
+
+/// The model's members in Redis's order: by score, then by member.
+fn zorder(model: &BTreeMap<String, i64>) -> Vec<(String, i64)> {
+    let mut entries: Vec<(String, i64)> = model.iter().map(|(m, s)| (m.clone(), *s)).collect();
+    entries.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    entries
+}
+
+fn zset_step(conn: &mut Connection, model: &mut BTreeMap<String, i64>, op: &ZOp) -> (Reply, Reply) {
+    let ordered = zorder(model);
+    let names = |entries: &[(String, i64)]| Reply::Array(entries.iter().map(|(m, _)| bulk(m)).collect());
+    let (argv, expected): (Vec<String>, Reply) = match op {
+        ZOp::Add(score, m) => {
+            let new = model.insert(m.clone(), *score).is_none();
+            (vec!["ZADD".into(), "z".into(), score.to_string(), m.clone()], Reply::Integer(new as i64))
+        }
+        ZOp::Rem(m) => (vec!["ZREM".into(), "z".into(), m.clone()], Reply::Integer(model.remove(m).is_some() as i64)),
+        ZOp::IncrBy(by, m) => {
+            let score = model.get(m).copied().unwrap_or(0) + by;
+            model.insert(m.clone(), score);
+            (vec!["ZINCRBY".into(), "z".into(), by.to_string(), m.clone()], bulk(&score.to_string()))
+        }
+        ZOp::Rank(m) => {
+            let rank = ordered.iter().position(|(x, _)| x == m);
+            (vec!["ZRANK".into(), "z".into(), m.clone()], rank.map_or(Reply::Nil, |r| Reply::Integer(r as i64)))
+        }
+        ZOp::RangeByRank(a, b) => {
+            let r = if ordered.is_empty() { 0..0 } else { range(*a, *b, ordered.len()) };
+            (vec!["ZRANGE".into(), "z".into(), a.to_string(), b.to_string()], names(&ordered[r]))
+        }
+        ZOp::RangeByScore(lo, hi) => {
+            let chosen: Vec<(String, i64)> = ordered.iter().filter(|(_, s)| lo <= s && s <= hi).cloned().collect();
+            (vec!["ZRANGEBYSCORE".into(), "z".into(), lo.to_string(), hi.to_string()], names(&chosen))
+        }
+        ZOp::Count(lo, hi) => {
+            let n = ordered.iter().filter(|(_, s)| lo <= s && s <= hi).count();
+            (vec!["ZCOUNT".into(), "z".into(), lo.to_string(), hi.to_string()], Reply::Integer(n as i64))
+        }
+        ZOp::PopMin => {
+            let expected = match ordered.first() {
+                Some((m, s)) => {
+                    model.remove(m);
+                    Reply::Array(vec![bulk(m), bulk(&s.to_string())])
+                }
+                None => Reply::Array(vec![]),
+            };
+            (vec!["ZPOPMIN".into(), "z".into()], expected)
+        }
+        ZOp::RemRangeByRank(a, b) => {
+            let r = if ordered.is_empty() { 0..0 } else { range(*a, *b, ordered.len()) };
+            for (m, _) in &ordered[r.clone()] {
+                model.remove(m);
+            }
+            (vec!["ZREMRANGEBYRANK".into(), "z".into(), a.to_string(), b.to_string()], Reply::Integer(r.len() as i64))
+        }
+    };
+    (conn.call(argv), expected)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sorted_sets_behave_like_a_sorted_btreemap(ops in prop::collection::vec(zset_op(), 1..80)) {
+        let store = Store::new();
+        let mut conn = store.connect();
+        let mut model = BTreeMap::new();
+        for op in &ops {
+            let (got, expected) = zset_step(&mut conn, &mut model, op);
+            prop_assert_eq!(got, expected, "after {:?}", op);
+        }
+    }
 
     #[test]
     fn lists_behave_like_a_vecdeque(ops in prop::collection::vec(list_op(), 1..60)) {
