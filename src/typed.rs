@@ -1373,4 +1373,430 @@ commands! {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     fn sscan(key, cursor) => ["SSCAN" key cursor];
+
+    // ---- sorted sets ----
+
+    /// ZADD key score member [score member ...]: how many members are new. Give pairs as `[(score, member), …]`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.zadd::<i64>("board", [(10, "ada"), (7, "bob")])?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zadd(key, pairs) => ["ZADD" key pairs];
+
+    /// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member …, the options first: e.g. `("GT", "CH")`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "a"))?;
+    /// assert_eq!(store.zadd_options::<i64>("z", ("GT", "CH"), [(5, "a"), (0, "b")])?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zadd_options(key, options, pairs) => ["ZADD" key options pairs];
+
+    /// ZINCRBY key increment member: the new score.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.zincrby::<f64>("z", 2.5, "a")?, 2.5);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zincrby(key, increment, member) => ["ZINCRBY" key increment member];
+
+    /// ZSCORE key member: the score, or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (3, "a"))?;
+    /// assert_eq!(store.zscore::<Option<f64>>("z", "a")?, Some(3.0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zscore(key, member) => ["ZSCORE" key member];
+
+    /// ZMSCORE key member [member ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (3, "a"))?;
+    /// assert_eq!(store.zmscore::<Vec<Option<f64>>>("z", ["a", "b"])?, [Some(3.0), None]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zmscore(key, members) => ["ZMSCORE" key members];
+
+    /// ZCARD key
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zcard::<i64>("z")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zcard(key) => ["ZCARD" key];
+
+    /// ZRANK key member: the 0-based rank by ascending score, or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrank::<Option<i64>>("z", "b")?, Some(1));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrank(key, member) => ["ZRANK" key member];
+
+    /// ZREVRANK key member: the rank by descending score.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrank::<Option<i64>>("z", "b")?, Some(0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrevrank(key, member) => ["ZREVRANK" key member];
+
+    /// ZRANGE key start stop: members by rank.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(2, "b"), (1, "a")])?;
+    /// assert_eq!(store.zrange::<Vec<String>>("z", 0, -1)?, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrange(key, start, stop) => ["ZRANGE" key start stop];
+
+    /// ZRANGE key start stop WITHSCORES: members and scores, flat, as Redis answers them.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(2, "b"), (1, "a")])?;
+    /// let flat: Vec<String> = store.zrange_withscores("z", 0, -1)?;
+    /// assert_eq!(flat, ["a", "1", "b", "2"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrange_withscores(key, start, stop) => ["ZRANGE" key start stop "WITHSCORES"];
+
+    /// ZRANGE key min max with options: `BYSCORE`, `BYLEX`, `REV`, `LIMIT offset count`, `WITHSCORES`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b"), (3, "c")])?;
+    /// assert_eq!(store.zrange_options::<Vec<String>>("z", "(1", "+inf", "BYSCORE")?, ["b", "c"]);
+    /// assert_eq!(store.zrange_options::<Vec<String>>("z", "+inf", "-inf", ("BYSCORE", "REV", "LIMIT", 0, 1))?, ["c"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrange_options(key, min, max, options) => ["ZRANGE" key min max options];
+
+    /// ZREVRANGE key start stop: members by rank, highest score first.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrange::<Vec<String>>("z", 0, 0)?, ["b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrevrange(key, start, stop) => ["ZREVRANGE" key start stop];
+
+    /// ZRANGEBYSCORE key min max (bounds such as `"(1"`, `"-inf"`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrangebyscore::<Vec<String>>("z", "(1", "+inf")?, ["b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrangebyscore(key, min, max) => ["ZRANGEBYSCORE" key min max];
+
+    /// ZREVRANGEBYSCORE key max min
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrangebyscore::<Vec<String>>("z", "+inf", "-inf")?, ["b", "a"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrevrangebyscore(key, max, min) => ["ZREVRANGEBYSCORE" key max min];
+
+    /// ZRANGEBYLEX key min max (bounds `[x`, `(x`, `-`, `+`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(0, "a"), (0, "b"), (0, "c")])?;
+    /// assert_eq!(store.zrangebylex::<Vec<String>>("z", "(a", "+")?, ["b", "c"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrangebylex(key, min, max) => ["ZRANGEBYLEX" key min max];
+
+    /// ZREVRANGEBYLEX key max min
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zrevrangebylex::<Vec<String>>("z", "+", "-")?, ["b", "a"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrevrangebylex(key, max, min) => ["ZREVRANGEBYLEX" key max min];
+
+    /// ZRANGESTORE dst src min max [options]: the size of the stored range.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrangestore::<i64>("top", "z", 0, 0, ())?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrangestore(destination, source, min, max, options) => ["ZRANGESTORE" destination source min max options];
+
+    /// ZCOUNT key min max
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zcount::<i64>("z", 2, "+inf")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zcount(key, min, max) => ["ZCOUNT" key min max];
+
+    /// ZLEXCOUNT key min max
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zlexcount::<i64>("z", "-", "+")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zlexcount(key, min, max) => ["ZLEXCOUNT" key min max];
+
+    /// ZREM key member [member ...]: how many were removed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "a"))?;
+    /// assert_eq!(store.zrem::<i64>("z", ["a", "b"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrem(key, members) => ["ZREM" key members];
+
+    /// ZREMRANGEBYRANK key start stop
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zremrangebyrank::<i64>("z", 0, 0)?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zremrangebyrank(key, start, stop) => ["ZREMRANGEBYRANK" key start stop];
+
+    /// ZREMRANGEBYSCORE key min max
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zremrangebyscore::<i64>("z", "-inf", "(2")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zremrangebyscore(key, min, max) => ["ZREMRANGEBYSCORE" key min max];
+
+    /// ZREMRANGEBYLEX key min max
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zremrangebylex::<i64>("z", "[a", "[a")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zremrangebylex(key, min, max) => ["ZREMRANGEBYLEX" key min max];
+
+    /// ZPOPMIN key [count]: lowest-scored members with their scores (`()` for one).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zpopmin::<(String, f64)>("z", ())?, ("a".into(), 1.0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zpopmin(key, count) => ["ZPOPMIN" key count];
+
+    /// ZPOPMAX key [count]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zpopmax::<Vec<String>>("z", 2)?, ["b", "2", "a", "1"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zpopmax(key, count) => ["ZPOPMAX" key count];
+
+    /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT n], given together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// let popped: Option<(String, Vec<(String, f64)>)> = store.zmpop((1, "z", "MAX"))?;
+    /// assert_eq!(popped, Some(("z".into(), vec![("b".into(), 2.0)])));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zmpop(args) => ["ZMPOP" args];
+
+    /// BZPOPMIN key [key ...] timeout: `(key, member, score)`, waiting for a ZADD; nil on timeout.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "a"))?;
+    /// assert_eq!(store.bzpopmin::<Option<(String, String, f64)>>("z", 1)?, Some(("z".into(), "a".into(), 1.0)));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bzpopmin(keys, timeout) => ["BZPOPMIN" keys timeout];
+
+    /// BZPOPMAX key [key ...] timeout
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.bzpopmax::<Option<(String, String, f64)>>("empty", 0.01)?, None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bzpopmax(keys, timeout) => ["BZPOPMAX" keys timeout];
+
+    /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT n], the arguments after the timeout together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "a"))?;
+    /// let popped: Option<(String, Vec<(String, f64)>)> = store.bzmpop(1, (1, "z", "MIN"))?;
+    /// assert_eq!(popped.map(|p| p.1.len()), Some(1));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bzmpop(timeout, args) => ["BZMPOP" timeout args];
+
+    /// ZRANDMEMBER key [count [WITHSCORES]]: random members (`()` for one).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "only"))?;
+    /// assert_eq!(store.zrandmember::<String>("z", ())?, "only");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrandmember(key, options) => ["ZRANDMEMBER" key options];
+
+    /// ZSCAN key cursor: one page of members and scores, and the next cursor.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("z", (1, "a"))?;
+    /// assert_eq!(store.zscan::<(u64, Vec<String>)>("z", 0)?, (0, vec!["a".into(), "1".into()]));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zscan(key, cursor) => ["ZSCAN" key cursor];
+
+    /// ZUNION numkeys key [key ...] [WEIGHTS …] [AGGREGATE …] [WITHSCORES], given together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// store.zadd::<()>("b", [(2, "x"), (1, "y")])?;
+    /// assert_eq!(store.zunion::<Vec<String>>((2, ["a", "b"], "WITHSCORES"))?, ["y", "1", "x", "3"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zunion(args) => ["ZUNION" args];
+
+    /// ZINTER numkeys key [key ...] [WEIGHTS …] [AGGREGATE …] [WITHSCORES]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// store.zadd::<()>("b", [(2, "x"), (1, "y")])?;
+    /// assert_eq!(store.zinter::<Vec<String>>((2, ["a", "b"]))?, ["x"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zinter(args) => ["ZINTER" args];
+
+    /// ZDIFF numkeys key [key ...] [WITHSCORES]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x"), (2, "y")])?;
+    /// store.zadd::<()>("b", [(1, "x")])?;
+    /// assert_eq!(store.zdiff::<Vec<String>>((2, ["a", "b"]))?, ["y"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zdiff(args) => ["ZDIFF" args];
+
+    /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS …] [AGGREGATE …]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// assert_eq!(store.zunionstore::<i64>("out", (1, "a"))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zunionstore(destination, args) => ["ZUNIONSTORE" destination args];
+
+    /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS …] [AGGREGATE …]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// assert_eq!(store.zinterstore::<i64>("out", (2, ["a", "missing"]))?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zinterstore(destination, args) => ["ZINTERSTORE" destination args];
+
+    /// ZDIFFSTORE destination numkeys key [key ...]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// assert_eq!(store.zdiffstore::<i64>("out", (1, "a"))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zdiffstore(destination, args) => ["ZDIFFSTORE" destination args];
+
+    /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd::<()>("a", [(1, "x")])?;
+    /// store.zadd::<()>("b", [(1, "x")])?;
+    /// assert_eq!(store.zintercard::<i64>((2, ["a", "b"]))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zintercard(args) => ["ZINTERCARD" args];
+
 }

@@ -161,7 +161,10 @@ fn bzpopmin_is_woken_by_zadd() {
     let store = Store::new();
     let waiter = blocked(&store, "BZPOPMIN board 5");
     call(&store, "ZADD board 7 seven 3 three");
-    assert_eq!(waiter.join().unwrap(), Reply::Array(vec![bulk("board"), bulk("three"), bulk("3")]));
+    assert_eq!(
+        waiter.join().unwrap(),
+        Reply::Array(vec![bulk("board"), bulk("three"), bulk("3")])
+    );
 }
 
 #[test]
@@ -173,7 +176,10 @@ fn bzmpop_takes_the_highest_scores() {
         waiter.join().unwrap(),
         Reply::Array(vec![
             bulk("board"),
-            Reply::Array(vec![Reply::Array(vec![bulk("c"), bulk("3")]), Reply::Array(vec![bulk("b"), bulk("2")])])
+            Reply::Array(vec![
+                Reply::Array(vec![bulk("c"), bulk("3")]),
+                Reply::Array(vec![bulk("b"), bulk("2")])
+            ])
         ])
     );
 }
@@ -186,5 +192,8 @@ fn list_and_sorted_set_waiters_are_served_by_their_own_type() {
     assert_eq!(list_waiter.join().unwrap(), Reply::Array(vec![bulk("k"), bulk("x")]));
     let zset_waiter = blocked(&store, "BZPOPMAX k 5");
     call(&store, "ZADD k 1 m");
-    assert_eq!(zset_waiter.join().unwrap(), Reply::Array(vec![bulk("k"), bulk("m"), bulk("1")]));
+    assert_eq!(
+        zset_waiter.join().unwrap(),
+        Reply::Array(vec![bulk("k"), bulk("m"), bulk("1")])
+    );
 }

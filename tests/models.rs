@@ -388,29 +388,54 @@ fn zset_step(conn: &mut Connection, model: &mut BTreeMap<String, i64>, op: &ZOp)
     let (argv, expected): (Vec<String>, Reply) = match op {
         ZOp::Add(score, m) => {
             let new = model.insert(m.clone(), *score).is_none();
-            (vec!["ZADD".into(), "z".into(), score.to_string(), m.clone()], Reply::Integer(new as i64))
+            (
+                vec!["ZADD".into(), "z".into(), score.to_string(), m.clone()],
+                Reply::Integer(new as i64),
+            )
         }
-        ZOp::Rem(m) => (vec!["ZREM".into(), "z".into(), m.clone()], Reply::Integer(model.remove(m).is_some() as i64)),
+        ZOp::Rem(m) => (
+            vec!["ZREM".into(), "z".into(), m.clone()],
+            Reply::Integer(model.remove(m).is_some() as i64),
+        ),
         ZOp::IncrBy(by, m) => {
             let score = model.get(m).copied().unwrap_or(0) + by;
             model.insert(m.clone(), score);
-            (vec!["ZINCRBY".into(), "z".into(), by.to_string(), m.clone()], bulk(&score.to_string()))
+            (
+                vec!["ZINCRBY".into(), "z".into(), by.to_string(), m.clone()],
+                bulk(&score.to_string()),
+            )
         }
         ZOp::Rank(m) => {
             let rank = ordered.iter().position(|(x, _)| x == m);
-            (vec!["ZRANK".into(), "z".into(), m.clone()], rank.map_or(Reply::Nil, |r| Reply::Integer(r as i64)))
+            (
+                vec!["ZRANK".into(), "z".into(), m.clone()],
+                rank.map_or(Reply::Nil, |r| Reply::Integer(r as i64)),
+            )
         }
         ZOp::RangeByRank(a, b) => {
-            let r = if ordered.is_empty() { 0..0 } else { range(*a, *b, ordered.len()) };
-            (vec!["ZRANGE".into(), "z".into(), a.to_string(), b.to_string()], names(&ordered[r]))
+            let r = if ordered.is_empty() {
+                0..0
+            } else {
+                range(*a, *b, ordered.len())
+            };
+            (
+                vec!["ZRANGE".into(), "z".into(), a.to_string(), b.to_string()],
+                names(&ordered[r]),
+            )
         }
         ZOp::RangeByScore(lo, hi) => {
             let chosen: Vec<(String, i64)> = ordered.iter().filter(|(_, s)| lo <= s && s <= hi).cloned().collect();
-            (vec!["ZRANGEBYSCORE".into(), "z".into(), lo.to_string(), hi.to_string()], names(&chosen))
+            (
+                vec!["ZRANGEBYSCORE".into(), "z".into(), lo.to_string(), hi.to_string()],
+                names(&chosen),
+            )
         }
         ZOp::Count(lo, hi) => {
             let n = ordered.iter().filter(|(_, s)| lo <= s && s <= hi).count();
-            (vec!["ZCOUNT".into(), "z".into(), lo.to_string(), hi.to_string()], Reply::Integer(n as i64))
+            (
+                vec!["ZCOUNT".into(), "z".into(), lo.to_string(), hi.to_string()],
+                Reply::Integer(n as i64),
+            )
         }
         ZOp::PopMin => {
             let expected = match ordered.first() {
@@ -423,11 +448,18 @@ fn zset_step(conn: &mut Connection, model: &mut BTreeMap<String, i64>, op: &ZOp)
             (vec!["ZPOPMIN".into(), "z".into()], expected)
         }
         ZOp::RemRangeByRank(a, b) => {
-            let r = if ordered.is_empty() { 0..0 } else { range(*a, *b, ordered.len()) };
+            let r = if ordered.is_empty() {
+                0..0
+            } else {
+                range(*a, *b, ordered.len())
+            };
             for (m, _) in &ordered[r.clone()] {
                 model.remove(m);
             }
-            (vec!["ZREMRANGEBYRANK".into(), "z".into(), a.to_string(), b.to_string()], Reply::Integer(r.len() as i64))
+            (
+                vec!["ZREMRANGEBYRANK".into(), "z".into(), a.to_string(), b.to_string()],
+                Reply::Integer(r.len() as i64),
+            )
         }
     };
     (conn.call(argv), expected)

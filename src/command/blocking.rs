@@ -36,7 +36,6 @@ impl Ctx<'_> {
     }
 }
 
-
 /// Serves the clients blocked on keys that the last command created, first come first served, as
 /// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
 /// anyone was served.

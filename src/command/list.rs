@@ -2,9 +2,9 @@
 
 use super::Ctx;
 use super::args::{Args, int, is_option, ranged};
+use super::blocking::parse_timeout;
 use crate::argv::Argv;
 use crate::error::CommandError;
-use super::blocking::parse_timeout;
 use crate::keyspace::List;
 use crate::reply::Reply;
 

@@ -11,8 +11,8 @@ mod scan;
 mod server;
 mod set;
 mod string;
-mod zset;
 pub(crate) mod table;
+mod zset;
 
 use crate::argv::Argv;
 use crate::error::CommandError;

@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 
 use super::args::{Args, int, is_option, ranged};
-use super::list::clamp_range;
 use super::blocking::parse_timeout;
+use super::list::clamp_range;
 use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -85,7 +85,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
         return Err(CommandError::Syntax);
     }
     if nx && xx {
-        return Err(CommandError::other("ERR XX and NX options at the same time are not compatible"));
+        return Err(CommandError::other(
+            "ERR XX and NX options at the same time are not compatible",
+        ));
     }
     if (nx && (gt || lt)) || (gt && lt) {
         return Err(CommandError::other(
@@ -93,7 +95,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
         ));
     }
     if incr && pairs > 2 {
-        return Err(CommandError::other("ERR INCR option supports a single increment-element pair"));
+        return Err(CommandError::other(
+            "ERR INCR option supports a single increment-element pair",
+        ));
     }
     let mut scores = Vec::with_capacity(pairs / 2);
     for i in (at..argv.len()).step_by(2) {
@@ -152,7 +156,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
 
 /// ZCARD key
 pub(crate) fn zcard(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Integer(ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| z.len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| z.len()) as i64
+    ))
 }
 
 /// ZSCORE key member
@@ -164,7 +170,10 @@ pub(crate) fn zscore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 /// ZMSCORE key member [member ...]
 pub(crate) fn zmscore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let zset = ctx.read::<ZSet>(argv.arg(1))?;
-    let scores = argv.iter().skip(2).map(|m| zset.and_then(|z| z.score(m)).map_or(Reply::Nil, score_reply));
+    let scores = argv
+        .iter()
+        .skip(2)
+        .map(|m| zset.and_then(|z| z.score(m)).map_or(Reply::Nil, score_reply));
     Ok(Reply::Array(scores.collect()))
 }
 
@@ -172,7 +181,9 @@ fn rank_generic(ctx: &mut Ctx<'_>, argv: &Argv, reverse: bool) -> Result<Reply, 
     let Some(zset) = ctx.read::<ZSet>(argv.arg(1))? else {
         return Ok(Reply::Nil);
     };
-    let rank = zset.rank(argv.arg(2)).map(|r| if reverse { zset.len() - 1 - r } else { r });
+    let rank = zset
+        .rank(argv.arg(2))
+        .map(|r| if reverse { zset.len() - 1 - r } else { r });
     Ok(rank.map_or(Reply::Nil, |r| Reply::Integer(r as i64)))
 }
 
@@ -207,21 +218,46 @@ impl ScoreRange {
         let error = || CommandError::other("ERR min or max is not a float");
         let (min, min_ex) = bound(min).ok_or_else(error)?;
         let (max, max_ex) = bound(max).ok_or_else(error)?;
-        Ok(ScoreRange { min, min_ex, max, max_ex })
+        Ok(ScoreRange {
+            min,
+            min_ex,
+            max,
+            max_ex,
+        })
     }
 
     fn above_min(&self, score: f64) -> bool {
-        if self.min_ex { score > self.min } else { score >= self.min }
+        if self.min_ex {
+            score > self.min
+        } else {
+            score >= self.min
+        }
     }
 
     fn below_max(&self, score: f64) -> bool {
-        if self.max_ex { score < self.max } else { score <= self.max }
+        if self.max_ex {
+            score < self.max
+        } else {
+            score <= self.max
+        }
     }
 
     /// The ranks `start..end` of the entries inside the range.
     fn ranks(&self, zset: &ZSet) -> std::ops::Range<usize> {
-        let start = zset.count_before(|e| if self.above_min(e.score) { Ordering::Greater } else { Ordering::Less });
-        let end = zset.count_before(|e| if self.below_max(e.score) { Ordering::Less } else { Ordering::Greater });
+        let start = zset.count_before(|e| {
+            if self.above_min(e.score) {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        });
+        let end = zset.count_before(|e| {
+            if self.below_max(e.score) {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        });
         start..end.max(start)
     }
 }
@@ -278,8 +314,20 @@ impl LexRange {
     }
 
     fn ranks(&self, zset: &ZSet) -> std::ops::Range<usize> {
-        let start = zset.count_before(|e| if self.above_min(&e.member) { Ordering::Greater } else { Ordering::Less });
-        let end = zset.count_before(|e| if self.below_max(&e.member) { Ordering::Less } else { Ordering::Greater });
+        let start = zset.count_before(|e| {
+            if self.above_min(&e.member) {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        });
+        let end = zset.count_before(|e| {
+            if self.below_max(&e.member) {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        });
         start..end.max(start)
     }
 }
@@ -482,13 +530,17 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
 /// ZCOUNT key min max
 pub(crate) fn zcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let range = ScoreRange::parse(argv.arg(2), argv.arg(3))?;
-    Ok(Reply::Integer(ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.ranks(z).len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.ranks(z).len()) as i64,
+    ))
 }
 
 /// ZLEXCOUNT key min max
 pub(crate) fn zlexcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let range = LexRange::parse(argv.arg(2), argv.arg(3))?;
-    Ok(Reply::Integer(ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.ranks(z).len()) as i64))
+    Ok(Reply::Integer(
+        ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.ranks(z).len()) as i64,
+    ))
 }
 
 // ---- removal ----
@@ -512,7 +564,10 @@ fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], by: RangeBy) -> Result<Reply, Com
     let Some(zset) = ctx.write::<ZSet>(key)? else {
         return Ok(Reply::Integer(0));
     };
-    let doomed: Vec<Vec<u8>> = select(zset, &by, false, 0, -1).iter().map(|e| e.member.to_vec()).collect();
+    let doomed: Vec<Vec<u8>> = select(zset, &by, false, 0, -1)
+        .iter()
+        .map(|e| e.member.to_vec())
+        .collect();
     for member in &doomed {
         zset.remove(member);
     }
@@ -544,7 +599,12 @@ pub(crate) fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
 // ---- pops ----
 
 /// Pops up to `count` entries from the low (`ListEnd::Head`) or high end of the sorted set at `key`.
-pub(crate) fn pop_entries(ctx: &mut Ctx<'_>, key: &[u8], end: ListEnd, count: usize) -> Result<Vec<Scored>, CommandError> {
+pub(crate) fn pop_entries(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    end: ListEnd,
+    count: usize,
+) -> Result<Vec<Scored>, CommandError> {
     let Some(zset) = ctx.write::<ZSet>(key)? else {
         return Ok(Vec::new());
     };
@@ -599,7 +659,12 @@ fn parse_min_max(arg: &[u8]) -> Result<ListEnd, CommandError> {
 
 /// The arguments of ZMPOP and BZMPOP from the numkeys at `numkeys_at`: keys, end, count.
 pub(crate) fn parse_zmpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, ListEnd, usize), CommandError> {
-    let numkeys = ranged(argv.arg(numkeys_at), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as usize;
+    let numkeys = ranged(
+        argv.arg(numkeys_at),
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as usize;
     let end_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
     if end_at >= argv.len() {
         return Err(CommandError::Syntax);
@@ -609,7 +674,12 @@ pub(crate) fn parse_zmpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>,
     let mut args = Args::new(argv, end_at + 1);
     while let Some(opt) = args.next() {
         if count.is_none() && is_option(opt, "count") && args.remaining() > 0 {
-            count = Some(ranged(args.bytes()?, 1, i64::MAX, Some("ERR count should be greater than 0"))?);
+            count = Some(ranged(
+                args.bytes()?,
+                1,
+                i64::MAX,
+                Some("ERR count should be greater than 0"),
+            )?);
         } else {
             return Err(CommandError::Syntax);
         }
@@ -620,7 +690,9 @@ pub(crate) fn parse_zmpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>,
 
 /// `[key, [[member, score], ...]]`, the reply of ZMPOP and BZMPOP.
 pub(crate) fn mpop_reply(key: &[u8], popped: &[Scored]) -> Reply {
-    let pairs = popped.iter().map(|e| Reply::Array(vec![Reply::bulk(&*e.member), score_reply(e.score)]));
+    let pairs = popped
+        .iter()
+        .map(|e| Reply::Array(vec![Reply::bulk(&*e.member), score_reply(e.score)]));
     Reply::Array(vec![Reply::bulk(key), Reply::Array(pairs.collect())])
 }
 
@@ -766,7 +838,9 @@ fn combine(
     let numkeys = int(argv.arg(numkeys_at))?;
     if numkeys < 1 {
         let name = String::from_utf8_lossy(argv.arg(0)).to_lowercase();
-        return Err(CommandError::Other(format!("ERR at least 1 input key is needed for '{name}' command").into()));
+        return Err(CommandError::Other(
+            format!("ERR at least 1 input key is needed for '{name}' command").into(),
+        ));
     }
     if numkeys as u64 > (argv.len() - numkeys_at - 1) as u64 {
         return Err(CommandError::Syntax);
@@ -822,7 +896,9 @@ fn combine(
             for (input, w) in inputs.iter().zip(&weights) {
                 for (member, score) in input {
                     let v = weighted(*score, *w);
-                    acc.entry(member.clone()).and_modify(|a| *a = aggregate.apply(*a, v)).or_insert(v);
+                    acc.entry(member.clone())
+                        .and_modify(|a| *a = aggregate.apply(*a, v))
+                        .or_insert(v);
                 }
             }
             for (member, score) in acc {
@@ -831,8 +907,10 @@ fn combine(
         }
         Op::Inter => {
             if inputs.iter().all(|i| !i.is_empty()) {
-                let lookups: Vec<crate::keyspace::Map<&[u8], f64>> =
-                    inputs.iter().map(|i| i.iter().map(|(m, s)| (m.as_slice(), *s)).collect()).collect();
+                let lookups: Vec<crate::keyspace::Map<&[u8], f64>> = inputs
+                    .iter()
+                    .map(|i| i.iter().map(|(m, s)| (m.as_slice(), *s)).collect())
+                    .collect();
                 let smallest = (0..numkeys).min_by_key(|&i| inputs[i].len()).unwrap_or(0);
                 'members: for (member, _) in &inputs[smallest] {
                     let mut acc: Option<f64> = None;
@@ -851,8 +929,10 @@ fn combine(
             }
         }
         Op::Diff => {
-            let others: Vec<crate::keyspace::Map<&[u8], ()>> =
-                inputs[1..].iter().map(|i| i.iter().map(|(m, _)| (m.as_slice(), ())).collect()).collect();
+            let others: Vec<crate::keyspace::Map<&[u8], ()>> = inputs[1..]
+                .iter()
+                .map(|i| i.iter().map(|(m, _)| (m.as_slice(), ())).collect())
+                .collect();
             for (member, score) in &inputs[0] {
                 if !others.iter().any(|o| o.contains_key(member.as_slice())) {
                     result.insert(member, *score);

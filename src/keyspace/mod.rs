@@ -17,9 +17,9 @@ use std::collections::BTreeSet;
 use crate::clock::Clock;
 
 pub(crate) use value::{Hash, List, Map, Set, Str, Value, ValueKind};
-pub(crate) use zset::ZSet;
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
+pub(crate) use zset::ZSet;
 
 use undo::UndoLog;
 

@@ -68,12 +68,18 @@ impl ZSet {
             Some(old) if old == score => return Some(old),
             Some(old) => {
                 let shared = self.order.remove(old, member).unwrap_or_else(|| Arc::from(member));
-                self.order.insert(Scored { score, member: Arc::clone(&shared) });
+                self.order.insert(Scored {
+                    score,
+                    member: Arc::clone(&shared),
+                });
                 self.scores.insert(shared, score);
             }
             None => {
                 let shared: Member = Arc::from(member);
-                self.order.insert(Scored { score, member: Arc::clone(&shared) });
+                self.order.insert(Scored {
+                    score,
+                    member: Arc::clone(&shared),
+                });
                 self.scores.insert(shared, score);
             }
         }
@@ -161,7 +167,10 @@ impl OrderedList {
         let c = self.chunk_for(score, member);
         let chunk = &mut self.chunks[c];
         let at = chunk.partition_point(|e| e.cmp_key(score, member) == Ordering::Less);
-        if chunk.get(at).is_none_or(|e| e.cmp_key(score, member) != Ordering::Equal) {
+        if chunk
+            .get(at)
+            .is_none_or(|e| e.cmp_key(score, member) != Ordering::Equal)
+        {
             return None;
         }
         let removed = chunk.remove(at).member;
@@ -181,7 +190,9 @@ impl OrderedList {
 
     /// How many entries come before the boundary: `cmp` answers `Less` for entries before it.
     fn count_before(&self, cmp: impl Fn(&Scored) -> Ordering) -> usize {
-        let c = self.chunks.partition_point(|chunk| chunk.last().is_some_and(|e| cmp(e) == Ordering::Less));
+        let c = self
+            .chunks
+            .partition_point(|chunk| chunk.last().is_some_and(|e| cmp(e) == Ordering::Less));
         if c == self.chunks.len() {
             return self.prefix(c);
         }
