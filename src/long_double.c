@@ -110,3 +110,15 @@ int embedis_d2string(double value, char *buf, size_t len) {
         return snprintf(buf, len, "%lld", (long long)value);
     return snprintf(buf, len, "%.17g", value);
 }
+
+/* SORT's weight check (sort.c): strtod over the C string, nothing after it, no range error, no NaN. */
+int embedis_sort_strtod(const char *s, size_t len, double *out) {
+    char buf[MAX_LONG_DOUBLE_CHARS];
+    char *eptr;
+    if (len >= sizeof(buf)) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    *out = strtod(buf, &eptr);
+    return !(eptr[0] != '\0' || errno == ERANGE || isnan(*out));
+}

@@ -83,6 +83,7 @@ unsafe extern "C" {
     fn embedis_string2d(s: *const c_char, len: usize, out: *mut f64) -> i32;
     fn embedis_range_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
     fn embedis_d2string(value: f64, buf: *mut c_char, len: usize) -> i32;
+    fn embedis_sort_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
 }
 
 /// Why a `long double` addition failed.
@@ -153,6 +154,14 @@ pub(crate) fn parse_range_f64(arg: &[u8]) -> Option<f64> {
     let mut out = 0.0;
     // SAFETY: as above.
     let ok = unsafe { embedis_range_strtod(arg.as_ptr().cast(), arg.len(), &mut out) };
+    (ok == 1).then_some(out)
+}
+
+/// A SORT weight as Redis reads it (`strtod`, no range error, no NaN).
+pub(crate) fn parse_sort_weight(arg: &[u8]) -> Option<f64> {
+    let mut out = 0.0;
+    // SAFETY: pointer and length describe a live slice; `out` is a valid place for the result.
+    let ok = unsafe { embedis_sort_strtod(arg.as_ptr().cast(), arg.len(), &mut out) };
     (ok == 1).then_some(out)
 }
 

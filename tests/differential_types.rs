@@ -542,3 +542,69 @@ fn argument_errors_and_missing_or_wrong_keys_come_in_redis_order() {
         }
     }
 }
+
+#[test]
+fn sort_and_sort_ro() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        RPUSH l 3 1 2 10 -5
+        SORT l
+        SORT l DESC
+        SORT l LIMIT 1 2
+        SORT l LIMIT 0 -1
+        SORT l LIMIT 5 2
+        SORT l LIMIT -3 2
+        SORT l LIMIT 1
+        SORT l ALPHA
+        SORT l BY nosort
+        SORT l BY nosort DESC
+        SORT l BY nosort LIMIT 1 2
+        MSET w_3 30 w_1 10 w_2 5 w_10 1 w_-5 100
+        SORT l BY w_*
+        SORT l BY w_* DESC
+        SORT l BY w_* GET # GET w_*
+        SORT l BY missing_* 
+        SORT l GET w_* GET missing_* GET #
+        SORT l GET nostar
+        HSET h_3 f a
+        HSET h_1 f b
+        SORT l BY h_*->f ALPHA
+        SORT l GET h_*->f
+        SORT l GET h_*->
+        SORT l STORE dst
+        LRANGE dst 0 -1
+        SORT l GET w_* STORE dst2
+        LRANGE dst2 0 -1
+        SORT l LIMIT 10 10 STORE dst
+        EXISTS dst
+        SORT_RO l DESC
+        SORT_RO l STORE x
+        SORT l foo
+        SORT l BY
+        SORT l GET
+        RPUSH words banana apple cherry
+        SORT words
+        SORT words ALPHA
+        SORT words ALPHA DESC LIMIT 0 2
+        SADD s 5 3 9
+        SORT s
+        SORT s BY nosort
+        SADD sw b a c
+        SORT sw ALPHA
+        SORT sw BY nosort STORE sdst
+        LRANGE sdst 0 -1
+        ZADD z 3 a 1 b 2 c
+        SORT z BY nosort
+        SORT z BY nosort DESC
+        SORT z BY nosort LIMIT 1 1 DESC
+        SORT z ALPHA
+        SET str v
+        SORT str
+        SORT missing
+        SORT missing STORE dst
+        RPUSH f 1.5 "" 1e400
+        SORT f
+        "#,
+    );
+}

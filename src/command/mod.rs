@@ -10,6 +10,7 @@ pub(crate) mod list;
 mod scan;
 mod server;
 mod set;
+mod sort;
 mod string;
 pub(crate) mod table;
 mod zset;

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Ctx, hash, keys, list, server, set, string, zset};
+use super::{Ctx, hash, keys, list, server, set, sort, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -233,6 +233,9 @@ static COMMANDS: &[CommandSpec] = table! {
     "zinterstore", -4, W, (1, 1, 1), k(zset::zinterstore);
     "zdiffstore", -4, W, (1, 1, 1), k(zset::zdiffstore);
     "zintercard", -3, R, (0, 0, 0), k(zset::zintercard);
+    // sorting (sort.c)
+    "sort", -2, W, (1, 1, 1), k(sort::sort);
+    "sort_ro", -2, R, (1, 1, 1), k(sort::sort_ro);
 };
 
 /// The longest command name, so lookups lowercase into a stack buffer.
