@@ -99,7 +99,14 @@ fn sorted_sets(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new("baseline (O(n) skip)", n), |b| {
                 b.iter(|| {
                     let set = baseline.lock();
-                    black_box(set.order.iter().skip(mid).take(10).map(|(_, m)| m.clone()).collect::<Vec<_>>())
+                    black_box(
+                        set.order
+                            .iter()
+                            .skip(mid)
+                            .take(10)
+                            .map(|(_, m)| m.clone())
+                            .collect::<Vec<_>>(),
+                    )
                 })
             });
         }
@@ -138,7 +145,9 @@ fn lists(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default().measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500))
+    Criterion::default()
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
 }
 
 criterion_group! {

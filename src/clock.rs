@@ -112,12 +112,26 @@ impl Clock {
         }
     }
 
+    /// Milliseconds for idle-time stamps: the manual time, or the coarse system clock (a few
+    /// milliseconds of resolution, far cheaper to read than the precise one).
+    pub(crate) fn lru_millis(&self) -> i64 {
+        match &self.manual {
+            Some(cell) => cell.load(Ordering::SeqCst).div_euclid(1000),
+            // SAFETY: a plain C function with no arguments.
+            None => unsafe { embedis_coarse_millis() },
+        }
+    }
+
     fn manual_cell(&self, what: &str) -> &AtomicI64 {
         match &self.manual {
             Some(cell) => cell,
             None => panic!("Clock::{what} needs a manual clock (Clock::manual()); the system clock cannot be moved"),
         }
     }
+}
+
+unsafe extern "C" {
+    fn embedis_coarse_millis() -> i64;
 }
 
 fn micros_since_epoch(time: SystemTime) -> i64 {

@@ -122,3 +122,13 @@ int embedis_sort_strtod(const char *s, size_t len, double *out) {
     *out = strtod(buf, &eptr);
     return !(eptr[0] != '\0' || errno == ERANGE || isnan(*out));
 }
+
+#include <time.h>
+
+/* The coarse wall clock in milliseconds (a few ms resolution, a few ns to read): the LRU clock
+ * behind OBJECT IDLETIME, as Redis keeps a cached clock for it. */
+long long embedis_coarse_millis(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -268,7 +268,7 @@ impl Connection {
                 each(match spec.run {
                     // UNWATCH is queued like any command; EXEC has already unwatched everything.
                     Run::Transaction => Reply::ok(),
-                    Run::Keyspace(_) => ctx.run(spec, argv),
+                    Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
                 })
             })
             .collect();

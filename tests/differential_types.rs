@@ -608,3 +608,90 @@ fn sort_and_sort_ro() {
         "#,
     );
 }
+
+#[test]
+fn object_subcommands_and_encodings() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SET n 123
+        SET neg -5
+        SET big 12345678901
+        SET e ""
+        SET s hello
+        SET long 0123456789012345678901234567890123456789012345
+        SET f 1.5
+        INCRBYFLOAT f 1.5
+        INCR cnt
+        APPEND app x
+        APPEND s2 x
+        SET s3 abc
+        APPEND s3 d
+        SETRANGE sr 0 5
+        RPUSH l a
+        HSET h f v
+        SADD si 1 2
+        SADD ss a
+        ZADD z 1 a
+        OBJECT ENCODING n
+        OBJECT ENCODING neg
+        OBJECT ENCODING big
+        OBJECT ENCODING e
+        OBJECT ENCODING s
+        OBJECT ENCODING long
+        OBJECT ENCODING f
+        OBJECT ENCODING cnt
+        OBJECT ENCODING app
+        OBJECT ENCODING s3
+        OBJECT ENCODING sr
+        OBJECT ENCODING l
+        OBJECT ENCODING h
+        OBJECT ENCODING si
+        OBJECT ENCODING ss
+        OBJECT ENCODING z
+        OBJECT ENCODING missing
+        OBJECT REFCOUNT n
+        OBJECT REFCOUNT cnt
+        OBJECT REFCOUNT big
+        OBJECT REFCOUNT neg
+        OBJECT REFCOUNT l
+        OBJECT REFCOUNT missing
+        OBJECT FREQ n
+        OBJECT FREQ missing
+        OBJECT IDLETIME missing
+        OBJECT HELP
+        OBJECT
+        OBJECT ENCODING
+        OBJECT ENCODING a b
+        OBJECT HELP x
+        OBJECT FOO
+        OBJECT foo bar
+        MULTI
+        OBJECT NOPE
+        SET inmulti 1
+        EXEC
+        EXISTS inmulti
+        HSET h long 01234567890123456789012345678901234567890123456789012345678901234
+        OBJECT ENCODING h
+        SORT z BY nosort
+        OBJECT ENCODING z
+        "#,
+    );
+    let mut members = String::from("SADD ints");
+    for i in 0..513 {
+        members.push_str(&format!(" {i}"));
+    }
+    d.script(&members);
+    d.check(0, "OBJECT ENCODING ints");
+    let mut zmembers = String::from("ZADD manyz");
+    for i in 0..128 {
+        zmembers.push_str(&format!(" {i} m{i}"));
+    }
+    d.script(&zmembers);
+    d.check(0, "OBJECT ENCODING manyz");
+    d.check(0, "ZADD manyz 5 m0");
+    d.check(0, "OBJECT ENCODING manyz");
+    d.check(0, "ZADD manyz 500 m500");
+    d.check(0, "OBJECT ENCODING manyz");
+    d.check(0, "OBJECT IDLETIME n");
+}

@@ -123,3 +123,21 @@ fn expire_in_the_past_deletes_the_key() {
 fn moving_the_system_clock_is_refused() {
     Clock::system().advance(Duration::from_secs(1));
 }
+
+#[test]
+fn object_idletime_counts_seconds_since_the_last_access() {
+    let clock = Clock::manual();
+    clock.set(UNIX_EPOCH + Duration::from_secs(1_000));
+    let store = Store::with_clock(clock.clone());
+    store.set::<()>("k", "v").unwrap();
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 5);
+    assert_eq!(
+        store.key_type::<String>("k").unwrap(),
+        "string",
+        "TYPE does not count as an access"
+    );
+    assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 5);
+    store.get::<String>("k").unwrap();
+    assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 0);
+}

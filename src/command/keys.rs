@@ -31,7 +31,7 @@ pub(crate) fn touch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// TYPE key
 pub(crate) fn type_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let name = ctx.ks.get(ctx.db, argv.arg(1)).map_or("none", |e| e.value.type_name());
+    let name = ctx.ks.peek(ctx.db, argv.arg(1)).map_or("none", |e| e.value.type_name());
     Ok(Reply::status(name))
 }
 
@@ -136,7 +136,7 @@ pub(crate) fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Command
 /// absolute, in seconds rounded or milliseconds).
 fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, millis: bool, absolute: bool) -> Result<Reply, CommandError> {
     let now = ctx.ks.now();
-    let Some(entry) = ctx.ks.get(ctx.db, argv.arg(1)) else {
+    let Some(entry) = ctx.ks.peek(ctx.db, argv.arg(1)) else {
         return Ok(Reply::Integer(-2));
     };
     let Some(at) = entry.expire_at else {
@@ -309,4 +309,64 @@ pub(crate) fn randomkey(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Comman
             return Ok(Reply::Bulk(key));
         }
     }
+}
+
+/// OBJECT ENCODING key
+pub(crate) fn object_encoding(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(ctx
+        .ks
+        .peek(ctx.db, argv.arg(2))
+        .map_or(Reply::Nil, |e| Reply::bulk(e.value.encoding())))
+}
+
+/// OBJECT REFCOUNT key
+pub(crate) fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(ctx
+        .ks
+        .peek(ctx.db, argv.arg(2))
+        .map_or(Reply::Nil, |e| Reply::Integer(e.value.refcount())))
+}
+
+/// OBJECT IDLETIME key: whole seconds since the key was last read or written (Redis's LRU clock
+/// counts seconds, so this is the difference of two second counts).
+pub(crate) fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let now = ctx.ks.lru().div_euclid(1000);
+    let idle = ctx
+        .ks
+        .peek(ctx.db, argv.arg(2))
+        .map(|e| (now - e.accessed.div_euclid(1000)).max(0));
+    Ok(idle.map_or(Reply::Nil, Reply::Integer))
+}
+
+/// OBJECT FREQ key: embedis evicts nothing, so, as Redis without an LFU policy, it keeps no counts.
+pub(crate) fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if ctx.ks.peek(ctx.db, argv.arg(2)).is_none() {
+        return Ok(Reply::Nil);
+    }
+    Err(CommandError::other(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+         switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    ))
+}
+
+/// OBJECT HELP
+pub(crate) fn object_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    const HELP: &[&str] = &[
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
 }

@@ -57,8 +57,10 @@ impl Ctx<'_> {
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
             table::Run::Keyspace(handler) => handler(self, argv).into(),
-            // The connection handles these before they reach the keyspace.
-            table::Run::Transaction => Reply::Error(CommandError::other("ERR transaction command out of place")),
+            // The connection handles these, and resolving picks a container's subcommand.
+            table::Run::Transaction | table::Run::Container(_) => {
+                Reply::Error(CommandError::other("ERR command out of place"))
+            }
         }
     }
 

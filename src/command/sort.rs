@@ -62,7 +62,10 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     }
     let star = pattern.iter().position(|&b| b == b'*')?;
     let after = &pattern[star + 1..];
-    let field = after.windows(2).position(|w| w == b"->").filter(|&at| at + 2 < after.len());
+    let field = after
+        .windows(2)
+        .position(|w| w == b"->")
+        .filter(|&at| at + 2 < after.len());
     let (postfix, field) = match field {
         Some(at) => (&after[..at], Some(&after[at + 2..])),
         None => (after, None),
@@ -91,6 +94,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
     let mut o = parse(argv, read_only)?;
     let key = argv.arg(1);
     let mut dont_sort = o.by.is_some_and(|p| !p.contains(&b'*'));
+    // Redis converts a sorted set it sorts to a skiplist (visible in OBJECT ENCODING).
+    if let Ok(Some(zset)) = ctx.write::<crate::keyspace::ZSet>(key) {
+        zset.mark_large();
+    }
     // Elements in the value's own order; a sorted set by ascending score.
     let (mut elements, is_set) = match ctx.ks.get(ctx.db, key).map(|e| &e.value) {
         None => (Vec::new(), false),
@@ -158,8 +165,16 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         None => (0, len - 1),
         Some((offset, count)) => {
             let start = offset.max(0);
-            let end = if count < 0 { len - 1 } else { start.saturating_add(count) - 1 };
-            if start >= len { (len - 1, len - 2) } else { (start, end.min(len - 1)) }
+            let end = if count < 0 {
+                len - 1
+            } else {
+                start.saturating_add(count) - 1
+            };
+            if start >= len {
+                (len - 1, len - 2)
+            } else {
+                (start, end.min(len - 1))
+            }
         }
     };
     let chosen: Vec<Vec<u8>> = if start > end || len == 0 {
@@ -187,6 +202,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
             }
             Ok(Reply::Integer(n as i64))
         }
-        None => Ok(Reply::Array(out.into_iter().map(|v| v.map_or(Reply::Nil, Reply::Bulk)).collect())),
+        None => Ok(Reply::Array(
+            out.into_iter().map(|v| v.map_or(Reply::Nil, Reply::Bulk)).collect(),
+        )),
     }
 }

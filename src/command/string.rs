@@ -322,7 +322,8 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         FloatAddError::BadBase | FloatAddError::BadIncrement => CommandError::NotFloat,
         FloatAddError::NotFinite => CommandError::NanOrInfinity,
     })?;
-    ctx.set_string(key, sum.clone(), Ttl::Keep);
+    // Redis stores the result as a plain string, never int-encoded.
+    ctx.ks.insert(ctx.db, key, Value::Str(Str::Raw(sum.clone())), Ttl::Keep);
     Ok(Reply::Bulk(sum))
 }
 
@@ -409,7 +410,8 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             let mut bytes = vec![0u8; offset as usize];
             bytes.extend_from_slice(value);
             let len = bytes.len();
-            ctx.set_string(key, bytes, Ttl::Clear);
+            // Redis builds it in place: a raw string, never int-encoded.
+            ctx.ks.insert(ctx.db, key, Value::Str(Str::Grown(bytes)), Ttl::Clear);
             len
         }
         Some(s) => {

@@ -21,6 +21,8 @@ pub(crate) enum Run {
     Keyspace(Handler),
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: handled by the connection's transaction state.
     Transaction,
+    /// A container (OBJECT, …): the second argument names a subcommand from this table.
+    Container(&'static [CommandSpec]),
 }
 
 /// Flags of a command, as Redis's command table has them.
@@ -76,6 +78,15 @@ const TX: Run = Run::Transaction;
 const R: u16 = 0;
 const W: u16 = WRITE;
 
+/// OBJECT's subcommands.
+const OBJECT: &[CommandSpec] = table! {
+    "object|encoding", 3, R, (2, 2, 1), k(keys::object_encoding);
+    "object|freq", 3, R, (2, 2, 1), k(keys::object_freq);
+    "object|idletime", 3, R, (2, 2, 1), k(keys::object_idletime);
+    "object|refcount", 3, R, (2, 2, 1), k(keys::object_refcount);
+    "object|help", 2, R, (0, 0, 0), k(keys::object_help);
+};
+
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
     // transactions (multi.c)
@@ -116,6 +127,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "scan", -2, R, (0, 0, 0), k(keys::scan);
     "randomkey", 1, R, (0, 0, 0), k(keys::randomkey);
     "touch", -2, R, (1, -1, 1), k(keys::touch);
+    "object", -2, R, (0, 0, 0), Run::Container(OBJECT);
     // strings (t_string.c)
     "get", 2, R, (1, 1, 1), k(string::get);
     "set", -3, W, (1, 1, 1), k(string::set);
@@ -268,7 +280,28 @@ pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError>
     if !spec.arity_ok(argv.len()) {
         return Err(CommandError::WrongArity(spec.name.to_string()));
     }
-    Ok(spec)
+    let Run::Container(subcommands) = spec.run else {
+        return Ok(spec);
+    };
+    let name = argv.get(1).unwrap_or_default();
+    let sub = subcommands.iter().find(|sub| {
+        sub.name
+            .split_once('|')
+            .is_some_and(|(_, s)| s.as_bytes().eq_ignore_ascii_case(name))
+    });
+    let Some(sub) = sub else {
+        let shown = super::args::c_str(name);
+        let shown = String::from_utf8_lossy(&shown[..shown.len().min(128)]);
+        let line = format!(
+            "ERR unknown subcommand '{shown}'. Try {} HELP.",
+            spec.name.to_uppercase()
+        );
+        return Err(CommandError::Other(line.replace(['\r', '\n'], " ").into()));
+    };
+    if !sub.arity_ok(argv.len()) {
+        return Err(CommandError::WrongArity(sub.name.to_string()));
+    }
+    Ok(sub)
 }
 
 /// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `, as Redis words it: the name cut at

@@ -14,11 +14,6 @@ use crate::keyspace::{Set, Ttl, Value, ZSet};
 use crate::number::{format_f64, parse_f64, parse_range_f64};
 use crate::reply::Reply;
 
-/// Redis keeps a sorted set compact (a listpack) up to this many members…
-const ZSET_COMPACT_ENTRIES: usize = 128;
-/// … of at most this many bytes each (zset-max-listpack-*).
-const ZSET_COMPACT_VALUE: usize = 64;
-
 fn score_reply(score: f64) -> Reply {
     Reply::Bulk(format_f64(score))
 }
@@ -37,11 +32,6 @@ fn entries_reply<'a>(entries: impl Iterator<Item = &'a Scored>, with_scores: boo
         }
     }
     Reply::Array(out)
-}
-
-/// Whether Redis would keep this sorted set as a listpack (for SCAN's whole-at-once answer).
-fn is_compact(z: &ZSet) -> bool {
-    z.len() <= ZSET_COMPACT_ENTRIES && z.iter().all(|e| e.member.len() <= ZSET_COMPACT_VALUE)
 }
 
 // ---- ZADD / ZINCRBY ----
@@ -781,7 +771,7 @@ pub(crate) fn zscan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         return Ok(scan::empty());
     };
     let entries = zset.iter().map(|e| (&*e.member, e.score));
-    scan::collection(cursor, argv, entries, is_compact(zset), |member, score, out| {
+    scan::collection(cursor, argv, entries, !zset.is_large(), |member, score, out| {
         out.push(Reply::bulk(member));
         out.push(score_reply(score));
     })

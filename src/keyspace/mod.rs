@@ -34,6 +34,8 @@ pub const DATABASES: usize = 16;
 pub(crate) struct Entry {
     pub(crate) value: Value,
     pub(crate) expire_at: Option<i64>,
+    /// When the key was last read or written, in coarse milliseconds (OBJECT IDLETIME).
+    pub(crate) accessed: i64,
 }
 
 /// What a write does to the key's TTL.
@@ -74,6 +76,8 @@ pub(crate) struct Keyspace {
     /// The time of the running command (or EXEC, or `atomic` call) in Unix microseconds, read from
     /// the clock the first time the command needs it and frozen until the next one.
     now: Cell<Option<i64>>,
+    /// The coarse time of the running command, stamped on the keys it touches.
+    lru: i64,
     /// State of the generator behind RANDOMKEY.
     rng: u64,
     /// The writes of the running `atomic` closure, to undo if it fails.
@@ -89,6 +93,7 @@ impl Keyspace {
             version: 0,
             clock,
             now: Cell::new(None),
+            lru: 0,
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
             blocked: blocking::Blocked::default(),
@@ -99,6 +104,7 @@ impl Keyspace {
     /// frozen until the next call, and a slice of active expiry runs.
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
+        self.lru = self.clock.lru_millis();
         self.expire_some();
     }
 
@@ -139,7 +145,21 @@ impl Keyspace {
     /// Redis's lazy expiry does).
     pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.expire_if_due(db, key);
+        let lru = self.lru;
+        let entry = self.dbs[db].data.entries.get_mut(key)?;
+        entry.accessed = lru;
+        Some(entry)
+    }
+
+    /// The entry of `key` without counting as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
+    pub(crate) fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.expire_if_due(db, key);
         self.dbs[db].data.entries.get(key)
+    }
+
+    /// The coarse time of the running command, in milliseconds.
+    pub(crate) fn lru(&self) -> i64 {
+        self.lru
     }
 
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
@@ -151,7 +171,10 @@ impl Keyspace {
             }
             self.record(db, key);
         }
-        self.dbs[db].data.entries.get_mut(key)
+        let lru = self.lru;
+        let entry = self.dbs[db].data.entries.get_mut(key)?;
+        entry.accessed = lru;
+        Some(entry)
     }
 
     /// Whether `key` exists (and has not expired), expiring it if due.
@@ -174,10 +197,19 @@ impl Keyspace {
             Some(entry) => {
                 entry.value = value;
                 entry.expire_at = expire_at;
+                entry.accessed = self.lru;
                 false
             }
             None => {
-                data.entries.insert(key.to_vec(), Entry { value, expire_at });
+                let accessed = self.lru;
+                data.entries.insert(
+                    key.to_vec(),
+                    Entry {
+                        value,
+                        expire_at,
+                        accessed,
+                    },
+                );
                 true
             }
         };
@@ -192,10 +224,12 @@ impl Keyspace {
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
-        let previous = self.dbs[db]
-            .data
-            .entries
-            .insert(key.to_vec(), Entry { value, expire_at: None });
+        let entry = Entry {
+            value,
+            expire_at: None,
+            accessed: self.lru,
+        };
+        let previous = self.dbs[db].data.entries.insert(key.to_vec(), entry);
         match previous {
             Some(old) => self.dbs[db].data.reindex(key, old.expire_at, None),
             None => self.key_created(db, key),

@@ -196,6 +196,28 @@ impl Value {
         }
     }
 
+    /// OBJECT ENCODING's name for how Redis 7.0 would hold this value.
+    pub(crate) fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::Hash(h) if h.is_large() => "hashtable",
+            Value::Hash(_) => "listpack",
+            Value::Set(s) if s.is_intset() => "intset",
+            Value::Set(_) => "hashtable",
+            Value::ZSet(z) if z.is_large() => "skiplist",
+            Value::ZSet(_) => "listpack",
+        }
+    }
+
+    /// OBJECT REFCOUNT: Redis shares the integers 0 to 9999 (with a refcount of INT_MAX).
+    pub(crate) fn refcount(&self) -> i64 {
+        match self {
+            Value::Str(Str::Int(n)) if (0..10_000).contains(n) => i32::MAX as i64,
+            _ => 1,
+        }
+    }
+
     /// A string value from bytes, int-encoded when they are an integer.
     pub(crate) fn string(bytes: impl Into<Vec<u8>>) -> Value {
         Value::Str(Str::from_bytes(bytes.into()))
@@ -246,8 +268,14 @@ value_kind!(super::zset::ZSet, ZSet, super::zset::ZSet::default());
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Str {
     Int(i64),
+    /// Bytes set whole (SET, GETSET, …): Redis's `embstr` up to 44 bytes, `raw` beyond.
     Raw(Vec<u8>),
+    /// Bytes edited in place (APPEND, SETRANGE): always Redis's `raw`.
+    Grown(Vec<u8>),
 }
+
+/// Redis embeds strings of up to this many bytes in their object (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+const EMBSTR_LIMIT: usize = 44;
 
 impl Str {
     /// Int-encodes bytes that read back to themselves as an i64 (no `+`, no leading zeros, ≤ 20 chars).
@@ -264,7 +292,7 @@ impl Str {
     pub(crate) fn as_bytes(&self) -> Cow<'_, [u8]> {
         match self {
             Str::Int(n) => Cow::Owned(format_i64(*n)),
-            Str::Raw(b) => Cow::Borrowed(b),
+            Str::Raw(b) | Str::Grown(b) => Cow::Borrowed(b),
         }
     }
 
@@ -272,7 +300,7 @@ impl Str {
     pub(crate) fn len(&self) -> usize {
         match self {
             Str::Int(n) => decimal_len(*n),
-            Str::Raw(b) => b.len(),
+            Str::Raw(b) | Str::Grown(b) => b.len(),
         }
     }
 
@@ -280,18 +308,29 @@ impl Str {
     pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
-            Str::Raw(b) => parse_i64(b),
+            Str::Raw(b) | Str::Grown(b) => parse_i64(b),
         }
     }
 
-    /// The raw bytes for in-place editing (APPEND, SETRANGE): an int-encoded string becomes raw.
+    /// The raw bytes for in-place editing (APPEND, SETRANGE): the string becomes Redis's `raw`.
     pub(crate) fn make_raw(&mut self) -> &mut Vec<u8> {
-        if let Str::Int(n) = *self {
-            *self = Str::Raw(format_i64(n));
-        }
+        let bytes = match std::mem::replace(self, Str::Int(0)) {
+            Str::Int(n) => format_i64(n),
+            Str::Raw(b) | Str::Grown(b) => b,
+        };
+        *self = Str::Grown(bytes);
         match self {
-            Str::Raw(b) => b,
-            Str::Int(_) => unreachable!("made raw above"),
+            Str::Grown(b) => b,
+            _ => unreachable!("set just above"),
+        }
+    }
+
+    /// OBJECT ENCODING's name for this string.
+    pub(crate) fn encoding(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Raw(b) if b.len() <= EMBSTR_LIMIT => "embstr",
+            _ => "raw",
         }
     }
 }

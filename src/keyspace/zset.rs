@@ -39,7 +39,15 @@ pub(crate) fn cmp_scores(a: f64, b: f64) -> Ordering {
 pub(crate) struct ZSet {
     scores: Map<Member, f64>,
     order: OrderedList,
+    /// Whether Redis would have converted this sorted set to a skiplist (past 128 members or
+    /// 64-byte members, or sorted by SORT); it never converts back.
+    large: bool,
 }
+
+/// Redis keeps a sorted set compact (a listpack) up to this many members…
+const COMPACT_ENTRIES: usize = 128;
+/// … of at most this many bytes each (zset-max-listpack-*).
+const COMPACT_VALUE: usize = 64;
 
 impl PartialEq for ZSet {
     fn eq(&self, other: &ZSet) -> bool {
@@ -64,6 +72,9 @@ impl ZSet {
     pub(crate) fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         let score = score + 0.0;
         let old = self.score(member);
+        if member.len() > COMPACT_VALUE || (old.is_none() && self.len() >= COMPACT_ENTRIES) {
+            self.large = true;
+        }
         match old {
             Some(old) if old == score => return Some(old),
             Some(old) => {
@@ -84,6 +95,16 @@ impl ZSet {
             }
         }
         old
+    }
+
+    /// Whether Redis would hold this sorted set as a skiplist rather than a listpack.
+    pub(crate) fn is_large(&self) -> bool {
+        self.large
+    }
+
+    /// Notes that Redis would have converted this sorted set to a skiplist (SORT does).
+    pub(crate) fn mark_large(&mut self) {
+        self.large = true;
     }
 
     /// Removes `member`; answers whether it was there.
