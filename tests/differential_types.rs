@@ -695,3 +695,98 @@ fn object_subcommands_and_encodings() {
     d.check(0, "OBJECT ENCODING manyz");
     d.check(0, "OBJECT IDLETIME n");
 }
+
+/// The payload of a DUMP reply (`$n\r\n<bytes>\r\n`).
+fn bulk_payload(raw: &[u8]) -> Vec<u8> {
+    match common::parse(raw) {
+        common::Resp::Bulk(Some(bytes)) => bytes,
+        other => panic!("DUMP answered {other:?}"),
+    }
+}
+
+#[test]
+fn dump_and_restore_round_trip_like_redis() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SET s hello
+        SET n 42
+        APPEND grown x
+        RPUSH l a b c
+        HSET h f1 v1 f2 v2
+        SADD st 3 1 2
+        ZADD z 1.5 a -inf b 3 c
+        SET ttl v PX 100000
+        DUMP missing
+        RESTORE s 0 xxx
+        RESTORE new 0 xxx
+        RESTORE new -1 xxx
+        RESTORE new abc xxx
+        RESTORE new 0 xxx IDLETIME -1
+        RESTORE new 0 xxx FREQ 300
+        RESTORE new 0 xxx foo
+        RESTORE new 0 xxx IDLETIME 1 FREQ 1
+        RESTORE new 0 ""
+        "#,
+    );
+    for key in ["s", "n", "grown", "l", "h", "st", "z", "ttl"] {
+        let argv = common::words(&format!("DUMP {key}"));
+        let (redis, embedis) = d.both(0, &argv);
+        let restore = |payload: Vec<u8>, extra: &[&str]| {
+            let mut argv = common::words(&format!("RESTORE {key}:copy 0"));
+            argv.push(payload);
+            argv.extend(extra.iter().map(|s| s.as_bytes().to_vec()));
+            argv
+        };
+        let (r, e) = d.each(
+            0,
+            &restore(bulk_payload(&redis), &[]),
+            &restore(bulk_payload(&embedis), &[]),
+        );
+        assert_eq!(r, e, "RESTORE {key}:copy");
+        let (r, e) = d.each(
+            0,
+            &restore(bulk_payload(&redis), &[]),
+            &restore(bulk_payload(&embedis), &[]),
+        );
+        assert_eq!(r, e, "RESTORE onto an existing key");
+        let (r, e) = d.each(
+            0,
+            &restore(bulk_payload(&redis), &["REPLACE", "IDLETIME", "100"]),
+            &restore(bulk_payload(&embedis), &["REPLACE", "IDLETIME", "100"]),
+        );
+        assert_eq!(r, e, "RESTORE REPLACE");
+        for check in [
+            "TYPE {}:copy",
+            "OBJECT ENCODING {}:copy",
+            "OBJECT IDLETIME {}:copy",
+            "TTL {}:copy",
+        ] {
+            d.check(0, &check.replace("{}", key));
+        }
+    }
+    d.check(0, "LRANGE l:copy 0 -1");
+    d.check(0, "HGETALL h:copy");
+    d.check(0, "SMEMBERS st:copy");
+    d.check(0, "ZRANGE z:copy 0 -1 WITHSCORES");
+    d.check(0, "GET grown:copy");
+    // TTLs: relative, absolute, and already expired.
+    let (redis, embedis) = d.both(0, &common::words("DUMP s"));
+    for (extra, name) in [
+        (vec!["5000"], "rel"),
+        (vec!["4000000000000", "ABSTTL"], "abs"),
+        (vec!["1", "ABSTTL"], "past"),
+    ] {
+        let build = |payload: Vec<u8>| {
+            let mut argv = common::words(&format!("RESTORE t:{name} {}", extra[0]));
+            argv.push(payload);
+            argv.extend(extra[1..].iter().map(|s| s.as_bytes().to_vec()));
+            argv
+        };
+        let (r, e) = d.each(0, &build(bulk_payload(&redis)), &build(bulk_payload(&embedis)));
+        assert_eq!(r, e, "RESTORE {name}");
+        d.check(0, &format!("EXISTS t:{name}"));
+        // TTL rounds to whole seconds, so the two servers' clocks need not agree to the millisecond.
+        d.check(0, &format!("TTL t:{name}"));
+    }
+}

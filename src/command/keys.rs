@@ -370,3 +370,69 @@ pub(crate) fn object_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
     ];
     Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
 }
+
+/// DUMP key: the value serialized in embedis's format (see `keyspace::dump`), or nil.
+pub(crate) fn dump(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(ctx
+        .ks
+        .get(ctx.db, argv.arg(1))
+        .map_or(Reply::Nil, |e| Reply::Bulk(crate::keyspace::dump::dump(&e.value))))
+}
+
+/// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    use crate::keyspace::dump::{RestoreError, restore};
+    let (mut replace, mut absolute, mut idle, mut freq) = (false, false, None, None);
+    let mut args = Args::new(argv, 4);
+    while let Some(opt) = args.next() {
+        if is_option(opt, "replace") {
+            replace = true;
+        } else if is_option(opt, "absttl") {
+            absolute = true;
+        } else if is_option(opt, "idletime") && args.remaining() >= 1 && freq.is_none() {
+            let seconds = args.i64()?;
+            if seconds < 0 {
+                return Err(CommandError::other("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(seconds);
+        } else if is_option(opt, "freq") && args.remaining() >= 1 && idle.is_none() {
+            let f = args.i64()?;
+            if !(0..=255).contains(&f) {
+                return Err(CommandError::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = Some(f);
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let key = argv.arg(1);
+    if !replace && ctx.ks.contains(ctx.db, key) {
+        return Err(CommandError::other("BUSYKEY Target key name already exists."));
+    }
+    let mut ttl = int(argv.arg(2))?;
+    if ttl < 0 {
+        return Err(CommandError::other("ERR Invalid TTL value, must be >= 0"));
+    }
+    let value = restore(argv.arg(3)).map_err(|e| match e {
+        RestoreError::Checksum => CommandError::other("ERR DUMP payload version or checksum are wrong"),
+        RestoreError::Format => CommandError::other("ERR Bad data format"),
+    })?;
+    if replace {
+        ctx.ks.remove(ctx.db, key);
+    }
+    if ttl > 0 && !absolute {
+        ttl = ttl.saturating_add(ctx.ks.now());
+    }
+    if ttl > 0 && ttl <= ctx.ks.now() {
+        return Ok(Reply::ok());
+    }
+    let expiry = if ttl > 0 { Ttl::At(ttl) } else { Ttl::Clear };
+    ctx.ks.insert(ctx.db, key, value, expiry);
+    if let Some(seconds) = idle {
+        let lru = ctx.ks.lru();
+        if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {
+            entry.accessed = lru - seconds.saturating_mul(1000);
+        }
+    }
+    Ok(Reply::ok())
+}

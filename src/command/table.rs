@@ -128,6 +128,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "randomkey", 1, R, (0, 0, 0), k(keys::randomkey);
     "touch", -2, R, (1, -1, 1), k(keys::touch);
     "object", -2, R, (0, 0, 0), Run::Container(OBJECT);
+    "dump", 2, R, (1, 1, 1), k(keys::dump);
+    "restore", -4, W, (1, 1, 1), k(keys::restore);
     // strings (t_string.c)
     "get", 2, R, (1, 1, 1), k(string::get);
     "set", -3, W, (1, 1, 1), k(string::set);

@@ -5,6 +5,7 @@
 //! `signalModifiedKey`), and the undo log of [`Store::atomic`](crate::Store::atomic).
 
 pub(crate) mod blocking;
+pub(crate) mod dump;
 mod expire;
 mod undo;
 pub(crate) mod value;

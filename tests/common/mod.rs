@@ -308,6 +308,13 @@ impl Differential {
         self.transcript.clear();
     }
 
+    /// Runs a different command line on each side (for payloads each side produced itself).
+    pub fn each(&mut self, client: usize, redis_argv: &[Vec<u8>], embedis_argv: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+        let from_redis = self.redis[client].call(redis_argv);
+        let from_embedis = self.embedis[client].call(embedis_argv.to_vec()).to_resp();
+        (from_redis, from_embedis)
+    }
+
     /// Runs a command on both sides; `Err` with the transcript when the replies differ.
     pub fn compare(&mut self, client: usize, argv: &[Vec<u8>], order: Order) -> Result<(), String> {
         let (r, e) = self.both(client, argv);
