@@ -1,7 +1,8 @@
 //! # embedis
 //!
 //! An embeddable, in-process, transactional key-value store with Redis's semantics: Redis's data
-//! model, commands, MULTI/EXEC/WATCH transactions and expiry, with no server and no network. Use it
+//! model (strings, lists, hashes, sets, sorted sets), commands, MULTI/EXEC/WATCH transactions,
+//! blocking pops and expiry, with no server and no network. Use it
 //! as the store of a Rust application, or as a fake Redis in tests that behaves exactly like the
 //! real one — the replies are Redis 7.0's, byte for byte.
 //!
@@ -61,7 +62,8 @@
 //! - `store` — [`Store`], [`Watch`], [`Transaction`], [`Store::transaction`], [`Store::atomic`]
 //! - `transaction` — [`Connection`]: a client's database, MULTI queue and watches; MULTI/EXEC/WATCH
 //! - `typed` — [`Commands`], the typed command methods
-//! - `command` — the command table and one file per command group (strings, keys, lists, hashes…)
+//! - `command` — the command table and one file per command group (strings, keys, lists, hashes,
+//!   sets, sorted sets, sort), the SCAN family and what blocking commands share
 //! - `keyspace` — the data under the lock: databases, entries, expiry, watched-key versions, undo log
 //! - [`reply`] — [`Reply`] and [`FromReply`]; [`error`] — [`CommandError`]; [`argv`] — [`Argv`], [`ToArgs`]
 

@@ -1799,4 +1799,90 @@ commands! {
     /// ```
     fn zintercard(args) => ["ZINTERCARD" args];
 
+    // ---- sorting, introspection, serialization ----
+
+    /// SORT key [options]: e.g. `()`, `"DESC"`, `("BY", "weight_*", "GET", "#", "ALPHA")`,
+    /// `("STORE", "dst")`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", [3, 1, 2])?;
+    /// assert_eq!(store.sort::<Vec<i64>>("l", ())?, [1, 2, 3]);
+    /// assert_eq!(store.sort::<Vec<i64>>("l", ("DESC", "LIMIT", 0, 2))?, [3, 2]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sort(key, options) => ["SORT" key options];
+
+    /// SORT_RO key [options]: SORT without STORE.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["b", "a"])?;
+    /// assert_eq!(store.sort_ro::<Vec<String>>("l", "ALPHA")?, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn sort_ro(key, options) => ["SORT_RO" key options];
+
+    /// OBJECT ENCODING key: how Redis 7.0 would hold the value (`int`, `embstr`, `listpack`, …).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("n", 10)?;
+    /// assert_eq!(store.object_encoding::<Option<String>>("n")?, Some("int".into()));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn object_encoding(key) => ["OBJECT" "ENCODING" key];
+
+    /// OBJECT IDLETIME key: whole seconds since the key was last read or written.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Clock, Commands, Store};
+    /// let clock = Clock::manual();
+    /// let store = Store::with_clock(clock.clone());
+    /// store.set::<()>("k", 1)?;
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(store.object_idletime::<i64>("k")?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn object_idletime(key) => ["OBJECT" "IDLETIME" key];
+
+    /// OBJECT REFCOUNT key (Redis shares the integers 0 to 9999).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set::<()>("k", "v")?;
+    /// assert_eq!(store.object_refcount::<i64>("k")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn object_refcount(key) => ["OBJECT" "REFCOUNT" key];
+
+    /// DUMP key: the value serialized (embedis's own format), or nil.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.rpush::<()>("l", ["a", "b"])?;
+    /// let payload: Vec<u8> = store.dump("l")?;
+    /// store.restore::<()>("copy", 0, payload, ())?;
+    /// assert_eq!(store.lrange::<Vec<String>>("copy", 0, -1)?, ["a", "b"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn dump(key) => ["DUMP" key];
+
+    /// RESTORE key ttl payload [options]: options such as `"REPLACE"` or `("ABSTTL", "IDLETIME", 10)`.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, Store};
+    /// let store = Store::new();
+    /// let refused = store.restore::<()>("k", 0, b"not a payload".to_vec(), ());
+    /// assert_eq!(refused.unwrap_err().to_string(), "ERR DUMP payload version or checksum are wrong");
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    fn restore(key, ttl, payload, options) => ["RESTORE" key ttl payload options];
+
 }
