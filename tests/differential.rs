@@ -831,15 +831,7 @@ fn tx_watch_touch_rules() {
         ("", "SWAPDB 0 1"),
         ("SET k v", "SELECT 1\nSET k other\nSELECT 0"), // same key, other db: not touched
     ];
-    for (setup, action) in cases {
-        d.script("FLUSHALL");
-        d.script(setup);
-        d.script("WATCH k");
-        for line in action.lines() {
-            d.check(1, line);
-        }
-        d.script("MULTI\nPING\nEXEC");
-    }
+    d.check_touch_rules(&cases);
 }
 
 #[test]

@@ -429,15 +429,7 @@ fn tx_touch_rules_for_lists_hashes_and_sets() {
         ("SADD a 1", "SUNIONSTORE k a"),
         ("SADD k 1", "SPOP k 0"),
     ];
-    for (setup, action) in cases {
-        d.script("FLUSHALL");
-        d.script(setup);
-        d.script("WATCH k");
-        for line in action.lines() {
-            d.check(1, line);
-        }
-        d.script("MULTI\nPING\nEXEC");
-    }
+    d.check_touch_rules(&cases);
 }
 
 #[test]

@@ -321,15 +321,7 @@ fn tx_touch_rules_for_sorted_sets() {
         ("ZADD a 1 x\nZADD k 1 y", "ZINTERSTORE k 2 a missing"),
         ("ZADD a 1 x", "ZRANGESTORE k a 0 -1"),
     ];
-    for (setup, action) in cases {
-        d.script("FLUSHALL");
-        d.script(setup);
-        d.script("WATCH k");
-        for line in action.lines() {
-            d.check(1, line);
-        }
-        d.script("MULTI\nPING\nEXEC");
-    }
+    d.check_touch_rules(&cases);
 }
 
 #[test]

@@ -10,10 +10,18 @@ use crate::reply::Reply;
 
 use crate::keyspace::blocking::{BlockedOp, ListEnd as End};
 
-/// LPUSH/RPUSH: pushes every element in order, creating the list; answers the new length.
-fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
+/// LPUSH/RPUSH (`create`) and LPUSHX/RPUSHX: pushes every element in order; answers the new
+/// length, or 0 when the list is missing and may not be created.
+fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End, create: bool) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let list = ctx.write_or_create::<List>(key)?;
+    let list = if create {
+        ctx.write_or_create::<List>(key)?
+    } else {
+        match ctx.write::<List>(key)? {
+            Some(list) => list,
+            None => return Ok(Reply::Integer(0)),
+        }
+    };
     for element in argv.iter().skip(2) {
         match end {
             End::Head => list.push_front(element.to_vec()),
@@ -27,12 +35,12 @@ fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError>
 
 /// LPUSH key element [element ...]
 pub(crate) fn lpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    push(ctx, argv, End::Head)
+    push(ctx, argv, End::Head, true)
 }
 
 /// RPUSH key element [element ...]
 pub(crate) fn rpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    push(ctx, argv, End::Tail)
+    push(ctx, argv, End::Tail, true)
 }
 
 /// Redis's `popGenericCommand`: one element as a bulk string, or with a count an array.
@@ -118,31 +126,14 @@ pub(crate) fn llen(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     ))
 }
 
-/// LPUSHX/RPUSHX: pushes only onto an existing list; answers its length (0 if missing).
-fn push_existing(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
-    let key = argv.arg(1);
-    let Some(list) = ctx.write::<List>(key)? else {
-        return Ok(Reply::Integer(0));
-    };
-    for element in argv.iter().skip(2) {
-        match end {
-            End::Head => list.push_front(element.to_vec()),
-            End::Tail => list.push_back(element.to_vec()),
-        }
-    }
-    let len = list.len();
-    ctx.modified(key);
-    Ok(Reply::Integer(len as i64))
-}
-
 /// LPUSHX key element [element ...]
 pub(crate) fn lpushx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    push_existing(ctx, argv, End::Head)
+    push(ctx, argv, End::Head, false)
 }
 
 /// RPUSHX key element [element ...]
 pub(crate) fn rpushx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    push_existing(ctx, argv, End::Tail)
+    push(ctx, argv, End::Tail, false)
 }
 
 /// A list index (negative counts from the end) as a position, if it is inside the list.
@@ -351,7 +342,7 @@ pub(crate) fn rpoplpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Command
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (keys, end, count) = parse_mpop(argv, 1)?;
+    let (keys, end, count) = parse_mpop(argv, 1, parse_end)?;
     for key in keys {
         let Some(list) = ctx.write::<List>(key)? else {
             continue;
@@ -368,8 +359,13 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     Ok(Reply::NilArray)
 }
 
-/// The arguments of LMPOP and BLMPOP from the numkeys at `numkeys_at`: the keys, the end, the count.
-fn parse_mpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, End, usize), CommandError> {
+/// The arguments of LMPOP, BLMPOP, ZMPOP and BZMPOP from the numkeys at `numkeys_at`: the keys, the
+/// end (read by `parse_end`: LEFT|RIGHT or MIN|MAX), the count.
+pub(crate) fn parse_mpop(
+    argv: &Argv,
+    numkeys_at: usize,
+    parse_end: fn(&[u8]) -> Result<End, CommandError>,
+) -> Result<(Vec<&[u8]>, End, usize), CommandError> {
     let numkeys = ranged(
         argv.arg(numkeys_at),
         1,
@@ -485,7 +481,7 @@ pub(crate) fn brpoplpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub(crate) fn blmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (keys, end, count) = parse_mpop(argv, 2)?;
+    let (keys, end, count) = parse_mpop(argv, 2, parse_end)?;
     let deadline = parse_timeout(argv.arg(1))?;
     let op = BlockedOp::PopMany(end, count);
     match pop_first(ctx, &keys, &op)? {

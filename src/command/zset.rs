@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::args::{Args, int, is_option, ranged};
 use super::blocking::parse_timeout;
-use super::list::clamp_range;
+use super::list::{clamp_range, parse_mpop};
 use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -647,37 +647,6 @@ fn parse_min_max(arg: &[u8]) -> Result<ListEnd, CommandError> {
     }
 }
 
-/// The arguments of ZMPOP and BZMPOP from the numkeys at `numkeys_at`: keys, end, count.
-pub(crate) fn parse_zmpop(argv: &Argv, numkeys_at: usize) -> Result<(Vec<&[u8]>, ListEnd, usize), CommandError> {
-    let numkeys = ranged(
-        argv.arg(numkeys_at),
-        1,
-        i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
-    )? as usize;
-    let end_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
-    if end_at >= argv.len() {
-        return Err(CommandError::Syntax);
-    }
-    let end = parse_min_max(argv.arg(end_at))?;
-    let mut count = None;
-    let mut args = Args::new(argv, end_at + 1);
-    while let Some(opt) = args.next() {
-        if count.is_none() && is_option(opt, "count") && args.remaining() > 0 {
-            count = Some(ranged(
-                args.bytes()?,
-                1,
-                i64::MAX,
-                Some("ERR count should be greater than 0"),
-            )?);
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
-    let keys = (numkeys_at + 1..end_at).map(|i| argv.arg(i)).collect();
-    Ok((keys, end, count.unwrap_or(1) as usize))
-}
-
 /// `[key, [[member, score], ...]]`, the reply of ZMPOP and BZMPOP.
 pub(crate) fn mpop_reply(key: &[u8], popped: &[Scored]) -> Reply {
     let pairs = popped
@@ -698,7 +667,7 @@ pub(crate) fn bzpop_reply(key: &[u8], popped: &[Scored]) -> Reply {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 pub(crate) fn zmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (keys, end, count) = parse_zmpop(argv, 1)?;
+    let (keys, end, count) = parse_mpop(argv, 1, parse_min_max)?;
     for key in keys {
         if ctx.read::<ZSet>(key)?.is_some() {
             let popped = pop_entries(ctx, key, end, count)?;
@@ -1003,7 +972,7 @@ pub(crate) fn bzpopmax(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 pub(crate) fn bzmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (keys, end, count) = parse_zmpop(argv, 2)?;
+    let (keys, end, count) = parse_mpop(argv, 2, parse_min_max)?;
     let deadline = parse_timeout(argv.arg(1))?;
     let op = BlockedOp::ZPopMany(end, count);
     match pop_first(ctx, &keys, &op)? {

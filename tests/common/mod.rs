@@ -380,6 +380,23 @@ impl Differential {
     }
 }
 
+impl Differential {
+    /// For each (setup, action): on an empty keyspace client 0 runs `setup`, WATCHes `k`, client 1
+    /// runs `action`, then client 0's MULTI/PING/EXEC shows whether the action touched `k`. Every
+    /// reply is compared with Redis's. Lines within setup and action are separated by newlines.
+    pub fn check_touch_rules(&mut self, cases: &[(&str, &str)]) {
+        for (setup, action) in cases {
+            self.script("FLUSHALL");
+            self.script(setup);
+            self.script("WATCH k");
+            for line in action.lines() {
+                self.check(1, line);
+            }
+            self.script("MULTI\nPING\nEXEC");
+        }
+    }
+}
+
 /// Starts a differential run or returns from the test (the skip is announced by `RedisServer`).
 #[macro_export]
 macro_rules! differential {
