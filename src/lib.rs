@@ -67,6 +67,8 @@
 //! - `keyspace` — the data under the lock: databases, entries, expiry, watched-key versions, undo log
 //! - [`reply`] — [`Reply`] and [`FromReply`]; [`error`] — [`CommandError`]; [`argv`] — [`Argv`], [`ToArgs`]
 
+#![warn(missing_docs)]
+
 pub mod argv;
 mod clock;
 mod command;

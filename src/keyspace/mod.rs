@@ -28,6 +28,12 @@ use undo::UndoLog;
 pub(crate) type Key = Vec<u8>;
 
 /// How many databases a store has (SELECT 0 to 15), as Redis's default.
+///
+/// ```
+/// let mut conn = embedis::Store::new().connect();
+/// assert!(!conn.call(("SELECT", embedis::DATABASES - 1)).is_error());
+/// assert!(conn.call(("SELECT", embedis::DATABASES)).is_error());
+/// ```
 pub const DATABASES: usize = 16;
 
 /// One key's value and, if it has one, the Unix time in milliseconds when it expires.
