@@ -76,6 +76,8 @@ pub mod error;
 mod keyspace;
 mod number;
 pub mod reply;
+#[cfg(feature = "lua")]
+mod script;
 mod store;
 mod transaction;
 mod typed;

@@ -132,3 +132,6 @@ long long embedis_coarse_millis(void) {
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* A Lua number passed to redis.call, printed as Redis 7.0 prints it: "%.17g". */
+int embedis_g17(double value, char *buf, size_t len) { return snprintf(buf, len, "%.17g", value); }

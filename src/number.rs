@@ -84,6 +84,8 @@ unsafe extern "C" {
     fn embedis_range_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
     fn embedis_d2string(value: f64, buf: *mut c_char, len: usize) -> i32;
     fn embedis_sort_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
+    #[cfg(feature = "lua")]
+    fn embedis_g17(value: f64, buf: *mut c_char, len: usize) -> i32;
 }
 
 /// Why a `long double` addition failed.
@@ -155,6 +157,15 @@ pub(crate) fn parse_range_f64(arg: &[u8]) -> Option<f64> {
     // SAFETY: as above.
     let ok = unsafe { embedis_range_strtod(arg.as_ptr().cast(), arg.len(), &mut out) };
     (ok == 1).then_some(out)
+}
+
+/// A double printed with C's `%.17g` (Lua numbers passed to `redis.call`, as Redis 7.0 does).
+#[cfg(feature = "lua")]
+pub(crate) fn format_g17(value: f64) -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    // SAFETY: the buffer is 64 bytes and the length given is 64; %.17g needs at most 25.
+    let n = unsafe { embedis_g17(value, buf.as_mut_ptr().cast(), buf.len()) };
+    buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
 }
 
 /// A SORT weight as Redis reads it (`strtod`, no range error, no NaN).

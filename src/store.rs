@@ -594,7 +594,8 @@ impl Commands for AtomicDb<'_> {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };
-        if spec.has(flags::NO_SCRIPT) {
+        // Transaction and script commands make no sense here; blocking ones answer at once.
+        if spec.has(flags::NO_SCRIPT) && !spec.has(flags::BLOCKING) {
             return Reply::Error(CommandError::other(
                 "ERR This command is not allowed inside Store::atomic",
             ));

@@ -8,6 +8,8 @@ mod hash;
 mod keys;
 pub(crate) mod list;
 mod scan;
+#[cfg(feature = "lua")]
+mod scripting;
 mod server;
 mod set;
 mod sort;

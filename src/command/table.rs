@@ -5,6 +5,8 @@
 
 use std::sync::OnceLock;
 
+#[cfg(feature = "lua")]
+use super::scripting;
 use super::{Ctx, hash, keys, list, server, set, sort, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -33,6 +35,8 @@ pub(crate) mod flags {
     pub(crate) const NO_MULTI: u16 = 1 << 1;
     /// Refused inside a script.
     pub(crate) const NO_SCRIPT: u16 = 1 << 2;
+    /// May block the client (BLPOP, …); Redis 7.0 also refuses these in scripts.
+    pub(crate) const BLOCKING: u16 = 1 << 3;
 }
 
 /// One row of the command table.
@@ -86,6 +90,26 @@ const OBJECT: &[CommandSpec] = table! {
     "object|refcount", 3, R, (2, 2, 1), k(keys::object_refcount);
     "object|help", 2, R, (0, 0, 0), k(keys::object_help);
 };
+
+/// SCRIPT's subcommands.
+#[cfg(feature = "lua")]
+const SCRIPT: &[CommandSpec] = table! {
+    "script|load", 3, NO_SCRIPT, (0, 0, 0), k(scripting::script_load);
+    "script|exists", -3, NO_SCRIPT, (0, 0, 0), k(scripting::script_exists);
+    "script|flush", -2, NO_SCRIPT, (0, 0, 0), k(scripting::script_flush);
+    "script|kill", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_kill);
+    "script|help", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_help);
+};
+
+/// Scripting commands, when the `lua` feature is on.
+#[cfg(feature = "lua")]
+static SCRIPTING: &[CommandSpec] = table! {
+    "eval", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval);
+    "evalsha", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha);
+    "script", -2, NO_SCRIPT, (0, 0, 0), Run::Container(SCRIPT);
+};
+#[cfg(not(feature = "lua"))]
+static SCRIPTING: &[CommandSpec] = &[];
 
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
@@ -171,11 +195,11 @@ static COMMANDS: &[CommandSpec] = table! {
     "lmove", 5, W, (1, 2, 1), k(list::lmove);
     "rpoplpush", 3, W, (1, 2, 1), k(list::rpoplpush);
     "lmpop", -4, W, (0, 0, 0), k(list::lmpop);
-    "blpop", -3, W, (1, -2, 1), k(list::blpop);
-    "brpop", -3, W, (1, -2, 1), k(list::brpop);
-    "blmove", 6, W, (1, 2, 1), k(list::blmove);
-    "brpoplpush", 4, W, (1, 2, 1), k(list::brpoplpush);
-    "blmpop", -5, W, (0, 0, 0), k(list::blmpop);
+    "blpop", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(list::blpop);
+    "brpop", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(list::brpop);
+    "blmove", 6, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::blmove);
+    "brpoplpush", 4, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::brpoplpush);
+    "blmpop", -5, W | NO_SCRIPT | BLOCKING, (0, 0, 0), k(list::blmpop);
     // hashes (t_hash.c)
     "hset", -4, W, (1, 1, 1), k(hash::hset);
     "hmset", -4, W, (1, 1, 1), k(hash::hmset);
@@ -235,9 +259,9 @@ static COMMANDS: &[CommandSpec] = table! {
     "zpopmin", -2, W, (1, 1, 1), k(zset::zpopmin);
     "zpopmax", -2, W, (1, 1, 1), k(zset::zpopmax);
     "zmpop", -4, W, (0, 0, 0), k(zset::zmpop);
-    "bzpopmin", -3, W, (1, -2, 1), k(zset::bzpopmin);
-    "bzpopmax", -3, W, (1, -2, 1), k(zset::bzpopmax);
-    "bzmpop", -5, W, (0, 0, 0), k(zset::bzmpop);
+    "bzpopmin", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmin);
+    "bzpopmax", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmax);
+    "bzmpop", -5, W | NO_SCRIPT | BLOCKING, (0, 0, 0), k(zset::bzmpop);
     "zrandmember", -2, R, (1, 1, 1), k(zset::zrandmember);
     "zscan", -3, R, (1, 1, 1), k(zset::zscan);
     "zunion", -3, R, (0, 0, 0), k(zset::zunion);
@@ -263,7 +287,13 @@ pub(crate) fn known(name: &'static str, cell: &'static OnceLock<&'static Command
 /// Finds a command by name, case-insensitively, without allocating.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     static BY_NAME: OnceLock<Map<&'static [u8], &'static CommandSpec>> = OnceLock::new();
-    let table = BY_NAME.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
+    let table = BY_NAME.get_or_init(|| {
+        COMMANDS
+            .iter()
+            .chain(SCRIPTING)
+            .map(|c| (c.name.as_bytes(), c))
+            .collect()
+    });
     if name.len() > MAX_NAME {
         return None;
     }

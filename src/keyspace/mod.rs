@@ -91,6 +91,9 @@ pub(crate) struct Keyspace {
     undo: Option<UndoLog>,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
+    /// The Lua VM and script cache, made on first use.
+    #[cfg(feature = "lua")]
+    scripts: Option<Box<crate::script::ScriptEngine>>,
 }
 
 impl Keyspace {
@@ -104,6 +107,8 @@ impl Keyspace {
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
             blocked: blocking::Blocked::default(),
+            #[cfg(feature = "lua")]
+            scripts: None,
         }
     }
 
@@ -126,6 +131,18 @@ impl Keyspace {
                 t
             }
         }
+    }
+
+    /// Takes the script engine out, for a script to run while borrowing the keyspace.
+    #[cfg(feature = "lua")]
+    pub(crate) fn take_scripts(&mut self) -> Option<Box<crate::script::ScriptEngine>> {
+        self.scripts.take()
+    }
+
+    /// Puts the script engine back after a script ran.
+    #[cfg(feature = "lua")]
+    pub(crate) fn put_scripts(&mut self, engine: Box<crate::script::ScriptEngine>) {
+        self.scripts = Some(engine);
     }
 
     /// A pseudo-random number (xorshift), for RANDOMKEY.

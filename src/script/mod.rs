@@ -1,0 +1,184 @@
+//! Lua scripting as Redis runs it (feature `lua`): EVAL, EVALSHA and the script cache, on a vendored
+//! Lua 5.1, the version Redis embeds.
+//!
+//! A script runs under the keyspace lock, with time frozen, blocking commands answering at once,
+//! and no rollback: writes made before an error stay. Its `redis.call` goes through the same command
+//! table and handlers as every other caller. The globals are read-only with Redis's error texts,
+//! and values convert between Lua and replies as REDIS-SEMANTICS.md §3.2–3.4 describe.
+//!
+//! A script that never returns holds the lock for ever: SCRIPT KILL needs a second client, which an
+//! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
+
+mod convert;
+
+use std::cell::RefCell;
+
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue};
+
+use crate::command::Ctx;
+use crate::error::CommandError;
+use crate::keyspace::Map;
+use crate::reply::Reply;
+
+/// The version scripts see in `redis.REDIS_VERSION`.
+const REDIS_VERSION: &str = "7.0.15";
+const REDIS_VERSION_NUM: i64 = 0x07_00_0f;
+
+/// The lowercase hex SHA1 of `bytes`.
+pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
+}
+
+/// The Lua VM of a keyspace and its script cache.
+pub(crate) struct ScriptEngine {
+    lua: Lua,
+    /// The environment scripts run in: the read-only view of the globals.
+    env: Table,
+    /// Holds `call`, the function `redis.call` and `redis.pcall` reach: the running script's.
+    live: Table,
+    /// Lua's own xpcall, kept before scripts could replace anything.
+    xpcall: Function,
+    /// Turns any error into Redis's error table with the script position.
+    handler: Function,
+    /// Scripts by lowercase SHA1.
+    scripts: Map<String, Function>,
+}
+
+impl std::fmt::Debug for ScriptEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptEngine")
+            .field("scripts", &self.scripts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScriptEngine {
+    /// A fresh VM with Redis's libraries, API and read-only globals.
+    pub(crate) fn new() -> Result<ScriptEngine, CommandError> {
+        Self::build().map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
+    }
+
+    fn build() -> mlua::Result<ScriptEngine> {
+        let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
+        let globals = lua.globals();
+        let xpcall: Function = globals.get("xpcall")?;
+        let redis = lua.create_table()?;
+        redis.set("REDIS_VERSION", REDIS_VERSION)?;
+        redis.set("REDIS_VERSION_NUM", REDIS_VERSION_NUM)?;
+        for (i, name) in ["LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING"]
+            .iter()
+            .enumerate()
+        {
+            redis.set(*name, i as i64)?;
+        }
+        for (name, value) in [
+            ("REPL_NONE", 0),
+            ("REPL_AOF", 1),
+            ("REPL_SLAVE", 2),
+            ("REPL_REPLICA", 2),
+            ("REPL_ALL", 3),
+        ] {
+            redis.set(name, value)?;
+        }
+        redis.set("sha1hex", lua.create_function(convert::sha1hex)?)?;
+        redis.set("error_reply", lua.create_function(convert::error_reply)?)?;
+        redis.set("status_reply", lua.create_function(convert::status_reply)?)?;
+        redis.set("log", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        redis.set("setresp", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        redis.set("set_repl", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        redis.set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
+        globals.set("redis", redis)?;
+        let live = lua.create_table()?;
+        live.set("call", lua.create_function(convert::call_outside_script)?)?;
+        globals.set("__embedis_live", live.clone())?;
+        // redis.call is a Rust function, as Redis's is a C one: a Lua wrapper would be tail-called
+        // and erase the caller's frame, which error replies name.
+        let running = live.clone();
+        let call = lua.create_function(move |_, args: MultiValue| {
+            let current: Function = running.raw_get("call")?;
+            let (reply, failed): (LuaValue, bool) = current.call(args)?;
+            if failed { Err(convert::raise(&reply)) } else { Ok(reply) }
+        })?;
+        globals.get::<Table>("redis")?.set("call", call)?;
+        globals.set("__embedis_error_text", lua.create_function(convert::error_text)?)?;
+        let env: Table = lua.load(include_str!("prelude.lua")).set_name("=embedis").eval()?;
+        let handler = lua.create_function(convert::error_handler)?;
+        Ok(ScriptEngine {
+            lua,
+            env,
+            live,
+            xpcall,
+            handler,
+            scripts: Map::default(),
+        })
+    }
+
+    /// Compiles and caches `body` (SCRIPT LOAD, EVAL); answers its SHA1.
+    pub(crate) fn load(&mut self, body: &[u8]) -> Result<String, CommandError> {
+        let sha = sha1_hex(body);
+        if !self.scripts.contains_key(&sha) {
+            let function = self
+                .lua
+                .load(body)
+                .set_name("@user_script")
+                .set_environment(self.env.clone())
+                .into_function()
+                .map_err(|e| {
+                    let message = convert::lua_message(&e);
+                    CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
+                })?;
+            self.scripts.insert(sha.clone(), function);
+        }
+        Ok(sha)
+    }
+
+    /// The lowercase SHA1 of a cached script, given in any case.
+    pub(crate) fn find(&self, sha: &[u8]) -> Option<String> {
+        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
+        self.scripts.contains_key(&sha).then_some(sha)
+    }
+
+    /// Runs the cached script `sha` with KEYS and ARGV on `ctx`.
+    pub(crate) fn run(&mut self, ctx: &mut Ctx<'_>, sha: &str, keys: &[&[u8]], args: &[&[u8]]) -> Reply {
+        let Some(function) = self.scripts.get(sha).cloned() else {
+            return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
+        };
+        match self.call(ctx, function, sha, keys, args) {
+            Ok(reply) => reply,
+            Err(e) => Reply::Error(CommandError::Other(format!("ERR {}", convert::lua_message(&e)).into())),
+        }
+    }
+
+    fn call(
+        &self,
+        ctx: &mut Ctx<'_>,
+        function: Function,
+        sha: &str,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+    ) -> mlua::Result<Reply> {
+        let lua = &self.lua;
+        let globals = lua.globals();
+        globals.raw_set("KEYS", convert::string_array(lua, keys)?)?;
+        globals.raw_set("ARGV", convert::string_array(lua, args)?)?;
+        let ctx = RefCell::new(ctx);
+        let idle = self.live.raw_get::<LuaValue>("call")?;
+        lua.scope(|scope| {
+            let call = scope.create_function(|lua, args: MultiValue| {
+                let mut ctx = ctx.borrow_mut();
+                convert::redis_call(lua, &mut ctx, args)
+            })?;
+            self.live.raw_set("call", call)?;
+            let results: MultiValue = self.xpcall.call((function, self.handler.clone()))?;
+            self.live.raw_set("call", idle)?;
+            let mut results = results.into_iter();
+            let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
+            let value = results.next().unwrap_or(LuaValue::Nil);
+            Ok(if ok {
+                convert::to_reply(&value)
+            } else {
+                convert::raised_error(&value, sha)
+            })
+        })
+    }
+}

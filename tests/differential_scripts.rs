@@ -1,0 +1,197 @@
+//! Lua scripting against a real redis-server: conversions, errors with their script positions,
+//! read-only globals, the script cache.
+#![cfg(feature = "lua")]
+
+mod common;
+
+/// Runs `EVAL <script> 0` on both sides.
+fn eval(d: &mut common::Differential, script: &str) {
+    d.check_argv(
+        0,
+        &[b"EVAL".to_vec(), script.as_bytes().to_vec(), b"0".to_vec()],
+        common::Order::Exact,
+    );
+}
+
+#[test]
+fn return_values_convert_like_redis() {
+    let mut d = differential!(1);
+    for script in [
+        "return 1",
+        "return 100.5",
+        "return -3.7",
+        "return true",
+        "return false",
+        "return nil",
+        "return 'hi'",
+        "return {1,2,3,'ciao',{1,2}}",
+        "return {1,nil,3}",
+        "return {ok='fine'}",
+        "return {err='My Error'}",
+        "return {err='x\\ny'}",
+        "return {ok='a\\r\\nb'}",
+        "return 9007199254740991",
+        "return 1e30",
+        "return math.huge",
+        "return -math.huge",
+        "return 0/0",
+        "return {1.5, 2.9}",
+        "return _G",
+        "return {}",
+        "return {err=1}",
+        "return {ok=1}",
+        "return function() end",
+        "return coroutine.create(function() end)",
+        "return {1, {2, {3, {4}}}}",
+        "return 'a\\0b'",
+        "return #KEYS",
+        "return ARGV",
+        "return KEYS[1]",
+        "return type(loadstring)",
+        "return _VERSION",
+    ] {
+        eval(&mut d, script);
+    }
+}
+
+#[test]
+fn redis_call_and_pcall_like_redis() {
+    let mut d = differential!(1);
+    d.script("SET k v\nRPUSH l a b");
+    for script in [
+        "return redis.call('set','k','v')",
+        "return redis.call('get','k')",
+        "return redis.call('get','missing')",
+        "return redis.pcall('incr','k')",
+        "return redis.call('incr','k')",
+        "return redis.call('nosuch')",
+        "return redis.call()",
+        "return redis.pcall()",
+        "return redis.call('set','a')",
+        "return redis.pcall('get','k','x')",
+        "return redis.call('multi')",
+        "return redis.call('eval', 'return 1', 0)",
+        "return redis.call('get', {})",
+        "return redis.call('echo', true)",
+        "return redis.call('echo', 1.5)",
+        "return redis.call('echo', 100)",
+        "return redis.call('echo', 1e20)",
+        "return redis.call('echo', 3e-7)",
+        "return redis.call('echo', 1e17)",
+        "return redis.call('echo', -0.0)",
+        "local t = redis.pcall('incr','k'); return t['err']",
+        "return type(redis.pcall('nosuch'))",
+        "return redis.call('ping')",
+        "return redis.call('lrange','l',0,-1)",
+        "return redis.call('llen','l')",
+        "return redis.call('lpush','k','x')",
+        "return redis.pcall('lpush','k','x')",
+        "return pcall(function() redis.call('nosuch') end)",
+        "return {pcall(function() redis.call('nosuch') end)}",
+        "return {pcall(function() error('plain') end)}",
+        "return redis.call('get', 'k') == 'v'",
+        "return redis.call('exists', 'missing') == 0",
+        "return redis.call('get', 'missing') == false",
+        "redis.call('set','written','1'); return redis.call('incr','k')",
+        "return redis.call('get','written')",
+        "return redis.call('blpop','nolist',0)",
+        "return redis.call('select', 3)",
+        "redis.call('select', 3); return redis.call('set', 'in3', 1)",
+    ] {
+        eval(&mut d, script);
+    }
+    d.check(0, "EXISTS in3");
+    d.check(0, "EVAL \"return {KEYS[1],ARGV[1],#KEYS,#ARGV}\" 1 k1 a1 a2");
+}
+
+#[test]
+fn errors_and_readonly_globals_like_redis() {
+    let mut d = differential!(1);
+    for script in [
+        "return a",
+        "a = 1",
+        "redis.call = nil",
+        "redis.x = 1",
+        "string.foo = 1",
+        "math = 1",
+        "_G.x = 1",
+        "error('boom')",
+        "error({err='CUSTOM x'})",
+        "error({err='CUSTOM x'}, 2)",
+        "error()",
+        "error(nil)",
+        "error(42)",
+        "return 1 +",
+        "return redis.error_reply('MY_ERR custom msg')",
+        "return redis.error_reply('oops')",
+        "return redis.error_reply('-FOO bar')",
+        "return redis.error_reply(1)",
+        "return redis.error_reply()",
+        "return redis.status_reply('FINE')",
+        "return redis.status_reply()",
+        "return redis.sha1hex('')",
+        "return redis.sha1hex('abc')",
+        "return redis.sha1hex()",
+        "return redis.REDIS_VERSION",
+        "return print",
+        "return os",
+        "return dofile",
+        "return setfenv",
+        "return require",
+        "return type(pcall)",
+        "local x = 1\nlocal y = 2\nreturn redis.call('nosuch')",
+        "local x = 1\n\nerror('line three')",
+        "return redis.status_reply('a\\nb')",
+        "return tostring(nil)",
+        "return string.rep('x', 3)",
+        "return table.concat({1,2,3}, ',')",
+        "return math.floor(3.7)",
+        "return select('#', 1, 2)",
+        "return unpack({1,2})",
+        "return tonumber('0x10')",
+        "return string.format('%d', 5)",
+    ] {
+        eval(&mut d, script);
+    }
+}
+
+#[test]
+fn script_cache_like_redis() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SET k v
+        EVAL "return 1" -1
+        EVAL "return 1" abc
+        EVAL "return 1" 2 k
+        EVAL "return 1"
+        EVALSHA fd758d1589d044dd850a6f05d52f2eefd27f033f 1 k
+        SCRIPT LOAD "return redis.call('get',KEYS[1])"
+        EVALSHA fd758d1589d044dd850a6f05d52f2eefd27f033f 1 k
+        EVALSHA FD758D1589D044DD850A6F05D52F2EEFD27F033F 1 k
+        EVALSHA abc 0
+        EVALSHA fd758d1589d044dd850a6f05d52f2eefd27f033f -1
+        SCRIPT EXISTS fd758d1589d044dd850a6f05d52f2eefd27f033f FD758D1589D044DD850A6F05D52F2EEFD27F033F 0000
+        SCRIPT LOAD "return 'loaded'"
+        SCRIPT LOAD "return 1 +"
+        SCRIPT FLUSH foo
+        SCRIPT FLUSH
+        SCRIPT EXISTS fd758d1589d044dd850a6f05d52f2eefd27f033f
+        EVALSHA fd758d1589d044dd850a6f05d52f2eefd27f033f 1 k
+        SCRIPT FLUSH ASYNC
+        SCRIPT FLUSH SYNC
+        SCRIPT KILL
+        SCRIPT FOO
+        SCRIPT
+        SCRIPT LOAD
+        SCRIPT HELP
+        MULTI
+        EVAL "return redis.call('incr', KEYS[1])" 1 counter
+        EVAL "return redis.call('incr', KEYS[1])" 1 counter
+        SCRIPT LOAD "return 2"
+        EXEC
+        EVAL "redis.call('set', 'a', 1); redis.call('incr', 'k'); redis.call('set', 'b', 2)" 0
+        MGET a b
+        "#,
+    );
+}
