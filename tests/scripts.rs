@@ -1,0 +1,101 @@
+//! Scripts that misbehave get Redis error replies; the store stays usable.
+#![cfg(feature = "lua")]
+
+use embedis::{Reply, Store};
+
+fn eval(store: &Store, script: &str) -> Reply {
+    store.connect().call(["EVAL", script, "0"])
+}
+
+fn is_error_containing(reply: &Reply, text: &str) -> bool {
+    matches!(reply, Reply::Error(e) if e.to_string().contains(text))
+}
+
+#[test]
+fn deep_recursion_is_an_error_reply() {
+    let store = Store::new();
+    let reply = eval(&store, "local function f(n) return 1 + f(n + 1) end return f(1)");
+    assert!(is_error_containing(&reply, "stack overflow"), "{reply:?}");
+    assert_eq!(eval(&store, "return 1"), Reply::Integer(1));
+}
+
+#[test]
+fn a_table_containing_itself_is_refused_not_followed_for_ever() {
+    let store = Store::new();
+    let reply = eval(&store, "local t = {} t[1] = t return t");
+    let mut depth = 0;
+    let mut current = &reply;
+    while let Reply::Array(items) = current {
+        depth += 1;
+        current = &items[0];
+    }
+    assert!(depth > 100, "the nesting is cut off deep down");
+    assert!(is_error_containing(current, "reached lua stack limit"), "{current:?}");
+}
+
+#[test]
+fn large_return_values_come_back_whole() {
+    let store = Store::new();
+    let reply = eval(&store, "local t = {} for i = 1, 100000 do t[i] = i end return t");
+    match reply {
+        Reply::Array(items) => {
+            assert_eq!(items.len(), 100_000);
+            assert_eq!(items[99_999], Reply::Integer(100_000));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn error_objects_of_any_type_become_error_replies() {
+    let store = Store::new();
+    for script in [
+        "error(true)",
+        "error(function() end)",
+        "error({})",
+        "error({err = 5})",
+        "error(setmetatable({}, {__tostring = function() return 'custom' end}))",
+        "error(coroutine.create(function() end))",
+        "local x = nil; return x.field",
+        "return #nil",
+        "return ('x'):rep(-1) .. nil",
+    ] {
+        let reply = eval(&store, script);
+        assert!(reply.is_error(), "{script} gave {reply:?}");
+    }
+    assert_eq!(eval(&store, "return redis.call('ping')"), Reply::Status("PONG".into()));
+}
+
+#[test]
+fn writes_before_an_error_are_kept() {
+    let store = Store::new();
+    let reply = eval(&store, "redis.call('set', 'a', 1); redis.call('lpush', 'a', 'x')");
+    assert!(reply.is_error());
+    assert_eq!(store.connect().call(["GET", "a"]), Reply::Bulk(b"1".to_vec()));
+}
+
+#[test]
+fn scripts_see_time_frozen_and_keys_expiring_with_the_manual_clock() {
+    use std::time::Duration;
+    let clock = embedis::Clock::manual();
+    let store = Store::with_clock(clock.clone());
+    let mut conn = store.connect();
+    conn.call(["SET", "k", "v", "PX", "100"]);
+    clock.advance(Duration::from_millis(101));
+    assert_eq!(conn.call(["EVAL", "return redis.call('exists', 'k')", "0"]), Reply::Integer(0));
+    let reply = conn.call(["EVAL", "local a = redis.call('time') local b = redis.call('time') return a[2] == b[2]", "0"]);
+    assert_eq!(reply, Reply::Integer(1));
+}
+
+#[test]
+fn script_flush_resets_the_vm() {
+    let store = Store::new();
+    let mut conn = store.connect();
+    let sha = match conn.call(["SCRIPT", "LOAD", "return 1"]) {
+        Reply::Bulk(sha) => sha,
+        other => panic!("{other:?}"),
+    };
+    conn.call(["SCRIPT", "FLUSH"]);
+    assert!(is_error_containing(&conn.call(("EVALSHA", sha, 0)), "NOSCRIPT"));
+    assert_eq!(eval(&store, "return 2"), Reply::Integer(2));
+}
