@@ -78,6 +78,8 @@ mod number;
 pub mod reply;
 #[cfg(feature = "lua")]
 mod script;
+#[cfg(feature = "lua")]
+pub use script::Script;
 mod store;
 mod transaction;
 mod typed;

@@ -54,6 +54,26 @@ macro_rules! commands {
                 T::from_reply(self.run_argv(Argv::from_args(args)))
             }
 
+            /// EVAL script numkeys key… arg…: runs a Lua script (feature `lua`); the key count is
+            /// worked out from `keys`. See also [`Script`](crate::Script), which runs by SHA1.
+            ///
+            /// ```
+            /// use embedis::{Commands, Store};
+            /// let store = Store::new();
+            /// let n: i64 = store.eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", "n", 5)?;
+            /// assert_eq!(n, 5);
+            /// # Ok::<(), embedis::CommandError>(())
+            /// ```
+            #[cfg(feature = "lua")]
+            fn eval<T: FromReply>(&self, script: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
+                let mut key_argv = Argv::new();
+                keys.write_args(&mut key_argv);
+                let mut argv = Argv::from_args(("EVAL", script, key_argv.len()));
+                key_argv.write_args(&mut argv);
+                args.write_args(&mut argv);
+                T::from_reply(self.run_argv(argv))
+            }
+
             $(
                 $(#[$doc])*
                 fn $name<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {

@@ -82,8 +82,15 @@ fn scripts_see_time_frozen_and_keys_expiring_with_the_manual_clock() {
     let mut conn = store.connect();
     conn.call(["SET", "k", "v", "PX", "100"]);
     clock.advance(Duration::from_millis(101));
-    assert_eq!(conn.call(["EVAL", "return redis.call('exists', 'k')", "0"]), Reply::Integer(0));
-    let reply = conn.call(["EVAL", "local a = redis.call('time') local b = redis.call('time') return a[2] == b[2]", "0"]);
+    assert_eq!(
+        conn.call(["EVAL", "return redis.call('exists', 'k')", "0"]),
+        Reply::Integer(0)
+    );
+    let reply = conn.call([
+        "EVAL",
+        "local a = redis.call('time') local b = redis.call('time') return a[2] == b[2]",
+        "0",
+    ]);
     assert_eq!(reply, Reply::Integer(1));
 }
 

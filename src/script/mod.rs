@@ -10,6 +10,9 @@
 //! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
 
 mod convert;
+mod handle;
+
+pub use handle::Script;
 
 use std::cell::RefCell;
 
