@@ -195,3 +195,49 @@ fn script_cache_like_redis() {
         "#,
     );
 }
+
+#[test]
+fn read_only_scripts_and_shebangs_like_redis() {
+    let mut d = differential!(1);
+    d.script("SET x 1");
+    for script in [
+        "#!lua\nreturn 1",
+        "#!lua flags=no-writes\nreturn redis.call('set','x','1')",
+        "#!lua flags=no-writes\nreturn redis.pcall('set','x','1')",
+        "#!lua flags=no-writes\nreturn redis.call('get','x')",
+        "#!js\nreturn 1",
+        "#!lua foo=bar\nreturn 1",
+        "#!lua flags=bad\nreturn 1",
+        "#!lua",
+        "#!LUA\nreturn 2",
+        "#!lua flags=no-writes,allow-oom\nreturn 3",
+        "#!lua name=x\nreturn 1",
+        "#!lua  flags=no-writes\nreturn 4",
+        "#!lua flags=\nreturn 5",
+        "#!lua\n\nerror('on line three')",
+    ] {
+        eval(&mut d, script);
+    }
+    for (command, script) in [
+        ("EVAL_RO", "return redis.call('set','x','1')"),
+        ("EVAL_RO", "return redis.pcall('set','x','1')"),
+        ("EVAL_RO", "return redis.call('get','x')"),
+        ("EVAL_RO", "#!lua\nreturn 1"),
+        ("EVAL_RO", "#!lua flags=no-writes\nreturn 1"),
+        ("EVAL", "return redis.pcall('eval_ro','return 1',0)"),
+    ] {
+        d.check_argv(
+            0,
+            &[command.as_bytes().to_vec(), script.as_bytes().to_vec(), b"0".to_vec()],
+            common::Order::Exact,
+        );
+    }
+    d.script(
+        r#"
+        EVALSHA_RO abc 0
+        SCRIPT LOAD "return redis.call('incr', KEYS[1])"
+        EVALSHA_RO 2bab3b661081db58bd2341920e0ba7cf5dc77b25 1 x
+        EVALSHA 2bab3b661081db58bd2341920e0ba7cf5dc77b25 1 x
+        "#,
+    );
+}

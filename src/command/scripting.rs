@@ -46,22 +46,42 @@ fn with_engine<T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut ScriptEngine, &mut Ctx<
     Ok(result)
 }
 
-/// EVAL script numkeys [key ...] [arg ...]
-pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+/// EVAL and EVAL_RO: compiles (or finds) the script, then runs it.
+fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
     let (keys, args) = keys_and_args(argv)?;
     with_engine(ctx, |engine, ctx| {
         let sha = engine.load(argv.arg(1))?;
-        Ok(engine.run(ctx, &sha, &keys, &args))
+        Ok(engine.run(ctx, &sha, &keys, &args, read_only))
     })?
+}
+
+/// EVALSHA and EVALSHA_RO: runs a cached script by SHA1 (any case).
+fn evalsha_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
+    let (keys, args) = keys_and_args(argv)?;
+    with_engine(ctx, |engine, ctx| match engine.find(argv.arg(1)) {
+        Some(sha) => Ok(engine.run(ctx, &sha, &keys, &args, read_only)),
+        None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
+    })?
+}
+
+/// EVAL script numkeys [key ...] [arg ...]
+pub(crate) fn eval(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    eval_generic(ctx, argv, false)
+}
+
+/// EVAL_RO script numkeys [key ...] [arg ...]: write commands are refused.
+pub(crate) fn eval_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    eval_generic(ctx, argv, true)
 }
 
 /// EVALSHA sha1 numkeys [key ...] [arg ...]
 pub(crate) fn evalsha(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (keys, args) = keys_and_args(argv)?;
-    with_engine(ctx, |engine, ctx| match engine.find(argv.arg(1)) {
-        Some(sha) => Ok(engine.run(ctx, &sha, &keys, &args)),
-        None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
-    })?
+    evalsha_generic(ctx, argv, false)
+}
+
+/// EVALSHA_RO sha1 numkeys [key ...] [arg ...]
+pub(crate) fn evalsha_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    evalsha_generic(ctx, argv, true)
 }
 
 /// SCRIPT LOAD script

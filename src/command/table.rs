@@ -106,6 +106,8 @@ const SCRIPT: &[CommandSpec] = table! {
 static SCRIPTING: &[CommandSpec] = table! {
     "eval", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval);
     "evalsha", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha);
+    "eval_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval_ro);
+    "evalsha_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha_ro);
     "script", -2, NO_SCRIPT, (0, 0, 0), Run::Container(SCRIPT);
 };
 #[cfg(not(feature = "lua"))]

@@ -145,8 +145,14 @@ fn argv_from(args: &MultiValue) -> Result<Argv, &'static str> {
 }
 
 /// `redis.call` / `redis.pcall`: runs the command and answers (reply, failed), Redis's checks first
-/// (`scriptCall`): no arguments, unknown command, arity, commands not allowed in scripts.
-pub(super) fn redis_call(lua: &Lua, ctx: &mut Ctx<'_>, args: MultiValue) -> mlua::Result<(LuaValue, bool)> {
+/// (`scriptCall`): no arguments, unknown command, arity, commands not allowed in scripts, writes in
+/// a read-only script.
+pub(super) fn redis_call(
+    lua: &Lua,
+    ctx: &mut Ctx<'_>,
+    args: MultiValue,
+    read_only: bool,
+) -> mlua::Result<(LuaValue, bool)> {
     let failed =
         |text: &str| -> mlua::Result<(LuaValue, bool)> { Ok((LuaValue::Table(error_table(lua, text)?), true)) };
     let argv = match argv_from(&args) {
@@ -160,6 +166,9 @@ pub(super) fn redis_call(lua: &Lua, ctx: &mut Ctx<'_>, args: MultiValue) -> mlua
     };
     if spec.has(flags::NO_SCRIPT) {
         return failed("This Redis command is not allowed from script");
+    }
+    if read_only && spec.has(flags::WRITE) {
+        return failed("Write commands are not allowed from read-only scripts.");
     }
     match ctx.run(spec, &argv) {
         Reply::Error(e) => failed(&format!("-{e}")),

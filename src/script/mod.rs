@@ -43,8 +43,62 @@ pub(crate) struct ScriptEngine {
     xpcall: Function,
     /// Turns any error into Redis's error table with the script position.
     handler: Function,
-    /// Scripts by lowercase SHA1.
-    scripts: Map<String, Function>,
+    /// Scripts by lowercase SHA1, with whether their shebang declares them read-only.
+    scripts: Map<String, Compiled>,
+}
+
+/// A cached script.
+#[derive(Clone)]
+struct Compiled {
+    function: Function,
+    /// The script starts with a `#!lua` line.
+    shebang: bool,
+    /// Its shebang has `flags=no-writes`.
+    no_writes: bool,
+}
+
+/// The flags a `#!lua flags=…` shebang may name.
+const SHEBANG_FLAGS: &[&str] = &[
+    "no-writes",
+    "allow-oom",
+    "allow-stale",
+    "no-cluster",
+    "allow-cross-slot-keys",
+];
+
+/// Redis's `evalExtractShebangFlags`: `(shebang, no_writes)`, or the error for a bad shebang.
+fn parse_shebang(body: &[u8]) -> Result<(bool, bool), CommandError> {
+    if !body.starts_with(b"#!") {
+        return Ok((false, false));
+    }
+    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+        return Err(CommandError::other("ERR Invalid script shebang"));
+    };
+    let line = String::from_utf8_lossy(&body[..end]);
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or("#!");
+    if engine != "#!lua" {
+        return Err(CommandError::Other(
+            format!("ERR Unexpected engine in script shebang: {engine}").into(),
+        ));
+    }
+    let mut no_writes = false;
+    for option in parts {
+        let Some(flags) = option.strip_prefix("flags=") else {
+            return Err(CommandError::Other(
+                format!("ERR Unknown lua shebang option: {option}").into(),
+            ));
+        };
+        for flag in flags.split(',').filter(|f| !f.is_empty()) {
+            if !SHEBANG_FLAGS.contains(&flag) {
+                return Err(CommandError::Other(
+                    format!("ERR Unexpected flag in script shebang: {flag}").into(),
+                ));
+            }
+            no_writes |= flag == "no-writes";
+        }
+    }
+    Ok((true, no_writes))
 }
 
 impl std::fmt::Debug for ScriptEngine {
@@ -120,9 +174,15 @@ impl ScriptEngine {
     pub(crate) fn load(&mut self, body: &[u8]) -> Result<String, CommandError> {
         let sha = sha1_hex(body);
         if !self.scripts.contains_key(&sha) {
+            let (shebang, no_writes) = parse_shebang(body)?;
+            // The shebang line becomes a comment, so line numbers stay those of the source.
+            let mut source = body.to_vec();
+            if shebang {
+                source[..2].copy_from_slice(b"--");
+            }
             let function = self
                 .lua
-                .load(body)
+                .load(source)
                 .set_name("@user_script")
                 .set_environment(self.env.clone())
                 .into_function()
@@ -130,7 +190,12 @@ impl ScriptEngine {
                     let message = convert::lua_message(&e);
                     CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
                 })?;
-            self.scripts.insert(sha.clone(), function);
+            let compiled = Compiled {
+                function,
+                shebang,
+                no_writes,
+            };
+            self.scripts.insert(sha.clone(), compiled);
         }
         Ok(sha)
     }
@@ -141,12 +206,25 @@ impl ScriptEngine {
         self.scripts.contains_key(&sha).then_some(sha)
     }
 
-    /// Runs the cached script `sha` with KEYS and ARGV on `ctx`.
-    pub(crate) fn run(&mut self, ctx: &mut Ctx<'_>, sha: &str, keys: &[&[u8]], args: &[&[u8]]) -> Reply {
-        let Some(function) = self.scripts.get(sha).cloned() else {
+    /// Runs the cached script `sha` with KEYS and ARGV on `ctx`; `read_only` for EVAL_RO/EVALSHA_RO.
+    pub(crate) fn run(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sha: &str,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        read_only: bool,
+    ) -> Reply {
+        let Some(compiled) = self.scripts.get(sha).cloned() else {
             return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
         };
-        match self.call(ctx, function, sha, keys, args) {
+        if read_only && compiled.shebang && !compiled.no_writes {
+            return Reply::Error(CommandError::other(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            ));
+        }
+        let read_only = read_only || compiled.no_writes;
+        match self.call(ctx, compiled.function, sha, keys, args, read_only) {
             Ok(reply) => reply,
             Err(e) => Reply::Error(CommandError::Other(format!("ERR {}", convert::lua_message(&e)).into())),
         }
@@ -159,6 +237,7 @@ impl ScriptEngine {
         sha: &str,
         keys: &[&[u8]],
         args: &[&[u8]],
+        read_only: bool,
     ) -> mlua::Result<Reply> {
         let lua = &self.lua;
         let globals = lua.globals();
@@ -169,7 +248,7 @@ impl ScriptEngine {
         lua.scope(|scope| {
             let call = scope.create_function(|lua, args: MultiValue| {
                 let mut ctx = ctx.borrow_mut();
-                convert::redis_call(lua, &mut ctx, args)
+                convert::redis_call(lua, &mut ctx, args, read_only)
             })?;
             self.live.raw_set("call", call)?;
             let results: MultiValue = self.xpcall.call((function, self.handler.clone()))?;
