@@ -241,3 +241,23 @@ fn read_only_scripts_and_shebangs_like_redis() {
         "#,
     );
 }
+
+#[test]
+fn math_random_draws_what_a_fresh_redis_draws() {
+    let mut d = differential!(1);
+    for script in [
+        "return {math.random(1000), math.random(1000), tostring(math.random())}",
+        "return {math.random(5, 10), math.random(-3, 3), math.random(1, 1)}",
+        "math.randomseed(42); return {math.random(1000), math.random(1000)}",
+        "return math.random(0)",
+        "return math.random(3, 1)",
+        "return math.random(1, 2, 3)",
+        "return math.random('x')",
+        "return math.random('7') <= 7",
+        "math.randomseed(-1); return math.random(100)",
+    ] {
+        eval(&mut d, script);
+    }
+    d.script("SCRIPT FLUSH");
+    eval(&mut d, "return math.random(1000000)");
+}

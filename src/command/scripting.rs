@@ -36,7 +36,7 @@ fn with_engine<T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut ScriptEngine, &mut Ctx<
     ctx.may_block = false;
     let mut engine = match ctx.ks.take_scripts() {
         Some(engine) => engine,
-        None => Box::new(ScriptEngine::new()?),
+        None => Box::new(ScriptEngine::new(std::sync::Arc::clone(&ctx.ks.script_random))?),
     };
     // SELECT inside a script does not change the caller's database.
     let db = ctx.db;

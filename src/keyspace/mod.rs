@@ -94,6 +94,9 @@ pub(crate) struct Keyspace {
     /// The Lua VM and script cache, made on first use.
     #[cfg(feature = "lua")]
     scripts: Option<Box<crate::script::ScriptEngine>>,
+    /// The state of the scripts' `math.random`, which outlives the VM.
+    #[cfg(feature = "lua")]
+    pub(crate) script_random: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Keyspace {
@@ -109,6 +112,8 @@ impl Keyspace {
             blocked: blocking::Blocked::default(),
             #[cfg(feature = "lua")]
             scripts: None,
+            #[cfg(feature = "lua")]
+            script_random: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(crate::script::random::INITIAL_STATE)),
         }
     }
 

@@ -11,10 +11,13 @@
 
 mod convert;
 mod handle;
+pub(crate) mod random;
 
 pub use handle::Script;
 
 use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue};
 
@@ -110,13 +113,15 @@ impl std::fmt::Debug for ScriptEngine {
 }
 
 impl ScriptEngine {
-    /// A fresh VM with Redis's libraries, API and read-only globals.
-    pub(crate) fn new() -> Result<ScriptEngine, CommandError> {
-        Self::build().map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
+    /// A fresh VM with Redis's libraries, API and read-only globals; `random` is the state of
+    /// `math.random`, which outlives the VM (SCRIPT FLUSH does not reset it in Redis).
+    pub(crate) fn new(random: Arc<AtomicU64>) -> Result<ScriptEngine, CommandError> {
+        Self::build(random).map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
     }
 
-    fn build() -> mlua::Result<ScriptEngine> {
+    fn build(random: Arc<AtomicU64>) -> mlua::Result<ScriptEngine> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
+        random::install(&lua, random)?;
         let globals = lua.globals();
         let xpcall: Function = globals.get("xpcall")?;
         let redis = lua.create_table()?;
