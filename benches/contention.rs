@@ -6,14 +6,14 @@
 //! Run: `cargo bench --bench contention`
 
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use embedis::{CommandError, Commands, RetryPolicy, Script, Store};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const THREADS: u64 = 2;
 const TAKE: &str = "local s = tonumber(redis.call('GET', KEYS[1]) or '0') \
@@ -103,84 +103,27 @@ fn embedis_variants(c: &mut Criterion) {
     group.finish();
 }
 
-/// A redis-server on a free loopback port, killed on drop.
-struct Server(Child, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis_server() -> Option<Server> {
-    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child, port);
-    for _ in 0..200 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(server);
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
-}
-
-/// Sends one command and reads one reply line (enough for the integer and status replies used here).
-fn roundtrip(stream: &mut BufReader<TcpStream>, argv: &[&str]) -> String {
-    let mut out = format!("*{}\r\n", argv.len());
-    for arg in argv {
-        out.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
-    }
-    stream.get_mut().write_all(out.as_bytes()).unwrap();
-    let mut line = String::new();
-    stream.read_line(&mut line).unwrap();
-    if let Some(len) = line.strip_prefix('$').and_then(|n| n.trim().parse::<usize>().ok()) {
-        let mut body = vec![0; len + 2];
-        stream.read_exact(&mut body).unwrap();
-        return String::from_utf8_lossy(&body[..len]).into_owned();
-    }
-    line
-}
-
 fn redis_over_loopback(c: &mut Criterion) {
-    let Some(server) = redis_server() else {
-        eprintln!("redis-server not found: skipping the loopback comparison");
+    // The differential tests' harness: a redis-server on a free loopback port (skipped if missing).
+    let Some(server) = common::RedisServer::start() else {
         return;
     };
-    let connect = || {
-        let stream = TcpStream::connect(("127.0.0.1", server.1)).unwrap();
-        stream.set_nodelay(true).unwrap();
-        BufReader::new(stream)
-    };
-    let mut setup = connect();
-    roundtrip(&mut setup, &["SET", "stock", "4611686018427387903"]);
-    let sha = roundtrip(&mut setup, &["SCRIPT", "LOAD", TAKE]);
+    let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let mut setup = server.client();
+    setup.call(&argv(&["SET", "stock", "4611686018427387903"]));
+    let loaded = setup.call(&argv(&["SCRIPT", "LOAD", TAKE]));
+    let sha = String::from_utf8_lossy(&loaded[5..45]).into_owned();
     let mut group = c.benchmark_group("conditional decrement, 2 threads, one key");
     group.bench_function("EVALSHA on redis-server over loopback", |b| {
         b.iter_custom(|iters| {
             let start = Instant::now();
             std::thread::scope(|scope| {
                 for _ in 0..THREADS {
-                    let mut conn = connect();
-                    let sha = sha.clone();
+                    let mut conn = server.client();
+                    let line = argv(&["EVALSHA", &sha, "1", "stock", "1"]);
                     scope.spawn(move || {
                         for _ in 0..iters / THREADS {
-                            black_box(roundtrip(&mut conn, &["EVALSHA", &sha, "1", "stock", "1"]));
+                            black_box(conn.call(&line));
                         }
                     });
                 }

@@ -1,6 +1,6 @@
 //! Hash commands (Redis's `t_hash.c`).
 
-use super::args::{int, is_option, ranged};
+use super::args::int;
 use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -179,15 +179,7 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
             .map(|(f, _)| f.clone());
         return Ok(field.map_or(Reply::Nil, Reply::Bulk));
     };
-    let count = ranged(count, -i64::MAX, i64::MAX, None)?;
-    let with_values = match argv.get(3) {
-        None => false,
-        Some(opt) if argv.len() == 4 && is_option(opt, "withvalues") => true,
-        Some(_) => return Err(CommandError::Syntax),
-    };
-    if with_values && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-        return Err(CommandError::other("ERR value is out of range"));
-    }
+    let (count, with_values) = super::random_count(count, argv, "withvalues")?;
     let Some(len) = ctx.read::<Hash>(key)?.map(|h| h.len()) else {
         return Ok(Reply::Array(Vec::new()));
     };

@@ -23,6 +23,21 @@ use crate::keyspace::blocking::BlockedRequest;
 use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
+/// The `count [WITHVALUES|WITHSCORES]` of HRANDFIELD and ZRANDMEMBER (argument 2 on), with Redis's
+/// checks: a count within ±LONG_MAX, only `option` after it, and with it a count within ±LONG_MAX/2.
+pub(crate) fn random_count(count: &[u8], argv: &Argv, option: &str) -> Result<(i64, bool), CommandError> {
+    let count = args::ranged(count, -i64::MAX, i64::MAX, None)?;
+    let with = match argv.get(3) {
+        None => false,
+        Some(opt) if argv.len() == 4 && args::is_option(opt, option) => true,
+        Some(_) => return Err(CommandError::Syntax),
+    };
+    if with && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+        return Err(CommandError::other("ERR value is out of range"));
+    }
+    Ok((count, with))
+}
+
 /// What [`Ctx::pick`] chose.
 pub(crate) enum Pick {
     /// The whole collection, in its reply order.

@@ -709,15 +709,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         let member = ctx.read::<ZSet>(key)?.and_then(|z| z.at(at)).map(|e| e.member.to_vec());
         return Ok(member.map_or(Reply::Nil, Reply::Bulk));
     };
-    let count = ranged(count, -i64::MAX, i64::MAX, None)?;
-    let with_scores = match argv.get(3) {
-        None => false,
-        Some(opt) if argv.len() == 4 && is_option(opt, "withscores") => true,
-        Some(_) => return Err(CommandError::Syntax),
-    };
-    if with_scores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-        return Err(CommandError::other("ERR value is out of range"));
-    }
+    let (count, with_scores) = super::random_count(count, argv, "withscores")?;
     let Some(len) = ctx.read::<ZSet>(key)?.map(|z| z.len()) else {
         return Ok(Reply::Array(Vec::new()));
     };
