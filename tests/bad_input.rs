@@ -4,6 +4,8 @@ use proptest::prelude::*;
 
 use embedis::{Reply, Store};
 
+/// Command names to fuzz. Blocking commands are left out: with a timeout of 0 they rightly wait for
+/// ever.
 const NAMES: &[&str] = &[
     "GET",
     "SET",

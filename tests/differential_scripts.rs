@@ -261,3 +261,19 @@ fn math_random_draws_what_a_fresh_redis_draws() {
     d.script("SCRIPT FLUSH");
     eval(&mut d, "return math.random(1000000)");
 }
+
+#[test]
+fn redis_log_checks_its_arguments_like_redis() {
+    let mut d = differential!(1);
+    for script in [
+        "redis.log(redis.LOG_WARNING, 'hello', 1) return 1",
+        "redis.log(redis.LOG_DEBUG, 'x') return redis.LOG_DEBUG",
+        "redis.log(9, 'x')",
+        "redis.log('x')",
+        "redis.log(redis.LOG_NOTICE)",
+        "redis.log('level', 'x')",
+        "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}",
+    ] {
+        eval(&mut d, script);
+    }
+}

@@ -108,6 +108,39 @@ pub(super) fn sha1hex(lua: &Lua, args: MultiValue) -> mlua::Result<String> {
     Ok(super::sha1_hex(&bytes))
 }
 
+/// `redis.log(level, message…)`: to the `log` facade under the target `embedis::script`, at the level
+/// Redis's constant names (LOG_DEBUG → debug, LOG_VERBOSE and LOG_NOTICE → info, LOG_WARNING →
+/// warn). The arguments are joined with spaces, as Redis does.
+pub(super) fn log(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
+    if args.len() < 2 {
+        return Err(mlua::Error::RuntimeError(
+            "redis.log() requires two arguments or more.".into(),
+        ));
+    }
+    let level = match &args[0] {
+        LuaValue::Integer(n) => *n,
+        LuaValue::Number(n) => *n as i64,
+        _ => {
+            return Err(mlua::Error::RuntimeError(
+                "First argument must be a number (log level).".into(),
+            ));
+        }
+    };
+    let level = match level {
+        0 => log::Level::Debug,
+        1 | 2 => log::Level::Info,
+        3 => log::Level::Warn,
+        _ => return Err(mlua::Error::RuntimeError("Invalid debug level.".into())),
+    };
+    let tostring: mlua::Function = lua.globals().get("tostring")?;
+    let mut parts = Vec::with_capacity(args.len() - 1);
+    for arg in args.into_iter().skip(1) {
+        parts.push(tostring.call::<String>(arg)?);
+    }
+    log::log!(target: "embedis::script", level, "{}", parts.join(" "));
+    Ok(())
+}
+
 /// What `redis.call` does when no script runs (it cannot be reached from a script).
 pub(super) fn call_outside_script(lua: &Lua, _args: MultiValue) -> mlua::Result<(Table, bool)> {
     Ok((

@@ -145,7 +145,7 @@ impl ScriptEngine {
         redis.set("sha1hex", lua.create_function(convert::sha1hex)?)?;
         redis.set("error_reply", lua.create_function(convert::error_reply)?)?;
         redis.set("status_reply", lua.create_function(convert::status_reply)?)?;
-        redis.set("log", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        redis.set("log", lua.create_function(convert::log)?)?;
         redis.set("setresp", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
         redis.set("set_repl", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
         redis.set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
