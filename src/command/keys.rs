@@ -273,14 +273,19 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let cursor = scan::parse_cursor(argv.arg(1))?;
     let options = scan::ScanOptions::parse(argv, 2, true)?;
-    let keys: Vec<Vec<u8>> = ctx.ks.live_keys(ctx.db).map(|(key, _)| key.clone()).collect();
-    let (next, page) = scan::page(cursor, options.count, keys.iter().map(|k| (k.as_slice(), ())));
+    // Only the page's keys are copied: the rest of the keyspace is scanned in place.
+    let (next, page) = scan::page(
+        cursor,
+        options.count,
+        ctx.ks.live_keys(ctx.db).map(|(k, _)| (k.as_slice(), ())),
+    );
+    let page: Vec<Vec<u8>> = page.into_iter().map(|(key, ())| key.to_vec()).collect();
     let mut found = Vec::with_capacity(page.len());
-    for (key, ()) in page {
-        if !options.matches(key) {
+    for key in page {
+        if !options.matches(&key) {
             continue;
         }
-        let Some(entry) = ctx.ks.get(ctx.db, key) else {
+        let Some(entry) = ctx.ks.get(ctx.db, &key) else {
             continue;
         };
         if options
@@ -289,7 +294,7 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         {
             continue;
         }
-        found.push(Reply::bulk(key));
+        found.push(Reply::Bulk(key));
     }
     Ok(scan::reply(next, found))
 }

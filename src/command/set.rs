@@ -4,7 +4,7 @@ use super::args::{is_option, ranged};
 use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::{Set, Ttl, Value};
+use crate::keyspace::{Set, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
 /// Replies with members in the order Redis would.
@@ -185,18 +185,21 @@ enum Op {
 /// The sets at `keys` (missing keys are empty sets), WRONGTYPE if any key holds another type, then
 /// the result of `op` over them.
 fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CommandError> {
-    let mut sets = Vec::with_capacity(keys.len());
+    // First every key is read once (expiry, WRONGTYPE), then all are borrowed together.
     for key in keys {
-        sets.push(ctx.read::<Set>(key)?.cloned());
+        ctx.read::<Set>(key)?;
     }
+    let sets: Vec<Option<&Set>> = keys
+        .iter()
+        .map(|key| ctx.ks.entry(ctx.db, key).and_then(|e| <Set as ValueKind>::of(&e.value)))
+        .collect();
     let mut result = Set::default();
     match op {
         Op::Inter => {
-            if sets.iter().any(Option::is_none) {
+            let Some(mut sets) = sets.into_iter().collect::<Option<Vec<&Set>>>() else {
                 return Ok(result);
-            }
-            let mut sets: Vec<Set> = sets.into_iter().flatten().collect();
-            sets.sort_by_key(Set::len);
+            };
+            sets.sort_by_key(|s| s.len());
             if let Some((smallest, rest)) = sets.split_first() {
                 for member in smallest.iter() {
                     if rest.iter().all(|s| s.contains(member)) {
@@ -206,16 +209,14 @@ fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CommandErro
             }
         }
         Op::Union => {
-            for member in sets.iter().flatten().flat_map(Set::iter) {
+            for member in sets.iter().flatten().flat_map(|s| s.iter()) {
                 result.insert(member);
             }
         }
         Op::Diff => {
-            let mut sets = sets.into_iter();
-            if let Some(Some(first)) = sets.next() {
-                let rest: Vec<Set> = sets.flatten().collect();
+            if let Some((Some(first), rest)) = sets.split_first() {
                 for member in first.iter() {
-                    if !rest.iter().any(|s| s.contains(member)) {
+                    if !rest.iter().flatten().any(|s| s.contains(member)) {
                         result.insert(member);
                     }
                 }

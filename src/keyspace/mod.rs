@@ -186,6 +186,13 @@ impl Keyspace {
         self.dbs[db].data.entries.get(key)
     }
 
+    /// The entry of `key` as it stands, with no expiry check and no access stamp: for a command's
+    /// second look at keys it has already read (and so expired) through [`Keyspace::get`], when it
+    /// needs several of them borrowed at once.
+    pub(crate) fn entry(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.dbs[db].data.entries.get(key)
+    }
+
     /// The coarse time of the running command, in milliseconds.
     pub(crate) fn lru(&self) -> i64 {
         self.lru
