@@ -88,6 +88,13 @@ unsafe extern "C" {
     fn embedis_g17(value: f64, buf: *mut c_char, len: usize) -> i32;
 }
 
+/// Checks an increment as HINCRBYFLOAT does before anything else: it must read as a `long double`
+/// (`BadIncrement`) and be finite (`NotFinite`).
+pub(crate) fn check_long_double_increment(incr: &[u8]) -> Result<(), FloatAddError> {
+    // 0 + x is finite exactly when x is, and parses x with the same rules as every addition.
+    long_double_add(b"0", incr).map(|_| ())
+}
+
 /// Why a `long double` addition failed.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum FloatAddError {

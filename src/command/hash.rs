@@ -5,7 +5,7 @@ use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::Hash;
-use crate::number::{FloatAddError, long_double_add, parse_i64};
+use crate::number::{FloatAddError, check_long_double_increment, long_double_add, parse_i64};
 use crate::reply::Reply;
 
 /// Sets every field/value pair; answers how many fields are new. An odd pair count is an arity error.
@@ -147,11 +147,10 @@ pub(crate) fn hvals(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 /// HINCRBYFLOAT key field increment: `long double` arithmetic, Redis's digits.
 pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (key, field, increment) = (argv.arg(1), argv.arg(2), argv.arg(3));
-    match long_double_add(b"0", increment) {
-        Err(FloatAddError::NotFinite) => return Err(CommandError::other("ERR value is NaN or Infinity")),
-        Err(_) => return Err(CommandError::NotFloat),
-        Ok(_) => {}
-    }
+    check_long_double_increment(increment).map_err(|e| match e {
+        FloatAddError::NotFinite => CommandError::other("ERR value is NaN or Infinity"),
+        _ => CommandError::NotFloat,
+    })?;
     let base = match ctx.read::<Hash>(key)?.and_then(|h| h.get(field)) {
         Some(v) => v.clone(),
         None => b"0".to_vec(),

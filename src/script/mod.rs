@@ -256,9 +256,10 @@ impl ScriptEngine {
                 convert::redis_call(lua, &mut ctx, args, read_only)
             })?;
             self.live.raw_set("call", call)?;
-            let results: MultiValue = self.xpcall.call((function, self.handler.clone()))?;
+            let results = self.xpcall.call::<MultiValue>((function, self.handler.clone()));
+            // The scoped callback dies with the scope: put the idle one back whatever happened.
             self.live.raw_set("call", idle)?;
-            let mut results = results.into_iter();
+            let mut results = results?.into_iter();
             let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
             let value = results.next().unwrap_or(LuaValue::Nil);
             Ok(if ok {
