@@ -83,8 +83,9 @@ pub(crate) struct Keyspace {
     /// The time of the running command (or EXEC, or `atomic` call) in Unix microseconds, read from
     /// the clock the first time the command needs it and frozen until the next one.
     now: Cell<Option<i64>>,
-    /// The coarse time of the running command, stamped on the keys it touches.
-    lru: i64,
+    /// The coarse time of the running command, stamped on the keys it touches: read on first use,
+    /// like `now`, so commands that touch no key never read a clock.
+    lru: Cell<Option<i64>>,
     /// State of the generator behind RANDOMKEY.
     rng: u64,
     /// The writes of the running `atomic` closure, to undo if it fails.
@@ -106,7 +107,7 @@ impl Keyspace {
             version: 0,
             clock,
             now: Cell::new(None),
-            lru: 0,
+            lru: Cell::new(None),
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
             blocked: blocking::Blocked::default(),
@@ -121,7 +122,7 @@ impl Keyspace {
     /// frozen until the next call, and a slice of active expiry runs.
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
-        self.lru = self.clock.lru_millis();
+        self.lru.set(None);
         self.expire_some();
     }
 
@@ -174,7 +175,7 @@ impl Keyspace {
     /// Redis's lazy expiry does).
     pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.expire_if_due(db, key);
-        let lru = self.lru;
+        let lru = self.lru();
         let entry = self.dbs[db].data.entries.get_mut(key)?;
         entry.accessed = lru;
         Some(entry)
@@ -195,7 +196,14 @@ impl Keyspace {
 
     /// The coarse time of the running command, in milliseconds.
     pub(crate) fn lru(&self) -> i64 {
-        self.lru
+        match self.lru.get() {
+            Some(t) => t,
+            None => {
+                let t = self.clock.lru_millis();
+                self.lru.set(Some(t));
+                t
+            }
+        }
     }
 
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
@@ -207,7 +215,7 @@ impl Keyspace {
             }
             self.record(db, key);
         }
-        let lru = self.lru;
+        let lru = self.lru();
         let entry = self.dbs[db].data.entries.get_mut(key)?;
         entry.accessed = lru;
         Some(entry)
@@ -222,6 +230,7 @@ impl Keyspace {
     pub(crate) fn insert(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
         self.expire_if_due(db, key);
         self.record(db, key);
+        let lru = self.lru();
         let data = &mut self.dbs[db].data;
         let old_expire = data.entries.get(key).and_then(|e| e.expire_at);
         let expire_at = match ttl {
@@ -233,11 +242,11 @@ impl Keyspace {
             Some(entry) => {
                 entry.value = value;
                 entry.expire_at = expire_at;
-                entry.accessed = self.lru;
+                entry.accessed = lru;
                 false
             }
             None => {
-                let accessed = self.lru;
+                let accessed = lru;
                 data.entries.insert(
                     key.to_vec(),
                     Entry {
@@ -263,7 +272,7 @@ impl Keyspace {
         let entry = Entry {
             value,
             expire_at: None,
-            accessed: self.lru,
+            accessed: self.lru(),
         };
         let previous = self.dbs[db].data.entries.insert(key.to_vec(), entry);
         match previous {
