@@ -219,11 +219,7 @@ fn hashes_more() {
 #[test]
 fn hashes_large_compare_as_sets() {
     let mut d = differential!(1);
-    let mut line = String::from("HSET big");
-    for i in 0..200 {
-        line.push_str(&format!(" f{i} v{i}"));
-    }
-    d.script(&line);
+    d.script(&common::generated("HSET big", 0..200, |i| format!("f{i} v{i}")));
     d.check_pairs(0, "HGETALL big");
     d.check_unordered(0, "HKEYS big");
     d.check_unordered(0, "HVALS big");
@@ -669,17 +665,9 @@ fn object_subcommands_and_encodings() {
         OBJECT ENCODING z
         "#,
     );
-    let mut members = String::from("SADD ints");
-    for i in 0..513 {
-        members.push_str(&format!(" {i}"));
-    }
-    d.script(&members);
+    d.script(&common::generated("SADD ints", 0..513, |i| i.to_string()));
     d.check(0, "OBJECT ENCODING ints");
-    let mut zmembers = String::from("ZADD manyz");
-    for i in 0..128 {
-        zmembers.push_str(&format!(" {i} m{i}"));
-    }
-    d.script(&zmembers);
+    d.script(&common::generated("ZADD manyz", 0..128, |i| format!("{i} m{i}")));
     d.check(0, "OBJECT ENCODING manyz");
     d.check(0, "ZADD manyz 5 m0");
     d.check(0, "OBJECT ENCODING manyz");

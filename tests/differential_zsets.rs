@@ -327,10 +327,9 @@ fn tx_touch_rules_for_sorted_sets() {
 #[test]
 fn large_sorted_sets_match_redis() {
     let mut d = differential!(1);
-    let mut line = String::from("ZADD big");
-    for i in 0..1000 {
-        line.push_str(&format!(" {} m{:04}", (i * 37) % 101, (i * 7919) % 1000));
-    }
+    let line = common::generated("ZADD big", 0..1000, |i| {
+        format!("{} m{:04}", (i * 37) % 101, (i * 7919) % 1000)
+    });
     d.check(0, &line);
     for command in [
         "ZCARD big",

@@ -269,6 +269,17 @@ pub fn words(line: &str) -> Vec<Vec<u8>> {
     out
 }
 
+/// A command line of `command` followed by one generated part per `n` in `range` (for commands
+/// with many members): `generated("SADD s", 0..3, |i| i.to_string())` is `SADD s 0 1 2`.
+pub fn generated(command: &str, range: std::ops::Range<usize>, part: impl Fn(usize) -> String) -> String {
+    let mut line = command.to_string();
+    for i in range {
+        line.push(' ');
+        line.push_str(&part(i));
+    }
+    line
+}
+
 /// The same clients on both sides: client `i` of Redis and connection `i` of embedis.
 pub struct Differential {
     _server: RedisServer,
