@@ -70,6 +70,17 @@ impl Reply {
         Reply::Array(items.into_iter().map(|b| Reply::Bulk(b.into())).collect())
     }
 
+    /// A map reply (`HELLO`, `FUNCTION LIST`, …): RESP2 sends it as a flat array of keys and values.
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    pub(crate) fn map<K: Into<Vec<u8>>>(pairs: impl IntoIterator<Item = (K, Reply)>) -> Reply {
+        Reply::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(key, value)| [Reply::Bulk(key.into()), value])
+                .collect(),
+        )
+    }
+
     /// Whether this is an error reply.
     ///
     /// ```

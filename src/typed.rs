@@ -66,12 +66,45 @@ macro_rules! commands {
             /// ```
             #[cfg(feature = "lua")]
             fn eval<T: FromReply>(&self, script: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                let mut key_argv = Argv::new();
-                keys.write_args(&mut key_argv);
-                let mut argv = Argv::from_args(("EVAL", script, key_argv.len()));
-                key_argv.write_args(&mut argv);
-                args.write_args(&mut argv);
-                T::from_reply(self.run_argv(argv))
+                T::from_reply(self.run_argv(with_numkeys("EVAL", script, keys, args)))
+            }
+
+            /// FCALL function numkeys key… arg…: calls a function of a library loaded with
+            /// [`function_load`](Commands::function_load) (feature `lua`); the key count is worked
+            /// out from `keys`.
+            ///
+            /// ```
+            /// use embedis::{Commands, Store};
+            /// let store = Store::new();
+            /// store.function_load::<String>("#!lua name=counters
+            ///     redis.register_function('bump', function(keys, args)
+            ///         return redis.call('INCRBY', keys[1], args[1])
+            ///     end)")?;
+            /// let n: i64 = store.fcall("bump", "n", 5)?;
+            /// assert_eq!(n, 5);
+            /// # Ok::<(), embedis::CommandError>(())
+            /// ```
+            #[cfg(feature = "lua")]
+            fn fcall<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
+                T::from_reply(self.run_argv(with_numkeys("FCALL", function, keys, args)))
+            }
+
+            /// FCALL_RO function numkeys key… arg…: calls a function registered with the
+            /// `no-writes` flag (feature `lua`).
+            ///
+            /// ```
+            /// use embedis::{Commands, Store};
+            /// let store = Store::new();
+            /// store.function_load::<String>("#!lua name=reads
+            ///     redis.register_function{function_name='peek', flags={'no-writes'},
+            ///         callback=function(keys) return redis.call('GET', keys[1]) end}")?;
+            /// store.set::<()>("k", "v")?;
+            /// assert_eq!(store.fcall_ro::<String>("peek", "k", ())?, "v");
+            /// # Ok::<(), embedis::CommandError>(())
+            /// ```
+            #[cfg(feature = "lua")]
+            fn fcall_ro<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
+                T::from_reply(self.run_argv(with_numkeys("FCALL_RO", function, keys, args)))
             }
 
             $(
@@ -110,6 +143,17 @@ macro_rules! commands {
         ToArgs::write_args(&$arg, &mut $argv);
         commands!(@push $argv $($rest)*);
     };
+}
+
+/// `<command> <head> <numkeys> <keys…> <args…>`, the shape of EVAL and FCALL.
+#[cfg(feature = "lua")]
+fn with_numkeys(command: &str, head: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Argv {
+    let mut key_argv = Argv::new();
+    keys.write_args(&mut key_argv);
+    let mut argv = Argv::from_args((command, head, key_argv.len()));
+    key_argv.write_args(&mut argv);
+    args.write_args(&mut argv);
+    argv
 }
 
 commands! {
@@ -1905,4 +1949,60 @@ commands! {
     /// ```
     fn restore(key, ttl, payload, options) => ["RESTORE" key ttl payload options];
 
+    // ---- functions (feature `lua`) ----
+
+    /// FUNCTION LOAD code: loads a library (its first line `#!lua name=<library>`); answers its name.
+    /// A library of that name must not exist yet: see [`function_load_replace`](Commands::function_load_replace).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let code = "#!lua name=greet\nredis.register_function('hello', function() return 'hi' end)";
+    /// assert_eq!(store.function_load::<String>(code)?, "greet");
+    /// let again = store.function_load::<String>(code);
+    /// assert_eq!(again.unwrap_err().to_string(), "ERR Library 'greet' already exists");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    #[cfg(feature = "lua")]
+    fn function_load(code) => ["FUNCTION" "LOAD" code];
+
+    /// FUNCTION LOAD REPLACE code: loads a library, replacing one of the same name (which stays
+    /// if the new code fails to load).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.function_load_replace::<()>("#!lua name=v\nredis.register_function('version', function() return 1 end)")?;
+    /// store.function_load_replace::<()>("#!lua name=v\nredis.register_function('version', function() return 2 end)")?;
+    /// assert_eq!(store.fcall::<i64>("version", (), ())?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    #[cfg(feature = "lua")]
+    fn function_load_replace(code) => ["FUNCTION" "LOAD" "REPLACE" code];
+
+    /// FUNCTION DELETE library: removes a library and its functions.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.function_load::<()>("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
+    /// store.function_delete::<()>("tmp")?;
+    /// assert_eq!(store.fcall::<i64>("f", (), ()).unwrap_err().to_string(), "ERR Function not found");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    #[cfg(feature = "lua")]
+    fn function_delete(library) => ["FUNCTION" "DELETE" library];
+
+    /// FUNCTION FLUSH: removes every library.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.function_load::<()>("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
+    /// store.function_flush::<()>()?;
+    /// assert_eq!(store.cmd::<Vec<()>>(("FUNCTION", "LIST"))?.len(), 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    #[cfg(feature = "lua")]
+    fn function_flush() => ["FUNCTION" "FLUSH"];
 }

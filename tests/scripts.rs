@@ -106,3 +106,70 @@ fn script_flush_resets_the_vm() {
     assert!(is_error_containing(&conn.call(("EVALSHA", sha, 0)), "NOSCRIPT"));
     assert_eq!(eval(&store, "return 2"), Reply::Integer(2));
 }
+
+fn load(store: &Store, code: &str) -> Reply {
+    store.connect().call(["FUNCTION", "LOAD", "REPLACE", code])
+}
+
+#[test]
+fn misbehaving_functions_get_error_replies() {
+    let store = Store::new();
+    let code = "#!lua name=bad
+        redis.register_function('deep', function() local function f(n) return 1 + f(n + 1) end return f(1) end)
+        redis.register_function('cycle', function() local t = {} t[1] = t return t end)
+        redis.register_function('big', function() local t = {} for i = 1, 100000 do t[i] = i end return t end)
+        redis.register_function('odd', function(keys, args) error(setmetatable({}, {__tostring = function() return 'odd' end})) end)
+        redis.register_function('write_then_fail', function(keys) redis.call('set', keys[1], 'kept') error('late') end)";
+    assert_eq!(load(&store, code), Reply::Bulk(b"bad".to_vec()));
+    let mut conn = store.connect();
+    assert!(is_error_containing(
+        &conn.call(["FCALL", "deep", "0"]),
+        "stack overflow"
+    ));
+    assert!(matches!(conn.call(["FCALL", "cycle", "0"]), Reply::Array(_)));
+    match conn.call(["FCALL", "big", "0"]) {
+        Reply::Array(items) => assert_eq!(items.len(), 100_000),
+        other => panic!("{other:?}"),
+    }
+    assert!(conn.call(["FCALL", "odd", "0"]).is_error());
+    assert!(is_error_containing(
+        &conn.call(["FCALL", "write_then_fail", "1", "k"]),
+        "late"
+    ));
+    assert_eq!(conn.call(["GET", "k"]), Reply::Bulk(b"kept".to_vec()));
+    assert_eq!(conn.call(["PING"]), Reply::Status("PONG".into()));
+}
+
+#[test]
+fn a_library_cannot_register_the_same_name_in_two_cases() {
+    // Redis 7.0 accepts `f` and `F` in one library, then crashes on FUNCTION DELETE of that
+    // library; embedis refuses the second name, as FCALL could never tell them apart.
+    let store = Store::new();
+    let reply = load(
+        &store,
+        "#!lua name=twice\nredis.register_function('f', function() return 1 end)\nredis.register_function('F', function() return 2 end)",
+    );
+    assert_eq!(
+        reply.to_resp(),
+        b"-ERR Error registering functions: ERR Function already exists in the library\r\n"
+    );
+}
+
+#[test]
+fn functions_survive_script_flush_and_libraries_keep_their_state() {
+    let store = Store::new();
+    load(
+        &store,
+        "#!lua name=count\nlocal n = 0\nredis.register_function('next', function() n = n + 1 return n end)",
+    );
+    let mut conn = store.connect();
+    assert_eq!(conn.call(["FCALL", "next", "0"]), Reply::Integer(1));
+    conn.call(["SCRIPT", "FLUSH"]);
+    assert_eq!(conn.call(["FCALL", "next", "0"]), Reply::Integer(2));
+    // Reloading the library starts its state afresh.
+    load(
+        &store,
+        "#!lua name=count\nlocal n = 10\nredis.register_function('next', function() n = n + 1 return n end)",
+    );
+    assert_eq!(conn.call(["FCALL", "next", "0"]), Reply::Integer(11));
+}

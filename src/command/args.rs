@@ -91,3 +91,112 @@ pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
 pub(crate) fn error_text(arg: &[u8]) -> String {
     String::from_utf8_lossy(c_str(arg)).replace(['\r', '\n'], " ")
 }
+
+/// Redis's `sdssplitargs`: splits a line into arguments as `redis-cli` and inline commands do.
+/// Blanks separate arguments; `"…"` quotes take `\n`, `\r`, `\t`, `\b`, `\a`, `\xHH` and `\<char>`
+/// escapes, `'…'` quotes take only `\'`; a closing quote must be followed by a blank or the end.
+/// The line ends at its first NUL, as in C. None for unbalanced quotes.
+#[cfg_attr(not(feature = "lua"), allow(dead_code))]
+pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let line = c_str(line);
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
+    // C's isspace.
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let mut args = Vec::new();
+    let mut p = 0;
+    loop {
+        while p < line.len() && blank(line[p]) {
+            p += 1;
+        }
+        if p >= line.len() {
+            return Some(args);
+        }
+        let (mut in_double, mut in_single) = (false, false);
+        let mut current = Vec::new();
+        loop {
+            let c = at(p);
+            if in_double {
+                if c == b'\\' && at(p + 1) == b'x' && at(p + 2).is_ascii_hexdigit() && at(p + 3).is_ascii_hexdigit() {
+                    let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                    current.push(hex(at(p + 2)) * 16 + hex(at(p + 3)));
+                    p += 3;
+                } else if c == b'\\' && at(p + 1) != 0 {
+                    p += 1;
+                    current.push(match at(p) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if at(p + 1) != 0 && !blank(at(p + 1)) {
+                        return None;
+                    }
+                    p += 1;
+                    break;
+                } else if c == 0 {
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else if in_single {
+                if c == b'\\' && at(p + 1) == b'\'' {
+                    p += 1;
+                    current.push(b'\'');
+                } else if c == b'\'' {
+                    if at(p + 1) != 0 && !blank(at(p + 1)) {
+                        return None;
+                    }
+                    p += 1;
+                    break;
+                } else if c == 0 {
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
+                        if c != 0 {
+                            p += 1;
+                        }
+                        break;
+                    }
+                    b'"' => in_double = true,
+                    b'\'' => in_single = true,
+                    _ => current.push(c),
+                }
+            }
+            p += 1;
+        }
+        args.push(current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_args;
+
+    fn split(line: &str) -> Option<Vec<String>> {
+        split_args(line.as_bytes()).map(|args| args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+    }
+
+    #[test]
+    fn splits_like_sdssplitargs() {
+        assert_eq!(split("  set  a   b "), Some(vec!["set".into(), "a".into(), "b".into()]));
+        assert_eq!(
+            split(r#"set "a b" 'c d'"#),
+            Some(vec!["set".into(), "a b".into(), "c d".into()])
+        );
+        assert_eq!(split(r#""\x41\n\q""#), Some(vec!["A\nq".into()]));
+        assert_eq!(split(r"'it\'s'"), Some(vec!["it's".into()]));
+        assert_eq!(split(r#"a"b c""#), Some(vec!["ab c".into()]));
+        assert_eq!(split(r#""ab"c"#), None);
+        assert_eq!(split(r#""unterminated"#), None);
+        assert_eq!(split("'unterminated"), None);
+        assert_eq!(split(""), Some(vec![]));
+        assert_eq!(split("a\0b"), Some(vec!["a".into()]));
+    }
+}

@@ -1,18 +1,26 @@
-//! EVAL, EVALSHA and SCRIPT (Redis's `eval.c`), over the engine in `crate::script`.
+//! EVAL, EVALSHA and SCRIPT (Redis's `eval.c`), FCALL and FUNCTION (`functions.c`), over the
+//! engines in `crate::script`.
 
 use super::Ctx;
 use super::args::int;
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::script::ScriptEngine;
+use crate::script::functions::{FunctionEngine, RestorePolicy};
+use crate::script::payload;
 
 /// A script's KEYS and ARGV.
 type KeysAndArgs<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 
-/// The keys and arguments after EVAL's numkeys, with Redis's checks in Redis's order.
+/// The keys and arguments after EVAL's or FCALL's numkeys, with Redis's checks in Redis's order.
 fn keys_and_args(argv: &Argv) -> Result<KeysAndArgs<'_>, CommandError> {
     let numkeys = int(argv.arg(2))?;
+    numkeys_split(argv, numkeys)
+}
+
+fn numkeys_split(argv: &Argv, numkeys: i64) -> Result<KeysAndArgs<'_>, CommandError> {
     let available = (argv.len() - 3) as i64;
     if numkeys > available {
         return Err(CommandError::other(
@@ -29,27 +37,58 @@ fn keys_and_args(argv: &Argv) -> Result<KeysAndArgs<'_>, CommandError> {
     ))
 }
 
-/// Runs `f` with the keyspace's script engine taken out of it (so the script can borrow the
+/// A Lua engine kept in the keyspace: EVAL's or the functions'.
+trait Engine: Sized {
+    fn create(ks: &Keyspace) -> Result<Self, CommandError>;
+    fn take(ks: &mut Keyspace) -> Option<Box<Self>>;
+    fn put(ks: &mut Keyspace, engine: Box<Self>);
+}
+
+impl Engine for ScriptEngine {
+    fn create(ks: &Keyspace) -> Result<Self, CommandError> {
+        ScriptEngine::new(std::sync::Arc::clone(&ks.script_random))
+    }
+    fn take(ks: &mut Keyspace) -> Option<Box<Self>> {
+        ks.take_scripts()
+    }
+    fn put(ks: &mut Keyspace, engine: Box<Self>) {
+        ks.put_scripts(engine)
+    }
+}
+
+impl Engine for FunctionEngine {
+    fn create(ks: &Keyspace) -> Result<Self, CommandError> {
+        FunctionEngine::new(std::sync::Arc::clone(&ks.script_random))
+    }
+    fn take(ks: &mut Keyspace) -> Option<Box<Self>> {
+        ks.take_functions()
+    }
+    fn put(ks: &mut Keyspace, engine: Box<Self>) {
+        ks.put_functions(engine)
+    }
+}
+
+/// Runs `f` with one of the keyspace's Lua engines taken out of it (so a script can borrow the
 /// keyspace), creating the engine on first use.
-fn with_engine<T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut ScriptEngine, &mut Ctx<'_>) -> T) -> Result<T, CommandError> {
+fn with_engine<E: Engine, T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut E, &mut Ctx<'_>) -> T) -> Result<T, CommandError> {
     // Nothing blocks inside a script: blocking commands answer as if timed out.
     ctx.may_block = false;
-    let mut engine = match ctx.ks.take_scripts() {
+    let mut engine = match E::take(ctx.ks) {
         Some(engine) => engine,
-        None => Box::new(ScriptEngine::new(std::sync::Arc::clone(&ctx.ks.script_random))?),
+        None => Box::new(E::create(ctx.ks)?),
     };
     // SELECT inside a script does not change the caller's database.
     let db = ctx.db;
     let result = f(&mut engine, ctx);
     ctx.db = db;
-    ctx.ks.put_scripts(engine);
+    E::put(ctx.ks, engine);
     Ok(result)
 }
 
 /// EVAL and EVAL_RO: compiles (or finds) the script, then runs it.
 fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
     let (keys, args) = keys_and_args(argv)?;
-    with_engine(ctx, |engine, ctx| {
+    with_engine(ctx, |engine: &mut ScriptEngine, ctx| {
         let sha = engine.load(argv.arg(1))?;
         Ok(engine.run(ctx, &sha, &keys, &args, read_only))
     })?
@@ -58,7 +97,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
 /// EVALSHA and EVALSHA_RO: runs a cached script by SHA1 (any case).
 fn evalsha_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
     let (keys, args) = keys_and_args(argv)?;
-    with_engine(ctx, |engine, ctx| match engine.find(argv.arg(1)) {
+    with_engine(ctx, |engine: &mut ScriptEngine, ctx| match engine.find(argv.arg(1)) {
         Some(sha) => Ok(engine.run(ctx, &sha, &keys, &args, read_only)),
         None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
     })?
@@ -86,12 +125,14 @@ pub(crate) fn evalsha_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 
 /// SCRIPT LOAD script
 pub(crate) fn script_load(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    with_engine(ctx, |engine, _| engine.load(argv.arg(2)).map(Reply::bulk))?
+    with_engine(ctx, |engine: &mut ScriptEngine, _| {
+        engine.load(argv.arg(2)).map(Reply::bulk)
+    })?
 }
 
 /// SCRIPT EXISTS sha1 [sha1 ...]
 pub(crate) fn script_exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    with_engine(ctx, |engine, _| {
+    with_engine(ctx, |engine: &mut ScriptEngine, _| {
         Reply::Array(
             argv.iter()
                 .skip(2)
@@ -101,15 +142,19 @@ pub(crate) fn script_exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Com
     })
 }
 
-/// SCRIPT FLUSH [ASYNC|SYNC]: drops every script, and the Lua VM with them.
-pub(crate) fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let mode_ok = match argv.get(2) {
+/// Whether SCRIPT FLUSH's or FUNCTION FLUSH's optional mode is SYNC or ASYNC.
+fn flush_mode_ok(argv: &Argv) -> bool {
+    match argv.get(2) {
         None => argv.len() == 2,
         Some(mode) => {
             argv.len() == 3 && (super::args::is_option(mode, "sync") || super::args::is_option(mode, "async"))
         }
-    };
-    if !mode_ok {
+    }
+}
+
+/// SCRIPT FLUSH [ASYNC|SYNC]: drops every script, and the Lua VM with them.
+pub(crate) fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if !flush_mode_ok(argv) {
         return Err(CommandError::other("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
     ctx.ks.take_scripts();
@@ -139,6 +184,235 @@ pub(crate) fn script_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
         "    Kill the currently executing Lua script.",
         "LOAD <script>",
         "    Load a script into the scripts cache without executing it.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
+}
+
+/// Redis's `addReplySubcommandSyntaxError` for FUNCTION's subcommands.
+fn function_syntax_error(argv: &Argv) -> CommandError {
+    CommandError::Other(
+        format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+            super::args::error_text(argv.arg(1))
+        )
+        .into(),
+    )
+}
+
+/// FCALL and FCALL_RO: the function is looked up before numkeys is read, as in Redis.
+fn fcall_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
+    with_engine(ctx, |engine: &mut FunctionEngine, ctx| {
+        if !engine.exists(argv.arg(1)) {
+            return Err(CommandError::other("ERR Function not found"));
+        }
+        let numkeys = crate::number::parse_i64(argv.arg(2))
+            .ok_or_else(|| CommandError::other("ERR Bad number of keys provided"))?;
+        let (keys, args) = numkeys_split(argv, numkeys)?;
+        engine.call(ctx, argv.arg(1), &keys, &args, read_only)
+    })?
+}
+
+/// FCALL function numkeys [key ...] [arg ...]
+pub(crate) fn fcall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    fcall_generic(ctx, argv, false)
+}
+
+/// FCALL_RO function numkeys [key ...] [arg ...]: only functions flagged `no-writes`.
+pub(crate) fn fcall_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    fcall_generic(ctx, argv, true)
+}
+
+/// FUNCTION LOAD [REPLACE] code
+pub(crate) fn function_load(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let mut replace = false;
+    let mut pos = 2;
+    while pos < argv.len() - 1 {
+        let option = argv.arg(pos);
+        pos += 1;
+        if super::args::is_option(option, "replace") {
+            replace = true;
+            continue;
+        }
+        return Err(CommandError::Other(
+            format!("ERR Unknown option given: {}", super::args::error_text(option)).into(),
+        ));
+    }
+    if pos >= argv.len() {
+        return Err(CommandError::other("ERR Function code is missing"));
+    }
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        engine.load(argv.arg(pos), replace).map(Reply::bulk)
+    })?
+}
+
+/// FUNCTION DELETE library-name
+pub(crate) fn function_delete(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        if engine.delete(argv.arg(2)) {
+            Ok(Reply::ok())
+        } else {
+            Err(CommandError::other("ERR Library not found"))
+        }
+    })?
+}
+
+/// FUNCTION FLUSH [ASYNC|SYNC]: drops every library, and their VM with them.
+pub(crate) fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if argv.len() > 3 {
+        return Err(function_syntax_error(argv));
+    }
+    if !flush_mode_ok(argv) {
+        return Err(CommandError::other(
+            "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+        ));
+    }
+    ctx.ks.take_functions();
+    Ok(Reply::ok())
+}
+
+/// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]: libraries in load order (Redis lists them in
+/// its hash table's order, which differs from run to run).
+pub(crate) fn function_list(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let (mut with_code, mut pattern) = (false, None);
+    let mut pos = 2;
+    while pos < argv.len() {
+        let arg = argv.arg(pos);
+        pos += 1;
+        if !with_code && super::args::is_option(arg, "withcode") {
+            with_code = true;
+        } else if pattern.is_none() && super::args::is_option(arg, "libraryname") {
+            if pos >= argv.len() {
+                return Err(CommandError::other("ERR library name argument was not given"));
+            }
+            pattern = Some(argv.arg(pos).to_ascii_lowercase());
+            pos += 1;
+        } else {
+            return Err(CommandError::Other(
+                format!("ERR Unknown argument {}", super::args::error_text(arg)).into(),
+            ));
+        }
+    }
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        let libraries = engine
+            .libraries()
+            .filter(|library| {
+                pattern
+                    .as_ref()
+                    .is_none_or(|pattern| super::glob::matches(pattern, library.name.to_ascii_lowercase().as_bytes()))
+            })
+            .map(|library| {
+                let functions = library.functions.iter().map(|f| {
+                    Reply::map([
+                        ("name", Reply::bulk(f.name.as_str())),
+                        ("description", f.description.clone().map_or(Reply::Nil, Reply::Bulk)),
+                        ("flags", Reply::Array(f.flag_names().map(Reply::status).collect())),
+                    ])
+                });
+                let mut fields = vec![
+                    ("library_name", Reply::bulk(library.name.as_str())),
+                    ("engine", Reply::bulk("LUA")),
+                    ("functions", Reply::Array(functions.collect())),
+                ];
+                if with_code {
+                    fields.push(("library_code", Reply::bulk(library.code.as_slice())));
+                }
+                Reply::map(fields)
+            });
+        Reply::Array(libraries.collect())
+    })
+}
+
+/// FUNCTION DUMP: the libraries as a payload for FUNCTION RESTORE (Redis's format).
+pub(crate) fn function_dump(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        Reply::Bulk(payload::dump(engine.libraries().map(|l| l.code.as_slice())))
+    })
+}
+
+/// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+pub(crate) fn function_restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if argv.len() > 4 {
+        return Err(function_syntax_error(argv));
+    }
+    let policy = match argv.get(3) {
+        None => RestorePolicy::Append,
+        Some(p) if super::args::is_option(p, "append") => RestorePolicy::Append,
+        Some(p) if super::args::is_option(p, "replace") => RestorePolicy::Replace,
+        Some(p) if super::args::is_option(p, "flush") => RestorePolicy::Flush,
+        Some(_) => {
+            return Err(CommandError::other(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ));
+        }
+    };
+    let codes = payload::libraries(argv.arg(2))?;
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        engine.restore(&codes, policy).map(|()| Reply::ok())
+    })?
+}
+
+/// FUNCTION STATS: no function can be running while this command holds the lock.
+pub(crate) fn function_stats(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        let counts = Reply::map([
+            ("libraries_count", Reply::Integer(engine.libraries().count() as i64)),
+            ("functions_count", Reply::Integer(engine.function_count() as i64)),
+        ]);
+        Reply::map([
+            ("running_script", Reply::Nil),
+            ("engines", Reply::map([("LUA", counts)])),
+        ])
+    })
+}
+
+/// FUNCTION KILL: nothing can run while this command holds the lock.
+pub(crate) fn function_kill(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Err(CommandError::other("NOTBUSY No scripts in execution right now."))
+}
+
+/// FUNCTION HELP
+pub(crate) fn function_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    const HELP: &[&str] = &[
+        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOAD [REPLACE] <FUNCTION CODE>",
+        "    Create a new library with the given library name and code.",
+        "DELETE <LIBRARY NAME>",
+        "    Delete the given library.",
+        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+        "    Return general information on all the libraries:",
+        "    * Library name",
+        "    * The engine used to run the Library",
+        "    * Library description",
+        "    * Functions list",
+        "    * Library code (if WITHCODE is given)",
+        "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+        "STATS",
+        "    Return information about the current function running:",
+        "    * Function name",
+        "    * Command used to run the function",
+        "    * Duration in MS that the function is running",
+        "    If no function is running, return nil",
+        "    In addition, returns a list of available engines.",
+        "KILL",
+        "    Kill the current running function.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete all the libraries.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the libraries.",
+        "    * SYNC: Synchronously flush the libraries.",
+        "DUMP",
+        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+        "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+        "    control how to handle existing libraries (default APPEND):",
+        "    * FLUSH: delete all existing libraries.",
+        "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+        "      in case of functions name collision with another library).",
         "HELP",
         "    Prints this help.",
     ];

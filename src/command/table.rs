@@ -101,6 +101,20 @@ const SCRIPT: &[CommandSpec] = table! {
     "script|help", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_help);
 };
 
+/// FUNCTION's subcommands.
+#[cfg(feature = "lua")]
+const FUNCTION: &[CommandSpec] = table! {
+    "function|delete", 3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_delete);
+    "function|dump", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_dump);
+    "function|flush", -2, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_flush);
+    "function|help", 2, R, (0, 0, 0), k(scripting::function_help);
+    "function|kill", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_kill);
+    "function|list", -2, NO_SCRIPT, (0, 0, 0), k(scripting::function_list);
+    "function|load", -3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_load);
+    "function|restore", -3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_restore);
+    "function|stats", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_stats);
+};
+
 /// Scripting commands, when the `lua` feature is on.
 #[cfg(feature = "lua")]
 static SCRIPTING: &[CommandSpec] = table! {
@@ -109,6 +123,9 @@ static SCRIPTING: &[CommandSpec] = table! {
     "eval_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval_ro);
     "evalsha_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha_ro);
     "script", -2, NO_SCRIPT, (0, 0, 0), Run::Container(SCRIPT);
+    "fcall", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall);
+    "fcall_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall_ro);
+    "function", -2, R, (0, 0, 0), Run::Container(FUNCTION);
 };
 #[cfg(not(feature = "lua"))]
 static SCRIPTING: &[CommandSpec] = &[];

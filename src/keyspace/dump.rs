@@ -168,7 +168,7 @@ impl Reader<'_> {
 }
 
 /// CRC-64/Jones (reflected, polynomial 0xad93d23594c935a9), as Redis's crc64.
-fn crc64(bytes: &[u8]) -> u64 {
+pub(crate) fn crc64(bytes: &[u8]) -> u64 {
     const POLY: u64 = 0x95ac_9329_ac4b_c9b5; // 0xad93d23594c935a9 bit-reversed
     let mut crc = 0u64;
     for &b in bytes {

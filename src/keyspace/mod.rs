@@ -95,6 +95,9 @@ pub(crate) struct Keyspace {
     /// The Lua VM and script cache, made on first use.
     #[cfg(feature = "lua")]
     scripts: Option<Box<crate::script::ScriptEngine>>,
+    /// The libraries of FUNCTION LOAD and their Lua VM, made on first use.
+    #[cfg(feature = "lua")]
+    functions: Option<Box<crate::script::functions::FunctionEngine>>,
     /// The state of the scripts' `math.random`, which outlives the VM.
     #[cfg(feature = "lua")]
     pub(crate) script_random: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -113,6 +116,8 @@ impl Keyspace {
             blocked: blocking::Blocked::default(),
             #[cfg(feature = "lua")]
             scripts: None,
+            #[cfg(feature = "lua")]
+            functions: None,
             #[cfg(feature = "lua")]
             script_random: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(crate::script::random::INITIAL_STATE)),
         }
@@ -149,6 +154,18 @@ impl Keyspace {
     #[cfg(feature = "lua")]
     pub(crate) fn put_scripts(&mut self, engine: Box<crate::script::ScriptEngine>) {
         self.scripts = Some(engine);
+    }
+
+    /// Takes the function libraries out, for a function to run while borrowing the keyspace.
+    #[cfg(feature = "lua")]
+    pub(crate) fn take_functions(&mut self) -> Option<Box<crate::script::functions::FunctionEngine>> {
+        self.functions.take()
+    }
+
+    /// Puts the function libraries back after a function ran.
+    #[cfg(feature = "lua")]
+    pub(crate) fn put_functions(&mut self, engine: Box<crate::script::functions::FunctionEngine>) {
+        self.functions = Some(engine);
     }
 
     /// A pseudo-random number (xorshift), for RANDOMKEY.

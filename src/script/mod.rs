@@ -10,7 +10,9 @@
 //! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
 
 mod convert;
+pub(crate) mod functions;
 mod handle;
+pub(crate) mod payload;
 pub(crate) mod random;
 
 pub use handle::Script;
@@ -35,17 +37,33 @@ pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
     sha1_smol::Sha1::from(bytes).digest().to_string()
 }
 
-/// The Lua VM of a keyspace and its script cache.
-pub(crate) struct ScriptEngine {
+/// A Lua VM set up as Redis sets up its own: the libraries, the `redis` API, the read-only globals
+/// and the error handler. EVAL's scripts and the libraries of FUNCTION LOAD each have one, as in Redis.
+pub(crate) struct Vm {
     lua: Lua,
     /// The environment scripts run in: the read-only view of the globals.
     env: Table,
     /// Holds `call`, the function `redis.call` and `redis.pcall` reach: the running script's.
     live: Table,
-    /// Lua's own xpcall, kept before scripts could replace anything.
-    xpcall: Function,
+    /// `run(f, handler, keys, args)`: `xpcall` of `f(keys, args)` under `handler`.
+    run: Function,
     /// Turns any error into Redis's error table with the script position.
     handler: Function,
+    /// Switches the environment between the globals and FUNCTION LOAD's restricted API.
+    set_loading: Function,
+    kind: VmKind,
+}
+
+/// What a VM runs: EVAL scripts or function libraries (their load-time API differs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VmKind {
+    Eval,
+    Functions,
+}
+
+/// The Lua VM of a keyspace's EVAL scripts and its script cache.
+pub(crate) struct ScriptEngine {
+    vm: Vm,
     /// Scripts by lowercase SHA1, with whether their shebang declares them read-only.
     scripts: Map<String, Compiled>,
 }
@@ -60,8 +78,8 @@ struct Compiled {
     no_writes: bool,
 }
 
-/// The flags a `#!lua flags=…` shebang may name.
-const SHEBANG_FLAGS: &[&str] = &[
+/// The flags a `#!lua flags=…` shebang or a registered function may declare, in Redis's order.
+const SCRIPT_FLAGS: &[&str] = &[
     "no-writes",
     "allow-oom",
     "allow-stale",
@@ -93,7 +111,7 @@ fn parse_shebang(body: &[u8]) -> Result<(bool, bool), CommandError> {
             ));
         };
         for flag in flags.split(',').filter(|f| !f.is_empty()) {
-            if !SHEBANG_FLAGS.contains(&flag) {
+            if !SCRIPT_FLAGS.contains(&flag) {
                 return Err(CommandError::Other(
                     format!("ERR Unexpected flag in script shebang: {flag}").into(),
                 ));
@@ -112,18 +130,17 @@ impl std::fmt::Debug for ScriptEngine {
     }
 }
 
-impl ScriptEngine {
+impl Vm {
     /// A fresh VM with Redis's libraries, API and read-only globals; `random` is the state of
-    /// `math.random`, which outlives the VM (SCRIPT FLUSH does not reset it in Redis).
-    pub(crate) fn new(random: Arc<AtomicU64>) -> Result<ScriptEngine, CommandError> {
-        Self::build(random).map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
+    /// `math.random`, shared by every VM and outliving them (SCRIPT FLUSH does not reset it in Redis).
+    pub(crate) fn new(random: Arc<AtomicU64>, kind: VmKind) -> Result<Vm, CommandError> {
+        Self::build(random, kind).map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
     }
 
-    fn build(random: Arc<AtomicU64>) -> mlua::Result<ScriptEngine> {
+    fn build(random: Arc<AtomicU64>, kind: VmKind) -> mlua::Result<Vm> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
         random::install(&lua, random)?;
         let globals = lua.globals();
-        let xpcall: Function = globals.get("xpcall")?;
         let redis = lua.create_table()?;
         redis.set("REDIS_VERSION", REDIS_VERSION)?;
         redis.set("REDIS_VERSION_NUM", REDIS_VERSION_NUM)?;
@@ -163,14 +180,100 @@ impl ScriptEngine {
         })?;
         globals.get::<Table>("redis")?.set("call", call)?;
         globals.set("__embedis_error_text", lua.create_function(convert::error_text)?)?;
-        let env: Table = lua.load(include_str!("prelude.lua")).set_name("=embedis").eval()?;
+        if kind == VmKind::Functions {
+            globals.set("__embedis_register", lua.create_function(functions::register_function)?)?;
+        }
+        let (env, run, set_loading): (Table, Function, Function) = lua
+            .load(include_str!("prelude.lua"))
+            .set_name("=embedis")
+            .call(kind == VmKind::Functions)?;
         let handler = lua.create_function(convert::error_handler)?;
-        Ok(ScriptEngine {
+        Ok(Vm {
             lua,
             env,
             live,
-            xpcall,
+            run,
             handler,
+            set_loading,
+            kind,
+        })
+    }
+
+    /// Compiles `source` as a chunk named `name` in the scripts' environment.
+    fn compile(&self, source: &[u8], name: &str) -> mlua::Result<Function> {
+        self.lua
+            .load(source)
+            .set_name(name)
+            .set_environment(self.env.clone())
+            .into_function()
+    }
+
+    /// Runs `function` on `ctx` under the error handler: with KEYS and ARGV set as globals for a
+    /// script, or given `(keys, args)` for a function. `name` is what uncaught errors name (the
+    /// SHA1 of a script, a function's name).
+    fn invoke(
+        &self,
+        ctx: &mut Ctx<'_>,
+        function: &Function,
+        name: &str,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        read_only: bool,
+    ) -> Reply {
+        self.invoke_lua(ctx, function, name, keys, args, read_only)
+            .unwrap_or_else(|e| Reply::Error(CommandError::Other(format!("ERR {}", convert::lua_message(&e)).into())))
+    }
+
+    fn invoke_lua(
+        &self,
+        ctx: &mut Ctx<'_>,
+        function: &Function,
+        name: &str,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        read_only: bool,
+    ) -> mlua::Result<Reply> {
+        let lua = &self.lua;
+        let keys = convert::string_array(lua, keys)?;
+        let args = convert::string_array(lua, args)?;
+        let params = if self.kind == VmKind::Eval {
+            let globals = lua.globals();
+            globals.raw_set("KEYS", keys)?;
+            globals.raw_set("ARGV", args)?;
+            (LuaValue::Nil, LuaValue::Nil)
+        } else {
+            (LuaValue::Table(keys), LuaValue::Table(args))
+        };
+        let ctx = RefCell::new(ctx);
+        let idle = self.live.raw_get::<LuaValue>("call")?;
+        lua.scope(|scope| {
+            let call = scope.create_function(|lua, args: MultiValue| {
+                let mut ctx = ctx.borrow_mut();
+                convert::redis_call(lua, &mut ctx, args, read_only)
+            })?;
+            self.live.raw_set("call", call)?;
+            let results = self
+                .run
+                .call::<MultiValue>((function, self.handler.clone(), params.0, params.1));
+            // The scoped callback dies with the scope: put the idle one back whatever happened.
+            self.live.raw_set("call", idle)?;
+            let mut results = results?.into_iter();
+            let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
+            let value = results.next().unwrap_or(LuaValue::Nil);
+            Ok(if ok {
+                convert::to_reply(&value)
+            } else {
+                convert::raised_error(&value, name)
+            })
+        })
+    }
+}
+
+impl ScriptEngine {
+    /// A fresh VM for EVAL with an empty script cache.
+    pub(crate) fn new(random: Arc<AtomicU64>) -> Result<ScriptEngine, CommandError> {
+        Ok(ScriptEngine {
+            vm: Vm::new(random, VmKind::Eval)?,
             scripts: Map::default(),
         })
     }
@@ -185,16 +288,10 @@ impl ScriptEngine {
             if shebang {
                 source[..2].copy_from_slice(b"--");
             }
-            let function = self
-                .lua
-                .load(source)
-                .set_name("@user_script")
-                .set_environment(self.env.clone())
-                .into_function()
-                .map_err(|e| {
-                    let message = convert::lua_message(&e);
-                    CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
-                })?;
+            let function = self.vm.compile(&source, "@user_script").map_err(|e| {
+                let message = convert::lua_message(&e);
+                CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
+            })?;
             let compiled = Compiled {
                 function,
                 shebang,
@@ -229,44 +326,6 @@ impl ScriptEngine {
             ));
         }
         let read_only = read_only || compiled.no_writes;
-        match self.call(ctx, compiled.function, sha, keys, args, read_only) {
-            Ok(reply) => reply,
-            Err(e) => Reply::Error(CommandError::Other(format!("ERR {}", convert::lua_message(&e)).into())),
-        }
-    }
-
-    fn call(
-        &self,
-        ctx: &mut Ctx<'_>,
-        function: Function,
-        sha: &str,
-        keys: &[&[u8]],
-        args: &[&[u8]],
-        read_only: bool,
-    ) -> mlua::Result<Reply> {
-        let lua = &self.lua;
-        let globals = lua.globals();
-        globals.raw_set("KEYS", convert::string_array(lua, keys)?)?;
-        globals.raw_set("ARGV", convert::string_array(lua, args)?)?;
-        let ctx = RefCell::new(ctx);
-        let idle = self.live.raw_get::<LuaValue>("call")?;
-        lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                let mut ctx = ctx.borrow_mut();
-                convert::redis_call(lua, &mut ctx, args, read_only)
-            })?;
-            self.live.raw_set("call", call)?;
-            let results = self.xpcall.call::<MultiValue>((function, self.handler.clone()));
-            // The scoped callback dies with the scope: put the idle one back whatever happened.
-            self.live.raw_set("call", idle)?;
-            let mut results = results?.into_iter();
-            let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
-            let value = results.next().unwrap_or(LuaValue::Nil);
-            Ok(if ok {
-                convert::to_reply(&value)
-            } else {
-                convert::raised_error(&value, sha)
-            })
-        })
+        self.vm.invoke(ctx, &compiled.function, sha, keys, args, read_only)
     }
 }

@@ -1,11 +1,19 @@
 -- Runs once per Lua VM, before any script: the parts of Redis's scripting API written in Lua, and
 -- the read-only globals. `__embedis_live.call` (a Rust function, replaced while a script runs) is set
--- up beforehand.
+-- up beforehand, and `__embedis_register` (redis.register_function) in a VM for functions.
+--
+-- Answers the environment scripts run in, `run(f, handler, keys, args)` (xpcall of `f(keys, args)`,
+-- which Lua 5.1's xpcall cannot pass arguments to) and `set_loading(on)`, which switches the
+-- environment to FUNCTION LOAD's API while a library registers its functions.
+local functions_vm = ...
 local live = __embedis_live
 __embedis_live = nil
 local error_text = __embedis_error_text
 __embedis_error_text = nil
+local register_function = __embedis_register
+__embedis_register = nil
 local rawget, setmetatable, type, error, unpack, select = rawget, setmetatable, type, error, unpack, select
+local xpcall, tostring = xpcall, tostring
 
 -- redis.call (Rust) raises an error reply as a Lua error; redis.pcall answers it as a table.
 redis.pcall = function(...)
@@ -46,10 +54,38 @@ for _, lib in ipairs({'redis', 'string', 'math', 'table', 'coroutine', 'bit', 'c
     _G[lib] = readonly(rawget(_G, lib))
   end
 end
+-- A read-only view of `t` whose reads of missing names fail, as Redis's globals do.
+local function strict(t)
+  return setmetatable({}, {
+    __index = function(_, name)
+      local value = rawget(t, name)
+      if value == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+      end
+      return value
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+end
+
+-- What a library sees while FUNCTION LOAD runs it: only `redis`, with register_function, log, the
+-- LOG_* constants and the version.
+local loading_globals = {}
+if functions_vm then
+  local api = {register_function = register_function}
+  for _, name in ipairs({'log', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING', 'REDIS_VERSION',
+                         'REDIS_VERSION_NUM'}) do
+    api[name] = _G.redis[name]
+  end
+  loading_globals.redis = strict(api)
+end
+
 local globals = _G
+local current = globals
 local env = setmetatable({}, {
   __index = function(_, name)
-    local value = rawget(globals, name)
+    local value = rawget(current, name)
     if value == nil then
       error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
     end
@@ -59,4 +95,22 @@ local env = setmetatable({}, {
   __metatable = false,
 })
 _G._G = env
-return env
+
+local function set_loading(on)
+  current = on and loading_globals or globals
+end
+
+-- The running function and its arguments, handed to `trampoline` (Lua 5.1's xpcall passes none).
+local pending_f, pending_keys, pending_args
+local function trampoline()
+  local f, keys, args = pending_f, pending_keys, pending_args
+  pending_f, pending_keys, pending_args = nil, nil, nil
+  if keys == nil then return f() end
+  return f(keys, args)
+end
+local function run(f, handler, keys, args)
+  pending_f, pending_keys, pending_args = f, keys, args
+  return xpcall(trampoline, handler)
+end
+
+return env, run, set_loading
