@@ -113,6 +113,7 @@ fn function_load_errors_like_redis() {
         "#!lua name=zz\nredis.register_function('a', function() end)\nredis.call('ping')",
         "#!lua name=zz\nreturn redis.LOG_WARNING, redis.REDIS_VERSION, redis.foo",
         "#!lua name=zz\nlocal s = string.len('a')",
+        "#!lua name=zz\nlocal s = cjson.encode({})",
         "#!lua name=zz\nlocal r = redis.setresp",
         "#!lua name=zz\nredis.foo = 1",
         "#!lua name=zz\nx = 1",
@@ -205,6 +206,10 @@ fn fcall_runs_functions_like_redis() {
         ("return tostring(redis.foo)", &["FCALL f 0"]),
         ("return {pcall(error, 'e')}", &["FCALL f 0"]),
         ("return {select('#', ...)}", &["FCALL f 0", "FCALL f 1 k a b"]),
+        (
+            "return {cjson.encode(args), cmsgpack.pack(keys), bit.bor(1, 2), struct.pack('>I2', 258)}",
+            &["FCALL f 1 k a b"],
+        ),
     ] {
         load_replace(&mut d, &library(body));
         for call in calls {

@@ -32,6 +32,31 @@ use crate::reply::Reply;
 const REDIS_VERSION: &str = "7.0.15";
 const REDIS_VERSION_NUM: i64 = 0x07_00_0f;
 
+// Redis's Lua libraries, compiled from `src/script/c` by the build script.
+unsafe extern "C-unwind" {
+    fn luaopen_cjson(state: *mut mlua::lua_State) -> std::ffi::c_int;
+    fn luaopen_struct(state: *mut mlua::lua_State) -> std::ffi::c_int;
+    fn luaopen_cmsgpack(state: *mut mlua::lua_State) -> std::ffi::c_int;
+    fn luaopen_bit(state: *mut mlua::lua_State) -> std::ffi::c_int;
+}
+
+/// Opens cjson, struct, cmsgpack and bit as Redis's `luaLoadLibraries` does: each sets its global.
+fn load_redis_libraries(lua: &Lua) -> mlua::Result<()> {
+    let libraries: [(&str, mlua::lua_CFunction); 4] = [
+        ("cjson", luaopen_cjson),
+        ("struct", luaopen_struct),
+        ("cmsgpack", luaopen_cmsgpack),
+        ("bit", luaopen_bit),
+    ];
+    for (name, open) in libraries {
+        // SAFETY: each is a plain `lua_CFunction` following the Lua 5.1 C API, built against the
+        // headers of this very Lua.
+        let open = unsafe { lua.create_c_function(open)? };
+        open.call::<()>(name)?;
+    }
+    Ok(())
+}
+
 /// The lowercase hex SHA1 of `bytes`.
 pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
     sha1_smol::Sha1::from(bytes).digest().to_string()
@@ -139,6 +164,7 @@ impl Vm {
 
     fn build(random: Arc<AtomicU64>, kind: VmKind) -> mlua::Result<Vm> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
+        load_redis_libraries(&lua)?;
         random::install(&lua, random)?;
         let globals = lua.globals();
         let redis = lua.create_table()?;
