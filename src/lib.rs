@@ -69,6 +69,9 @@
 
 #![warn(missing_docs)]
 
+/// The Redis version embedis behaves as (HELLO, INFO, scripts' `redis.REDIS_VERSION`).
+pub(crate) const REDIS_VERSION: &str = "7.0.15";
+
 pub mod argv;
 mod clock;
 mod command;

@@ -84,7 +84,6 @@ unsafe extern "C" {
     fn embedis_range_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
     fn embedis_d2string(value: f64, buf: *mut c_char, len: usize) -> i32;
     fn embedis_sort_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
-    #[cfg(feature = "lua")]
     fn embedis_g17(value: f64, buf: *mut c_char, len: usize) -> i32;
 }
 
@@ -166,8 +165,8 @@ pub(crate) fn parse_range_f64(arg: &[u8]) -> Option<f64> {
     (ok == 1).then_some(out)
 }
 
-/// A double printed with C's `%.17g` (Lua numbers passed to `redis.call`, as Redis 7.0 does).
-#[cfg(feature = "lua")]
+/// A double printed with C's `%.17g`: Lua numbers passed to `redis.call` and double replies, as
+/// Redis 7.0 prints them (`inf`, `-inf`, `-nan` included).
 pub(crate) fn format_g17(value: f64) -> Vec<u8> {
     let mut buf = [0u8; 64];
     // SAFETY: the buffer is 64 bytes and the length given is 64; %.17g needs at most 25.

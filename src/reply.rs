@@ -6,10 +6,13 @@ use std::hash::{BuildHasher, Hash};
 
 use crate::error::CommandError;
 
-/// A command's reply, shaped as Redis's protocol (RESP2) shapes it.
+/// A command's reply, shaped as Redis's protocol shapes it.
 ///
 /// `Connection::call` answers with exactly what Redis would send: [`Reply::to_resp`] writes the same
-/// bytes a Redis server writes for that command.
+/// bytes a Redis server writes for that command. A connection speaks RESP2 unless `HELLO 3` switched
+/// it to RESP3; only then do replies hold the RESP3 types ([`Reply::Map`], [`Reply::Set`],
+/// [`Reply::Double`], [`Reply::Boolean`], [`Reply::Verbatim`], [`Reply::BigNumber`]), which
+/// [`Reply::to_resp3`] encodes. [`Reply::into_resp2`] turns them into what a RESP2 client gets.
 ///
 /// ```
 /// use embedis::{Reply, Store};
@@ -39,6 +42,19 @@ pub enum Reply {
     Array(Vec<Reply>),
     /// The null array (`*-1`): what EXEC answers when a watched key changed.
     NilArray,
+    /// RESP3 map (`%`): HGETALL, CONFIG GET, FUNCTION LIST, … RESP2 sends a flat array of keys and
+    /// values.
+    Map(Vec<(Reply, Reply)>),
+    /// RESP3 set (`~`): SMEMBERS, SINTER, … RESP2 sends an array.
+    Set(Vec<Reply>),
+    /// RESP3 double (`,`): ZSCORE, ZINCRBY, … RESP2 sends a bulk string (`%.17g`).
+    Double(f64),
+    /// RESP3 boolean (`#t`/`#f`), from scripts after `redis.setresp(3)`. RESP2 sends 1 or 0.
+    Boolean(bool),
+    /// RESP3 verbatim string (`=`) with its three-letter format (`txt`). RESP2 sends a bulk string.
+    Verbatim([u8; 3], Vec<u8>),
+    /// RESP3 big number (`(`), from scripts. RESP2 sends a bulk string.
+    BigNumber(String),
 }
 
 impl Reply {
@@ -70,15 +86,87 @@ impl Reply {
         Reply::Array(items.into_iter().map(|b| Reply::Bulk(b.into())).collect())
     }
 
-    /// A map reply (`HELLO`, `FUNCTION LIST`, …): RESP2 sends it as a flat array of keys and values.
-    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    /// A map reply with bulk-string keys (`HELLO`, `FUNCTION LIST`, …).
     pub(crate) fn map<K: Into<Vec<u8>>>(pairs: impl IntoIterator<Item = (K, Reply)>) -> Reply {
-        Reply::Array(
+        Reply::Map(
             pairs
                 .into_iter()
-                .flat_map(|(key, value)| [Reply::Bulk(key.into()), value])
+                .map(|(key, value)| (Reply::Bulk(key.into()), value))
                 .collect(),
         )
+    }
+
+    /// The reply a RESP2 client gets: maps flatten into arrays of keys and values, sets become
+    /// arrays, doubles bulk strings (`%.17g`), booleans 1 or 0, verbatim strings and big numbers
+    /// bulk strings — what Redis's reply functions write for a RESP2 client.
+    ///
+    /// ```
+    /// use embedis::Reply;
+    /// let map = Reply::Map(vec![(Reply::Bulk(b"f".to_vec()), Reply::Double(1.5))]);
+    /// assert_eq!(
+    ///     map.into_resp2(),
+    ///     Reply::Array(vec![Reply::Bulk(b"f".to_vec()), Reply::Bulk(b"1.5".to_vec())])
+    /// );
+    /// ```
+    pub fn into_resp2(mut self) -> Reply {
+        self.downgrade();
+        self
+    }
+
+    /// [`Reply::into_resp2`] in place. Plain loops keep each level's frame small: script replies
+    /// may nest a thousand levels deep.
+    fn downgrade(&mut self) {
+        match self {
+            Reply::Array(items) => {
+                for item in items.iter_mut() {
+                    item.downgrade();
+                }
+            }
+            Reply::Map(pairs) => {
+                let pairs = std::mem::take(pairs);
+                let mut flat = Vec::with_capacity(pairs.len() * 2);
+                for (mut key, mut value) in pairs {
+                    key.downgrade();
+                    value.downgrade();
+                    flat.push(key);
+                    flat.push(value);
+                }
+                *self = Reply::Array(flat);
+            }
+            Reply::Set(items) => {
+                let mut items = std::mem::take(items);
+                for item in items.iter_mut() {
+                    item.downgrade();
+                }
+                *self = Reply::Array(items);
+            }
+            Reply::Double(d) => *self = Reply::Bulk(crate::number::format_g17(*d)),
+            Reply::Boolean(b) => *self = Reply::Integer(*b as i64),
+            Reply::Verbatim(_, text) => *self = Reply::Bulk(std::mem::take(text)),
+            Reply::BigNumber(n) => *self = Reply::Bulk(std::mem::take(n).into_bytes()),
+            _ => {}
+        }
+    }
+
+    /// Whether this reply (or anything inside it) is of a RESP3-only type.
+    pub(crate) fn has_resp3(&self) -> bool {
+        match self {
+            Reply::Array(items) => {
+                for item in items {
+                    if item.has_resp3() {
+                        return true;
+                    }
+                }
+                false
+            }
+            Reply::Map(_)
+            | Reply::Set(_)
+            | Reply::Double(_)
+            | Reply::Boolean(_)
+            | Reply::Verbatim(..)
+            | Reply::BigNumber(_) => true,
+            _ => false,
+        }
     }
 
     /// Whether this is an error reply.
@@ -92,7 +180,8 @@ impl Reply {
         matches!(self, Reply::Error(_))
     }
 
-    /// The reply encoded in RESP2, byte for byte what Redis sends.
+    /// The reply encoded in RESP2, byte for byte what Redis sends a RESP2 client (RESP3 types are
+    /// written as [`Reply::into_resp2`] turns them).
     ///
     /// ```
     /// use embedis::Reply;
@@ -113,6 +202,36 @@ impl Reply {
     /// assert_eq!(out, b":-7\r\n");
     /// ```
     pub fn write_resp(&self, out: &mut Vec<u8>) {
+        self.write(out, false);
+    }
+
+    /// The reply encoded in RESP3, byte for byte what Redis sends a client after `HELLO 3`.
+    ///
+    /// ```
+    /// use embedis::Reply;
+    /// assert_eq!(Reply::Nil.to_resp3(), b"_\r\n");
+    /// assert_eq!(Reply::Double(1.5).to_resp3(), b",1.5\r\n");
+    /// let map = Reply::Map(vec![(Reply::Bulk(b"a".to_vec()), Reply::Integer(1))]);
+    /// assert_eq!(map.to_resp3(), b"%1\r\n$1\r\na\r\n:1\r\n");
+    /// ```
+    pub fn to_resp3(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_resp3(&mut out);
+        out
+    }
+
+    /// Appends the RESP3 encoding of this reply to `out`.
+    ///
+    /// ```
+    /// let mut out = Vec::new();
+    /// embedis::Reply::Boolean(true).write_resp3(&mut out);
+    /// assert_eq!(out, b"#t\r\n");
+    /// ```
+    pub fn write_resp3(&self, out: &mut Vec<u8>) {
+        self.write(out, true);
+    }
+
+    fn write(&self, out: &mut Vec<u8>, resp3: bool) {
         use std::io::Write;
         match self {
             Reply::Status(s) => {
@@ -125,19 +244,55 @@ impl Reply {
             Reply::Integer(n) => {
                 let _ = write!(out, ":{n}");
             }
-            Reply::Bulk(b) => {
-                let _ = write!(out, "${}\r\n", b.len());
-                out.extend_from_slice(b);
-            }
+            Reply::Bulk(b) => write_bulk(out, b'$', b),
+            Reply::Nil | Reply::NilArray if resp3 => out.push(b'_'),
             Reply::Nil => out.extend_from_slice(b"$-1"),
             Reply::NilArray => out.extend_from_slice(b"*-1"),
             Reply::Array(items) => {
                 let _ = write!(out, "*{}\r\n", items.len());
                 for item in items {
-                    item.write_resp(out);
+                    item.write(out, resp3);
                 }
                 return;
             }
+            Reply::Map(pairs) => {
+                if resp3 {
+                    let _ = write!(out, "%{}\r\n", pairs.len());
+                } else {
+                    let _ = write!(out, "*{}\r\n", pairs.len() * 2);
+                }
+                for (key, value) in pairs {
+                    key.write(out, resp3);
+                    value.write(out, resp3);
+                }
+                return;
+            }
+            Reply::Set(items) => {
+                let _ = write!(out, "{}{}\r\n", if resp3 { '~' } else { '*' }, items.len());
+                for item in items {
+                    item.write(out, resp3);
+                }
+                return;
+            }
+            Reply::Double(d) if resp3 => {
+                out.push(b',');
+                out.extend_from_slice(&crate::number::format_g17(*d));
+            }
+            Reply::Double(d) => write_bulk(out, b'$', &crate::number::format_g17(*d)),
+            Reply::Boolean(b) if resp3 => out.extend_from_slice(if *b { b"#t" } else { b"#f" }),
+            Reply::Boolean(b) => out.extend_from_slice(if *b { b":1" } else { b":0" }),
+            Reply::Verbatim(format, text) if resp3 => {
+                let _ = write!(out, "={}\r\n", text.len() + 4);
+                out.extend_from_slice(format);
+                out.push(b':');
+                out.extend_from_slice(text);
+            }
+            Reply::Verbatim(_, text) => write_bulk(out, b'$', text),
+            Reply::BigNumber(n) if resp3 => {
+                out.push(b'(');
+                out.extend_from_slice(n.as_bytes());
+            }
+            Reply::BigNumber(n) => write_bulk(out, b'$', n.as_bytes()),
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -152,8 +307,22 @@ impl Reply {
             Reply::Nil => "nil".into(),
             Reply::NilArray => "nil array".into(),
             Reply::Array(items) => format!("array of {}", items.len()),
+            Reply::Map(pairs) => format!("map of {}", pairs.len()),
+            Reply::Set(items) => format!("set of {}", items.len()),
+            Reply::Double(d) => format!("double {d}"),
+            Reply::Boolean(b) => format!("boolean {b}"),
+            Reply::Verbatim(_, text) => format!("verbatim {:?}", String::from_utf8_lossy(text)),
+            Reply::BigNumber(n) => format!("big number {n}"),
         }
     }
+}
+
+/// `<kind><len>\r\n<bytes>` (the caller adds the final CRLF).
+fn write_bulk(out: &mut Vec<u8>, kind: u8, bytes: &[u8]) {
+    use std::io::Write;
+    out.push(kind);
+    let _ = write!(out, "{}\r\n", bytes.len());
+    out.extend_from_slice(bytes);
 }
 
 impl From<CommandError> for Reply {
@@ -207,10 +376,12 @@ fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
     })
 }
 
-/// Pulls an error reply out first, so every conversion fails with the command's own error.
+/// Pulls an error reply out first, so every conversion fails with the command's own error; RESP3
+/// types convert as their RESP2 forms do.
 fn check(reply: Reply) -> Result<Reply, CommandError> {
     match reply {
         Reply::Error(e) => Err(e),
+        other if other.has_resp3() => Ok(other.into_resp2()),
         other => Ok(other),
     }
 }

@@ -308,7 +308,7 @@ impl Store {
             ));
         }
         let mut db = 0;
-        run_command(&self.shared, self.shared.next_client_id(), &mut db, spec, &argv)
+        run_command(&self.shared, self.shared.next_client_id(), &mut db, 2, spec, &argv)
     }
 }
 

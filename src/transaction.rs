@@ -37,6 +37,10 @@ pub struct Connection {
     multi: Option<MultiState>,
     /// The (database, key) pairs this client watches.
     watched: Vec<(usize, Vec<u8>)>,
+    /// The protocol this client speaks: 2, or 3 after `HELLO 3`.
+    protocol: u8,
+    /// The name given with `HELLO … SETNAME`.
+    name: Option<Vec<u8>>,
 }
 
 /// A transaction being queued: by a connection inside MULTI, or by the typed
@@ -81,6 +85,8 @@ impl Connection {
             db: 0,
             multi: None,
             watched: Vec::new(),
+            protocol: 2,
+            name: None,
         }
     }
 
@@ -130,6 +136,7 @@ impl Connection {
                 self.unwatch_all();
                 Reply::ok()
             }
+            (Run::Connection, _) => self.connection_command(&argv),
             _ => self.run_now(spec, &argv),
         }
     }
@@ -168,9 +175,90 @@ impl Connection {
         Reply::Error(e)
     }
 
+    /// The protocol this connection speaks: 2 (the default), or 3 after `HELLO 3`, when replies
+    /// hold RESP3 types (encode them with [`Reply::to_resp3`]).
+    ///
+    /// ```
+    /// use embedis::{Reply, Store};
+    /// let mut conn = Store::new().connect();
+    /// conn.call(["HSET", "h", "f", "v"]);
+    /// assert!(matches!(conn.call(["HGETALL", "h"]), Reply::Array(_)));
+    /// conn.call(["HELLO", "3"]);
+    /// assert_eq!(conn.protocol(), 3);
+    /// assert!(matches!(conn.call(["HGETALL", "h"]), Reply::Map(_)));
+    /// ```
+    pub fn protocol(&self) -> u8 {
+        self.protocol
+    }
+
     /// Runs a command at once.
     fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv) -> Reply {
-        run_command(&self.shared, self.id, &mut self.db, spec, argv)
+        run_command(&self.shared, self.id, &mut self.db, self.protocol, spec, argv)
+    }
+
+    /// The commands that read or change the connection's own state (HELLO).
+    fn connection_command(&mut self, argv: &Argv) -> Reply {
+        self.hello(argv).unwrap_or_else(Reply::Error)
+    }
+
+    /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
+    /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
+    fn hello(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+        use crate::command::args::{error_text, is_option};
+        let mut version = None;
+        let mut next = 1;
+        if let Some(arg) = argv.get(1) {
+            let v = crate::number::parse_i64(arg)
+                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
+            if !(2..=3).contains(&v) {
+                return Err(CommandError::other("NOPROTO unsupported protocol version"));
+            }
+            version = Some(v as u8);
+            next = 2;
+        }
+        let (mut user, mut name) = (None, None);
+        let mut i = next;
+        while i < argv.len() {
+            let more = argv.len() - 1 - i;
+            let opt = argv.arg(i);
+            if is_option(opt, "auth") && more >= 2 {
+                user = Some(argv.arg(i + 1));
+                i += 3;
+            } else if is_option(opt, "setname") && more >= 1 {
+                name = Some(argv.arg(i + 1));
+                i += 2;
+            } else {
+                return Err(CommandError::Other(
+                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
+                ));
+            }
+        }
+        if user.is_some_and(|u| u != b"default") {
+            return Err(CommandError::other(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ));
+        }
+        if let Some(name) = name {
+            if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+                return Err(CommandError::other(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                ));
+            }
+            self.name = (!name.is_empty()).then(|| name.to_vec());
+        }
+        if let Some(version) = version {
+            self.protocol = version;
+        }
+        let reply = Reply::map([
+            ("server", Reply::bulk("redis")),
+            ("version", Reply::bulk(crate::REDIS_VERSION)),
+            ("proto", Reply::Integer(self.protocol as i64)),
+            ("id", Reply::Integer(self.id as i64)),
+            ("mode", Reply::bulk("standalone")),
+            ("role", Reply::bulk("master")),
+            ("modules", Reply::Array(Vec::new())),
+        ]);
+        Ok(if self.protocol == 2 { reply.into_resp2() } else { reply })
     }
 
     fn multi(&mut self) -> Reply {
@@ -245,7 +333,8 @@ impl Connection {
         multi: MultiState,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
-        let mut ks = self.shared.keyspace.lock();
+        let shared = Arc::clone(&self.shared);
+        let mut ks = shared.keyspace.lock();
         ks.begin();
         let dirty = self
             .watched
@@ -260,20 +349,24 @@ impl Connection {
         if dirty {
             return Ok(None);
         }
-        let mut ctx = Ctx::new(&mut ks, self.db);
-        let replies = multi
-            .queue
-            .iter()
-            .map(|(spec, argv)| {
-                each(match spec.run {
-                    // UNWATCH is queued like any command; EXEC has already unwatched everything.
-                    Run::Transaction => Reply::ok(),
-                    Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
-                })
-            })
-            .collect();
+        let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.protocol);
+        let mut replies = Vec::with_capacity(multi.queue.len());
+        for (spec, argv) in &multi.queue {
+            let reply = match spec.run {
+                // UNWATCH is queued like any command; EXEC has already unwatched everything.
+                Run::Transaction => Reply::ok(),
+                // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
+                Run::Connection => {
+                    let reply = self.connection_command(argv);
+                    ctx.resp = self.protocol;
+                    reply
+                }
+                Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
+            };
+            replies.push(each(reply));
+        }
         self.db = ctx.db;
-        serve_blocked(&self.shared, &mut ks);
+        serve_blocked(&shared, &mut ks);
         Ok(Some(replies))
     }
 }
@@ -285,12 +378,13 @@ pub(crate) fn run_command(
     shared: &Shared,
     client: ClientId,
     db: &mut usize,
+    resp: u8,
     spec: &'static CommandSpec,
     argv: &Argv,
 ) -> Reply {
     let mut ks = shared.keyspace.lock();
     ks.begin();
-    let mut ctx = Ctx::new(&mut ks, *db);
+    let mut ctx = Ctx::with_protocol(&mut ks, *db, resp);
     ctx.may_block = true;
     let reply = ctx.run(spec, argv);
     *db = ctx.db;
@@ -301,16 +395,18 @@ pub(crate) fn run_command(
     };
     let deadline = request.deadline;
     ks.block(client, request);
+    // The client that served this one built the reply: shape it for this client's protocol.
+    let shaped = |reply: Reply| if resp == 2 { reply.into_resp2() } else { reply };
     loop {
         if let Some(reply) = ks.take_served(client) {
-            return reply;
+            return shaped(reply);
         }
         match deadline {
             None => shared.unblocked.wait(&mut ks),
             Some(deadline) => {
                 if shared.unblocked.wait_until(&mut ks, deadline).timed_out() {
                     if let Some(reply) = ks.take_served(client) {
-                        return reply;
+                        return shaped(reply);
                     }
                     ks.unblock(client);
                     return Reply::NilArray;

@@ -173,3 +173,29 @@ fn functions_survive_script_flush_and_libraries_keep_their_state() {
     );
     assert_eq!(conn.call(["FCALL", "next", "0"]), Reply::Integer(11));
 }
+
+#[test]
+fn tables_nesting_through_map_and_set_fields_are_cut_off_too() {
+    let store = Store::new();
+    for script in [
+        "local t = {} t.map = {x = t} return t",
+        "local t = {} t.set = {} t.set[t] = true return t",
+        "local t = {} t[1] = {map = {a = t}} return t",
+    ] {
+        // Walk down without recursing: the reply nests a thousand levels deep.
+        let reply = eval(&store, script);
+        let mut current = &reply;
+        loop {
+            current = match current {
+                Reply::Array(items) | Reply::Set(items) if !items.is_empty() => &items[items.len() - 1],
+                Reply::Map(pairs) if !pairs.is_empty() => &pairs[pairs.len() - 1].1,
+                _ => break,
+            };
+        }
+        assert!(
+            matches!(current, Reply::Error(e) if e.to_string() == "ERR reached lua stack limit"),
+            "{script}"
+        );
+    }
+    assert_eq!(eval(&store, "return 1"), Reply::Integer(1));
+}

@@ -45,9 +45,13 @@ pub(crate) fn hget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 /// HGETALL key
 pub(crate) fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let Some(hash) = ctx.read::<Hash>(argv.arg(1))? else {
-        return Ok(Reply::Array(Vec::new()));
+        return Ok(Reply::Map(Vec::new()));
     };
-    Ok(Reply::bulks(hash.iter().flat_map(|(f, v)| [f.clone(), v.clone()])))
+    Ok(Reply::Map(
+        hash.iter()
+            .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
+            .collect(),
+    ))
 }
 
 /// HINCRBY key field increment
@@ -186,6 +190,8 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
         return Ok(Reply::Array(Vec::new()));
     }
     let pick = ctx.pick(len, count);
+    // RESP3 callers get [field, value] pairs.
+    let pairs = ctx.resp == 3;
     let hash = ctx.read::<Hash>(key)?.ok_or(CommandError::NoSuchKey)?;
     let chosen: Vec<(&Vec<u8>, &Vec<u8>)> = match pick {
         Pick::All => hash.iter().collect(),
@@ -193,9 +199,11 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
     };
     let mut out = Vec::with_capacity(chosen.len() * if with_values { 2 } else { 1 });
     for (field, value) in chosen {
-        out.push(Reply::Bulk(field.clone()));
-        if with_values {
-            out.push(Reply::Bulk(value.clone()));
+        let field = Reply::Bulk(field.clone());
+        match (with_values, pairs) {
+            (false, _) => out.push(field),
+            (true, false) => out.extend([field, Reply::Bulk(value.clone())]),
+            (true, true) => out.push(Reply::Array(vec![field, Reply::Bulk(value.clone())])),
         }
     }
     Ok(Reply::Array(out))

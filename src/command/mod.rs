@@ -55,16 +55,26 @@ pub(crate) struct Ctx<'a> {
     pub(crate) may_block: bool,
     /// Set by a blocking command that found no data and blocks: the caller waits on it.
     pub(crate) blocked: Option<BlockedRequest>,
+    /// The protocol the caller speaks (2 or 3; a script's after `redis.setresp`). Handlers build
+    /// RESP3 replies; [`Ctx::run`] turns them into RESP2 ones for RESP2 callers, and the few
+    /// commands whose shapes differ beyond that (pairs of WITHSCORES, …) read it.
+    pub(crate) resp: u8,
 }
 
 impl<'a> Ctx<'a> {
     /// A context for running commands in database `db`, where blocking commands do not block.
     pub(crate) fn new(ks: &'a mut Keyspace, db: usize) -> Ctx<'a> {
+        Self::with_protocol(ks, db, 2)
+    }
+
+    /// A context for a caller speaking RESP `resp` (2 or 3).
+    pub(crate) fn with_protocol(ks: &'a mut Keyspace, db: usize, resp: u8) -> Ctx<'a> {
         Ctx {
             ks,
             db,
             may_block: false,
             blocked: None,
+            resp,
         }
     }
 }
@@ -73,9 +83,16 @@ impl Ctx<'_> {
     /// Runs a resolved command.
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
-            table::Run::Keyspace(handler) => handler(self, argv).into(),
+            table::Run::Keyspace(handler) => {
+                let reply: Reply = handler(self, argv).into();
+                if self.resp == 2 && reply.has_resp3() {
+                    reply.into_resp2()
+                } else {
+                    reply
+                }
+            }
             // The connection handles these, and resolving picks a container's subcommand.
-            table::Run::Transaction | table::Run::Container(_) => {
+            table::Run::Transaction | table::Run::Connection | table::Run::Container(_) => {
                 Reply::Error(CommandError::other("ERR command out of place"))
             }
         }

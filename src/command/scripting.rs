@@ -307,7 +307,7 @@ pub(crate) fn function_list(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Com
                     Reply::map([
                         ("name", Reply::bulk(f.name.as_str())),
                         ("description", f.description.clone().map_or(Reply::Nil, Reply::Bulk)),
-                        ("flags", Reply::Array(f.flag_names().map(Reply::status).collect())),
+                        ("flags", Reply::Set(f.flag_names().map(Reply::status).collect())),
                     ])
                 });
                 let mut fields = vec![

@@ -9,7 +9,12 @@ use crate::reply::Reply;
 
 /// Replies with members in the order Redis would.
 fn members_reply(set: &Set) -> Reply {
-    Reply::bulks(set.members().into_iter().cloned())
+    Reply::Set(set.members().into_iter().map(|m| Reply::Bulk(m.clone())).collect())
+}
+
+/// The empty set reply (RESP2 callers get an empty array).
+fn empty_set() -> Reply {
+    Reply::Set(Vec::new())
 }
 
 /// SADD key member [member ...]
@@ -39,9 +44,7 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 
 /// SMEMBERS key
 pub(crate) fn smembers(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(ctx
-        .read::<Set>(argv.arg(1))?
-        .map_or(Reply::Array(Vec::new()), members_reply))
+    Ok(ctx.read::<Set>(argv.arg(1))?.map_or_else(empty_set, members_reply))
 }
 
 /// SISMEMBER key member
@@ -83,14 +86,10 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         None => None,
     };
     let Some(len) = ctx.read::<Set>(key)?.map(|s| s.len()) else {
-        return Ok(if count.is_some() {
-            Reply::Array(Vec::new())
-        } else {
-            Reply::Nil
-        });
+        return Ok(if count.is_some() { empty_set() } else { Reply::Nil });
     };
     let reply = match count {
-        Some(0) => return Ok(Reply::Array(Vec::new())),
+        Some(0) => return Ok(empty_set()),
         None => {
             let at = (ctx.ks.random() % len as u64) as usize;
             let set = ctx.write::<Set>(key)?.ok_or(CommandError::NoSuchKey)?;
@@ -103,7 +102,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
                     Value::Set(s) => Some(s),
                     _ => None,
                 });
-                return Ok(set.as_ref().map_or(Reply::Array(Vec::new()), members_reply));
+                return Ok(set.as_ref().map_or_else(empty_set, members_reply));
             }
             Pick::Positions(at) => {
                 let set = ctx.write::<Set>(key)?.ok_or(CommandError::NoSuchKey)?;
@@ -111,7 +110,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
                 for member in &chosen {
                     set.remove(member);
                 }
-                Reply::bulks(chosen)
+                Reply::Set(chosen.into_iter().map(Reply::Bulk).collect())
             }
         },
     };

@@ -541,11 +541,9 @@ pub(crate) fn lcs(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
         }
     }
     if get_idx {
-        return Ok(Reply::Array(vec![
-            Reply::bulk("matches"),
-            Reply::Array(matches),
-            Reply::bulk("len"),
-            Reply::Integer(total as i64),
+        return Ok(Reply::map([
+            ("matches", Reply::Array(matches)),
+            ("len", Reply::Integer(total as i64)),
         ]));
     }
     Ok(Reply::Bulk(result))

@@ -23,6 +23,8 @@ pub(crate) enum Run {
     Keyspace(Handler),
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: handled by the connection's transaction state.
     Transaction,
+    /// HELLO: handled by the connection, whose state (protocol, name) it reads and changes.
+    Connection,
     /// A container (OBJECT, …): the second argument names a subcommand from this table.
     Container(&'static [CommandSpec]),
 }
@@ -138,6 +140,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "discard", 1, NO_SCRIPT, (0, 0, 0), TX;
     "watch", -2, NO_SCRIPT, (1, -1, 1), TX;
     "unwatch", 1, NO_SCRIPT, (0, 0, 0), TX;
+    // connection state (networking.c)
+    "hello", -1, NO_SCRIPT, (0, 0, 0), Run::Connection;
     // connection and server
     "ping", -1, R, (0, 0, 0), k(server::ping);
     "echo", 2, R, (0, 0, 0), k(server::echo);

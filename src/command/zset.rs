@@ -14,21 +14,25 @@ use crate::keyspace::{Set, Ttl, Value, ZSet};
 use crate::number::{format_f64, parse_f64, parse_range_f64};
 use crate::reply::Reply;
 
+/// A score: a double (RESP2 callers get it as a bulk string).
 fn score_reply(score: f64) -> Reply {
-    Reply::Bulk(format_f64(score))
+    Reply::Double(score)
 }
 
 fn not_float() -> CommandError {
     CommandError::NotFloat
 }
 
-/// Members (and scores) as Redis replies them: flat `member, score, …` with scores.
-fn entries_reply<'a>(entries: impl Iterator<Item = &'a Scored>, with_scores: bool) -> Reply {
+/// Members (and scores) as Redis replies them: flat `member, score, …` with scores, or with
+/// `pairs` (RESP3 callers) `[member, score]` pairs.
+fn entries_reply<'a>(entries: impl Iterator<Item = &'a Scored>, with_scores: bool, pairs: bool) -> Reply {
     let mut out = Vec::new();
     for e in entries {
-        out.push(Reply::bulk(&*e.member));
-        if with_scores {
-            out.push(score_reply(e.score));
+        let member = Reply::bulk(&*e.member);
+        match (with_scores, pairs) {
+            (false, _) => out.push(member),
+            (true, false) => out.extend([member, score_reply(e.score)]),
+            (true, true) => out.push(Reply::Array(vec![member, score_reply(e.score)])),
         }
     }
     Reply::Array(out)
@@ -441,11 +445,12 @@ fn parse_range(argv: &Argv, first: usize, spelling: Spelling) -> Result<RangeReq
 
 fn range_generic(ctx: &mut Ctx<'_>, argv: &Argv, spelling: Spelling) -> Result<Reply, CommandError> {
     let request = parse_range(argv, 1, spelling)?;
+    let resp3 = ctx.resp == 3;
     let Some(zset) = ctx.read::<ZSet>(argv.arg(1))? else {
         return Ok(Reply::Array(Vec::new()));
     };
     let chosen = select(zset, &request.by, request.reverse, request.offset, request.limit);
-    Ok(entries_reply(chosen.into_iter(), request.with_scores))
+    Ok(entries_reply(chosen.into_iter(), request.with_scores, resp3))
 }
 
 const fn spelling(kind: Option<Kind>, reverse: Option<bool>) -> Spelling {
@@ -623,7 +628,8 @@ fn pop_generic(ctx: &mut Ctx<'_>, argv: &Argv, end: ListEnd) -> Result<Reply, Co
         None => 1,
     };
     let popped = pop_entries(ctx, argv.arg(1), end, count)?;
-    Ok(entries_reply(popped.iter(), true))
+    // RESP3 callers get pairs when they gave a count (Redis's `use_nested_array`).
+    Ok(entries_reply(popped.iter(), true, ctx.resp == 3 && argv.len() == 3))
 }
 
 /// ZPOPMIN key [count]
@@ -717,11 +723,12 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         return Ok(Reply::Array(Vec::new()));
     }
     let pick = ctx.pick(len, count);
+    let pairs = ctx.resp == 3;
     let zset = ctx.read::<ZSet>(key)?.ok_or(CommandError::NoSuchKey)?;
     Ok(match pick {
         // Redis's set-operation iterator walks a sorted set from the highest score down.
-        Pick::All => entries_reply((0..zset.len()).rev().filter_map(|r| zset.at(r)), with_scores),
-        Pick::Positions(at) => entries_reply(at.into_iter().filter_map(|r| zset.at(r)), with_scores),
+        Pick::All => entries_reply((0..zset.len()).rev().filter_map(|r| zset.at(r)), with_scores, pairs),
+        Pick::Positions(at) => entries_reply(at.into_iter().filter_map(|r| zset.at(r)), with_scores, pairs),
     })
 }
 
@@ -732,9 +739,10 @@ pub(crate) fn zscan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         return Ok(scan::empty());
     };
     let entries = zset.iter().map(|e| (&*e.member, e.score));
+    // SCAN replies are strings whatever the protocol: scores as bulk strings.
     scan::collection(cursor, argv, entries, !zset.is_large(), |member, score, out| {
         out.push(Reply::bulk(member));
-        out.push(score_reply(score));
+        out.push(Reply::Bulk(format_f64(score)));
     })
 }
 
@@ -896,7 +904,7 @@ fn combine(
 
 fn algebra(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
     let (result, with_scores, _) = combine(ctx, argv, 1, op, false, false)?;
-    Ok(entries_reply(result.iter(), with_scores))
+    Ok(entries_reply(result.iter(), with_scores, ctx.resp == 3))
 }
 
 fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {

@@ -141,6 +141,47 @@ pub(super) fn log(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
     Ok(())
 }
 
+/// The protocol of the running script's commands and of its return value (Lua app data, present
+/// only while a script runs): 2 unless the script called `redis.setresp(3)`.
+pub(super) struct ScriptResp(pub(super) u8);
+
+/// The running script's protocol.
+pub(super) fn script_resp(lua: &Lua) -> u8 {
+    lua.app_data_ref::<ScriptResp>().map_or(2, |r| r.0)
+}
+
+/// `redis.setresp(2|3)`: the protocol of the script's `redis.call` replies and of its own
+/// booleans.
+pub(super) fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
+    let Some(mut current) = lua.app_data_mut::<ScriptResp>() else {
+        return Err(mlua::Error::RuntimeError(
+            "redis.setresp can only be called inside a script invocation".into(),
+        ));
+    };
+    if args.len() != 1 {
+        return Err(mlua::Error::RuntimeError(
+            "redis.setresp() requires one argument.".into(),
+        ));
+    }
+    // lua_tonumber, then C's cast to int.
+    let resp = match &args[0] {
+        LuaValue::Integer(n) => *n as f64,
+        LuaValue::Number(n) => *n,
+        LuaValue::String(s) => s
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(0.0),
+        _ => 0.0,
+    };
+    match resp.trunc() {
+        2.0 => current.0 = 2,
+        3.0 => current.0 = 3,
+        _ => return Err(mlua::Error::RuntimeError("RESP version must be 2 or 3.".into())),
+    }
+    Ok(())
+}
+
 /// What `redis.call` does when no script runs (it cannot be reached from a script).
 pub(super) fn call_outside_script(lua: &Lua, _args: MultiValue) -> mlua::Result<(Table, bool)> {
     Ok((
@@ -203,30 +244,64 @@ pub(super) fn redis_call(
     if read_only && spec.has(flags::WRITE) {
         return failed("Write commands are not allowed from read-only scripts.");
     }
-    match ctx.run(spec, &argv) {
+    // The script's commands speak the script's protocol, not its caller's.
+    let resp = script_resp(lua);
+    let caller_resp = std::mem::replace(&mut ctx.resp, resp);
+    let reply = ctx.run(spec, &argv);
+    ctx.resp = caller_resp;
+    match reply {
         Reply::Error(e) => failed(&format!("-{e}")),
-        reply => Ok((to_lua(lua, reply)?, false)),
+        reply => Ok((to_lua(lua, reply, resp == 3)?, false)),
     }
 }
 
-/// A reply as Lua sees it (REDIS-SEMANTICS.md §3.3).
-fn to_lua(lua: &Lua, reply: Reply) -> mlua::Result<LuaValue> {
+/// `{<field> = value}`.
+fn tagged(lua: &Lua, field: &str, value: impl mlua::IntoLua) -> mlua::Result<LuaValue> {
+    let table = lua.create_table()?;
+    table.raw_set(field, value)?;
+    Ok(LuaValue::Table(table))
+}
+
+/// A reply as Lua sees it (REDIS-SEMANTICS.md §3.3; after `redis.setresp(3)`, RESP3's types as
+/// Redis 7.0 converts them: nil, `{map=…}`, `{set=…}`, `{double=…}`, booleans, `{big_number=…}`,
+/// `{verbatim_string={format=…, string=…}}`).
+fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaValue> {
     Ok(match reply {
         Reply::Integer(n) => LuaValue::Number(n as f64),
         Reply::Bulk(b) => LuaValue::String(lua.create_string(&b)?),
+        Reply::Nil | Reply::NilArray if resp3 => LuaValue::Nil,
         Reply::Nil | Reply::NilArray => LuaValue::Boolean(false),
-        Reply::Status(s) => {
-            let table = lua.create_table()?;
-            table.raw_set("ok", s.as_ref())?;
-            LuaValue::Table(table)
-        }
+        Reply::Status(s) => tagged(lua, "ok", s.as_ref())?,
         Reply::Error(e) => LuaValue::Table(error_table(lua, &format!("-{e}"))?),
         Reply::Array(items) => {
             let table = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.into_iter().enumerate() {
-                table.raw_set(i + 1, to_lua(lua, item)?)?;
+                table.raw_set(i + 1, to_lua(lua, item, resp3)?)?;
             }
             LuaValue::Table(table)
+        }
+        Reply::Map(pairs) => {
+            let map = lua.create_table_with_capacity(0, pairs.len())?;
+            for (key, value) in pairs {
+                map.raw_set(to_lua(lua, key, resp3)?, to_lua(lua, value, resp3)?)?;
+            }
+            tagged(lua, "map", map)?
+        }
+        Reply::Set(items) => {
+            let set = lua.create_table_with_capacity(0, items.len())?;
+            for item in items {
+                set.raw_set(to_lua(lua, item, resp3)?, true)?;
+            }
+            tagged(lua, "set", set)?
+        }
+        Reply::Double(d) => tagged(lua, "double", d)?,
+        Reply::Boolean(b) => LuaValue::Boolean(b),
+        Reply::BigNumber(n) => tagged(lua, "big_number", n)?,
+        Reply::Verbatim(format, text) => {
+            let verbatim = lua.create_table()?;
+            verbatim.raw_set("format", lua.create_string(format)?)?;
+            verbatim.raw_set("string", lua.create_string(&text)?)?;
+            tagged(lua, "verbatim_string", verbatim)?
         }
     })
 }
@@ -241,39 +316,164 @@ fn c_cast(n: f64) -> i64 {
     }
 }
 
-/// A script's return value as a reply (REDIS-SEMANTICS.md §3.2).
-pub(super) fn to_reply(value: &LuaValue) -> Reply {
-    to_reply_at(value, 0)
+/// A script's return value as a reply (REDIS-SEMANTICS.md §3.2, Redis's `luaReplyToRedisReply`):
+/// `resp3` is the script's protocol, which decides how booleans reply.
+///
+/// Tables nest as deep as a script likes (even into themselves), so the walk keeps its own stack
+/// instead of recursing, and a table nested deeper than Redis's Lua stack allows becomes
+/// `ERR reached lua stack limit` in its place.
+pub(super) fn to_reply(value: &LuaValue, resp3: bool) -> Reply {
+    let mut stack: Vec<Nested> = Vec::new();
+    let mut step = begin(value, 0, resp3);
+    loop {
+        let reply = match step {
+            Step::Done(reply) => reply,
+            Step::Open(nested) => {
+                stack.push(nested);
+                let top = stack.last_mut().map(Nested::next_child);
+                match top {
+                    Some(Some(child)) => {
+                        step = begin(&child, stack.len(), resp3);
+                        continue;
+                    }
+                    _ => match stack.pop() {
+                        Some(done) => done.finish(),
+                        None => return Reply::Nil,
+                    },
+                }
+            }
+        };
+        // A value is complete: hand it to the table it belongs to, then move to that table's next.
+        let mut reply = reply;
+        loop {
+            let Some(parent) = stack.last_mut() else {
+                return reply;
+            };
+            parent.results.push(reply);
+            match parent.next_child() {
+                Some(child) => {
+                    step = begin(&child, stack.len(), resp3);
+                    break;
+                }
+                None => match stack.pop() {
+                    Some(done) => reply = done.finish(),
+                    None => return Reply::Nil,
+                },
+            }
+        }
+    }
 }
 
-fn to_reply_at(value: &LuaValue, depth: usize) -> Reply {
-    if depth > MAX_DEPTH {
-        return Reply::Error(CommandError::other("ERR reached lua stack limit"));
+/// What a table nests: an array, a `{map=…}` or a `{set=…}`.
+#[derive(Clone, Copy)]
+enum Shape {
+    Array,
+    Map,
+    Set,
+}
+
+/// A table being converted: the values to convert in order (a map's keys and values
+/// alternately) and the replies made of them so far.
+struct Nested {
+    shape: Shape,
+    children: std::vec::IntoIter<LuaValue>,
+    results: Vec<Reply>,
+}
+
+impl Nested {
+    fn next_child(&mut self) -> Option<LuaValue> {
+        self.children.next()
     }
-    match value {
+
+    fn finish(self) -> Reply {
+        match self.shape {
+            Shape::Array => Reply::Array(self.results),
+            Shape::Set => Reply::Set(self.results),
+            Shape::Map => {
+                let mut pairs = Vec::with_capacity(self.results.len() / 2);
+                let mut it = self.results.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    pairs.push((k, v));
+                }
+                Reply::Map(pairs)
+            }
+        }
+    }
+}
+
+/// The first step of converting one value at `depth`.
+enum Step {
+    Done(Reply),
+    Open(Nested),
+}
+
+fn begin(value: &LuaValue, depth: usize, resp3: bool) -> Step {
+    if depth > MAX_DEPTH {
+        return Step::Done(Reply::Error(CommandError::other("ERR reached lua stack limit")));
+    }
+    Step::Done(match value {
+        LuaValue::Boolean(b) if resp3 => Reply::Boolean(*b),
         LuaValue::Boolean(true) => Reply::Integer(1),
         LuaValue::Integer(n) => Reply::Integer(*n),
         LuaValue::Number(n) => Reply::Integer(c_cast(*n)),
         LuaValue::String(s) => Reply::Bulk(s.as_bytes().to_vec()),
-        LuaValue::Table(t) => {
-            if let Ok(LuaValue::String(err)) = t.raw_get::<LuaValue>("err") {
-                let line = err.to_string_lossy().replace(['\r', '\n'], " ");
-                return Reply::Error(CommandError::Other(line.into()));
-            }
-            if let Ok(LuaValue::String(ok)) = t.raw_get::<LuaValue>("ok") {
-                return Reply::Status(ok.to_string_lossy().replace(['\r', '\n'], " ").into());
-            }
-            let mut items = Vec::new();
-            for i in 1.. {
-                match t.raw_get::<LuaValue>(i) {
-                    Ok(LuaValue::Nil) | Err(_) => break,
-                    Ok(item) => items.push(to_reply_at(&item, depth + 1)),
-                }
-            }
-            Reply::Array(items)
-        }
+        LuaValue::Table(t) => return table_step(t),
         _ => Reply::Nil,
+    })
+}
+
+/// A field of a returned table, read raw as Redis reads it.
+fn field(t: &Table, name: &str) -> LuaValue {
+    t.raw_get::<LuaValue>(name).unwrap_or(LuaValue::Nil)
+}
+
+/// A returned table: an error, a status, a RESP3 type by its field, or else an array up to the
+/// first nil — checked in Redis's order.
+fn table_step(t: &Table) -> Step {
+    let one_line = |s: &mlua::LuaString| s.to_string_lossy().replace(['\r', '\n'], " ");
+    if let LuaValue::String(err) = field(t, "err") {
+        return Step::Done(Reply::Error(CommandError::Other(one_line(&err).into())));
     }
+    if let LuaValue::String(ok) = field(t, "ok") {
+        return Step::Done(Reply::Status(one_line(&ok).into()));
+    }
+    match field(t, "double") {
+        LuaValue::Integer(n) => return Step::Done(Reply::Double(n as f64)),
+        LuaValue::Number(n) => return Step::Done(Reply::Double(n)),
+        _ => {}
+    }
+    if let LuaValue::String(n) = field(t, "big_number") {
+        return Step::Done(Reply::BigNumber(one_line(&n)));
+    }
+    if let LuaValue::Table(verbatim) = field(t, "verbatim_string")
+        && let (LuaValue::String(format), LuaValue::String(text)) =
+            (field(&verbatim, "format"), field(&verbatim, "string"))
+    {
+        // Three bytes of format, padded with spaces (`addReplyVerbatim`).
+        let mut ext = [b' '; 3];
+        for (slot, byte) in ext.iter_mut().zip(format.as_bytes().iter().take_while(|&&b| b != 0)) {
+            *slot = *byte;
+        }
+        return Step::Done(Reply::Verbatim(ext, text.as_bytes().to_vec()));
+    }
+    let (shape, children): (Shape, Vec<LuaValue>) = if let LuaValue::Table(map) = field(t, "map") {
+        let pairs = map.pairs::<LuaValue, LuaValue>().filter_map(Result::ok);
+        (Shape::Map, pairs.flat_map(|(k, v)| [k, v]).collect())
+    } else if let LuaValue::Table(set) = field(t, "set") {
+        let members = set.pairs::<LuaValue, LuaValue>().filter_map(Result::ok);
+        (Shape::Set, members.map(|(k, _)| k).collect())
+    } else {
+        let items = (1..).map_while(|i| match t.raw_get::<LuaValue>(i) {
+            Ok(LuaValue::Nil) | Err(_) => None,
+            Ok(item) => Some(item),
+        });
+        (Shape::Array, items.collect())
+    };
+    Step::Open(Nested {
+        results: Vec::with_capacity(children.len()),
+        shape,
+        children: children.into_iter(),
+    })
 }
 
 /// The message handler scripts run under: any error becomes `{err = …}` with the position of the

@@ -28,8 +28,7 @@ use crate::error::CommandError;
 use crate::keyspace::Map;
 use crate::reply::Reply;
 
-/// The version scripts see in `redis.REDIS_VERSION`.
-const REDIS_VERSION: &str = "7.0.15";
+use crate::REDIS_VERSION;
 const REDIS_VERSION_NUM: i64 = 0x07_00_0f;
 
 // Redis's Lua libraries, compiled from `src/script/c` by the build script.
@@ -189,7 +188,7 @@ impl Vm {
         redis.set("error_reply", lua.create_function(convert::error_reply)?)?;
         redis.set("status_reply", lua.create_function(convert::status_reply)?)?;
         redis.set("log", lua.create_function(convert::log)?)?;
-        redis.set("setresp", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        redis.set("setresp", lua.create_function(convert::setresp)?)?;
         redis.set("set_repl", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
         redis.set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
         globals.set("redis", redis)?;
@@ -272,6 +271,8 @@ impl Vm {
         };
         let ctx = RefCell::new(ctx);
         let idle = self.live.raw_get::<LuaValue>("call")?;
+        // Every script starts speaking RESP2, whatever its caller speaks.
+        lua.set_app_data(convert::ScriptResp(2));
         lua.scope(|scope| {
             let call = scope.create_function(|lua, args: MultiValue| {
                 let mut ctx = ctx.borrow_mut();
@@ -283,11 +284,12 @@ impl Vm {
                 .call::<MultiValue>((function, self.handler.clone(), params.0, params.1));
             // The scoped callback dies with the scope: put the idle one back whatever happened.
             self.live.raw_set("call", idle)?;
+            let resp3 = lua.remove_app_data::<convert::ScriptResp>().is_some_and(|r| r.0 == 3);
             let mut results = results?.into_iter();
             let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
             let value = results.next().unwrap_or(LuaValue::Nil);
             Ok(if ok {
-                convert::to_reply(&value)
+                convert::to_reply(&value, resp3)
             } else {
                 convert::raised_error(&value, name)
             })
