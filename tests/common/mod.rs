@@ -100,7 +100,7 @@ impl Drop for RedisServer {
     }
 }
 
-/// A minimal RESP2 client that returns each reply's raw bytes.
+/// A minimal RESP2/RESP3 client that returns each reply's raw bytes.
 pub struct RawClient {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
@@ -145,16 +145,21 @@ fn read_reply(reader: &mut impl BufRead, raw: &mut Vec<u8>) {
     let line = read_line(reader, raw);
     let n = || std::str::from_utf8(&line[1..]).unwrap().parse::<i64>().unwrap();
     match line[0] {
-        b'+' | b'-' | b':' => {}
-        b'$' => {
+        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => {}
+        b'$' | b'=' | b'!' => {
             if n() >= 0 {
                 let mut body = vec![0; n() as usize + 2];
                 reader.read_exact(&mut body).unwrap();
                 raw.extend_from_slice(&body);
             }
         }
-        b'*' => {
+        b'*' | b'~' | b'>' => {
             for _ in 0..n().max(0) {
+                read_reply(reader, raw);
+            }
+        }
+        b'%' => {
+            for _ in 0..n() * 2 {
                 read_reply(reader, raw);
             }
         }
@@ -162,7 +167,7 @@ fn read_reply(reader: &mut impl BufRead, raw: &mut Vec<u8>) {
     }
 }
 
-/// A parsed RESP2 value, for comparisons that ignore order.
+/// A parsed RESP2 or RESP3 value, for comparisons that ignore order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Resp {
     Simple(Vec<u8>),
@@ -170,6 +175,13 @@ pub enum Resp {
     Int(i64),
     Bulk(Option<Vec<u8>>),
     Array(Option<Vec<Resp>>),
+    Null,
+    Double(Vec<u8>),
+    Bool(bool),
+    BigNumber(Vec<u8>),
+    Verbatim(Vec<u8>),
+    Set(Vec<Resp>),
+    Map(Vec<(Resp, Resp)>),
 }
 
 pub fn parse(raw: &[u8]) -> Resp {
@@ -195,6 +207,22 @@ fn parse_from(reader: &mut &[u8], raw: &mut Vec<u8>) -> Resp {
         }
         b'*' if n() < 0 => Resp::Array(None),
         b'*' => Resp::Array(Some((0..n()).map(|_| parse_from(reader, raw)).collect())),
+        b'_' => Resp::Null,
+        b',' => Resp::Double(rest.clone()),
+        b'#' => Resp::Bool(rest == b"t"),
+        b'(' => Resp::BigNumber(rest.clone()),
+        b'=' => {
+            let len = n() as usize;
+            let body = reader[..len].to_vec();
+            *reader = &reader[len + 2..];
+            Resp::Verbatim(body)
+        }
+        b'~' => Resp::Set((0..n()).map(|_| parse_from(reader, raw)).collect()),
+        b'%' => Resp::Map(
+            (0..n())
+                .map(|_| (parse_from(reader, raw), parse_from(reader, raw)))
+                .collect(),
+        ),
         other => panic!("unexpected reply type {:?}", other as char),
     }
 }
@@ -216,6 +244,14 @@ fn normalize(raw: &[u8], order: Order) -> Resp {
         (Order::Unordered, Resp::Array(Some(mut items))) => {
             items.sort();
             Resp::Array(Some(items))
+        }
+        (Order::Unordered, Resp::Set(mut items)) => {
+            items.sort();
+            Resp::Set(items)
+        }
+        (Order::Unordered | Order::UnorderedPairs, Resp::Map(mut pairs)) => {
+            pairs.sort();
+            Resp::Map(pairs)
         }
         (Order::UnorderedPairs, Resp::Array(Some(items))) => {
             let mut pairs: Vec<Vec<Resp>> = items.chunks(2).map(|c| c.to_vec()).collect();
@@ -319,10 +355,33 @@ impl Differential {
         self.transcript.clear();
     }
 
+    /// Switches every client of both sides to RESP3 (`HELLO 3`, whose replies differ in the client
+    /// id, so they are not compared).
+    pub fn use_resp3(&mut self) {
+        let hello = [b"HELLO".to_vec(), b"3".to_vec()];
+        for client in &mut self.redis {
+            client.call(&hello);
+        }
+        for conn in &mut self.embedis {
+            conn.call(hello.to_vec());
+        }
+    }
+
+    /// Runs `argv` on an embedis connection and encodes the reply in the protocol it speaks.
+    fn embedis_call(&mut self, client: usize, argv: &[Vec<u8>]) -> Vec<u8> {
+        let conn = &mut self.embedis[client];
+        let reply = conn.call(argv.to_vec());
+        if conn.protocol() == 3 {
+            reply.to_resp3()
+        } else {
+            reply.to_resp()
+        }
+    }
+
     /// Runs a different command line on each side (for payloads each side produced itself).
     pub fn each(&mut self, client: usize, redis_argv: &[Vec<u8>], embedis_argv: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
         let from_redis = self.redis[client].call(redis_argv);
-        let from_embedis = self.embedis[client].call(embedis_argv.to_vec()).to_resp();
+        let from_embedis = self.embedis_call(client, embedis_argv);
         (from_redis, from_embedis)
     }
 
@@ -343,7 +402,7 @@ impl Differential {
     /// Runs `argv` on client `client` of both sides and answers (redis bytes, embedis bytes).
     pub fn both(&mut self, client: usize, argv: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
         let from_redis = self.redis[client].call(argv);
-        let from_embedis = self.embedis[client].call(argv.to_vec()).to_resp();
+        let from_embedis = self.embedis_call(client, argv);
         let shown: Vec<String> = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
         self.transcript.push(format!(
             "[{client}] {:?} -> redis {:?}",
