@@ -37,6 +37,12 @@ pub struct Connection {
     multi: Option<MultiState>,
     /// The (database, key) pairs this client watches.
     watched: Vec<(usize, Vec<u8>)>,
+    /// What HELLO reads and sets.
+    session: Session,
+}
+
+/// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
+struct Session {
     /// The protocol this client speaks: 2, or 3 after `HELLO 3`.
     protocol: u8,
     /// The name given with `HELLO … SETNAME`.
@@ -85,8 +91,10 @@ impl Connection {
             db: 0,
             multi: None,
             watched: Vec::new(),
-            protocol: 2,
-            name: None,
+            session: Session {
+                protocol: 2,
+                name: None,
+            },
         }
     }
 
@@ -136,7 +144,7 @@ impl Connection {
                 self.unwatch_all();
                 Reply::ok()
             }
-            (Run::Connection, _) => self.connection_command(&argv),
+            (Run::Connection, _) => self.session.run(self.id, &argv),
             _ => self.run_now(spec, &argv),
         }
     }
@@ -188,77 +196,12 @@ impl Connection {
     /// assert!(matches!(conn.call(["HGETALL", "h"]), Reply::Map(_)));
     /// ```
     pub fn protocol(&self) -> u8 {
-        self.protocol
+        self.session.protocol
     }
 
     /// Runs a command at once.
     fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv) -> Reply {
-        run_command(&self.shared, self.id, &mut self.db, self.protocol, spec, argv)
-    }
-
-    /// The commands that read or change the connection's own state (HELLO).
-    fn connection_command(&mut self, argv: &Argv) -> Reply {
-        self.hello(argv).unwrap_or_else(Reply::Error)
-    }
-
-    /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
-    /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
-    fn hello(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
-        use crate::command::args::{error_text, is_option};
-        let mut version = None;
-        let mut next = 1;
-        if let Some(arg) = argv.get(1) {
-            let v = crate::number::parse_i64(arg)
-                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
-            if !(2..=3).contains(&v) {
-                return Err(CommandError::other("NOPROTO unsupported protocol version"));
-            }
-            version = Some(v as u8);
-            next = 2;
-        }
-        let (mut user, mut name) = (None, None);
-        let mut i = next;
-        while i < argv.len() {
-            let more = argv.len() - 1 - i;
-            let opt = argv.arg(i);
-            if is_option(opt, "auth") && more >= 2 {
-                user = Some(argv.arg(i + 1));
-                i += 3;
-            } else if is_option(opt, "setname") && more >= 1 {
-                name = Some(argv.arg(i + 1));
-                i += 2;
-            } else {
-                return Err(CommandError::Other(
-                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
-                ));
-            }
-        }
-        if user.is_some_and(|u| u != b"default") {
-            return Err(CommandError::other(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ));
-        }
-        if let Some(name) = name {
-            if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-                return Err(CommandError::other(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                ));
-            }
-            self.name = (!name.is_empty()).then(|| name.to_vec());
-        }
-        if let Some(version) = version {
-            self.protocol = version;
-        }
-        let reply = Reply::map([
-            ("server", Reply::bulk("redis")),
-            ("version", Reply::bulk(crate::REDIS_VERSION)),
-            ("proto", Reply::Integer(self.protocol as i64)),
-            ("id", Reply::Integer(self.id as i64)),
-            ("mode", Reply::bulk("standalone")),
-            ("role", Reply::bulk("master")),
-            ("modules", Reply::Array(Vec::new())),
-        ]);
-        Ok(if self.protocol == 2 { reply.into_resp2() } else { reply })
+        run_command(&self.shared, self.id, &mut self.db, self.session.protocol, spec, argv)
     }
 
     fn multi(&mut self) -> Reply {
@@ -333,8 +276,7 @@ impl Connection {
         multi: MultiState,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
-        let shared = Arc::clone(&self.shared);
-        let mut ks = shared.keyspace.lock();
+        let mut ks = self.shared.keyspace.lock();
         ks.begin();
         let dirty = self
             .watched
@@ -349,7 +291,7 @@ impl Connection {
         if dirty {
             return Ok(None);
         }
-        let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.protocol);
+        let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.session.protocol);
         let mut replies = Vec::with_capacity(multi.queue.len());
         for (spec, argv) in &multi.queue {
             let reply = match spec.run {
@@ -357,8 +299,8 @@ impl Connection {
                 Run::Transaction => Reply::ok(),
                 // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
                 Run::Connection => {
-                    let reply = self.connection_command(argv);
-                    ctx.resp = self.protocol;
+                    let reply = self.session.run(self.id, argv);
+                    ctx.resp = self.session.protocol;
                     reply
                 }
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
@@ -366,7 +308,7 @@ impl Connection {
             replies.push(each(reply));
         }
         self.db = ctx.db;
-        serve_blocked(&shared, &mut ks);
+        serve_blocked(&self.shared, &mut ks);
         Ok(Some(replies))
     }
 }
@@ -420,6 +362,73 @@ pub(crate) fn run_command(
 pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
     if ks.has_ready() && crate::command::blocking::serve_blocked(ks) {
         shared.unblocked.notify_all();
+    }
+}
+
+impl Session {
+    /// The commands that read or change the connection's own state (HELLO).
+    fn run(&mut self, id: ClientId, argv: &Argv) -> Reply {
+        self.hello(id, argv).unwrap_or_else(Reply::Error)
+    }
+
+    /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
+    /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
+    fn hello(&mut self, id: ClientId, argv: &Argv) -> Result<Reply, CommandError> {
+        use crate::command::args::{error_text, is_option};
+        let mut version = None;
+        let mut next = 1;
+        if let Some(arg) = argv.get(1) {
+            let v = crate::number::parse_i64(arg)
+                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
+            if !(2..=3).contains(&v) {
+                return Err(CommandError::other("NOPROTO unsupported protocol version"));
+            }
+            version = Some(v as u8);
+            next = 2;
+        }
+        let (mut user, mut name) = (None, None);
+        let mut i = next;
+        while i < argv.len() {
+            let more = argv.len() - 1 - i;
+            let opt = argv.arg(i);
+            if is_option(opt, "auth") && more >= 2 {
+                user = Some(argv.arg(i + 1));
+                i += 3;
+            } else if is_option(opt, "setname") && more >= 1 {
+                name = Some(argv.arg(i + 1));
+                i += 2;
+            } else {
+                return Err(CommandError::Other(
+                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
+                ));
+            }
+        }
+        if user.is_some_and(|u| u != b"default") {
+            return Err(CommandError::other(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ));
+        }
+        if let Some(name) = name {
+            if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+                return Err(CommandError::other(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                ));
+            }
+            self.name = (!name.is_empty()).then(|| name.to_vec());
+        }
+        if let Some(version) = version {
+            self.protocol = version;
+        }
+        let reply = Reply::map([
+            ("server", Reply::bulk("redis")),
+            ("version", Reply::bulk(crate::REDIS_VERSION)),
+            ("proto", Reply::Integer(self.protocol as i64)),
+            ("id", Reply::Integer(id as i64)),
+            ("mode", Reply::bulk("standalone")),
+            ("role", Reply::bulk("master")),
+            ("modules", Reply::Array(Vec::new())),
+        ]);
+        Ok(if self.protocol == 2 { reply.into_resp2() } else { reply })
     }
 }
 
