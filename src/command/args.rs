@@ -111,16 +111,22 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         if p >= line.len() {
             return Some(args);
         }
-        let (mut in_double, mut in_single) = (false, false);
+        // The quote character while inside quotes.
+        let mut quote: Option<u8> = None;
         let mut current = Vec::new();
         loop {
             let c = at(p);
-            if in_double {
-                if c == b'\\' && at(p + 1) == b'x' && at(p + 2).is_ascii_hexdigit() && at(p + 3).is_ascii_hexdigit() {
-                    let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            if let Some(q) = quote {
+                let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                if q == b'"'
+                    && c == b'\\'
+                    && at(p + 1) == b'x'
+                    && at(p + 2).is_ascii_hexdigit()
+                    && at(p + 3).is_ascii_hexdigit()
+                {
                     current.push(hex(at(p + 2)) * 16 + hex(at(p + 3)));
                     p += 3;
-                } else if c == b'\\' && at(p + 1) != 0 {
+                } else if q == b'"' && c == b'\\' && at(p + 1) != 0 {
                     p += 1;
                     current.push(match at(p) {
                         b'n' => b'\n',
@@ -130,22 +136,11 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         b'a' => 0x07,
                         other => other,
                     });
-                } else if c == b'"' {
-                    if at(p + 1) != 0 && !blank(at(p + 1)) {
-                        return None;
-                    }
-                    p += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    current.push(c);
-                }
-            } else if in_single {
-                if c == b'\\' && at(p + 1) == b'\'' {
+                } else if q == b'\'' && c == b'\\' && at(p + 1) == b'\'' {
                     p += 1;
                     current.push(b'\'');
-                } else if c == b'\'' {
+                } else if c == q {
+                    // A closing quote must be followed by a blank or the end.
                     if at(p + 1) != 0 && !blank(at(p + 1)) {
                         return None;
                     }
@@ -164,8 +159,7 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         }
                         break;
                     }
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
+                    b'"' | b'\'' => quote = Some(c),
                     _ => current.push(c),
                 }
             }

@@ -437,9 +437,14 @@ impl FunctionEngine {
             return Err(err("Can not execute a script with write flag using *_ro command."));
         }
         let read_only = read_only || function.no_writes();
-        Ok(self
-            .vm
-            .invoke(ctx, &function.callback, &function.name, keys, args, read_only))
+        let run = super::Invocation {
+            function: &function.callback,
+            name: &function.name,
+            keys,
+            args,
+            read_only,
+        };
+        Ok(self.vm.invoke(ctx, &run))
     }
 
     /// Whether a function of this name (in any case) is registered.

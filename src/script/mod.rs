@@ -78,6 +78,17 @@ pub(crate) struct Vm {
     kind: VmKind,
 }
 
+/// One run of a script or function: what runs, what uncaught errors name it by (a script's SHA1,
+/// a function's name), its keys and arguments, and whether it may write.
+#[derive(Clone, Copy)]
+pub(crate) struct Invocation<'a> {
+    pub(crate) function: &'a Function,
+    pub(crate) name: &'a str,
+    pub(crate) keys: &'a [&'a [u8]],
+    pub(crate) args: &'a [&'a [u8]],
+    pub(crate) read_only: bool,
+}
+
 /// What a VM runs: EVAL scripts or function libraries (their load-time API differs).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum VmKind {
@@ -236,28 +247,19 @@ impl Vm {
     /// Runs `function` on `ctx` under the error handler: with KEYS and ARGV set as globals for a
     /// script, or given `(keys, args)` for a function. `name` is what uncaught errors name (the
     /// SHA1 of a script, a function's name).
-    fn invoke(
-        &self,
-        ctx: &mut Ctx<'_>,
-        function: &Function,
-        name: &str,
-        keys: &[&[u8]],
-        args: &[&[u8]],
-        read_only: bool,
-    ) -> Reply {
-        self.invoke_lua(ctx, function, name, keys, args, read_only)
+    fn invoke(&self, ctx: &mut Ctx<'_>, run: &Invocation<'_>) -> Reply {
+        self.invoke_lua(ctx, run)
             .unwrap_or_else(|e| Reply::Error(CommandError::Other(format!("ERR {}", convert::lua_message(&e)).into())))
     }
 
-    fn invoke_lua(
-        &self,
-        ctx: &mut Ctx<'_>,
-        function: &Function,
-        name: &str,
-        keys: &[&[u8]],
-        args: &[&[u8]],
-        read_only: bool,
-    ) -> mlua::Result<Reply> {
+    fn invoke_lua(&self, ctx: &mut Ctx<'_>, run: &Invocation<'_>) -> mlua::Result<Reply> {
+        let Invocation {
+            function,
+            name,
+            keys,
+            args,
+            read_only,
+        } = *run;
         let lua = &self.lua;
         let keys = convert::string_array(lua, keys)?;
         let args = convert::string_array(lua, args)?;
@@ -354,6 +356,13 @@ impl ScriptEngine {
             ));
         }
         let read_only = read_only || compiled.no_writes;
-        self.vm.invoke(ctx, &compiled.function, sha, keys, args, read_only)
+        let run = Invocation {
+            function: &compiled.function,
+            name: sha,
+            keys,
+            args,
+            read_only,
+        };
+        self.vm.invoke(ctx, &run)
     }
 }

@@ -54,11 +54,11 @@ for _, lib in ipairs({'redis', 'string', 'math', 'table', 'coroutine', 'bit', 'c
     _G[lib] = readonly(rawget(_G, lib))
   end
 end
--- A read-only view of `t` whose reads of missing names fail, as Redis's globals do.
-local function strict(t)
+-- A read-only table whose reads go to `lookup(name)` and fail for missing names, as Redis's globals do.
+local function strict(lookup)
   return setmetatable({}, {
     __index = function(_, name)
-      local value = rawget(t, name)
+      local value = lookup(name)
       if value == nil then
         error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
       end
@@ -78,22 +78,12 @@ if functions_vm then
                          'REDIS_VERSION_NUM'}) do
     api[name] = _G.redis[name]
   end
-  loading_globals.redis = strict(api)
+  loading_globals.redis = strict(function(name) return rawget(api, name) end)
 end
 
 local globals = _G
 local current = globals
-local env = setmetatable({}, {
-  __index = function(_, name)
-    local value = rawget(current, name)
-    if value == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-    end
-    return value
-  end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
-})
+local env = strict(function(name) return rawget(current, name) end)
 _G._G = env
 
 local function set_loading(on)
