@@ -83,6 +83,8 @@ pub mod reply;
 mod script;
 #[cfg(feature = "lua")]
 pub use script::Script;
+#[cfg(feature = "server")]
+pub mod server;
 mod store;
 mod transaction;
 mod typed;

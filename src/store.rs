@@ -33,6 +33,19 @@ impl Shared {
     pub(crate) fn next_client_id(&self) -> ClientId {
         self.next_client.fetch_add(1, Ordering::Relaxed)
     }
+
+    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK and
+    /// a closing server do. Answers whether the client was blocked.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn interrupt_blocked(&self, client: ClientId, reply: Reply) -> bool {
+        let mut ks = self.keyspace.lock();
+        if ks.unblock(client).is_none() {
+            return false;
+        }
+        ks.deliver(client, reply);
+        self.unblocked.notify_all();
+        true
+    }
 }
 
 /// An in-process Redis keyspace: sixteen databases of strings, lists and hashes with Redis's
@@ -128,6 +141,12 @@ impl Store {
     /// ```
     pub fn connect(&self) -> Connection {
         Connection::new(Arc::clone(&self.shared))
+    }
+
+    /// What every clone shares (for the server, which reaches past connections).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// WATCH `keys` on a new client: the start of a check-and-set. Read with the [`Commands`]

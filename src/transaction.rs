@@ -149,6 +149,33 @@ impl Connection {
         }
     }
 
+    /// This connection's client id (Redis's `CLIENT ID`): unique within its store.
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_ne!(store.connect().id(), store.connect().id());
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The name given with `HELLO … SETNAME` (or `CLIENT SETNAME` over the wire).
+    ///
+    /// ```
+    /// let mut conn = embedis::Store::new().connect();
+    /// conn.call(["HELLO", "2", "SETNAME", "worker-1"]);
+    /// assert_eq!(conn.name(), Some(&b"worker-1"[..]));
+    /// ```
+    pub fn name(&self) -> Option<&[u8]> {
+        self.session.name.as_deref()
+    }
+
+    /// Sets or clears (with an empty name) the connection's name, checked as Redis checks it.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
+        self.session.set_name(name)
+    }
+
     /// The database this connection has selected.
     ///
     /// ```
@@ -366,6 +393,17 @@ pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
 }
 
 impl Session {
+    /// Redis's `clientSetName`: printable characters without spaces; empty clears the name.
+    fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
+        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+            return Err(CommandError::other(
+                "ERR Client names cannot contain spaces, newlines or special characters.",
+            ));
+        }
+        self.name = (!name.is_empty()).then(|| name.to_vec());
+        Ok(())
+    }
+
     /// The commands that read or change the connection's own state (HELLO).
     fn run(&mut self, id: ClientId, argv: &Argv) -> Reply {
         self.hello(id, argv).unwrap_or_else(Reply::Error)
@@ -409,12 +447,7 @@ impl Session {
             ));
         }
         if let Some(name) = name {
-            if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-                return Err(CommandError::other(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                ));
-            }
-            self.name = (!name.is_empty()).then(|| name.to_vec());
+            self.set_name(name)?;
         }
         if let Some(version) = version {
             self.protocol = version;

@@ -96,7 +96,7 @@ pub(crate) fn error_text(arg: &[u8]) -> String {
 /// Blanks separate arguments; `"…"` quotes take `\n`, `\r`, `\t`, `\b`, `\a`, `\xHH` and `\<char>`
 /// escapes, `'…'` quotes take only `\'`; a closing quote must be followed by a blank or the end.
 /// The line ends at its first NUL, as in C. None for unbalanced quotes.
-#[cfg_attr(not(feature = "lua"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "lua", feature = "server")), allow(dead_code))]
 pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let line = c_str(line);
     let at = |i: usize| line.get(i).copied().unwrap_or(0);

@@ -62,6 +62,12 @@ pub(super) struct Blocked {
 }
 
 impl Keyspace {
+    /// How many clients wait in a blocking command (INFO's `blocked_clients`).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn blocked_count(&self) -> usize {
+        self.blocked.requests.len()
+    }
+
     /// Registers `client` as blocked with `request`.
     pub(crate) fn block(&mut self, client: ClientId, request: BlockedRequest) {
         for key in &request.keys {

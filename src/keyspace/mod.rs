@@ -337,6 +337,15 @@ impl Keyspace {
         self.dbs[db].data.entries.len()
     }
 
+    /// For INFO's keyspace section: (keys, keys with a TTL) of every database.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn db_stats(&self) -> Vec<(usize, usize)> {
+        self.dbs
+            .iter()
+            .map(|db| (db.data.entries.len(), db.data.expires.len()))
+            .collect()
+    }
+
     /// The keys of `db` that have not expired, in no particular order.
     pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&Key, &Entry)> + '_ {
         let now = self.now();

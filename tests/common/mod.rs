@@ -19,6 +19,11 @@ impl RedisServer {
     /// Starts redis-server on a free 127.0.0.1 port, or `None` (after saying so loudly) when it is
     /// not installed. With `EMBEDIS_REQUIRE_REDIS=1` a missing server is a failure.
     pub fn start() -> Option<RedisServer> {
+        Self::start_with(&[])
+    }
+
+    /// [`RedisServer::start`] with more `redis-server` arguments (`--requirepass`, …).
+    pub fn start_with(extra: &[&str]) -> Option<RedisServer> {
         let required = std::env::var("EMBEDIS_REQUIRE_REDIS").is_ok_and(|v| v == "1");
         let found = Command::new("redis-server")
             .arg("--version")
@@ -62,6 +67,7 @@ impl RedisServer {
                     "--loglevel",
                     "warning",
                 ])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -74,7 +80,11 @@ impl RedisServer {
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                     // Another test's server may hold the port we picked: make sure it is ours.
-                    let info = server.client().call(&[b"INFO".to_vec(), b"server".to_vec()]);
+                    let mut client = server.client();
+                    if let Some(i) = extra.iter().position(|a| *a == "--requirepass") {
+                        client.call(&[b"AUTH".to_vec(), extra[i + 1].as_bytes().to_vec()]);
+                    }
+                    let info = client.call(&[b"INFO".to_vec(), b"server".to_vec()]);
                     let ours = format!("process_id:{}\r\n", server.child.id());
                     if String::from_utf8_lossy(&info).contains(&ours) {
                         return Some(server);

@@ -1,0 +1,91 @@
+//! `embedis-server`: an embedis store behind a Redis server, for tests in any language.
+//!
+//! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
+//! --maxclients 10000`. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
+
+use std::process::ExitCode;
+
+use embedis::server::{Config, Server};
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES]"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let (mut port, mut bind) = (6379u16, "127.0.0.1".to_string());
+    let mut config = Config::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let Some(value) = args.next() else {
+            return usage();
+        };
+        let parsed = match flag.trim_start_matches('-') {
+            "port" => value.parse().map(|p| port = p).is_ok(),
+            "bind" => {
+                bind = value;
+                true
+            }
+            "requirepass" => {
+                config.requirepass = Some(value);
+                true
+            }
+            "maxclients" => value.parse().map(|n| config.maxclients = n).is_ok(),
+            "proto-max-bulk-len" => value.parse().map(|n| config.proto_max_bulk_len = n).is_ok(),
+            _ => false,
+        };
+        if !parsed {
+            eprintln!(
+                "embedis-server: bad argument: {flag} {}",
+                args.next().unwrap_or_default()
+            );
+            return usage();
+        }
+    }
+    let server = match Server::start_with(embedis::Store::new(), (bind.as_str(), port), config) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("embedis-server: cannot listen on {bind}:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "embedis-server {} (Redis 7.0.15 semantics) ready to accept connections on {}",
+        env!("CARGO_PKG_VERSION"),
+        server.addr()
+    );
+    stop_on_signals(&server);
+    server.wait();
+    server.stop();
+    eprintln!("embedis-server: stopped");
+    ExitCode::SUCCESS
+}
+
+/// SIGINT and SIGTERM stop the server: a thread polls a flag the signal handler sets.
+fn stop_on_signals(server: &Server) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SIGNALLED: AtomicBool = AtomicBool::new(false);
+    extern "C" fn on_signal(_: i32) {
+        SIGNALLED.store(true, Ordering::SeqCst);
+    }
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+    }
+    const SIGINT: i32 = 2;
+    const SIGTERM: i32 = 15;
+    // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+    }
+    let stopper = server.stopper();
+    std::thread::spawn(move || {
+        while !SIGNALLED.load(Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        eprintln!("embedis-server: received a signal, shutting down");
+        stopper.stop();
+    });
+}

@@ -1,0 +1,579 @@
+//! One client of the server: its read–parse–run–write loop, and the commands that concern the
+//! server rather than the keyspace (AUTH, QUIT, CLIENT, INFO, CONFIG, SHUTDOWN, DEBUG, …).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::protocol::{ProtocolError, RequestParser, Step};
+use super::{ClientEntry, Inner};
+use crate::argv::Argv;
+use crate::command::args::{error_text, is_option};
+use crate::error::CommandError;
+use crate::reply::Reply;
+use crate::transaction::Connection;
+
+/// How many bytes one read asks for.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// What CLIENT REPLY set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+    /// The command running now is the skipped one.
+    Skipping,
+}
+
+struct Client<'a> {
+    inner: &'a Arc<Inner>,
+    conn: Connection,
+    authenticated: bool,
+    reply_mode: ReplyMode,
+    /// Close once the pending replies are written (QUIT, protocol errors).
+    close: bool,
+}
+
+/// Serves one client until it quits, errs in the protocol, is killed or the server stops.
+pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
+    let (Ok(addr), Ok(local), Ok(handle)) = (stream.peer_addr(), stream.local_addr(), stream.try_clone()) else {
+        return;
+    };
+    let conn = inner.store.connect();
+    let id = conn.id();
+    inner.clients.lock().insert(
+        id,
+        ClientEntry {
+            addr,
+            local,
+            stream: handle,
+            name: None,
+            db: 0,
+            resp: 2,
+            created: Instant::now(),
+            last_command: "NULL".into(),
+        },
+    );
+    let (requirepass, max_bulk, query_limit) = {
+        let config = inner.config.lock();
+        (
+            config.requirepass.is_some(),
+            config.proto_max_bulk_len,
+            config.client_query_buffer_limit,
+        )
+    };
+    let mut client = Client {
+        inner,
+        conn,
+        authenticated: !requirepass,
+        reply_mode: ReplyMode::On,
+        close: inner.stopping.load(Ordering::SeqCst),
+    };
+    let mut parser = RequestParser::new();
+    parser.set_max_bulk_len(max_bulk);
+    let mut input: Vec<u8> = Vec::new();
+    let mut output: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    while !client.close {
+        let n = match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        input.extend_from_slice(&chunk[..n]);
+        let mut pos = 0;
+        while !client.close {
+            parser.set_auth_required(!client.authenticated);
+            match parser.next(&input, &mut pos) {
+                Ok(Step::Command(argv)) => client.run(argv, &mut output),
+                Ok(Step::Empty) => {}
+                Ok(Step::NeedMore) => break,
+                Err(e) => {
+                    client.protocol_error(&e, &mut output);
+                }
+            }
+        }
+        input.drain(..pos);
+        if input.len() > query_limit {
+            // Redis closes a client past `client-query-buffer-limit` without a reply.
+            break;
+        }
+        if !output.is_empty() {
+            if stream.write_all(&output).is_err() {
+                break;
+            }
+            output.clear();
+        }
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    inner.clients.lock().remove(&id);
+}
+
+impl Client<'_> {
+    fn protocol_error(&mut self, e: &ProtocolError, out: &mut Vec<u8>) {
+        Reply::Error(CommandError::Other(e.to_string().into())).write_resp(out);
+        self.close = true;
+    }
+
+    /// Runs one command and appends its reply (unless CLIENT REPLY says otherwise).
+    fn run(&mut self, argv: Argv, out: &mut Vec<u8>) {
+        self.inner.stats.commands_processed.fetch_add(1, Ordering::Relaxed);
+        if self.reply_mode == ReplyMode::Skip {
+            self.reply_mode = ReplyMode::Skipping;
+        }
+        let reply = self.dispatch(&argv);
+        self.note(&argv);
+        let silent = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
+        if self.reply_mode == ReplyMode::Skipping {
+            self.reply_mode = ReplyMode::On;
+        }
+        if let Some(reply) = reply
+            && !silent
+        {
+            if self.conn.protocol() == 3 {
+                reply.write_resp3(out);
+            } else {
+                reply.write_resp(out);
+            }
+        }
+    }
+
+    /// Keeps the registry's view of this client current (CLIENT LIST).
+    fn note(&self, argv: &Argv) {
+        if let Some(entry) = self.inner.clients.lock().get_mut(&self.conn.id()) {
+            entry.db = self.conn.database();
+            entry.resp = self.conn.protocol();
+            entry.name = self.conn.name().map(<[u8]>::to_vec);
+            entry.last_command = String::from_utf8_lossy(argv.get(0).unwrap_or_default()).to_lowercase();
+        }
+    }
+
+    /// The server's own commands first, then the connection's.
+    fn dispatch(&mut self, argv: &Argv) -> Option<Reply> {
+        let name = argv.get(0).unwrap_or_default().to_ascii_lowercase();
+        if !self.authenticated && !matches!(name.as_slice(), b"auth" | b"hello" | b"quit") {
+            return Some(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
+        }
+        let reply = match name.as_slice() {
+            b"auth" => self.auth(argv),
+            b"hello" => return Some(self.hello(argv)),
+            b"quit" => {
+                self.close = true;
+                Ok(Reply::ok())
+            }
+            b"client" => return self.client(argv),
+            b"shutdown" => {
+                self.inner.begin_stop();
+                self.close = true;
+                return None;
+            }
+            b"debug" => self.debug(argv),
+            b"info" => Ok(self.info(argv)),
+            _ => return Some(self.conn.execute(argv.clone())),
+        };
+        Some(reply.unwrap_or_else(Reply::Error))
+    }
+
+    fn check_password(&self, user: &[u8], password: &[u8]) -> Result<(), CommandError> {
+        let config = self.inner.config.lock();
+        let ok = user == b"default"
+            && config
+                .requirepass
+                .as_ref()
+                .is_none_or(|pass| pass.as_bytes() == password);
+        if ok {
+            Ok(())
+        } else {
+            Err(CommandError::other(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ))
+        }
+    }
+
+    /// AUTH [username] password
+    fn auth(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+        if !(2..=3).contains(&argv.len()) {
+            return Err(if argv.len() < 2 {
+                CommandError::WrongArity("auth".into())
+            } else {
+                CommandError::Syntax
+            });
+        }
+        if argv.len() == 2 && self.inner.config.lock().requirepass.is_none() {
+            return Err(CommandError::other(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ));
+        }
+        let (user, password) = match argv.len() {
+            2 => (&b"default"[..], argv.arg(1)),
+            _ => (argv.arg(1), argv.arg(2)),
+        };
+        self.check_password(user, password)?;
+        self.authenticated = true;
+        Ok(Reply::ok())
+    }
+
+    /// HELLO: its AUTH option authenticates here (the connection knows no passwords).
+    fn hello(&mut self, argv: &Argv) -> Reply {
+        let auth = (2..argv.len()).find(|&i| is_option(argv.arg(i), "auth") && i + 2 < argv.len());
+        if let Some(i) = auth {
+            if let Err(e) = self.check_password(argv.arg(i + 1), argv.arg(i + 2)) {
+                return Reply::Error(e);
+            }
+            self.authenticated = true;
+        }
+        if !self.authenticated {
+            return Reply::Error(CommandError::other(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            ));
+        }
+        self.conn.execute(argv.clone())
+    }
+
+    /// CLIENT subcommands.
+    fn client(&mut self, argv: &Argv) -> Option<Reply> {
+        let sub = argv.get(1).map(<[u8]>::to_ascii_lowercase);
+        let arity_error = |name: &str| Some(Reply::Error(CommandError::WrongArity(format!("client|{name}"))));
+        let reply = match (sub.as_deref(), argv.len()) {
+            (None, _) => return Some(Reply::Error(CommandError::WrongArity("client".into()))),
+            (Some(b"id"), 2) => Reply::Integer(self.conn.id() as i64),
+            (Some(b"id"), _) => return arity_error("id"),
+            (Some(b"getname"), 2) => self.conn.name().map_or(Reply::Nil, Reply::bulk),
+            (Some(b"getname"), _) => return arity_error("getname"),
+            (Some(b"setname"), 3) => match self.conn.set_name(argv.arg(2)) {
+                Ok(()) => Reply::ok(),
+                Err(e) => Reply::Error(e),
+            },
+            (Some(b"setname"), _) => return arity_error("setname"),
+            (Some(b"info"), 2) => {
+                Reply::Verbatim(*b"txt", self.describe(self.conn.id(), Some("client|info")).into_bytes())
+            }
+            (Some(b"info"), _) => return arity_error("info"),
+            (Some(b"list"), _) => self.client_list(argv),
+            (Some(b"kill"), n) if n >= 3 => self.client_kill(argv),
+            (Some(b"kill"), _) => return arity_error("kill"),
+            (Some(b"unblock"), 3 | 4) => self.client_unblock(argv),
+            (Some(b"unblock"), _) => return arity_error("unblock"),
+            (Some(b"no-evict" | b"no-touch"), 3) => {
+                if is_option(argv.arg(2), "on") || is_option(argv.arg(2), "off") {
+                    Reply::ok()
+                } else {
+                    Reply::Error(CommandError::Syntax)
+                }
+            }
+            (Some(b"reply"), 3) => {
+                let mode = argv.arg(2);
+                if is_option(mode, "on") {
+                    self.reply_mode = ReplyMode::On;
+                    Reply::ok()
+                } else if is_option(mode, "off") {
+                    self.reply_mode = ReplyMode::Off;
+                    return None;
+                } else if is_option(mode, "skip") {
+                    if self.reply_mode == ReplyMode::On {
+                        self.reply_mode = ReplyMode::Skip;
+                    }
+                    return None;
+                } else {
+                    Reply::Error(CommandError::Syntax)
+                }
+            }
+            (Some(b"reply"), _) => return arity_error("reply"),
+            (Some(b"help"), 2) => Reply::Array(CLIENT_HELP.iter().map(|l| Reply::status(l)).collect()),
+            (Some(_), _) => Reply::Error(CommandError::Other(
+                format!("ERR unknown subcommand '{}'. Try CLIENT HELP.", error_text(argv.arg(1))).into(),
+            )),
+        };
+        Some(reply)
+    }
+
+    /// One client as CLIENT LIST prints it (Redis 7.0's fields); `running` is the command this
+    /// client runs now, when it is the one asking.
+    fn describe(&self, id: u64, running: Option<&str>) -> String {
+        let clients = self.inner.clients.lock();
+        let Some(entry) = clients.get(&id) else {
+            return String::new();
+        };
+        let age = entry.created.elapsed().as_secs();
+        let (db, resp, cmd) = match running {
+            Some(cmd) => (self.conn.database(), self.conn.protocol(), cmd.to_string()),
+            None => (entry.db, entry.resp, entry.last_command.clone()),
+        };
+        let name = entry.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        format!(
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle=0 flags=N db={db} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+            entry.addr, entry.local
+        )
+    }
+
+    /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
+    fn client_list(&self, argv: &Argv) -> Reply {
+        let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
+        let mut wanted: Option<Vec<u64>> = None;
+        let mut normal_only = true;
+        let mut i = 2;
+        while i < argv.len() {
+            if is_option(argv.arg(i), "type") && i + 1 < argv.len() {
+                let kind = argv.arg(i + 1).to_ascii_lowercase();
+                match kind.as_slice() {
+                    b"normal" => normal_only = true,
+                    b"master" | b"replica" | b"slave" | b"pubsub" => normal_only = false,
+                    _ => {
+                        return Reply::Error(CommandError::Other(
+                            format!("ERR Unknown client type '{}'", error_text(argv.arg(i + 1))).into(),
+                        ));
+                    }
+                }
+                i += 2;
+            } else if is_option(argv.arg(i), "id") && i + 1 < argv.len() {
+                let mut list = Vec::new();
+                for arg in argv.iter().skip(i + 1) {
+                    match crate::number::parse_i64(arg) {
+                        Some(n) if n > 0 => list.push(n as u64),
+                        _ => return Reply::Error(CommandError::other("ERR Invalid client ID")),
+                    }
+                }
+                wanted = Some(list);
+                i = argv.len();
+            } else {
+                return Reply::Error(CommandError::Syntax);
+            }
+        }
+        let mut text = String::new();
+        for id in ids {
+            if !normal_only || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
+                continue;
+            }
+            let running = (id == self.conn.id()).then_some("client|list");
+            text.push_str(&self.describe(id, running));
+        }
+        Reply::Verbatim(*b"txt", text.into_bytes())
+    }
+
+    /// CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no] …
+    fn client_kill(&self, argv: &Argv) -> Reply {
+        let me = self.conn.id();
+        let clients: Vec<(u64, String, String)> = self
+            .inner
+            .clients
+            .lock()
+            .iter()
+            .map(|(id, e)| (*id, e.addr.to_string(), e.local.to_string()))
+            .collect();
+        if argv.len() == 3 {
+            let addr = String::from_utf8_lossy(argv.arg(2)).into_owned();
+            return match clients.iter().find(|(_, a, _)| *a == addr) {
+                Some((id, _, _)) => {
+                    self.inner.disconnect(*id);
+                    Reply::ok()
+                }
+                None => Reply::Error(CommandError::other("ERR No such client")),
+            };
+        }
+        let (mut by_id, mut by_addr, mut by_laddr, mut skip_me) = (None, None, None, true);
+        let mut i = 2;
+        while i + 1 < argv.len() {
+            let (option, value) = (argv.arg(i), argv.arg(i + 1));
+            if is_option(option, "id") {
+                match crate::number::parse_i64(value) {
+                    Some(n) if n > 0 => by_id = Some(n as u64),
+                    _ => return Reply::Error(CommandError::other("ERR client-id should be greater than 0")),
+                }
+            } else if is_option(option, "addr") {
+                by_addr = Some(String::from_utf8_lossy(value).into_owned());
+            } else if is_option(option, "laddr") {
+                by_laddr = Some(String::from_utf8_lossy(value).into_owned());
+            } else if is_option(option, "skipme") {
+                if is_option(value, "yes") {
+                    skip_me = true;
+                } else if is_option(value, "no") {
+                    skip_me = false;
+                } else {
+                    return Reply::Error(CommandError::Syntax);
+                }
+            } else if is_option(option, "type") || is_option(option, "user") || is_option(option, "maxage") {
+                // Every client is a normal client of the default user.
+            } else {
+                return Reply::Error(CommandError::Syntax);
+            }
+            i += 2;
+        }
+        if i != argv.len() {
+            return Reply::Error(CommandError::Syntax);
+        }
+        let mut killed = 0;
+        for (id, addr, laddr) in clients {
+            let chosen = by_id.is_none_or(|want| want == id)
+                && by_addr.as_ref().is_none_or(|want| *want == addr)
+                && by_laddr.as_ref().is_none_or(|want| *want == laddr)
+                && !(skip_me && id == me);
+            if chosen && self.inner.disconnect(id) {
+                killed += 1;
+            }
+        }
+        Reply::Integer(killed)
+    }
+
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]
+    fn client_unblock(&self, argv: &Argv) -> Reply {
+        let Some(id) = crate::number::parse_i64(argv.arg(2)) else {
+            return Reply::Error(CommandError::NotInteger);
+        };
+        let reply = match argv.get(3) {
+            None => Reply::NilArray,
+            Some(mode) if is_option(mode, "timeout") => Reply::NilArray,
+            Some(mode) if is_option(mode, "error") => {
+                Reply::Error(CommandError::other("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+            }
+            Some(_) => {
+                return Reply::Error(CommandError::other(
+                    "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+                ));
+            }
+        };
+        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(id as u64, reply);
+        Reply::Integer(unblocked as i64)
+    }
+
+    /// DEBUG SLEEP seconds | DEBUG JMAP | DEBUG SET-ACTIVE-EXPIRE …: the harmless ones.
+    fn debug(&self, argv: &Argv) -> Result<Reply, CommandError> {
+        let sub = argv.get(1).ok_or_else(|| CommandError::WrongArity("debug".into()))?;
+        if is_option(sub, "sleep") && argv.len() == 3 {
+            let seconds = crate::number::parse_f64(argv.arg(2)).ok_or(CommandError::NotFloat)?;
+            if seconds > 0.0 && seconds.is_finite() {
+                std::thread::sleep(Duration::from_secs_f64(seconds));
+            }
+            return Ok(Reply::ok());
+        }
+        if is_option(sub, "jmap") || is_option(sub, "set-active-expire") || is_option(sub, "quicklist-packed-threshold")
+        {
+            return Ok(Reply::ok());
+        }
+        Err(CommandError::Other(
+            format!("ERR unknown subcommand '{}'. Try DEBUG HELP.", error_text(sub)).into(),
+        ))
+    }
+
+    /// INFO [section ...]: Redis's sections, with the fields a store without persistence or
+    /// replication can fill truthfully.
+    fn info(&self, argv: &Argv) -> Reply {
+        let wanted: Vec<String> = argv
+            .iter()
+            .skip(1)
+            .map(|a| String::from_utf8_lossy(a).to_lowercase())
+            .collect();
+        let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
+        let show = |section: &str| all || wanted.iter().any(|w| w == section);
+        let inner = self.inner;
+        let mut text = String::new();
+        let mut section = |name: &str, body: String| {
+            if show(&name.to_lowercase()) {
+                if !text.is_empty() {
+                    text.push_str("\r\n");
+                }
+                text.push_str(&format!("# {name}\r\n{body}"));
+            }
+        };
+        let uptime = inner.started.elapsed().as_secs();
+        section(
+            "Server",
+            format!(
+                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:10\r\nconfigured_hz:10\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
+                crate::REDIS_VERSION,
+                std::env::consts::OS,
+                std::process::id(),
+                inner.started.elapsed().as_nanos() ^ 0x5eed,
+                inner.addr.port(),
+                inner.unix_time() * 1_000_000,
+                uptime / 86_400,
+                env!("CARGO_PKG_VERSION"),
+            ),
+        );
+        let (connected, maxclients) = (inner.clients.lock().len(), inner.config.lock().maxclients);
+        section(
+            "Clients",
+            format!(
+                "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{maxclients}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
+                inner.store.shared().keyspace.lock().blocked_count()
+            ),
+        );
+        section(
+            "Memory",
+            "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n".into(),
+        );
+        section(
+            "Persistence",
+            format!(
+                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+                inner.unix_time() - uptime
+            ),
+        );
+        section(
+            "Stats",
+            format!(
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:0\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\n",
+                inner.stats.connections_received.load(Ordering::Relaxed),
+                inner.stats.commands_processed.load(Ordering::Relaxed),
+                inner.stats.rejected_connections.load(Ordering::Relaxed),
+            ),
+        );
+        section(
+            "Replication",
+            "role:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n".into(),
+        );
+        section("Cluster", "cluster_enabled:0\r\n".into());
+        let keyspace: String = inner
+            .store
+            .shared()
+            .keyspace
+            .lock()
+            .db_stats()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (keys, _))| *keys > 0)
+            .map(|(db, (keys, expires))| format!("db{db}:keys={keys},expires={expires},avg_ttl=0\r\n"))
+            .collect();
+        section("Keyspace", keyspace);
+        Reply::Verbatim(*b"txt", text.into_bytes())
+    }
+}
+
+const CLIENT_HELP: &[&str] = &[
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "HELP",
+    "    Prints this help.",
+];

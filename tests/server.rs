@@ -1,0 +1,297 @@
+//! The RESP server: protocol edges byte for byte against redis-server, AUTH, maxclients, blocking,
+//! disconnects, random input, and redis-cli as an outside client.
+#![cfg(feature = "server")]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use embedis::Store;
+use embedis::server::{Config, Server};
+use proptest::prelude::*;
+
+/// Sends `input` on a fresh connection and answers everything the server writes back until it
+/// falls silent for 50 ms, with `<EOF>` appended when the server closed the connection.
+fn exchange(addr: SocketAddr, input: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    stream.write_all(input).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                out.extend_from_slice(b"<EOF>");
+                return out;
+            }
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return out,
+        }
+    }
+}
+
+fn start() -> Server {
+    Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server")
+}
+
+/// Inputs whose replies (and whether the connection closes) must match Redis byte for byte.
+const PROTOCOL_CASES: &[&[u8]] = &[
+    b"PING\r\n",
+    b"PING\n",
+    b"  \r\n\r\nPING\r\n",
+    b"set a 'b c'\r\nget a\r\n",
+    b"set \"x\\x41\\n\" v\r\nget \"x\\x41\\n\"\r\n",
+    b"get \"a\r\n",
+    b"get 'a\r\n",
+    b"get \"a\"b\r\n",
+    b"*-1\r\nPING\r\n",
+    b"*0\r\nPING\r\n",
+    b"*x\r\n",
+    b"*2147483648\r\n",
+    b"*1\r\n+PING\r\n",
+    b"*1\r\n$-1\r\n",
+    b"*1\r\n$x\r\n",
+    b"*1\r\n$536870913\r\n",
+    b"*1\r\n$4\r\nPINGxx",
+    b"*1\r\n$4\r\nPING\r\nPING\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nvXYGET k\r\n",
+    b"*1\r\n$ 4\r\n",
+    b"*+1\r\n$4\r\nPING\r\n",
+    b"*01\r\n$4\r\nPING\r\n",
+    b"*1 \r\n$4\r\nPING\r\n",
+    b"*1\r\n\r\n",
+    b"\r\n",
+    b"QUIT\r\nPING\r\n",
+    b"ping\x00x\r\n",
+    b"NOSUCH a b\r\nPING\r\n",
+    b"MULTI\r\nINCR n\r\nGET n\r\nEXEC\r\n",
+    b"CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n",
+    b"CLIENT REPLY SKIP\r\nPING\r\nPING\r\n",
+    b"CLIENT NOSUCH\r\nCLIENT\r\nCLIENT ID x\r\nCLIENT SETNAME \"a b\"\r\nCLIENT SETNAME ok\r\nCLIENT GETNAME\r\n",
+    b"AUTH x\r\nAUTH a b\r\nAUTH\r\nAUTH a b c\r\n",
+    b"HELLO 4\r\nHELLO x\r\nHELLO 3 SETNAME\r\n",
+    b"CLIENT UNBLOCK 999999\r\nCLIENT UNBLOCK x\r\nCLIENT UNBLOCK 1 FOO\r\n",
+];
+
+#[test]
+fn protocol_edges_match_redis_byte_for_byte() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    for input in PROTOCOL_CASES {
+        let (expected, got) = (exchange(redis_addr, input), exchange(server.addr(), input));
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&expected),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    for (input, expected) in [
+        (
+            vec![b'x'; 70_000],
+            &b"-ERR Protocol error: too big inline request\r\n<EOF>"[..],
+        ),
+        (
+            [b"*".as_slice(), &[b'1'; 70_000]].concat(),
+            b"-ERR Protocol error: too big mbulk count string\r\n<EOF>",
+        ),
+        (
+            [b"*1\r\n$".as_slice(), &[b'1'; 70_000]].concat(),
+            b"-ERR Protocol error: too big bulk count string\r\n<EOF>",
+        ),
+    ] {
+        assert_eq!(exchange(redis_addr, &input), expected);
+        assert_eq!(exchange(server.addr(), &input), expected);
+    }
+}
+
+#[test]
+fn pipelined_frames_split_at_every_byte_give_the_same_replies() {
+    let server = start();
+    let input = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nv\r\nxy\r\nGET k\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n";
+    let expected = b"+OK\r\n$5\r\nv\r\nxy\r\n:1\r\n".to_vec();
+    for split in 1..input.len() {
+        server.store().connect().call(["DEL", "n"]);
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        stream.set_nodelay(true).unwrap();
+        stream.write_all(&input[..split]).unwrap();
+        stream.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        stream.write_all(&input[split..]).unwrap();
+        let mut got = vec![0u8; expected.len()];
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream.read_exact(&mut got).unwrap();
+        assert_eq!(got, expected, "split at {split}");
+    }
+}
+
+#[test]
+fn requirepass_gates_every_command_like_redis() {
+    let Some(redis) = common::RedisServer::start_with(&["--requirepass", "secret"]) else {
+        return;
+    };
+    let config = Config::default().requirepass("secret");
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    for input in [
+        &b"PING\r\n"[..],
+        b"AUTH wrong\r\nPING\r\n",
+        b"AUTH secret\r\nPING\r\n",
+        b"AUTH default secret\r\nPING\r\n",
+        b"AUTH someone secret\r\n",
+        b"HELLO 2\r\n",
+        b"*11\r\n",
+        b"*1\r\n$16385\r\n",
+        b"QUIT\r\n",
+    ] {
+        assert_eq!(
+            String::from_utf8_lossy(&exchange(server.addr(), input)),
+            String::from_utf8_lossy(&exchange(redis_addr, input)),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    // HELLO with AUTH authenticates and switches protocol at once (the id differs, so check
+    // the parts that do not).
+    let reply = exchange(server.addr(), b"HELLO 3 AUTH default secret\r\nGET nosuch\r\n");
+    assert!(reply.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{reply:?}");
+    assert!(reply.ends_with(b"_\r\n"));
+}
+
+#[test]
+fn maxclients_refuses_with_redis_error() {
+    let config = Config::default().maxclients(2);
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut first = TcpStream::connect(server.addr()).unwrap();
+    let mut second = TcpStream::connect(server.addr()).unwrap();
+    for stream in [&mut first, &mut second] {
+        stream.write_all(b"PING\r\n").unwrap();
+        let mut pong = [0u8; 7];
+        stream.read_exact(&mut pong).unwrap();
+        assert_eq!(&pong, b"+PONG\r\n");
+    }
+    // The connection closes right after (with unread input, the close may come as a reset).
+    let refused = exchange(server.addr(), b"PING\r\n");
+    assert!(
+        refused.starts_with(b"-ERR max number of clients reached\r\n"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_blocked_client_blocks_only_itself_and_stop_ends_it() {
+    let server = start();
+    let mut blocked = TcpStream::connect(server.addr()).unwrap();
+    blocked.write_all(b"BLPOP queue 0\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        exchange(server.addr(), b"PING\r\nRPUSH other x\r\n"),
+        b"+PONG\r\n:1\r\n"
+    );
+    assert_eq!(
+        exchange(server.addr(), b"INFO clients\r\n")
+            .windows(17)
+            .filter(|w| w == b"blocked_clients:1")
+            .count(),
+        1
+    );
+    let started = std::time::Instant::now();
+    server.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stop waited for the blocked client"
+    );
+}
+
+#[test]
+fn client_kill_and_unblock_reach_other_clients() {
+    let server = start();
+    let mut waiter = TcpStream::connect(server.addr()).unwrap();
+    waiter.write_all(b"CLIENT ID\r\n").unwrap();
+    let mut id = [0u8; 64];
+    let n = waiter.read(&mut id).unwrap();
+    let id = String::from_utf8_lossy(&id[1..n - 2]).into_owned();
+    waiter.write_all(b"BLPOP q 0\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let unblock = format!("CLIENT UNBLOCK {id} ERROR\r\n");
+    assert_eq!(exchange(server.addr(), unblock.as_bytes()), b":1\r\n");
+    let mut reply = [0u8; 48];
+    waiter.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    let kill = format!("CLIENT KILL ID {id}\r\nCLIENT KILL ID {id}\r\n");
+    assert_eq!(exchange(server.addr(), kill.as_bytes()), b":1\r\n:0\r\n");
+}
+
+#[test]
+fn a_client_gone_mid_multi_leaves_nothing_behind() {
+    let server = start();
+    let mut quitter = TcpStream::connect(server.addr()).unwrap();
+    quitter
+        .write_all(b"WATCH k\r\nMULTI\r\nSET k from-the-dead\r\n")
+        .unwrap();
+    let mut replies = [0u8; 19];
+    quitter.read_exact(&mut replies).unwrap();
+    drop(quitter);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(exchange(server.addr(), b"GET k\r\nSET k v\r\n"), b"$-1\r\n+OK\r\n");
+}
+
+#[test]
+fn redis_cli_talks_to_embedis_server() {
+    if std::process::Command::new("redis-cli")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("\n*** SKIPPING: redis-cli is not on PATH (apt-get install redis-tools) ***\n");
+        return;
+    }
+    let server = start();
+    let cli = |args: &[&str]| {
+        let output = std::process::Command::new("redis-cli")
+            .args(["-p", &server.addr().port().to_string()])
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(cli(&["SET", "greeting", "hello world"]), "OK\n");
+    assert_eq!(cli(&["GET", "greeting"]), "hello world\n");
+    assert_eq!(cli(&["RPUSH", "l", "a", "b"]), "2\n");
+    assert_eq!(cli(&["LRANGE", "l", "0", "-1"]), "a\nb\n");
+    assert!(cli(&["-3", "HELLO", "3"]).starts_with("server"));
+    assert_eq!(
+        cli(&["EVAL", "return redis.call('incrby', KEYS[1], ARGV[1])", "1", "n", "5"]),
+        "5\n"
+    );
+    assert!(cli(&["INFO", "server"]).contains("redis_version:7.0.15"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random bytes never take the server down: another client is served right after.
+    #[test]
+    fn random_bytes_never_stop_the_server(
+        chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 1..6),
+    ) {
+        let server = start();
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        for chunk in &chunks {
+            if stream.write_all(chunk).is_err() {
+                break;
+            }
+            let mut sink = [0u8; 4096];
+            let _ = stream.read(&mut sink);
+        }
+        prop_assert_eq!(exchange(server.addr(), b"PING\r\n"), b"+PONG\r\n".to_vec());
+        drop(stream);
+        server.stop();
+    }
+}
