@@ -125,7 +125,7 @@ impl Connection {
         let resolved = table::resolve(&argv);
         if let Some(multi) = &mut self.multi {
             let immediate =
-                matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch"));
+                matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset"));
             let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
             if !immediate && !exec_arity {
                 return multi.queue(resolved, argv);
@@ -144,6 +144,7 @@ impl Connection {
                 self.unwatch_all();
                 Reply::ok()
             }
+            (Run::Connection, "reset") => self.reset(),
             (Run::Connection, _) => self.session.run(self.id, &argv),
             _ => self.run_now(spec, &argv),
         }
@@ -224,6 +225,19 @@ impl Connection {
     /// ```
     pub fn protocol(&self) -> u8 {
         self.session.protocol
+    }
+
+    /// RESET: leaves MULTI, unwatches, selects database 0, speaks RESP2 and forgets its name, as a
+    /// fresh connection (Redis's `resetCommand`; the server also turns CLIENT REPLY back on and,
+    /// with a password, asks for AUTH again).
+    fn reset(&mut self) -> Reply {
+        self.discard_transaction();
+        self.db = 0;
+        self.session = Session {
+            protocol: 2,
+            name: None,
+        };
+        Reply::status("RESET")
     }
 
     /// Runs a command at once.

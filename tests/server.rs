@@ -73,6 +73,11 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"AUTH x\r\nAUTH a b\r\nAUTH\r\nAUTH a b c\r\n",
     b"HELLO 4\r\nHELLO x\r\nHELLO 3 SETNAME\r\n",
     b"CLIENT UNBLOCK 999999\r\nCLIENT UNBLOCK x\r\nCLIENT UNBLOCK 1 FOO\r\n",
+    b"CONFIG GET maxmemory\r\nCONFIG GET maxmemory-policy\r\nCONFIG GET nosuch\r\nCONFIG GET\r\n",
+    b"CONFIG SET nosuch 1\r\nCONFIG SET maxclients abc\r\nCONFIG SET proto-max-bulk-len 1x\r\nCONFIG SET a\r\n",
+    b"CONFIG SET maxmemory-policy noeviction\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG FOO\r\nCONFIG\r\n",
+    b"MULTI\r\nSET a 1\r\nRESET\r\nEXEC\r\nGET a\r\nSELECT 2\r\nRESET\r\nDBSIZE\r\n",
+    b"BGSAVE x\r\nLASTSAVE x\r\nSAVE\r\n",
 ];
 
 #[test]
@@ -108,6 +113,41 @@ fn protocol_edges_match_redis_byte_for_byte() {
         assert_eq!(exchange(redis_addr, &input), expected);
         assert_eq!(exchange(server.addr(), &input), expected);
     }
+}
+
+#[test]
+fn lastsave_and_bgsave_answer_like_a_server_without_persistence() {
+    let server = start();
+    let reply = exchange(server.addr(), b"LASTSAVE\r\nBGSAVE\r\n");
+    let text = String::from_utf8_lossy(&reply);
+    assert!(
+        text.starts_with(':') && text.ends_with("+Background saving started\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn config_set_applies_to_the_server() {
+    let server = start();
+    assert_eq!(
+        exchange(
+            server.addr(),
+            b"CONFIG SET maxclients 1 requirepass pw\r\nCONFIG GET maxclients\r\n"
+        ),
+        b"+OK\r\n*2\r\n$10\r\nmaxclients\r\n$1\r\n1\r\n"
+    );
+    // Let the configuring client's thread leave the client list.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut first = TcpStream::connect(server.addr()).unwrap();
+    first.write_all(b"PING\r\n").unwrap();
+    let mut reply = [0u8; 34];
+    first.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"-NOAUTH Authentication required.\r\n");
+    let refused = exchange(server.addr(), b"AUTH pw\r\n");
+    assert!(
+        refused.starts_with(b"-ERR max number of clients reached"),
+        "{refused:?}"
+    );
 }
 
 #[test]

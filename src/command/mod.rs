@@ -4,6 +4,8 @@
 pub(crate) mod args;
 pub(crate) mod blocking;
 mod glob;
+#[cfg(feature = "server")]
+pub(crate) use glob::matches as glob_matches;
 mod hash;
 mod keys;
 pub(crate) mod list;

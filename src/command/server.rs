@@ -79,6 +79,23 @@ pub(crate) fn time(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 }
 
 /// SAVE: there is nothing to persist in memory; answers OK as a server with nothing to write would.
-pub(crate) fn save(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+pub(crate) fn save(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    ctx.ks.saved_now();
     Ok(Reply::ok())
+}
+
+/// BGSAVE [SCHEDULE]: a store without persistence "saves" at once, as SAVE does.
+pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    match argv.get(1) {
+        None => {}
+        Some(opt) if argv.len() == 2 && super::args::is_option(opt, "schedule") => {}
+        Some(_) => return Err(CommandError::Syntax),
+    }
+    ctx.ks.saved_now();
+    Ok(Reply::status("Background saving started"))
+}
+
+/// LASTSAVE: the Unix time of the last SAVE or BGSAVE, or of the store's creation.
+pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(Reply::Integer(ctx.ks.last_save()))
 }

@@ -142,6 +142,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "unwatch", 1, NO_SCRIPT, (0, 0, 0), TX;
     // connection state (networking.c)
     "hello", -1, NO_SCRIPT, (0, 0, 0), Run::Connection;
+    "reset", 1, NO_SCRIPT, (0, 0, 0), Run::Connection;
     // connection and server
     "ping", -1, R, (0, 0, 0), k(server::ping);
     "echo", 2, R, (0, 0, 0), k(server::echo);
@@ -152,6 +153,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "flushall", -1, W, (0, 0, 0), k(server::flushall);
     "time", 1, R, (0, 0, 0), k(server::time);
     "save", 1, NO_MULTI | NO_SCRIPT, (0, 0, 0), k(server::save);
+    "bgsave", -1, NO_SCRIPT, (0, 0, 0), k(server::bgsave);
+    "lastsave", 1, NO_SCRIPT, (0, 0, 0), k(server::lastsave);
     // keys (db.c, expire.c)
     "del", -2, W, (1, -1, 1), k(keys::del);
     "unlink", -2, W, (1, -1, 1), k(keys::del);

@@ -92,6 +92,8 @@ pub(crate) struct Keyspace {
     undo: Option<UndoLog>,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
+    /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
+    last_save: Option<i64>,
     /// The Lua VM and script cache, made on first use.
     #[cfg(feature = "lua")]
     scripts: Option<Box<crate::script::ScriptEngine>>,
@@ -114,6 +116,7 @@ impl Keyspace {
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
             blocked: blocking::Blocked::default(),
+            last_save: None,
             #[cfg(feature = "lua")]
             scripts: None,
             #[cfg(feature = "lua")]
@@ -129,6 +132,18 @@ impl Keyspace {
         self.now.set(None);
         self.lru.set(None);
         self.expire_some();
+    }
+
+    /// Records a SAVE or BGSAVE now.
+    pub(crate) fn saved_now(&mut self) {
+        self.last_save = Some(self.now_micros() / 1_000_000);
+    }
+
+    /// LASTSAVE: the last save, or the first time anyone asked (the store has never saved).
+    pub(crate) fn last_save(&mut self) -> i64 {
+        *self
+            .last_save
+            .get_or_insert_with(|| self.clock.now_micros() / 1_000_000)
     }
 
     /// The frozen time of the running command in Unix microseconds. Most commands never need it,

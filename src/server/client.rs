@@ -58,14 +58,7 @@ pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
             last_command: "NULL".into(),
         },
     );
-    let (requirepass, max_bulk, query_limit) = {
-        let config = inner.config.lock();
-        (
-            config.requirepass.is_some(),
-            config.proto_max_bulk_len,
-            config.client_query_buffer_limit,
-        )
-    };
+    let requirepass = inner.config.lock().requirepass.is_some();
     let mut client = Client {
         inner,
         conn,
@@ -74,7 +67,6 @@ pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
         close: inner.stopping.load(Ordering::SeqCst),
     };
     let mut parser = RequestParser::new();
-    parser.set_max_bulk_len(max_bulk);
     let mut input: Vec<u8> = Vec::new();
     let mut output: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; READ_CHUNK];
@@ -84,6 +76,12 @@ pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
             Ok(n) => n,
         };
         input.extend_from_slice(&chunk[..n]);
+        // CONFIG SET applies at once, as in Redis.
+        let (max_bulk, query_limit) = {
+            let config = inner.config.lock();
+            (config.proto_max_bulk_len, config.client_query_buffer_limit)
+        };
+        parser.set_max_bulk_len(max_bulk);
         let mut pos = 0;
         while !client.close {
             parser.set_auth_required(!client.authenticated);
@@ -155,7 +153,7 @@ impl Client<'_> {
     /// The server's own commands first, then the connection's.
     fn dispatch(&mut self, argv: &Argv) -> Option<Reply> {
         let name = argv.get(0).unwrap_or_default().to_ascii_lowercase();
-        if !self.authenticated && !matches!(name.as_slice(), b"auth" | b"hello" | b"quit") {
+        if !self.authenticated && !matches!(name.as_slice(), b"auth" | b"hello" | b"quit" | b"reset") {
             return Some(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
         }
         let reply = match name.as_slice() {
@@ -172,6 +170,12 @@ impl Client<'_> {
                 return None;
             }
             b"debug" => self.debug(argv),
+            b"config" => self.config(argv),
+            b"reset" => {
+                self.reply_mode = ReplyMode::On;
+                self.authenticated = self.inner.config.lock().requirepass.is_none();
+                return Some(self.conn.execute(argv.clone()));
+            }
             b"info" => Ok(self.info(argv)),
             _ => return Some(self.conn.execute(argv.clone())),
         };
@@ -437,6 +441,79 @@ impl Client<'_> {
         };
         let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(id as u64, reply);
         Reply::Integer(unblocked as i64)
+    }
+
+    /// CONFIG GET pattern… | SET name value… | RESETSTAT | REWRITE | HELP
+    fn config(&self, argv: &Argv) -> Result<Reply, CommandError> {
+        let sub = argv.get(1).ok_or_else(|| CommandError::WrongArity("config".into()))?;
+        let sub = sub.to_ascii_lowercase();
+        match sub.as_slice() {
+            b"get" if argv.len() >= 3 => {
+                let params = self.inner.params.lock();
+                let patterns: Vec<Vec<u8>> = argv.iter().skip(2).map(<[u8]>::to_ascii_lowercase).collect();
+                let found = params
+                    .iter()
+                    .filter(|(name, _)| {
+                        patterns
+                            .iter()
+                            .any(|p| crate::command::glob_matches(p, name.as_bytes()))
+                    })
+                    .map(|(name, value)| (Reply::bulk(name.as_str()), Reply::bulk(value.as_str())));
+                Ok(Reply::Map(found.collect()))
+            }
+            b"set" if argv.len() >= 4 && argv.len().is_multiple_of(2) => {
+                let mut changes = Vec::new();
+                for pair in (2..argv.len()).step_by(2) {
+                    let name = String::from_utf8_lossy(argv.arg(pair)).to_lowercase();
+                    let value = String::from_utf8_lossy(argv.arg(pair + 1)).into_owned();
+                    if !self.inner.params.lock().contains_key(&name) {
+                        return Err(CommandError::Other(
+                            format!(
+                                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                                error_text(argv.arg(pair))
+                            )
+                            .into(),
+                        ));
+                    }
+                    self.inner.check_param(&name, &value)?;
+                    changes.push((name, value));
+                }
+                for (name, value) in changes {
+                    self.inner.set_param(&name, value);
+                }
+                Ok(Reply::ok())
+            }
+            b"set" if argv.len() >= 4 => {
+                let last = argv.arg(argv.len() - 1);
+                Err(CommandError::Other(
+                    format!(
+                        "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                        error_text(last)
+                    )
+                    .into(),
+                ))
+            }
+            b"get" | b"set" => Err(CommandError::WrongArity(format!(
+                "config|{}",
+                String::from_utf8_lossy(&sub)
+            ))),
+            b"resetstat" if argv.len() == 2 => {
+                self.inner.stats.commands_processed.store(0, Ordering::Relaxed);
+                self.inner.stats.connections_received.store(0, Ordering::Relaxed);
+                self.inner.stats.rejected_connections.store(0, Ordering::Relaxed);
+                Ok(Reply::ok())
+            }
+            b"rewrite" if argv.len() == 2 => {
+                Err(CommandError::other("ERR The server is running without a config file"))
+            }
+            b"resetstat" | b"rewrite" => Err(CommandError::WrongArity(format!(
+                "config|{}",
+                String::from_utf8_lossy(&sub)
+            ))),
+            _ => Err(CommandError::Other(
+                format!("ERR unknown subcommand '{}'. Try CONFIG HELP.", error_text(argv.arg(1))).into(),
+            )),
+        }
     }
 
     /// DEBUG SLEEP seconds | DEBUG JMAP | DEBUG SET-ACTIVE-EXPIRE …: the harmless ones.

@@ -21,6 +21,7 @@
 //! ```
 
 mod client;
+mod config_defaults;
 pub mod protocol;
 
 use std::collections::BTreeMap;
@@ -95,6 +96,8 @@ pub struct Server {
 pub(crate) struct Inner {
     store: Store,
     config: Mutex<Config>,
+    /// Every parameter `CONFIG GET` lists, by name.
+    params: Mutex<BTreeMap<String, String>>,
     addr: SocketAddr,
     stopping: AtomicBool,
     /// Connected clients by id, for CLIENT LIST/KILL and INFO.
@@ -138,9 +141,23 @@ impl Server {
     pub fn start_with(store: Store, addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        let mut params: BTreeMap<String, String> = config_defaults::DEFAULTS
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        params.insert("port".into(), addr.port().to_string());
+        params.insert("bind".into(), addr.ip().to_string());
+        params.insert("requirepass".into(), config.requirepass.clone().unwrap_or_default());
+        params.insert("maxclients".into(), config.maxclients.to_string());
+        params.insert("proto-max-bulk-len".into(), config.proto_max_bulk_len.to_string());
+        params.insert(
+            "client-query-buffer-limit".into(),
+            config.client_query_buffer_limit.to_string(),
+        );
         let inner = Arc::new(Inner {
             store,
             config: Mutex::new(config),
+            params: Mutex::new(params),
             addr,
             stopping: AtomicBool::new(false),
             clients: Mutex::new(BTreeMap::new()),
@@ -278,9 +295,71 @@ impl Inner {
         found
     }
 
+    /// Checks a CONFIG SET value for the parameters the server honours, with Redis's errors.
+    pub(crate) fn check_param(&self, name: &str, value: &str) -> Result<(), crate::CommandError> {
+        let failed = |why: &str| {
+            crate::CommandError::Other(
+                format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into(),
+            )
+        };
+        match name {
+            "maxclients" => value
+                .parse::<usize>()
+                .map(|_| ())
+                .map_err(|_| failed("argument couldn't be parsed into an integer")),
+            "proto-max-bulk-len" | "client-query-buffer-limit" => memory_value(value)
+                .map(|_| ())
+                .ok_or_else(|| failed("argument must be a memory value")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies a checked CONFIG SET.
+    pub(crate) fn set_param(&self, name: &str, value: String) {
+        {
+            let mut config = self.config.lock();
+            match name {
+                "requirepass" => config.requirepass = (!value.is_empty()).then(|| value.clone()),
+                "maxclients" => config.maxclients = value.parse().unwrap_or(config.maxclients),
+                "proto-max-bulk-len" => {
+                    config.proto_max_bulk_len = memory_value(&value).unwrap_or(config.proto_max_bulk_len)
+                }
+                "client-query-buffer-limit" => {
+                    config.client_query_buffer_limit = memory_value(&value).unwrap_or(config.client_query_buffer_limit)
+                }
+                _ => {}
+            }
+        }
+        let shown = match name {
+            "proto-max-bulk-len" | "client-query-buffer-limit" => memory_value(&value).map_or(value, |n| n.to_string()),
+            _ => value,
+        };
+        self.params.lock().insert(name.to_string(), shown);
+    }
+
     fn unix_time(&self) -> u64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
     }
+}
+
+/// A memory value as redis.conf writes them: bytes, or with a k/kb/m/mb/g/gb suffix.
+fn memory_value(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => lower.split_at(at),
+        None => (lower.as_str(), ""),
+    };
+    let unit: usize = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(unit)
 }
 
 /// The accept loop: one thread per client, refused beyond `maxclients` with Redis's error.

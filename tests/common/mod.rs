@@ -144,7 +144,13 @@ impl RawClient {
 
 fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> Vec<u8> {
     let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line).expect("read reply line");
+    if let Err(e) = reader.read_until(b'\n', &mut line) {
+        panic!(
+            "reading a reply line failed after {:?}: {e} ({:?})",
+            String::from_utf8_lossy(raw),
+            e.kind()
+        );
+    }
     assert!(line.ends_with(b"\r\n"), "truncated reply line {line:?}");
     raw.extend_from_slice(&line);
     line.truncate(line.len() - 2);
