@@ -118,9 +118,25 @@ pub struct RawClient {
 
 impl RawClient {
     pub fn connect(port: u16) -> RawClient {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to redis-server");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        stream.set_nodelay(true).unwrap();
+        // A connection to redis-server was seen failing at once (rarely, under the full suite's
+        // load): try a few times, and say why if it keeps failing.
+        let mut last_error = None;
+        for _ in 0..5 {
+            let attempt = TcpStream::connect(("127.0.0.1", port)).and_then(|stream| {
+                stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+                stream.set_nodelay(true)?;
+                Ok(stream)
+            });
+            match attempt {
+                Ok(stream) => return RawClient::from_stream(stream),
+                Err(e) => last_error = Some(e),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("cannot connect to redis-server on port {port}: {last_error:?}");
+    }
+
+    fn from_stream(stream: TcpStream) -> RawClient {
         RawClient {
             reader: BufReader::new(stream.try_clone().unwrap()),
             writer: stream,

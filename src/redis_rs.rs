@@ -1,0 +1,158 @@
+//! redis-rs adapters (feature `redis-rs`): unchanged redis-rs code runs against an in-process
+//! store, with no socket at all.
+//!
+//! [`RedisConnection`] implements `redis::ConnectionLike` and `redis::aio::ConnectionLike`. Commands
+//! redis-rs packs are read back with the server's request parser, run on an embedis
+//! [`Connection`], and each reply is encoded in RESP and decoded by redis-rs's own parser — so
+//! redis-rs sees exactly the values it would read from a server, RESP3 types included after
+//! `HELLO 3`.
+//!
+//! ```
+//! use redis::Commands;
+//!
+//! let store = embedis::Store::new();
+//! let mut con = embedis::redis_rs::RedisConnection::new(&store);
+//! let _: () = con.set("visits", 41)?;
+//! let visits: i64 = con.incr("visits", 1)?;
+//! assert_eq!(visits, 42);
+//!
+//! // MULTI/EXEC through redis-rs's pipeline.
+//! let (a, b): (i64, i64) = redis::pipe().atomic().incr("n", 1).incr("n", 1).query(&mut con)?;
+//! assert_eq!((a, b), (1, 2));
+//! # Ok::<(), redis::RedisError>(())
+//! ```
+//!
+//! The async side runs each command at once when polled: a blocking command (BLPOP with a
+//! timeout) blocks the thread that polls it, as a synchronous call would.
+
+use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+
+use crate::server::protocol::{RequestParser, Step};
+use crate::{Connection, Reply, Store};
+
+/// An in-process redis-rs connection to a [`Store`]: its own client, with its own database,
+/// MULTI queue, watches and protocol, like a TCP connection to a Redis server.
+pub struct RedisConnection {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConnection")
+            .field("id", &self.conn.id())
+            .field("db", &self.conn.database())
+            .finish()
+    }
+}
+
+impl RedisConnection {
+    /// A new client of `store`, in database 0, speaking RESP2.
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let con = embedis::redis_rs::RedisConnection::new(&store);
+    /// assert_eq!(redis::ConnectionLike::get_db(&con), 0);
+    /// ```
+    pub fn new(store: &Store) -> RedisConnection {
+        RedisConnection { conn: store.connect() }
+    }
+
+    /// The embedis connection underneath.
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Runs every command packed in `bytes` and answers their replies as redis-rs values.
+    fn run_packed(&mut self, bytes: &[u8]) -> RedisResult<Vec<Value>> {
+        let mut parser = RequestParser::new();
+        let mut pos = 0;
+        let mut values = Vec::new();
+        loop {
+            match parser.next(bytes, &mut pos) {
+                Ok(Step::Command(argv)) => {
+                    let reply = self.conn.execute(argv);
+                    values.push(self.value(&reply)?);
+                }
+                Ok(Step::Empty) => {}
+                Ok(Step::NeedMore) if pos == bytes.len() && !parser.in_frame() => return Ok(values),
+                Ok(Step::NeedMore) => {
+                    return Err(RedisError::from((ErrorKind::Parse, "incomplete packed command")));
+                }
+                Err(_) => return Err(RedisError::from((ErrorKind::Parse, "malformed packed command"))),
+            }
+        }
+    }
+
+    /// A reply as redis-rs reads it off the wire.
+    fn value(&self, reply: &Reply) -> RedisResult<Value> {
+        let bytes = if self.conn.protocol() == 3 {
+            reply.to_resp3()
+        } else {
+            reply.to_resp()
+        };
+        redis::parse_redis_value(&bytes)
+    }
+
+    /// redis-rs's reading of a pipeline's replies (`Connection::req_packed_commands`): skip
+    /// `offset` replies (a transaction's MULTI and QUEUED), keep `count`; errors while queuing
+    /// fail the whole call.
+    fn pipeline_replies(&mut self, bytes: &[u8], offset: usize, count: usize) -> RedisResult<Vec<Value>> {
+        let values = self.run_packed(bytes)?;
+        let mut kept = Vec::with_capacity(count);
+        for (idx, value) in values.into_iter().enumerate().take(offset + count) {
+            match value {
+                Value::ServerError(err) if idx < offset => return Err(RedisError::from(err)),
+                value if idx >= offset => kept.push(value),
+                _ => {}
+            }
+        }
+        Ok(kept)
+    }
+}
+
+impl redis::ConnectionLike for RedisConnection {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        let mut values = self.run_packed(cmd)?;
+        match values.len() {
+            0 => Err(RedisError::from((ErrorKind::Client, "no command to run"))),
+            _ => Ok(values.swap_remove(values.len() - 1)),
+        }
+    }
+
+    fn req_packed_commands(&mut self, cmd: &[u8], offset: usize, count: usize) -> RedisResult<Vec<Value>> {
+        self.pipeline_replies(cmd, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.database() as i64
+    }
+
+    fn check_connection(&mut self) -> bool {
+        true
+    }
+
+    fn is_open(&self) -> bool {
+        true
+    }
+}
+
+impl redis::aio::ConnectionLike for RedisConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        let result = redis::ConnectionLike::req_packed_command(self, &cmd.get_packed_command());
+        Box::pin(std::future::ready(result))
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        let result = self.pipeline_replies(&pipeline.get_packed_pipeline(), offset, count);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.database() as i64
+    }
+}
