@@ -12,16 +12,19 @@ use embedis::Store;
 use embedis::server::{Config, Server};
 use proptest::prelude::*;
 
-/// Sends `input` on a fresh connection and answers everything the server writes back until it
-/// falls silent for 50 ms, with `<EOF>` appended when the server closed the connection.
+/// Sends `input` on a fresh connection and answers everything the server writes back: it waits up
+/// to a second for the first byte, then until the server falls silent for 50 ms, and appends
+/// `<EOF>` when the server closed the connection.
 fn exchange(addr: SocketAddr, input: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     stream.write_all(input).unwrap();
     let mut out = Vec::new();
     let mut buf = [0u8; 65536];
     loop {
-        match stream.read(&mut buf) {
+        let read = stream.read(&mut buf);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+        match read {
             Ok(0) => {
                 out.extend_from_slice(b"<EOF>");
                 return out;
@@ -77,7 +80,14 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"CONFIG SET nosuch 1\r\nCONFIG SET maxclients abc\r\nCONFIG SET proto-max-bulk-len 1x\r\nCONFIG SET a\r\n",
     b"CONFIG SET maxmemory-policy noeviction\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG FOO\r\nCONFIG\r\n",
     b"MULTI\r\nSET a 1\r\nRESET\r\nEXEC\r\nGET a\r\nSELECT 2\r\nRESET\r\nDBSIZE\r\n",
-    b"BGSAVE x\r\nLASTSAVE x\r\nSAVE\r\n",
+    b"BGSAVE x\r\nLASTSAVE x\r\n",
+    b"COMMAND GETKEYS get\r\nCOMMAND GETKEYS ping x\r\nCOMMAND GETKEYS get a b\r\nCOMMAND GETKEYS nosuch a\r\n",
+    b"COMMAND GETKEYS object encoding k\r\nCOMMAND GETKEYS object nosub k\r\nCOMMAND GETKEYS mset a 1 b\r\n",
+    b"COMMAND GETKEYS eval x -1\r\nCOMMAND GETKEYS eval x 0\r\nCOMMAND GETKEYS eval x 2 a b c\r\n",
+    b"COMMAND GETKEYS zunionstore d x a\r\nCOMMAND GETKEYS zunionstore d 2 a b\r\nCOMMAND GETKEYS sort k store d by w\r\n",
+    b"COMMAND GETKEYS sort_ro k\r\nCOMMAND GETKEYS lmpop 2 a b left\r\nCOMMAND GETKEYS blmpop 0 2 a b left\r\n",
+    b"COMMAND GETKEYS zinter 2 a b\r\nCOMMAND GETKEYS fcall f 1 k a\r\nCOMMAND GETKEYS rename a b\r\nCOMMAND GETKEYS blpop a b 0\r\n",
+    b"COMMAND COUNT x\r\nCOMMAND LIST x\r\nCOMMAND NOSUCH\r\nCOMMAND INFO nosuch\r\n",
 ];
 
 #[test]
@@ -88,7 +98,12 @@ fn protocol_edges_match_redis_byte_for_byte() {
     let server = start();
     let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
     for input in PROTOCOL_CASES {
-        let (expected, got) = (exchange(redis_addr, input), exchange(server.addr(), input));
+        // Both sides at once: inputs that get no reply cost the full wait.
+        let (expected, got) = std::thread::scope(|scope| {
+            let from_redis = scope.spawn(|| exchange(redis_addr, input));
+            let from_embedis = exchange(server.addr(), input);
+            (from_redis.join().unwrap(), from_embedis)
+        });
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&expected),
@@ -334,4 +349,33 @@ proptest! {
         drop(stream);
         server.stop();
     }
+}
+
+#[test]
+fn command_introspection_comes_from_the_command_table() {
+    use embedis::Reply;
+    let mut conn = Store::new().connect();
+    let Reply::Integer(count) = conn.call(["COMMAND", "COUNT"]) else {
+        panic!()
+    };
+    assert!(count > 150, "{count}");
+    let Reply::Array(names) = conn.call(["COMMAND", "LIST"]) else {
+        panic!()
+    };
+    assert!(names.contains(&Reply::Bulk(b"object|encoding".to_vec())));
+    assert!(names.len() as i64 > count, "subcommands are listed too");
+    let Reply::Array(zr) = conn.call(["COMMAND", "LIST", "FILTERBY", "PATTERN", "ZR*"]) else {
+        panic!()
+    };
+    assert!(zr.contains(&Reply::Bulk(b"zrange".to_vec())) && !zr.contains(&Reply::Bulk(b"get".to_vec())));
+    let info = conn.call(["COMMAND", "INFO", "get", "nosuch", "object|encoding"]);
+    let Reply::Array(entries) = info else { panic!() };
+    assert_eq!(entries[1], Reply::Nil);
+    let Reply::Array(get) = &entries[0] else { panic!() };
+    assert_eq!(get[..2], [Reply::Bulk(b"get".to_vec()), Reply::Integer(2)]);
+    assert_eq!(get[3..6], [Reply::Integer(1), Reply::Integer(1), Reply::Integer(1)]);
+    let Reply::Array(all) = conn.call(["COMMAND"]) else {
+        panic!()
+    };
+    assert_eq!(all.len() as i64, count);
 }

@@ -99,3 +99,176 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
     Ok(Reply::Integer(ctx.ks.last_save()))
 }
+
+/// COMMAND [COUNT | LIST [FILTERBY PATTERN p|ACLCAT c|MODULE m] | INFO [name…] | DOCS [name…] |
+/// GETKEYS command args… | HELP], from the command table.
+pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    use super::args::is_option;
+    use super::table;
+    let Some(sub) = argv.get(1) else {
+        return Ok(Reply::Array(table::all().map(command_info).collect()));
+    };
+    let arity = |name: &str| CommandError::WrongArity(format!("command|{name}"));
+    if is_option(sub, "count") {
+        if argv.len() != 2 {
+            return Err(arity("count"));
+        }
+        return Ok(Reply::Integer(table::all().count() as i64));
+    }
+    if is_option(sub, "list") {
+        let names = table::all().flat_map(|spec| {
+            let subs: &[table::CommandSpec] = match spec.run {
+                table::Run::Container(subs) => subs,
+                _ => &[],
+            };
+            std::iter::once(spec.name).chain(subs.iter().map(|s| s.name))
+        });
+        return match argv.len() {
+            2 => Ok(Reply::bulks(names)),
+            5 if is_option(argv.arg(2), "filterby") => {
+                let (kind, value) = (argv.arg(3), argv.arg(4).to_ascii_lowercase());
+                if is_option(kind, "pattern") {
+                    Ok(Reply::bulks(
+                        names.filter(|n| super::glob::matches(&value, n.as_bytes())),
+                    ))
+                } else if is_option(kind, "aclcat") || is_option(kind, "module") {
+                    // embedis keeps no ACL categories and loads no modules.
+                    Ok(Reply::Array(Vec::new()))
+                } else {
+                    Err(CommandError::Syntax)
+                }
+            }
+            _ => Err(CommandError::Syntax),
+        };
+    }
+    if is_option(sub, "info") {
+        if argv.len() == 2 {
+            return Ok(Reply::Array(table::all().map(command_info).collect()));
+        }
+        return Ok(Reply::Array(
+            argv.iter()
+                .skip(2)
+                .map(|name| find_command(name).map_or(Reply::Nil, command_info))
+                .collect(),
+        ));
+    }
+    if is_option(sub, "docs") {
+        // Redis's docs (summaries, argument trees) are not part of embedis: each known command
+        // answers an empty document.
+        let names: Vec<&'static str> = if argv.len() == 2 {
+            table::all().map(|s| s.name).collect()
+        } else {
+            argv.iter().skip(2).filter_map(find_command).map(|s| s.name).collect()
+        };
+        return Ok(Reply::Map(
+            names
+                .into_iter()
+                .map(|n| (Reply::bulk(n), Reply::Map(Vec::new())))
+                .collect(),
+        ));
+    }
+    if is_option(sub, "getkeys") {
+        if argv.len() < 4 {
+            return Err(arity("getkeys"));
+        }
+        let target = Argv::from_args(argv.iter().skip(2).collect::<Vec<_>>());
+        let spec = match table::resolve(&target) {
+            Ok(spec) => spec,
+            Err(CommandError::WrongArity(_)) => {
+                return Err(CommandError::other(
+                    "ERR Invalid number of arguments specified for command",
+                ));
+            }
+            Err(_) => return Err(CommandError::other("ERR Invalid command specified")),
+        };
+        return match table::key_positions(spec, &target) {
+            Ok(positions) => Ok(Reply::bulks(positions.into_iter().map(|i| target.arg(i).to_vec()))),
+            Err(table::KeysError::NoKeys) => Err(CommandError::other("ERR The command has no key arguments")),
+            Err(table::KeysError::InvalidArguments) => {
+                Err(CommandError::other("ERR Invalid arguments specified for command"))
+            }
+        };
+    }
+    if is_option(sub, "help") && argv.len() == 2 {
+        const HELP: &[&str] = &[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ];
+        return Ok(Reply::Array(HELP.iter().map(|l| Reply::status(l)).collect()));
+    }
+    Err(CommandError::Other(
+        format!(
+            "ERR unknown subcommand '{}'. Try COMMAND HELP.",
+            super::args::error_text(sub)
+        )
+        .into(),
+    ))
+}
+
+/// A command or `container|sub` by name.
+fn find_command(name: &[u8]) -> Option<&'static super::table::CommandSpec> {
+    let lower = String::from_utf8_lossy(name).to_lowercase();
+    match lower.split_once('|') {
+        None => super::table::lookup(lower.as_bytes()),
+        Some((container, _)) => match super::table::lookup(container.as_bytes())?.run {
+            super::table::Run::Container(subs) => subs.iter().find(|s| s.name == lower),
+            _ => None,
+        },
+    }
+}
+
+/// COMMAND INFO's entry: name, arity, flags, first key, last key, step, ACL categories, tips,
+/// key specs, subcommands — with the flags the table knows (embedis keeps no ACL categories,
+/// tips or key specs).
+fn command_info(spec: &'static super::table::CommandSpec) -> Reply {
+    use super::table::flags;
+    let mut names = Vec::new();
+    if spec.has(flags::WRITE) {
+        names.push("write");
+    } else if spec.keys.0 > 0 {
+        names.push("readonly");
+    }
+    if spec.has(flags::NO_SCRIPT) {
+        names.push("noscript");
+    }
+    if spec.has(flags::BLOCKING) {
+        names.push("blocking");
+    }
+    if spec.has(flags::NO_MULTI) {
+        names.push("no-multi");
+    }
+    let subcommands = match spec.run {
+        super::table::Run::Container(subs) => subs.iter().map(command_info).collect(),
+        _ => Vec::new(),
+    };
+    let (first, last, step) = spec.keys;
+    Reply::Array(vec![
+        Reply::bulk(spec.name),
+        Reply::Integer(spec.arity as i64),
+        Reply::Set(names.into_iter().map(Reply::status).collect()),
+        Reply::Integer(first as i64),
+        Reply::Integer(last as i64),
+        Reply::Integer(step as i64),
+        Reply::Set(Vec::new()),
+        Reply::Set(Vec::new()),
+        Reply::Array(Vec::new()),
+        Reply::Array(subcommands),
+    ])
+}

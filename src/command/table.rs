@@ -48,9 +48,8 @@ pub(crate) struct CommandSpec {
     /// Exact argument count (command name included) when positive, minimum when negative.
     pub(crate) arity: i32,
     pub(crate) flags: u16,
-    /// First key position, last (negative counts from the end), step; 0,0,0 for no keys. Written
-    /// down now so the table is complete; COMMAND GETKEYS and scripts will read it.
-    #[allow(dead_code)]
+    /// First key position, last (negative counts from the end), step; 0,0,0 for no keys (or keys
+    /// found by reading numkeys: [`key_positions`]).
     pub(crate) keys: (i32, i32, i32),
     pub(crate) run: Run,
 }
@@ -153,6 +152,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "flushall", -1, W, (0, 0, 0), k(server::flushall);
     "time", 1, R, (0, 0, 0), k(server::time);
     "save", 1, NO_MULTI | NO_SCRIPT, (0, 0, 0), k(server::save);
+    "command", -1, R, (0, 0, 0), k(server::command);
     "bgsave", -1, NO_SCRIPT, (0, 0, 0), k(server::bgsave);
     "lastsave", 1, NO_SCRIPT, (0, 0, 0), k(server::lastsave);
     // keys (db.c, expire.c)
@@ -382,4 +382,74 @@ fn unknown_command(argv: &Argv) -> CommandError {
     }
     let line = format!("ERR unknown command '{name}', with args beginning with: {args}");
     CommandError::UnknownCommand(line.replace(['\r', '\n'], " "))
+}
+
+/// Every top-level command, in table order (COMMAND, COMMAND COUNT/LIST).
+pub(crate) fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    COMMANDS.iter().chain(SCRIPTING)
+}
+
+/// Why COMMAND GETKEYS finds no keys.
+pub(crate) enum KeysError {
+    /// The command takes no keys at all.
+    NoKeys,
+    /// The arguments do not say where the keys are (a bad numkeys).
+    InvalidArguments,
+}
+
+/// Redis's `numkeys` key lists: the count at `at`, the keys right after it.
+fn numkeys_keys(argv: &Argv, at: usize, mandatory: bool) -> Result<Vec<usize>, KeysError> {
+    let count = argv.get(at).and_then(crate::number::parse_i64);
+    match count {
+        Some(n) if n > 0 && (n as usize) < argv.len() - at => Ok((at + 1..at + 1 + n as usize).collect()),
+        // EVAL and FCALL may have no keys (Redis's `no-mandatory-keys`).
+        _ if !mandatory => Ok(Vec::new()),
+        _ => Err(KeysError::InvalidArguments),
+    }
+}
+
+/// The positions of `argv`'s keys, as COMMAND GETKEYS (and Redis's cluster routing) finds them:
+/// from the table's first/last/step, or by reading numkeys for the commands whose keys move.
+pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize>, KeysError> {
+    let name = spec.name;
+    match name {
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => return numkeys_keys(argv, 2, false),
+        "zunionstore" | "zinterstore" | "zdiffstore" => {
+            let mut keys = vec![1];
+            keys.extend(numkeys_keys(argv, 2, true)?);
+            return Ok(keys);
+        }
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            return numkeys_keys(argv, 1, true);
+        }
+        "blmpop" | "bzmpop" => return numkeys_keys(argv, 2, true),
+        "sort" => {
+            let mut keys = vec![1];
+            let mut i = 2;
+            while i < argv.len() {
+                let arg = argv.arg(i);
+                if super::args::is_option(arg, "store") && i + 1 < argv.len() {
+                    keys.push(i + 1);
+                    i += 1;
+                } else if super::args::is_option(arg, "limit") {
+                    i += 2;
+                } else if super::args::is_option(arg, "by") || super::args::is_option(arg, "get") {
+                    i += 1;
+                }
+                i += 1;
+            }
+            return Ok(keys);
+        }
+        _ => {}
+    }
+    let (first, last, step) = spec.keys;
+    if first == 0 {
+        return Err(KeysError::NoKeys);
+    }
+    let argc = argv.len() as i32;
+    let last = if last < 0 { argc + last } else { last };
+    Ok((first..=last.min(argc - 1))
+        .step_by(step.max(1) as usize)
+        .map(|i| i as usize)
+        .collect())
 }
