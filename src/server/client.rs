@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::protocol::{ProtocolError, RequestParser, Step};
-use super::{ClientEntry, Inner};
+use super::{ClientEntry, ClientState, Inner};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option};
 use crate::error::CommandError;
@@ -32,6 +32,8 @@ enum ReplyMode {
 struct Client<'a> {
     inner: &'a Arc<Inner>,
     conn: Connection,
+    /// This client's row of the registry's changing state.
+    state: Arc<parking_lot::Mutex<ClientState>>,
     authenticated: bool,
     reply_mode: ReplyMode,
     /// Close once the pending replies are written (QUIT, protocol errors).
@@ -45,23 +47,26 @@ pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
     };
     let conn = inner.store.connect();
     let id = conn.id();
+    let state = Arc::new(parking_lot::Mutex::new(ClientState {
+        resp: 2,
+        last_command: "NULL".into(),
+        ..ClientState::default()
+    }));
     inner.clients.lock().insert(
         id,
         ClientEntry {
             addr,
             local,
             stream: handle,
-            name: None,
-            db: 0,
-            resp: 2,
             created: Instant::now(),
-            last_command: "NULL".into(),
+            state: Arc::clone(&state),
         },
     );
     let requirepass = inner.config.lock().requirepass.is_some();
     let mut client = Client {
         inner,
         conn,
+        state,
         authenticated: !requirepass,
         reply_mode: ReplyMode::On,
         close: inner.stopping.load(Ordering::SeqCst),
@@ -123,8 +128,16 @@ impl Client<'_> {
         if self.reply_mode == ReplyMode::Skip {
             self.reply_mode = ReplyMode::Skipping;
         }
-        let reply = self.dispatch(&argv);
-        self.note(&argv);
+        // The command's name, lowercased, before the command consumes its arguments.
+        let mut name_buf = [0u8; 32];
+        let raw = argv.get(0).unwrap_or_default();
+        let name_len = raw.len().min(name_buf.len());
+        for (dst, src) in name_buf.iter_mut().zip(raw) {
+            *dst = src.to_ascii_lowercase();
+        }
+        let name = &name_buf[..name_len];
+        let reply = self.dispatch(name, argv);
+        self.note(name);
         let silent = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
         if self.reply_mode == ReplyMode::Skipping {
             self.reply_mode = ReplyMode::On;
@@ -140,23 +153,27 @@ impl Client<'_> {
         }
     }
 
-    /// Keeps the registry's view of this client current (CLIENT LIST).
-    fn note(&self, argv: &Argv) {
-        if let Some(entry) = self.inner.clients.lock().get_mut(&self.conn.id()) {
-            entry.db = self.conn.database();
-            entry.resp = self.conn.protocol();
-            entry.name = self.conn.name().map(<[u8]>::to_vec);
-            entry.last_command = String::from_utf8_lossy(argv.get(0).unwrap_or_default()).to_lowercase();
+    /// Keeps the registry's view of this client current (CLIENT LIST), under this client's own
+    /// lock.
+    fn note(&self, command: &[u8]) {
+        let mut state = self.state.lock();
+        state.db = self.conn.database();
+        state.resp = self.conn.protocol();
+        if state.name.as_deref() != self.conn.name() {
+            state.name = self.conn.name().map(<[u8]>::to_vec);
         }
+        state.last_command.clear();
+        state.last_command.push_str(&String::from_utf8_lossy(command));
     }
 
-    /// The server's own commands first, then the connection's.
-    fn dispatch(&mut self, argv: &Argv) -> Option<Reply> {
-        let name = argv.get(0).unwrap_or_default().to_ascii_lowercase();
-        if !self.authenticated && !matches!(name.as_slice(), b"auth" | b"hello" | b"quit" | b"reset") {
+    /// The server's own commands first, then the connection's. `name` is the command's name in
+    /// lowercase.
+    fn dispatch(&mut self, name: &[u8], argv: Argv) -> Option<Reply> {
+        if !self.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
             return Some(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
         }
-        let reply = match name.as_slice() {
+        let argv = &argv;
+        let reply = match name {
             b"auth" => self.auth(argv),
             b"hello" => return Some(self.hello(argv)),
             b"quit" => {
@@ -303,11 +320,19 @@ impl Client<'_> {
             return String::new();
         };
         let age = entry.created.elapsed().as_secs();
-        let (db, resp, cmd) = match running {
-            Some(cmd) => (self.conn.database(), self.conn.protocol(), cmd.to_string()),
-            None => (entry.db, entry.resp, entry.last_command.clone()),
+        let (db, resp, cmd, name) = match running {
+            Some(cmd) => (
+                self.conn.database(),
+                self.conn.protocol(),
+                cmd.to_string(),
+                self.conn.name().map(<[u8]>::to_vec),
+            ),
+            None => {
+                let state = entry.state.lock();
+                (state.db, state.resp, state.last_command.clone(), state.name.clone())
+            }
         };
-        let name = entry.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         format!(
             "id={id} addr={} laddr={} fd=8 name={name} age={age} idle=0 flags=N db={db} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
             entry.addr, entry.local

@@ -124,10 +124,18 @@ pub(crate) struct ClientEntry {
     local: SocketAddr,
     /// A handle on the socket, to close it (CLIENT KILL, stop).
     stream: TcpStream,
+    created: Instant,
+    /// What changes with each command: the client updates it under its own lock, not the
+    /// registry's, so clients do not contend on every command.
+    state: Arc<Mutex<ClientState>>,
+}
+
+/// The parts of a client CLIENT LIST shows that change as it runs commands.
+#[derive(Default)]
+pub(crate) struct ClientState {
     name: Option<Vec<u8>>,
     db: usize,
     resp: u8,
-    created: Instant,
     last_command: String,
 }
 
