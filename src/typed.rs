@@ -236,7 +236,7 @@ commands! {
 
     // ---- keys ----
 
-    /// DEL key [key ...]: how many keys were removed.
+    /// DEL key \[key ...\]: how many keys were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -247,7 +247,7 @@ commands! {
     /// ```
     fn del(keys) => ["DEL" keys];
 
-    /// UNLINK key [key ...]: as DEL.
+    /// UNLINK key \[key ...\]: as DEL.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -258,7 +258,7 @@ commands! {
     /// ```
     fn unlink(keys) => ["UNLINK" keys];
 
-    /// EXISTS key [key ...]: how many of the keys exist (a key named twice counts twice).
+    /// EXISTS key \[key ...\]: how many of the keys exist (a key named twice counts twice).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -270,7 +270,7 @@ commands! {
     /// ```
     fn exists(keys) => ["EXISTS" keys];
 
-    /// TOUCH key [key ...]: how many of the keys exist.
+    /// TOUCH key \[key ...\]: how many of the keys exist.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -632,7 +632,7 @@ commands! {
     /// ```
     fn getdel(key) => ["GETDEL" key];
 
-    /// GETEX key [options]: answers the value and changes its TTL, e.g. `("EX", 10)` or `"PERSIST"`.
+    /// GETEX key \[options\]: answers the value and changes its TTL, e.g. `("EX", 10)` or `"PERSIST"`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -644,7 +644,7 @@ commands! {
     /// ```
     fn getex(key, options) => ["GETEX" key options];
 
-    /// MGET key [key ...]: the values, nil for missing keys and keys of other types.
+    /// MGET key \[key ...\]: the values, nil for missing keys and keys of other types.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -655,7 +655,7 @@ commands! {
     /// ```
     fn mget(keys) => ["MGET" keys];
 
-    /// MSET key value [key value ...], given as pairs.
+    /// MSET key value \[key value ...\], given as pairs.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -666,7 +666,7 @@ commands! {
     /// ```
     fn mset(pairs) => ["MSET" pairs];
 
-    /// MSETNX key value [key value ...]: sets all, or none if any key exists.
+    /// MSETNX key value \[key value ...\]: sets all, or none if any key exists.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -770,7 +770,7 @@ commands! {
     /// ```
     fn setrange(key, offset, value) => ["SETRANGE" key offset value];
 
-    /// LCS key1 key2 [options]: the longest common subsequence (options: `"LEN"`, `"IDX"`, …; pass
+    /// LCS key1 key2 \[options\]: the longest common subsequence (options: `"LEN"`, `"IDX"`, …; pass
     /// `()` for none).
     ///
     /// ```
@@ -785,7 +785,7 @@ commands! {
 
     // ---- lists ----
 
-    /// LPUSH key element [element ...]: pushes at the head; the new length.
+    /// LPUSH key element \[element ...\]: pushes at the head; the new length.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -796,7 +796,7 @@ commands! {
     /// ```
     fn lpush(key, elements) => ["LPUSH" key elements];
 
-    /// RPUSH key element [element ...]: pushes at the tail; the new length.
+    /// RPUSH key element \[element ...\]: pushes at the tail; the new length.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -886,7 +886,7 @@ commands! {
     /// ```
     fn hset(key, field, value) => ["HSET" key field value];
 
-    /// HSET key field value [field value ...], given as pairs: how many fields are new.
+    /// HSET key field value \[field value ...\], given as pairs: how many fields are new.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -930,7 +930,7 @@ commands! {
     /// ```
     fn hincrby(key, field, increment) => ["HINCRBY" key field increment];
 
-    /// HDEL key field [field ...]: how many fields were removed.
+    /// HDEL key field \[field ...\]: how many fields were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -941,7 +941,7 @@ commands! {
     /// ```
     fn hdel(key, fields) => ["HDEL" key fields];
 
-    /// LPUSHX key element [element ...]: pushes only onto an existing list; its length (0 if none).
+    /// LPUSHX key element \[element ...\]: pushes only onto an existing list; its length (0 if none).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -951,7 +951,7 @@ commands! {
     /// ```
     fn lpushx(key, elements) => ["LPUSHX" key elements];
 
-    /// RPUSHX key element [element ...]: pushes only onto an existing list.
+    /// RPUSHX key element \[element ...\]: pushes only onto an existing list.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1019,7 +1019,7 @@ commands! {
     /// ```
     fn ltrim(key, start, stop) => ["LTRIM" key start stop];
 
-    /// LPOS key element [options]: the index of a match (options such as `("RANK", -1)`, or `()`).
+    /// LPOS key element \[options\]: the index of a match (options such as `("RANK", -1)`, or `()`).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1053,7 +1053,7 @@ commands! {
     /// ```
     fn rpoplpush(source, destination) => ["RPOPLPUSH" source destination];
 
-    /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n]: `(key, elements)` from the first non-empty
+    /// LMPOP numkeys key \[key ...\] LEFT|RIGHT \[COUNT n\]: `(key, elements)` from the first non-empty
     /// list, or nil. Give the keys and the rest as arguments, e.g. `(2, ["a", "b"], "LEFT")`.
     ///
     /// ```
@@ -1066,7 +1066,7 @@ commands! {
     /// ```
     fn lmpop(args) => ["LMPOP" args];
 
-    /// BLPOP key [key ...] timeout: `(key, element)`, waiting up to `timeout` seconds (0: for ever)
+    /// BLPOP key \[key ...\] timeout: `(key, element)`, waiting up to `timeout` seconds (0: for ever)
     /// for another client to push; nil on timeout. Inside a transaction it never waits.
     ///
     /// ```
@@ -1082,7 +1082,7 @@ commands! {
     /// ```
     fn blpop(keys, timeout) => ["BLPOP" keys timeout];
 
-    /// BRPOP key [key ...] timeout: as BLPOP, from the tail.
+    /// BRPOP key \[key ...\] timeout: as BLPOP, from the tail.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1114,7 +1114,7 @@ commands! {
     /// ```
     fn brpoplpush(source, destination, timeout) => ["BRPOPLPUSH" source destination timeout];
 
-    /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n], the arguments after the timeout
+    /// BLMPOP timeout numkeys key \[key ...\] LEFT|RIGHT \[COUNT n\], the arguments after the timeout
     /// given together.
     ///
     /// ```
@@ -1138,7 +1138,7 @@ commands! {
     /// ```
     fn hsetnx(key, field, value) => ["HSETNX" key field value];
 
-    /// HMGET key field [field ...]
+    /// HMGET key field \[field ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1215,7 +1215,7 @@ commands! {
     /// ```
     fn hincrbyfloat(key, field, increment) => ["HINCRBYFLOAT" key field increment];
 
-    /// HRANDFIELD key [count [WITHVALUES]]: random fields (`()` for one field, or e.g. `(2, "WITHVALUES")`).
+    /// HRANDFIELD key [count \[WITHVALUES\]]: random fields (`()` for one field, or e.g. `(2, "WITHVALUES")`).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1241,7 +1241,7 @@ commands! {
 
     // ---- sets ----
 
-    /// SADD key member [member ...]: how many were new.
+    /// SADD key member \[member ...\]: how many were new.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1251,7 +1251,7 @@ commands! {
     /// ```
     fn sadd(key, members) => ["SADD" key members];
 
-    /// SREM key member [member ...]: how many were removed.
+    /// SREM key member \[member ...\]: how many were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1287,7 +1287,7 @@ commands! {
     /// ```
     fn sismember(key, member) => ["SISMEMBER" key member];
 
-    /// SMISMEMBER key member [member ...]
+    /// SMISMEMBER key member \[member ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1309,7 +1309,7 @@ commands! {
     /// ```
     fn scard(key) => ["SCARD" key];
 
-    /// SPOP key [count]: random members, removed (`()` for one, or a count).
+    /// SPOP key \[count\]: random members, removed (`()` for one, or a count).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1321,7 +1321,7 @@ commands! {
     /// ```
     fn spop(key, count) => ["SPOP" key count];
 
-    /// SRANDMEMBER key [count]: random members, kept (a negative count may repeat).
+    /// SRANDMEMBER key \[count\]: random members, kept (a negative count may repeat).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1344,7 +1344,7 @@ commands! {
     /// ```
     fn smove(source, destination, member) => ["SMOVE" source destination member];
 
-    /// SINTER key [key ...]
+    /// SINTER key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1356,7 +1356,7 @@ commands! {
     /// ```
     fn sinter(keys) => ["SINTER" keys];
 
-    /// SINTERCARD numkeys key [key ...] [LIMIT limit], the keys and options given together.
+    /// SINTERCARD numkeys key \[key ...\] \[LIMIT limit\], the keys and options given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1369,7 +1369,7 @@ commands! {
     /// ```
     fn sintercard(args) => ["SINTERCARD" args];
 
-    /// SINTERSTORE destination key [key ...]: the size of the stored result.
+    /// SINTERSTORE destination key \[key ...\]: the size of the stored result.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1381,7 +1381,7 @@ commands! {
     /// ```
     fn sinterstore(destination, keys) => ["SINTERSTORE" destination keys];
 
-    /// SUNION key [key ...]
+    /// SUNION key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1393,7 +1393,7 @@ commands! {
     /// ```
     fn sunion(keys) => ["SUNION" keys];
 
-    /// SUNIONSTORE destination key [key ...]
+    /// SUNIONSTORE destination key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1404,7 +1404,7 @@ commands! {
     /// ```
     fn sunionstore(destination, keys) => ["SUNIONSTORE" destination keys];
 
-    /// SDIFF key [key ...]: the first set minus the others.
+    /// SDIFF key \[key ...\]: the first set minus the others.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1416,7 +1416,7 @@ commands! {
     /// ```
     fn sdiff(keys) => ["SDIFF" keys];
 
-    /// SDIFFSTORE destination key [key ...]
+    /// SDIFFSTORE destination key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1440,7 +1440,7 @@ commands! {
 
     // ---- sorted sets ----
 
-    /// ZADD key score member [score member ...]: how many members are new. Give pairs as `[(score, member), …]`.
+    /// ZADD key score member \[score member ...\]: how many members are new. Give pairs as `[(score, member), …]`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1450,7 +1450,7 @@ commands! {
     /// ```
     fn zadd(key, pairs) => ["ZADD" key pairs];
 
-    /// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member …, the options first: e.g. `("GT", "CH")`.
+    /// ZADD key \[NX|XX\] \[GT|LT\] \[CH\] \[INCR\] score member …, the options first: e.g. `("GT", "CH")`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1482,7 +1482,7 @@ commands! {
     /// ```
     fn zscore(key, member) => ["ZSCORE" key member];
 
-    /// ZMSCORE key member [member ...]
+    /// ZMSCORE key member \[member ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1616,7 +1616,7 @@ commands! {
     /// ```
     fn zrevrangebylex(key, max, min) => ["ZREVRANGEBYLEX" key max min];
 
-    /// ZRANGESTORE dst src min max [options]: the size of the stored range.
+    /// ZRANGESTORE dst src min max \[options\]: the size of the stored range.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1649,7 +1649,7 @@ commands! {
     /// ```
     fn zlexcount(key, min, max) => ["ZLEXCOUNT" key min max];
 
-    /// ZREM key member [member ...]: how many were removed.
+    /// ZREM key member \[member ...\]: how many were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1693,7 +1693,7 @@ commands! {
     /// ```
     fn zremrangebylex(key, min, max) => ["ZREMRANGEBYLEX" key min max];
 
-    /// ZPOPMIN key [count]: lowest-scored members with their scores (`()` for one).
+    /// ZPOPMIN key \[count\]: lowest-scored members with their scores (`()` for one).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1704,7 +1704,7 @@ commands! {
     /// ```
     fn zpopmin(key, count) => ["ZPOPMIN" key count];
 
-    /// ZPOPMAX key [count]
+    /// ZPOPMAX key \[count\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1715,7 +1715,7 @@ commands! {
     /// ```
     fn zpopmax(key, count) => ["ZPOPMAX" key count];
 
-    /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT n], given together.
+    /// ZMPOP numkeys key \[key ...\] MIN|MAX \[COUNT n\], given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1727,7 +1727,7 @@ commands! {
     /// ```
     fn zmpop(args) => ["ZMPOP" args];
 
-    /// BZPOPMIN key [key ...] timeout: `(key, member, score)`, waiting for a ZADD; nil on timeout.
+    /// BZPOPMIN key \[key ...\] timeout: `(key, member, score)`, waiting for a ZADD; nil on timeout.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1738,7 +1738,7 @@ commands! {
     /// ```
     fn bzpopmin(keys, timeout) => ["BZPOPMIN" keys timeout];
 
-    /// BZPOPMAX key [key ...] timeout
+    /// BZPOPMAX key \[key ...\] timeout
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1748,7 +1748,7 @@ commands! {
     /// ```
     fn bzpopmax(keys, timeout) => ["BZPOPMAX" keys timeout];
 
-    /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT n], the arguments after the timeout together.
+    /// BZMPOP timeout numkeys key \[key ...\] MIN|MAX \[COUNT n\], the arguments after the timeout together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1760,7 +1760,7 @@ commands! {
     /// ```
     fn bzmpop(timeout, args) => ["BZMPOP" timeout args];
 
-    /// ZRANDMEMBER key [count [WITHSCORES]]: random members (`()` for one).
+    /// ZRANDMEMBER key [count \[WITHSCORES\]]: random members (`()` for one).
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1782,7 +1782,7 @@ commands! {
     /// ```
     fn zscan(key, cursor) => ["ZSCAN" key cursor];
 
-    /// ZUNION numkeys key [key ...] [WEIGHTS …] [AGGREGATE …] [WITHSCORES], given together.
+    /// ZUNION numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\] \[WITHSCORES\], given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1794,7 +1794,7 @@ commands! {
     /// ```
     fn zunion(args) => ["ZUNION" args];
 
-    /// ZINTER numkeys key [key ...] [WEIGHTS …] [AGGREGATE …] [WITHSCORES]
+    /// ZINTER numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\] \[WITHSCORES\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1806,7 +1806,7 @@ commands! {
     /// ```
     fn zinter(args) => ["ZINTER" args];
 
-    /// ZDIFF numkeys key [key ...] [WITHSCORES]
+    /// ZDIFF numkeys key \[key ...\] \[WITHSCORES\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1818,7 +1818,7 @@ commands! {
     /// ```
     fn zdiff(args) => ["ZDIFF" args];
 
-    /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS …] [AGGREGATE …]
+    /// ZUNIONSTORE destination numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1829,7 +1829,7 @@ commands! {
     /// ```
     fn zunionstore(destination, args) => ["ZUNIONSTORE" destination args];
 
-    /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS …] [AGGREGATE …]
+    /// ZINTERSTORE destination numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1840,7 +1840,7 @@ commands! {
     /// ```
     fn zinterstore(destination, args) => ["ZINTERSTORE" destination args];
 
-    /// ZDIFFSTORE destination numkeys key [key ...]
+    /// ZDIFFSTORE destination numkeys key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1851,7 +1851,7 @@ commands! {
     /// ```
     fn zdiffstore(destination, args) => ["ZDIFFSTORE" destination args];
 
-    /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+    /// ZINTERCARD numkeys key \[key ...\] \[LIMIT limit\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1865,7 +1865,7 @@ commands! {
 
     // ---- sorting, introspection, serialization ----
 
-    /// SORT key [options]: e.g. `()`, `"DESC"`, `("BY", "weight_*", "GET", "#", "ALPHA")`,
+    /// SORT key \[options\]: e.g. `()`, `"DESC"`, `("BY", "weight_*", "GET", "#", "ALPHA")`,
     /// `("STORE", "dst")`.
     ///
     /// ```
@@ -1878,7 +1878,7 @@ commands! {
     /// ```
     fn sort(key, options) => ["SORT" key options];
 
-    /// SORT_RO key [options]: SORT without STORE.
+    /// SORT_RO key \[options\]: SORT without STORE.
     ///
     /// ```
     /// use embedis::{Commands, Store};
@@ -1938,7 +1938,7 @@ commands! {
     /// ```
     fn dump(key) => ["DUMP" key];
 
-    /// RESTORE key ttl payload [options]: options such as `"REPLACE"` or `("ABSTTL", "IDLETIME", 10)`.
+    /// RESTORE key ttl payload \[options\]: options such as `"REPLACE"` or `("ABSTTL", "IDLETIME", 10)`.
     ///
     /// ```
     /// use embedis::{CommandError, Commands, Store};
