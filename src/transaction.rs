@@ -39,6 +39,10 @@ pub struct Connection {
     watched: Vec<(usize, Vec<u8>)>,
     /// What HELLO reads and sets.
     session: Session,
+    /// Set by a blocking command started without waiting ([`Connection::start`]): its deadline.
+    blocked: Option<Option<std::time::Instant>>,
+    /// A command of this connection may be registered as blocked (so dropping it unregisters).
+    may_be_blocked: bool,
 }
 
 /// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
@@ -95,6 +99,8 @@ impl Connection {
                 protocol: 2,
                 name: None,
             },
+            blocked: None,
+            may_be_blocked: false,
         }
     }
 
@@ -122,6 +128,35 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
+        match self.execute_with(argv, true) {
+            Started::Done(reply) => reply,
+            // Not reached: with `wait`, a blocking command waits for its reply.
+            Started::Blocked(_) => Reply::NilArray,
+        }
+    }
+
+    /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
+    /// `Blocked`, and its reply comes later from [`Connection::poll_blocked`].
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn start(&mut self, argv: Argv) -> Started {
+        self.execute_with(argv, false)
+    }
+
+    /// The reply of this connection's blocked command, once served or timed out.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn poll_blocked(&mut self, deadline: Option<std::time::Instant>) -> Option<Reply> {
+        poll_blocked(&self.shared, self.id, self.session.protocol, deadline)
+    }
+
+    fn execute_with(&mut self, argv: Argv, wait: bool) -> Started {
+        let reply = self.dispatch(argv, wait);
+        match self.blocked.take() {
+            Some(deadline) => Started::Blocked(deadline),
+            None => Started::Done(reply),
+        }
+    }
+
+    fn dispatch(&mut self, argv: Argv, wait: bool) -> Reply {
         let resolved = table::resolve(&argv);
         if let Some(multi) = &mut self.multi {
             let immediate =
@@ -146,7 +181,15 @@ impl Connection {
             }
             (Run::Connection, "reset") => self.reset(),
             (Run::Connection, _) => self.session.run(self.id, &argv),
-            _ => self.run_now(spec, &argv),
+            _ if wait => self.run_now(spec, &argv),
+            _ => match start_command(&self.shared, self.id, &mut self.db, self.session.protocol, spec, &argv) {
+                Started::Done(reply) => reply,
+                Started::Blocked(deadline) => {
+                    self.blocked = Some(deadline);
+                    self.may_be_blocked = true;
+                    Reply::NilArray
+                }
+            },
         }
     }
 
@@ -354,6 +397,14 @@ impl Connection {
     }
 }
 
+/// What starting a command gave: its reply, or that it blocks until the deadline (if any).
+pub(crate) enum Started {
+    /// The command's reply.
+    Done(Reply),
+    /// Registered as blocked, until this deadline if any.
+    Blocked(Option<std::time::Instant>),
+}
+
 /// Runs one command for `client` outside MULTI: under the lock, then serves the clients blocked on
 /// keys the command created (Redis's `handleClientsBlockedOnKeys`), then, if the command itself
 /// blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
@@ -365,6 +416,22 @@ pub(crate) fn run_command(
     spec: &'static CommandSpec,
     argv: &Argv,
 ) -> Reply {
+    match start_command(shared, client, db, resp, spec, argv) {
+        Started::Done(reply) => reply,
+        Started::Blocked(deadline) => wait_blocked(shared, client, resp, deadline),
+    }
+}
+
+/// [`run_command`] up to the point where a blocking command would wait: it is then registered as
+/// blocked, and its reply comes from [`wait_blocked`] or [`poll_blocked`].
+pub(crate) fn start_command(
+    shared: &Shared,
+    client: ClientId,
+    db: &mut usize,
+    resp: u8,
+    spec: &'static CommandSpec,
+    argv: &Argv,
+) -> Started {
     let mut ks = shared.keyspace.lock();
     ks.begin();
     let mut ctx = Ctx::with_protocol(&mut ks, *db, resp);
@@ -373,23 +440,35 @@ pub(crate) fn run_command(
     *db = ctx.db;
     let blocked = ctx.blocked.take();
     serve_blocked(shared, &mut ks);
-    let Some(request) = blocked else {
-        return reply;
-    };
-    let deadline = request.deadline;
-    ks.block(client, request);
-    // The client that served this one built the reply: shape it for this client's protocol.
-    let shaped = |reply: Reply| if resp == 2 { reply.into_resp2() } else { reply };
+    match blocked {
+        None => Started::Done(reply),
+        Some(request) => {
+            let deadline = request.deadline;
+            ks.block(client, request);
+            Started::Blocked(deadline)
+        }
+    }
+}
+
+/// The reply of a served blocked client, shaped for its own protocol (the client that served it
+/// built it).
+fn shaped(reply: Reply, resp: u8) -> Reply {
+    if resp == 2 { reply.into_resp2() } else { reply }
+}
+
+/// Waits on the store's condition variable until the blocked `client` is served or times out.
+fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<std::time::Instant>) -> Reply {
+    let mut ks = shared.keyspace.lock();
     loop {
         if let Some(reply) = ks.take_served(client) {
-            return shaped(reply);
+            return shaped(reply, resp);
         }
         match deadline {
             None => shared.unblocked.wait(&mut ks),
             Some(deadline) => {
                 if shared.unblocked.wait_until(&mut ks, deadline).timed_out() {
                     if let Some(reply) = ks.take_served(client) {
-                        return shaped(reply);
+                        return shaped(reply, resp);
                     }
                     ks.unblock(client);
                     return Reply::NilArray;
@@ -397,6 +476,26 @@ pub(crate) fn run_command(
             }
         }
     }
+}
+
+/// Without waiting: the reply of the blocked `client` if it was served, or the timeout reply if
+/// its deadline has passed; `None` while it still waits.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn poll_blocked(
+    shared: &Shared,
+    client: ClientId,
+    resp: u8,
+    deadline: Option<std::time::Instant>,
+) -> Option<Reply> {
+    let mut ks = shared.keyspace.lock();
+    if let Some(reply) = ks.take_served(client) {
+        return Some(shaped(reply, resp));
+    }
+    if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        ks.unblock(client);
+        return Some(Reply::NilArray);
+    }
+    None
 }
 
 /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
@@ -482,6 +581,10 @@ impl Session {
 impl Drop for Connection {
     fn drop(&mut self) {
         self.unwatch_all();
+        if self.may_be_blocked {
+            // A client that leaves while blocked waits for nothing any more.
+            self.shared.keyspace.lock().unblock(self.id);
+        }
     }
 }
 

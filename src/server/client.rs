@@ -1,22 +1,18 @@
 //! One client of the server: its read–parse–run–write loop, and the commands that concern the
 //! server rather than the keyspace (AUTH, QUIT, CLIENT, INFO, CONFIG, SHUTDOWN, DEBUG, …).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::protocol::{ProtocolError, RequestParser, Step};
+use super::protocol::ProtocolError;
 use super::{ClientEntry, ClientState, Inner};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option};
 use crate::error::CommandError;
 use crate::reply::Reply;
-use crate::transaction::Connection;
-
-/// How many bytes one read asks for.
-const READ_CHUNK: usize = 16 * 1024;
+use crate::transaction::{Connection, Started};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,8 +25,8 @@ enum ReplyMode {
     Skipping,
 }
 
-struct Client<'a> {
-    inner: &'a Arc<Inner>,
+pub(super) struct Client {
+    inner: Arc<Inner>,
     conn: Connection,
     /// This client's row of the registry's changing state.
     state: Arc<parking_lot::Mutex<ClientState>>,
@@ -40,90 +36,106 @@ struct Client<'a> {
     close: bool,
 }
 
-/// Serves one client until it quits, errs in the protocol, is killed or the server stops.
-pub(super) fn serve(inner: &Arc<Inner>, mut stream: TcpStream) {
-    let (Ok(addr), Ok(local), Ok(handle)) = (stream.peer_addr(), stream.local_addr(), stream.try_clone()) else {
-        return;
-    };
-    let conn = inner.store.connect();
-    let id = conn.id();
-    let state = Arc::new(parking_lot::Mutex::new(ClientState {
-        resp: 2,
-        last_command: "NULL".into(),
-        ..ClientState::default()
-    }));
-    inner.clients.lock().insert(
-        id,
-        ClientEntry {
-            addr,
-            local,
-            stream: handle,
-            created: Instant::now(),
-            state: Arc::clone(&state),
-        },
-    );
-    let requirepass = inner.config.lock().requirepass.is_some();
-    let mut client = Client {
-        inner,
-        conn,
-        state,
-        authenticated: !requirepass,
-        reply_mode: ReplyMode::On,
-        close: inner.stopping.load(Ordering::SeqCst),
-    };
-    let mut parser = RequestParser::new();
-    let mut input: Vec<u8> = Vec::new();
-    let mut output: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; READ_CHUNK];
-    while !client.close {
-        let n = match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        input.extend_from_slice(&chunk[..n]);
-        // CONFIG SET applies at once, as in Redis.
-        let (max_bulk, query_limit) = {
-            let config = inner.config.lock();
-            (config.proto_max_bulk_len, config.client_query_buffer_limit)
-        };
-        parser.set_max_bulk_len(max_bulk);
-        let mut pos = 0;
-        while !client.close {
-            parser.set_auth_required(!client.authenticated);
-            match parser.next(&input, &mut pos) {
-                Ok(Step::Command(argv)) => client.run(argv, &mut output),
-                Ok(Step::Empty) => {}
-                Ok(Step::NeedMore) => break,
-                Err(e) => {
-                    client.protocol_error(&e, &mut output);
-                }
-            }
-        }
-        input.drain(..pos);
-        if input.len() > query_limit {
-            // Redis closes a client past `client-query-buffer-limit` without a reply.
-            break;
-        }
-        if !output.is_empty() {
-            if stream.write_all(&output).is_err() {
-                break;
-            }
-            output.clear();
-        }
-    }
-    let _ = stream.flush();
-    let _ = stream.shutdown(std::net::Shutdown::Both);
-    inner.clients.lock().remove(&id);
+/// What dispatching a command gave: a reply (`None`: nothing to send), or that it blocks.
+enum Dispatched {
+    Reply(Option<Reply>),
+    Blocked(Option<Instant>),
 }
 
-impl Client<'_> {
-    fn protocol_error(&mut self, e: &ProtocolError, out: &mut Vec<u8>) {
+/// What running one command gave.
+pub(super) enum Ran {
+    /// Its reply was appended (or suppressed by CLIENT REPLY).
+    Done,
+    /// It blocks (BLPOP on an empty list, …) until served or the deadline: the event loop asks
+    /// [`Client::poll_blocked`] for its reply.
+    Blocked(Option<Instant>),
+}
+
+impl Client {
+    /// A new client of the server's store, registered in its client list.
+    pub(super) fn new(inner: &Arc<Inner>, addr: SocketAddr, local: SocketAddr) -> Client {
+        let conn = inner.store.connect();
+        let state = Arc::new(parking_lot::Mutex::new(ClientState {
+            resp: 2,
+            last_command: "NULL".into(),
+            ..ClientState::default()
+        }));
+        inner.clients.lock().insert(
+            conn.id(),
+            ClientEntry {
+                addr,
+                local,
+                created: Instant::now(),
+                state: Arc::clone(&state),
+            },
+        );
+        let requirepass = inner.config.lock().requirepass.is_some();
+        Client {
+            inner: Arc::clone(inner),
+            conn,
+            state,
+            authenticated: !requirepass,
+            reply_mode: ReplyMode::On,
+            close: false,
+        }
+    }
+
+    pub(super) fn id(&self) -> u64 {
+        self.conn.id()
+    }
+
+    /// Whether the connection should close once its output is written.
+    pub(super) fn closing(&self) -> bool {
+        self.close
+    }
+
+    pub(super) fn authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// The reply of this client's blocked command once served or timed out, appended to `out`.
+    pub(super) fn poll_blocked(&mut self, deadline: Option<Instant>, out: &mut Vec<u8>) -> bool {
+        match self.conn.poll_blocked(deadline) {
+            Some(reply) => {
+                self.write(Some(reply), out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Appends a reply in the client's protocol, unless CLIENT REPLY silences it.
+    fn write(&mut self, reply: Option<Reply>, out: &mut Vec<u8>) {
+        let silent = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
+        if self.reply_mode == ReplyMode::Skipping {
+            self.reply_mode = ReplyMode::On;
+        }
+        if let Some(reply) = reply
+            && !silent
+        {
+            if self.conn.protocol() == 3 {
+                reply.write_resp3(out);
+            } else {
+                reply.write_resp(out);
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.inner.clients.lock().remove(&self.conn.id());
+    }
+}
+
+impl Client {
+    pub(super) fn protocol_error(&mut self, e: &ProtocolError, out: &mut Vec<u8>) {
         Reply::Error(CommandError::Other(e.to_string().into())).write_resp(out);
         self.close = true;
     }
 
     /// Runs one command and appends its reply (unless CLIENT REPLY says otherwise).
-    fn run(&mut self, argv: Argv, out: &mut Vec<u8>) {
+    pub(super) fn run(&mut self, argv: Argv, out: &mut Vec<u8>) -> Ran {
         self.inner.stats.commands_processed.fetch_add(1, Ordering::Relaxed);
         if self.reply_mode == ReplyMode::Skip {
             self.reply_mode = ReplyMode::Skipping;
@@ -138,18 +150,12 @@ impl Client<'_> {
         let name = &name_buf[..name_len];
         let reply = self.dispatch(name, argv);
         self.note(name);
-        let silent = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
-        if self.reply_mode == ReplyMode::Skipping {
-            self.reply_mode = ReplyMode::On;
-        }
-        if let Some(reply) = reply
-            && !silent
-        {
-            if self.conn.protocol() == 3 {
-                reply.write_resp3(out);
-            } else {
-                reply.write_resp(out);
+        match reply {
+            Dispatched::Reply(reply) => {
+                self.write(reply, out);
+                Ran::Done
             }
+            Dispatched::Blocked(deadline) => Ran::Blocked(deadline),
         }
     }
 
@@ -168,35 +174,41 @@ impl Client<'_> {
 
     /// The server's own commands first, then the connection's. `name` is the command's name in
     /// lowercase.
-    fn dispatch(&mut self, name: &[u8], argv: Argv) -> Option<Reply> {
+    fn dispatch(&mut self, name: &[u8], argv: Argv) -> Dispatched {
         if !self.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
-            return Some(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
+            return Dispatched::Reply(Some(Reply::Error(CommandError::other(
+                "NOAUTH Authentication required.",
+            ))));
         }
-        let argv = &argv;
         let reply = match name {
-            b"auth" => self.auth(argv),
-            b"hello" => return Some(self.hello(argv)),
+            b"auth" => self.auth(&argv),
+            b"hello" => return Dispatched::Reply(Some(self.hello(&argv))),
             b"quit" => {
                 self.close = true;
                 Ok(Reply::ok())
             }
-            b"client" => return self.client(argv),
+            b"client" => return Dispatched::Reply(self.client(&argv)),
             b"shutdown" => {
                 self.inner.begin_stop();
                 self.close = true;
-                return None;
+                return Dispatched::Reply(None);
             }
-            b"debug" => self.debug(argv),
-            b"config" => self.config(argv),
+            b"debug" => self.debug(&argv),
+            b"config" => self.config(&argv),
             b"reset" => {
                 self.reply_mode = ReplyMode::On;
                 self.authenticated = self.inner.config.lock().requirepass.is_none();
-                return Some(self.conn.execute(argv.clone()));
+                return Dispatched::Reply(Some(self.conn.execute(argv)));
             }
-            b"info" => Ok(self.info(argv)),
-            _ => return Some(self.conn.execute(argv.clone())),
+            b"info" => Ok(self.info(&argv)),
+            _ => {
+                return match self.conn.start(argv) {
+                    Started::Done(reply) => Dispatched::Reply(Some(reply)),
+                    Started::Blocked(deadline) => Dispatched::Blocked(deadline),
+                };
+            }
         };
-        Some(reply.unwrap_or_else(Reply::Error))
+        Dispatched::Reply(Some(reply.unwrap_or_else(Reply::Error)))
     }
 
     fn check_password(&self, user: &[u8], password: &[u8]) -> Result<(), CommandError> {
@@ -570,7 +582,7 @@ impl Client<'_> {
             .collect();
         let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
         let show = |section: &str| all || wanted.iter().any(|w| w == section);
-        let inner = self.inner;
+        let inner = &self.inner;
         let mut text = String::new();
         let mut section = |name: &str, body: String| {
             if show(&name.to_lowercase()) {

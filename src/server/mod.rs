@@ -1,10 +1,11 @@
 //! A Redis server over a [`Store`] (feature `server`): any Redis client, in any language, can talk
 //! to an embedis store over TCP.
 //!
-//! Each client gets its own thread and its own [`Connection`](crate::Connection) (database, MULTI
-//! queue, watches, protocol, name), so a blocking command blocks only its client. Requests are
-//! read as Redis reads them ([`protocol`]): RESP2/RESP3 frames, inline commands, pipelining, and
-//! Redis's protocol errors, after which the connection closes as in Redis.
+//! One event-loop thread serves every client, as Redis does; each client has its own
+//! [`Connection`](crate::Connection) (database, MULTI queue, watches, protocol, name), and a
+//! blocking command parks only its client. Requests are read as Redis reads them ([`protocol`]):
+//! RESP2/RESP3 frames, inline commands, pipelining, and Redis's protocol errors, after which the
+//! connection closes as in Redis.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -22,11 +23,12 @@
 
 mod client;
 mod config_defaults;
+mod event_loop;
 pub mod protocol;
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -89,7 +91,7 @@ impl Default for Config {
 pub struct Server {
     addr: SocketAddr,
     inner: Arc<Inner>,
-    acceptor: Option<JoinHandle<()>>,
+    event_loop: Option<JoinHandle<()>>,
 }
 
 /// What the acceptor, every client thread and the [`Server`] handle share.
@@ -102,8 +104,10 @@ pub(crate) struct Inner {
     stopping: AtomicBool,
     /// Connected clients by id, for CLIENT LIST/KILL and INFO.
     clients: Mutex<BTreeMap<u64, ClientEntry>>,
-    /// Client threads, joined on stop.
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Clients CLIENT KILL closed, for the event loop to disconnect.
+    doomed: Mutex<Vec<u64>>,
+    /// Wakes the event loop (stop, kills from other threads).
+    waker: mio::Waker,
     /// Signalled once the server has stopped.
     stopped: (Mutex<bool>, Condvar),
     started: Instant,
@@ -122,8 +126,6 @@ pub(crate) struct Stats {
 pub(crate) struct ClientEntry {
     addr: SocketAddr,
     local: SocketAddr,
-    /// A handle on the socket, to close it (CLIENT KILL, stop).
-    stream: TcpStream,
     created: Instant,
     /// What changes with each command: the client updates it under its own lock, not the
     /// registry's, so clients do not contend on every command.
@@ -148,7 +150,13 @@ impl Server {
     /// Starts serving `store` on `addr` with `config`.
     pub fn start_with(store: Store, addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let mut listener = mio::net::TcpListener::from_std(listener);
+        let poll = mio::Poll::new()?;
+        poll.registry()
+            .register(&mut listener, event_loop::LISTENER, mio::Interest::READABLE)?;
+        let waker = mio::Waker::new(poll.registry(), event_loop::WAKER)?;
         let mut params: BTreeMap<String, String> = config_defaults::DEFAULTS
             .iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))
@@ -169,21 +177,27 @@ impl Server {
             addr,
             stopping: AtomicBool::new(false),
             clients: Mutex::new(BTreeMap::new()),
-            threads: Mutex::new(Vec::new()),
+            doomed: Mutex::new(Vec::new()),
+            waker,
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
             stats: Stats::default(),
         });
-        let acceptor = {
+        let event_loop = {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
-                .name("embedis-accept".into())
-                .spawn(move || accept(&inner, listener))?
+                .name("embedis-server".into())
+                .spawn(move || {
+                    event_loop::run(&inner, poll, listener);
+                    let (lock, signal) = &inner.stopped;
+                    *lock.lock() = true;
+                    signal.notify_all();
+                })?
         };
         Ok(Server {
             addr,
             inner,
-            acceptor: Some(acceptor),
+            event_loop: Some(event_loop),
         })
     }
 
@@ -217,19 +231,15 @@ impl Server {
         }
     }
 
-    /// Stops accepting, closes every client connection and waits for their threads.
+    /// Stops accepting, closes every client connection and waits for the event loop to end.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
         self.inner.begin_stop();
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-        let threads = std::mem::take(&mut *self.inner.threads.lock());
-        for thread in threads {
-            let _ = thread.join();
+        if let Some(event_loop) = self.event_loop.take() {
+            let _ = event_loop.join();
         }
     }
 }
@@ -266,41 +276,23 @@ impl std::fmt::Debug for Stopper {
 }
 
 impl Inner {
-    /// Stops accepting and disconnects every client (idempotent): the acceptor is woken by a
-    /// connection to itself, clients by their sockets closing or their blocking command ending.
+    /// Stops accepting and disconnects every client (idempotent): the event loop wakes, closes
+    /// every connection and ends.
     pub(crate) fn begin_stop(&self) {
-        if self.stopping.swap(true, Ordering::SeqCst) {
-            return;
+        if !self.stopping.swap(true, Ordering::SeqCst) {
+            let _ = self.waker.wake();
         }
-        let wake = match self.addr {
-            SocketAddr::V4(a) if a.ip().is_unspecified() => SocketAddr::from(([127, 0, 0, 1], a.port())),
-            SocketAddr::V6(a) if a.ip().is_unspecified() => SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], a.port())),
-            other => other,
-        };
-        let _ = TcpStream::connect(wake);
-        let ids: Vec<u64> = self.clients.lock().keys().copied().collect();
-        for id in ids {
-            self.disconnect(id);
-        }
-        let (lock, signal) = &self.stopped;
-        *lock.lock() = true;
-        signal.notify_all();
     }
 
-    /// Closes a client's socket and ends any blocking command it waits in.
+    /// Closes a client's connection (CLIENT KILL): gone from the client list at once, its socket
+    /// closed by the event loop.
     pub(crate) fn disconnect(&self, id: u64) -> bool {
-        // Gone from the registry at once, as a killed client is gone from Redis's client list.
-        let found = match self.clients.lock().remove(&id) {
-            Some(entry) => {
-                let _ = entry.stream.shutdown(Shutdown::Both);
-                true
-            }
-            None => false,
-        };
-        if found {
-            self.store.shared().interrupt_blocked(id, crate::Reply::NilArray);
+        if self.clients.lock().remove(&id).is_none() {
+            return false;
         }
-        found
+        self.doomed.lock().push(id);
+        let _ = self.waker.wake();
+        true
     }
 
     /// Checks a CONFIG SET value for the parameters the server honours, with Redis's errors.
@@ -368,34 +360,4 @@ fn memory_value(text: &str) -> Option<usize> {
         _ => return None,
     };
     digits.parse::<usize>().ok()?.checked_mul(unit)
-}
-
-/// The accept loop: one thread per client, refused beyond `maxclients` with Redis's error.
-fn accept(inner: &Arc<Inner>, listener: TcpListener) {
-    for stream in listener.incoming() {
-        if inner.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(mut stream) = stream else { continue };
-        inner.stats.connections_received.fetch_add(1, Ordering::Relaxed);
-        let maxclients = inner.config.lock().maxclients;
-        if inner.clients.lock().len() >= maxclients {
-            inner.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
-            continue;
-        }
-        let _ = stream.set_nodelay(true);
-        let worker = Arc::clone(inner);
-        let spawned = std::thread::Builder::new()
-            .name("embedis-client".into())
-            .spawn(move || client::serve(&worker, stream));
-        let mut threads = inner.threads.lock();
-        threads.retain(|t| !t.is_finished());
-        if let Ok(handle) = spawned {
-            threads.push(handle);
-        }
-    }
-    let (lock, signal) = &inner.stopped;
-    *lock.lock() = true;
-    signal.notify_all();
 }
