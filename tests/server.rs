@@ -379,3 +379,28 @@ fn command_introspection_comes_from_the_command_table() {
     };
     assert_eq!(all.len() as i64, count);
 }
+
+#[test]
+fn a_client_blocked_over_tcp_is_served_by_an_in_process_push() {
+    let server = start();
+    let mut waiter = TcpStream::connect(server.addr()).unwrap();
+    waiter.write_all(b"BLPOP jobs 5\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    server.store().connect().call(["RPUSH", "jobs", "build"]);
+    waiter.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut reply = [0u8; 25];
+    waiter.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"*2\r\n$4\r\njobs\r\n$5\r\nbuild\r\n");
+}
+
+#[test]
+fn a_blocked_client_that_leaves_is_unregistered() {
+    let server = start();
+    let mut waiter = TcpStream::connect(server.addr()).unwrap();
+    waiter.write_all(b"BLPOP q 0\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    drop(waiter);
+    std::thread::sleep(Duration::from_millis(50));
+    // Nobody waits any more: the push stays in the list.
+    assert_eq!(exchange(server.addr(), b"RPUSH q x\r\nLLEN q\r\n"), b":1\r\n:1\r\n");
+}
