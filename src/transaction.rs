@@ -128,18 +128,18 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        match self.execute_with(argv, true) {
-            Started::Done(reply) => reply,
-            // Not reached: with `wait`, a blocking command waits for its reply.
-            Started::Blocked(_) => Reply::NilArray,
-        }
+        self.dispatch(argv, true)
     }
 
     /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
     /// `Blocked`, and its reply comes later from [`Connection::poll_blocked`].
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn start(&mut self, argv: Argv) -> Started {
-        self.execute_with(argv, false)
+        let reply = self.dispatch(argv, false);
+        match self.blocked.take() {
+            Some(deadline) => Started::Blocked(deadline),
+            None => Started::Done(reply),
+        }
     }
 
     /// The reply of this connection's blocked command, once served or timed out.
@@ -148,14 +148,8 @@ impl Connection {
         poll_blocked(&self.shared, self.id, self.session.protocol, deadline)
     }
 
-    fn execute_with(&mut self, argv: Argv, wait: bool) -> Started {
-        let reply = self.dispatch(argv, wait);
-        match self.blocked.take() {
-            Some(deadline) => Started::Blocked(deadline),
-            None => Started::Done(reply),
-        }
-    }
-
+    /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
+    /// to where a blocking command would wait (recording its deadline in `blocked`).
     fn dispatch(&mut self, argv: Argv, wait: bool) -> Reply {
         let resolved = table::resolve(&argv);
         if let Some(multi) = &mut self.multi {
@@ -456,38 +450,14 @@ fn shaped(reply: Reply, resp: u8) -> Reply {
     if resp == 2 { reply.into_resp2() } else { reply }
 }
 
-/// Waits on the store's condition variable until the blocked `client` is served or times out.
-fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<std::time::Instant>) -> Reply {
-    let mut ks = shared.keyspace.lock();
-    loop {
-        if let Some(reply) = ks.take_served(client) {
-            return shaped(reply, resp);
-        }
-        match deadline {
-            None => shared.unblocked.wait(&mut ks),
-            Some(deadline) => {
-                if shared.unblocked.wait_until(&mut ks, deadline).timed_out() {
-                    if let Some(reply) = ks.take_served(client) {
-                        return shaped(reply, resp);
-                    }
-                    ks.unblock(client);
-                    return Reply::NilArray;
-                }
-            }
-        }
-    }
-}
-
-/// Without waiting: the reply of the blocked `client` if it was served, or the timeout reply if
-/// its deadline has passed; `None` while it still waits.
-#[cfg_attr(not(feature = "server"), allow(dead_code))]
-pub(crate) fn poll_blocked(
-    shared: &Shared,
+/// The reply of the blocked `client` if it was served, or the timeout reply (after unregistering
+/// it) if its deadline has passed; `None` while it still waits.
+fn served_or_expired(
+    ks: &mut Keyspace,
     client: ClientId,
     resp: u8,
     deadline: Option<std::time::Instant>,
 ) -> Option<Reply> {
-    let mut ks = shared.keyspace.lock();
     if let Some(reply) = ks.take_served(client) {
         return Some(shaped(reply, resp));
     }
@@ -496,6 +466,33 @@ pub(crate) fn poll_blocked(
         return Some(Reply::NilArray);
     }
     None
+}
+
+/// Waits on the store's condition variable until the blocked `client` is served or times out.
+fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<std::time::Instant>) -> Reply {
+    let mut ks = shared.keyspace.lock();
+    loop {
+        if let Some(reply) = served_or_expired(&mut ks, client, resp, deadline) {
+            return reply;
+        }
+        match deadline {
+            None => shared.unblocked.wait(&mut ks),
+            Some(deadline) => {
+                shared.unblocked.wait_until(&mut ks, deadline);
+            }
+        }
+    }
+}
+
+/// Without waiting: [`served_or_expired`] under the store's lock, for an event loop.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn poll_blocked(
+    shared: &Shared,
+    client: ClientId,
+    resp: u8,
+    deadline: Option<std::time::Instant>,
+) -> Option<Reply> {
+    served_or_expired(&mut shared.keyspace.lock(), client, resp, deadline)
 }
 
 /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
