@@ -57,7 +57,13 @@ impl RedisConnection {
         RedisConnection { conn: store.connect() }
     }
 
-    /// The embedis connection underneath.
+    /// The embedis connection underneath (its database, protocol, raw calls).
+    ///
+    /// ```
+    /// let mut con = embedis::redis_rs::RedisConnection::new(&embedis::Store::new());
+    /// let _: () = redis::cmd("SELECT").arg(3).query(&mut con).unwrap();
+    /// assert_eq!(con.connection().database(), 3);
+    /// ```
     pub fn connection(&mut self) -> &mut Connection {
         &mut self.conn
     }

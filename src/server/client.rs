@@ -1,5 +1,6 @@
-//! One client of the server: its read–parse–run–write loop, and the commands that concern the
-//! server rather than the keyspace (AUTH, QUIT, CLIENT, INFO, CONFIG, SHUTDOWN, DEBUG, …).
+//! One client of the server, as the event loop drives it: running its commands, and the commands
+//! that concern the server rather than the keyspace (AUTH, QUIT, CLIENT, INFO, CONFIG, SHUTDOWN,
+//! DEBUG, …).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -63,12 +63,31 @@ pub struct Config {
 
 impl Config {
     /// Requires clients to AUTH with `password`.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use embedis::server::{Config, Server};
+    ///
+    /// let server = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().requirepass("pw"))?;
+    /// let mut client = std::net::TcpStream::connect(server.addr())?;
+    /// client.write_all(b"PING\r\nAUTH pw\r\nPING\r\n")?;
+    /// let mut reply = [0u8; 46];
+    /// client.read_exact(&mut reply)?;
+    /// assert_eq!(&reply, b"-NOAUTH Authentication required.\r\n+OK\r\n+PONG\r\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn requirepass(mut self, password: impl Into<String>) -> Config {
         self.requirepass = Some(password.into());
         self
     }
 
-    /// Refuses clients beyond `n` connected at once.
+    /// Refuses clients beyond `n` connected at once, with Redis's `-ERR max number of clients
+    /// reached`.
+    ///
+    /// ```
+    /// let config = embedis::server::Config::default().maxclients(2);
+    /// assert_eq!(config.maxclients, 2);
+    /// ```
     pub fn maxclients(mut self, n: usize) -> Config {
         self.maxclients = n;
         self
@@ -143,11 +162,24 @@ pub(crate) struct ClientState {
 
 impl Server {
     /// Starts serving `store` on `addr` (port 0 picks a free port) with the default [`Config`].
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let server = embedis::server::Server::start(store.clone(), "127.0.0.1:0")?;
+    /// assert_ne!(server.addr().port(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn start(store: Store, addr: impl ToSocketAddrs) -> io::Result<Server> {
         Self::start_with(store, addr, Config::default())
     }
 
     /// Starts serving `store` on `addr` with `config`.
+    ///
+    /// ```
+    /// use embedis::server::{Config, Server};
+    /// let server = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().maxclients(100))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn start_with(store: Store, addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
@@ -202,27 +234,67 @@ impl Server {
     }
 
     /// The address the server listens on.
+    ///
+    /// ```
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// assert!(server.addr().ip().is_loopback());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `redis://<host>:<port>`, for clients that take a URL.
+    ///
+    /// ```
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// assert_eq!(server.url(), format!("redis://127.0.0.1:{}", server.addr().port()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn url(&self) -> String {
         format!("redis://{}", self.addr)
     }
 
-    /// The store the server serves.
+    /// The store the server serves: what clients write, the test reads in process.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use embedis::Commands;
+    ///
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// let mut client = std::net::TcpStream::connect(server.addr())?;
+    /// client.write_all(b"SET k v\r\n")?;
+    /// client.read_exact(&mut [0u8; 5])?;
+    /// assert_eq!(server.store().get::<String>("k").unwrap(), "v");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
 
     /// A handle that stops the server from anywhere (a signal-watching thread, another test),
     /// as a client's SHUTDOWN does.
+    ///
+    /// ```
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// let stopper = server.stopper();
+    /// std::thread::spawn(move || stopper.stop());
+    /// server.wait(); // returns once the other thread stopped it
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stopper(&self) -> Stopper {
         Stopper(Arc::clone(&self.inner))
     }
 
-    /// Blocks until the server stops (a client's SHUTDOWN, or [`Server::stop`] from elsewhere).
+    /// Blocks until the server stops (a client's SHUTDOWN, or a [`Stopper`]).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// std::net::TcpStream::connect(server.addr())?.write_all(b"SHUTDOWN\r\n")?;
+    /// server.wait();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn wait(&self) {
         let (lock, signal) = &self.inner.stopped;
         let mut stopped = lock.lock();
@@ -232,6 +304,14 @@ impl Server {
     }
 
     /// Stops accepting, closes every client connection and waits for the event loop to end.
+    ///
+    /// ```
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// let addr = server.addr();
+    /// server.stop();
+    /// assert!(std::net::TcpStream::connect(addr).is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -264,6 +344,13 @@ pub struct Stopper(Arc<Inner>);
 
 impl Stopper {
     /// Stops accepting and disconnects every client.
+    ///
+    /// ```
+    /// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// server.stopper().stop();
+    /// server.wait();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stop(&self) {
         self.0.begin_stop();
     }

@@ -11,9 +11,24 @@ use crate::command::args::split_args;
 use crate::number::parse_i64;
 
 /// The longest inline request, or count line, Redis waits for (`PROTO_INLINE_MAX_SIZE`).
+///
+/// ```
+/// use embedis::server::protocol::{INLINE_MAX, ProtocolError, RequestParser};
+/// let line = vec![b'x'; INLINE_MAX + 1];
+/// let err = RequestParser::new().next(&line, &mut 0).unwrap_err();
+/// assert_eq!(err, ProtocolError::TooBigInlineRequest);
+/// ```
 pub const INLINE_MAX: usize = 64 * 1024;
 
 /// The longest bulk string Redis accepts by default (`proto-max-bulk-len`, 512 MB).
+///
+/// ```
+/// use embedis::server::protocol::{MAX_BULK_LEN, ProtocolError, RequestParser, Step};
+/// let at_limit = format!("*1\r\n${MAX_BULK_LEN}\r\n");
+/// assert_eq!(RequestParser::new().next(at_limit.as_bytes(), &mut 0), Ok(Step::NeedMore));
+/// let over = format!("*1\r\n${}\r\n", MAX_BULK_LEN + 1);
+/// assert_eq!(RequestParser::new().next(over.as_bytes(), &mut 0), Err(ProtocolError::InvalidBulkLength));
+/// ```
 pub const MAX_BULK_LEN: usize = 512 * 1024 * 1024;
 
 /// A malformed request: the server answers `-{self}` and closes the connection, as Redis does.
@@ -130,6 +145,11 @@ fn find_before_nul(buf: &[u8], byte: u8) -> Option<usize> {
 
 impl RequestParser {
     /// A parser with Redis's default limits.
+    ///
+    /// ```
+    /// use embedis::server::protocol::{RequestParser, Step};
+    /// assert_eq!(RequestParser::new().next(b"", &mut 0), Ok(Step::NeedMore));
+    /// ```
     pub fn new() -> RequestParser {
         RequestParser {
             multibulk: None,
@@ -139,22 +159,52 @@ impl RequestParser {
     }
 
     /// Sets the longest bulk string accepted (`proto-max-bulk-len`).
+    ///
+    /// ```
+    /// use embedis::server::protocol::{ProtocolError, RequestParser};
+    /// let mut parser = RequestParser::new();
+    /// parser.set_max_bulk_len(3);
+    /// assert_eq!(parser.next(b"*1\r\n$4\r\nPING\r\n", &mut 0), Err(ProtocolError::InvalidBulkLength));
+    /// ```
     pub fn set_max_bulk_len(&mut self, max: usize) {
         self.max_bulk_len = max;
     }
 
     /// Whether the client has yet to authenticate: Redis then refuses counts above 10 and bulk
     /// strings above 16384 bytes.
+    ///
+    /// ```
+    /// use embedis::server::protocol::{ProtocolError, RequestParser};
+    /// let mut parser = RequestParser::new();
+    /// parser.set_auth_required(true);
+    /// assert_eq!(parser.next(b"*11\r\n", &mut 0), Err(ProtocolError::UnauthenticatedMultibulkLength));
+    /// ```
     pub fn set_auth_required(&mut self, required: bool) {
         self.auth_required = required;
     }
 
     /// Whether the parser is inside a frame (some of the next command has been read).
+    ///
+    /// ```
+    /// use embedis::server::protocol::RequestParser;
+    /// let mut parser = RequestParser::new();
+    /// parser.next(b"*2\r\n$4\r\nECHO\r\n", &mut 0).unwrap();
+    /// assert!(parser.in_frame());
+    /// ```
     pub fn in_frame(&self) -> bool {
         self.multibulk.is_some()
     }
 
     /// Reads the next request from `buf[*pos..]`, moving `*pos` past the bytes consumed.
+    ///
+    /// ```
+    /// use embedis::server::protocol::{RequestParser, Step};
+    /// let mut pos = 0;
+    /// let step = RequestParser::new().next(b"SET k 'a b'\r\n", &mut pos).unwrap();
+    /// let Step::Command(argv) = step else { panic!() };
+    /// assert_eq!(argv.get(2), Some(&b"a b"[..]));
+    /// assert_eq!(pos, 13);
+    /// ```
     pub fn next(&mut self, buf: &[u8], pos: &mut usize) -> Result<Step, ProtocolError> {
         if self.multibulk.is_none() {
             let Some(&first) = buf.get(*pos) else {
