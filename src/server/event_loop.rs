@@ -23,7 +23,7 @@ use crate::keyspace::Map;
 pub(super) const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
 
-/// How many bytes one read asks for.
+/// How many bytes one read asks for, at least.
 const READ_CHUNK: usize = 16 * 1024;
 
 /// How often parked clients are checked while any is parked.
@@ -34,7 +34,7 @@ struct Conn {
     stream: TcpStream,
     client: Client,
     parser: RequestParser,
-    input: Vec<u8>,
+    input: InputBuffer,
     output: Vec<u8>,
     /// Set while a blocking command waits: its deadline, if any.
     parked: Option<Option<Instant>>,
@@ -42,6 +42,8 @@ struct Conn {
     writable: bool,
     /// The peer closed, or reading failed: close once the output is written (or at once).
     eof: bool,
+    /// Whether the connection is in this round's list of clients to write to (or close).
+    touched: bool,
 }
 
 impl Conn {
@@ -50,7 +52,7 @@ impl Conn {
         let mut pos = 0;
         while self.parked.is_none() && !self.client.closing() {
             self.parser.set_auth_required(!self.client.authenticated());
-            match self.parser.next(&self.input, &mut pos) {
+            match self.parser.next(self.input.filled(), &mut pos) {
                 Ok(Step::Command(argv)) => {
                     if let Ran::Blocked(deadline) = self.client.run(argv, &mut self.output) {
                         self.parked = Some(deadline);
@@ -61,7 +63,7 @@ impl Conn {
                 Err(e) => self.client.protocol_error(&e, &mut self.output),
             }
         }
-        self.input.drain(..pos);
+        self.input.consume(pos);
         let config = inner.config.lock();
         self.parser.set_max_bulk_len(config.proto_max_bulk_len);
         if self.input.len() > config.client_query_buffer_limit {
@@ -71,16 +73,24 @@ impl Conn {
         }
     }
 
-    /// Reads everything the socket has.
+    /// Reads everything the socket has. A read that fills less than it asked for has emptied the
+    /// socket (epoll(7): for a stream socket, a short read means the input is exhausted, and new
+    /// data raises a new edge), so the usual single request costs one read, as in Redis.
     fn read(&mut self) {
-        let mut chunk = [0u8; READ_CHUNK];
         loop {
-            match self.stream.read(&mut chunk) {
+            let space = self.input.space();
+            let asked = space.len();
+            match self.stream.read(space) {
                 Ok(0) => {
                     self.eof = true;
                     return;
                 }
-                Ok(n) => self.input.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    self.input.advance(n);
+                    if n < asked {
+                        return;
+                    }
+                }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => {
@@ -119,6 +129,14 @@ impl Conn {
         true
     }
 
+    /// Puts the connection in this round's list of clients to write to, once.
+    fn touch(&mut self, token: Token, touched: &mut Vec<Token>) {
+        if !self.touched {
+            self.touched = true;
+            touched.push(token);
+        }
+    }
+
     /// Whether the connection is done: closed by the peer (a parked command is abandoned, as
     /// Redis frees a disconnected blocked client), or closing with nothing left to write.
     fn finished(&self) -> bool {
@@ -131,6 +149,7 @@ pub(super) fn run(inner: &Arc<Inner>, mut poll: Poll, mut listener: TcpListener)
     let mut events = Events::with_capacity(1024);
     let mut conns: Map<Token, Conn> = Map::default();
     let mut parked: Vec<Token> = Vec::new();
+    let mut touched: Vec<Token> = Vec::new();
     while !inner.stopping.load(Ordering::SeqCst) {
         let timeout = next_timeout(&conns, &parked);
         if let Err(e) = poll.poll(&mut events, timeout)
@@ -152,10 +171,7 @@ pub(super) fn run(inner: &Arc<Inner>, mut poll: Poll, mut listener: TcpListener)
                             parked.push(token);
                         }
                     }
-                    let ok = conn.flush(&poll, token);
-                    if !ok || conn.finished() {
-                        close(&poll, &mut conns, token);
-                    }
+                    conn.touch(token, &mut touched);
                 }
             }
         }
@@ -170,15 +186,19 @@ pub(super) fn run(inner: &Arc<Inner>, mut poll: Poll, mut listener: TcpListener)
             }
             conn.parked = None;
             conn.process(inner);
+            conn.touch(token, &mut touched);
+            conn.parked.is_some()
+        });
+        // Replies go out once every ready client has been read, as Redis writes them before it
+        // sleeps again: the loop does not switch between reading and writing per client.
+        for token in touched.drain(..) {
+            let Some(conn) = conns.get_mut(&token) else { continue };
+            conn.touched = false;
             let ok = conn.flush(&poll, token);
-            if conn.parked.is_some() {
-                return ok;
-            }
             if !ok || conn.finished() {
                 close(&poll, &mut conns, token);
             }
-            false
-        });
+        }
         for id in std::mem::take(&mut *inner.doomed.lock()) {
             close(&poll, &mut conns, client_token(id));
         }
@@ -243,13 +263,58 @@ fn accept(inner: &Arc<Inner>, poll: &Poll, listener: &mut TcpListener, conns: &m
                 stream,
                 client,
                 parser: RequestParser::new(),
-                input: Vec::new(),
+                input: InputBuffer::default(),
                 output: Vec::new(),
                 parked: None,
                 writable: false,
                 eof: false,
+                touched: false,
             },
         );
+    }
+}
+
+/// A client's unparsed input: bytes `..len` of `data` are filled; the rest is room to read into,
+/// zeroed once when the buffer grows rather than on every read.
+#[derive(Default)]
+struct InputBuffer {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl InputBuffer {
+    /// The bytes received and not yet consumed.
+    fn filled(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+
+    /// How many bytes are held.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Room for at least [`READ_CHUNK`] more bytes.
+    fn space(&mut self) -> &mut [u8] {
+        if self.data.len() - self.len < READ_CHUNK {
+            let grown = (self.len + READ_CHUNK).max(self.data.len() * 2);
+            self.data.resize(grown, 0);
+        }
+        &mut self.data[self.len..]
+    }
+
+    /// Marks `n` bytes of [`space`](Self::space) as filled.
+    fn advance(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Drops the first `n` bytes (the commands parsed), keeping the rest at the front. A buffer
+    /// grown for a big request shrinks back once it is empty.
+    fn consume(&mut self, n: usize) {
+        self.data.copy_within(n..self.len, 0);
+        self.len -= n;
+        if self.len == 0 && self.data.len() > 4 * READ_CHUNK {
+            self.data = Vec::new();
+        }
     }
 }
 
