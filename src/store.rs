@@ -34,11 +34,10 @@ impl Shared {
         self.next_client.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK and
-    /// a closing server do. Answers whether the client was blocked.
+    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK does;
+    /// `ks` is this store's keyspace, locked. Answers whether the client was blocked.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn interrupt_blocked(&self, client: ClientId, reply: Reply) -> bool {
-        let mut ks = self.keyspace.lock();
+    pub(crate) fn interrupt_blocked(&self, ks: &mut Keyspace, client: ClientId, reply: Reply) -> bool {
         if ks.unblock(client).is_none() {
             return false;
         }
@@ -327,7 +326,15 @@ impl Store {
             ));
         }
         let mut db = 0;
-        run_command(&self.shared, self.shared.next_client_id(), &mut db, 2, spec, &argv)
+        run_command(
+            &self.shared,
+            self.shared.next_client_id(),
+            &mut db,
+            2,
+            false,
+            spec,
+            &argv,
+        )
     }
 }
 
@@ -548,7 +555,7 @@ impl<'a> Transaction<'a> {
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
         self.connection()
             .borrow_mut()
-            .exec_queue_with(queue, |reply| match reply {
+            .exec_queue_with(queue, None, |reply| match reply {
                 Reply::Error(e) => Err(e),
                 other => Ok(other),
             })
@@ -573,7 +580,7 @@ impl<'a> Transaction<'a> {
 
     fn exec_reply(&self) -> Reply {
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        self.connection().borrow_mut().exec_queue(queue)
+        self.connection().borrow_mut().exec_queue(queue, None)
     }
 
     fn connection(&self) -> &RefCell<Connection> {

@@ -46,11 +46,35 @@ pub struct Connection {
 }
 
 /// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
-struct Session {
+pub(crate) struct Session {
     /// The protocol this client speaks: 2, or 3 after `HELLO 3`.
-    protocol: u8,
+    pub(crate) protocol: u8,
     /// The name given with `HELLO … SETNAME`.
-    name: Option<Vec<u8>>,
+    pub(crate) name: Option<Vec<u8>>,
+}
+
+/// What answers the table's [`Run::Server`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
+/// QUIT) for a connection: the server it is a client of, which runs the connection's commands
+/// with itself as the host ([`Connection::start_hosted`]). They go through the connection like
+/// any command, so MULTI queues them and EXEC runs them in their place, as Redis does. A
+/// connection used in process has no host, and those commands are unknown to it.
+pub(crate) trait Host {
+    /// Runs one of the server's commands, under the store's lock.
+    fn run(&mut self, call: HostCall<'_>) -> Reply;
+}
+
+/// One command for a [`Host`], with the connection's state it reads or changes.
+pub(crate) struct HostCall<'a> {
+    pub(crate) spec: &'static CommandSpec,
+    pub(crate) argv: &'a Argv,
+    /// The locked keyspace (INFO's keyspace section reads it).
+    pub(crate) ks: &'a mut Keyspace,
+    pub(crate) client: ClientId,
+    pub(crate) db: usize,
+    /// The connection's protocol and name (CLIENT SETNAME changes it).
+    pub(crate) session: &'a mut Session,
+    /// Whether the command runs inside EXEC.
+    pub(crate) in_exec: bool,
 }
 
 /// A transaction being queued: by a connection inside MULTI, or by the typed
@@ -128,14 +152,15 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        self.dispatch(argv, true)
+        self.dispatch(argv, true, None)
     }
 
     /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
     /// `Blocked`, and its reply comes later from [`Connection::poll_blocked`].
+    /// The server's own commands go to `host`.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn start(&mut self, argv: Argv) -> Started {
-        let reply = self.dispatch(argv, false);
+    pub(crate) fn start_hosted(&mut self, argv: Argv, host: &mut dyn Host) -> Started {
+        let reply = self.dispatch(argv, false, Some(host));
         match self.blocked.take() {
             Some(deadline) => Started::Blocked(deadline),
             None => Started::Done(reply),
@@ -149,12 +174,13 @@ impl Connection {
     }
 
     /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
-    /// to where a blocking command would wait (recording its deadline in `blocked`).
-    fn dispatch(&mut self, argv: Argv, wait: bool) -> Reply {
-        let resolved = table::resolve(&argv);
+    /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
+    /// own commands are known only with a `host`, which answers them.
+    fn dispatch(&mut self, argv: Argv, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
+        let resolved = table::resolve_for(&argv, host.is_some());
         if let Some(multi) = &mut self.multi {
-            let immediate =
-                matches!(&resolved, Ok(spec) if matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset"));
+            let immediate = matches!(&resolved, Ok(spec)
+                if matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset" | "quit"));
             let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
             if !immediate && !exec_arity {
                 return multi.queue(resolved, argv);
@@ -166,7 +192,7 @@ impl Connection {
         };
         match (spec.run, spec.name) {
             (Run::Transaction, "multi") => self.multi(),
-            (Run::Transaction, "exec") => self.exec(),
+            (Run::Transaction, "exec") => self.exec(host),
             (Run::Transaction, "discard") => self.discard(),
             (Run::Transaction, "watch") => self.watch(&argv),
             (Run::Transaction, _) => {
@@ -175,8 +201,33 @@ impl Connection {
             }
             (Run::Connection, "reset") => self.reset(),
             (Run::Connection, _) => self.session.run(self.id, &argv),
-            _ if wait => self.run_now(spec, &argv),
-            _ => match start_command(&self.shared, self.id, &mut self.db, self.session.protocol, spec, &argv) {
+            (Run::Server, _) => match host.as_deref_mut() {
+                Some(host) => {
+                    let mut ks = self.shared.keyspace.lock();
+                    ks.begin();
+                    host.run(HostCall {
+                        spec,
+                        argv: &argv,
+                        ks: &mut ks,
+                        client: self.id,
+                        db: self.db,
+                        session: &mut self.session,
+                        in_exec: false,
+                    })
+                }
+                // Not reached: without a host, resolving refuses the server's commands.
+                None => Reply::Error(table::unknown_command(&argv)),
+            },
+            _ if wait => self.run_now(spec, &argv, host.is_some()),
+            _ => match start_command(
+                &self.shared,
+                self.id,
+                &mut self.db,
+                self.session.protocol,
+                host.is_some(),
+                spec,
+                &argv,
+            ) {
                 Started::Done(reply) => reply,
                 Started::Blocked(deadline) => {
                     self.blocked = Some(deadline);
@@ -206,12 +257,6 @@ impl Connection {
     /// ```
     pub fn name(&self) -> Option<&[u8]> {
         self.session.name.as_deref()
-    }
-
-    /// Sets or clears (with an empty name) the connection's name, checked as Redis checks it.
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
-        self.session.set_name(name)
     }
 
     /// The database this connection has selected.
@@ -278,8 +323,16 @@ impl Connection {
     }
 
     /// Runs a command at once.
-    fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv) -> Reply {
-        run_command(&self.shared, self.id, &mut self.db, self.session.protocol, spec, argv)
+    fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv, hosted: bool) -> Reply {
+        run_command(
+            &self.shared,
+            self.id,
+            &mut self.db,
+            self.session.protocol,
+            hosted,
+            spec,
+            argv,
+        )
     }
 
     fn multi(&mut self) -> Reply {
@@ -330,17 +383,17 @@ impl Connection {
     }
 
     /// EXEC.
-    fn exec(&mut self) -> Reply {
+    fn exec(&mut self, host: Option<&mut dyn Host>) -> Reply {
         match self.multi.take() {
-            Some(multi) => self.exec_queue(multi),
+            Some(multi) => self.exec_queue(multi, host),
             None => Reply::Error(CommandError::ExecWithoutMulti),
         }
     }
 
     /// Runs a queued transaction as EXEC does: under one lock and one clock reading, checks the
     /// watches (and unwatches), then runs the queue — or answers EXECABORT or the nil array.
-    pub(crate) fn exec_queue(&mut self, multi: MultiState) -> Reply {
-        match self.exec_queue_with(multi, |reply| reply) {
+    pub(crate) fn exec_queue(&mut self, multi: MultiState, host: Option<&mut dyn Host>) -> Reply {
+        match self.exec_queue_with(multi, host, |reply| reply) {
             Ok(Some(replies)) => Reply::Array(replies),
             Ok(None) => Reply::NilArray,
             Err(e) => Reply::Error(e),
@@ -352,6 +405,7 @@ impl Connection {
     pub(crate) fn exec_queue_with<R>(
         &mut self,
         multi: MultiState,
+        mut host: Option<&mut dyn Host>,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
         let mut ks = self.shared.keyspace.lock();
@@ -370,6 +424,7 @@ impl Connection {
             return Ok(None);
         }
         let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.session.protocol);
+        ctx.hosted = host.is_some();
         let mut replies = Vec::with_capacity(multi.queue.len());
         for (spec, argv) in &multi.queue {
             let reply = match spec.run {
@@ -381,6 +436,23 @@ impl Connection {
                     ctx.resp = self.session.protocol;
                     reply
                 }
+                Run::Server => match host.as_deref_mut() {
+                    Some(host) => {
+                        let reply = host.run(HostCall {
+                            spec,
+                            argv,
+                            ks: &mut *ctx.ks,
+                            client: self.id,
+                            db: ctx.db,
+                            session: &mut self.session,
+                            in_exec: true,
+                        });
+                        ctx.resp = self.session.protocol;
+                        reply
+                    }
+                    // Not reached: without a host, queuing refuses the server's commands.
+                    None => ctx.run(spec, argv),
+                },
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
             };
             replies.push(each(reply));
@@ -407,10 +479,11 @@ pub(crate) fn run_command(
     client: ClientId,
     db: &mut usize,
     resp: u8,
+    hosted: bool,
     spec: &'static CommandSpec,
     argv: &Argv,
 ) -> Reply {
-    match start_command(shared, client, db, resp, spec, argv) {
+    match start_command(shared, client, db, resp, hosted, spec, argv) {
         Started::Done(reply) => reply,
         Started::Blocked(deadline) => wait_blocked(shared, client, resp, deadline),
     }
@@ -423,6 +496,7 @@ pub(crate) fn start_command(
     client: ClientId,
     db: &mut usize,
     resp: u8,
+    hosted: bool,
     spec: &'static CommandSpec,
     argv: &Argv,
 ) -> Started {
@@ -430,6 +504,7 @@ pub(crate) fn start_command(
     ks.begin();
     let mut ctx = Ctx::with_protocol(&mut ks, *db, resp);
     ctx.may_block = true;
+    ctx.hosted = hosted;
     let reply = ctx.run(spec, argv);
     *db = ctx.db;
     let blocked = ctx.blocked.take();
@@ -504,7 +579,7 @@ pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
 
 impl Session {
     /// Redis's `clientSetName`: printable characters without spaces; empty clears the name.
-    fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
+    pub(crate) fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
         if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
             return Err(CommandError::other(
                 "ERR Client names cannot contain spaces, newlines or special characters.",

@@ -88,6 +88,12 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"COMMAND GETKEYS sort_ro k\r\nCOMMAND GETKEYS lmpop 2 a b left\r\nCOMMAND GETKEYS blmpop 0 2 a b left\r\n",
     b"COMMAND GETKEYS zinter 2 a b\r\nCOMMAND GETKEYS fcall f 1 k a\r\nCOMMAND GETKEYS rename a b\r\nCOMMAND GETKEYS blpop a b 0\r\n",
     b"COMMAND COUNT x\r\nCOMMAND LIST x\r\nCOMMAND NOSUCH\r\nCOMMAND INFO nosuch\r\n",
+    // The server's own commands queue in MULTI and run in their place in EXEC, as Redis's do.
+    b"MULTI\r\nCONFIG GET maxclients\r\nDEBUG SLEEP 0\r\nINFO nosuch\r\nCLIENT GETNAME\r\nPING\r\nEXEC\r\n",
+    b"MULTI\r\nAUTH x\r\nEXEC\r\nMULTI\r\nSHUTDOWN\r\nEXEC\r\nMULTI\r\nCLIENT NOSUCH\r\nEXEC\r\n",
+    b"MULTI\r\nCLIENT\r\nCONFIG GET\r\nEXEC\r\nMULTI\r\nCLIENT REPLY x\r\nEXEC\r\n",
+    b"MULTI\r\nCLIENT SETNAME a\r\nCLIENT GETNAME\r\nEXEC\r\nCLIENT GETNAME\r\nMULTI\r\nQUIT x\r\nPING\r\n",
+    b"CLIENT NO-TOUCH on\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT SETINFO lib-name x\r\n",
 ];
 
 #[test]
@@ -378,6 +384,15 @@ fn command_introspection_comes_from_the_command_table() {
         panic!()
     };
     assert_eq!(all.len() as i64, count);
+    // The server's own commands are unknown in process, and COMMAND says so; a client of the
+    // server sees them.
+    assert!(conn.call(["CLIENT", "ID"]).is_error());
+    assert_eq!(conn.call(["COMMAND", "INFO", "client"]), Reply::Array(vec![Reply::Nil]));
+    let server = start();
+    let reply = exchange(server.addr(), b"COMMAND INFO client|id\r\nCOMMAND COUNT\r\n");
+    assert!(reply.starts_with(b"*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"), "{}", String::from_utf8_lossy(&reply));
+    let served = format!(":{}\r\n", count + 7);
+    assert!(reply.ends_with(served.as_bytes()), "{}", String::from_utf8_lossy(&reply));
 }
 
 #[test]

@@ -61,6 +61,9 @@ pub(crate) struct Ctx<'a> {
     /// RESP3 replies; [`Ctx::run`] turns them into RESP2 ones for RESP2 callers, and the few
     /// commands whose shapes differ beyond that (pairs of WITHSCORES, …) read it.
     pub(crate) resp: u8,
+    /// Whether the caller is a client of the server, which knows the server's own commands
+    /// (COMMAND lists them then).
+    pub(crate) hosted: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,6 +79,7 @@ impl<'a> Ctx<'a> {
             db,
             may_block: false,
             blocked: None,
+            hosted: false,
             resp,
         }
     }
@@ -94,7 +98,7 @@ impl Ctx<'_> {
                 }
             }
             // The connection handles these, and resolving picks a container's subcommand.
-            table::Run::Transaction | table::Run::Connection | table::Run::Container(_) => {
+            table::Run::Transaction | table::Run::Connection | table::Run::Container(_) | table::Run::Server => {
                 Reply::Error(CommandError::other("ERR command out of place"))
             }
         }

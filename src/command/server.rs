@@ -102,21 +102,22 @@ pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Command
 
 /// COMMAND [COUNT | LIST [FILTERBY PATTERN p|ACLCAT c|MODULE m] | INFO [name…] | DOCS [name…] |
 /// GETKEYS command args… | HELP], from the command table.
-pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     use super::args::is_option;
     use super::table;
+    let hosted = ctx.hosted;
     let Some(sub) = argv.get(1) else {
-        return Ok(Reply::Array(table::all().map(command_info).collect()));
+        return Ok(Reply::Array(table::all(hosted).map(command_info).collect()));
     };
     let arity = |name: &str| CommandError::WrongArity(format!("command|{name}"));
     if is_option(sub, "count") {
         if argv.len() != 2 {
             return Err(arity("count"));
         }
-        return Ok(Reply::Integer(table::all().count() as i64));
+        return Ok(Reply::Integer(table::all(hosted).count() as i64));
     }
     if is_option(sub, "list") {
-        let names = table::all().flat_map(|spec| {
+        let names = table::all(hosted).flat_map(|spec| {
             let subs: &[table::CommandSpec] = match spec.run {
                 table::Run::Container(subs) => subs,
                 _ => &[],
@@ -143,12 +144,12 @@ pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
     }
     if is_option(sub, "info") {
         if argv.len() == 2 {
-            return Ok(Reply::Array(table::all().map(command_info).collect()));
+            return Ok(Reply::Array(table::all(hosted).map(command_info).collect()));
         }
         return Ok(Reply::Array(
             argv.iter()
                 .skip(2)
-                .map(|name| find_command(name).map_or(Reply::Nil, command_info))
+                .map(|name| find_command(name, hosted).map_or(Reply::Nil, command_info))
                 .collect(),
         ));
     }
@@ -156,9 +157,13 @@ pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
         // Redis's docs (summaries, argument trees) are not part of embedis: each known command
         // answers an empty document.
         let names: Vec<&'static str> = if argv.len() == 2 {
-            table::all().map(|s| s.name).collect()
+            table::all(hosted).map(|s| s.name).collect()
         } else {
-            argv.iter().skip(2).filter_map(find_command).map(|s| s.name).collect()
+            argv.iter()
+                .skip(2)
+                .filter_map(|n| find_command(n, hosted))
+                .map(|s| s.name)
+                .collect()
         };
         return Ok(Reply::Map(
             names
@@ -172,7 +177,7 @@ pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             return Err(arity("getkeys"));
         }
         let target = Argv::from_args(argv.iter().skip(2).collect::<Vec<_>>());
-        let spec = match table::resolve(&target) {
+        let spec = match table::resolve_for(&target, hosted) {
             Ok(spec) => spec,
             Err(CommandError::WrongArity(_)) => {
                 return Err(CommandError::other(
@@ -222,12 +227,14 @@ pub(crate) fn command(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
     ))
 }
 
-/// A command or `container|sub` by name.
-fn find_command(name: &[u8]) -> Option<&'static super::table::CommandSpec> {
+/// A command or `container|sub` by name, among those a (`hosted`) connection knows.
+fn find_command(name: &[u8], hosted: bool) -> Option<&'static super::table::CommandSpec> {
+    use super::table::{flags, lookup};
     let lower = String::from_utf8_lossy(name).to_lowercase();
+    let known = |spec: &&'static super::table::CommandSpec| hosted || !spec.has(flags::SERVER);
     match lower.split_once('|') {
-        None => super::table::lookup(lower.as_bytes()),
-        Some((container, _)) => match super::table::lookup(container.as_bytes())?.run {
+        None => lookup(lower.as_bytes()).filter(known),
+        Some((container, _)) => match lookup(container.as_bytes()).filter(known)?.run {
             super::table::Run::Container(subs) => subs.iter().find(|s| s.name == lower),
             _ => None,
         },

@@ -27,6 +27,10 @@ pub(crate) enum Run {
     Connection,
     /// A container (OBJECT, …): the second argument names a subcommand from this table.
     Container(&'static [CommandSpec]),
+    /// AUTH, CLIENT …, CONFIG …, INFO, DEBUG, SHUTDOWN, QUIT: answered by the server the
+    /// connection is a client of (its [`Host`](crate::transaction::Host)); rows flagged
+    /// [`SERVER`](flags::SERVER).
+    Server,
 }
 
 /// Flags of a command, as Redis's command table has them.
@@ -39,6 +43,9 @@ pub(crate) mod flags {
     pub(crate) const NO_SCRIPT: u16 = 1 << 2;
     /// May block the client (BLPOP, …); Redis 7.0 also refuses these in scripts.
     pub(crate) const BLOCKING: u16 = 1 << 3;
+    /// Concerns the server rather than the store: only a connection served by one knows it
+    /// (unknown in process, to scripts and to COMMAND there).
+    pub(crate) const SERVER: u16 = 1 << 4;
 }
 
 /// One row of the command table.
@@ -131,6 +138,33 @@ static SCRIPTING: &[CommandSpec] = table! {
 #[cfg(not(feature = "lua"))]
 static SCRIPTING: &[CommandSpec] = &[];
 
+const SRV: Run = Run::Server;
+/// The server's commands: refused in scripts, as Redis flags them `noscript`.
+const S: u16 = SERVER | NO_SCRIPT;
+
+/// CLIENT's subcommands.
+const CLIENT: &[CommandSpec] = table! {
+    "client|getname", 2, S, (0, 0, 0), SRV;
+    "client|help", 2, S, (0, 0, 0), SRV;
+    "client|id", 2, S, (0, 0, 0), SRV;
+    "client|info", 2, S, (0, 0, 0), SRV;
+    "client|kill", -3, S, (0, 0, 0), SRV;
+    "client|list", -2, S, (0, 0, 0), SRV;
+    "client|no-evict", 3, S, (0, 0, 0), SRV;
+    "client|reply", 3, S, (0, 0, 0), SRV;
+    "client|setname", 3, S, (0, 0, 0), SRV;
+    "client|unblock", -3, S, (0, 0, 0), SRV;
+};
+
+/// CONFIG's subcommands.
+const CONFIG: &[CommandSpec] = table! {
+    "config|get", -3, S, (0, 0, 0), SRV;
+    "config|help", 2, S, (0, 0, 0), SRV;
+    "config|resetstat", 2, S, (0, 0, 0), SRV;
+    "config|rewrite", 2, S, (0, 0, 0), SRV;
+    "config|set", -4, S, (0, 0, 0), SRV;
+};
+
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
     // transactions (multi.c)
@@ -155,6 +189,14 @@ static COMMANDS: &[CommandSpec] = table! {
     "command", -1, R, (0, 0, 0), k(server::command);
     "bgsave", -1, NO_SCRIPT, (0, 0, 0), k(server::bgsave);
     "lastsave", 1, NO_SCRIPT, (0, 0, 0), k(server::lastsave);
+    // the server's own (answered by the server a connection is a client of)
+    "auth", -2, S, (0, 0, 0), SRV;
+    "quit", -1, S, (0, 0, 0), SRV;
+    "client", -2, SERVER, (0, 0, 0), Run::Container(CLIENT);
+    "config", -2, SERVER, (0, 0, 0), Run::Container(CONFIG);
+    "info", -1, SERVER, (0, 0, 0), SRV;
+    "debug", -2, S, (0, 0, 0), SRV;
+    "shutdown", -1, S | NO_MULTI, (0, 0, 0), SRV;
     // keys (db.c, expire.c)
     "del", -2, W, (1, -1, 1), k(keys::del);
     "unlink", -2, W, (1, -1, 1), k(keys::del);
@@ -331,8 +373,15 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
 }
 
 /// Looks up `argv`'s command and checks its arity: Redis's queue-time checks, with its error texts.
+/// The server's commands are unknown here: this is the view of a connection used in process.
 pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
-    let Some(spec) = argv.spec.or_else(|| lookup(argv.get(0).unwrap_or_default())) else {
+    resolve_for(argv, false)
+}
+
+/// [`resolve`] for a connection that is `hosted` (a client of the server) or not.
+pub(crate) fn resolve_for(argv: &Argv, hosted: bool) -> Result<&'static CommandSpec, CommandError> {
+    let found = argv.spec.or_else(|| lookup(argv.get(0).unwrap_or_default()));
+    let Some(spec) = found.filter(|spec| hosted || !spec.has(SERVER)) else {
         return Err(unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
@@ -364,7 +413,7 @@ pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError>
 
 /// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `, as Redis words it: the name cut at
 /// 128 bytes, then arguments until the list reaches 128 characters.
-fn unknown_command(argv: &Argv) -> CommandError {
+pub(crate) fn unknown_command(argv: &Argv) -> CommandError {
     use super::args::c_str;
     let name = argv.get(0).unwrap_or_default();
     let name = c_str(name);
@@ -384,9 +433,13 @@ fn unknown_command(argv: &Argv) -> CommandError {
     CommandError::UnknownCommand(line.replace(['\r', '\n'], " "))
 }
 
-/// Every top-level command, in table order (COMMAND, COMMAND COUNT/LIST).
-pub(crate) fn all() -> impl Iterator<Item = &'static CommandSpec> {
-    COMMANDS.iter().chain(SCRIPTING)
+/// Every top-level command a connection knows, in table order (COMMAND, COMMAND COUNT/LIST):
+/// the server's own too when it is `hosted`.
+pub(crate) fn all(hosted: bool) -> impl Iterator<Item = &'static CommandSpec> {
+    COMMANDS
+        .iter()
+        .chain(SCRIPTING)
+        .filter(move |spec| hosted || !spec.has(SERVER))
 }
 
 /// Why COMMAND GETKEYS finds no keys.

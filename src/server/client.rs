@@ -12,8 +12,9 @@ use super::{ClientEntry, ClientState, Inner};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option};
 use crate::error::CommandError;
+use crate::keyspace::Keyspace;
 use crate::reply::Reply;
-use crate::transaction::{Connection, Started};
+use crate::transaction::{Connection, Host, HostCall, Started};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,19 +28,28 @@ enum ReplyMode {
 }
 
 pub(super) struct Client {
-    inner: Arc<Inner>,
     conn: Connection,
+    side: ServerSide,
+}
+
+/// The server's side of one client: the state its own commands (AUTH, CLIENT, CONFIG, INFO, …)
+/// read and change. It is the [`Host`] of the client's connection, which hands it those
+/// commands in their turn, inside EXEC included.
+struct ServerSide {
+    inner: Arc<Inner>,
     /// This client's row of the registry's changing state.
     state: Arc<parking_lot::Mutex<ClientState>>,
     authenticated: bool,
     reply_mode: ReplyMode,
-    /// Close once the pending replies are written (QUIT, protocol errors).
+    /// The command running now sends no reply of its own (CLIENT REPLY OFF/SKIP, SHUTDOWN).
+    quiet: bool,
+    /// Close once the pending replies are written (QUIT, SHUTDOWN, protocol errors).
     close: bool,
 }
 
-/// What dispatching a command gave: a reply (`None`: nothing to send), or that it blocks.
+/// What dispatching a command gave: its reply, or that it blocks.
 enum Dispatched {
-    Reply(Option<Reply>),
+    Reply(Reply),
     Blocked(Option<Instant>),
 }
 
@@ -72,12 +82,15 @@ impl Client {
         );
         let requirepass = inner.config.lock().requirepass.is_some();
         Client {
-            inner: Arc::clone(inner),
             conn,
-            state,
-            authenticated: !requirepass,
-            reply_mode: ReplyMode::On,
-            close: false,
+            side: ServerSide {
+                inner: Arc::clone(inner),
+                state,
+                authenticated: !requirepass,
+                reply_mode: ReplyMode::On,
+                quiet: false,
+                close: false,
+            },
         }
     }
 
@@ -87,18 +100,18 @@ impl Client {
 
     /// Whether the connection should close once its output is written.
     pub(super) fn closing(&self) -> bool {
-        self.close
+        self.side.close
     }
 
     pub(super) fn authenticated(&self) -> bool {
-        self.authenticated
+        self.side.authenticated
     }
 
     /// The reply of this client's blocked command once served or timed out, appended to `out`.
     pub(super) fn poll_blocked(&mut self, deadline: Option<Instant>, out: &mut Vec<u8>) -> bool {
         match self.conn.poll_blocked(deadline) {
             Some(reply) => {
-                self.write(Some(reply), out);
+                self.write(reply, out);
                 true
             }
             None => false,
@@ -106,40 +119,41 @@ impl Client {
     }
 
     /// Appends a reply in the client's protocol, unless CLIENT REPLY silences it.
-    fn write(&mut self, reply: Option<Reply>, out: &mut Vec<u8>) {
-        let silent = matches!(self.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
-        if self.reply_mode == ReplyMode::Skipping {
-            self.reply_mode = ReplyMode::On;
+    fn write(&mut self, reply: Reply, out: &mut Vec<u8>) {
+        let side = &mut self.side;
+        let silent = matches!(side.reply_mode, ReplyMode::Off | ReplyMode::Skipping) || side.quiet;
+        side.quiet = false;
+        if side.reply_mode == ReplyMode::Skipping {
+            side.reply_mode = ReplyMode::On;
         }
-        if let Some(reply) = reply
-            && !silent
-        {
-            if self.conn.protocol() == 3 {
-                reply.write_resp3(out);
-            } else {
-                reply.write_resp(out);
-            }
+        if silent {
+            return;
+        }
+        if self.conn.protocol() == 3 {
+            reply.write_resp3(out);
+        } else {
+            reply.write_resp(out);
         }
     }
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
-        self.inner.clients.lock().remove(&self.conn.id());
+        self.side.inner.clients.lock().remove(&self.conn.id());
     }
 }
 
 impl Client {
     pub(super) fn protocol_error(&mut self, e: &ProtocolError, out: &mut Vec<u8>) {
         Reply::Error(CommandError::Other(e.to_string().into())).write_resp(out);
-        self.close = true;
+        self.side.close = true;
     }
 
     /// Runs one command and appends its reply (unless CLIENT REPLY says otherwise).
     pub(super) fn run(&mut self, argv: Argv, out: &mut Vec<u8>) -> Ran {
-        self.inner.stats.commands_processed.fetch_add(1, Ordering::Relaxed);
-        if self.reply_mode == ReplyMode::Skip {
-            self.reply_mode = ReplyMode::Skipping;
+        self.side.inner.stats.commands_processed.fetch_add(1, Ordering::Relaxed);
+        if self.side.reply_mode == ReplyMode::Skip {
+            self.side.reply_mode = ReplyMode::Skipping;
         }
         // The command's name, lowercased, before the command consumes its arguments.
         let mut name_buf = [0u8; 32];
@@ -149,9 +163,9 @@ impl Client {
             *dst = src.to_ascii_lowercase();
         }
         let name = &name_buf[..name_len];
-        let reply = self.dispatch(name, argv);
+        let dispatched = self.dispatch(name, argv);
         self.note(name);
-        match reply {
+        match dispatched {
             Dispatched::Reply(reply) => {
                 self.write(reply, out);
                 Ran::Done
@@ -163,7 +177,7 @@ impl Client {
     /// Keeps the registry's view of this client current (CLIENT LIST), under this client's own
     /// lock.
     fn note(&self, command: &[u8]) {
-        let mut state = self.state.lock();
+        let mut state = self.side.state.lock();
         state.db = self.conn.database();
         state.resp = self.conn.protocol();
         if state.name.as_deref() != self.conn.name() {
@@ -173,45 +187,67 @@ impl Client {
         state.last_command.push_str(&String::from_utf8_lossy(command));
     }
 
-    /// The server's own commands first, then the connection's. `name` is the command's name in
+    /// Checks authentication, then runs the command on the connection, with this client's
+    /// server side answering the server's own commands. `name` is the command's name in
     /// lowercase.
     fn dispatch(&mut self, name: &[u8], argv: Argv) -> Dispatched {
-        if !self.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
-            return Dispatched::Reply(Some(Reply::Error(CommandError::other(
-                "NOAUTH Authentication required.",
-            ))));
+        let side = &mut self.side;
+        if !side.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
+            return Dispatched::Reply(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
         }
-        let reply = match name {
-            b"auth" => self.auth(&argv),
-            b"hello" => return Dispatched::Reply(Some(self.hello(&argv))),
-            b"quit" => {
+        match name {
+            // HELLO's AUTH option authenticates here (the connection knows no passwords).
+            b"hello" => {
+                if let Err(e) = side.hello_auth(&argv) {
+                    return Dispatched::Reply(Reply::Error(e));
+                }
+            }
+            b"reset" => {
+                side.reply_mode = ReplyMode::On;
+                side.authenticated = side.inner.config.lock().requirepass.is_none();
+            }
+            _ => {}
+        }
+        match self.conn.start_hosted(argv, side) {
+            Started::Done(reply) => Dispatched::Reply(reply),
+            Started::Blocked(deadline) => Dispatched::Blocked(deadline),
+        }
+    }
+}
+
+/// The connection's state a CLIENT LIST line shows for the client running the command.
+struct Running<'a> {
+    command: &'a str,
+    db: usize,
+    resp: u8,
+    name: Option<&'a [u8]>,
+}
+
+impl Host for ServerSide {
+    fn run(&mut self, call: HostCall<'_>) -> Reply {
+        let argv = call.argv;
+        let reply = match call.spec.name {
+            "auth" => self.auth(argv),
+            "quit" => {
                 self.close = true;
                 Ok(Reply::ok())
             }
-            b"client" => return Dispatched::Reply(self.client(&argv)),
-            b"shutdown" => {
+            "shutdown" => {
                 self.inner.begin_stop();
                 self.close = true;
-                return Dispatched::Reply(None);
+                self.quiet = true;
+                Ok(Reply::ok())
             }
-            b"debug" => self.debug(&argv),
-            b"config" => self.config(&argv),
-            b"reset" => {
-                self.reply_mode = ReplyMode::On;
-                self.authenticated = self.inner.config.lock().requirepass.is_none();
-                return Dispatched::Reply(Some(self.conn.execute(argv)));
-            }
-            b"info" => Ok(self.info(&argv)),
-            _ => {
-                return match self.conn.start(argv) {
-                    Started::Done(reply) => Dispatched::Reply(Some(reply)),
-                    Started::Blocked(deadline) => Dispatched::Blocked(deadline),
-                };
-            }
+            "debug" => self.debug(argv),
+            "info" => Ok(self.info(argv, call.ks)),
+            name if name.starts_with("config|") => self.config(argv),
+            _ => Ok(self.client(call)),
         };
-        Dispatched::Reply(Some(reply.unwrap_or_else(Reply::Error)))
+        reply.unwrap_or_else(Reply::Error)
     }
+}
 
+impl ServerSide {
     fn check_password(&self, user: &[u8], password: &[u8]) -> Result<(), CommandError> {
         let config = self.inner.config.lock();
         let ok = user == b"default"
@@ -230,12 +266,8 @@ impl Client {
 
     /// AUTH [username] password
     fn auth(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
-        if !(2..=3).contains(&argv.len()) {
-            return Err(if argv.len() < 2 {
-                CommandError::WrongArity("auth".into())
-            } else {
-                CommandError::Syntax
-            });
+        if argv.len() > 3 {
+            return Err(CommandError::Syntax);
         }
         if argv.len() == 2 && self.inner.config.lock().requirepass.is_none() {
             return Err(CommandError::other(
@@ -251,95 +283,86 @@ impl Client {
         Ok(Reply::ok())
     }
 
-    /// HELLO: its AUTH option authenticates here (the connection knows no passwords).
-    fn hello(&mut self, argv: &Argv) -> Reply {
+    /// HELLO's AUTH option, checked before the connection runs HELLO; without it, HELLO needs an
+    /// authenticated client.
+    fn hello_auth(&mut self, argv: &Argv) -> Result<(), CommandError> {
         let auth = (2..argv.len()).find(|&i| is_option(argv.arg(i), "auth") && i + 2 < argv.len());
         if let Some(i) = auth {
-            if let Err(e) = self.check_password(argv.arg(i + 1), argv.arg(i + 2)) {
-                return Reply::Error(e);
-            }
+            self.check_password(argv.arg(i + 1), argv.arg(i + 2))?;
             self.authenticated = true;
         }
         if !self.authenticated {
-            return Reply::Error(CommandError::other(
+            return Err(CommandError::other(
                 "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
             ));
         }
-        self.conn.execute(argv.clone())
+        Ok(())
     }
 
-    /// CLIENT subcommands.
-    fn client(&mut self, argv: &Argv) -> Option<Reply> {
-        let sub = argv.get(1).map(<[u8]>::to_ascii_lowercase);
-        let arity_error = |name: &str| Some(Reply::Error(CommandError::WrongArity(format!("client|{name}"))));
-        let reply = match (sub.as_deref(), argv.len()) {
-            (None, _) => return Some(Reply::Error(CommandError::WrongArity("client".into()))),
-            (Some(b"id"), 2) => Reply::Integer(self.conn.id() as i64),
-            (Some(b"id"), _) => return arity_error("id"),
-            (Some(b"getname"), 2) => self.conn.name().map_or(Reply::Nil, Reply::bulk),
-            (Some(b"getname"), _) => return arity_error("getname"),
-            (Some(b"setname"), 3) => match self.conn.set_name(argv.arg(2)) {
+    /// CLIENT subcommands (the table has checked their names and arities).
+    fn client(&mut self, call: HostCall<'_>) -> Reply {
+        let argv = call.argv;
+        let running = |command| Running {
+            command,
+            db: call.db,
+            resp: call.session.protocol,
+            name: call.session.name.as_deref(),
+        };
+        match call.spec.name {
+            "client|id" => Reply::Integer(call.client as i64),
+            "client|getname" => call.session.name.as_deref().map_or(Reply::Nil, Reply::bulk),
+            "client|setname" => match call.session.set_name(argv.arg(2)) {
                 Ok(()) => Reply::ok(),
                 Err(e) => Reply::Error(e),
             },
-            (Some(b"setname"), _) => return arity_error("setname"),
-            (Some(b"info"), 2) => {
-                Reply::Verbatim(*b"txt", self.describe(self.conn.id(), Some("client|info")).into_bytes())
+            "client|info" => {
+                let line = self.describe(call.client, Some(running("client|info")));
+                Reply::Verbatim(*b"txt", line.into_bytes())
             }
-            (Some(b"info"), _) => return arity_error("info"),
-            (Some(b"list"), _) => self.client_list(argv),
-            (Some(b"kill"), n) if n >= 3 => self.client_kill(argv),
-            (Some(b"kill"), _) => return arity_error("kill"),
-            (Some(b"unblock"), 3 | 4) => self.client_unblock(argv),
-            (Some(b"unblock"), _) => return arity_error("unblock"),
-            (Some(b"no-evict" | b"no-touch"), 3) => {
+            "client|list" => self.client_list(argv, call.client, running("client|list")),
+            "client|kill" => self.client_kill(argv, call.client),
+            "client|unblock" => self.client_unblock(argv, call.ks),
+            "client|no-evict" => {
                 if is_option(argv.arg(2), "on") || is_option(argv.arg(2), "off") {
                     Reply::ok()
                 } else {
                     Reply::Error(CommandError::Syntax)
                 }
             }
-            (Some(b"reply"), 3) => {
+            "client|reply" => {
                 let mode = argv.arg(2);
-                if is_option(mode, "on") {
-                    self.reply_mode = ReplyMode::On;
-                    Reply::ok()
+                let mode = if is_option(mode, "on") {
+                    ReplyMode::On
                 } else if is_option(mode, "off") {
-                    self.reply_mode = ReplyMode::Off;
-                    return None;
+                    ReplyMode::Off
                 } else if is_option(mode, "skip") {
-                    if self.reply_mode == ReplyMode::On {
-                        self.reply_mode = ReplyMode::Skip;
-                    }
-                    return None;
+                    ReplyMode::Skip
                 } else {
-                    Reply::Error(CommandError::Syntax)
+                    return Reply::Error(CommandError::Syntax);
+                };
+                // OFF and SKIP send no reply of their own; SKIP does nothing while OFF holds.
+                if mode != ReplyMode::On && !call.in_exec {
+                    self.quiet = true;
                 }
+                if mode != ReplyMode::Skip || self.reply_mode == ReplyMode::On {
+                    self.reply_mode = mode;
+                }
+                Reply::ok()
             }
-            (Some(b"reply"), _) => return arity_error("reply"),
-            (Some(b"help"), 2) => Reply::Array(CLIENT_HELP.iter().map(|l| Reply::status(l)).collect()),
-            (Some(_), _) => Reply::Error(CommandError::Other(
-                format!("ERR unknown subcommand '{}'. Try CLIENT HELP.", error_text(argv.arg(1))).into(),
-            )),
-        };
-        Some(reply)
+            _ => Reply::Array(CLIENT_HELP.iter().map(|l| Reply::status(l)).collect()),
+        }
     }
 
     /// One client as CLIENT LIST prints it (Redis 7.0's fields); `running` is the command this
     /// client runs now, when it is the one asking.
-    fn describe(&self, id: u64, running: Option<&str>) -> String {
+    fn describe(&self, id: u64, running: Option<Running<'_>>) -> String {
         let clients = self.inner.clients.lock();
         let Some(entry) = clients.get(&id) else {
             return String::new();
         };
         let age = entry.created.elapsed().as_secs();
         let (db, resp, cmd, name) = match running {
-            Some(cmd) => (
-                self.conn.database(),
-                self.conn.protocol(),
-                cmd.to_string(),
-                self.conn.name().map(<[u8]>::to_vec),
-            ),
+            Some(me) => (me.db, me.resp, me.command.to_string(), me.name.map(<[u8]>::to_vec)),
             None => {
                 let state = entry.state.lock();
                 (state.db, state.resp, state.last_command.clone(), state.name.clone())
@@ -353,7 +376,7 @@ impl Client {
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
-    fn client_list(&self, argv: &Argv) -> Reply {
+    fn client_list(&self, argv: &Argv, me: u64, running: Running<'_>) -> Reply {
         let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
         let mut wanted: Option<Vec<u64>> = None;
         let mut normal_only = true;
@@ -386,19 +409,19 @@ impl Client {
             }
         }
         let mut text = String::new();
+        let mut running = Some(running);
         for id in ids {
             if !normal_only || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
                 continue;
             }
-            let running = (id == self.conn.id()).then_some("client|list");
-            text.push_str(&self.describe(id, running));
+            let mine = if id == me { running.take() } else { None };
+            text.push_str(&self.describe(id, mine));
         }
         Reply::Verbatim(*b"txt", text.into_bytes())
     }
 
     /// CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no] …
-    fn client_kill(&self, argv: &Argv) -> Reply {
-        let me = self.conn.id();
+    fn client_kill(&self, argv: &Argv, me: u64) -> Reply {
         let clients: Vec<(u64, String, String)> = self
             .inner
             .clients
@@ -461,7 +484,7 @@ impl Client {
     }
 
     /// CLIENT UNBLOCK id [TIMEOUT|ERROR]
-    fn client_unblock(&self, argv: &Argv) -> Reply {
+    fn client_unblock(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
         let Some(id) = crate::number::parse_i64(argv.arg(2)) else {
             return Reply::Error(CommandError::NotInteger);
         };
@@ -477,7 +500,7 @@ impl Client {
                 ));
             }
         };
-        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(id as u64, reply);
+        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(ks, id as u64, reply);
         Reply::Integer(unblocked as i64)
     }
 
@@ -575,7 +598,7 @@ impl Client {
 
     /// INFO [section ...]: Redis's sections, with the fields a store without persistence or
     /// replication can fill truthfully.
-    fn info(&self, argv: &Argv) -> Reply {
+    fn info(&self, argv: &Argv, ks: &Keyspace) -> Reply {
         let wanted: Vec<String> = argv
             .iter()
             .skip(1)
@@ -613,7 +636,7 @@ impl Client {
             "Clients",
             format!(
                 "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{maxclients}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
-                inner.store.shared().keyspace.lock().blocked_count()
+                ks.blocked_count()
             ),
         );
         section(
@@ -641,11 +664,7 @@ impl Client {
             "role:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n".into(),
         );
         section("Cluster", "cluster_enabled:0\r\n".into());
-        let keyspace: String = inner
-            .store
-            .shared()
-            .keyspace
-            .lock()
+        let keyspace: String = ks
             .db_stats()
             .into_iter()
             .enumerate()
