@@ -95,6 +95,14 @@ fn redis_call_and_pcall_like_redis() {
         "redis.call('set','written','1'); return redis.call('incr','k')",
         "return redis.call('get','written')",
         "return redis.call('blpop','nolist',0)",
+        // Redis 7.0 flags BLMPOP and BZMPOP neither `noscript` nor refuses them: they answer at once.
+        "return redis.call('blmpop', 0, 1, 'nolist', 'left')",
+        "return redis.call('blmpop', 0, 1, 'l', 'right', 'count', 5)",
+        "return redis.call('bzmpop', 0, 1, 'nozset', 'min')",
+        "return redis.call('lastsave') > 0",
+        "return redis.call('script', 'help')[1]",
+        "return redis.call('script', 'flush')",
+        "return redis.call('bzpopmin', 'nozset', 0)",
         "return redis.call('select', 3)",
         "redis.call('select', 3); return redis.call('set', 'in3', 1)",
     ] {

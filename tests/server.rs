@@ -390,9 +390,17 @@ fn command_introspection_comes_from_the_command_table() {
     assert_eq!(conn.call(["COMMAND", "INFO", "client"]), Reply::Array(vec![Reply::Nil]));
     let server = start();
     let reply = exchange(server.addr(), b"COMMAND INFO client|id\r\nCOMMAND COUNT\r\n");
-    assert!(reply.starts_with(b"*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"), "{}", String::from_utf8_lossy(&reply));
+    assert!(
+        reply.starts_with(b"*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
     let served = format!(":{}\r\n", count + 7);
-    assert!(reply.ends_with(served.as_bytes()), "{}", String::from_utf8_lossy(&reply));
+    assert!(
+        reply.ends_with(served.as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
 }
 
 #[test]

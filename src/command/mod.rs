@@ -9,6 +9,7 @@ pub(crate) use glob::matches as glob_matches;
 mod hash;
 mod keys;
 pub(crate) mod list;
+mod reference;
 mod scan;
 #[cfg(feature = "lua")]
 mod scripting;

@@ -3,6 +3,7 @@
 use super::Ctx;
 use super::args::int32;
 use super::keys::db_index;
+use super::table::CommandSpec;
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::{DATABASES, Keyspace};
@@ -107,7 +108,9 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     use super::table;
     let hosted = ctx.hosted;
     let Some(sub) = argv.get(1) else {
-        return Ok(Reply::Array(table::all(hosted).map(command_info).collect()));
+        return Ok(Reply::Array(
+            table::all(hosted).map(|spec| command_info(spec, None)).collect(),
+        ));
     };
     let arity = |name: &str| CommandError::WrongArity(format!("command|{name}"));
     if is_option(sub, "count") {
@@ -117,13 +120,8 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         return Ok(Reply::Integer(table::all(hosted).count() as i64));
     }
     if is_option(sub, "list") {
-        let names = table::all(hosted).flat_map(|spec| {
-            let subs: &[table::CommandSpec] = match spec.run {
-                table::Run::Container(subs) => subs,
-                _ => &[],
-            };
-            std::iter::once(spec.name).chain(subs.iter().map(|s| s.name))
-        });
+        let names = table::all(hosted)
+            .flat_map(|spec| std::iter::once(spec.name).chain(table::subcommands(spec).map(|s| s.name)));
         return match argv.len() {
             2 => Ok(Reply::bulks(names)),
             5 if is_option(argv.arg(2), "filterby") => {
@@ -144,31 +142,32 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     }
     if is_option(sub, "info") {
         if argv.len() == 2 {
-            return Ok(Reply::Array(table::all(hosted).map(command_info).collect()));
+            return Ok(Reply::Array(
+                table::all(hosted).map(|spec| command_info(spec, None)).collect(),
+            ));
         }
         return Ok(Reply::Array(
             argv.iter()
                 .skip(2)
-                .map(|name| find_command(name, hosted).map_or(Reply::Nil, command_info))
+                .map(|name| {
+                    find_command(name, hosted).map_or(Reply::Nil, |(spec, container)| command_info(spec, container))
+                })
                 .collect(),
         ));
     }
     if is_option(sub, "docs") {
-        // Redis's docs (summaries, argument trees) are not part of embedis: each known command
-        // answers an empty document.
-        let names: Vec<&'static str> = if argv.len() == 2 {
-            table::all(hosted).map(|s| s.name).collect()
+        let found: Vec<Found> = if argv.len() == 2 {
+            table::all(hosted).map(|spec| (spec, None)).collect()
         } else {
-            argv.iter()
-                .skip(2)
-                .filter_map(|n| find_command(n, hosted))
-                .map(|s| s.name)
-                .collect()
+            argv.iter().skip(2).filter_map(|n| find_command(n, hosted)).collect()
         };
         return Ok(Reply::Map(
-            names
+            found
                 .into_iter()
-                .map(|n| (Reply::bulk(n), Reply::Map(Vec::new())))
+                .map(|(spec, container)| {
+                    let docs = super::reference::docs(spec, container).unwrap_or(Reply::Map(Vec::new()));
+                    (Reply::bulk(spec.name), docs)
+                })
                 .collect(),
         ));
     }
@@ -227,24 +226,34 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     ))
 }
 
+/// A command found by name: its row, and its container's for a subcommand.
+type Found = (&'static CommandSpec, Option<&'static CommandSpec>);
+
 /// A command or `container|sub` by name, among those a (`hosted`) connection knows.
-fn find_command(name: &[u8], hosted: bool) -> Option<&'static super::table::CommandSpec> {
+fn find_command(name: &[u8], hosted: bool) -> Option<Found> {
     use super::table::{flags, lookup};
     let lower = String::from_utf8_lossy(name).to_lowercase();
-    let known = |spec: &&'static super::table::CommandSpec| hosted || !spec.has(flags::SERVER);
+    let known = |spec: &&'static CommandSpec| hosted || !spec.has(flags::SERVER);
     match lower.split_once('|') {
-        None => lookup(lower.as_bytes()).filter(known),
-        Some((container, _)) => match lookup(container.as_bytes()).filter(known)?.run {
-            super::table::Run::Container(subs) => subs.iter().find(|s| s.name == lower),
-            _ => None,
-        },
+        None => lookup(lower.as_bytes()).filter(known).map(|spec| (spec, None)),
+        Some((container, _)) => {
+            let container = lookup(container.as_bytes()).filter(known)?;
+            super::table::subcommands(container)
+                .find(|s| s.name == lower)
+                .map(|s| (s, Some(container)))
+        }
     }
 }
 
-/// COMMAND INFO's entry: name, arity, flags, first key, last key, step, ACL categories, tips,
-/// key specs, subcommands — with the flags the table knows (embedis keeps no ACL categories,
-/// tips or key specs).
-fn command_info(spec: &'static super::table::CommandSpec) -> Reply {
+/// COMMAND INFO's entry for a command (a subcommand: with its container): Redis's own.
+fn command_info(spec: &'static CommandSpec, container: Option<&'static CommandSpec>) -> Reply {
+    super::reference::info(spec, container).unwrap_or_else(|| table_info(spec))
+}
+
+/// A COMMAND INFO entry from the table alone (name, arity, flags, first key, last key, step, ACL
+/// categories, tips, key specs, subcommands), for a command Redis's description lacks: only the
+/// flags the table knows, no ACL categories, tips or key specs.
+fn table_info(spec: &'static CommandSpec) -> Reply {
     use super::table::flags;
     let mut names = Vec::new();
     if spec.has(flags::WRITE) {
@@ -261,10 +270,7 @@ fn command_info(spec: &'static super::table::CommandSpec) -> Reply {
     if spec.has(flags::NO_MULTI) {
         names.push("no-multi");
     }
-    let subcommands = match spec.run {
-        super::table::Run::Container(subs) => subs.iter().map(command_info).collect(),
-        _ => Vec::new(),
-    };
+    let subcommands = super::table::subcommands(spec).map(table_info).collect();
     let (first, last, step) = spec.keys;
     Reply::Array(vec![
         Reply::bulk(spec.name),

@@ -41,7 +41,8 @@ pub(crate) mod flags {
     pub(crate) const NO_MULTI: u16 = 1 << 1;
     /// Refused inside a script.
     pub(crate) const NO_SCRIPT: u16 = 1 << 2;
-    /// May block the client (BLPOP, …); Redis 7.0 also refuses these in scripts.
+    /// May block the client (BLPOP, …); where a script may run one (BLMPOP, BZMPOP in Redis 7.0),
+    /// it answers at once.
     pub(crate) const BLOCKING: u16 = 1 << 3;
     /// Concerns the server rather than the store: only a connection served by one knows it
     /// (unknown in process, to scripts and to COMMAND there).
@@ -90,6 +91,18 @@ const TX: Run = Run::Transaction;
 const R: u16 = 0;
 const W: u16 = WRITE;
 
+/// COMMAND's subcommands, and its bare call (the row named like the container): one handler
+/// for all, which reads the subcommand itself.
+const COMMAND: &[CommandSpec] = table! {
+    "command", -1, R, (0, 0, 0), k(server::command);
+    "command|count", 2, R, (0, 0, 0), k(server::command);
+    "command|docs", -2, R, (0, 0, 0), k(server::command);
+    "command|getkeys", -4, R, (0, 0, 0), k(server::command);
+    "command|help", 2, R, (0, 0, 0), k(server::command);
+    "command|info", -2, R, (0, 0, 0), k(server::command);
+    "command|list", -2, R, (0, 0, 0), k(server::command);
+};
+
 /// OBJECT's subcommands.
 const OBJECT: &[CommandSpec] = table! {
     "object|encoding", 3, R, (2, 2, 1), k(keys::object_encoding);
@@ -106,7 +119,7 @@ const SCRIPT: &[CommandSpec] = table! {
     "script|exists", -3, NO_SCRIPT, (0, 0, 0), k(scripting::script_exists);
     "script|flush", -2, NO_SCRIPT, (0, 0, 0), k(scripting::script_flush);
     "script|kill", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_kill);
-    "script|help", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_help);
+    "script|help", 2, R, (0, 0, 0), k(scripting::script_help);
 };
 
 /// FUNCTION's subcommands.
@@ -130,7 +143,7 @@ static SCRIPTING: &[CommandSpec] = table! {
     "evalsha", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha);
     "eval_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval_ro);
     "evalsha_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha_ro);
-    "script", -2, NO_SCRIPT, (0, 0, 0), Run::Container(SCRIPT);
+    "script", -2, R, (0, 0, 0), Run::Container(SCRIPT);
     "fcall", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall);
     "fcall_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall_ro);
     "function", -2, R, (0, 0, 0), Run::Container(FUNCTION);
@@ -145,7 +158,7 @@ const S: u16 = SERVER | NO_SCRIPT;
 /// CLIENT's subcommands.
 const CLIENT: &[CommandSpec] = table! {
     "client|getname", 2, S, (0, 0, 0), SRV;
-    "client|help", 2, S, (0, 0, 0), SRV;
+    "client|help", 2, SERVER, (0, 0, 0), SRV;
     "client|id", 2, S, (0, 0, 0), SRV;
     "client|info", 2, S, (0, 0, 0), SRV;
     "client|kill", -3, S, (0, 0, 0), SRV;
@@ -159,7 +172,7 @@ const CLIENT: &[CommandSpec] = table! {
 /// CONFIG's subcommands.
 const CONFIG: &[CommandSpec] = table! {
     "config|get", -3, S, (0, 0, 0), SRV;
-    "config|help", 2, S, (0, 0, 0), SRV;
+    "config|help", 2, SERVER, (0, 0, 0), SRV;
     "config|resetstat", 2, S, (0, 0, 0), SRV;
     "config|rewrite", 2, S, (0, 0, 0), SRV;
     "config|set", -4, S, (0, 0, 0), SRV;
@@ -186,9 +199,9 @@ static COMMANDS: &[CommandSpec] = table! {
     "flushall", -1, W, (0, 0, 0), k(server::flushall);
     "time", 1, R, (0, 0, 0), k(server::time);
     "save", 1, NO_MULTI | NO_SCRIPT, (0, 0, 0), k(server::save);
-    "command", -1, R, (0, 0, 0), k(server::command);
+    "command", -1, R, (0, 0, 0), Run::Container(COMMAND);
     "bgsave", -1, NO_SCRIPT, (0, 0, 0), k(server::bgsave);
-    "lastsave", 1, NO_SCRIPT, (0, 0, 0), k(server::lastsave);
+    "lastsave", 1, R, (0, 0, 0), k(server::lastsave);
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S, (0, 0, 0), SRV;
     "quit", -1, S, (0, 0, 0), SRV;
@@ -267,7 +280,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "brpop", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(list::brpop);
     "blmove", 6, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::blmove);
     "brpoplpush", 4, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::brpoplpush);
-    "blmpop", -5, W | NO_SCRIPT | BLOCKING, (0, 0, 0), k(list::blmpop);
+    "blmpop", -5, W | BLOCKING, (0, 0, 0), k(list::blmpop);
     // hashes (t_hash.c)
     "hset", -4, W, (1, 1, 1), k(hash::hset);
     "hmset", -4, W, (1, 1, 1), k(hash::hmset);
@@ -329,7 +342,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "zmpop", -4, W, (0, 0, 0), k(zset::zmpop);
     "bzpopmin", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmin);
     "bzpopmax", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmax);
-    "bzmpop", -5, W | NO_SCRIPT | BLOCKING, (0, 0, 0), k(zset::bzmpop);
+    "bzmpop", -5, W | BLOCKING, (0, 0, 0), k(zset::bzmpop);
     "zrandmember", -2, R, (1, 1, 1), k(zset::zrandmember);
     "zscan", -3, R, (1, 1, 1), k(zset::zscan);
     "zunion", -3, R, (0, 0, 0), k(zset::zunion);
@@ -390,7 +403,13 @@ pub(crate) fn resolve_for(argv: &Argv, hosted: bool) -> Result<&'static CommandS
     let Run::Container(subcommands) = spec.run else {
         return Ok(spec);
     };
-    let name = argv.get(1).unwrap_or_default();
+    let Some(name) = argv.get(1) else {
+        // A container that may be called bare (COMMAND) has a row named like itself.
+        return subcommands
+            .iter()
+            .find(|sub| sub.name == spec.name)
+            .ok_or_else(|| CommandError::WrongArity(spec.name.to_string()));
+    };
     let sub = subcommands.iter().find(|sub| {
         sub.name
             .split_once('|')
@@ -431,6 +450,15 @@ pub(crate) fn unknown_command(argv: &Argv) -> CommandError {
     }
     let line = format!("ERR unknown command '{name}', with args beginning with: {args}");
     CommandError::UnknownCommand(line.replace(['\r', '\n'], " "))
+}
+
+/// The subcommands of `spec`, when it is a container (without the row of its bare call).
+pub(crate) fn subcommands(spec: &CommandSpec) -> impl Iterator<Item = &'static CommandSpec> {
+    let subs: &'static [CommandSpec] = match spec.run {
+        Run::Container(subs) => subs,
+        _ => &[],
+    };
+    subs.iter().filter(|sub| sub.name.contains('|'))
 }
 
 /// Every top-level command a connection knows, in table order (COMMAND, COMMAND COUNT/LIST):

@@ -1,0 +1,199 @@
+//! Redis's own description of the commands embedis implements: the COMMAND INFO entry (flags,
+//! ACL categories, tips, key specs) and the COMMAND DOCS document (summary, since, group,
+//! complexity, history, arguments) of each, as Redis 7.0.15 answers them.
+//!
+//! The data (`redis_commands.resp`, from Redis's BSD-licensed command JSON files by way of its
+//! COMMAND replies) is RESP3: for each top-level command, an array of its name, its INFO entry
+//! and its DOCS document. `tests/command_docs.rs` regenerates it from redis-server and checks
+//! COMMAND INFO and DOCS against redis-server command by command; the unit tests below check the
+//! command table's arities, key positions and flags against it. A container's entry and document
+//! list only the subcommands embedis has.
+
+use std::sync::OnceLock;
+
+use super::table::{CommandSpec, subcommands};
+use crate::keyspace::Map;
+use crate::reply::Reply;
+
+const DATA: &[u8] = include_bytes!("redis_commands.resp");
+
+/// A command's INFO entry and DOCS document.
+struct Description {
+    info: Reply,
+    docs: Reply,
+}
+
+/// Every description, by top-level name; empty if the data does not parse (a unit test says so).
+fn descriptions() -> &'static Map<String, Description> {
+    static PARSED: OnceLock<Map<String, Description>> = OnceLock::new();
+    PARSED.get_or_init(|| parse_all(DATA).unwrap_or_default())
+}
+
+fn parse_all(mut data: &[u8]) -> Option<Map<String, Description>> {
+    let mut all = Map::default();
+    while !data.is_empty() {
+        let Reply::Array(fields) = parse(&mut data, 0)? else {
+            return None;
+        };
+        let [Reply::Bulk(name), info, docs] = <[Reply; 3]>::try_from(fields).ok()? else {
+            return None;
+        };
+        all.insert(String::from_utf8(name).ok()?, Description { info, docs });
+    }
+    Some(all)
+}
+
+/// One RESP3 value of the kinds COMMAND's replies hold, from the front of `data`.
+fn parse(data: &mut &[u8], depth: usize) -> Option<Reply> {
+    if depth > 32 {
+        return None;
+    }
+    let end = data.windows(2).position(|w| w == b"\r\n")?;
+    let (kind, text) = (*data.first()?, std::str::from_utf8(&data[1..end]).ok()?);
+    *data = &data[end + 2..];
+    let items = |data: &mut &[u8], n: usize| -> Option<Vec<Reply>> { (0..n).map(|_| parse(data, depth + 1)).collect() };
+    Some(match kind {
+        b'+' => Reply::Status(text.to_string().into()),
+        b':' => Reply::Integer(text.parse().ok()?),
+        b'_' => Reply::Nil,
+        b'$' => {
+            let len: usize = text.parse().ok()?;
+            let body = data.get(..len)?.to_vec();
+            *data = data.get(len + 2..)?;
+            Reply::Bulk(body)
+        }
+        b'*' => Reply::Array(items(data, text.parse().ok()?)?),
+        b'~' => Reply::Set(items(data, text.parse().ok()?)?),
+        b'%' => {
+            let mut flat = items(data, text.parse::<usize>().ok()? * 2)?.into_iter();
+            let mut pairs = Vec::with_capacity(flat.len() / 2);
+            while let (Some(key), Some(value)) = (flat.next(), flat.next()) {
+                pairs.push((key, value));
+            }
+            Reply::Map(pairs)
+        }
+        _ => return None,
+    })
+}
+
+/// The name of a COMMAND INFO entry (its first field).
+fn entry_name(entry: &Reply) -> Option<&[u8]> {
+    match entry {
+        Reply::Array(fields) => match fields.first() {
+            Some(Reply::Bulk(name)) => Some(name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `spec`'s COMMAND INFO entry as Redis gives it (a container's listing only the subcommands
+/// in `container`), or `None` if Redis's description has no such command.
+pub(crate) fn info(spec: &CommandSpec, container: Option<&CommandSpec>) -> Option<Reply> {
+    let top = container.unwrap_or(spec);
+    let entry = &descriptions().get(top.name)?.info;
+    let Reply::Array(fields) = entry else { return None };
+    if container.is_some() {
+        // A subcommand: the entry in its container's list of subcommands (the last field).
+        let Some(Reply::Array(subs)) = fields.last() else {
+            return None;
+        };
+        return subs
+            .iter()
+            .find(|sub| entry_name(sub) == Some(spec.name.as_bytes()))
+            .cloned();
+    }
+    let mut fields = fields.clone();
+    if let Some(Reply::Array(subs)) = fields.last_mut() {
+        subs.retain(|sub| subcommands(spec).any(|s| entry_name(sub) == Some(s.name.as_bytes())));
+    }
+    Some(Reply::Array(fields))
+}
+
+/// `spec`'s COMMAND DOCS document as Redis gives it (a container's listing only the subcommands
+/// in `container`), or `None` if Redis's description has no such command.
+pub(crate) fn docs(spec: &CommandSpec, container: Option<&CommandSpec>) -> Option<Reply> {
+    let top = container.unwrap_or(spec);
+    let Reply::Map(fields) = &descriptions().get(top.name)?.docs else {
+        return None;
+    };
+    let subcommands_field = |fields: &[(Reply, Reply)]| {
+        fields
+            .iter()
+            .position(|(key, _)| *key == Reply::Bulk(b"subcommands".to_vec()))
+    };
+    if container.is_some() {
+        let (_, Reply::Map(subs)) = &fields[subcommands_field(fields)?] else {
+            return None;
+        };
+        return subs
+            .iter()
+            .find(|(name, _)| *name == Reply::Bulk(spec.name.as_bytes().to_vec()))
+            .map(|(_, docs)| docs.clone());
+    }
+    let mut fields = fields.clone();
+    if let Some(at) = subcommands_field(&fields)
+        && let (_, Reply::Map(subs)) = &mut fields[at]
+    {
+        subs.retain(|(name, _)| subcommands(spec).any(|s| *name == Reply::Bulk(s.name.as_bytes().to_vec())));
+    }
+    Some(Reply::Map(fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::table::{self, flags};
+
+    #[test]
+    fn the_data_parses_and_describes_every_command_of_the_table() {
+        let parsed = parse_all(DATA).expect("redis_commands.resp parses");
+        for spec in table::all(true) {
+            assert!(parsed.contains_key(spec.name), "{} has no description", spec.name);
+            for sub in subcommands(spec) {
+                assert!(info(sub, Some(spec)).is_some(), "{} has no INFO entry", sub.name);
+                assert!(docs(sub, Some(spec)).is_some(), "{} has no DOCS", sub.name);
+            }
+        }
+    }
+
+    /// The table's arity, key positions and the flags embedis acts on agree with Redis's.
+    #[test]
+    fn the_table_agrees_with_redis() {
+        let mut specs: Vec<(&CommandSpec, Option<&CommandSpec>)> = Vec::new();
+        for spec in table::all(true) {
+            specs.push((spec, None));
+            specs.extend(subcommands(spec).map(|sub| (sub, Some(spec))));
+        }
+        let mut disagreements = Vec::new();
+        for (spec, container) in specs {
+            let Some(Reply::Array(fields)) = info(spec, container) else {
+                panic!("{}: no entry", spec.name)
+            };
+            let number = |i: usize| match fields[i] {
+                Reply::Integer(n) => n as i32,
+                _ => panic!("{}: field {i} is not an integer", spec.name),
+            };
+            if number(1) != spec.arity {
+                disagreements.push(format!("{}: arity {} in Redis", spec.name, number(1)));
+            }
+            let keys = (number(3), number(4), number(5));
+            if keys != spec.keys {
+                disagreements.push(format!("{}: keys {keys:?} in Redis", spec.name));
+            }
+            let Reply::Set(redis_flags) = &fields[2] else { panic!() };
+            let has = |flag: &str| redis_flags.contains(&Reply::Status(flag.to_string().into()));
+            for (flag, name) in [
+                (flags::WRITE, "write"),
+                (flags::NO_SCRIPT, "noscript"),
+                (flags::BLOCKING, "blocking"),
+                (flags::NO_MULTI, "no_multi"),
+            ] {
+                if spec.has(flag) != has(name) {
+                    disagreements.push(format!("{}: flag {name} is {} in Redis", spec.name, has(name)));
+                }
+            }
+        }
+        assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    }
+}
