@@ -24,6 +24,13 @@
 //!
 //! The async side runs each command at once when polled: a blocking command (BLPOP with a
 //! timeout) blocks the thread that polls it, as a synchronous call would.
+//!
+//! Two differences from a connection to a server: an atomic pipeline with a queue-time error
+//! (an unknown command, a wrong arity) fails with EXEC's own `EXECABORT` error — the kind
+//! (`ErrorKind::Server(ServerErrorKind::ExecAbort)`) and code redis-rs gives over a socket, but
+//! not its list of the queued commands' errors, which only redis-rs can build; and the server's
+//! own commands (CLIENT, CONFIG, INFO, AUTH, …) are unknown in process, as on any
+//! [`Connection`].
 
 use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
@@ -105,14 +112,27 @@ impl RedisConnection {
     fn pipeline_replies(&mut self, bytes: &[u8], offset: usize, count: usize) -> RedisResult<Vec<Value>> {
         let values = self.run_packed(bytes)?;
         let mut kept = Vec::with_capacity(count);
+        let mut queue_error = None;
         for (idx, value) in values.into_iter().enumerate().take(offset + count) {
             match value {
-                Value::ServerError(err) if idx < offset => return Err(RedisError::from(err)),
+                // An atomic pipeline's MULTI and queued commands come before `offset`: an error
+                // there is a queue-time error, and EXEC (kept) answers EXECABORT.
+                Value::ServerError(err) if idx < offset => queue_error = queue_error.or(Some(err)),
                 value if idx >= offset => kept.push(value),
                 _ => {}
             }
         }
-        Ok(kept)
+        let Some(queue_error) = queue_error else {
+            return Ok(kept);
+        };
+        // Over a socket redis-rs reports this as an `ExecAbort` error listing the queue-time
+        // errors; its constructor for that is private, so the adapter reports EXEC's own
+        // EXECABORT error: the same kind (`ErrorKind::Server(ServerErrorKind::ExecAbort)`) and
+        // code, a shorter message.
+        Err(match kept.pop() {
+            Some(Value::ServerError(exec_abort)) => RedisError::from(exec_abort),
+            _ => RedisError::from(queue_error),
+        })
     }
 }
 
