@@ -64,6 +64,7 @@ pub(crate) trait Host {
 }
 
 /// One command for a [`Host`], with the connection's state it reads or changes.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) struct HostCall<'a> {
     pub(crate) spec: &'static CommandSpec,
     pub(crate) argv: &'a Argv,
