@@ -79,6 +79,7 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"CONFIG GET maxmemory\r\nCONFIG GET maxmemory-policy\r\nCONFIG GET nosuch\r\nCONFIG GET\r\n",
     b"CONFIG SET nosuch 1\r\nCONFIG SET maxclients abc\r\nCONFIG SET proto-max-bulk-len 1x\r\nCONFIG SET a\r\n",
     b"CONFIG SET maxmemory-policy noeviction\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG FOO\r\nCONFIG\r\n",
+    b"CONFIG HELP\r\nCONFIG HELP x\r\nCLIENT HELP x\r\n",
     b"MULTI\r\nSET a 1\r\nRESET\r\nEXEC\r\nGET a\r\nSELECT 2\r\nRESET\r\nDBSIZE\r\n",
     b"BGSAVE x\r\nLASTSAVE x\r\n",
     b"COMMAND GETKEYS get\r\nCOMMAND GETKEYS ping x\r\nCOMMAND GETKEYS get a b\r\nCOMMAND GETKEYS nosuch a\r\n",
@@ -426,4 +427,38 @@ fn a_blocked_client_that_leaves_is_unregistered() {
     std::thread::sleep(Duration::from_millis(50));
     // Nobody waits any more: the push stays in the list.
     assert_eq!(exchange(server.addr(), b"RPUSH q x\r\nLLEN q\r\n"), b":1\r\n:1\r\n");
+}
+
+#[test]
+fn client_help_is_redis_help_for_the_subcommands_embedis_has() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let lines = |addr| -> Vec<String> {
+        let reply = String::from_utf8(exchange(addr, b"CLIENT HELP\r\n")).unwrap();
+        reply
+            .split("\r\n")
+            .filter_map(|l| l.strip_prefix('+'))
+            .map(str::to_string)
+            .collect()
+    };
+    let ours = lines(server.addr());
+    let theirs = lines(([127, 0, 0, 1], redis.port).into());
+    // Redis's lines, in Redis's order, less those of the subcommands embedis does not have.
+    let mut rest = theirs.iter();
+    for line in &ours {
+        assert!(
+            rest.any(|l| l == line),
+            "{line:?} is not in Redis's CLIENT HELP (in order)"
+        );
+    }
+    let listed = String::from_utf8(exchange(server.addr(), b"COMMAND LIST FILTERBY PATTERN client|*\r\n")).unwrap();
+    for sub in listed.split("\r\n").filter_map(|l| l.strip_prefix("client|")) {
+        let sub = sub.to_uppercase();
+        assert!(
+            ours.iter().any(|l| l.starts_with(&sub)),
+            "CLIENT HELP does not describe {sub}"
+        );
+    }
 }

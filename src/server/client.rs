@@ -558,6 +558,7 @@ impl ServerSide {
                 "config|{}",
                 String::from_utf8_lossy(&sub)
             ))),
+            b"help" if argv.len() == 2 => Ok(Reply::Array(CONFIG_HELP.iter().map(|l| Reply::status(l)).collect())),
             b"resetstat" if argv.len() == 2 => {
                 self.inner.stats.commands_processed.store(0, Ordering::Relaxed);
                 self.inner.stats.connections_received.store(0, Ordering::Relaxed);
@@ -676,6 +677,22 @@ impl ServerSide {
     }
 }
 
+const CONFIG_HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// Redis 7.0.15's CLIENT HELP, without the subcommands embedis-server does not have (CACHING,
+/// GETREDIR, PAUSE, UNPAUSE, TRACKING, TRACKINGINFO).
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GETNAME",
@@ -708,6 +725,8 @@ const CLIENT_HELP: &[&str] = &[
     "    Assign the name <name> to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",
     "    Unblock the specified blocked client.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
     "HELP",
     "    Prints this help.",
 ];
