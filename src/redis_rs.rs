@@ -39,6 +39,21 @@ use crate::{Connection, Reply, Store};
 
 /// An in-process redis-rs connection to a [`Store`]: its own client, with its own database,
 /// MULTI queue, watches and protocol, like a TCP connection to a Redis server.
+///
+/// ```
+/// use redis::Commands;
+///
+/// let store = embedis::Store::new();
+/// let mut con = embedis::redis_rs::RedisConnection::new(&store);
+/// // A check-and-set transfer with redis-rs's WATCH/MULTI/EXEC helper.
+/// let _: () = con.set("alice", 100)?;
+/// let (alice, bob): (i64, i64) = redis::transaction(&mut con, &["alice"], |con, pipe| {
+///     let balance: i64 = con.get("alice")?;
+///     pipe.decr("alice", balance.min(30)).incr("bob", balance.min(30)).query(con)
+/// })?;
+/// assert_eq!((alice, bob), (70, 30));
+/// # Ok::<(), redis::RedisError>(())
+/// ```
 pub struct RedisConnection {
     conn: Connection,
 }

@@ -72,6 +72,11 @@ impl Reply {
         Reply::Status(Cow::Borrowed(text))
     }
 
+    /// A HELP subcommand's reply: its lines as status replies.
+    pub(crate) fn help(lines: &'static [&'static str]) -> Reply {
+        Reply::Array(lines.iter().map(|line| Reply::status(line)).collect())
+    }
+
     /// A bulk reply from anything byte-like.
     pub(crate) fn bulk(bytes: impl Into<Vec<u8>>) -> Reply {
         Reply::Bulk(bytes.into())

@@ -79,6 +79,15 @@ pub(crate) fn is_option(arg: &[u8], name: &str) -> bool {
 }
 
 /// The argument as C reads it: up to the first NUL byte.
+/// Which of `choices` the argument names (case-insensitively), as an option that takes one of a
+/// few keywords (LEFT|RIGHT, SUM|MIN|MAX, ON|OFF|SKIP, …); `None` if it names none.
+pub(crate) fn keyword<T: Copy>(arg: &[u8], choices: &[(&str, T)]) -> Option<T> {
+    choices
+        .iter()
+        .find(|(name, _)| is_option(arg, name))
+        .map(|&(_, value)| value)
+}
+
 pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
     match arg.iter().position(|&b| b == 0) {
         Some(nul) => &arg[..nul],

@@ -373,7 +373,7 @@ pub(crate) fn object_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
+    Ok(Reply::help(HELP))
 }
 
 /// DUMP key: the value serialized in embedis's format (see `keyspace::dump`), or nil.

@@ -1,7 +1,7 @@
 //! List commands (Redis's `t_list.c`).
 
 use super::Ctx;
-use super::args::{Args, int, is_option, ranged};
+use super::args::{Args, int, is_option, keyword, ranged};
 use super::blocking::parse_timeout;
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -165,13 +165,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 
 /// LINSERT key BEFORE|AFTER pivot element: the new length, -1 if the pivot is missing.
 pub(crate) fn linsert(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let after = if is_option(argv.arg(2), "after") {
-        true
-    } else if is_option(argv.arg(2), "before") {
-        false
-    } else {
-        return Err(CommandError::Syntax);
-    };
+    let after = keyword(argv.arg(2), &[("after", true), ("before", false)]).ok_or(CommandError::Syntax)?;
     let key = argv.arg(1);
     let Some(list) = ctx.write::<List>(key)? else {
         return Ok(Reply::Integer(0));
@@ -292,13 +286,7 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 
 /// LEFT or RIGHT.
 fn parse_end(arg: &[u8]) -> Result<End, CommandError> {
-    if is_option(arg, "left") {
-        Ok(End::Head)
-    } else if is_option(arg, "right") {
-        Ok(End::Tail)
-    } else {
-        Err(CommandError::Syntax)
-    }
+    keyword(arg, &[("left", End::Head), ("right", End::Tail)]).ok_or(CommandError::Syntax)
 }
 
 /// Redis's `lmoveGenericCommand`: pops from `src` at `from`, pushes onto `dst` at `to`, answers the

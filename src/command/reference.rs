@@ -76,15 +76,14 @@ fn parse(data: &mut &[u8], depth: usize) -> Option<Reply> {
     })
 }
 
-/// The name of a COMMAND INFO entry (its first field).
-fn entry_name(entry: &Reply) -> Option<&[u8]> {
-    match entry {
-        Reply::Array(fields) => match fields.first() {
-            Some(Reply::Bulk(name)) => Some(name),
-            _ => None,
-        },
-        _ => None,
-    }
+/// Whether `reply` is the bulk string `text`.
+fn is_bulk(reply: &Reply, text: &str) -> bool {
+    matches!(reply, Reply::Bulk(bytes) if bytes == text.as_bytes())
+}
+
+/// Whether `entry` is the COMMAND INFO entry of `name` (its first field).
+fn names(entry: &Reply, name: &str) -> bool {
+    matches!(entry, Reply::Array(fields) if fields.first().is_some_and(|first| is_bulk(first, name)))
 }
 
 /// `spec`'s COMMAND INFO entry as Redis gives it (a container's listing only the subcommands
@@ -98,14 +97,11 @@ pub(crate) fn info(spec: &CommandSpec, container: Option<&CommandSpec>) -> Optio
         let Some(Reply::Array(subs)) = fields.last() else {
             return None;
         };
-        return subs
-            .iter()
-            .find(|sub| entry_name(sub) == Some(spec.name.as_bytes()))
-            .cloned();
+        return subs.iter().find(|sub| names(sub, spec.name)).cloned();
     }
     let mut fields = fields.clone();
     if let Some(Reply::Array(subs)) = fields.last_mut() {
-        subs.retain(|sub| subcommands(spec).any(|s| entry_name(sub) == Some(s.name.as_bytes())));
+        subs.retain(|sub| subcommands(spec).any(|s| names(sub, s.name)));
     }
     Some(Reply::Array(fields))
 }
@@ -117,25 +113,21 @@ pub(crate) fn docs(spec: &CommandSpec, container: Option<&CommandSpec>) -> Optio
     let Reply::Map(fields) = &descriptions().get(top.name)?.docs else {
         return None;
     };
-    let subcommands_field = |fields: &[(Reply, Reply)]| {
-        fields
-            .iter()
-            .position(|(key, _)| *key == Reply::Bulk(b"subcommands".to_vec()))
-    };
+    let subcommands_field = |fields: &[(Reply, Reply)]| fields.iter().position(|(key, _)| is_bulk(key, "subcommands"));
     if container.is_some() {
         let (_, Reply::Map(subs)) = &fields[subcommands_field(fields)?] else {
             return None;
         };
         return subs
             .iter()
-            .find(|(name, _)| *name == Reply::Bulk(spec.name.as_bytes().to_vec()))
+            .find(|(name, _)| is_bulk(name, spec.name))
             .map(|(_, docs)| docs.clone());
     }
     let mut fields = fields.clone();
     if let Some(at) = subcommands_field(&fields)
         && let (_, Reply::Map(subs)) = &mut fields[at]
     {
-        subs.retain(|(name, _)| subcommands(spec).any(|s| *name == Reply::Bulk(s.name.as_bytes().to_vec())));
+        subs.retain(|(name, _)| subcommands(spec).any(|s| is_bulk(name, s.name)));
     }
     Some(Reply::Map(fields))
 }

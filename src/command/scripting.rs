@@ -187,7 +187,7 @@ pub(crate) fn script_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
+    Ok(Reply::help(HELP))
 }
 
 /// Redis's `addReplySubcommandSyntaxError` for FUNCTION's subcommands.
@@ -416,5 +416,5 @@ pub(crate) fn function_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, C
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(HELP.iter().map(|line| Reply::status(line)).collect()))
+    Ok(Reply::help(HELP))
 }

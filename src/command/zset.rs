@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use super::args::{Args, int, is_option, ranged};
+use super::args::{Args, int, is_option, keyword, ranged};
 use super::blocking::parse_timeout;
 use super::list::{clamp_range, parse_mpop};
 use super::{Ctx, Pick, scan};
@@ -824,15 +824,12 @@ fn combine(
             at += 1 + numkeys;
         } else if op != Op::Diff && !cardinality && remaining >= 2 && is_option(opt, "aggregate") {
             let which = argv.arg(at + 1);
-            aggregate = if is_option(which, "sum") {
-                Aggregate::Sum
-            } else if is_option(which, "min") {
-                Aggregate::Min
-            } else if is_option(which, "max") {
-                Aggregate::Max
-            } else {
-                return Err(CommandError::Syntax);
-            };
+            let choices = [
+                ("sum", Aggregate::Sum),
+                ("min", Aggregate::Min),
+                ("max", Aggregate::Max),
+            ];
+            aggregate = keyword(which, &choices).ok_or(CommandError::Syntax)?;
             at += 2;
         } else if !store && !cardinality && is_option(opt, "withscores") {
             with_scores = true;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::protocol::ProtocolError;
 use super::{ClientEntry, ClientState, Inner};
 use crate::argv::Argv;
-use crate::command::args::{error_text, is_option};
+use crate::command::args::{error_text, is_option, keyword};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
@@ -45,12 +45,6 @@ struct ServerSide {
     quiet: bool,
     /// Close once the pending replies are written (QUIT, SHUTDOWN, protocol errors).
     close: bool,
-}
-
-/// What dispatching a command gave: its reply, or that it blocks.
-enum Dispatched {
-    Reply(Reply),
-    Blocked(Option<Instant>),
 }
 
 /// What running one command gave.
@@ -166,11 +160,11 @@ impl Client {
         let dispatched = self.dispatch(name, argv);
         self.note(name);
         match dispatched {
-            Dispatched::Reply(reply) => {
+            Started::Done(reply) => {
                 self.write(reply, out);
                 Ran::Done
             }
-            Dispatched::Blocked(deadline) => Ran::Blocked(deadline),
+            Started::Blocked(deadline) => Ran::Blocked(deadline),
         }
     }
 
@@ -190,16 +184,16 @@ impl Client {
     /// Checks authentication, then runs the command on the connection, with this client's
     /// server side answering the server's own commands. `name` is the command's name in
     /// lowercase.
-    fn dispatch(&mut self, name: &[u8], argv: Argv) -> Dispatched {
+    fn dispatch(&mut self, name: &[u8], argv: Argv) -> Started {
         let side = &mut self.side;
         if !side.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
-            return Dispatched::Reply(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
+            return Started::Done(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
         }
         match name {
             // HELLO's AUTH option authenticates here (the connection knows no passwords).
             b"hello" => {
                 if let Err(e) = side.hello_auth(&argv) {
-                    return Dispatched::Reply(Reply::Error(e));
+                    return Started::Done(Reply::Error(e));
                 }
             }
             b"reset" => {
@@ -208,10 +202,7 @@ impl Client {
             }
             _ => {}
         }
-        match self.conn.start_hosted(argv, side) {
-            Started::Done(reply) => Dispatched::Reply(reply),
-            Started::Blocked(deadline) => Dispatched::Blocked(deadline),
-        }
+        self.conn.start_hosted(argv, side)
     }
 }
 
@@ -240,7 +231,7 @@ impl Host for ServerSide {
             }
             "debug" => self.debug(argv),
             "info" => Ok(self.info(argv, call.ks)),
-            name if name.starts_with("config|") => self.config(argv),
+            name if name.starts_with("config|") => self.config(name, argv),
             _ => Ok(self.client(call)),
         };
         reply.unwrap_or_else(Reply::Error)
@@ -322,22 +313,17 @@ impl ServerSide {
             "client|list" => self.client_list(argv, call.client, running("client|list")),
             "client|kill" => self.client_kill(argv, call.client),
             "client|unblock" => self.client_unblock(argv, call.ks),
-            "client|no-evict" => {
-                if is_option(argv.arg(2), "on") || is_option(argv.arg(2), "off") {
-                    Reply::ok()
-                } else {
-                    Reply::Error(CommandError::Syntax)
-                }
-            }
+            "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
+                Some(()) => Reply::ok(),
+                None => Reply::Error(CommandError::Syntax),
+            },
             "client|reply" => {
-                let mode = argv.arg(2);
-                let mode = if is_option(mode, "on") {
-                    ReplyMode::On
-                } else if is_option(mode, "off") {
-                    ReplyMode::Off
-                } else if is_option(mode, "skip") {
-                    ReplyMode::Skip
-                } else {
+                let modes = [
+                    ("on", ReplyMode::On),
+                    ("off", ReplyMode::Off),
+                    ("skip", ReplyMode::Skip),
+                ];
+                let Some(mode) = keyword(argv.arg(2), &modes) else {
                     return Reply::Error(CommandError::Syntax);
                 };
                 // OFF and SKIP send no reply of their own; SKIP does nothing while OFF holds.
@@ -349,7 +335,7 @@ impl ServerSide {
                 }
                 Reply::ok()
             }
-            _ => Reply::Array(CLIENT_HELP.iter().map(|l| Reply::status(l)).collect()),
+            _ => Reply::help(CLIENT_HELP),
         }
     }
 
@@ -453,12 +439,9 @@ impl ServerSide {
             } else if is_option(option, "laddr") {
                 by_laddr = Some(String::from_utf8_lossy(value).into_owned());
             } else if is_option(option, "skipme") {
-                if is_option(value, "yes") {
-                    skip_me = true;
-                } else if is_option(value, "no") {
-                    skip_me = false;
-                } else {
-                    return Reply::Error(CommandError::Syntax);
+                match keyword(value, &[("yes", true), ("no", false)]) {
+                    Some(skip) => skip_me = skip,
+                    None => return Reply::Error(CommandError::Syntax),
                 }
             } else if is_option(option, "type") || is_option(option, "user") || is_option(option, "maxage") {
                 // Every client is a normal client of the default user.
@@ -505,11 +488,10 @@ impl ServerSide {
     }
 
     /// CONFIG GET pattern… | SET name value… | RESETSTAT | REWRITE | HELP
-    fn config(&self, argv: &Argv) -> Result<Reply, CommandError> {
-        let sub = argv.get(1).ok_or_else(|| CommandError::WrongArity("config".into()))?;
-        let sub = sub.to_ascii_lowercase();
-        match sub.as_slice() {
-            b"get" if argv.len() >= 3 => {
+    /// The table has checked the subcommand's name and arity.
+    fn config(&self, sub: &str, argv: &Argv) -> Result<Reply, CommandError> {
+        match sub {
+            "config|get" => {
                 let params = self.inner.params.lock();
                 let patterns: Vec<Vec<u8>> = argv.iter().skip(2).map(<[u8]>::to_ascii_lowercase).collect();
                 let found = params
@@ -522,7 +504,7 @@ impl ServerSide {
                     .map(|(name, value)| (Reply::bulk(name.as_str()), Reply::bulk(value.as_str())));
                 Ok(Reply::Map(found.collect()))
             }
-            b"set" if argv.len() >= 4 && argv.len().is_multiple_of(2) => {
+            "config|set" if argv.len().is_multiple_of(2) => {
                 let mut changes = Vec::new();
                 for pair in (2..argv.len()).step_by(2) {
                     let name = String::from_utf8_lossy(argv.arg(pair)).to_lowercase();
@@ -544,7 +526,7 @@ impl ServerSide {
                 }
                 Ok(Reply::ok())
             }
-            b"set" if argv.len() >= 4 => {
+            "config|set" => {
                 let last = argv.arg(argv.len() - 1);
                 Err(CommandError::Other(
                     format!(
@@ -554,33 +536,20 @@ impl ServerSide {
                     .into(),
                 ))
             }
-            b"get" | b"set" => Err(CommandError::WrongArity(format!(
-                "config|{}",
-                String::from_utf8_lossy(&sub)
-            ))),
-            b"help" if argv.len() == 2 => Ok(Reply::Array(CONFIG_HELP.iter().map(|l| Reply::status(l)).collect())),
-            b"resetstat" if argv.len() == 2 => {
+            "config|resetstat" => {
                 self.inner.stats.commands_processed.store(0, Ordering::Relaxed);
                 self.inner.stats.connections_received.store(0, Ordering::Relaxed);
                 self.inner.stats.rejected_connections.store(0, Ordering::Relaxed);
                 Ok(Reply::ok())
             }
-            b"rewrite" if argv.len() == 2 => {
-                Err(CommandError::other("ERR The server is running without a config file"))
-            }
-            b"resetstat" | b"rewrite" => Err(CommandError::WrongArity(format!(
-                "config|{}",
-                String::from_utf8_lossy(&sub)
-            ))),
-            _ => Err(CommandError::Other(
-                format!("ERR unknown subcommand '{}'. Try CONFIG HELP.", error_text(argv.arg(1))).into(),
-            )),
+            "config|rewrite" => Err(CommandError::other("ERR The server is running without a config file")),
+            _ => Ok(Reply::help(CONFIG_HELP)),
         }
     }
 
     /// DEBUG SLEEP seconds | DEBUG JMAP | DEBUG SET-ACTIVE-EXPIRE …: the harmless ones.
     fn debug(&self, argv: &Argv) -> Result<Reply, CommandError> {
-        let sub = argv.get(1).ok_or_else(|| CommandError::WrongArity("debug".into()))?;
+        let sub = argv.arg(1);
         if is_option(sub, "sleep") && argv.len() == 3 {
             let seconds = crate::number::parse_f64(argv.arg(2)).ok_or(CommandError::NotFloat)?;
             if seconds > 0.0 && seconds.is_finite() {

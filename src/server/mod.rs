@@ -107,6 +107,21 @@ impl Default for Config {
 
 /// A running server: accepting clients on its address until [`Server::stop`] (or drop), or a
 /// client's SHUTDOWN.
+///
+/// ```
+/// use std::io::{Read, Write};
+///
+/// let store = embedis::Store::new();
+/// let server = embedis::server::Server::start(store.clone(), "127.0.0.1:0")?;
+/// let mut client = std::net::TcpStream::connect(server.addr())?;
+/// client.write_all(b"SET greeting hello\r\n")?;
+/// let mut reply = [0u8; 5];
+/// client.read_exact(&mut reply)?;
+/// assert_eq!(&reply, b"+OK\r\n");
+/// // The server serves the store it was given: in-process callers see the same keys.
+/// assert_eq!(store.connect().call(["GET", "greeting"]), embedis::Reply::Bulk(b"hello".to_vec()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Server {
     addr: SocketAddr,
     inner: Arc<Inner>,
@@ -339,6 +354,14 @@ impl std::fmt::Debug for Server {
 }
 
 /// Stops a [`Server`] from another thread: [`Server::wait`] then returns.
+///
+/// ```
+/// let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+/// let stopper = server.stopper();
+/// stopper.stop();
+/// server.wait(); // returns at once: the server has stopped
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Stopper(Arc<Inner>);
 
