@@ -4,7 +4,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use embedis::{Connection, Store};
@@ -13,6 +15,9 @@ use embedis::{Connection, Store};
 pub struct RedisServer {
     child: Child,
     pub port: u16,
+    /// The server's own working directory (where a `SAVE` writes `dump.rdb`), removed on drop so
+    /// that no later server, which may get the same port, starts from this one's data.
+    dir: PathBuf,
 }
 
 impl RedisServer {
@@ -44,8 +49,7 @@ impl RedisServer {
         }
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-            let dir = std::env::temp_dir().join(format!("embedis-redis-{port}"));
-            std::fs::create_dir_all(&dir).expect("create a directory for redis-server");
+            let dir = fresh_dir(port);
             let child = Command::new("redis-server")
                 .args([
                     "--port",
@@ -72,7 +76,7 @@ impl RedisServer {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawn redis-server");
-            let mut server = RedisServer { child, port };
+            let mut server = RedisServer { child, port, dir };
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = server.child.try_wait() {
@@ -84,9 +88,12 @@ impl RedisServer {
                     if let Some(i) = extra.iter().position(|a| *a == "--requirepass") {
                         client.call(&[b"AUTH".to_vec(), extra[i + 1].as_bytes().to_vec()]);
                     }
-                    let info = client.call(&[b"INFO".to_vec(), b"server".to_vec()]);
+                    let info = client.call(&[b"INFO".to_vec(), b"server".to_vec(), b"keyspace".to_vec()]);
+                    let info = String::from_utf8_lossy(&info);
                     let ours = format!("process_id:{}\r\n", server.child.id());
-                    if String::from_utf8_lossy(&info).contains(&ours) {
+                    if info.contains(&ours) {
+                        // Differential tests assume both sides start empty.
+                        assert!(!info.contains("\r\ndb"), "redis-server started with data:\n{info}");
                         return Some(server);
                     }
                     break;
@@ -107,7 +114,19 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// An empty directory for one redis-server, named by this process, the port and a counter: a
+/// `dump.rdb` left by an earlier server (this run's or a killed run's) is never loaded.
+fn fresh_dir(port: u16) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("embedis-redis-{}-{port}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a directory for redis-server");
+    dir
 }
 
 /// A minimal RESP2/RESP3 client that returns each reply's raw bytes.
