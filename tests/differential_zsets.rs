@@ -370,3 +370,73 @@ fn large_sorted_sets_match_redis() {
     let card: i64 = embedis::FromReply::from_reply(conn.call(["ZCARD", "big"])).unwrap();
     assert_eq!(seen.len() as i64, card);
 }
+
+/// Lex ranges are meant for members of one score; with mixed scores Redis still answers
+/// deterministically for a small (listpack) sorted set, by its walk: the first and last members
+/// gate the range, LIMIT's offset skips members whether in range or not, and a forward walk stops
+/// at the first member above max (a backward one at the first below min).
+#[test]
+fn lex_ranges_over_mixed_scores_walk_as_redis_walks_a_listpack() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        ZADD k 1 c 2 z 3 d 4 b
+        OBJECT ENCODING k
+        ZRANGE k [b [d BYLEX
+        ZRANGE k [c [d BYLEX
+        ZRANGE k [d [b BYLEX REV
+        ZRANGE k [d [c BYLEX REV
+        ZRANGEBYLEX k [b [d LIMIT 1 5
+        ZRANGEBYLEX k - + LIMIT 1 2
+        ZREVRANGEBYLEX k + - LIMIT 1 2
+        ZREVRANGEBYLEX k [z [c
+        ZLEXCOUNT k [b [d
+        ZLEXCOUNT k [c [d
+        ZLEXCOUNT k - +
+        ZRANGESTORE dst k [b [z BYLEX
+        ZRANGE dst 0 -1 WITHSCORES
+        ZRANGESTORE dst k [z [b BYLEX REV LIMIT 1 2
+        ZRANGE dst 0 -1 WITHSCORES
+        ZADD w 1 c 2 z 3 d 4 e
+        ZRANGE w [c [d BYLEX
+        ZRANGE w [c [d BYLEX LIMIT 2 1
+        ZRANGE w [c [d BYLEX LIMIT 1 1
+        ZRANGE w [e [d BYLEX REV LIMIT 2 2
+        ZRANGE w [e [d BYLEX REV LIMIT 1 2
+        ZREMRANGEBYLEX w [c [d
+        ZRANGE w 0 -1 WITHSCORES
+        ZADD v 1 m 2 a 3 x 4 b
+        ZREMRANGEBYLEX v [b [n
+        ZRANGE v 0 -1 WITHSCORES
+        ZREMRANGEBYLEX v (a +
+        ZRANGE v 0 -1 WITHSCORES
+        "#,
+    );
+}
+
+/// A large sorted set of one score (an autocomplete index) answers lex ranges by binary search,
+/// as Redis's skiplist does.
+#[test]
+fn lex_ranges_over_a_large_one_score_set() {
+    let mut d = differential!(1);
+    d.check(
+        0,
+        &common::generated("ZADD idx", 0..600, |i| format!("0 w{:03}", (i * 7) % 600)),
+    );
+    d.script(
+        r#"
+        OBJECT ENCODING idx
+        ZRANGEBYLEX idx [w100 (w110
+        ZRANGEBYLEX idx (w5 + LIMIT 10 5
+        ZREVRANGEBYLEX idx [w300 - LIMIT 3 4
+        ZRANGE idx [w599 [w999 BYLEX
+        ZRANGE idx [x + BYLEX
+        ZRANGE idx - (w000 BYLEX
+        ZLEXCOUNT idx [w2 (w3
+        ZREMRANGEBYLEX idx [w250 (w260
+        ZLEXCOUNT idx - +
+        ZADD idx 1 a
+        ZRANGE idx - [a BYLEX
+        "#,
+    );
+}

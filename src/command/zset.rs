@@ -307,7 +307,24 @@ impl LexRange {
         }
     }
 
+    /// Redis's `zslIsInLexRange`/`zzlIsInLexRange`, the check before either walk: the last member
+    /// is at least `min` and the first at most `max` (always so when the range selects anything
+    /// from members of one score; with mixed scores it can empty a range that holds members).
+    fn may_overlap(&self, zset: &ZSet) -> bool {
+        let last = zset.len().checked_sub(1).and_then(|r| zset.at(r));
+        match (zset.at(0), last) {
+            (Some(first), Some(last)) => self.above_min(&last.member) && self.below_max(&first.member),
+            _ => false,
+        }
+    }
+
+    /// The members in range of a sorted set Redis holds as a skiplist, found by binary search:
+    /// exact when the members in range share a score, the case the command is made for (with
+    /// mixed scores Redis's answer there depends on the skiplist's random levels).
     fn ranks(&self, zset: &ZSet) -> std::ops::Range<usize> {
+        if !self.may_overlap(zset) {
+            return 0..0;
+        }
         let start = zset.count_before(|e| {
             if self.above_min(&e.member) {
                 Ordering::Greater
@@ -324,6 +341,51 @@ impl LexRange {
         });
         start..end.max(start)
     }
+
+    /// The members a ZRANGE BYLEX walk selects from a sorted set Redis holds as a listpack, walked
+    /// as Redis walks it (`zzlFirstInLexRange`/`zzlLastInLexRange`, then `genericZrangebylexCommand`),
+    /// so members of mixed scores come out as Redis answers them: nothing unless the range may
+    /// overlap the set ([`LexRange::may_overlap`]); forward from the first member at least `min`
+    /// (empty if it is above `max`), skipping `offset` members whatever they are, then taking members
+    /// up to `limit` until one is above `max`; backward likewise from the last member at most `max`,
+    /// until one is below `min`.
+    fn listpack_walk<'z>(&self, zset: &'z ZSet, reverse: bool, offset: usize, limit: usize) -> Vec<&'z Scored> {
+        if !self.may_overlap(zset) {
+            return Vec::new();
+        }
+        let entries: Vec<&Scored> = zset.iter().collect();
+        let walk: Box<dyn Iterator<Item = &&Scored>> = if reverse {
+            match entries.iter().rposition(|e| self.below_max(&e.member)) {
+                Some(at) if self.above_min(&entries[at].member) => Box::new(entries[..=at].iter().rev()),
+                _ => return Vec::new(),
+            }
+        } else {
+            match entries.iter().position(|e| self.above_min(&e.member)) {
+                Some(at) if self.below_max(&entries[at].member) => Box::new(entries[at..].iter()),
+                _ => return Vec::new(),
+            }
+        };
+        walk.skip(offset)
+            .take(limit)
+            .take_while(|e| {
+                if reverse {
+                    self.above_min(&e.member)
+                } else {
+                    self.below_max(&e.member)
+                }
+            })
+            .copied()
+            .collect()
+    }
+
+    /// How many members ZLEXCOUNT counts (the forward walk, for a listpack).
+    fn count(&self, zset: &ZSet) -> usize {
+        if zset.is_large() {
+            self.ranks(zset).len()
+        } else {
+            self.listpack_walk(zset, false, 0, usize::MAX).len()
+        }
+    }
 }
 
 /// What a ZRANGE-family command selects.
@@ -336,6 +398,10 @@ enum RangeBy {
 /// The entries a range selects, in reply order, after LIMIT.
 fn select<'z>(zset: &'z ZSet, by: &RangeBy, reverse: bool, offset: i64, limit: i64) -> Vec<&'z Scored> {
     let len = zset.len();
+    if offset < 0 || (offset > 0 && offset as usize >= len) {
+        return Vec::new();
+    }
+    let take = if limit < 0 { usize::MAX } else { limit as usize };
     let ranks = match by {
         RangeBy::Rank(start, stop) => {
             let Some(range) = clamp_range(*start, *stop, len) else {
@@ -345,12 +411,9 @@ fn select<'z>(zset: &'z ZSet, by: &RangeBy, reverse: bool, offset: i64, limit: i
             if reverse { len - 1 - b..len - a } else { a..b + 1 }
         }
         RangeBy::Score(range) => range.ranks(zset),
-        RangeBy::Lex(range) => range.ranks(zset),
+        RangeBy::Lex(range) if zset.is_large() => range.ranks(zset),
+        RangeBy::Lex(range) => return range.listpack_walk(zset, reverse, offset as usize, take),
     };
-    if offset < 0 || (offset > 0 && offset as usize >= len) {
-        return Vec::new();
-    }
-    let take = if limit < 0 { usize::MAX } else { limit as usize };
     let count = ranks.len().saturating_sub(offset as usize).min(take);
     let by_rank = matches!(by, RangeBy::Rank(..));
     if reverse {
@@ -534,7 +597,7 @@ pub(crate) fn zcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 pub(crate) fn zlexcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let range = LexRange::parse(argv.arg(2), argv.arg(3))?;
     Ok(Reply::Integer(
-        ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.ranks(z).len()) as i64,
+        ctx.read::<ZSet>(argv.arg(1))?.map_or(0, |z| range.count(z)) as i64,
     ))
 }
 
