@@ -440,3 +440,49 @@ fn lex_ranges_over_a_large_one_score_set() {
         "#,
     );
 }
+
+/// A score of -0: a small sorted set (a listpack) stores it as 0, a large one (a skiplist) keeps
+/// -0; ZINCRBY and ZADD INCR answer the score they computed, and ZUNION/ZINTER answer from a
+/// skiplist, so -0 shows there too, while a small stored result is a listpack again.
+#[test]
+fn negative_zero_scores_as_redis_stores_and_answers_them() {
+    let mut d = differential!(1);
+    d.check(0, &common::generated("ZADD big", 1..201, |i| format!("{i} m{i}")));
+    d.script(
+        r#"
+        ZINCRBY small -0 a
+        ZSCORE small a
+        ZINCRBY small -0 a
+        ZADD small INCR -0.0 b
+        ZADD small -0 c
+        ZRANGE small 0 -1 WITHSCORES
+        ZADD big -0 n
+        ZSCORE big n
+        ZINCRBY big -0 q
+        ZINCRBY big -0 q
+        ZINCRBY big 0 q
+        ZINCRBY big -0 q
+        ZRANGE big 0 3 WITHSCORES
+        ZUNION 1 small WEIGHTS -1 WITHSCORES
+        ZINTER 1 small WEIGHTS -1 WITHSCORES
+        ZUNIONSTORE dst 1 small WEIGHTS -1
+        ZRANGE dst 0 -1 WITHSCORES
+        OBJECT ENCODING dst
+        ZUNIONSTORE dst 2 big small WEIGHTS -1 -1
+        ZRANGE dst -4 -1 WITHSCORES
+        OBJECT ENCODING dst
+        ZDIFF 1 big WITHSCORES
+        ZDIFFSTORE small2 2 big big
+        ZRANGESTORE small2 big 0 1
+        ZRANGE small2 0 -1 WITHSCORES
+        ZRANGESTORE big2 big 0 -1
+        ZRANGE big2 0 1 WITHSCORES
+        OBJECT ENCODING big2
+        ZRANGESTORE big3 big -inf +inf BYSCORE
+        ZRANGE big3 0 1 WITHSCORES
+        OBJECT ENCODING big3
+        ZRANGESTORE big4 big 0 -1 REV
+        ZRANGE big4 0 1 WITHSCORES
+        "#,
+    );
+}

@@ -127,7 +127,8 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
                 None if xx => {}
                 None => {
                     processed += 1;
-                    last = score + 0.0;
+                    // The reply is the score given, -0 included, whatever the set stores.
+                    last = score;
                     zset.insert(member, score);
                     added += 1;
                 }
@@ -578,7 +579,12 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     )?;
     let mut result = ZSet::default();
     if let Some(zset) = ctx.read::<ZSet>(argv.arg(2))? {
-        for e in select(zset, &request.by, request.reverse, request.offset, request.limit) {
+        let selected = select(zset, &request.by, request.reverse, request.offset, request.limit);
+        // Redis knows the size of a rank range before storing it (not of a score or lex range).
+        if let RangeBy::Rank(..) = request.by {
+            result = ZSet::with_size_hint(selected.len());
+        }
+        for e in selected {
             result.insert(&e.member, e.score);
         }
     }
@@ -908,7 +914,10 @@ fn combine(
         let v = score * w;
         if v.is_nan() { 0.0 } else { v }
     };
+    // Redis builds the result as a skiplist, which keeps a score of -0 (a store then makes a
+    // small result a listpack).
     let mut result = ZSet::default();
+    result.mark_large();
     match op {
         Op::Union => {
             let mut acc: crate::keyspace::Map<Vec<u8>, f64> = Default::default();
@@ -968,7 +977,8 @@ fn algebra(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError
 }
 
 fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
-    let (result, _, _) = combine(ctx, argv, 2, op, true, false)?;
+    let (mut result, _, _) = combine(ctx, argv, 2, op, true, false)?;
+    result.shrink_if_small();
     Ok(store_result(ctx, argv.arg(1), result))
 }
 

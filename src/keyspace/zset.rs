@@ -68,13 +68,14 @@ impl ZSet {
         self.scores.get(member).copied()
     }
 
-    /// Sets `member`'s score (-0 is stored as 0, as Redis answers it); answers the old score.
+    /// Sets `member`'s score; answers the old score. A small sorted set stores -0 as 0 (Redis's
+    /// listpack does), a large one keeps -0 (its skiplist holds the double).
     pub(crate) fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
-        let score = score + 0.0;
         let old = self.score(member);
         if member.len() > COMPACT_VALUE || (old.is_none() && self.len() >= COMPACT_ENTRIES) {
             self.large = true;
         }
+        let score = if self.large { score } else { score + 0.0 };
         match old {
             Some(old) if old == score => return Some(old),
             Some(old) => {
@@ -105,6 +106,29 @@ impl ZSet {
     /// Notes that Redis would have converted this sorted set to a skiplist (SORT does).
     pub(crate) fn mark_large(&mut self) {
         self.large = true;
+    }
+
+    /// An empty sorted set for `size` entries to come, as Redis's `zsetTypeCreate`: a skiplist
+    /// (keeping a score of -0) from the start when they will not fit a listpack.
+    pub(crate) fn with_size_hint(size: usize) -> ZSet {
+        ZSet {
+            large: size > COMPACT_ENTRIES,
+            ..ZSet::default()
+        }
+    }
+
+    /// Redis's `zsetConvertToListpackIfNeeded` for a set built as a skiplist (a ZUNIONSTORE,
+    /// ZINTERSTORE or ZDIFFSTORE result): if it is small enough for a listpack it becomes one,
+    /// storing -0 as 0.
+    pub(crate) fn shrink_if_small(&mut self) {
+        let small = self.len() <= COMPACT_ENTRIES && self.iter().all(|e| e.member.len() <= COMPACT_VALUE);
+        if self.large && small {
+            let mut compact = ZSet::default();
+            for e in self.iter() {
+                compact.insert(&e.member, e.score);
+            }
+            *self = compact;
+        }
     }
 
     /// Removes `member`; answers whether it was there.
