@@ -422,6 +422,13 @@ fn begin(value: &LuaValue, depth: usize, resp3: bool) -> Step {
     })
 }
 
+/// A Lua string as Redis reads it with `lua_tostring` into a C string: up to its first NUL.
+fn c_string(s: &mlua::LuaString) -> String {
+    let bytes = s.as_bytes();
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
 /// A field of a returned table, read raw as Redis reads it.
 fn field(t: &Table, name: &str) -> LuaValue {
     t.raw_get::<LuaValue>(name).unwrap_or(LuaValue::Nil)
@@ -431,11 +438,14 @@ fn field(t: &Table, name: &str) -> LuaValue {
 /// first nil — checked in Redis's order.
 fn table_step(t: &Table) -> Step {
     let one_line = |s: &mlua::LuaString| s.to_string_lossy().replace(['\r', '\n'], " ");
+    // Redis copies an error or status as a C string: it ends at the first NUL.
     if let LuaValue::String(err) = field(t, "err") {
-        return Step::Done(Reply::Error(CommandError::Other(one_line(&err).into())));
+        return Step::Done(Reply::Error(CommandError::Other(
+            c_string(&err).replace(['\r', '\n'], " ").into(),
+        )));
     }
     if let LuaValue::String(ok) = field(t, "ok") {
-        return Step::Done(Reply::Status(one_line(&ok).into()));
+        return Step::Done(Reply::Status(c_string(&ok).replace(['\r', '\n'], " ").into()));
     }
     match field(t, "double") {
         LuaValue::Integer(n) => return Step::Done(Reply::Double(n as f64)),
@@ -520,7 +530,7 @@ pub(super) fn raised_error(value: &LuaValue, sha: &str) -> Reply {
         return Reply::Error(CommandError::Other(format!("ERR unknown error script: {sha}").into()));
     };
     let err = match t.raw_get::<LuaValue>("err") {
-        Ok(LuaValue::String(s)) => s.to_string_lossy(),
+        Ok(LuaValue::String(s)) => c_string(&s),
         _ => "ERR unknown error".into(),
     };
     let line = match (t.raw_get::<LuaValue>("source"), t.raw_get::<LuaValue>("line")) {
