@@ -97,6 +97,56 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"CLIENT NO-TOUCH on\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT SETINFO lib-name x\r\n",
 ];
 
+/// CONFIG SET checks every value by its parameter's type (yes/no, named values, integers and
+/// memory values within bounds), refuses what cannot change at run time, treats old names as
+/// aliases and changes nothing unless all of it is valid; CONFIG GET then shows values as Redis
+/// does (`1mb` as bytes, `YES` as `yes`).
+const CONFIG_CASES: &[&[u8]] = &[
+    b"CONFIG SET timeout x\r\nCONFIG SET TIMEOUT -1\r\nCONFIG SET timeout 2147483648\r\nCONFIG SET timeout 010\r\n",
+    b"CONFIG SET timeout 1k\r\nCONFIG SET timeout ''\r\nCONFIG SET timeout 99999999999999999999\r\n",
+    b"CONFIG SET timeout 30\r\nCONFIG GET timeout\r\nCONFIG SET timeout 0\r\n",
+    b"CONFIG SET maxmemory x\r\nCONFIG SET maxmemory -1\r\nCONFIG SET maxmemory 1.5mb\r\nCONFIG SET maxmemory 1kB\r\n",
+    b"CONFIG GET maxmemory\r\nCONFIG SET maxmemory 0\r\nCONFIG SET proto-max-bulk-len 1\r\nCONFIG SET proto-max-bulk-len 2gb\r\n",
+    b"CONFIG GET proto-max-bulk-len\r\nCONFIG SET proto-max-bulk-len 512mb\r\n",
+    b"CONFIG SET maxmemory-clients 10%\r\nCONFIG GET maxmemory-clients\r\nCONFIG SET maxmemory-clients 101%\r\n",
+    b"CONFIG SET maxmemory-clients x%\r\nCONFIG SET maxmemory-clients -5\r\nCONFIG SET maxmemory-clients 1mb\r\n",
+    b"CONFIG GET maxmemory-clients\r\nCONFIG SET maxmemory-clients 0\r\n",
+    b"CONFIG SET activerehashing maybe\r\nCONFIG SET activerehashing NO\r\nCONFIG GET activerehashing\r\n",
+    b"CONFIG SET activerehashing yes\r\nCONFIG SET appendonly x\r\n",
+    b"CONFIG SET loglevel LOUD\r\nCONFIG SET loglevel WARNING\r\nCONFIG GET loglevel\r\nCONFIG SET loglevel notice\r\n",
+    b"CONFIG SET maxmemory-policy lru\r\nCONFIG SET maxmemory-policy ALLKEYS-LRU\r\nCONFIG GET maxmemory-policy\r\n",
+    b"CONFIG SET databases 5\r\nCONFIG SET DATABASES 5\r\nCONFIG SET daemonize yes\r\nCONFIG SET unixsocketperm 8\r\n",
+    b"CONFIG SET dir /nonexistent\r\nCONFIG SET dbfilename x.rdb\r\nCONFIG SET enable-debug-command yes\r\n",
+    b"CONFIG SET timeout 5 timeout 6\r\nCONFIG SET TIMEOUT 5 timeout 6\r\nCONFIG SET timeout x databases 5\r\n",
+    b"CONFIG SET timeout x nosuch 5\r\nCONFIG SET hz x timeout x\r\nCONFIG SET timeout 7 hz x\r\nCONFIG GET timeout\r\n",
+    b"CONFIG SET lua-time-limit 7000\r\nCONFIG GET busy-reply-threshold\r\nCONFIG GET lua-time-limit\r\n",
+    b"CONFIG SET busy-reply-threshold 5000 lua-time-limit 6000\r\nCONFIG GET busy-reply-threshold\r\n",
+    b"CONFIG SET slave-priority x\r\nCONFIG SET slave-priority 50\r\nCONFIG GET replica-priority\r\n",
+    b"CONFIG SET maxclients 0\r\nCONFIG SET maxclients 4294967296\r\nCONFIG SET hz 0\r\nCONFIG GET hz\r\n",
+    b"CONFIG SET hz 100000\r\nCONFIG GET hz\r\nCONFIG SET hz 10\r\nCONFIG SET slowlog-log-slower-than -2\r\n",
+    b"CONFIG SET list-max-listpack-size -2147483649\r\nCONFIG SET list-max-ziplist-size -3\r\n",
+    b"CONFIG GET list-max-listpack-size\r\nCONFIG SET hash-max-listpack-value 1k\r\nCONFIG GET hash-max-ziplist-value\r\n",
+];
+
+#[test]
+fn config_set_checks_values_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    for input in CONFIG_CASES {
+        let expected = exchange(redis_addr, input);
+        let got = exchange(server.addr(), input);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&expected),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
 #[test]
 fn protocol_edges_match_redis_byte_for_byte() {
     let Some(redis) = common::RedisServer::start() else {

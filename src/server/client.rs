@@ -505,24 +505,41 @@ impl ServerSide {
                 Ok(Reply::Map(found.collect()))
             }
             "config|set" if argv.len().is_multiple_of(2) => {
-                let mut changes = Vec::new();
-                for pair in (2..argv.len()).step_by(2) {
-                    let name = String::from_utf8_lossy(argv.arg(pair)).to_lowercase();
-                    let value = String::from_utf8_lossy(argv.arg(pair + 1)).into_owned();
-                    if !self.inner.params.lock().contains_key(&name) {
+                // As Redis: every name is known, settable and given once, then every value valid,
+                // before anything changes.
+                let pairs: Vec<(String, String)> = (2..argv.len())
+                    .step_by(2)
+                    .map(|at| {
+                        let name = String::from_utf8_lossy(argv.arg(at)).to_lowercase();
+                        (name, String::from_utf8_lossy(argv.arg(at + 1)).into_owned())
+                    })
+                    .collect();
+                for (i, (name, _)) in pairs.iter().enumerate() {
+                    if !self.inner.params.lock().contains_key(name) {
                         return Err(CommandError::Other(
                             format!(
                                 "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                                error_text(argv.arg(pair))
+                                error_text(argv.arg(2 + 2 * i))
                             )
                             .into(),
                         ));
                     }
-                    self.inner.check_param(&name, &value)?;
-                    changes.push((name, value));
+                    self.inner.check_settable(name, &error_text(argv.arg(2 + 2 * i)))?;
+                    if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
+                        return Err(CommandError::Other(
+                            format!(
+                                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                            )
+                            .into(),
+                        ));
+                    }
                 }
-                for (name, value) in changes {
-                    self.inner.set_param(&name, value);
+                let changes = pairs
+                    .iter()
+                    .map(|(name, value)| self.inner.check_param(name, value))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (name, shown) in changes {
+                    self.inner.set_param(&name, shown);
                 }
                 Ok(Reply::ok())
             }

@@ -24,6 +24,7 @@
 mod client;
 mod config_defaults;
 mod event_loop;
+mod params;
 pub mod protocol;
 
 use std::collections::BTreeMap;
@@ -405,46 +406,43 @@ impl Inner {
         true
     }
 
-    /// Checks a CONFIG SET value for the parameters the server honours, with Redis's errors.
-    pub(crate) fn check_param(&self, name: &str, value: &str) -> Result<(), crate::CommandError> {
-        let failed = |why: &str| {
-            crate::CommandError::Other(
-                format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into(),
-            )
-        };
-        match name {
-            "maxclients" => value
-                .parse::<usize>()
-                .map(|_| ())
-                .map_err(|_| failed("argument couldn't be parsed into an integer")),
-            "proto-max-bulk-len" | "client-query-buffer-limit" => memory_value(value)
-                .map(|_| ())
-                .ok_or_else(|| failed("argument must be a memory value")),
-            _ => Ok(()),
+    /// Checks a CONFIG SET of `name` (lowercase, known) to `value`: the name of the parameter it
+    /// sets (an alias sets the parameter it stands for) and the value in the form CONFIG GET shows,
+    /// or Redis's error.
+    pub(crate) fn check_param(&self, name: &str, value: &str) -> Result<(String, String), crate::CommandError> {
+        let canonical = params::canonical(name);
+        params::normalize(canonical, value)
+            .map(|shown| (canonical.to_string(), shown))
+            .map_err(|why| config_set_failed(name, &why))
+    }
+
+    /// Checks that `name` (lowercase, known) may be set at run time at all; the error names it as
+    /// `typed` (Redis names it as given here, lowercase in the errors about values).
+    pub(crate) fn check_settable(&self, name: &str, typed: &str) -> Result<(), crate::CommandError> {
+        match params::refusal(params::canonical(name)) {
+            Some(why) => Err(config_set_failed(typed, why)),
+            None => Ok(()),
         }
     }
 
-    /// Applies a checked CONFIG SET.
-    pub(crate) fn set_param(&self, name: &str, value: String) {
+    /// Applies a checked CONFIG SET (`name` canonical, `shown` as [`Inner::check_param`] gave it).
+    pub(crate) fn set_param(&self, name: &str, shown: String) {
         {
             let mut config = self.config.lock();
             match name {
-                "requirepass" => config.requirepass = (!value.is_empty()).then(|| value.clone()),
-                "maxclients" => config.maxclients = value.parse().unwrap_or(config.maxclients),
-                "proto-max-bulk-len" => {
-                    config.proto_max_bulk_len = memory_value(&value).unwrap_or(config.proto_max_bulk_len)
-                }
+                "requirepass" => config.requirepass = (!shown.is_empty()).then(|| shown.clone()),
+                "maxclients" => config.maxclients = shown.parse().unwrap_or(config.maxclients),
+                "proto-max-bulk-len" => config.proto_max_bulk_len = shown.parse().unwrap_or(config.proto_max_bulk_len),
                 "client-query-buffer-limit" => {
-                    config.client_query_buffer_limit = memory_value(&value).unwrap_or(config.client_query_buffer_limit)
+                    config.client_query_buffer_limit = shown.parse().unwrap_or(config.client_query_buffer_limit)
                 }
                 _ => {}
             }
         }
-        let shown = match name {
-            "proto-max-bulk-len" | "client-query-buffer-limit" => memory_value(&value).map_or(value, |n| n.to_string()),
-            _ => value,
-        };
-        self.params.lock().insert(name.to_string(), shown);
+        let mut table = self.params.lock();
+        for shown_as in params::names_of(name) {
+            table.insert(shown_as.to_string(), shown.clone());
+        }
     }
 
     fn unix_time(&self) -> u64 {
@@ -452,22 +450,7 @@ impl Inner {
     }
 }
 
-/// A memory value as redis.conf writes them: bytes, or with a k/kb/m/mb/g/gb suffix.
-fn memory_value(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => lower.split_at(at),
-        None => (lower.as_str(), ""),
-    };
-    let unit: usize = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    digits.parse::<usize>().ok()?.checked_mul(unit)
+/// Redis's error for a CONFIG SET of `name` refused because of `why`.
+fn config_set_failed(name: &str, why: &str) -> crate::CommandError {
+    crate::CommandError::Other(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into())
 }
