@@ -130,14 +130,22 @@ const CONFIG_CASES: &[&[u8]] = &[
 
 #[test]
 fn config_set_checks_values_like_redis() {
-    let Some(redis) = common::RedisServer::start() else {
-        return;
-    };
-    let server = start();
+    if let Some(redis) = common::RedisServer::start() {
+        assert_exchanges_match_redis(&redis, &start(), CONFIG_CASES);
+    }
+}
+
+/// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
+/// bytes back (and the same close).
+fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {
     let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
-    for input in CONFIG_CASES {
-        let expected = exchange(redis_addr, input);
-        let got = exchange(server.addr(), input);
+    for input in cases {
+        // Both sides at once: inputs that get no reply cost the full wait.
+        let (expected, got) = std::thread::scope(|scope| {
+            let from_redis = scope.spawn(|| exchange(redis_addr, input));
+            let from_embedis = exchange(server.addr(), input);
+            (from_redis.join().unwrap(), from_embedis)
+        });
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&expected),
@@ -154,20 +162,7 @@ fn protocol_edges_match_redis_byte_for_byte() {
     };
     let server = start();
     let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
-    for input in PROTOCOL_CASES {
-        // Both sides at once: inputs that get no reply cost the full wait.
-        let (expected, got) = std::thread::scope(|scope| {
-            let from_redis = scope.spawn(|| exchange(redis_addr, input));
-            let from_embedis = exchange(server.addr(), input);
-            (from_redis.join().unwrap(), from_embedis)
-        });
-        assert_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(&expected),
-            "input {:?}",
-            String::from_utf8_lossy(input)
-        );
-    }
+    assert_exchanges_match_redis(&redis, &server, PROTOCOL_CASES);
     for (input, expected) in [
         (
             vec![b'x'; 70_000],
