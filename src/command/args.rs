@@ -88,6 +88,7 @@ pub(crate) fn keyword<T: Copy>(arg: &[u8], choices: &[(&str, T)]) -> Option<T> {
         .map(|&(_, value)| value)
 }
 
+/// `arg` read as a C string, as Redis's `%s` formats read it: up to its first NUL.
 pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
     match arg.iter().position(|&b| b == 0) {
         Some(nul) => &arg[..nul],

@@ -581,9 +581,12 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     if let Some(zset) = ctx.read::<ZSet>(argv.arg(2))? {
         let selected = select(zset, &request.by, request.reverse, request.offset, request.limit);
         // Redis knows the size of a rank range before storing it (not of a score or lex range).
-        if let RangeBy::Rank(..) = request.by {
-            result = ZSet::with_size_hint(selected.len());
-        }
+        let size_hint = if let RangeBy::Rank(..) = request.by {
+            selected.len()
+        } else {
+            0
+        };
+        result = ZSet::with_size_hint(size_hint);
         for e in selected {
             result.insert(&e.member, e.score);
         }

@@ -121,14 +121,15 @@ impl ZSet {
     /// ZINTERSTORE or ZDIFFSTORE result): if it is small enough for a listpack it becomes one,
     /// storing -0 as 0.
     pub(crate) fn shrink_if_small(&mut self) {
-        let small = self.len() <= COMPACT_ENTRIES && self.iter().all(|e| e.member.len() <= COMPACT_VALUE);
-        if self.large && small {
-            let mut compact = ZSet::default();
-            for e in self.iter() {
-                compact.insert(&e.member, e.score);
-            }
-            *self = compact;
+        let small = || self.len() <= COMPACT_ENTRIES && self.iter().all(|e| e.member.len() <= COMPACT_VALUE);
+        if !self.large || !small() {
+            return;
         }
+        let mut compact = ZSet::default();
+        for e in self.iter() {
+            compact.insert(&e.member, e.score);
+        }
+        *self = compact;
     }
 
     /// Removes `member`; answers whether it was there.

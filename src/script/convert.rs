@@ -3,8 +3,8 @@
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
 use crate::argv::Argv;
-use crate::command::Ctx;
 use crate::command::table::{self, flags};
+use crate::command::{Ctx, args};
 use crate::error::CommandError;
 use crate::number::format_g17;
 use crate::reply::Reply;
@@ -422,13 +422,6 @@ fn begin(value: &LuaValue, depth: usize, resp3: bool) -> Step {
     })
 }
 
-/// A Lua string as Redis reads it with `lua_tostring` into a C string: up to its first NUL.
-fn c_string(s: &mlua::LuaString) -> String {
-    let bytes = s.as_bytes();
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
-}
-
 /// A field of a returned table, read raw as Redis reads it.
 fn field(t: &Table, name: &str) -> LuaValue {
     t.raw_get::<LuaValue>(name).unwrap_or(LuaValue::Nil)
@@ -441,11 +434,11 @@ fn table_step(t: &Table) -> Step {
     // Redis copies an error or status as a C string: it ends at the first NUL.
     if let LuaValue::String(err) = field(t, "err") {
         return Step::Done(Reply::Error(CommandError::Other(
-            c_string(&err).replace(['\r', '\n'], " ").into(),
+            args::error_text(&err.as_bytes()).into(),
         )));
     }
     if let LuaValue::String(ok) = field(t, "ok") {
-        return Step::Done(Reply::Status(c_string(&ok).replace(['\r', '\n'], " ").into()));
+        return Step::Done(Reply::Status(args::error_text(&ok.as_bytes()).into()));
     }
     match field(t, "double") {
         LuaValue::Integer(n) => return Step::Done(Reply::Double(n as f64)),
@@ -530,7 +523,7 @@ pub(super) fn raised_error(value: &LuaValue, sha: &str) -> Reply {
         return Reply::Error(CommandError::Other(format!("ERR unknown error script: {sha}").into()));
     };
     let err = match t.raw_get::<LuaValue>("err") {
-        Ok(LuaValue::String(s)) => c_string(&s),
+        Ok(LuaValue::String(s)) => args::error_text(&s.as_bytes()),
         _ => "ERR unknown error".into(),
     };
     let line = match (t.raw_get::<LuaValue>("source"), t.raw_get::<LuaValue>("line")) {

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::protocol::ProtocolError;
-use super::{ClientEntry, ClientState, Inner};
+use super::{ClientEntry, ClientState, Inner, params};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
 use crate::error::CommandError;
@@ -515,28 +515,20 @@ impl ServerSide {
                     })
                     .collect();
                 for (i, (name, _)) in pairs.iter().enumerate() {
+                    let typed = error_text(argv.arg(2 + 2 * i));
                     if !self.inner.params.lock().contains_key(name) {
                         return Err(CommandError::Other(
-                            format!(
-                                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                                error_text(argv.arg(2 + 2 * i))
-                            )
-                            .into(),
+                            format!("ERR Unknown option or number of arguments for CONFIG SET - '{typed}'").into(),
                         ));
                     }
-                    self.inner.check_settable(name, &error_text(argv.arg(2 + 2 * i)))?;
+                    params::check_settable(name, &typed)?;
                     if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
-                        return Err(CommandError::Other(
-                            format!(
-                                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
-                            )
-                            .into(),
-                        ));
+                        return Err(params::set_failed(name, "duplicate parameter"));
                     }
                 }
                 let changes = pairs
                     .iter()
-                    .map(|(name, value)| self.inner.check_param(name, value))
+                    .map(|(name, value)| params::check(name, value))
                     .collect::<Result<Vec<_>, _>>()?;
                 for (name, shown) in changes {
                     self.inner.set_param(&name, shown);

@@ -406,26 +406,7 @@ impl Inner {
         true
     }
 
-    /// Checks a CONFIG SET of `name` (lowercase, known) to `value`: the name of the parameter it
-    /// sets (an alias sets the parameter it stands for) and the value in the form CONFIG GET shows,
-    /// or Redis's error.
-    pub(crate) fn check_param(&self, name: &str, value: &str) -> Result<(String, String), crate::CommandError> {
-        let canonical = params::canonical(name);
-        params::normalize(canonical, value)
-            .map(|shown| (canonical.to_string(), shown))
-            .map_err(|why| config_set_failed(name, &why))
-    }
-
-    /// Checks that `name` (lowercase, known) may be set at run time at all; the error names it as
-    /// `typed` (Redis names it as given here, lowercase in the errors about values).
-    pub(crate) fn check_settable(&self, name: &str, typed: &str) -> Result<(), crate::CommandError> {
-        match params::refusal(params::canonical(name)) {
-            Some(why) => Err(config_set_failed(typed, why)),
-            None => Ok(()),
-        }
-    }
-
-    /// Applies a checked CONFIG SET (`name` canonical, `shown` as [`Inner::check_param`] gave it).
+    /// Applies a checked CONFIG SET (`name` canonical, `shown` as `params::check` gave it).
     pub(crate) fn set_param(&self, name: &str, shown: String) {
         {
             let mut config = self.config.lock();
@@ -448,9 +429,4 @@ impl Inner {
     fn unix_time(&self) -> u64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
     }
-}
-
-/// Redis's error for a CONFIG SET of `name` refused because of `why`.
-fn config_set_failed(name: &str, why: &str) -> crate::CommandError {
-    crate::CommandError::Other(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into())
 }

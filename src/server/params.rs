@@ -4,6 +4,8 @@
 //! A value is checked and brought to the form CONFIG GET answers (`1mb` → `1048576`, `YES` →
 //! `yes`) before any parameter of the call changes.
 
+use crate::CommandError;
+
 /// How a parameter's value is checked and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -244,19 +246,34 @@ fn kind(name: &str) -> Kind {
         .map_or(Kind::Text, |(_, kind)| *kind)
 }
 
-/// Why the parameter `name` (canonical, lowercase) cannot be set at all, if it cannot: Redis
-/// checks this for every parameter of a CONFIG SET before it checks any value.
-pub(super) fn refusal(name: &str) -> Option<&'static str> {
-    match kind(name) {
-        Kind::Immutable => Some("can't set immutable config"),
-        Kind::Protected => Some("can't set protected config"),
-        _ => None,
+/// Redis's error for a CONFIG SET of `name` refused because of `why`.
+pub(super) fn set_failed(name: &str, why: &str) -> CommandError {
+    CommandError::Other(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into())
+}
+
+/// Checks that the parameter `name` (lowercase, known) may be set at run time at all — Redis
+/// checks this for every parameter of a CONFIG SET before any value; the error names it as
+/// `typed` (as given, where the errors about values name it in lowercase).
+pub(super) fn check_settable(name: &str, typed: &str) -> Result<(), CommandError> {
+    match kind(canonical(name)) {
+        Kind::Immutable => Err(set_failed(typed, "can't set immutable config")),
+        Kind::Protected => Err(set_failed(typed, "can't set protected config")),
+        _ => Ok(()),
     }
 }
 
-/// Checks `value` for the parameter `name` (canonical, lowercase) and answers the form CONFIG GET
-/// shows, or why it is refused (the text after Redis's `CONFIG SET failed … - `).
-pub(super) fn normalize(name: &str, value: &str) -> Result<String, String> {
+/// Checks a CONFIG SET of `name` (lowercase, known, settable) to `value`: the parameter it sets
+/// (an alias sets the one it stands for) and the value in the form CONFIG GET shows.
+pub(super) fn check(name: &str, value: &str) -> Result<(String, String), CommandError> {
+    let canonical = canonical(name);
+    normalize(canonical, value)
+        .map(|shown| (canonical.to_string(), shown))
+        .map_err(|why| set_failed(name, &why))
+}
+
+/// Checks `value` for the parameter `name` (canonical, lowercase, settable) and answers the form
+/// CONFIG GET shows, or why it is refused (the text after Redis's `CONFIG SET failed … - `).
+fn normalize(name: &str, value: &str) -> Result<String, String> {
     let between = |min: i128, max: i128, n: i128| {
         if (min..=max).contains(&n) {
             Ok(n.to_string())
@@ -265,8 +282,7 @@ pub(super) fn normalize(name: &str, value: &str) -> Result<String, String> {
         }
     };
     match kind(name) {
-        Kind::Text => Ok(value.to_string()),
-        Kind::Immutable | Kind::Protected => Err(refusal(name).unwrap_or_default().into()),
+        Kind::Text | Kind::Immutable | Kind::Protected => Ok(value.to_string()),
         Kind::Bool => match value.to_ascii_lowercase().as_str() {
             answer @ ("yes" | "no") => Ok(answer.to_string()),
             _ => Err("argument must be 'yes' or 'no'".into()),
@@ -276,12 +292,9 @@ pub(super) fn normalize(name: &str, value: &str) -> Result<String, String> {
             .find(|n| n.eq_ignore_ascii_case(value))
             .map(|n| n.to_string())
             .ok_or_else(|| format!("argument(s) must be one of the following: {}", names.join(", "))),
-        // Redis keeps hz within 1..=500 whatever is set.
-        Kind::Int(min, max) if name == "hz" => match crate::number::parse_i64(value.as_bytes()) {
-            Some(n) => between(min, max, n as i128).map(|_| n.clamp(1, 500).to_string()),
-            None => Err("argument couldn't be parsed into an integer".into()),
-        },
         Kind::Int(min, max) => match crate::number::parse_i64(value.as_bytes()) {
+            // Redis keeps hz within 1..=500 whatever is set.
+            Some(n) if name == "hz" => between(min, max, n as i128).map(|_| n.clamp(1, 500).to_string()),
             Some(n) => between(min, max, n as i128),
             None => Err("argument couldn't be parsed into an integer".into()),
         },
@@ -350,7 +363,11 @@ mod tests {
         assert!(normalize("timeout", "010").is_err());
         assert!(normalize("timeout", "-1").is_err());
         assert!(normalize("maxmemory", "1.5mb").is_err());
-        assert!(normalize("databases", "5").is_err());
+        assert!(check_settable("databases", "databases").is_err());
+        assert_eq!(
+            check("lua-time-limit", "7"),
+            Ok(("busy-reply-threshold".into(), "7".into()))
+        );
         assert_eq!(canonical("lua-time-limit"), "busy-reply-threshold");
         assert_eq!(
             names_of("busy-reply-threshold").collect::<Vec<_>>(),
