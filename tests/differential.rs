@@ -581,7 +581,7 @@ fn server_commands_and_errors() {
     d.check(0, "nosuchcommand a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh ii jj kk ll mm nn oo pp qq rr ss tt uu vv ww");
 }
 
-// ---- transactions: every rule of REDIS-SEMANTICS.md §1–2 ----
+// ---- transactions: every rule of docs/behaviour.md §1–2 ----
 
 #[test]
 fn tx_multi_exec_discard_basics() {

@@ -1,4 +1,4 @@
-//! MULTI/EXEC/DISCARD as Redis 7.0 runs them (REDIS-SEMANTICS.md §1–2), on the raw `Connection`.
+//! MULTI/EXEC/DISCARD as Redis 7.0 runs them (`docs/behaviour.md` §1), on the raw `Connection`.
 
 mod common;
 

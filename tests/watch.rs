@@ -1,4 +1,4 @@
-//! WATCH as optimistic locking, every touch rule of REDIS-SEMANTICS.md §2.4.
+//! WATCH as optimistic locking, every touch rule of `docs/behaviour.md` §2.
 
 mod common;
 

@@ -262,7 +262,7 @@ fn tagged(lua: &Lua, field: &str, value: impl mlua::IntoLua) -> mlua::Result<Lua
     Ok(LuaValue::Table(table))
 }
 
-/// A reply as Lua sees it (REDIS-SEMANTICS.md §3.3; after `redis.setresp(3)`, RESP3's types as
+/// A reply as Lua sees it (`docs/behaviour.md` §3; after `redis.setresp(3)`, RESP3's types as
 /// Redis 7.0 converts them: nil, `{map=…}`, `{set=…}`, `{double=…}`, booleans, `{big_number=…}`,
 /// `{verbatim_string={format=…, string=…}}`).
 fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaValue> {
@@ -316,7 +316,7 @@ fn c_cast(n: f64) -> i64 {
     }
 }
 
-/// A script's return value as a reply (REDIS-SEMANTICS.md §3.2, Redis's `luaReplyToRedisReply`):
+/// A script's return value as a reply (`docs/behaviour.md` §3, Redis's `luaReplyToRedisReply`):
 /// `resp3` is the script's protocol, which decides how booleans reply.
 ///
 /// Tables nest as deep as a script likes (even into themselves), so the walk keeps its own stack

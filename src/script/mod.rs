@@ -4,7 +4,7 @@
 //! A script runs under the keyspace lock, with time frozen, blocking commands answering at once,
 //! and no rollback: writes made before an error stay. Its `redis.call` goes through the same command
 //! table and handlers as every other caller. The globals are read-only with Redis's error texts,
-//! and values convert between Lua and replies as REDIS-SEMANTICS.md §3.2–3.4 describe.
+//! and values convert between Lua and replies as `docs/behaviour.md` §3 describes.
 //!
 //! A script that never returns holds the lock for ever: SCRIPT KILL needs a second client, which an
 //! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
