@@ -36,7 +36,7 @@ fn two_threads(iters: u64, op: impl Fn() + Sync) -> Duration {
 
 fn stocked() -> Store {
     let store = Store::new();
-    store.set::<()>("stock", i64::MAX / 2).unwrap();
+    store.set("stock", i64::MAX / 2).unwrap();
     store
 }
 
@@ -57,7 +57,7 @@ fn embedis_variants(c: &mut Criterion) {
                 store
                     .transaction("stock", policy, |tx| {
                         attempts.fetch_add(1, Ordering::Relaxed);
-                        let stock: i64 = tx.get("stock")?;
+                        let stock: i64 = tx.get_as("stock")?;
                         if stock < 1 {
                             return Ok::<_, CommandError>(Some(()));
                         }
@@ -90,9 +90,9 @@ fn embedis_variants(c: &mut Criterion) {
             two_threads(iters, || {
                 store
                     .atomic(|db| {
-                        let stock: i64 = db.get("stock")?;
+                        let stock: i64 = db.get_as("stock")?;
                         if stock >= 1 {
-                            db.decrby::<i64>("stock", 1)?;
+                            db.decrby("stock", 1)?;
                         }
                         Ok::<_, CommandError>(())
                     })

@@ -89,11 +89,11 @@ fn check_and_set(c: &mut Criterion) {
     });
 
     let store = Store::new();
-    store.set::<()>("from", 1_000_000_000).unwrap();
+    store.set("from", 1_000_000_000).unwrap();
     group.bench_function("embedis typed: WATCH GET MULTI DECRBY INCRBY EXEC", |b| {
         b.iter(|| {
             let watch = store.watch(["from", "to"]).unwrap();
-            let balance: i64 = watch.get("from").unwrap();
+            let balance: i64 = watch.get_as("from").unwrap();
             if balance >= 1 {
                 black_box(watch.multi().decrby("from", 1).incrby("to", 1).exec().unwrap());
             }
@@ -104,10 +104,10 @@ fn check_and_set(c: &mut Criterion) {
         b.iter(|| {
             store
                 .atomic(|db| {
-                    let balance: i64 = db.get("from")?;
+                    let balance: i64 = db.get_as("from")?;
                     if balance >= 1 {
-                        db.decrby::<i64>("from", 1)?;
-                        db.incrby::<i64>("to", 1)?;
+                        db.decrby("from", 1)?;
+                        db.incrby("to", 1)?;
                     }
                     Ok::<_, CommandError>(black_box(balance))
                 })

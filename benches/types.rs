@@ -49,7 +49,7 @@ fn filled(n: usize) -> (Store, Mutex<BaselineZSet>) {
     let mut baseline = BaselineZSet::default();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let pairs: Vec<(i64, String)> = chunk.iter().map(|&i| (score(i), member(i))).collect();
-        store.zadd::<()>("z", &pairs).unwrap();
+        store.zadd("z", &pairs).unwrap();
         for (s, m) in pairs {
             baseline.add(s, m);
         }
@@ -76,7 +76,7 @@ fn sorted_sets(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("embedis", n), |b| {
             b.iter(|| {
                 let k = next();
-                store.zadd::<i64>("z", (score(k) + 1, member(k))).unwrap()
+                store.zadd("z", (score(k) + 1, member(k))).unwrap()
             })
         });
         group.finish();
@@ -89,7 +89,7 @@ fn sorted_sets(c: &mut Criterion) {
             });
         }
         group.bench_function(BenchmarkId::new("embedis", n), |b| {
-            b.iter(|| black_box(store.zrank::<Option<i64>>("z", member(next())).unwrap()))
+            b.iter(|| black_box(store.zrank("z", member(next())).unwrap()))
         });
         group.finish();
 
@@ -111,7 +111,7 @@ fn sorted_sets(c: &mut Criterion) {
             });
         }
         group.bench_function(BenchmarkId::new("embedis", n), |b| {
-            b.iter(|| black_box(store.zrange::<Vec<Vec<u8>>>("z", mid, mid + 9).unwrap()))
+            b.iter(|| black_box(store.zrange_as::<Vec<Vec<u8>>>("z", mid, mid + 9).unwrap()))
         });
         group.finish();
     }
@@ -123,7 +123,7 @@ fn lists(c: &mut Criterion) {
         let baseline = Mutex::new(VecDeque::new());
         for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
             let values: Vec<String> = chunk.iter().map(|&i| member(i)).collect();
-            store.rpush::<()>("l", &values).unwrap();
+            store.rpush("l", &values).unwrap();
             baseline.lock().extend(values);
         }
         let mut group = c.benchmark_group(format!("LPUSH then LPOP, {n} elements"));
@@ -136,8 +136,8 @@ fn lists(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("embedis", n), |b| {
             b.iter(|| {
-                store.lpush::<()>("l", "job").unwrap();
-                black_box(store.lpop::<Option<Vec<u8>>>("l").unwrap())
+                store.lpush("l", "job").unwrap();
+                black_box(store.lpop_as::<Option<Vec<u8>>>("l").unwrap())
             })
         });
         group.finish();

@@ -39,8 +39,8 @@ fn withdraw(store: &Store, account: &str, amount: i64) -> Result<i64, WithdrawEr
     store.atomic(|db| {
         // Write first, check after: the undo log makes that safe.
         let balance: i64 = db.decrby(account, amount + FEE)?;
-        db.incrby::<i64>("bank:fees", FEE)?;
-        db.rpush::<i64>(format!("{account}:history"), format!("-{amount} (fee {FEE})"))?;
+        db.incrby("bank:fees", FEE)?;
+        db.rpush(format!("{account}:history"), format!("-{amount} (fee {FEE})"))?;
         if balance < 0 {
             return Err(WithdrawError::InsufficientFunds {
                 balance: balance + amount + FEE,
@@ -53,7 +53,7 @@ fn withdraw(store: &Store, account: &str, amount: i64) -> Result<i64, WithdrawEr
 
 fn main() -> Result<(), CommandError> {
     let store = Store::new();
-    store.set::<()>("alice", 50)?;
+    store.set("alice", 50)?;
     println!("alice has 50; each withdrawal costs a fee of {FEE}.");
 
     match withdraw(&store, "alice", 30) {
@@ -65,8 +65,8 @@ fn main() -> Result<(), CommandError> {
         Err(e) => println!("withdraw 30 again: refused ({e}); the writes made before the check were undone"),
     }
 
-    let balance: i64 = store.get("alice")?;
-    let fees: i64 = store.get("bank:fees")?;
+    let balance: i64 = store.get_as("alice")?;
+    let fees: i64 = store.get_as("bank:fees")?;
     let history: Vec<String> = store.lrange("alice:history", 0, -1)?;
     println!("alice: {balance}, fees booked: {fees}, history: {history:?}");
     assert_eq!((balance, fees, history.len()), (18, FEE, 1));

@@ -16,7 +16,7 @@ const BUYERS: usize = 8;
 
 fn main() -> Result<(), CommandError> {
     let store = Store::new();
-    store.set::<()>("stock:widget", STOCK)?;
+    store.set("stock:widget", STOCK)?;
     println!("{STOCK} widgets in stock, {BUYERS} buyers each trying to buy 3 at a time until sold out.");
 
     let sold = AtomicI64::new(0);
@@ -34,7 +34,7 @@ fn main() -> Result<(), CommandError> {
                     let bought = store
                         .transaction("stock:widget", policy, |tx| {
                             attempt += 1;
-                            let stock: i64 = tx.get("stock:widget")?;
+                            let stock: i64 = tx.get_as("stock:widget")?;
                             let want = 3.min(stock);
                             if want == 0 {
                                 return Ok::<_, CommandError>(Some(0));
@@ -53,7 +53,7 @@ fn main() -> Result<(), CommandError> {
         }
     });
 
-    let left: i64 = store.get("stock:widget")?;
+    let left: i64 = store.get_as("stock:widget")?;
     let sales: i64 = store.llen("sales")?;
     println!(
         "sold {} widgets in {sales} sales; {left} left; {} purchases had to retry after losing a race",

@@ -19,7 +19,7 @@ return redis.call('DECRBY', KEYS[1], wanted)
 
 fn main() -> Result<(), CommandError> {
     let store = Store::new();
-    store.set::<()>("stock:widget", 10)?;
+    store.set("stock:widget", 10)?;
     let mut conn = store.connect();
 
     println!("EVAL sends the whole script:");
@@ -39,15 +39,15 @@ fn main() -> Result<(), CommandError> {
 
     println!("The typed Script does the same, falling back to EVAL after SCRIPT FLUSH:");
     let take = Script::new(TAKE_STOCK);
-    store.set::<()>("stock:gadget", 2)?;
+    store.set("stock:gadget", 2)?;
     conn.call(["SCRIPT", "FLUSH"]);
     let left: i64 = take.invoke(&store, "stock:gadget", 1)?;
     println!("   take 1 gadget -> {left} left");
     let refused = take.invoke::<i64>(&store, "stock:gadget", 5);
     println!("   take 5 gadgets -> {}", refused.unwrap_err());
 
-    assert_eq!(store.get::<i64>("stock:widget")?, 3);
-    assert_eq!(store.get::<i64>("stock:gadget")?, 1);
+    assert_eq!(store.get_as::<i64>("stock:widget")?, 3);
+    assert_eq!(store.get_as::<i64>("stock:gadget")?, 1);
     println!("Widgets left: 3, gadgets left: 1. Never below zero, with no retry anywhere.");
     Ok(())
 }

@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn open_accounts(store: &Store) -> Result<(), CommandError> {
     for i in 0..ACCOUNTS {
-        store.set::<()>(account(i), OPENING_BALANCE)?;
+        store.set(account(i), OPENING_BALANCE)?;
     }
     println!("Opened {ACCOUNTS} accounts with {OPENING_BALANCE} each.\n");
     Ok(())
@@ -75,7 +75,7 @@ fn open_accounts(store: &Store) -> Result<(), CommandError> {
 /// Two clients, one account: the second write makes the first client's EXEC answer nil.
 fn a_conflict_step_by_step(store: &Store) -> Result<(), CommandError> {
     let alice = store.watch(account(0))?;
-    let balance: i64 = alice.get(account(0))?;
+    let balance: i64 = alice.get_as(account(0))?;
     println!("   Alice WATCHes account:0 and reads its balance: {balance}");
 
     let paid: i64 = store.decrby(account(0), 100)?;
@@ -86,9 +86,9 @@ fn a_conflict_step_by_step(store: &Store) -> Result<(), CommandError> {
         None => println!("   Alice's EXEC answers nil: account:0 changed after her WATCH, so her SET did not run"),
         Some(_) => println!("   Alice's EXEC ran (this would have overwritten Bob's payment!)"),
     }
-    let now: i64 = store.get(account(0))?;
+    let now: i64 = store.get_as(account(0))?;
     println!("   account:0 holds {now}: Bob's payment was not lost. Alice would now read again and retry.");
-    store.incrby::<i64>(account(0), 100)?; // put the money back for the next parts
+    store.incrby(account(0), 100)?; // put the money back for the next parts
     Ok(())
 }
 
@@ -109,7 +109,7 @@ fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64, stats
     };
     let result = store.transaction([account(from), account(to)], policy, |tx| {
         stats.attempts.fetch_add(1, Ordering::Relaxed);
-        let balance: i64 = tx.get(account(from))?;
+        let balance: i64 = tx.get_as(account(from))?;
         if balance < amount {
             return Ok::<_, CommandError>(Some(false));
         }
@@ -133,12 +133,12 @@ fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64, stats
 /// The same check-and-act under the store's lock: no other client can run in between.
 fn transfer_atomically(store: &Store, from: usize, to: usize, amount: i64) -> Result<bool, CommandError> {
     store.atomic(|db| {
-        let balance: i64 = db.get(account(from))?;
+        let balance: i64 = db.get_as(account(from))?;
         if balance < amount {
             return Ok(false);
         }
-        db.decrby::<i64>(account(from), amount)?;
-        db.incrby::<i64>(account(to), amount)?;
+        db.decrby(account(from), amount)?;
+        db.incrby(account(to), amount)?;
         Ok(true)
     })
 }
@@ -166,7 +166,7 @@ fn run_threads(store: &Store, transfer: impl Fn(&Store, usize, usize, i64) + Syn
 }
 
 fn check_total(store: &Store) -> Result<(), CommandError> {
-    let balances: Vec<i64> = store.mget((0..ACCOUNTS).map(account).collect::<Vec<_>>())?;
+    let balances: Vec<i64> = store.mget_as((0..ACCOUNTS).map(account).collect::<Vec<_>>())?;
     let total: i64 = balances.iter().sum();
     println!("   balances {balances:?}, total {total}");
     assert_eq!(

@@ -19,11 +19,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///
 /// let clock = Clock::manual();
 /// let store = Store::with_clock(clock.clone());
-/// store.set_ex::<()>("session", "abc", 10)?;
+/// store.set_ex("session", "abc", 10)?;
 /// clock.advance(Duration::from_secs(9));
-/// assert_eq!(store.get::<Option<String>>("session")?, Some("abc".into()));
+/// assert_eq!(store.get("session")?, Some("abc".into()));
 /// clock.advance(Duration::from_secs(2));
-/// assert_eq!(store.get::<Option<String>>("session")?, None);
+/// assert_eq!(store.get("session")?, None);
 /// # Ok::<(), embedis::CommandError>(())
 /// ```
 #[derive(Debug, Clone, Default)]

@@ -15,8 +15,8 @@ use std::borrow::Cow;
 /// use embedis::{Commands, CommandError, Store};
 ///
 /// let store = Store::new();
-/// store.rpush::<i64>("list", "a")?;
-/// let err = store.incr::<i64>("list").unwrap_err();
+/// store.rpush("list", "a")?;
+/// let err = store.incr("list").unwrap_err();
 /// assert_eq!(err, CommandError::WrongType);
 /// assert_eq!(err.to_string(), "WRONGTYPE Operation against a key holding the wrong kind of value");
 /// assert_eq!(err.code(), "WRONGTYPE");

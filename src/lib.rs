@@ -12,7 +12,7 @@
 //! use embedis::{Commands, RetryPolicy, Store};
 //!
 //! let store = Store::new(); // Clone + Send + Sync; clones share one keyspace
-//! store.set::<()>("account:1", 100)?;
+//! store.set("account:1", 100)?;
 //!
 //! // MULTI/EXEC: queued, then run with nothing interleaved.
 //! let (a, b): (i64, i64) = store.multi().incr("visits").incr("visits").exec_as()?.unwrap();
@@ -20,18 +20,18 @@
 //!
 //! // WATCH: optimistic check-and-set, retried for you on conflict.
 //! store.transaction(["account:1", "account:2"], RetryPolicy::default(), |tx| {
-//!     let balance: i64 = tx.get("account:1")?;
+//!     let balance: i64 = tx.get_as("account:1")?;
 //!     if balance < 30 {
 //!         return Ok::<_, embedis::CommandError>(Some(()));
 //!     }
 //!     Ok(tx.multi().decrby("account:1", 30).incrby("account:2", 30).exec()?.map(|_| ()))
 //! })?;
-//! assert_eq!(store.get::<i64>("account:2")?, 30);
+//! assert_eq!(store.get_as::<i64>("account:2")?, 30);
 //!
 //! // Check-then-act under the lock: no retries, and all or nothing.
 //! store.atomic(|db| {
-//!     let balance: i64 = db.get("account:1")?;
-//!     db.set::<()>("account:1", balance - 10)
+//!     let balance: i64 = db.get_as("account:1")?;
+//!     db.set("account:1", balance - 10)
 //! })?;
 //!
 //! // Redis's wire semantics, for fakes and adapters.
@@ -90,14 +90,18 @@ pub mod server;
 mod store;
 mod transaction;
 mod typed;
+mod atomic;
+mod connection;
 
 pub use argv::{Argv, ToArgs};
 pub use clock::Clock;
 pub use error::CommandError;
 pub use keyspace::DATABASES;
 pub use reply::{FromReply, Reply};
-pub use store::{AtomicDb, RetryPolicy, Store, Transaction, TransactionError, Watch};
-pub use transaction::Connection;
+pub use atomic::AtomicDb;
+pub use connection::Connection;
+pub use store::Store;
+pub use transaction::{RetryPolicy, Transaction, TransactionError, Watch};
 pub use typed::Commands;
 
 /// The names most programs need: `use embedis::prelude::*;`.
@@ -105,7 +109,7 @@ pub use typed::Commands;
 /// ```
 /// use embedis::prelude::*;
 /// let store = Store::new();
-/// store.set::<()>("k", 1)?;
+/// store.set("k", 1)?;
 /// # Ok::<(), CommandError>(())
 /// ```
 pub mod prelude {

@@ -372,6 +372,13 @@ pub trait FromReply: Sized {
     fn vec_from_bulk(_bytes: Vec<u8>) -> Option<Vec<Self>> {
         None
     }
+
+    /// The elements of an array reply as a `Vec<Self>`: each element converted, except that pairs
+    /// take a flat array two elements at a time (a WITHSCORES reply as `Vec<(String, f64)>`).
+    #[doc(hidden)]
+    fn vec_from_items(items: Vec<Reply>) -> Result<Vec<Self>, CommandError> {
+        items.into_iter().map(Self::from_reply).collect()
+    }
 }
 
 fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
@@ -480,7 +487,7 @@ impl<T: FromReply> FromReply for Option<T> {
 impl<T: FromReply> FromReply for Vec<T> {
     fn from_reply(reply: Reply) -> Result<Vec<T>, CommandError> {
         match check(reply)? {
-            Reply::Array(items) => items.into_iter().map(T::from_reply).collect(),
+            Reply::Array(items) => T::vec_from_items(items),
             Reply::Bulk(b) => match T::vec_from_bulk(b) {
                 Some(v) => Ok(v),
                 None => mismatch::<Vec<T>>(&Reply::Bulk(Vec::new())),
@@ -498,17 +505,20 @@ impl<T: FromReply> FromReply for Vec<T> {
 /// Arrays of alternating fields and values (HGETALL) convert into maps.
 fn pairs<K: FromReply, V: FromReply>(reply: Reply) -> Result<Vec<(K, V)>, CommandError> {
     match check(reply)? {
-        Reply::Array(items) if items.len() % 2 == 0 => {
-            let mut out = Vec::with_capacity(items.len() / 2);
-            let mut it = items.into_iter();
-            while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                out.push((K::from_reply(k)?, V::from_reply(v)?));
-            }
-            Ok(out)
-        }
+        Reply::Array(items) if items.len() % 2 == 0 => flat_pairs(items),
         Reply::Nil | Reply::NilArray => Ok(Vec::new()),
         other => mismatch(&other),
     }
+}
+
+/// `[k1, v1, k2, v2, …]` as `[(k1, v1), (k2, v2), …]`; the caller has checked the length is even.
+fn flat_pairs<K: FromReply, V: FromReply>(items: Vec<Reply>) -> Result<Vec<(K, V)>, CommandError> {
+    let mut out = Vec::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((K::from_reply(k)?, V::from_reply(v)?));
+    }
+    Ok(out)
 }
 
 impl<K: FromReply + Eq + Hash, V: FromReply, S: BuildHasher + Default> FromReply for HashMap<K, V, S> {
@@ -529,6 +539,29 @@ impl<T: FromReply + Eq + Hash, S: BuildHasher + Default> FromReply for HashSet<T
     }
 }
 
+/// A pair takes a two-element array; a vector of pairs also takes a flat array of alternating
+/// elements, as redis-rs pairs them (ZRANGE … WITHSCORES, HGETALL as `Vec<(String, String)>`).
+impl<A: FromReply, B: FromReply> FromReply for (A, B) {
+    fn from_reply(reply: Reply) -> Result<Self, CommandError> {
+        match check(reply)? {
+            Reply::Array(items) if items.len() == 2 => {
+                let mut it = items.into_iter();
+                Ok((A::from_reply(it.next().unwrap_or(Reply::Nil))?, B::from_reply(it.next().unwrap_or(Reply::Nil))?))
+            }
+            other => mismatch(&other),
+        }
+    }
+
+    fn vec_from_items(items: Vec<Reply>) -> Result<Vec<Self>, CommandError> {
+        let flat = items.iter().all(|item| !matches!(item, Reply::Array(_) | Reply::NilArray));
+        if flat && items.len() % 2 == 0 {
+            flat_pairs(items)
+        } else {
+            items.into_iter().map(Self::from_reply).collect()
+        }
+    }
+}
+
 macro_rules! tuple_from_reply {
     ($len:expr; $($name:ident),+) => {
         impl<$($name: FromReply),+> FromReply for ($($name,)+) {
@@ -545,7 +578,6 @@ macro_rules! tuple_from_reply {
     };
 }
 tuple_from_reply!(1; A);
-tuple_from_reply!(2; A, B);
 tuple_from_reply!(3; A, B, C);
 tuple_from_reply!(4; A, B, C, D);
 tuple_from_reply!(5; A, B, C, D, E);

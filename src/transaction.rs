@@ -1,673 +1,365 @@
-//! [`Connection`]: one client's state — its database, its MULTI queue, its watched keys — and the
-//! transaction commands MULTI, EXEC, DISCARD, WATCH and UNWATCH, as Redis's `multi.c` runs them.
+//! The typed transactions: [`Store::watch`] and [`Watch`], [`Store::multi`] and [`Transaction`]
+//! (WATCH/MULTI/EXEC), and [`Store::transaction`], the check-and-set loop with its [`RetryPolicy`].
 
-use std::sync::Arc;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 use crate::argv::{Argv, ToArgs};
-use crate::command::Ctx;
-use crate::command::table::{self, CommandSpec, Run, flags};
+use crate::command::table;
+use crate::connection::{Connection, MultiState};
 use crate::error::CommandError;
-use crate::keyspace::{ClientId, Keyspace};
-use crate::reply::Reply;
-use crate::store::Shared;
+use crate::reply::{FromReply, Reply};
+use crate::store::Store;
+use crate::typed::Commands;
 
-/// A client of a [`Store`](crate::Store), speaking Redis's commands as argument vectors and
-/// answering [`Reply`] values byte-identical to Redis's.
-///
-/// Each connection has its own selected database, MULTI queue and watched keys, as each client of
-/// a Redis server does. Dropping it releases its watches and drops any queued transaction.
+impl Store {
+    /// WATCH `keys` on a new client: the start of a check-and-set. Read with the [`Commands`]
+    /// methods of the returned [`Watch`], then queue writes with [`Watch::multi`]; `exec` answers
+    /// `None` if any watched key was modified (by anyone, this client included) or expired since.
+    ///
+    /// Locking: takes the store's lock once to record the watches.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    ///
+    /// let store = Store::new();
+    /// store.set("balance", 100)?;
+    /// let watch = store.watch("balance")?;
+    /// let balance: i64 = watch.get_as("balance")?;
+    /// store.set("balance", 90)?; // someone else writes first
+    /// let outcome = watch.multi().set("balance", balance - 10).exec()?;
+    /// assert!(outcome.is_none(), "the write lost the race and was not applied");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn watch(&self, keys: impl ToArgs) -> Result<Watch, CommandError> {
+        let mut conn = self.connect();
+        let mut argv = Argv::from_args("WATCH");
+        keys.write_args(&mut argv);
+        match conn.execute(argv) {
+            Reply::Error(e) => Err(e),
+            _ => Ok(Watch {
+                conn: RefCell::new(conn),
+            }),
+        }
+    }
+
+    /// A MULTI transaction with nothing watched: queue commands with the builder methods, then
+    /// [`Transaction::exec`] runs them all with nothing interleaved.
+    ///
+    /// ```
+    /// use embedis::{Commands, Reply, Store};
+    ///
+    /// let store = Store::new();
+    /// let replies = store.multi().incr("hits").incr("hits").get("hits").exec()?.unwrap();
+    /// assert_eq!(replies, [Ok(Reply::Integer(1)), Ok(Reply::Integer(2)), Ok(Reply::Bulk(b"2".to_vec()))]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn multi(&self) -> Transaction<'static> {
+        Transaction::new(Slot::Owned(RefCell::new(self.connect())))
+    }
+
+    /// The check-and-set loop, written once: WATCH `keys`, run `body`, and run it again when its
+    /// EXEC answers `None` because a watched key changed, waiting a little longer each time
+    /// (exponential backoff with jitter) up to `policy.max_attempts`.
+    ///
+    /// `body` reads through the [`Watch`] and returns the result of its `exec` (or `exec_as`):
+    /// `Ok(Some(value))` ends the loop, `Ok(None)` (a conflict) retries, `Err` stops at once. To
+    /// give up without writing, return `Ok(Some(...))` without calling `exec`.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, RetryPolicy, Store};
+    ///
+    /// let store = Store::new();
+    /// store.set("from", 100)?;
+    /// let moved = store.transaction(["from", "to"], RetryPolicy::default(), |tx| {
+    ///     let from: i64 = tx.get_as("from")?;
+    ///     if from < 30 {
+    ///         return Ok::<_, CommandError>(Some(false)); // the error type, named once
+    ///     }
+    ///     Ok(tx.multi().decrby("from", 30).incrby("to", 30).exec()?.map(|_| true))
+    /// });
+    /// assert_eq!(moved, Ok(true));
+    /// assert_eq!(store.get_as::<i64>("to")?, 30);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn transaction<T, E, F>(
+        &self,
+        keys: impl ToArgs,
+        policy: RetryPolicy,
+        mut body: F,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: FnMut(&Watch) -> Result<Option<T>, E>,
+    {
+        let mut backoff = policy.initial_backoff;
+        for attempt in 1..=policy.max_attempts.max(1) {
+            let watch = self.watch(&keys).map_err(TransactionError::Watch)?;
+            match body(&watch) {
+                Ok(Some(value)) => return Ok(value),
+                Ok(None) if attempt < policy.max_attempts => {
+                    drop(watch);
+                    std::thread::sleep(jitter(backoff));
+                    backoff = (backoff * 2).min(policy.max_backoff);
+                }
+                Ok(None) => {}
+                Err(e) => return Err(TransactionError::Body(e)),
+            }
+        }
+        Err(TransactionError::TooManyConflicts {
+            attempts: policy.max_attempts.max(1),
+        })
+    }
+}
+
+/// Waits between `delay / 2` and `delay`: equal jitter, so clients that collided spread out.
+fn jitter(delay: Duration) -> Duration {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            ahash::RandomState::new().hash_one(std::thread::current().id()) | 1
+        });
+    }
+    let r = STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        x
+    });
+    let half = delay / 2;
+    half + Duration::from_nanos(r % (half.as_nanos() as u64 + 1))
+}
+
+/// How [`Store::transaction`] retries after a conflict.
 ///
 /// ```
-/// use embedis::{Reply, Store};
+/// use std::time::Duration;
+/// let policy = embedis::RetryPolicy {
+///     max_attempts: 50,
+///     ..embedis::RetryPolicy::default()
+/// };
+/// assert_eq!(policy.initial_backoff, Duration::from_micros(50));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times the body runs at most (1 means no retry).
+    pub max_attempts: u32,
+    /// The wait after the first conflict; it doubles after each further one.
+    pub initial_backoff: Duration,
+    /// The longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 16 attempts, waiting from 50 µs up to 10 ms.
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 16,
+            initial_backoff: Duration::from_micros(50),
+            max_backoff: Duration::from_millis(10),
+        }
+    }
+}
+
+/// Why [`Store::transaction`] gave up.
+///
+/// ```
+/// use embedis::{RetryPolicy, Store, TransactionError};
 ///
 /// let store = Store::new();
-/// let mut conn = store.connect();
-/// assert_eq!(conn.call(["MULTI"]), Reply::ok());
-/// assert_eq!(conn.call(["INCR", "visits"]), Reply::Status("QUEUED".into()));
-/// assert_eq!(conn.call(["INCR", "visits"]), Reply::Status("QUEUED".into()));
-/// assert_eq!(conn.call(["EXEC"]), Reply::Array(vec![Reply::Integer(1), Reply::Integer(2)]));
+/// let policy = RetryPolicy { max_attempts: 2, ..RetryPolicy::default() };
+/// // A body that always conflicts (as if another client always wrote first).
+/// let result = store.transaction::<(), embedis::CommandError, _>("k", policy, |_tx| Ok(None));
+/// assert_eq!(result, Err(TransactionError::TooManyConflicts { attempts: 2 }));
+/// assert_eq!(
+///     result.unwrap_err().to_string(),
+///     "transaction conflicted on every one of its 2 attempts"
+/// );
 /// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransactionError<E> {
+    /// Every attempt's EXEC found a watched key changed.
+    #[error("transaction conflicted on every one of its {attempts} attempts")]
+    TooManyConflicts {
+        /// How many attempts ran.
+        attempts: u32,
+    },
+    /// WATCH itself failed (no keys given).
+    #[error("{0}")]
+    Watch(CommandError),
+    /// The body returned an error; the loop stopped there.
+    #[error("{0}")]
+    Body(E),
+}
+
+/// A client watching keys: read through its [`Commands`] methods, then queue writes with
+/// [`Watch::multi`]. Dropping it unwatches.
 ///
-/// Locking: each [`call`](Connection::call) takes the store's lock once (EXEC included, which runs
-/// its whole queue under that one acquisition); queuing inside MULTI takes no lock.
-pub struct Connection {
-    shared: Arc<Shared>,
-    id: ClientId,
-    db: usize,
-    multi: Option<MultiState>,
-    /// The (database, key) pairs this client watches.
-    watched: Vec<(usize, Vec<u8>)>,
-    /// What HELLO reads and sets.
-    session: Session,
-    /// Set by a blocking command started without waiting ([`Connection::start`]): its deadline.
-    blocked: Option<Option<std::time::Instant>>,
-    /// A command of this connection may be registered as blocked (so dropping it unregisters).
-    may_be_blocked: bool,
+/// ```
+/// use embedis::{Commands, Store};
+///
+/// let store = Store::new();
+/// let watch = store.watch(["a", "b"])?;
+/// let a: Option<i64> = watch.get_as("a")?;
+/// assert_eq!(a, None);
+/// let replies = watch.multi().set("a", 1).exec()?;
+/// assert!(replies.is_some(), "nobody touched a or b");
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
+pub struct Watch {
+    conn: RefCell<Connection>,
 }
 
-/// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
-pub(crate) struct Session {
-    /// The protocol this client speaks: 2, or 3 after `HELLO 3`.
-    pub(crate) protocol: u8,
-    /// The name given with `HELLO … SETNAME`.
-    pub(crate) name: Option<Vec<u8>>,
-}
-
-/// What answers the table's [`Run::Server`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
-/// QUIT) for a connection: the server it is a client of, which runs the connection's commands
-/// with itself as the host ([`Connection::start_hosted`]). They go through the connection like
-/// any command, so MULTI queues them and EXEC runs them in their place, as Redis does. A
-/// connection used in process has no host, and those commands are unknown to it.
-pub(crate) trait Host {
-    /// Runs one of the server's commands, under the store's lock.
-    fn run(&mut self, call: HostCall<'_>) -> Reply;
-}
-
-/// One command for a [`Host`], with the connection's state it reads or changes.
-#[cfg_attr(not(feature = "server"), allow(dead_code))]
-pub(crate) struct HostCall<'a> {
-    pub(crate) spec: &'static CommandSpec,
-    pub(crate) argv: &'a Argv,
-    /// The locked keyspace (INFO's keyspace section reads it).
-    pub(crate) ks: &'a mut Keyspace,
-    pub(crate) client: ClientId,
-    pub(crate) db: usize,
-    /// The connection's protocol and name (CLIENT SETNAME changes it).
-    pub(crate) session: &'a mut Session,
-    /// Whether the command runs inside EXEC.
-    pub(crate) in_exec: bool,
-}
-
-/// A transaction being queued: by a connection inside MULTI, or by the typed
-/// [`Transaction`](crate::Transaction) builder. Both queue through [`MultiState::queue`].
-#[derive(Default)]
-pub(crate) struct MultiState {
-    queue: Vec<(&'static CommandSpec, Argv)>,
-    /// A command was refused while queuing: EXEC answers EXECABORT.
-    aborted: bool,
-}
-
-impl MultiState {
-    /// Queues a command as Redis does inside MULTI (Redis's `processCommand` queue-time checks):
-    /// unknown commands, wrong arities and commands refused in MULTI doom the transaction.
-    pub(crate) fn queue(&mut self, spec: Result<&'static CommandSpec, CommandError>, argv: Argv) -> Reply {
-        let spec = match spec {
-            Ok(spec) if spec.has(flags::NO_MULTI) => Err(CommandError::NotAllowedInMulti),
-            other => other,
-        };
-        match spec {
-            Ok(spec) => {
-                // Once doomed, nothing more needs keeping; the reply is QUEUED all the same.
-                if !self.aborted {
-                    self.queue.push((spec, argv));
-                }
-                Reply::status("QUEUED")
-            }
-            Err(e) => {
-                self.aborted = true;
-                Reply::Error(e)
-            }
-        }
-    }
-}
-
-impl Connection {
-    pub(crate) fn new(shared: Arc<Shared>) -> Connection {
-        let id = shared.next_client_id();
-        Connection {
-            shared,
-            id,
-            db: 0,
-            multi: None,
-            watched: Vec::new(),
-            session: Session {
-                protocol: 2,
-                name: None,
-            },
-            blocked: None,
-            may_be_blocked: false,
-        }
-    }
-
-    /// Runs one command, given as anything that turns into arguments, and answers Redis's reply.
+impl Watch {
+    /// Starts the transaction that the watches guard.
     ///
     /// ```
-    /// use embedis::{Reply, Store};
-    /// let mut conn = Store::new().connect();
-    /// assert_eq!(conn.call(("SET", "n", 41)), Reply::ok());
-    /// assert_eq!(conn.call(["INCR", "n"]), Reply::Integer(42));
-    /// assert_eq!(
-    ///     conn.call(["NOPE"]).to_resp(),
-    ///     b"-ERR unknown command 'NOPE', with args beginning with: \r\n"
-    /// );
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let watch = store.watch("k")?;
+    /// assert!(watch.multi().incr("k").exec()?.is_some());
+    /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    pub fn call(&mut self, args: impl ToArgs) -> Reply {
-        self.execute(Argv::from_args(args))
+    pub fn multi(&self) -> Transaction<'_> {
+        Transaction::new(Slot::Borrowed(&self.conn))
     }
 
-    /// Runs one command given as an [`Argv`].
-    ///
-    /// ```
-    /// use embedis::{Argv, Reply, Store};
-    /// let mut conn = Store::new().connect();
-    /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
-    /// ```
-    pub fn execute(&mut self, argv: Argv) -> Reply {
-        self.dispatch(argv, true, None)
-    }
-
-    /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
-    /// `Blocked`, and its reply comes later from [`Connection::poll_blocked`].
-    /// The server's own commands go to `host`.
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn start_hosted(&mut self, argv: Argv, host: &mut dyn Host) -> Started {
-        let reply = self.dispatch(argv, false, Some(host));
-        match self.blocked.take() {
-            Some(deadline) => Started::Blocked(deadline),
-            None => Started::Done(reply),
-        }
-    }
-
-    /// The reply of this connection's blocked command, once served or timed out.
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn poll_blocked(&mut self, deadline: Option<std::time::Instant>) -> Option<Reply> {
-        poll_blocked(&self.shared, self.id, self.session.protocol, deadline)
-    }
-
-    /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
-    /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
-    /// own commands are known only with a `host`, which answers them.
-    fn dispatch(&mut self, argv: Argv, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
-        let resolved = table::resolve_for(&argv, host.is_some());
-        if let Some(multi) = &mut self.multi {
-            let immediate = matches!(&resolved, Ok(spec)
-                if matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset" | "quit"));
-            let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
-            if !immediate && !exec_arity {
-                return multi.queue(resolved, argv);
-            }
-        }
-        let spec = match resolved {
-            Ok(spec) => spec,
-            Err(e) => return self.reject(e),
-        };
-        match (spec.run, spec.name) {
-            (Run::Transaction, "multi") => self.multi(),
-            (Run::Transaction, "exec") => self.exec(host),
-            (Run::Transaction, "discard") => self.discard(),
-            (Run::Transaction, "watch") => self.watch(&argv),
-            (Run::Transaction, _) => {
-                self.unwatch_all();
-                Reply::ok()
-            }
-            (Run::Connection, "reset") => self.reset(),
-            (Run::Connection, _) => self.session.run(self.id, &argv),
-            (Run::Server, _) => match host.as_deref_mut() {
-                Some(host) => {
-                    let mut ks = self.shared.keyspace.lock();
-                    ks.begin();
-                    host.run(HostCall {
-                        spec,
-                        argv: &argv,
-                        ks: &mut ks,
-                        client: self.id,
-                        db: self.db,
-                        session: &mut self.session,
-                        in_exec: false,
-                    })
-                }
-                // Not reached: without a host, resolving refuses the server's commands.
-                None => Reply::Error(table::unknown_command(&argv)),
-            },
-            _ if wait => self.run_now(spec, &argv, host.is_some()),
-            _ => match start_command(
-                &self.shared,
-                self.id,
-                &mut self.db,
-                self.session.protocol,
-                host.is_some(),
-                spec,
-                &argv,
-            ) {
-                Started::Done(reply) => reply,
-                Started::Blocked(deadline) => {
-                    self.blocked = Some(deadline);
-                    self.may_be_blocked = true;
-                    Reply::NilArray
-                }
-            },
-        }
-    }
-
-    /// This connection's client id (Redis's `CLIENT ID`): unique within its store.
+    /// Watches more keys (Redis allows several WATCH calls before MULTI).
     ///
     /// ```
     /// let store = embedis::Store::new();
-    /// assert_ne!(store.connect().id(), store.connect().id());
+    /// let watch = store.watch("a")?;
+    /// watch.watch_more("b")?;
+    /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    pub fn id(&self) -> u64 {
-        self.id
+    pub fn watch_more(&self, keys: impl ToArgs) -> Result<(), CommandError> {
+        let mut argv = Argv::from_args("WATCH");
+        keys.write_args(&mut argv);
+        <()>::from_reply(self.conn.borrow_mut().execute(argv))
     }
+}
 
-    /// The name given with `HELLO … SETNAME` (or `CLIENT SETNAME` over the wire).
-    ///
-    /// ```
-    /// let mut conn = embedis::Store::new().connect();
-    /// conn.call(["HELLO", "2", "SETNAME", "worker-1"]);
-    /// assert_eq!(conn.name(), Some(&b"worker-1"[..]));
-    /// ```
-    pub fn name(&self) -> Option<&[u8]> {
-        self.session.name.as_deref()
+impl Commands for Watch {
+    fn run_argv(&self, argv: Argv) -> Reply {
+        self.conn.borrow_mut().execute(argv)
     }
+}
 
-    /// The database this connection has selected.
-    ///
-    /// ```
-    /// let mut conn = embedis::Store::new().connect();
-    /// conn.call(["SELECT", "3"]);
-    /// assert_eq!(conn.database(), 3);
-    /// ```
-    pub fn database(&self) -> usize {
-        self.db
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch").field("conn", &self.conn).finish()
     }
+}
 
-    /// Whether the connection is inside MULTI, queuing commands.
-    ///
-    /// ```
-    /// let mut conn = embedis::Store::new().connect();
-    /// conn.call(["MULTI"]);
-    /// assert!(conn.in_multi());
-    /// conn.call(["DISCARD"]);
-    /// assert!(!conn.in_multi());
-    /// ```
-    pub fn in_multi(&self) -> bool {
-        self.multi.is_some()
-    }
+enum Slot<'a> {
+    Owned(RefCell<Connection>),
+    Borrowed(&'a RefCell<Connection>),
+}
 
-    /// A command refused before it ran (unknown, wrong arity); a refused EXEC discards the
-    /// transaction, in MULTI or not (Redis's `rejectCommand`).
-    fn reject(&mut self, e: CommandError) -> Reply {
-        if e == CommandError::WrongArity("exec".into()) {
-            self.discard_transaction();
-            return Reply::Error(CommandError::ExecAbortBecause(e.without_err_code()));
+/// A MULTI transaction being built: each command method queues a command and returns the
+/// transaction, so calls chain; [`Transaction::exec`] runs the queue.
+///
+/// ```
+/// use embedis::{Commands, Store};
+///
+/// let store = Store::new();
+/// let tx = store.multi();
+/// tx.set("a", 1).set("b", 2);
+/// tx.mget(["a", "b"]);
+/// let (ok_a, ok_b, values): ((), (), Vec<i64>) = tx.exec_as()?.unwrap();
+/// assert_eq!(values, [1, 2]);
+/// # let _ = (ok_a, ok_b);
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
+pub struct Transaction<'a> {
+    conn: Slot<'a>,
+    queue: RefCell<MultiState>,
+}
+
+impl<'a> Transaction<'a> {
+    fn new(conn: Slot<'a>) -> Transaction<'a> {
+        Transaction {
+            conn,
+            queue: RefCell::new(MultiState::default()),
         }
-        Reply::Error(e)
     }
 
-    /// The protocol this connection speaks: 2 (the default), or 3 after `HELLO 3`, when replies
-    /// hold RESP3 types (encode them with [`Reply::to_resp3`]).
+    /// Queues any command, given as arguments: the escape hatch for commands without a method.
     ///
     /// ```
     /// use embedis::{Reply, Store};
-    /// let mut conn = Store::new().connect();
-    /// conn.call(["HSET", "h", "f", "v"]);
-    /// assert!(matches!(conn.call(["HGETALL", "h"]), Reply::Array(_)));
-    /// conn.call(["HELLO", "3"]);
-    /// assert_eq!(conn.protocol(), 3);
-    /// assert!(matches!(conn.call(["HGETALL", "h"]), Reply::Map(_)));
+    /// let store = embedis::Store::new();
+    /// let replies = store.multi().cmd(["ECHO", "hi"]).exec()?.unwrap();
+    /// assert_eq!(replies, [Ok(Reply::Bulk(b"hi".to_vec()))]);
+    /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    pub fn protocol(&self) -> u8 {
-        self.session.protocol
+    pub fn cmd(&self, args: impl ToArgs) -> &Self {
+        self.queue(Argv::from_args(args))
     }
 
-    /// RESET: leaves MULTI, unwatches, selects database 0, speaks RESP2 and forgets its name, as a
-    /// fresh connection (Redis's `resetCommand`; the server also turns CLIENT REPLY back on and,
-    /// with a password, asks for AUTH again).
-    fn reset(&mut self) -> Reply {
-        self.discard_transaction();
-        self.db = 0;
-        self.session = Session {
-            protocol: 2,
-            name: None,
-        };
-        Reply::status("RESET")
+    pub(crate) fn queue(&self, argv: Argv) -> &Self {
+        self.queue.borrow_mut().queue(table::resolve(&argv), argv);
+        self
     }
 
-    /// Runs a command at once.
-    fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv, hosted: bool) -> Reply {
-        run_command(
-            &self.shared,
-            self.id,
-            &mut self.db,
-            self.session.protocol,
-            hosted,
-            spec,
-            argv,
-        )
+    /// Sends MULTI, the queued commands and EXEC, and answers EXEC's reply: `Ok(None)` when a watched
+    /// key changed (nothing ran), `Ok(Some(slots))` with each command's own result otherwise — a
+    /// command's error takes its slot and the others still ran — or `Err(EXECABORT …)` when a command
+    /// was refused while queuing (unknown, wrong arity) and nothing ran.
+    ///
+    /// Locking: takes the store's lock once; the whole queue runs under it.
+    ///
+    /// ```
+    /// use embedis::{Commands, CommandError, Reply, Store};
+    ///
+    /// let store = Store::new();
+    /// store.set("text", "abc")?;
+    /// let slots = store.multi().incr("text").append("text", "d").exec()?.unwrap();
+    /// assert_eq!(slots, [Err(CommandError::NotInteger), Ok(Reply::Integer(4))]);
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn exec(&self) -> Result<Option<Vec<Result<Reply, CommandError>>>, CommandError> {
+        let queue = std::mem::take(&mut *self.queue.borrow_mut());
+        self.connection()
+            .borrow_mut()
+            .exec_queue_with(queue, None, |reply| match reply {
+                Reply::Error(e) => Err(e),
+                other => Ok(other),
+            })
     }
 
-    fn multi(&mut self) -> Reply {
-        if self.multi.is_some() {
-            return Reply::Error(CommandError::NestedMulti);
-        }
-        self.multi = Some(MultiState::default());
-        Reply::ok()
-    }
-
-    fn discard(&mut self) -> Reply {
-        if self.multi.is_none() {
-            return Reply::Error(CommandError::DiscardWithoutMulti);
-        }
-        self.discard_transaction();
-        Reply::ok()
-    }
-
-    /// Leaves MULTI and unwatches everything, as after any EXEC or DISCARD.
-    fn discard_transaction(&mut self) {
-        self.multi = None;
-        self.unwatch_all();
-    }
-
-    fn watch(&mut self, argv: &Argv) -> Reply {
-        if self.multi.is_some() {
-            return Reply::Error(CommandError::WatchInMulti);
-        }
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
-        for key in argv.iter().skip(1) {
-            if !self.watched.iter().any(|(db, k)| *db == self.db && k == key) {
-                ks.watch(self.db, key, self.id);
-                self.watched.push((self.db, key.to_vec()));
-            }
-        }
-        Reply::ok()
-    }
-
-    fn unwatch_all(&mut self) {
-        if self.watched.is_empty() {
-            return;
-        }
-        let mut ks = self.shared.keyspace.lock();
-        for (db, key) in self.watched.drain(..) {
-            ks.unwatch(db, &key, self.id);
+    /// As [`Transaction::exec`], with the replies converted into `T` (a tuple, a `Vec`, …). A
+    /// command's error makes the conversion fail with that error, though the other commands ran.
+    ///
+    /// ```
+    /// use embedis::Store;
+    /// let store = Store::new();
+    /// let (a, b): (i64, i64) = store.multi().incr("n").incr("n").exec_as()?.unwrap();
+    /// assert_eq!((a, b), (1, 2));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn exec_as<T: FromReply>(&self) -> Result<Option<T>, CommandError> {
+        match self.exec_reply() {
+            Reply::NilArray => Ok(None),
+            reply => T::from_reply(reply).map(Some),
         }
     }
 
-    /// EXEC.
-    fn exec(&mut self, host: Option<&mut dyn Host>) -> Reply {
-        match self.multi.take() {
-            Some(multi) => self.exec_queue(multi, host),
-            None => Reply::Error(CommandError::ExecWithoutMulti),
-        }
+    fn exec_reply(&self) -> Reply {
+        let queue = std::mem::take(&mut *self.queue.borrow_mut());
+        self.connection().borrow_mut().exec_queue(queue, None)
     }
 
-    /// Runs a queued transaction as EXEC does: under one lock and one clock reading, checks the
-    /// watches (and unwatches), then runs the queue — or answers EXECABORT or the nil array.
-    pub(crate) fn exec_queue(&mut self, multi: MultiState, host: Option<&mut dyn Host>) -> Reply {
-        match self.exec_queue_with(multi, host, |reply| reply) {
-            Ok(Some(replies)) => Reply::Array(replies),
-            Ok(None) => Reply::NilArray,
-            Err(e) => Reply::Error(e),
-        }
-    }
-
-    /// [`Connection::exec_queue`], handing each command's reply to `each` as it is made, so the
-    /// typed API builds its own slots without a second pass. `Ok(None)` is a watch conflict.
-    pub(crate) fn exec_queue_with<R>(
-        &mut self,
-        multi: MultiState,
-        mut host: Option<&mut dyn Host>,
-        mut each: impl FnMut(Reply) -> R,
-    ) -> Result<Option<Vec<R>>, CommandError> {
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
-        let dirty = self
-            .watched
-            .iter()
-            .any(|(db, key)| ks.watch_is_dirty(*db, key, self.id));
-        for (db, key) in self.watched.drain(..) {
-            ks.unwatch(db, &key, self.id);
-        }
-        if multi.aborted {
-            return Err(CommandError::ExecAbort);
-        }
-        if dirty {
-            return Ok(None);
-        }
-        let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.session.protocol);
-        ctx.hosted = host.is_some();
-        let mut replies = Vec::with_capacity(multi.queue.len());
-        for (spec, argv) in &multi.queue {
-            let reply = match spec.run {
-                // UNWATCH is queued like any command; EXEC has already unwatched everything.
-                Run::Transaction => Reply::ok(),
-                // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
-                Run::Connection => {
-                    let reply = self.session.run(self.id, argv);
-                    ctx.resp = self.session.protocol;
-                    reply
-                }
-                Run::Server => match host.as_deref_mut() {
-                    Some(host) => {
-                        let reply = host.run(HostCall {
-                            spec,
-                            argv,
-                            ks: &mut *ctx.ks,
-                            client: self.id,
-                            db: ctx.db,
-                            session: &mut self.session,
-                            in_exec: true,
-                        });
-                        ctx.resp = self.session.protocol;
-                        reply
-                    }
-                    // Not reached: without a host, queuing refuses the server's commands.
-                    None => ctx.run(spec, argv),
-                },
-                Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
-            };
-            replies.push(each(reply));
-        }
-        self.db = ctx.db;
-        serve_blocked(&self.shared, &mut ks);
-        Ok(Some(replies))
-    }
-}
-
-/// What starting a command gave: its reply, or that it blocks until the deadline (if any).
-pub(crate) enum Started {
-    /// The command's reply.
-    Done(Reply),
-    /// Registered as blocked, until this deadline if any.
-    Blocked(Option<std::time::Instant>),
-}
-
-/// Runs one command for `client` outside MULTI: under the lock, then serves the clients blocked on
-/// keys the command created (Redis's `handleClientsBlockedOnKeys`), then, if the command itself
-/// blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
-pub(crate) fn run_command(
-    shared: &Shared,
-    client: ClientId,
-    db: &mut usize,
-    resp: u8,
-    hosted: bool,
-    spec: &'static CommandSpec,
-    argv: &Argv,
-) -> Reply {
-    match start_command(shared, client, db, resp, hosted, spec, argv) {
-        Started::Done(reply) => reply,
-        Started::Blocked(deadline) => wait_blocked(shared, client, resp, deadline),
-    }
-}
-
-/// [`run_command`] up to the point where a blocking command would wait: it is then registered as
-/// blocked, and its reply comes from [`wait_blocked`] or [`poll_blocked`].
-pub(crate) fn start_command(
-    shared: &Shared,
-    client: ClientId,
-    db: &mut usize,
-    resp: u8,
-    hosted: bool,
-    spec: &'static CommandSpec,
-    argv: &Argv,
-) -> Started {
-    let mut ks = shared.keyspace.lock();
-    ks.begin();
-    let mut ctx = Ctx::with_protocol(&mut ks, *db, resp);
-    ctx.may_block = true;
-    ctx.hosted = hosted;
-    let reply = ctx.run(spec, argv);
-    *db = ctx.db;
-    let blocked = ctx.blocked.take();
-    serve_blocked(shared, &mut ks);
-    match blocked {
-        None => Started::Done(reply),
-        Some(request) => {
-            let deadline = request.deadline;
-            ks.block(client, request);
-            Started::Blocked(deadline)
+    fn connection(&self) -> &RefCell<Connection> {
+        match &self.conn {
+            Slot::Owned(cell) => cell,
+            Slot::Borrowed(cell) => cell,
         }
     }
 }
 
-/// The reply of a served blocked client, shaped for its own protocol (the client that served it
-/// built it).
-fn shaped(reply: Reply, resp: u8) -> Reply {
-    if resp == 2 { reply.into_resp2() } else { reply }
-}
-
-/// The reply of the blocked `client` if it was served, or the timeout reply (after unregistering
-/// it) if its deadline has passed; `None` while it still waits.
-fn served_or_expired(
-    ks: &mut Keyspace,
-    client: ClientId,
-    resp: u8,
-    deadline: Option<std::time::Instant>,
-) -> Option<Reply> {
-    if let Some(reply) = ks.take_served(client) {
-        return Some(shaped(reply, resp));
-    }
-    if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-        ks.unblock(client);
-        return Some(Reply::NilArray);
-    }
-    None
-}
-
-/// Waits on the store's condition variable until the blocked `client` is served or times out.
-fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<std::time::Instant>) -> Reply {
-    let mut ks = shared.keyspace.lock();
-    loop {
-        if let Some(reply) = served_or_expired(&mut ks, client, resp, deadline) {
-            return reply;
-        }
-        match deadline {
-            None => shared.unblocked.wait(&mut ks),
-            Some(deadline) => {
-                shared.unblocked.wait_until(&mut ks, deadline);
-            }
-        }
-    }
-}
-
-/// Without waiting: [`served_or_expired`] under the store's lock, for an event loop.
-#[cfg_attr(not(feature = "server"), allow(dead_code))]
-pub(crate) fn poll_blocked(
-    shared: &Shared,
-    client: ClientId,
-    resp: u8,
-    deadline: Option<std::time::Instant>,
-) -> Option<Reply> {
-    served_or_expired(&mut shared.keyspace.lock(), client, resp, deadline)
-}
-
-/// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
-pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
-    if ks.has_ready() && crate::command::blocking::serve_blocked(ks) {
-        shared.unblocked.notify_all();
-    }
-}
-
-impl Session {
-    /// Redis's `clientSetName`: printable characters without spaces; empty clears the name.
-    pub(crate) fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
-        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-            return Err(CommandError::other(
-                "ERR Client names cannot contain spaces, newlines or special characters.",
-            ));
-        }
-        self.name = (!name.is_empty()).then(|| name.to_vec());
-        Ok(())
-    }
-
-    /// The commands that read or change the connection's own state (HELLO).
-    fn run(&mut self, id: ClientId, argv: &Argv) -> Reply {
-        self.hello(id, argv).unwrap_or_else(Reply::Error)
-    }
-
-    /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
-    /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
-    fn hello(&mut self, id: ClientId, argv: &Argv) -> Result<Reply, CommandError> {
-        use crate::command::args::{error_text, is_option};
-        let mut version = None;
-        let mut next = 1;
-        if let Some(arg) = argv.get(1) {
-            let v = crate::number::parse_i64(arg)
-                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
-            if !(2..=3).contains(&v) {
-                return Err(CommandError::other("NOPROTO unsupported protocol version"));
-            }
-            version = Some(v as u8);
-            next = 2;
-        }
-        let (mut user, mut name) = (None, None);
-        let mut i = next;
-        while i < argv.len() {
-            let more = argv.len() - 1 - i;
-            let opt = argv.arg(i);
-            if is_option(opt, "auth") && more >= 2 {
-                user = Some(argv.arg(i + 1));
-                i += 3;
-            } else if is_option(opt, "setname") && more >= 1 {
-                name = Some(argv.arg(i + 1));
-                i += 2;
-            } else {
-                return Err(CommandError::Other(
-                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
-                ));
-            }
-        }
-        if user.is_some_and(|u| u != b"default") {
-            return Err(CommandError::other(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ));
-        }
-        if let Some(name) = name {
-            self.set_name(name)?;
-        }
-        if let Some(version) = version {
-            self.protocol = version;
-        }
-        let reply = Reply::map([
-            ("server", Reply::bulk("redis")),
-            ("version", Reply::bulk(crate::REDIS_VERSION)),
-            ("proto", Reply::Integer(self.protocol as i64)),
-            ("id", Reply::Integer(id as i64)),
-            ("mode", Reply::bulk("standalone")),
-            ("role", Reply::bulk("master")),
-            ("modules", Reply::Array(Vec::new())),
-        ]);
-        Ok(if self.protocol == 2 { reply.into_resp2() } else { reply })
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.unwatch_all();
-        if self.may_be_blocked {
-            // A client that leaves while blocked waits for nothing any more.
-            self.shared.keyspace.lock().unblock(self.id);
-        }
-    }
-}
-
-impl std::fmt::Debug for Connection {
+impl std::fmt::Debug for Transaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection")
-            .field("id", &self.id)
-            .field("db", &self.db)
-            .field("in_multi", &self.multi.is_some())
-            .field("watched", &self.watched.len())
-            .finish()
+        f.debug_struct("Transaction").finish_non_exhaustive()
     }
 }

@@ -1,9 +1,11 @@
-//! The typed API: [`Commands`], one method per command, implemented by [`Store`](crate::Store),
-//! [`Watch`](crate::Watch) and [`AtomicDb`](crate::AtomicDb); and the same methods on
+//! The typed API: [`Commands`], one method per command answering its natural Rust type, and beside
+//! each a generic `_as` form answering any [`FromReply`] type; and the same methods on
 //! [`Transaction`](crate::Transaction), where they queue instead of running.
 //!
 //! Both are generated from one list, and every method builds the [`Argv`] the raw API would get and
 //! hands it to the same handler: there is one implementation of each command.
+
+use std::collections::{HashMap, HashSet};
 
 use std::sync::OnceLock;
 
@@ -11,37 +13,56 @@ use crate::argv::{Argv, ToArgs};
 use crate::command::table::{self, CommandSpec};
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
-use crate::store::Transaction;
+use crate::transaction::Transaction;
 
+/// The escape hatches both flavours share: any command by its arguments, and the scripting
+/// commands, whose reply is whatever the script returns. `$doc_prefix` names the trait in the
+/// examples.
 macro_rules! commands {
     ($(
         $(#[$doc:meta])*
-        fn $name:ident($($arg:ident),*) => [$($part:tt)+];
+        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+];
     )*) => {
-        /// Redis's commands as typed methods, each answering `Result<T, CommandError>` for the `T`
-        /// you ask for (any [`FromReply`] type), as redis-rs's `Commands`.
+        /// Redis's commands as typed methods. Each answers its command's natural Rust type, so a
+        /// call needs no annotation; beside each, a generic `_as` form answers whatever
+        /// [`FromReply`] type you ask for, as redis-rs's `Commands` does.
+        ///
+        /// ```
+        /// use embedis::{Commands, Store};
+        ///
+        /// let store = Store::new();
+        /// store.set("greeting", "hello")?;                     // ()
+        /// let len = store.append("greeting", " world")?;       // i64
+        /// let text = store.get("greeting")?;                   // Option<String>
+        /// assert_eq!((len, text.as_deref()), (11, Some("hello world")));
+        ///
+        /// store.set("n", 41)?;
+        /// let n: i64 = store.get_as("n")?;                     // the generic form
+        /// let raw = store.get_as::<Vec<u8>>("n")?;
+        /// assert_eq!((n, raw), (41, b"41".to_vec()));
+        /// # Ok::<(), embedis::CommandError>(())
+        /// ```
         ///
         /// Method names are the command names in lowercase; a variant with a fixed option carries
         /// it as a suffix (`set_ex`, `set_nx`, `lpop_count`). Arguments take anything that is
         /// [`ToArgs`]: strings, bytes, numbers, and for repeated arguments arrays, slices, vectors or
         /// tuples of them.
         ///
-        /// ```
-        /// use embedis::{Commands, Store};
-        ///
-        /// let store = Store::new();
-        /// store.set::<()>("greeting", "hello")?;
-        /// let len: i64 = store.append("greeting", " world")?;
-        /// let text: String = store.get("greeting")?;
-        /// assert_eq!((len, text.as_str()), (11, "hello world"));
-        /// # Ok::<(), embedis::CommandError>(())
-        /// ```
+        /// The natural types: `()` for an `OK`; `i64` for counts, lengths and counters; `bool` for
+        /// a 1/0 answer (EXPIRE, SISMEMBER, HSETNX, …) or for a SET NX/XX that may not happen;
+        /// `f64` for scores and INCRBYFLOAT; `String` for values, in an `Option` where Redis may
+        /// answer nil; `Vec`, `HashMap` and `HashSet` for arrays, hashes and (unordered) sets;
+        /// `(String, f64)` pairs for members with their scores. Values are read as UTF-8 text: one
+        /// that is not answers [`CommandError::Conversion`], so read binary values with the `_as`
+        /// form as `Vec<u8>`. The few commands whose reply's shape depends on their options (LCS,
+        /// LPOS, HRANDFIELD, ZRANDMEMBER, ZADD with options) answer the [`Reply`] itself.
         pub trait Commands {
             /// Runs one command line and answers its reply; the typed methods all go through it.
             #[doc(hidden)]
             fn run_argv(&self, argv: Argv) -> Reply;
 
-            /// Runs any command, given as arguments: the escape hatch for commands without a method.
+            /// Runs any command, given as arguments: the escape hatch for commands without a
+            /// method. The reply converts into the `T` you ask for.
             ///
             /// ```
             /// use embedis::{Commands, Store};
@@ -55,7 +76,8 @@ macro_rules! commands {
             }
 
             /// EVAL script numkeys key… arg…: runs a Lua script (feature `lua`); the key count is
-            /// worked out from `keys`. See also [`Script`](crate::Script), which runs by SHA1.
+            /// worked out from `keys`, and the script's reply converts into the `T` you ask for.
+            /// See also [`Script`](crate::Script), which runs by SHA1.
             ///
             /// ```
             /// use embedis::{Commands, Store};
@@ -71,12 +93,12 @@ macro_rules! commands {
 
             /// FCALL function numkeys key… arg…: calls a function of a library loaded with
             /// [`function_load`](Commands::function_load) (feature `lua`); the key count is worked
-            /// out from `keys`.
+            /// out from `keys`, and the function's reply converts into the `T` you ask for.
             ///
             /// ```
             /// use embedis::{Commands, Store};
             /// let store = Store::new();
-            /// store.function_load::<String>("#!lua name=counters
+            /// store.function_load("#!lua name=counters
             ///     redis.register_function('bump', function(keys, args)
             ///         return redis.call('INCRBY', keys[1], args[1])
             ///     end)")?;
@@ -95,10 +117,10 @@ macro_rules! commands {
             /// ```
             /// use embedis::{Commands, Store};
             /// let store = Store::new();
-            /// store.function_load::<String>("#!lua name=reads
+            /// store.function_load("#!lua name=reads
             ///     redis.register_function{function_name='peek', flags={'no-writes'},
             ///         callback=function(keys) return redis.call('GET', keys[1]) end}")?;
-            /// store.set::<()>("k", "v")?;
+            /// store.set("k", "v")?;
             /// assert_eq!(store.fcall_ro::<String>("peek", "k", ())?, "v");
             /// # Ok::<(), embedis::CommandError>(())
             /// ```
@@ -109,7 +131,12 @@ macro_rules! commands {
 
             $(
                 $(#[$doc])*
-                fn $name<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
+                fn $name(&self, $($arg: impl ToArgs),*) -> Result<$natural, CommandError> {
+                    <$natural>::from_reply(self.run_argv(commands!(@argv $($part)+)))
+                }
+
+                #[doc = concat!("[`", stringify!($name), "`](Commands::", stringify!($name), "), answering the [`FromReply`] type you ask for.")]
+                fn $name_as<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
                     T::from_reply(self.run_argv(commands!(@argv $($part)+)))
                 }
             )*
@@ -163,76 +190,76 @@ commands! {
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().ping::<String>()?, "PONG");
+    /// assert_eq!(Store::new().ping()?, "PONG");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn ping() => ["PING"];
+    fn ping, ping_as() -> String => ["PING"];
 
     /// ECHO message.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().echo::<String>("hi")?, "hi");
+    /// assert_eq!(Store::new().echo("hi")?, "hi");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn echo(message) => ["ECHO" message];
+    fn echo, echo_as(message) -> String => ["ECHO" message];
 
     /// DBSIZE: the number of keys in the database.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("a", 1), ("b", 2)])?;
-    /// assert_eq!(store.dbsize::<i64>()?, 2);
+    /// store.mset([("a", 1), ("b", 2)])?;
+    /// assert_eq!(store.dbsize()?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn dbsize() => ["DBSIZE"];
+    fn dbsize, dbsize_as() -> i64 => ["DBSIZE"];
 
     /// FLUSHDB: deletes every key of the database.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// store.flushdb::<()>()?;
-    /// assert_eq!(store.dbsize::<i64>()?, 0);
+    /// store.set("a", 1)?;
+    /// store.flushdb()?;
+    /// assert_eq!(store.dbsize()?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn flushdb() => ["FLUSHDB"];
+    fn flushdb, flushdb_as() -> () => ["FLUSHDB"];
 
     /// FLUSHALL: deletes every key of every database.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// store.flushall::<()>()?;
-    /// assert_eq!(store.exists::<i64>("a")?, 0);
+    /// store.set("a", 1)?;
+    /// store.flushall()?;
+    /// assert_eq!(store.exists("a")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn flushall() => ["FLUSHALL"];
+    fn flushall, flushall_as() -> () => ["FLUSHALL"];
 
     /// TIME: the store clock's `(seconds, microseconds)`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// let (secs, micros): (u64, u64) = Store::new().time()?;
+    /// let (secs, micros) = Store::new().time()?;
     /// assert!(secs > 1_600_000_000 && micros < 1_000_000);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn time() => ["TIME"];
+    fn time, time_as() -> (i64, i64) => ["TIME"];
 
     /// SWAPDB index1 index2: swaps two databases' contents.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "in db 0")?;
-    /// store.swapdb::<()>(0, 1)?;
-    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// store.set("k", "in db 0")?;
+    /// store.swapdb(0, 1)?;
+    /// assert_eq!(store.exists("k")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn swapdb(first, second) => ["SWAPDB" first second];
+    fn swapdb, swapdb_as(first, second) -> () => ["SWAPDB" first second];
 
     // ---- keys ----
 
@@ -241,236 +268,236 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// assert_eq!(store.del::<i64>(["a", "missing"])?, 1);
+    /// store.set("a", 1)?;
+    /// assert_eq!(store.del(["a", "missing"])?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn del(keys) => ["DEL" keys];
+    fn del, del_as(keys) -> i64 => ["DEL" keys];
 
     /// UNLINK key \[key ...\]: as DEL.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// assert_eq!(store.unlink::<i64>("a")?, 1);
+    /// store.set("a", 1)?;
+    /// assert_eq!(store.unlink("a")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn unlink(keys) => ["UNLINK" keys];
+    fn unlink, unlink_as(keys) -> i64 => ["UNLINK" keys];
 
     /// EXISTS key \[key ...\]: how many of the keys exist (a key named twice counts twice).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// assert_eq!(store.exists::<i64>(["a", "a", "b"])?, 2);
-    /// assert!(store.exists::<bool>("a")?);
+    /// store.set("a", 1)?;
+    /// assert_eq!(store.exists(["a", "a", "b"])?, 2);
+    /// assert_eq!(store.exists("a")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn exists(keys) => ["EXISTS" keys];
+    fn exists, exists_as(keys) -> i64 => ["EXISTS" keys];
 
     /// TOUCH key \[key ...\]: how many of the keys exist.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.touch::<i64>("a")?, 0);
+    /// assert_eq!(store.touch("a")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn touch(keys) => ["TOUCH" keys];
+    fn touch, touch_as(keys) -> i64 => ["TOUCH" keys];
 
     /// TYPE key: `string`, `list`, `hash`, … or `none`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", "x")?;
-    /// assert_eq!(store.key_type::<String>("l")?, "list");
-    /// assert_eq!(store.key_type::<String>("nothing")?, "none");
+    /// store.rpush("l", "x")?;
+    /// assert_eq!(store.key_type("l")?, "list");
+    /// assert_eq!(store.key_type("nothing")?, "none");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn key_type(key) => ["TYPE" key];
+    fn key_type, key_type_as(key) -> String => ["TYPE" key];
 
     /// EXPIRE key seconds: 1 if the TTL was set, 0 if the key does not exist.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert!(store.expire::<bool>("k", 60)?);
-    /// assert_eq!(store.ttl::<i64>("k")?, 60);
+    /// store.set("k", 1)?;
+    /// assert!(store.expire("k", 60)?);
+    /// assert_eq!(store.ttl("k")?, 60);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn expire(key, seconds) => ["EXPIRE" key seconds];
+    fn expire, expire_as(key, seconds) -> bool => ["EXPIRE" key seconds];
 
     /// PEXPIRE key milliseconds.
     ///
     /// ```
     /// use embedis::{Clock, Commands, Store};
     /// let store = Store::with_clock(Clock::manual());
-    /// store.set::<()>("k", 1)?;
-    /// store.pexpire::<()>("k", 1500)?;
-    /// assert_eq!(store.pttl::<i64>("k")?, 1500);
+    /// store.set("k", 1)?;
+    /// store.pexpire("k", 1500)?;
+    /// assert_eq!(store.pttl("k")?, 1500);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn pexpire(key, milliseconds) => ["PEXPIRE" key milliseconds];
+    fn pexpire, pexpire_as(key, milliseconds) -> bool => ["PEXPIRE" key milliseconds];
 
     /// EXPIREAT key unix-time-seconds.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// store.expireat::<()>("k", 4_000_000_000u64)?;
-    /// assert_eq!(store.expiretime::<i64>("k")?, 4_000_000_000);
+    /// store.set("k", 1)?;
+    /// store.expireat("k", 4_000_000_000u64)?;
+    /// assert_eq!(store.expiretime("k")?, 4_000_000_000);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn expireat(key, unix_seconds) => ["EXPIREAT" key unix_seconds];
+    fn expireat, expireat_as(key, unix_seconds) -> bool => ["EXPIREAT" key unix_seconds];
 
     /// PEXPIREAT key unix-time-milliseconds.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// store.pexpireat::<()>("k", 4_000_000_000_123u64)?;
-    /// assert_eq!(store.pexpiretime::<i64>("k")?, 4_000_000_000_123);
+    /// store.set("k", 1)?;
+    /// store.pexpireat("k", 4_000_000_000_123u64)?;
+    /// assert_eq!(store.pexpiretime("k")?, 4_000_000_000_123);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn pexpireat(key, unix_millis) => ["PEXPIREAT" key unix_millis];
+    fn pexpireat, pexpireat_as(key, unix_millis) -> bool => ["PEXPIREAT" key unix_millis];
 
     /// EXPIRE key seconds with a condition: `"NX"`, `"XX"`, `"GT"` or `"LT"`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert!(!store.expire_if::<bool>("k", 60, "XX")?, "XX: no TTL yet");
-    /// assert!(store.expire_if::<bool>("k", 60, "NX")?);
+    /// store.set("k", 1)?;
+    /// assert!(!store.expire_if("k", 60, "XX")?, "XX: no TTL yet");
+    /// assert!(store.expire_if("k", 60, "NX")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn expire_if(key, seconds, condition) => ["EXPIRE" key seconds condition];
+    fn expire_if, expire_if_as(key, seconds, condition) -> bool => ["EXPIRE" key seconds condition];
 
     /// TTL key: seconds left, -1 without TTL, -2 if the key does not exist.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert_eq!(store.ttl::<i64>("k")?, -1);
-    /// assert_eq!(store.ttl::<i64>("missing")?, -2);
+    /// store.set("k", 1)?;
+    /// assert_eq!(store.ttl("k")?, -1);
+    /// assert_eq!(store.ttl("missing")?, -2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn ttl(key) => ["TTL" key];
+    fn ttl, ttl_as(key) -> i64 => ["TTL" key];
 
     /// PTTL key: milliseconds left, -1 without TTL, -2 if missing.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().pttl::<i64>("missing")?, -2);
+    /// assert_eq!(Store::new().pttl("missing")?, -2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn pttl(key) => ["PTTL" key];
+    fn pttl, pttl_as(key) -> i64 => ["PTTL" key];
 
     /// EXPIRETIME key: the Unix time in seconds when the key expires; -1, -2 as TTL.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().expiretime::<i64>("missing")?, -2);
+    /// assert_eq!(Store::new().expiretime("missing")?, -2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn expiretime(key) => ["EXPIRETIME" key];
+    fn expiretime, expiretime_as(key) -> i64 => ["EXPIRETIME" key];
 
     /// PEXPIRETIME key: as EXPIRETIME, in milliseconds.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert_eq!(store.pexpiretime::<i64>("k")?, -1);
+    /// store.set("k", 1)?;
+    /// assert_eq!(store.pexpiretime("k")?, -1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn pexpiretime(key) => ["PEXPIRETIME" key];
+    fn pexpiretime, pexpiretime_as(key) -> i64 => ["PEXPIRETIME" key];
 
     /// PERSIST key: removes the TTL; 1 if there was one.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set_ex::<()>("k", 1, 60)?;
-    /// assert!(store.persist::<bool>("k")?);
-    /// assert_eq!(store.ttl::<i64>("k")?, -1);
+    /// store.set_ex("k", 1, 60)?;
+    /// assert!(store.persist("k")?);
+    /// assert_eq!(store.ttl("k")?, -1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn persist(key) => ["PERSIST" key];
+    fn persist, persist_as(key) -> bool => ["PERSIST" key];
 
     /// RENAME key newkey (`ERR no such key` if key is missing).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("old", 1)?;
-    /// store.rename::<()>("old", "new")?;
-    /// assert_eq!(store.get::<i64>("new")?, 1);
+    /// store.set("old", 1)?;
+    /// store.rename("old", "new")?;
+    /// assert_eq!(store.get("new")?.as_deref(), Some("1"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rename(key, newkey) => ["RENAME" key newkey];
+    fn rename, rename_as(key, newkey) -> () => ["RENAME" key newkey];
 
     /// RENAMENX key newkey: 0 if newkey exists.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("a", 1), ("b", 2)])?;
-    /// assert!(!store.renamenx::<bool>("a", "b")?);
+    /// store.mset([("a", 1), ("b", 2)])?;
+    /// assert!(!store.renamenx("a", "b")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn renamenx(key, newkey) => ["RENAMENX" key newkey];
+    fn renamenx, renamenx_as(key, newkey) -> bool => ["RENAMENX" key newkey];
 
     /// MOVE key db: moves the key to another database; 0 if it is missing here or exists there.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert!(store.move_key::<bool>("k", 1)?);
-    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// store.set("k", 1)?;
+    /// assert!(store.move_key("k", 1)?);
+    /// assert_eq!(store.exists("k")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn move_key(key, db) => ["MOVE" key db];
+    fn move_key, move_key_as(key, db) -> bool => ["MOVE" key db];
 
     /// COPY source destination: 0 if destination exists.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", "v")?;
-    /// assert!(store.copy::<bool>("a", "b")?);
-    /// assert_eq!(store.get::<String>("b")?, "v");
+    /// store.set("a", "v")?;
+    /// assert!(store.copy("a", "b")?);
+    /// assert_eq!(store.get("b")?.as_deref(), Some("v"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn copy(source, destination) => ["COPY" source destination];
+    fn copy, copy_as(source, destination) -> bool => ["COPY" source destination];
 
     /// KEYS pattern: the keys matching a glob pattern, in no particular order.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("user:1", "a"), ("user:2", "b"), ("order:1", "c")])?;
+    /// store.mset([("user:1", "a"), ("user:2", "b"), ("order:1", "c")])?;
     /// let mut users: Vec<String> = store.keys("user:*")?;
     /// users.sort();
     /// assert_eq!(users, ["user:1", "user:2"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn keys(pattern) => ["KEYS" pattern];
+    fn keys, keys_as(pattern) -> Vec<String> => ["KEYS" pattern];
 
     /// SCAN cursor: one page of keys and the next cursor (0 when the iteration is done).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("a", 1), ("b", 2)])?;
+    /// store.mset([("a", 1), ("b", 2)])?;
     /// let (mut cursor, mut seen) = (0u64, Vec::<String>::new());
     /// loop {
     ///     let (next, keys): (u64, Vec<String>) = store.scan(cursor)?;
@@ -482,19 +509,19 @@ commands! {
     /// assert_eq!(seen, ["a", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn scan(cursor) => ["SCAN" cursor];
+    fn scan, scan_as(cursor) -> (u64, Vec<String>) => ["SCAN" cursor];
 
     /// RANDOMKEY: a random key, or nil in an empty database.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.randomkey::<Option<String>>()?, None);
-    /// store.set::<()>("only", 1)?;
-    /// assert_eq!(store.randomkey::<Option<String>>()?, Some("only".into()));
+    /// assert_eq!(store.randomkey()?, None);
+    /// store.set("only", 1)?;
+    /// assert_eq!(store.randomkey()?, Some("only".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn randomkey() => ["RANDOMKEY"];
+    fn randomkey, randomkey_as() -> Option<String> => ["RANDOMKEY"];
 
     // ---- strings ----
 
@@ -503,285 +530,285 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 42)?;
-    /// assert_eq!(store.get::<i64>("k")?, 42);
-    /// assert_eq!(store.get::<Option<String>>("missing")?, None);
+    /// store.set("k", 42)?;
+    /// assert_eq!(store.get("k")?, Some("42".to_string()));
+    /// assert_eq!(store.get("missing")?, None);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn get(key) => ["GET" key];
+    fn get, get_as(key) -> Option<String> => ["GET" key];
 
     /// SET key value.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "v")?;
-    /// assert_eq!(store.get::<String>("k")?, "v");
+    /// store.set("k", "v")?;
+    /// assert_eq!(store.get("k")?.as_deref(), Some("v"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set(key, value) => ["SET" key value];
+    fn set, set_as(key, value) -> () => ["SET" key value];
 
     /// SET key value EX seconds.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set_ex::<()>("k", "v", 10)?;
-    /// assert_eq!(store.ttl::<i64>("k")?, 10);
+    /// store.set_ex("k", "v", 10)?;
+    /// assert_eq!(store.ttl("k")?, 10);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set_ex(key, value, seconds) => ["SET" key value "EX" seconds];
+    fn set_ex, set_ex_as(key, value, seconds) -> () => ["SET" key value "EX" seconds];
 
     /// SET key value PX milliseconds.
     ///
     /// ```
     /// use embedis::{Clock, Commands, Store};
     /// let store = Store::with_clock(Clock::manual());
-    /// store.set_px::<()>("k", "v", 250)?;
-    /// assert_eq!(store.pttl::<i64>("k")?, 250);
+    /// store.set_px("k", "v", 250)?;
+    /// assert_eq!(store.pttl("k")?, 250);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set_px(key, value, milliseconds) => ["SET" key value "PX" milliseconds];
+    fn set_px, set_px_as(key, value, milliseconds) -> () => ["SET" key value "PX" milliseconds];
 
     /// SET key value NX: sets only if the key does not exist; `OK` or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert!(store.set_nx::<bool>("lock", "me")?);
-    /// assert!(!store.set_nx::<bool>("lock", "you")?);
+    /// assert!(store.set_nx("lock", "me")?);
+    /// assert!(!store.set_nx("lock", "you")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set_nx(key, value) => ["SET" key value "NX"];
+    fn set_nx, set_nx_as(key, value) -> bool => ["SET" key value "NX"];
 
     /// SET key value XX: sets only if the key exists; `OK` or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert!(!store.set_xx::<bool>("k", 1)?);
+    /// assert!(!store.set_xx("k", 1)?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set_xx(key, value) => ["SET" key value "XX"];
+    fn set_xx, set_xx_as(key, value) -> bool => ["SET" key value "XX"];
 
     /// SET key value with any options, e.g. `["NX", "EX", "10"]` or `("GET", "KEEPTTL")`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "old")?;
+    /// store.set("k", "old")?;
     /// let old: Option<String> = store.set_options("k", "new", ("GET", "KEEPTTL"))?;
     /// assert_eq!(old.as_deref(), Some("old"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set_options(key, value, options) => ["SET" key value options];
+    fn set_options, set_options_as(key, value, options) -> Option<String> => ["SET" key value options];
 
     /// SETNX key value: 1 if set, 0 if the key existed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.setnx::<i64>("k", 1)?, 1);
-    /// assert_eq!(store.setnx::<i64>("k", 2)?, 0);
+    /// assert!(store.setnx("k", 1)?);
+    /// assert!(!store.setnx("k", 2)?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn setnx(key, value) => ["SETNX" key value];
+    fn setnx, setnx_as(key, value) -> bool => ["SETNX" key value];
 
     /// SETEX key seconds value.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.setex::<()>("k", 5, "v")?;
-    /// assert_eq!(store.ttl::<i64>("k")?, 5);
+    /// store.setex("k", 5, "v")?;
+    /// assert_eq!(store.ttl("k")?, 5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn setex(key, seconds, value) => ["SETEX" key seconds value];
+    fn setex, setex_as(key, seconds, value) -> () => ["SETEX" key seconds value];
 
     /// PSETEX key milliseconds value.
     ///
     /// ```
     /// use embedis::{Clock, Commands, Store};
     /// let store = Store::with_clock(Clock::manual());
-    /// store.psetex::<()>("k", 5000, "v")?;
-    /// assert_eq!(store.pttl::<i64>("k")?, 5000);
+    /// store.psetex("k", 5000, "v")?;
+    /// assert_eq!(store.pttl("k")?, 5000);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn psetex(key, milliseconds, value) => ["PSETEX" key milliseconds value];
+    fn psetex, psetex_as(key, milliseconds, value) -> () => ["PSETEX" key milliseconds value];
 
     /// GETSET key value: sets and answers the old value.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 1)?;
-    /// assert_eq!(store.getset::<i64>("k", 2)?, 1);
+    /// store.set("k", 1)?;
+    /// assert_eq!(store.getset("k", 2)?.as_deref(), Some("1"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn getset(key, value) => ["GETSET" key value];
+    fn getset, getset_as(key, value) -> Option<String> => ["GETSET" key value];
 
     /// GETDEL key: answers the value and deletes the key.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "v")?;
-    /// assert_eq!(store.getdel::<Option<String>>("k")?, Some("v".into()));
-    /// assert_eq!(store.exists::<i64>("k")?, 0);
+    /// store.set("k", "v")?;
+    /// assert_eq!(store.getdel("k")?, Some("v".into()));
+    /// assert_eq!(store.exists("k")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn getdel(key) => ["GETDEL" key];
+    fn getdel, getdel_as(key) -> Option<String> => ["GETDEL" key];
 
     /// GETEX key \[options\]: answers the value and changes its TTL, e.g. `("EX", 10)` or `"PERSIST"`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "v")?;
-    /// assert_eq!(store.getex::<String>("k", ("EX", 10))?, "v");
-    /// assert_eq!(store.ttl::<i64>("k")?, 10);
+    /// store.set("k", "v")?;
+    /// assert_eq!(store.getex("k", ("EX", 10))?.as_deref(), Some("v"));
+    /// assert_eq!(store.ttl("k")?, 10);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn getex(key, options) => ["GETEX" key options];
+    fn getex, getex_as(key, options) -> Option<String> => ["GETEX" key options];
 
     /// MGET key \[key ...\]: the values, nil for missing keys and keys of other types.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("a", 1)?;
-    /// assert_eq!(store.mget::<Vec<Option<i64>>>(["a", "b"])?, [Some(1), None]);
+    /// store.set("a", 1)?;
+    /// assert_eq!(store.mget(["a", "b"])?, [Some("1".to_string()), None]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn mget(keys) => ["MGET" keys];
+    fn mget, mget_as(keys) -> Vec<Option<String>> => ["MGET" keys];
 
     /// MSET key value \[key value ...\], given as pairs.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("a", "1"), ("b", "2")])?;
-    /// assert_eq!(store.get::<i64>("b")?, 2);
+    /// store.mset([("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.get("b")?.as_deref(), Some("2"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn mset(pairs) => ["MSET" pairs];
+    fn mset, mset_as(pairs) -> () => ["MSET" pairs];
 
     /// MSETNX key value \[key value ...\]: sets all, or none if any key exists.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert!(store.msetnx::<bool>([("a", 1), ("b", 2)])?);
-    /// assert!(!store.msetnx::<bool>([("b", 3), ("c", 4)])?);
+    /// assert!(store.msetnx([("a", 1), ("b", 2)])?);
+    /// assert!(!store.msetnx([("b", 3), ("c", 4)])?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn msetnx(pairs) => ["MSETNX" pairs];
+    fn msetnx, msetnx_as(pairs) -> bool => ["MSETNX" pairs];
 
     /// INCR key: adds 1 to the integer at key (0 if missing) and answers the result.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.incr::<i64>("n")?, 1);
+    /// assert_eq!(store.incr("n")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn incr(key) => ["INCR" key];
+    fn incr, incr_as(key) -> i64 => ["INCR" key];
 
     /// DECR key.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().decr::<i64>("n")?, -1);
+    /// assert_eq!(Store::new().decr("n")?, -1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn decr(key) => ["DECR" key];
+    fn decr, decr_as(key) -> i64 => ["DECR" key];
 
     /// INCRBY key increment.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().incrby::<i64>("n", 5)?, 5);
+    /// assert_eq!(Store::new().incrby("n", 5)?, 5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn incrby(key, increment) => ["INCRBY" key increment];
+    fn incrby, incrby_as(key, increment) -> i64 => ["INCRBY" key increment];
 
     /// DECRBY key decrement.
     ///
     /// ```
     /// use embedis::{Commands, Store};
-    /// assert_eq!(Store::new().decrby::<i64>("n", 5)?, -5);
+    /// assert_eq!(Store::new().decrby("n", 5)?, -5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn decrby(key, decrement) => ["DECRBY" key decrement];
+    fn decrby, decrby_as(key, decrement) -> i64 => ["DECRBY" key decrement];
 
     /// INCRBYFLOAT key increment: computed and printed as Redis does (`long double`).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("f", "10.5")?;
-    /// assert_eq!(store.incrbyfloat::<String>("f", "0.1")?, "10.6");
+    /// store.set("f", "10.5")?;
+    /// assert_eq!(store.incrbyfloat("f", "0.1")?, 10.6);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn incrbyfloat(key, increment) => ["INCRBYFLOAT" key increment];
+    fn incrbyfloat, incrbyfloat_as(key, increment) -> f64 => ["INCRBYFLOAT" key increment];
 
     /// APPEND key value: the new length.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.append::<i64>("k", "ab")?, 2);
-    /// assert_eq!(store.append::<i64>("k", "c")?, 3);
+    /// assert_eq!(store.append("k", "ab")?, 2);
+    /// assert_eq!(store.append("k", "c")?, 3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn append(key, value) => ["APPEND" key value];
+    fn append, append_as(key, value) -> i64 => ["APPEND" key value];
 
     /// STRLEN key.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", 12345)?;
-    /// assert_eq!(store.strlen::<i64>("k")?, 5);
+    /// store.set("k", 12345)?;
+    /// assert_eq!(store.strlen("k")?, 5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn strlen(key) => ["STRLEN" key];
+    fn strlen, strlen_as(key) -> i64 => ["STRLEN" key];
 
     /// GETRANGE key start end (inclusive; negative indexes count from the end).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "Hello World")?;
-    /// assert_eq!(store.getrange::<String>("k", -5, -1)?, "World");
+    /// store.set("k", "Hello World")?;
+    /// assert_eq!(store.getrange("k", -5, -1)?, "World");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn getrange(key, start, end) => ["GETRANGE" key start end];
+    fn getrange, getrange_as(key, start, end) -> String => ["GETRANGE" key start end];
 
     /// SETRANGE key offset value: overwrites from offset, padding with zero bytes; the new length.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "Hello World")?;
-    /// store.setrange::<()>("k", 6, "Redis")?;
-    /// assert_eq!(store.get::<String>("k")?, "Hello Redis");
+    /// store.set("k", "Hello World")?;
+    /// store.setrange("k", 6, "Redis")?;
+    /// assert_eq!(store.get("k")?.as_deref(), Some("Hello Redis"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn setrange(key, offset, value) => ["SETRANGE" key offset value];
+    fn setrange, setrange_as(key, offset, value) -> i64 => ["SETRANGE" key offset value];
 
     /// LCS key1 key2 \[options\]: the longest common subsequence (options: `"LEN"`, `"IDX"`, …; pass
     /// `()` for none).
     ///
     /// ```
-    /// use embedis::{Commands, Store};
+    /// use embedis::{Commands, Reply, Store};
     /// let store = Store::new();
-    /// store.mset::<()>([("a", "ohmytext"), ("b", "mynewtext")])?;
-    /// assert_eq!(store.lcs::<String>("a", "b", ())?, "mytext");
-    /// assert_eq!(store.lcs::<i64>("a", "b", "LEN")?, 6);
+    /// store.mset([("a", "ohmytext"), ("b", "mynewtext")])?;
+    /// assert_eq!(store.lcs("a", "b", ())?, Reply::Bulk(b"mytext".to_vec()));
+    /// assert_eq!(store.lcs("a", "b", "LEN")?, Reply::Integer(6));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lcs(key1, key2, options) => ["LCS" key1 key2 options];
+    fn lcs, lcs_as(key1, key2, options) -> Reply => ["LCS" key1 key2 options];
 
     // ---- lists ----
 
@@ -790,88 +817,88 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.lpush::<i64>("l", ["a", "b"])?, 2);
-    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["b", "a"]);
+    /// assert_eq!(store.lpush("l", ["a", "b"])?, 2);
+    /// assert_eq!(store.lrange("l", 0, -1)?, ["b", "a"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lpush(key, elements) => ["LPUSH" key elements];
+    fn lpush, lpush_as(key, elements) -> i64 => ["LPUSH" key elements];
 
     /// RPUSH key element \[element ...\]: pushes at the tail; the new length.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.rpush::<i64>("l", ["a", "b"])?, 2);
-    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["a", "b"]);
+    /// assert_eq!(store.rpush("l", ["a", "b"])?, 2);
+    /// assert_eq!(store.lrange("l", 0, -1)?, ["a", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rpush(key, elements) => ["RPUSH" key elements];
+    fn rpush, rpush_as(key, elements) -> i64 => ["RPUSH" key elements];
 
     /// LPOP key: the head element, or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// assert_eq!(store.lpop::<Option<String>>("l")?, Some("a".into()));
+    /// store.rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.lpop("l")?, Some("a".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lpop(key) => ["LPOP" key];
+    fn lpop, lpop_as(key) -> Option<String> => ["LPOP" key];
 
     /// RPOP key: the tail element, or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// assert_eq!(store.rpop::<Option<String>>("l")?, Some("b".into()));
+    /// store.rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.rpop("l")?, Some("b".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rpop(key) => ["RPOP" key];
+    fn rpop, rpop_as(key) -> Option<String> => ["RPOP" key];
 
     /// LPOP key count: up to count elements from the head.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "c"])?;
-    /// assert_eq!(store.lpop_count::<Vec<String>>("l", 2)?, ["a", "b"]);
+    /// store.rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lpop_count("l", 2)?.unwrap(), ["a", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lpop_count(key, count) => ["LPOP" key count];
+    fn lpop_count, lpop_count_as(key, count) -> Option<Vec<String>> => ["LPOP" key count];
 
     /// RPOP key count: up to count elements from the tail.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "c"])?;
-    /// assert_eq!(store.rpop_count::<Vec<String>>("l", 2)?, ["c", "b"]);
+    /// store.rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.rpop_count("l", 2)?.unwrap(), ["c", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rpop_count(key, count) => ["RPOP" key count];
+    fn rpop_count, rpop_count_as(key, count) -> Option<Vec<String>> => ["RPOP" key count];
 
     /// LRANGE key start stop (inclusive; negative indexes count from the end).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "c"])?;
-    /// assert_eq!(store.lrange::<Vec<String>>("l", 1, -1)?, ["b", "c"]);
+    /// store.rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lrange("l", 1, -1)?, ["b", "c"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lrange(key, start, stop) => ["LRANGE" key start stop];
+    fn lrange, lrange_as(key, start, stop) -> Vec<String> => ["LRANGE" key start stop];
 
     /// LLEN key.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// assert_eq!(store.llen::<i64>("l")?, 2);
+    /// store.rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.llen("l")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn llen(key) => ["LLEN" key];
+    fn llen, llen_as(key) -> i64 => ["LLEN" key];
 
     // ---- hashes ----
 
@@ -880,32 +907,32 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.hset::<i64>("h", "f", "v")?, 1);
-    /// assert_eq!(store.hset::<i64>("h", "f", "w")?, 0);
+    /// assert_eq!(store.hset("h", "f", "v")?, 1);
+    /// assert_eq!(store.hset("h", "f", "w")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hset(key, field, value) => ["HSET" key field value];
+    fn hset, hset_as(key, field, value) -> i64 => ["HSET" key field value];
 
     /// HSET key field value \[field value ...\], given as pairs: how many fields are new.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.hset_multiple::<i64>("user:1", [("name", "ada"), ("lang", "en")])?, 2);
+    /// assert_eq!(store.hset_multiple("user:1", [("name", "ada"), ("lang", "en")])?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hset_multiple(key, pairs) => ["HSET" key pairs];
+    fn hset_multiple, hset_multiple_as(key, pairs) -> i64 => ["HSET" key pairs];
 
     /// HGET key field.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "f", 7)?;
-    /// assert_eq!(store.hget::<Option<i64>>("h", "f")?, Some(7));
+    /// store.hset("h", "f", 7)?;
+    /// assert_eq!(store.hget("h", "f")?.as_deref(), Some("7"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hget(key, field) => ["HGET" key field];
+    fn hget, hget_as(key, field) -> Option<String> => ["HGET" key field];
 
     /// HGETALL key: fields and values (as a map, or a flat list).
     ///
@@ -913,145 +940,146 @@ commands! {
     /// use std::collections::HashMap;
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset_multiple::<()>("h", [("a", "1"), ("b", "2")])?;
-    /// let all: HashMap<String, i64> = store.hgetall("h")?;
-    /// assert_eq!(all["b"], 2);
+    /// store.hset_multiple("h", [("a", "1"), ("b", "2")])?;
+    /// let all: HashMap<String, String> = store.hgetall("h")?;
+    /// assert_eq!(all["b"], "2");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hgetall(key) => ["HGETALL" key];
+    fn hgetall, hgetall_as(key) -> HashMap<String, String> => ["HGETALL" key];
 
     /// HINCRBY key field increment.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.hincrby::<i64>("h", "visits", 3)?, 3);
+    /// assert_eq!(store.hincrby("h", "visits", 3)?, 3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hincrby(key, field, increment) => ["HINCRBY" key field increment];
+    fn hincrby, hincrby_as(key, field, increment) -> i64 => ["HINCRBY" key field increment];
 
     /// HDEL key field \[field ...\]: how many fields were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "f", 1)?;
-    /// assert_eq!(store.hdel::<i64>("h", ["f", "g"])?, 1);
+    /// store.hset("h", "f", 1)?;
+    /// assert_eq!(store.hdel("h", ["f", "g"])?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hdel(key, fields) => ["HDEL" key fields];
+    fn hdel, hdel_as(key, fields) -> i64 => ["HDEL" key fields];
 
     /// LPUSHX key element \[element ...\]: pushes only onto an existing list; its length (0 if none).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.lpushx::<i64>("l", "a")?, 0);
+    /// assert_eq!(store.lpushx("l", "a")?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lpushx(key, elements) => ["LPUSHX" key elements];
+    fn lpushx, lpushx_as(key, elements) -> i64 => ["LPUSHX" key elements];
 
     /// RPUSHX key element \[element ...\]: pushes only onto an existing list.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", "a")?;
-    /// assert_eq!(store.rpushx::<i64>("l", "b")?, 2);
+    /// store.rpush("l", "a")?;
+    /// assert_eq!(store.rpushx("l", "b")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rpushx(key, elements) => ["RPUSHX" key elements];
+    fn rpushx, rpushx_as(key, elements) -> i64 => ["RPUSHX" key elements];
 
     /// LINDEX key index: the element at index (negative counts from the end), or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// assert_eq!(store.lindex::<Option<String>>("l", -1)?, Some("b".into()));
+    /// store.rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.lindex("l", -1)?, Some("b".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lindex(key, index) => ["LINDEX" key index];
+    fn lindex, lindex_as(key, index) -> Option<String> => ["LINDEX" key index];
 
     /// LSET key index element.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// store.lset::<()>("l", 0, "z")?;
-    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["z", "b"]);
+    /// store.rpush("l", ["a", "b"])?;
+    /// store.lset("l", 0, "z")?;
+    /// assert_eq!(store.lrange("l", 0, -1)?, ["z", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lset(key, index, element) => ["LSET" key index element];
+    fn lset, lset_as(key, index, element) -> () => ["LSET" key index element];
 
     /// LINSERT key BEFORE|AFTER pivot element: the new length, -1 without the pivot.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "c"])?;
-    /// assert_eq!(store.linsert::<i64>("l", "BEFORE", "c", "b")?, 3);
+    /// store.rpush("l", ["a", "c"])?;
+    /// assert_eq!(store.linsert("l", "BEFORE", "c", "b")?, 3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn linsert(key, position, pivot, element) => ["LINSERT" key position pivot element];
+    fn linsert, linsert_as(key, position, pivot, element) -> i64 => ["LINSERT" key position pivot element];
 
     /// LREM key count element: how many were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "a"])?;
-    /// assert_eq!(store.lrem::<i64>("l", 0, "a")?, 2);
+    /// store.rpush("l", ["a", "b", "a"])?;
+    /// assert_eq!(store.lrem("l", 0, "a")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lrem(key, count, element) => ["LREM" key count element];
+    fn lrem, lrem_as(key, count, element) -> i64 => ["LREM" key count element];
 
     /// LTRIM key start stop: keeps only that range.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "c"])?;
-    /// store.ltrim::<()>("l", 1, -1)?;
-    /// assert_eq!(store.lrange::<Vec<String>>("l", 0, -1)?, ["b", "c"]);
+    /// store.rpush("l", ["a", "b", "c"])?;
+    /// store.ltrim("l", 1, -1)?;
+    /// assert_eq!(store.lrange("l", 0, -1)?, ["b", "c"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn ltrim(key, start, stop) => ["LTRIM" key start stop];
+    fn ltrim, ltrim_as(key, start, stop) -> () => ["LTRIM" key start stop];
 
     /// LPOS key element \[options\]: the index of a match (options such as `("RANK", -1)`, or `()`).
     ///
     /// ```
-    /// use embedis::{Commands, Store};
+    /// use embedis::{Commands, Reply, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b", "a"])?;
-    /// assert_eq!(store.lpos::<Option<i64>>("l", "a", ("RANK", -1))?, Some(2));
-    /// assert_eq!(store.lpos::<Vec<i64>>("l", "a", ("COUNT", 0))?, [0, 2]);
+    /// store.rpush("l", ["a", "b", "a"])?;
+    /// assert_eq!(store.lpos("l", "a", ("RANK", -1))?, Reply::Integer(2));
+    /// let all = store.lpos("l", "a", ("COUNT", 0))?;
+    /// assert_eq!(all, Reply::Array(vec![Reply::Integer(0), Reply::Integer(2)]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lpos(key, element, options) => ["LPOS" key element options];
+    fn lpos, lpos_as(key, element, options) -> Reply => ["LPOS" key element options];
 
     /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT: the element moved, or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("todo", ["a", "b"])?;
-    /// assert_eq!(store.lmove::<String>("todo", "doing", "LEFT", "RIGHT")?, "a");
+    /// store.rpush("todo", ["a", "b"])?;
+    /// assert_eq!(store.lmove("todo", "doing", "LEFT", "RIGHT")?.as_deref(), Some("a"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lmove(source, destination, from, to) => ["LMOVE" source destination from to];
+    fn lmove, lmove_as(source, destination, from, to) -> Option<String> => ["LMOVE" source destination from to];
 
     /// RPOPLPUSH source destination.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("a", ["x", "y"])?;
-    /// assert_eq!(store.rpoplpush::<String>("a", "b")?, "y");
+    /// store.rpush("a", ["x", "y"])?;
+    /// assert_eq!(store.rpoplpush("a", "b")?.as_deref(), Some("y"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn rpoplpush(source, destination) => ["RPOPLPUSH" source destination];
+    fn rpoplpush, rpoplpush_as(source, destination) -> Option<String> => ["RPOPLPUSH" source destination];
 
     /// LMPOP numkeys key \[key ...\] LEFT|RIGHT \[COUNT n\]: `(key, elements)` from the first non-empty
     /// list, or nil. Give the keys and the rest as arguments, e.g. `(2, ["a", "b"], "LEFT")`.
@@ -1059,12 +1087,12 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("b", ["1", "2"])?;
+    /// store.rpush("b", ["1", "2"])?;
     /// let popped: Option<(String, Vec<String>)> = store.lmpop((2, ["a", "b"], "LEFT", "COUNT", 5))?;
     /// assert_eq!(popped, Some(("b".into(), vec!["1".into(), "2".into()])));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn lmpop(args) => ["LMPOP" args];
+    fn lmpop, lmpop_as(args) -> Option<(String, Vec<String>)> => ["LMPOP" args];
 
     /// BLPOP key \[key ...\] timeout: `(key, element)`, waiting up to `timeout` seconds (0: for ever)
     /// for another client to push; nil on timeout. Inside a transaction it never waits.
@@ -1073,46 +1101,46 @@ commands! {
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
     /// let worker = store.clone();
-    /// let job = std::thread::spawn(move || worker.blpop::<Option<(String, String)>>("jobs", 5));
+    /// let job = std::thread::spawn(move || worker.blpop("jobs", 5));
     /// std::thread::sleep(std::time::Duration::from_millis(20));
-    /// store.rpush::<()>("jobs", "resize")?;
+    /// store.rpush("jobs", "resize")?;
     /// assert_eq!(job.join().unwrap()?, Some(("jobs".into(), "resize".into())));
-    /// assert_eq!(store.blpop::<Option<(String, String)>>("jobs", 0.01)?, None);
+    /// assert_eq!(store.blpop("jobs", 0.01)?, None);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn blpop(keys, timeout) => ["BLPOP" keys timeout];
+    fn blpop, blpop_as(keys, timeout) -> Option<(String, String)> => ["BLPOP" keys timeout];
 
     /// BRPOP key \[key ...\] timeout: as BLPOP, from the tail.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// assert_eq!(store.brpop::<(String, String)>("l", 1)?, ("l".into(), "b".into()));
+    /// store.rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.brpop("l", 1)?, Some(("l".into(), "b".into())));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn brpop(keys, timeout) => ["BRPOP" keys timeout];
+    fn brpop, brpop_as(keys, timeout) -> Option<(String, String)> => ["BRPOP" keys timeout];
 
     /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("a", "x")?;
-    /// assert_eq!(store.blmove::<Option<String>>("a", "b", "LEFT", "LEFT", 1)?, Some("x".into()));
+    /// store.rpush("a", "x")?;
+    /// assert_eq!(store.blmove("a", "b", "LEFT", "LEFT", 1)?, Some("x".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn blmove(source, destination, from, to, timeout) => ["BLMOVE" source destination from to timeout];
+    fn blmove, blmove_as(source, destination, from, to, timeout) -> Option<String> => ["BLMOVE" source destination from to timeout];
 
     /// BRPOPLPUSH source destination timeout.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.brpoplpush::<Option<String>>("empty", "b", 0.01)?, None);
+    /// assert_eq!(store.brpoplpush("empty", "b", 0.01)?, None);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn brpoplpush(source, destination, timeout) => ["BRPOPLPUSH" source destination timeout];
+    fn brpoplpush, brpoplpush_as(source, destination, timeout) -> Option<String> => ["BRPOPLPUSH" source destination timeout];
 
     /// BLMPOP timeout numkeys key \[key ...\] LEFT|RIGHT \[COUNT n\], the arguments after the timeout
     /// given together.
@@ -1120,124 +1148,125 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("a", ["1", "2"])?;
-    /// let popped: Option<(String, Vec<i64>)> = store.blmpop(1, (1, "a", "RIGHT"))?;
-    /// assert_eq!(popped, Some(("a".into(), vec![2])));
+    /// store.rpush("a", ["1", "2"])?;
+    /// let popped = store.blmpop(1, (1, "a", "RIGHT"))?;
+    /// assert_eq!(popped, Some(("a".into(), vec!["2".into()])));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn blmpop(timeout, args) => ["BLMPOP" timeout args];
+    fn blmpop, blmpop_as(timeout, args) -> Option<(String, Vec<String>)> => ["BLMPOP" timeout args];
 
     /// HSETNX key field value: 1 if set, 0 if the field existed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert!(store.hsetnx::<bool>("h", "f", 1)?);
-    /// assert!(!store.hsetnx::<bool>("h", "f", 2)?);
+    /// assert!(store.hsetnx("h", "f", 1)?);
+    /// assert!(!store.hsetnx("h", "f", 2)?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hsetnx(key, field, value) => ["HSETNX" key field value];
+    fn hsetnx, hsetnx_as(key, field, value) -> bool => ["HSETNX" key field value];
 
     /// HMGET key field \[field ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "a", 1)?;
-    /// assert_eq!(store.hmget::<Vec<Option<i64>>>("h", ["a", "b"])?, [Some(1), None]);
+    /// store.hset("h", "a", 1)?;
+    /// assert_eq!(store.hmget("h", ["a", "b"])?, [Some("1".to_string()), None]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hmget(key, fields) => ["HMGET" key fields];
+    fn hmget, hmget_as(key, fields) -> Vec<Option<String>> => ["HMGET" key fields];
 
     /// HLEN key
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset_multiple::<()>("h", [("a", 1), ("b", 2)])?;
-    /// assert_eq!(store.hlen::<i64>("h")?, 2);
+    /// store.hset_multiple("h", [("a", 1), ("b", 2)])?;
+    /// assert_eq!(store.hlen("h")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hlen(key) => ["HLEN" key];
+    fn hlen, hlen_as(key) -> i64 => ["HLEN" key];
 
     /// HSTRLEN key field
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "f", "hello")?;
-    /// assert_eq!(store.hstrlen::<i64>("h", "f")?, 5);
+    /// store.hset("h", "f", "hello")?;
+    /// assert_eq!(store.hstrlen("h", "f")?, 5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hstrlen(key, field) => ["HSTRLEN" key field];
+    fn hstrlen, hstrlen_as(key, field) -> i64 => ["HSTRLEN" key field];
 
     /// HEXISTS key field
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "f", 1)?;
-    /// assert!(store.hexists::<bool>("h", "f")?);
+    /// store.hset("h", "f", 1)?;
+    /// assert!(store.hexists("h", "f")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hexists(key, field) => ["HEXISTS" key field];
+    fn hexists, hexists_as(key, field) -> bool => ["HEXISTS" key field];
 
     /// HKEYS key: the fields (a small hash answers in insertion order, as Redis).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset_multiple::<()>("h", [("b", 1), ("a", 2)])?;
-    /// assert_eq!(store.hkeys::<Vec<String>>("h")?, ["b", "a"]);
+    /// store.hset_multiple("h", [("b", 1), ("a", 2)])?;
+    /// assert_eq!(store.hkeys("h")?, ["b", "a"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hkeys(key) => ["HKEYS" key];
+    fn hkeys, hkeys_as(key) -> Vec<String> => ["HKEYS" key];
 
     /// HVALS key
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset_multiple::<()>("h", [("b", 1), ("a", 2)])?;
-    /// assert_eq!(store.hvals::<Vec<i64>>("h")?, [1, 2]);
+    /// store.hset_multiple("h", [("b", 1), ("a", 2)])?;
+    /// assert_eq!(store.hvals("h")?, ["1", "2"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hvals(key) => ["HVALS" key];
+    fn hvals, hvals_as(key) -> Vec<String> => ["HVALS" key];
 
     /// HINCRBYFLOAT key field increment (Redis's `long double` digits).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.hincrbyfloat::<String>("h", "f", "0.1")?, "0.1");
-    /// assert_eq!(store.hincrbyfloat::<String>("h", "f", "0.2")?, "0.3");
+    /// assert_eq!(store.hincrbyfloat("h", "f", "0.1")?, 0.1);
+    /// assert_eq!(store.hincrbyfloat("h", "f", "0.2")?, 0.3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hincrbyfloat(key, field, increment) => ["HINCRBYFLOAT" key field increment];
+    fn hincrbyfloat, hincrbyfloat_as(key, field, increment) -> f64 => ["HINCRBYFLOAT" key field increment];
 
     /// HRANDFIELD key [count \[WITHVALUES\]]: random fields (`()` for one field, or e.g. `(2, "WITHVALUES")`).
     ///
     /// ```
-    /// use embedis::{Commands, Store};
+    /// use embedis::{Commands, FromReply, Reply, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "only", 1)?;
-    /// assert_eq!(store.hrandfield::<String>("h", ())?, "only");
-    /// assert_eq!(store.hrandfield::<Vec<String>>("h", -3)?.len(), 3);
+    /// store.hset("h", "only", 1)?;
+    /// assert_eq!(store.hrandfield("h", ())?, Reply::Bulk(b"only".to_vec()));
+    /// let fields: Vec<String> = FromReply::from_reply(store.hrandfield("h", -3)?)?;
+    /// assert_eq!(fields, ["only", "only", "only"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hrandfield(key, options) => ["HRANDFIELD" key options];
+    fn hrandfield, hrandfield_as(key, options) -> Reply => ["HRANDFIELD" key options];
 
     /// HSCAN key cursor: one page of fields and values and the next cursor.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.hset::<()>("h", "f", "v")?;
+    /// store.hset("h", "f", "v")?;
     /// let (cursor, items): (u64, Vec<String>) = store.hscan("h", 0)?;
     /// assert_eq!((cursor, items), (0, vec!["f".into(), "v".into()]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn hscan(key, cursor) => ["HSCAN" key cursor];
+    fn hscan, hscan_as(key, cursor) -> (u64, Vec<String>) => ["HSCAN" key cursor];
 
     // ---- sets ----
 
@@ -1246,21 +1275,21 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.sadd::<i64>("s", ["a", "b", "a"])?, 2);
+    /// assert_eq!(store.sadd("s", ["a", "b", "a"])?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sadd(key, members) => ["SADD" key members];
+    fn sadd, sadd_as(key, members) -> i64 => ["SADD" key members];
 
     /// SREM key member \[member ...\]: how many were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", ["a", "b"])?;
-    /// assert_eq!(store.srem::<i64>("s", ["a", "z"])?, 1);
+    /// store.sadd("s", ["a", "b"])?;
+    /// assert_eq!(store.srem("s", ["a", "z"])?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn srem(key, members) => ["SREM" key members];
+    fn srem, srem_as(key, members) -> i64 => ["SREM" key members];
 
     /// SMEMBERS key (a set of integers answers in numeric order, as Redis's intset).
     ///
@@ -1268,175 +1297,177 @@ commands! {
     /// use std::collections::HashSet;
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", [3, 1, 2])?;
-    /// assert_eq!(store.smembers::<Vec<i64>>("s")?, [1, 2, 3]);
+    /// store.sadd("s", [3, 1, 2])?;
     /// let set: HashSet<String> = store.smembers("s")?;
     /// assert!(set.contains("2"));
+    /// assert_eq!(set.len(), 3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn smembers(key) => ["SMEMBERS" key];
+    fn smembers, smembers_as(key) -> HashSet<String> => ["SMEMBERS" key];
 
     /// SISMEMBER key member
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", "a")?;
-    /// assert!(store.sismember::<bool>("s", "a")?);
+    /// store.sadd("s", "a")?;
+    /// assert!(store.sismember("s", "a")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sismember(key, member) => ["SISMEMBER" key member];
+    fn sismember, sismember_as(key, member) -> bool => ["SISMEMBER" key member];
 
     /// SMISMEMBER key member \[member ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", "a")?;
-    /// assert_eq!(store.smismember::<Vec<bool>>("s", ["a", "b"])?, [true, false]);
+    /// store.sadd("s", "a")?;
+    /// assert_eq!(store.smismember("s", ["a", "b"])?, [true, false]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn smismember(key, members) => ["SMISMEMBER" key members];
+    fn smismember, smismember_as(key, members) -> Vec<bool> => ["SMISMEMBER" key members];
 
     /// SCARD key
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", ["a", "b"])?;
-    /// assert_eq!(store.scard::<i64>("s")?, 2);
+    /// store.sadd("s", ["a", "b"])?;
+    /// assert_eq!(store.scard("s")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn scard(key) => ["SCARD" key];
+    fn scard, scard_as(key) -> i64 => ["SCARD" key];
 
     /// SPOP key \[count\]: random members, removed (`()` for one, or a count).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", "only")?;
-    /// assert_eq!(store.spop::<Option<String>>("s", ())?, Some("only".into()));
-    /// assert_eq!(store.spop::<Vec<String>>("s", 3)?, Vec::<String>::new());
+    /// store.sadd("s", "only")?;
+    /// assert_eq!(store.spop("s", 3)?, ["only"]);
+    /// assert_eq!(store.spop("s", 3)?, Vec::<String>::new());
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn spop(key, count) => ["SPOP" key count];
+    fn spop, spop_as(key, count) -> Vec<String> => ["SPOP" key count];
 
     /// SRANDMEMBER key \[count\]: random members, kept (a negative count may repeat).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", "a")?;
-    /// assert_eq!(store.srandmember::<Vec<String>>("s", -3)?, ["a", "a", "a"]);
+    /// store.sadd("s", "a")?;
+    /// assert_eq!(store.srandmember("s", -3)?, ["a", "a", "a"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn srandmember(key, count) => ["SRANDMEMBER" key count];
+    fn srandmember, srandmember_as(key, count) -> Vec<String> => ["SRANDMEMBER" key count];
 
     /// SMOVE source destination member
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", "x")?;
-    /// assert!(store.smove::<bool>("a", "b", "x")?);
-    /// assert!(store.sismember::<bool>("b", "x")?);
+    /// store.sadd("a", "x")?;
+    /// assert!(store.smove("a", "b", "x")?);
+    /// assert!(store.sismember("b", "x")?);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn smove(source, destination, member) => ["SMOVE" source destination member];
+    fn smove, smove_as(source, destination, member) -> bool => ["SMOVE" source destination member];
 
     /// SINTER key \[key ...\]
     ///
     /// ```
+    /// use std::collections::HashSet;
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2, 3])?;
-    /// store.sadd::<()>("b", [2, 3, 4])?;
-    /// assert_eq!(store.sinter::<Vec<i64>>(["a", "b"])?, [2, 3]);
+    /// store.sadd("a", [1, 2, 3])?;
+    /// store.sadd("b", [2, 3, 4])?;
+    /// assert_eq!(store.sinter(["a", "b"])?, HashSet::from(["2".into(), "3".into()]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sinter(keys) => ["SINTER" keys];
+    fn sinter, sinter_as(keys) -> HashSet<String> => ["SINTER" keys];
 
     /// SINTERCARD numkeys key \[key ...\] \[LIMIT limit\], the keys and options given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2, 3])?;
-    /// store.sadd::<()>("b", [2, 3, 4])?;
-    /// assert_eq!(store.sintercard::<i64>((2, ["a", "b"]))?, 2);
-    /// assert_eq!(store.sintercard::<i64>((2, ["a", "b"], "LIMIT", 1))?, 1);
+    /// store.sadd("a", [1, 2, 3])?;
+    /// store.sadd("b", [2, 3, 4])?;
+    /// assert_eq!(store.sintercard((2, ["a", "b"]))?, 2);
+    /// assert_eq!(store.sintercard((2, ["a", "b"], "LIMIT", 1))?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sintercard(args) => ["SINTERCARD" args];
+    fn sintercard, sintercard_as(args) -> i64 => ["SINTERCARD" args];
 
     /// SINTERSTORE destination key \[key ...\]: the size of the stored result.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2])?;
-    /// store.sadd::<()>("b", [2])?;
-    /// assert_eq!(store.sinterstore::<i64>("c", ["a", "b"])?, 1);
+    /// store.sadd("a", [1, 2])?;
+    /// store.sadd("b", [2])?;
+    /// assert_eq!(store.sinterstore("c", ["a", "b"])?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sinterstore(destination, keys) => ["SINTERSTORE" destination keys];
+    fn sinterstore, sinterstore_as(destination, keys) -> i64 => ["SINTERSTORE" destination keys];
 
     /// SUNION key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2])?;
-    /// store.sadd::<()>("b", [2, 3])?;
-    /// assert_eq!(store.sunion::<Vec<i64>>(["a", "b"])?, [1, 2, 3]);
+    /// store.sadd("a", [1, 2])?;
+    /// store.sadd("b", [2, 3])?;
+    /// assert_eq!(store.sunion(["a", "b"])?.len(), 3);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sunion(keys) => ["SUNION" keys];
+    fn sunion, sunion_as(keys) -> HashSet<String> => ["SUNION" keys];
 
     /// SUNIONSTORE destination key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2])?;
-    /// assert_eq!(store.sunionstore::<i64>("c", ["a", "missing"])?, 2);
+    /// store.sadd("a", [1, 2])?;
+    /// assert_eq!(store.sunionstore("c", ["a", "missing"])?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sunionstore(destination, keys) => ["SUNIONSTORE" destination keys];
+    fn sunionstore, sunionstore_as(destination, keys) -> i64 => ["SUNIONSTORE" destination keys];
 
     /// SDIFF key \[key ...\]: the first set minus the others.
     ///
     /// ```
+    /// use std::collections::HashSet;
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2, 3])?;
-    /// store.sadd::<()>("b", [2])?;
-    /// assert_eq!(store.sdiff::<Vec<i64>>(["a", "b"])?, [1, 3]);
+    /// store.sadd("a", [1, 2, 3])?;
+    /// store.sadd("b", [2])?;
+    /// assert_eq!(store.sdiff(["a", "b"])?, HashSet::from(["1".into(), "3".into()]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sdiff(keys) => ["SDIFF" keys];
+    fn sdiff, sdiff_as(keys) -> HashSet<String> => ["SDIFF" keys];
 
     /// SDIFFSTORE destination key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("a", [1, 2])?;
-    /// assert_eq!(store.sdiffstore::<i64>("c", ["a", "a"])?, 0);
+    /// store.sadd("a", [1, 2])?;
+    /// assert_eq!(store.sdiffstore("c", ["a", "a"])?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sdiffstore(destination, keys) => ["SDIFFSTORE" destination keys];
+    fn sdiffstore, sdiffstore_as(destination, keys) -> i64 => ["SDIFFSTORE" destination keys];
 
     /// SSCAN key cursor: one page of members and the next cursor.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.sadd::<()>("s", [2, 1])?;
-    /// assert_eq!(store.sscan::<(u64, Vec<i64>)>("s", 0)?, (0, vec![1, 2]));
+    /// store.sadd("s", [2, 1])?;
+    /// assert_eq!(store.sscan("s", 0)?, (0, vec!["1".into(), "2".into()]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sscan(key, cursor) => ["SSCAN" key cursor];
+    fn sscan, sscan_as(key, cursor) -> (u64, Vec<String>) => ["SSCAN" key cursor];
 
     // ---- sorted sets ----
 
@@ -1445,423 +1476,436 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.zadd::<i64>("board", [(10, "ada"), (7, "bob")])?, 2);
+    /// assert_eq!(store.zadd("board", [(10, "ada"), (7, "bob")])?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zadd(key, pairs) => ["ZADD" key pairs];
+    fn zadd, zadd_as(key, pairs) -> i64 => ["ZADD" key pairs];
 
     /// ZADD key \[NX|XX\] \[GT|LT\] \[CH\] \[INCR\] score member …, the options first: e.g. `("GT", "CH")`.
     ///
     /// ```
-    /// use embedis::{Commands, Store};
+    /// use embedis::{Commands, Reply, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "a"))?;
-    /// assert_eq!(store.zadd_options::<i64>("z", ("GT", "CH"), [(5, "a"), (0, "b")])?, 2);
+    /// store.zadd("z", (1, "a"))?;
+    /// assert_eq!(store.zadd_options("z", ("GT", "CH"), [(5, "a"), (0, "b")])?, Reply::Integer(2));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zadd_options(key, options, pairs) => ["ZADD" key options pairs];
+    fn zadd_options, zadd_options_as(key, options, pairs) -> Reply => ["ZADD" key options pairs];
 
     /// ZINCRBY key increment member: the new score.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.zincrby::<f64>("z", 2.5, "a")?, 2.5);
+    /// assert_eq!(store.zincrby("z", 2.5, "a")?, 2.5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zincrby(key, increment, member) => ["ZINCRBY" key increment member];
+    fn zincrby, zincrby_as(key, increment, member) -> f64 => ["ZINCRBY" key increment member];
 
     /// ZSCORE key member: the score, or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (3, "a"))?;
-    /// assert_eq!(store.zscore::<Option<f64>>("z", "a")?, Some(3.0));
+    /// store.zadd("z", (3, "a"))?;
+    /// assert_eq!(store.zscore("z", "a")?, Some(3.0));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zscore(key, member) => ["ZSCORE" key member];
+    fn zscore, zscore_as(key, member) -> Option<f64> => ["ZSCORE" key member];
 
     /// ZMSCORE key member \[member ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (3, "a"))?;
-    /// assert_eq!(store.zmscore::<Vec<Option<f64>>>("z", ["a", "b"])?, [Some(3.0), None]);
+    /// store.zadd("z", (3, "a"))?;
+    /// assert_eq!(store.zmscore("z", ["a", "b"])?, [Some(3.0), None]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zmscore(key, members) => ["ZMSCORE" key members];
+    fn zmscore, zmscore_as(key, members) -> Vec<Option<f64>> => ["ZMSCORE" key members];
 
     /// ZCARD key
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zcard::<i64>("z")?, 2);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zcard("z")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zcard(key) => ["ZCARD" key];
+    fn zcard, zcard_as(key) -> i64 => ["ZCARD" key];
 
     /// ZRANK key member: the 0-based rank by ascending score, or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrank::<Option<i64>>("z", "b")?, Some(1));
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrank("z", "b")?, Some(1));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrank(key, member) => ["ZRANK" key member];
+    fn zrank, zrank_as(key, member) -> Option<i64> => ["ZRANK" key member];
 
     /// ZREVRANK key member: the rank by descending score.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrevrank::<Option<i64>>("z", "b")?, Some(0));
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrank("z", "b")?, Some(0));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrevrank(key, member) => ["ZREVRANK" key member];
+    fn zrevrank, zrevrank_as(key, member) -> Option<i64> => ["ZREVRANK" key member];
 
     /// ZRANGE key start stop: members by rank.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(2, "b"), (1, "a")])?;
-    /// assert_eq!(store.zrange::<Vec<String>>("z", 0, -1)?, ["a", "b"]);
+    /// store.zadd("z", [(2, "b"), (1, "a")])?;
+    /// assert_eq!(store.zrange("z", 0, -1)?, ["a", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrange(key, start, stop) => ["ZRANGE" key start stop];
+    fn zrange, zrange_as(key, start, stop) -> Vec<String> => ["ZRANGE" key start stop];
 
     /// ZRANGE key start stop WITHSCORES: members and scores, flat, as Redis answers them.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(2, "b"), (1, "a")])?;
-    /// let flat: Vec<String> = store.zrange_withscores("z", 0, -1)?;
-    /// assert_eq!(flat, ["a", "1", "b", "2"]);
+    /// store.zadd("z", [(2, "b"), (1, "a")])?;
+    /// let pairs = store.zrange_withscores("z", 0, -1)?;
+    /// assert_eq!(pairs, [("a".to_string(), 1.0), ("b".to_string(), 2.0)]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrange_withscores(key, start, stop) => ["ZRANGE" key start stop "WITHSCORES"];
+    fn zrange_withscores, zrange_withscores_as(key, start, stop) -> Vec<(String, f64)> => ["ZRANGE" key start stop "WITHSCORES"];
 
     /// ZRANGE key min max with options: `BYSCORE`, `BYLEX`, `REV`, `LIMIT offset count`, `WITHSCORES`.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b"), (3, "c")])?;
-    /// assert_eq!(store.zrange_options::<Vec<String>>("z", "(1", "+inf", "BYSCORE")?, ["b", "c"]);
-    /// assert_eq!(store.zrange_options::<Vec<String>>("z", "+inf", "-inf", ("BYSCORE", "REV", "LIMIT", 0, 1))?, ["c"]);
+    /// store.zadd("z", [(1, "a"), (2, "b"), (3, "c")])?;
+    /// assert_eq!(store.zrange_options("z", "(1", "+inf", "BYSCORE")?, ["b", "c"]);
+    /// assert_eq!(store.zrange_options("z", "+inf", "-inf", ("BYSCORE", "REV", "LIMIT", 0, 1))?, ["c"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrange_options(key, min, max, options) => ["ZRANGE" key min max options];
+    fn zrange_options, zrange_options_as(key, min, max, options) -> Vec<String> => ["ZRANGE" key min max options];
 
     /// ZREVRANGE key start stop: members by rank, highest score first.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrevrange::<Vec<String>>("z", 0, 0)?, ["b"]);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrange("z", 0, 0)?, ["b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrevrange(key, start, stop) => ["ZREVRANGE" key start stop];
+    fn zrevrange, zrevrange_as(key, start, stop) -> Vec<String> => ["ZREVRANGE" key start stop];
+
+    /// ZREVRANGE key start stop WITHSCORES: members by rank, highest score first, with their
+    /// scores.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.zadd("board", [(10, "ann"), (7, "bob")])?;
+    /// let top = store.zrevrange_withscores("board", 0, -1)?;
+    /// assert_eq!(top, [("ann".to_string(), 10.0), ("bob".to_string(), 7.0)]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn zrevrange_withscores, zrevrange_withscores_as(key, start, stop) -> Vec<(String, f64)> => ["ZREVRANGE" key start stop "WITHSCORES"];
 
     /// ZRANGEBYSCORE key min max (bounds such as `"(1"`, `"-inf"`).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrangebyscore::<Vec<String>>("z", "(1", "+inf")?, ["b"]);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrangebyscore("z", "(1", "+inf")?, ["b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrangebyscore(key, min, max) => ["ZRANGEBYSCORE" key min max];
+    fn zrangebyscore, zrangebyscore_as(key, min, max) -> Vec<String> => ["ZRANGEBYSCORE" key min max];
 
     /// ZREVRANGEBYSCORE key max min
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrevrangebyscore::<Vec<String>>("z", "+inf", "-inf")?, ["b", "a"]);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrevrangebyscore("z", "+inf", "-inf")?, ["b", "a"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrevrangebyscore(key, max, min) => ["ZREVRANGEBYSCORE" key max min];
+    fn zrevrangebyscore, zrevrangebyscore_as(key, max, min) -> Vec<String> => ["ZREVRANGEBYSCORE" key max min];
 
     /// ZRANGEBYLEX key min max (bounds `[x`, `(x`, `-`, `+`).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(0, "a"), (0, "b"), (0, "c")])?;
-    /// assert_eq!(store.zrangebylex::<Vec<String>>("z", "(a", "+")?, ["b", "c"]);
+    /// store.zadd("z", [(0, "a"), (0, "b"), (0, "c")])?;
+    /// assert_eq!(store.zrangebylex("z", "(a", "+")?, ["b", "c"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrangebylex(key, min, max) => ["ZRANGEBYLEX" key min max];
+    fn zrangebylex, zrangebylex_as(key, min, max) -> Vec<String> => ["ZRANGEBYLEX" key min max];
 
     /// ZREVRANGEBYLEX key max min
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
-    /// assert_eq!(store.zrevrangebylex::<Vec<String>>("z", "+", "-")?, ["b", "a"]);
+    /// store.zadd("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zrevrangebylex("z", "+", "-")?, ["b", "a"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrevrangebylex(key, max, min) => ["ZREVRANGEBYLEX" key max min];
+    fn zrevrangebylex, zrevrangebylex_as(key, max, min) -> Vec<String> => ["ZREVRANGEBYLEX" key max min];
 
     /// ZRANGESTORE dst src min max \[options\]: the size of the stored range.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zrangestore::<i64>("top", "z", 0, 0, ())?, 1);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zrangestore("top", "z", 0, 0, ())?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrangestore(destination, source, min, max, options) => ["ZRANGESTORE" destination source min max options];
+    fn zrangestore, zrangestore_as(destination, source, min, max, options) -> i64 => ["ZRANGESTORE" destination source min max options];
 
     /// ZCOUNT key min max
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zcount::<i64>("z", 2, "+inf")?, 1);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zcount("z", 2, "+inf")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zcount(key, min, max) => ["ZCOUNT" key min max];
+    fn zcount, zcount_as(key, min, max) -> i64 => ["ZCOUNT" key min max];
 
     /// ZLEXCOUNT key min max
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
-    /// assert_eq!(store.zlexcount::<i64>("z", "-", "+")?, 2);
+    /// store.zadd("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zlexcount("z", "-", "+")?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zlexcount(key, min, max) => ["ZLEXCOUNT" key min max];
+    fn zlexcount, zlexcount_as(key, min, max) -> i64 => ["ZLEXCOUNT" key min max];
 
     /// ZREM key member \[member ...\]: how many were removed.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "a"))?;
-    /// assert_eq!(store.zrem::<i64>("z", ["a", "b"])?, 1);
+    /// store.zadd("z", (1, "a"))?;
+    /// assert_eq!(store.zrem("z", ["a", "b"])?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrem(key, members) => ["ZREM" key members];
+    fn zrem, zrem_as(key, members) -> i64 => ["ZREM" key members];
 
     /// ZREMRANGEBYRANK key start stop
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zremrangebyrank::<i64>("z", 0, 0)?, 1);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zremrangebyrank("z", 0, 0)?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zremrangebyrank(key, start, stop) => ["ZREMRANGEBYRANK" key start stop];
+    fn zremrangebyrank, zremrangebyrank_as(key, start, stop) -> i64 => ["ZREMRANGEBYRANK" key start stop];
 
     /// ZREMRANGEBYSCORE key min max
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zremrangebyscore::<i64>("z", "-inf", "(2")?, 1);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zremrangebyscore("z", "-inf", "(2")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zremrangebyscore(key, min, max) => ["ZREMRANGEBYSCORE" key min max];
+    fn zremrangebyscore, zremrangebyscore_as(key, min, max) -> i64 => ["ZREMRANGEBYSCORE" key min max];
 
     /// ZREMRANGEBYLEX key min max
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(0, "a"), (0, "b")])?;
-    /// assert_eq!(store.zremrangebylex::<i64>("z", "[a", "[a")?, 1);
+    /// store.zadd("z", [(0, "a"), (0, "b")])?;
+    /// assert_eq!(store.zremrangebylex("z", "[a", "[a")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zremrangebylex(key, min, max) => ["ZREMRANGEBYLEX" key min max];
+    fn zremrangebylex, zremrangebylex_as(key, min, max) -> i64 => ["ZREMRANGEBYLEX" key min max];
 
     /// ZPOPMIN key \[count\]: lowest-scored members with their scores (`()` for one).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zpopmin::<(String, f64)>("z", ())?, ("a".into(), 1.0));
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zpopmin("z", 1)?, [("a".to_string(), 1.0)]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zpopmin(key, count) => ["ZPOPMIN" key count];
+    fn zpopmin, zpopmin_as(key, count) -> Vec<(String, f64)> => ["ZPOPMIN" key count];
 
     /// ZPOPMAX key \[count\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
-    /// assert_eq!(store.zpopmax::<Vec<String>>("z", 2)?, ["b", "2", "a", "1"]);
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
+    /// assert_eq!(store.zpopmax("z", 2)?, [("b".to_string(), 2.0), ("a".to_string(), 1.0)]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zpopmax(key, count) => ["ZPOPMAX" key count];
+    fn zpopmax, zpopmax_as(key, count) -> Vec<(String, f64)> => ["ZPOPMAX" key count];
 
     /// ZMPOP numkeys key \[key ...\] MIN|MAX \[COUNT n\], given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", [(1, "a"), (2, "b")])?;
+    /// store.zadd("z", [(1, "a"), (2, "b")])?;
     /// let popped: Option<(String, Vec<(String, f64)>)> = store.zmpop((1, "z", "MAX"))?;
     /// assert_eq!(popped, Some(("z".into(), vec![("b".into(), 2.0)])));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zmpop(args) => ["ZMPOP" args];
+    fn zmpop, zmpop_as(args) -> Option<(String, Vec<(String, f64)>)> => ["ZMPOP" args];
 
     /// BZPOPMIN key \[key ...\] timeout: `(key, member, score)`, waiting for a ZADD; nil on timeout.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "a"))?;
-    /// assert_eq!(store.bzpopmin::<Option<(String, String, f64)>>("z", 1)?, Some(("z".into(), "a".into(), 1.0)));
+    /// store.zadd("z", (1, "a"))?;
+    /// assert_eq!(store.bzpopmin("z", 1)?, Some(("z".into(), "a".into(), 1.0)));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn bzpopmin(keys, timeout) => ["BZPOPMIN" keys timeout];
+    fn bzpopmin, bzpopmin_as(keys, timeout) -> Option<(String, String, f64)> => ["BZPOPMIN" keys timeout];
 
     /// BZPOPMAX key \[key ...\] timeout
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// assert_eq!(store.bzpopmax::<Option<(String, String, f64)>>("empty", 0.01)?, None);
+    /// assert_eq!(store.bzpopmax("empty", 0.01)?, None);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn bzpopmax(keys, timeout) => ["BZPOPMAX" keys timeout];
+    fn bzpopmax, bzpopmax_as(keys, timeout) -> Option<(String, String, f64)> => ["BZPOPMAX" keys timeout];
 
     /// BZMPOP timeout numkeys key \[key ...\] MIN|MAX \[COUNT n\], the arguments after the timeout together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "a"))?;
+    /// store.zadd("z", (1, "a"))?;
     /// let popped: Option<(String, Vec<(String, f64)>)> = store.bzmpop(1, (1, "z", "MIN"))?;
     /// assert_eq!(popped.map(|p| p.1.len()), Some(1));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn bzmpop(timeout, args) => ["BZMPOP" timeout args];
+    fn bzmpop, bzmpop_as(timeout, args) -> Option<(String, Vec<(String, f64)>)> => ["BZMPOP" timeout args];
 
     /// ZRANDMEMBER key [count \[WITHSCORES\]]: random members (`()` for one).
     ///
     /// ```
-    /// use embedis::{Commands, Store};
+    /// use embedis::{Commands, Reply, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "only"))?;
-    /// assert_eq!(store.zrandmember::<String>("z", ())?, "only");
+    /// store.zadd("z", (1, "only"))?;
+    /// assert_eq!(store.zrandmember("z", ())?, Reply::Bulk(b"only".to_vec()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zrandmember(key, options) => ["ZRANDMEMBER" key options];
+    fn zrandmember, zrandmember_as(key, options) -> Reply => ["ZRANDMEMBER" key options];
 
     /// ZSCAN key cursor: one page of members and scores, and the next cursor.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("z", (1, "a"))?;
-    /// assert_eq!(store.zscan::<(u64, Vec<String>)>("z", 0)?, (0, vec!["a".into(), "1".into()]));
+    /// store.zadd("z", (1, "a"))?;
+    /// assert_eq!(store.zscan("z", 0)?, (0, vec!["a".into(), "1".into()]));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zscan(key, cursor) => ["ZSCAN" key cursor];
+    fn zscan, zscan_as(key, cursor) -> (u64, Vec<String>) => ["ZSCAN" key cursor];
 
     /// ZUNION numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\] \[WITHSCORES\], given together.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// store.zadd::<()>("b", [(2, "x"), (1, "y")])?;
-    /// assert_eq!(store.zunion::<Vec<String>>((2, ["a", "b"], "WITHSCORES"))?, ["y", "1", "x", "3"]);
+    /// store.zadd("a", [(1, "x")])?;
+    /// store.zadd("b", [(2, "x"), (1, "y")])?;
+    /// assert_eq!(store.zunion((2, ["a", "b"], "WITHSCORES"))?, ["y", "1", "x", "3"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zunion(args) => ["ZUNION" args];
+    fn zunion, zunion_as(args) -> Vec<String> => ["ZUNION" args];
 
     /// ZINTER numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\] \[WITHSCORES\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// store.zadd::<()>("b", [(2, "x"), (1, "y")])?;
-    /// assert_eq!(store.zinter::<Vec<String>>((2, ["a", "b"]))?, ["x"]);
+    /// store.zadd("a", [(1, "x")])?;
+    /// store.zadd("b", [(2, "x"), (1, "y")])?;
+    /// assert_eq!(store.zinter((2, ["a", "b"]))?, ["x"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zinter(args) => ["ZINTER" args];
+    fn zinter, zinter_as(args) -> Vec<String> => ["ZINTER" args];
 
     /// ZDIFF numkeys key \[key ...\] \[WITHSCORES\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x"), (2, "y")])?;
-    /// store.zadd::<()>("b", [(1, "x")])?;
-    /// assert_eq!(store.zdiff::<Vec<String>>((2, ["a", "b"]))?, ["y"]);
+    /// store.zadd("a", [(1, "x"), (2, "y")])?;
+    /// store.zadd("b", [(1, "x")])?;
+    /// assert_eq!(store.zdiff((2, ["a", "b"]))?, ["y"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zdiff(args) => ["ZDIFF" args];
+    fn zdiff, zdiff_as(args) -> Vec<String> => ["ZDIFF" args];
 
     /// ZUNIONSTORE destination numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// assert_eq!(store.zunionstore::<i64>("out", (1, "a"))?, 1);
+    /// store.zadd("a", [(1, "x")])?;
+    /// assert_eq!(store.zunionstore("out", (1, "a"))?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zunionstore(destination, args) => ["ZUNIONSTORE" destination args];
+    fn zunionstore, zunionstore_as(destination, args) -> i64 => ["ZUNIONSTORE" destination args];
 
     /// ZINTERSTORE destination numkeys key \[key ...\] \[WEIGHTS …\] \[AGGREGATE …\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// assert_eq!(store.zinterstore::<i64>("out", (2, ["a", "missing"]))?, 0);
+    /// store.zadd("a", [(1, "x")])?;
+    /// assert_eq!(store.zinterstore("out", (2, ["a", "missing"]))?, 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zinterstore(destination, args) => ["ZINTERSTORE" destination args];
+    fn zinterstore, zinterstore_as(destination, args) -> i64 => ["ZINTERSTORE" destination args];
 
     /// ZDIFFSTORE destination numkeys key \[key ...\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// assert_eq!(store.zdiffstore::<i64>("out", (1, "a"))?, 1);
+    /// store.zadd("a", [(1, "x")])?;
+    /// assert_eq!(store.zdiffstore("out", (1, "a"))?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zdiffstore(destination, args) => ["ZDIFFSTORE" destination args];
+    fn zdiffstore, zdiffstore_as(destination, args) -> i64 => ["ZDIFFSTORE" destination args];
 
     /// ZINTERCARD numkeys key \[key ...\] \[LIMIT limit\]
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.zadd::<()>("a", [(1, "x")])?;
-    /// store.zadd::<()>("b", [(1, "x")])?;
-    /// assert_eq!(store.zintercard::<i64>((2, ["a", "b"]))?, 1);
+    /// store.zadd("a", [(1, "x")])?;
+    /// store.zadd("b", [(1, "x")])?;
+    /// assert_eq!(store.zintercard((2, ["a", "b"]))?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn zintercard(args) => ["ZINTERCARD" args];
+    fn zintercard, zintercard_as(args) -> i64 => ["ZINTERCARD" args];
 
     // ---- sorting, introspection, serialization ----
 
@@ -1871,34 +1915,34 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", [3, 1, 2])?;
-    /// assert_eq!(store.sort::<Vec<i64>>("l", ())?, [1, 2, 3]);
-    /// assert_eq!(store.sort::<Vec<i64>>("l", ("DESC", "LIMIT", 0, 2))?, [3, 2]);
+    /// store.rpush("l", [3, 1, 2])?;
+    /// assert_eq!(store.sort("l", ())?, [Some("1".into()), Some("2".into()), Some("3".into())]);
+    /// assert_eq!(store.sort("l", ("DESC", "LIMIT", 0, 2))?, [Some("3".into()), Some("2".into())]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sort(key, options) => ["SORT" key options];
+    fn sort, sort_as(key, options) -> Vec<Option<String>> => ["SORT" key options];
 
     /// SORT_RO key \[options\]: SORT without STORE.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["b", "a"])?;
-    /// assert_eq!(store.sort_ro::<Vec<String>>("l", "ALPHA")?, ["a", "b"]);
+    /// store.rpush("l", ["b", "a"])?;
+    /// assert_eq!(store.sort_ro("l", "ALPHA")?, [Some("a".into()), Some("b".into())]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn sort_ro(key, options) => ["SORT_RO" key options];
+    fn sort_ro, sort_ro_as(key, options) -> Vec<Option<String>> => ["SORT_RO" key options];
 
     /// OBJECT ENCODING key: how Redis 7.0 would hold the value (`int`, `embstr`, `listpack`, …).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("n", 10)?;
-    /// assert_eq!(store.object_encoding::<Option<String>>("n")?, Some("int".into()));
+    /// store.set("n", 10)?;
+    /// assert_eq!(store.object_encoding("n")?, Some("int".into()));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn object_encoding(key) => ["OBJECT" "ENCODING" key];
+    fn object_encoding, object_encoding_as(key) -> Option<String> => ["OBJECT" "ENCODING" key];
 
     /// OBJECT IDLETIME key: whole seconds since the key was last read or written.
     ///
@@ -1907,47 +1951,47 @@ commands! {
     /// use embedis::{Clock, Commands, Store};
     /// let clock = Clock::manual();
     /// let store = Store::with_clock(clock.clone());
-    /// store.set::<()>("k", 1)?;
+    /// store.set("k", 1)?;
     /// clock.advance(Duration::from_secs(3));
-    /// assert_eq!(store.object_idletime::<i64>("k")?, 3);
+    /// assert_eq!(store.object_idletime("k")?, Some(3));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn object_idletime(key) => ["OBJECT" "IDLETIME" key];
+    fn object_idletime, object_idletime_as(key) -> Option<i64> => ["OBJECT" "IDLETIME" key];
 
     /// OBJECT REFCOUNT key (Redis shares the integers 0 to 9999).
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.set::<()>("k", "v")?;
-    /// assert_eq!(store.object_refcount::<i64>("k")?, 1);
+    /// store.set("k", "v")?;
+    /// assert_eq!(store.object_refcount("k")?, Some(1));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn object_refcount(key) => ["OBJECT" "REFCOUNT" key];
+    fn object_refcount, object_refcount_as(key) -> Option<i64> => ["OBJECT" "REFCOUNT" key];
 
     /// DUMP key: the value serialized (embedis's own format), or nil.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.rpush::<()>("l", ["a", "b"])?;
-    /// let payload: Vec<u8> = store.dump("l")?;
-    /// store.restore::<()>("copy", 0, payload, ())?;
-    /// assert_eq!(store.lrange::<Vec<String>>("copy", 0, -1)?, ["a", "b"]);
+    /// store.rpush("l", ["a", "b"])?;
+    /// let payload = store.dump("l")?.expect("l exists");
+    /// store.restore("copy", 0, payload, ())?;
+    /// assert_eq!(store.lrange("copy", 0, -1)?, ["a", "b"]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn dump(key) => ["DUMP" key];
+    fn dump, dump_as(key) -> Option<Vec<u8>> => ["DUMP" key];
 
     /// RESTORE key ttl payload \[options\]: options such as `"REPLACE"` or `("ABSTTL", "IDLETIME", 10)`.
     ///
     /// ```
     /// use embedis::{CommandError, Commands, Store};
     /// let store = Store::new();
-    /// let refused = store.restore::<()>("k", 0, b"not a payload".to_vec(), ());
+    /// let refused = store.restore("k", 0, b"not a payload".to_vec(), ());
     /// assert_eq!(refused.unwrap_err().to_string(), "ERR DUMP payload version or checksum are wrong");
     /// # Ok::<(), CommandError>(())
     /// ```
-    fn restore(key, ttl, payload, options) => ["RESTORE" key ttl payload options];
+    fn restore, restore_as(key, ttl, payload, options) -> () => ["RESTORE" key ttl payload options];
 
     // ---- functions (feature `lua`) ----
 
@@ -1958,13 +2002,13 @@ commands! {
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
     /// let code = "#!lua name=greet\nredis.register_function('hello', function() return 'hi' end)";
-    /// assert_eq!(store.function_load::<String>(code)?, "greet");
-    /// let again = store.function_load::<String>(code);
+    /// assert_eq!(store.function_load(code)?, "greet");
+    /// let again = store.function_load(code);
     /// assert_eq!(again.unwrap_err().to_string(), "ERR Library 'greet' already exists");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     #[cfg(feature = "lua")]
-    fn function_load(code) => ["FUNCTION" "LOAD" code];
+    fn function_load, function_load_as(code) -> String => ["FUNCTION" "LOAD" code];
 
     /// FUNCTION LOAD REPLACE code: loads a library, replacing one of the same name (which stays
     /// if the new code fails to load).
@@ -1972,37 +2016,37 @@ commands! {
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.function_load_replace::<()>("#!lua name=v\nredis.register_function('version', function() return 1 end)")?;
-    /// store.function_load_replace::<()>("#!lua name=v\nredis.register_function('version', function() return 2 end)")?;
+    /// store.function_load_replace("#!lua name=v\nredis.register_function('version', function() return 1 end)")?;
+    /// store.function_load_replace("#!lua name=v\nredis.register_function('version', function() return 2 end)")?;
     /// assert_eq!(store.fcall::<i64>("version", (), ())?, 2);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     #[cfg(feature = "lua")]
-    fn function_load_replace(code) => ["FUNCTION" "LOAD" "REPLACE" code];
+    fn function_load_replace, function_load_replace_as(code) -> String => ["FUNCTION" "LOAD" "REPLACE" code];
 
     /// FUNCTION DELETE library: removes a library and its functions.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.function_load::<()>("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
-    /// store.function_delete::<()>("tmp")?;
+    /// store.function_load("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
+    /// store.function_delete("tmp")?;
     /// assert_eq!(store.fcall::<i64>("f", (), ()).unwrap_err().to_string(), "ERR Function not found");
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     #[cfg(feature = "lua")]
-    fn function_delete(library) => ["FUNCTION" "DELETE" library];
+    fn function_delete, function_delete_as(library) -> () => ["FUNCTION" "DELETE" library];
 
     /// FUNCTION FLUSH: removes every library.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
-    /// store.function_load::<()>("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
-    /// store.function_flush::<()>()?;
+    /// store.function_load("#!lua name=tmp\nredis.register_function('f', function() return 1 end)")?;
+    /// store.function_flush()?;
     /// assert_eq!(store.cmd::<Vec<()>>(("FUNCTION", "LIST"))?.len(), 0);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     #[cfg(feature = "lua")]
-    fn function_flush() => ["FUNCTION" "FLUSH"];
+    fn function_flush, function_flush_as() -> () => ["FUNCTION" "FLUSH"];
 }

@@ -7,42 +7,42 @@ use embedis::{Clock, CommandError, Commands, Reply, Store};
 #[test]
 fn atomic_commits_its_writes_when_the_closure_succeeds() {
     let store = Store::new();
-    store.set::<()>("stock", 5).unwrap();
+    store.set("stock", 5).unwrap();
     let left = store
         .atomic(|db| {
-            let stock: i64 = db.get("stock")?;
-            db.set::<()>("stock", stock - 2)?;
-            db.get::<i64>("stock")
+            let stock: i64 = db.get_as("stock")?;
+            db.set("stock", stock - 2)?;
+            db.get_as::<i64>("stock")
         })
         .unwrap();
     assert_eq!(left, 3);
-    assert_eq!(store.get::<i64>("stock").unwrap(), 3);
+    assert_eq!(store.get_as::<i64>("stock").unwrap(), 3);
 }
 
 #[test]
 fn atomic_undoes_every_write_when_the_closure_returns_err() {
     let clock = Clock::manual();
     let store = Store::with_clock(clock);
-    store.set_ex::<()>("ttl", "v", 100).unwrap();
-    store.rpush::<()>("list", ["a", "b"]).unwrap();
-    store.hset::<()>("hash", "f", "v").unwrap();
+    store.set_ex("ttl", "v", 100).unwrap();
+    store.rpush("list", ["a", "b"]).unwrap();
+    store.hset("hash", "f", "v").unwrap();
     let result: Result<(), CommandError> = store
         .atomic(|db| {
-            db.set::<()>("ttl", "changed")?;
-            db.rpush::<()>("list", "c")?;
-            db.lpop::<()>("list")?;
-            db.del::<()>("hash")?;
-            db.set::<()>("created", 1)?;
-            db.rename::<()>("created", "renamed")?;
-            db.incr::<i64>("list") // WRONGTYPE: the closure fails here
+            db.set("ttl", "changed")?;
+            db.rpush("list", "c")?;
+            db.lpop("list")?;
+            db.del("hash")?;
+            db.set("created", 1)?;
+            db.rename("created", "renamed")?;
+            db.incr("list") // WRONGTYPE: the closure fails here
         })
         .map(|_| ());
     assert_eq!(result, Err(CommandError::WrongType));
-    assert_eq!(store.get::<String>("ttl").unwrap(), "v");
-    assert_eq!(store.ttl::<i64>("ttl").unwrap(), 100);
-    assert_eq!(store.lrange::<Vec<String>>("list", 0, -1).unwrap(), ["a", "b"]);
-    assert_eq!(store.hget::<String>("hash", "f").unwrap(), "v");
-    assert_eq!(store.exists::<i64>(["created", "renamed"]).unwrap(), 0);
+    assert_eq!(store.get_as::<String>("ttl").unwrap(), "v");
+    assert_eq!(store.ttl("ttl").unwrap(), 100);
+    assert_eq!(store.lrange("list", 0, -1).unwrap(), ["a", "b"]);
+    assert_eq!(store.hget_as::<String>("hash", "f").unwrap(), "v");
+    assert_eq!(store.exists(["created", "renamed"]).unwrap(), 0);
 }
 
 #[test]
@@ -53,40 +53,40 @@ fn atomic_undoes_flushes_and_swaps() {
     c.call(["SELECT", "1"]);
     c.call(["SET", "one", "1"]);
     let result: Result<(), &str> = store.atomic(|db| {
-        db.swapdb::<()>(0, 1).unwrap();
-        db.flushall::<()>().unwrap();
-        db.set::<()>("after", 1).unwrap();
+        db.swapdb(0, 1).unwrap();
+        db.flushall().unwrap();
+        db.set("after", 1).unwrap();
         Err("changed my mind")
     });
     assert_eq!(result, Err("changed my mind"));
     assert_eq!(c.call(["GET", "one"]), Reply::Bulk(b"1".to_vec()));
-    assert_eq!(store.get::<String>("zero").unwrap(), "0");
-    assert_eq!(store.exists::<i64>("after").unwrap(), 0);
+    assert_eq!(store.get_as::<String>("zero").unwrap(), "0");
+    assert_eq!(store.exists("after").unwrap(), 0);
 }
 
 #[test]
 fn atomic_undoes_writes_when_the_closure_panics_and_the_store_stays_usable() {
     let store = Store::new();
-    store.set::<()>("k", 1).unwrap();
+    store.set("k", 1).unwrap();
     let panicked = catch_unwind(AssertUnwindSafe(|| {
         let _: Result<(), CommandError> = store.atomic(|db| {
-            db.set::<()>("k", 2)?;
+            db.set("k", 2)?;
             panic!("bug in the closure");
         });
     }));
     assert!(panicked.is_err());
-    assert_eq!(store.get::<i64>("k").unwrap(), 1);
-    assert_eq!(store.incr::<i64>("k").unwrap(), 2, "the lock was released");
+    assert_eq!(store.get_as::<i64>("k").unwrap(), 1);
+    assert_eq!(store.incr("k").unwrap(), 2, "the lock was released");
 }
 
 #[test]
 fn a_rolled_back_atomic_call_does_not_disturb_watchers() {
     let store = Store::new();
-    store.set::<()>("k", 1).unwrap();
+    store.set("k", 1).unwrap();
     let watch = store.watch("k").unwrap();
     let _: Result<(), CommandError> = store.atomic(|db| {
-        db.set::<()>("k", 2)?;
-        db.del::<()>("k")?;
+        db.set("k", 2)?;
+        db.del("k")?;
         Err(CommandError::Syntax)
     });
     assert!(
@@ -98,16 +98,16 @@ fn a_rolled_back_atomic_call_does_not_disturb_watchers() {
 #[test]
 fn a_committed_atomic_call_disturbs_watchers() {
     let store = Store::new();
-    store.set::<()>("k", 1).unwrap();
+    store.set("k", 1).unwrap();
     let watch = store.watch("k").unwrap();
-    store.atomic(|db| db.set::<()>("k", 1)).unwrap();
+    store.atomic(|db| db.set("k", 1)).unwrap();
     assert_eq!(watch.multi().ping().exec(), Ok(None));
 }
 
 #[test]
 fn atomic_sees_no_other_client() {
     let store = Store::new();
-    store.set::<()>("n", 0).unwrap();
+    store.set("n", 0).unwrap();
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let store = store.clone();
@@ -115,9 +115,9 @@ fn atomic_sees_no_other_client() {
                 for _ in 0..500 {
                     store
                         .atomic(|db| {
-                            let n: i64 = db.get("n")?;
+                            let n: i64 = db.get_as("n")?;
                             std::hint::spin_loop();
-                            db.set::<()>("n", n + 1)
+                            db.set("n", n + 1)
                         })
                         .unwrap();
                 }
@@ -127,13 +127,13 @@ fn atomic_sees_no_other_client() {
     for t in threads {
         t.join().unwrap();
     }
-    assert_eq!(store.get::<i64>("n").unwrap(), 2000, "no read-modify-write was lost");
+    assert_eq!(store.get_as::<i64>("n").unwrap(), 2000, "no read-modify-write was lost");
 }
 
 #[test]
 fn transaction_commands_are_refused_inside_atomic() {
     let store = Store::new();
-    let reply: Reply = store.atomic(|db| db.ping::<Reply>()).unwrap();
+    let reply: Reply = store.atomic(|db| db.ping_as::<Reply>()).unwrap();
     assert_eq!(reply, Reply::Status("PONG".into()));
     let save: Result<(), CommandError> = store.atomic(|db| db.cmd("SAVE"));
     assert!(save.is_err());

@@ -6,7 +6,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use embedis::{Reply, Store};
+use embedis::{Clock, Reply, Store};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
@@ -43,6 +43,38 @@ fn a_blocked_pop_times_out_with_a_nil_array() {
     let started = Instant::now();
     assert_eq!(call(&store, "BLPOP queue 0.05"), Reply::NilArray);
     assert!(started.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn a_blocking_timeout_follows_a_manual_clock() {
+    let clock = Clock::manual();
+    let store = Store::with_clock(clock.clone());
+    // An hour on the manual clock: only moving the clock can end the wait.
+    let waiter = blocked(&store, "BRPOP queue 3600");
+    thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "wall time alone does not time it out");
+    clock.advance(Duration::from_secs(3599));
+    thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "the deadline has not come on the store's clock");
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(waiter.join().unwrap(), Reply::NilArray);
+}
+
+#[test]
+#[cfg(feature = "server")]
+fn a_blocking_timeout_over_the_wire_follows_a_manual_clock() {
+    use std::io::{Read, Write};
+    let clock = Clock::manual();
+    let server = embedis::server::Server::start(Store::with_clock(clock.clone()), "127.0.0.1:0").unwrap();
+    let mut client = std::net::TcpStream::connect(server.addr()).unwrap();
+    client.write_all(b"BZPOPMIN board 60\r\n").unwrap();
+    client.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut reply = [0u8; 5];
+    assert!(client.read(&mut reply).is_err(), "no reply before the clock moves");
+    clock.advance(Duration::from_secs(61));
+    client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    client.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"*-1\r\n");
 }
 
 #[test]

@@ -15,13 +15,13 @@ fn account(i: usize) -> String {
 fn seeded_store() -> Store {
     let store = Store::new();
     for i in 0..ACCOUNTS {
-        store.set::<()>(account(i), INITIAL).unwrap();
+        store.set(account(i), INITIAL).unwrap();
     }
     store
 }
 
 fn assert_money_kept(store: &Store) {
-    let balances: Vec<i64> = store.mget((0..ACCOUNTS).map(account).collect::<Vec<_>>()).unwrap();
+    let balances: Vec<i64> = store.mget_as((0..ACCOUNTS).map(account).collect::<Vec<_>>()).unwrap();
     assert!(
         balances.iter().all(|b| *b >= 0),
         "a balance went negative: {balances:?}"
@@ -54,7 +54,7 @@ fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64) {
     };
     store
         .transaction([account(from), account(to)], policy, |tx| {
-            let balance: i64 = tx.get(account(from))?;
+            let balance: i64 = tx.get_as(account(from))?;
             if balance < amount {
                 return Ok::<_, CommandError>(Some(()));
             }
@@ -72,10 +72,10 @@ fn transfer_with_watch(store: &Store, from: usize, to: usize, amount: i64) {
 fn transfer_atomically(store: &Store, from: usize, to: usize, amount: i64) {
     store
         .atomic(|db| {
-            let balance: i64 = db.get(account(from))?;
+            let balance: i64 = db.get_as(account(from))?;
             if balance >= amount {
-                db.decrby::<i64>(account(from), amount)?;
-                db.incrby::<i64>(account(to), amount)?;
+                db.decrby(account(from), amount)?;
+                db.incrby(account(to), amount)?;
             }
             Ok::<_, CommandError>(())
         })

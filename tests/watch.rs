@@ -244,18 +244,18 @@ fn a_stale_watched_key_created_again_fails_exec() {
 #[test]
 fn typed_watch_returns_none_on_conflict_and_some_otherwise() {
     let store = Store::new();
-    store.set::<()>("balance", 100).unwrap();
+    store.set("balance", 100).unwrap();
     let watch = store.watch("balance").unwrap();
-    let balance: i64 = watch.get("balance").unwrap();
-    store.set::<()>("balance", 90).unwrap();
+    let balance: i64 = watch.get_as("balance").unwrap();
+    store.set("balance", 90).unwrap();
     assert_eq!(watch.multi().set("balance", balance - 10).exec(), Ok(None));
-    assert_eq!(store.get::<i64>("balance"), Ok(90));
+    assert_eq!(store.get_as::<i64>("balance"), Ok(90));
 
     let watch = store.watch("balance").unwrap();
-    let balance: i64 = watch.get("balance").unwrap();
+    let balance: i64 = watch.get_as("balance").unwrap();
     assert_eq!(
         watch.multi().set("balance", balance - 10).exec(),
         Ok(Some(vec![Ok(Reply::ok())]))
     );
-    assert_eq!(store.get::<i64>("balance"), Ok(80));
+    assert_eq!(store.get_as::<i64>("balance"), Ok(80));
 }

@@ -1,28 +1,27 @@
 //! What blocking commands share: the timeout argument, blocking a client (or answering at once
 //! where a client may not block), and serving blocked clients when their keys get data.
 
-use std::time::{Duration, Instant};
-
 use super::Ctx;
 use crate::error::CommandError;
-use crate::keyspace::blocking::{BlockedOp, BlockedRequest};
+use crate::keyspace::blocking::{BlockedOp, BlockedRequest, Deadline};
 use crate::keyspace::{Keyspace, List, ZSet};
 use crate::number::timeout_millis;
 use crate::reply::Reply;
 
-/// A blocking command's timeout: `None` waits for ever (0), else the deadline; Redis's errors.
-pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Instant>, CommandError> {
+/// A blocking command's timeout: `None` waits for ever (0), else the deadline, counted from the
+/// command's time on the store's clock; Redis's errors.
+pub(crate) fn parse_timeout(ks: &Keyspace, arg: &[u8]) -> Result<Option<Deadline>, CommandError> {
     let millis = timeout_millis(arg).ok_or(CommandError::other("ERR timeout is not a float or out of range"))?;
     if millis < 0 {
         return Err(CommandError::other("ERR timeout is negative"));
     }
-    Ok((millis > 0).then(|| Instant::now() + Duration::from_millis(millis as u64)))
+    Ok((millis > 0).then(|| ks.now_micros().saturating_add(millis.saturating_mul(1000))))
 }
 
 impl Ctx<'_> {
     /// No data for a blocking command: inside MULTI (or a script, or `atomic`) it answers at once
     /// with `denied`, as Redis treats it as timed out; otherwise the client blocks on `keys`.
-    pub(crate) fn block(&mut self, keys: &[&[u8]], op: BlockedOp, deadline: Option<Instant>, denied: Reply) -> Reply {
+    pub(crate) fn block(&mut self, keys: &[&[u8]], op: BlockedOp, deadline: Option<Deadline>, denied: Reply) -> Reply {
         if !self.may_block {
             return denied;
         }

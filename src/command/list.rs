@@ -422,7 +422,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
 
 /// BLPOP/BRPOP key [key ...] timeout
 fn blocking_pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> {
-    let deadline = parse_timeout(argv.arg(argv.len() - 1))?;
+    let deadline = parse_timeout(ctx.ks, argv.arg(argv.len() - 1))?;
     let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.arg(i)).collect();
     let op = BlockedOp::Pop(end);
     match pop_first(ctx, &keys, &op)? {
@@ -443,7 +443,7 @@ pub(crate) fn brpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// BLMOVE/BRPOPLPUSH: moves at once if `src` has elements, else blocks on it.
 fn blocking_move(ctx: &mut Ctx<'_>, argv: &Argv, from: End, to: End, timeout: &[u8]) -> Result<Reply, CommandError> {
-    let deadline = parse_timeout(timeout)?;
+    let deadline = parse_timeout(ctx.ks, timeout)?;
     let (src, dst) = (argv.arg(1), argv.arg(2));
     if ctx.read::<List>(src)?.is_some() {
         return lmove_generic(ctx, src, dst, from, to);
@@ -470,7 +470,7 @@ pub(crate) fn brpoplpush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub(crate) fn blmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (keys, end, count) = parse_mpop(argv, 2, parse_end)?;
-    let deadline = parse_timeout(argv.arg(1))?;
+    let deadline = parse_timeout(ctx.ks, argv.arg(1))?;
     let op = BlockedOp::PopMany(end, count);
     match pop_first(ctx, &keys, &op)? {
         Some(reply) => Ok(reply),

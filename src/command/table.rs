@@ -28,7 +28,7 @@ pub(crate) enum Run {
     /// A container (OBJECT, …): the second argument names a subcommand from this table.
     Container(&'static [CommandSpec]),
     /// AUTH, CLIENT …, CONFIG …, INFO, DEBUG, SHUTDOWN, QUIT: answered by the server the
-    /// connection is a client of (its [`Host`](crate::transaction::Host)); rows flagged
+    /// connection is a client of (its [`Host`](crate::connection::Host)); rows flagged
     /// [`SERVER`](flags::SERVER).
     Server,
 }

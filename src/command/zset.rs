@@ -1024,7 +1024,7 @@ pub(crate) fn zintercard(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 
 /// BZPOPMIN/BZPOPMAX key [key ...] timeout
 fn blocking_pop(ctx: &mut Ctx<'_>, argv: &Argv, end: ListEnd) -> Result<Reply, CommandError> {
-    let deadline = parse_timeout(argv.arg(argv.len() - 1))?;
+    let deadline = parse_timeout(ctx.ks, argv.arg(argv.len() - 1))?;
     let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.arg(i)).collect();
     let op = BlockedOp::ZPop(end);
     match pop_first(ctx, &keys, &op)? {
@@ -1046,7 +1046,7 @@ pub(crate) fn bzpopmax(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 pub(crate) fn bzmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (keys, end, count) = parse_mpop(argv, 2, parse_min_max)?;
-    let deadline = parse_timeout(argv.arg(1))?;
+    let deadline = parse_timeout(ctx.ks, argv.arg(1))?;
     let op = BlockedOp::ZPopMany(end, count);
     match pop_first(ctx, &keys, &op)? {
         Some(reply) => Ok(reply),

@@ -6,10 +6,14 @@
 //! and waiters on a key are served first come, first served.
 
 use std::collections::VecDeque;
-use std::time::Instant;
 
 use super::{ClientId, Key, Keyspace, Map};
 use crate::reply::Reply;
+
+
+/// When a blocked command times out: Unix microseconds on the store's [`Clock`](crate::Clock), so
+/// a manual clock moves blocking timeouts as it moves TTLs.
+pub(crate) type Deadline = i64;
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +51,7 @@ pub(crate) struct BlockedRequest {
     pub(crate) keys: Vec<Key>,
     pub(crate) op: BlockedOp,
     /// When to give up; `None` waits for ever (timeout 0).
-    pub(crate) deadline: Option<Instant>,
+    pub(crate) deadline: Option<Deadline>,
 }
 
 #[derive(Debug, Default)]

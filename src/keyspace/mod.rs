@@ -134,6 +134,11 @@ impl Keyspace {
         self.expire_some();
     }
 
+    /// The clock this keyspace reads.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Records a SAVE or BGSAVE now.
     pub(crate) fn saved_now(&mut self) {
         self.last_save = Some(self.now_micros() / 1_000_000);

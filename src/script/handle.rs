@@ -12,7 +12,7 @@ use crate::typed::Commands;
 /// use embedis::{Commands, Script, Store};
 ///
 /// let store = Store::new();
-/// store.set::<()>("stock", 10)?;
+/// store.set("stock", 10)?;
 /// let take = Script::new(r#"
 ///     local stock = tonumber(redis.call('GET', KEYS[1]) or '0')
 ///     local wanted = tonumber(ARGV[1])
@@ -22,7 +22,7 @@ use crate::typed::Commands;
 /// "#);
 /// assert_eq!(take.invoke::<i64>(&store, "stock", 3)?, 1);
 /// assert_eq!(take.invoke::<i64>(&store, "stock", 30)?, 0);
-/// assert_eq!(store.get::<i64>("stock")?, 7);
+/// assert_eq!(store.get_as::<i64>("stock")?, 7);
 /// # Ok::<(), embedis::CommandError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,8 +13,9 @@ use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
+use crate::keyspace::blocking::Deadline;
 use crate::reply::Reply;
-use crate::transaction::{Connection, Host, HostCall, Started};
+use crate::connection::{Connection, Host, HostCall, Started};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub(super) enum Ran {
     Done,
     /// It blocks (BLPOP on an empty list, …) until served or the deadline: the event loop asks
     /// [`Client::poll_blocked`] for its reply.
-    Blocked(Option<Instant>),
+    Blocked(Option<Deadline>),
 }
 
 impl Client {
@@ -102,7 +103,7 @@ impl Client {
     }
 
     /// The reply of this client's blocked command once served or timed out, appended to `out`.
-    pub(super) fn poll_blocked(&mut self, deadline: Option<Instant>, out: &mut Vec<u8>) -> bool {
+    pub(super) fn poll_blocked(&mut self, deadline: Option<Deadline>, out: &mut Vec<u8>) -> bool {
         match self.conn.poll_blocked(deadline) {
             Some(reply) => {
                 self.write(reply, out);

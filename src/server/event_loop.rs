@@ -10,7 +10,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -18,7 +18,9 @@ use mio::{Events, Interest, Poll, Token};
 use super::Inner;
 use super::client::{Client, Ran};
 use super::protocol::{RequestParser, Step};
+use crate::clock::Clock;
 use crate::keyspace::Map;
+use crate::keyspace::blocking::Deadline;
 
 pub(super) const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
@@ -37,7 +39,7 @@ struct Conn {
     input: InputBuffer,
     output: Vec<u8>,
     /// Set while a blocking command waits: its deadline, if any.
-    parked: Option<Option<Instant>>,
+    parked: Option<Option<Deadline>>,
     /// Whether the socket is registered for writability (output is pending).
     writable: bool,
     /// The peer closed, or reading failed: close once the output is written (or at once).
@@ -151,7 +153,7 @@ pub(super) fn run(inner: &Arc<Inner>, mut poll: Poll, mut listener: TcpListener)
     let mut parked: Vec<Token> = Vec::new();
     let mut touched: Vec<Token> = Vec::new();
     while !inner.stopping.load(Ordering::SeqCst) {
-        let timeout = next_timeout(&conns, &parked);
+        let timeout = next_timeout(&conns, &parked, inner.store.clock());
         if let Err(e) = poll.poll(&mut events, timeout)
             && e.kind() != ErrorKind::Interrupted
         {
@@ -214,15 +216,15 @@ pub(super) fn client_token(id: u64) -> Token {
 
 /// How long the loop may sleep: until the nearest deadline of a parked client, and only briefly
 /// while any client is parked.
-fn next_timeout(conns: &Map<Token, Conn>, parked: &[Token]) -> Option<Duration> {
+fn next_timeout(conns: &Map<Token, Conn>, parked: &[Token], clock: &Clock) -> Option<Duration> {
     if parked.is_empty() {
         return None;
     }
-    let now = Instant::now();
+    let now = clock.now_micros();
     let nearest = parked
         .iter()
         .filter_map(|t| conns.get(t).and_then(|c| c.parked.flatten()))
-        .map(|deadline| deadline.saturating_duration_since(now))
+        .map(|deadline| Duration::from_micros(deadline.saturating_sub(now).max(0) as u64))
         .min();
     Some(nearest.map_or(PARKED_CHECK, |d| d.min(PARKED_CHECK)))
 }

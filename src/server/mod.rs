@@ -281,7 +281,7 @@ impl Server {
     /// let mut client = std::net::TcpStream::connect(server.addr())?;
     /// client.write_all(b"SET k v\r\n")?;
     /// client.read_exact(&mut [0u8; 5])?;
-    /// assert_eq!(server.store().get::<String>("k").unwrap(), "v");
+    /// assert_eq!(server.store().get_as::<String>("k").unwrap(), "v");
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn store(&self) -> &Store {

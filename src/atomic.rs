@@ -1,0 +1,124 @@
+//! [`Store::atomic`]: check-then-act under the lock, all or nothing, with [`AtomicDb`].
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crate::argv::Argv;
+use crate::command::Ctx;
+use crate::command::table::{self, flags};
+use crate::connection::serve_blocked;
+use crate::error::CommandError;
+use crate::reply::Reply;
+use crate::store::Store;
+use crate::typed::Commands;
+
+impl Store {
+    /// Runs `body` under the store's lock: reads and writes through the [`AtomicDb`] it receives see
+    /// no other client, as in a Lua script, so check-then-act needs no WATCH and never retries.
+    ///
+    /// Beyond what Redis offers, it is all or nothing: when `body` returns `Err` or panics, every
+    /// write it made is undone, and clients watching those keys see no change. Time is frozen for
+    /// the whole call.
+    ///
+    /// Cost: the first write to each key copies that key's value for the undo log (a push onto a
+    /// long list copies the list once), and every other client waits while `body` runs, so keep it
+    /// short and free of I/O.
+    ///
+    /// Locking: holds the store's lock for the whole call. `body` gets no `Store`, so it cannot
+    /// deadlock by calling back into it.
+    ///
+    /// ```
+    /// use embedis::{Commands, CommandError, Store};
+    ///
+    /// let store = Store::new();
+    /// store.set("stock", 3)?;
+    /// let sold = store.atomic(|db| {
+    ///     let stock: i64 = db.get_as("stock")?;
+    ///     if stock < 2 {
+    ///         return Ok::<_, CommandError>(false);
+    ///     }
+    ///     db.decrby("stock", 2)?;
+    ///     Ok(true)
+    /// })?;
+    /// assert!(sold);
+    ///
+    /// // An error undoes the writes made before it.
+    /// let failed = store.atomic(|db| {
+    ///     db.decrby("stock", 1)?;
+    ///     db.lpush("stock", "oops") // WRONGTYPE
+    /// });
+    /// assert_eq!(failed, Err(CommandError::WrongType));
+    /// assert_eq!(store.get_as::<i64>("stock")?, 1);
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn atomic<T, E, F>(&self, body: F) -> Result<T, E>
+    where
+        F: FnOnce(&AtomicDb<'_>) -> Result<T, E>,
+    {
+        let mut ks = self.shared.keyspace.lock();
+        ks.begin();
+        ks.start_undo();
+        let outcome = {
+            let db = AtomicDb {
+                ctx: RefCell::new(Ctx::new(&mut ks, 0)),
+            };
+            catch_unwind(AssertUnwindSafe(|| body(&db)))
+        };
+        match outcome {
+            Ok(Ok(value)) => {
+                ks.commit_undo();
+                serve_blocked(&self.shared, &mut ks);
+                Ok(value)
+            }
+            Ok(Err(e)) => {
+                ks.rollback_undo();
+                Err(e)
+            }
+            Err(panic) => {
+                ks.rollback_undo();
+                drop(ks);
+                resume_unwind(panic)
+            }
+        }
+    }
+}
+
+/// The keyspace inside [`Store::atomic`]: its [`Commands`] methods run at once, under the lock the
+/// call holds, in database 0.
+///
+/// ```
+/// use embedis::{Commands, Store};
+/// let store = Store::new();
+/// let len = store.atomic(|db| {
+///     db.rpush("queue", ["a", "b"])?;
+///     db.llen("queue")
+/// })?;
+/// assert_eq!(len, 2);
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
+pub struct AtomicDb<'a> {
+    ctx: RefCell<Ctx<'a>>,
+}
+
+impl Commands for AtomicDb<'_> {
+    fn run_argv(&self, argv: Argv) -> Reply {
+        let spec = match table::resolve(&argv) {
+            Ok(spec) => spec,
+            Err(e) => return Reply::Error(e),
+        };
+        // Transaction and script commands make no sense here; blocking ones answer at once.
+        if spec.has(flags::NO_SCRIPT) && !spec.has(flags::BLOCKING) {
+            return Reply::Error(CommandError::other(
+                "ERR This command is not allowed inside Store::atomic",
+            ));
+        }
+        let mut ctx = self.ctx.borrow_mut();
+        ctx.run(spec, &argv)
+    }
+}
+
+impl std::fmt::Debug for AtomicDb<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicDb").finish_non_exhaustive()
+    }
+}
