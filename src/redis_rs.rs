@@ -58,6 +58,31 @@ pub struct RedisConnection {
     conn: Connection,
 }
 
+/// A clone is a new client of the same store, in the same database and speaking the same
+/// protocol: it can go to another thread or task and run commands, atomic pipelines and
+/// WATCH/MULTI/EXEC of its own, as a pool of connections to one server would. It does not share
+/// the original's MULTI queue, watches or later SELECTs.
+///
+/// ```
+/// use redis::Commands;
+///
+/// let store = embedis::Store::new();
+/// let mut con = embedis::redis_rs::RedisConnection::new(&store);
+/// redis::cmd("SELECT").arg(2).exec(&mut con)?;
+/// let mut other = con.clone();
+/// std::thread::spawn(move || other.set::<_, _, ()>("k", "from a clone")).join().unwrap()?;
+/// let k: String = con.get("k")?;
+/// assert_eq!(k, "from a clone", "the clone works in the same database");
+/// # Ok::<(), redis::RedisError>(())
+/// ```
+impl Clone for RedisConnection {
+    fn clone(&self) -> RedisConnection {
+        RedisConnection {
+            conn: self.conn.sibling(),
+        }
+    }
+}
+
 impl std::fmt::Debug for RedisConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisConnection")

@@ -169,3 +169,31 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         std::thread::yield_now();
     }
 }
+
+#[test]
+fn clones_are_clients_of_the_same_store_that_transfer_concurrently() {
+    let store = Store::new();
+    let mut con = RedisConnection::new(&store);
+    redis::cmd("SELECT").arg(3).exec(&mut con).unwrap();
+    let _: () = con.set("a", 1000).unwrap();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let mut con = con.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    let _: (i64, i64) = redis::transaction(&mut con, &["a", "b"], |con, pipe| {
+                        let a: i64 = con.get("a")?;
+                        pipe.set("a", a - 1).ignore().incr("b", 1).get("a").query(con)
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    // Every clone worked in database 3, and WATCH kept every one of the 200 transfers whole.
+    let (a, b): (i64, i64) = (con.get("a").unwrap(), con.get("b").unwrap());
+    assert_eq!((a, b), (800, 200));
+}
