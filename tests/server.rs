@@ -79,7 +79,7 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"CONFIG GET maxmemory\r\nCONFIG GET maxmemory-policy\r\nCONFIG GET nosuch\r\nCONFIG GET\r\n",
     b"CONFIG SET nosuch 1\r\nCONFIG SET maxclients abc\r\nCONFIG SET proto-max-bulk-len 1x\r\nCONFIG SET a\r\n",
     b"CONFIG SET maxmemory-policy noeviction\r\nCONFIG REWRITE\r\nCONFIG RESETSTAT\r\nCONFIG FOO\r\nCONFIG\r\n",
-    b"CONFIG HELP\r\nCONFIG HELP x\r\nCLIENT HELP x\r\n",
+    b"CONFIG HELP\r\nCONFIG HELP x\r\nCLIENT HELP x\r\nDEBUG HELP x\r\nDEBUG nosuch\r\nDEBUG sleep\r\n",
     b"MULTI\r\nSET a 1\r\nRESET\r\nEXEC\r\nGET a\r\nSELECT 2\r\nRESET\r\nDBSIZE\r\n",
     b"BGSAVE x\r\nLASTSAVE x\r\n",
     b"COMMAND GETKEYS get\r\nCOMMAND GETKEYS ping x\r\nCOMMAND GETKEYS get a b\r\nCOMMAND GETKEYS nosuch a\r\n",
@@ -476,34 +476,52 @@ fn a_blocked_client_that_leaves_is_unregistered() {
 
 #[test]
 fn client_help_is_redis_help_for_the_subcommands_embedis_has() {
+    let listed = String::from_utf8(exchange(start().addr(), b"COMMAND LIST FILTERBY PATTERN client|*\r\n")).unwrap();
+    let subs: Vec<String> = listed
+        .split("\r\n")
+        .filter_map(|l| l.strip_prefix("client|"))
+        .map(str::to_uppercase)
+        .collect();
+    assert!(subs.len() > 5, "COMMAND LIST knows CLIENT's subcommands: {subs:?}");
+    help_is_redis_help_for(b"CLIENT HELP\r\n", &subs);
+}
+
+#[test]
+fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
+    let subs = ["SLEEP", "SET-ACTIVE-EXPIRE", "QUICKLIST-PACKED-THRESHOLD", "HELP"].map(String::from);
+    help_is_redis_help_for(b"DEBUG HELP\r\n", &subs);
+}
+
+/// The HELP `request` answers Redis's own lines, in Redis's order, less those of the subcommands
+/// embedis does not have; and it describes each of `subs`.
+fn help_is_redis_help_for(request: &[u8], subs: &[String]) {
     let Some(redis) = common::RedisServer::start() else {
         return;
     };
     let server = start();
-    let lines = |addr| -> Vec<String> {
-        let reply = String::from_utf8(exchange(addr, b"CLIENT HELP\r\n")).unwrap();
+    let lines = |addr| -> Vec<Vec<u8>> {
+        let reply = exchange(addr, request);
         reply
-            .split("\r\n")
-            .filter_map(|l| l.strip_prefix('+'))
-            .map(str::to_string)
+            .split(|&b| b == b'\n')
+            .filter_map(|l| l.strip_prefix(b"+"))
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
             .collect()
     };
     let ours = lines(server.addr());
     let theirs = lines(([127, 0, 0, 1], redis.port).into());
-    // Redis's lines, in Redis's order, less those of the subcommands embedis does not have.
+    assert!(ours.len() > 2, "a help of several lines: {ours:?}");
     let mut rest = theirs.iter();
     for line in &ours {
         assert!(
             rest.any(|l| l == line),
-            "{line:?} is not in Redis's CLIENT HELP (in order)"
+            "{:?} is not in Redis's help (in order)",
+            String::from_utf8_lossy(line)
         );
     }
-    let listed = String::from_utf8(exchange(server.addr(), b"COMMAND LIST FILTERBY PATTERN client|*\r\n")).unwrap();
-    for sub in listed.split("\r\n").filter_map(|l| l.strip_prefix("client|")) {
-        let sub = sub.to_uppercase();
+    for sub in subs {
         assert!(
-            ours.iter().any(|l| l.starts_with(&sub)),
-            "CLIENT HELP does not describe {sub}"
+            ours.iter().any(|l| l.starts_with(sub.as_bytes())),
+            "the help does not describe {sub}"
         );
     }
 }

@@ -11,11 +11,11 @@ use super::protocol::ProtocolError;
 use super::{ClientEntry, ClientState, Inner, params};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
+use crate::connection::{Connection, Host, HostCall, Started};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::Deadline;
 use crate::reply::Reply;
-use crate::connection::{Connection, Host, HostCall, Started};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -571,8 +571,15 @@ impl ServerSide {
         {
             return Ok(Reply::ok());
         }
+        if is_option(sub, "help") && argv.len() == 2 {
+            return Ok(Reply::help(DEBUG_HELP));
+        }
         Err(CommandError::Other(
-            format!("ERR unknown subcommand '{}'. Try DEBUG HELP.", error_text(sub)).into(),
+            format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                error_text(sub)
+            )
+            .into(),
         ))
     }
 
@@ -672,6 +679,22 @@ const CONFIG_HELP: &[&str] = &[
 
 /// Redis 7.0.15's CLIENT HELP, without the subcommands embedis-server does not have (CACHING,
 /// GETREDIR, PAUSE, UNPAUSE, TRACKING, TRACKINGINFO).
+/// DEBUG HELP: Redis 7.0.15's lines for the subcommands embedis has.
+const DEBUG_HELP: &[&str] = &[
+    "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "HELP",
+    "    Prints this help.",
+];
+
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GETNAME",
