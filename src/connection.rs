@@ -539,12 +539,7 @@ fn shaped(reply: Reply, resp: u8) -> Reply {
 
 /// The reply of the blocked `client` if it was served, or the timeout reply (after unregistering
 /// it) if its deadline has passed; `None` while it still waits.
-fn served_or_expired(
-    ks: &mut Keyspace,
-    client: ClientId,
-    resp: u8,
-    deadline: Option<Deadline>,
-) -> Option<Reply> {
+fn served_or_expired(ks: &mut Keyspace, client: ClientId, resp: u8, deadline: Option<Deadline>) -> Option<Reply> {
     if let Some(reply) = ks.take_served(client) {
         return Some(shaped(reply, resp));
     }
@@ -583,12 +578,7 @@ fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<De
 
 /// Without waiting: [`served_or_expired`] under the store's lock, for an event loop.
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
-pub(crate) fn poll_blocked(
-    shared: &Shared,
-    client: ClientId,
-    resp: u8,
-    deadline: Option<Deadline>,
-) -> Option<Reply> {
+pub(crate) fn poll_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<Deadline>) -> Option<Reply> {
     served_or_expired(&mut shared.keyspace.lock(), client, resp, deadline)
 }
 

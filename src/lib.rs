@@ -83,6 +83,8 @@ pub mod reply;
 mod script;
 #[cfg(feature = "lua")]
 pub use script::Script;
+mod atomic;
+mod connection;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
 #[cfg(feature = "server")]
@@ -90,16 +92,14 @@ pub mod server;
 mod store;
 mod transaction;
 mod typed;
-mod atomic;
-mod connection;
 
 pub use argv::{Argv, ToArgs};
+pub use atomic::AtomicDb;
 pub use clock::Clock;
+pub use connection::Connection;
 pub use error::CommandError;
 pub use keyspace::DATABASES;
 pub use reply::{FromReply, Reply};
-pub use atomic::AtomicDb;
-pub use connection::Connection;
 pub use store::Store;
 pub use transaction::{RetryPolicy, Transaction, TransactionError, Watch};
 pub use typed::Commands;

@@ -546,14 +546,19 @@ impl<A: FromReply, B: FromReply> FromReply for (A, B) {
         match check(reply)? {
             Reply::Array(items) if items.len() == 2 => {
                 let mut it = items.into_iter();
-                Ok((A::from_reply(it.next().unwrap_or(Reply::Nil))?, B::from_reply(it.next().unwrap_or(Reply::Nil))?))
+                Ok((
+                    A::from_reply(it.next().unwrap_or(Reply::Nil))?,
+                    B::from_reply(it.next().unwrap_or(Reply::Nil))?,
+                ))
             }
             other => mismatch(&other),
         }
     }
 
     fn vec_from_items(items: Vec<Reply>) -> Result<Vec<Self>, CommandError> {
-        let flat = items.iter().all(|item| !matches!(item, Reply::Array(_) | Reply::NilArray));
+        let flat = items
+            .iter()
+            .all(|item| !matches!(item, Reply::Array(_) | Reply::NilArray));
         if flat && items.len() % 2 == 0 {
             flat_pairs(items)
         } else {

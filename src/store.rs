@@ -168,7 +168,6 @@ impl Store {
     }
 }
 
-
 impl Commands for Store {
     fn run_argv(&self, argv: Argv) -> Reply {
         self.run_in_db0(argv)

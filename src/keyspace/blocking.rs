@@ -10,7 +10,6 @@ use std::collections::VecDeque;
 use super::{ClientId, Key, Keyspace, Map};
 use crate::reply::Reply;
 
-
 /// When a blocked command times out: Unix microseconds on the store's [`Clock`](crate::Clock), so
 /// a manual clock moves blocking timeouts as it moves TTLs.
 pub(crate) type Deadline = i64;
