@@ -6,9 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use crate::argv::Argv;
 use crate::command::Ctx;
 use crate::command::table::{self, flags};
-use crate::connection::serve_blocked;
 use crate::error::CommandError;
 use crate::reply::Reply;
+use crate::runner::Caller;
 use crate::store::Store;
 use crate::typed::Commands;
 
@@ -55,28 +55,28 @@ impl Store {
     where
         F: FnOnce(&AtomicDb<'_>) -> Result<T, E>,
     {
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
-        ks.start_undo();
+        let mut state = self.shared.begin();
+        state.keyspace.start_undo();
+        let caller = Caller::internal(self.shared.next_client_id(), 0);
         let outcome = {
             let db = AtomicDb {
-                ctx: RefCell::new(Ctx::new(&mut ks, 0)),
+                ctx: RefCell::new(state.ctx(&caller)),
             };
             catch_unwind(AssertUnwindSafe(|| body(&db)))
         };
         match outcome {
             Ok(Ok(value)) => {
-                ks.commit_undo();
-                serve_blocked(&self.shared, &mut ks);
+                state.keyspace.commit_undo();
+                self.shared.serve_blocked(&mut state);
                 Ok(value)
             }
             Ok(Err(e)) => {
-                ks.rollback_undo();
+                state.keyspace.rollback_undo();
                 Err(e)
             }
             Err(panic) => {
-                ks.rollback_undo();
-                drop(ks);
+                state.keyspace.rollback_undo();
+                drop(state);
                 resume_unwind(panic)
             }
         }

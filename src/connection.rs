@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use crate::argv::{Argv, ToArgs};
-use crate::command::Ctx;
-use crate::command::table::{self, CommandSpec, Run, flags};
+use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
 use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::Reply;
-use crate::store::Shared;
+use crate::runner::{Caller, Shared, Started};
 
 /// A client of a [`Store`](crate::Store), speaking Redis's commands as argument vectors and
 /// answering [`Reply`] values byte-identical to Redis's.
@@ -54,12 +53,17 @@ pub(crate) struct Session {
     pub(crate) name: Option<Vec<u8>>,
 }
 
-/// What answers the table's [`Run::Server`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
+/// What answers the table's [`Run::Host`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
 /// QUIT) for a connection: the server it is a client of, which runs the connection's commands
 /// with itself as the host ([`Connection::start_hosted`]). They go through the connection like
 /// any command, so MULTI queues them and EXEC runs them in their place, as Redis does. A
 /// connection used in process has no host, and those commands are unknown to it.
 pub(crate) trait Host {
+    /// Whether the client may run the command it sent (known, with the right arity): the
+    /// server refuses every command but AUTH, HELLO, QUIT and RESET before a client with a
+    /// password to give has authenticated. A refusal counts as a queue-time error inside MULTI.
+    fn admit(&mut self, spec: &'static CommandSpec) -> Result<(), CommandError>;
+
     /// Runs one of the server's commands, under the store's lock.
     fn run(&mut self, call: HostCall<'_>) -> Reply;
 }
@@ -67,16 +71,15 @@ pub(crate) trait Host {
 /// One command for a [`Host`], with the connection's state it reads or changes.
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) struct HostCall<'a> {
+    pub(crate) op: HostOp,
     pub(crate) spec: &'static CommandSpec,
     pub(crate) argv: &'a Argv,
+    /// Who runs it (its client id and database; whether inside EXEC).
+    pub(crate) caller: Caller,
     /// The locked keyspace (INFO's keyspace section reads it).
     pub(crate) ks: &'a mut Keyspace,
-    pub(crate) client: ClientId,
-    pub(crate) db: usize,
     /// The connection's protocol and name (CLIENT SETNAME changes it).
     pub(crate) session: &'a mut Session,
-    /// Whether the command runs inside EXEC.
-    pub(crate) in_exec: bool,
 }
 
 /// A transaction being queued: by a connection inside MULTI, or by the typed
@@ -182,71 +185,93 @@ impl Connection {
     /// The reply of this connection's blocked command, once served or timed out.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn poll_blocked(&mut self, deadline: Option<Deadline>) -> Option<Reply> {
-        poll_blocked(&self.shared, self.id, self.session.protocol, deadline)
+        self.shared.poll_blocked(&self.caller(false), deadline)
+    }
+
+    /// This connection as the caller of a command outside EXEC; `hosted` when a server runs it.
+    fn caller(&self, hosted: bool) -> Caller {
+        Caller {
+            client: self.id,
+            db: self.db,
+            protocol: self.session.protocol,
+            hosted,
+            in_exec: false,
+        }
     }
 
     /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
     /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
     /// own commands are known only with a `host`, which answers them.
     fn dispatch(&mut self, argv: Argv, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
-        let resolved = table::resolve_for(&argv, host.is_some());
+        let mut resolved = table::resolve_for(&argv, host.is_some());
+        // A refused EXEC aborts the transaction rather than being queued (Redis's
+        // `execCommandAbort`), in MULTI or not.
+        let exec = match &resolved {
+            Ok(spec) => matches!(spec.run, Run::Transaction(TransactionOp::Exec)),
+            Err(e) => *e == CommandError::WrongArity("exec".into()),
+        };
+        if let (Ok(spec), Some(host)) = (&resolved, host.as_deref_mut())
+            && let Err(e) = host.admit(spec)
+        {
+            resolved = Err(e);
+        }
         if let Some(multi) = &mut self.multi {
-            let immediate = matches!(&resolved, Ok(spec)
-                if matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset" | "quit"));
-            let exec_arity = matches!(&resolved, Err(CommandError::WrongArity(name)) if name == "exec");
-            if !immediate && !exec_arity {
+            let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
+            if !immediate && !exec {
                 return multi.queue(resolved, argv);
             }
         }
         let spec = match resolved {
             Ok(spec) => spec,
-            Err(e) => return self.reject(e),
-        };
-        match (spec.run, spec.name) {
-            (Run::Transaction, "multi") => self.multi(),
-            (Run::Transaction, "exec") => self.exec(host),
-            (Run::Transaction, "discard") => self.discard(),
-            (Run::Transaction, "watch") => self.watch(&argv),
-            (Run::Transaction, _) => {
-                self.unwatch_all();
-                Reply::ok()
+            Err(e) if exec => {
+                self.discard_transaction();
+                return Reply::Error(CommandError::ExecAbortBecause(e.without_err_code()));
             }
-            (Run::Connection, "reset") => self.reset(),
-            (Run::Connection, _) => self.session.run(self.id, &argv),
-            (Run::Server, _) => match host.as_deref_mut() {
-                Some(host) => {
-                    let mut ks = self.shared.keyspace.lock();
-                    ks.begin();
-                    host.run(HostCall {
-                        spec,
-                        argv: &argv,
-                        ks: &mut ks,
-                        client: self.id,
-                        db: self.db,
-                        session: &mut self.session,
-                        in_exec: false,
-                    })
+            Err(e) => return Reply::Error(e),
+        };
+        let mut caller = self.caller(host.is_some());
+        match spec.run {
+            Run::Transaction(op) => match op {
+                TransactionOp::Multi => self.multi(),
+                TransactionOp::Exec => self.exec(host),
+                TransactionOp::Discard => self.discard(),
+                TransactionOp::Watch => self.watch(&argv),
+                TransactionOp::Unwatch => {
+                    self.unwatch_all();
+                    Reply::ok()
                 }
+            },
+            Run::Session(SessionOp::Reset) => self.reset(),
+            Run::Session(SessionOp::Hello) => self.session.hello(self.id, &argv),
+            Run::Host(op) => match host {
+                Some(host) => host.run(HostCall {
+                    op,
+                    spec,
+                    argv: &argv,
+                    caller,
+                    ks: &mut self.shared.begin().keyspace,
+                    session: &mut self.session,
+                }),
                 // Not reached: without a host, resolving refuses the server's commands.
                 None => Reply::Error(table::unknown_command(&argv)),
             },
-            _ if wait => self.run_now(spec, &argv, host.is_some()),
-            _ => match start_command(
-                &self.shared,
-                self.id,
-                &mut self.db,
-                self.session.protocol,
-                host.is_some(),
-                spec,
-                &argv,
-            ) {
-                Started::Done(reply) => reply,
-                Started::Blocked(deadline) => {
-                    self.blocked = Some(deadline);
-                    self.may_be_blocked = true;
-                    Reply::NilArray
+            Run::Keyspace(_) | Run::Container(_) if wait => {
+                let reply = self.shared.run(&mut caller, spec, &argv);
+                self.db = caller.db;
+                reply
+            }
+            Run::Keyspace(_) | Run::Container(_) => {
+                let started = self.shared.start(&mut caller, spec, &argv);
+                self.db = caller.db;
+                match started {
+                    Started::Done(reply) => reply,
+                    Started::Blocked(deadline) => {
+                        self.blocked = Some(deadline);
+                        self.may_be_blocked = true;
+                        Reply::NilArray
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -295,16 +320,6 @@ impl Connection {
         self.multi.is_some()
     }
 
-    /// A command refused before it ran (unknown, wrong arity); a refused EXEC discards the
-    /// transaction, in MULTI or not (Redis's `rejectCommand`).
-    fn reject(&mut self, e: CommandError) -> Reply {
-        if e == CommandError::WrongArity("exec".into()) {
-            self.discard_transaction();
-            return Reply::Error(CommandError::ExecAbortBecause(e.without_err_code()));
-        }
-        Reply::Error(e)
-    }
-
     /// The protocol this connection speaks: 2 (the default), or 3 after `HELLO 3`, when replies
     /// hold RESP3 types (encode them with [`Reply::to_resp3`]).
     ///
@@ -334,19 +349,6 @@ impl Connection {
         Reply::status("RESET")
     }
 
-    /// Runs a command at once.
-    fn run_now(&mut self, spec: &'static CommandSpec, argv: &Argv, hosted: bool) -> Reply {
-        run_command(
-            &self.shared,
-            self.id,
-            &mut self.db,
-            self.session.protocol,
-            hosted,
-            spec,
-            argv,
-        )
-    }
-
     fn multi(&mut self) -> Reply {
         if self.multi.is_some() {
             return Reply::Error(CommandError::NestedMulti);
@@ -373,8 +375,7 @@ impl Connection {
         if self.multi.is_some() {
             return Reply::Error(CommandError::WatchInMulti);
         }
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
+        let ks = &mut self.shared.begin().keyspace;
         for key in argv.iter().skip(1) {
             if !self.watched.iter().any(|(db, k)| *db == self.db && k == key) {
                 ks.watch(self.db, key, self.id);
@@ -388,7 +389,7 @@ impl Connection {
         if self.watched.is_empty() {
             return;
         }
-        let mut ks = self.shared.keyspace.lock();
+        let ks = &mut self.shared.lock().keyspace;
         for (db, key) in self.watched.drain(..) {
             ks.unwatch(db, &key, self.id);
         }
@@ -420,8 +421,8 @@ impl Connection {
         mut host: Option<&mut dyn Host>,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
-        let mut ks = self.shared.keyspace.lock();
-        ks.begin();
+        let mut state = self.shared.begin();
+        let ks = &mut state.keyspace;
         let dirty = self
             .watched
             .iter()
@@ -435,29 +436,32 @@ impl Connection {
         if dirty {
             return Ok(None);
         }
-        let mut ctx = Ctx::with_protocol(&mut ks, self.db, self.session.protocol);
-        ctx.hosted = host.is_some();
+        let mut caller = Caller {
+            in_exec: true,
+            ..self.caller(host.is_some())
+        };
+        let mut ctx = state.ctx(&caller);
         let mut replies = Vec::with_capacity(multi.queue.len());
         for (spec, argv) in &multi.queue {
             let reply = match spec.run {
                 // UNWATCH is queued like any command; EXEC has already unwatched everything.
-                Run::Transaction => Reply::ok(),
+                Run::Transaction(_) => Reply::ok(),
                 // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
-                Run::Connection => {
-                    let reply = self.session.run(self.id, argv);
+                Run::Session(_) => {
+                    let reply = self.session.hello(self.id, argv);
                     ctx.resp = self.session.protocol;
                     reply
                 }
-                Run::Server => match host.as_deref_mut() {
+                Run::Host(op) => match host.as_deref_mut() {
                     Some(host) => {
+                        caller.db = ctx.db;
                         let reply = host.run(HostCall {
+                            op,
                             spec,
                             argv,
+                            caller,
                             ks: &mut *ctx.ks,
-                            client: self.id,
-                            db: ctx.db,
                             session: &mut self.session,
-                            in_exec: true,
                         });
                         ctx.resp = self.session.protocol;
                         reply
@@ -470,122 +474,8 @@ impl Connection {
             replies.push(each(reply));
         }
         self.db = ctx.db;
-        serve_blocked(&self.shared, &mut ks);
+        self.shared.serve_blocked(&mut state);
         Ok(Some(replies))
-    }
-}
-
-/// What starting a command gave: its reply, or that it blocks until the deadline (if any).
-pub(crate) enum Started {
-    /// The command's reply.
-    Done(Reply),
-    /// Registered as blocked, until this deadline if any.
-    Blocked(Option<Deadline>),
-}
-
-/// Runs one command for `client` outside MULTI: under the lock, then serves the clients blocked on
-/// keys the command created (Redis's `handleClientsBlockedOnKeys`), then, if the command itself
-/// blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
-pub(crate) fn run_command(
-    shared: &Shared,
-    client: ClientId,
-    db: &mut usize,
-    resp: u8,
-    hosted: bool,
-    spec: &'static CommandSpec,
-    argv: &Argv,
-) -> Reply {
-    match start_command(shared, client, db, resp, hosted, spec, argv) {
-        Started::Done(reply) => reply,
-        Started::Blocked(deadline) => wait_blocked(shared, client, resp, deadline),
-    }
-}
-
-/// [`run_command`] up to the point where a blocking command would wait: it is then registered as
-/// blocked, and its reply comes from [`wait_blocked`] or [`poll_blocked`].
-pub(crate) fn start_command(
-    shared: &Shared,
-    client: ClientId,
-    db: &mut usize,
-    resp: u8,
-    hosted: bool,
-    spec: &'static CommandSpec,
-    argv: &Argv,
-) -> Started {
-    let mut ks = shared.keyspace.lock();
-    ks.begin();
-    let mut ctx = Ctx::with_protocol(&mut ks, *db, resp);
-    ctx.may_block = true;
-    ctx.hosted = hosted;
-    let reply = ctx.run(spec, argv);
-    *db = ctx.db;
-    let blocked = ctx.blocked.take();
-    serve_blocked(shared, &mut ks);
-    match blocked {
-        None => Started::Done(reply),
-        Some(request) => {
-            let deadline = request.deadline;
-            ks.block(client, request);
-            Started::Blocked(deadline)
-        }
-    }
-}
-
-/// The reply of a served blocked client, shaped for its own protocol (the client that served it
-/// built it).
-fn shaped(reply: Reply, resp: u8) -> Reply {
-    if resp == 2 { reply.into_resp2() } else { reply }
-}
-
-/// The reply of the blocked `client` if it was served, or the timeout reply (after unregistering
-/// it) if its deadline has passed; `None` while it still waits.
-fn served_or_expired(ks: &mut Keyspace, client: ClientId, resp: u8, deadline: Option<Deadline>) -> Option<Reply> {
-    if let Some(reply) = ks.take_served(client) {
-        return Some(shaped(reply, resp));
-    }
-    if deadline.is_some_and(|d| ks.clock().now_micros() >= d) {
-        ks.unblock(client);
-        return Some(Reply::NilArray);
-    }
-    None
-}
-
-/// How often a client blocked with a deadline on a manual clock looks at the clock again: the clock
-/// moves by hand, not by the passing of time a condition variable could wait for.
-const MANUAL_CLOCK_CHECK: std::time::Duration = std::time::Duration::from_millis(2);
-
-/// Waits on the store's condition variable until the blocked `client` is served or times out.
-fn wait_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<Deadline>) -> Reply {
-    let mut ks = shared.keyspace.lock();
-    loop {
-        if let Some(reply) = served_or_expired(&mut ks, client, resp, deadline) {
-            return reply;
-        }
-        match deadline {
-            None => shared.unblocked.wait(&mut ks),
-            Some(_) if shared.clock.is_manual() => {
-                shared.unblocked.wait_for(&mut ks, MANUAL_CLOCK_CHECK);
-            }
-            Some(deadline) => {
-                let left = deadline.saturating_sub(shared.clock.now_micros()).max(0);
-                shared
-                    .unblocked
-                    .wait_for(&mut ks, std::time::Duration::from_micros(left as u64));
-            }
-        }
-    }
-}
-
-/// Without waiting: [`served_or_expired`] under the store's lock, for an event loop.
-#[cfg_attr(not(feature = "server"), allow(dead_code))]
-pub(crate) fn poll_blocked(shared: &Shared, client: ClientId, resp: u8, deadline: Option<Deadline>) -> Option<Reply> {
-    served_or_expired(&mut shared.keyspace.lock(), client, resp, deadline)
-}
-
-/// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
-pub(crate) fn serve_blocked(shared: &Shared, ks: &mut Keyspace) {
-    if ks.has_ready() && crate::command::blocking::serve_blocked(ks) {
-        shared.unblocked.notify_all();
     }
 }
 
@@ -601,43 +491,15 @@ impl Session {
         Ok(())
     }
 
-    /// The commands that read or change the connection's own state (HELLO).
-    fn run(&mut self, id: ClientId, argv: &Argv) -> Reply {
-        self.hello(id, argv).unwrap_or_else(Reply::Error)
-    }
-
     /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
     /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
-    fn hello(&mut self, id: ClientId, argv: &Argv) -> Result<Reply, CommandError> {
-        use crate::command::args::{error_text, is_option};
-        let mut version = None;
-        let mut next = 1;
-        if let Some(arg) = argv.get(1) {
-            let v = crate::number::parse_i64(arg)
-                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
-            if !(2..=3).contains(&v) {
-                return Err(CommandError::other("NOPROTO unsupported protocol version"));
-            }
-            version = Some(v as u8);
-            next = 2;
-        }
-        let (mut user, mut name) = (None, None);
-        let mut i = next;
-        while i < argv.len() {
-            let more = argv.len() - 1 - i;
-            let opt = argv.arg(i);
-            if is_option(opt, "auth") && more >= 2 {
-                user = Some(argv.arg(i + 1));
-                i += 3;
-            } else if is_option(opt, "setname") && more >= 1 {
-                name = Some(argv.arg(i + 1));
-                i += 2;
-            } else {
-                return Err(CommandError::Other(
-                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
-                ));
-            }
-        }
+    fn hello(&mut self, id: ClientId, argv: &Argv) -> Reply {
+        self.try_hello(id, argv).unwrap_or_else(Reply::Error)
+    }
+
+    fn try_hello(&mut self, id: ClientId, argv: &Argv) -> Result<Reply, CommandError> {
+        let HelloArgs { version, auth, name } = HelloArgs::parse(argv)?;
+        let user = auth.map(|(user, _)| user);
         if user.is_some_and(|u| u != b"default") {
             return Err(CommandError::other(
                 "WRONGPASS invalid username-password pair or user is disabled.",
@@ -662,12 +524,55 @@ impl Session {
     }
 }
 
+/// HELLO's arguments, read with Redis's checks in Redis's order (the version, then each option).
+pub(crate) struct HelloArgs<'a> {
+    pub(crate) version: Option<u8>,
+    /// AUTH's user name and password.
+    pub(crate) auth: Option<(&'a [u8], &'a [u8])>,
+    pub(crate) name: Option<&'a [u8]>,
+}
+
+impl<'a> HelloArgs<'a> {
+    pub(crate) fn parse(argv: &'a Argv) -> Result<HelloArgs<'a>, CommandError> {
+        use crate::command::args::{error_text, is_option};
+        let mut version = None;
+        let mut next = 1;
+        if let Some(arg) = argv.get(1) {
+            let v = crate::number::parse_i64(arg)
+                .ok_or_else(|| CommandError::other("ERR Protocol version is not an integer or out of range"))?;
+            if !(2..=3).contains(&v) {
+                return Err(CommandError::other("NOPROTO unsupported protocol version"));
+            }
+            version = Some(v as u8);
+            next = 2;
+        }
+        let (mut auth, mut name) = (None, None);
+        let mut i = next;
+        while i < argv.len() {
+            let more = argv.len() - 1 - i;
+            let opt = argv.arg(i);
+            if is_option(opt, "auth") && more >= 2 {
+                auth = Some((argv.arg(i + 1), argv.arg(i + 2)));
+                i += 3;
+            } else if is_option(opt, "setname") && more >= 1 {
+                name = Some(argv.arg(i + 1));
+                i += 2;
+            } else {
+                return Err(CommandError::Other(
+                    format!("ERR Syntax error in HELLO option '{}'", error_text(opt)).into(),
+                ));
+            }
+        }
+        Ok(HelloArgs { version, auth, name })
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
         self.unwatch_all();
         if self.may_be_blocked {
             // A client that leaves while blocked waits for nothing any more.
-            self.shared.keyspace.lock().unblock(self.id);
+            self.shared.lock().keyspace.unblock(self.id);
         }
     }
 }

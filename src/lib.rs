@@ -87,6 +87,7 @@ mod atomic;
 mod connection;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
+mod runner;
 #[cfg(feature = "server")]
 pub mod server;
 mod store;

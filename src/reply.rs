@@ -559,7 +559,7 @@ impl<A: FromReply, B: FromReply> FromReply for (A, B) {
         let flat = items
             .iter()
             .all(|item| !matches!(item, Reply::Array(_) | Reply::NilArray));
-        if flat && items.len() % 2 == 0 {
+        if flat && items.len().is_multiple_of(2) {
             flat_pairs(items)
         } else {
             items.into_iter().map(Self::from_reply).collect()

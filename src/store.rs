@@ -3,45 +3,16 @@
 //! [`Store::transaction`]) and `atomic` ([`Store::atomic`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use parking_lot::{Condvar, Mutex};
 
 use crate::argv::Argv;
 use crate::clock::Clock;
 use crate::command::table::{self, Run};
-use crate::connection::{Connection, run_command};
+use crate::connection::Connection;
 use crate::error::CommandError;
-use crate::keyspace::{ClientId, Keyspace};
+use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+use crate::runner::{Caller, Shared};
 use crate::typed::Commands;
-
-/// What every clone of a [`Store`] shares.
-pub(crate) struct Shared {
-    pub(crate) keyspace: Mutex<Keyspace>,
-    pub(crate) clock: Clock,
-    /// Wakes clients blocked on lists when they have been served.
-    pub(crate) unblocked: Condvar,
-    next_client: AtomicU64,
-}
-
-impl Shared {
-    pub(crate) fn next_client_id(&self) -> ClientId {
-        self.next_client.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK does;
-    /// `ks` is this store's keyspace, locked. Answers whether the client was blocked.
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn interrupt_blocked(&self, ks: &mut Keyspace, client: ClientId, reply: Reply) -> bool {
-        if ks.unblock(client).is_none() {
-            return false;
-        }
-        ks.deliver(client, reply);
-        self.unblocked.notify_all();
-        true
-    }
-}
 
 /// An in-process Redis keyspace: sixteen databases of strings, lists and hashes with Redis's
 /// commands, transactions and expiry.
@@ -106,12 +77,7 @@ impl Store {
     /// ```
     pub fn with_clock(clock: Clock) -> Store {
         Store {
-            shared: Arc::new(Shared {
-                keyspace: Mutex::new(Keyspace::new(clock.clone())),
-                clock,
-                unblocked: Condvar::new(),
-                next_client: AtomicU64::new(1),
-            }),
+            shared: Arc::new(Shared::new(Keyspace::new(clock.clone()), clock)),
         }
     }
 
@@ -150,21 +116,17 @@ impl Store {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };
-        if let Run::Transaction = spec.run {
+        if let Run::Transaction(_) = spec.run {
             return Reply::Error(CommandError::other(
                 "ERR use Store::watch, Store::multi or a Connection for transaction commands",
             ));
         }
-        let mut db = 0;
-        run_command(
-            &self.shared,
-            self.shared.next_client_id(),
-            &mut db,
-            2,
-            false,
-            spec,
-            &argv,
-        )
+        // A client of its own for each call: a blocking command waits like any other client.
+        let mut caller = Caller {
+            in_exec: false,
+            ..Caller::internal(self.shared.next_client_id(), 0)
+        };
+        self.shared.run(&mut caller, spec, &argv)
     }
 }
 

@@ -25,6 +25,7 @@ use crate::error::CommandError;
 use crate::keyspace::blocking::BlockedRequest;
 use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
+use crate::runner::Caller;
 
 /// The `count [WITHVALUES|WITHSCORES]` of HRANDFIELD and ZRANDMEMBER (argument 2 on), with Redis's
 /// checks: a count within ±LONG_MAX, only `option` after it, and with it a count within ±LONG_MAX/2.
@@ -49,9 +50,22 @@ pub(crate) enum Pick {
     Positions(Vec<usize>),
 }
 
-/// What a handler runs against: the locked keyspace and the calling client's selected database.
+/// The Lua engines commands run scripts on (feature `lua`): EVAL's script cache and the function
+/// libraries, kept under the store's lock beside the keyspace.
+#[cfg(feature = "lua")]
+pub(crate) type Engines = crate::script::Engines;
+
+/// Without the `lua` feature there are no scripts, so no engines.
+#[cfg(not(feature = "lua"))]
+#[derive(Default)]
+pub(crate) struct Engines(());
+
+/// What a handler runs against: the locked keyspace (and the script engines beside it) and the
+/// calling client's selected database and protocol.
 pub(crate) struct Ctx<'a> {
     pub(crate) ks: &'a mut Keyspace,
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    pub(crate) engines: &'a mut Engines,
     /// The client's database; SELECT changes it for the client.
     pub(crate) db: usize,
     /// Whether a blocking command may block (not inside MULTI, a script or `atomic`).
@@ -68,20 +82,16 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context for running commands in database `db`, where blocking commands do not block.
-    pub(crate) fn new(ks: &'a mut Keyspace, db: usize) -> Ctx<'a> {
-        Self::with_protocol(ks, db, 2)
-    }
-
-    /// A context for a caller speaking RESP `resp` (2 or 3).
-    pub(crate) fn with_protocol(ks: &'a mut Keyspace, db: usize, resp: u8) -> Ctx<'a> {
+    /// A context for running commands as `caller` (see [`State::ctx`](crate::runner::State::ctx)).
+    pub(crate) fn new(ks: &'a mut Keyspace, engines: &'a mut Engines, caller: &Caller) -> Ctx<'a> {
         Ctx {
             ks,
-            db,
-            may_block: false,
+            engines,
+            db: caller.db,
+            may_block: !caller.in_exec,
             blocked: None,
-            hosted: false,
-            resp,
+            hosted: caller.hosted,
+            resp: caller.protocol,
         }
     }
 }
@@ -99,7 +109,7 @@ impl Ctx<'_> {
                 }
             }
             // The connection handles these, and resolving picks a container's subcommand.
-            table::Run::Transaction | table::Run::Connection | table::Run::Container(_) | table::Run::Server => {
+            table::Run::Transaction(_) | table::Run::Session(_) | table::Run::Container(_) | table::Run::Host(_) => {
                 Reply::Error(CommandError::other("ERR command out of place"))
             }
         }

@@ -170,7 +170,7 @@ mod tests {
                 disagreements.push(format!("{}: arity {} in Redis", spec.name, number(1)));
             }
             let keys = (number(3), number(4), number(5));
-            if keys != spec.keys {
+            if keys != spec.keys.legacy_range() {
                 disagreements.push(format!("{}: keys {keys:?} in Redis", spec.name));
             }
             let Reply::Set(redis_flags) = &fields[2] else { panic!() };
@@ -187,5 +187,46 @@ mod tests {
             }
         }
         assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    }
+
+    /// Every word and number of a reply, depth first.
+    fn flatten(reply: &Reply, out: &mut Vec<String>) {
+        match reply {
+            Reply::Bulk(b) => out.push(String::from_utf8_lossy(b).into_owned()),
+            Reply::Status(s) => out.push(s.to_string()),
+            Reply::Integer(n) => out.push(n.to_string()),
+            Reply::Array(items) | Reply::Set(items) => items.iter().for_each(|i| flatten(i, out)),
+            Reply::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                flatten(k, out);
+                flatten(v, out);
+            }),
+            _ => {}
+        }
+    }
+
+    /// A row that reads a count of keys declares it where Redis's key specs have a `keynum`
+    /// search, and only such rows do; EVAL and FCALL's keys are optional exactly where Redis
+    /// flags `no_mandatory_keys`.
+    #[test]
+    fn counted_keys_agree_with_redis_key_specs() {
+        for spec in table::all(true) {
+            let Some(entry) = info(spec, None) else { continue };
+            let mut words = Vec::new();
+            flatten(&entry, &mut words);
+            let keynum_at: Vec<usize> = words
+                .windows(9)
+                .filter(|w| w[0] == "begin_search" && w[2] == "index" && w[6] == "find_keys" && w[8] == "keynum")
+                .filter_map(|w| w[5].parse().ok())
+                .collect();
+            let optional = words.iter().any(|w| w == "no_mandatory_keys");
+            match spec.keys {
+                table::Keys::Counted { at, optional: ours } => {
+                    assert_eq!(keynum_at, [at], "{}: the count's position", spec.name);
+                    assert_eq!(ours, optional, "{}: optional keys", spec.name);
+                }
+                table::Keys::DestinationAndCounted => assert_eq!(keynum_at, [2], "{}", spec.name),
+                _ => assert!(keynum_at.is_empty(), "{} reads a count of keys in Redis", spec.name),
+            }
+        }
     }
 }

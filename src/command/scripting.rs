@@ -1,11 +1,10 @@
 //! EVAL, EVALSHA and SCRIPT (Redis's `eval.c`), FCALL and FUNCTION (`functions.c`), over the
 //! engines in `crate::script`.
 
-use super::Ctx;
 use super::args::int;
+use super::{Ctx, Engines};
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::script::ScriptEngine;
 use crate::script::functions::{FunctionEngine, RestorePolicy};
@@ -37,51 +36,44 @@ fn numkeys_split(argv: &Argv, numkeys: i64) -> Result<KeysAndArgs<'_>, CommandEr
     ))
 }
 
-/// A Lua engine kept in the keyspace: EVAL's or the functions'.
+/// A Lua engine kept beside the keyspace: EVAL's or the functions'.
 trait Engine: Sized {
-    fn create(ks: &Keyspace) -> Result<Self, CommandError>;
-    fn take(ks: &mut Keyspace) -> Option<Box<Self>>;
-    fn put(ks: &mut Keyspace, engine: Box<Self>);
+    fn create(engines: &Engines) -> Result<Self, CommandError>;
+    fn slot(engines: &mut Engines) -> &mut Option<Box<Self>>;
 }
 
 impl Engine for ScriptEngine {
-    fn create(ks: &Keyspace) -> Result<Self, CommandError> {
-        ScriptEngine::new(std::sync::Arc::clone(&ks.script_random))
+    fn create(engines: &Engines) -> Result<Self, CommandError> {
+        ScriptEngine::new(std::sync::Arc::clone(&engines.random))
     }
-    fn take(ks: &mut Keyspace) -> Option<Box<Self>> {
-        ks.take_scripts()
-    }
-    fn put(ks: &mut Keyspace, engine: Box<Self>) {
-        ks.put_scripts(engine)
+    fn slot(engines: &mut Engines) -> &mut Option<Box<Self>> {
+        &mut engines.scripts
     }
 }
 
 impl Engine for FunctionEngine {
-    fn create(ks: &Keyspace) -> Result<Self, CommandError> {
-        FunctionEngine::new(std::sync::Arc::clone(&ks.script_random))
+    fn create(engines: &Engines) -> Result<Self, CommandError> {
+        FunctionEngine::new(std::sync::Arc::clone(&engines.random))
     }
-    fn take(ks: &mut Keyspace) -> Option<Box<Self>> {
-        ks.take_functions()
-    }
-    fn put(ks: &mut Keyspace, engine: Box<Self>) {
-        ks.put_functions(engine)
+    fn slot(engines: &mut Engines) -> &mut Option<Box<Self>> {
+        &mut engines.functions
     }
 }
 
-/// Runs `f` with one of the keyspace's Lua engines taken out of it (so a script can borrow the
-/// keyspace), creating the engine on first use.
+/// Runs `f` with one of the Lua engines taken out of its slot (so a script can borrow the context),
+/// creating the engine on first use.
 fn with_engine<E: Engine, T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut E, &mut Ctx<'_>) -> T) -> Result<T, CommandError> {
     // Nothing blocks inside a script: blocking commands answer as if timed out.
     ctx.may_block = false;
-    let mut engine = match E::take(ctx.ks) {
+    let mut engine = match E::slot(ctx.engines).take() {
         Some(engine) => engine,
-        None => Box::new(E::create(ctx.ks)?),
+        None => Box::new(E::create(ctx.engines)?),
     };
     // SELECT inside a script does not change the caller's database.
     let db = ctx.db;
     let result = f(&mut engine, ctx);
     ctx.db = db;
-    E::put(ctx.ks, engine);
+    *E::slot(ctx.engines) = Some(engine);
     Ok(result)
 }
 
@@ -157,7 +149,7 @@ pub(crate) fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     if !flush_mode_ok(argv) {
         return Err(CommandError::other("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
-    ctx.ks.take_scripts();
+    ctx.engines.scripts = None;
     Ok(Reply::ok())
 }
 
@@ -268,7 +260,7 @@ pub(crate) fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
             "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
         ));
     }
-    ctx.ks.take_functions();
+    ctx.engines.functions = None;
     Ok(Reply::ok())
 }
 

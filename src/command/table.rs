@@ -16,21 +16,52 @@ use crate::reply::Reply;
 /// A command handler: runs on the locked keyspace and answers a reply or an error reply.
 pub(crate) type Handler = fn(&mut Ctx<'_>, &Argv) -> Result<Reply, CommandError>;
 
-/// What runs a command.
+/// What runs a command: the kind of its row.
 #[derive(Clone, Copy)]
 pub(crate) enum Run {
     /// A handler over the keyspace.
     Keyspace(Handler),
-    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: handled by the connection's transaction state.
-    Transaction,
-    /// HELLO: handled by the connection, whose state (protocol, name) it reads and changes.
-    Connection,
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: run by the connection's transaction state.
+    Transaction(TransactionOp),
+    /// HELLO, RESET: run by the connection, whose own state (protocol, name) they read and change.
+    Session(SessionOp),
     /// A container (OBJECT, …): the second argument names a subcommand from this table.
     Container(&'static [CommandSpec]),
     /// AUTH, CLIENT …, CONFIG …, INFO, DEBUG, SHUTDOWN, QUIT: answered by the server the
     /// connection is a client of (its [`Host`](crate::connection::Host)); rows flagged
     /// [`SERVER`](flags::SERVER).
-    Server,
+    Host(HostOp),
+}
+
+/// The transaction commands (Redis's `multi.c`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TransactionOp {
+    Multi,
+    Exec,
+    Discard,
+    Watch,
+    Unwatch,
+}
+
+/// The commands that concern the connection's own session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SessionOp {
+    Hello,
+    Reset,
+}
+
+/// The server's own commands; a container's subcommands share its operation and are told apart
+/// by their row's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) enum HostOp {
+    Auth,
+    Quit,
+    Client,
+    Config,
+    Info,
+    Debug,
+    Shutdown,
 }
 
 /// Flags of a command, as Redis's command table has them.
@@ -47,6 +78,38 @@ pub(crate) mod flags {
     /// Concerns the server rather than the store: only a connection served by one knows it
     /// (unknown in process, to scripts and to COMMAND there).
     pub(crate) const SERVER: u16 = 1 << 4;
+    /// Runs at once even inside MULTI, instead of being queued (EXEC, DISCARD, MULTI, WATCH,
+    /// QUIT, RESET; Redis's `processCommand` names them).
+    pub(crate) const IMMEDIATE: u16 = 1 << 5;
+    /// Allowed before a client has authenticated (Redis's `no-auth`).
+    pub(crate) const NO_AUTH: u16 = 1 << 6;
+}
+
+/// Where a command's keys are in its arguments, as Redis's key specs say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keys {
+    /// From `first` to `last` (negative counts from the end) every `step`; `0, 0, 0` for none.
+    Range(i32, i32, i32),
+    /// A count at `at`, then that many keys (ZUNION, LMPOP, …); with `optional`, a count of 0
+    /// or less means no keys rather than an error (EVAL, FCALL).
+    Counted { at: usize, optional: bool },
+    /// The destination first, then a count and that many keys (ZUNIONSTORE, …).
+    DestinationAndCounted,
+    /// The sorted key, and the destination of a STORE among its options (SORT).
+    Sort,
+}
+
+impl Keys {
+    /// The first, last and step COMMAND INFO reports (Redis's "legacy" key range, which
+    /// describes the keys it can without reading the arguments).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn legacy_range(self) -> (i32, i32, i32) {
+        match self {
+            Keys::Range(first, last, step) => (first, last, step),
+            Keys::Counted { .. } => (0, 0, 0),
+            Keys::DestinationAndCounted | Keys::Sort => (1, 1, 1),
+        }
+    }
 }
 
 /// One row of the command table.
@@ -56,9 +119,8 @@ pub(crate) struct CommandSpec {
     /// Exact argument count (command name included) when positive, minimum when negative.
     pub(crate) arity: i32,
     pub(crate) flags: u16,
-    /// First key position, last (negative counts from the end), step; 0,0,0 for no keys (or keys
-    /// found by reading numkeys: [`key_positions`]).
-    pub(crate) keys: (i32, i32, i32),
+    /// Where its keys are: what COMMAND GETKEYS answers (and cluster routing will read).
+    pub(crate) keys: Keys,
     pub(crate) run: Run,
 }
 
@@ -78,283 +140,297 @@ impl CommandSpec {
 use flags::*;
 
 macro_rules! table {
-    ($($name:literal, $arity:expr, $flags:expr, ($first:expr, $last:expr, $step:expr), $run:expr;)*) => {
-        &[$(CommandSpec { name: $name, arity: $arity, flags: $flags, keys: ($first, $last, $step), run: $run },)*]
+    ($($name:literal, $arity:expr, $flags:expr, $keys:expr, $run:expr;)*) => {
+        &[$(CommandSpec { name: $name, arity: $arity, flags: $flags, keys: $keys, run: $run },)*]
     };
+}
+
+const NO_KEYS: Keys = Keys::Range(0, 0, 0);
+
+const fn keys(first: i32, last: i32, step: i32) -> Keys {
+    Keys::Range(first, last, step)
+}
+
+const fn counted(at: usize) -> Keys {
+    Keys::Counted { at, optional: false }
 }
 
 const fn k(handler: Handler) -> Run {
     Run::Keyspace(handler)
 }
 
-const TX: Run = Run::Transaction;
+const fn tx(op: TransactionOp) -> Run {
+    Run::Transaction(op)
+}
 const R: u16 = 0;
 const W: u16 = WRITE;
 
 /// COMMAND's subcommands, and its bare call (the row named like the container): one handler
 /// for all, which reads the subcommand itself.
 const COMMAND: &[CommandSpec] = table! {
-    "command", -1, R, (0, 0, 0), k(server::command);
-    "command|count", 2, R, (0, 0, 0), k(server::command);
-    "command|docs", -2, R, (0, 0, 0), k(server::command);
-    "command|getkeys", -4, R, (0, 0, 0), k(server::command);
-    "command|help", 2, R, (0, 0, 0), k(server::command);
-    "command|info", -2, R, (0, 0, 0), k(server::command);
-    "command|list", -2, R, (0, 0, 0), k(server::command);
+    "command", -1, R, NO_KEYS, k(server::command);
+    "command|count", 2, R, NO_KEYS, k(server::command);
+    "command|docs", -2, R, NO_KEYS, k(server::command);
+    "command|getkeys", -4, R, NO_KEYS, k(server::command);
+    "command|help", 2, R, NO_KEYS, k(server::command);
+    "command|info", -2, R, NO_KEYS, k(server::command);
+    "command|list", -2, R, NO_KEYS, k(server::command);
 };
 
 /// OBJECT's subcommands.
 const OBJECT: &[CommandSpec] = table! {
-    "object|encoding", 3, R, (2, 2, 1), k(keys::object_encoding);
-    "object|freq", 3, R, (2, 2, 1), k(keys::object_freq);
-    "object|idletime", 3, R, (2, 2, 1), k(keys::object_idletime);
-    "object|refcount", 3, R, (2, 2, 1), k(keys::object_refcount);
-    "object|help", 2, R, (0, 0, 0), k(keys::object_help);
+    "object|encoding", 3, R, keys(2, 2, 1), k(keys::object_encoding);
+    "object|freq", 3, R, keys(2, 2, 1), k(keys::object_freq);
+    "object|idletime", 3, R, keys(2, 2, 1), k(keys::object_idletime);
+    "object|refcount", 3, R, keys(2, 2, 1), k(keys::object_refcount);
+    "object|help", 2, R, NO_KEYS, k(keys::object_help);
 };
 
 /// SCRIPT's subcommands.
 #[cfg(feature = "lua")]
 const SCRIPT: &[CommandSpec] = table! {
-    "script|load", 3, NO_SCRIPT, (0, 0, 0), k(scripting::script_load);
-    "script|exists", -3, NO_SCRIPT, (0, 0, 0), k(scripting::script_exists);
-    "script|flush", -2, NO_SCRIPT, (0, 0, 0), k(scripting::script_flush);
-    "script|kill", 2, NO_SCRIPT, (0, 0, 0), k(scripting::script_kill);
-    "script|help", 2, R, (0, 0, 0), k(scripting::script_help);
+    "script|load", 3, NO_SCRIPT, NO_KEYS, k(scripting::script_load);
+    "script|exists", -3, NO_SCRIPT, NO_KEYS, k(scripting::script_exists);
+    "script|flush", -2, NO_SCRIPT, NO_KEYS, k(scripting::script_flush);
+    "script|kill", 2, NO_SCRIPT, NO_KEYS, k(scripting::script_kill);
+    "script|help", 2, R, NO_KEYS, k(scripting::script_help);
 };
 
 /// FUNCTION's subcommands.
 #[cfg(feature = "lua")]
 const FUNCTION: &[CommandSpec] = table! {
-    "function|delete", 3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_delete);
-    "function|dump", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_dump);
-    "function|flush", -2, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_flush);
-    "function|help", 2, R, (0, 0, 0), k(scripting::function_help);
-    "function|kill", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_kill);
-    "function|list", -2, NO_SCRIPT, (0, 0, 0), k(scripting::function_list);
-    "function|load", -3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_load);
-    "function|restore", -3, W | NO_SCRIPT, (0, 0, 0), k(scripting::function_restore);
-    "function|stats", 2, NO_SCRIPT, (0, 0, 0), k(scripting::function_stats);
+    "function|delete", 3, W | NO_SCRIPT, NO_KEYS, k(scripting::function_delete);
+    "function|dump", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_dump);
+    "function|flush", -2, W | NO_SCRIPT, NO_KEYS, k(scripting::function_flush);
+    "function|help", 2, R, NO_KEYS, k(scripting::function_help);
+    "function|kill", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_kill);
+    "function|list", -2, NO_SCRIPT, NO_KEYS, k(scripting::function_list);
+    "function|load", -3, W | NO_SCRIPT, NO_KEYS, k(scripting::function_load);
+    "function|restore", -3, W | NO_SCRIPT, NO_KEYS, k(scripting::function_restore);
+    "function|stats", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_stats);
 };
 
 /// Scripting commands, when the `lua` feature is on.
 #[cfg(feature = "lua")]
 static SCRIPTING: &[CommandSpec] = table! {
-    "eval", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval);
-    "evalsha", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha);
-    "eval_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::eval_ro);
-    "evalsha_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::evalsha_ro);
-    "script", -2, R, (0, 0, 0), Run::Container(SCRIPT);
-    "fcall", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall);
-    "fcall_ro", -3, NO_SCRIPT, (0, 0, 0), k(scripting::fcall_ro);
-    "function", -2, R, (0, 0, 0), Run::Container(FUNCTION);
+    "eval", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::eval);
+    "evalsha", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::evalsha);
+    "eval_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::eval_ro);
+    "evalsha_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::evalsha_ro);
+    "script", -2, R, NO_KEYS, Run::Container(SCRIPT);
+    "fcall", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::fcall);
+    "fcall_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::fcall_ro);
+    "function", -2, R, NO_KEYS, Run::Container(FUNCTION);
 };
 #[cfg(not(feature = "lua"))]
 static SCRIPTING: &[CommandSpec] = &[];
 
-const SRV: Run = Run::Server;
+const fn host(op: HostOp) -> Run {
+    Run::Host(op)
+}
 /// The server's commands: refused in scripts, as Redis flags them `noscript`.
 const S: u16 = SERVER | NO_SCRIPT;
 
 /// CLIENT's subcommands.
 const CLIENT: &[CommandSpec] = table! {
-    "client|getname", 2, S, (0, 0, 0), SRV;
-    "client|help", 2, SERVER, (0, 0, 0), SRV;
-    "client|id", 2, S, (0, 0, 0), SRV;
-    "client|info", 2, S, (0, 0, 0), SRV;
-    "client|kill", -3, S, (0, 0, 0), SRV;
-    "client|list", -2, S, (0, 0, 0), SRV;
-    "client|no-evict", 3, S, (0, 0, 0), SRV;
-    "client|reply", 3, S, (0, 0, 0), SRV;
-    "client|setname", 3, S, (0, 0, 0), SRV;
-    "client|unblock", -3, S, (0, 0, 0), SRV;
+    "client|getname", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|help", 2, SERVER, NO_KEYS, host(HostOp::Client);
+    "client|id", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|info", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|kill", -3, S, NO_KEYS, host(HostOp::Client);
+    "client|list", -2, S, NO_KEYS, host(HostOp::Client);
+    "client|no-evict", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|reply", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|setname", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|unblock", -3, S, NO_KEYS, host(HostOp::Client);
 };
 
 /// CONFIG's subcommands.
 const CONFIG: &[CommandSpec] = table! {
-    "config|get", -3, S, (0, 0, 0), SRV;
-    "config|help", 2, SERVER, (0, 0, 0), SRV;
-    "config|resetstat", 2, S, (0, 0, 0), SRV;
-    "config|rewrite", 2, S, (0, 0, 0), SRV;
-    "config|set", -4, S, (0, 0, 0), SRV;
+    "config|get", -3, S, NO_KEYS, host(HostOp::Config);
+    "config|help", 2, SERVER, NO_KEYS, host(HostOp::Config);
+    "config|resetstat", 2, S, NO_KEYS, host(HostOp::Config);
+    "config|rewrite", 2, S, NO_KEYS, host(HostOp::Config);
+    "config|set", -4, S, NO_KEYS, host(HostOp::Config);
 };
 
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
     // transactions (multi.c)
-    "multi", 1, NO_SCRIPT, (0, 0, 0), TX;
-    "exec", 1, NO_SCRIPT, (0, 0, 0), TX;
-    "discard", 1, NO_SCRIPT, (0, 0, 0), TX;
-    "watch", -2, NO_SCRIPT, (1, -1, 1), TX;
-    "unwatch", 1, NO_SCRIPT, (0, 0, 0), TX;
+    "multi", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Multi);
+    "exec", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Exec);
+    "discard", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Discard);
+    "watch", -2, NO_SCRIPT | IMMEDIATE, keys(1, -1, 1), tx(TransactionOp::Watch);
+    "unwatch", 1, NO_SCRIPT, NO_KEYS, tx(TransactionOp::Unwatch);
     // connection state (networking.c)
-    "hello", -1, NO_SCRIPT, (0, 0, 0), Run::Connection;
-    "reset", 1, NO_SCRIPT, (0, 0, 0), Run::Connection;
+    "hello", -1, NO_SCRIPT | NO_AUTH, NO_KEYS, Run::Session(SessionOp::Hello);
+    "reset", 1, NO_SCRIPT | IMMEDIATE | NO_AUTH, NO_KEYS, Run::Session(SessionOp::Reset);
     // connection and server
-    "ping", -1, R, (0, 0, 0), k(server::ping);
-    "echo", 2, R, (0, 0, 0), k(server::echo);
-    "select", 2, R, (0, 0, 0), k(server::select);
-    "swapdb", 3, W, (0, 0, 0), k(server::swapdb);
-    "dbsize", 1, R, (0, 0, 0), k(server::dbsize);
-    "flushdb", -1, W, (0, 0, 0), k(server::flushdb);
-    "flushall", -1, W, (0, 0, 0), k(server::flushall);
-    "time", 1, R, (0, 0, 0), k(server::time);
-    "save", 1, NO_MULTI | NO_SCRIPT, (0, 0, 0), k(server::save);
-    "command", -1, R, (0, 0, 0), Run::Container(COMMAND);
-    "bgsave", -1, NO_SCRIPT, (0, 0, 0), k(server::bgsave);
-    "lastsave", 1, R, (0, 0, 0), k(server::lastsave);
+    "ping", -1, R, NO_KEYS, k(server::ping);
+    "echo", 2, R, NO_KEYS, k(server::echo);
+    "select", 2, R, NO_KEYS, k(server::select);
+    "swapdb", 3, W, NO_KEYS, k(server::swapdb);
+    "dbsize", 1, R, NO_KEYS, k(server::dbsize);
+    "flushdb", -1, W, NO_KEYS, k(server::flushdb);
+    "flushall", -1, W, NO_KEYS, k(server::flushall);
+    "time", 1, R, NO_KEYS, k(server::time);
+    "save", 1, NO_MULTI | NO_SCRIPT, NO_KEYS, k(server::save);
+    "command", -1, R, NO_KEYS, Run::Container(COMMAND);
+    "bgsave", -1, NO_SCRIPT, NO_KEYS, k(server::bgsave);
+    "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     // the server's own (answered by the server a connection is a client of)
-    "auth", -2, S, (0, 0, 0), SRV;
-    "quit", -1, S, (0, 0, 0), SRV;
-    "client", -2, SERVER, (0, 0, 0), Run::Container(CLIENT);
-    "config", -2, SERVER, (0, 0, 0), Run::Container(CONFIG);
-    "info", -1, SERVER, (0, 0, 0), SRV;
-    "debug", -2, S, (0, 0, 0), SRV;
-    "shutdown", -1, S | NO_MULTI, (0, 0, 0), SRV;
+    "auth", -2, S | NO_AUTH, NO_KEYS, host(HostOp::Auth);
+    "quit", -1, S | IMMEDIATE | NO_AUTH, NO_KEYS, host(HostOp::Quit);
+    "client", -2, SERVER, NO_KEYS, Run::Container(CLIENT);
+    "config", -2, SERVER, NO_KEYS, Run::Container(CONFIG);
+    "info", -1, SERVER, NO_KEYS, host(HostOp::Info);
+    "debug", -2, S, NO_KEYS, host(HostOp::Debug);
+    "shutdown", -1, S | NO_MULTI, NO_KEYS, host(HostOp::Shutdown);
     // keys (db.c, expire.c)
-    "del", -2, W, (1, -1, 1), k(keys::del);
-    "unlink", -2, W, (1, -1, 1), k(keys::del);
-    "exists", -2, R, (1, -1, 1), k(keys::exists);
-    "type", 2, R, (1, 1, 1), k(keys::type_);
-    "expire", -3, W, (1, 1, 1), k(keys::expire);
-    "pexpire", -3, W, (1, 1, 1), k(keys::pexpire);
-    "expireat", -3, W, (1, 1, 1), k(keys::expireat);
-    "pexpireat", -3, W, (1, 1, 1), k(keys::pexpireat);
-    "ttl", 2, R, (1, 1, 1), k(keys::ttl);
-    "pttl", 2, R, (1, 1, 1), k(keys::pttl);
-    "expiretime", 2, R, (1, 1, 1), k(keys::expiretime);
-    "pexpiretime", 2, R, (1, 1, 1), k(keys::pexpiretime);
-    "persist", 2, W, (1, 1, 1), k(keys::persist);
-    "rename", 3, W, (1, 2, 1), k(keys::rename);
-    "renamenx", 3, W, (1, 2, 1), k(keys::renamenx);
-    "move", 3, W, (1, 1, 1), k(keys::move_);
-    "copy", -3, W, (1, 2, 1), k(keys::copy);
-    "keys", 2, R, (0, 0, 0), k(keys::keys);
-    "scan", -2, R, (0, 0, 0), k(keys::scan);
-    "randomkey", 1, R, (0, 0, 0), k(keys::randomkey);
-    "touch", -2, R, (1, -1, 1), k(keys::touch);
-    "object", -2, R, (0, 0, 0), Run::Container(OBJECT);
-    "dump", 2, R, (1, 1, 1), k(keys::dump);
-    "restore", -4, W, (1, 1, 1), k(keys::restore);
+    "del", -2, W, keys(1, -1, 1), k(keys::del);
+    "unlink", -2, W, keys(1, -1, 1), k(keys::del);
+    "exists", -2, R, keys(1, -1, 1), k(keys::exists);
+    "type", 2, R, keys(1, 1, 1), k(keys::type_);
+    "expire", -3, W, keys(1, 1, 1), k(keys::expire);
+    "pexpire", -3, W, keys(1, 1, 1), k(keys::pexpire);
+    "expireat", -3, W, keys(1, 1, 1), k(keys::expireat);
+    "pexpireat", -3, W, keys(1, 1, 1), k(keys::pexpireat);
+    "ttl", 2, R, keys(1, 1, 1), k(keys::ttl);
+    "pttl", 2, R, keys(1, 1, 1), k(keys::pttl);
+    "expiretime", 2, R, keys(1, 1, 1), k(keys::expiretime);
+    "pexpiretime", 2, R, keys(1, 1, 1), k(keys::pexpiretime);
+    "persist", 2, W, keys(1, 1, 1), k(keys::persist);
+    "rename", 3, W, keys(1, 2, 1), k(keys::rename);
+    "renamenx", 3, W, keys(1, 2, 1), k(keys::renamenx);
+    "move", 3, W, keys(1, 1, 1), k(keys::move_);
+    "copy", -3, W, keys(1, 2, 1), k(keys::copy);
+    "keys", 2, R, NO_KEYS, k(keys::keys);
+    "scan", -2, R, NO_KEYS, k(keys::scan);
+    "randomkey", 1, R, NO_KEYS, k(keys::randomkey);
+    "touch", -2, R, keys(1, -1, 1), k(keys::touch);
+    "object", -2, R, NO_KEYS, Run::Container(OBJECT);
+    "dump", 2, R, keys(1, 1, 1), k(keys::dump);
+    "restore", -4, W, keys(1, 1, 1), k(keys::restore);
     // strings (t_string.c)
-    "get", 2, R, (1, 1, 1), k(string::get);
-    "set", -3, W, (1, 1, 1), k(string::set);
-    "setnx", 3, W, (1, 1, 1), k(string::setnx);
-    "setex", 4, W, (1, 1, 1), k(string::setex);
-    "psetex", 4, W, (1, 1, 1), k(string::psetex);
-    "getset", 3, W, (1, 1, 1), k(string::getset);
-    "getdel", 2, W, (1, 1, 1), k(string::getdel);
-    "getex", -2, W, (1, 1, 1), k(string::getex);
-    "mget", -2, R, (1, -1, 1), k(string::mget);
-    "mset", -3, W, (1, -1, 2), k(string::mset);
-    "msetnx", -3, W, (1, -1, 2), k(string::msetnx);
-    "incr", 2, W, (1, 1, 1), k(string::incr);
-    "decr", 2, W, (1, 1, 1), k(string::decr);
-    "incrby", 3, W, (1, 1, 1), k(string::incrby);
-    "decrby", 3, W, (1, 1, 1), k(string::decrby);
-    "incrbyfloat", 3, W, (1, 1, 1), k(string::incrbyfloat);
-    "append", 3, W, (1, 1, 1), k(string::append);
-    "strlen", 2, R, (1, 1, 1), k(string::strlen);
-    "getrange", 4, R, (1, 1, 1), k(string::getrange);
-    "substr", 4, R, (1, 1, 1), k(string::getrange);
-    "setrange", 4, W, (1, 1, 1), k(string::setrange);
-    "lcs", -3, R, (1, 2, 1), k(string::lcs);
+    "get", 2, R, keys(1, 1, 1), k(string::get);
+    "set", -3, W, keys(1, 1, 1), k(string::set);
+    "setnx", 3, W, keys(1, 1, 1), k(string::setnx);
+    "setex", 4, W, keys(1, 1, 1), k(string::setex);
+    "psetex", 4, W, keys(1, 1, 1), k(string::psetex);
+    "getset", 3, W, keys(1, 1, 1), k(string::getset);
+    "getdel", 2, W, keys(1, 1, 1), k(string::getdel);
+    "getex", -2, W, keys(1, 1, 1), k(string::getex);
+    "mget", -2, R, keys(1, -1, 1), k(string::mget);
+    "mset", -3, W, keys(1, -1, 2), k(string::mset);
+    "msetnx", -3, W, keys(1, -1, 2), k(string::msetnx);
+    "incr", 2, W, keys(1, 1, 1), k(string::incr);
+    "decr", 2, W, keys(1, 1, 1), k(string::decr);
+    "incrby", 3, W, keys(1, 1, 1), k(string::incrby);
+    "decrby", 3, W, keys(1, 1, 1), k(string::decrby);
+    "incrbyfloat", 3, W, keys(1, 1, 1), k(string::incrbyfloat);
+    "append", 3, W, keys(1, 1, 1), k(string::append);
+    "strlen", 2, R, keys(1, 1, 1), k(string::strlen);
+    "getrange", 4, R, keys(1, 1, 1), k(string::getrange);
+    "substr", 4, R, keys(1, 1, 1), k(string::getrange);
+    "setrange", 4, W, keys(1, 1, 1), k(string::setrange);
+    "lcs", -3, R, keys(1, 2, 1), k(string::lcs);
     // lists (t_list.c)
-    "lpush", -3, W, (1, 1, 1), k(list::lpush);
-    "rpush", -3, W, (1, 1, 1), k(list::rpush);
-    "lpop", -2, W, (1, 1, 1), k(list::lpop);
-    "rpop", -2, W, (1, 1, 1), k(list::rpop);
-    "lrange", 4, R, (1, 1, 1), k(list::lrange);
-    "llen", 2, R, (1, 1, 1), k(list::llen);
-    "lpushx", -3, W, (1, 1, 1), k(list::lpushx);
-    "rpushx", -3, W, (1, 1, 1), k(list::rpushx);
-    "lindex", 3, R, (1, 1, 1), k(list::lindex);
-    "lset", 4, W, (1, 1, 1), k(list::lset);
-    "linsert", 5, W, (1, 1, 1), k(list::linsert);
-    "lrem", 4, W, (1, 1, 1), k(list::lrem);
-    "ltrim", 4, W, (1, 1, 1), k(list::ltrim);
-    "lpos", -3, R, (1, 1, 1), k(list::lpos);
-    "lmove", 5, W, (1, 2, 1), k(list::lmove);
-    "rpoplpush", 3, W, (1, 2, 1), k(list::rpoplpush);
-    "lmpop", -4, W, (0, 0, 0), k(list::lmpop);
-    "blpop", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(list::blpop);
-    "brpop", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(list::brpop);
-    "blmove", 6, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::blmove);
-    "brpoplpush", 4, W | NO_SCRIPT | BLOCKING, (1, 2, 1), k(list::brpoplpush);
-    "blmpop", -5, W | BLOCKING, (0, 0, 0), k(list::blmpop);
+    "lpush", -3, W, keys(1, 1, 1), k(list::lpush);
+    "rpush", -3, W, keys(1, 1, 1), k(list::rpush);
+    "lpop", -2, W, keys(1, 1, 1), k(list::lpop);
+    "rpop", -2, W, keys(1, 1, 1), k(list::rpop);
+    "lrange", 4, R, keys(1, 1, 1), k(list::lrange);
+    "llen", 2, R, keys(1, 1, 1), k(list::llen);
+    "lpushx", -3, W, keys(1, 1, 1), k(list::lpushx);
+    "rpushx", -3, W, keys(1, 1, 1), k(list::rpushx);
+    "lindex", 3, R, keys(1, 1, 1), k(list::lindex);
+    "lset", 4, W, keys(1, 1, 1), k(list::lset);
+    "linsert", 5, W, keys(1, 1, 1), k(list::linsert);
+    "lrem", 4, W, keys(1, 1, 1), k(list::lrem);
+    "ltrim", 4, W, keys(1, 1, 1), k(list::ltrim);
+    "lpos", -3, R, keys(1, 1, 1), k(list::lpos);
+    "lmove", 5, W, keys(1, 2, 1), k(list::lmove);
+    "rpoplpush", 3, W, keys(1, 2, 1), k(list::rpoplpush);
+    "lmpop", -4, W, counted(1), k(list::lmpop);
+    "blpop", -3, W | NO_SCRIPT | BLOCKING, keys(1, -2, 1), k(list::blpop);
+    "brpop", -3, W | NO_SCRIPT | BLOCKING, keys(1, -2, 1), k(list::brpop);
+    "blmove", 6, W | NO_SCRIPT | BLOCKING, keys(1, 2, 1), k(list::blmove);
+    "brpoplpush", 4, W | NO_SCRIPT | BLOCKING, keys(1, 2, 1), k(list::brpoplpush);
+    "blmpop", -5, W | BLOCKING, counted(2), k(list::blmpop);
     // hashes (t_hash.c)
-    "hset", -4, W, (1, 1, 1), k(hash::hset);
-    "hmset", -4, W, (1, 1, 1), k(hash::hmset);
-    "hget", 3, R, (1, 1, 1), k(hash::hget);
-    "hgetall", 2, R, (1, 1, 1), k(hash::hgetall);
-    "hincrby", 4, W, (1, 1, 1), k(hash::hincrby);
-    "hdel", -3, W, (1, 1, 1), k(hash::hdel);
-    "hsetnx", 4, W, (1, 1, 1), k(hash::hsetnx);
-    "hmget", -3, R, (1, 1, 1), k(hash::hmget);
-    "hlen", 2, R, (1, 1, 1), k(hash::hlen);
-    "hstrlen", 3, R, (1, 1, 1), k(hash::hstrlen);
-    "hexists", 3, R, (1, 1, 1), k(hash::hexists);
-    "hkeys", 2, R, (1, 1, 1), k(hash::hkeys);
-    "hvals", 2, R, (1, 1, 1), k(hash::hvals);
-    "hincrbyfloat", 4, W, (1, 1, 1), k(hash::hincrbyfloat);
-    "hrandfield", -2, R, (1, 1, 1), k(hash::hrandfield);
-    "hscan", -3, R, (1, 1, 1), k(hash::hscan);
+    "hset", -4, W, keys(1, 1, 1), k(hash::hset);
+    "hmset", -4, W, keys(1, 1, 1), k(hash::hmset);
+    "hget", 3, R, keys(1, 1, 1), k(hash::hget);
+    "hgetall", 2, R, keys(1, 1, 1), k(hash::hgetall);
+    "hincrby", 4, W, keys(1, 1, 1), k(hash::hincrby);
+    "hdel", -3, W, keys(1, 1, 1), k(hash::hdel);
+    "hsetnx", 4, W, keys(1, 1, 1), k(hash::hsetnx);
+    "hmget", -3, R, keys(1, 1, 1), k(hash::hmget);
+    "hlen", 2, R, keys(1, 1, 1), k(hash::hlen);
+    "hstrlen", 3, R, keys(1, 1, 1), k(hash::hstrlen);
+    "hexists", 3, R, keys(1, 1, 1), k(hash::hexists);
+    "hkeys", 2, R, keys(1, 1, 1), k(hash::hkeys);
+    "hvals", 2, R, keys(1, 1, 1), k(hash::hvals);
+    "hincrbyfloat", 4, W, keys(1, 1, 1), k(hash::hincrbyfloat);
+    "hrandfield", -2, R, keys(1, 1, 1), k(hash::hrandfield);
+    "hscan", -3, R, keys(1, 1, 1), k(hash::hscan);
     // sets (t_set.c)
-    "sadd", -3, W, (1, 1, 1), k(set::sadd);
-    "srem", -3, W, (1, 1, 1), k(set::srem);
-    "smembers", 2, R, (1, 1, 1), k(set::smembers);
-    "sismember", 3, R, (1, 1, 1), k(set::sismember);
-    "smismember", -3, R, (1, 1, 1), k(set::smismember);
-    "scard", 2, R, (1, 1, 1), k(set::scard);
-    "spop", -2, W, (1, 1, 1), k(set::spop);
-    "srandmember", -2, R, (1, 1, 1), k(set::srandmember);
-    "smove", 4, W, (1, 2, 1), k(set::smove);
-    "sinter", -2, R, (1, -1, 1), k(set::sinter);
-    "sintercard", -3, R, (0, 0, 0), k(set::sintercard);
-    "sinterstore", -3, W, (1, -1, 1), k(set::sinterstore);
-    "sunion", -2, R, (1, -1, 1), k(set::sunion);
-    "sunionstore", -3, W, (1, -1, 1), k(set::sunionstore);
-    "sdiff", -2, R, (1, -1, 1), k(set::sdiff);
-    "sdiffstore", -3, W, (1, -1, 1), k(set::sdiffstore);
-    "sscan", -3, R, (1, 1, 1), k(set::sscan);
+    "sadd", -3, W, keys(1, 1, 1), k(set::sadd);
+    "srem", -3, W, keys(1, 1, 1), k(set::srem);
+    "smembers", 2, R, keys(1, 1, 1), k(set::smembers);
+    "sismember", 3, R, keys(1, 1, 1), k(set::sismember);
+    "smismember", -3, R, keys(1, 1, 1), k(set::smismember);
+    "scard", 2, R, keys(1, 1, 1), k(set::scard);
+    "spop", -2, W, keys(1, 1, 1), k(set::spop);
+    "srandmember", -2, R, keys(1, 1, 1), k(set::srandmember);
+    "smove", 4, W, keys(1, 2, 1), k(set::smove);
+    "sinter", -2, R, keys(1, -1, 1), k(set::sinter);
+    "sintercard", -3, R, counted(1), k(set::sintercard);
+    "sinterstore", -3, W, keys(1, -1, 1), k(set::sinterstore);
+    "sunion", -2, R, keys(1, -1, 1), k(set::sunion);
+    "sunionstore", -3, W, keys(1, -1, 1), k(set::sunionstore);
+    "sdiff", -2, R, keys(1, -1, 1), k(set::sdiff);
+    "sdiffstore", -3, W, keys(1, -1, 1), k(set::sdiffstore);
+    "sscan", -3, R, keys(1, 1, 1), k(set::sscan);
     // sorted sets (t_zset.c)
-    "zadd", -4, W, (1, 1, 1), k(zset::zadd);
-    "zincrby", 4, W, (1, 1, 1), k(zset::zincrby);
-    "zcard", 2, R, (1, 1, 1), k(zset::zcard);
-    "zscore", 3, R, (1, 1, 1), k(zset::zscore);
-    "zmscore", -3, R, (1, 1, 1), k(zset::zmscore);
-    "zrank", 3, R, (1, 1, 1), k(zset::zrank);
-    "zrevrank", 3, R, (1, 1, 1), k(zset::zrevrank);
-    "zrange", -4, R, (1, 1, 1), k(zset::zrange);
-    "zrevrange", -4, R, (1, 1, 1), k(zset::zrevrange);
-    "zrangebyscore", -4, R, (1, 1, 1), k(zset::zrangebyscore);
-    "zrevrangebyscore", -4, R, (1, 1, 1), k(zset::zrevrangebyscore);
-    "zrangebylex", -4, R, (1, 1, 1), k(zset::zrangebylex);
-    "zrevrangebylex", -4, R, (1, 1, 1), k(zset::zrevrangebylex);
-    "zrangestore", -5, W, (1, 2, 1), k(zset::zrangestore);
-    "zcount", 4, R, (1, 1, 1), k(zset::zcount);
-    "zlexcount", 4, R, (1, 1, 1), k(zset::zlexcount);
-    "zrem", -3, W, (1, 1, 1), k(zset::zrem);
-    "zremrangebyrank", 4, W, (1, 1, 1), k(zset::zremrangebyrank);
-    "zremrangebyscore", 4, W, (1, 1, 1), k(zset::zremrangebyscore);
-    "zremrangebylex", 4, W, (1, 1, 1), k(zset::zremrangebylex);
-    "zpopmin", -2, W, (1, 1, 1), k(zset::zpopmin);
-    "zpopmax", -2, W, (1, 1, 1), k(zset::zpopmax);
-    "zmpop", -4, W, (0, 0, 0), k(zset::zmpop);
-    "bzpopmin", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmin);
-    "bzpopmax", -3, W | NO_SCRIPT | BLOCKING, (1, -2, 1), k(zset::bzpopmax);
-    "bzmpop", -5, W | BLOCKING, (0, 0, 0), k(zset::bzmpop);
-    "zrandmember", -2, R, (1, 1, 1), k(zset::zrandmember);
-    "zscan", -3, R, (1, 1, 1), k(zset::zscan);
-    "zunion", -3, R, (0, 0, 0), k(zset::zunion);
-    "zinter", -3, R, (0, 0, 0), k(zset::zinter);
-    "zdiff", -3, R, (0, 0, 0), k(zset::zdiff);
-    "zunionstore", -4, W, (1, 1, 1), k(zset::zunionstore);
-    "zinterstore", -4, W, (1, 1, 1), k(zset::zinterstore);
-    "zdiffstore", -4, W, (1, 1, 1), k(zset::zdiffstore);
-    "zintercard", -3, R, (0, 0, 0), k(zset::zintercard);
+    "zadd", -4, W, keys(1, 1, 1), k(zset::zadd);
+    "zincrby", 4, W, keys(1, 1, 1), k(zset::zincrby);
+    "zcard", 2, R, keys(1, 1, 1), k(zset::zcard);
+    "zscore", 3, R, keys(1, 1, 1), k(zset::zscore);
+    "zmscore", -3, R, keys(1, 1, 1), k(zset::zmscore);
+    "zrank", 3, R, keys(1, 1, 1), k(zset::zrank);
+    "zrevrank", 3, R, keys(1, 1, 1), k(zset::zrevrank);
+    "zrange", -4, R, keys(1, 1, 1), k(zset::zrange);
+    "zrevrange", -4, R, keys(1, 1, 1), k(zset::zrevrange);
+    "zrangebyscore", -4, R, keys(1, 1, 1), k(zset::zrangebyscore);
+    "zrevrangebyscore", -4, R, keys(1, 1, 1), k(zset::zrevrangebyscore);
+    "zrangebylex", -4, R, keys(1, 1, 1), k(zset::zrangebylex);
+    "zrevrangebylex", -4, R, keys(1, 1, 1), k(zset::zrevrangebylex);
+    "zrangestore", -5, W, keys(1, 2, 1), k(zset::zrangestore);
+    "zcount", 4, R, keys(1, 1, 1), k(zset::zcount);
+    "zlexcount", 4, R, keys(1, 1, 1), k(zset::zlexcount);
+    "zrem", -3, W, keys(1, 1, 1), k(zset::zrem);
+    "zremrangebyrank", 4, W, keys(1, 1, 1), k(zset::zremrangebyrank);
+    "zremrangebyscore", 4, W, keys(1, 1, 1), k(zset::zremrangebyscore);
+    "zremrangebylex", 4, W, keys(1, 1, 1), k(zset::zremrangebylex);
+    "zpopmin", -2, W, keys(1, 1, 1), k(zset::zpopmin);
+    "zpopmax", -2, W, keys(1, 1, 1), k(zset::zpopmax);
+    "zmpop", -4, W, counted(1), k(zset::zmpop);
+    "bzpopmin", -3, W | NO_SCRIPT | BLOCKING, keys(1, -2, 1), k(zset::bzpopmin);
+    "bzpopmax", -3, W | NO_SCRIPT | BLOCKING, keys(1, -2, 1), k(zset::bzpopmax);
+    "bzmpop", -5, W | BLOCKING, counted(2), k(zset::bzmpop);
+    "zrandmember", -2, R, keys(1, 1, 1), k(zset::zrandmember);
+    "zscan", -3, R, keys(1, 1, 1), k(zset::zscan);
+    "zunion", -3, R, counted(1), k(zset::zunion);
+    "zinter", -3, R, counted(1), k(zset::zinter);
+    "zdiff", -3, R, counted(1), k(zset::zdiff);
+    "zunionstore", -4, W, Keys::DestinationAndCounted, k(zset::zunionstore);
+    "zinterstore", -4, W, Keys::DestinationAndCounted, k(zset::zinterstore);
+    "zdiffstore", -4, W, Keys::DestinationAndCounted, k(zset::zdiffstore);
+    "zintercard", -3, R, counted(1), k(zset::zintercard);
     // sorting (sort.c)
-    "sort", -2, W, (1, 1, 1), k(sort::sort);
-    "sort_ro", -2, R, (1, 1, 1), k(sort::sort_ro);
+    "sort", -2, W, Keys::Sort, k(sort::sort);
+    "sort_ro", -2, R, keys(1, 1, 1), k(sort::sort_ro);
 };
 
 /// The longest command name, so lookups lowercase into a stack buffer.
@@ -489,22 +565,17 @@ fn numkeys_keys(argv: &Argv, at: usize, mandatory: bool) -> Result<Vec<usize>, K
     }
 }
 
-/// The positions of `argv`'s keys, as COMMAND GETKEYS (and Redis's cluster routing) finds them:
-/// from the table's first/last/step, or by reading numkeys for the commands whose keys move.
+/// The positions of `argv`'s keys, as COMMAND GETKEYS (and Redis's cluster routing) finds them,
+/// from the row's [`Keys`].
 pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize>, KeysError> {
-    let name = spec.name;
-    match name {
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => return numkeys_keys(argv, 2, false),
-        "zunionstore" | "zinterstore" | "zdiffstore" => {
+    match spec.keys {
+        Keys::Counted { at, optional } => numkeys_keys(argv, at, !optional),
+        Keys::DestinationAndCounted => {
             let mut keys = vec![1];
             keys.extend(numkeys_keys(argv, 2, true)?);
-            return Ok(keys);
+            Ok(keys)
         }
-        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
-            return numkeys_keys(argv, 1, true);
-        }
-        "blmpop" | "bzmpop" => return numkeys_keys(argv, 2, true),
-        "sort" => {
+        Keys::Sort => {
             let mut keys = vec![1];
             let mut i = 2;
             while i < argv.len() {
@@ -519,18 +590,16 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
                 }
                 i += 1;
             }
-            return Ok(keys);
+            Ok(keys)
         }
-        _ => {}
+        Keys::Range(0, _, _) => Err(KeysError::NoKeys),
+        Keys::Range(first, last, step) => {
+            let argc = argv.len() as i32;
+            let last = if last < 0 { argc + last } else { last };
+            Ok((first..=last.min(argc - 1))
+                .step_by(step.max(1) as usize)
+                .map(|i| i as usize)
+                .collect())
+        }
     }
-    let (first, last, step) = spec.keys;
-    if first == 0 {
-        return Err(KeysError::NoKeys);
-    }
-    let argc = argv.len() as i32;
-    let last = if last < 0 { argc + last } else { last };
-    Ok((first..=last.min(argc - 1))
-        .step_by(step.max(1) as usize)
-        .map(|i| i as usize)
-        .collect())
 }

@@ -94,15 +94,6 @@ pub(crate) struct Keyspace {
     blocked: blocking::Blocked,
     /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
     last_save: Option<i64>,
-    /// The Lua VM and script cache, made on first use.
-    #[cfg(feature = "lua")]
-    scripts: Option<Box<crate::script::ScriptEngine>>,
-    /// The libraries of FUNCTION LOAD and their Lua VM, made on first use.
-    #[cfg(feature = "lua")]
-    functions: Option<Box<crate::script::functions::FunctionEngine>>,
-    /// The state of the scripts' `math.random`, which outlives the VM.
-    #[cfg(feature = "lua")]
-    pub(crate) script_random: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Keyspace {
@@ -117,12 +108,6 @@ impl Keyspace {
             undo: None,
             blocked: blocking::Blocked::default(),
             last_save: None,
-            #[cfg(feature = "lua")]
-            scripts: None,
-            #[cfg(feature = "lua")]
-            functions: None,
-            #[cfg(feature = "lua")]
-            script_random: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(crate::script::random::INITIAL_STATE)),
         }
     }
 
@@ -162,30 +147,6 @@ impl Keyspace {
                 t
             }
         }
-    }
-
-    /// Takes the script engine out, for a script to run while borrowing the keyspace.
-    #[cfg(feature = "lua")]
-    pub(crate) fn take_scripts(&mut self) -> Option<Box<crate::script::ScriptEngine>> {
-        self.scripts.take()
-    }
-
-    /// Puts the script engine back after a script ran.
-    #[cfg(feature = "lua")]
-    pub(crate) fn put_scripts(&mut self, engine: Box<crate::script::ScriptEngine>) {
-        self.scripts = Some(engine);
-    }
-
-    /// Takes the function libraries out, for a function to run while borrowing the keyspace.
-    #[cfg(feature = "lua")]
-    pub(crate) fn take_functions(&mut self) -> Option<Box<crate::script::functions::FunctionEngine>> {
-        self.functions.take()
-    }
-
-    /// Puts the function libraries back after a function ran.
-    #[cfg(feature = "lua")]
-    pub(crate) fn put_functions(&mut self, engine: Box<crate::script::functions::FunctionEngine>) {
-        self.functions = Some(engine);
     }
 
     /// A pseudo-random number (xorshift), for RANDOMKEY.

@@ -56,6 +56,25 @@ fn load_redis_libraries(lua: &Lua) -> mlua::Result<()> {
     Ok(())
 }
 
+/// A store's Lua engines, kept under its lock beside the keyspace, each made on first use: EVAL's
+/// VM and script cache, and the function libraries with their VM. Both share the state of the
+/// scripts' `math.random`, which outlives the VMs (SCRIPT FLUSH does not reset it).
+pub(crate) struct Engines {
+    pub(crate) scripts: Option<Box<ScriptEngine>>,
+    pub(crate) functions: Option<Box<functions::FunctionEngine>>,
+    pub(crate) random: Arc<AtomicU64>,
+}
+
+impl Default for Engines {
+    fn default() -> Engines {
+        Engines {
+            scripts: None,
+            functions: None,
+            random: Arc::new(AtomicU64::new(random::INITIAL_STATE)),
+        }
+    }
+}
+
 /// The lowercase hex SHA1 of `bytes`.
 pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
     sha1_smol::Sha1::from(bytes).digest().to_string()

@@ -11,11 +11,13 @@ use super::protocol::ProtocolError;
 use super::{ClientEntry, ClientState, Inner, params};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
-use crate::connection::{Connection, Host, HostCall, Started};
+use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, flags};
+use crate::connection::{Connection, HelloArgs, Host, HostCall};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::Deadline;
 use crate::reply::Reply;
+use crate::runner::Started;
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -182,22 +184,19 @@ impl Client {
         state.last_command.push_str(&String::from_utf8_lossy(command));
     }
 
-    /// Checks authentication, then runs the command on the connection, with this client's
-    /// server side answering the server's own commands. `name` is the command's name in
-    /// lowercase.
+    /// Runs the command on the connection, with this client's server side answering the
+    /// server's own commands (and admitting commands only once the client has authenticated).
+    /// `name` is the command's name.
     fn dispatch(&mut self, name: &[u8], argv: Argv) -> Started {
         let side = &mut self.side;
-        if !side.authenticated && !matches!(name, b"auth" | b"hello" | b"quit" | b"reset") {
-            return Started::Done(Reply::Error(CommandError::other("NOAUTH Authentication required.")));
-        }
-        match name {
+        match table::lookup(name).map(|spec| spec.run) {
             // HELLO's AUTH option authenticates here (the connection knows no passwords).
-            b"hello" => {
+            Some(Run::Session(SessionOp::Hello)) => {
                 if let Err(e) = side.hello_auth(&argv) {
                     return Started::Done(Reply::Error(e));
                 }
             }
-            b"reset" => {
+            Some(Run::Session(SessionOp::Reset)) => {
                 side.reply_mode = ReplyMode::On;
                 side.authenticated = side.inner.config.lock().requirepass.is_none();
             }
@@ -216,24 +215,32 @@ struct Running<'a> {
 }
 
 impl Host for ServerSide {
+    fn admit(&mut self, spec: &'static CommandSpec) -> Result<(), CommandError> {
+        if self.authenticated || spec.has(flags::NO_AUTH) {
+            Ok(())
+        } else {
+            Err(CommandError::other("NOAUTH Authentication required."))
+        }
+    }
+
     fn run(&mut self, call: HostCall<'_>) -> Reply {
         let argv = call.argv;
-        let reply = match call.spec.name {
-            "auth" => self.auth(argv),
-            "quit" => {
+        let reply = match call.op {
+            HostOp::Auth => self.auth(argv),
+            HostOp::Quit => {
                 self.close = true;
                 Ok(Reply::ok())
             }
-            "shutdown" => {
+            HostOp::Shutdown => {
                 self.inner.begin_stop();
                 self.close = true;
                 self.quiet = true;
                 Ok(Reply::ok())
             }
-            "debug" => self.debug(argv),
-            "info" => Ok(self.info(argv, call.ks)),
-            name if name.starts_with("config|") => self.config(name, argv),
-            _ => Ok(self.client(call)),
+            HostOp::Debug => self.debug(argv),
+            HostOp::Info => Ok(self.info(argv, call.ks)),
+            HostOp::Config => self.config(call.spec.name, argv),
+            HostOp::Client => Ok(self.client(call)),
         };
         reply.unwrap_or_else(Reply::Error)
     }
@@ -278,9 +285,9 @@ impl ServerSide {
     /// HELLO's AUTH option, checked before the connection runs HELLO; without it, HELLO needs an
     /// authenticated client.
     fn hello_auth(&mut self, argv: &Argv) -> Result<(), CommandError> {
-        let auth = (2..argv.len()).find(|&i| is_option(argv.arg(i), "auth") && i + 2 < argv.len());
-        if let Some(i) = auth {
-            self.check_password(argv.arg(i + 1), argv.arg(i + 2))?;
+        // A bad version or option is answered first, as Redis's `helloCommand` reads them first.
+        if let Some((user, password)) = HelloArgs::parse(argv)?.auth {
+            self.check_password(user, password)?;
             self.authenticated = true;
         }
         if !self.authenticated {
@@ -296,23 +303,23 @@ impl ServerSide {
         let argv = call.argv;
         let running = |command| Running {
             command,
-            db: call.db,
+            db: call.caller.db,
             resp: call.session.protocol,
             name: call.session.name.as_deref(),
         };
         match call.spec.name {
-            "client|id" => Reply::Integer(call.client as i64),
+            "client|id" => Reply::Integer(call.caller.client as i64),
             "client|getname" => call.session.name.as_deref().map_or(Reply::Nil, Reply::bulk),
             "client|setname" => match call.session.set_name(argv.arg(2)) {
                 Ok(()) => Reply::ok(),
                 Err(e) => Reply::Error(e),
             },
             "client|info" => {
-                let line = self.describe(call.client, Some(running("client|info")));
+                let line = self.describe(call.caller.client, Some(running("client|info")));
                 Reply::Verbatim(*b"txt", line.into_bytes())
             }
-            "client|list" => self.client_list(argv, call.client, running("client|list")),
-            "client|kill" => self.client_kill(argv, call.client),
+            "client|list" => self.client_list(argv, call.caller.client, running("client|list")),
+            "client|kill" => self.client_kill(argv, call.caller.client),
             "client|unblock" => self.client_unblock(argv, call.ks),
             "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
                 Some(()) => Reply::ok(),
@@ -328,7 +335,7 @@ impl ServerSide {
                     return Reply::Error(CommandError::Syntax);
                 };
                 // OFF and SKIP send no reply of their own; SKIP does nothing while OFF holds.
-                if mode != ReplyMode::On && !call.in_exec {
+                if mode != ReplyMode::On && !call.caller.in_exec {
                     self.quiet = true;
                 }
                 if mode != ReplyMode::Skip || self.reply_mode == ReplyMode::On {

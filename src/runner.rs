@@ -1,0 +1,216 @@
+//! The one way in: what every clone of a [`Store`](crate::Store) shares ([`Shared`]: the lock and
+//! the [`State`] it guards, the clock, client ids), who runs a command ([`Caller`]), and the runner
+//! every path into the store goes through — a [`Connection`](crate::Connection), the typed API, the
+//! server, EXEC — to run one command under the lock and hand out what it did.
+//!
+//! The path of a command: [`Shared::begin`] takes the lock and starts a command (time read afresh
+//! and frozen, a slice of active expiry); [`Ctx::run`] runs the resolved table row's handler for
+//! the [`Caller`]; then the clients blocked on keys the command filled are served, and a command
+//! that must wait itself (BLPOP on empty lists) is registered as blocked.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::argv::Argv;
+use crate::clock::Clock;
+use crate::command::table::CommandSpec;
+use crate::command::{Ctx, Engines};
+use crate::keyspace::blocking::Deadline;
+use crate::keyspace::{ClientId, Keyspace};
+use crate::reply::Reply;
+
+/// Everything under the store's one lock: the keyspace, and the Lua engines that run scripts
+/// against it (kept beside the keyspace, not in it, so the keyspace holds only data).
+pub(crate) struct State {
+    pub(crate) keyspace: Keyspace,
+    pub(crate) engines: Engines,
+}
+
+impl State {
+    /// A context for running commands as `caller`.
+    pub(crate) fn ctx(&mut self, caller: &Caller) -> Ctx<'_> {
+        Ctx::new(&mut self.keyspace, &mut self.engines, caller)
+    }
+}
+
+/// What every clone of a [`Store`](crate::Store) shares.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) clock: Clock,
+    /// Wakes clients blocked on lists when they have been served.
+    pub(crate) unblocked: Condvar,
+    next_client: AtomicU64,
+}
+
+/// Who runs a command, and how: the one value a command runner takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caller {
+    /// The client's id (CLIENT ID), unique within its store.
+    pub(crate) client: ClientId,
+    /// The client's selected database; SELECT changes it.
+    pub(crate) db: usize,
+    /// The protocol the client speaks: 2, or 3 after `HELLO 3`.
+    pub(crate) protocol: u8,
+    /// Whether the client is a client of the server (which knows the server's own commands).
+    pub(crate) hosted: bool,
+    /// Whether the command runs inside EXEC, or another unit of commands run together under one
+    /// lock (`atomic`, serving blocked clients): a blocking command answers at once there, as if
+    /// it had timed out.
+    pub(crate) in_exec: bool,
+}
+
+impl Caller {
+    /// An in-process caller in database `db`, speaking RESP2, running commands as one unit that
+    /// never blocks: what `atomic` and serving blocked clients run as.
+    pub(crate) fn internal(client: ClientId, db: usize) -> Caller {
+        Caller {
+            client,
+            db,
+            protocol: 2,
+            hosted: false,
+            in_exec: true,
+        }
+    }
+}
+
+/// What starting a command gave: its reply, or that it blocks until the deadline (if any).
+pub(crate) enum Started {
+    /// The command's reply.
+    Done(Reply),
+    /// Registered as blocked, until this deadline if any.
+    Blocked(Option<Deadline>),
+}
+
+/// How often a client blocked with a deadline on a manual clock looks at the clock again: the clock
+/// moves by hand, not by the passing of time a condition variable could wait for.
+const MANUAL_CLOCK_CHECK: Duration = Duration::from_millis(2);
+
+impl Shared {
+    pub(crate) fn new(keyspace: Keyspace, clock: Clock) -> Shared {
+        Shared {
+            state: Mutex::new(State {
+                keyspace,
+                engines: Engines::default(),
+            }),
+            clock,
+            unblocked: Condvar::new(),
+            next_client: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn next_client_id(&self) -> ClientId {
+        self.next_client.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Takes the lock and starts a command (or a transaction, or an `atomic` call) on the state it
+    /// guards: time will be read afresh (once) and frozen until the next one, and a slice of
+    /// active expiry runs.
+    ///
+    /// Locking: takes the store's lock; release it by dropping the guard.
+    pub(crate) fn begin(&self) -> MutexGuard<'_, State> {
+        let mut state = self.state.lock();
+        state.keyspace.begin();
+        state
+    }
+
+    /// Takes the lock without starting a command: for bookkeeping (watches, blocked clients).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock()
+    }
+
+    /// Runs one command for `caller` outside MULTI: under the lock, then serves the clients
+    /// blocked on keys the command filled (Redis's `handleClientsBlockedOnKeys`), then, if the
+    /// command itself blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
+    pub(crate) fn run(&self, caller: &mut Caller, spec: &'static CommandSpec, argv: &Argv) -> Reply {
+        match self.start(caller, spec, argv) {
+            Started::Done(reply) => reply,
+            Started::Blocked(deadline) => self.wait_blocked(caller, deadline),
+        }
+    }
+
+    /// [`Shared::run`] up to the point where a blocking command would wait: it is then
+    /// registered as blocked, and its reply comes from [`Shared::wait_blocked`] or
+    /// [`Shared::poll_blocked`]. SELECT's change of database is written back to `caller`.
+    pub(crate) fn start(&self, caller: &mut Caller, spec: &'static CommandSpec, argv: &Argv) -> Started {
+        let mut state = self.begin();
+        let mut ctx = state.ctx(caller);
+        let reply = ctx.run(spec, argv);
+        caller.db = ctx.db;
+        let blocked = ctx.blocked.take();
+        self.serve_blocked(&mut state);
+        match blocked {
+            None => Started::Done(reply),
+            Some(request) => {
+                let deadline = request.deadline;
+                state.keyspace.block(caller.client, request);
+                Started::Blocked(deadline)
+            }
+        }
+    }
+
+    /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
+    pub(crate) fn serve_blocked(&self, state: &mut State) {
+        if state.keyspace.has_ready() && crate::command::blocking::serve_blocked(state) {
+            self.unblocked.notify_all();
+        }
+    }
+
+    /// Waits on the store's condition variable until the blocked `caller` is served or times out.
+    pub(crate) fn wait_blocked(&self, caller: &Caller, deadline: Option<Deadline>) -> Reply {
+        let mut state = self.lock();
+        loop {
+            if let Some(reply) = served_or_expired(&mut state.keyspace, caller, deadline) {
+                return reply;
+            }
+            match deadline {
+                None => self.unblocked.wait(&mut state),
+                Some(_) if self.clock.is_manual() => {
+                    self.unblocked.wait_for(&mut state, MANUAL_CLOCK_CHECK);
+                }
+                Some(deadline) => {
+                    let left = deadline.saturating_sub(self.clock.now_micros()).max(0);
+                    self.unblocked.wait_for(&mut state, Duration::from_micros(left as u64));
+                }
+            }
+        }
+    }
+
+    /// Without waiting: the reply of the blocked `caller` if it was served or timed out, for an
+    /// event loop.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn poll_blocked(&self, caller: &Caller, deadline: Option<Deadline>) -> Option<Reply> {
+        served_or_expired(&mut self.lock().keyspace, caller, deadline)
+    }
+
+    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK does;
+    /// `ks` is this store's keyspace, locked. Answers whether the client was blocked.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn interrupt_blocked(&self, ks: &mut Keyspace, client: ClientId, reply: Reply) -> bool {
+        if ks.unblock(client).is_none() {
+            return false;
+        }
+        ks.deliver(client, reply);
+        self.unblocked.notify_all();
+        true
+    }
+}
+
+/// The reply of the blocked `caller` if it was served (shaped for its protocol: the client that
+/// served it built it), or the timeout reply (after unregistering it) if its deadline has passed;
+/// `None` while it still waits.
+fn served_or_expired(ks: &mut Keyspace, caller: &Caller, deadline: Option<Deadline>) -> Option<Reply> {
+    if let Some(reply) = ks.take_served(caller.client) {
+        return Some(if caller.protocol == 2 {
+            reply.into_resp2()
+        } else {
+            reply
+        });
+    }
+    if deadline.is_some_and(|d| ks.clock().now_micros() >= d) {
+        ks.unblock(caller.client);
+        return Some(Reply::NilArray);
+    }
+    None
+}
