@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use crate::command::table::CommandSpec;
 use crate::number::Decimal;
 
 /// One command line: the command name followed by its arguments, each a binary-safe byte string.
@@ -25,8 +24,6 @@ use crate::number::Decimal;
 pub struct Argv {
     buf: Bytes,
     ends: Ends,
-    /// The command's table row, when the typed API already knows it (saves the name lookup).
-    pub(crate) spec: Option<&'static CommandSpec>,
 }
 
 impl PartialEq for Argv {

@@ -3,14 +3,13 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use crate::argv::Argv;
+use crate::command::Caller;
 use crate::command::Ctx;
 use crate::command::table::{self, flags};
 use crate::error::CommandError;
 use crate::reply::Reply;
-use crate::runner::Caller;
 use crate::store::Store;
-use crate::typed::Commands;
+use crate::typed::{Commands, Request};
 
 impl Store {
     /// Runs `body` under the store's lock: reads and writes through the [`AtomicDb`] it receives see
@@ -101,8 +100,9 @@ pub struct AtomicDb<'a> {
 }
 
 impl Commands for AtomicDb<'_> {
-    fn run_argv(&self, argv: Argv) -> Reply {
-        let spec = match table::resolve(&argv) {
+    fn run_request(&self, request: Request) -> Reply {
+        let Request { argv, known } = request;
+        let spec = match table::resolve_for(&argv, known, false) {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };

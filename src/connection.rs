@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use crate::argv::{Argv, ToArgs};
+use crate::command::Caller;
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
 use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::Reply;
-use crate::runner::{Caller, Shared, Started};
+use crate::runner::{Shared, Started};
+use crate::typed::Request;
 
 /// A client of a [`Store`](crate::Store), speaking Redis's commands as argument vectors and
 /// answering [`Reply`] values byte-identical to Redis's.
@@ -167,7 +169,12 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        self.dispatch(argv, true, None)
+        self.dispatch(Request::from(argv), true, None)
+    }
+
+    /// [`Connection::execute`] for a typed call, whose command's row is already known.
+    pub(crate) fn execute_request(&mut self, request: Request) -> Reply {
+        self.dispatch(request, true, None)
     }
 
     /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
@@ -175,7 +182,7 @@ impl Connection {
     /// The server's own commands go to `host`.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn start_hosted(&mut self, argv: Argv, host: &mut dyn Host) -> Started {
-        let reply = self.dispatch(argv, false, Some(host));
+        let reply = self.dispatch(Request::from(argv), false, Some(host));
         match self.blocked.take() {
             Some(deadline) => Started::Blocked(deadline),
             None => Started::Done(reply),
@@ -202,8 +209,9 @@ impl Connection {
     /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
     /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
     /// own commands are known only with a `host`, which answers them.
-    fn dispatch(&mut self, argv: Argv, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
-        let mut resolved = table::resolve_for(&argv, host.is_some());
+    fn dispatch(&mut self, request: Request, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
+        let Request { argv, known } = request;
+        let mut resolved = table::resolve_for(&argv, known, host.is_some());
         // A refused EXEC aborts the transaction rather than being queued (Redis's
         // `execCommandAbort`), in MULTI or not.
         let exec = match &resolved {

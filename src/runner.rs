@@ -1,11 +1,11 @@
 //! The one way in: what every clone of a [`Store`](crate::Store) shares ([`Shared`]: the lock and
-//! the [`State`] it guards, the clock, client ids), who runs a command ([`Caller`]), and the runner
+//! the [`State`] it guards, the clock, client ids) and the runner
 //! every path into the store goes through — a [`Connection`](crate::Connection), the typed API, the
 //! server, EXEC — to run one command under the lock and hand out what it did.
 //!
 //! The path of a command: [`Shared::begin`] takes the lock and starts a command (time read afresh
 //! and frozen, a slice of active expiry); [`Ctx::run`] runs the resolved table row's handler for
-//! the [`Caller`]; then the clients blocked on keys the command filled are served, and a command
+//! the [`Caller`] (who runs it: client, database, protocol, in EXEC or not); then the clients blocked on keys the command filled are served, and a command
 //! that must wait itself (BLPOP on empty lists) is registered as blocked.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +16,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::argv::Argv;
 use crate::clock::Clock;
 use crate::command::table::CommandSpec;
-use crate::command::{Ctx, Engines};
+use crate::command::{Caller, Ctx, Engines};
 use crate::keyspace::blocking::Deadline;
 use crate::keyspace::{ClientId, Keyspace};
 use crate::reply::Reply;
@@ -42,37 +42,6 @@ pub(crate) struct Shared {
     /// Wakes clients blocked on lists when they have been served.
     pub(crate) unblocked: Condvar,
     next_client: AtomicU64,
-}
-
-/// Who runs a command, and how: the one value a command runner takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Caller {
-    /// The client's id (CLIENT ID), unique within its store.
-    pub(crate) client: ClientId,
-    /// The client's selected database; SELECT changes it.
-    pub(crate) db: usize,
-    /// The protocol the client speaks: 2, or 3 after `HELLO 3`.
-    pub(crate) protocol: u8,
-    /// Whether the client is a client of the server (which knows the server's own commands).
-    pub(crate) hosted: bool,
-    /// Whether the command runs inside EXEC, or another unit of commands run together under one
-    /// lock (`atomic`, serving blocked clients): a blocking command answers at once there, as if
-    /// it had timed out.
-    pub(crate) in_exec: bool,
-}
-
-impl Caller {
-    /// An in-process caller in database `db`, speaking RESP2, running commands as one unit that
-    /// never blocks: what `atomic` and serving blocked clients run as.
-    pub(crate) fn internal(client: ClientId, db: usize) -> Caller {
-        Caller {
-            client,
-            db,
-            protocol: 2,
-            hosted: false,
-            in_exec: true,
-        }
-    }
 }
 
 /// What starting a command gave: its reply, or that it blocks until the deadline (if any).
@@ -152,7 +121,9 @@ impl Shared {
 
     /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
     pub(crate) fn serve_blocked(&self, state: &mut State) {
-        if state.keyspace.has_ready() && crate::command::blocking::serve_blocked(state) {
+        if state.keyspace.has_ready()
+            && crate::command::blocking::serve_blocked(&mut state.keyspace, &mut state.engines)
+        {
             self.unblocked.notify_all();
         }
     }

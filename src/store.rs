@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
-use crate::argv::Argv;
 use crate::clock::Clock;
+use crate::command::Caller;
 use crate::command::table::{self, Run};
 use crate::connection::Connection;
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
-use crate::runner::{Caller, Shared};
-use crate::typed::Commands;
+use crate::runner::Shared;
+use crate::typed::{Commands, Request};
 
 /// An in-process Redis keyspace: sixteen databases of strings, lists and hashes with Redis's
 /// commands, transactions and expiry.
@@ -111,8 +111,9 @@ impl Store {
     }
 
     /// Runs one command in database 0 as a typed call does.
-    fn run_in_db0(&self, argv: Argv) -> Reply {
-        let spec = match table::resolve(&argv) {
+    fn run_in_db0(&self, request: Request) -> Reply {
+        let Request { argv, known } = request;
+        let spec = match table::resolve_for(&argv, known, false) {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };
@@ -131,7 +132,7 @@ impl Store {
 }
 
 impl Commands for Store {
-    fn run_argv(&self, argv: Argv) -> Reply {
-        self.run_in_db0(argv)
+    fn run_request(&self, request: Request) -> Reply {
+        self.run_in_db0(request)
     }
 }

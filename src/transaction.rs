@@ -10,7 +10,7 @@ use crate::connection::{Connection, MultiState};
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
 use crate::store::Store;
-use crate::typed::Commands;
+use crate::typed::{Commands, Request};
 
 impl Store {
     /// WATCH `keys` on a new client: the start of a check-and-set. Read with the [`Commands`]
@@ -240,8 +240,8 @@ impl Watch {
 }
 
 impl Commands for Watch {
-    fn run_argv(&self, argv: Argv) -> Reply {
-        self.conn.borrow_mut().execute(argv)
+    fn run_request(&self, request: Request) -> Reply {
+        self.conn.borrow_mut().execute_request(request)
     }
 }
 
@@ -294,11 +294,12 @@ impl<'a> Transaction<'a> {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     pub fn cmd(&self, args: impl ToArgs) -> &Self {
-        self.queue(Argv::from_args(args))
+        self.queue(Request::from(Argv::from_args(args)))
     }
 
-    pub(crate) fn queue(&self, argv: Argv) -> &Self {
-        self.queue.borrow_mut().queue(table::resolve(&argv), argv);
+    pub(crate) fn queue(&self, request: Request) -> &Self {
+        let resolved = table::resolve_for(&request.argv, request.known, false);
+        self.queue.borrow_mut().queue(resolved, request.argv);
         self
     }
 
@@ -363,3 +364,22 @@ impl std::fmt::Debug for Transaction<'_> {
         f.debug_struct("Transaction").finish_non_exhaustive()
     }
 }
+
+/// The [`Commands`] methods on [`Transaction`], queuing instead of running.
+macro_rules! transaction_methods {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+];
+    )*) => {
+        impl Transaction<'_> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
+                    self.queue(crate::typed::request!($($part)+))
+                }
+            )*
+        }
+    };
+}
+
+crate::typed::typed_commands!(transaction_methods);

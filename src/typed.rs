@@ -7,18 +7,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use std::sync::OnceLock;
-
 use crate::argv::{Argv, ToArgs};
-use crate::command::table::{self, CommandSpec};
+use crate::command::table::CommandSpec;
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
-use crate::transaction::Transaction;
 
 /// The escape hatches both flavours share: any command by its arguments, and the scripting
 /// commands, whose reply is whatever the script returns. `$doc_prefix` names the trait in the
 /// examples.
-macro_rules! commands {
+macro_rules! commands_trait {
     ($(
         $(#[$doc:meta])*
         fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+];
@@ -59,7 +56,7 @@ macro_rules! commands {
         pub trait Commands {
             /// Runs one command line and answers its reply; the typed methods all go through it.
             #[doc(hidden)]
-            fn run_argv(&self, argv: Argv) -> Reply;
+            fn run_request(&self, request: Request) -> Reply;
 
             /// Runs any command, given as arguments: the escape hatch for commands without a
             /// method. The reply converts into the `T` you ask for.
@@ -72,7 +69,7 @@ macro_rules! commands {
             /// # Ok::<(), embedis::CommandError>(())
             /// ```
             fn cmd<T: FromReply>(&self, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_argv(Argv::from_args(args)))
+                T::from_reply(self.run_request(Argv::from_args(args).into()))
             }
 
             /// EVAL script numkeys key… arg…: runs a Lua script (feature `lua`); the key count is
@@ -88,7 +85,7 @@ macro_rules! commands {
             /// ```
             #[cfg(feature = "lua")]
             fn eval<T: FromReply>(&self, script: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_argv(with_numkeys("EVAL", script, keys, args)))
+                T::from_reply(self.run_request(with_numkeys("EVAL", script, keys, args).into()))
             }
 
             /// FCALL function numkeys key… arg…: calls a function of a library loaded with
@@ -108,7 +105,7 @@ macro_rules! commands {
             /// ```
             #[cfg(feature = "lua")]
             fn fcall<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_argv(with_numkeys("FCALL", function, keys, args)))
+                T::from_reply(self.run_request(with_numkeys("FCALL", function, keys, args).into()))
             }
 
             /// FCALL_RO function numkeys key… arg…: calls a function registered with the
@@ -126,50 +123,62 @@ macro_rules! commands {
             /// ```
             #[cfg(feature = "lua")]
             fn fcall_ro<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_argv(with_numkeys("FCALL_RO", function, keys, args)))
+                T::from_reply(self.run_request(with_numkeys("FCALL_RO", function, keys, args).into()))
             }
 
             $(
                 $(#[$doc])*
                 fn $name(&self, $($arg: impl ToArgs),*) -> Result<$natural, CommandError> {
-                    <$natural>::from_reply(self.run_argv(commands!(@argv $($part)+)))
+                    <$natural>::from_reply(self.run_request(request!($($part)+)))
                 }
 
                 #[doc = concat!("[`", stringify!($name), "`](Commands::", stringify!($name), "), answering the [`FromReply`] type you ask for.")]
                 fn $name_as<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
-                    T::from_reply(self.run_argv(commands!(@argv $($part)+)))
+                    T::from_reply(self.run_request(request!($($part)+)))
                 }
             )*
         }
 
-        /// The [`Commands`] methods, queuing instead of running.
-        impl Transaction<'_> {
-            $(
-                $(#[$doc])*
-                pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
-                    self.queue(commands!(@argv $($part)+))
-                }
-            )*
-        }
     };
-    // The command line of one method: its name (resolved once per method) and its arguments.
-    (@argv $command:literal $($part:tt)*) => {{
-        static SPEC: OnceLock<&'static CommandSpec> = OnceLock::new();
-        let mut argv = Argv::new();
+}
+
+/// The [`Request`] of one typed method: its command line, and its command's table row (found once
+/// per method and remembered).
+macro_rules! request {
+    ($command:literal $($part:tt)*) => {{
+        static SPEC: std::sync::OnceLock<&'static $crate::command::table::CommandSpec> = std::sync::OnceLock::new();
+        let mut argv = $crate::argv::Argv::new();
         argv.push($command);
-        argv.spec = Some(table::known($command, &SPEC));
-        commands!(@push argv $($part)*);
-        argv
+        $crate::typed::request!(@push argv $($part)*);
+        $crate::typed::Request {
+            argv,
+            known: Some($crate::command::table::known($command, &SPEC)),
+        }
     }};
     (@push $argv:ident) => {};
     (@push $argv:ident $lit:literal $($rest:tt)*) => {
         $argv.push($lit);
-        commands!(@push $argv $($rest)*);
+        $crate::typed::request!(@push $argv $($rest)*);
     };
     (@push $argv:ident $arg:ident $($rest:tt)*) => {
-        ToArgs::write_args(&$arg, &mut $argv);
-        commands!(@push $argv $($rest)*);
+        $crate::argv::ToArgs::write_args(&$arg, &mut $argv);
+        $crate::typed::request!(@push $argv $($rest)*);
     };
+}
+pub(crate) use request;
+
+/// A command line on its way from a typed method to the store, with its command's table row when
+/// the method knows it. Built by the [`Commands`] methods; not constructed by users.
+#[doc(hidden)]
+pub struct Request {
+    pub(crate) argv: Argv,
+    pub(crate) known: Option<&'static CommandSpec>,
+}
+
+impl From<Argv> for Request {
+    fn from(argv: Argv) -> Request {
+        Request { argv, known: None }
+    }
 }
 
 /// `<command> <head> <numkeys> <keys…> <args…>`, the shape of EVAL and FCALL.
@@ -183,7 +192,13 @@ fn with_numkeys(command: &str, head: impl ToArgs, keys: impl ToArgs, args: impl 
     argv
 }
 
-commands! {
+/// The typed commands, one entry each (`fn natural_name, generic_name(args) -> NaturalType =>
+/// [command line]`), handed to `$then!`: [`Commands`] here and
+/// [`Transaction`](crate::Transaction)'s queuing methods in `transaction` are generated from this
+/// one list.
+macro_rules! typed_commands {
+    ($then:ident) => {
+        $then! {
     // ---- connection and server ----
 
     /// PING: `PONG`.
@@ -2049,4 +2064,9 @@ commands! {
     /// ```
     #[cfg(feature = "lua")]
     fn function_flush, function_flush_as() -> () => ["FUNCTION" "FLUSH"];
+        }
+    };
 }
+pub(crate) use typed_commands;
+
+typed_commands!(commands_trait);

@@ -1,13 +1,12 @@
 //! What blocking commands share: the timeout argument, blocking a client (or answering at once
 //! where a client may not block), and serving blocked clients when their keys get data.
 
-use super::Ctx;
+use super::{Caller, Ctx, Engines};
 use crate::error::CommandError;
 use crate::keyspace::blocking::{BlockedOp, BlockedRequest, Deadline};
 use crate::keyspace::{Keyspace, List, ZSet};
 use crate::number::timeout_millis;
 use crate::reply::Reply;
-use crate::runner::{Caller, State};
 
 /// A blocking command's timeout: `None` waits for ever (0), else the deadline, counted from the
 /// command's time on the store's clock; Redis's errors.
@@ -39,15 +38,14 @@ impl Ctx<'_> {
 /// Serves the clients blocked on keys that the last command created, first come first served, as
 /// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
 /// anyone was served.
-pub(crate) fn serve_blocked(state: &mut State) -> bool {
+pub(crate) fn serve_blocked(ks: &mut Keyspace, engines: &mut Engines) -> bool {
     let mut served = false;
-    while let Some((db, key)) = state.keyspace.next_ready() {
-        while let Some(client) = state.keyspace.first_waiter(db, &key) {
-            let Some(on_sorted_set) = state.keyspace.blocked_request(client).map(|r| r.op.on_sorted_set()) else {
+    while let Some((db, key)) = ks.next_ready() {
+        while let Some(client) = ks.first_waiter(db, &key) {
+            let Some(on_sorted_set) = ks.blocked_request(client).map(|r| r.op.on_sorted_set()) else {
                 break;
             };
-            let caller = Caller::internal(client, db);
-            let mut ctx = state.ctx(&caller);
+            let mut ctx = Ctx::new(ks, engines, &Caller::internal(client, db));
             let has_elements = if on_sorted_set {
                 matches!(ctx.read::<ZSet>(&key), Ok(Some(_)))
             } else {

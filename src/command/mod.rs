@@ -22,10 +22,10 @@ mod zset;
 
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::ClientId;
 use crate::keyspace::blocking::BlockedRequest;
 use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
-use crate::runner::Caller;
 
 /// The `count [WITHVALUES|WITHSCORES]` of HRANDFIELD and ZRANDMEMBER (argument 2 on), with Redis's
 /// checks: a count within ±LONG_MAX, only `option` after it, and with it a count within ±LONG_MAX/2.
@@ -48,6 +48,37 @@ pub(crate) enum Pick {
     All,
     /// These positions (0..len), in this order.
     Positions(Vec<usize>),
+}
+
+/// Who runs a command, and how: the one value a command runner takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caller {
+    /// The client's id (CLIENT ID), unique within its store.
+    pub(crate) client: ClientId,
+    /// The client's selected database; SELECT changes it.
+    pub(crate) db: usize,
+    /// The protocol the client speaks: 2, or 3 after `HELLO 3`.
+    pub(crate) protocol: u8,
+    /// Whether the client is a client of the server (which knows the server's own commands).
+    pub(crate) hosted: bool,
+    /// Whether the command runs inside EXEC, or another unit of commands run together under one
+    /// lock (`atomic`, serving blocked clients): a blocking command answers at once there, as if
+    /// it had timed out.
+    pub(crate) in_exec: bool,
+}
+
+impl Caller {
+    /// An in-process caller in database `db`, speaking RESP2, running commands as one unit that
+    /// never blocks: what `atomic` and serving blocked clients run as.
+    pub(crate) fn internal(client: ClientId, db: usize) -> Caller {
+        Caller {
+            client,
+            db,
+            protocol: 2,
+            hosted: false,
+            in_exec: true,
+        }
+    }
 }
 
 /// The Lua engines commands run scripts on (feature `lua`): EVAL's script cache and the function

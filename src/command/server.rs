@@ -176,7 +176,7 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
             return Err(arity("getkeys"));
         }
         let target = Argv::from_args(argv.iter().skip(2).collect::<Vec<_>>());
-        let spec = match table::resolve_for(&target, hosted) {
+        let spec = match table::resolve_for(&target, None, hosted) {
             Ok(spec) => spec,
             Err(CommandError::WrongArity(_)) => {
                 return Err(CommandError::other(

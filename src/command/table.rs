@@ -462,14 +462,15 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
 }
 
 /// Looks up `argv`'s command and checks its arity: Redis's queue-time checks, with its error texts.
-/// The server's commands are unknown here: this is the view of a connection used in process.
-pub(crate) fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
-    resolve_for(argv, false)
-}
-
-/// [`resolve`] for a connection that is `hosted` (a client of the server) or not.
-pub(crate) fn resolve_for(argv: &Argv, hosted: bool) -> Result<&'static CommandSpec, CommandError> {
-    let found = argv.spec.or_else(|| lookup(argv.get(0).unwrap_or_default()));
+/// The server's own commands are known only to a connection that is `hosted` (a client of the
+/// server). `known` is the command's row when the caller already has it (the typed API finds it
+/// once per method).
+pub(crate) fn resolve_for(
+    argv: &Argv,
+    known: Option<&'static CommandSpec>,
+    hosted: bool,
+) -> Result<&'static CommandSpec, CommandError> {
+    let found = known.or_else(|| lookup(argv.get(0).unwrap_or_default()));
     let Some(spec) = found.filter(|spec| hosted || !spec.has(SERVER)) else {
         return Err(unknown_command(argv));
     };

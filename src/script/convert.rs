@@ -233,7 +233,7 @@ pub(super) fn redis_call(
         Ok(argv) => argv,
         Err(text) => return failed(text),
     };
-    let spec = match table::resolve(&argv) {
+    let spec = match table::resolve_for(&argv, None, false) {
         Ok(spec) => spec,
         Err(CommandError::WrongArity(_)) => return failed("Wrong number of args calling Redis command from script"),
         Err(_) => return failed("Unknown Redis command called from script"),
