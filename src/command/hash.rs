@@ -78,7 +78,7 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let removed = argv.iter().skip(2).filter(|f| hash.remove(f)).count();
     if removed > 0 {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed as i64))
 }

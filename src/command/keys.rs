@@ -1,7 +1,7 @@
 //! Generic key commands (Redis's `db.c` and `expire.c`).
 
-use super::Ctx;
 use super::args::{Args, error_text, int, int32, is_option};
+use super::{Ctx, ExpireArg};
 use super::{glob, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -10,17 +10,13 @@ use crate::reply::Reply;
 
 /// DEL key [key ...] and UNLINK key [key ...]
 pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let removed = argv
-        .iter()
-        .skip(1)
-        .filter(|key| ctx.ks.remove(ctx.db, key).is_some())
-        .count();
+    let removed = argv.iter().skip(1).filter(|key| ctx.remove(key).is_some()).count();
     Ok(Reply::Integer(removed as i64))
 }
 
 /// EXISTS key [key ...]: a key named twice counts twice.
 pub(crate) fn exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let found = argv.iter().skip(1).filter(|key| ctx.ks.contains(ctx.db, key)).count();
+    let found = argv.iter().skip(1).filter(|key| ctx.exists(key)).count();
     Ok(Reply::Integer(found as i64))
 }
 
@@ -31,7 +27,7 @@ pub(crate) fn touch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// TYPE key
 pub(crate) fn type_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let name = ctx.ks.peek(ctx.db, argv.arg(1)).map_or("none", |e| e.value.type_name());
+    let name = ctx.peek(argv.arg(1)).map_or("none", |e| e.value.type_name());
     Ok(Reply::status(name))
 }
 
@@ -79,21 +75,20 @@ fn parse_expire_conditions(argv: &Argv) -> Result<ExpireConditions, CommandError
 fn expire_generic(
     ctx: &mut Ctx<'_>,
     argv: &Argv,
-    relative: bool,
-    seconds: bool,
+    unit: ExpireArg,
     command: &'static str,
 ) -> Result<Reply, CommandError> {
     let conditions = parse_expire_conditions(argv)?;
     let mut when = int(argv.arg(2))?;
     let invalid = CommandError::InvalidExpireTime(command);
-    if seconds {
+    if unit.in_seconds() {
         when = when.checked_mul(1000).ok_or(invalid.clone())?;
     }
-    if relative {
+    if !unit.is_absolute() {
         when = when.checked_add(ctx.ks.now()).ok_or(invalid)?;
     }
     let key = argv.arg(1);
-    let Some(entry) = ctx.ks.get(ctx.db, key) else {
+    let Some(entry) = ctx.entry(key) else {
         return Ok(Reply::Integer(0));
     };
     let current = entry.expire_at;
@@ -105,73 +100,73 @@ fn expire_generic(
         return Ok(Reply::Integer(0));
     }
     if when <= ctx.ks.now() {
-        ctx.ks.remove(ctx.db, key);
+        ctx.remove(key);
     } else {
-        ctx.ks.set_expire(ctx.db, key, Some(when));
+        ctx.set_expire(key, Some(when));
     }
     Ok(Reply::Integer(1))
 }
 
 /// EXPIRE key seconds [NX|XX|GT|LT]
 pub(crate) fn expire(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    expire_generic(ctx, argv, true, true, "expire")
+    expire_generic(ctx, argv, ExpireArg::Seconds, "expire")
 }
 
 /// PEXPIRE key milliseconds [NX|XX|GT|LT]
 pub(crate) fn pexpire(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    expire_generic(ctx, argv, true, false, "pexpire")
+    expire_generic(ctx, argv, ExpireArg::Millis, "pexpire")
 }
 
 /// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
 pub(crate) fn expireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    expire_generic(ctx, argv, false, true, "expireat")
+    expire_generic(ctx, argv, ExpireArg::UnixSeconds, "expireat")
 }
 
 /// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
 pub(crate) fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    expire_generic(ctx, argv, false, false, "pexpireat")
+    expire_generic(ctx, argv, ExpireArg::UnixMillis, "pexpireat")
 }
 
 /// Redis's `ttlGenericCommand`: -2 for a missing key, -1 without TTL, else the TTL (relative or
 /// absolute, in seconds rounded or milliseconds).
-fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, millis: bool, absolute: bool) -> Result<Reply, CommandError> {
+fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, unit: ExpireArg) -> Result<Reply, CommandError> {
     let now = ctx.ks.now();
-    let Some(entry) = ctx.ks.peek(ctx.db, argv.arg(1)) else {
+    let Some(entry) = ctx.peek(argv.arg(1)) else {
         return Ok(Reply::Integer(-2));
     };
     let Some(at) = entry.expire_at else {
         return Ok(Reply::Integer(-1));
     };
-    let ttl = if absolute { at } else { (at - now).max(0) };
-    Ok(Reply::Integer(if millis { ttl } else { (ttl + 500) / 1000 }))
+    let ttl = if unit.is_absolute() { at } else { (at - now).max(0) };
+    Ok(Reply::Integer(if unit.in_seconds() { (ttl + 500) / 1000 } else { ttl }))
 }
 
 /// TTL key
 pub(crate) fn ttl(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    ttl_generic(ctx, argv, false, false)
+    ttl_generic(ctx, argv, ExpireArg::Seconds)
 }
 
 /// PTTL key
 pub(crate) fn pttl(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    ttl_generic(ctx, argv, true, false)
+    ttl_generic(ctx, argv, ExpireArg::Millis)
 }
 
 /// EXPIRETIME key
 pub(crate) fn expiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    ttl_generic(ctx, argv, false, true)
+    ttl_generic(ctx, argv, ExpireArg::UnixSeconds)
 }
 
 /// PEXPIRETIME key
 pub(crate) fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    ttl_generic(ctx, argv, true, true)
+    ttl_generic(ctx, argv, ExpireArg::UnixMillis)
 }
 
 /// PERSIST key
 pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let has_ttl = ctx.ks.get(ctx.db, key).is_some_and(|e| e.expire_at.is_some());
+    let has_ttl = ctx.entry(key).is_some_and(|e| e.expire_at.is_some());
     if has_ttl {
-        ctx.ks.set_expire(ctx.db, key, None);
+        ctx.set_expire(key, None);
     }
     Ok(Reply::Integer(has_ttl as i64))
 }
@@ -179,19 +174,19 @@ pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 /// Redis's `renameGenericCommand`.
 fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, CommandError> {
     let (src, dst) = (argv.arg(1), argv.arg(2));
-    if !ctx.ks.contains(ctx.db, src) {
+    if !ctx.exists(src) {
         return Err(CommandError::NoSuchKey);
     }
     let done = if nx { Reply::Integer(1) } else { Reply::ok() };
     if src == dst {
         return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
     }
-    if nx && ctx.ks.contains(ctx.db, dst) {
+    if nx && ctx.exists(dst) {
         return Ok(Reply::Integer(0));
     }
-    if let Some(entry) = ctx.ks.remove(ctx.db, src) {
+    if let Some(entry) = ctx.remove(src) {
         let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
-        ctx.ks.insert(ctx.db, dst, entry.value, ttl);
+        ctx.insert(dst, entry.value, ttl);
     }
     Ok(done)
 }
@@ -218,10 +213,10 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     if dst == ctx.db {
         return Err(CommandError::SameObject);
     }
-    if !ctx.ks.contains(ctx.db, key) || ctx.ks.contains(dst, key) {
+    if !ctx.exists(key) || ctx.ks.contains(dst, key) {
         return Ok(Reply::Integer(0));
     }
-    if let Some(entry) = ctx.ks.remove(ctx.db, key) {
+    if let Some(entry) = ctx.remove(key) {
         let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
         ctx.ks.insert(dst, key, entry.value, ttl);
     }
@@ -245,7 +240,7 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if dst_db == ctx.db && src == dst {
         return Err(CommandError::SameObject);
     }
-    let Some(entry) = ctx.ks.get(ctx.db, src).cloned() else {
+    let Some(entry) = ctx.entry(src).cloned() else {
         return Ok(Reply::Integer(0));
     };
     if ctx.ks.contains(dst_db, dst) && !replace {
@@ -285,7 +280,7 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         if !options.matches(&key) {
             continue;
         }
-        let Some(entry) = ctx.ks.get(ctx.db, &key) else {
+        let Some(entry) = ctx.entry(&key) else {
             continue;
         };
         if options
@@ -345,7 +340,7 @@ pub(crate) fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, C
 
 /// OBJECT FREQ key: embedis evicts nothing, so, as Redis without an LFU policy, it keeps no counts.
 pub(crate) fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    if ctx.ks.peek(ctx.db, argv.arg(2)).is_none() {
+    if ctx.peek(argv.arg(2)).is_none() {
         return Ok(Reply::Nil);
     }
     Err(CommandError::other(
@@ -411,7 +406,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         }
     }
     let key = argv.arg(1);
-    if !replace && ctx.ks.contains(ctx.db, key) {
+    if !replace && ctx.exists(key) {
         return Err(CommandError::other("BUSYKEY Target key name already exists."));
     }
     let mut ttl = int(argv.arg(2))?;
@@ -423,7 +418,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         RestoreError::Format => CommandError::other("ERR Bad data format"),
     })?;
     if replace {
-        ctx.ks.remove(ctx.db, key);
+        ctx.remove(key);
     }
     if ttl > 0 && !absolute {
         ttl = ttl.saturating_add(ctx.ks.now());
@@ -432,7 +427,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         return Ok(Reply::ok());
     }
     let expiry = if ttl > 0 { Ttl::At(ttl) } else { Ttl::Clear };
-    ctx.ks.insert(ctx.db, key, value, expiry);
+    ctx.insert(key, value, expiry);
     if let Some(seconds) = idle {
         let lru = ctx.ks.lru();
         if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {

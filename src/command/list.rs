@@ -81,7 +81,7 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> 
         }
     };
     ctx.modified(key);
-    ctx.ks.remove_if_empty(ctx.db, key);
+    ctx.remove_if_empty(key);
     Ok(reply)
 }
 
@@ -209,7 +209,7 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     });
     if removed > 0 {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -229,7 +229,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         None => list.clear(),
     }
     ctx.modified(key);
-    ctx.ks.remove_if_empty(ctx.db, key);
+    ctx.remove_if_empty(key);
     Ok(Reply::ok())
 }
 
@@ -313,7 +313,7 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) 
     }
     ctx.modified(dst);
     ctx.modified(src);
-    ctx.ks.remove_if_empty(ctx.db, src);
+    ctx.remove_if_empty(src);
     Ok(Reply::Bulk(element))
 }
 
@@ -341,7 +341,7 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             End::Tail => list.drain(list.len() - n..).rev().collect(),
         };
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
         return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
     }
     Ok(Reply::NilArray)
@@ -408,7 +408,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
         End::Tail => list.drain(list.len() - n..).rev().collect(),
     };
     ctx.modified(key);
-    ctx.ks.remove_if_empty(ctx.db, key);
+    ctx.remove_if_empty(key);
     let key = Reply::bulk(key);
     Ok(match count {
         Some(_) => Reply::Array(vec![key, Reply::bulks(popped)]),

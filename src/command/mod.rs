@@ -24,7 +24,7 @@ use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::ClientId;
 use crate::keyspace::blocking::BlockedRequest;
-use crate::keyspace::{Keyspace, Ttl, Value, ValueKind};
+use crate::keyspace::{Entry, Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
 /// The `count [WITHVALUES|WITHSCORES]` of HRANDFIELD and ZRANDMEMBER (argument 2 on), with Redis's
@@ -40,6 +40,30 @@ pub(crate) fn random_count(count: &[u8], argv: &Argv, option: &str) -> Result<(i
         return Err(CommandError::other("ERR value is out of range"));
     }
     Ok((count, with))
+}
+
+/// The unit and reference of a time argument: SET's EX/PX/EXAT/PXAT, the EXPIRE family, the TTL
+/// family.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExpireArg {
+    /// EX: seconds from now.
+    Seconds,
+    /// PX: milliseconds from now.
+    Millis,
+    /// EXAT: a Unix time in seconds.
+    UnixSeconds,
+    /// PXAT: a Unix time in milliseconds.
+    UnixMillis,
+}
+
+impl ExpireArg {
+    pub(crate) fn in_seconds(self) -> bool {
+        matches!(self, ExpireArg::Seconds | ExpireArg::UnixSeconds)
+    }
+
+    pub(crate) fn is_absolute(self) -> bool {
+        matches!(self, ExpireArg::UnixSeconds | ExpireArg::UnixMillis)
+    }
 }
 
 /// What [`Ctx::pick`] chose.
@@ -200,11 +224,50 @@ impl Ctx<'_> {
 
     /// Stores a string at `key` with the given TTL rule; touches.
     pub(crate) fn set_string(&mut self, key: &[u8], value: Vec<u8>, ttl: Ttl) {
-        self.ks.insert(self.db, key, Value::string(value), ttl);
+        self.insert(key, Value::string(value), ttl);
     }
 
-    /// Marks `key` modified in the client's database.
+    // The keyspace's key operations, in the client's database. Every write reports what it did
+    // through these and `Keyspace`'s own methods, so WATCH (and later keyspace events and
+    // replay) hear of it once.
+
+    /// Marks `key` modified in the client's database (Redis's `signalModifiedKey`).
     pub(crate) fn modified(&mut self, key: &[u8]) {
         self.ks.modified(self.db, key);
+    }
+
+    /// The entry of `key`, expiring it if due and counting as an access.
+    pub(crate) fn entry(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.ks.get(self.db, key)
+    }
+
+    /// The entry of `key` without counting as an access (TYPE, TTL, OBJECT).
+    pub(crate) fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.ks.peek(self.db, key)
+    }
+
+    /// Whether `key` exists (and has not expired).
+    pub(crate) fn exists(&mut self, key: &[u8]) -> bool {
+        self.ks.contains(self.db, key)
+    }
+
+    /// Stores `value` at `key`, replacing what was there, with `ttl` deciding its TTL; touches.
+    pub(crate) fn insert(&mut self, key: &[u8], value: Value, ttl: Ttl) {
+        self.ks.insert(self.db, key, value, ttl);
+    }
+
+    /// Removes `key`, touching it if it existed.
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.ks.remove(self.db, key)
+    }
+
+    /// Removes `key` if a command emptied its container, as Redis deletes empty collections.
+    pub(crate) fn remove_if_empty(&mut self, key: &[u8]) {
+        self.ks.remove_if_empty(self.db, key);
+    }
+
+    /// Sets or clears the TTL of an existing key; touches. False if the key does not exist.
+    pub(crate) fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>) -> bool {
+        self.ks.set_expire(self.db, key, expire_at)
     }
 }

@@ -37,7 +37,7 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let removed = argv.iter().skip(2).filter(|m| set.remove(m)).count();
     if removed > 0 {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -97,7 +97,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         }
         Some(n) => match ctx.pick(len, n) {
             Pick::All => {
-                let entry = ctx.ks.remove(ctx.db, key);
+                let entry = ctx.remove(key);
                 let set = entry.and_then(|e| match e.value {
                     Value::Set(s) => Some(s),
                     _ => None,
@@ -115,7 +115,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         },
     };
     ctx.modified(key);
-    ctx.ks.remove_if_empty(ctx.db, key);
+    ctx.remove_if_empty(key);
     Ok(reply)
 }
 
@@ -166,7 +166,7 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         set.remove(member);
     }
     ctx.modified(src);
-    ctx.ks.remove_if_empty(ctx.db, src);
+    ctx.remove_if_empty(src);
     if ctx.write_or_create::<Set>(dst)?.insert(member) {
         ctx.modified(dst);
     }
@@ -241,9 +241,9 @@ fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, Comman
     let dst = argv.arg(1);
     let len = result.len();
     if len == 0 {
-        ctx.ks.remove(ctx.db, dst);
+        ctx.remove(dst);
     } else {
-        ctx.ks.insert(ctx.db, dst, Value::Set(result), Ttl::Clear);
+        ctx.insert(dst, Value::Set(result), Ttl::Clear);
     }
     Ok(Reply::Integer(len as i64))
 }

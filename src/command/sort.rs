@@ -73,7 +73,7 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     let mut key = pattern[..star].to_vec();
     key.extend_from_slice(element);
     key.extend_from_slice(postfix);
-    match (ctx.ks.get(ctx.db, &key).map(|e| &e.value), field) {
+    match (ctx.entry(&key).map(|e| &e.value), field) {
         (Some(Value::Str(s)), None) => Some(s.as_bytes().into_owned()),
         (Some(Value::Hash(h)), Some(field)) => h.get(field).cloned(),
         _ => None,
@@ -99,7 +99,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         zset.mark_large();
     }
     // Elements in the value's own order; a sorted set by ascending score.
-    let (mut elements, is_set) = match ctx.ks.get(ctx.db, key).map(|e| &e.value) {
+    let (mut elements, is_set) = match ctx.entry(key).map(|e| &e.value) {
         None => (Vec::new(), false),
         Some(Value::List(l)) => (l.iter().cloned().collect::<Vec<_>>(), false),
         Some(Value::Set(s)) => (s.members().into_iter().cloned().collect(), true),
@@ -195,10 +195,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         Some(dst) => {
             let n = out.len();
             if n == 0 {
-                ctx.ks.remove(ctx.db, dst);
+                ctx.remove(dst);
             } else {
                 let list: List = out.into_iter().map(Option::unwrap_or_default).collect();
-                ctx.ks.insert(ctx.db, dst, Value::List(list), Ttl::Clear);
+                ctx.insert(dst, Value::List(list), Ttl::Clear);
             }
             Ok(Reply::Integer(n as i64))
         }

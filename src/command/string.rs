@@ -1,7 +1,7 @@
 //! String commands (Redis's `t_string.c`).
 
-use super::Ctx;
 use super::args::{Args, int, is_option};
+use super::{Ctx, ExpireArg};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::{Str, Ttl, Value};
@@ -11,25 +11,12 @@ use crate::reply::Reply;
 /// proto-max-bulk-len: the longest string a command may build.
 const MAX_STRING: i64 = 512 * 1024 * 1024;
 
-/// Units and reference of an expire argument.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ExpireArg {
-    /// EX: seconds from now.
-    Seconds,
-    /// PX: milliseconds from now.
-    Millis,
-    /// EXAT: a Unix time in seconds.
-    UnixSeconds,
-    /// PXAT: a Unix time in milliseconds.
-    UnixMillis,
-}
-
 /// Redis's `getExpireMillisecondsOrReply`: the absolute expiry in milliseconds, or
 /// `ERR invalid expire time in '<command>' command`.
 fn expire_at(ctx: &Ctx<'_>, arg: &[u8], unit: ExpireArg, command: &'static str) -> Result<i64, CommandError> {
     let value = int(arg)?;
     let invalid = CommandError::InvalidExpireTime(command);
-    let seconds = matches!(unit, ExpireArg::Seconds | ExpireArg::UnixSeconds);
+    let seconds = unit.in_seconds();
     if value <= 0 || (seconds && value > i64::MAX / 1000) {
         return Err(invalid);
     }
@@ -125,13 +112,14 @@ pub(crate) fn set(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
         (None, false) => Ttl::Clear,
     };
     let condition = if o.nx {
-        Some(false)
+        SetIf::Missing
     } else if o.xx {
-        Some(true)
+        SetIf::Exists
     } else {
-        None
+        SetIf::Always
     };
-    let (applied, old) = set_generic(ctx, argv.arg(1), argv.arg(2), ttl, condition, o.get)?;
+    let old = if o.get { Old::Read } else { Old::Ignore };
+    let (applied, old) = set_generic(ctx, argv.arg(1), argv.arg(2), ttl, condition, old)?;
     Ok(match (o.get, applied) {
         (true, _) => old,
         (false, true) => Reply::ok(),
@@ -139,23 +127,44 @@ pub(crate) fn set(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     })
 }
 
-/// Redis's `setGenericCommand`: sets unless the existence `condition` fails; with `get`, also reads
-/// the old value first (WRONGTYPE if it is not a string). Returns whether it set, and the old value.
+/// When SET sets: its NX and XX options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetIf {
+    Always,
+    /// NX: only if the key does not exist.
+    Missing,
+    /// XX: only if the key exists.
+    Exists,
+}
+
+/// Whether SET answers the value it replaces (its GET option, GETSET).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Old {
+    Read,
+    Ignore,
+}
+
+/// Redis's `setGenericCommand`: sets unless `condition` fails; with [`Old::Read`], also reads the
+/// old value first (WRONGTYPE if it is not a string). Returns whether it set, and the old value.
 fn set_generic(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     value: &[u8],
     ttl: Ttl,
-    condition: Option<bool>,
-    get: bool,
+    condition: SetIf,
+    old: Old,
 ) -> Result<(bool, Reply), CommandError> {
-    let old = if get {
-        bulk_or_nil(ctx.read::<Str>(key)?)
-    } else {
-        Reply::Nil
+    let old = match old {
+        Old::Read => bulk_or_nil(ctx.read::<Str>(key)?),
+        Old::Ignore => Reply::Nil,
     };
-    let found = ctx.ks.contains(ctx.db, key);
-    if condition.is_some_and(|must_exist| must_exist != found) {
+    let found = ctx.exists(key);
+    let applies = match condition {
+        SetIf::Always => true,
+        SetIf::Missing => !found,
+        SetIf::Exists => found,
+    };
+    if !applies {
         return Ok((false, old));
     }
     ctx.set_string(key, value.to_vec(), ttl);
@@ -164,27 +173,27 @@ fn set_generic(
 
 /// SETNX key value
 pub(crate) fn setnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (applied, _) = set_generic(ctx, argv.arg(1), argv.arg(2), Ttl::Clear, Some(false), false)?;
+    let (applied, _) = set_generic(ctx, argv.arg(1), argv.arg(2), Ttl::Clear, SetIf::Missing, Old::Ignore)?;
     Ok(Reply::Integer(applied as i64))
 }
 
 /// SETEX key seconds value
 pub(crate) fn setex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let at = expire_at(ctx, argv.arg(2), ExpireArg::Seconds, "setex")?;
-    set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), None, false)?;
+    set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), SetIf::Always, Old::Ignore)?;
     Ok(Reply::ok())
 }
 
 /// PSETEX key milliseconds value
 pub(crate) fn psetex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let at = expire_at(ctx, argv.arg(2), ExpireArg::Millis, "psetex")?;
-    set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), None, false)?;
+    set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), SetIf::Always, Old::Ignore)?;
     Ok(Reply::ok())
 }
 
 /// GETSET key value
 pub(crate) fn getset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (_, old) = set_generic(ctx, argv.arg(1), argv.arg(2), Ttl::Clear, None, true)?;
+    let (_, old) = set_generic(ctx, argv.arg(1), argv.arg(2), Ttl::Clear, SetIf::Always, Old::Read)?;
     Ok(old)
 }
 
@@ -193,7 +202,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     let key = argv.arg(1);
     let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply != Reply::Nil {
-        ctx.ks.remove(ctx.db, key);
+        ctx.remove(key);
     }
     Ok(reply)
 }
@@ -209,15 +218,15 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     match o.expire {
         Some((unit, arg)) => {
             let at = expire_at(ctx, arg, unit, "getex")?;
-            let absolute = matches!(unit, ExpireArg::UnixSeconds | ExpireArg::UnixMillis);
+            let absolute = unit.is_absolute();
             if absolute && at <= ctx.ks.now() {
-                ctx.ks.remove(ctx.db, key);
+                ctx.remove(key);
             } else {
-                ctx.ks.set_expire(ctx.db, key, Some(at));
+                ctx.set_expire(key, Some(at));
             }
         }
-        None if o.persist && ctx.ks.get(ctx.db, key).is_some_and(|e| e.expire_at.is_some()) => {
-            ctx.ks.set_expire(ctx.db, key, None);
+        None if o.persist && ctx.entry(key).is_some_and(|e| e.expire_at.is_some()) => {
+            ctx.set_expire(key, None);
         }
         None => {}
     }
@@ -261,7 +270,7 @@ pub(crate) fn mset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 /// MSETNX key value [key value ...]
 pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let pairs = pairs(argv, "msetnx")?;
-    if pairs.iter().any(|(key, _)| ctx.ks.contains(ctx.db, key)) {
+    if pairs.iter().any(|(key, _)| ctx.exists(key)) {
         return Ok(Reply::Integer(0));
     }
     for (key, value) in pairs {
@@ -281,7 +290,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError
             value
         }
         None => {
-            ctx.ks.insert(ctx.db, key, Value::Str(Str::Int(by)), Ttl::Clear);
+            ctx.insert(key, Value::Str(Str::Int(by)), Ttl::Clear);
             by
         }
     };
@@ -323,7 +332,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         FloatAddError::NotFinite => CommandError::NanOrInfinity,
     })?;
     // Redis stores the result as a plain string, never int-encoded.
-    ctx.ks.insert(ctx.db, key, Value::Str(Str::Raw(sum.clone())), Ttl::Keep);
+    ctx.insert(key, Value::Str(Str::Raw(sum.clone())), Ttl::Keep);
     Ok(Reply::Bulk(sum))
 }
 
@@ -411,7 +420,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             bytes.extend_from_slice(value);
             let len = bytes.len();
             // Redis builds it in place: a raw string, never int-encoded.
-            ctx.ks.insert(ctx.db, key, Value::Str(Str::Grown(bytes)), Ttl::Clear);
+            ctx.insert(key, Value::Str(Str::Grown(bytes)), Ttl::Clear);
             len
         }
         Some(s) => {

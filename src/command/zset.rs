@@ -137,7 +137,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
         if added + updated > 0 {
             ctx.modified(key);
         }
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     outcome?;
     Ok(if incr {
@@ -559,9 +559,9 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
 fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet) -> Reply {
     let len = zset.len();
     if len == 0 {
-        ctx.ks.remove(ctx.db, dst);
+        ctx.remove(dst);
     } else {
-        ctx.ks.insert(ctx.db, dst, Value::ZSet(zset), Ttl::Clear);
+        ctx.insert(dst, Value::ZSet(zset), Ttl::Clear);
     }
     Reply::Integer(len as i64)
 }
@@ -621,7 +621,7 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let removed = argv.iter().skip(2).filter(|m| zset.remove(m)).count();
     if removed > 0 {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -640,7 +640,7 @@ fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], by: RangeBy) -> Result<Reply, Com
     }
     if !doomed.is_empty() {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(Reply::Integer(doomed.len() as i64))
 }
@@ -686,7 +686,7 @@ pub(crate) fn pop_entries(
     }
     if n > 0 {
         ctx.modified(key);
-        ctx.ks.remove_if_empty(ctx.db, key);
+        ctx.remove_if_empty(key);
     }
     Ok(chosen)
 }
@@ -857,15 +857,27 @@ fn input_entries(value: Option<&Value>) -> Result<Vec<(Vec<u8>, f64)>, CommandEr
     }
 }
 
+/// What ZUNION/ZINTER/ZDIFF's family makes of its result, which decides the options it takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// ZUNION, ZINTER, ZDIFF: the members (WITHSCORES allowed).
+    Reply,
+    /// ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: stored at a destination.
+    Store,
+    /// ZINTERCARD: only its size (LIMIT allowed; no WEIGHTS, AGGREGATE).
+    Cardinality,
+}
+
 /// Redis's `zunionInterDiffGenericCommand`: the inputs from `numkeys_at`, options, and the result.
 fn combine(
     ctx: &mut Ctx<'_>,
     argv: &Argv,
     numkeys_at: usize,
     op: Op,
-    store: bool,
-    cardinality: bool,
+    output: Output,
 ) -> Result<(ZSet, bool, usize), CommandError> {
+    let store = output == Output::Store;
+    let cardinality = output == Output::Cardinality;
     let numkeys = int(argv.arg(numkeys_at))?;
     if numkeys < 1 {
         let name = String::from_utf8_lossy(argv.arg(0)).to_lowercase();
@@ -880,7 +892,7 @@ fn combine(
     let mut inputs = Vec::with_capacity(numkeys);
     for i in 0..numkeys {
         let key = argv.arg(numkeys_at + 1 + i);
-        let value = ctx.ks.get(ctx.db, key).map(|e| &e.value);
+        let value = ctx.entry(key).map(|e| &e.value);
         inputs.push(input_entries(value)?);
     }
     let mut weights = vec![1.0; numkeys];
@@ -975,12 +987,12 @@ fn combine(
 }
 
 fn algebra(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
-    let (result, with_scores, _) = combine(ctx, argv, 1, op, false, false)?;
+    let (result, with_scores, _) = combine(ctx, argv, 1, op, Output::Reply)?;
     Ok(entries_reply(result.iter(), with_scores, ctx.resp == 3))
 }
 
 fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
-    let (mut result, _, _) = combine(ctx, argv, 2, op, true, false)?;
+    let (mut result, _, _) = combine(ctx, argv, 2, op, Output::Store)?;
     result.shrink_if_small();
     Ok(store_result(ctx, argv.arg(1), result))
 }
@@ -1017,7 +1029,7 @@ pub(crate) fn zdiffstore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
 
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
 pub(crate) fn zintercard(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let (result, _, limit) = combine(ctx, argv, 1, Op::Inter, false, true)?;
+    let (result, _, limit) = combine(ctx, argv, 1, Op::Inter, Output::Cardinality)?;
     let len = result.len();
     Ok(Reply::Integer(if limit == 0 { len } else { len.min(limit) } as i64))
 }
