@@ -43,11 +43,11 @@ fn main() -> Result<(), CommandError> {
     conn.call(["SCRIPT", "FLUSH"]);
     let left: i64 = take.invoke(&store, "stock:gadget", 1)?;
     println!("   take 1 gadget -> {left} left");
-    let refused = take.invoke::<i64>(&store, "stock:gadget", 5);
+    let refused: Result<i64, _> = take.invoke(&store, "stock:gadget", 5);
     println!("   take 5 gadgets -> {}", refused.unwrap_err());
 
-    assert_eq!(store.get_as::<i64>("stock:widget")?, 3);
-    assert_eq!(store.get_as::<i64>("stock:gadget")?, 1);
+    let (widgets, gadgets): (i64, i64) = (store.get_as("stock:widget")?, store.get_as("stock:gadget")?);
+    assert_eq!((widgets, gadgets), (3, 1));
     println!("Widgets left: 3, gadgets left: 1. Never below zero, with no retry anywhere.");
     Ok(())
 }

@@ -66,7 +66,7 @@ impl Store {
         match outcome {
             Ok(Ok(value)) => {
                 state.keyspace.commit_undo();
-                self.shared.serve_blocked(&mut state);
+                self.shared.after_command(&mut state);
                 Ok(value)
             }
             Ok(Err(e)) => {

@@ -482,7 +482,7 @@ impl Connection {
             replies.push(each(reply));
         }
         self.db = ctx.db;
-        self.shared.serve_blocked(&mut state);
+        self.shared.after_command(&mut state);
         Ok(Some(replies))
     }
 }

@@ -26,7 +26,7 @@
 //!     }
 //!     Ok(tx.multi().decrby("account:1", 30).incrby("account:2", 30).exec()?.map(|_| ()))
 //! })?;
-//! assert_eq!(store.get_as::<i64>("account:2")?, 30);
+//! assert_eq!(store.get("account:2")?.as_deref(), Some("30"));
 //!
 //! // Check-then-act under the lock: no retries, and all or nothing.
 //! store.atomic(|db| {
@@ -59,11 +59,16 @@
 //!
 //! ## Layout
 //!
-//! - `store` — [`Store`], [`Watch`], [`Transaction`], [`Store::transaction`], [`Store::atomic`]
-//! - `transaction` — [`Connection`]: a client's database, MULTI queue and watches; MULTI/EXEC/WATCH
-//! - `typed` — [`Commands`], the typed command methods
+//! `ARCHITECTURE.md` in the repository follows a command from a caller to its handler and back.
+//!
+//! - `store` — [`Store`]; `transaction` — [`Watch`], [`Transaction`], [`Store::transaction`];
+//!   `atomic` — [`Store::atomic`], [`AtomicDb`]
+//! - `connection` — [`Connection`]: a client's database, MULTI queue, watches and session;
+//!   MULTI/EXEC/WATCH
+//! - `runner` — the one lock and what it guards, and the one way a command runs under it
+//! - `typed` — [`Commands`], the typed command methods, generated from one list
 //! - `command` — the command table and one file per command group (strings, keys, lists, hashes,
-//!   sets, sorted sets, sort), the SCAN family and what blocking commands share
+//!   sets, sorted sets, sort, scripting, server), the SCAN family and what blocking commands share
 //! - `keyspace` — the data under the lock: databases, entries, expiry, watched-key versions, undo log
 //! - [`reply`] — [`Reply`] and [`FromReply`]; [`error`] — [`CommandError`]; [`argv`] — [`Argv`], [`ToArgs`]
 

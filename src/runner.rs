@@ -5,8 +5,10 @@
 //!
 //! The path of a command: [`Shared::begin`] takes the lock and starts a command (time read afresh
 //! and frozen, a slice of active expiry); [`Ctx::run`] runs the resolved table row's handler for
-//! the [`Caller`] (who runs it: client, database, protocol, in EXEC or not); then the clients blocked on keys the command filled are served, and a command
-//! that must wait itself (BLPOP on empty lists) is registered as blocked.
+//! the [`Caller`] (who runs it: client, database, protocol, in EXEC or not); then
+//! [`Shared::after_command`] hands out what the command did (serving the clients blocked on keys
+//! it filled), and a command that must wait itself (BLPOP on empty lists) is registered as
+//! blocked.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -108,7 +110,7 @@ impl Shared {
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;
         let blocked = ctx.blocked.take();
-        self.serve_blocked(&mut state);
+        self.after_command(&mut state);
         match blocked {
             None => Started::Done(reply),
             Some(request) => {
@@ -119,8 +121,11 @@ impl Shared {
         }
     }
 
-    /// Serves clients blocked on keys made ready by the command that just ran, and wakes them.
-    pub(crate) fn serve_blocked(&self, state: &mut State) {
+    /// What follows every command, EXEC and `atomic` call, still under the lock: the one place
+    /// where what a command did is handed out after it ran (see ARCHITECTURE.md, "Write
+    /// effects"). Today that is serving the clients blocked on keys the command filled (Redis's
+    /// `handleClientsBlockedOnKeys`), and waking them.
+    pub(crate) fn after_command(&self, state: &mut State) {
         if state.keyspace.has_ready()
             && crate::command::blocking::serve_blocked(&mut state.keyspace, &mut state.engines)
         {
