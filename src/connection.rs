@@ -1,5 +1,7 @@
-//! [`Connection`]: one client's state — its database, its MULTI queue, its watched keys — and the
-//! transaction commands MULTI, EXEC, DISCARD, WATCH and UNWATCH, as Redis's `multi.c` runs them.
+//! [`Connection`]: one client's state — its database, its MULTI queue, its watched keys, its
+//! session (protocol and name) — and the commands that run on that state rather than on the
+//! keyspace: MULTI, EXEC, DISCARD, WATCH and UNWATCH as Redis's `multi.c` runs them, HELLO and
+//! RESET. A connection served by the server hands the server's own commands to its [`Host`].
 
 use std::sync::Arc;
 
