@@ -109,7 +109,11 @@ fn the_readme_lists_exactly_the_commands_embedis_lacks() {
         .split("\n- ")
         .skip(1)
         .flat_map(|item| item.split('`').skip(1).step_by(2))
-        .filter(|quoted| quoted.chars().all(|c| c.is_ascii_uppercase() || c == ' ' || c == '_' || c == '-'))
+        .filter(|quoted| {
+            quoted
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '_' || c == '-')
+        })
         .map(|quoted| quoted.to_lowercase().replace(' ', "|"))
         .collect();
     listed.sort();
@@ -118,7 +122,10 @@ fn the_readme_lists_exactly_the_commands_embedis_lacks() {
         Some((container, _)) => !listed.iter().any(|l| l == container),
         None => true,
     });
-    assert_eq!(listed, missing, "README's \"Not implemented yet\" against redis-server's COMMAND LIST");
+    assert_eq!(
+        listed, missing,
+        "README's \"Not implemented yet\" against redis-server's COMMAND LIST"
+    );
 }
 
 #[test]
