@@ -123,14 +123,18 @@ impl Shared {
 
     /// What follows every command, EXEC and `atomic` call, still under the lock: the one place
     /// where what a command did is handed out after it ran (see ARCHITECTURE.md, "Write
-    /// effects"). Today that is serving the clients blocked on keys the command filled (Redis's
-    /// `handleClientsBlockedOnKeys`), and waking them.
+    /// effects"): the clients blocked on keys the command filled are served (Redis's
+    /// `handleClientsBlockedOnKeys`) and woken, and the effects record is taken.
     pub(crate) fn after_command(&self, state: &mut State) {
         if state.keyspace.has_ready()
             && crate::command::blocking::serve_blocked(&mut state.keyspace, &mut state.engines)
         {
             self.unblocked.notify_all();
         }
+        // The effects record (the command's and the served pops') is handed out here to its
+        // readers. None exists yet — keyspace notifications and the append-only file bring
+        // theirs — so nothing is recorded.
+        debug_assert!(state.keyspace.effects.is_empty());
     }
 
     /// Waits on the store's condition variable until the blocked `caller` is served or times out.

@@ -24,6 +24,7 @@ use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::ClientId;
 use crate::keyspace::blocking::BlockedRequest;
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::{Entry, Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
@@ -264,6 +265,21 @@ impl Ctx<'_> {
     /// Removes `key` if a command emptied its container, as Redis deletes empty collections.
     pub(crate) fn remove_if_empty(&mut self, key: &[u8]) {
         self.ks.remove_if_empty(self.db, key);
+    }
+
+    /// Reports keyspace event `name` of `class` on `key` (Redis's `notifyKeyspaceEvent`), for
+    /// keyspace notifications; recorded only while someone reads events.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
+        self.ks.effects.notify(self.db, class, name, key);
+    }
+
+    /// Reports the command line to replay for this command's effect where sending the command
+    /// again would not reproduce it (EXPIRE as PEXPIREAT, SPOP as SREM); built only while someone
+    /// reads the replay form.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn replay_as(&mut self, argv: impl FnOnce() -> Argv) {
+        self.ks.effects.replay(argv);
     }
 
     /// Sets or clears the TTL of an existing key; touches. False if the key does not exist.

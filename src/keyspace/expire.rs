@@ -6,7 +6,9 @@
 //! A store nobody calls does no work: its expired keys are already invisible to every read and go
 //! the moment the next command runs.
 
+use super::effects::EventClass;
 use super::{Keyspace, is_expired};
+use crate::argv::Argv;
 
 /// The most keys one command's slice of active expiry removes (Redis's keys-per-loop).
 const ACTIVE_EXPIRE_KEYS_PER_COMMAND: usize = 20;
@@ -24,10 +26,18 @@ impl Keyspace {
             .get(key)
             .is_some_and(|e| is_expired(e, self.now()));
         if due {
-            self.remove_entry(db, key);
-            self.modified(db, key);
+            self.delete_expired(db, key);
         }
         due
+    }
+
+    /// Deletes a key whose TTL passed: it touches its watchers, raises the `expired` event and is
+    /// replayed as a DEL, as Redis's `deleteExpiredKeyAndPropagate` does.
+    fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        self.remove_entry(db, key);
+        self.modified(db, key);
+        self.effects.notify(db, EventClass::Expired, "expired", key);
+        self.effects.replay(|| Argv::from_args(("DEL", key)));
     }
 
     /// Removes up to [`ACTIVE_EXPIRE_KEYS_PER_COMMAND`] keys whose TTL has passed, soonest first.
@@ -39,8 +49,7 @@ impl Keyspace {
                     Some((at, key)) if self.now() > *at => key.clone(),
                     _ => break,
                 };
-                self.remove_entry(db, &due);
-                self.modified(db, &due);
+                self.delete_expired(db, &due);
                 budget -= 1;
             }
         }

@@ -6,6 +6,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod dump;
+pub(crate) mod effects;
 mod expire;
 mod undo;
 pub(crate) mod value;
@@ -92,6 +93,8 @@ pub(crate) struct Keyspace {
     undo: Option<UndoLog>,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
+    /// What the running command did besides its reply and touches (keyspace events, replay).
+    pub(crate) effects: effects::Effects,
     /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
     last_save: Option<i64>,
 }
@@ -107,6 +110,7 @@ impl Keyspace {
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
             blocked: blocking::Blocked::default(),
+            effects: effects::Effects::default(),
             last_save: None,
         }
     }

@@ -129,6 +129,8 @@ impl Keyspace {
         let Some(log) = self.undo.take() else {
             return;
         };
+        // Writes that were undone raise no keyspace events and are not replayed.
+        drop(self.effects.take());
         for step in log.steps.into_iter().rev() {
             match step {
                 UndoStep::Key {

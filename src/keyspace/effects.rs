@@ -1,0 +1,221 @@
+//! The effects record: what a command did besides its reply and its touches, for whoever reads it
+//! after the command — keyspace events (Redis's `notifyKeyspaceEvent`) for pub/sub and the
+//! subscription API, and the form in which the command must be replayed (Redis's
+//! `alsoPropagate` and argv rewriting) for an append-only file or replicas.
+//!
+//! Handlers report through [`Ctx::notify`](crate::command::Ctx::notify) and
+//! [`Ctx::replay_as`](crate::command::Ctx::replay_as), and the keyspace itself reports expiry;
+//! the runner takes the record after every command, EXEC and `atomic` call
+//! (`Shared::after_command`). Nothing is recorded that nobody reads: a store without readers pays
+//! one branch per report. See ARCHITECTURE.md, "Write effects".
+
+use crate::argv::Argv;
+
+/// The class of a keyspace event: the `notify-keyspace-events` flag that enables it. Every class
+/// Redis has is here; only expiry raises events so far (the commands report theirs with the
+/// pub/sub issue), hence the allowance for classes not yet constructed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)]
+pub(crate) enum EventClass {
+    /// `g`: DEL, EXPIRE, RENAME, … — commands that work on any type.
+    Generic,
+    /// `$`: string commands.
+    String,
+    /// `l`: list commands.
+    List,
+    /// `s`: set commands.
+    Set,
+    /// `h`: hash commands.
+    Hash,
+    /// `z`: sorted set commands.
+    SortedSet,
+    /// `x`: a key removed because its TTL passed.
+    Expired,
+    /// `e`: a key evicted for `maxmemory`.
+    Evicted,
+    /// `t`: stream commands.
+    Stream,
+    /// `m`: a read of a missing key.
+    KeyMiss,
+    /// `n`: a key created.
+    New,
+}
+
+impl EventClass {
+    /// This class's bit in an [`Effects::want_events`] mask.
+    pub(crate) const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// One keyspace event: `name` happened to `key` in database `db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyEvent {
+    pub(crate) class: EventClass,
+    pub(crate) name: &'static str,
+    pub(crate) key: Vec<u8>,
+    pub(crate) db: usize,
+}
+
+/// What one command (or EXEC, or `atomic` call) recorded, as the runner hands it out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    /// Keyspace events, in the order they happened.
+    pub(crate) events: Vec<KeyEvent>,
+    /// Command lines to replay, in order, for the effects that cannot be replayed by sending the
+    /// command again as it came: an expired key's DEL, an EXPIRE as PEXPIREAT, an SPOP as SREM.
+    /// Whether the command itself is replayed as sent is its reader's decision.
+    pub(crate) replay: Vec<Argv>,
+}
+
+/// The record of the running command, kept in the keyspace, and which effects anyone reads.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    /// The [`EventClass`] bits someone reads (`notify-keyspace-events`, subscribers).
+    events_wanted: u16,
+    /// Whether someone reads the replay form (an append-only file, replicas).
+    replay_wanted: bool,
+    recorded: Recorded,
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+impl Effects {
+    /// Records keyspace events of the classes in `mask` (a union of [`EventClass::bit`]s), and
+    /// no others.
+    pub(crate) fn want_events(&mut self, mask: u16) {
+        self.events_wanted = mask;
+    }
+
+    /// Records the replay form, or stops recording it.
+    pub(crate) fn want_replay(&mut self, wanted: bool) {
+        self.replay_wanted = wanted;
+    }
+
+    /// Reports keyspace event `name` of `class` on `key` in database `db`.
+    pub(crate) fn notify(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        if self.events_wanted & class.bit() != 0 {
+            self.recorded.events.push(KeyEvent {
+                class,
+                name,
+                key: key.to_vec(),
+                db,
+            });
+        }
+    }
+
+    /// Reports that `argv` must be replayed (see [`Recorded::replay`]).
+    pub(crate) fn replay(&mut self, argv: impl FnOnce() -> Argv) {
+        if self.replay_wanted {
+            self.recorded.replay.push(argv());
+        }
+    }
+
+    /// Takes what was recorded since the last call, leaving the record empty.
+    pub(crate) fn take(&mut self) -> Recorded {
+        std::mem::take(&mut self.recorded)
+    }
+
+    /// Whether anything was recorded (so the runner hands out nothing in the common case).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.recorded.events.is_empty() && self.recorded.replay.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_wanted_classes_are_recorded_in_order() {
+        let mut effects = Effects::default();
+        effects.notify(0, EventClass::String, "set", b"k");
+        assert!(effects.is_empty(), "nothing is recorded while nobody reads events");
+        effects.want_events(EventClass::String.bit() | EventClass::Expired.bit());
+        effects.notify(0, EventClass::Generic, "del", b"a");
+        effects.notify(3, EventClass::String, "set", b"b");
+        effects.notify(0, EventClass::Expired, "expired", b"c");
+        let names: Vec<_> = effects
+            .take()
+            .events
+            .into_iter()
+            .map(|e| (e.db, e.name, e.key))
+            .collect();
+        assert_eq!(names, [(3, "set", b"b".to_vec()), (0, "expired", b"c".to_vec())]);
+        assert!(effects.is_empty(), "taking empties the record");
+    }
+
+    #[test]
+    fn the_replay_form_is_built_only_when_read() {
+        let mut effects = Effects::default();
+        effects.replay(|| unreachable!("no replay is built while nobody reads it"));
+        effects.want_replay(true);
+        effects.replay(|| Argv::from_args(("DEL", "k")));
+        assert_eq!(effects.take().replay, [Argv::from_args(("DEL", "k"))]);
+    }
+
+    #[test]
+    fn expiry_raises_expired_and_is_replayed_as_a_del() {
+        use crate::clock::Clock;
+        use crate::keyspace::{Keyspace, Ttl, Value};
+        let clock = Clock::manual();
+        let mut ks = Keyspace::new(clock.clone());
+        ks.effects.want_events(EventClass::Expired.bit());
+        ks.effects.want_replay(true);
+        ks.begin();
+        let at = ks.now() + 10;
+        ks.insert(2, b"lazy", Value::string(b"v".to_vec()), Ttl::At(at));
+        ks.insert(0, b"active", Value::string(b"v".to_vec()), Ttl::At(at));
+        ks.insert(0, b"lasting", Value::string(b"v".to_vec()), Ttl::Clear);
+        clock.advance(std::time::Duration::from_millis(11));
+        // A read finds `lazy` expired (time read afresh, as at a command's start)…
+        ks.now.set(None);
+        assert!(ks.expire_if_due(2, b"lazy"));
+        // …and the next command's slice of active expiry removes `active`.
+        ks.begin();
+        let recorded = ks.effects.take();
+        let events: Vec<_> = recorded
+            .events
+            .iter()
+            .map(|e| (e.db, e.class, e.name, &e.key[..]))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (2, EventClass::Expired, "expired", &b"lazy"[..]),
+                (0, EventClass::Expired, "expired", &b"active"[..])
+            ]
+        );
+        assert_eq!(
+            recorded.replay,
+            [Argv::from_args(("DEL", "lazy")), Argv::from_args(("DEL", "active"))]
+        );
+    }
+
+    #[test]
+    fn a_handler_reports_in_its_clients_database() {
+        use crate::command::{Caller, Ctx, Engines};
+        use crate::keyspace::Keyspace;
+        let mut ks = Keyspace::new(crate::clock::Clock::manual());
+        ks.effects.want_events(EventClass::String.bit());
+        ks.effects.want_replay(true);
+        let mut engines = Engines::default();
+        let mut ctx = Ctx::new(&mut ks, &mut engines, &Caller::internal(1, 5));
+        ctx.notify(EventClass::String, "set", b"k");
+        ctx.replay_as(|| Argv::from_args(("SET", "k", "v", "PXAT", "1")));
+        let recorded = ks.effects.take();
+        assert_eq!(recorded.events[0].db, 5);
+        assert_eq!(recorded.replay.len(), 1);
+    }
+
+    #[test]
+    fn writes_undone_by_atomic_leave_no_effects() {
+        use crate::keyspace::{Keyspace, Ttl, Value};
+        let mut ks = Keyspace::new(crate::clock::Clock::manual());
+        ks.effects.want_events(EventClass::String.bit());
+        ks.start_undo();
+        ks.insert(0, b"k", Value::string(b"v".to_vec()), Ttl::Clear);
+        ks.effects.notify(0, EventClass::String, "set", b"k");
+        ks.rollback_undo();
+        assert!(ks.effects.is_empty());
+    }
+}
