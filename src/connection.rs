@@ -218,7 +218,7 @@ impl Connection {
         // `execCommandAbort`), in MULTI or not.
         let exec = match &resolved {
             Ok(spec) => matches!(spec.run, Run::Transaction(TransactionOp::Exec)),
-            Err(e) => *e == CommandError::WrongArity("exec".into()),
+            Err(e) => matches!(e, CommandError::WrongArity(name) if name == "exec"),
         };
         if let (Ok(spec), Some(host)) = (&resolved, host.as_deref_mut())
             && let Err(e) = host.admit(spec)

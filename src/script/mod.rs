@@ -8,6 +8,11 @@
 //!
 //! A script that never returns holds the lock for ever: SCRIPT KILL needs a second client, which an
 //! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
+//!
+//! This module and `command` import each other, the one circle between the crate's top modules,
+//! kept on purpose: EVAL and FCALL are commands that run scripts (`command::scripting` calls in
+//! here), and a script's `redis.call` runs commands (this module calls `Ctx::run`), as in Redis.
+//! The engines live beside the keyspace under the store's lock (`runner::State`), not in it.
 
 mod convert;
 pub(crate) mod functions;
