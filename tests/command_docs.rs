@@ -60,11 +60,7 @@ fn command_info_and_docs_match_redis_for_every_command() {
             let argv = vec![b"COMMAND".to_vec(), sub.as_bytes().to_vec(), name.as_bytes().to_vec()];
             let expected = redis_client.call(&argv);
             let got = embedis_client.call(&argv);
-            assert_eq!(
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(&expected),
-                "COMMAND {sub} {name}"
-            );
+            common::assert_same_bytes(&got, &expected, format!("COMMAND {sub} {name}"));
             compared += 1;
         }
     }
@@ -77,11 +73,7 @@ fn command_info_and_docs_match_redis_for_every_command() {
         "COMMAND INFO get nosuch zadd",
         "COMMAND DOCS nosuch",
     ] {
-        assert_eq!(
-            String::from_utf8_lossy(&embedis2.call(&words(line))),
-            String::from_utf8_lossy(&redis2.call(&words(line))),
-            "{line}"
-        );
+        common::assert_same_bytes(&embedis2.call(&words(line)), &redis2.call(&words(line)), line);
     }
 }
 

@@ -429,11 +429,7 @@ fn function_dump_and_restore_like_redis() {
     };
     for policy in [&b""[..], b"APPEND", b"replace", b"FLUSH", b"bogus"] {
         let (r, e) = d.each(0, &restore(&from_embedis, policy), &restore(&from_redis, policy));
-        assert_eq!(
-            String::from_utf8_lossy(&r),
-            String::from_utf8_lossy(&e),
-            "policy {policy:?}"
-        );
+        common::assert_same_bytes(&e, &r, format!("policy {policy:?}"));
         check_list(&mut d, "FUNCTION LIST WITHCODE");
     }
     d.script("FUNCTION FLUSH");
@@ -452,7 +448,7 @@ fn function_dump_and_restore_like_redis() {
         &restore(&from_embedis, b"REPLACE"),
         &restore(&from_redis, b"REPLACE"),
     );
-    assert_eq!(String::from_utf8_lossy(&r), String::from_utf8_lossy(&e));
+    common::assert_same_bytes(&e, &r, "RESTORE REPLACE onto a colliding function");
     check_list(&mut d, "FUNCTION LIST WITHCODE");
     // Damaged payloads and bad arguments.
     for payload in [
@@ -465,7 +461,7 @@ fn function_dump_and_restore_like_redis() {
     }
     let doubled = [from_redis.clone(), from_redis.clone()].concat();
     let (r, e) = d.each(0, &restore(&doubled, b""), &restore(&doubled, b""));
-    assert_eq!(String::from_utf8_lossy(&r), String::from_utf8_lossy(&e));
+    common::assert_same_bytes(&e, &r, "RESTORE of a doubled payload");
     d.script(
         "FUNCTION RESTORE
          FUNCTION RESTORE x

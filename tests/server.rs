@@ -146,12 +146,7 @@ fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, ca
             let from_embedis = exchange(server.addr(), input);
             (from_redis.join().unwrap(), from_embedis)
         });
-        assert_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(&expected),
-            "input {:?}",
-            String::from_utf8_lossy(input)
-        );
+        common::assert_same_bytes(&got, &expected, format!("input {:?}", String::from_utf8_lossy(input)));
     }
 }
 
@@ -260,13 +255,7 @@ fn requirepass_gates_every_command_like_redis() {
         b"MULTI\r\nEXEC\r\nRESET\r\nPING\r\n",
     ] {
         let (ours, theirs) = (exchange(server.addr(), input), exchange(redis_addr, input));
-        assert!(
-            ours == theirs,
-            "input {:?}: embedis {:?}, redis {:?}",
-            String::from_utf8_lossy(input),
-            String::from_utf8_lossy(&ours),
-            String::from_utf8_lossy(&theirs)
-        );
+        common::assert_same_bytes(&ours, &theirs, format!("input {:?}", String::from_utf8_lossy(input)));
     }
     // HELLO with AUTH authenticates and switches protocol at once (the id differs, so check
     // the parts that do not).
@@ -355,12 +344,8 @@ fn a_client_gone_mid_multi_leaves_nothing_behind() {
 
 #[test]
 fn redis_cli_talks_to_embedis_server() {
-    if std::process::Command::new("redis-cli")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("\n*** SKIPPING: redis-cli is not on PATH (apt-get install redis-tools) ***\n");
+    if !common::on_path("redis-cli") {
+        common::skip("redis-cli is not on PATH (apt-get install redis-tools)");
         return;
     }
     let server = start();
