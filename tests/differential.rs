@@ -541,8 +541,9 @@ fn hashes_basics() {
         HGETALL missing
         "#,
     );
+    // A small hash is a listpack: Redis answers it in insertion order, byte for byte.
     d.script("HSET h2 f1 v1 f2 v2 f3 v3");
-    d.check_pairs(0, "HGETALL h2");
+    d.check(0, "HGETALL h2");
 }
 
 #[test]

@@ -318,7 +318,11 @@ pub enum Order {
 }
 
 fn normalize(raw: &[u8], order: Order) -> Resp {
-    let resp = parse(raw);
+    normalized(parse(raw), order)
+}
+
+/// A parsed reply with the order that `order` sets aside put in a canonical order.
+pub fn normalized(resp: Resp, order: Order) -> Resp {
     match (order, resp) {
         (Order::Unordered, Resp::Array(Some(mut items))) => {
             items.sort();
