@@ -135,8 +135,13 @@ fn transaction_commands_are_refused_inside_atomic() {
     let store = Store::new();
     let reply: Reply = store.atomic(|db| db.ping_as::<Reply>()).unwrap();
     assert_eq!(reply, Reply::Status("PONG".into()));
-    let save: Result<(), CommandError> = store.atomic(|db| db.cmd("SAVE"));
-    assert!(save.is_err());
-    let multi: Result<(), CommandError> = store.atomic(|db| db.cmd("MULTI"));
-    assert!(multi.is_err());
+    for command in ["SAVE", "MULTI", "EXEC", "WATCH k", "EVAL return 0"] {
+        let words: Vec<&str> = command.split(' ').collect();
+        let outcome: Result<(), CommandError> = store.atomic(|db| db.cmd(words.as_slice()));
+        assert_eq!(
+            outcome.map_err(|e| e.to_string()),
+            Err("ERR This command is not allowed inside Store::atomic".to_string()),
+            "{command}"
+        );
+    }
 }

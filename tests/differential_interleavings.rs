@@ -186,7 +186,9 @@ fn interleaved_clients_match_redis() {
         .unwrap_or(300);
     let mut runner = TestRunner::new(Config {
         cases,
-        failure_persistence: None,
+        // A failing case is saved beside this file (proptest-regressions/) and replayed first
+        // on the next run, as the proptest! macro's tests do.
+        source_file: Some(file!()),
         ..Config::default()
     });
     runner

@@ -760,6 +760,10 @@ fn dump_and_restore_round_trip_like_redis() {
     d.check(0, "SMEMBERS st:copy");
     d.check(0, "ZRANGE z:copy 0 -1 WITHSCORES");
     d.check(0, "GET grown:copy");
+    d.check(0, "GET s:copy");
+    d.check(0, "GET n:copy");
+    d.check(0, "OBJECT ENCODING n:copy");
+    d.check(0, "GET ttl:copy");
     // TTLs: relative, absolute, and already expired.
     let (redis, embedis) = d.both(0, &common::words("DUMP s"));
     for (extra, name) in [
@@ -776,6 +780,7 @@ fn dump_and_restore_round_trip_like_redis() {
         let (r, e) = d.each(0, &build(bulk_payload(&redis)), &build(bulk_payload(&embedis)));
         assert_eq!(r, e, "RESTORE {name}");
         d.check(0, &format!("EXISTS t:{name}"));
+        d.check(0, &format!("GET t:{name}"));
         // TTL rounds to whole seconds, so the two servers' clocks need not agree to the millisecond.
         d.check(0, &format!("TTL t:{name}"));
     }

@@ -466,7 +466,7 @@ fn zset_step(conn: &mut Connection, model: &mut BTreeMap<String, i64>, op: &ZOp)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn sorted_sets_behave_like_a_sorted_btreemap(ops in prop::collection::vec(zset_op(), 1..80)) {

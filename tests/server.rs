@@ -370,7 +370,7 @@ fn redis_cli_talks_to_embedis_server() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     /// Random bytes never take the server down: another client is served right after.
     #[test]
