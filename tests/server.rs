@@ -186,6 +186,56 @@ fn lastsave_and_bgsave_answer_like_a_server_without_persistence() {
         text.starts_with(':') && text.ends_with("+Background saving started\r\n"),
         "{text}"
     );
+    // They write no file yet, and INFO says so where a user looks.
+    let dir = exchange(server.addr(), b"CONFIG GET dir\r\n");
+    let dir = String::from_utf8(dir).unwrap();
+    let dump = std::path::Path::new(dir.split("\r\n").nth(4).unwrap()).join("dump.rdb");
+    let existed = dump.exists();
+    assert_eq!(exchange(server.addr(), b"SAVE\r\n"), b"+OK\r\n");
+    assert_eq!(dump.exists(), existed, "SAVE wrote {}", dump.display());
+    let info = exchange(server.addr(), b"INFO persistence\r\n");
+    assert!(info.windows(26).any(|w| w == b"embedis_persistence:none\r\n"));
+}
+
+#[test]
+fn info_reflects_the_servers_state() {
+    let clock = embedis::Clock::manual();
+    let server = embedis::server::Server::start(Store::with_clock(clock.clone()), "127.0.0.1:0").unwrap();
+    let field = |section: &str, name: &str| -> String {
+        let info = exchange(server.addr(), format!("INFO {section}\r\n").as_bytes());
+        let info = String::from_utf8(info).unwrap();
+        let start = info
+            .find(&format!("\r\n{name}:"))
+            .unwrap_or_else(|| panic!("no {name} in {info}"));
+        info[start + name.len() + 3..].split("\r\n").next().unwrap().to_string()
+    };
+    assert_eq!(
+        (field("server", "hz"), field("server", "configured_hz")),
+        ("10".into(), "10".into())
+    );
+    exchange(
+        server.addr(),
+        b"CONFIG SET hz 50 maxmemory 1536kb maxmemory-policy allkeys-lru\r\n",
+    );
+    assert_eq!(field("server", "hz"), "50");
+    assert_eq!(field("memory", "maxmemory"), "1572864");
+    assert_eq!(field("memory", "maxmemory_human"), "1.50M");
+    assert_eq!(field("memory", "maxmemory_policy"), "allkeys-lru");
+    // expired_keys counts lazy and active expiry; CONFIG RESETSTAT zeroes it.
+    exchange(server.addr(), b"SET a 1 PX 100\r\nSET b 1 PX 100\r\nSET c 1 EX 100\r\n");
+    assert_eq!(field("keyspace", "db0"), "keys=3,expires=3,avg_ttl=33400");
+    clock.advance(Duration::from_millis(101));
+    assert_eq!(exchange(server.addr(), b"GET a\r\n"), b"$-1\r\n");
+    assert_eq!(field("stats", "expired_keys"), "2");
+    exchange(server.addr(), b"CONFIG RESETSTAT\r\n");
+    assert_eq!(field("stats", "expired_keys"), "0");
+    // rdb_last_save_time is LASTSAVE's answer.
+    let lastsave = exchange(server.addr(), b"LASTSAVE\r\n");
+    let lastsave = String::from_utf8(lastsave).unwrap();
+    assert_eq!(
+        field("persistence", "rdb_last_save_time"),
+        lastsave.trim_start_matches(':').trim_end()
+    );
 }
 
 #[test]

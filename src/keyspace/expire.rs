@@ -36,6 +36,7 @@ impl Keyspace {
     fn delete_expired(&mut self, db: usize, key: &[u8]) {
         self.remove_entry(db, key);
         self.modified(db, key);
+        self.expired_keys += 1;
         self.effects.notify(db, EventClass::Expired, "expired", key);
         self.effects.replay(|| Argv::from_args(("DEL", key)));
     }

@@ -97,6 +97,8 @@ pub(crate) struct Keyspace {
     pub(crate) effects: effects::Effects,
     /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
     last_save: Option<i64>,
+    /// Keys removed by expiry, lazy or active (INFO's `expired_keys`).
+    expired_keys: u64,
 }
 
 impl Keyspace {
@@ -112,6 +114,7 @@ impl Keyspace {
             blocked: blocking::Blocked::default(),
             effects: effects::Effects::default(),
             last_save: None,
+            expired_keys: 0,
         }
     }
 
@@ -322,13 +325,38 @@ impl Keyspace {
         self.dbs[db].data.entries.len()
     }
 
-    /// For INFO's keyspace section: (keys, keys with a TTL) of every database.
+    /// For INFO's keyspace section: (keys, keys with a TTL, their average TTL in milliseconds
+    /// from now, 0 without any) of every database. Redis estimates the average from samples;
+    /// this is the exact one, read from the TTL index.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn db_stats(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn db_stats(&self) -> Vec<(usize, usize, i64)> {
+        let now = self.now();
         self.dbs
             .iter()
-            .map(|db| (db.data.entries.len(), db.data.expires.len()))
+            .map(|db| {
+                let expires = &db.data.expires;
+                let total: i128 = expires.iter().map(|(at, _)| (*at - now).max(0) as i128).sum();
+                let average = if expires.is_empty() {
+                    0
+                } else {
+                    (total / expires.len() as i128) as i64
+                };
+                (db.data.entries.len(), expires.len(), average)
+            })
             .collect()
+    }
+
+    /// How many keys expiry has removed (INFO's `expired_keys`), since the store started or the
+    /// last [`Keyspace::reset_stats`].
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn expired_keys(&self) -> u64 {
+        self.expired_keys
+    }
+
+    /// CONFIG RESETSTAT: the keyspace's counters start again from zero.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn reset_stats(&mut self) {
+        self.expired_keys = 0;
     }
 
     /// The keys of `db` that have not expired, in no particular order.

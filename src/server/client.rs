@@ -239,7 +239,7 @@ impl Host for ServerSide {
             }
             HostOp::Debug => self.debug(argv),
             HostOp::Info => Ok(self.info(argv, call.ks)),
-            HostOp::Config => self.config(call.spec.name, argv),
+            HostOp::Config => self.config(call.spec.name, argv, call.ks),
             HostOp::Client => Ok(self.client(call)),
         };
         reply.unwrap_or_else(Reply::Error)
@@ -497,7 +497,7 @@ impl ServerSide {
 
     /// CONFIG GET pattern… | SET name value… | RESETSTAT | REWRITE | HELP
     /// The table has checked the subcommand's name and arity.
-    fn config(&self, sub: &str, argv: &Argv) -> Result<Reply, CommandError> {
+    fn config(&self, sub: &str, argv: &Argv, ks: &mut Keyspace) -> Result<Reply, CommandError> {
         match sub {
             "config|get" => {
                 let params = self.inner.params.lock();
@@ -557,6 +557,7 @@ impl ServerSide {
                 self.inner.stats.commands_processed.store(0, Ordering::Relaxed);
                 self.inner.stats.connections_received.store(0, Ordering::Relaxed);
                 self.inner.stats.rejected_connections.store(0, Ordering::Relaxed);
+                ks.reset_stats();
                 Ok(Reply::ok())
             }
             "config|rewrite" => Err(CommandError::other("ERR The server is running without a config file")),
@@ -590,9 +591,14 @@ impl ServerSide {
         ))
     }
 
-    /// INFO [section ...]: Redis's sections, with the fields a store without persistence or
-    /// replication can fill truthfully.
-    fn info(&self, argv: &Argv, ks: &Keyspace) -> Reply {
+    /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
+    /// maxmemory as CONFIG SET left them, LASTSAVE's time, keys expired, clients blocked, the
+    /// keyspace (with the exact average TTL where Redis samples). Fixed, and true of embedis:
+    /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
+    /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
+    /// offset 0), no eviction, pub/sub, tracking or cluster (zeros). Fixed and not Redis's:
+    /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
+    fn info(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
         let wanted: Vec<String> = argv
             .iter()
             .skip(1)
@@ -611,10 +617,12 @@ impl ServerSide {
             }
         };
         let uptime = inner.started.elapsed().as_secs();
+        let param = |name: &str| inner.params.lock().get(name).cloned().unwrap_or_default();
+        let hz = param("hz");
         section(
             "Server",
             format!(
-                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:10\r\nconfigured_hz:10\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
+                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
                 crate::REDIS_VERSION,
                 std::env::consts::OS,
                 std::process::id(),
@@ -633,24 +641,30 @@ impl ServerSide {
                 ks.blocked_count()
             ),
         );
+        let maxmemory: u64 = param("maxmemory").parse().unwrap_or(0);
         section(
             "Memory",
-            "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n".into(),
+            format!(
+                "maxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
+                bytes_to_human(maxmemory),
+                param("maxmemory-policy")
+            ),
         );
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-                inner.unix_time() - uptime
+                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:none\r\n",
+                ks.last_save()
             ),
         );
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:0\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
+                ks.expired_keys(),
             ),
         );
         section(
@@ -662,12 +676,26 @@ impl ServerSide {
             .db_stats()
             .into_iter()
             .enumerate()
-            .filter(|(_, (keys, _))| *keys > 0)
-            .map(|(db, (keys, expires))| format!("db{db}:keys={keys},expires={expires},avg_ttl=0\r\n"))
+            .filter(|(_, (keys, _, _))| *keys > 0)
+            .map(|(db, (keys, expires, avg_ttl))| format!("db{db}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n"))
             .collect();
         section("Keyspace", keyspace);
         Reply::Verbatim(*b"txt", text.into_bytes())
     }
+}
+
+/// Redis's `bytesToHuman`: `512B`, `1.50K`, `100.00M`, …
+fn bytes_to_human(n: u64) -> String {
+    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    let (mut size, mut unit) = (n as f64 / 1024.0, 0);
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.2}{}", UNITS[unit])
 }
 
 const CONFIG_HELP: &[&str] = &[
