@@ -102,7 +102,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
                     Value::Set(s) => Some(s),
                     _ => None,
                 });
-                return Ok(set.as_ref().map_or_else(empty_set, members_reply));
+                return Ok(set.as_deref().map_or_else(empty_set, members_reply));
             }
             Pick::Positions(at) => {
                 let set = ctx.write::<Set>(key)?.ok_or(CommandError::NoSuchKey)?;
@@ -243,7 +243,7 @@ fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, Comman
     if len == 0 {
         ctx.remove(dst);
     } else {
-        ctx.insert(dst, Value::Set(result), Ttl::Clear);
+        ctx.insert(dst, Value::Set(Box::new(result)), Ttl::Clear);
     }
     Ok(Reply::Integer(len as i64))
 }

@@ -561,7 +561,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet) -> Reply {
     if len == 0 {
         ctx.remove(dst);
     } else {
-        ctx.insert(dst, Value::ZSet(zset), Ttl::Clear);
+        ctx.insert(dst, Value::ZSet(Box::new(zset)), Ttl::Clear);
     }
     Reply::Integer(len as i64)
 }

@@ -141,14 +141,14 @@ impl Reader<'_> {
                     let field = self.bytes()?;
                     hash.insert(&field, self.bytes()?);
                 }
-                Value::Hash(hash)
+                Value::Hash(Box::new(hash))
             }
             SET => {
                 let mut set = Set::default();
                 for _ in 0..self.len()? {
                     set.insert(&self.bytes()?);
                 }
-                Value::Set(set)
+                Value::Set(Box::new(set))
             }
             ZSET => {
                 let mut zset = ZSet::default();
@@ -160,7 +160,7 @@ impl Reader<'_> {
                     }
                     zset.insert(&member, score);
                 }
-                Value::ZSet(zset)
+                Value::ZSet(Box::new(zset))
             }
             _ => return None,
         })
@@ -204,9 +204,9 @@ mod tests {
             Value::string(b"42".to_vec()),
             Value::Str(Str::Grown(b"raw".to_vec())),
             Value::List(List::from(vec![b"a".to_vec(), b"".to_vec()])),
-            Value::Hash(hash),
-            Value::Set(set),
-            Value::ZSet(zset),
+            Value::Hash(Box::new(hash)),
+            Value::Set(Box::new(set)),
+            Value::ZSet(Box::new(zset)),
         ] {
             assert_eq!(restore(&dump(&value)), Ok(value));
         }

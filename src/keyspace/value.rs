@@ -174,14 +174,16 @@ impl Set {
     }
 }
 
-/// A key's value. Every type Redis has gets a variant as it is implemented.
+/// A key's value. Every type Redis has gets a variant as it is implemented. The collections whose
+/// state is large (hash and set tables, the sorted set's two indexes) are boxed, so that every
+/// entry — most of them strings — does not pay for their size.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Str(Str),
     List(List),
-    Hash(Hash),
-    Set(Set),
-    ZSet(super::zset::ZSet),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<super::zset::ZSet>),
 }
 
 impl Value {
@@ -259,9 +261,9 @@ macro_rules! value_kind {
 
 value_kind!(Str, Str, Str::Raw(Vec::new()));
 value_kind!(List, List, List::new());
-value_kind!(Hash, Hash, Hash::default());
-value_kind!(Set, Set, Set::default());
-value_kind!(super::zset::ZSet, ZSet, super::zset::ZSet::default());
+value_kind!(Hash, Hash, Box::default());
+value_kind!(Set, Set, Box::default());
+value_kind!(super::zset::ZSet, ZSet, Box::default());
 
 /// A string value: kept as an integer when it is the canonical decimal form of one, as Redis's int
 /// encoding does, so INCR never parses or formats.
