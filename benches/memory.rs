@@ -1,9 +1,14 @@
-//! Memory per item: the workloads of issue 11 loaded into an in-process `Store` (bytes counted by
-//! a counting global allocator) and into redis-server (the growth of its `used_memory`, Redis's
-//! own count of what its allocator holds), printed as bytes per item and their ratio.
+//! Memory per item, the workloads of issue 11, two ways:
+//!
+//! - in process: a `Store`'s bytes counted by a counting global allocator, beside redis-server's
+//!   own count (the growth of its `used_memory`);
+//! - as servers: the growth of the resident memory (VmRSS) of an embedis-server process and of a
+//!   redis-server process, each fresh for each workload, loaded over loopback in pipelines — what
+//!   the operating system sees, allocator overheads included.
 //!
 //! Run: `cargo bench --bench memory` (items per workload: `EMBEDIS_MEMORY_ITEMS`, default
-//! 200 000). Without redis-server on PATH the Redis column is skipped, and the output says so.
+//! 200 000; Linux, for /proc). Without redis-server on PATH the Redis columns are skipped, and
+//! the output says so.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -124,11 +129,84 @@ fn redis_bytes_per_item(redis: &common::RedisServer, workload: &Workload, items:
     (after - before) as f64 / items as f64
 }
 
+/// The resident memory of process `pid`, in bytes.
+fn rss(pid: u32) -> i64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let kb: i64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status");
+    kb * 1024
+}
+
+/// Loads `items` of `workload` through `client` in pipelines of a thousand commands, and answers
+/// the growth of `pid`'s resident memory per item.
+fn rss_per_item(client: &mut common::RawClient, pid: u32, workload: &Workload, items: usize) -> f64 {
+    let before = rss(pid);
+    let lines: Vec<Vec<Vec<u8>>> = (0..items)
+        .map(|i| (workload.line)(i).into_iter().map(String::into_bytes).collect())
+        .collect();
+    for batch in lines.chunks(1000) {
+        client.pipeline(batch);
+    }
+    (rss(pid) - before) as f64 / items as f64
+}
+
+/// An embedis-server in a process of its own: this bench binary, run again with
+/// `EMBEDIS_MEMORY_SERVE` set, which serves a fresh store and prints its port.
+struct EmbedisServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl EmbedisServer {
+    fn start() -> EmbedisServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("this bench's path"))
+            .env("EMBEDIS_MEMORY_SERVE", "1")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start embedis-server");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("the server's stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the server's port");
+        let port = line.trim().parse().expect("a port");
+        EmbedisServer { child, port }
+    }
+}
+
+impl Drop for EmbedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Redis's process id, from INFO.
+fn redis_pid(client: &mut common::RawClient) -> u32 {
+    let info = client.call(&common::words("INFO server"));
+    String::from_utf8_lossy(&info)
+        .split("\r\n")
+        .find_map(|line| line.strip_prefix("process_id:"))
+        .and_then(|n| n.parse().ok())
+        .expect("INFO server has process_id")
+}
+
 fn main() {
+    if std::env::var_os("EMBEDIS_MEMORY_SERVE").is_some() {
+        let server = embedis::server::Server::start(Store::new(), "127.0.0.1:0").expect("serve");
+        println!("{}", server.addr().port());
+        server.wait();
+        return;
+    }
     let items: usize = std::env::var("EMBEDIS_MEMORY_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
+    servers(items);
     let redis = common::RedisServer::start();
     println!("bytes per item, {items} items per workload");
     println!("| workload | embedis (allocator) | redis-server (used_memory) | embedis / redis |");
@@ -147,4 +225,32 @@ fn main() {
             None => println!("| `{}` | {ours:.0} | (skipped) | |", workload.name),
         }
     }
+}
+
+/// The servers' resident memory per item, each server fresh for each workload.
+fn servers(items: usize) {
+    println!("resident memory growth per item (bytes), {items} items per workload, fresh servers");
+    println!("| workload | embedis-server | redis-server | embedis / redis |");
+    println!("|---|---|---|---|");
+    for workload in WORKLOADS {
+        let embedis = EmbedisServer::start();
+        let mut client = common::RawClient::connect(embedis.port);
+        client.call(&common::words("PING"));
+        let ours = rss_per_item(&mut client, embedis.child.id(), workload, items);
+        drop(embedis);
+        match common::RedisServer::start() {
+            Some(redis) => {
+                let mut client = redis.client();
+                let pid = redis_pid(&mut client);
+                let theirs = rss_per_item(&mut client, pid, workload, items);
+                println!(
+                    "| `{}` | {ours:.0} | {theirs:.0} | {:.2}x |",
+                    workload.name,
+                    ours / theirs
+                );
+            }
+            None => println!("| `{}` | {ours:.0} | (skipped) | |", workload.name),
+        }
+    }
+    println!();
 }

@@ -192,16 +192,36 @@ impl RawClient {
 
     /// Sends one command and answers the raw bytes of its reply.
     pub fn call(&mut self, argv: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-        for arg in argv {
-            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            out.extend_from_slice(arg);
-            out.extend_from_slice(b"\r\n");
-        }
+        let mut out = Vec::new();
+        encode(argv, &mut out);
         self.writer.write_all(&out).unwrap();
         let mut raw = Vec::new();
         read_reply(&mut self.reader, &mut raw);
         raw
+    }
+
+    /// Sends several commands in one write (a pipeline) and reads their replies, discarded.
+    pub fn pipeline(&mut self, argvs: &[Vec<Vec<u8>>]) {
+        let mut out = Vec::new();
+        for argv in argvs {
+            encode(argv, &mut out);
+        }
+        self.writer.write_all(&out).unwrap();
+        let mut raw = Vec::new();
+        for _ in argvs {
+            raw.clear();
+            read_reply(&mut self.reader, &mut raw);
+        }
+    }
+}
+
+/// A command as a RESP array of bulk strings, appended to `out`.
+fn encode(argv: &[Vec<u8>], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
+    for arg in argv {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
     }
 }
 
