@@ -270,6 +270,9 @@ value_kind!(super::zset::ZSet, ZSet, Box::default());
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Str {
     Int(i64),
+    /// Bytes set whole, short enough to live in the value itself (no heap block of their own):
+    /// the length, then the bytes. Redis's `embstr`.
+    Short(u8, [u8; SHORT_MAX]),
     /// Bytes set whole (SET, GETSET, …): Redis's `embstr` up to 44 bytes, `raw` beyond.
     Raw(Vec<u8>),
     /// Bytes edited in place (APPEND, SETRANGE): always Redis's `raw`.
@@ -279,6 +282,10 @@ pub(crate) enum Str {
 /// Redis embeds strings of up to this many bytes in their object (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 const EMBSTR_LIMIT: usize = 44;
 
+/// The longest string kept inline in [`Str::Short`]: what fits beside the tag and the length in
+/// the 32 bytes a `Str` takes anyway (the size of `Raw`'s vector and the tag).
+const SHORT_MAX: usize = 30;
+
 impl Str {
     /// Int-encodes bytes that read back to themselves as an i64 (no `+`, no leading zeros, ≤ 20 chars).
     pub(crate) fn from_bytes(bytes: Vec<u8>) -> Str {
@@ -287,6 +294,11 @@ impl Str {
         {
             return Str::Int(n);
         }
+        if bytes.len() <= SHORT_MAX {
+            let mut inline = [0; SHORT_MAX];
+            inline[..bytes.len()].copy_from_slice(&bytes);
+            return Str::Short(bytes.len() as u8, inline);
+        }
         Str::Raw(bytes)
     }
 
@@ -294,6 +306,7 @@ impl Str {
     pub(crate) fn as_bytes(&self) -> Cow<'_, [u8]> {
         match self {
             Str::Int(n) => Cow::Owned(format_i64(*n)),
+            Str::Short(len, bytes) => Cow::Borrowed(&bytes[..*len as usize]),
             Str::Raw(b) | Str::Grown(b) => Cow::Borrowed(b),
         }
     }
@@ -302,6 +315,7 @@ impl Str {
     pub(crate) fn len(&self) -> usize {
         match self {
             Str::Int(n) => decimal_len(*n),
+            Str::Short(len, _) => *len as usize,
             Str::Raw(b) | Str::Grown(b) => b.len(),
         }
     }
@@ -310,6 +324,7 @@ impl Str {
     pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
+            Str::Short(len, bytes) => parse_i64(&bytes[..*len as usize]),
             Str::Raw(b) | Str::Grown(b) => parse_i64(b),
         }
     }
@@ -318,6 +333,7 @@ impl Str {
     pub(crate) fn make_raw(&mut self) -> &mut Vec<u8> {
         let bytes = match std::mem::replace(self, Str::Int(0)) {
             Str::Int(n) => format_i64(n),
+            Str::Short(len, bytes) => bytes[..len as usize].to_vec(),
             Str::Raw(b) | Str::Grown(b) => b,
         };
         *self = Str::Grown(bytes);
@@ -331,6 +347,7 @@ impl Str {
     pub(crate) fn encoding(&self) -> &'static str {
         match self {
             Str::Int(_) => "int",
+            Str::Short(..) => "embstr",
             Str::Raw(b) if b.len() <= EMBSTR_LIMIT => "embstr",
             _ => "raw",
         }
@@ -347,4 +364,26 @@ fn decimal_len(n: i64) -> usize {
         digits += 1;
     }
     sign + digits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_strings_live_inline_and_read_back_whole() {
+        for len in [0, 1, SHORT_MAX - 1, SHORT_MAX, SHORT_MAX + 1, 44, 45] {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut s = Str::from_bytes(bytes.clone());
+            assert_eq!(matches!(s, Str::Short(..)), len <= SHORT_MAX, "length {len}");
+            assert_eq!((s.as_bytes().as_ref(), s.len()), (&bytes[..], len));
+            assert_eq!(s.encoding(), if len <= EMBSTR_LIMIT { "embstr" } else { "raw" });
+            s.make_raw().push(b'!');
+            assert_eq!(s.as_bytes().as_ref(), [&bytes[..], b"!"].concat());
+            assert_eq!(s.encoding(), "raw");
+        }
+        assert_eq!(Str::from_bytes(b"-42".to_vec()), Str::Int(-42));
+        assert_eq!(Str::from_bytes(b"042".to_vec()).as_i64(), None);
+        assert_eq!(std::mem::size_of::<Str>(), 32, "the inline variant costs no room");
+    }
 }
