@@ -259,7 +259,7 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         .ks
         .live_keys(ctx.db)
         .filter(|(key, _)| all || glob::matches(pattern, key))
-        .map(|(key, _)| key.clone())
+        .map(|(key, _)| key.to_vec())
         .collect();
     Ok(Reply::bulks(found))
 }
@@ -269,11 +269,7 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let cursor = scan::parse_cursor(argv.arg(1))?;
     let options = scan::ScanOptions::parse(argv, 2, true)?;
     // Only the page's keys are copied: the rest of the keyspace is scanned in place.
-    let (next, page) = scan::page(
-        cursor,
-        options.count,
-        ctx.ks.live_keys(ctx.db).map(|(k, _)| (k.as_slice(), ())),
-    );
+    let (next, page) = scan::page(cursor, options.count, ctx.ks.live_keys(ctx.db).map(|(k, _)| (k, ())));
     let page: Vec<Vec<u8>> = page.into_iter().map(|(key, ())| key.to_vec()).collect();
     let mut found = Vec::with_capacity(page.len());
     for key in page {
@@ -302,7 +298,7 @@ pub(crate) fn randomkey(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Comman
             return Ok(Reply::Nil);
         }
         let n = (ctx.ks.random() % len as u64) as usize;
-        let Some(key) = ctx.ks.nth_key(ctx.db, n).cloned() else {
+        let Some(key) = ctx.ks.nth_key(ctx.db, n).map(<[u8]>::to_vec) else {
             return Ok(Reply::Nil);
         };
         if !ctx.ks.expire_if_due(ctx.db, &key) {

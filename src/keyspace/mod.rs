@@ -8,6 +8,7 @@ pub(crate) mod blocking;
 pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
+mod key;
 mod undo;
 pub(crate) mod value;
 mod watch;
@@ -23,6 +24,7 @@ pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;
 
+use key::EntryKey;
 use undo::UndoLog;
 
 /// A key: binary-safe bytes.
@@ -60,7 +62,7 @@ pub(crate) enum Ttl {
 /// The entries of one database and its TTL index; what SWAPDB swaps and FLUSHDB empties.
 #[derive(Debug, Default, Clone)]
 struct DbData {
-    entries: Map<Key, Entry>,
+    entries: Map<EntryKey, Entry>,
     /// (expiry time, key) of every key with a TTL, soonest first: active expiry reads the front.
     expires: BTreeSet<(i64, Key)>,
 }
@@ -253,7 +255,7 @@ impl Keyspace {
             None => {
                 let accessed = lru;
                 data.entries.insert(
-                    key.to_vec(),
+                    EntryKey::new(key),
                     Entry {
                         value,
                         expire_at,
@@ -279,7 +281,7 @@ impl Keyspace {
             expire_at: None,
             accessed: self.lru(),
         };
-        let previous = self.dbs[db].data.entries.insert(key.to_vec(), entry);
+        let previous = self.dbs[db].data.entries.insert(EntryKey::new(key), entry);
         match previous {
             Some(old) => self.dbs[db].data.reindex(key, old.expire_at, None),
             None => self.key_created(db, key),
@@ -360,18 +362,19 @@ impl Keyspace {
     }
 
     /// The keys of `db` that have not expired, in no particular order.
-    pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&Key, &Entry)> + '_ {
+    pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
         let now = self.now();
         self.dbs[db]
             .data
             .entries
             .iter()
             .filter(move |(_, e)| !is_expired(e, now))
+            .map(|(k, e)| (k.as_bytes(), e))
     }
 
     /// The n-th key of `db` in its iteration order (for RANDOMKEY), expired or not.
-    pub(crate) fn nth_key(&self, db: usize, n: usize) -> Option<&Key> {
-        self.dbs[db].data.entries.keys().nth(n)
+    pub(crate) fn nth_key(&self, db: usize, n: usize) -> Option<&[u8]> {
+        self.dbs[db].data.entries.keys().nth(n).map(EntryKey::as_bytes)
     }
 
     /// Empties `db` (FLUSHDB), touching the watched keys that existed.

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{DbData, Entry, Key, Keyspace, Map, WatchedKey};
+use super::{DbData, Entry, EntryKey, Key, Keyspace, Map, WatchedKey};
 
 #[derive(Debug, Default)]
 pub(super) struct UndoLog {
@@ -46,7 +46,7 @@ impl UndoLog {
         &mut self,
         db: usize,
         key: &[u8],
-        entries: &Map<Key, Entry>,
+        entries: &Map<EntryKey, Entry>,
         watched: &Map<Key, WatchedKey>,
     ) {
         if self.is_recorded(db, key) {
@@ -140,14 +140,14 @@ impl Keyspace {
                     watched,
                 } => {
                     let data = &mut self.dbs[db].data;
-                    let old = data.entries.remove(&key);
+                    let old = data.entries.remove(key.as_slice());
                     data.reindex(
                         &key,
                         old.and_then(|e| e.expire_at),
                         entry.as_ref().and_then(|e| e.expire_at),
                     );
                     if let Some(entry) = entry {
-                        data.entries.insert(key.clone(), entry);
+                        data.entries.insert(EntryKey::new(&key), entry);
                     }
                     if let Some(watched) = watched {
                         self.dbs[db].watched.insert(key, watched);
