@@ -91,7 +91,7 @@ fn expire_generic(
     let Some(entry) = ctx.entry(key) else {
         return Ok(Reply::Integer(0));
     };
-    let current = entry.expire_at;
+    let current = entry.expire_at();
     let refused = (conditions.nx && current.is_some())
         || (conditions.xx && current.is_none())
         || (conditions.gt && current.is_none_or(|at| when <= at))
@@ -134,7 +134,7 @@ fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, unit: ExpireArg) -> Result<Reply,
     let Some(entry) = ctx.peek(argv.arg(1)) else {
         return Ok(Reply::Integer(-2));
     };
-    let Some(at) = entry.expire_at else {
+    let Some(at) = entry.expire_at() else {
         return Ok(Reply::Integer(-1));
     };
     let ttl = if unit.is_absolute() { at } else { (at - now).max(0) };
@@ -164,7 +164,7 @@ pub(crate) fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
 /// PERSIST key
 pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let has_ttl = ctx.entry(key).is_some_and(|e| e.expire_at.is_some());
+    let has_ttl = ctx.entry(key).is_some_and(|e| e.expire_at().is_some());
     if has_ttl {
         ctx.set_expire(key, None);
     }
@@ -185,7 +185,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, Com
         return Ok(Reply::Integer(0));
     }
     if let Some(entry) = ctx.remove(src) {
-        let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+        let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
         ctx.insert(dst, entry.value, ttl);
     }
     Ok(done)
@@ -217,7 +217,7 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         return Ok(Reply::Integer(0));
     }
     if let Some(entry) = ctx.remove(key) {
-        let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+        let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
         ctx.ks.insert(dst, key, entry.value, ttl);
     }
     Ok(Reply::Integer(1))
@@ -246,7 +246,7 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if ctx.ks.contains(dst_db, dst) && !replace {
         return Ok(Reply::Integer(0));
     }
-    let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+    let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
     ctx.ks.insert(dst_db, dst, entry.value, ttl);
     Ok(Reply::Integer(1))
 }

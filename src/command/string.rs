@@ -225,7 +225,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
                 ctx.set_expire(key, Some(at));
             }
         }
-        None if o.persist && ctx.entry(key).is_some_and(|e| e.expire_at.is_some()) => {
+        None if o.persist && ctx.entry(key).is_some_and(|e| e.expire_at().is_some()) => {
             ctx.set_expire(key, None);
         }
         None => {}

@@ -43,9 +43,36 @@ pub const DATABASES: usize = 16;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Entry {
     pub(crate) value: Value,
-    pub(crate) expire_at: Option<i64>,
+    /// The expiry time, or [`NO_EXPIRY`]: 8 bytes where an `Option<i64>` takes 16, in every entry.
+    expiry: i64,
     /// When the key was last read or written, in coarse milliseconds (OBJECT IDLETIME).
     pub(crate) accessed: i64,
+}
+
+/// [`Entry::expiry`] of a key without a TTL. No real expiry time is this small: a time at or
+/// before the command's own deletes the key instead of being stored.
+const NO_EXPIRY: i64 = i64::MIN;
+
+impl Entry {
+    fn new(value: Value, expire_at: Option<i64>, accessed: i64) -> Entry {
+        Entry {
+            value,
+            expiry: expire_at.unwrap_or(NO_EXPIRY),
+            accessed,
+        }
+    }
+
+    /// The Unix time in milliseconds when the key expires, if it has a TTL.
+    pub(crate) fn expire_at(&self) -> Option<i64> {
+        (self.expiry != NO_EXPIRY).then_some(self.expiry)
+    }
+
+    /// Sets or clears the TTL; answers the one it had.
+    fn set_expire_at(&mut self, expire_at: Option<i64>) -> Option<i64> {
+        let old = self.expire_at();
+        self.expiry = expire_at.unwrap_or(NO_EXPIRY);
+        old
+    }
 }
 
 /// What a write does to the key's TTL.
@@ -239,7 +266,7 @@ impl Keyspace {
         self.record(db, key);
         let lru = self.lru();
         let data = &mut self.dbs[db].data;
-        let old_expire = data.entries.get(key).and_then(|e| e.expire_at);
+        let old_expire = data.entries.get(key).and_then(Entry::expire_at);
         let expire_at = match ttl {
             Ttl::Keep => old_expire,
             Ttl::Clear => None,
@@ -248,20 +275,13 @@ impl Keyspace {
         let created = match data.entries.get_mut(key) {
             Some(entry) => {
                 entry.value = value;
-                entry.expire_at = expire_at;
+                entry.set_expire_at(expire_at);
                 entry.accessed = lru;
                 false
             }
             None => {
-                let accessed = lru;
-                data.entries.insert(
-                    EntryKey::new(key),
-                    Entry {
-                        value,
-                        expire_at,
-                        accessed,
-                    },
-                );
+                data.entries
+                    .insert(EntryKey::new(key), Entry::new(value, expire_at, lru));
                 true
             }
         };
@@ -276,14 +296,10 @@ impl Keyspace {
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
-        let entry = Entry {
-            value,
-            expire_at: None,
-            accessed: self.lru(),
-        };
+        let entry = Entry::new(value, None, self.lru());
         let previous = self.dbs[db].data.entries.insert(EntryKey::new(key), entry);
         match previous {
-            Some(old) => self.dbs[db].data.reindex(key, old.expire_at, None),
+            Some(old) => self.dbs[db].data.reindex(key, old.expire_at(), None),
             None => self.key_created(db, key),
         }
     }
@@ -315,7 +331,7 @@ impl Keyspace {
         let Some(entry) = self.get_mut(db, key) else {
             return false;
         };
-        let old = std::mem::replace(&mut entry.expire_at, expire_at);
+        let old = entry.set_expire_at(expire_at);
         self.dbs[db].data.reindex(key, old, expire_at);
         self.modified(db, key);
         true
@@ -419,7 +435,7 @@ impl Keyspace {
         self.record(db, key);
         let data = &mut self.dbs[db].data;
         let entry = data.entries.remove(key)?;
-        data.reindex(key, entry.expire_at, None);
+        data.reindex(key, entry.expire_at(), None);
         Some(entry)
     }
 
@@ -447,7 +463,7 @@ impl Keyspace {
 
 /// Redis's expiry predicate: strictly after the deadline.
 fn is_expired(entry: &Entry, now: i64) -> bool {
-    entry.expire_at.is_some_and(|at| now > at)
+    entry.expire_at().is_some_and(|at| now > at)
 }
 
 impl DbData {

@@ -143,8 +143,8 @@ impl Keyspace {
                     let old = data.entries.remove(key.as_slice());
                     data.reindex(
                         &key,
-                        old.and_then(|e| e.expire_at),
-                        entry.as_ref().and_then(|e| e.expire_at),
+                        old.and_then(|e| e.expire_at()),
+                        entry.as_ref().and_then(|e| e.expire_at()),
                     );
                     if let Some(entry) = entry {
                         data.entries.insert(EntryKey::new(&key), entry);
