@@ -746,13 +746,18 @@ fn dump_and_restore_round_trip_like_redis() {
             &restore(bulk_payload(&embedis), &["REPLACE", "IDLETIME", "100"]),
         );
         assert_eq!(r, e, "RESTORE REPLACE");
-        for check in [
-            "TYPE {}:copy",
-            "OBJECT ENCODING {}:copy",
-            "OBJECT IDLETIME {}:copy",
-            "TTL {}:copy",
-        ] {
+        for check in ["TYPE {}:copy", "OBJECT ENCODING {}:copy", "TTL {}:copy"] {
             d.check(0, &check.replace("{}", key));
+        }
+        // RESTORE … IDLETIME 100 sets the idle time; a second boundary between RESTORE and OBJECT
+        // IDLETIME makes either side read 101 (both count whole seconds).
+        let (redis, embedis) = d.both(0, &common::words(&format!("OBJECT IDLETIME {key}:copy")));
+        for (side, raw) in [("redis", redis), ("embedis", embedis)] {
+            let idle = common::parse(&raw);
+            assert!(
+                matches!(idle, common::Resp::Int(100..=101)),
+                "{side}: OBJECT IDLETIME {key}:copy answered {idle:?}"
+            );
         }
     }
     d.check(0, "LRANGE l:copy 0 -1");
