@@ -92,6 +92,8 @@ struct DbData {
     entries: Map<EntryKey, Entry>,
     /// (expiry time, key) of every key with a TTL, soonest first: active expiry reads the front.
     expires: BTreeSet<(i64, Key)>,
+    /// The sum of the expiry times in `expires`, kept with it, so INFO's average TTL costs no scan.
+    expiry_sum: i128,
 }
 
 /// One database: its data, and the keys clients watch in it (which stay with the database index
@@ -345,21 +347,20 @@ impl Keyspace {
 
     /// For INFO's keyspace section: (keys, keys with a TTL, their average TTL in milliseconds
     /// from now, 0 without any) of every database. Redis estimates the average from samples;
-    /// this is the exact one, read from the TTL index.
+    /// this is the exact one, from the sum of expiry times kept beside the TTL index (keys past
+    /// their time but not yet removed count with their negative TTL; the average stops at 0).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn db_stats(&self) -> Vec<(usize, usize, i64)> {
         let now = self.now();
         self.dbs
             .iter()
             .map(|db| {
-                let expires = &db.data.expires;
-                let total: i128 = expires.iter().map(|(at, _)| (*at - now).max(0) as i128).sum();
-                let average = if expires.is_empty() {
-                    0
-                } else {
-                    (total / expires.len() as i128) as i64
+                let volatile = db.data.expires.len() as i128;
+                let average = match volatile {
+                    0 => 0,
+                    n => ((db.data.expiry_sum - now as i128 * n) / n).max(0) as i64,
                 };
-                (db.data.entries.len(), expires.len(), average)
+                (db.data.entries.len(), volatile as usize, average)
             })
             .collect()
     }
@@ -472,11 +473,45 @@ impl DbData {
         if old == new {
             return;
         }
-        if let Some(at) = old {
-            self.expires.remove(&(at, key.to_vec()));
+        if let Some(at) = old
+            && self.expires.remove(&(at, key.to_vec()))
+        {
+            self.expiry_sum -= at as i128;
         }
-        if let Some(at) = new {
-            self.expires.insert((at, key.to_vec()));
+        if let Some(at) = new
+            && self.expires.insert((at, key.to_vec()))
+        {
+            self.expiry_sum += at as i128;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The running sum behind INFO's average TTL follows every change of a TTL.
+    #[test]
+    fn the_average_ttl_follows_every_ttl_change() {
+        let mut ks = Keyspace::new(Clock::manual());
+        ks.begin();
+        let now = ks.now();
+        let value = || Value::string(b"v".to_vec());
+        ks.insert(0, b"a", value(), Ttl::At(now + 1_000));
+        ks.insert(0, b"b", value(), Ttl::At(now + 3_000));
+        ks.insert(0, b"c", value(), Ttl::Clear);
+        assert_eq!(ks.db_stats()[0], (3, 2, 2_000));
+        ks.set_expire(0, b"a", Some(now + 5_000));
+        assert_eq!(ks.db_stats()[0], (3, 2, 4_000));
+        ks.insert(0, b"b", value(), Ttl::Keep);
+        ks.set_expire(0, b"c", Some(now + 9_000));
+        assert_eq!(ks.db_stats()[0], (3, 3, 17_000 / 3));
+        ks.remove(0, b"a");
+        ks.set_expire(0, b"b", None);
+        assert_eq!(ks.db_stats()[0], (2, 1, 9_000));
+        ks.swap_db(0, 1);
+        assert_eq!((ks.db_stats()[0], ks.db_stats()[1]), ((0, 0, 0), (2, 1, 9_000)));
+        ks.flush_db(1);
+        assert_eq!(ks.db_stats()[1], (0, 0, 0));
     }
 }
