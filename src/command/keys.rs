@@ -88,10 +88,10 @@ fn expire_generic(
         when = when.checked_add(ctx.ks.now()).ok_or(invalid)?;
     }
     let key = argv.arg(1);
-    let Some(entry) = ctx.entry(key) else {
+    if ctx.entry(key).is_none() {
         return Ok(Reply::Integer(0));
-    };
-    let current = entry.expire_at();
+    }
+    let current = ctx.expire_at(key);
     let refused = (conditions.nx && current.is_some())
         || (conditions.xx && current.is_none())
         || (conditions.gt && current.is_none_or(|at| when <= at))
@@ -131,10 +131,10 @@ pub(crate) fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Command
 /// absolute, in seconds rounded or milliseconds).
 fn ttl_generic(ctx: &mut Ctx<'_>, argv: &Argv, unit: ExpireArg) -> Result<Reply, CommandError> {
     let now = ctx.ks.now();
-    let Some(entry) = ctx.peek(argv.arg(1)) else {
+    if ctx.peek(argv.arg(1)).is_none() {
         return Ok(Reply::Integer(-2));
-    };
-    let Some(at) = entry.expire_at() else {
+    }
+    let Some(at) = ctx.expire_at(argv.arg(1)) else {
         return Ok(Reply::Integer(-1));
     };
     let ttl = if unit.is_absolute() { at } else { (at - now).max(0) };
@@ -164,7 +164,7 @@ pub(crate) fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
 /// PERSIST key
 pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
-    let has_ttl = ctx.entry(key).is_some_and(|e| e.expire_at().is_some());
+    let has_ttl = ctx.entry(key).is_some() && ctx.expire_at(key).is_some();
     if has_ttl {
         ctx.set_expire(key, None);
     }
@@ -184,9 +184,9 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, Com
     if nx && ctx.exists(dst) {
         return Ok(Reply::Integer(0));
     }
-    if let Some(entry) = ctx.remove(src) {
-        let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
-        ctx.insert(dst, entry.value, ttl);
+    if let Some(taken) = ctx.remove(src) {
+        let ttl = taken.expire_at.map_or(Ttl::Clear, Ttl::At);
+        ctx.insert(dst, taken.entry.value, ttl);
     }
     Ok(done)
 }
@@ -216,9 +216,9 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     if !ctx.exists(key) || ctx.ks.contains(dst, key) {
         return Ok(Reply::Integer(0));
     }
-    if let Some(entry) = ctx.remove(key) {
-        let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
-        ctx.ks.insert(dst, key, entry.value, ttl);
+    if let Some(taken) = ctx.remove(key) {
+        let ttl = taken.expire_at.map_or(Ttl::Clear, Ttl::At);
+        ctx.ks.insert(dst, key, taken.entry.value, ttl);
     }
     Ok(Reply::Integer(1))
 }
@@ -240,14 +240,14 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if dst_db == ctx.db && src == dst {
         return Err(CommandError::SameObject);
     }
-    let Some(entry) = ctx.entry(src).cloned() else {
+    let Some(value) = ctx.entry(src).map(|e| e.value.clone()) else {
         return Ok(Reply::Integer(0));
     };
     if ctx.ks.contains(dst_db, dst) && !replace {
         return Ok(Reply::Integer(0));
     }
-    let ttl = entry.expire_at().map_or(Ttl::Clear, Ttl::At);
-    ctx.ks.insert(dst_db, dst, entry.value, ttl);
+    let ttl = ctx.expire_at(src).map_or(Ttl::Clear, Ttl::At);
+    ctx.ks.insert(dst_db, dst, value, ttl);
     Ok(Reply::Integer(1))
 }
 
@@ -268,9 +268,9 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let cursor = scan::parse_cursor(argv.arg(1))?;
     let options = scan::ScanOptions::parse(argv, 2, true)?;
-    // Only the page's keys are copied: the rest of the keyspace is scanned in place.
-    let (next, page) = scan::page(cursor, options.count, ctx.ks.live_keys(ctx.db).map(|(k, _)| (k, ())));
-    let page: Vec<Vec<u8>> = page.into_iter().map(|(key, ())| key.to_vec()).collect();
+    // The step costs only the keys it visits: see `Keyspace::scan_keys`.
+    let (next, page) = ctx.ks.scan_keys(ctx.db, cursor, options.count);
+    let page: Vec<Vec<u8>> = page.into_iter().map(<[u8]>::to_vec).collect();
     let mut found = Vec::with_capacity(page.len());
     for key in page {
         if !options.matches(&key) {
@@ -326,11 +326,8 @@ pub(crate) fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, C
 /// OBJECT IDLETIME key: whole seconds since the key was last read or written (Redis's LRU clock
 /// counts seconds, so this is the difference of two second counts).
 pub(crate) fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let now = ctx.ks.lru().div_euclid(1000);
-    let idle = ctx
-        .ks
-        .peek(ctx.db, argv.arg(2))
-        .map(|e| (now - e.accessed.div_euclid(1000)).max(0));
+    let now = ctx.ks.lru();
+    let idle = ctx.ks.peek(ctx.db, argv.arg(2)).map(|e| e.idle_seconds(now));
     Ok(idle.map_or(Reply::Nil, Reply::Integer))
 }
 
@@ -427,7 +424,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     if let Some(seconds) = idle {
         let lru = ctx.ks.lru();
         if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {
-            entry.accessed = lru - seconds.saturating_mul(1000);
+            entry.set_idle_seconds(lru, seconds);
         }
     }
     Ok(Reply::ok())

@@ -25,7 +25,7 @@ use crate::error::CommandError;
 use crate::keyspace::ClientId;
 use crate::keyspace::blocking::BlockedRequest;
 use crate::keyspace::effects::EventClass;
-use crate::keyspace::{Entry, Keyspace, Ttl, Value, ValueKind};
+use crate::keyspace::{Detached, Entry, Keyspace, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
 /// The `count [WITHVALUES|WITHSCORES]` of HRANDFIELD and ZRANDMEMBER (argument 2 on), with Redis's
@@ -247,6 +247,12 @@ impl Ctx<'_> {
         self.ks.peek(self.db, key)
     }
 
+    /// The expiry time of `key` in Unix milliseconds, if it has a TTL: no expiry check, for a
+    /// key the command has just looked up.
+    pub(crate) fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        self.ks.expire_at(self.db, key)
+    }
+
     /// Whether `key` exists (and has not expired).
     pub(crate) fn exists(&mut self, key: &[u8]) -> bool {
         self.ks.contains(self.db, key)
@@ -258,7 +264,7 @@ impl Ctx<'_> {
     }
 
     /// Removes `key`, touching it if it existed.
-    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Detached> {
         self.ks.remove(self.db, key)
     }
 

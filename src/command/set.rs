@@ -98,7 +98,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         Some(n) => match ctx.pick(len, n) {
             Pick::All => {
                 let entry = ctx.remove(key);
-                let set = entry.and_then(|e| match e.value {
+                let set = entry.and_then(|e| match e.entry.value {
                     Value::Set(s) => Some(s),
                     _ => None,
                 });

@@ -198,7 +198,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
                 ctx.remove(dst);
             } else {
                 let list: List = out.into_iter().map(Option::unwrap_or_default).collect();
-                ctx.insert(dst, Value::List(list), Ttl::Clear);
+                ctx.insert(dst, Value::List(Box::new(list)), Ttl::Clear);
             }
             Ok(Reply::Integer(n as i64))
         }

@@ -225,7 +225,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
                 ctx.set_expire(key, Some(at));
             }
         }
-        None if o.persist && ctx.entry(key).is_some_and(|e| e.expire_at().is_some()) => {
+        None if o.persist && ctx.entry(key).is_some() && ctx.expire_at(key).is_some() => {
             ctx.set_expire(key, None);
         }
         None => {}
@@ -332,7 +332,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         FloatAddError::NotFinite => CommandError::NanOrInfinity,
     })?;
     // Redis stores the result as a plain string, never int-encoded.
-    ctx.insert(key, Value::Str(Str::Raw(sum.clone())), Ttl::Keep);
+    ctx.insert(key, Value::Str(Str::Raw(sum.clone().into_boxed_slice())), Ttl::Keep);
     Ok(Reply::Bulk(sum))
 }
 
@@ -420,7 +420,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             bytes.extend_from_slice(value);
             let len = bytes.len();
             // Redis builds it in place: a raw string, never int-encoded.
-            ctx.insert(key, Value::Str(Str::Grown(bytes)), Ttl::Clear);
+            ctx.insert(key, Value::Str(Str::grown(bytes)), Ttl::Clear);
             len
         }
         Some(s) => {

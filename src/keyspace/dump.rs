@@ -130,10 +130,10 @@ impl Reader<'_> {
         let kind = *self.take(1)?.first()?;
         Some(match kind {
             STRING => Value::Str(Str::from_bytes(self.bytes()?)),
-            GROWN_STRING => Value::Str(Str::Grown(self.bytes()?)),
+            GROWN_STRING => Value::Str(Str::grown(self.bytes()?)),
             LIST => {
                 let n = self.len()?;
-                Value::List((0..n).map(|_| self.bytes()).collect::<Option<List>>()?)
+                Value::List(Box::new((0..n).map(|_| self.bytes()).collect::<Option<List>>()?))
             }
             HASH => {
                 let mut hash = Hash::default();
@@ -202,8 +202,8 @@ mod tests {
         for value in [
             Value::string(b"hello".to_vec()),
             Value::string(b"42".to_vec()),
-            Value::Str(Str::Grown(b"raw".to_vec())),
-            Value::List(List::from(vec![b"a".to_vec(), b"".to_vec()])),
+            Value::Str(Str::grown(b"raw".to_vec())),
+            Value::List(Box::new(List::from(vec![b"a".to_vec(), b"".to_vec()]))),
             Value::Hash(Box::new(hash)),
             Value::Set(Box::new(set)),
             Value::ZSet(Box::new(zset)),

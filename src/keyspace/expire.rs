@@ -6,8 +6,8 @@
 //! A store nobody calls does no work: its expired keys are already invisible to every read and go
 //! the moment the next command runs.
 
+use super::Keyspace;
 use super::effects::EventClass;
-use super::{Keyspace, is_expired};
 use crate::argv::Argv;
 
 /// The most keys one command's slice of active expiry removes (Redis's keys-per-loop).
@@ -17,14 +17,10 @@ impl Keyspace {
     /// Deletes `key` if its TTL has passed, as a read or write of it would in Redis. Returns whether
     /// it did.
     pub(crate) fn expire_if_due(&mut self, db: usize, key: &[u8]) -> bool {
-        if self.dbs[db].data.expires.is_empty() {
+        if self.dbs[db].data.volatile_len() == 0 {
             return false;
         }
-        let due = self.dbs[db]
-            .data
-            .entries
-            .get(key)
-            .is_some_and(|e| is_expired(e, self.now()));
+        let due = self.dbs[db].data.is_expired(key, self.now());
         if due {
             self.delete_expired(db, key);
         }
@@ -45,9 +41,9 @@ impl Keyspace {
     pub(super) fn expire_some(&mut self) {
         let mut budget = ACTIVE_EXPIRE_KEYS_PER_COMMAND;
         for db in 0..self.dbs.len() {
-            while budget > 0 && !self.dbs[db].data.expires.is_empty() {
-                let due = match self.dbs[db].data.expires.first() {
-                    Some((at, key)) if self.now() > *at => key.clone(),
+            while budget > 0 {
+                let due = match self.dbs[db].data.soonest() {
+                    Some((at, key)) if self.now() > at => key.to_vec(),
                     _ => break,
                 };
                 self.delete_expired(db, &due);

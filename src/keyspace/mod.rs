@@ -9,13 +9,13 @@ pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
 mod key;
+mod table;
 mod undo;
 pub(crate) mod value;
 mod watch;
 pub(crate) mod zset;
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
 
 use crate::clock::Clock;
 
@@ -24,7 +24,8 @@ pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;
 
-use key::EntryKey;
+use table::Table;
+pub(crate) use table::{Detached, Entry};
 use undo::UndoLog;
 
 /// A key: binary-safe bytes.
@@ -39,42 +40,6 @@ pub(crate) type Key = Vec<u8>;
 /// ```
 pub const DATABASES: usize = 16;
 
-/// One key's value and, if it has one, the Unix time in milliseconds when it expires.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Entry {
-    pub(crate) value: Value,
-    /// The expiry time, or [`NO_EXPIRY`]: 8 bytes where an `Option<i64>` takes 16, in every entry.
-    expiry: i64,
-    /// When the key was last read or written, in coarse milliseconds (OBJECT IDLETIME).
-    pub(crate) accessed: i64,
-}
-
-/// [`Entry::expiry`] of a key without a TTL. No real expiry time is this small: a time at or
-/// before the command's own deletes the key instead of being stored.
-const NO_EXPIRY: i64 = i64::MIN;
-
-impl Entry {
-    fn new(value: Value, expire_at: Option<i64>, accessed: i64) -> Entry {
-        Entry {
-            value,
-            expiry: expire_at.unwrap_or(NO_EXPIRY),
-            accessed,
-        }
-    }
-
-    /// The Unix time in milliseconds when the key expires, if it has a TTL.
-    pub(crate) fn expire_at(&self) -> Option<i64> {
-        (self.expiry != NO_EXPIRY).then_some(self.expiry)
-    }
-
-    /// Sets or clears the TTL; answers the one it had.
-    fn set_expire_at(&mut self, expire_at: Option<i64>) -> Option<i64> {
-        let old = self.expire_at();
-        self.expiry = expire_at.unwrap_or(NO_EXPIRY);
-        old
-    }
-}
-
 /// What a write does to the key's TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ttl {
@@ -86,21 +51,11 @@ pub(crate) enum Ttl {
     At(i64),
 }
 
-/// The entries of one database and its TTL index; what SWAPDB swaps and FLUSHDB empties.
-#[derive(Debug, Default, Clone)]
-struct DbData {
-    entries: Map<EntryKey, Entry>,
-    /// (expiry time, key) of every key with a TTL, soonest first: active expiry reads the front.
-    expires: BTreeSet<(i64, Key)>,
-    /// The sum of the expiry times in `expires`, kept with it, so INFO's average TTL costs no scan.
-    expiry_sum: i128,
-}
-
 /// One database: its data, and the keys clients watch in it (which stay with the database index
 /// when SWAPDB swaps the data, as in Redis).
 #[derive(Debug, Default)]
 struct Db {
-    data: DbData,
+    data: Table,
     watched: Map<Key, WatchedKey>,
 }
 
@@ -212,22 +167,27 @@ impl Keyspace {
     pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.expire_if_due(db, key);
         let lru = self.lru();
-        let entry = self.dbs[db].data.entries.get_mut(key)?;
-        entry.accessed = lru;
+        let entry = self.dbs[db].data.get_mut(key)?;
+        entry.touch(lru);
         Some(entry)
     }
 
     /// The entry of `key` without counting as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
     pub(crate) fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.expire_if_due(db, key);
-        self.dbs[db].data.entries.get(key)
+        self.dbs[db].data.get(key)
     }
 
     /// The entry of `key` as it stands, with no expiry check and no access stamp: for a command's
     /// second look at keys it has already read (and so expired) through [`Keyspace::get`], when it
     /// needs several of them borrowed at once.
     pub(crate) fn entry(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.dbs[db].data.entries.get(key)
+        self.dbs[db].data.get(key)
+    }
+
+    /// The expiry time of `key` as it stands (no expiry check), if it exists and has a TTL.
+    pub(crate) fn expire_at(&self, db: usize, key: &[u8]) -> Option<i64> {
+        self.dbs[db].data.expire_at(key)
     }
 
     /// The coarse time of the running command, in milliseconds.
@@ -246,14 +206,14 @@ impl Keyspace {
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         self.expire_if_due(db, key);
         if self.undo.is_some() {
-            if !self.dbs[db].data.entries.contains_key(key) {
+            if !self.dbs[db].data.contains_key(key) {
                 return None;
             }
             self.record(db, key);
         }
         let lru = self.lru();
-        let entry = self.dbs[db].data.entries.get_mut(key)?;
-        entry.accessed = lru;
+        let entry = self.dbs[db].data.get_mut(key)?;
+        entry.touch(lru);
         Some(entry)
     }
 
@@ -266,29 +226,14 @@ impl Keyspace {
     pub(crate) fn insert(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
         self.expire_if_due(db, key);
         self.record(db, key);
-        let lru = self.lru();
+        let entry = Entry::new(value, self.lru());
         let data = &mut self.dbs[db].data;
-        let old_expire = data.entries.get(key).and_then(Entry::expire_at);
         let expire_at = match ttl {
-            Ttl::Keep => old_expire,
+            Ttl::Keep => data.expire_at(key),
             Ttl::Clear => None,
             Ttl::At(at) => Some(at),
         };
-        let created = match data.entries.get_mut(key) {
-            Some(entry) => {
-                entry.value = value;
-                entry.set_expire_at(expire_at);
-                entry.accessed = lru;
-                false
-            }
-            None => {
-                data.entries
-                    .insert(EntryKey::new(key), Entry::new(value, expire_at, lru));
-                true
-            }
-        };
-        data.reindex(key, old_expire, expire_at);
-        if created {
+        if data.insert(key, entry, expire_at).is_none() {
             self.key_created(db, key);
         }
         self.modified(db, key);
@@ -298,16 +243,14 @@ impl Keyspace {
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
-        let entry = Entry::new(value, None, self.lru());
-        let previous = self.dbs[db].data.entries.insert(EntryKey::new(key), entry);
-        match previous {
-            Some(old) => self.dbs[db].data.reindex(key, old.expire_at(), None),
-            None => self.key_created(db, key),
+        let entry = Entry::new(value, self.lru());
+        if self.dbs[db].data.insert(key, entry, None).is_none() {
+            self.key_created(db, key);
         }
     }
 
     /// Removes `key`, touching its watchers if it existed. An expired key counts as missing.
-    pub(crate) fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+    pub(crate) fn remove(&mut self, db: usize, key: &[u8]) -> Option<Detached> {
         self.expire_if_due(db, key);
         let entry = self.remove_entry(db, key)?;
         self.modified(db, key);
@@ -316,7 +259,7 @@ impl Keyspace {
 
     /// Removes a key whose container a command emptied (the last element popped): Redis deletes it.
     pub(crate) fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
-        let empty = match self.dbs[db].data.entries.get(key).map(|e| &e.value) {
+        let empty = match self.dbs[db].data.get(key).map(|e| &e.value) {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Hash(h)) => h.is_empty(),
             Some(Value::Set(s)) => s.is_empty(),
@@ -330,11 +273,10 @@ impl Keyspace {
 
     /// Sets or clears the TTL of an existing key; touches. Returns false if the key does not exist.
     pub(crate) fn set_expire(&mut self, db: usize, key: &[u8], expire_at: Option<i64>) -> bool {
-        let Some(entry) = self.get_mut(db, key) else {
+        if self.get_mut(db, key).is_none() {
             return false;
-        };
-        let old = entry.set_expire_at(expire_at);
-        self.dbs[db].data.reindex(key, old, expire_at);
+        }
+        self.dbs[db].data.set_expire(key, expire_at);
         self.modified(db, key);
         true
     }
@@ -342,7 +284,7 @@ impl Keyspace {
     /// The number of keys in `db`, counting keys whose TTL passed but that were not yet removed, as
     /// Redis's DBSIZE does.
     pub(crate) fn len(&self, db: usize) -> usize {
-        self.dbs[db].data.entries.len()
+        self.dbs[db].data.len()
     }
 
     /// For INFO's keyspace section: (keys, keys with a TTL, their average TTL in milliseconds
@@ -355,12 +297,12 @@ impl Keyspace {
         self.dbs
             .iter()
             .map(|db| {
-                let volatile = db.data.expires.len() as i128;
+                let volatile = db.data.volatile_len() as i128;
                 let average = match volatile {
                     0 => 0,
-                    n => ((db.data.expiry_sum - now as i128 * n) / n).max(0) as i64,
+                    n => ((db.data.expiry_sum() - now as i128 * n) / n).max(0) as i64,
                 };
-                (db.data.entries.len(), volatile as usize, average)
+                (db.data.len(), volatile as usize, average)
             })
             .collect()
     }
@@ -380,18 +322,19 @@ impl Keyspace {
 
     /// The keys of `db` that have not expired, in no particular order.
     pub(crate) fn live_keys(&self, db: usize) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
-        let now = self.now();
-        self.dbs[db]
-            .data
-            .entries
-            .iter()
-            .filter(move |(_, e)| !is_expired(e, now))
-            .map(|(k, e)| (k.as_bytes(), e))
+        self.dbs[db].data.iter_live(self.now())
     }
 
-    /// The n-th key of `db` in its iteration order (for RANDOMKEY), expired or not.
+    /// One step of SCAN over `db`: about `count` keys below `cursor` that have not expired, and
+    /// the next cursor (0 at the end). See [`Table::scan`] for why no key that stays is missed.
+    pub(crate) fn scan_keys(&self, db: usize, cursor: u64, count: usize) -> (u64, Vec<&[u8]>) {
+        let (next, page) = self.dbs[db].data.scan(cursor, count, self.now());
+        (next, page.map(|(key, _)| key).collect())
+    }
+
+    /// The n-th key of `db` (for RANDOMKEY), expired or not.
     pub(crate) fn nth_key(&self, db: usize, n: usize) -> Option<&[u8]> {
-        self.dbs[db].data.entries.keys().nth(n).map(EntryKey::as_bytes)
+        self.dbs[db].data.key_at(n)
     }
 
     /// Empties `db` (FLUSHDB), touching the watched keys that existed.
@@ -432,56 +375,25 @@ impl Keyspace {
     }
 
     /// Removes the entry and its TTL index record, with no touch.
-    fn remove_entry(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+    fn remove_entry(&mut self, db: usize, key: &[u8]) -> Option<Detached> {
         self.record(db, key);
-        let data = &mut self.dbs[db].data;
-        let entry = data.entries.remove(key)?;
-        data.reindex(key, entry.expire_at(), None);
-        Some(entry)
+        self.dbs[db].data.remove(key)
     }
 
     /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).
     fn is_expired_now(&self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db]
-            .data
-            .entries
-            .get(key)
-            .is_some_and(|e| is_expired(e, self.now()))
+        self.dbs[db].data.is_expired(key, self.now())
     }
 
     /// Whether the key is physically present, expired or not.
     fn exists_physically(&self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].data.entries.contains_key(key)
+        self.dbs[db].data.contains_key(key)
     }
 
     /// Remembers the state of `key` before the running `atomic` closure first changes it.
     fn record(&mut self, db: usize, key: &[u8]) {
         if let Some(undo) = &mut self.undo {
-            undo.record_key(db, key, &self.dbs[db].data.entries, &self.dbs[db].watched);
-        }
-    }
-}
-
-/// Redis's expiry predicate: strictly after the deadline.
-fn is_expired(entry: &Entry, now: i64) -> bool {
-    entry.expire_at().is_some_and(|at| now > at)
-}
-
-impl DbData {
-    /// Keeps the TTL index in step with an entry whose expiry went from `old` to `new`.
-    fn reindex(&mut self, key: &[u8], old: Option<i64>, new: Option<i64>) {
-        if old == new {
-            return;
-        }
-        if let Some(at) = old
-            && self.expires.remove(&(at, key.to_vec()))
-        {
-            self.expiry_sum -= at as i128;
-        }
-        if let Some(at) = new
-            && self.expires.insert((at, key.to_vec()))
-        {
-            self.expiry_sum += at as i128;
+            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched);
         }
     }
 }

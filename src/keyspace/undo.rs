@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{DbData, Entry, EntryKey, Key, Keyspace, Map, WatchedKey};
+use super::{Detached, Key, Keyspace, Map, Table, WatchedKey};
 
 #[derive(Debug, Default)]
 pub(super) struct UndoLog {
@@ -25,12 +25,12 @@ enum UndoStep {
     Key {
         db: usize,
         key: Key,
-        entry: Option<Entry>,
+        entry: Option<Detached>,
         watched: Option<WatchedKey>,
     },
     Flush {
         db: usize,
-        data: DbData,
+        data: Table,
         watched: Map<Key, WatchedKey>,
     },
     Swap {
@@ -42,13 +42,7 @@ enum UndoStep {
 }
 
 impl UndoLog {
-    pub(super) fn record_key(
-        &mut self,
-        db: usize,
-        key: &[u8],
-        entries: &Map<EntryKey, Entry>,
-        watched: &Map<Key, WatchedKey>,
-    ) {
+    pub(super) fn record_key(&mut self, db: usize, key: &[u8], table: &Table, watched: &Map<Key, WatchedKey>) {
         if self.is_recorded(db, key) {
             return;
         }
@@ -69,7 +63,10 @@ impl UndoLog {
         self.steps.push(UndoStep::Key {
             db,
             key: key.to_vec(),
-            entry: entries.get(key).cloned(),
+            entry: table.get(key).map(|entry| Detached {
+                entry: entry.clone(),
+                expire_at: table.expire_at(key),
+            }),
             watched: watched.get(key).cloned(),
         });
     }
@@ -91,7 +88,7 @@ impl UndoLog {
         self.recorded = None;
     }
 
-    pub(super) fn flushed(&mut self, db: usize, data: DbData, watched: Map<Key, WatchedKey>) {
+    pub(super) fn flushed(&mut self, db: usize, data: Table, watched: Map<Key, WatchedKey>) {
         self.db_step();
         self.steps.push(UndoStep::Flush { db, data, watched });
     }
@@ -140,14 +137,13 @@ impl Keyspace {
                     watched,
                 } => {
                     let data = &mut self.dbs[db].data;
-                    let old = data.entries.remove(key.as_slice());
-                    data.reindex(
-                        &key,
-                        old.and_then(|e| e.expire_at()),
-                        entry.as_ref().and_then(|e| e.expire_at()),
-                    );
-                    if let Some(entry) = entry {
-                        data.entries.insert(EntryKey::new(&key), entry);
+                    match entry {
+                        Some(old) => {
+                            data.insert(&key, old.entry, old.expire_at);
+                        }
+                        None => {
+                            data.remove(&key);
+                        }
                     }
                     if let Some(watched) = watched {
                         self.dbs[db].watched.insert(key, watched);

@@ -174,13 +174,13 @@ impl Set {
     }
 }
 
-/// A key's value. Every type Redis has gets a variant as it is implemented. The collections whose
-/// state is large (hash and set tables, the sorted set's two indexes) are boxed, so that every
-/// entry — most of them strings — does not pay for their size.
+/// A key's value. Every type Redis has gets a variant as it is implemented. The collections are
+/// boxed, so that every entry — most of them strings — does not pay for their size: a `Value` is
+/// 24 bytes, the size of a [`Str`] (the other variants fit around its tag).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     Str(Str),
-    List(List),
+    List(Box<List>),
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<super::zset::ZSet>),
@@ -259,8 +259,8 @@ macro_rules! value_kind {
     };
 }
 
-value_kind!(Str, Str, Str::Raw(Vec::new()));
-value_kind!(List, List, List::new());
+value_kind!(Str, Str, Str::Short(0, [0; SHORT_MAX]));
+value_kind!(List, List, Box::default());
 value_kind!(Hash, Hash, Box::default());
 value_kind!(Set, Set, Box::default());
 value_kind!(super::zset::ZSet, ZSet, Box::default());
@@ -274,17 +274,19 @@ pub(crate) enum Str {
     /// the length, then the bytes. Redis's `embstr`.
     Short(u8, [u8; SHORT_MAX]),
     /// Bytes set whole (SET, GETSET, …): Redis's `embstr` up to 44 bytes, `raw` beyond.
-    Raw(Vec<u8>),
-    /// Bytes edited in place (APPEND, SETRANGE): always Redis's `raw`.
-    Grown(Vec<u8>),
+    Raw(Box<[u8]>),
+    /// Bytes edited in place (APPEND, SETRANGE), with room to grow: always Redis's `raw`. The
+    /// vector is boxed so that a `Str` stays 24 bytes; only strings that grew pay the indirection.
+    #[allow(clippy::box_collection)]
+    Grown(Box<Vec<u8>>),
 }
 
 /// Redis embeds strings of up to this many bytes in their object (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 const EMBSTR_LIMIT: usize = 44;
 
 /// The longest string kept inline in [`Str::Short`]: what fits beside the tag and the length in
-/// the 32 bytes a `Str` takes anyway (the size of `Raw`'s vector and the tag).
-const SHORT_MAX: usize = 30;
+/// the 24 bytes a `Str` takes anyway (the size of `Raw`'s boxed slice and the tag).
+const SHORT_MAX: usize = 22;
 
 impl Str {
     /// Int-encodes bytes that read back to themselves as an i64 (no `+`, no leading zeros, ≤ 20 chars).
@@ -299,7 +301,12 @@ impl Str {
             inline[..bytes.len()].copy_from_slice(&bytes);
             return Str::Short(bytes.len() as u8, inline);
         }
-        Str::Raw(bytes)
+        Str::Raw(bytes.into_boxed_slice())
+    }
+
+    /// Bytes edited in place (APPEND, SETRANGE): Redis's `raw` encoding.
+    pub(crate) fn grown(bytes: Vec<u8>) -> Str {
+        Str::Grown(Box::new(bytes))
     }
 
     /// The bytes of the string.
@@ -307,7 +314,8 @@ impl Str {
         match self {
             Str::Int(n) => Cow::Owned(format_i64(*n)),
             Str::Short(len, bytes) => Cow::Borrowed(&bytes[..*len as usize]),
-            Str::Raw(b) | Str::Grown(b) => Cow::Borrowed(b),
+            Str::Raw(b) => Cow::Borrowed(b),
+            Str::Grown(b) => Cow::Borrowed(b),
         }
     }
 
@@ -316,7 +324,8 @@ impl Str {
         match self {
             Str::Int(n) => decimal_len(*n),
             Str::Short(len, _) => *len as usize,
-            Str::Raw(b) | Str::Grown(b) => b.len(),
+            Str::Raw(b) => b.len(),
+            Str::Grown(b) => b.len(),
         }
     }
 
@@ -325,18 +334,22 @@ impl Str {
         match self {
             Str::Int(n) => Some(*n),
             Str::Short(len, bytes) => parse_i64(&bytes[..*len as usize]),
-            Str::Raw(b) | Str::Grown(b) => parse_i64(b),
+            Str::Raw(b) => parse_i64(b),
+            Str::Grown(b) => parse_i64(b),
         }
     }
 
     /// The raw bytes for in-place editing (APPEND, SETRANGE): the string becomes Redis's `raw`.
     pub(crate) fn make_raw(&mut self) -> &mut Vec<u8> {
-        let bytes = match std::mem::replace(self, Str::Int(0)) {
-            Str::Int(n) => format_i64(n),
-            Str::Short(len, bytes) => bytes[..len as usize].to_vec(),
-            Str::Raw(b) | Str::Grown(b) => b,
-        };
-        *self = Str::Grown(bytes);
+        if !matches!(self, Str::Grown(_)) {
+            let bytes = match std::mem::replace(self, Str::Int(0)) {
+                Str::Int(n) => format_i64(n),
+                Str::Short(len, bytes) => bytes[..len as usize].to_vec(),
+                Str::Raw(b) => b.into_vec(),
+                Str::Grown(b) => *b,
+            };
+            *self = Str::grown(bytes);
+        }
         match self {
             Str::Grown(b) => b,
             _ => unreachable!("set just above"),
@@ -384,6 +397,11 @@ mod tests {
         }
         assert_eq!(Str::from_bytes(b"-42".to_vec()), Str::Int(-42));
         assert_eq!(Str::from_bytes(b"042".to_vec()).as_i64(), None);
-        assert_eq!(std::mem::size_of::<Str>(), 32, "the inline variant costs no room");
+        assert_eq!(std::mem::size_of::<Str>(), 24, "the inline variant costs no room");
+        assert_eq!(
+            std::mem::size_of::<Value>(),
+            24,
+            "the other variants fit around the tag"
+        );
     }
 }

@@ -109,9 +109,9 @@ impl Keyspace {
         let mut watched = std::mem::take(&mut self.dbs[emptied].watched);
         for (key, entry) in watched.iter_mut() {
             let in_emptied = self.exists_physically(emptied, key);
-            let replacement = replaced_with.and_then(|db| self.dbs[db].data.entries.get(key.as_slice()));
+            let replacement = replaced_with.filter(|&db| self.dbs[db].data.contains_key(key));
             let replaced = replacement.is_some();
-            let replacement_expired = replacement.is_some_and(|e| super::is_expired(e, now));
+            let replacement_expired = replacement.is_some_and(|db| self.dbs[db].data.is_expired(key, now));
             if !in_emptied && !replaced {
                 continue;
             }

@@ -1,0 +1,477 @@
+//! [`Table`]: one database's keys, values and TTLs, laid out for memory.
+//!
+//! Entries sit densely in fixed-size chunks (a key inline when short, its value, an idle stamp): 56
+//! bytes an entry, with no empty slots between them. The hash index beside them holds only a 4-byte
+//! position per bucket, so its spare capacity costs little. A removal moves the last entry into the
+//! hole, which keeps the entries dense and makes a random key (RANDOMKEY) one index away.
+//!
+//! TTLs are not in the entries: most keys have none. An entry carries a flag, and the expiry times
+//! of the keys that have one live in two side tables keyed by position: a map for lookups and an
+//! ordered set, soonest first, for active expiry (as Redis keeps its `expires` dict apart).
+//!
+//! A scan walks positions from the top down. A removal only ever moves the top entry down into a
+//! hole, and new entries go on top, so an entry present for a whole walk is met at least once —
+//! Redis's SCAN guarantee — while the walk costs only the entries it returns.
+
+use std::collections::BTreeSet;
+
+use hashbrown::HashTable;
+
+use super::key::EntryKey;
+use super::value::{Map, Value};
+
+/// Entries a chunk holds: a chunk is allocated whole (about 56 KiB) and never moved, so the table
+/// grows without copying what it holds.
+const CHUNK: usize = 1 << 10;
+
+/// One key's value and its idle stamp, as the table holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) value: Value,
+    /// When the key was last read or written, in whole seconds of the idle clock (wrapping).
+    stamp: u32,
+    /// Whether the key has a TTL in the table's side tables.
+    volatile: bool,
+}
+
+impl Entry {
+    /// An entry for `value`, stamped as accessed at `lru_millis` (the idle clock).
+    pub(crate) fn new(value: Value, lru_millis: i64) -> Entry {
+        Entry {
+            value,
+            stamp: stamp_of(lru_millis),
+            volatile: false,
+        }
+    }
+
+    /// Stamps the entry as accessed at `lru_millis`.
+    pub(crate) fn touch(&mut self, lru_millis: i64) {
+        self.stamp = stamp_of(lru_millis);
+    }
+
+    /// Whole seconds since the last access, as seen at `lru_millis` (OBJECT IDLETIME).
+    pub(crate) fn idle_seconds(&self, lru_millis: i64) -> i64 {
+        i64::from(stamp_of(lru_millis).wrapping_sub(self.stamp))
+    }
+
+    /// Stamps the entry as last accessed `seconds` before `lru_millis` (RESTORE … IDLETIME).
+    pub(crate) fn set_idle_seconds(&mut self, lru_millis: i64, seconds: i64) {
+        let seconds = seconds.clamp(0, i64::from(u32::MAX)) as u32;
+        self.stamp = stamp_of(lru_millis).wrapping_sub(seconds);
+    }
+}
+
+/// The idle clock in whole seconds, wrapping every 136 years (differences stay right).
+fn stamp_of(lru_millis: i64) -> u32 {
+    lru_millis.div_euclid(1000) as u32
+}
+
+/// An entry taken out of the table, with the TTL it had.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Detached {
+    pub(crate) entry: Entry,
+    pub(crate) expire_at: Option<i64>,
+}
+
+/// A key and its entry, at one position.
+#[derive(Debug, Clone)]
+struct Slot {
+    key: EntryKey,
+    entry: Entry,
+}
+
+/// The TTLs of the volatile entries, by position.
+#[derive(Debug, Clone, Default)]
+struct Ttls {
+    at: Map<u32, i64>,
+    /// (expiry time, position), soonest first: active expiry reads the front.
+    order: BTreeSet<(i64, u32)>,
+    /// The sum of the expiry times, kept with them, so INFO's average TTL costs no scan.
+    sum: i128,
+}
+
+impl Ttls {
+    fn insert(&mut self, pos: u32, at: i64) {
+        if let Some(old) = self.at.insert(pos, at) {
+            self.order.remove(&(old, pos));
+            self.sum -= i128::from(old);
+        }
+        self.order.insert((at, pos));
+        self.sum += i128::from(at);
+    }
+
+    fn remove(&mut self, pos: u32) -> Option<i64> {
+        let at = self.at.remove(&pos)?;
+        self.order.remove(&(at, pos));
+        self.sum -= i128::from(at);
+        Some(at)
+    }
+}
+
+/// One database's entries: see the module documentation for the layout.
+#[derive(Clone, Default)]
+pub(crate) struct Table {
+    /// Positions in `chunks`, found by their key's hash.
+    index: HashTable<u32>,
+    /// The entries, densely: position `p` is `chunks[p / CHUNK][p % CHUNK]`.
+    chunks: Vec<Vec<Slot>>,
+    len: usize,
+    ttls: Ttls,
+    hasher: ahash::RandomState,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(key, entry)| (String::from_utf8_lossy(key), entry)))
+            .finish()
+    }
+}
+
+impl Table {
+    /// How many keys the table holds, expired ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.find(key).map(|pos| &self.slot(pos).entry)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.find(key).map(|pos| &mut self.slot_mut(pos).entry)
+    }
+
+    pub(crate) fn contains_key(&self, key: &[u8]) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// The key's expiry time, if it exists and has a TTL.
+    pub(crate) fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        let pos = self.find(key)?;
+        self.expiry_of(pos)
+    }
+
+    /// Whether the key exists and its TTL has passed at `now` (Redis's `keyIsExpired`: strictly
+    /// after the deadline).
+    pub(crate) fn is_expired(&self, key: &[u8], now: i64) -> bool {
+        self.expire_at(key).is_some_and(|at| now > at)
+    }
+
+    /// Stores `entry` under `key` with the TTL `expire_at`, answering what it replaced.
+    pub(crate) fn insert(&mut self, key: &[u8], mut entry: Entry, expire_at: Option<i64>) -> Option<Detached> {
+        entry.volatile = expire_at.is_some();
+        match self.find(key) {
+            Some(pos) => {
+                let old_at = self.set_ttl(pos, expire_at);
+                let old = std::mem::replace(&mut self.slot_mut(pos).entry, entry);
+                Some(Detached {
+                    entry: old,
+                    expire_at: old_at,
+                })
+            }
+            None => {
+                let pos = self.push(Slot {
+                    key: EntryKey::new(key),
+                    entry,
+                });
+                let hash = self.hash(key);
+                let (chunks, hasher) = (&self.chunks, &self.hasher);
+                self.index
+                    .insert_unique(hash, pos, |&p| hasher.hash_one(slot_in(chunks, p).key.as_bytes()));
+                if let Some(at) = expire_at {
+                    self.ttls.insert(pos, at);
+                }
+                None
+            }
+        }
+    }
+
+    /// Sets or clears the TTL of an existing key; answers the TTL it had, or `None` (outer) when
+    /// the key does not exist.
+    pub(crate) fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>) -> Option<Option<i64>> {
+        let pos = self.find(key)?;
+        Some(self.set_ttl(pos, expire_at))
+    }
+
+    /// Takes the key out, with its TTL; the last entry moves into its place.
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Detached> {
+        let hash = self.hash(key);
+        let chunks = &self.chunks;
+        let found = self
+            .index
+            .find_entry(hash, |&p| slot_in(chunks, p).key.as_bytes() == key)
+            .ok()?;
+        let (pos, _) = found.remove();
+        let expire_at = self.set_ttl(pos, None);
+        let last = (self.len - 1) as u32;
+        if pos != last {
+            // The last entry moves down into the hole: its index bucket and TTL follow it.
+            let moved_hash = self.hash(self.slot(last).key.as_bytes());
+            if let Some(p) = self.index.find_mut(moved_hash, |&p| p == last) {
+                *p = pos;
+            }
+            if let Some(at) = self.ttls.remove(last) {
+                self.ttls.insert(pos, at);
+            }
+        }
+        let mut taken = self.pop();
+        if pos != last {
+            taken = std::mem::replace(self.slot_mut(pos), taken);
+        }
+        self.shrink_index_if_sparse();
+        Some(Detached {
+            entry: taken.entry,
+            expire_at,
+        })
+    }
+
+    /// Every key and entry, expired ones included, top position first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+        (0..self.len as u32).rev().map(|p| self.key_entry(p))
+    }
+
+    /// The keys and entries whose TTL has not passed at `now`, top position first.
+    pub(crate) fn iter_live(&self, now: i64) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+        (0..self.len as u32)
+            .rev()
+            .filter(move |&p| self.is_live(p, now))
+            .map(|p| self.key_entry(p))
+    }
+
+    /// The key at position `n` (0..len), for random picks.
+    pub(crate) fn key_at(&self, n: usize) -> Option<&[u8]> {
+        (n < self.len).then(|| self.slot(n as u32).key.as_bytes())
+    }
+
+    /// One step of a scan: the positions just below `cursor` (0 starts from the top), `count` of
+    /// them, with the cursor of the next step (0 when the walk has reached the bottom). Answers
+    /// the keys there whose TTL has not passed at `now`.
+    pub(crate) fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now: i64,
+    ) -> (u64, impl Iterator<Item = (&[u8], &Entry)> + '_) {
+        let top = match cursor {
+            0 => self.len,
+            c => usize::try_from(c).map_or(self.len, |c| c.min(self.len)),
+        };
+        let bottom = top.saturating_sub(count.max(1));
+        let page = (bottom as u32..top as u32)
+            .rev()
+            .filter(move |&p| self.is_live(p, now))
+            .map(|p| self.key_entry(p));
+        (bottom as u64, page)
+    }
+
+    /// The soonest TTL and its key, for active expiry.
+    pub(crate) fn soonest(&self) -> Option<(i64, &[u8])> {
+        let &(at, pos) = self.ttls.order.first()?;
+        Some((at, self.slot(pos).key.as_bytes()))
+    }
+
+    /// How many keys have a TTL.
+    pub(crate) fn volatile_len(&self) -> usize {
+        self.ttls.at.len()
+    }
+
+    /// The sum of every TTL's expiry time.
+    pub(crate) fn expiry_sum(&self) -> i128 {
+        self.ttls.sum
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn find(&self, key: &[u8]) -> Option<u32> {
+        let chunks = &self.chunks;
+        self.index
+            .find(self.hash(key), |&p| slot_in(chunks, p).key.as_bytes() == key)
+            .copied()
+    }
+
+    fn key_entry(&self, pos: u32) -> (&[u8], &Entry) {
+        let slot = self.slot(pos);
+        (slot.key.as_bytes(), &slot.entry)
+    }
+
+    fn is_live(&self, pos: u32, now: i64) -> bool {
+        self.expiry_of(pos).is_none_or(|at| now <= at)
+    }
+
+    fn expiry_of(&self, pos: u32) -> Option<i64> {
+        if !self.slot(pos).entry.volatile {
+            return None;
+        }
+        self.ttls.at.get(&pos).copied()
+    }
+
+    /// Sets the TTL of the entry at `pos`; answers the one it had.
+    fn set_ttl(&mut self, pos: u32, expire_at: Option<i64>) -> Option<i64> {
+        let old = if self.slot(pos).entry.volatile {
+            self.ttls.remove(pos)
+        } else {
+            None
+        };
+        if let Some(at) = expire_at {
+            self.ttls.insert(pos, at);
+        }
+        self.slot_mut(pos).entry.volatile = expire_at.is_some();
+        old
+    }
+
+    fn slot(&self, pos: u32) -> &Slot {
+        slot_in(&self.chunks, pos)
+    }
+
+    fn slot_mut(&mut self, pos: u32) -> &mut Slot {
+        let pos = pos as usize;
+        &mut self.chunks[pos / CHUNK][pos % CHUNK]
+    }
+
+    /// Puts a slot on top; answers its position.
+    fn push(&mut self, slot: Slot) -> u32 {
+        let pos = u32::try_from(self.len).expect("a database holds at most 2^32 - 1 keys");
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(slot),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(slot);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+        pos
+    }
+
+    /// Takes the top slot (the table is not empty).
+    fn pop(&mut self) -> Slot {
+        let chunk = self.chunks.last_mut().expect("pop from a non-empty table");
+        let slot = chunk.pop().expect("chunks are never left empty");
+        if chunk.is_empty() {
+            self.chunks.pop();
+        }
+        self.len -= 1;
+        slot
+    }
+
+    /// Gives back most of the index when the table has shrunk to a small part of it (Redis
+    /// resizes its dicts below 10% full).
+    fn shrink_index_if_sparse(&mut self) {
+        let capacity = self.index.capacity();
+        if capacity > 64 && self.len * 10 < capacity {
+            let (chunks, hasher) = (&self.chunks, &self.hasher);
+            self.index
+                .shrink_to(self.len * 2, |&p| hasher.hash_one(slot_in(chunks, p).key.as_bytes()));
+        }
+    }
+}
+
+fn slot_in(chunks: &[Vec<Slot>], pos: u32) -> &Slot {
+    let pos = pos as usize;
+    &chunks[pos / CHUNK][pos % CHUNK]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(n: usize) -> Value {
+        Value::string(format!("v{n}").into_bytes())
+    }
+
+    fn key(n: usize) -> Vec<u8> {
+        format!("key:{n}").into_bytes()
+    }
+
+    /// Inserts, replacements, TTLs and removals (every one moving the top entry) agree with a
+    /// plain map, across chunk boundaries.
+    #[test]
+    fn the_table_agrees_with_a_map() {
+        let mut table = Table::default();
+        let mut model: std::collections::HashMap<Vec<u8>, (Value, Option<i64>)> = Default::default();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for step in 0..20_000 {
+            let k = key((next() % 3000) as usize);
+            match next() % 5 {
+                0 | 1 => {
+                    let ttl = (next() % 3 == 0).then_some((next() % 1000) as i64);
+                    let old = table.insert(&k, Entry::new(value(step), 0), ttl);
+                    let expected = model.insert(k.clone(), (value(step), ttl));
+                    assert_eq!(old.map(|d| (d.entry.value, d.expire_at)), expected);
+                }
+                2 => {
+                    let ttl = (next() % 2 == 0).then_some((next() % 1000) as i64);
+                    let old = table.set_expire(&k, ttl);
+                    let expected = model.get_mut(&k).map(|e| std::mem::replace(&mut e.1, ttl));
+                    assert_eq!(old, expected);
+                }
+                _ => {
+                    let old = table.remove(&k);
+                    assert_eq!(old.map(|d| (d.entry.value, d.expire_at)), model.remove(&k));
+                }
+            }
+            assert_eq!(table.len(), model.len());
+        }
+        for (k, (v, ttl)) in &model {
+            assert_eq!(table.get(k).map(|e| &e.value), Some(v));
+            assert_eq!(table.expire_at(k), *ttl);
+        }
+        let volatile: Vec<i64> = model.values().filter_map(|(_, ttl)| *ttl).collect();
+        assert_eq!(table.volatile_len(), volatile.len());
+        assert_eq!(
+            table.expiry_sum(),
+            volatile.iter().map(|&t| i128::from(t)).sum::<i128>()
+        );
+        assert_eq!(table.soonest().map(|(at, _)| at), volatile.iter().min().copied());
+        assert_eq!(table.iter().count(), model.len());
+    }
+
+    /// A walk meets every key present from its start to its end at least once, however many
+    /// keys are removed and added between its steps.
+    #[test]
+    fn a_scan_meets_every_key_that_stays() {
+        let mut table = Table::default();
+        for n in 0..5000 {
+            table.insert(&key(n), Entry::new(value(n), 0), None);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut added = 5000;
+        loop {
+            let (next, page) = table.scan(cursor, 37, 0);
+            seen.extend(page.map(|(k, _)| k.to_vec()));
+            // Remove some keys (multiples of 7 are the ones that go) and add new ones.
+            for _ in 0..5 {
+                let victim = (added * 7919) % 5000 / 7 * 7;
+                table.remove(&key(victim));
+                table.insert(&key(added), Entry::new(value(added), 0), None);
+                added += 1;
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        for n in (0..5000).filter(|n| n % 7 != 0) {
+            assert!(seen.contains(&key(n)), "key {n} was never returned");
+        }
+    }
+
+    #[test]
+    fn idle_stamps_count_whole_seconds() {
+        let mut entry = Entry::new(value(0), 10_500);
+        assert_eq!(entry.idle_seconds(12_400), 2);
+        entry.set_idle_seconds(12_400, 100);
+        assert_eq!(entry.idle_seconds(12_400), 100);
+        assert_eq!(std::mem::size_of::<Slot>(), 56);
+    }
+}
