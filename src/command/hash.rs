@@ -39,7 +39,7 @@ pub(crate) fn hmset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 /// HGET key field
 pub(crate) fn hget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let value = ctx.read::<Hash>(argv.arg(1))?.and_then(|h| h.get(argv.arg(2)));
-    Ok(value.map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
+    Ok(value.map_or(Reply::Nil, Reply::bulk))
 }
 
 /// HGETALL key
@@ -48,9 +48,7 @@ pub(crate) fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         return Ok(Reply::Map(Vec::new()));
     };
     Ok(Reply::Map(
-        hash.iter()
-            .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
-            .collect(),
+        hash.iter().map(|(f, v)| (Reply::bulk(f), Reply::bulk(v))).collect(),
     ))
 }
 
@@ -100,10 +98,7 @@ pub(crate) fn hmget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     let values = argv
         .iter()
         .skip(2)
-        .map(|f| {
-            hash.and_then(|h| h.get(f))
-                .map_or(Reply::Nil, |v| Reply::Bulk(v.clone()))
-        })
+        .map(|f| hash.and_then(|h| h.get(f)).map_or(Reply::Nil, Reply::bulk))
         .collect();
     Ok(Reply::Array(values))
 }
@@ -136,7 +131,7 @@ pub(crate) fn hexists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 pub(crate) fn hkeys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let hash = ctx.read::<Hash>(argv.arg(1))?;
     Ok(Reply::bulks(
-        hash.into_iter().flat_map(|h| h.iter().map(|(f, _)| f.clone())),
+        hash.into_iter().flat_map(|h| h.iter().map(|(f, _)| f.to_vec())),
     ))
 }
 
@@ -144,7 +139,7 @@ pub(crate) fn hkeys(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 pub(crate) fn hvals(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let hash = ctx.read::<Hash>(argv.arg(1))?;
     Ok(Reply::bulks(
-        hash.into_iter().flat_map(|h| h.iter().map(|(_, v)| v.clone())),
+        hash.into_iter().flat_map(|h| h.iter().map(|(_, v)| v.to_vec())),
     ))
 }
 
@@ -156,7 +151,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
         _ => CommandError::NotFloat,
     })?;
     let base = match ctx.read::<Hash>(key)?.and_then(|h| h.get(field)) {
-        Some(v) => v.clone(),
+        Some(v) => v.to_vec(),
         None => b"0".to_vec(),
     };
     let sum = long_double_add(&base, increment).map_err(|e| match e {
@@ -179,7 +174,7 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
         let field = ctx
             .read::<Hash>(key)?
             .and_then(|h| h.get_index(at))
-            .map(|(f, _)| f.clone());
+            .map(|(f, _)| f.to_vec());
         return Ok(field.map_or(Reply::Nil, Reply::Bulk));
     };
     let (count, with_values) = super::random_count(count, argv, "withvalues")?;
@@ -193,17 +188,17 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
     // RESP3 callers get [field, value] pairs.
     let pairs = ctx.resp == 3;
     let hash = ctx.read::<Hash>(key)?.ok_or(CommandError::NoSuchKey)?;
-    let chosen: Vec<(&Vec<u8>, &Vec<u8>)> = match pick {
+    let chosen: Vec<(&[u8], &[u8])> = match pick {
         Pick::All => hash.iter().collect(),
         Pick::Positions(at) => at.into_iter().filter_map(|i| hash.get_index(i)).collect(),
     };
     let mut out = Vec::with_capacity(chosen.len() * if with_values { 2 } else { 1 });
     for (field, value) in chosen {
-        let field = Reply::Bulk(field.clone());
+        let field = Reply::bulk(field);
         match (with_values, pairs) {
             (false, _) => out.push(field),
-            (true, false) => out.extend([field, Reply::Bulk(value.clone())]),
-            (true, true) => out.push(Reply::Array(vec![field, Reply::Bulk(value.clone())])),
+            (true, false) => out.extend([field, Reply::bulk(value)]),
+            (true, true) => out.push(Reply::Array(vec![field, Reply::bulk(value)])),
         }
     }
     Ok(Reply::Array(out))
@@ -215,9 +210,9 @@ pub(crate) fn hscan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     let Some(hash) = ctx.read::<Hash>(argv.arg(1))? else {
         return Ok(scan::empty());
     };
-    let fields = hash.iter().map(|(f, v)| (f.as_slice(), v));
+    let fields = hash.iter();
     scan::collection(cursor, argv, fields, !hash.is_large(), |field, value, out| {
         out.push(Reply::bulk(field));
-        out.push(Reply::Bulk(value.clone()));
+        out.push(Reply::bulk(value));
     })
 }

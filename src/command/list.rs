@@ -23,10 +23,7 @@ fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End, create: bool) -> Result<Reply,
         }
     };
     for element in argv.iter().skip(2) {
-        match end {
-            End::Head => list.push_front(element.to_vec()),
-            End::Tail => list.push_back(element.to_vec()),
-        }
+        list.push(end, element);
     }
     let len = list.len();
     ctx.modified(key);
@@ -64,21 +61,8 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> 
     };
     let reply = match count {
         Some(0) => return Ok(Reply::Array(Vec::new())),
-        None => {
-            let element = match end {
-                End::Head => list.pop_front(),
-                End::Tail => list.pop_back(),
-            };
-            element.map_or(Reply::Nil, Reply::Bulk)
-        }
-        Some(n) => {
-            let n = (n as usize).min(list.len());
-            let popped = match end {
-                End::Head => list.drain(..n).collect::<Vec<_>>(),
-                End::Tail => list.drain(list.len() - n..).rev().collect(),
-            };
-            Reply::bulks(popped)
-        }
+        None => list.pop(end).map_or(Reply::Nil, Reply::Bulk),
+        Some(n) => Reply::bulks(list.pop_many(end, n as usize)),
     };
     ctx.modified(key);
     ctx.remove_if_empty(key);
@@ -104,7 +88,9 @@ pub(crate) fn lrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     let Some(range) = clamp_range(start, stop, list.len()) else {
         return Ok(Reply::Array(Vec::new()));
     };
-    Ok(Reply::bulks(list.range(range).cloned()))
+    Ok(Reply::bulks(
+        list.range(*range.start(), *range.end()).map(<[u8]>::to_vec),
+    ))
 }
 
 /// Redis's index arithmetic for LRANGE, LTRIM, ZRANGE…: negative indexes count from the end; `None`
@@ -149,7 +135,9 @@ pub(crate) fn lindex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         return Ok(Reply::Nil);
     };
     let index = int(argv.arg(2))?;
-    Ok(position(index, list.len()).map_or(Reply::Nil, |i| Reply::bulk(list[i].as_slice())))
+    Ok(position(index, list.len())
+        .and_then(|i| list.get(i))
+        .map_or(Reply::Nil, Reply::bulk))
 }
 
 /// LSET key index element
@@ -158,7 +146,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
     let index = int(argv.arg(2))?;
     let i = position(index, list.len()).ok_or(CommandError::other("ERR index out of range"))?;
-    list[i] = argv.arg(3).to_vec();
+    list.set(i, argv.arg(3));
     ctx.modified(key);
     Ok(Reply::ok())
 }
@@ -170,10 +158,10 @@ pub(crate) fn linsert(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     let Some(list) = ctx.write::<List>(key)? else {
         return Ok(Reply::Integer(0));
     };
-    let Some(at) = list.iter().position(|e| e.as_slice() == argv.arg(3)) else {
+    let Some(at) = list.iter().position(|e| e == argv.arg(3)) else {
         return Ok(Reply::Integer(-1));
     };
-    list.insert(at + usize::from(after), argv.arg(4).to_vec());
+    list.insert(at + usize::from(after), argv.arg(4));
     let len = list.len();
     ctx.modified(key);
     Ok(Reply::Integer(len as i64))
@@ -192,21 +180,17 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     } else {
         count.unsigned_abs() as usize
     };
-    let matching = |i: &usize| list[*i].as_slice() == element;
+    let len = list.len();
     let mut doomed: Vec<usize> = if count < 0 {
-        (0..list.len()).rev().filter(matching).take(limit).collect()
+        let from_tail = list.iter().rev().enumerate().filter(|(_, e)| *e == element);
+        from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
     } else {
-        (0..list.len()).filter(matching).take(limit).collect()
+        let from_head = list.iter().enumerate().filter(|(_, e)| *e == element);
+        from_head.map(|(i, _)| i).take(limit).collect()
     };
     doomed.sort_unstable();
     let removed = doomed.len();
-    let mut index = 0;
-    let mut next = doomed.into_iter().peekable();
-    list.retain(|_| {
-        let drop = next.next_if_eq(&index).is_some();
-        index += 1;
-        !drop
-    });
+    list.remove_positions(&doomed);
     if removed > 0 {
         ctx.modified(key);
         ctx.remove_if_empty(key);
@@ -222,10 +206,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         return Ok(Reply::ok());
     };
     match clamp_range(start, stop, list.len()) {
-        Some(range) => {
-            list.truncate(range.end() + 1);
-            list.drain(..*range.start());
-        }
+        Some(range) => list.keep_range(*range.start(), *range.end()),
         None => list.clear(),
     }
     ctx.modified(key);
@@ -271,9 +252,16 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         rank.unsigned_abs() as usize - 1
     };
     let scanned = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
-    let positions = (0..scanned)
-        .map(|i| if backwards { len - 1 - i } else { i })
-        .filter(|&i| list[i].as_slice() == element)
+    let walk: Box<dyn Iterator<Item = &[u8]>> = if backwards {
+        Box::new(list.iter().rev())
+    } else {
+        Box::new(list.iter())
+    };
+    let positions = walk
+        .take(scanned)
+        .enumerate()
+        .filter(|(_, e)| *e == element)
+        .map(|(i, _)| if backwards { len - 1 - i } else { i })
         .skip(skip);
     match count {
         None => Ok(positions.map(|i| Reply::Integer(i as i64)).next().unwrap_or(Reply::Nil)),
@@ -299,18 +287,10 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) 
     let Some(list) = ctx.write::<List>(src)? else {
         return Ok(Reply::Nil);
     };
-    let element = match from {
-        End::Head => list.pop_front(),
-        End::Tail => list.pop_back(),
-    };
-    let Some(element) = element else {
+    let Some(element) = list.pop(from) else {
         return Ok(Reply::Nil);
     };
-    let target = ctx.write_or_create::<List>(dst)?;
-    match to {
-        End::Head => target.push_front(element.clone()),
-        End::Tail => target.push_back(element.clone()),
-    }
+    ctx.write_or_create::<List>(dst)?.push(to, &element);
     ctx.modified(dst);
     ctx.modified(src);
     ctx.remove_if_empty(src);
@@ -335,11 +315,7 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         let Some(list) = ctx.write::<List>(key)? else {
             continue;
         };
-        let n = count.min(list.len());
-        let popped: Vec<Vec<u8>> = match end {
-            End::Head => list.drain(..n).collect(),
-            End::Tail => list.drain(list.len() - n..).rev().collect(),
-        };
+        let popped = list.pop_many(end, count);
         ctx.modified(key);
         ctx.remove_if_empty(key);
         return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
@@ -402,11 +378,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
         BlockedOp::PopMany(end, count) => (*end, Some(*count)),
     };
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
-    let n = count.unwrap_or(1).min(list.len());
-    let popped: Vec<Vec<u8>> = match end {
-        End::Head => list.drain(..n).collect(),
-        End::Tail => list.drain(list.len() - n..).rev().collect(),
-    };
+    let popped = list.pop_many(end, count.unwrap_or(1));
     ctx.modified(key);
     ctx.remove_if_empty(key);
     let key = Reply::bulk(key);

@@ -75,7 +75,7 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     key.extend_from_slice(postfix);
     match (ctx.entry(&key).map(|e| &e.value), field) {
         (Some(Value::Str(s)), None) => Some(s.as_bytes().into_owned()),
-        (Some(Value::Hash(h)), Some(field)) => h.get(field).cloned(),
+        (Some(Value::Hash(h)), Some(field)) => h.get(field).map(<[u8]>::to_vec),
         _ => None,
     }
 }
@@ -101,7 +101,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
     // Elements in the value's own order; a sorted set by ascending score.
     let (mut elements, is_set) = match ctx.entry(key).map(|e| &e.value) {
         None => (Vec::new(), false),
-        Some(Value::List(l)) => (l.iter().cloned().collect::<Vec<_>>(), false),
+        Some(Value::List(l)) => (l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), false),
         Some(Value::Set(s)) => (s.members().into_iter().cloned().collect(), true),
         Some(Value::ZSet(z)) => (z.iter().map(|e| e.member.to_vec()).collect(), false),
         Some(_) => return Err(CommandError::WrongType),

@@ -5,7 +5,8 @@
 //! payload from a Redis server (or anything else) fails the version or checksum check with Redis's
 //! error, and a payload from embedis round-trips exactly, encodings included.
 
-use super::value::{Hash, List, Set, Str, Value};
+use super::list::List;
+use super::value::{Hash, Set, Str, Value};
 use super::zset::ZSet;
 
 /// The format version written after the body.
@@ -141,7 +142,7 @@ impl Reader<'_> {
                     let field = self.bytes()?;
                     hash.insert(&field, self.bytes()?);
                 }
-                Value::Hash(Box::new(hash))
+                Value::Hash(hash)
             }
             SET => {
                 let mut set = Set::default();
@@ -203,8 +204,8 @@ mod tests {
             Value::string(b"hello".to_vec()),
             Value::string(b"42".to_vec()),
             Value::Str(Str::grown(b"raw".to_vec())),
-            Value::List(Box::new(List::from(vec![b"a".to_vec(), b"".to_vec()]))),
-            Value::Hash(Box::new(hash)),
+            Value::List(Box::new(List::from_iter([b"a".to_vec(), b"".to_vec()]))),
+            Value::Hash(hash),
             Value::Set(Box::new(set)),
             Value::ZSet(Box::new(zset)),
         ] {

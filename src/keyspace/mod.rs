@@ -8,7 +8,9 @@ pub(crate) mod blocking;
 pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
-mod key;
+mod inline_bytes;
+mod list;
+mod packed;
 mod table;
 mod undo;
 pub(crate) mod value;
@@ -19,7 +21,8 @@ use std::cell::Cell;
 
 use crate::clock::Clock;
 
-pub(crate) use value::{Hash, List, Map, Set, Str, Value, ValueKind};
+pub(crate) use list::List;
+pub(crate) use value::{Hash, Map, Set, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 use hashbrown::HashTable;
 
-use super::key::EntryKey;
+use super::inline_bytes::InlineBytes;
 use super::value::{Map, Value};
 
 /// Entries a chunk holds: a chunk is allocated whole (about 56 KiB) and never moved, so the table
@@ -76,7 +76,7 @@ pub(crate) struct Detached {
 /// A key and its entry, at one position.
 #[derive(Debug, Clone)]
 struct Slot {
-    key: EntryKey,
+    key: InlineBytes,
     entry: Entry,
 }
 
@@ -172,7 +172,7 @@ impl Table {
             }
             None => {
                 let pos = self.push(Slot {
-                    key: EntryKey::new(key),
+                    key: InlineBytes::new(key),
                     entry,
                 });
                 let hash = self.hash(key);

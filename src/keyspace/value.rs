@@ -1,15 +1,13 @@
 //! The values a key holds.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
+use super::list::List;
+use super::packed::{Element, Packed};
 use crate::number::{format_i64, parse_i64};
 
 /// A hash map with ahash, the map type of the whole keyspace.
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
-
-/// A list value: elements in order, O(1) at both ends.
-pub(crate) type List = VecDeque<Vec<u8>>;
 
 /// An insertion-ordered map with O(1) lookup, removal and access by position.
 type OrderedMap<K, V> = indexmap::IndexMap<K, V, ahash::RandomState>;
@@ -18,7 +16,7 @@ type OrderedMap<K, V> = indexmap::IndexMap<K, V, ahash::RandomState>;
 type OrderedSet<T> = indexmap::IndexSet<T, ahash::RandomState>;
 
 /// Redis keeps a hash compact (a listpack) up to this many fields…
-const HASH_COMPACT_ENTRIES: usize = 128;
+const HASH_COMPACT_ENTRIES: usize = 512;
 /// … and while no field or value is longer than this (hash-max-listpack-*).
 const HASH_COMPACT_VALUE: usize = 64;
 /// Redis keeps a set of integers as a sorted intset up to this many members (set-max-intset-entries).
@@ -26,72 +24,154 @@ const SET_INTSET_ENTRIES: usize = 512;
 
 /// A hash value: field to value.
 ///
-/// A small hash answers in insertion order, as Redis's listpack encoding does (HGETALL, HKEYS, …,
-/// deletions keeping the order); past Redis's thresholds the order is unspecified, as Redis's
-/// hashtable encoding's is, and removal becomes O(1).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Hash {
-    fields: OrderedMap<Vec<u8>, Vec<u8>>,
-    /// Whether Redis would still hold this hash as a listpack.
-    large: bool,
+/// A small hash is packed, fields and values in insertion order in one block, as Redis's listpack
+/// encoding holds it, and answers in that order (HGETALL, HKEYS, …; deletions keep the order).
+/// Past Redis's thresholds it becomes a table, whose order is unspecified as that of Redis's
+/// hashtable encoding, and it never goes back, as in Redis.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Hash {
+    /// Field, value, field, value, … (Redis's `listpack` encoding).
+    Packed(Packed),
+    /// Redis's `hashtable` encoding.
+    Table(Box<HashTable>),
+}
+
+/// A large hash's fields and values.
+type HashTable = OrderedMap<Box<[u8]>, Box<[u8]>>;
+
+impl Default for Hash {
+    fn default() -> Hash {
+        Hash::Packed(Packed::default())
+    }
+}
+
+/// A packed hash's field at its place: the field's and its value's elements.
+struct PackedField<'a> {
+    field: Element<'a>,
+    value: Element<'a>,
+    index: usize,
+}
+
+/// The fields of a packed hash with their places, in order.
+fn packed_fields(packed: &Packed) -> impl Iterator<Item = PackedField<'_>> + '_ {
+    let mut elements = packed.elements();
+    let mut index = 0;
+    std::iter::from_fn(move || {
+        let field = elements.next()?;
+        let value = elements.next()?;
+        index += 1;
+        Some(PackedField {
+            field,
+            value,
+            index: index - 1,
+        })
+    })
 }
 
 impl Hash {
     /// Sets a field; answers whether it is new.
     pub(crate) fn insert(&mut self, field: &[u8], value: Vec<u8>) -> bool {
-        if field.len() > HASH_COMPACT_VALUE || value.len() > HASH_COMPACT_VALUE {
-            self.large = true;
+        if let Hash::Packed(packed) = self {
+            let too_long = field.len() > HASH_COMPACT_VALUE || value.len() > HASH_COMPACT_VALUE;
+            let found = packed_fields(packed).find(|f| f.field.bytes == field);
+            match found {
+                _ if too_long => self.convert_to_table(),
+                Some(f) => {
+                    let (start, end) = (f.value.start, f.value.end);
+                    packed.splice(start, end, 1, &[&value]);
+                    return false;
+                }
+                None if packed.len() / 2 < HASH_COMPACT_ENTRIES => {
+                    packed.push_back(&[field, &value]);
+                    return true;
+                }
+                None => self.convert_to_table(),
+            }
         }
-        let new = match self.fields.get_mut(field) {
+        let Hash::Table(table) = self else {
+            unreachable!("converted just above")
+        };
+        match table.get_mut(field) {
             Some(old) => {
-                *old = value;
+                *old = value.into_boxed_slice();
                 false
             }
             None => {
-                self.fields.insert(field.to_vec(), value);
+                table.insert(field.into(), value.into_boxed_slice());
                 true
             }
-        };
-        if self.fields.len() > HASH_COMPACT_ENTRIES {
-            self.large = true;
         }
-        new
     }
 
-    pub(crate) fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
-        self.fields.get(field)
+    /// Turns a packed hash into a table (Redis's `hashTypeConvert`).
+    fn convert_to_table(&mut self) {
+        if let Hash::Packed(packed) = self {
+            let mut table = OrderedMap::with_capacity_and_hasher(packed.len() / 2 + 1, Default::default());
+            for f in packed_fields(packed) {
+                table.insert(f.field.bytes.into(), f.value.bytes.into());
+            }
+            *self = Hash::Table(Box::new(table));
+        }
+    }
+
+    pub(crate) fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match self {
+            Hash::Packed(packed) => packed_fields(packed)
+                .find(|f| f.field.bytes == field)
+                .map(|f| f.value.bytes),
+            Hash::Table(table) => table.get(field).map(|v| &**v),
+        }
     }
 
     /// Removes a field; answers whether it was there.
     pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
-        if self.large {
-            self.fields.swap_remove(field).is_some()
-        } else {
-            self.fields.shift_remove(field).is_some()
+        match self {
+            Hash::Packed(packed) => {
+                let Some((start, end)) = packed_fields(packed)
+                    .find(|f| f.field.bytes == field)
+                    .map(|f| (f.field.start, f.value.end))
+                else {
+                    return false;
+                };
+                packed.splice(start, end, 2, &[]);
+                true
+            }
+            Hash::Table(table) => table.swap_remove(field).is_some(),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.fields.len()
+        match self {
+            Hash::Packed(packed) => packed.len() / 2,
+            Hash::Table(table) => table.len(),
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     /// Fields and values in the order Redis answers them.
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&Vec<u8>, &Vec<u8>)> {
-        self.fields.iter()
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+        match self {
+            Hash::Packed(packed) => Box::new(packed_fields(packed).map(|f| (f.field.bytes, f.value.bytes))),
+            Hash::Table(table) => Box::new(table.iter().map(|(f, v)| (&**f, &**v))),
+        }
     }
 
     /// The field and value at `index` (0..len), for random picks.
-    pub(crate) fn get_index(&self, index: usize) -> Option<(&Vec<u8>, &Vec<u8>)> {
-        self.fields.get_index(index)
+    pub(crate) fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
+        match self {
+            Hash::Packed(packed) => packed_fields(packed)
+                .find(|f| f.index == index)
+                .map(|f| (f.field.bytes, f.value.bytes)),
+            Hash::Table(table) => table.get_index(index).map(|(f, v)| (&**f, &**v)),
+        }
     }
 
     /// Whether Redis would have converted this hash to a hashtable.
     pub(crate) fn is_large(&self) -> bool {
-        self.large
+        matches!(self, Hash::Table(_))
     }
 }
 
@@ -181,7 +261,7 @@ impl Set {
 pub(crate) enum Value {
     Str(Str),
     List(Box<List>),
-    Hash(Box<Hash>),
+    Hash(Hash),
     Set(Box<Set>),
     ZSet(Box<super::zset::ZSet>),
 }
@@ -261,7 +341,7 @@ macro_rules! value_kind {
 
 value_kind!(Str, Str, Str::Short(0, [0; SHORT_MAX]));
 value_kind!(List, List, Box::default());
-value_kind!(Hash, Hash, Box::default());
+value_kind!(Hash, Hash, Hash::default());
 value_kind!(Set, Set, Box::default());
 value_kind!(super::zset::ZSet, ZSet, Box::default());
 

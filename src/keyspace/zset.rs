@@ -6,15 +6,16 @@
 //! one chunk is bounded by the chunk size. It plays the part of Redis's skiplist with spans.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
 
+use super::inline_bytes::InlineBytes;
 use super::value::Map;
 
 /// The most entries in one chunk; a fuller chunk splits in two.
 const CHUNK: usize = 256;
 
-/// A member's name, shared between the map and the ordered list.
-pub(crate) type Member = Arc<[u8]>;
+/// A member's name: inline up to 22 bytes, so a typical member costs no heap block in the map
+/// or in the ordered list (each holds its own copy).
+pub(crate) type Member = InlineBytes;
 
 /// (score, member) in Redis's order: by score, then by member bytes.
 #[derive(Debug, Clone)]
@@ -79,20 +80,18 @@ impl ZSet {
         match old {
             Some(old) if old == score => return Some(old),
             Some(old) => {
-                let shared = self.order.remove(old, member).unwrap_or_else(|| Arc::from(member));
-                self.order.insert(Scored {
-                    score,
-                    member: Arc::clone(&shared),
-                });
-                self.scores.insert(shared, score);
+                let name = self.order.remove(old, member).unwrap_or_else(|| Member::new(member));
+                self.order.insert(Scored { score, member: name });
+                if let Some(stored) = self.scores.get_mut(member) {
+                    *stored = score;
+                }
             }
             None => {
-                let shared: Member = Arc::from(member);
                 self.order.insert(Scored {
                     score,
-                    member: Arc::clone(&shared),
+                    member: Member::new(member),
                 });
-                self.scores.insert(shared, score);
+                self.scores.insert(Member::new(member), score);
             }
         }
         old
@@ -194,11 +193,17 @@ impl OrderedList {
             return;
         }
         let c = self.chunk_for(entry.score, &entry.member);
+        let last_chunk = c + 1 == self.chunks.len();
         let chunk = &mut self.chunks[c];
         let at = chunk.partition_point(|e| e.cmp_key(entry.score, &entry.member) == Ordering::Less);
         chunk.insert(at, entry);
         if chunk.len() > CHUNK {
-            let tail = chunk.split_off(chunk.len() / 2);
+            // An append to the last chunk (a set filled in score order) leaves that chunk full
+            // and starts the next with the new entry; anywhere else the chunk splits in half.
+            let appended = last_chunk && at + 1 == chunk.len();
+            let keep = if appended { CHUNK } else { chunk.len() / 2 };
+            let tail = chunk.split_off(keep);
+            chunk.shrink_to_fit();
             self.chunks.insert(c + 1, tail);
             self.rebuild();
         } else {

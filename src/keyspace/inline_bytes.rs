@@ -1,0 +1,114 @@
+//! [`InlineBytes`]: a byte string kept inline when short — how the keyspace's table holds a key
+//! and a sorted set its members, so the keys and members most applications use (`user:1042`,
+//! `session:…`) cost no heap block of their own.
+
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
+
+/// The longest string kept inline: what fits beside the tag and the length in the 24 bytes a
+/// boxed slice takes with its tag.
+const INLINE_MAX: usize = 22;
+
+/// Up to [`INLINE_MAX`] bytes inline, longer ones in a boxed slice. It hashes, compares, orders
+/// and borrows as its bytes, so maps of them are looked up with a `&[u8]`.
+#[derive(Clone)]
+pub(crate) enum InlineBytes {
+    Inline(u8, [u8; INLINE_MAX]),
+    Heap(Box<[u8]>),
+}
+
+impl InlineBytes {
+    pub(crate) fn new(key: &[u8]) -> InlineBytes {
+        if key.len() <= INLINE_MAX {
+            let mut bytes = [0; INLINE_MAX];
+            bytes[..key.len()].copy_from_slice(key);
+            InlineBytes::Inline(key.len() as u8, bytes)
+        } else {
+            InlineBytes::Heap(key.into())
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            InlineBytes::Inline(len, bytes) => &bytes[..*len as usize],
+            InlineBytes::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl std::ops::Deref for InlineBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl From<&[u8]> for InlineBytes {
+    fn from(bytes: &[u8]) -> InlineBytes {
+        InlineBytes::new(bytes)
+    }
+}
+
+impl Borrow<[u8]> for InlineBytes {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Hash for InlineBytes {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As the bytes hash, so a lookup by `&[u8]` finds the entry.
+        self.as_bytes().hash(state)
+    }
+}
+
+impl PartialEq for InlineBytes {
+    fn eq(&self, other: &InlineBytes) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for InlineBytes {}
+
+impl PartialOrd for InlineBytes {
+    fn partial_cmp(&self, other: &InlineBytes) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for InlineBytes {
+    fn cmp(&self, other: &InlineBytes) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for InlineBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspace::Map;
+
+    #[test]
+    fn keys_of_every_length_are_found_by_their_bytes() {
+        let mut map: Map<InlineBytes, usize> = Map::default();
+        let keys: Vec<Vec<u8>> = (0..40)
+            .map(|len| (0..len).map(|i| b'a' + (i % 26) as u8).collect())
+            .collect();
+        for (i, key) in keys.iter().enumerate() {
+            map.insert(InlineBytes::new(key), i);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(map.get(key.as_slice()), Some(&i));
+            assert_eq!(InlineBytes::new(key).as_bytes(), key.as_slice());
+        }
+        assert!(matches!(InlineBytes::new(&keys[INLINE_MAX]), InlineBytes::Inline(..)));
+        assert!(matches!(InlineBytes::new(&keys[INLINE_MAX + 1]), InlineBytes::Heap(_)));
+        assert_eq!(std::mem::size_of::<InlineBytes>(), 24, "no larger than a Vec");
+    }
+}
