@@ -686,6 +686,74 @@ fn object_subcommands_and_encodings() {
     }
 }
 
+#[test]
+fn memory_subcommands_answer_like_redis() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        SET k v
+        MEMORY USAGE missing
+        MEMORY USAGE missing SAMPLES 0
+        MEMORY USAGE k SAMPLES -1
+        MEMORY USAGE k SAMPLES x
+        MEMORY USAGE k SAMPLES
+        MEMORY USAGE k foo
+        MEMORY USAGE k SAMPLES 0 extra
+        MEMORY USAGE
+        MEMORY
+        MEMORY FOO
+        MEMORY PURGE
+        MEMORY PURGE x
+        MEMORY HELP
+        MEMORY HELP x
+        MULTI
+        MEMORY USAGE missing
+        EXEC
+        "#,
+    );
+    // The sizes are each server's own layout: both answer an integer, larger for a larger value.
+    d.script("SET big 0123456789012345678901234567890123456789012345678901234567890123456789");
+    d.script(&common::generated("RPUSH list", 0..1000, |i| format!("element:{i}")));
+    for key in ["k", "big", "list"] {
+        let (redis, embedis) = d.both(0, &common::words(&format!("MEMORY USAGE {key} SAMPLES 0")));
+        for (side, raw) in [("redis", redis), ("embedis", embedis)] {
+            assert!(
+                matches!(common::parse(&raw), common::Resp::Int(1..)),
+                "{side}: {key}: {raw:?}"
+            );
+        }
+    }
+    let usage = |d: &mut common::Differential, key: &str| {
+        let (_, embedis) = d.both(0, &common::words(&format!("MEMORY USAGE {key}")));
+        match common::parse(&embedis) {
+            common::Resp::Int(n) => n,
+            other => panic!("MEMORY USAGE {key}: {other:?}"),
+        }
+    };
+    let (small, big, list) = (usage(&mut d, "k"), usage(&mut d, "big"), usage(&mut d, "list"));
+    assert!(small < big && big < list && list > 10_000, "{small} {big} {list}");
+}
+
+#[test]
+fn hash_encoding_follows_redis_thresholds() {
+    let mut d = differential!(1);
+    d.script(&common::generated("HSET h", 0..512, |i| format!("f{i} v")));
+    d.check(0, "OBJECT ENCODING h");
+    d.check(0, "HSET h f512 v");
+    d.check(0, "OBJECT ENCODING h");
+    d.check(
+        0,
+        "HSET small f 0123456789012345678901234567890123456789012345678901234567890123",
+    );
+    d.check(0, "OBJECT ENCODING small");
+    d.check(
+        0,
+        "HSET small g 01234567890123456789012345678901234567890123456789012345678901234",
+    );
+    d.check(0, "OBJECT ENCODING small");
+    d.check(0, "HLEN small");
+}
+
 /// The payload of a DUMP reply (`$n\r\n<bytes>\r\n`).
 fn bulk_payload(raw: &[u8]) -> Vec<u8> {
     match common::parse(raw) {

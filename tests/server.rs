@@ -35,6 +35,17 @@ fn exchange(addr: SocketAddr, input: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Sends `input` and reads exactly `reply_len` bytes of replies: for loads whose every reply
+/// must have come before the next step.
+fn send_all(addr: SocketAddr, input: &[u8], reply_len: usize) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(input).unwrap();
+    let mut out = vec![0; reply_len];
+    stream.read_exact(&mut out).expect("every reply");
+    out
+}
+
 fn start() -> Server {
     Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server")
 }
@@ -229,6 +240,21 @@ fn info_reflects_the_servers_state() {
     assert_eq!(field("stats", "expired_keys"), "2");
     exchange(server.addr(), b"CONFIG RESETSTAT\r\n");
     assert_eq!(field("stats", "expired_keys"), "0");
+    // used_memory follows the data: in this test binary, which counts no allocations, it is
+    // the keyspace's estimate; the dataset part grows with the values and FLUSHALL gives it back.
+    assert_eq!(field("memory", "embedis_used_memory_source"), "estimate");
+    let used = |field: &dyn Fn(&str, &str) -> String| field("memory", "used_memory").parse::<u64>().unwrap();
+    let before = used(&field);
+    let load: String = (0..2000)
+        .map(|i| format!("SET key:{i} {}\r\n", "x".repeat(100)))
+        .collect();
+    send_all(server.addr(), load.as_bytes(), 2000 * b"+OK\r\n".len());
+    let loaded = used(&field);
+    assert!(loaded >= before + 2000 * 150, "{before} -> {loaded}");
+    let dataset: u64 = field("memory", "used_memory_dataset").parse().unwrap();
+    assert!(dataset >= 2000 * 100 && dataset <= loaded, "{dataset} of {loaded}");
+    exchange(server.addr(), b"FLUSHALL\r\n");
+    assert!(used(&field) < loaded / 10);
     // rdb_last_save_time is LASTSAVE's answer.
     let lastsave = exchange(server.addr(), b"LASTSAVE\r\n");
     let lastsave = String::from_utf8(lastsave).unwrap();
@@ -563,5 +589,51 @@ fn help_is_redis_help_for(request: &[u8], subs: &[String]) {
             ours.iter().any(|l| l.starts_with(sub.as_bytes())),
             "the help does not describe {sub}"
         );
+    }
+}
+
+/// embedis-server installs the counting allocator: INFO's `used_memory` is the process's own
+/// count of its allocations, growing with the data as Redis's does.
+#[test]
+fn embedis_server_counts_its_own_allocations() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_embedis-server"))
+        .args(["--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        TcpStream::connect(addr).is_ok()
+    });
+    let field = |name: &str| -> String {
+        let info = String::from_utf8(exchange(addr, b"INFO memory\r\n")).unwrap();
+        let start = info
+            .find(&format!("\r\n{name}:"))
+            .unwrap_or_else(|| panic!("no {name} in {info}"));
+        info[start + name.len() + 3..].split("\r\n").next().unwrap().to_string()
+    };
+    let outcome = std::panic::catch_unwind(|| {
+        assert!(ready, "embedis-server did not start");
+        assert_eq!(field("embedis_used_memory_source"), "allocator");
+        let before: u64 = field("used_memory").parse().unwrap();
+        let load: String = (0..2000)
+            .map(|i| format!("SET key:{i} {}\r\n", "x".repeat(100)))
+            .collect();
+        send_all(addr, load.as_bytes(), 2000 * b"+OK\r\n".len());
+        let loaded: u64 = field("used_memory").parse().unwrap();
+        assert!(loaded >= before + 2000 * 150, "{before} -> {loaded}");
+        let peak: u64 = field("used_memory_peak").parse().unwrap();
+        assert!(peak >= loaded);
+    });
+    child.kill().ok();
+    child.wait().ok();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
     }
 }

@@ -5,7 +5,11 @@
 
 use std::process::ExitCode;
 
-use embedis::server::{Config, Server};
+use embedis::server::{Config, CountingAllocator, Server};
+
+/// Counts the process's allocations for INFO's `used_memory`, as Redis's allocator wrapper does.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(

@@ -250,3 +250,53 @@ fn find_command(name: &[u8], hosted: bool) -> Option<Found> {
 fn command_info(spec: &'static CommandSpec, container: Option<&'static CommandSpec>) -> Reply {
     super::reference::info(spec, container).unwrap_or(Reply::Nil)
 }
+
+/// MEMORY USAGE key [SAMPLES count]: the estimated bytes the key takes in embedis's layout (see
+/// `Keyspace::memory_usage`), nil for a missing key. As Redis's, it neither expires the key nor
+/// counts as an access. SAMPLES 0 measures every element of a collection.
+pub(crate) fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let mut samples = crate::keyspace::DEFAULT_SAMPLES;
+    let mut args = super::args::Args::new(argv, 3);
+    while let Some(opt) = args.next() {
+        if !super::args::is_option(opt, "samples") || args.remaining() == 0 {
+            return Err(CommandError::Syntax);
+        }
+        samples = usize::try_from(args.i64()?).map_err(|_| CommandError::Syntax)?;
+    }
+    Ok(ctx
+        .ks
+        .memory_usage(ctx.db, argv.arg(2), samples)
+        .map_or(Reply::Nil, |bytes| Reply::Integer(bytes as i64)))
+}
+
+/// MEMORY MALLOC-STATS: what Redis answers when it is not built with jemalloc, which is true of
+/// embedis (the process's allocator is the system's).
+pub(crate) fn memory_malloc_stats(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(Reply::bulk("Stats not supported for the current allocator"))
+}
+
+/// MEMORY PURGE: OK, as Redis without jemalloc answers (there are no allocator pages to purge).
+pub(crate) fn memory_purge(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(Reply::ok())
+}
+
+/// MEMORY HELP
+pub(crate) fn memory_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    const HELP: &[&str] = &[
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Return memory problems reports.",
+        "MALLOC-STATS",
+        "    Return internal statistics report from the memory allocator.",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::help(HELP))
+}

@@ -186,6 +186,14 @@ const OBJECT: &[CommandSpec] = table! {
     "object|help", 2, R, NO_KEYS, k(keys::object_help);
 };
 
+/// MEMORY's subcommands (DOCTOR and STATS are not implemented yet).
+const MEMORY: &[CommandSpec] = table! {
+    "memory|usage", -3, R, keys(2, 2, 1), k(server::memory_usage);
+    "memory|malloc-stats", 2, R, NO_KEYS, k(server::memory_malloc_stats);
+    "memory|purge", 2, R, NO_KEYS, k(server::memory_purge);
+    "memory|help", 2, R, NO_KEYS, k(server::memory_help);
+};
+
 /// SCRIPT's subcommands.
 #[cfg(feature = "lua")]
 const SCRIPT: &[CommandSpec] = table! {
@@ -278,6 +286,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "command", -1, R, NO_KEYS, Run::Container(COMMAND);
     "bgsave", -1, NO_SCRIPT, NO_KEYS, k(server::bgsave);
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
+    "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S | NO_AUTH, NO_KEYS, host(HostOp::Auth);
     "quit", -1, S | IMMEDIATE | NO_AUTH, NO_KEYS, host(HostOp::Quit);

@@ -18,6 +18,9 @@ pub(crate) enum InlineBytes {
 }
 
 impl InlineBytes {
+    /// The longest string kept inline.
+    pub(crate) const INLINE_MAX: usize = INLINE_MAX;
+
     pub(crate) fn new(key: &[u8]) -> InlineBytes {
         if key.len() <= INLINE_MAX {
             let mut bytes = [0; INLINE_MAX];

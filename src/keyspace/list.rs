@@ -58,6 +58,14 @@ impl List {
         self.nodes.iter().map(Node::byte_len)
     }
 
+    /// The heap bytes of the nodes, measured from the first `samples` (0: all), for MEMORY USAGE.
+    pub(crate) fn heap_bytes(&self, samples: usize) -> usize {
+        let nodes = self.nodes.iter().map(Node::capacity);
+        std::mem::size_of::<List>()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
+            + super::memory::sampled(self.nodes.len(), samples, nodes)
+    }
+
     pub(crate) fn push(&mut self, end: End, element: &[u8]) {
         match end {
             End::Head => self.push_front(element),

@@ -10,6 +10,7 @@ pub(crate) mod effects;
 mod expire;
 mod inline_bytes;
 mod list;
+mod memory;
 mod packed;
 mod table;
 mod undo;
@@ -22,6 +23,7 @@ use std::cell::Cell;
 use crate::clock::Clock;
 
 pub(crate) use list::List;
+pub(crate) use memory::DEFAULT_SAMPLES;
 pub(crate) use value::{Hash, Map, Set, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
@@ -186,6 +188,31 @@ impl Keyspace {
     /// needs several of them borrowed at once.
     pub(crate) fn entry(&self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.dbs[db].data.get(key)
+    }
+
+    /// MEMORY USAGE: the estimated bytes `key` takes (see the `memory` module), measuring
+    /// collections from their first `samples` elements (0: all); `None` for a missing key.
+    pub(crate) fn memory_usage(&self, db: usize, key: &[u8], samples: usize) -> Option<usize> {
+        let entry = self.dbs[db].data.get(key)?;
+        let volatile = self.dbs[db].data.is_volatile(key);
+        Some(memory::key_usage(key, entry, volatile, samples))
+    }
+
+    /// The bytes of the databases' own structures (indexes, TTL records, unused slots), without
+    /// the keys' slots and the values' heap blocks: INFO's part of `used_memory_overhead`. O(1).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn structure_bytes(&self) -> usize {
+        self.dbs.iter().map(|db| db.data.structure_bytes()).sum()
+    }
+
+    /// The MEMORY USAGE estimate of every key, summed: INFO's `used_memory` where the process
+    /// does not count its allocations. O(keys).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn estimated_bytes(&self) -> usize {
+        (0..DATABASES)
+            .flat_map(|db| self.dbs[db].data.iter().map(move |(key, _)| (db, key)))
+            .filter_map(|(db, key)| self.memory_usage(db, key, memory::DEFAULT_SAMPLES))
+            .sum()
     }
 
     /// The expiry time of `key` as it stands (no expiry check), if it exists and has a TTL.

@@ -156,6 +156,13 @@ impl<B: Block> Packed<B> {
     }
 }
 
+impl Packed<Vec<u8>> {
+    /// The room the block has, used or not.
+    pub(crate) fn capacity(&self) -> usize {
+        self.block.capacity()
+    }
+}
+
 impl<B: Block> std::fmt::Debug for Packed<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
@@ -222,14 +229,6 @@ fn get_len(bytes: &[u8]) -> (usize, usize) {
         }
     }
     unreachable!("a packed length always ends")
-}
-
-#[cfg(test)]
-impl Packed<Vec<u8>> {
-    /// The room the block has, used or not.
-    pub(crate) fn capacity(&self) -> usize {
-        self.block.capacity()
-    }
 }
 
 #[cfg(test)]

@@ -271,6 +271,22 @@ impl Table {
         Some((at, self.slot(pos).key.as_bytes()))
     }
 
+    /// The bytes of the table's own structure — the index, the TTL side tables, the slots not
+    /// yet used — without the slots holding keys (the data itself) and what values hold on the
+    /// heap.
+    pub(crate) fn structure_bytes(&self) -> usize {
+        (self.chunks.len() * CHUNK - self.len) * std::mem::size_of::<Slot>()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
+            + self.index.allocation_size()
+            + self.ttls.at.capacity() * (std::mem::size_of::<(u32, i64)>() + 1)
+            + self.ttls.order.len() * std::mem::size_of::<(i64, u32)>()
+    }
+
+    /// Whether the entry of `key` has a TTL (no lookup of the time itself).
+    pub(crate) fn is_volatile(&self, key: &[u8]) -> bool {
+        self.get(key).is_some_and(|e| e.volatile)
+    }
+
     /// How many keys have a TTL.
     pub(crate) fn volatile_len(&self) -> usize {
         self.ttls.at.len()

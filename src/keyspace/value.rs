@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::list::List;
+use super::memory;
 use super::packed::{Element, Packed};
 use crate::number::{format_i64, parse_i64};
 
@@ -173,6 +174,19 @@ impl Hash {
     pub(crate) fn is_large(&self) -> bool {
         matches!(self, Hash::Table(_))
     }
+
+    /// The heap bytes, measured from the first `samples` fields (0: all), for MEMORY USAGE.
+    pub(crate) fn heap_bytes(&self, samples: usize) -> usize {
+        match self {
+            Hash::Packed(packed) => packed.byte_len(),
+            Hash::Table(table) => {
+                let fields = table.iter().map(|(f, v)| f.len() + v.len());
+                std::mem::size_of::<HashTable>()
+                    + memory::table_bytes(table.capacity(), 8 + 2 * std::mem::size_of::<Box<[u8]>>())
+                    + memory::sampled(table.len(), samples, fields)
+            }
+        }
+    }
 }
 
 /// A set value.
@@ -251,6 +265,14 @@ impl Set {
     /// Whether Redis would hold this set as an intset.
     pub(crate) fn is_intset(&self) -> bool {
         self.intset
+    }
+
+    /// The heap bytes, measured from the first `samples` members (0: all), for MEMORY USAGE.
+    pub(crate) fn heap_bytes(&self, samples: usize) -> usize {
+        let members = self.members.iter().map(Vec::capacity);
+        std::mem::size_of::<Set>()
+            + memory::table_bytes(self.members.capacity(), 8 + std::mem::size_of::<Vec<u8>>())
+            + memory::sampled(self.members.len(), samples, members)
     }
 }
 

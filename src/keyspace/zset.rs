@@ -167,6 +167,25 @@ impl ZSet {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Scored> + '_ {
         self.order.iter_from(0)
     }
+
+    /// The heap bytes, measured from the first `samples` members (0: all), for MEMORY USAGE:
+    /// the member map, the ordered chunks, and the heap blocks of members too long to be inline.
+    pub(crate) fn heap_bytes(&self, samples: usize) -> usize {
+        let scored = std::mem::size_of::<Scored>();
+        let long = |e: &Scored| {
+            if e.member.len() > InlineBytes::INLINE_MAX {
+                2 * e.member.len()
+            } else {
+                0
+            }
+        };
+        std::mem::size_of::<ZSet>()
+            + self.scores.capacity() * (std::mem::size_of::<(Member, f64)>() + 1)
+            + self.order.chunks.iter().map(|c| c.capacity() * scored).sum::<usize>()
+            + self.order.chunks.capacity() * std::mem::size_of::<Vec<Scored>>()
+            + self.order.sizes.capacity() * std::mem::size_of::<usize>()
+            + super::memory::sampled(self.len(), samples, self.iter().map(long))
+    }
 }
 
 /// Sorted chunks and a Fenwick tree of their sizes.

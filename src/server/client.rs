@@ -592,7 +592,7 @@ impl ServerSide {
     }
 
     /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
-    /// maxmemory as CONFIG SET left them, LASTSAVE's time, keys expired, clients blocked, the
+    /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's time, keys expired, clients blocked, the
     /// keyspace (with the exact average TTL where Redis samples). Fixed, and true of embedis:
     /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
     /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
@@ -644,11 +644,7 @@ impl ServerSide {
         let maxmemory: u64 = param("maxmemory").parse().unwrap_or(0);
         section(
             "Memory",
-            format!(
-                "maxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
-                bytes_to_human(maxmemory),
-                param("maxmemory-policy")
-            ),
+            memory_section(inner.startup_memory, ks, maxmemory, &param("maxmemory-policy")),
         );
         section(
             "Persistence",
@@ -682,6 +678,39 @@ impl ServerSide {
         section("Keyspace", keyspace);
         Reply::Verbatim(*b"txt", text.into_bytes())
     }
+}
+
+/// INFO's memory section. `used_memory` is the process's count of its allocations when it
+/// installed [`super::CountingAllocator`] (embedis-server does), else the keyspace's estimate
+/// (`embedis_used_memory_source` says which); the overhead is the memory at startup plus the
+/// databases' own structures (tables, indexes, TTL records); the dataset is the rest.
+fn memory_section(startup: usize, ks: &Keyspace, maxmemory: u64, policy: &str) -> String {
+    let (used, source) = match super::CountingAllocator::allocated() {
+        Some(bytes) => (bytes as u64, "allocator"),
+        None => (ks.estimated_bytes() as u64, "estimate"),
+    };
+    let startup = if source == "allocator" { startup as u64 } else { 0 };
+    let peak = super::CountingAllocator::peak().map_or(used, |p| p as u64).max(used);
+    let rss = super::memory::resident_bytes();
+    let overhead = (startup + ks.structure_bytes() as u64).min(used);
+    let dataset = used - overhead;
+    let percent = |part: u64, whole: u64| {
+        if whole == 0 {
+            0.0
+        } else {
+            part as f64 * 100.0 / whole as f64
+        }
+    };
+    let net = used.saturating_sub(startup);
+    format!(
+        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_allocator:libc\r\nembedis_used_memory_source:{source}\r\n",
+        bytes_to_human(used),
+        bytes_to_human(rss),
+        bytes_to_human(peak),
+        percent(used, peak),
+        percent(dataset, net),
+        bytes_to_human(maxmemory),
+    )
 }
 
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `100.00M`, …

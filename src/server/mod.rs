@@ -24,8 +24,11 @@
 mod client;
 mod config_defaults;
 mod event_loop;
+mod memory;
 mod params;
 pub mod protocol;
+
+pub use memory::CountingAllocator;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -146,6 +149,8 @@ pub(crate) struct Inner {
     /// Signalled once the server has stopped.
     stopped: (Mutex<bool>, Condvar),
     started: Instant,
+    /// The bytes the process held when the server started (INFO's `used_memory_startup`).
+    startup_memory: usize,
     stats: Stats,
 }
 
@@ -229,6 +234,7 @@ impl Server {
             waker,
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
+            startup_memory: CountingAllocator::allocated().unwrap_or(0),
             stats: Stats::default(),
         });
         let event_loop = {

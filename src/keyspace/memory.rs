@@ -1,0 +1,104 @@
+//! How many bytes a key takes in embedis's own layout: the estimate behind `MEMORY USAGE`.
+//!
+//! Like Redis's, it is an estimate: it counts what the structures ask of the allocator (entries,
+//! blocks, tables at their capacity), not the allocator's own rounding and bookkeeping. A key
+//! costs its slot in the table (key inline up to 22 bytes, value, idle stamp: 56 bytes), its share
+//! of the hash index, a longer key's heap block, its TTL records if it has a TTL, and what its
+//! value holds on the heap. Collections are measured from their first `samples` elements and
+//! scaled to their size, as Redis's `objectComputeSize` does (0 measures every element).
+
+use super::inline_bytes::InlineBytes;
+use super::table::Entry;
+use super::value::{Str, Value};
+
+/// How many elements of a collection MEMORY USAGE measures unless told (Redis's default).
+pub(crate) const DEFAULT_SAMPLES: usize = 5;
+
+/// A table slot (key, value, stamp) and its index bucket (a 4-byte position and a control byte).
+const KEY_OVERHEAD: usize = 56 + 5;
+/// A TTL's records: a map bucket (position, time and a control byte) and an ordered-set element.
+const TTL_OVERHEAD: usize = 17 + 16;
+/// A hash table bucket per element (an `IndexMap`'s or `IndexSet`'s: hash, position and a
+/// control byte): besides the element's own entry.
+const INDEX_BUCKET: usize = 8 + 8 + 1;
+
+/// The estimated bytes of `key` holding `entry`, with `volatile` saying whether it has a TTL.
+pub(crate) fn key_usage(key: &[u8], entry: &Entry, volatile: bool, samples: usize) -> usize {
+    let key_heap = if key.len() > InlineBytes::INLINE_MAX {
+        key.len()
+    } else {
+        0
+    };
+    KEY_OVERHEAD + key_heap + if volatile { TTL_OVERHEAD } else { 0 } + value_heap(&entry.value, samples)
+}
+
+/// What a value holds on the heap, beyond the 24 bytes inside its entry.
+pub(crate) fn value_heap(value: &Value, samples: usize) -> usize {
+    match value {
+        Value::Str(s) => match s {
+            Str::Int(_) | Str::Short(..) => 0,
+            Str::Raw(bytes) => bytes.len(),
+            Str::Grown(bytes) => std::mem::size_of::<Vec<u8>>() + bytes.capacity(),
+        },
+        Value::List(list) => list.heap_bytes(samples),
+        Value::Hash(hash) => hash.heap_bytes(samples),
+        Value::Set(set) => set.heap_bytes(samples),
+        Value::ZSet(zset) => zset.heap_bytes(samples),
+    }
+}
+
+/// The bytes of `count` elements of which `sizes` yields the first ones: all of them summed when
+/// `samples` is 0 or covers them, else the average of the first `samples` times `count`.
+pub(crate) fn sampled(count: usize, samples: usize, sizes: impl Iterator<Item = usize>) -> usize {
+    if samples == 0 || samples >= count {
+        return sizes.sum();
+    }
+    let seen: usize = sizes.take(samples).sum();
+    seen / samples * count
+}
+
+/// The heap bytes of a hash table of `elements` entries of `entry` bytes each, at a capacity of
+/// `capacity` buckets (`IndexMap`, `IndexSet`): the entries and the index.
+pub(crate) fn table_bytes(capacity: usize, entry: usize) -> usize {
+    capacity * (entry + INDEX_BUCKET - 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspace::{Hash, List};
+
+    #[test]
+    fn estimates_grow_with_what_a_value_holds() {
+        let short = Entry::new(Value::string(b"value".to_vec()), 0);
+        let long = Entry::new(Value::string(vec![b'x'; 100]), 0);
+        assert_eq!(key_usage(b"key", &short, false, 5), KEY_OVERHEAD);
+        assert_eq!(key_usage(b"key", &long, false, 5), KEY_OVERHEAD + 100);
+        assert_eq!(
+            key_usage(&[b'k'; 30], &short, true, 5),
+            KEY_OVERHEAD + 30 + TTL_OVERHEAD
+        );
+
+        let list: List = (0..1000).map(|i| format!("item:{i}").into_bytes()).collect();
+        let all = value_heap(&Value::List(Box::new(list.clone())), 0);
+        let some = value_heap(&Value::List(Box::new(list)), 5);
+        assert!(all > 8_000 && all < 16_000, "{all}");
+        assert!(some.abs_diff(all) < all / 4, "{some} vs {all}");
+
+        let mut hash = Hash::default();
+        hash.insert(b"field", b"value".to_vec());
+        let small = value_heap(&Value::Hash(hash.clone()), 5);
+        for i in 0..600 {
+            hash.insert(format!("field:{i}").as_bytes(), b"value".to_vec());
+        }
+        let large = value_heap(&Value::Hash(hash), 5);
+        assert!(small < 32 && large > 600 * 20, "{small} {large}");
+    }
+
+    #[test]
+    fn sampling_scales_the_first_elements_to_all() {
+        assert_eq!(sampled(10, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].into_iter()), 55);
+        assert_eq!(sampled(10, 2, [4, 6, 100].into_iter()), 50);
+        assert_eq!(sampled(3, 5, [1, 2, 3].into_iter()), 6);
+    }
+}
