@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use ahash::HashMap;
 use criterion::{Criterion, criterion_group, criterion_main};
-use embedis::{CommandError, Commands, Store};
+use embedis::{CommandError, Commands, Script, Store};
 use parking_lot::Mutex;
 
 /// The baseline: a string map behind a mutex, as a hand-rolled store would be.
@@ -117,5 +117,54 @@ fn check_and_set(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, multi_incr_incr_get, check_and_set);
+/// The seeds' stock decrement: take `n` if at least `n` are left.
+const TAKE: &str = "local s = tonumber(redis.call('GET', KEYS[1]) or '0') \
+                    if s >= tonumber(ARGV[1]) then return redis.call('DECRBY', KEYS[1], ARGV[1]) end return -1";
+
+/// The same check-and-decrement in one thread: the baseline by hand, `Store::atomic`, and the
+/// Lua script run in process (EVALSHA through `Script::invoke`), whose target is 3x `atomic`.
+fn stock_decrement(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stock decrement, one thread");
+
+    let baseline = Baseline::default();
+    baseline
+        .map
+        .lock()
+        .insert(b"stock".to_vec(), (i64::MAX / 2).to_string().into_bytes());
+    group.bench_function("baseline: Mutex<HashMap>", |b| {
+        b.iter(|| {
+            let mut map = baseline.map.lock();
+            let stock = map
+                .get(&b"stock"[..])
+                .map(|v| std::str::from_utf8(v).unwrap().parse::<i64>().unwrap());
+            if stock.unwrap_or(0) >= 1 {
+                black_box(incr_in(&mut map, b"stock", -1));
+            }
+        })
+    });
+
+    let store = Store::new();
+    store.set("stock", i64::MAX / 2).unwrap();
+    group.bench_function("embedis atomic: GET, DECRBY", |b| {
+        b.iter(|| {
+            store
+                .atomic(|db| {
+                    let stock: i64 = db.get_as("stock")?;
+                    if stock >= 1 {
+                        black_box(db.decrby("stock", 1)?);
+                    }
+                    Ok::<_, CommandError>(())
+                })
+                .unwrap()
+        })
+    });
+
+    let script = Script::new(TAKE);
+    group.bench_function("embedis EVALSHA in process (Script::invoke)", |b| {
+        b.iter(|| black_box(script.invoke::<i64>(&store, "stock", 1).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, multi_incr_incr_get, check_and_set, stock_decrement);
 criterion_main!(benches);

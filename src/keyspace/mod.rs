@@ -235,11 +235,8 @@ impl Keyspace {
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         self.expire_if_due(db, key);
-        if self.undo.is_some() {
-            if !self.dbs[db].data.contains_key(key) {
-                return None;
-            }
-            self.record(db, key);
+        if let Some(undo) = &mut self.undo {
+            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched, true);
         }
         let lru = self.lru();
         let entry = self.dbs[db].data.get_mut(key)?;
@@ -423,7 +420,7 @@ impl Keyspace {
     /// Remembers the state of `key` before the running `atomic` closure first changes it.
     fn record(&mut self, db: usize, key: &[u8]) {
         if let Some(undo) = &mut self.undo {
-            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched);
+            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched, false);
         }
     }
 }

@@ -146,6 +146,15 @@ impl Table {
         self.find(key).is_some()
     }
 
+    /// The entry of `key` and its TTL, copied out (one lookup), if it exists.
+    pub(crate) fn get_detached(&self, key: &[u8]) -> Option<Detached> {
+        let pos = self.find(key)?;
+        Some(Detached {
+            entry: self.slot(pos).entry.clone(),
+            expire_at: self.expiry_of(pos),
+        })
+    }
+
     /// The key's expiry time, if it exists and has a TTL.
     pub(crate) fn expire_at(&self, key: &[u8]) -> Option<i64> {
         let pos = self.find(key)?;

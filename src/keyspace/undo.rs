@@ -42,8 +42,22 @@ enum UndoStep {
 }
 
 impl UndoLog {
-    pub(super) fn record_key(&mut self, db: usize, key: &[u8], table: &Table, watched: &Map<Key, WatchedKey>) {
+    /// Records the state of `key` before its first change in this call: its entry and TTL (or
+    /// that it is missing) and its watchers. With `only_if_present`, a missing key is not recorded
+    /// (a write that finds no key changes nothing).
+    pub(super) fn record_key(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        table: &Table,
+        watched: &Map<Key, WatchedKey>,
+        only_if_present: bool,
+    ) {
         if self.is_recorded(db, key) {
+            return;
+        }
+        let entry = table.get_detached(key);
+        if entry.is_none() && only_if_present {
             return;
         }
         self.since_db_step += 1;
@@ -63,10 +77,7 @@ impl UndoLog {
         self.steps.push(UndoStep::Key {
             db,
             key: key.to_vec(),
-            entry: table.get(key).map(|entry| Detached {
-                entry: entry.clone(),
-                expire_at: table.expire_at(key),
-            }),
+            entry,
             watched: watched.get(key).cloned(),
         });
     }

@@ -1,6 +1,10 @@
 //! Conversions between Lua values and Redis replies, and the Rust side of the `redis` API.
 
+use std::sync::atomic::Ordering;
+
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
+
+use super::Running;
 
 use crate::argv::Argv;
 use crate::command::table::{self, flags};
@@ -141,23 +145,14 @@ pub(super) fn log(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
     Ok(())
 }
 
-/// The protocol of the running script's commands and of its return value (Lua app data, present
-/// only while a script runs): 2 unless the script called `redis.setresp(3)`.
-pub(super) struct ScriptResp(pub(super) u8);
-
-/// The running script's protocol.
-pub(super) fn script_resp(lua: &Lua) -> u8 {
-    lua.app_data_ref::<ScriptResp>().map_or(2, |r| r.0)
-}
-
 /// `redis.setresp(2|3)`: the protocol of the script's `redis.call` replies and of its own
 /// booleans.
-pub(super) fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
-    let Some(mut current) = lua.app_data_mut::<ScriptResp>() else {
+pub(super) fn setresp(running: &Running, args: MultiValue) -> mlua::Result<()> {
+    if !running.is_running() {
         return Err(mlua::Error::RuntimeError(
             "redis.setresp can only be called inside a script invocation".into(),
         ));
-    };
+    }
     if args.len() != 1 {
         return Err(mlua::Error::RuntimeError(
             "redis.setresp() requires one argument.".into(),
@@ -175,19 +170,11 @@ pub(super) fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
         _ => 0.0,
     };
     match resp.trunc() {
-        2.0 => current.0 = 2,
-        3.0 => current.0 = 3,
+        2.0 => running.resp.store(2, Ordering::Relaxed),
+        3.0 => running.resp.store(3, Ordering::Relaxed),
         _ => return Err(mlua::Error::RuntimeError("RESP version must be 2 or 3.".into())),
     }
     Ok(())
-}
-
-/// What `redis.call` does when no script runs (it cannot be reached from a script).
-pub(super) fn call_outside_script(lua: &Lua, _args: MultiValue) -> mlua::Result<(Table, bool)> {
-    Ok((
-        error_table(lua, "redis.call is only available while a script runs")?,
-        true,
-    ))
 }
 
 /// KEYS or ARGV: a 1-based table of strings.
@@ -221,11 +208,25 @@ fn argv_from(args: &MultiValue) -> Result<Argv, &'static str> {
 /// `redis.call` / `redis.pcall`: runs the command and answers (reply, failed), Redis's checks first
 /// (`scriptCall`): no arguments, unknown command, arity, commands not allowed in scripts, writes in
 /// a read-only script.
-pub(super) fn redis_call(
+/// `redis.call` and `redis.pcall`: runs the command on the running invocation, answering the reply
+/// and whether it is an error; between runs, the error that no script is running.
+pub(super) fn call_running(lua: &Lua, running: &Running, args: MultiValue) -> mlua::Result<(LuaValue, bool)> {
+    let resp = running.resp.load(Ordering::Relaxed);
+    match running.with_ctx(|ctx, read_only| redis_call(lua, ctx, args, read_only, resp)) {
+        Some(result) => result,
+        None => Ok((
+            LuaValue::Table(error_table(lua, "redis.call is only available while a script runs")?),
+            true,
+        )),
+    }
+}
+
+fn redis_call(
     lua: &Lua,
     ctx: &mut Ctx<'_>,
     args: MultiValue,
     read_only: bool,
+    resp: u8,
 ) -> mlua::Result<(LuaValue, bool)> {
     let failed =
         |text: &str| -> mlua::Result<(LuaValue, bool)> { Ok((LuaValue::Table(error_table(lua, text)?), true)) };
@@ -245,7 +246,6 @@ pub(super) fn redis_call(
         return failed("Write commands are not allowed from read-only scripts.");
     }
     // The script's commands speak the script's protocol, not its caller's.
-    let resp = script_resp(lua);
     let caller_resp = std::mem::replace(&mut ctx.resp, resp);
     let reply = ctx.run(spec, &argv);
     ctx.resp = caller_resp;

@@ -22,9 +22,8 @@ pub(crate) mod random;
 
 pub use handle::Script;
 
-use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue};
 
@@ -91,8 +90,8 @@ pub(crate) struct Vm {
     lua: Lua,
     /// The environment scripts run in: the read-only view of the globals.
     env: Table,
-    /// Holds `call`, the function `redis.call` and `redis.pcall` reach: the running script's.
-    live: Table,
+    /// The invocation running now, which `redis.call`, `redis.pcall` and `redis.setresp` act on.
+    running: Arc<Running>,
     /// `run(f, handler, keys, args)`: `xpcall` of `f(keys, args)` under `handler`.
     run: Function,
     /// Turns any error into Redis's error table with the script position.
@@ -100,6 +99,53 @@ pub(crate) struct Vm {
     /// Switches the environment between the globals and FUNCTION LOAD's restricted API.
     set_loading: Function,
     kind: VmKind,
+}
+
+/// The invocation a VM is running, for the Rust functions a script calls back into
+/// (`redis.call`, `redis.pcall`, `redis.setresp`). They are created once with the VM; this is
+/// how they reach the command context of the run in progress, without a new scoped closure (and
+/// its allocations) per run.
+#[derive(Debug, Default)]
+pub(super) struct Running {
+    /// The running invocation's `Ctx`, set by [`Vm::invoke`] for exactly the duration of the run
+    /// (a [`RunningGuard`] clears it), null between runs.
+    ctx: AtomicPtr<()>,
+    /// Whether the running invocation may not write (EVAL_RO, `no-writes`).
+    read_only: AtomicBool,
+    /// The protocol of the script's commands and of its return value: 2 unless it called
+    /// `redis.setresp(3)`.
+    pub(super) resp: AtomicU8,
+}
+
+impl Running {
+    /// Runs `f` on the running invocation's context, or answers `None` between runs.
+    pub(super) fn with_ctx<R>(&self, f: impl FnOnce(&mut Ctx<'_>, bool) -> R) -> Option<R> {
+        let ptr = self.ctx.load(Ordering::Relaxed).cast::<Ctx<'_>>();
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null pointer was made by `Vm::invoke` from the `&mut Ctx` it was given,
+        // which it does not touch again until its guard has cleared the pointer; the pointer is
+        // only set while the script runs, on the thread running it (the VM is used under the
+        // store's lock). No command a script may call runs a script in this VM (EVAL, FCALL and
+        // FUNCTION are refused inside scripts), so this is the only reference in use.
+        let ctx = unsafe { &mut *ptr };
+        Some(f(ctx, self.read_only.load(Ordering::Relaxed)))
+    }
+
+    /// Whether a script is running.
+    pub(super) fn is_running(&self) -> bool {
+        !self.ctx.load(Ordering::Relaxed).is_null()
+    }
+}
+
+/// Clears [`Running::ctx`] when the run ends, however it ends.
+struct RunningGuard<'a>(&'a Running);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0.ctx.store(std::ptr::null_mut(), Ordering::Relaxed);
+    }
 }
 
 /// One run of a script or function: what runs, what uncaught errors name it by (a script's SHA1,
@@ -223,22 +269,31 @@ impl Vm {
         redis.set("error_reply", lua.create_function(convert::error_reply)?)?;
         redis.set("status_reply", lua.create_function(convert::status_reply)?)?;
         redis.set("log", lua.create_function(convert::log)?)?;
-        redis.set("setresp", lua.create_function(convert::setresp)?)?;
+        let running = Arc::new(Running::default());
+        let for_setresp = Arc::clone(&running);
+        redis.set(
+            "setresp",
+            lua.create_function(move |_, args: MultiValue| convert::setresp(&for_setresp, args))?,
+        )?;
         redis.set("set_repl", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
         redis.set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
-        globals.set("redis", redis)?;
-        let live = lua.create_table()?;
-        live.set("call", lua.create_function(convert::call_outside_script)?)?;
-        globals.set("__embedis_live", live.clone())?;
-        // redis.call is a Rust function, as Redis's is a C one: a Lua wrapper would be tail-called
-        // and erase the caller's frame, which error replies name.
-        let running = live.clone();
-        let call = lua.create_function(move |_, args: MultiValue| {
-            let current: Function = running.raw_get("call")?;
-            let (reply, failed): (LuaValue, bool) = current.call(args)?;
+        // redis.call and the `call` behind redis.pcall are Rust functions, as Redis's are C ones
+        // (a Lua wrapper would be tail-called and erase the caller's frame, which error replies
+        // name). They act on the running invocation, or say that none runs.
+        let for_call = Arc::clone(&running);
+        let call = lua.create_function(move |lua, args: MultiValue| {
+            let (reply, failed) = convert::call_running(lua, &for_call, args)?;
             if failed { Err(convert::raise(&reply)) } else { Ok(reply) }
         })?;
-        globals.get::<Table>("redis")?.set("call", call)?;
+        redis.set("call", call)?;
+        globals.set("redis", redis)?;
+        let live = lua.create_table()?;
+        let for_pcall = Arc::clone(&running);
+        live.set(
+            "call",
+            lua.create_function(move |lua, args: MultiValue| convert::call_running(lua, &for_pcall, args))?,
+        )?;
+        globals.set("__embedis_live", live)?;
         globals.set("__embedis_error_text", lua.create_function(convert::error_text)?)?;
         if kind == VmKind::Functions {
             globals.set("__embedis_register", lua.create_function(functions::register_function)?)?;
@@ -251,7 +306,7 @@ impl Vm {
         Ok(Vm {
             lua,
             env,
-            live,
+            running,
             run,
             handler,
             set_loading,
@@ -295,30 +350,24 @@ impl Vm {
         } else {
             (LuaValue::Table(keys), LuaValue::Table(args))
         };
-        let ctx = RefCell::new(ctx);
-        let idle = self.live.raw_get::<LuaValue>("call")?;
         // Every script starts speaking RESP2, whatever its caller speaks.
-        lua.set_app_data(convert::ScriptResp(2));
-        lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                let mut ctx = ctx.borrow_mut();
-                convert::redis_call(lua, &mut ctx, args, read_only)
-            })?;
-            self.live.raw_set("call", call)?;
-            let results = self
-                .run
-                .call::<MultiValue>((function, self.handler.clone(), params.0, params.1));
-            // The scoped callback dies with the scope: put the idle one back whatever happened.
-            self.live.raw_set("call", idle)?;
-            let resp3 = lua.remove_app_data::<convert::ScriptResp>().is_some_and(|r| r.0 == 3);
-            let mut results = results?.into_iter();
-            let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
-            let value = results.next().unwrap_or(LuaValue::Nil);
-            Ok(if ok {
-                convert::to_reply(&value, resp3)
-            } else {
-                convert::raised_error(&value, name)
-            })
+        self.running.resp.store(2, Ordering::Relaxed);
+        self.running.read_only.store(read_only, Ordering::Relaxed);
+        let results = {
+            let _guard = RunningGuard(&self.running);
+            let ptr: *mut Ctx<'_> = ctx;
+            self.running.ctx.store(ptr.cast(), Ordering::Relaxed);
+            self.run
+                .call::<MultiValue>((function, self.handler.clone(), params.0, params.1))
+        };
+        let resp3 = self.running.resp.load(Ordering::Relaxed) == 3;
+        let mut results = results?.into_iter();
+        let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
+        let value = results.next().unwrap_or(LuaValue::Nil);
+        Ok(if ok {
+            convert::to_reply(&value, resp3)
+        } else {
+            convert::raised_error(&value, name)
         })
     }
 }
@@ -358,8 +407,12 @@ impl ScriptEngine {
 
     /// The lowercase SHA1 of a cached script, given in any case.
     pub(crate) fn find(&self, sha: &[u8]) -> Option<String> {
-        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
-        self.scripts.contains_key(&sha).then_some(sha)
+        let sha = std::str::from_utf8(sha).ok()?;
+        if self.scripts.contains_key(sha) {
+            return Some(sha.to_string());
+        }
+        let lower = sha.to_ascii_lowercase();
+        self.scripts.contains_key(&lower).then_some(lower)
     }
 
     /// Runs the cached script `sha` with KEYS and ARGV on `ctx`; `read_only` for EVAL_RO/EVALSHA_RO.
@@ -371,7 +424,7 @@ impl ScriptEngine {
         args: &[&[u8]],
         read_only: bool,
     ) -> Reply {
-        let Some(compiled) = self.scripts.get(sha).cloned() else {
+        let Some(compiled) = self.scripts.get(sha) else {
             return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
         };
         if read_only && compiled.shebang && !compiled.no_writes {

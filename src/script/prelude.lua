@@ -81,13 +81,28 @@ if functions_vm then
   loading_globals.redis = strict(function(name) return rawget(api, name) end)
 end
 
+-- The scripts' environment: an empty read-only proxy whose reads go straight to the globals
+-- table (a table, not a function, as `__index`: no Lua call per global read); a name the globals
+-- lack reaches their own `__index`, which raises Redis's error. While FUNCTION LOAD runs a
+-- library, reads go to `loading_globals` instead.
+local missing = {
+  __index = function(_, name)
+    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+  end,
+}
 local globals = _G
-local current = globals
-local env = strict(function(name) return rawget(current, name) end)
+local env_mt = {
+  __index = globals,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+}
+local env = setmetatable({}, env_mt)
 _G._G = env
+setmetatable(globals, missing)
+setmetatable(loading_globals, missing)
 
 local function set_loading(on)
-  current = on and loading_globals or globals
+  env_mt.__index = on and loading_globals or globals
 end
 
 -- The running function and its arguments, handed to `trampoline` (Lua 5.1's xpcall passes none).
