@@ -146,6 +146,35 @@ fn config_set_checks_values_like_redis() {
     }
 }
 
+/// CONFIG SET of the compact encodings' thresholds takes effect on values created and grown
+/// afterwards, as OBJECT ENCODING shows on both servers; a collection that became large stays so.
+#[test]
+fn encoding_thresholds_follow_config_set_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let case: &[u8] = b"CONFIG SET hash-max-listpack-entries 2 hash-max-listpack-value 4\r\n\
+        HSET h a 1 b 2\r\nOBJECT ENCODING h\r\nHSET h c 3\r\nOBJECT ENCODING h\r\n\
+        HSET v a 12345\r\nOBJECT ENCODING v\r\n\
+        CONFIG SET hash-max-listpack-entries 512 hash-max-listpack-value 64\r\n\
+        HDEL h a b\r\nOBJECT ENCODING h\r\nHSET fresh a 12345\r\nOBJECT ENCODING fresh\r\n\
+        CONFIG SET set-max-intset-entries 3\r\nSADD s 1 2 3\r\nOBJECT ENCODING s\r\n\
+        SADD s 4\r\nOBJECT ENCODING s\r\n\
+        CONFIG SET zset-max-listpack-entries 1 zset-max-listpack-value 3\r\n\
+        ZADD z 1 a\r\nOBJECT ENCODING z\r\nZADD z 2 b\r\nOBJECT ENCODING z\r\n\
+        ZADD w 1 abcd\r\nOBJECT ENCODING w\r\n\
+        CONFIG SET zset-max-listpack-entries 0\r\nZADD zero 1 a\r\nOBJECT ENCODING zero\r\n\
+        CONFIG SET hash-max-listpack-entries 0\r\nHSET hz a b\r\nOBJECT ENCODING hz\r\n\
+        CONFIG SET zset-max-listpack-entries 128 zset-max-listpack-value 64\r\n\
+        ZADD src 1 a 2 b\r\nZUNIONSTORE dst 1 src\r\nOBJECT ENCODING dst\r\n\
+        CONFIG SET zset-max-listpack-entries 1\r\nZUNIONSTORE dst2 1 src\r\nOBJECT ENCODING dst2\r\n";
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    let server = start();
+    let expected = exchange(redis_addr, case);
+    let got = exchange(server.addr(), case);
+    common::assert_same_bytes(&got, &expected, "encoding thresholds after CONFIG SET");
+}
+
 /// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
 /// bytes back (and the same close).
 fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {

@@ -14,10 +14,11 @@ fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, Co
         return Err(CommandError::WrongArity(command.into()));
     }
     let key = argv.arg(1);
+    let limits = ctx.ks.encodings();
     let hash = ctx.write_or_create::<Hash>(key)?;
     let mut created = 0;
     for i in (2..argv.len()).step_by(2) {
-        if hash.insert(argv.arg(i), argv.arg(i + 1).to_vec()) {
+        if hash.insert(argv.arg(i), argv.arg(i + 1).to_vec(), &limits) {
             created += 1;
         }
     }
@@ -61,8 +62,9 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         None => 0,
     };
     let value = current.checked_add(by).ok_or(CommandError::IncrementOverflow)?;
+    let limits = ctx.ks.encodings();
     let hash = ctx.write_or_create::<Hash>(key)?;
-    hash.insert(field, value.to_string().into_bytes());
+    hash.insert(field, value.to_string().into_bytes(), &limits);
     ctx.modified(key);
     Ok(Reply::Integer(value))
 }
@@ -87,7 +89,9 @@ pub(crate) fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     if ctx.read::<Hash>(key)?.is_some_and(|h| h.get(field).is_some()) {
         return Ok(Reply::Integer(0));
     }
-    ctx.write_or_create::<Hash>(key)?.insert(field, argv.arg(3).to_vec());
+    let limits = ctx.ks.encodings();
+    ctx.write_or_create::<Hash>(key)?
+        .insert(field, argv.arg(3).to_vec(), &limits);
     ctx.modified(key);
     Ok(Reply::Integer(1))
 }
@@ -158,7 +162,8 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
         FloatAddError::NotFinite => CommandError::NanOrInfinity,
         _ => CommandError::other("ERR hash value is not a float"),
     })?;
-    ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone());
+    let limits = ctx.ks.encodings();
+    ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone(), &limits);
     ctx.modified(key);
     Ok(Reply::Bulk(sum))
 }

@@ -406,7 +406,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     if ttl < 0 {
         return Err(CommandError::other("ERR Invalid TTL value, must be >= 0"));
     }
-    let value = restore(argv.arg(3)).map_err(|e| match e {
+    let value = restore(argv.arg(3), &ctx.ks.encodings()).map_err(|e| match e {
         RestoreError::Checksum => CommandError::other("ERR DUMP payload version or checksum are wrong"),
         RestoreError::Format => CommandError::other("ERR Bad data format"),
     })?;

@@ -20,8 +20,9 @@ fn empty_set() -> Reply {
 /// SADD key member [member ...]
 pub(crate) fn sadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
+    let limits = ctx.ks.encodings();
     let set = ctx.write_or_create::<Set>(key)?;
-    let added = argv.iter().skip(2).filter(|m| set.insert(m)).count();
+    let added = argv.iter().skip(2).filter(|m| set.insert(m, &limits)).count();
     if added > 0 {
         ctx.modified(key);
     }
@@ -167,7 +168,8 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     }
     ctx.modified(src);
     ctx.remove_if_empty(src);
-    if ctx.write_or_create::<Set>(dst)?.insert(member) {
+    let limits = ctx.ks.encodings();
+    if ctx.write_or_create::<Set>(dst)?.insert(member, &limits) {
         ctx.modified(dst);
     }
     Ok(Reply::Integer(1))
@@ -192,6 +194,7 @@ fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CommandErro
         .iter()
         .map(|key| ctx.ks.entry(ctx.db, key).and_then(|e| <Set as ValueKind>::of(&e.value)))
         .collect();
+    let limits = ctx.ks.encodings();
     let mut result = Set::default();
     match op {
         Op::Inter => {
@@ -202,21 +205,21 @@ fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CommandErro
             if let Some((smallest, rest)) = sets.split_first() {
                 for member in smallest.iter() {
                     if rest.iter().all(|s| s.contains(member)) {
-                        result.insert(member);
+                        result.insert(member, &limits);
                     }
                 }
             }
         }
         Op::Union => {
             for member in sets.iter().flatten().flat_map(|s| s.iter()) {
-                result.insert(member);
+                result.insert(member, &limits);
             }
         }
         Op::Diff => {
             if let Some((Some(first), rest)) = sets.split_first() {
                 for member in first.iter() {
                     if !rest.iter().flatten().any(|s| s.contains(member)) {
-                        result.insert(member);
+                        result.insert(member, &limits);
                     }
                 }
             }

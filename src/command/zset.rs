@@ -102,6 +102,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
     let (mut added, mut updated, mut processed, mut last) = (0, 0, 0, 0.0);
     let mut outcome = Ok(());
     if exists || !xx {
+        let limits = ctx.ks.encodings();
         let zset = ctx.write_or_create::<ZSet>(key)?;
         for (i, &score) in scores.iter().enumerate() {
             let member = argv.arg(at + 1 + 2 * i);
@@ -120,7 +121,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
                     processed += 1;
                     last = new;
                     if new != current {
-                        zset.insert(member, new);
+                        zset.insert(member, new, &limits);
                         updated += 1;
                     }
                 }
@@ -129,7 +130,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
                     processed += 1;
                     // The reply is the score given, -0 included, whatever the set stores.
                     last = score;
-                    zset.insert(member, score);
+                    zset.insert(member, score, &limits);
                     added += 1;
                 }
             }
@@ -578,6 +579,7 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         },
     )?;
     let mut result = ZSet::default();
+    let limits = ctx.ks.encodings();
     if let Some(zset) = ctx.read::<ZSet>(argv.arg(2))? {
         let selected = select(zset, &request.by, request.reverse, request.offset, request.limit);
         // Redis knows the size of a rank range before storing it (not of a score or lex range).
@@ -586,9 +588,9 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
         } else {
             0
         };
-        result = ZSet::with_size_hint(size_hint);
+        result = ZSet::with_size_hint(size_hint, &limits);
         for e in selected {
-            result.insert(&e.member, e.score);
+            result.insert(&e.member, e.score, &limits);
         }
     }
     Ok(store_result(ctx, argv.arg(1), result))
@@ -931,6 +933,7 @@ fn combine(
     };
     // Redis builds the result as a skiplist, which keeps a score of -0 (a store then makes a
     // small result a listpack).
+    let limits = ctx.ks.encodings();
     let mut result = ZSet::default();
     result.mark_large();
     match op {
@@ -945,7 +948,7 @@ fn combine(
                 }
             }
             for (member, score) in acc {
-                result.insert(&member, score);
+                result.insert(&member, score, &limits);
             }
         }
         Op::Inter => {
@@ -964,7 +967,7 @@ fn combine(
                         let v = weighted(*score, *w);
                         acc = Some(acc.map_or(v, |a| aggregate.apply(a, v)));
                     }
-                    result.insert(member, acc.unwrap_or(0.0));
+                    result.insert(member, acc.unwrap_or(0.0), &limits);
                     if cardinality && limit > 0 && result.len() >= limit {
                         break;
                     }
@@ -978,7 +981,7 @@ fn combine(
                 .collect();
             for (member, score) in &inputs[0] {
                 if !others.iter().any(|o| o.contains_key(member.as_slice())) {
-                    result.insert(member, *score);
+                    result.insert(member, *score, &limits);
                 }
             }
         }
@@ -993,7 +996,7 @@ fn algebra(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError
 
 fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
     let (mut result, _, _) = combine(ctx, argv, 2, op, Output::Store)?;
-    result.shrink_if_small();
+    result.shrink_if_small(&ctx.ks.encodings());
     Ok(store_result(ctx, argv.arg(1), result))
 }
 

@@ -6,7 +6,7 @@
 //! error, and a payload from embedis round-trips exactly, encodings included.
 
 use super::list::List;
-use super::value::{Hash, Set, Str, Value};
+use super::value::{Encodings, Hash, Set, Str, Value};
 use super::zset::ZSet;
 
 /// The format version written after the body.
@@ -74,7 +74,9 @@ pub(crate) fn dump(value: &Value) -> Vec<u8> {
 }
 
 /// Checks and decodes a DUMP payload.
-pub(crate) fn restore(payload: &[u8]) -> Result<Value, RestoreError> {
+/// Reads a DUMP payload back into a value, collections encoded as `limits` say (RESTORE uses
+/// the thresholds in force, as Redis's loading does).
+pub(crate) fn restore(payload: &[u8], limits: &Encodings) -> Result<Value, RestoreError> {
     if payload.len() < 11 {
         return Err(RestoreError::Checksum);
     }
@@ -83,7 +85,7 @@ pub(crate) fn restore(payload: &[u8]) -> Result<Value, RestoreError> {
     if version != VERSION || crc64(checked).to_le_bytes() != crc {
         return Err(RestoreError::Checksum);
     }
-    let mut reader = Reader(&checked[..checked.len() - 2]);
+    let mut reader = Reader(&checked[..checked.len() - 2], limits);
     let value = reader.value().ok_or(RestoreError::Format)?;
     if !reader.0.is_empty() {
         return Err(RestoreError::Format);
@@ -100,7 +102,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-struct Reader<'a>(&'a [u8]);
+struct Reader<'a>(&'a [u8], &'a Encodings);
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Option<&[u8]> {
@@ -140,14 +142,14 @@ impl Reader<'_> {
                 let mut hash = Hash::default();
                 for _ in 0..self.len()? {
                     let field = self.bytes()?;
-                    hash.insert(&field, self.bytes()?);
+                    hash.insert(&field, self.bytes()?, self.1);
                 }
                 Value::Hash(hash)
             }
             SET => {
                 let mut set = Set::default();
                 for _ in 0..self.len()? {
-                    set.insert(&self.bytes()?);
+                    set.insert(&self.bytes()?, self.1);
                 }
                 Value::Set(Box::new(set))
             }
@@ -159,7 +161,7 @@ impl Reader<'_> {
                     if score.is_nan() {
                         return None;
                     }
-                    zset.insert(&member, score);
+                    zset.insert(&member, score, self.1);
                 }
                 Value::ZSet(Box::new(zset))
             }
@@ -193,13 +195,14 @@ mod tests {
 
     #[test]
     fn values_round_trip() {
+        let limits = Encodings::default();
         let mut zset = ZSet::default();
-        zset.insert(b"a", 1.5);
-        zset.insert(b"b", f64::NEG_INFINITY);
+        zset.insert(b"a", 1.5, &limits);
+        zset.insert(b"b", f64::NEG_INFINITY, &limits);
         let mut hash = Hash::default();
-        hash.insert(b"f", b"v".to_vec());
+        hash.insert(b"f", b"v".to_vec(), &limits);
         let mut set = Set::default();
-        set.insert(b"x");
+        set.insert(b"x", &limits);
         for value in [
             Value::string(b"hello".to_vec()),
             Value::string(b"42".to_vec()),
@@ -209,7 +212,7 @@ mod tests {
             Value::Set(Box::new(set)),
             Value::ZSet(Box::new(zset)),
         ] {
-            assert_eq!(restore(&dump(&value)), Ok(value));
+            assert_eq!(restore(&dump(&value), &limits), Ok(value));
         }
     }
 
@@ -217,10 +220,10 @@ mod tests {
     fn damaged_or_foreign_payloads_are_refused() {
         let mut payload = dump(&Value::string(b"hello".to_vec()));
         payload[3] ^= 1;
-        assert_eq!(restore(&payload), Err(RestoreError::Checksum));
+        assert_eq!(restore(&payload, &Encodings::default()), Err(RestoreError::Checksum));
         // A payload Redis 7.0 produced for the string "v".
         let redis = b"\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce";
-        assert_eq!(restore(redis), Err(RestoreError::Checksum));
-        assert_eq!(restore(b""), Err(RestoreError::Checksum));
+        assert_eq!(restore(redis, &Encodings::default()), Err(RestoreError::Checksum));
+        assert_eq!(restore(b"", &Encodings::default()), Err(RestoreError::Checksum));
     }
 }

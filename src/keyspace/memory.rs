@@ -66,7 +66,7 @@ pub(crate) fn table_bytes(capacity: usize, entry: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyspace::{Hash, List};
+    use crate::keyspace::{Encodings, Hash, List};
 
     #[test]
     fn estimates_grow_with_what_a_value_holds() {
@@ -86,10 +86,14 @@ mod tests {
         assert!(some.abs_diff(all) < all / 4, "{some} vs {all}");
 
         let mut hash = Hash::default();
-        hash.insert(b"field", b"value".to_vec());
+        hash.insert(b"field", b"value".to_vec(), &Encodings::default());
         let small = value_heap(&Value::Hash(hash.clone()), 5);
         for i in 0..600 {
-            hash.insert(format!("field:{i}").as_bytes(), b"value".to_vec());
+            hash.insert(
+                format!("field:{i}").as_bytes(),
+                b"value".to_vec(),
+                &Encodings::default(),
+            );
         }
         let large = value_heap(&Value::Hash(hash), 5);
         assert!(small < 32 && large > 600 * 20, "{small} {large}");

@@ -24,7 +24,7 @@ use crate::clock::Clock;
 
 pub(crate) use list::List;
 pub(crate) use memory::DEFAULT_SAMPLES;
-pub(crate) use value::{Hash, Map, Set, Str, Value, ValueKind};
+pub(crate) use value::{Encodings, Hash, Map, Set, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;
@@ -90,6 +90,8 @@ pub(crate) struct Keyspace {
     last_save: Option<i64>,
     /// Keys removed by expiry, lazy or active (INFO's `expired_keys`).
     expired_keys: u64,
+    /// The thresholds of the compact encodings, as CONFIG SET left them.
+    encodings: Encodings,
 }
 
 impl Keyspace {
@@ -106,6 +108,7 @@ impl Keyspace {
             effects: effects::Effects::default(),
             last_save: None,
             expired_keys: 0,
+            encodings: Encodings::default(),
         }
     }
 
@@ -115,6 +118,17 @@ impl Keyspace {
         self.now.set(None);
         self.lru.set(None);
         self.expire_some();
+    }
+
+    /// The thresholds of the compact encodings, for commands that fill collections.
+    pub(crate) fn encodings(&self) -> Encodings {
+        self.encodings
+    }
+
+    /// CONFIG SET of an encoding threshold: applies to values as they are created and grow.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_encodings(&mut self, encodings: Encodings) {
+        self.encodings = encodings;
     }
 
     /// The clock this keyspace reads.

@@ -16,12 +16,32 @@ type OrderedMap<K, V> = indexmap::IndexMap<K, V, ahash::RandomState>;
 /// An insertion-ordered set with O(1) lookup, removal and access by position.
 type OrderedSet<T> = indexmap::IndexSet<T, ahash::RandomState>;
 
-/// Redis keeps a hash compact (a listpack) up to this many fields…
-const HASH_COMPACT_ENTRIES: usize = 512;
-/// … and while no field or value is longer than this (hash-max-listpack-*).
-const HASH_COMPACT_VALUE: usize = 64;
-/// Redis keeps a set of integers as a sorted intset up to this many members (set-max-intset-entries).
-const SET_INTSET_ENTRIES: usize = 512;
+/// Redis's thresholds for the compact encodings (`hash-max-listpack-entries`/`-value`,
+/// `set-max-intset-entries`, `zset-max-listpack-entries`/`-value`): a collection stays compact
+/// while it has at most that many elements of at most that many bytes. CONFIG SET changes them;
+/// as in Redis, they apply to values as they are created and as they grow, and a collection that
+/// became large stays large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Encodings {
+    pub(crate) hash_max_entries: usize,
+    pub(crate) hash_max_value: usize,
+    pub(crate) set_max_intset_entries: usize,
+    pub(crate) zset_max_entries: usize,
+    pub(crate) zset_max_value: usize,
+}
+
+impl Default for Encodings {
+    /// Redis 7.0's defaults.
+    fn default() -> Encodings {
+        Encodings {
+            hash_max_entries: 512,
+            hash_max_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_entries: 128,
+            zset_max_value: 64,
+        }
+    }
+}
 
 /// A hash value: field to value.
 ///
@@ -70,10 +90,10 @@ fn packed_fields(packed: &Packed) -> impl Iterator<Item = PackedField<'_>> + '_ 
 }
 
 impl Hash {
-    /// Sets a field; answers whether it is new.
-    pub(crate) fn insert(&mut self, field: &[u8], value: Vec<u8>) -> bool {
+    /// Sets a field; answers whether it is new. `limits` decide whether the hash stays packed.
+    pub(crate) fn insert(&mut self, field: &[u8], value: Vec<u8>, limits: &Encodings) -> bool {
         if let Hash::Packed(packed) = self {
-            let too_long = field.len() > HASH_COMPACT_VALUE || value.len() > HASH_COMPACT_VALUE;
+            let too_long = field.len() > limits.hash_max_value || value.len() > limits.hash_max_value;
             let found = packed_fields(packed).find(|f| f.field.bytes == field);
             match found {
                 _ if too_long => self.convert_to_table(),
@@ -82,7 +102,7 @@ impl Hash {
                     packed.splice(start, end, 1, &[&value]);
                     return false;
                 }
-                None if packed.len() / 2 < HASH_COMPACT_ENTRIES => {
+                None if packed.len() / 2 < limits.hash_max_entries => {
                     packed.push_back(&[field, &value]);
                     return true;
                 }
@@ -210,12 +230,12 @@ impl Default for Set {
 }
 
 impl Set {
-    /// Adds a member; answers whether it is new.
-    pub(crate) fn insert(&mut self, member: &[u8]) -> bool {
+    /// Adds a member; answers whether it is new. `limits` decide whether it stays an intset.
+    pub(crate) fn insert(&mut self, member: &[u8], limits: &Encodings) -> bool {
         if self.members.contains(member) {
             return false;
         }
-        if self.intset && (parse_i64(member).is_none() || self.members.len() >= SET_INTSET_ENTRIES) {
+        if self.intset && (parse_i64(member).is_none() || self.members.len() >= limits.set_max_intset_entries) {
             self.intset = false;
         }
         self.members.insert(member.to_vec())

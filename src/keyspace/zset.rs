@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use super::inline_bytes::InlineBytes;
-use super::value::Map;
+use super::value::{Encodings, Map};
 
 /// The most entries in one chunk; a fuller chunk splits in two.
 const CHUNK: usize = 256;
@@ -45,11 +45,6 @@ pub(crate) struct ZSet {
     large: bool,
 }
 
-/// Redis keeps a sorted set compact (a listpack) up to this many members…
-const COMPACT_ENTRIES: usize = 128;
-/// … of at most this many bytes each (zset-max-listpack-*).
-const COMPACT_VALUE: usize = 64;
-
 impl PartialEq for ZSet {
     fn eq(&self, other: &ZSet) -> bool {
         self.scores == other.scores
@@ -71,9 +66,9 @@ impl ZSet {
 
     /// Sets `member`'s score; answers the old score. A small sorted set stores -0 as 0 (Redis's
     /// listpack does), a large one keeps -0 (its skiplist holds the double).
-    pub(crate) fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+    pub(crate) fn insert(&mut self, member: &[u8], score: f64, limits: &Encodings) -> Option<f64> {
         let old = self.score(member);
-        if member.len() > COMPACT_VALUE || (old.is_none() && self.len() >= COMPACT_ENTRIES) {
+        if member.len() > limits.zset_max_value || (old.is_none() && self.len() >= limits.zset_max_entries) {
             self.large = true;
         }
         let score = if self.large { score } else { score + 0.0 };
@@ -109,9 +104,9 @@ impl ZSet {
 
     /// An empty sorted set for `size` entries to come, as Redis's `zsetTypeCreate`: a skiplist
     /// (keeping a score of -0) from the start when they will not fit a listpack.
-    pub(crate) fn with_size_hint(size: usize) -> ZSet {
+    pub(crate) fn with_size_hint(size: usize, limits: &Encodings) -> ZSet {
         ZSet {
-            large: size > COMPACT_ENTRIES,
+            large: size > limits.zset_max_entries,
             ..ZSet::default()
         }
     }
@@ -119,14 +114,15 @@ impl ZSet {
     /// Redis's `zsetConvertToListpackIfNeeded` for a set built as a skiplist (a ZUNIONSTORE,
     /// ZINTERSTORE or ZDIFFSTORE result): if it is small enough for a listpack it becomes one,
     /// storing -0 as 0.
-    pub(crate) fn shrink_if_small(&mut self) {
-        let small = || self.len() <= COMPACT_ENTRIES && self.iter().all(|e| e.member.len() <= COMPACT_VALUE);
+    pub(crate) fn shrink_if_small(&mut self, limits: &Encodings) {
+        let small =
+            || self.len() <= limits.zset_max_entries && self.iter().all(|e| e.member.len() <= limits.zset_max_value);
         if !self.large || !small() {
             return;
         }
         let mut compact = ZSet::default();
         for e in self.iter() {
-            compact.insert(&e.member, e.score);
+            compact.insert(&e.member, e.score, limits);
         }
         *self = compact;
     }
@@ -345,7 +341,7 @@ mod tests {
         let mut z = ZSet::default();
         for i in 0..2000u32 {
             let member = format!("m{:05}", (i * 7919) % 2000);
-            z.insert(member.as_bytes(), f64::from((i * 31) % 100));
+            z.insert(member.as_bytes(), f64::from((i * 31) % 100), &Encodings::default());
         }
         let all: Vec<(f64, Vec<u8>)> = z.iter().map(|e| (e.score, e.member.to_vec())).collect();
         let mut sorted = all.clone();

@@ -541,6 +541,7 @@ impl ServerSide {
                 for (name, shown) in changes {
                     self.inner.set_param(&name, shown);
                 }
+                ks.set_encodings(self.inner.encodings());
                 Ok(Reply::ok())
             }
             "config|set" => {

@@ -41,6 +41,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use parking_lot::{Condvar, Mutex};
 
 use crate::Store;
+use crate::keyspace::Encodings;
 
 /// Settings of a [`Server`], as `redis.conf` names them.
 ///
@@ -429,6 +430,25 @@ impl Inner {
         let mut table = self.params.lock();
         for shown_as in params::names_of(name) {
             table.insert(shown_as.to_string(), shown.clone());
+        }
+    }
+
+    /// The compact encodings' thresholds as the parameters stand (Redis's defaults at start).
+    pub(crate) fn encodings(&self) -> Encodings {
+        let params = self.params.lock();
+        let number = |name: &str, default: usize| {
+            params
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        let defaults = Encodings::default();
+        Encodings {
+            hash_max_entries: number("hash-max-listpack-entries", defaults.hash_max_entries),
+            hash_max_value: number("hash-max-listpack-value", defaults.hash_max_value),
+            set_max_intset_entries: number("set-max-intset-entries", defaults.set_max_intset_entries),
+            zset_max_entries: number("zset-max-listpack-entries", defaults.zset_max_entries),
+            zset_max_value: number("zset-max-listpack-value", defaults.zset_max_value),
         }
     }
 
