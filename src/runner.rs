@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::command::table::CommandSpec;
 use crate::command::{Caller, Ctx, Engines};
 use crate::keyspace::blocking::Deadline;
-use crate::keyspace::{ClientId, Keyspace};
+use crate::keyspace::{ClientId, Garbage, Keyspace};
 use crate::reply::Reply;
 
 /// Everything under the store's one lock: the keyspace, and the Lua engines that run scripts
@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     /// Wakes clients blocked on lists when they have been served.
     pub(crate) unblocked: Condvar,
     next_client: AtomicU64,
+    /// Hands large removed values to the lazy-free thread, started on first use; the thread ends
+    /// when the store does.
+    lazy_free: parking_lot::Mutex<Option<std::sync::mpsc::Sender<Garbage>>>,
 }
 
 /// What starting a command gave: its reply, or that it blocks until the deadline (if any).
@@ -68,6 +71,24 @@ impl Shared {
             clock,
             unblocked: Condvar::new(),
             next_client: AtomicU64::new(1),
+            lazy_free: parking_lot::Mutex::new(None),
+        }
+    }
+
+    /// Frees `garbage` on the lazy-free thread (or here, if the thread cannot start).
+    fn free_later(&self, garbage: Garbage) {
+        let mut sender = self.lazy_free.lock();
+        if sender.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
+            let started = std::thread::Builder::new()
+                .name("embedis-lazy-free".into())
+                .spawn(move || rx.into_iter().for_each(drop));
+            if started.is_ok() {
+                *sender = Some(tx);
+            }
+        }
+        if let Some(Err(returned)) = sender.as_ref().map(|tx| tx.send(garbage)) {
+            drop(returned.0);
         }
     }
 
@@ -135,6 +156,10 @@ impl Shared {
         // readers. None exists yet — keyspace notifications and the append-only file bring
         // theirs — so nothing is recorded.
         debug_assert!(state.keyspace.effects.is_empty());
+        // Large values the command removed are freed away from the lock (keyspace/lazy_free.rs).
+        if let Some(garbage) = state.keyspace.take_garbage() {
+            self.free_later(garbage);
+        }
     }
 
     /// Waits on the store's condition variable until the blocked `caller` is served or times out.

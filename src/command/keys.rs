@@ -10,7 +10,7 @@ use crate::reply::Reply;
 
 /// DEL key [key ...] and UNLINK key [key ...]
 pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let removed = argv.iter().skip(1).filter(|key| ctx.remove(key).is_some()).count();
+    let removed = argv.iter().skip(1).filter(|key| ctx.ks.delete(ctx.db, key)).count();
     Ok(Reply::Integer(removed as i64))
 }
 

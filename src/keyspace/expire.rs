@@ -30,7 +30,9 @@ impl Keyspace {
     /// Deletes a key whose TTL passed: it touches its watchers, raises the `expired` event and is
     /// replayed as a DEL, as Redis's `deleteExpiredKeyAndPropagate` does.
     fn delete_expired(&mut self, db: usize, key: &[u8]) {
-        self.remove_entry(db, key);
+        if let Some(old) = self.remove_entry(db, key) {
+            self.discard(old.entry.value);
+        }
         self.modified(db, key);
         self.expired_keys += 1;
         self.effects.notify(db, EventClass::Expired, "expired", key);

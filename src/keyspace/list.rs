@@ -52,6 +52,11 @@ impl List {
         self.len == 0
     }
 
+    /// How many nodes (heap blocks) hold the elements.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// The bytes the nodes hold.
     #[cfg(test)]
     fn node_bytes(&self) -> impl Iterator<Item = usize> + '_ {

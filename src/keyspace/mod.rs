@@ -9,6 +9,7 @@ pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
 mod inline_bytes;
+mod lazy_free;
 mod list;
 mod memory;
 mod packed;
@@ -22,6 +23,7 @@ use std::cell::Cell;
 
 use crate::clock::Clock;
 
+pub(crate) use lazy_free::Garbage;
 pub(crate) use list::List;
 pub(crate) use memory::DEFAULT_SAMPLES;
 pub(crate) use value::{Encodings, Hash, Map, Set, Str, Value, ValueKind};
@@ -92,6 +94,8 @@ pub(crate) struct Keyspace {
     expired_keys: u64,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
+    /// Large values and databases removed, to free away from the lock.
+    garbage: Garbage,
 }
 
 impl Keyspace {
@@ -109,6 +113,7 @@ impl Keyspace {
             last_save: None,
             expired_keys: 0,
             encodings: Encodings::default(),
+            garbage: Garbage::default(),
         }
     }
 
@@ -274,8 +279,9 @@ impl Keyspace {
             Ttl::Clear => None,
             Ttl::At(at) => Some(at),
         };
-        if data.insert(key, entry, expire_at).is_none() {
-            self.key_created(db, key);
+        match data.insert(key, entry, expire_at) {
+            None => self.key_created(db, key),
+            Some(old) => self.discard(old.entry.value),
         }
         self.modified(db, key);
     }
@@ -285,8 +291,9 @@ impl Keyspace {
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
         let entry = Entry::new(value, self.lru());
-        if self.dbs[db].data.insert(key, entry, None).is_none() {
-            self.key_created(db, key);
+        match self.dbs[db].data.insert(key, entry, None) {
+            None => self.key_created(db, key),
+            Some(old) => self.discard(old.entry.value),
         }
     }
 
@@ -296,6 +303,18 @@ impl Keyspace {
         let entry = self.remove_entry(db, key)?;
         self.modified(db, key);
         Some(entry)
+    }
+
+    /// Deletes `key` (DEL, UNLINK), touching its watchers if it existed; answers whether it did.
+    /// A large value is freed after the command, away from the lock.
+    pub(crate) fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        match self.remove(db, key) {
+            Some(old) => {
+                self.discard(old.entry.value);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes a key whose container a command emptied (the last element popped): Redis deletes it.
@@ -383,8 +402,9 @@ impl Keyspace {
         let watched_before = self.undo.as_ref().map(|_| self.dbs[db].watched.clone());
         self.touch_all_watched(db, None);
         let data = std::mem::take(&mut self.dbs[db].data);
-        if let (Some(undo), Some(watched)) = (&mut self.undo, watched_before) {
-            undo.flushed(db, data, watched);
+        match (&mut self.undo, watched_before) {
+            (Some(undo), Some(watched)) => undo.flushed(db, data, watched),
+            _ => self.discard_table(data),
         }
     }
 
