@@ -29,7 +29,7 @@ impl Keyspace {
 
     /// Deletes a key whose TTL passed: it touches its watchers, raises the `expired` event and is
     /// replayed as a DEL, as Redis's `deleteExpiredKeyAndPropagate` does.
-    fn delete_expired(&mut self, db: usize, key: &[u8]) {
+    pub(super) fn delete_expired(&mut self, db: usize, key: &[u8]) {
         if let Some(old) = self.remove_entry(db, key) {
             self.discard(old.entry.value);
         }

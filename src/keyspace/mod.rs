@@ -31,8 +31,8 @@ pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;
 
-use table::Table;
 pub(crate) use table::{Detached, Entry};
+use table::{Found, Table};
 use undo::UndoLog;
 
 /// A key: binary-safe bytes.
@@ -189,17 +189,29 @@ impl Keyspace {
     /// The entry of `key`, after expiring it if its time has passed (which touches its watchers, as
     /// Redis's lazy expiry does).
     pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.expire_if_due(db, key);
+        let pos = self.locate(db, key)?;
         let lru = self.lru();
-        let entry = self.dbs[db].data.get_mut(key)?;
+        let entry = self.dbs[db].data.entry_at_mut(pos);
         entry.touch(lru);
         Some(entry)
     }
 
+    /// Where `key` is in `db`, after expiring it if its time has passed: one lookup.
+    fn locate(&mut self, db: usize, key: &[u8]) -> Option<u32> {
+        match self.dbs[db].data.find_live(key, || self.now()) {
+            Found::Live(pos) => Some(pos),
+            Found::Missing => None,
+            Found::Expired => {
+                self.delete_expired(db, key);
+                None
+            }
+        }
+    }
+
     /// The entry of `key` without counting as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
     pub(crate) fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.expire_if_due(db, key);
-        self.dbs[db].data.get(key)
+        let pos = self.locate(db, key)?;
+        Some(self.dbs[db].data.entry_at(pos))
     }
 
     /// The entry of `key` as it stands, with no expiry check and no access stamp: for a command's
@@ -253,12 +265,13 @@ impl Keyspace {
 
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_due(db, key);
+        let pos = self.locate(db, key)?;
         if let Some(undo) = &mut self.undo {
-            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched, true);
+            let db_ref = &self.dbs[db];
+            undo.record_key(db, key, || Some(db_ref.data.detached_at(pos)), &db_ref.watched, true);
         }
         let lru = self.lru();
-        let entry = self.dbs[db].data.get_mut(key)?;
+        let entry = self.dbs[db].data.entry_at_mut(pos);
         entry.touch(lru);
         Some(entry)
     }
@@ -454,7 +467,8 @@ impl Keyspace {
     /// Remembers the state of `key` before the running `atomic` closure first changes it.
     fn record(&mut self, db: usize, key: &[u8]) {
         if let Some(undo) = &mut self.undo {
-            undo.record_key(db, key, &self.dbs[db].data, &self.dbs[db].watched, false);
+            let db_ref = &self.dbs[db];
+            undo.record_key(db, key, || db_ref.data.get_detached(key), &db_ref.watched, false);
         }
     }
 }

@@ -66,6 +66,15 @@ fn stamp_of(lru_millis: i64) -> u32 {
     lru_millis.div_euclid(1000) as u32
 }
 
+/// Where a key is, as [`Table::find_live`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    Missing,
+    /// Present, but its TTL has passed: lazy expiry deletes it.
+    Expired,
+    Live(u32),
+}
+
 /// An entry taken out of the table, with the TTL it had.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Detached {
@@ -138,21 +147,43 @@ impl Table {
         self.find(key).map(|pos| &self.slot(pos).entry)
     }
 
-    pub(crate) fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.find(key).map(|pos| &mut self.slot_mut(pos).entry)
-    }
-
     pub(crate) fn contains_key(&self, key: &[u8]) -> bool {
         self.find(key).is_some()
     }
 
     /// The entry of `key` and its TTL, copied out (one lookup), if it exists.
     pub(crate) fn get_detached(&self, key: &[u8]) -> Option<Detached> {
-        let pos = self.find(key)?;
-        Some(Detached {
+        self.find(key).map(|pos| self.detached_at(pos))
+    }
+
+    /// Where `key` is and whether its TTL has passed at the time `now` answers (read only for a
+    /// key with a TTL): one lookup for a command's read or write.
+    pub(crate) fn find_live(&self, key: &[u8], now: impl FnOnce() -> i64) -> Found {
+        match self.find(key) {
+            None => Found::Missing,
+            Some(pos) => match self.expiry_of(pos) {
+                Some(at) if now() > at => Found::Expired,
+                _ => Found::Live(pos),
+            },
+        }
+    }
+
+    /// The entry at a position [`Table::find_live`] gave.
+    pub(crate) fn entry_at(&self, pos: u32) -> &Entry {
+        &self.slot(pos).entry
+    }
+
+    /// The entry at a position [`Table::find_live`] gave, for a write.
+    pub(crate) fn entry_at_mut(&mut self, pos: u32) -> &mut Entry {
+        &mut self.slot_mut(pos).entry
+    }
+
+    /// The entry at a position and its TTL, copied out.
+    pub(crate) fn detached_at(&self, pos: u32) -> Detached {
+        Detached {
             entry: self.slot(pos).entry.clone(),
             expire_at: self.expiry_of(pos),
-        })
+        }
     }
 
     /// The key's expiry time, if it exists and has a TTL.

@@ -49,14 +49,14 @@ impl UndoLog {
         &mut self,
         db: usize,
         key: &[u8],
-        table: &Table,
+        entry: impl FnOnce() -> Option<Detached>,
         watched: &Map<Key, WatchedKey>,
         only_if_present: bool,
     ) {
         if self.is_recorded(db, key) {
             return;
         }
-        let entry = table.get_detached(key);
+        let entry = entry();
         if entry.is_none() && only_if_present {
             return;
         }
