@@ -1,14 +1,17 @@
 //! [`List`]: a list value as Redis's quicklist holds one — a deque of packed nodes.
 //!
-//! Each node packs up to about [`NODE_BYTES`] of elements into one block ([`Packed`]), so an
-//! element costs its bytes and a length byte instead of a vector and a heap block of its own.
-//! Pushes and pops at either end touch only the end node; reaching an element by index walks the
-//! nodes' counts from the nearer end, then one node, as Redis's quicklist does.
+//! Each node packs up to about [`NODE_BYTES`] of elements into one block (each element its length,
+//! then its bytes, as in [`super::packed`]), so an element costs its bytes and a length byte
+//! instead of a vector and a heap block of its own. A node keeps room in front of its elements as
+//! well as behind them, so a push or pop at either end of the list touches only the end node and
+//! moves none of its other elements (a pop at the back walks the last node to find its last
+//! element). Reaching an element by index walks the nodes' counts from the nearer end, then one
+//! node, as Redis's quicklist does.
 
 use std::collections::VecDeque;
 
 use super::blocking::ListEnd as End;
-use super::packed::Packed;
+use super::packed::{self, elements_of, encoded_len, write_element};
 
 /// A node grows to about this many bytes before the next element starts a new node. Small
 /// enough that a pop at the back (which finds the node's last element by walking it) and a push
@@ -16,9 +19,6 @@ use super::packed::Packed;
 /// (`list-max-listpack-size -2`); OBJECT ENCODING does not show the difference (7.0 answers
 /// `quicklist` for every list).
 const NODE_BYTES: usize = 1024;
-
-/// A node: a growable block, so pushes at the back amortize.
-type Node = Packed<Vec<u8>>;
 
 /// A list value: elements in order, O(1) at both ends.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +80,7 @@ impl List {
 
     pub(crate) fn push_back(&mut self, element: &[u8]) {
         match self.nodes.back_mut() {
-            Some(node) if fits(node, element) => node.push_back(&[element]),
+            Some(node) if fits(node, element) => node.push_back(element),
             _ => self.nodes.push_back(node_of(element)),
         }
         self.len += 1;
@@ -88,7 +88,7 @@ impl List {
 
     pub(crate) fn push_front(&mut self, element: &[u8]) {
         match self.nodes.front_mut() {
-            Some(node) if fits(node, element) => node.push_front(&[element]),
+            Some(node) if fits(node, element) => node.push_front(element),
             _ => self.nodes.push_front(node_of(element)),
         }
         self.len += 1;
@@ -103,9 +103,7 @@ impl List {
 
     pub(crate) fn pop_front(&mut self) -> Option<Vec<u8>> {
         let node = self.nodes.front_mut()?;
-        let first = node.elements().next()?;
-        let element = first.bytes.to_vec();
-        node.remove((first.start, first.end));
+        let element = node.pop_front()?;
         if node.is_empty() {
             self.nodes.pop_front();
         }
@@ -115,9 +113,7 @@ impl List {
 
     pub(crate) fn pop_back(&mut self) -> Option<Vec<u8>> {
         let node = self.nodes.back_mut()?;
-        let last = node.elements().last()?;
-        let element = last.bytes.to_vec();
-        node.remove((last.start, last.end));
+        let element = node.pop_back()?;
         if node.is_empty() {
             self.nodes.pop_back();
         }
@@ -211,7 +207,7 @@ impl List {
                 if doomed.next_if_eq(&(first + i)).is_some() {
                     removed += 1;
                 } else {
-                    kept.push_back(&[element]);
+                    kept.push_back(element);
                 }
             }
             self.len -= removed;
@@ -254,8 +250,8 @@ impl List {
                 continue;
             }
             if let Some(last_dropped) = node.elements().nth(n - 1) {
-                let (start, end) = (node.elements().next().map_or(0, |e| e.start), last_dropped.end);
-                node.splice(start, end, n, &[]);
+                let end = last_dropped.end;
+                node.splice(0, end, n, &[]);
                 self.len -= n;
             }
             return;
@@ -324,9 +320,9 @@ impl List {
         let (mut left, mut right) = (Node::default(), Node::default());
         for (i, element) in node.iter().enumerate() {
             if i < half {
-                left.push_back(&[element]);
+                left.push_back(element);
             } else {
-                right.push_back(&[element]);
+                right.push_back(element);
             }
         }
         self.nodes[n] = left;
@@ -336,13 +332,124 @@ impl List {
 
 /// Whether `element` joins `node` rather than starting a new one.
 fn fits(node: &Node, element: &[u8]) -> bool {
-    node.byte_len() + super::packed::encoded_len(element.len()) <= NODE_BYTES
+    node.byte_len() + encoded_len(element.len()) <= NODE_BYTES
 }
 
 fn node_of(element: &[u8]) -> Node {
     let mut node = Node::default();
-    node.push_back(&[element]);
+    node.push_back(element);
     node
+}
+
+/// A node of a list: its elements encoded one after another in `buf[start..]`, with room before
+/// `start` for pushes at the front and room after the end for pushes at the back.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    buf: Vec<u8>,
+    start: u32,
+    count: u32,
+}
+
+impl Node {
+    fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The bytes the elements take.
+    fn byte_len(&self) -> usize {
+        self.buf.len() - self.start as usize
+    }
+
+    /// The room the node has, used or not.
+    fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The elements in order, with their places (counted from the first element).
+    fn elements(&self) -> packed::Elements<'_> {
+        elements_of(&self.buf[self.start as usize..])
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.elements().map(|e| e.bytes)
+    }
+
+    fn push_back(&mut self, element: &[u8]) {
+        let at = self.buf.len();
+        let needed = at + encoded_len(element.len());
+        if needed > self.buf.capacity() {
+            // Powers of two, so a node that fills to its limit ends with no spare room.
+            self.buf.reserve_exact(needed.next_power_of_two() - at);
+        }
+        self.buf.resize(needed, 0);
+        write_element(&mut self.buf[at..], element);
+        self.count += 1;
+    }
+
+    fn push_front(&mut self, element: &[u8]) {
+        let size = encoded_len(element.len());
+        if (self.start as usize) < size {
+            self.make_room_in_front(size);
+        }
+        let start = self.start as usize - size;
+        write_element(&mut self.buf[start..start + size], element);
+        self.start = start as u32;
+        self.count += 1;
+    }
+
+    /// Moves the elements into a new buffer with at least `size` bytes free in front of them:
+    /// as much room as the elements take (so pushes at the front amortize), but no more than the
+    /// node's limit leaves, so a full node holds no spare room.
+    fn make_room_in_front(&mut self, size: usize) {
+        let live = self.byte_len();
+        let room = live.max(16).min(NODE_BYTES.saturating_sub(live)).max(size);
+        let capacity = (live + room).next_power_of_two();
+        let room = capacity - live;
+        let mut buf = Vec::with_capacity(capacity);
+        buf.resize(room, 0);
+        buf.extend_from_slice(&self.buf[self.start as usize..]);
+        self.buf = buf;
+        self.start = room as u32;
+    }
+
+    fn pop_front(&mut self) -> Option<Vec<u8>> {
+        let first = self.elements().next()?;
+        let element = first.bytes.to_vec();
+        self.start += first.end as u32;
+        self.count -= 1;
+        Some(element)
+    }
+
+    fn pop_back(&mut self) -> Option<Vec<u8>> {
+        let last = self.elements().last()?;
+        let element = last.bytes.to_vec();
+        self.buf.truncate(self.start as usize + last.start);
+        self.count -= 1;
+        Some(element)
+    }
+
+    /// Replaces the encoded bytes `start..end` (counted from the first element; whole elements,
+    /// or an empty range at an element boundary) with `items`; `removed` is how many elements the
+    /// range held. Edits in the middle first close the room in front.
+    fn splice(&mut self, start: usize, end: usize, removed: usize, items: &[&[u8]]) {
+        if self.start > 0 {
+            self.buf.drain(..self.start as usize);
+            self.start = 0;
+        }
+        let added: usize = items.iter().map(|i| encoded_len(i.len())).sum();
+        let encoded = items.iter().fold(Vec::with_capacity(added), |mut out, item| {
+            let at = out.len();
+            out.resize(at + encoded_len(item.len()), 0);
+            write_element(&mut out[at..], item);
+            out
+        });
+        self.buf.splice(start..end, encoded);
+        self.count = (self.count as usize - removed + items.len()) as u32;
+    }
 }
 
 /// The elements of a [`List`] from both ends: a node is read whole when an end reaches it (a
@@ -464,13 +571,18 @@ mod tests {
     /// elements' bytes and a length byte each.
     #[test]
     fn full_nodes_carry_no_spare_room() {
-        let mut list = List::default();
-        for i in 0..100_000 {
-            list.push_back(format!("item:{i}").as_bytes());
+        for end in [End::Tail, End::Head] {
+            let mut list = List::default();
+            for i in 0..100_000 {
+                list.push(end, format!("item:{i}").as_bytes());
+            }
+            let used: usize = list.node_bytes().sum();
+            let allocated: usize = list.nodes.iter().map(Node::capacity).sum();
+            assert!(
+                allocated <= used + used / 50,
+                "{end:?}: {allocated} bytes allocated for {used}"
+            );
+            assert!(list.nodes.iter().all(|n| n.byte_len() <= NODE_BYTES));
         }
-        let used: usize = list.node_bytes().sum();
-        let allocated: usize = list.nodes.iter().map(Node::capacity).sum();
-        assert!(allocated <= used + used / 50, "{allocated} bytes allocated for {used}");
-        assert!(list.nodes.iter().all(|n| n.byte_len() <= NODE_BYTES));
     }
 }

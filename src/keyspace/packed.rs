@@ -7,7 +7,7 @@
 //! does too and is cheap at the sizes a collection stays packed.
 
 /// Where a [`Packed`] keeps its bytes: a boxed slice, exactly as large as its contents (a small
-/// hash, 16 bytes inside its value), or a vector with room to grow (a list's node, pushed to often).
+/// hash, 16 bytes inside its value).
 pub(crate) trait Block: Default + Clone + PartialEq + Eq {
     fn bytes(&self) -> &[u8];
     /// Edits the bytes as a vector.
@@ -31,23 +31,6 @@ impl Block for Box<[u8]> {
     /// reallocation after it.
     fn reserve(bytes: &mut Vec<u8>, additional: usize) {
         bytes.reserve_exact(additional);
-    }
-}
-
-impl Block for Vec<u8> {
-    fn bytes(&self) -> &[u8] {
-        self
-    }
-
-    fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        f(self)
-    }
-
-    /// To the next power of two, so a run of pushes reallocates rarely and a node that fills
-    /// up to a power of two (a list's node limit) ends with no spare room.
-    fn reserve(bytes: &mut Vec<u8>, additional: usize) {
-        let wanted = (bytes.len() + additional).next_power_of_two();
-        bytes.reserve_exact(wanted.saturating_sub(bytes.len()));
     }
 }
 
@@ -76,10 +59,6 @@ impl<B: Block> Packed<B> {
             Some(count) => u32::from_le_bytes([count[0], count[1], count[2], count[3]]) as usize,
             None => 0,
         }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The size of the encoded contents, in bytes.
@@ -143,24 +122,6 @@ impl<B: Block> Packed<B> {
         let end = self.byte_len();
         self.splice(end, end, 0, items);
     }
-
-    /// Puts elements at the front, in the order given.
-    pub(crate) fn push_front(&mut self, items: &[&[u8]]) {
-        let start = HEADER.min(self.byte_len());
-        self.splice(start, start, 0, items);
-    }
-
-    /// Removes one element, found by [`Packed::elements`].
-    pub(crate) fn remove(&mut self, element: (usize, usize)) {
-        self.splice(element.0, element.1, 1, &[]);
-    }
-}
-
-impl Packed<Vec<u8>> {
-    /// The room the block has, used or not.
-    pub(crate) fn capacity(&self) -> usize {
-        self.block.capacity()
-    }
 }
 
 impl<B: Block> std::fmt::Debug for Packed<B> {
@@ -171,10 +132,22 @@ impl<B: Block> std::fmt::Debug for Packed<B> {
     }
 }
 
-/// The elements of a [`Packed`], in order.
+/// The elements of a [`Packed`] (or of any run of encoded elements), in order.
 pub(crate) struct Elements<'a> {
     bytes: &'a [u8],
     at: usize,
+}
+
+/// The elements encoded one after another in `bytes` (no count in front), with their places in it.
+pub(crate) fn elements_of(bytes: &[u8]) -> Elements<'_> {
+    Elements { bytes, at: 0 }
+}
+
+/// Writes `item` encoded (its length, then its bytes) at the front of `out`, which has room for
+/// [`encoded_len`] of it.
+pub(crate) fn write_element(out: &mut [u8], item: &[u8]) {
+    let at = write_len(out, item.len());
+    out[at..at + item.len()].copy_from_slice(item);
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -246,7 +219,7 @@ mod tests {
         for item in &items {
             packed.push_back(&[item]);
         }
-        packed.push_front(&[b"first", b"second"]);
+        packed.splice(HEADER, HEADER, 0, &[b"first", b"second"]);
         let read: Vec<&[u8]> = packed.iter().collect();
         assert_eq!(read[..2], [&b"first"[..], b"second"]);
         assert_eq!(read[2..].len(), items.len());
@@ -264,12 +237,5 @@ mod tests {
         let end = packed.byte_len();
         packed.splice(HEADER, end, packed.len(), &[]);
         assert_eq!((packed.len(), packed.byte_len()), (0, 0));
-        // A growable block edits the same way.
-        let mut node: Packed<Vec<u8>> = Packed::default();
-        node.push_back(&[b"b", b"c"]);
-        node.push_front(&[b"a"]);
-        let last = node.elements().last().unwrap();
-        node.remove((last.start, last.end));
-        assert_eq!(node.iter().collect::<Vec<_>>(), [b"a", b"b"]);
     }
 }
