@@ -227,8 +227,8 @@ impl List {
         if start > end || self.is_empty() {
             return self.clear();
         }
-        self.drop_back(self.len - 1 - end);
-        self.drop_front(start);
+        self.drop_at(End::Tail, self.len - 1 - end);
+        self.drop_at(End::Head, start);
     }
 
     pub(crate) fn clear(&mut self) {
@@ -236,44 +236,36 @@ impl List {
         self.len = 0;
     }
 
-    /// Drops `n` elements from the head: whole nodes, then part of one.
-    fn drop_front(&mut self, mut n: usize) {
+    /// Drops `n` elements from `end`: whole nodes, then part of one.
+    fn drop_at(&mut self, end: End, mut n: usize) {
         while n > 0 {
-            let Some(node) = self.nodes.front_mut() else {
+            let node = match end {
+                End::Head => self.nodes.front_mut(),
+                End::Tail => self.nodes.back_mut(),
+            };
+            let Some(node) = node else {
                 return;
             };
             let count = node.len();
             if count <= n {
-                self.nodes.pop_front();
+                match end {
+                    End::Head => self.nodes.pop_front(),
+                    End::Tail => self.nodes.pop_back(),
+                };
                 self.len -= count;
                 n -= count;
                 continue;
             }
-            if let Some(last_dropped) = node.elements().nth(n - 1) {
-                let end = last_dropped.end;
-                node.splice(0, end, n, &[]);
-                self.len -= n;
-            }
-            return;
-        }
-    }
-
-    /// Drops `n` elements from the tail: whole nodes, then part of one.
-    fn drop_back(&mut self, mut n: usize) {
-        while n > 0 {
-            let Some(node) = self.nodes.back_mut() else {
-                return;
+            // Part of the node: its first `n` elements, or its last `n`.
+            let cut = match end {
+                End::Head => node.elements().nth(n - 1).map(|last| (0, last.end)),
+                End::Tail => node
+                    .elements()
+                    .nth(count - n)
+                    .map(|first| (first.start, node.byte_len())),
             };
-            let count = node.len();
-            if count <= n {
-                self.nodes.pop_back();
-                self.len -= count;
-                n -= count;
-                continue;
-            }
-            if let Some(first_dropped) = node.elements().nth(count - n) {
-                let (start, end) = (first_dropped.start, node.byte_len());
-                node.splice(start, end, n, &[]);
+            if let Some((start, stop)) = cut {
+                node.splice(start, stop, n, &[]);
                 self.len -= n;
             }
             return;
