@@ -84,6 +84,8 @@ pub(crate) struct Keyspace {
     rng: u64,
     /// The writes of the running `atomic` closure, to undo if it fails.
     undo: Option<UndoLog>,
+    /// The last `atomic` call's log, emptied, for the next one.
+    spare_undo: Option<UndoLog>,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
     /// What the running command did besides its reply and touches (keyspace events, replay).
@@ -108,6 +110,7 @@ impl Keyspace {
             lru: Cell::new(None),
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: None,
+            spare_undo: None,
             blocked: blocking::Blocked::default(),
             effects: effects::Effects::default(),
             last_save: None,

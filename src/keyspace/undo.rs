@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use super::inline_bytes::InlineBytes;
 use super::{Detached, Key, Keyspace, Map, Table, WatchedKey};
 
 #[derive(Debug, Default)]
@@ -24,7 +25,8 @@ const SCAN_LIMIT: usize = 16;
 enum UndoStep {
     Key {
         db: usize,
-        key: Key,
+        /// Inline when short, as the table holds keys: most records allocate nothing for it.
+        key: InlineBytes,
         entry: Option<Detached>,
         watched: Option<WatchedKey>,
     },
@@ -67,7 +69,7 @@ impl UndoLog {
             let recent = self.steps.iter().rev().take(self.since_db_step - 1);
             let mut set: HashSet<_, _> = recent
                 .filter_map(|step| match step {
-                    UndoStep::Key { db, key, .. } => Some((*db, key.clone())),
+                    UndoStep::Key { db, key, .. } => Some((*db, key.to_vec())),
                     _ => None,
                 })
                 .collect();
@@ -76,9 +78,13 @@ impl UndoLog {
         }
         self.steps.push(UndoStep::Key {
             db,
-            key: key.to_vec(),
+            key: InlineBytes::new(key),
             entry,
-            watched: watched.get(key).cloned(),
+            watched: if watched.is_empty() {
+                None
+            } else {
+                watched.get(key).cloned()
+            },
         });
     }
 
@@ -90,7 +96,7 @@ impl UndoLog {
             .iter()
             .rev()
             .take(self.since_db_step)
-            .any(|step| matches!(step, UndoStep::Key { db: d, key: k, .. } if *d == db && k.as_slice() == key))
+            .any(|step| matches!(step, UndoStep::Key { db: d, key: k, .. } if *d == db && &**k == key))
     }
 
     /// A whole-database step: keys must be recorded again after it.
@@ -122,14 +128,20 @@ impl UndoLog {
 }
 
 impl Keyspace {
-    /// Starts recording writes for `atomic`.
+    /// Starts recording writes for `atomic` (in the log the last call emptied, so that a run
+    /// of small calls reuses one allocation).
     pub(crate) fn start_undo(&mut self) {
-        self.undo = Some(UndoLog::default());
+        self.undo = Some(self.spare_undo.take().unwrap_or_default());
     }
 
     /// Keeps every write since [`Keyspace::start_undo`].
     pub(crate) fn commit_undo(&mut self) {
-        self.undo = None;
+        if let Some(mut log) = self.undo.take() {
+            log.steps.clear();
+            log.since_db_step = 0;
+            log.recorded = None;
+            self.spare_undo = Some(log);
+        }
     }
 
     /// Undoes every write since [`Keyspace::start_undo`], newest first, watch versions included.
@@ -157,7 +169,7 @@ impl Keyspace {
                         }
                     }
                     if let Some(watched) = watched {
-                        self.dbs[db].watched.insert(key, watched);
+                        self.dbs[db].watched.insert(key.to_vec(), watched);
                     }
                 }
                 UndoStep::Flush { db, data, watched } => {
