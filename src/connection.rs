@@ -10,7 +10,7 @@ use crate::command::Caller;
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
-use crate::keyspace::{ClientId, Keyspace};
+use crate::keyspace::{ClientId, InlineBytes, Keyspace};
 use crate::reply::Reply;
 use crate::runner::{Shared, Started};
 use crate::typed::Request;
@@ -40,7 +40,7 @@ pub struct Connection {
     db: usize,
     multi: Option<MultiState>,
     /// The (database, key) pairs this client watches.
-    watched: Vec<(usize, Vec<u8>)>,
+    watched: Vec<(usize, InlineBytes)>,
     /// What HELLO reads and sets.
     session: Session,
     /// Set by a blocking command started without waiting ([`Connection::start`]): its deadline.
@@ -387,9 +387,9 @@ impl Connection {
         }
         let ks = &mut self.shared.begin().keyspace;
         for key in argv.iter().skip(1) {
-            if !self.watched.iter().any(|(db, k)| *db == self.db && k == key) {
+            if !self.watched.iter().any(|(db, k)| *db == self.db && &**k == key) {
                 ks.watch(self.db, key, self.id);
-                self.watched.push((self.db, key.to_vec()));
+                self.watched.push((self.db, InlineBytes::new(key)));
             }
         }
         Reply::ok()

@@ -20,7 +20,7 @@ impl Keyspace {
         if self.dbs[db].data.volatile_len() == 0 {
             return false;
         }
-        let due = self.dbs[db].data.is_expired(key, self.now());
+        let due = self.dbs[db].data.is_expired(key, || self.now());
         if due {
             self.delete_expired(db, key);
         }

@@ -9,6 +9,7 @@ pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
 mod inline_bytes;
+pub(crate) use inline_bytes::InlineBytes;
 mod lazy_free;
 mod list;
 mod memory;
@@ -63,7 +64,7 @@ pub(crate) enum Ttl {
 #[derive(Debug, Default)]
 struct Db {
     data: Table,
-    watched: Map<Key, WatchedKey>,
+    watched: watch::WatchedKeys,
 }
 
 /// All sixteen databases, the version counter and the clock reading of the running command.
@@ -459,7 +460,7 @@ impl Keyspace {
 
     /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).
     fn is_expired_now(&self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].data.is_expired(key, self.now())
+        self.dbs[db].data.is_expired(key, || self.now())
     }
 
     /// Whether the key is physically present, expired or not.

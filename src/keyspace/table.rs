@@ -211,10 +211,10 @@ impl Table {
         self.expiry_of(pos)
     }
 
-    /// Whether the key exists and its TTL has passed at `now` (Redis's `keyIsExpired`: strictly
-    /// after the deadline).
-    pub(crate) fn is_expired(&self, key: &[u8], now: i64) -> bool {
-        self.expire_at(key).is_some_and(|at| now > at)
+    /// Whether the key exists and its TTL has passed at the time `now` answers (Redis's
+    /// `keyIsExpired`: strictly after the deadline). `now` is asked only for a key with a TTL.
+    pub(crate) fn is_expired(&self, key: &[u8], now: impl FnOnce() -> i64) -> bool {
+        self.expire_at(key).is_some_and(|at| now() > at)
     }
 
     /// Stores `entry` under `key` with the TTL `expire_at`, answering what it replaced.

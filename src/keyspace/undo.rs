@@ -7,7 +7,8 @@
 use std::collections::HashSet;
 
 use super::inline_bytes::InlineBytes;
-use super::{Detached, Key, Keyspace, Map, Table, WatchedKey};
+use super::watch::WatchedKeys;
+use super::{Detached, Key, Keyspace, Table, WatchedKey};
 
 #[derive(Debug, Default)]
 pub(super) struct UndoLog {
@@ -33,13 +34,13 @@ enum UndoStep {
     Flush {
         db: usize,
         data: Table,
-        watched: Map<Key, WatchedKey>,
+        watched: WatchedKeys,
     },
     Swap {
         a: usize,
         b: usize,
-        watched_a: Map<Key, WatchedKey>,
-        watched_b: Map<Key, WatchedKey>,
+        watched_a: WatchedKeys,
+        watched_b: WatchedKeys,
     },
 }
 
@@ -52,7 +53,7 @@ impl UndoLog {
         db: usize,
         key: &[u8],
         entry: impl FnOnce() -> Option<Detached>,
-        watched: &Map<Key, WatchedKey>,
+        watched: &WatchedKeys,
         only_if_present: bool,
     ) {
         if self.is_recorded(db, key) {
@@ -105,18 +106,12 @@ impl UndoLog {
         self.recorded = None;
     }
 
-    pub(super) fn flushed(&mut self, db: usize, data: Table, watched: Map<Key, WatchedKey>) {
+    pub(super) fn flushed(&mut self, db: usize, data: Table, watched: WatchedKeys) {
         self.db_step();
         self.steps.push(UndoStep::Flush { db, data, watched });
     }
 
-    pub(super) fn swapped(
-        &mut self,
-        a: usize,
-        b: usize,
-        watched_a: Map<Key, WatchedKey>,
-        watched_b: Map<Key, WatchedKey>,
-    ) {
+    pub(super) fn swapped(&mut self, a: usize, b: usize, watched_a: WatchedKeys, watched_b: WatchedKeys) {
         self.db_step();
         self.steps.push(UndoStep::Swap {
             a,
@@ -169,7 +164,7 @@ impl Keyspace {
                         }
                     }
                     if let Some(watched) = watched {
-                        self.dbs[db].watched.insert(key.to_vec(), watched);
+                        self.dbs[db].watched.insert(key, watched);
                     }
                 }
                 UndoStep::Flush { db, data, watched } => {

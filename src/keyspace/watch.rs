@@ -9,7 +9,12 @@
 //! removing it is no logical change, so its watcher is carried over to the new version; creating it
 //! again is one.
 
-use super::Keyspace;
+use super::inline_bytes::InlineBytes;
+use super::{Keyspace, Map};
+
+/// The watched keys of a database, each with its version and watchers (keys inline when short,
+/// as the table holds them: watching a key allocates nothing for its name).
+pub(crate) type WatchedKeys = Map<InlineBytes, WatchedKey>;
 
 /// Identifies a client (a [`Connection`](crate::Connection)) in the watch tables.
 pub(crate) type ClientId = u64;
@@ -43,10 +48,13 @@ impl Keyspace {
     /// WATCH: `client` starts watching `key` in `db` (again watching a key is a no-op).
     pub(crate) fn watch(&mut self, db: usize, key: &[u8], client: ClientId) {
         let stale = self.is_expired_now(db, key);
-        let entry = self.dbs[db].watched.entry(key.to_vec()).or_insert_with(|| WatchedKey {
-            version: 0,
-            watchers: Vec::new(),
-        });
+        let entry = self.dbs[db]
+            .watched
+            .entry(InlineBytes::new(key))
+            .or_insert_with(|| WatchedKey {
+                version: 0,
+                watchers: Vec::new(),
+            });
         if entry.watchers.iter().any(|w| w.client == client) {
             return;
         }
@@ -111,7 +119,7 @@ impl Keyspace {
             let in_emptied = self.exists_physically(emptied, key);
             let replacement = replaced_with.filter(|&db| self.dbs[db].data.contains_key(key));
             let replaced = replacement.is_some();
-            let replacement_expired = replacement.is_some_and(|db| self.dbs[db].data.is_expired(key, now));
+            let replacement_expired = replacement.is_some_and(|db| self.dbs[db].data.is_expired(key, || now));
             if !in_emptied && !replaced {
                 continue;
             }
