@@ -6,39 +6,12 @@
 //! Edits rewrite the block (one reallocation, a copy of what follows the edit), which is what Redis
 //! does too and is cheap at the sizes a collection stays packed.
 
-/// Where a [`Packed`] keeps its bytes: a boxed slice, exactly as large as its contents (a small
-/// hash, 16 bytes inside its value).
-pub(crate) trait Block: Default + Clone + PartialEq + Eq {
-    fn bytes(&self) -> &[u8];
-    /// Edits the bytes as a vector.
-    fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>));
-    /// Makes room for `additional` more bytes before an edit grows the block.
-    fn reserve(bytes: &mut Vec<u8>, additional: usize);
-}
-
-impl Block for Box<[u8]> {
-    fn bytes(&self) -> &[u8] {
-        self
-    }
-
-    fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let mut bytes = std::mem::take(self).into_vec();
-        f(&mut bytes);
-        *self = bytes.into_boxed_slice();
-    }
-
-    /// Exactly: one reallocation, which the allocator can often do in place, and no shrinking
-    /// reallocation after it.
-    fn reserve(bytes: &mut Vec<u8>, additional: usize) {
-        bytes.reserve_exact(additional);
-    }
-}
-
-/// A sequence of byte strings in one block: `[count: u32 LE][len][bytes][len][bytes]…`. The
-/// empty sequence is an empty block.
+/// A sequence of byte strings in one boxed slice, exactly as large as its contents (so a small
+/// hash is 16 bytes inside its value and one heap block): `[count: u32 LE][len][bytes][len]…`.
+/// The empty sequence is an empty slice.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct Packed<B: Block = Box<[u8]>> {
-    block: B,
+pub(crate) struct Packed {
+    block: Box<[u8]>,
 }
 
 /// Bytes of the element count at the front.
@@ -52,10 +25,10 @@ pub(crate) struct Element<'a> {
     pub(crate) end: usize,
 }
 
-impl<B: Block> Packed<B> {
+impl Packed {
     /// How many elements it holds.
     pub(crate) fn len(&self) -> usize {
-        match self.block.bytes().get(..HEADER) {
+        match self.block.get(..HEADER) {
             Some(count) => u32::from_le_bytes([count[0], count[1], count[2], count[3]]) as usize,
             None => 0,
         }
@@ -63,12 +36,12 @@ impl<B: Block> Packed<B> {
 
     /// The size of the encoded contents, in bytes.
     pub(crate) fn byte_len(&self) -> usize {
-        self.block.bytes().len()
+        self.block.len()
     }
 
     /// The elements in order, with their places.
     pub(crate) fn elements(&self) -> Elements<'_> {
-        let bytes = self.block.bytes();
+        let bytes: &[u8] = &self.block;
         Elements {
             bytes,
             at: HEADER.min(bytes.len()),
@@ -84,37 +57,38 @@ impl<B: Block> Packed<B> {
     /// boundary) with `items`; `removed` is how many elements the range held.
     pub(crate) fn splice(&mut self, start: usize, end: usize, removed: usize, items: &[&[u8]]) {
         let count = self.len() - removed + items.len();
+        if count == 0 {
+            self.block = Box::default();
+            return;
+        }
         let added: usize = items.iter().map(|i| encoded_len(i.len())).sum();
-        self.block.edit(|bytes| {
-            if count == 0 {
-                bytes.clear();
-                return;
-            }
-            let (start, end) = if bytes.is_empty() {
-                B::reserve(bytes, HEADER + added);
-                bytes.extend_from_slice(&[0; HEADER]);
-                (HEADER, HEADER)
-            } else {
-                (start, end)
-            };
-            let old_len = bytes.len();
-            let cut = end - start;
-            if added > cut {
-                B::reserve(bytes, added - cut);
-                bytes.resize(old_len + added - cut, 0);
-                bytes.copy_within(end..old_len, start + added);
-            } else if added < cut {
-                bytes.copy_within(end..old_len, start + added);
-                bytes.truncate(old_len - (cut - added));
-            }
-            let mut at = start;
-            for item in items {
-                at += write_len(&mut bytes[at..], item.len());
-                bytes[at..at + item.len()].copy_from_slice(item);
-                at += item.len();
-            }
-            bytes[..HEADER].copy_from_slice(&(count as u32).to_le_bytes());
-        });
+        // Edited as a vector, grown by exactly what the edit needs: one reallocation (often in
+        // place) and none to shrink it back after.
+        let mut bytes = std::mem::take(&mut self.block).into_vec();
+        let (start, end) = if bytes.is_empty() {
+            bytes.reserve_exact(HEADER + added);
+            bytes.extend_from_slice(&[0; HEADER]);
+            (HEADER, HEADER)
+        } else {
+            (start, end)
+        };
+        let old_len = bytes.len();
+        let cut = end - start;
+        if added > cut {
+            bytes.reserve_exact(added - cut);
+            bytes.resize(old_len + added - cut, 0);
+            bytes.copy_within(end..old_len, start + added);
+        } else if added < cut {
+            bytes.copy_within(end..old_len, start + added);
+            bytes.truncate(old_len - (cut - added));
+        }
+        let mut at = start;
+        for item in items {
+            write_element(&mut bytes[at..], item);
+            at += encoded_len(item.len());
+        }
+        bytes[..HEADER].copy_from_slice(&(count as u32).to_le_bytes());
+        self.block = bytes.into_boxed_slice();
     }
 
     /// Appends elements at the end.
@@ -124,7 +98,7 @@ impl<B: Block> Packed<B> {
     }
 }
 
-impl<B: Block> std::fmt::Debug for Packed<B> {
+impl std::fmt::Debug for Packed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
             .entries(self.iter().map(String::from_utf8_lossy))
