@@ -94,28 +94,21 @@ impl List {
         self.len += 1;
     }
 
+    /// Takes the element at `end`; the node it leaves empty goes.
     pub(crate) fn pop(&mut self, end: End) -> Option<Vec<u8>> {
-        match end {
-            End::Head => self.pop_front(),
-            End::Tail => self.pop_back(),
-        }
-    }
-
-    pub(crate) fn pop_front(&mut self) -> Option<Vec<u8>> {
-        let node = self.nodes.front_mut()?;
-        let element = node.pop_front()?;
+        let node = match end {
+            End::Head => self.nodes.front_mut(),
+            End::Tail => self.nodes.back_mut(),
+        }?;
+        let element = match end {
+            End::Head => node.pop_front(),
+            End::Tail => node.pop_back(),
+        }?;
         if node.is_empty() {
-            self.nodes.pop_front();
-        }
-        self.len -= 1;
-        Some(element)
-    }
-
-    pub(crate) fn pop_back(&mut self) -> Option<Vec<u8>> {
-        let node = self.nodes.back_mut()?;
-        let element = node.pop_back()?;
-        if node.is_empty() {
-            self.nodes.pop_back();
+            match end {
+                End::Head => self.nodes.pop_front(),
+                End::Tail => self.nodes.pop_back(),
+            };
         }
         self.len -= 1;
         Some(element)
@@ -511,8 +504,8 @@ mod tests {
                     list.push_front(&element);
                     model.push_front(element);
                 }
-                5 => assert_eq!(list.pop_front(), model.pop_front()),
-                6 => assert_eq!(list.pop_back(), model.pop_back()),
+                5 => assert_eq!(list.pop(End::Head), model.pop_front()),
+                6 => assert_eq!(list.pop(End::Tail), model.pop_back()),
                 7 if !model.is_empty() => {
                     let i = (next() as usize) % model.len();
                     assert!(list.set(i, &element));
