@@ -10,7 +10,8 @@
 //! it filled), and a command that must wait itself (BLPOP on empty lists) is registered as
 //! blocked.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -47,6 +48,23 @@ pub(crate) struct Shared {
     /// Hands large removed values to the lazy-free thread, started on first use; the thread ends
     /// when the store does.
     lazy_free: parking_lot::Mutex<Option<std::sync::mpsc::Sender<Garbage>>>,
+    /// Objects handed to the lazy-free thread and not yet freed, and those it has freed (INFO's
+    /// `lazyfree_pending_objects` and `lazyfreed_objects`).
+    lazy_free_counts: Arc<LazyFreeCounts>,
+}
+
+/// See [`Shared::lazy_free_counts`].
+#[derive(Debug, Default)]
+struct LazyFreeCounts {
+    pending: AtomicUsize,
+    freed: AtomicUsize,
+}
+
+impl LazyFreeCounts {
+    fn freed(&self, objects: usize) {
+        self.pending.fetch_sub(objects, Ordering::Relaxed);
+        self.freed.fetch_add(objects, Ordering::Relaxed);
+    }
 }
 
 /// What starting a command gave: its reply, or that it blocks until the deadline (if any).
@@ -72,23 +90,49 @@ impl Shared {
             unblocked: Condvar::new(),
             next_client: AtomicU64::new(1),
             lazy_free: parking_lot::Mutex::new(None),
+            lazy_free_counts: Arc::default(),
         }
+    }
+
+    /// (objects waiting to be freed in the background, objects freed so far) — INFO memory's
+    /// `lazyfree_pending_objects` and `lazyfreed_objects`.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn lazy_free_counts(&self) -> (usize, usize) {
+        let counts = &self.lazy_free_counts;
+        (
+            counts.pending.load(Ordering::Relaxed),
+            counts.freed.load(Ordering::Relaxed),
+        )
     }
 
     /// Frees `garbage` on the lazy-free thread (or here, if the thread cannot start).
     fn free_later(&self, garbage: Garbage) {
+        let objects = garbage.objects();
+        self.lazy_free_counts.pending.fetch_add(objects, Ordering::Relaxed);
         let mut sender = self.lazy_free.lock();
         if sender.is_none() {
             let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
+            let counts = Arc::clone(&self.lazy_free_counts);
             let started = std::thread::Builder::new()
                 .name("embedis-lazy-free".into())
-                .spawn(move || rx.into_iter().for_each(drop));
+                .spawn(move || {
+                    for garbage in rx {
+                        let objects = garbage.objects();
+                        drop(garbage);
+                        counts.freed(objects);
+                    }
+                });
             if started.is_ok() {
                 *sender = Some(tx);
             }
         }
-        if let Some(Err(returned)) = sender.as_ref().map(|tx| tx.send(garbage)) {
-            drop(returned.0);
+        let unsent = match sender.as_ref() {
+            Some(tx) => tx.send(garbage).err().map(|returned| returned.0),
+            None => Some(garbage),
+        };
+        if let Some(garbage) = unsent {
+            drop(garbage);
+            self.lazy_free_counts.freed(objects);
         }
     }
 

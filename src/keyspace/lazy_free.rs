@@ -23,6 +23,11 @@ impl Garbage {
     pub(crate) fn is_empty(&self) -> bool {
         self.values.is_empty() && self.tables.is_empty()
     }
+
+    /// How many objects it holds, as INFO counts them: a value, or each key of a database.
+    pub(crate) fn objects(&self) -> usize {
+        self.values.len() + self.tables.iter().map(Table::len).sum::<usize>()
+    }
 }
 
 /// Roughly how many frees dropping `value` takes (Redis's `lazyfreeGetFreeEffort`).

@@ -593,8 +593,9 @@ impl ServerSide {
     }
 
     /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
-    /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's time, keys expired, clients blocked, the
-    /// keyspace (with the exact average TTL where Redis samples). Fixed, and true of embedis:
+    /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's
+    /// time, keys expired, clients blocked, the keyspace (with the exact average TTL where Redis
+    /// samples). Fixed, and true of embedis:
     /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
     /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
     /// offset 0), no eviction, pub/sub, tracking or cluster (zeros). Fixed and not Redis's:
@@ -643,9 +644,16 @@ impl ServerSide {
             ),
         );
         let maxmemory: u64 = param("maxmemory").parse().unwrap_or(0);
+        let lazy_free = inner.store.shared.lazy_free_counts();
         section(
             "Memory",
-            memory_section(inner.startup_memory, ks, maxmemory, &param("maxmemory-policy")),
+            memory_section(
+                inner.startup_memory,
+                ks,
+                lazy_free,
+                maxmemory,
+                &param("maxmemory-policy"),
+            ),
         );
         section(
             "Persistence",
@@ -684,8 +692,9 @@ impl ServerSide {
 /// INFO's memory section. `used_memory` is the process's count of its allocations when it
 /// installed [`super::CountingAllocator`] (embedis-server does), else the keyspace's estimate
 /// (`embedis_used_memory_source` says which); the overhead is the memory at startup plus the
-/// databases' own structures (tables, indexes, TTL records); the dataset is the rest.
-fn memory_section(startup: usize, ks: &Keyspace, maxmemory: u64, policy: &str) -> String {
+/// databases' own structures (indexes, TTL records, unused slots); the dataset is the rest.
+/// `lazy_free` is (objects waiting to be freed in the background, objects freed there so far).
+fn memory_section(startup: usize, ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, policy: &str) -> String {
     let (used, source) = match super::CountingAllocator::allocated() {
         Some(bytes) => (bytes as u64, "allocator"),
         None => (ks.estimated_bytes() as u64, "estimate"),
@@ -704,13 +713,15 @@ fn memory_section(startup: usize, ks: &Keyspace, maxmemory: u64, policy: &str) -
     };
     let net = used.saturating_sub(startup);
     format!(
-        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_allocator:libc\r\nembedis_used_memory_source:{source}\r\n",
+        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\nembedis_used_memory_source:{source}\r\n",
         bytes_to_human(used),
         bytes_to_human(rss),
         bytes_to_human(peak),
         percent(used, peak),
         percent(dataset, net),
         bytes_to_human(maxmemory),
+        lazy_free.0,
+        lazy_free.1,
     )
 }
 
