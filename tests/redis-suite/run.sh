@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs Redis 7.0.15's own test suite (the Tcl units under tests/unit/ of its source) against
+# embedis-server, one fresh server per unit, in Redis's external-server mode, and prints per unit
+# the tests passed and failed, then `N passed, M failed`.
+#
+#   tests/redis-suite/run.sh                  # the default units (see UNITS below)
+#   tests/redis-suite/run.sh unit/type/hash   # chosen units
+#
+# Needs `tclsh` (Debian's `tcl`) and the suite: Debian's `redis` source package, fetched once with
+# `apt-get source redis` (deb-src entries are added to apt's sources when missing; that needs root
+# or sudo) and cached in $EMBEDIS_REDIS_SUITE (default: ~/.cache/embedis/redis-7.0.15). Builds
+# embedis-server in release first. Exits 1 when a test failed or a unit did not run to its end.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+VERSION=7.0.15
+SUITE=${EMBEDIS_REDIS_SUITE:-$HOME/.cache/embedis/redis-$VERSION}
+# The tags Redis's external mode cannot honour against a server it did not start, as the suite's
+# own CI does for external servers, and the ones embedis has no feature for yet.
+TAGS="-needs:repl -needs:debug -needs:config-maxmemory -needs:save"
+# The units of the families embedis implements, except unit/scripting, unit/functions and
+# unit/multi: their tests of a script that never returns hang embedis-server until scripts can be
+# interrupted (BUSY, SCRIPT KILL: issue 12); run them by name meanwhile.
+UNITS=(unit/auth unit/dump unit/expire unit/info-command unit/keyspace unit/lazyfree unit/limits
+  unit/memefficiency unit/networking unit/protocol unit/querybuf unit/quit unit/scan unit/sort
+  unit/type/hash unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
+  unit/type/string unit/type/zset)
+# How long one unit may run (seconds).
+UNIT_TIMEOUT=${EMBEDIS_SUITE_UNIT_TIMEOUT:-600}
+[ $# -gt 0 ] && UNITS=("$@")
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+fetch_suite() {
+  [ -x "$SUITE/runtest" ] && return 0
+  command -v dpkg-source >/dev/null || as_root apt-get install -y -qq dpkg-dev >/dev/null
+  if ! apt-get source --print-uris -qq redis >/dev/null 2>&1; then
+    echo "adding deb-src entries to apt's sources, to fetch Debian's redis source package"
+    sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+      as_root tee /etc/apt/sources.list.d/embedis-deb-src.sources >/dev/null
+    as_root apt-get update -qq
+  fi
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && apt-get source -qq redis >/dev/null 2>&1) || { echo "apt-get source redis failed"; return 1; }
+  local tree
+  tree=$(find "$work" -maxdepth 1 -type d -name "redis-$VERSION" | head -n 1)
+  [ -n "$tree" ] || { echo "Debian's redis source is not $VERSION: $(ls "$work")"; return 1; }
+  mkdir -p "$(dirname "$SUITE")" && rm -rf "$SUITE" && mv "$tree" "$SUITE" && rm -rf "$work"
+}
+
+free_port() {
+  echo 'set s [socket -server {} -myaddr 127.0.0.1 0]; puts [lindex [fconfigure $s -sockname] 2]; close $s' | tclsh
+}
+
+wait_ready() {
+  for _ in $(seq 100); do
+    if echo 'if {[catch {close [socket 127.0.0.1 '"$1"']}]} {exit 1}' | tclsh 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+command -v tclsh >/dev/null || { echo "tclsh is missing (apt-get install tcl)"; exit 1; }
+fetch_suite || exit 1
+cargo build --release --bin embedis-server -q || exit 1
+server=$PWD/target/release/embedis-server
+
+passed=0 failed=0 status=0
+for unit in "${UNITS[@]}"; do
+  port=$(free_port)
+  "$server" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 &
+  pid=$!
+  if ! wait_ready "$port"; then
+    echo "$unit: embedis-server did not start"; kill "$pid" 2>/dev/null; status=1; continue
+  fi
+  log=$(cd "$SUITE" && timeout "$UNIT_TIMEOUT" ./runtest --host 127.0.0.1 --port "$port" --single "$unit" \
+    --clients 1 --tags "$TAGS" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
+  # SIGKILL: a server stuck in a script does not stop on SIGTERM yet.
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  ok=$(grep -c '^\[ok\]' <<<"$log")
+  err=$(grep -c '^\[err\]' <<<"$log")
+  stopped=$(grep -E '^\[exception\]|^\[TIMEOUT\]' <<<"$log" | head -n 1)
+  grep -q 'All tests passed\|^\[[0-9]*/[0-9]* done\]' <<<"$log" || stopped=${stopped:-"did not finish within ${UNIT_TIMEOUT}s"}
+  printf '%s: %d passed, %d failed%s\n' "$unit" "$ok" "$err" "${stopped:+, stopped: $stopped}"
+  grep '^\[err\]' <<<"$log" | sed 's/^/  /'
+  passed=$((passed + ok)) failed=$((failed + err))
+  { [ "$err" -gt 0 ] || [ -n "$stopped" ]; } && status=1
+done
+echo "$passed passed, $failed failed"
+exit $status
