@@ -98,6 +98,7 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"COMMAND GETKEYS eval x -1\r\nCOMMAND GETKEYS eval x 0\r\nCOMMAND GETKEYS eval x 2 a b c\r\n",
     b"COMMAND GETKEYS zunionstore d x a\r\nCOMMAND GETKEYS zunionstore d 2 a b\r\nCOMMAND GETKEYS sort k store d by w\r\n",
     b"COMMAND GETKEYS sort_ro k\r\nCOMMAND GETKEYS lmpop 2 a b left\r\nCOMMAND GETKEYS blmpop 0 2 a b left\r\n",
+    b"COMMAND GETKEYS sort abc store invalid store stillbad store def\r\nCOMMAND GETKEYS sort k store limit 0 1\r\n",
     b"COMMAND GETKEYS zinter 2 a b\r\nCOMMAND GETKEYS fcall f 1 k a\r\nCOMMAND GETKEYS rename a b\r\nCOMMAND GETKEYS blpop a b 0\r\n",
     b"COMMAND COUNT x\r\nCOMMAND LIST x\r\nCOMMAND NOSUCH\r\nCOMMAND INFO nosuch\r\n",
     // The server's own commands queue in MULTI and run in their place in EXEC, as Redis's do.

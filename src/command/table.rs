@@ -586,21 +586,22 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
             Ok(keys)
         }
         Keys::Sort => {
-            let mut keys = vec![1];
+            // Redis's `sortGetKeys`: LIMIT, GET and BY skip their arguments; the last STORE's
+            // destination is the one key after the source (SORT itself stores there).
+            let mut store = None;
             let mut i = 2;
             while i < argv.len() {
                 let arg = argv.arg(i);
-                if super::args::is_option(arg, "store") && i + 1 < argv.len() {
-                    keys.push(i + 1);
-                    i += 1;
-                } else if super::args::is_option(arg, "limit") {
+                if super::args::is_option(arg, "limit") {
                     i += 2;
                 } else if super::args::is_option(arg, "by") || super::args::is_option(arg, "get") {
                     i += 1;
+                } else if super::args::is_option(arg, "store") && i + 1 < argv.len() {
+                    store = Some(i + 1);
                 }
                 i += 1;
             }
-            Ok(keys)
+            Ok(std::iter::once(1).chain(store).collect())
         }
         Keys::Range(0, _, _) => Err(KeysError::NoKeys),
         Keys::Range(first, last, step) => {
