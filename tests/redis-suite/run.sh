@@ -40,8 +40,13 @@ fetch_suite() {
   command -v dpkg-source >/dev/null || as_root apt-get install -y -qq dpkg-dev >/dev/null
   if ! apt-get source --print-uris -qq redis >/dev/null 2>&1; then
     echo "adding deb-src entries to apt's sources, to fetch Debian's redis source package"
-    sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
-      as_root tee /etc/apt/sources.list.d/embedis-deb-src.sources >/dev/null
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        as_root tee /etc/apt/sources.list.d/embedis-deb-src.sources >/dev/null
+    else
+      grep -h '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+        as_root tee /etc/apt/sources.list.d/embedis-deb-src.list >/dev/null
+    fi
     as_root apt-get update -qq
   fi
   local work
