@@ -9,8 +9,8 @@ use std::hash::{Hash, Hasher};
 /// boxed slice takes with its tag.
 const INLINE_MAX: usize = 22;
 
-/// Up to [`INLINE_MAX`] bytes inline, longer ones in a boxed slice. It hashes, compares, orders
-/// and borrows as its bytes, so maps of them are looked up with a `&[u8]`.
+/// Up to [`INLINE_MAX`] bytes inline, longer ones in a boxed slice. It hashes, compares and
+/// borrows as its bytes, so maps of them are looked up with a `&[u8]`.
 #[derive(Clone)]
 pub(crate) enum InlineBytes {
     Inline(u8, [u8; INLINE_MAX]),
@@ -47,12 +47,6 @@ impl std::ops::Deref for InlineBytes {
     }
 }
 
-impl From<&[u8]> for InlineBytes {
-    fn from(bytes: &[u8]) -> InlineBytes {
-        InlineBytes::new(bytes)
-    }
-}
-
 impl Borrow<[u8]> for InlineBytes {
     fn borrow(&self) -> &[u8] {
         self.as_bytes()
@@ -73,18 +67,6 @@ impl PartialEq for InlineBytes {
 }
 
 impl Eq for InlineBytes {}
-
-impl PartialOrd for InlineBytes {
-    fn partial_cmp(&self, other: &InlineBytes) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for InlineBytes {
-    fn cmp(&self, other: &InlineBytes) -> std::cmp::Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
 
 impl std::fmt::Debug for InlineBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -486,12 +486,7 @@ mod tests {
         let mut model: VecDeque<Vec<u8>> = VecDeque::new();
         let mut most_nodes = 0;
         let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = || crate::keyspace::xorshift(&mut rng);
         for step in 0..6000usize {
             let size = if next() % 50 == 0 { 3000 } else { (next() % 40) as usize };
             let element: Vec<u8> = format!("{step}:").into_bytes().into_iter().cycle().take(size).collect();

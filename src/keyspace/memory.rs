@@ -18,18 +18,18 @@ pub(crate) const DEFAULT_SAMPLES: usize = 5;
 const KEY_OVERHEAD: usize = 56 + 5;
 /// A TTL's records: a map bucket (position, time and a control byte) and an ordered-set element.
 const TTL_OVERHEAD: usize = 17 + 16;
-/// A hash table bucket per element (an `IndexMap`'s or `IndexSet`'s: hash, position and a
-/// control byte): besides the element's own entry.
-const INDEX_BUCKET: usize = 8 + 8 + 1;
+/// An `IndexMap`'s or `IndexSet`'s index bucket: a position and a control byte.
+const INDEX_BUCKET: usize = 8 + 1;
 
-/// The estimated bytes of `key` holding `entry`, with `volatile` saying whether it has a TTL.
-pub(crate) fn key_usage(key: &[u8], entry: &Entry, volatile: bool, samples: usize) -> usize {
+/// The estimated bytes of `key` holding `entry`.
+pub(crate) fn key_usage(key: &[u8], entry: &Entry, samples: usize) -> usize {
     let key_heap = if key.len() > InlineBytes::INLINE_MAX {
         key.len()
     } else {
         0
     };
-    KEY_OVERHEAD + key_heap + if volatile { TTL_OVERHEAD } else { 0 } + value_heap(&entry.value, samples)
+    let ttl = if entry.has_ttl() { TTL_OVERHEAD } else { 0 };
+    KEY_OVERHEAD + key_heap + ttl + value_heap(&entry.value, samples)
 }
 
 /// What a value holds on the heap, beyond the 24 bytes inside its entry.
@@ -57,27 +57,28 @@ pub(crate) fn sampled(count: usize, samples: usize, sizes: impl Iterator<Item = 
     seen / samples * count
 }
 
-/// The heap bytes of a hash table of `elements` entries of `entry` bytes each, at a capacity of
-/// `capacity` buckets (`IndexMap`, `IndexSet`): the entries and the index.
+/// The heap bytes of an `IndexMap` or `IndexSet` with room for `capacity` entries of `entry` bytes
+/// each (its stored hash included): the entries and their index buckets.
 pub(crate) fn table_bytes(capacity: usize, entry: usize) -> usize {
-    capacity * (entry + INDEX_BUCKET - 8)
+    capacity * (entry + INDEX_BUCKET)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace::table::Table;
     use crate::keyspace::{Encodings, Hash, List};
 
     #[test]
     fn estimates_grow_with_what_a_value_holds() {
         let short = Entry::new(Value::string(b"value".to_vec()), 0);
         let long = Entry::new(Value::string(vec![b'x'; 100]), 0);
-        assert_eq!(key_usage(b"key", &short, false, 5), KEY_OVERHEAD);
-        assert_eq!(key_usage(b"key", &long, false, 5), KEY_OVERHEAD + 100);
-        assert_eq!(
-            key_usage(&[b'k'; 30], &short, true, 5),
-            KEY_OVERHEAD + 30 + TTL_OVERHEAD
-        );
+        assert_eq!(key_usage(b"key", &short, 5), KEY_OVERHEAD);
+        assert_eq!(key_usage(b"key", &long, 5), KEY_OVERHEAD + 100);
+        let mut table = Table::default();
+        table.insert(&[b'k'; 30], short, Some(1_000));
+        let volatile = table.get(&[b'k'; 30]).expect("inserted");
+        assert_eq!(key_usage(&[b'k'; 30], volatile, 5), KEY_OVERHEAD + 30 + TTL_OVERHEAD);
 
         let list: List = (0..1000).map(|i| format!("item:{i}").into_bytes()).collect();
         let all = value_heap(&Value::List(Box::new(list.clone())), 0);

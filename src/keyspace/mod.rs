@@ -172,12 +172,7 @@ impl Keyspace {
 
     /// A pseudo-random number (xorshift), for RANDOMKEY.
     pub(crate) fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
+        xorshift(&mut self.rng)
     }
 
     /// The frozen time of the running command, in Unix milliseconds.
@@ -229,8 +224,7 @@ impl Keyspace {
     /// collections from their first `samples` elements (0: all); `None` for a missing key.
     pub(crate) fn memory_usage(&self, db: usize, key: &[u8], samples: usize) -> Option<usize> {
         let entry = self.dbs[db].data.get(key)?;
-        let volatile = self.dbs[db].data.is_volatile(key);
-        Some(memory::key_usage(key, entry, volatile, samples))
+        Some(memory::key_usage(key, entry, samples))
     }
 
     /// The bytes of the databases' own structures (indexes, TTL records, unused slots), without
@@ -244,9 +238,9 @@ impl Keyspace {
     /// does not count its allocations. O(keys).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn estimated_bytes(&self) -> usize {
-        (0..DATABASES)
-            .flat_map(|db| self.dbs[db].data.iter().map(move |(key, _)| (db, key)))
-            .filter_map(|(db, key)| self.memory_usage(db, key, memory::DEFAULT_SAMPLES))
+        let every = self.dbs.iter().flat_map(|db| db.data.iter());
+        every
+            .map(|(key, entry)| memory::key_usage(key, entry, memory::DEFAULT_SAMPLES))
             .sum()
     }
 
@@ -475,6 +469,17 @@ impl Keyspace {
             undo.record_key(db, key, || db_ref.data.get_detached(key), &db_ref.watched, false);
         }
     }
+}
+
+/// One step of the xorshift64 generator (13, 7, 17) on `state`, which must not be 0: RANDOMKEY's
+/// and the random picks' source, and the tests' reproducible draws.
+pub(crate) fn xorshift(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    x
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ impl Entry {
         }
     }
 
+    /// Whether the key has a TTL (kept in the table's side tables).
+    pub(crate) fn has_ttl(&self) -> bool {
+        self.volatile
+    }
+
     /// Stamps the entry as accessed at `lru_millis`.
     pub(crate) fn touch(&mut self, lru_millis: i64) {
         self.stamp = stamp_of(lru_millis);
@@ -345,11 +350,6 @@ impl Table {
             + self.ttls.order.len() * std::mem::size_of::<(i64, u32)>()
     }
 
-    /// Whether the entry of `key` has a TTL (no lookup of the time itself).
-    pub(crate) fn is_volatile(&self, key: &[u8]) -> bool {
-        self.get(key).is_some_and(|e| e.volatile)
-    }
-
     /// How many keys have a TTL.
     pub(crate) fn volatile_len(&self) -> usize {
         self.ttls.at.len()
@@ -538,12 +538,7 @@ mod tests {
         let mut model: std::collections::HashMap<Vec<u8>, (Value, Option<i64>)> = Default::default();
         let mut steps_resizing = 0;
         let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = || crate::keyspace::xorshift(&mut rng);
         for step in 0..20_000 {
             let k = key((next() % 3000) as usize);
             match next() % 5 {
