@@ -54,7 +54,8 @@ pub(crate) fn sampled(count: usize, samples: usize, sizes: impl Iterator<Item = 
         return sizes.sum();
     }
     let seen: usize = sizes.take(samples).sum();
-    seen / samples * count
+    // Scaled before dividing: an average of 5.9 bytes must not count as 5.
+    seen.saturating_mul(count) / samples
 }
 
 /// The heap bytes of an `IndexMap` or `IndexSet` with room for `capacity` entries of `entry` bytes
@@ -105,5 +106,7 @@ mod tests {
         assert_eq!(sampled(10, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].into_iter()), 55);
         assert_eq!(sampled(10, 2, [4, 6, 100].into_iter()), 50);
         assert_eq!(sampled(3, 5, [1, 2, 3].into_iter()), 6);
+        assert_eq!(sampled(1000, 3, [5, 6, 7, 100].into_iter()), 6000);
+        assert_eq!(sampled(1000, 2, [5, 6, 100].into_iter()), 5500);
     }
 }
