@@ -40,9 +40,21 @@ impl Keyspace {
     }
 
     /// Removes up to [`ACTIVE_EXPIRE_KEYS_PER_COMMAND`] keys whose TTL has passed, soonest first.
+    /// Only the databases in `volatile_dbs` are visited; one found without TTLs leaves the set.
     pub(super) fn expire_some(&mut self) {
+        debug_assert!(
+            (0..self.dbs.len()).all(|db| self.dbs[db].data.volatile_len() == 0 || self.volatile_dbs & (1 << db) != 0),
+            "a database with TTLs is missing from volatile_dbs"
+        );
         let mut budget = ACTIVE_EXPIRE_KEYS_PER_COMMAND;
-        for db in 0..self.dbs.len() {
+        let mut dbs = self.volatile_dbs;
+        while dbs != 0 && budget > 0 {
+            let db = dbs.trailing_zeros() as usize;
+            dbs &= dbs - 1;
+            if self.dbs[db].data.volatile_len() == 0 {
+                self.volatile_dbs &= !(1 << db);
+                continue;
+            }
             while budget > 0 {
                 let due = match self.dbs[db].data.soonest() {
                     Some((at, key)) if self.now() > at => key.to_vec(),
@@ -52,5 +64,11 @@ impl Keyspace {
                 budget -= 1;
             }
         }
+    }
+
+    /// Notes that `db` may now hold keys with a TTL, for [`Keyspace::expire_some`]: called
+    /// wherever a TTL enters a database (a write with a TTL, EXPIRE, SWAPDB, an `atomic` rollback).
+    pub(super) fn may_have_ttls(&mut self, db: usize) {
+        self.volatile_dbs |= 1 << db;
     }
 }

@@ -75,6 +75,9 @@ pub(crate) struct Keyspace {
     version: u64,
     /// Where time comes from.
     clock: Clock,
+    /// The databases that may hold keys with a TTL (a superset: one bit per database), so that
+    /// active expiry visits only those.
+    volatile_dbs: u32,
     /// The time of the running command (or EXEC, or `atomic` call) in Unix microseconds, read from
     /// the clock the first time the command needs it and frozen until the next one.
     now: Cell<Option<i64>>,
@@ -106,6 +109,7 @@ impl Keyspace {
         Keyspace {
             dbs: (0..DATABASES).map(|_| Db::default()).collect(),
             version: 0,
+            volatile_dbs: 0,
             clock,
             now: Cell::new(None),
             lru: Cell::new(None),
@@ -290,7 +294,11 @@ impl Keyspace {
             Ttl::Clear => None,
             Ttl::At(at) => Some(at),
         };
-        match data.insert(key, entry, expire_at) {
+        let replaced = data.insert(key, entry, expire_at);
+        if expire_at.is_some() {
+            self.may_have_ttls(db);
+        }
+        match replaced {
             None => self.key_created(db, key),
             Some(old) => self.discard(old.entry.value),
         }
@@ -348,6 +356,9 @@ impl Keyspace {
             return false;
         }
         self.dbs[db].data.set_expire(key, expire_at);
+        if expire_at.is_some() {
+            self.may_have_ttls(db);
+        }
         self.modified(db, key);
         true
     }
@@ -433,6 +444,8 @@ impl Keyspace {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = self.dbs.split_at_mut(hi);
         std::mem::swap(&mut left[lo].data, &mut right[0].data);
+        self.may_have_ttls(a);
+        self.may_have_ttls(b);
         if let (Some(undo), Some((watched_a, watched_b))) = (&mut self.undo, watched_before) {
             undo.swapped(a, b, watched_a, watched_b);
         }

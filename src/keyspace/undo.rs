@@ -158,6 +158,9 @@ impl Keyspace {
                     match entry {
                         Some(old) => {
                             data.insert(&key, old.entry, old.expire_at);
+                            if old.expire_at.is_some() {
+                                self.may_have_ttls(db);
+                            }
                         }
                         None => {
                             data.remove(&key);
@@ -170,6 +173,7 @@ impl Keyspace {
                 UndoStep::Flush { db, data, watched } => {
                     self.dbs[db].data = data;
                     self.dbs[db].watched = watched;
+                    self.may_have_ttls(db);
                 }
                 UndoStep::Swap {
                     a,
@@ -180,6 +184,8 @@ impl Keyspace {
                     let (lo, hi) = (a.min(b), a.max(b));
                     let (left, right) = self.dbs.split_at_mut(hi);
                     std::mem::swap(&mut left[lo].data, &mut right[0].data);
+                    self.may_have_ttls(a);
+                    self.may_have_ttls(b);
                     self.dbs[a].watched = watched_a;
                     self.dbs[b].watched = watched_b;
                 }
