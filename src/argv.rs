@@ -20,10 +20,16 @@ use crate::number::Decimal;
 /// assert_eq!(argv.get(2), Some(&b"10"[..]));
 /// assert_eq!(format!("{argv:?}"), r#"["SET", "counter", "10"]"#);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Argv {
     buf: Bytes,
     ends: Ends,
+}
+
+impl Default for Argv {
+    fn default() -> Argv {
+        Argv::new()
+    }
 }
 
 impl PartialEq for Argv {
@@ -54,13 +60,26 @@ enum InlineVec<T: Copy + Default, const N: usize> {
     Heap(Vec<T>),
 }
 
-impl<T: Copy + Default, const N: usize> Default for InlineVec<T, N> {
-    fn default() -> Self {
-        InlineVec::Inline {
-            len: 0,
-            items: [T::default(); N],
-        }
-    }
+/// The items an [`InlineVec`] holds: plain numbers with a zero to fill the unused room.
+trait Item: Copy + Default {
+    const ZERO: Self;
+}
+
+impl Item for u8 {
+    const ZERO: u8 = 0;
+}
+
+impl Item for u32 {
+    const ZERO: u32 = 0;
+}
+
+impl<T: Item, const N: usize> InlineVec<T, N> {
+    /// Empty, as a constant: an empty command line is copied whole from it rather than written
+    /// piece by piece (see [`Argv::new`]).
+    const EMPTY: Self = InlineVec::Inline {
+        len: 0,
+        items: [T::ZERO; N],
+    };
 }
 
 impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
@@ -106,7 +125,13 @@ impl Argv {
     /// assert_eq!(argv.len(), 1);
     /// ```
     pub fn new() -> Argv {
-        Argv::default()
+        // A constant, so that the empty line is written in one piece wherever it is built:
+        // assembled field by field, its first move stalls on the partial writes.
+        const EMPTY: Argv = Argv {
+            buf: Bytes::EMPTY,
+            ends: Ends::EMPTY,
+        };
+        EMPTY
     }
 
     /// A command line from anything that turns into arguments: a string, an array or vector of them, a

@@ -100,9 +100,9 @@ pub struct AtomicDb<'a> {
 }
 
 impl Commands for AtomicDb<'_> {
-    fn run_request(&self, request: Request) -> Reply {
+    fn run_request(&self, request: &Request) -> Reply {
         let Request { argv, known } = request;
-        let spec = match table::resolve_for(&argv, known, false) {
+        let spec = match table::resolve_for(argv, *known, false) {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };
@@ -113,7 +113,7 @@ impl Commands for AtomicDb<'_> {
             ));
         }
         let mut ctx = self.ctx.borrow_mut();
-        ctx.run(spec, &argv)
+        ctx.run(spec, argv)
     }
 }
 

@@ -3,6 +3,7 @@
 //! keyspace: MULTI, EXEC, DISCARD, WATCH and UNWATCH as Redis's `multi.c` runs them, HELLO and
 //! RESET. A connection served by the server hands the server's own commands to its [`Host`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::argv::{Argv, ToArgs};
@@ -99,11 +100,7 @@ impl MultiState {
     /// Queues a command as Redis does inside MULTI (Redis's `processCommand` queue-time checks):
     /// unknown commands, wrong arities and commands refused in MULTI doom the transaction.
     pub(crate) fn queue(&mut self, spec: Result<&'static CommandSpec, CommandError>, argv: Argv) -> Reply {
-        let spec = match spec {
-            Ok(spec) if spec.has(flags::NO_MULTI) => Err(CommandError::NotAllowedInMulti),
-            other => other,
-        };
-        match spec {
+        match spec.and_then(Self::allowed) {
             Ok(spec) => {
                 // Once doomed, nothing more needs keeping; the reply is QUEUED all the same.
                 if !self.aborted {
@@ -115,6 +112,35 @@ impl MultiState {
                 self.aborted = true;
                 Reply::Error(e)
             }
+        }
+    }
+
+    /// As [`MultiState::queue`] for a typed method of a known command (`spec`), whose command line
+    /// `fill` writes straight into its place in the queue instead of being built and moved there.
+    pub(crate) fn queue_in_place(&mut self, spec: &'static CommandSpec, fill: impl FnOnce(&mut Argv)) {
+        if self.aborted {
+            return;
+        }
+        self.queue.push((spec, Argv::new()));
+        let Some((queued, argv)) = self.queue.last_mut() else {
+            return;
+        };
+        fill(argv);
+        match table::resolve_for(argv, Some(spec), false).and_then(Self::allowed) {
+            Ok(resolved) => *queued = resolved,
+            Err(_) => {
+                self.queue.pop();
+                self.aborted = true;
+            }
+        }
+    }
+
+    /// Refuses, at queue time, the commands that may not run inside MULTI.
+    fn allowed(spec: &'static CommandSpec) -> Result<&'static CommandSpec, CommandError> {
+        if spec.has(flags::NO_MULTI) {
+            Err(CommandError::NotAllowedInMulti)
+        } else {
+            Ok(spec)
         }
     }
 }
@@ -171,12 +197,12 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        self.dispatch(Request::from(argv), true, None)
+        self.dispatch(Cow::Owned(argv.into()), true, None)
     }
 
     /// [`Connection::execute`] for a typed call, whose command's row is already known.
-    pub(crate) fn execute_request(&mut self, request: Request) -> Reply {
-        self.dispatch(request, true, None)
+    pub(crate) fn execute_request(&mut self, request: &Request) -> Reply {
+        self.dispatch(Cow::Borrowed(request), true, None)
     }
 
     /// [`Connection::execute`] for an event loop: a blocking command that must wait answers
@@ -184,7 +210,7 @@ impl Connection {
     /// The server's own commands go to `host`.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn start_hosted(&mut self, argv: Argv, host: &mut dyn Host) -> Started {
-        let reply = self.dispatch(Request::from(argv), false, Some(host));
+        let reply = self.dispatch(Cow::Owned(argv.into()), false, Some(host));
         match self.blocked.take() {
             Some(deadline) => Started::Blocked(deadline),
             None => Started::Done(reply),
@@ -210,10 +236,11 @@ impl Connection {
 
     /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
     /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
-    /// own commands are known only with a `host`, which answers them.
-    fn dispatch(&mut self, request: Request, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
-        let Request { argv, known } = request;
-        let mut resolved = table::resolve_for(&argv, known, host.is_some());
+    /// own commands are known only with a `host`, which answers them. A typed call lends its
+    /// request; it is copied only if queued in MULTI.
+    fn dispatch(&mut self, request: Cow<'_, Request>, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
+        let argv = &request.argv;
+        let mut resolved = table::resolve_for(argv, request.known, host.is_some());
         // A refused EXEC aborts the transaction rather than being queued (Redis's
         // `execCommandAbort`), in MULTI or not.
         let exec = match &resolved {
@@ -228,7 +255,7 @@ impl Connection {
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
             if !immediate && !exec {
-                return multi.queue(resolved, argv);
+                return multi.queue(resolved, request.into_owned().argv);
             }
         }
         let spec = match resolved {
@@ -245,33 +272,33 @@ impl Connection {
                 TransactionOp::Multi => self.multi(),
                 TransactionOp::Exec => self.exec(host),
                 TransactionOp::Discard => self.discard(),
-                TransactionOp::Watch => self.watch(&argv),
+                TransactionOp::Watch => self.watch(argv),
                 TransactionOp::Unwatch => {
                     self.unwatch_all();
                     Reply::ok()
                 }
             },
             Run::Session(SessionOp::Reset) => self.reset(),
-            Run::Session(SessionOp::Hello) => self.session.hello(self.id, &argv),
+            Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv),
             Run::Host(op) => match host {
                 Some(host) => host.run(HostCall {
                     op,
                     spec,
-                    argv: &argv,
+                    argv,
                     caller,
                     ks: &mut self.shared.begin().keyspace,
                     session: &mut self.session,
                 }),
                 // Not reached: without a host, resolving refuses the server's commands.
-                None => Reply::Error(table::unknown_command(&argv)),
+                None => Reply::Error(table::unknown_command(argv)),
             },
             Run::Keyspace(_) | Run::Container(_) if wait => {
-                let reply = self.shared.run(&mut caller, spec, &argv);
+                let reply = self.shared.run(&mut caller, spec, argv);
                 self.db = caller.db;
                 reply
             }
             Run::Keyspace(_) | Run::Container(_) => {
-                let started = self.shared.start(&mut caller, spec, &argv);
+                let started = self.shared.start(&mut caller, spec, argv);
                 self.db = caller.db;
                 match started {
                     Started::Done(reply) => reply,

@@ -153,8 +153,20 @@ impl Reply {
         }
     }
 
-    /// Whether this reply (or anything inside it) is of a RESP3-only type.
+    /// Whether this reply (or anything inside it) is of a RESP3-only type. Inlined, so that
+    /// the common replies are answered without a call.
+    #[inline]
     pub(crate) fn has_resp3(&self) -> bool {
+        match self {
+            Reply::Status(_) | Reply::Error(_) | Reply::Integer(_) | Reply::Bulk(_) | Reply::Nil | Reply::NilArray => {
+                false
+            }
+            _ => self.has_resp3_inside(),
+        }
+    }
+
+    /// [`Reply::has_resp3`] for the replies that need a look.
+    fn has_resp3_inside(&self) -> bool {
         match self {
             Reply::Array(items) => {
                 for item in items {

@@ -111,9 +111,9 @@ impl Store {
     }
 
     /// Runs one command in database 0 as a typed call does.
-    fn run_in_db0(&self, request: Request) -> Reply {
+    fn run_in_db0(&self, request: &Request) -> Reply {
         let Request { argv, known } = request;
-        let spec = match table::resolve_for(&argv, known, false) {
+        let spec = match table::resolve_for(argv, *known, false) {
             Ok(spec) => spec,
             Err(e) => return Reply::Error(e),
         };
@@ -127,12 +127,12 @@ impl Store {
             in_exec: false,
             ..Caller::internal(self.shared.next_client_id(), 0)
         };
-        self.shared.run(&mut caller, spec, &argv)
+        self.shared.run(&mut caller, spec, argv)
     }
 }
 
 impl Commands for Store {
-    fn run_request(&self, request: Request) -> Reply {
+    fn run_request(&self, request: &Request) -> Reply {
         self.run_in_db0(request)
     }
 }

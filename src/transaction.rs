@@ -240,7 +240,7 @@ impl Watch {
 }
 
 impl Commands for Watch {
-    fn run_request(&self, request: Request) -> Reply {
+    fn run_request(&self, request: &Request) -> Reply {
         self.conn.borrow_mut().execute_request(request)
     }
 }
@@ -375,7 +375,9 @@ macro_rules! transaction_methods {
             $(
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
-                    self.queue(crate::typed::request!($($part)+))
+                    let spec = crate::typed::request!(@spec $($part)+);
+                    self.queue.borrow_mut().queue_in_place(spec, |line| crate::typed::request!(@fill line $($part)+));
+                    self
                 }
             )*
         }

@@ -56,7 +56,7 @@ macro_rules! commands_trait {
         pub trait Commands {
             /// Runs one command line and answers its reply; the typed methods all go through it.
             #[doc(hidden)]
-            fn run_request(&self, request: Request) -> Reply;
+            fn run_request(&self, request: &Request) -> Reply;
 
             /// Runs any command, given as arguments: the escape hatch for commands without a
             /// method. The reply converts into the `T` you ask for.
@@ -69,7 +69,7 @@ macro_rules! commands_trait {
             /// # Ok::<(), embedis::CommandError>(())
             /// ```
             fn cmd<T: FromReply>(&self, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_request(Argv::from_args(args).into()))
+                T::from_reply(self.run_request(&Argv::from_args(args).into()))
             }
 
             /// EVAL script numkeys key… arg…: runs a Lua script (feature `lua`); the key count is
@@ -85,7 +85,7 @@ macro_rules! commands_trait {
             /// ```
             #[cfg(feature = "lua")]
             fn eval<T: FromReply>(&self, script: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_request(with_numkeys("EVAL", script, keys, args).into()))
+                T::from_reply(self.run_request(&with_numkeys("EVAL", script, keys, args).into()))
             }
 
             /// FCALL function numkeys key… arg…: calls a function of a library loaded with
@@ -105,7 +105,7 @@ macro_rules! commands_trait {
             /// ```
             #[cfg(feature = "lua")]
             fn fcall<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_request(with_numkeys("FCALL", function, keys, args).into()))
+                T::from_reply(self.run_request(&with_numkeys("FCALL", function, keys, args).into()))
             }
 
             /// FCALL_RO function numkeys key… arg…: calls a function registered with the
@@ -123,18 +123,20 @@ macro_rules! commands_trait {
             /// ```
             #[cfg(feature = "lua")]
             fn fcall_ro<T: FromReply>(&self, function: impl ToArgs, keys: impl ToArgs, args: impl ToArgs) -> Result<T, CommandError> {
-                T::from_reply(self.run_request(with_numkeys("FCALL_RO", function, keys, args).into()))
+                T::from_reply(self.run_request(&with_numkeys("FCALL_RO", function, keys, args).into()))
             }
 
             $(
                 $(#[$doc])*
                 fn $name(&self, $($arg: impl ToArgs),*) -> Result<$natural, CommandError> {
-                    <$natural>::from_reply(self.run_request(request!($($part)+)))
+                    request!(let request = $($part)+);
+                    <$natural>::from_reply(self.run_request(&request))
                 }
 
                 #[doc = concat!("[`", stringify!($name), "`](Commands::", stringify!($name), "), answering the [`FromReply`] type you ask for.")]
                 fn $name_as<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
-                    T::from_reply(self.run_request(request!($($part)+)))
+                    request!(let request = $($part)+);
+                    T::from_reply(self.run_request(&request))
                 }
             )*
         }
@@ -143,17 +145,29 @@ macro_rules! commands_trait {
 }
 
 /// The [`Request`] of one typed method: its command line, and its command's table row (found once
-/// per method and remembered).
+/// per method and remembered). `request!(let name = <command line>)` binds it to `name`.
+///
+/// The command line is written in place, never built elsewhere and moved: moving a freshly
+/// written command line costs more than writing it (its bytes were stored piecewise, and
+/// reading them back whole stalls the processor). So [`Transaction`](crate::Transaction) uses
+/// the two inner forms to write into its queue: `@spec` answers the row, `@fill line` pushes the
+/// command line into `line` (an `&mut Argv`).
 macro_rules! request {
-    ($command:literal $($part:tt)*) => {{
+    (let $name:ident = $command:literal $($part:tt)*) => {
+        let mut $name = $crate::typed::Request {
+            argv: $crate::argv::Argv::new(),
+            known: Some($crate::typed::request!(@spec $command)),
+        };
+        let line = &mut $name.argv;
+        $crate::typed::request!(@fill line $command $($part)*);
+    };
+    (@spec $command:literal $($part:tt)*) => {{
         static SPEC: std::sync::OnceLock<&'static $crate::command::table::CommandSpec> = std::sync::OnceLock::new();
-        let mut argv = $crate::argv::Argv::new();
-        argv.push($command);
-        $crate::typed::request!(@push argv $($part)*);
-        $crate::typed::Request {
-            argv,
-            known: Some($crate::command::table::known($command, &SPEC)),
-        }
+        $crate::command::table::known($command, &SPEC)
+    }};
+    (@fill $argv:ident $command:literal $($part:tt)*) => {{
+        $argv.push($command);
+        $crate::typed::request!(@push $argv $($part)*);
     }};
     (@push $argv:ident) => {};
     (@push $argv:ident $lit:literal $($rest:tt)*) => {
@@ -161,7 +175,7 @@ macro_rules! request {
         $crate::typed::request!(@push $argv $($rest)*);
     };
     (@push $argv:ident $arg:ident $($rest:tt)*) => {
-        $crate::argv::ToArgs::write_args(&$arg, &mut $argv);
+        $crate::argv::ToArgs::write_args(&$arg, $argv);
         $crate::typed::request!(@push $argv $($rest)*);
     };
 }
@@ -170,6 +184,7 @@ pub(crate) use request;
 /// A command line on its way from a typed method to the store, with its command's table row when
 /// the method knows it. Built by the [`Commands`] methods; not constructed by users.
 #[doc(hidden)]
+#[derive(Clone)]
 pub struct Request {
     pub(crate) argv: Argv,
     pub(crate) known: Option<&'static CommandSpec>,

@@ -80,9 +80,9 @@ impl Script {
             args.write_args(&mut argv);
             argv
         };
-        match target.run_request(line("EVALSHA", self.sha.as_bytes()).into()) {
+        match target.run_request(&line("EVALSHA", self.sha.as_bytes()).into()) {
             crate::Reply::Error(e) if e.code() == "NOSCRIPT" => {
-                T::from_reply(target.run_request(line("EVAL", &self.body).into()))
+                T::from_reply(target.run_request(&line("EVAL", &self.body).into()))
             }
             reply => T::from_reply(reply),
         }
