@@ -86,10 +86,9 @@ pub(crate) struct Keyspace {
     lru: Cell<Option<i64>>,
     /// State of the generator behind RANDOMKEY.
     rng: u64,
-    /// The writes of the running `atomic` closure, to undo if it fails.
-    undo: Option<UndoLog>,
-    /// The last `atomic` call's log, emptied, for the next one.
-    spare_undo: Option<UndoLog>,
+    /// The writes of the running `atomic` closure, to undo if it fails; kept between calls (not
+    /// recording) so that a run of small calls reuses one allocation.
+    undo: UndoLog,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
     /// What the running command did besides its reply and touches (keyspace events, replay).
@@ -114,8 +113,7 @@ impl Keyspace {
             now: Cell::new(None),
             lru: Cell::new(None),
             rng: 0x9e37_79b9_7f4a_7c15,
-            undo: None,
-            spare_undo: None,
+            undo: UndoLog::default(),
             blocked: blocking::Blocked::default(),
             effects: effects::Effects::default(),
             last_save: None,
@@ -268,7 +266,7 @@ impl Keyspace {
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let pos = self.locate(db, key)?;
-        if let Some(undo) = &mut self.undo {
+        if let Some(undo) = self.undo.recording() {
             let db_ref = &self.dbs[db];
             undo.record_key(db, key, || Some(db_ref.data.detached_at(pos)), &db_ref.watched, true);
         }
@@ -421,10 +419,10 @@ impl Keyspace {
 
     /// Empties `db` (FLUSHDB), touching the watched keys that existed.
     pub(crate) fn flush_db(&mut self, db: usize) {
-        let watched_before = self.undo.as_ref().map(|_| self.dbs[db].watched.clone());
+        let watched_before = self.undo.is_recording().then(|| self.dbs[db].watched.clone());
         self.touch_all_watched(db, None);
         let data = std::mem::take(&mut self.dbs[db].data);
-        match (&mut self.undo, watched_before) {
+        match (self.undo.recording(), watched_before) {
             (Some(undo), Some(watched)) => undo.flushed(db, data, watched),
             _ => self.discard_table(data),
         }
@@ -437,8 +435,8 @@ impl Keyspace {
         }
         let watched_before = self
             .undo
-            .as_ref()
-            .map(|_| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
+            .is_recording()
+            .then(|| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
         self.touch_all_watched(a, Some(b));
         self.touch_all_watched(b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
@@ -446,7 +444,7 @@ impl Keyspace {
         std::mem::swap(&mut left[lo].data, &mut right[0].data);
         self.may_have_ttls(a);
         self.may_have_ttls(b);
-        if let (Some(undo), Some((watched_a, watched_b))) = (&mut self.undo, watched_before) {
+        if let (Some(undo), Some((watched_a, watched_b))) = (self.undo.recording(), watched_before) {
             undo.swapped(a, b, watched_a, watched_b);
         }
     }
@@ -477,7 +475,7 @@ impl Keyspace {
 
     /// Remembers the state of `key` before the running `atomic` closure first changes it.
     fn record(&mut self, db: usize, key: &[u8]) {
-        if let Some(undo) = &mut self.undo {
+        if let Some(undo) = self.undo.recording() {
             let db_ref = &self.dbs[db];
             undo.record_key(db, key, || db_ref.data.get_detached(key), &db_ref.watched, false);
         }

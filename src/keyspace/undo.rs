@@ -12,6 +12,8 @@ use super::{Detached, Key, Keyspace, Table, WatchedKey};
 
 #[derive(Debug, Default)]
 pub(super) struct UndoLog {
+    /// An `atomic` closure is running: writes are recorded.
+    recording: bool,
     steps: Vec<UndoStep>,
     /// Key steps since the last whole-database step: a short scan finds a key already recorded…
     since_db_step: usize,
@@ -45,6 +47,23 @@ enum UndoStep {
 }
 
 impl UndoLog {
+    /// The log, while an `atomic` closure runs.
+    pub(super) fn recording(&mut self) -> Option<&mut UndoLog> {
+        self.recording.then_some(self)
+    }
+
+    pub(super) fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Stops recording and forgets what was recorded (its allocation stays for the next call).
+    fn reset(&mut self) {
+        self.recording = false;
+        self.steps.clear();
+        self.since_db_step = 0;
+        self.recorded = None;
+    }
+
     /// Records the state of `key` before its first change in this call: its entry and TTL (or
     /// that it is missing) and its watchers. With `only_if_present`, a missing key is not recorded
     /// (a write that finds no key changes nothing).
@@ -123,30 +142,27 @@ impl UndoLog {
 }
 
 impl Keyspace {
-    /// Starts recording writes for `atomic` (in the log the last call emptied, so that a run
-    /// of small calls reuses one allocation).
+    /// Starts recording writes for `atomic`.
     pub(crate) fn start_undo(&mut self) {
-        self.undo = Some(self.spare_undo.take().unwrap_or_default());
+        self.undo.reset();
+        self.undo.recording = true;
     }
 
     /// Keeps every write since [`Keyspace::start_undo`].
     pub(crate) fn commit_undo(&mut self) {
-        if let Some(mut log) = self.undo.take() {
-            log.steps.clear();
-            log.since_db_step = 0;
-            log.recorded = None;
-            self.spare_undo = Some(log);
-        }
+        self.undo.reset();
     }
 
     /// Undoes every write since [`Keyspace::start_undo`], newest first, watch versions included.
     pub(crate) fn rollback_undo(&mut self) {
-        let Some(log) = self.undo.take() else {
+        if !self.undo.recording {
             return;
-        };
+        }
+        let steps = std::mem::take(&mut self.undo.steps);
+        self.undo.reset();
         // Writes that were undone raise no keyspace events and are not replayed.
         drop(self.effects.take());
-        for step in log.steps.into_iter().rev() {
+        for step in steps.into_iter().rev() {
             match step {
                 UndoStep::Key {
                     db,
