@@ -18,6 +18,7 @@ fn lua_libraries() {
         "lua_cmsgpack.c",
         "lua_bit.c",
         "lua_struct.c",
+        "lua_unpack.c",
     ];
     let include = std::env::var("DEP_LUA_INCLUDE").expect("mlua-sys reports the vendored Lua's include directory");
     let mut build = cc::Build::new();

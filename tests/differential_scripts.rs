@@ -380,3 +380,25 @@ fn redis_lua_libraries_like_redis() {
         eval(&mut d, script);
     }
 }
+
+/// `unpack` with Redis's range check: huge ranges are refused instead of crashing the VM.
+#[test]
+fn unpack_checks_its_range_like_redis() {
+    let mut d = differential!(1);
+    for script in [
+        "return {unpack({1,2,3}, -2, 2147483647)}",
+        "return {unpack({1,2,3}, 0, 2147483647)}",
+        "return {unpack({1,2,3}, -2147483648, -2)}",
+        "return {unpack({1,2,3}, 2147483646, 2147483647)}",
+        "return {unpack({1,2,3}, -1, -2)}",
+        "return {unpack({1,2,3}, 1, -1)}",
+        "return {unpack({1,2,3})}",
+        "return {unpack({1,2,3}, 2)}",
+        "return {unpack({1,2,3}, 2, 5)}",
+        "return unpack()",
+        "return unpack('x')",
+        "return select('#', unpack({1,2,3}, -1, 5))",
+    ] {
+        eval(&mut d, script);
+    }
+}

@@ -41,9 +41,11 @@ unsafe extern "C-unwind" {
     fn luaopen_struct(state: *mut mlua::lua_State) -> std::ffi::c_int;
     fn luaopen_cmsgpack(state: *mut mlua::lua_State) -> std::ffi::c_int;
     fn luaopen_bit(state: *mut mlua::lua_State) -> std::ffi::c_int;
+    fn embedis_unpack(state: *mut mlua::lua_State) -> std::ffi::c_int;
 }
 
-/// Opens cjson, struct, cmsgpack and bit as Redis's `luaLoadLibraries` does: each sets its global.
+/// Opens cjson, struct, cmsgpack and bit as Redis's `luaLoadLibraries` does (each sets its
+/// global), and puts in Redis's checked `unpack`.
 fn load_redis_libraries(lua: &Lua) -> mlua::Result<()> {
     let libraries: [(&str, mlua::lua_CFunction); 4] = [
         ("cjson", luaopen_cjson),
@@ -57,6 +59,9 @@ fn load_redis_libraries(lua: &Lua) -> mlua::Result<()> {
         let open = unsafe { lua.create_c_function(open)? };
         open.call::<()>(name)?;
     }
+    // SAFETY: as above; `src/script/c/lua_unpack.c` says why it replaces Lua's own.
+    let unpack = unsafe { lua.create_c_function(embedis_unpack)? };
+    lua.globals().set("unpack", unpack)?;
     Ok(())
 }
 
