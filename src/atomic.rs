@@ -24,7 +24,9 @@ impl Store {
     /// short and free of I/O.
     ///
     /// Locking: holds the store's lock for the whole call. `body` gets no `Store`, so it cannot
-    /// deadlock by calling back into it.
+    /// deadlock by calling back into it. While a script that has run past the busy-reply
+    /// threshold holds the lock, the call fails at once with its BUSY error
+    /// ([`CommandError::BusyScript`], converted into `E`) and `body` does not run.
     ///
     /// ```
     /// use embedis::{Commands, CommandError, Store};
@@ -53,8 +55,9 @@ impl Store {
     pub fn atomic<T, E, F>(&self, body: F) -> Result<T, E>
     where
         F: FnOnce(&AtomicDb<'_>) -> Result<T, E>,
+        E: From<CommandError>,
     {
-        let mut state = self.shared.begin();
+        let mut state = self.shared.begin()?;
         state.keyspace.start_undo();
         let caller = Caller::internal(self.shared.next_client_id(), 0);
         let outcome = {

@@ -15,6 +15,7 @@ use crate::keyspace::{ClientId, InlineBytes, Keyspace};
 use crate::reply::Reply;
 use crate::runner::{Shared, Started};
 use crate::typed::Request;
+use crate::watchdog::ScriptKind;
 
 /// A client of a [`Store`](crate::Store), speaking Redis's commands as argument vectors and
 /// answering [`Reply`] values byte-identical to Redis's.
@@ -81,8 +82,9 @@ pub(crate) struct HostCall<'a> {
     pub(crate) argv: &'a Argv,
     /// Who runs it (its client id and database; whether inside EXEC).
     pub(crate) caller: Caller,
-    /// The locked keyspace (INFO's keyspace section reads it).
-    pub(crate) ks: &'a mut Keyspace,
+    /// The locked keyspace, for the commands that read it (INFO, CONFIG, CLIENT: see
+    /// [`HostOp::reads_keyspace`]); the others run without the lock.
+    pub(crate) ks: Option<&'a mut Keyspace>,
     /// The connection's protocol and name (CLIENT SETNAME changes it).
     pub(crate) session: &'a mut Session,
 }
@@ -252,6 +254,11 @@ impl Connection {
         {
             resolved = Err(e);
         }
+        if let Ok(spec) = &resolved
+            && let Some(reply) = self.while_busy(spec, argv, exec)
+        {
+            return reply;
+        }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
             if !immediate && !exec {
@@ -280,15 +287,25 @@ impl Connection {
             },
             Run::Session(SessionOp::Reset) => self.reset(),
             Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv),
+            Run::Kill(kind) => kill(&self.shared, kind),
             Run::Host(op) => match host {
-                Some(host) => host.run(HostCall {
-                    op,
-                    spec,
-                    argv,
-                    caller,
-                    ks: &mut self.shared.begin().keyspace,
-                    session: &mut self.session,
-                }),
+                Some(host) => {
+                    let mut state = None;
+                    if op.reads_keyspace() {
+                        match self.shared.begin() {
+                            Ok(locked) => state = Some(locked),
+                            Err(busy) => return Reply::Error(busy),
+                        }
+                    }
+                    host.run(HostCall {
+                        op,
+                        spec,
+                        argv,
+                        caller,
+                        ks: state.as_mut().map(|state| &mut state.keyspace),
+                        session: &mut self.session,
+                    })
+                }
                 // Not reached: without a host, resolving refuses the server's commands.
                 None => Reply::Error(table::unknown_command(argv)),
             },
@@ -412,7 +429,11 @@ impl Connection {
         if self.multi.is_some() {
             return Reply::Error(CommandError::WatchInMulti);
         }
-        let ks = &mut self.shared.begin().keyspace;
+        let mut state = match self.shared.begin() {
+            Ok(state) => state,
+            Err(busy) => return Reply::Error(busy),
+        };
+        let ks = &mut state.keyspace;
         for key in argv.iter().skip(1) {
             if !self.watched.iter().any(|(db, k)| *db == self.db && &**k == key) {
                 ks.watch(self.db, key, self.id);
@@ -422,14 +443,41 @@ impl Connection {
         Reply::ok()
     }
 
+    /// Drops every watch; while a timed-out script holds the lock, the keyspace's side of it is
+    /// left to the next taker of the lock (the connection's side goes at once).
     fn unwatch_all(&mut self) {
-        if self.watched.is_empty() {
-            return;
+        release_watches(&self.shared, self.id, &mut self.watched);
+    }
+
+    /// Redis's `processCommand` while a script is timed out: every command without the
+    /// `allow-busy` flag is refused with the script's BUSY error (dooming a transaction being
+    /// queued, discarding it for EXEC); FUNCTION STATS is answered by the watchdog, and SHUTDOWN
+    /// passes only with NOSAVE, ending the script. `None`: run the command as usual.
+    fn while_busy(&mut self, spec: &'static CommandSpec, argv: &Argv, exec: bool) -> Option<Reply> {
+        let busy = self.shared.watchdog.busy()?;
+        if spec.has(flags::ALLOW_BUSY) {
+            return match spec.run {
+                Run::Keyspace(_) if table::is_function_stats(spec) => {
+                    Some(self.shared.watchdog.function_stats()?.unwrap_or_else(Reply::Error))
+                }
+                Run::Host(HostOp::Shutdown) if !argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave")) => {
+                    Some(Reply::Error(busy))
+                }
+                Run::Host(HostOp::Shutdown) => {
+                    self.shared.watchdog.abort();
+                    None
+                }
+                _ => None,
+            };
         }
-        let ks = &mut self.shared.lock().keyspace;
-        for (db, key) in self.watched.drain(..) {
-            ks.unwatch(db, &key, self.id);
+        if exec {
+            self.discard_transaction();
+            return Some(Reply::Error(CommandError::ExecAbortBecause(busy.to_string())));
         }
+        if let Some(multi) = &mut self.multi {
+            multi.aborted = true;
+        }
+        Some(Reply::Error(busy))
     }
 
     /// EXEC.
@@ -458,7 +506,15 @@ impl Connection {
         mut host: Option<&mut dyn Host>,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
-        let mut state = self.shared.begin();
+        let mut state = match self.shared.begin() {
+            Ok(state) => state,
+            Err(busy) => {
+                // The script timed out while EXEC waited for the lock: refused as if it had
+                // arrived later (the transaction is already taken, so it is discarded).
+                release_watches(&self.shared, self.id, &mut self.watched);
+                return Err(CommandError::ExecAbortBecause(busy.to_string()));
+            }
+        };
         let ks = &mut state.keyspace;
         let dirty = self
             .watched
@@ -497,7 +553,7 @@ impl Connection {
                             spec,
                             argv,
                             caller,
-                            ks: &mut *ctx.ks,
+                            ks: Some(&mut *ctx.ks),
                             session: &mut self.session,
                         });
                         ctx.resp = self.session.protocol;
@@ -506,6 +562,8 @@ impl Connection {
                     // Not reached: without a host, queuing refuses the server's commands.
                     None => ctx.run(spec, argv),
                 },
+                // No script runs while EXEC holds the lock.
+                Run::Kill(kind) => kill(&self.shared, kind),
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
             };
             replies.push(each(reply));
@@ -609,8 +667,37 @@ impl Drop for Connection {
         self.unwatch_all();
         if self.may_be_blocked {
             // A client that leaves while blocked waits for nothing any more.
-            self.shared.lock().keyspace.unblock(self.id);
+            match self.shared.lock_unless_busy() {
+                Ok(mut state) => {
+                    state.keyspace.unblock(self.id);
+                }
+                Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
+            }
         }
+    }
+}
+
+/// Drops `client`'s `watched` keys; while a timed-out script holds the lock, the keyspace's side
+/// is left to the next taker of the lock (the connection's side goes at once).
+fn release_watches(shared: &Shared, client: ClientId, watched: &mut Vec<(usize, InlineBytes)>) {
+    if watched.is_empty() {
+        return;
+    }
+    match shared.lock_unless_busy() {
+        Ok(mut state) => {
+            for (db, key) in watched.drain(..) {
+                state.keyspace.unwatch(db, &key, client);
+            }
+        }
+        Err(_) => shared.defer_cleanup(client, std::mem::take(watched), false),
+    }
+}
+
+/// SCRIPT KILL or FUNCTION KILL: answered without the lock, which the script holds.
+fn kill(shared: &Shared, kind: ScriptKind) -> Reply {
+    match shared.watchdog.kill(kind) {
+        Ok(()) => Reply::ok(),
+        Err(e) => Reply::Error(e),
     }
 }
 

@@ -88,6 +88,21 @@ pub enum CommandError {
     /// A command Redis refuses inside MULTI (SAVE, SHUTDOWN, …); the transaction is aborted.
     #[error("ERR Command not allowed inside a transaction")]
     NotAllowedInMulti,
+    /// Another client's EVAL script has run past `busy-reply-threshold` and holds the store: only
+    /// SCRIPT KILL (or a server's SHUTDOWN NOSAVE) gets through.
+    #[error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")]
+    BusyScript,
+    /// As [`CommandError::BusyScript`] for a function (FCALL): only FUNCTION KILL gets through.
+    #[error("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")]
+    BusyFunction,
+    /// SCRIPT KILL or FUNCTION KILL with no script running.
+    #[error("NOTBUSY No scripts in execution right now.")]
+    NotBusy,
+    /// SCRIPT KILL or FUNCTION KILL of a script that already wrote: its writes cannot be undone.
+    #[error(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    )]
+    Unkillable,
     /// Any other error line, written out in full (`ERR offset is out of range`, …).
     #[error("{0}")]
     Other(Cow<'static, str>),
@@ -114,6 +129,9 @@ impl CommandError {
         match self {
             CommandError::WrongType => "WRONGTYPE",
             CommandError::ExecAbort | CommandError::ExecAbortBecause(_) => "EXECABORT",
+            CommandError::BusyScript | CommandError::BusyFunction => "BUSY",
+            CommandError::NotBusy => "NOTBUSY",
+            CommandError::Unkillable => "UNKILLABLE",
             CommandError::Other(line) => match line.split(' ').next() {
                 Some("WRONGTYPE") => "WRONGTYPE",
                 Some("BUSYKEY") => "BUSYKEY",

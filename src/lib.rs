@@ -98,6 +98,7 @@ pub mod server;
 mod store;
 mod transaction;
 mod typed;
+mod watchdog;
 
 pub use argv::{Argv, ToArgs};
 pub use atomic::AtomicDb;

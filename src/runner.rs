@@ -11,7 +11,7 @@
 //! blocked.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -20,9 +20,11 @@ use crate::argv::Argv;
 use crate::clock::Clock;
 use crate::command::table::CommandSpec;
 use crate::command::{Caller, Ctx, Engines};
+use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
-use crate::keyspace::{ClientId, Garbage, Keyspace};
+use crate::keyspace::{ClientId, Garbage, InlineBytes, Keyspace};
 use crate::reply::Reply;
+use crate::watchdog::Watchdog;
 
 /// Everything under the store's one lock: the keyspace, and the Lua engines that run scripts
 /// against it (kept beside the keyspace, not in it, so the keyspace holds only data).
@@ -51,7 +53,27 @@ pub(crate) struct Shared {
     /// Objects handed to the lazy-free thread and not yet freed, and those it has freed (INFO's
     /// `lazyfree_pending_objects` and `lazyfreed_objects`).
     lazy_free_counts: Arc<LazyFreeCounts>,
+    /// What is known of the running script without the lock it holds (watchdog.rs).
+    pub(crate) watchdog: Arc<Watchdog>,
+    /// Clean-ups of clients that unwatched or left while a timed-out script held the lock, done
+    /// by the next taker of the lock.
+    deferred: Mutex<Vec<Deferred>>,
+    /// Whether `deferred` may hold anything (read on every taking of the lock).
+    has_deferred: AtomicBool,
 }
+
+/// A client's bookkeeping under the lock, left for later because a script held it.
+struct Deferred {
+    client: ClientId,
+    /// Its watches, to remove.
+    watched: Vec<(usize, InlineBytes)>,
+    /// Whether it left while blocked: its blocked command is dropped.
+    unblock: bool,
+}
+
+/// How long a command waits for the lock before it looks again whether the script holding it
+/// has timed out.
+const BUSY_POLL: Duration = Duration::from_millis(2);
 
 /// See [`Shared::lazy_free_counts`].
 #[derive(Debug, Default)]
@@ -81,16 +103,20 @@ const MANUAL_CLOCK_CHECK: Duration = Duration::from_millis(2);
 
 impl Shared {
     pub(crate) fn new(keyspace: Keyspace, clock: Clock) -> Shared {
+        let watchdog = Arc::new(Watchdog::default());
         Shared {
             state: Mutex::new(State {
                 keyspace,
-                engines: Engines::default(),
+                engines: Engines::new(&watchdog),
             }),
             clock,
             unblocked: Condvar::new(),
             next_client: AtomicU64::new(1),
             lazy_free: parking_lot::Mutex::new(None),
             lazy_free_counts: Arc::default(),
+            watchdog,
+            deferred: Mutex::new(Vec::new()),
+            has_deferred: AtomicBool::new(false),
         }
     }
 
@@ -144,16 +170,62 @@ impl Shared {
     /// guards: time will be read afresh (once) and frozen until the next one, and a slice of
     /// active expiry runs.
     ///
-    /// Locking: takes the store's lock; release it by dropping the guard.
-    pub(crate) fn begin(&self) -> MutexGuard<'_, State> {
-        let mut state = self.state.lock();
+    /// Locking: takes the store's lock; release it by dropping the guard. While a script holding
+    /// it is timed out, answers its BUSY error instead of waiting.
+    pub(crate) fn begin(&self) -> Result<MutexGuard<'_, State>, CommandError> {
+        let mut state = self.lock_unless_busy()?;
         state.keyspace.begin();
+        Ok(state)
+    }
+
+    /// Takes the lock without starting a command, waiting however long it takes: for
+    /// bookkeeping (blocked clients).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        let mut state = self.state.lock();
+        self.run_deferred(&mut state);
         state
     }
 
-    /// Takes the lock without starting a command: for bookkeeping (watches, blocked clients).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock()
+    /// Takes the lock, or answers the BUSY error of the timed-out script holding it. Never waits
+    /// on a timed-out script, so the thread running it can call this too (the server does,
+    /// answering its other clients from inside the script).
+    pub(crate) fn lock_unless_busy(&self) -> Result<MutexGuard<'_, State>, CommandError> {
+        loop {
+            if let Some(busy) = self.watchdog.busy() {
+                return Err(busy);
+            }
+            if let Some(mut state) = self.state.try_lock_for(BUSY_POLL) {
+                self.run_deferred(&mut state);
+                return Ok(state);
+            }
+        }
+    }
+
+    /// Leaves `client`'s unwatching (and, if `unblock`, dropping its blocked command) to the
+    /// next taker of the lock, which a timed-out script holds now.
+    pub(crate) fn defer_cleanup(&self, client: ClientId, watched: Vec<(usize, InlineBytes)>, unblock: bool) {
+        self.deferred.lock().push(Deferred {
+            client,
+            watched,
+            unblock,
+        });
+        self.has_deferred.store(true, Ordering::Release);
+    }
+
+    fn run_deferred(&self, state: &mut State) {
+        if !self.has_deferred.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let mut deferred = self.deferred.lock();
+        for cleanup in deferred.drain(..) {
+            let ks = &mut state.keyspace;
+            for (db, key) in cleanup.watched {
+                ks.unwatch(db, &key, cleanup.client);
+            }
+            if cleanup.unblock {
+                ks.unblock(cleanup.client);
+            }
+        }
     }
 
     /// Runs one command for `caller` outside MULTI: under the lock, then serves the clients
@@ -170,7 +242,10 @@ impl Shared {
     /// registered as blocked, and its reply comes from [`Shared::wait_blocked`] or
     /// [`Shared::poll_blocked`]. SELECT's change of database is written back to `caller`.
     pub(crate) fn start(&self, caller: &mut Caller, spec: &'static CommandSpec, argv: &Argv) -> Started {
-        let mut state = self.begin();
+        let mut state = match self.begin() {
+            Ok(state) => state,
+            Err(busy) => return Started::Done(Reply::Error(busy)),
+        };
         let mut ctx = state.ctx(caller);
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;

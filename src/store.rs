@@ -3,6 +3,7 @@
 //! [`Store::transaction`]) and `atomic` ([`Store::atomic`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::command::Caller;
@@ -13,6 +14,7 @@ use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::runner::Shared;
 use crate::typed::{Commands, Request};
+use crate::watchdog::ScriptKind;
 
 /// An in-process Redis keyspace: sixteen databases of strings, lists and hashes with Redis's
 /// commands, transactions and expiry.
@@ -89,6 +91,75 @@ impl Store {
     /// ```
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// How long a Lua script or function may run before other callers stop waiting for it and
+    /// get [`CommandError::BusyScript`] (or [`CommandError::BusyFunction`]) instead: Redis's
+    /// `busy-reply-threshold` (formerly `lua-time-limit`), 5 seconds unless changed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.busy_reply_threshold(), Duration::from_secs(5));
+    /// store.set_busy_reply_threshold(Duration::from_millis(100));
+    /// assert_eq!(store.busy_reply_threshold(), Duration::from_millis(100));
+    /// ```
+    pub fn busy_reply_threshold(&self) -> Duration {
+        self.shared.watchdog.threshold()
+    }
+
+    /// Sets [`Store::busy_reply_threshold`] (CONFIG SET busy-reply-threshold does the same over
+    /// the wire). Takes effect on the running script too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// embedis::Store::new().set_busy_reply_threshold(Duration::from_millis(250));
+    /// ```
+    pub fn set_busy_reply_threshold(&self, threshold: Duration) {
+        self.shared.watchdog.set_threshold(threshold);
+    }
+
+    /// SCRIPT KILL, from any thread: stops the EVAL script running on this store at its next
+    /// line, unless it already wrote ([`CommandError::Unkillable`]: its writes would stay). A
+    /// running function answers [`CommandError::BusyFunction`] (use [`Store::function_kill`]),
+    /// and with nothing running it is [`CommandError::NotBusy`]. The killed script's caller gets
+    /// `ERR Script killed by user with SCRIPT KILL...`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{CommandError, Commands, Store};
+    ///
+    /// let store = Store::new();
+    /// assert_eq!(store.script_kill(), Err(CommandError::NotBusy));
+    ///
+    /// store.set_busy_reply_threshold(Duration::from_millis(50));
+    /// let runner = store.clone();
+    /// let spinning = std::thread::spawn(move || runner.eval::<()>("while true do end", (), ()));
+    /// // Once the script is past the threshold, other calls are refused rather than kept waiting.
+    /// while store.ping() != Err(CommandError::BusyScript) {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// store.script_kill()?;
+    /// let ended = spinning.join().unwrap().unwrap_err();
+    /// assert!(ended.to_string().starts_with("ERR Script killed by user with SCRIPT KILL..."));
+    /// assert_eq!(store.ping()?, "PONG");
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    #[cfg(feature = "lua")]
+    pub fn script_kill(&self) -> Result<(), CommandError> {
+        self.shared.watchdog.kill(ScriptKind::Eval)
+    }
+
+    /// FUNCTION KILL, from any thread: as [`Store::script_kill`], for a running function (FCALL);
+    /// a running EVAL script answers [`CommandError::BusyScript`].
+    ///
+    /// ```
+    /// use embedis::{CommandError, Store};
+    /// assert_eq!(Store::new().function_kill(), Err(CommandError::NotBusy));
+    /// ```
+    #[cfg(feature = "lua")]
+    pub fn function_kill(&self) -> Result<(), CommandError> {
+        self.shared.watchdog.kill(ScriptKind::Function)
     }
 
     /// A new client: raw commands in, Redis's replies out, with its own database, MULTI state and

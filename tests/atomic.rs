@@ -52,13 +52,13 @@ fn atomic_undoes_flushes_and_swaps() {
     c.call(["SET", "zero", "0"]);
     c.call(["SELECT", "1"]);
     c.call(["SET", "one", "1"]);
-    let result: Result<(), &str> = store.atomic(|db| {
-        db.swapdb(0, 1).unwrap();
-        db.flushall().unwrap();
-        db.set("after", 1).unwrap();
-        Err("changed my mind")
+    let result: Result<(), CommandError> = store.atomic(|db| {
+        db.swapdb(0, 1)?;
+        db.flushall()?;
+        db.set("after", 1)?;
+        Err(CommandError::Other("ERR changed my mind".into()))
     });
-    assert_eq!(result, Err("changed my mind"));
+    assert_eq!(result, Err(CommandError::Other("ERR changed my mind".into())));
     assert_eq!(c.call(["GET", "one"]), Reply::Bulk(b"1".to_vec()));
     assert_eq!(store.get_as::<String>("zero").unwrap(), "0");
     assert_eq!(store.exists("after").unwrap(), 0);

@@ -113,8 +113,14 @@ pub(crate) type Engines = crate::script::Engines;
 
 /// Without the `lua` feature there are no scripts, so no engines.
 #[cfg(not(feature = "lua"))]
-#[derive(Default)]
 pub(crate) struct Engines(());
+
+#[cfg(not(feature = "lua"))]
+impl Engines {
+    pub(crate) fn new(_watchdog: &std::sync::Arc<crate::watchdog::Watchdog>) -> Engines {
+        Engines(())
+    }
+}
 
 /// What a handler runs against: the locked keyspace (and the script engines beside it) and the
 /// calling client's selected database and protocol.
@@ -165,9 +171,11 @@ impl Ctx<'_> {
                 }
             }
             // The connection handles these, and resolving picks a container's subcommand.
-            table::Run::Transaction(_) | table::Run::Session(_) | table::Run::Container(_) | table::Run::Host(_) => {
-                Reply::Error(CommandError::other("ERR command out of place"))
-            }
+            table::Run::Transaction(_)
+            | table::Run::Session(_)
+            | table::Run::Container(_)
+            | table::Run::Kill(_)
+            | table::Run::Host(_) => Reply::Error(CommandError::other("ERR command out of place")),
         }
     }
 

@@ -44,7 +44,10 @@ trait Engine: Sized {
 
 impl Engine for ScriptEngine {
     fn create(engines: &Engines) -> Result<Self, CommandError> {
-        ScriptEngine::new(std::sync::Arc::clone(&engines.random))
+        ScriptEngine::new(
+            std::sync::Arc::clone(&engines.random),
+            std::sync::Arc::clone(&engines.watchdog),
+        )
     }
     fn slot(engines: &mut Engines) -> &mut Option<Box<Self>> {
         &mut engines.scripts
@@ -53,7 +56,10 @@ impl Engine for ScriptEngine {
 
 impl Engine for FunctionEngine {
     fn create(engines: &Engines) -> Result<Self, CommandError> {
-        FunctionEngine::new(std::sync::Arc::clone(&engines.random))
+        FunctionEngine::new(
+            std::sync::Arc::clone(&engines.random),
+            std::sync::Arc::clone(&engines.watchdog),
+        )
     }
     fn slot(engines: &mut Engines) -> &mut Option<Box<Self>> {
         &mut engines.functions
@@ -82,7 +88,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
     let (keys, args) = keys_and_args(argv)?;
     with_engine(ctx, |engine: &mut ScriptEngine, ctx| {
         let sha = engine.load(argv.arg(1))?;
-        Ok(engine.run(ctx, &sha, &keys, &args, read_only))
+        Ok(engine.run(ctx, argv, &sha, &keys, &args, read_only))
     })?
 }
 
@@ -90,7 +96,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
 fn evalsha_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
     let (keys, args) = keys_and_args(argv)?;
     with_engine(ctx, |engine: &mut ScriptEngine, ctx| match engine.find(argv.arg(1)) {
-        Some(sha) => Ok(engine.run(ctx, &sha, &keys, &args, read_only)),
+        Some(sha) => Ok(engine.run(ctx, argv, &sha, &keys, &args, read_only)),
         None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
     })?
 }
@@ -153,11 +159,6 @@ pub(crate) fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     Ok(Reply::ok())
 }
 
-/// SCRIPT KILL: nothing can run while this command holds the lock.
-pub(crate) fn script_kill(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Err(CommandError::other("NOTBUSY No scripts in execution right now."))
-}
-
 /// SCRIPT HELP
 pub(crate) fn script_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
     const HELP: &[&str] = &[
@@ -202,7 +203,7 @@ fn fcall_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Repl
         let numkeys = crate::number::parse_i64(argv.arg(2))
             .ok_or_else(|| CommandError::other("ERR Bad number of keys provided"))?;
         let (keys, args) = numkeys_split(argv, numkeys)?;
-        engine.call(ctx, argv.arg(1), &keys, &args, read_only)
+        engine.call(ctx, argv, argv.arg(1), &keys, &args, read_only)
     })?
 }
 
@@ -345,7 +346,8 @@ pub(crate) fn function_restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, 
     })?
 }
 
-/// FUNCTION STATS: no function can be running while this command holds the lock.
+/// FUNCTION STATS with the lock: no function is running (while one is timed out, the
+/// connection answers from the store's watchdog instead).
 pub(crate) fn function_stats(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
     with_engine(ctx, |engine: &mut FunctionEngine, _| {
         let counts = Reply::map([
@@ -357,11 +359,6 @@ pub(crate) fn function_stats(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, C
             ("engines", Reply::map([("LUA", counts)])),
         ])
     })
-}
-
-/// FUNCTION KILL: nothing can run while this command holds the lock.
-pub(crate) fn function_kill(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Err(CommandError::other("NOTBUSY No scripts in execution right now."))
 }
 
 /// FUNCTION HELP

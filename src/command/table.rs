@@ -12,6 +12,7 @@ use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
 use crate::reply::Reply;
+use crate::watchdog::ScriptKind;
 
 /// A command handler: runs on the locked keyspace and answers a reply or an error reply.
 pub(crate) type Handler = fn(&mut Ctx<'_>, &Argv) -> Result<Reply, CommandError>;
@@ -27,6 +28,9 @@ pub(crate) enum Run {
     Session(SessionOp),
     /// A container (OBJECT, …): the second argument names a subcommand from this table.
     Container(&'static [CommandSpec]),
+    /// SCRIPT KILL, FUNCTION KILL: answered by the store's [`Watchdog`](crate::watchdog::Watchdog)
+    /// without the lock, which the script to kill holds.
+    Kill(ScriptKind),
     /// AUTH, CLIENT …, CONFIG …, INFO, DEBUG, SHUTDOWN, QUIT: answered by the server the
     /// connection is a client of (its [`Host`](crate::connection::Host)); rows flagged
     /// [`SERVER`](flags::SERVER).
@@ -64,6 +68,19 @@ pub(crate) enum HostOp {
     Shutdown,
 }
 
+impl HostOp {
+    /// Whether the command reads or changes the keyspace, and so runs under the lock (the
+    /// others run without it, even while a script holds it).
+    pub(crate) fn reads_keyspace(self) -> bool {
+        matches!(self, HostOp::Client | HostOp::Config | HostOp::Info)
+    }
+}
+
+/// Whether `spec` is FUNCTION STATS, which the watchdog answers while a function is timed out.
+pub(crate) fn is_function_stats(spec: &CommandSpec) -> bool {
+    spec.name == "function|stats"
+}
+
 /// Flags of a command, as Redis's command table has them.
 pub(crate) mod flags {
     /// May modify the keyspace.
@@ -83,6 +100,9 @@ pub(crate) mod flags {
     pub(crate) const IMMEDIATE: u16 = 1 << 5;
     /// Allowed before a client has authenticated (Redis's `no-auth`).
     pub(crate) const NO_AUTH: u16 = 1 << 6;
+    /// Allowed while a script is timed out (Redis's `allow-busy`); every other command is
+    /// refused with BUSY then.
+    pub(crate) const ALLOW_BUSY: u16 = 1 << 7;
 }
 
 /// Where a command's keys are in its arguments, as Redis's key specs say.
@@ -200,7 +220,7 @@ const SCRIPT: &[CommandSpec] = table! {
     "script|load", 3, NO_SCRIPT, NO_KEYS, k(scripting::script_load);
     "script|exists", -3, NO_SCRIPT, NO_KEYS, k(scripting::script_exists);
     "script|flush", -2, NO_SCRIPT, NO_KEYS, k(scripting::script_flush);
-    "script|kill", 2, NO_SCRIPT, NO_KEYS, k(scripting::script_kill);
+    "script|kill", 2, NO_SCRIPT | ALLOW_BUSY, NO_KEYS, Run::Kill(ScriptKind::Eval);
     "script|help", 2, R, NO_KEYS, k(scripting::script_help);
 };
 
@@ -211,11 +231,11 @@ const FUNCTION: &[CommandSpec] = table! {
     "function|dump", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_dump);
     "function|flush", -2, W | NO_SCRIPT, NO_KEYS, k(scripting::function_flush);
     "function|help", 2, R, NO_KEYS, k(scripting::function_help);
-    "function|kill", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_kill);
+    "function|kill", 2, NO_SCRIPT | ALLOW_BUSY, NO_KEYS, Run::Kill(ScriptKind::Function);
     "function|list", -2, NO_SCRIPT, NO_KEYS, k(scripting::function_list);
     "function|load", -3, W | NO_SCRIPT, NO_KEYS, k(scripting::function_load);
     "function|restore", -3, W | NO_SCRIPT, NO_KEYS, k(scripting::function_restore);
-    "function|stats", 2, NO_SCRIPT, NO_KEYS, k(scripting::function_stats);
+    "function|stats", 2, NO_SCRIPT | ALLOW_BUSY, NO_KEYS, k(scripting::function_stats);
 };
 
 /// Scripting commands, when the `lua` feature is on.
@@ -265,14 +285,14 @@ const CONFIG: &[CommandSpec] = table! {
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
     // transactions (multi.c)
-    "multi", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Multi);
+    "multi", 1, NO_SCRIPT | IMMEDIATE | ALLOW_BUSY, NO_KEYS, tx(TransactionOp::Multi);
     "exec", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Exec);
-    "discard", 1, NO_SCRIPT | IMMEDIATE, NO_KEYS, tx(TransactionOp::Discard);
-    "watch", -2, NO_SCRIPT | IMMEDIATE, keys(1, -1, 1), tx(TransactionOp::Watch);
-    "unwatch", 1, NO_SCRIPT, NO_KEYS, tx(TransactionOp::Unwatch);
+    "discard", 1, NO_SCRIPT | IMMEDIATE | ALLOW_BUSY, NO_KEYS, tx(TransactionOp::Discard);
+    "watch", -2, NO_SCRIPT | IMMEDIATE | ALLOW_BUSY, keys(1, -1, 1), tx(TransactionOp::Watch);
+    "unwatch", 1, NO_SCRIPT | ALLOW_BUSY, NO_KEYS, tx(TransactionOp::Unwatch);
     // connection state (networking.c)
-    "hello", -1, NO_SCRIPT | NO_AUTH, NO_KEYS, Run::Session(SessionOp::Hello);
-    "reset", 1, NO_SCRIPT | IMMEDIATE | NO_AUTH, NO_KEYS, Run::Session(SessionOp::Reset);
+    "hello", -1, NO_SCRIPT | NO_AUTH | ALLOW_BUSY, NO_KEYS, Run::Session(SessionOp::Hello);
+    "reset", 1, NO_SCRIPT | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, Run::Session(SessionOp::Reset);
     // connection and server
     "ping", -1, R, NO_KEYS, k(server::ping);
     "echo", 2, R, NO_KEYS, k(server::echo);
@@ -288,13 +308,13 @@ static COMMANDS: &[CommandSpec] = table! {
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     // the server's own (answered by the server a connection is a client of)
-    "auth", -2, S | NO_AUTH, NO_KEYS, host(HostOp::Auth);
-    "quit", -1, S | IMMEDIATE | NO_AUTH, NO_KEYS, host(HostOp::Quit);
+    "auth", -2, S | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Auth);
+    "quit", -1, S | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Quit);
     "client", -2, SERVER, NO_KEYS, Run::Container(CLIENT);
     "config", -2, SERVER, NO_KEYS, Run::Container(CONFIG);
     "info", -1, SERVER, NO_KEYS, host(HostOp::Info);
     "debug", -2, S, NO_KEYS, host(HostOp::Debug);
-    "shutdown", -1, S | NO_MULTI, NO_KEYS, host(HostOp::Shutdown);
+    "shutdown", -1, S | NO_MULTI | ALLOW_BUSY, NO_KEYS, host(HostOp::Shutdown);
     // keys (db.c, expire.c)
     "del", -2, W, keys(1, -1, 1), k(keys::del);
     "unlink", -2, W, keys(1, -1, 1), k(keys::del);

@@ -198,7 +198,7 @@ mod tests {
         let mut ks = Keyspace::new(crate::clock::Clock::manual());
         ks.effects.want_events(EventClass::String.bit());
         ks.effects.want_replay(true);
-        let mut engines = Engines::default();
+        let mut engines = Engines::new(&Default::default());
         let mut ctx = Ctx::new(&mut ks, &mut engines, &Caller::internal(1, 5));
         ctx.notify(EventClass::String, "set", b"k");
         ctx.replay_as(|| Argv::from_args(("SET", "k", "v", "PXAT", "1")));

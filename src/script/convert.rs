@@ -12,6 +12,7 @@ use crate::command::{Ctx, args};
 use crate::error::CommandError;
 use crate::number::format_g17;
 use crate::reply::Reply;
+use crate::watchdog::Watchdog;
 
 /// How deep a returned table may nest before the reply is refused (Redis's Lua stack limit).
 const MAX_DEPTH: usize = 1000;
@@ -30,6 +31,11 @@ pub(super) fn raise(reply: &LuaValue) -> mlua::Error {
         _ => "ERR unknown error".into(),
     };
     mlua::Error::RuntimeError(format!("{RAISED}{text}"))
+}
+
+/// The error a killed script fails with (SCRIPT KILL and FUNCTION KILL alike, as in Redis).
+pub(super) fn killed() -> mlua::Error {
+    mlua::Error::RuntimeError(format!("{RAISED}ERR Script killed by user with SCRIPT KILL..."))
 }
 
 /// The Redis error text a `redis.call` error carries, if `value` is one.
@@ -212,7 +218,7 @@ fn argv_from(args: &MultiValue) -> Result<Argv, &'static str> {
 /// and whether it is an error; between runs, the error that no script is running.
 pub(super) fn call_running(lua: &Lua, running: &Running, args: MultiValue) -> mlua::Result<(LuaValue, bool)> {
     let resp = running.resp.load(Ordering::Relaxed);
-    match running.with_ctx(|ctx, read_only| redis_call(lua, ctx, args, read_only, resp)) {
+    match running.with_ctx(|ctx, read_only| redis_call(lua, ctx, args, read_only, resp, &running.watchdog)) {
         Some(result) => result,
         None => Ok((
             LuaValue::Table(error_table(lua, "redis.call is only available while a script runs")?),
@@ -227,6 +233,7 @@ fn redis_call(
     args: MultiValue,
     read_only: bool,
     resp: u8,
+    watchdog: &Watchdog,
 ) -> mlua::Result<(LuaValue, bool)> {
     let failed =
         |text: &str| -> mlua::Result<(LuaValue, bool)> { Ok((LuaValue::Table(error_table(lua, text)?), true)) };
@@ -244,6 +251,10 @@ fn redis_call(
     }
     if read_only && spec.has(flags::WRITE) {
         return failed("Write commands are not allowed from read-only scripts.");
+    }
+    if spec.has(flags::WRITE) {
+        // From here on the script cannot be killed: its writes would stay.
+        watchdog.wrote();
     }
     // The script's commands speak the script's protocol, not its caller's.
     let caller_resp = std::mem::replace(&mut ctx.resp, resp);

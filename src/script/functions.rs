@@ -14,11 +14,13 @@ use indexmap::IndexMap;
 use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value as LuaValue, VmState};
 
 use super::{SCRIPT_FLAGS, Vm, VmKind, convert};
+use crate::argv::Argv;
 use crate::command::Ctx;
 use crate::command::args::split_args;
 use crate::error::CommandError;
 use crate::keyspace::Map;
 use crate::reply::Reply;
+use crate::watchdog::Watchdog;
 
 /// How long a library's code may run at load time (Redis's `LOAD_TIMEOUT_MS`).
 const LOAD_TIMEOUT: Duration = Duration::from_millis(500);
@@ -329,9 +331,9 @@ pub(crate) enum RestorePolicy {
 
 impl FunctionEngine {
     /// A fresh library VM with no libraries.
-    pub(crate) fn new(random: Arc<AtomicU64>) -> Result<FunctionEngine, CommandError> {
+    pub(crate) fn new(random: Arc<AtomicU64>, watchdog: Arc<Watchdog>) -> Result<FunctionEngine, CommandError> {
         Ok(FunctionEngine {
-            vm: Vm::new(random, VmKind::Functions)?,
+            vm: Vm::new(random, VmKind::Functions, watchdog)?,
             registry: Registry::default(),
         })
     }
@@ -406,7 +408,7 @@ impl FunctionEngine {
             .and_then(|()| self.vm.set_loading.call::<()>(true))
             .and_then(|()| self.vm.run.call::<(bool, LuaValue)>((chunk, self.vm.handler.clone())));
         let restored = self.vm.set_loading.call::<()>(false);
-        lua.remove_hook();
+        let rehooked = self.vm.restore_hook();
         let loading = lua.remove_app_data::<Loading>();
         let failure = match ran {
             Ok((true, _)) => None,
@@ -419,7 +421,7 @@ impl FunctionEngine {
         if let Some(text) = failure {
             return Err(err(format_args!("Error registering functions: {text}")));
         }
-        restored.map_err(|e| err(convert::lua_message(&e)))?;
+        restored.and(rehooked).map_err(|e| err(convert::lua_message(&e)))?;
         Ok(loading.map(|l| l.functions).unwrap_or_default())
     }
 
@@ -427,6 +429,7 @@ impl FunctionEngine {
     pub(crate) fn call(
         &self,
         ctx: &mut Ctx<'_>,
+        command: &Argv,
         name: &[u8],
         keys: &[&[u8]],
         args: &[&[u8]],
@@ -440,6 +443,8 @@ impl FunctionEngine {
         let run = super::Invocation {
             function: &function.callback,
             name: &function.name,
+            command,
+            function_counts: Some((self.registry.libraries.len(), self.registry.functions.len())),
             keys,
             args,
             read_only,

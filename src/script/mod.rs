@@ -6,8 +6,10 @@
 //! table and handlers as every other caller. The globals are read-only with Redis's error texts,
 //! and values convert between Lua and replies as `docs/behaviour.md` §3 describes.
 //!
-//! A script that never returns holds the lock for ever: SCRIPT KILL needs a second client, which an
-//! embedded store does not have (it answers NOTBUSY, as Redis does with nothing running).
+//! A script that runs long holds the lock, and others wait; past `busy-reply-threshold` they are
+//! refused with BUSY instead, and SCRIPT KILL or FUNCTION KILL from any thread ends a script
+//! that has not written (`crate::watchdog`; a Lua hook reports to it every
+//! [`HOOK_INSTRUCTIONS`] instructions).
 //!
 //! This module and `command` import each other, the one circle between the crate's top modules,
 //! kept on purpose: EVAL and FCALL are commands that run scripts (`command::scripting` calls in
@@ -25,12 +27,14 @@ pub use handle::Script;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 
-use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue, VmState};
 
+use crate::argv::Argv;
 use crate::command::Ctx;
 use crate::error::CommandError;
 use crate::keyspace::Map;
 use crate::reply::Reply;
+use crate::watchdog::{HOOK_INSTRUCTIONS, RunningFunction, ScriptKind, Verdict, Watchdog};
 
 use crate::REDIS_VERSION;
 const REDIS_VERSION_NUM: i64 = 0x07_00_0f;
@@ -72,14 +76,17 @@ pub(crate) struct Engines {
     pub(crate) scripts: Option<Box<ScriptEngine>>,
     pub(crate) functions: Option<Box<functions::FunctionEngine>>,
     pub(crate) random: Arc<AtomicU64>,
+    /// The store's script watchdog, which every VM's hook reports to.
+    pub(crate) watchdog: Arc<Watchdog>,
 }
 
-impl Default for Engines {
-    fn default() -> Engines {
+impl Engines {
+    pub(crate) fn new(watchdog: &Arc<Watchdog>) -> Engines {
         Engines {
             scripts: None,
             functions: None,
             random: Arc::new(AtomicU64::new(random::INITIAL_STATE)),
+            watchdog: Arc::clone(watchdog),
         }
     }
 }
@@ -110,11 +117,20 @@ pub(crate) struct Vm {
 /// (`redis.call`, `redis.pcall`, `redis.setresp`). They are created once with the VM; this is
 /// how they reach the command context of the run in progress, without a new scoped closure (and
 /// its allocations) per run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Running {
     /// The running invocation's `Ctx`, set by [`Vm::invoke`] for exactly the duration of the run
     /// (a [`RunningGuard`] clears it), null between runs.
     ctx: AtomicPtr<()>,
+    /// The running [`Invocation`], set and cleared with `ctx` (FUNCTION STATS reads its name and
+    /// command once a function times out).
+    invocation: AtomicPtr<()>,
+    /// The store's watchdog: told when a run starts and ends, when it writes, and asked by the
+    /// hook whether to go on.
+    pub(super) watchdog: Arc<Watchdog>,
+    /// A killed run's hook fires at every line instead of every [`HOOK_INSTRUCTIONS`]
+    /// instructions: put back when the run ends.
+    line_hook: AtomicBool,
     /// Whether the running invocation may not write (EVAL_RO, `no-writes`).
     read_only: AtomicBool,
     /// The protocol of the script's commands and of its return value: 2 unless it called
@@ -142,23 +158,81 @@ impl Running {
     pub(super) fn is_running(&self) -> bool {
         !self.ctx.load(Ordering::Relaxed).is_null()
     }
+
+    /// The hook, every [`HOOK_INSTRUCTIONS`] instructions: reports to the watchdog (which, past
+    /// the threshold, lets the server answer its other clients) and, when the run must end,
+    /// switches to raising the kill error at every line of the script.
+    fn on_count(&self, lua: &Lua) -> mlua::Result<VmState> {
+        if !self.is_running() {
+            return Ok(VmState::Continue);
+        }
+        if self.watchdog.check(|| self.running_function()) == Verdict::Kill {
+            // Raised at the next line of the script's own code rather than here, where the
+            // hook may have caught the prelude or the error handler: and at every line after
+            // it, so that a pcall in the script cannot swallow it.
+            self.line_hook.store(true, Ordering::Relaxed);
+            lua.set_hook(HookTriggers::EVERY_LINE, |_, debug| {
+                let source = debug.source();
+                if source.source.as_deref().is_some_and(|s| s.starts_with("@user_")) {
+                    Err(convert::killed())
+                } else {
+                    Ok(VmState::Continue)
+                }
+            })?;
+        }
+        Ok(VmState::Continue)
+    }
+
+    /// What FUNCTION STATS shows of the running invocation, if it is a function.
+    fn running_function(&self) -> Option<RunningFunction> {
+        let ptr = self.invocation.load(Ordering::Relaxed).cast::<Invocation<'_>>();
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: set by `Vm::invoke_lua` from the invocation it runs, which outlives the run,
+        // and cleared (by its guard) before the run returns; read only by this VM's hook, on the
+        // thread running it, during the run.
+        let run = unsafe { &*ptr };
+        let (libraries, functions) = run.function_counts?;
+        Some(RunningFunction {
+            name: run.name.to_string(),
+            command: run.command.iter().map(<[u8]>::to_vec).collect(),
+            libraries,
+            functions,
+        })
+    }
 }
 
-/// Clears [`Running::ctx`] when the run ends, however it ends.
+/// Clears [`Running::ctx`] and [`Running::invocation`] and tells the watchdog when the run ends,
+/// however it ends.
 struct RunningGuard<'a>(&'a Running);
 
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         self.0.ctx.store(std::ptr::null_mut(), Ordering::Relaxed);
+        self.0.invocation.store(std::ptr::null_mut(), Ordering::Relaxed);
+        self.0.watchdog.finish();
     }
 }
 
+/// Installs the hook of [`Running::on_count`] (again, after FUNCTION LOAD's or a kill's).
+fn install_count_hook(lua: &Lua, running: &Arc<Running>) -> mlua::Result<()> {
+    let running = Arc::clone(running);
+    lua.set_hook(
+        HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
+        move |lua, _| running.on_count(lua),
+    )
+}
+
 /// One run of a script or function: what runs, what uncaught errors name it by (a script's SHA1,
-/// a function's name), its keys and arguments, and whether it may write.
+/// a function's name), the command that ran it, its keys and arguments, and whether it may
+/// write; for a function, the engine's library and function counts (FUNCTION STATS shows them).
 #[derive(Clone, Copy)]
 pub(crate) struct Invocation<'a> {
     pub(crate) function: &'a Function,
     pub(crate) name: &'a str,
+    pub(crate) command: &'a Argv,
+    pub(crate) function_counts: Option<(usize, usize)>,
     pub(crate) keys: &'a [&'a [u8]],
     pub(crate) args: &'a [&'a [u8]],
     pub(crate) read_only: bool,
@@ -243,11 +317,12 @@ impl std::fmt::Debug for ScriptEngine {
 impl Vm {
     /// A fresh VM with Redis's libraries, API and read-only globals; `random` is the state of
     /// `math.random`, shared by every VM and outliving them (SCRIPT FLUSH does not reset it in Redis).
-    pub(crate) fn new(random: Arc<AtomicU64>, kind: VmKind) -> Result<Vm, CommandError> {
-        Self::build(random, kind).map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
+    pub(crate) fn new(random: Arc<AtomicU64>, kind: VmKind, watchdog: Arc<Watchdog>) -> Result<Vm, CommandError> {
+        Self::build(random, kind, watchdog)
+            .map_err(|e| CommandError::Other(format!("ERR cannot start Lua: {e}").into()))
     }
 
-    fn build(random: Arc<AtomicU64>, kind: VmKind) -> mlua::Result<Vm> {
+    fn build(random: Arc<AtomicU64>, kind: VmKind, watchdog: Arc<Watchdog>) -> mlua::Result<Vm> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::default())?;
         load_redis_libraries(&lua)?;
         random::install(&lua, random)?;
@@ -274,7 +349,15 @@ impl Vm {
         redis.set("error_reply", lua.create_function(convert::error_reply)?)?;
         redis.set("status_reply", lua.create_function(convert::status_reply)?)?;
         redis.set("log", lua.create_function(convert::log)?)?;
-        let running = Arc::new(Running::default());
+        let running = Arc::new(Running {
+            ctx: AtomicPtr::default(),
+            invocation: AtomicPtr::default(),
+            watchdog,
+            line_hook: AtomicBool::new(false),
+            read_only: AtomicBool::new(false),
+            resp: AtomicU8::new(2),
+        });
+        install_count_hook(&lua, &running)?;
         let for_setresp = Arc::clone(&running);
         redis.set(
             "setresp",
@@ -319,6 +402,11 @@ impl Vm {
         })
     }
 
+    /// Puts back the VM's own hook (after FUNCTION LOAD's, or a killed run's).
+    fn restore_hook(&self) -> mlua::Result<()> {
+        install_count_hook(&self.lua, &self.running)
+    }
+
     /// Compiles `source` as a chunk named `name` in the scripts' environment.
     fn compile(&self, source: &[u8], name: &str) -> mlua::Result<Function> {
         self.lua
@@ -343,6 +431,7 @@ impl Vm {
             keys,
             args,
             read_only,
+            ..
         } = *run;
         let lua = &self.lua;
         let keys = convert::string_array(lua, keys)?;
@@ -359,12 +448,23 @@ impl Vm {
         self.running.resp.store(2, Ordering::Relaxed);
         self.running.read_only.store(read_only, Ordering::Relaxed);
         let results = {
+            self.running.watchdog.start(match self.kind {
+                VmKind::Eval => ScriptKind::Eval,
+                VmKind::Functions => ScriptKind::Function,
+            });
             let _guard = RunningGuard(&self.running);
             let ptr: *mut Ctx<'_> = ctx;
             self.running.ctx.store(ptr.cast(), Ordering::Relaxed);
+            let invocation: *const Invocation<'_> = run;
+            self.running
+                .invocation
+                .store(invocation.cast_mut().cast(), Ordering::Relaxed);
             self.run
                 .call::<MultiValue>((function, self.handler.clone(), params.0, params.1))
         };
+        if self.running.line_hook.swap(false, Ordering::Relaxed) {
+            self.restore_hook()?;
+        }
         let resp3 = self.running.resp.load(Ordering::Relaxed) == 3;
         let mut results = results?.into_iter();
         let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
@@ -379,9 +479,9 @@ impl Vm {
 
 impl ScriptEngine {
     /// A fresh VM for EVAL with an empty script cache.
-    pub(crate) fn new(random: Arc<AtomicU64>) -> Result<ScriptEngine, CommandError> {
+    pub(crate) fn new(random: Arc<AtomicU64>, watchdog: Arc<Watchdog>) -> Result<ScriptEngine, CommandError> {
         Ok(ScriptEngine {
-            vm: Vm::new(random, VmKind::Eval)?,
+            vm: Vm::new(random, VmKind::Eval, watchdog)?,
             scripts: Map::default(),
         })
     }
@@ -424,6 +524,7 @@ impl ScriptEngine {
     pub(crate) fn run(
         &mut self,
         ctx: &mut Ctx<'_>,
+        command: &Argv,
         sha: &str,
         keys: &[&[u8]],
         args: &[&[u8]],
@@ -441,6 +542,8 @@ impl ScriptEngine {
         let run = Invocation {
             function: &compiled.function,
             name: sha,
+            command,
+            function_counts: None,
             keys,
             args,
             read_only,

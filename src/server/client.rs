@@ -238,12 +238,18 @@ impl Host for ServerSide {
                 Ok(Reply::ok())
             }
             HostOp::Debug => self.debug(argv),
-            HostOp::Info => Ok(self.info(argv, call.ks)),
-            HostOp::Config => self.config(call.spec.name, argv, call.ks),
+            HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
+            HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
             HostOp::Client => Ok(self.client(call)),
         };
         reply.unwrap_or_else(Reply::Error)
     }
+}
+
+/// The locked keyspace of a command that reads it (the connection locks it for those:
+/// [`HostOp::reads_keyspace`]).
+fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
+    ks.ok_or_else(|| CommandError::other("ERR command out of place"))
 }
 
 impl ServerSide {
@@ -320,7 +326,10 @@ impl ServerSide {
             }
             "client|list" => self.client_list(argv, call.caller.client, running("client|list")),
             "client|kill" => self.client_kill(argv, call.caller.client),
-            "client|unblock" => self.client_unblock(argv, call.ks),
+            "client|unblock" => match keyspace(call.ks) {
+                Ok(ks) => self.client_unblock(argv, ks),
+                Err(e) => Reply::Error(e),
+            },
             "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
                 Some(()) => Reply::ok(),
                 None => Reply::Error(CommandError::Syntax),

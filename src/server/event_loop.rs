@@ -7,7 +7,10 @@
 //! clients after every round of events, and every few milliseconds while any is parked (another
 //! thread using the store in process may serve them).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -21,6 +24,7 @@ use super::protocol::{RequestParser, Step};
 use crate::clock::Clock;
 use crate::keyspace::Map;
 use crate::keyspace::blocking::Deadline;
+use crate::watchdog;
 
 pub(super) const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
@@ -146,67 +150,210 @@ impl Conn {
     }
 }
 
+/// The loop's state: the poll, the listener and every connection. It sits in a `RefCell` the
+/// loop borrows only between commands, so that a script running past the busy threshold can
+/// borrow it from inside a command (through the watchdog's hook) and answer the other clients:
+/// the connection running the script is out of the map meanwhile, as Redis protects the client
+/// of a timed-out script.
+struct Loop {
+    poll: Poll,
+    listener: TcpListener,
+    events: Events,
+    conns: Map<Token, Conn>,
+    parked: Vec<Token>,
+    touched: Vec<Token>,
+    /// Clients whose socket became readable while they ran a script (out of the map): read when
+    /// they are back.
+    missed: Vec<Token>,
+    /// The events of this round not yet handled: a busy round handles them too (their edges
+    /// will not come again).
+    pending: VecDeque<(Token, bool)>,
+}
+
 /// Serves until the server stops.
-pub(super) fn run(inner: &Arc<Inner>, mut poll: Poll, mut listener: TcpListener) {
-    let mut events = Events::with_capacity(1024);
-    let mut conns: Map<Token, Conn> = Map::default();
-    let mut parked: Vec<Token> = Vec::new();
-    let mut touched: Vec<Token> = Vec::new();
-    while !inner.stopping.load(Ordering::SeqCst) {
-        let timeout = next_timeout(&conns, &parked, inner.store.clock());
-        if let Err(e) = poll.poll(&mut events, timeout)
-            && e.kind() != ErrorKind::Interrupted
-        {
-            log_error(&format!("polling failed: {e}"));
-            break;
+pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
+    let state = Rc::new(RefCell::new(Loop {
+        poll,
+        listener,
+        events: Events::with_capacity(1024),
+        conns: Map::default(),
+        parked: Vec::new(),
+        touched: Vec::new(),
+        missed: Vec::new(),
+        pending: VecDeque::new(),
+    }));
+    let for_hook = Rc::clone(&state);
+    let inner_for_hook = Arc::clone(inner);
+    watchdog::set_serve_while_busy(Some(Box::new(move || {
+        if inner_for_hook.stopping.load(Ordering::SeqCst) {
+            // Stopped before the script began: it ends now.
+            inner_for_hook.store.shared().watchdog.abort();
         }
-        for event in events.iter() {
-            match event.token() {
-                LISTENER => accept(inner, &poll, &mut listener, &mut conns),
+        if let Ok(mut state) = for_hook.try_borrow_mut() {
+            state.busy_round(&inner_for_hook);
+        }
+    })));
+    while !inner.stopping.load(Ordering::SeqCst) {
+        let Some(ready) = state.borrow_mut().wait(inner) else {
+            break;
+        };
+        state.borrow_mut().pending = ready.into();
+        loop {
+            let Some((token, readable)) = state.borrow_mut().pending.pop_front() else {
+                break;
+            };
+            match token {
+                LISTENER => state.borrow_mut().accept(inner),
                 WAKER => {}
                 token => {
-                    let Some(conn) = conns.get_mut(&token) else { continue };
-                    if event.is_readable() {
-                        conn.read();
-                        conn.process(inner);
-                        if conn.parked.is_some() && !parked.contains(&token) {
-                            parked.push(token);
-                        }
+                    let Some(mut conn) = state.borrow_mut().conns.remove(&token) else {
+                        continue;
+                    };
+                    if readable {
+                        serve(&state, inner, token, &mut conn, true);
                     }
-                    conn.touch(token, &mut touched);
+                    let mut state = state.borrow_mut();
+                    if conn.parked.is_some() && !state.parked.contains(&token) {
+                        state.parked.push(token);
+                    }
+                    conn.touch(token, &mut state.touched);
+                    state.conns.insert(token, conn);
                 }
             }
         }
         // Commands just run may have served parked clients; deadlines may have passed.
-        parked.retain(|&token| {
-            let Some(conn) = conns.get_mut(&token) else {
-                return false;
+        let parked = std::mem::take(&mut state.borrow_mut().parked);
+        for token in parked {
+            let Some(mut conn) = state.borrow_mut().conns.remove(&token) else {
+                continue;
             };
-            let Some(deadline) = conn.parked else { return false };
-            if !conn.client.poll_blocked(deadline, &mut conn.output) {
-                return true;
+            let Some(deadline) = conn.parked else {
+                state.borrow_mut().conns.insert(token, conn);
+                continue;
+            };
+            let served = conn.client.poll_blocked(deadline, &mut conn.output);
+            if served {
+                conn.parked = None;
+                serve(&state, inner, token, &mut conn, false);
             }
-            conn.parked = None;
-            conn.process(inner);
-            conn.touch(token, &mut touched);
-            conn.parked.is_some()
-        });
-        // Replies go out once every ready client has been read, as Redis writes them before it
-        // sleeps again: the loop does not switch between reading and writing per client.
-        for token in touched.drain(..) {
-            let Some(conn) = conns.get_mut(&token) else { continue };
+            let mut state = state.borrow_mut();
+            if served {
+                conn.touch(token, &mut state.touched);
+            }
+            if conn.parked.is_some() {
+                state.parked.push(token);
+            }
+            state.conns.insert(token, conn);
+        }
+        if inner.stopping.load(Ordering::SeqCst) {
+            // As Redis, which exits from SHUTDOWN before writing the round's replies (a script
+            // SHUTDOWN NOSAVE ended gets none).
+            break;
+        }
+        state.borrow_mut().write_and_close(inner);
+    }
+    watchdog::set_serve_while_busy(None);
+    // Dropping the clients unregisters them, releases their watches and blocked commands.
+    state.borrow_mut().conns.clear();
+}
+
+/// Runs a client's complete commands (after reading its socket, if `read`), with no borrow of the
+/// loop held: a script it runs may serve the other clients meanwhile. Input that came for it
+/// then (its readiness went to that busy round) is read and run too.
+fn serve(state: &RefCell<Loop>, inner: &Inner, token: Token, conn: &mut Conn, read: bool) {
+    let mut read = read;
+    loop {
+        if read {
+            conn.read();
+        }
+        conn.process(inner);
+        let mut state = state.borrow_mut();
+        read = match state.missed.iter().position(|&t| t == token) {
+            Some(at) => {
+                state.missed.swap_remove(at);
+                true
+            }
+            None => false,
+        };
+        if !read {
+            return;
+        }
+    }
+}
+
+impl Loop {
+    /// Waits for events (until the nearest parked deadline): the ready tokens, with whether each
+    /// is readable; `None` if polling failed.
+    fn wait(&mut self, inner: &Inner) -> Option<Vec<(Token, bool)>> {
+        let timeout = next_timeout(&self.conns, &self.parked, inner.store.clock());
+        if let Err(e) = self.poll.poll(&mut self.events, timeout)
+            && e.kind() != ErrorKind::Interrupted
+        {
+            log_error(&format!("polling failed: {e}"));
+            return None;
+        }
+        Some(self.events.iter().map(|e| (e.token(), e.is_readable())).collect())
+    }
+
+    fn accept(&mut self, inner: &Arc<Inner>) {
+        accept(inner, &self.poll, &mut self.listener, &mut self.conns);
+    }
+
+    /// Replies go out once every ready client has been read, as Redis writes them before it
+    /// sleeps again: the loop does not switch between reading and writing per client. Then
+    /// finished clients and those CLIENT KILL doomed are closed.
+    fn write_and_close(&mut self, inner: &Inner) {
+        let touched = std::mem::take(&mut self.touched);
+        for token in touched {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                // Out of the map while it runs a script: written when it is back.
+                self.touched.push(token);
+                continue;
+            };
             conn.touched = false;
-            let ok = conn.flush(&poll, token);
+            let ok = conn.flush(&self.poll, token);
             if !ok || conn.finished() {
-                close(&poll, &mut conns, token);
+                close(&self.poll, &mut self.conns, token);
             }
         }
         for id in std::mem::take(&mut *inner.doomed.lock()) {
-            close(&poll, &mut conns, client_token(id));
+            close(&self.poll, &mut self.conns, client_token(id));
         }
     }
-    // Dropping the clients unregisters them, releases their watches and blocked commands.
-    conns.clear();
+
+    /// A round of the loop from inside a timed-out script (Redis's `processEventsWhileBlocked`):
+    /// without waiting and without parked clients. The clients' commands are refused with BUSY
+    /// or answered without the lock the script holds (connection.rs, `while_busy`); a client
+    /// that leaves now leaves its bookkeeping under the lock for later.
+    fn busy_round(&mut self, inner: &Arc<Inner>) {
+        if let Err(e) = self.poll.poll(&mut self.events, Some(Duration::ZERO))
+            && e.kind() != ErrorKind::Interrupted
+        {
+            return;
+        }
+        let mut ready: Vec<(Token, bool)> = self.pending.drain(..).collect();
+        ready.extend(self.events.iter().map(|e| (e.token(), e.is_readable())));
+        for (token, readable) in ready {
+            match token {
+                LISTENER => self.accept(inner),
+                WAKER => {}
+                token => {
+                    let Some(conn) = self.conns.get_mut(&token) else {
+                        if readable && !self.missed.contains(&token) {
+                            self.missed.push(token);
+                        }
+                        continue;
+                    };
+                    if readable {
+                        conn.read();
+                        conn.process(inner);
+                    }
+                    conn.touch(token, &mut self.touched);
+                }
+            }
+        }
+        self.write_and_close(inner);
+    }
 }
 
 /// The token of client `id` (0 and 1 are the listener's and the waker's).

@@ -224,6 +224,10 @@ impl Server {
             "client-query-buffer-limit".into(),
             config.client_query_buffer_limit.to_string(),
         );
+        let threshold = store.busy_reply_threshold().as_millis().to_string();
+        for name in params::names_of("busy-reply-threshold") {
+            params.insert(name.to_string(), threshold.clone());
+        }
         let inner = Arc::new(Inner {
             store,
             config: Mutex::new(config),
@@ -398,6 +402,8 @@ impl Inner {
     /// every connection and ends.
     pub(crate) fn begin_stop(&self) {
         if !self.stopping.swap(true, Ordering::SeqCst) {
+            // A script running now would keep the loop from ever seeing the stop.
+            self.store.shared().watchdog.abort();
             let _ = self.waker.wake();
         }
     }
@@ -423,6 +429,12 @@ impl Inner {
                 "proto-max-bulk-len" => config.proto_max_bulk_len = shown.parse().unwrap_or(config.proto_max_bulk_len),
                 "client-query-buffer-limit" => {
                     config.client_query_buffer_limit = shown.parse().unwrap_or(config.client_query_buffer_limit)
+                }
+                "busy-reply-threshold" => {
+                    if let Ok(ms) = shown.parse::<u64>() {
+                        self.store
+                            .set_busy_reply_threshold(std::time::Duration::from_millis(ms));
+                    }
                 }
                 _ => {}
             }

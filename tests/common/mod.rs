@@ -200,6 +200,20 @@ impl RawClient {
         raw
     }
 
+    /// Sends one command without reading its reply (see [`RawClient::read`]).
+    pub fn send(&mut self, argv: &[Vec<u8>]) {
+        let mut out = Vec::new();
+        encode(argv, &mut out);
+        self.writer.write_all(&out).unwrap();
+    }
+
+    /// Reads the raw bytes of the next reply.
+    pub fn read(&mut self) -> Vec<u8> {
+        let mut raw = Vec::new();
+        read_reply(&mut self.reader, &mut raw);
+        raw
+    }
+
     /// Sends several commands in one write (a pipeline) and reads their replies, discarded.
     pub fn pipeline(&mut self, argvs: &[Vec<Vec<u8>>]) {
         let mut out = Vec::new();
