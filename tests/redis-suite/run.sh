@@ -22,13 +22,11 @@ SUITE=${EMBEDIS_REDIS_SUITE:-$HOME/.cache/embedis/redis-$VERSION}
 # The tags Redis's external mode cannot honour against a server it did not start, as the suite's
 # own CI does for external servers, and the ones embedis has no feature for yet.
 TAGS="-needs:repl -needs:debug -needs:config-maxmemory -needs:save"
-# The units of the families embedis implements, except unit/scripting, unit/functions and
-# unit/multi: their tests of a script that never returns hang embedis-server until scripts can be
-# interrupted (BUSY, SCRIPT KILL: issue 12); run them by name meanwhile.
-UNITS=(unit/auth unit/dump unit/expire unit/info-command unit/keyspace unit/lazyfree unit/limits
-  unit/memefficiency unit/networking unit/protocol unit/querybuf unit/quit unit/scan unit/sort
-  unit/type/hash unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
-  unit/type/string unit/type/zset)
+# The units of the families embedis implements.
+UNITS=(unit/auth unit/dump unit/expire unit/functions unit/info-command unit/keyspace unit/lazyfree
+  unit/limits unit/memefficiency unit/multi unit/networking unit/protocol unit/querybuf unit/quit
+  unit/scan unit/scripting unit/sort unit/type/hash unit/type/incr unit/type/list unit/type/list-2
+  unit/type/list-3 unit/type/set unit/type/string unit/type/zset)
 # How long one unit may run (seconds).
 UNIT_TIMEOUT=${EMBEDIS_SUITE_UNIT_TIMEOUT:-600}
 [ $# -gt 0 ] && UNITS=("$@")
