@@ -229,3 +229,51 @@ fn list_and_sorted_set_waiters_are_served_by_their_own_type() {
         Reply::Array(vec![bulk("k"), bulk("m"), bulk("1")])
     );
 }
+
+/// Keys are served in the order they became ready, each to its waiters first come first served
+/// while it has elements (what redis-server answers to this very sequence).
+#[test]
+fn ready_keys_are_served_in_the_order_they_became_ready() {
+    let store = Store::new();
+    let waiters: Vec<_> = [
+        "BLMPOP 0 2 blist blist2 LEFT COUNT 1",
+        "BLMPOP 0 2 blist blist2 RIGHT COUNT 10",
+        "BLMPOP 0 2 blist blist2 LEFT COUNT 10",
+        "BLMPOP 0 2 blist blist2 RIGHT COUNT 1",
+    ]
+    .iter()
+    .map(|line| blocked(&store, line))
+    .collect();
+    let mut conn = store.connect();
+    conn.call(["MULTI"]);
+    conn.call(common::words("LPUSH blist a b c d e"));
+    conn.call(common::words("LPUSH blist2 1 2 3 4 5"));
+    conn.call(["EXEC"]);
+    let popped = |key: &str, items: &[&str]| {
+        Reply::Array(vec![bulk(key), Reply::Array(items.iter().map(|i| bulk(i)).collect())])
+    };
+    let mut waiters = waiters.into_iter();
+    let mut next = || waiters.next().unwrap().join().unwrap();
+    assert_eq!(next(), popped("blist", &["e"]));
+    assert_eq!(next(), popped("blist", &["a", "b", "c", "d"]));
+    assert_eq!(next(), popped("blist2", &["5", "4", "3", "2", "1"]));
+    call(&store, "LPUSH blist2 1 2 3");
+    assert_eq!(next(), popped("blist2", &["1"]));
+}
+
+/// SWAPDB brings a key into a database where a client waits on it: the client is served.
+#[test]
+fn swapdb_wakes_a_client_waiting_on_a_key_it_brings() {
+    let store = Store::new();
+    let mut conn = store.connect();
+    conn.call(["SELECT", "1"]);
+    conn.call(["RPUSH", "k", "hello"]);
+    let mut waiter = store.connect();
+    let handle = thread::spawn(move || {
+        waiter.call(["SELECT", "9"]);
+        waiter.call(["BRPOP", "k", "5"])
+    });
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(conn.call(["SWAPDB", "1", "9"]), Reply::ok());
+    assert_eq!(handle.join().unwrap(), Reply::Array(vec![bulk("k"), bulk("hello")]));
+}

@@ -58,8 +58,9 @@ pub(super) struct Blocked {
     /// The clients waiting on each (database, key), first come first.
     waiting: Map<(usize, Key), VecDeque<ClientId>>,
     requests: Map<ClientId, BlockedRequest>,
-    /// Keys created while someone waits on them, to serve after the running command.
-    ready: Vec<(usize, Key)>,
+    /// Keys created while someone waits on them, to serve after the running command, in the
+    /// order they became ready (Redis's `ready_keys` list).
+    ready: VecDeque<(usize, Key)>,
     /// Replies served to clients that have not picked them up yet.
     served: Map<ClientId, Reply>,
 }
@@ -120,14 +121,32 @@ impl Keyspace {
             .and_then(|q| q.front().copied())
     }
 
-    /// The next key made ready by the running command, if any.
+    /// The first key made ready by the running command and not yet served, if any: keys are
+    /// served in the order they became ready, those a served BLMOVE fills after the others.
     pub(crate) fn next_ready(&mut self) -> Option<(usize, Key)> {
-        self.blocked.ready.pop()
+        self.blocked.ready.pop_front()
     }
 
     /// Whether any key was made ready and waits to be served.
     pub(crate) fn has_ready(&self) -> bool {
         !self.blocked.ready.is_empty()
+    }
+
+    /// SWAPDB brought other data into `db`: every key someone waits on there that now exists is
+    /// ready (Redis's `scanDatabaseForReadyKeys`).
+    pub(super) fn waiting_keys_swapped_in(&mut self, db: usize) {
+        let mut present: Vec<Key> = self
+            .blocked
+            .waiting
+            .keys()
+            .filter(|(d, key)| *d == db && self.dbs[db].data.contains_key(key))
+            .map(|(_, key)| key.clone())
+            .collect();
+        // Sorted, so that the order does not depend on the map's.
+        present.sort();
+        for key in present {
+            self.key_created(db, &key);
+        }
     }
 
     /// Notes that `key` was created, if anyone waits on it (Redis's `signalKeyAsReady`).
@@ -137,7 +156,7 @@ impl Keyspace {
         }
         let slot = (db, key.to_vec());
         if self.blocked.waiting.contains_key(&slot) && !self.blocked.ready.contains(&slot) {
-            self.blocked.ready.push(slot);
+            self.blocked.ready.push_back(slot);
         }
     }
 }

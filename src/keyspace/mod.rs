@@ -444,6 +444,8 @@ impl Keyspace {
         std::mem::swap(&mut left[lo].data, &mut right[0].data);
         self.may_have_ttls(a);
         self.may_have_ttls(b);
+        self.waiting_keys_swapped_in(a);
+        self.waiting_keys_swapped_in(b);
         if let (Some(undo), Some((watched_a, watched_b))) = (self.undo.recording(), watched_before) {
             undo.swapped(a, b, watched_a, watched_b);
         }
