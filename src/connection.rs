@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::argv::{Argv, ToArgs};
 use crate::command::Caller;
@@ -239,8 +240,32 @@ impl Connection {
     /// Runs a command: at once when `wait` (a blocking command waits here for its reply), or up
     /// to where a blocking command would wait (recording its deadline in `blocked`). The server's
     /// own commands are known only with a `host`, which answers them. A typed call lends its
-    /// request; it is copied only if queued in MULTI.
-    fn dispatch(&mut self, request: Cow<'_, Request>, wait: bool, mut host: Option<&mut dyn Host>) -> Reply {
+    /// request; it is copied only if queued in MULTI. When a server keeps command statistics,
+    /// they count the command here.
+    fn dispatch(&mut self, request: Cow<'_, Request>, wait: bool, host: Option<&mut dyn Host>) -> Reply {
+        let Some(stats) = self.shared.command_stats().cloned() else {
+            return self.dispatch_uncounted(request, wait, host, &mut Outcome::Queued);
+        };
+        let started = Instant::now();
+        let mut outcome = Outcome::Queued;
+        let reply = self.dispatch_uncounted(request, wait, host, &mut outcome);
+        let mut stats = stats.lock();
+        match (outcome, &reply) {
+            (Outcome::Ran(name), reply) => stats.ran(name, started.elapsed(), reply),
+            (Outcome::Rejected(name), Reply::Error(e)) => stats.rejected(name, e),
+            (_, Reply::Error(e)) => stats.error(e),
+            _ => {}
+        }
+        reply
+    }
+
+    fn dispatch_uncounted(
+        &mut self,
+        request: Cow<'_, Request>,
+        wait: bool,
+        mut host: Option<&mut dyn Host>,
+        outcome: &mut Outcome,
+    ) -> Reply {
         let argv = &request.argv;
         let mut resolved = table::resolve_for(argv, request.known, host.is_some());
         // A refused EXEC aborts the transaction rather than being queued (Redis's
@@ -252,16 +277,30 @@ impl Connection {
         if let (Ok(spec), Some(host)) = (&resolved, host.as_deref_mut())
             && let Err(e) = host.admit(spec)
         {
+            *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(e);
+        }
+        match &resolved {
+            Ok(spec) => *outcome = Outcome::Ran(spec.name),
+            Err(_) if matches!(outcome, Outcome::Queued) => {
+                *outcome = Outcome::Rejected(table::lookup(argv.get(0).unwrap_or_default()).map(|spec| spec.name));
+            }
+            Err(_) => {}
         }
         if let Ok(spec) = &resolved
             && let Some(reply) = self.while_busy(spec, argv, exec)
         {
+            if reply.is_error() {
+                *outcome = Outcome::Rejected(Some(spec.name));
+            }
             return reply;
         }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
             if !immediate && !exec {
+                if resolved.is_ok() {
+                    *outcome = Outcome::Queued;
+                }
                 return multi.queue(resolved, request.into_owned().argv);
             }
         }
@@ -691,6 +730,15 @@ fn release_watches(shared: &Shared, client: ClientId, watched: &mut Vec<(usize, 
         }
         Err(_) => shared.defer_cleanup(client, std::mem::take(watched), false),
     }
+}
+
+/// What became of a command, for the command statistics: it ran (counted with its time and
+/// reply), it was refused before running (named if it is a known command), or it was queued in
+/// MULTI (or counted elsewhere).
+enum Outcome {
+    Ran(&'static str),
+    Rejected(Option<&'static str>),
+    Queued,
 }
 
 /// SCRIPT KILL or FUNCTION KILL: answered without the lock, which the script holds.

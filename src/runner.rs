@@ -18,6 +18,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::argv::Argv;
 use crate::clock::Clock;
+use crate::command::stats::CommandStats;
 use crate::command::table::CommandSpec;
 use crate::command::{Caller, Ctx, Engines};
 use crate::error::CommandError;
@@ -60,6 +61,8 @@ pub(crate) struct Shared {
     deferred: Mutex<Vec<Deferred>>,
     /// Whether `deferred` may hold anything (read on every taking of the lock).
     has_deferred: AtomicBool,
+    /// What commands did, once a server keeps count ([`Shared::count_commands`]).
+    command_stats: std::sync::OnceLock<Arc<Mutex<CommandStats>>>,
 }
 
 /// A client's bookkeeping under the lock, left for later because a script held it.
@@ -117,6 +120,7 @@ impl Shared {
             watchdog,
             deferred: Mutex::new(Vec::new()),
             has_deferred: AtomicBool::new(false),
+            command_stats: std::sync::OnceLock::new(),
         }
     }
 
@@ -160,6 +164,23 @@ impl Shared {
             drop(garbage);
             self.lazy_free_counts.freed(objects);
         }
+    }
+
+    /// Starts counting what commands do (INFO commandstats, errorstats, latencystats), for a
+    /// server; answers the counts.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn count_commands(&self) -> Arc<Mutex<CommandStats>> {
+        let stats = self.command_stats.get_or_init(|| {
+            let stats = Arc::default();
+            self.lock().keyspace.command_stats = Some(Arc::clone(&stats));
+            stats
+        });
+        Arc::clone(stats)
+    }
+
+    /// The command counts, if a server keeps them.
+    pub(crate) fn command_stats(&self) -> Option<&Arc<Mutex<CommandStats>>> {
+        self.command_stats.get()
     }
 
     pub(crate) fn next_client_id(&self) -> ClientId {

@@ -203,7 +203,9 @@ impl Watchdog {
             return Verdict::Kill;
         }
         if !self.timed_out.load(Ordering::Relaxed) {
-            if self.running_for() < self.threshold() {
+            let threshold = self.threshold();
+            // A threshold of 0 turns the timeout off, as in Redis.
+            if threshold.is_zero() || self.running_for() < threshold {
                 return Verdict::Continue;
             }
             *self.function.lock() = function();

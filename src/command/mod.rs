@@ -16,6 +16,7 @@ mod scripting;
 mod server;
 mod set;
 mod sort;
+pub(crate) mod stats;
 mod string;
 pub(crate) mod table;
 mod zset;
@@ -163,7 +164,13 @@ impl Ctx<'_> {
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
             table::Run::Keyspace(handler) => {
+                // A command run by EXEC, a script or `atomic` counts here (a client's own
+                // commands count where the connection runs them).
+                let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
                 let reply: Reply = handler(self, argv).into();
+                if let (Some(started), Some(stats)) = (started, &self.ks.command_stats) {
+                    stats.lock().ran(spec.name, started.elapsed(), &reply);
+                }
                 if self.resp == 2 && reply.has_resp3() {
                     reply.into_resp2()
                 } else {

@@ -97,6 +97,9 @@ pub(crate) struct Keyspace {
     last_save: Option<i64>,
     /// Keys removed by expiry, lazy or active (INFO's `expired_keys`).
     expired_keys: u64,
+    /// What commands did, when a server keeps count (`command::stats`); shared with the
+    /// connections, which count their own commands outside the lock.
+    pub(crate) command_stats: Option<std::sync::Arc<parking_lot::Mutex<crate::command::stats::CommandStats>>>,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -118,6 +121,7 @@ impl Keyspace {
             effects: effects::Effects::default(),
             last_save: None,
             expired_keys: 0,
+            command_stats: None,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
         }

@@ -38,6 +38,15 @@ pub(super) fn killed() -> mlua::Error {
     mlua::Error::RuntimeError(format!("{RAISED}ERR Script killed by user with SCRIPT KILL..."))
 }
 
+/// The field Redis sets on the error table of a failed `redis.call`: already counted in INFO
+/// errorstats.
+pub(super) const COUNTED: &str = "ignore_error_stats_update";
+
+/// Whether `value` is an error table whose error was already counted (see [`COUNTED`]).
+pub(super) fn already_counted(value: &LuaValue) -> bool {
+    matches!(value, LuaValue::Table(t) if matches!(t.raw_get::<LuaValue>(COUNTED), Ok(LuaValue::Boolean(true))))
+}
+
 /// The Redis error text a `redis.call` error carries, if `value` is one.
 pub(super) fn raised_text(value: &LuaValue) -> Option<String> {
     match value {
@@ -235,22 +244,43 @@ fn redis_call(
     resp: u8,
     watchdog: &Watchdog,
 ) -> mlua::Result<(LuaValue, bool)> {
-    let failed =
-        |text: &str| -> mlua::Result<(LuaValue, bool)> { Ok((LuaValue::Table(error_table(lua, text)?), true)) };
+    let failed = |text: &str| -> mlua::Result<(LuaValue, bool)> {
+        let table = error_table(lua, text)?;
+        // As Redis marks it: the error was counted when the command failed (INFO errorstats),
+        // so the script returning or raising it counts it no more.
+        table.raw_set(COUNTED, true)?;
+        Ok((LuaValue::Table(table), true))
+    };
+    // A command refused before it runs counts as rejected (INFO commandstats, errorstats).
+    let refused = |ctx: &Ctx<'_>, name: Option<&'static str>, text: &str| {
+        if let Some(stats) = &ctx.ks.command_stats {
+            stats
+                .lock()
+                .rejected(name, &CommandError::Other(format!("ERR {text}").into()));
+        }
+        failed(text)
+    };
     let argv = match argv_from(&args) {
         Ok(argv) => argv,
-        Err(text) => return failed(text),
+        Err(text) => return refused(ctx, None, text),
     };
     let spec = match table::resolve_for(&argv, None, false) {
         Ok(spec) => spec,
-        Err(CommandError::WrongArity(_)) => return failed("Wrong number of args calling Redis command from script"),
-        Err(_) => return failed("Unknown Redis command called from script"),
+        Err(CommandError::WrongArity(_)) => {
+            let name = table::lookup(argv.arg(0)).map(|spec| spec.name);
+            return refused(ctx, name, "Wrong number of args calling Redis command from script");
+        }
+        Err(_) => return refused(ctx, None, "Unknown Redis command called from script"),
     };
     if spec.has(flags::NO_SCRIPT) {
-        return failed("This Redis command is not allowed from script");
+        return refused(ctx, Some(spec.name), "This Redis command is not allowed from script");
     }
     if read_only && spec.has(flags::WRITE) {
-        return failed("Write commands are not allowed from read-only scripts.");
+        return refused(
+            ctx,
+            Some(spec.name),
+            "Write commands are not allowed from read-only scripts.",
+        );
     }
     if spec.has(flags::WRITE) {
         // From here on the script cannot be killed: its writes would stay.
@@ -498,6 +528,7 @@ pub(super) fn error_handler(lua: &Lua, err: LuaValue) -> mlua::Result<Table> {
         LuaValue::Error(_) if raised_text(&err).is_some() => {
             let table = lua.create_table()?;
             table.raw_set("err", raised_text(&err))?;
+            table.raw_set(COUNTED, true)?;
             table
         }
         LuaValue::String(s) => error_table(lua, &s.to_string_lossy())?,

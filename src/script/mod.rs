@@ -469,11 +469,15 @@ impl Vm {
         let mut results = results?.into_iter();
         let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
         let value = results.next().unwrap_or(LuaValue::Nil);
-        Ok(if ok {
+        let reply = if ok {
             convert::to_reply(&value, resp3)
         } else {
             convert::raised_error(&value, name)
-        })
+        };
+        if reply.is_error() && ctx.ks.command_stats.is_some() && convert::already_counted(&value) {
+            crate::command::stats::error_already_counted();
+        }
+        Ok(reply)
     }
 }
 

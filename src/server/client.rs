@@ -567,6 +567,7 @@ impl ServerSide {
                 self.inner.stats.commands_processed.store(0, Ordering::Relaxed);
                 self.inner.stats.connections_received.store(0, Ordering::Relaxed);
                 self.inner.stats.rejected_connections.store(0, Ordering::Relaxed);
+                self.inner.command_stats.lock().reset();
                 ks.reset_stats();
                 Ok(Reply::ok())
             }
@@ -615,8 +616,12 @@ impl ServerSide {
             .skip(1)
             .map(|a| String::from_utf8_lossy(a).to_lowercase())
             .collect();
-        let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
-        let show = |section: &str| all || wanted.iter().any(|w| w == section);
+        // As Redis: no argument or `default` gives the default sections, `all` and `everything`
+        // every section, and names add their sections.
+        let all = wanted.iter().any(|w| w == "all" || w == "everything");
+        let default = wanted.is_empty() || wanted.iter().any(|w| w == "default");
+        let show =
+            |section: &str| all || (default && !NOT_DEFAULT.contains(&section)) || wanted.iter().any(|w| w == section);
         let inner = &self.inner;
         let mut text = String::new();
         let mut section = |name: &str, body: String| {
@@ -674,17 +679,27 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
                 ks.expired_keys(),
+                inner.command_stats.lock().total_errors(),
             ),
         );
         section(
             "Replication",
             "role:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n".into(),
         );
+        let loop_thread = inner.loop_thread.lock().clone();
+        section("CPU", cpu_section(loop_thread.as_deref()));
+        section("Modules", String::new());
+        {
+            let stats = inner.command_stats.lock();
+            section("Commandstats", stats.commandstats());
+            section("Errorstats", stats.errorstats());
+            section("Latencystats", stats.latencystats());
+        }
         section("Cluster", "cluster_enabled:0\r\n".into());
         let keyspace: String = ks
             .db_stats()
@@ -731,6 +746,34 @@ fn memory_section(startup: usize, ks: &Keyspace, lazy_free: (usize, usize), maxm
         bytes_to_human(maxmemory),
         lazy_free.0,
         lazy_free.1,
+    )
+}
+
+/// The INFO sections only `all`, `everything` or their own name show.
+const NOT_DEFAULT: &[&str] = &["commandstats", "latencystats"];
+
+/// INFO's CPU section: the process's and its main thread's (the event loop's, `loop_thread` as
+/// `/proc/thread-self` named it) CPU time, system and user, and its children's, in seconds, from
+/// `/proc` (Linux; zeros elsewhere), whose clock ticks are taken as 1/100 s, the kernel's
+/// `USER_HZ` on Linux.
+fn cpu_section(loop_thread: Option<&std::path::Path>) -> String {
+    /// (user, system) and the children's (user, system), in seconds, from a `/proc/…/stat` file.
+    fn times(path: &str) -> Option<[f64; 4]> {
+        let stat = std::fs::read_to_string(path).ok()?;
+        // Fields after the command name (which is in parentheses and may hold spaces): utime is
+        // the 14th field of the line, the 12th after the name.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).map(|t| t / 100.0);
+        Some([tick(11)?, tick(12)?, tick(13)?, tick(14)?])
+    }
+    let process = times("/proc/self/stat").unwrap_or_default();
+    let main = loop_thread
+        .and_then(|thread| times(&format!("/proc/{}/stat", thread.display())))
+        .unwrap_or_default();
+    format!(
+        "used_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:{:.6}\r\nused_cpu_user_children:{:.6}\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n",
+        process[1], process[0], process[3], process[2], main[1], main[0]
     )
 }
 

@@ -172,6 +172,7 @@ struct Loop {
 
 /// Serves until the server stops.
 pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
+    *inner.loop_thread.lock() = std::fs::read_link("/proc/thread-self").ok();
     let state = Rc::new(RefCell::new(Loop {
         poll,
         listener,

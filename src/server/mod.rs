@@ -153,6 +153,11 @@ pub(crate) struct Inner {
     /// The bytes the process held when the server started (INFO's `used_memory_startup`).
     startup_memory: usize,
     stats: Stats,
+    /// What commands did (INFO commandstats, errorstats, latencystats), counted by the store.
+    command_stats: Arc<Mutex<crate::command::stats::CommandStats>>,
+    /// The event loop's thread, as `/proc/thread-self` names it (`<pid>/task/<tid>`): INFO's
+    /// main-thread CPU times.
+    loop_thread: Mutex<Option<std::path::PathBuf>>,
 }
 
 /// Counters INFO reports.
@@ -228,8 +233,11 @@ impl Server {
         for name in params::names_of("busy-reply-threshold") {
             params.insert(name.to_string(), threshold.clone());
         }
+        let command_stats = store.shared().count_commands();
         let inner = Arc::new(Inner {
             store,
+            command_stats,
+            loop_thread: Mutex::new(None),
             config: Mutex::new(config),
             params: Mutex::new(params),
             addr,

@@ -1,0 +1,237 @@
+//! What commands did, for INFO's `commandstats`, `errorstats` and `latencystats` sections (and
+//! `total_error_replies`): per command its calls, time, failed and rejected calls and a latency
+//! histogram; per error code the error replies sent.
+//!
+//! Kept only for a store a server serves (the server turns it on): in-process callers have no
+//! INFO, and timing every command costs. Redis's rules: a command *rejected* before it ran
+//! (wrong arity, refused while a script is busy, refused by AUTH, …) counts in `rejected_calls`;
+//! one that ran and answered an error in `failed_calls`; commands run by EXEC and by scripts
+//! count as calls of their own, and EXEC or EVAL as one call that includes their time.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::error::CommandError;
+use crate::keyspace::Map;
+use crate::reply::Reply;
+
+thread_local! {
+    /// Set while a script's error reply is one a command inside it already counted: the
+    /// script's own count then skips it (see [`error_already_counted`]).
+    static ERROR_ALREADY_COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The error reply the running command (a script, on this thread) is about to give was counted
+/// in errorstats already, when a command inside the script failed with it (Redis marks such
+/// errors `ignore_error_stats_update`).
+pub(crate) fn error_already_counted() {
+    ERROR_ALREADY_COUNTED.set(true);
+}
+
+/// The statistics of one command (a container's subcommand has its own: `client|list`).
+#[derive(Debug, Default, Clone)]
+struct CommandStat {
+    calls: u64,
+    micros: u64,
+    rejected: u64,
+    failed: u64,
+    latency: Histogram,
+}
+
+/// See the module's documentation.
+#[derive(Debug, Default)]
+pub(crate) struct CommandStats {
+    /// By command name, in the order first seen (Redis lists them in its table's order).
+    commands: Map<&'static str, CommandStat>,
+    order: Vec<&'static str>,
+    /// Error replies by code (`ERR`, `WRONGTYPE`, …).
+    errors: BTreeMap<String, u64>,
+}
+
+impl CommandStats {
+    fn stat(&mut self, name: &'static str) -> &mut CommandStat {
+        if !self.commands.contains_key(name) {
+            self.order.push(name);
+        }
+        self.commands.entry(name).or_default()
+    }
+
+    /// A command that ran, for `took`, answering `reply`.
+    pub(crate) fn ran(&mut self, name: &'static str, took: Duration, reply: &Reply) {
+        let stat = self.stat(name);
+        stat.calls += 1;
+        stat.micros += took.as_micros() as u64;
+        stat.latency.record(took);
+        if let Reply::Error(e) = reply {
+            stat.failed += 1;
+            if !ERROR_ALREADY_COUNTED.take() {
+                self.error(e);
+            }
+        }
+    }
+
+    /// A command refused before it ran, with `error`; `name` if the command is known.
+    pub(crate) fn rejected(&mut self, name: Option<&'static str>, error: &CommandError) {
+        if let Some(name) = name {
+            self.stat(name).rejected += 1;
+        }
+        self.error(error);
+    }
+
+    /// An error reply sent, counted by its code.
+    pub(crate) fn error(&mut self, error: &CommandError) {
+        let line = error.to_string();
+        let code = line.split(' ').next().unwrap_or("ERR").to_string();
+        *self.errors.entry(code).or_default() += 1;
+    }
+
+    /// INFO's `total_error_replies`.
+    pub(crate) fn total_errors(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// CONFIG RESETSTAT.
+    pub(crate) fn reset(&mut self) {
+        *self = CommandStats::default();
+    }
+
+    /// The body of INFO's `commandstats` section.
+    pub(crate) fn commandstats(&self) -> String {
+        self.each(|name, stat| {
+            let per_call = if stat.calls == 0 {
+                0.0
+            } else {
+                stat.micros as f64 / stat.calls as f64
+            };
+            format!(
+                "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                stat.calls, stat.micros, stat.rejected, stat.failed
+            )
+        })
+    }
+
+    /// The body of INFO's `latencystats` section: the 50th, 99th and 99.9th percentiles of each
+    /// command's time, in microseconds.
+    pub(crate) fn latencystats(&self) -> String {
+        self.each(|name, stat| {
+            if stat.calls == 0 {
+                return String::new();
+            }
+            let [p50, p99, p999] = [50.0, 99.0, 99.9].map(|p| stat.latency.percentile(p));
+            format!("latency_percentiles_usec_{name}:p50={p50:.3},p99={p99:.3},p99.9={p999:.3}\r\n")
+        })
+    }
+
+    /// The body of INFO's `errorstats` section.
+    pub(crate) fn errorstats(&self) -> String {
+        self.errors
+            .iter()
+            .map(|(code, count)| format!("errorstat_{code}:count={count}\r\n"))
+            .collect()
+    }
+
+    fn each(&self, line: impl Fn(&str, &CommandStat) -> String) -> String {
+        self.order
+            .iter()
+            .filter_map(|name| self.commands.get(name).map(|stat| line(name, stat)))
+            .collect()
+    }
+}
+
+/// Times in buckets 1/8 of a power of two wide (Redis's HdrHistogram keeps two significant
+/// digits; this keeps one and a bit), from 1 µs up.
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: Vec<u64>,
+    total: u64,
+}
+
+/// Sub-buckets per power of two.
+const STEPS: u32 = 8;
+
+impl Histogram {
+    fn record(&mut self, took: Duration) {
+        let bucket = Self::bucket(took.as_nanos().max(1) as u64);
+        if self.counts.len() <= bucket {
+            self.counts.resize(bucket + 1, 0);
+        }
+        self.counts[bucket] += 1;
+        self.total += 1;
+    }
+
+    /// The bucket of `nanos`: below 1 µs all go to the first.
+    fn bucket(nanos: u64) -> usize {
+        let micros_x8 = (nanos * u64::from(STEPS) / 1000).max(u64::from(STEPS));
+        let power = 63 - micros_x8.leading_zeros();
+        let within = (micros_x8 >> (power - 3)) & u64::from(STEPS - 1);
+        ((power - 3) * STEPS + within as u32) as usize
+    }
+
+    /// The upper edge of `bucket`, in microseconds.
+    fn upper(bucket: usize) -> f64 {
+        let power = bucket as u32 / STEPS + 3;
+        let within = bucket as u64 % u64::from(STEPS);
+        let micros_x8 = (1u64 << power) + (within + 1) * (1u64 << (power - 3));
+        micros_x8 as f64 / f64::from(STEPS)
+    }
+
+    /// The time under which `percent` of the samples fall, in microseconds.
+    fn percentile(&self, percent: f64) -> f64 {
+        let wanted = ((percent / 100.0) * self.total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (bucket, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= wanted {
+                return Self::upper(bucket);
+            }
+        }
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_calls_failures_rejections_and_errors() {
+        let mut stats = CommandStats::default();
+        stats.ran("get", Duration::from_micros(3), &Reply::Nil);
+        stats.ran(
+            "incr",
+            Duration::from_micros(1),
+            &Reply::Error(CommandError::NotInteger),
+        );
+        stats.rejected(Some("get"), &CommandError::WrongArity("get".into()));
+        stats.rejected(None, &CommandError::BusyScript);
+        assert_eq!(
+            stats.commandstats(),
+            "cmdstat_get:calls=1,usec=3,usec_per_call=3.00,rejected_calls=1,failed_calls=0\r\n\
+             cmdstat_incr:calls=1,usec=1,usec_per_call=1.00,rejected_calls=0,failed_calls=1\r\n"
+        );
+        assert_eq!(
+            stats.errorstats(),
+            "errorstat_BUSY:count=1\r\nerrorstat_ERR:count=2\r\n"
+        );
+        assert_eq!(stats.total_errors(), 3);
+        stats.reset();
+        assert_eq!((stats.commandstats(), stats.total_errors()), (String::new(), 0));
+    }
+
+    #[test]
+    fn percentiles_fall_in_the_right_bucket() {
+        let mut histogram = Histogram::default();
+        for micros in 1..=100 {
+            histogram.record(Duration::from_micros(micros));
+        }
+        let p50 = histogram.percentile(50.0);
+        assert!((50.0..=57.0).contains(&p50), "{p50}");
+        let p99 = histogram.percentile(99.0);
+        assert!((99.0..=113.0).contains(&p99), "{p99}");
+        assert!(histogram.percentile(99.9) >= p99);
+        let mut fast = Histogram::default();
+        fast.record(Duration::from_nanos(10));
+        assert_eq!(fast.percentile(50.0), 1.125);
+    }
+}
