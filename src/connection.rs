@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::argv::{Argv, ToArgs};
 use crate::command::Caller;
+use crate::command::stats::SlowClient;
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
@@ -70,6 +71,9 @@ pub(crate) trait Host {
     /// server refuses every command but AUTH, HELLO, QUIT and RESET before a client with a
     /// password to give has authenticated. A refusal counts as a queue-time error inside MULTI.
     fn admit(&mut self, spec: &'static CommandSpec) -> Result<(), CommandError>;
+
+    /// The client's address, `ip:port` (SLOWLOG shows it).
+    fn client_addr(&self) -> String;
 
     /// Runs one of the server's commands, under the store's lock.
     fn run(&mut self, call: HostCall<'_>) -> Reply;
@@ -242,16 +246,31 @@ impl Connection {
     /// own commands are known only with a `host`, which answers them. A typed call lends its
     /// request; it is copied only if queued in MULTI. When a server keeps command statistics,
     /// they count the command here.
-    fn dispatch(&mut self, request: Cow<'_, Request>, wait: bool, host: Option<&mut dyn Host>) -> Reply {
+    fn dispatch<'h>(
+        &mut self,
+        mut request: Cow<'_, Request>,
+        wait: bool,
+        mut host: Option<&mut (dyn Host + 'h)>,
+    ) -> Reply {
         let Some(stats) = self.shared.command_stats().cloned() else {
-            return self.dispatch_uncounted(request, wait, host, &mut Outcome::Queued);
+            return self.dispatch_uncounted(&mut request, wait, host, &mut Outcome::Queued);
         };
         let started = Instant::now();
         let mut outcome = Outcome::Queued;
-        let reply = self.dispatch_uncounted(request, wait, host, &mut outcome);
+        let reply = self.dispatch_uncounted(&mut request, wait, host.as_deref_mut(), &mut outcome);
+        let took = started.elapsed();
         let mut stats = stats.lock();
         match (outcome, &reply) {
-            (Outcome::Ran(name), reply) => stats.ran(name, started.elapsed(), reply),
+            (Outcome::Ran(name), reply) => {
+                stats.ran(name, took, reply);
+                // EXEC is not logged, the commands it ran are.
+                if name != "exec" {
+                    stats.slow(took, &request.argv, || SlowClient {
+                        addr: host.as_deref().map(|h| h.client_addr()).unwrap_or_default(),
+                        name: self.session.name.clone().unwrap_or_default(),
+                    });
+                }
+            }
             (Outcome::Rejected(name), Reply::Error(e)) => stats.rejected(name, e),
             (_, Reply::Error(e)) => stats.error(e),
             _ => {}
@@ -259,11 +278,11 @@ impl Connection {
         reply
     }
 
-    fn dispatch_uncounted(
+    fn dispatch_uncounted<'h>(
         &mut self,
-        request: Cow<'_, Request>,
+        request: &mut Cow<'_, Request>,
         wait: bool,
-        mut host: Option<&mut dyn Host>,
+        mut host: Option<&mut (dyn Host + 'h)>,
         outcome: &mut Outcome,
     ) -> Reply {
         let argv = &request.argv;
@@ -301,7 +320,8 @@ impl Connection {
                 if resolved.is_ok() {
                     *outcome = Outcome::Queued;
                 }
-                return multi.queue(resolved, request.into_owned().argv);
+                let queued = std::mem::replace(request, Cow::Owned(Request::from(Argv::new())));
+                return multi.queue(resolved, queued.into_owned().argv);
             }
         }
         let spec = match resolved {
@@ -520,7 +540,7 @@ impl Connection {
     }
 
     /// EXEC.
-    fn exec(&mut self, host: Option<&mut dyn Host>) -> Reply {
+    fn exec(&mut self, host: Option<&mut (dyn Host + '_)>) -> Reply {
         match self.multi.take() {
             Some(multi) => self.exec_queue(multi, host),
             None => Reply::Error(CommandError::ExecWithoutMulti),
@@ -529,7 +549,7 @@ impl Connection {
 
     /// Runs a queued transaction as EXEC does: under one lock and one clock reading, checks the
     /// watches (and unwatches), then runs the queue — or answers EXECABORT or the nil array.
-    pub(crate) fn exec_queue(&mut self, multi: MultiState, host: Option<&mut dyn Host>) -> Reply {
+    pub(crate) fn exec_queue(&mut self, multi: MultiState, host: Option<&mut (dyn Host + '_)>) -> Reply {
         match self.exec_queue_with(multi, host, |reply| reply) {
             Ok(Some(replies)) => Reply::Array(replies),
             Ok(None) => Reply::NilArray,
@@ -542,7 +562,7 @@ impl Connection {
     pub(crate) fn exec_queue_with<R>(
         &mut self,
         multi: MultiState,
-        mut host: Option<&mut dyn Host>,
+        mut host: Option<&mut (dyn Host + '_)>,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
         let mut state = match self.shared.begin() {
@@ -574,7 +594,9 @@ impl Connection {
         };
         let mut ctx = state.ctx(&caller);
         let mut replies = Vec::with_capacity(multi.queue.len());
+        let stats = self.shared.command_stats();
         for (spec, argv) in &multi.queue {
+            let started = stats.map(|_| Instant::now());
             let reply = match spec.run {
                 // UNWATCH is queued like any command; EXEC has already unwatched everything.
                 Run::Transaction(_) => Reply::ok(),
@@ -605,6 +627,12 @@ impl Connection {
                 Run::Kill(kind) => kill(&self.shared, kind),
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
             };
+            if let (Some(stats), Some(started)) = (stats, started) {
+                stats.lock().slow(started.elapsed(), argv, || SlowClient {
+                    addr: host.as_deref().map(|h| h.client_addr()).unwrap_or_default(),
+                    name: self.session.name.clone().unwrap_or_default(),
+                });
+            }
             replies.push(each(reply));
         }
         self.db = ctx.db;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{RawClient, RedisServer, words};
+use common::{RawClient, RedisServer, Resp, words};
 use embedis::Store;
 use embedis::server::Server;
 
@@ -78,4 +78,61 @@ fn commandstats_and_errorstats_count_as_redis_does() {
         let ours = counted(server.addr().port(), COMMANDS, section);
         assert_eq!(ours, theirs, "INFO {section}");
     }
+}
+
+/// SLOWLOG against redis-server: the same entries (arguments as trimmed and redacted, client
+/// names, the script's own client), newest first; ids, times and ports differ by nature.
+#[test]
+fn slowlog_logs_as_redis_does() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let long = "A".repeat(130);
+    let many: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+    let commands = [
+        "CONFIG SET slowlog-max-len 50".to_string(),
+        "CONFIG SET slowlog-log-slower-than 0".into(),
+        "SLOWLOG RESET".into(),
+        "CLIENT SETNAME logged".into(),
+        "SET a 1".into(),
+        "GET".into(),
+        "AUTH secret".into(),
+        "HELLO 2 AUTH default secret".into(),
+        "CONFIG SET requirepass \"\"".into(),
+        "MULTI".into(),
+        "INCR a".into(),
+        "EXEC".into(),
+        "EVAL \"redis.call('SET', 'b', 1) return 1\" 0".into(),
+        format!("SADD s {long}"),
+        format!("SADD s {}", many.join(" ")),
+        "CONFIG SET slowlog-log-slower-than -1".into(),
+    ];
+    let entries = |port: u16| {
+        let mut client = RawClient::connect(port);
+        for line in &commands {
+            client.call(&words(line));
+        }
+        let log = client.call(&words("SLOWLOG GET -1"));
+        let len = client.call(&words("SLOWLOG LEN"));
+        let Resp::Array(Some(entries)) = common::parse(&log) else {
+            panic!("SLOWLOG GET answers an array");
+        };
+        let shown: Vec<String> = entries
+            .into_iter()
+            .map(|entry| {
+                let Resp::Array(Some(fields)) = entry else {
+                    panic!("an entry is an array")
+                };
+                let client = match &fields[4] {
+                    Resp::Bulk(Some(addr)) if addr == b"?:0" => "script".to_string(),
+                    _ => "client".to_string(),
+                };
+                format!("{:?} {client} {:?}", fields[3], fields[5])
+            })
+            .collect();
+        (shown, len)
+    };
+    let (theirs, their_len) = entries(redis.port);
+    let (ours, our_len) = entries(server.addr().port());
+    assert_eq!(ours, theirs);
+    common::assert_same_bytes(&our_len, &their_len, "SLOWLOG LEN");
 }

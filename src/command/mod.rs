@@ -142,6 +142,9 @@ pub(crate) struct Ctx<'a> {
     /// Whether the caller is a client of the server, which knows the server's own commands
     /// (COMMAND lists them then).
     pub(crate) hosted: bool,
+    /// Whether a script runs the commands (SLOWLOG shows them as the script's own client).
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    pub(crate) in_script: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -155,6 +158,7 @@ impl<'a> Ctx<'a> {
             blocked: None,
             hosted: caller.hosted,
             resp: caller.protocol,
+            in_script: false,
         }
     }
 }
@@ -169,7 +173,16 @@ impl Ctx<'_> {
                 let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
                 let reply: Reply = handler(self, argv).into();
                 if let (Some(started), Some(stats)) = (started, &self.ks.command_stats) {
-                    stats.lock().ran(spec.name, started.elapsed(), &reply);
+                    let took = started.elapsed();
+                    let mut stats = stats.lock();
+                    stats.ran(spec.name, took, &reply);
+                    // EXEC logs its commands itself, with its client; a script's are its own.
+                    if self.in_script {
+                        stats.slow(took, argv, || stats::SlowClient {
+                            addr: "?:0".into(),
+                            name: Vec::new(),
+                        });
+                    }
                 }
                 if self.resp == 2 && reply.has_resp3() {
                     reply.into_resp2()

@@ -71,6 +71,7 @@ impl Engine for FunctionEngine {
 fn with_engine<E: Engine, T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut E, &mut Ctx<'_>) -> T) -> Result<T, CommandError> {
     // Nothing blocks inside a script: blocking commands answer as if timed out.
     ctx.may_block = false;
+    let outer_script = std::mem::replace(&mut ctx.in_script, true);
     let mut engine = match E::slot(ctx.engines).take() {
         Some(engine) => engine,
         None => Box::new(E::create(ctx.engines)?),
@@ -79,6 +80,7 @@ fn with_engine<E: Engine, T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut E, &mut Ctx<
     let db = ctx.db;
     let result = f(&mut engine, ctx);
     ctx.db = db;
+    ctx.in_script = outer_script;
     *E::slot(ctx.engines) = Some(engine);
     Ok(result)
 }

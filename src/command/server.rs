@@ -300,3 +300,62 @@ pub(crate) fn memory_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
     ];
     Ok(Reply::help(HELP))
 }
+
+/// SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 for all). A store no
+/// server serves keeps no slow log: it is empty.
+pub(crate) fn slowlog_get(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let count = match argv.get(2) {
+        None => Some(10),
+        Some(_) if argv.len() > 3 => {
+            return Err(CommandError::other(
+                "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.",
+            ));
+        }
+        Some(arg) => match crate::number::parse_i64(arg) {
+            Some(-1) => None,
+            Some(n) if n >= 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => return Err(CommandError::other("ERR count should be greater than or equal to -1")),
+        },
+    };
+    Ok(match &ctx.ks.command_stats {
+        Some(stats) => stats.lock().slowlog_get(count),
+        None => Reply::Array(Vec::new()),
+    })
+}
+
+/// SLOWLOG LEN
+pub(crate) fn slowlog_len(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let len = ctx
+        .ks
+        .command_stats
+        .as_ref()
+        .map_or(0, |stats| stats.lock().slowlog_len());
+    Ok(Reply::Integer(len as i64))
+}
+
+/// SLOWLOG RESET
+pub(crate) fn slowlog_reset(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    if let Some(stats) = &ctx.ks.command_stats {
+        stats.lock().slowlog_reset();
+    }
+    Ok(Reply::ok())
+}
+
+/// SLOWLOG HELP
+pub(crate) fn slowlog_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    const HELP: &[&str] = &[
+        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::help(HELP))
+}

@@ -1,6 +1,7 @@
 //! What commands did, for INFO's `commandstats`, `errorstats` and `latencystats` sections (and
 //! `total_error_replies`): per command its calls, time, failed and rejected calls and a latency
-//! histogram; per error code the error replies sent.
+//! histogram; per error code the error replies sent; and SLOWLOG, the commands that took longer
+//! than `slowlog-log-slower-than` microseconds.
 //!
 //! Kept only for a store a server serves (the server turns it on): in-process callers have no
 //! INFO, and timing every command costs. Redis's rules: a command *rejected* before it ran
@@ -9,9 +10,10 @@
 //! count as calls of their own, and EXEC or EVAL as one call that includes their time.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::Map;
 use crate::reply::Reply;
@@ -47,7 +49,51 @@ pub(crate) struct CommandStats {
     order: Vec<&'static str>,
     /// Error replies by code (`ERR`, `WRONGTYPE`, …).
     errors: BTreeMap<String, u64>,
+    slowlog: Slowlog,
 }
+
+/// SLOWLOG: the slowest recent commands, newest first.
+#[derive(Debug)]
+struct Slowlog {
+    entries: VecDeque<SlowEntry>,
+    next_id: u64,
+    /// `slowlog-log-slower-than` in microseconds; negative turns the log off.
+    slower_than: i64,
+    /// `slowlog-max-len`.
+    max_len: usize,
+}
+
+impl Default for Slowlog {
+    fn default() -> Slowlog {
+        Slowlog {
+            entries: VecDeque::new(),
+            next_id: 0,
+            slower_than: 10_000,
+            max_len: 128,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SlowEntry {
+    id: u64,
+    unix_time: i64,
+    micros: u64,
+    args: Vec<Vec<u8>>,
+    client: String,
+    name: Vec<u8>,
+}
+
+/// Who ran a command, for its SLOWLOG entry: `ip:port` (`?:0` for a script's commands) and the
+/// client's name.
+pub(crate) struct SlowClient {
+    pub(crate) addr: String,
+    pub(crate) name: Vec<u8>,
+}
+
+/// The most arguments and bytes of an argument a SLOWLOG entry keeps (Redis's).
+const SLOWLOG_MAX_ARGS: usize = 32;
+const SLOWLOG_MAX_ARG_LEN: usize = 128;
 
 impl CommandStats {
     fn stat(&mut self, name: &'static str) -> &mut CommandStat {
@@ -91,9 +137,90 @@ impl CommandStats {
         self.errors.values().sum()
     }
 
-    /// CONFIG RESETSTAT.
+    /// CONFIG RESETSTAT (the slow log stays).
     pub(crate) fn reset(&mut self) {
-        *self = CommandStats::default();
+        self.commands.clear();
+        self.order.clear();
+        self.errors.clear();
+    }
+
+    /// Logs `argv` if it took longer than `slowlog-log-slower-than`; `client` says who ran it.
+    pub(crate) fn slow(&mut self, took: Duration, argv: &Argv, client: impl FnOnce() -> SlowClient) {
+        let log = &mut self.slowlog;
+        let micros = took.as_micros() as u64;
+        if log.slower_than < 0 || (micros as i128) < i128::from(log.slower_than) {
+            return;
+        }
+        let client = client();
+        let args = redacted(argv);
+        let kept = if args.len() > SLOWLOG_MAX_ARGS {
+            let mut kept: Vec<Vec<u8>> = args[..SLOWLOG_MAX_ARGS - 1].to_vec();
+            kept.push(format!("... ({} more arguments)", args.len() - (SLOWLOG_MAX_ARGS - 1)).into_bytes());
+            kept
+        } else {
+            args
+        };
+        let args = kept
+            .into_iter()
+            .map(|arg| {
+                if arg.len() > SLOWLOG_MAX_ARG_LEN {
+                    let mut cut = arg[..SLOWLOG_MAX_ARG_LEN].to_vec();
+                    cut.extend_from_slice(format!("... ({} more bytes)", arg.len() - SLOWLOG_MAX_ARG_LEN).as_bytes());
+                    cut
+                } else {
+                    arg
+                }
+            })
+            .collect();
+        let unix_time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        log.entries.push_front(SlowEntry {
+            id: log.next_id,
+            unix_time,
+            micros,
+            args,
+            client: client.addr,
+            name: client.name,
+        });
+        log.next_id += 1;
+        log.entries.truncate(log.max_len);
+    }
+
+    /// CONFIG SET slowlog-log-slower-than (microseconds, negative: off) and slowlog-max-len.
+    pub(crate) fn set_slowlog(&mut self, slower_than: i64, max_len: usize) {
+        self.slowlog.slower_than = slower_than;
+        self.slowlog.max_len = max_len;
+        self.slowlog.entries.truncate(max_len);
+    }
+
+    /// SLOWLOG GET [count]: the newest `count` entries (all for -1).
+    pub(crate) fn slowlog_get(&self, count: Option<usize>) -> Reply {
+        let entries = self.slowlog.entries.iter().take(count.unwrap_or(usize::MAX));
+        Reply::Array(
+            entries
+                .map(|e| {
+                    Reply::Array(vec![
+                        Reply::Integer(e.id as i64),
+                        Reply::Integer(e.unix_time),
+                        Reply::Integer(e.micros as i64),
+                        Reply::Array(e.args.iter().map(|a| Reply::Bulk(a.clone())).collect()),
+                        Reply::bulk(e.client.as_bytes()),
+                        Reply::Bulk(e.name.clone()),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    /// SLOWLOG LEN.
+    pub(crate) fn slowlog_len(&self) -> usize {
+        self.slowlog.entries.len()
+    }
+
+    /// SLOWLOG RESET.
+    pub(crate) fn slowlog_reset(&mut self) {
+        self.slowlog.entries.clear();
     }
 
     /// The body of INFO's `commandstats` section.
@@ -137,6 +264,32 @@ impl CommandStats {
             .filter_map(|name| self.commands.get(name).map(|stat| line(name, stat)))
             .collect()
     }
+}
+
+/// The arguments of a command as the slow log keeps them: secrets replaced by `(redacted)`, as
+/// Redis does for AUTH, HELLO's AUTH option and CONFIG SET of a password.
+fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
+    const HIDDEN: &[u8] = b"(redacted)";
+    let mut args: Vec<Vec<u8>> = argv.iter().map(<[u8]>::to_vec).collect();
+    let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
+    let name = args.first().cloned().unwrap_or_default();
+    if is(&name, "auth") {
+        args.iter_mut().skip(1).for_each(|a| *a = HIDDEN.to_vec());
+    } else if is(&name, "hello") {
+        if let Some(at) = args.iter().position(|a| is(a, "auth")) {
+            args.iter_mut().skip(at + 1).take(2).for_each(|a| *a = HIDDEN.to_vec());
+        }
+    } else if is(&name, "config") && args.get(1).is_some_and(|a| is(a, "set")) {
+        for pair in (2..args.len()).step_by(2) {
+            let secret = ["requirepass", "masterauth", "masteruser"]
+                .iter()
+                .any(|s| is(&args[pair], s));
+            if secret && let Some(value) = args.get_mut(pair + 1) {
+                *value = HIDDEN.to_vec();
+            }
+        }
+    }
+    args
 }
 
 /// Times in buckets 1/8 of a power of two wide (Redis's HdrHistogram keeps two significant

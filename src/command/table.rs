@@ -197,6 +197,14 @@ const COMMAND: &[CommandSpec] = table! {
     "command|list", -2, R, NO_KEYS, k(server::command);
 };
 
+/// SLOWLOG's subcommands.
+const SLOWLOG: &[CommandSpec] = table! {
+    "slowlog|get", -2, R, NO_KEYS, k(server::slowlog_get);
+    "slowlog|len", 2, R, NO_KEYS, k(server::slowlog_len);
+    "slowlog|reset", 2, R, NO_KEYS, k(server::slowlog_reset);
+    "slowlog|help", 2, R, NO_KEYS, k(server::slowlog_help);
+};
+
 /// OBJECT's subcommands.
 const OBJECT: &[CommandSpec] = table! {
     "object|encoding", 3, R, keys(2, 2, 1), k(keys::object_encoding);
@@ -307,6 +315,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "bgsave", -1, NO_SCRIPT, NO_KEYS, k(server::bgsave);
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
+    "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Auth);
     "quit", -1, S | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Quit);

@@ -40,6 +40,8 @@ pub(super) struct Client {
 /// commands in their turn, inside EXEC included.
 struct ServerSide {
     inner: Arc<Inner>,
+    /// The client's address (SLOWLOG shows it).
+    addr: SocketAddr,
     /// This client's row of the registry's changing state.
     state: Arc<parking_lot::Mutex<ClientState>>,
     authenticated: bool,
@@ -82,6 +84,7 @@ impl Client {
             conn,
             side: ServerSide {
                 inner: Arc::clone(inner),
+                addr,
                 state,
                 authenticated: !requirepass,
                 reply_mode: ReplyMode::On,
@@ -221,6 +224,10 @@ impl Host for ServerSide {
         } else {
             Err(CommandError::other("NOAUTH Authentication required."))
         }
+    }
+
+    fn client_addr(&self) -> String {
+        self.addr.to_string()
     }
 
     fn run(&mut self, call: HostCall<'_>) -> Reply {

@@ -451,6 +451,17 @@ impl Inner {
         for shown_as in params::names_of(name) {
             table.insert(shown_as.to_string(), shown.clone());
         }
+        if name.starts_with("slowlog-") {
+            let number = |name: &str, default: i64| table.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+            let (slower_than, max_len) = (
+                number("slowlog-log-slower-than", 10_000),
+                number("slowlog-max-len", 128),
+            );
+            drop(table);
+            self.command_stats
+                .lock()
+                .set_slowlog(slower_than, usize::try_from(max_len).unwrap_or(usize::MAX));
+        }
     }
 
     /// The compact encodings' thresholds as the parameters stand (Redis's defaults at start).
