@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::argv::{Argv, ToArgs};
 use crate::command::Caller;
-use crate::command::stats::SlowClient;
+use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
@@ -51,6 +51,9 @@ pub struct Connection {
     blocked: Option<Option<Deadline>>,
     /// A command of this connection may be registered as blocked (so dropping it unregisters).
     may_be_blocked: bool,
+    /// The store's command statistics, once a server keeps them (held here so that counting a
+    /// command costs no reference count).
+    stats: Option<Arc<parking_lot::Mutex<CommandStats>>>,
 }
 
 /// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
@@ -167,6 +170,7 @@ impl Connection {
             },
             blocked: None,
             may_be_blocked: false,
+            stats: None,
         }
     }
 
@@ -252,29 +256,34 @@ impl Connection {
         wait: bool,
         mut host: Option<&mut (dyn Host + 'h)>,
     ) -> Reply {
-        let Some(stats) = self.shared.command_stats().cloned() else {
+        if self.stats.is_none() {
+            self.stats = self.shared.command_stats().cloned();
+        }
+        let Some(stats) = self.stats.take() else {
             return self.dispatch_uncounted(&mut request, wait, host, &mut Outcome::Queued);
         };
         let started = Instant::now();
         let mut outcome = Outcome::Queued;
         let reply = self.dispatch_uncounted(&mut request, wait, host.as_deref_mut(), &mut outcome);
         let took = started.elapsed();
-        let mut stats = stats.lock();
+        let mut counts = stats.lock();
         match (outcome, &reply) {
             (Outcome::Ran(name), reply) => {
-                stats.ran(name, took, reply);
+                counts.ran(name, took, reply);
                 // EXEC is not logged, the commands it ran are.
                 if name != "exec" {
-                    stats.slow(took, &request.argv, || SlowClient {
+                    counts.slow(took, &request.argv, || SlowClient {
                         addr: host.as_deref().map(|h| h.client_addr()).unwrap_or_default(),
                         name: self.session.name.clone().unwrap_or_default(),
                     });
                 }
             }
-            (Outcome::Rejected(name), Reply::Error(e)) => stats.rejected(name, e),
-            (_, Reply::Error(e)) => stats.error(e),
+            (Outcome::Rejected(name), Reply::Error(e)) => counts.rejected(name, e),
+            (_, Reply::Error(e)) => counts.error(e),
             _ => {}
         }
+        drop(counts);
+        self.stats = Some(stats);
         reply
     }
 
