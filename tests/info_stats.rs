@@ -136,3 +136,64 @@ fn slowlog_logs_as_redis_does() {
     assert_eq!(ours, theirs);
     common::assert_same_bytes(&our_len, &their_len, "SLOWLOG LEN");
 }
+
+/// LATENCY against redis-server where its answers do not depend on timing: the disabled
+/// report, the errors, empty histories, resets, HELP, and which commands a histogram lists
+/// with how many calls.
+#[test]
+fn latency_answers_as_redis_does() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let run = |port: u16| {
+        let mut client = RawClient::connect(port);
+        let mut replies = Vec::new();
+        for line in [
+            "LATENCY DOCTOR",
+            "LATENCY GRAPH command",
+            "LATENCY HISTORY command",
+            "LATENCY LATEST",
+            "LATENCY RESET",
+            "LATENCY RESET blabla",
+            "LATENCY HELP",
+            "LATENCY HELP x",
+            "LATENCY NOSUCH",
+            "CONFIG SET latency-monitor-threshold 200",
+            "LATENCY DOCTOR",
+            "CONFIG RESETSTAT",
+            "SET a b",
+            "SET c d",
+            "CLIENT GETNAME",
+            "GET a",
+        ] {
+            replies.push((line.to_string(), client.call(&words(line))));
+        }
+        for line in [
+            "LATENCY HISTOGRAM",
+            "LATENCY HISTOGRAM set client blabla",
+            "LATENCY HISTOGRAM blabla",
+        ] {
+            let Resp::Array(Some(flat)) = common::parse(&client.call(&words(line))) else {
+                panic!("{line}: an array");
+            };
+            // Each command with its calls; the histogram's buckets depend on timing.
+            let shown: Vec<String> = flat
+                .chunks(2)
+                .map(|pair| {
+                    let Resp::Array(Some(fields)) = &pair[1] else {
+                        panic!("{line}: fields")
+                    };
+                    format!("{:?} {:?}={:?}", pair[0], fields[0], fields[1])
+                })
+                .collect();
+            let mut shown = shown;
+            shown.sort();
+            replies.push((line.to_string(), format!("{shown:?}").into_bytes()));
+        }
+        replies
+    };
+    let theirs = run(redis.port);
+    let ours = run(server.addr().port());
+    for ((line, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        common::assert_same_bytes(ours, theirs, line);
+    }
+}

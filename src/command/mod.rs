@@ -8,6 +8,7 @@ mod glob;
 pub(crate) use glob::matches as glob_matches;
 mod hash;
 mod keys;
+mod latency;
 pub(crate) mod list;
 mod reference;
 mod scan;

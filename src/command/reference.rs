@@ -86,6 +86,28 @@ fn names(entry: &Reply, name: &str) -> bool {
     matches!(entry, Reply::Array(fields) if fields.first().is_some_and(|first| is_bulk(first, name)))
 }
 
+/// Whether Redis flags the command `name` (a subcommand as `container|sub`) `fast`: LATENCY
+/// files its slow runs as `fast-command` rather than `command`.
+pub(crate) fn is_fast(name: &str) -> bool {
+    let top = name.split('|').next().unwrap_or(name);
+    let Some(Reply::Array(fields)) = descriptions().get(top).map(|d| &d.info) else {
+        return false;
+    };
+    let entry = if top == name {
+        fields
+    } else {
+        match fields.last() {
+            Some(Reply::Array(subs)) => match subs.iter().find(|sub| names(sub, name)) {
+                Some(Reply::Array(sub)) => sub,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    };
+    matches!(entry.get(2), Some(Reply::Set(flags) | Reply::Array(flags))
+        if flags.iter().any(|f| matches!(f, Reply::Status(s) if s == "fast")))
+}
+
 /// `spec`'s COMMAND INFO entry as Redis gives it (a container's listing only the subcommands
 /// in `container`), or `None` if Redis's description has no such command.
 pub(crate) fn info(spec: &CommandSpec, container: Option<&CommandSpec>) -> Option<Reply> {

@@ -359,3 +359,89 @@ pub(crate) fn slowlog_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Co
     ];
     Ok(Reply::help(HELP))
 }
+
+/// Runs `f` on the store's command statistics (kept once a server serves the store), or
+/// answers `otherwise`.
+fn with_stats<T>(ctx: &Ctx<'_>, otherwise: T, f: impl FnOnce(&mut super::stats::CommandStats) -> T) -> T {
+    match &ctx.ks.command_stats {
+        Some(stats) => f(&mut stats.lock()),
+        None => otherwise,
+    }
+}
+
+/// LATENCY LATEST
+pub(crate) fn latency_latest(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(with_stats(ctx, Reply::Array(Vec::new()), |stats| {
+        stats.latency.latest()
+    }))
+}
+
+/// LATENCY HISTORY event
+pub(crate) fn latency_history(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(with_stats(ctx, Reply::Array(Vec::new()), |stats| {
+        stats.latency.history(argv.arg(2))
+    }))
+}
+
+/// LATENCY RESET [event ...]
+pub(crate) fn latency_reset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let events: Vec<&[u8]> = argv.iter().skip(2).collect();
+    Ok(Reply::Integer(with_stats(ctx, 0, |stats| stats.latency.reset(&events))))
+}
+
+/// LATENCY GRAPH event
+pub(crate) fn latency_graph(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let event = argv.arg(2);
+    match with_stats(ctx, None, |stats| stats.latency.graph(event)) {
+        Some(graph) => Ok(Reply::Verbatim(*b"txt", graph.into_bytes())),
+        None => Err(CommandError::Other(
+            format!(
+                "ERR No samples available for event '{}'",
+                String::from_utf8_lossy(event)
+            )
+            .into(),
+        )),
+    }
+}
+
+/// LATENCY DOCTOR
+pub(crate) fn latency_doctor(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let disabled = super::latency::LatencyMonitor::default().doctor(10_000);
+    let report = with_stats(ctx, disabled, |stats| {
+        let slower_than = stats.slowlog_slower_than();
+        stats.latency.doctor(slower_than)
+    });
+    Ok(Reply::Verbatim(*b"txt", report.into_bytes()))
+}
+
+/// LATENCY HISTOGRAM [command ...]
+pub(crate) fn latency_histogram(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let names: Vec<&[u8]> = argv.iter().skip(2).collect();
+    Ok(with_stats(ctx, Reply::Map(Vec::new()), |stats| {
+        stats.latency_histogram(&names)
+    }))
+}
+
+/// LATENCY HELP
+pub(crate) fn latency_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    const HELP: &[&str] = &[
+        "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "GRAPH <event>",
+        "    Return an ASCII latency graph for the <event> class.",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+        "    If no commands are specified then all histograms are replied.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::help(HELP))
+}

@@ -13,6 +13,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use super::latency::LatencyMonitor;
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::Map;
@@ -50,6 +51,8 @@ pub(crate) struct CommandStats {
     /// Error replies by code (`ERR`, `WRONGTYPE`, …).
     errors: BTreeMap<String, u64>,
     slowlog: Slowlog,
+    /// LATENCY's monitor (its `command`, `fast-command` and `expire-cycle` events).
+    pub(crate) latency: LatencyMonitor,
 }
 
 /// SLOWLOG: the slowest recent commands, newest first.
@@ -109,11 +112,22 @@ impl CommandStats {
         stat.calls += 1;
         stat.micros += took.as_micros() as u64;
         stat.latency.record(took);
-        if let Reply::Error(e) = reply {
+        if let Reply::Error(_) = reply {
             stat.failed += 1;
-            if !ERROR_ALREADY_COUNTED.take() {
-                self.error(e);
-            }
+        }
+        let ms = took.as_millis() as u64;
+        if self.latency.reaches(ms) {
+            let event = if super::reference::is_fast(name) {
+                "fast-command"
+            } else {
+                "command"
+            };
+            self.latency.sample(event, ms);
+        }
+        if let Reply::Error(e) = reply
+            && !ERROR_ALREADY_COUNTED.take()
+        {
+            self.error(e);
         }
     }
 
@@ -213,6 +227,48 @@ impl CommandStats {
         )
     }
 
+    /// `slowlog-log-slower-than`, for LATENCY DOCTOR's advice.
+    pub(crate) fn slowlog_slower_than(&self) -> i64 {
+        self.slowlog.slower_than
+    }
+
+    /// LATENCY HISTOGRAM [command ...]: for each command named (a container: its subcommands)
+    /// that ran since the last CONFIG RESETSTAT, or all of them without names, its calls and
+    /// cumulative latency histogram.
+    pub(crate) fn latency_histogram(&self, names: &[&[u8]]) -> Reply {
+        let histogram = |name: &str, stat: &CommandStat| {
+            (
+                Reply::bulk(name),
+                Reply::map([
+                    ("calls", Reply::Integer(stat.calls as i64)),
+                    ("histogram_usec", stat.latency.cumulative()),
+                ]),
+            )
+        };
+        let ran = |name: &&'static str| self.commands.get(name).filter(|stat| stat.calls > 0);
+        let mut pairs = Vec::new();
+        if names.is_empty() {
+            for name in &self.order {
+                if let Some(stat) = ran(name) {
+                    pairs.push(histogram(name, stat));
+                }
+            }
+        } else {
+            for wanted in names {
+                let wanted = String::from_utf8_lossy(wanted).to_lowercase();
+                for name in &self.order {
+                    let container = name.split_once('|').is_some_and(|(top, _)| top == wanted);
+                    if (*name == wanted || container)
+                        && let Some(stat) = ran(name)
+                    {
+                        pairs.push(histogram(name, stat));
+                    }
+                }
+            }
+        }
+        Reply::Map(pairs)
+    }
+
     /// SLOWLOG LEN.
     pub(crate) fn slowlog_len(&self) -> usize {
         self.slowlog.entries.len()
@@ -292,8 +348,9 @@ fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
     args
 }
 
-/// Times in buckets 1/8 of a power of two wide (Redis's HdrHistogram keeps two significant
-/// digits; this keeps one and a bit), from 1 µs up.
+/// Times in buckets 1/8 of a power of two wide, from 1024 ns up (Redis's HdrHistogram keeps
+/// two significant digits; this keeps one and a bit), so that the powers of two LATENCY
+/// HISTOGRAM reports at (1024 ns × 2^k) are bucket edges.
 #[derive(Debug, Default, Clone)]
 struct Histogram {
     counts: Vec<u64>,
@@ -305,7 +362,7 @@ const STEPS: u32 = 8;
 
 impl Histogram {
     fn record(&mut self, took: Duration) {
-        let bucket = Self::bucket(took.as_nanos().max(1) as u64);
+        let bucket = Self::bucket(took.as_nanos() as u64);
         if self.counts.len() <= bucket {
             self.counts.resize(bucket + 1, 0);
         }
@@ -313,20 +370,20 @@ impl Histogram {
         self.total += 1;
     }
 
-    /// The bucket of `nanos`: below 1 µs all go to the first.
+    /// The bucket of `nanos`: below 1024 ns all go to the first.
     fn bucket(nanos: u64) -> usize {
-        let micros_x8 = (nanos * u64::from(STEPS) / 1000).max(u64::from(STEPS));
-        let power = 63 - micros_x8.leading_zeros();
-        let within = (micros_x8 >> (power - 3)) & u64::from(STEPS - 1);
+        let scaled = (nanos.saturating_mul(u64::from(STEPS)) / 1024).max(u64::from(STEPS));
+        let power = 63 - scaled.leading_zeros();
+        let within = (scaled >> (power - 3)) & u64::from(STEPS - 1);
         ((power - 3) * STEPS + within as u32) as usize
     }
 
-    /// The upper edge of `bucket`, in microseconds.
-    fn upper(bucket: usize) -> f64 {
+    /// The upper edge of `bucket`, in nanoseconds.
+    fn upper_nanos(bucket: usize) -> u64 {
         let power = bucket as u32 / STEPS + 3;
         let within = bucket as u64 % u64::from(STEPS);
-        let micros_x8 = (1u64 << power) + (within + 1) * (1u64 << (power - 3));
-        micros_x8 as f64 / f64::from(STEPS)
+        let scaled = (1u64 << power) + (within + 1) * (1u64 << (power - 3));
+        scaled * 1024 / u64::from(STEPS)
     }
 
     /// The time under which `percent` of the samples fall, in microseconds.
@@ -336,10 +393,39 @@ impl Histogram {
         for (bucket, &count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= wanted {
-                return Self::upper(bucket);
+                return Self::upper_nanos(bucket) as f64 / 1000.0;
             }
         }
         0.0
+    }
+
+    /// LATENCY HISTOGRAM's `histogram_usec`: the samples at or under 1024 ns × 2^k for k = 0,
+    /// 1, … (cumulative), labelled as Redis labels them (that bound's highest equivalent value
+    /// in its HdrHistogram, in whole microseconds), where the count grows.
+    fn cumulative(&self) -> Reply {
+        let mut pairs = Vec::new();
+        let (mut seen, mut previous) = (0u64, 0u64);
+        let mut next_bucket = 0;
+        for k in 0..40u32 {
+            // Buckets wholly under the bound, and the first one at it.
+            let last = (k * STEPS) as usize;
+            while next_bucket <= last && next_bucket < self.counts.len() {
+                seen += self.counts[next_bucket];
+                next_bucket += 1;
+            }
+            if seen > previous {
+                let bound = 1024u64 << k;
+                pairs.push((
+                    Reply::Integer(((bound + bound / 128 - 1) / 1000) as i64),
+                    Reply::Integer(seen as i64),
+                ));
+                previous = seen;
+            }
+            if seen >= self.total {
+                break;
+            }
+        }
+        Reply::Map(pairs)
     }
 }
 
@@ -379,12 +465,20 @@ mod tests {
             histogram.record(Duration::from_micros(micros));
         }
         let p50 = histogram.percentile(50.0);
-        assert!((50.0..=57.0).contains(&p50), "{p50}");
+        assert!((50.0..=58.0).contains(&p50), "{p50}");
         let p99 = histogram.percentile(99.0);
-        assert!((99.0..=113.0).contains(&p99), "{p99}");
+        assert!((99.0..=115.0).contains(&p99), "{p99}");
         assert!(histogram.percentile(99.9) >= p99);
         let mut fast = Histogram::default();
         fast.record(Duration::from_nanos(10));
-        assert_eq!(fast.percentile(50.0), 1.125);
+        assert_eq!(fast.percentile(50.0), 1.152);
+        fast.record(Duration::from_micros(3));
+        assert_eq!(
+            fast.cumulative(),
+            Reply::Map(vec![
+                (Reply::Integer(1), Reply::Integer(1)),
+                (Reply::Integer(4), Reply::Integer(2)),
+            ])
+        );
     }
 }

@@ -205,6 +205,17 @@ const SLOWLOG: &[CommandSpec] = table! {
     "slowlog|help", 2, R, NO_KEYS, k(server::slowlog_help);
 };
 
+/// LATENCY's subcommands.
+const LATENCY: &[CommandSpec] = table! {
+    "latency|latest", 2, NO_SCRIPT, NO_KEYS, k(server::latency_latest);
+    "latency|history", 3, NO_SCRIPT, NO_KEYS, k(server::latency_history);
+    "latency|reset", -2, NO_SCRIPT, NO_KEYS, k(server::latency_reset);
+    "latency|graph", 3, NO_SCRIPT, NO_KEYS, k(server::latency_graph);
+    "latency|doctor", 2, NO_SCRIPT, NO_KEYS, k(server::latency_doctor);
+    "latency|histogram", -2, NO_SCRIPT, NO_KEYS, k(server::latency_histogram);
+    "latency|help", 2, R, NO_KEYS, k(server::latency_help);
+};
+
 /// OBJECT's subcommands.
 const OBJECT: &[CommandSpec] = table! {
     "object|encoding", 3, R, keys(2, 2, 1), k(keys::object_encoding);
@@ -316,6 +327,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
+    "latency", -2, R, NO_KEYS, Run::Container(LATENCY);
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Auth);
     "quit", -1, S | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Quit);

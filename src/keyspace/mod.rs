@@ -100,6 +100,9 @@ pub(crate) struct Keyspace {
     /// What commands did, when a server keeps count (`command::stats`); shared with the
     /// connections, which count their own commands outside the lock.
     pub(crate) command_stats: Option<std::sync::Arc<parking_lot::Mutex<crate::command::stats::CommandStats>>>,
+    /// `latency-monitor-threshold` in milliseconds (0: off): a slice of active expiry that
+    /// takes as long is a LATENCY `expire-cycle` event.
+    pub(crate) latency_threshold_ms: u64,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -122,6 +125,7 @@ impl Keyspace {
             last_save: None,
             expired_keys: 0,
             command_stats: None,
+            latency_threshold_ms: 0,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
         }
@@ -132,7 +136,16 @@ impl Keyspace {
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
         self.lru.set(None);
+        if self.latency_threshold_ms == 0 || self.volatile_dbs == 0 {
+            self.expire_some();
+            return;
+        }
+        let started = std::time::Instant::now();
         self.expire_some();
+        let ms = started.elapsed().as_millis() as u64;
+        if let Some(stats) = &self.command_stats {
+            stats.lock().latency.sample("expire-cycle", ms);
+        }
     }
 
     /// The thresholds of the compact encodings, for commands that fill collections.

@@ -558,6 +558,7 @@ impl ServerSide {
                     self.inner.set_param(&name, shown);
                 }
                 ks.set_encodings(self.inner.encodings());
+                ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 Ok(Reply::ok())
             }
             "config|set" => {

@@ -451,6 +451,12 @@ impl Inner {
         for shown_as in params::names_of(name) {
             table.insert(shown_as.to_string(), shown.clone());
         }
+        if name == "latency-monitor-threshold" {
+            drop(table);
+            let ms = shown.parse().unwrap_or(0);
+            self.command_stats.lock().latency.set_threshold(ms);
+            return;
+        }
         if name.starts_with("slowlog-") {
             let number = |name: &str, default: i64| table.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
             let (slower_than, max_len) = (
@@ -462,6 +468,15 @@ impl Inner {
                 .lock()
                 .set_slowlog(slower_than, usize::try_from(max_len).unwrap_or(usize::MAX));
         }
+    }
+
+    /// `latency-monitor-threshold` as it stands, in milliseconds.
+    pub(crate) fn latency_threshold_ms(&self) -> u64 {
+        self.params
+            .lock()
+            .get("latency-monitor-threshold")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 
     /// The compact encodings' thresholds as the parameters stand (Redis's defaults at start).
