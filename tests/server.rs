@@ -107,6 +107,9 @@ const PROTOCOL_CASES: &[&[u8]] = &[
     b"MULTI\r\nCLIENT\r\nCONFIG GET\r\nEXEC\r\nMULTI\r\nCLIENT REPLY x\r\nEXEC\r\n",
     b"MULTI\r\nCLIENT SETNAME a\r\nCLIENT GETNAME\r\nEXEC\r\nCLIENT GETNAME\r\nMULTI\r\nQUIT x\r\nPING\r\n",
     b"CLIENT NO-TOUCH on\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT x\r\nCLIENT SETINFO lib-name x\r\n",
+    b"CLIENT KILL TYPE foo\r\nCLIENT KILL TYPE master\r\nCLIENT KILL USER nosuch\r\nCLIENT KILL MAXAGE 10\r\n",
+    b"CLIENT KILL USER default SKIPME yes\r\nCLIENT KILL TYPE NORMAL SKIPME yes\r\nCLIENT LIST TYPE foo\r\nCLIENT LIST TYPE pubsub\r\n",
+    b"SLOWLOG GET -2\r\nSLOWLOG GET x\r\nSLOWLOG GET 1 2\r\nSLOWLOG LEN x\r\nSLOWLOG NOSUCH\r\nSLOWLOG HELP\r\n",
 ];
 
 /// CONFIG SET checks every value by its parameter's type (yes/no, named values, integers and

@@ -102,6 +102,16 @@ pub(crate) fn error_text(arg: &[u8]) -> String {
     String::from_utf8_lossy(c_str(arg)).replace(['\r', '\n'], " ")
 }
 
+/// Redis's `addReplySubcommandSyntaxError`: the subcommand `argv` names (as typed) is unknown or
+/// has the wrong number of arguments; `container` is the command's name in capitals.
+pub(crate) fn subcommand_syntax_error(argv: &crate::argv::Argv, container: &str) -> CommandError {
+    let sub = error_text(argv.get(1).unwrap_or_default());
+    let sub: String = sub.chars().take(128).collect();
+    CommandError::Other(
+        format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP.").into(),
+    )
+}
+
 /// Redis's `sdssplitargs`: splits a line into arguments as `redis-cli` and inline commands do.
 /// Blanks separate arguments; `"…"` quotes take `\n`, `\r`, `\t`, `\b`, `\a`, `\xHH` and `\<char>`
 /// escapes, `'…'` quotes take only `\'`; a closing quote must be followed by a blank or the end.

@@ -187,13 +187,7 @@ pub(crate) fn script_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
 
 /// Redis's `addReplySubcommandSyntaxError` for FUNCTION's subcommands.
 fn function_syntax_error(argv: &Argv) -> CommandError {
-    CommandError::Other(
-        format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-            super::args::error_text(argv.arg(1))
-        )
-        .into(),
-    )
+    super::args::subcommand_syntax_error(argv, "FUNCTION")
 }
 
 /// FCALL and FCALL_RO: the function is looked up before numkeys is read, as in Redis.

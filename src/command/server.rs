@@ -306,11 +306,7 @@ pub(crate) fn memory_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
 pub(crate) fn slowlog_get(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let count = match argv.get(2) {
         None => Some(10),
-        Some(_) if argv.len() > 3 => {
-            return Err(CommandError::other(
-                "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.",
-            ));
-        }
+        Some(_) if argv.len() > 3 => return Err(super::args::subcommand_syntax_error(argv, "SLOWLOG")),
         Some(arg) => match crate::number::parse_i64(arg) {
             Some(-1) => None,
             Some(n) if n >= 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),

@@ -253,6 +253,18 @@ impl Host for ServerSide {
     }
 }
 
+/// A CLIENT LIST or CLIENT KILL `TYPE`: whether it is `normal` (every client of embedis is;
+/// master, replica, slave and pubsub name none), or Redis's error for an unknown type.
+fn client_type(kind: &[u8]) -> Result<bool, CommandError> {
+    match kind.to_ascii_lowercase().as_slice() {
+        b"normal" => Ok(true),
+        b"master" | b"replica" | b"slave" | b"pubsub" => Ok(false),
+        _ => Err(CommandError::Other(
+            format!("ERR Unknown client type '{}'", error_text(kind)).into(),
+        )),
+    }
+}
+
 /// The locked keyspace of a command that reads it (the connection locks it for those:
 /// [`HostOp::reads_keyspace`]).
 fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
@@ -393,15 +405,9 @@ impl ServerSide {
         let mut i = 2;
         while i < argv.len() {
             if is_option(argv.arg(i), "type") && i + 1 < argv.len() {
-                let kind = argv.arg(i + 1).to_ascii_lowercase();
-                match kind.as_slice() {
-                    b"normal" => normal_only = true,
-                    b"master" | b"replica" | b"slave" | b"pubsub" => normal_only = false,
-                    _ => {
-                        return Reply::Error(CommandError::Other(
-                            format!("ERR Unknown client type '{}'", error_text(argv.arg(i + 1))).into(),
-                        ));
-                    }
+                match client_type(argv.arg(i + 1)) {
+                    Ok(normal) => normal_only = normal,
+                    Err(e) => return Reply::Error(e),
                 }
                 i += 2;
             } else if is_option(argv.arg(i), "id") && i + 1 < argv.len() {
@@ -450,6 +456,8 @@ impl ServerSide {
             };
         }
         let (mut by_id, mut by_addr, mut by_laddr, mut skip_me) = (None, None, None, true);
+        // Every client is a normal client of the default user: another type or user matches none.
+        let mut none_match = false;
         let mut i = 2;
         while i + 1 < argv.len() {
             let (option, value) = (argv.arg(i), argv.arg(i + 1));
@@ -467,8 +475,17 @@ impl ServerSide {
                     Some(skip) => skip_me = skip,
                     None => return Reply::Error(CommandError::Syntax),
                 }
-            } else if is_option(option, "type") || is_option(option, "user") || is_option(option, "maxage") {
-                // Every client is a normal client of the default user.
+            } else if is_option(option, "type") {
+                match client_type(value) {
+                    Ok(normal) => none_match |= !normal,
+                    Err(e) => return Reply::Error(e),
+                }
+            } else if is_option(option, "user") {
+                if value != b"default" {
+                    return Reply::Error(CommandError::Other(
+                        format!("ERR No such user '{}'", error_text(value)).into(),
+                    ));
+                }
             } else {
                 return Reply::Error(CommandError::Syntax);
             }
@@ -476,6 +493,9 @@ impl ServerSide {
         }
         if i != argv.len() {
             return Reply::Error(CommandError::Syntax);
+        }
+        if none_match {
+            return Reply::Integer(0);
         }
         let mut killed = 0;
         for (id, addr, laddr) in clients {
@@ -601,13 +621,7 @@ impl ServerSide {
         if is_option(sub, "help") && argv.len() == 2 {
             return Ok(Reply::help(DEBUG_HELP));
         }
-        Err(CommandError::Other(
-            format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-                error_text(sub)
-            )
-            .into(),
-        ))
+        Err(crate::command::args::subcommand_syntax_error(argv, "DEBUG"))
     }
 
     /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
