@@ -138,6 +138,13 @@ fn object_idletime_counts_seconds_since_the_last_access() {
         "TYPE does not count as an access"
     );
     assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 5);
+    // Nor do TTL and EXISTS (Redis looks them up without touching); TOUCH does.
+    store.ttl("k").unwrap();
+    assert_eq!(store.exists("k").unwrap(), 1);
+    assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 5);
+    assert_eq!(store.touch("k").unwrap(), 1);
+    assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 0);
+    clock.advance(Duration::from_secs(2));
     store.get_as::<String>("k").unwrap();
     assert_eq!(store.cmd::<i64>(("OBJECT", "IDLETIME", "k")).unwrap(), 0);
 }

@@ -197,3 +197,51 @@ fn latency_answers_as_redis_does() {
         common::assert_same_bytes(ours, theirs, line);
     }
 }
+
+/// CLIENT LIST and CLIENT INFO against redis-server: the same fields in the same order, and the
+/// same values where they do not depend on the process (the query buffer holding the command
+/// itself, 26 bytes, among them).
+#[test]
+fn client_list_fields_as_redis_gives_them() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    // Fields whose values belong to the process: ids, addresses, times, allocations.
+    const VARYING: &[&str] = &[
+        "id",
+        "addr",
+        "laddr",
+        "fd",
+        "age",
+        "idle",
+        "qbuf-free",
+        "argv-mem",
+        "rbs",
+        "rbp",
+        "tot-mem",
+    ];
+    let line = |port: u16, command: &str| {
+        let mut client = RawClient::connect(port);
+        client.call(&words("CLIENT SETNAME probe"));
+        let reply = client.call(&words(command));
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains("name=probe"))
+            .unwrap_or_default()
+            .to_string();
+        line.split(' ')
+            .map(|field| match field.split_once('=') {
+                Some((name, _)) if VARYING.contains(&name) => format!("{name}=*"),
+                _ => field.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for command in ["CLIENT LIST", "CLIENT INFO"] {
+        assert_eq!(
+            line(server.addr().port(), command),
+            line(redis.port, command),
+            "{command}"
+        );
+    }
+}

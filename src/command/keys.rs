@@ -16,13 +16,15 @@ pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
 
 /// EXISTS key [key ...]: a key named twice counts twice.
 pub(crate) fn exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let found = argv.iter().skip(1).filter(|key| ctx.exists(key)).count();
+    // Without counting as an access, as in Redis (OBJECT IDLETIME goes on).
+    let found = argv.iter().skip(1).filter(|key| ctx.peek(key).is_some()).count();
     Ok(Reply::Integer(found as i64))
 }
 
-/// TOUCH key [key ...]
+/// TOUCH key [key ...]: EXISTS that counts as an access.
 pub(crate) fn touch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    exists(ctx, argv)
+    let found = argv.iter().skip(1).filter(|key| ctx.exists(key)).count();
+    Ok(Reply::Integer(found as i64))
 }
 
 /// TYPE key

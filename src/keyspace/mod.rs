@@ -226,7 +226,8 @@ impl Keyspace {
         }
     }
 
-    /// The entry of `key` without counting as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
+    /// The entry of `key` without counting as an access (Redis's LOOKUP_NOTOUCH: TYPE, TTL,
+    /// EXISTS, OBJECT).
     pub(crate) fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         let pos = self.locate(db, key)?;
         Some(self.dbs[db].data.entry_at(pos))

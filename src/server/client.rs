@@ -40,6 +40,9 @@ pub(super) struct Client {
 /// commands in their turn, inside EXEC included.
 struct ServerSide {
     inner: Arc<Inner>,
+    /// The input buffer while a command runs, as (bytes held, room left): the running
+    /// command's own CLIENT LIST line shows it, as Redis's does (its own bytes included).
+    qbuf: (usize, usize),
     /// The client's address (SLOWLOG shows it).
     addr: SocketAddr,
     /// This client's row of the registry's changing state.
@@ -84,6 +87,7 @@ impl Client {
             conn,
             side: ServerSide {
                 inner: Arc::clone(inner),
+                qbuf: (0, 0),
                 addr,
                 state,
                 authenticated: !requirepass,
@@ -176,6 +180,16 @@ impl Client {
 
     /// Keeps the registry's view of this client current (CLIENT LIST), under this client's own
     /// lock.
+    /// The input buffer as the event loop holds it now (bytes held, room left): before each
+    /// command, for its own CLIENT LIST line, and after a batch, for everyone else's view.
+    pub(super) fn set_query_buffer(&mut self, held: usize, free: usize, running: bool) {
+        self.side.qbuf = (held, free);
+        if !running {
+            let mut state = self.side.state.lock();
+            (state.qbuf, state.qbuf_free) = (held, free);
+        }
+    }
+
     fn note(&self, command: &[u8]) {
         let mut state = self.side.state.lock();
         state.db = self.conn.database();
@@ -183,6 +197,7 @@ impl Client {
         if state.name.as_deref() != self.conn.name() {
             state.name = self.conn.name().map(<[u8]>::to_vec);
         }
+        state.last_active = Some(Instant::now());
         state.last_command.clear();
         state.last_command.push_str(&String::from_utf8_lossy(command));
     }
@@ -215,6 +230,8 @@ struct Running<'a> {
     db: usize,
     resp: u8,
     name: Option<&'a [u8]>,
+    qbuf: (usize, usize),
+    argv_mem: usize,
 }
 
 impl Host for ServerSide {
@@ -331,6 +348,8 @@ impl ServerSide {
             db: call.caller.db,
             resp: call.session.protocol,
             name: call.session.name.as_deref(),
+            qbuf: self.qbuf,
+            argv_mem: argv.iter().map(<[u8]>::len).sum(),
         };
         match call.spec.name {
             "client|id" => Reply::Integer(call.caller.client as i64),
@@ -383,16 +402,35 @@ impl ServerSide {
             return String::new();
         };
         let age = entry.created.elapsed().as_secs();
-        let (db, resp, cmd, name) = match running {
-            Some(me) => (me.db, me.resp, me.command.to_string(), me.name.map(<[u8]>::to_vec)),
+        let (db, resp, cmd, name, idle, (qbuf, qbuf_free), argv_mem) = match running {
+            Some(me) => (
+                me.db,
+                me.resp,
+                me.command.to_string(),
+                me.name.map(<[u8]>::to_vec),
+                0,
+                me.qbuf,
+                me.argv_mem,
+            ),
             None => {
                 let state = entry.state.lock();
-                (state.db, state.resp, state.last_command.clone(), state.name.clone())
+                let idle = state.last_active.map_or(age, |at| at.elapsed().as_secs());
+                let qbuf = (state.qbuf, state.qbuf_free);
+                (
+                    state.db,
+                    state.resp,
+                    state.last_command.clone(),
+                    state.name.clone(),
+                    idle,
+                    qbuf,
+                    0,
+                )
             }
         };
         let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let tot_mem = qbuf + qbuf_free + argv_mem;
         format!(
-            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle=0 flags=N db={db} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags=N db={db} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
             entry.addr, entry.local
         )
     }

@@ -60,6 +60,7 @@ impl Conn {
             self.parser.set_auth_required(!self.client.authenticated());
             match self.parser.next(self.input.filled(), &mut pos) {
                 Ok(Step::Command(argv)) => {
+                    self.client.set_query_buffer(self.input.len(), self.input.free(), true);
                     if let Ran::Blocked(deadline) = self.client.run(argv, &mut self.output) {
                         self.parked = Some(deadline);
                     }
@@ -70,6 +71,7 @@ impl Conn {
             }
         }
         self.input.consume(pos);
+        self.client.set_query_buffer(self.input.len(), self.input.free(), false);
         let config = inner.config.lock();
         self.parser.set_max_bulk_len(config.proto_max_bulk_len);
         if self.input.len() > config.client_query_buffer_limit {
@@ -441,6 +443,11 @@ impl InputBuffer {
     /// How many bytes are held.
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// How much room is left before the buffer must grow.
+    fn free(&self) -> usize {
+        self.data.len() - self.len
     }
 
     /// Room for at least [`READ_CHUNK`] more bytes.

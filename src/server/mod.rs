@@ -185,6 +185,12 @@ pub(crate) struct ClientState {
     db: usize,
     resp: u8,
     last_command: String,
+    /// When the client last sent a command (CLIENT LIST's `idle`); `None` before its first.
+    last_active: Option<Instant>,
+    /// Its input buffer: bytes received and not yet consumed, and room left (`qbuf`,
+    /// `qbuf-free`).
+    qbuf: usize,
+    qbuf_free: usize,
 }
 
 impl Server {
