@@ -245,3 +245,41 @@ fn client_list_fields_as_redis_gives_them() {
         );
     }
 }
+
+/// OBJECT FREQ and IDLETIME under an LFU policy and without one, against redis-server: a new
+/// key's counter, its first certain step up, an overwrite keeping it, and the two errors.
+#[test]
+fn object_freq_follows_the_lfu_policy_as_redis_does() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let run = |port: u16| {
+        let mut client = RawClient::connect(port);
+        let mut replies = Vec::new();
+        for line in [
+            "SET k v",
+            "OBJECT FREQ k",
+            "OBJECT FREQ missing",
+            "CONFIG SET maxmemory-policy allkeys-lfu",
+            "SET n v",
+            "OBJECT FREQ n",
+            "GET n",
+            "OBJECT FREQ n",
+            "SET n w",
+            "OBJECT FREQ n",
+            "OBJECT IDLETIME n",
+            "OBJECT IDLETIME missing",
+            "CONFIG SET maxmemory-policy volatile-lfu",
+            "OBJECT FREQ n",
+            "CONFIG SET maxmemory-policy noeviction",
+            "OBJECT FREQ n",
+        ] {
+            replies.push((line, client.call(&words(line))));
+        }
+        replies
+    };
+    let theirs = run(redis.port);
+    let ours = run(server.addr().port());
+    for ((line, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        common::assert_same_bytes(ours, theirs, line);
+    }
+}

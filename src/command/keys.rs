@@ -328,20 +328,33 @@ pub(crate) fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, C
 /// OBJECT IDLETIME key: whole seconds since the key was last read or written (Redis's LRU clock
 /// counts seconds, so this is the difference of two second counts).
 pub(crate) fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let now = ctx.ks.lru();
-    let idle = ctx.ks.peek(ctx.db, argv.arg(2)).map(|e| e.idle_seconds(now));
-    Ok(idle.map_or(Reply::Nil, Reply::Integer))
+    let (now, lfu) = (ctx.ks.lru(), ctx.ks.lfu());
+    let Some(entry) = ctx.ks.peek(ctx.db, argv.arg(2)) else {
+        return Ok(Reply::Nil);
+    };
+    if lfu.is_some() {
+        return Err(CommandError::other(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when \
+             switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    Ok(Reply::Integer(entry.idle_seconds(now)))
 }
 
-/// OBJECT FREQ key: embedis evicts nothing, so, as Redis without an LFU policy, it keeps no counts.
+/// OBJECT FREQ key: the key's access counter under an LFU `maxmemory-policy` (decayed for the
+/// minutes since its last access); Redis's error under any other policy.
 pub(crate) fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    if ctx.peek(argv.arg(2)).is_none() {
+    let (now, lfu) = (ctx.ks.lru(), ctx.ks.lfu());
+    let Some(entry) = ctx.ks.peek(ctx.db, argv.arg(2)) else {
         return Ok(Reply::Nil);
+    };
+    match lfu {
+        Some(lfu) => Ok(Reply::Integer(i64::from(entry.frequency(now, lfu)))),
+        None => Err(CommandError::other(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+             switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        )),
     }
-    Err(CommandError::other(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
-         switching between policies at runtime LRU and LFU data will take some time to adjust.",
-    ))
 }
 
 /// OBJECT HELP

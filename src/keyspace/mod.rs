@@ -32,7 +32,7 @@ pub(crate) use watch::ClientId;
 use watch::WatchedKey;
 pub(crate) use zset::ZSet;
 
-pub(crate) use table::{Detached, Entry};
+pub(crate) use table::{Detached, Entry, Lfu};
 use table::{Found, Table};
 use undo::UndoLog;
 
@@ -103,6 +103,9 @@ pub(crate) struct Keyspace {
     /// `latency-monitor-threshold` in milliseconds (0: off): a slice of active expiry that
     /// takes as long is a LATENCY `expire-cycle` event.
     pub(crate) latency_threshold_ms: u64,
+    /// An LFU `maxmemory-policy`'s settings, if one is selected: entries count accesses instead
+    /// of stamping idle time (OBJECT FREQ).
+    lfu: Option<Lfu>,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -126,6 +129,7 @@ impl Keyspace {
             expired_keys: 0,
             command_stats: None,
             latency_threshold_ms: 0,
+            lfu: None,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
         }
@@ -208,10 +212,29 @@ impl Keyspace {
     /// Redis's lazy expiry does).
     pub(crate) fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         let pos = self.locate(db, key)?;
-        let lru = self.lru();
+        let (lru, chance) = (self.lru(), self.lfu_chance());
         let entry = self.dbs[db].data.entry_at_mut(pos);
-        entry.touch(lru);
+        entry.touch(lru, self.lfu, chance);
         Some(entry)
+    }
+
+    /// A uniform draw in [0, 1) for an LFU counter's step, drawn only under an LFU policy.
+    fn lfu_chance(&mut self) -> f64 {
+        match self.lfu {
+            Some(_) => (self.random() >> 11) as f64 / (1u64 << 53) as f64,
+            None => 0.0,
+        }
+    }
+
+    /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).
+    pub(crate) fn lfu(&self) -> Option<Lfu> {
+        self.lfu
+    }
+
+    /// CONFIG SET of maxmemory-policy, lfu-log-factor or lfu-decay-time.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_lfu(&mut self, lfu: Option<Lfu>) {
+        self.lfu = lfu;
     }
 
     /// Where `key` is in `db`, after expiring it if its time has passed: one lookup.
@@ -288,9 +311,9 @@ impl Keyspace {
             let db_ref = &self.dbs[db];
             undo.record_key(db, key, || Some(db_ref.data.detached_at(pos)), &db_ref.watched, true);
         }
-        let lru = self.lru();
+        let (lru, chance) = (self.lru(), self.lfu_chance());
         let entry = self.dbs[db].data.entry_at_mut(pos);
-        entry.touch(lru);
+        entry.touch(lru, self.lfu, chance);
         Some(entry)
     }
 
@@ -303,7 +326,11 @@ impl Keyspace {
     pub(crate) fn insert(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
         self.expire_if_due(db, key);
         self.record(db, key);
-        let entry = Entry::new(value, self.lru());
+        let mut entry = Entry::new(value, self.lru());
+        if self.lfu.is_some() {
+            let old = self.dbs[db].data.get(key);
+            entry.start_frequency(self.lru(), old);
+        }
         let data = &mut self.dbs[db].data;
         let expire_at = match ttl {
             Ttl::Keep => data.expire_at(key),
@@ -325,7 +352,10 @@ impl Keyspace {
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
-        let entry = Entry::new(value, self.lru());
+        let mut entry = Entry::new(value, self.lru());
+        if self.lfu.is_some() {
+            entry.start_frequency(self.lru(), None);
+        }
         match self.dbs[db].data.insert(key, entry, None) {
             None => self.key_created(db, key),
             Some(old) => self.discard(old.entry.value),

@@ -58,9 +58,29 @@ impl Entry {
         self.volatile
     }
 
-    /// Stamps the entry as accessed at `lru_millis`.
-    pub(crate) fn touch(&mut self, lru_millis: i64) {
-        self.stamp = stamp_of(lru_millis);
+    /// Stamps the entry as accessed at `lru_millis`: its idle time starts again, or under an LFU
+    /// policy (`lfu`) its access counter counts the access (`chance`, uniform in [0, 1), decides
+    /// the counter's logarithmic steps).
+    pub(crate) fn touch(&mut self, lru_millis: i64, lfu: Option<Lfu>, chance: f64) {
+        self.stamp = match lfu {
+            None => stamp_of(lru_millis),
+            Some(lfu) => lfu.touched(self.stamp, lru_millis, chance),
+        };
+    }
+
+    /// Under an LFU policy: the access counter, decayed for the minutes since the last access
+    /// (OBJECT FREQ, Redis's `LFUDecrAndReturn`).
+    pub(crate) fn frequency(&self, lru_millis: i64, lfu: Lfu) -> u8 {
+        lfu.decayed(self.stamp, lru_millis)
+    }
+
+    /// Under an LFU policy: starts the entry's counter as a new key's (or keeps `old`'s, the
+    /// stamp of the value it replaced, as Redis does when a write overwrites a key).
+    pub(crate) fn start_frequency(&mut self, lru_millis: i64, old: Option<&Entry>) {
+        self.stamp = match old {
+            Some(old) => old.stamp,
+            None => Lfu::fresh(lru_millis),
+        };
     }
 
     /// Whole seconds since the last access, as seen at `lru_millis` (OBJECT IDLETIME).
@@ -72,6 +92,51 @@ impl Entry {
     pub(crate) fn set_idle_seconds(&mut self, lru_millis: i64, seconds: i64) {
         let seconds = seconds.clamp(0, i64::from(u32::MAX)) as u32;
         self.stamp = stamp_of(lru_millis).wrapping_sub(seconds);
+    }
+}
+
+/// An LFU `maxmemory-policy`'s settings (Redis's `lfu-log-factor`, `lfu-decay-time`). Under it
+/// an entry's stamp holds, as Redis's 24-bit `lru` field does, the minute of the last decay
+/// (16 bits) and a logarithmic access counter (8 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lfu {
+    pub(crate) log_factor: u32,
+    pub(crate) decay_minutes: u32,
+}
+
+/// A new key's counter (Redis's `LFU_INIT_VAL`), so that it is not evicted before it is used.
+const LFU_INIT: u8 = 5;
+
+impl Lfu {
+    /// The idle clock's minute, wrapping at 16 bits (Redis's `LFUGetTimeInMinutes`).
+    fn minutes(lru_millis: i64) -> u32 {
+        (lru_millis.div_euclid(60_000) & 0xFFFF) as u32
+    }
+
+    fn fresh(lru_millis: i64) -> u32 {
+        (Self::minutes(lru_millis) << 8) | u32::from(LFU_INIT)
+    }
+
+    /// The counter of `stamp` less one for each `decay_minutes` since its minute.
+    fn decayed(self, stamp: u32, lru_millis: i64) -> u8 {
+        let (then, counter) = (stamp >> 8, (stamp & 0xFF) as u8);
+        let now = Self::minutes(lru_millis);
+        let elapsed = if now >= then { now - then } else { 0xFFFF - then + now };
+        let periods = elapsed.checked_div(self.decay_minutes).unwrap_or(0);
+        counter.saturating_sub(periods.min(255) as u8)
+    }
+
+    /// Redis's `updateLFU`: decay, then one logarithmic step up with probability
+    /// 1 / ((counter - 5) × log_factor + 1).
+    fn touched(self, stamp: u32, lru_millis: i64, chance: f64) -> u32 {
+        let mut counter = self.decayed(stamp, lru_millis);
+        if counter < 255 {
+            let base = f64::from(counter.saturating_sub(LFU_INIT));
+            if chance < 1.0 / (base * f64::from(self.log_factor) + 1.0) {
+                counter += 1;
+            }
+        }
+        (Self::minutes(lru_millis) << 8) | u32::from(counter)
     }
 }
 
@@ -631,5 +696,34 @@ mod tests {
         entry.set_idle_seconds(12_400, 100);
         assert_eq!(entry.idle_seconds(12_400), 100);
         assert_eq!(std::mem::size_of::<Slot>(), 56);
+    }
+
+    #[test]
+    fn lfu_counters_start_at_five_climb_logarithmically_and_decay_by_the_minute() {
+        let lfu = Lfu {
+            log_factor: 10,
+            decay_minutes: 1,
+        };
+        let minute = 60_000;
+        let mut entry = Entry::new(value(0), 0);
+        entry.start_frequency(0, None);
+        assert_eq!(entry.frequency(0, lfu), 5);
+        // At or below five every access counts; above, with probability 1 / ((n - 5) * 10 + 1).
+        entry.touch(0, Some(lfu), 0.99);
+        assert_eq!(entry.frequency(0, lfu), 6);
+        entry.touch(0, Some(lfu), 0.5);
+        assert_eq!(entry.frequency(0, lfu), 6, "a draw of 0.5 is above 1/11");
+        entry.touch(0, Some(lfu), 0.05);
+        assert_eq!(entry.frequency(0, lfu), 7, "a draw of 0.05 is below 1/11");
+        assert_eq!(entry.frequency(3 * minute, lfu), 4, "one less a minute");
+        assert_eq!(entry.frequency(30 * minute, lfu), 0);
+        let never = Lfu {
+            decay_minutes: 0,
+            ..lfu
+        };
+        assert_eq!(entry.frequency(30 * minute, never), 7, "a decay time of 0 never decays");
+        let mut overwrite = Entry::new(value(1), 0);
+        overwrite.start_frequency(0, Some(&entry));
+        assert_eq!(overwrite.frequency(0, lfu), 7, "an overwrite keeps the counter");
     }
 }

@@ -617,6 +617,7 @@ impl ServerSide {
                 }
                 ks.set_encodings(self.inner.encodings());
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
+                ks.set_lfu(self.inner.lfu());
                 Ok(Reply::ok())
             }
             "config|set" => {

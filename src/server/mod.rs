@@ -476,6 +476,19 @@ impl Inner {
         }
     }
 
+    /// The LFU settings, if `maxmemory-policy` is an LFU one (OBJECT FREQ counts then).
+    pub(crate) fn lfu(&self) -> Option<crate::keyspace::Lfu> {
+        let params = self.params.lock();
+        let number = |name: &str, default: u32| params.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+        params
+            .get("maxmemory-policy")
+            .is_some_and(|policy| policy.ends_with("-lfu"))
+            .then(|| crate::keyspace::Lfu {
+                log_factor: number("lfu-log-factor", 10),
+                decay_minutes: number("lfu-decay-time", 1),
+            })
+    }
+
     /// `latency-monitor-threshold` as it stands, in milliseconds.
     pub(crate) fn latency_threshold_ms(&self) -> u64 {
         self.params
