@@ -8,6 +8,31 @@ use common::{RawClient, RedisServer, Resp, words};
 use embedis::Store;
 use embedis::server::Server;
 
+/// A redis-server and an embedis-server side by side, or `None` (said loudly) without
+/// redis-server.
+fn both() -> Option<(RedisServer, Server)> {
+    let redis = RedisServer::start()?;
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    Some((redis, server))
+}
+
+/// Sends `lines` on a fresh client of the server at `port`: each line with its reply's bytes.
+fn replies(port: u16, lines: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut client = RawClient::connect(port);
+    lines
+        .iter()
+        .map(|line| (line.to_string(), client.call(&words(line))))
+        .collect()
+}
+
+/// Asserts that two transcripts of the same lines agree byte for byte, line by line.
+fn assert_same_replies(ours: &[(String, Vec<u8>)], theirs: &[(String, Vec<u8>)]) {
+    assert_eq!(ours.len(), theirs.len());
+    for ((line, ours), (_, theirs)) in ours.iter().zip(theirs) {
+        common::assert_same_bytes(ours, theirs, line);
+    }
+}
+
 /// Runs the commands on a fresh client of the server at `port`, then answers the lines of INFO
 /// `section`, sorted, with the times masked.
 fn counted(port: u16, commands: &[&str], section: &str) -> Vec<String> {
@@ -71,8 +96,7 @@ const COMMANDS: &[&str] = &[
 
 #[test]
 fn commandstats_and_errorstats_count_as_redis_does() {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let Some((redis, server)) = both() else { return };
     for section in ["commandstats", "errorstats", "stats"] {
         let theirs = counted(redis.port, COMMANDS, section);
         let ours = counted(server.addr().port(), COMMANDS, section);
@@ -84,8 +108,7 @@ fn commandstats_and_errorstats_count_as_redis_does() {
 /// names, the script's own client), newest first; ids, times and ports differ by nature.
 #[test]
 fn slowlog_logs_as_redis_does() {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let Some((redis, server)) = both() else { return };
     let long = "A".repeat(130);
     let many: Vec<String> = (0..40).map(|i| i.to_string()).collect();
     let commands = [
@@ -142,31 +165,28 @@ fn slowlog_logs_as_redis_does() {
 /// with how many calls.
 #[test]
 fn latency_answers_as_redis_does() {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let Some((redis, server)) = both() else { return };
+    const LINES: &[&str] = &[
+        "LATENCY DOCTOR",
+        "LATENCY GRAPH command",
+        "LATENCY HISTORY command",
+        "LATENCY LATEST",
+        "LATENCY RESET",
+        "LATENCY RESET blabla",
+        "LATENCY HELP",
+        "LATENCY HELP x",
+        "LATENCY NOSUCH",
+        "CONFIG SET latency-monitor-threshold 200",
+        "LATENCY DOCTOR",
+        "CONFIG RESETSTAT",
+        "SET a b",
+        "SET c d",
+        "CLIENT GETNAME",
+        "GET a",
+    ];
     let run = |port: u16| {
+        let mut replies = replies(port, LINES);
         let mut client = RawClient::connect(port);
-        let mut replies = Vec::new();
-        for line in [
-            "LATENCY DOCTOR",
-            "LATENCY GRAPH command",
-            "LATENCY HISTORY command",
-            "LATENCY LATEST",
-            "LATENCY RESET",
-            "LATENCY RESET blabla",
-            "LATENCY HELP",
-            "LATENCY HELP x",
-            "LATENCY NOSUCH",
-            "CONFIG SET latency-monitor-threshold 200",
-            "LATENCY DOCTOR",
-            "CONFIG RESETSTAT",
-            "SET a b",
-            "SET c d",
-            "CLIENT GETNAME",
-            "GET a",
-        ] {
-            replies.push((line.to_string(), client.call(&words(line))));
-        }
         for line in [
             "LATENCY HISTOGRAM",
             "LATENCY HISTOGRAM set client blabla",
@@ -176,7 +196,7 @@ fn latency_answers_as_redis_does() {
                 panic!("{line}: an array");
             };
             // Each command with its calls; the histogram's buckets depend on timing.
-            let shown: Vec<String> = flat
+            let mut shown: Vec<String> = flat
                 .chunks(2)
                 .map(|pair| {
                     let Resp::Array(Some(fields)) = &pair[1] else {
@@ -185,17 +205,12 @@ fn latency_answers_as_redis_does() {
                     format!("{:?} {:?}={:?}", pair[0], fields[0], fields[1])
                 })
                 .collect();
-            let mut shown = shown;
             shown.sort();
             replies.push((line.to_string(), format!("{shown:?}").into_bytes()));
         }
         replies
     };
-    let theirs = run(redis.port);
-    let ours = run(server.addr().port());
-    for ((line, ours), (_, theirs)) in ours.iter().zip(&theirs) {
-        common::assert_same_bytes(ours, theirs, line);
-    }
+    assert_same_replies(&run(server.addr().port()), &run(redis.port));
 }
 
 /// CLIENT LIST and CLIENT INFO against redis-server: the same fields in the same order, and the
@@ -203,8 +218,7 @@ fn latency_answers_as_redis_does() {
 /// itself, 26 bytes, among them).
 #[test]
 fn client_list_fields_as_redis_gives_them() {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let Some((redis, server)) = both() else { return };
     // Fields whose values belong to the process: ids, addresses, times, allocations.
     const VARYING: &[&str] = &[
         "id",
@@ -250,36 +264,24 @@ fn client_list_fields_as_redis_gives_them() {
 /// key's counter, its first certain step up, an overwrite keeping it, and the two errors.
 #[test]
 fn object_freq_follows_the_lfu_policy_as_redis_does() {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
-    let run = |port: u16| {
-        let mut client = RawClient::connect(port);
-        let mut replies = Vec::new();
-        for line in [
-            "SET k v",
-            "OBJECT FREQ k",
-            "OBJECT FREQ missing",
-            "CONFIG SET maxmemory-policy allkeys-lfu",
-            "SET n v",
-            "OBJECT FREQ n",
-            "GET n",
-            "OBJECT FREQ n",
-            "SET n w",
-            "OBJECT FREQ n",
-            "OBJECT IDLETIME n",
-            "OBJECT IDLETIME missing",
-            "CONFIG SET maxmemory-policy volatile-lfu",
-            "OBJECT FREQ n",
-            "CONFIG SET maxmemory-policy noeviction",
-            "OBJECT FREQ n",
-        ] {
-            replies.push((line, client.call(&words(line))));
-        }
-        replies
-    };
-    let theirs = run(redis.port);
-    let ours = run(server.addr().port());
-    for ((line, ours), (_, theirs)) in ours.iter().zip(&theirs) {
-        common::assert_same_bytes(ours, theirs, line);
-    }
+    let Some((redis, server)) = both() else { return };
+    const LINES: &[&str] = &[
+        "SET k v",
+        "OBJECT FREQ k",
+        "OBJECT FREQ missing",
+        "CONFIG SET maxmemory-policy allkeys-lfu",
+        "SET n v",
+        "OBJECT FREQ n",
+        "GET n",
+        "OBJECT FREQ n",
+        "SET n w",
+        "OBJECT FREQ n",
+        "OBJECT IDLETIME n",
+        "OBJECT IDLETIME missing",
+        "CONFIG SET maxmemory-policy volatile-lfu",
+        "OBJECT FREQ n",
+        "CONFIG SET maxmemory-policy noeviction",
+        "OBJECT FREQ n",
+    ];
+    assert_same_replies(&replies(server.addr().port(), LINES), &replies(redis.port, LINES));
 }
