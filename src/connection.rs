@@ -272,10 +272,7 @@ impl Connection {
                 counts.ran(name, took, reply);
                 // EXEC is not logged, the commands it ran are.
                 if name != "exec" {
-                    counts.slow(took, &request.argv, || SlowClient {
-                        addr: host.as_deref().map(|h| h.client_addr()).unwrap_or_default(),
-                        name: self.session.name.clone().unwrap_or_default(),
-                    });
+                    counts.slow(took, &request.argv, || slow_client(host.as_deref(), &self.session));
                 }
             }
             (Outcome::Rejected(name), Reply::Error(e)) => counts.rejected(name, e),
@@ -637,10 +634,9 @@ impl Connection {
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
             };
             if let (Some(stats), Some(started)) = (stats, started) {
-                stats.lock().slow(started.elapsed(), argv, || SlowClient {
-                    addr: host.as_deref().map(|h| h.client_addr()).unwrap_or_default(),
-                    name: self.session.name.clone().unwrap_or_default(),
-                });
+                stats
+                    .lock()
+                    .slow(started.elapsed(), argv, || slow_client(host.as_deref(), &self.session));
             }
             replies.push(each(reply));
         }
@@ -776,6 +772,15 @@ enum Outcome {
     Ran(&'static str),
     Rejected(Option<&'static str>),
     Queued,
+}
+
+/// Who ran a command, for its SLOWLOG entry: the host's address for its client (none in
+/// process) and the connection's name.
+fn slow_client(host: Option<&(dyn Host + '_)>, session: &Session) -> SlowClient {
+    SlowClient {
+        addr: host.map(|h| h.client_addr()).unwrap_or_default(),
+        name: session.name.clone().unwrap_or_default(),
+    }
 }
 
 /// SCRIPT KILL or FUNCTION KILL: answered without the lock, which the script holds.
