@@ -26,7 +26,9 @@ impl Store {
     /// Locking: holds the store's lock for the whole call. `body` gets no `Store`, so it cannot
     /// deadlock by calling back into it. While a script that has run past the busy-reply
     /// threshold holds the lock, the call fails at once with its BUSY error
-    /// ([`CommandError::BusyScript`], converted into `E`) and `body` does not run.
+    /// ([`CommandError::BusyScript`], converted into `E`) and `body` does not run; while a
+    /// server's CLIENT PAUSE is in force (of either kind: `body` may write) the call waits for
+    /// it to end.
     ///
     /// ```
     /// use embedis::{Commands, CommandError, Store};
@@ -57,6 +59,8 @@ impl Store {
         F: FnOnce(&AtomicDb<'_>) -> Result<T, E>,
         E: From<CommandError>,
     {
+        // It may write: a CLIENT PAUSE of either kind holds it.
+        self.shared.hold_while_paused(|| true);
         let mut state = self.shared.begin()?;
         state.keyspace.start_undo();
         let caller = Caller::internal(self.shared.next_client_id(), 0);

@@ -54,6 +54,8 @@ pub struct Connection {
     /// The store's command statistics, once a server keeps them (held here so that counting a
     /// command costs no reference count).
     stats: Option<Arc<parking_lot::Mutex<CommandStats>>>,
+    /// A server client's command that waits for a CLIENT PAUSE to end ([`Connection::resume`]).
+    postponed: Option<Box<Request>>,
 }
 
 /// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
@@ -171,6 +173,7 @@ impl Connection {
             blocked: None,
             may_be_blocked: false,
             stats: None,
+            postponed: None,
         }
     }
 
@@ -232,6 +235,48 @@ impl Connection {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn poll_blocked(&mut self, deadline: Option<Deadline>) -> Option<Reply> {
         self.shared.poll_blocked(&self.caller(false), deadline)
+    }
+
+    /// Whether this connection's command waits for a CLIENT PAUSE to end.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn is_postponed(&self) -> bool {
+        self.postponed.is_some()
+    }
+
+    /// Runs the command a CLIENT PAUSE held, once the pause no longer holds it: `None` while it
+    /// still does. It may wait again (a new pause, or a blocking command with no data).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn resume(&mut self, host: &mut dyn Host) -> Option<Started> {
+        let request = self.postponed.as_ref()?;
+        let spec = table::resolve_for(&request.argv, request.known, true).ok();
+        if let Some(all) = self.shared.paused()
+            && (all || spec.is_some_and(|spec| self.may_write(spec, &request.argv)))
+        {
+            return None;
+        }
+        let request = self.postponed.take()?;
+        self.shared.count_postponed(false);
+        let reply = self.dispatch(Cow::Owned(*request), false, Some(host));
+        Some(match self.blocked.take() {
+            Some(deadline) => Started::Blocked(deadline),
+            None => Started::Done(reply),
+        })
+    }
+
+    /// Whether the command may write, for CLIENT PAUSE WRITE (Redis's `may-replicate`): a
+    /// write command; EVAL, EVALSHA or FCALL unless what it runs is `no-writes`; EXEC if any
+    /// command it would run may write.
+    fn may_write(&self, spec: &CommandSpec, argv: &Argv) -> bool {
+        if spec.has(flags::WRITE) {
+            return true;
+        }
+        if let Run::Transaction(TransactionOp::Exec) = spec.run {
+            return self
+                .multi
+                .as_ref()
+                .is_some_and(|multi| multi.queue.iter().any(|(spec, argv)| self.may_write(spec, argv)));
+        }
+        self.shared.may_write(spec, argv)
     }
 
     /// This connection as the caller of a command outside EXEC; `hosted` when a server runs it.
@@ -319,6 +364,26 @@ impl Connection {
                 *outcome = Outcome::Rejected(Some(spec.name));
             }
             return reply;
+        }
+        // CLIENT PAUSE holds a command before it runs or is queued: every command under ALL,
+        // those that may write under WRITE. In process the caller waits here; a server's client
+        // is parked until the pause ends ([`Connection::resume`]).
+        if let Ok(spec) = &resolved
+            && let Some(all) = self.shared.paused()
+        {
+            let writes = all || self.may_write(spec, argv);
+            if writes {
+                if wait {
+                    self.shared.hold_while_paused(|| true);
+                } else {
+                    self.shared.count_postponed(true);
+                    self.blocked = Some(self.shared.pause_end());
+                    let request = std::mem::replace(request, Cow::Owned(Request::from(Argv::new())));
+                    self.postponed = Some(Box::new(request.into_owned()));
+                    *outcome = Outcome::Queued;
+                    return Reply::NilArray;
+                }
+            }
         }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
@@ -736,6 +801,9 @@ impl<'a> HelloArgs<'a> {
 
 impl Drop for Connection {
     fn drop(&mut self) {
+        if self.postponed.take().is_some() {
+            self.shared.count_postponed(false);
+        }
         self.unwatch_all();
         if self.may_be_blocked {
             // A client that leaves while blocked waits for nothing any more.

@@ -63,6 +63,22 @@ pub(crate) struct Shared {
     has_deferred: AtomicBool,
     /// What commands did, once a server keeps count ([`Shared::count_commands`]).
     command_stats: std::sync::OnceLock<Arc<Mutex<CommandStats>>>,
+    /// CLIENT PAUSE: until when (store clock, µs) and whether every command waits (ALL) or
+    /// only those that may write (WRITE).
+    pause: Mutex<Option<Pause>>,
+    /// Whether a pause may be on (read on every command; [`Shared::paused`] decides).
+    pause_set: AtomicBool,
+    /// Wakes in-process callers waiting for a pause to end.
+    unpaused: Condvar,
+    /// Clients whose command waits for a pause to end (INFO's `blocked_clients` counts them).
+    postponed: AtomicUsize,
+}
+
+/// A CLIENT PAUSE in force.
+#[derive(Debug, Clone, Copy)]
+struct Pause {
+    until: Deadline,
+    all: bool,
 }
 
 /// A client's bookkeeping under the lock, left for later because a script held it.
@@ -121,6 +137,10 @@ impl Shared {
             deferred: Mutex::new(Vec::new()),
             has_deferred: AtomicBool::new(false),
             command_stats: std::sync::OnceLock::new(),
+            pause: Mutex::new(None),
+            pause_set: AtomicBool::new(false),
+            unpaused: Condvar::new(),
+            postponed: AtomicUsize::new(0),
         }
     }
 
@@ -195,8 +215,132 @@ impl Shared {
     /// it is timed out, answers its BUSY error instead of waiting.
     pub(crate) fn begin(&self) -> Result<MutexGuard<'_, State>, CommandError> {
         let mut state = self.lock_unless_busy()?;
+        // While clients are paused no key expires, lazily or actively (Redis's rule: the data
+        // set stays as the pause found it).
+        let paused = self.paused().is_some();
+        state.keyspace.suspend_expiry(paused);
         state.keyspace.begin();
         Ok(state)
+    }
+
+    /// CLIENT PAUSE: for `millis` from now, every command (`all`) or those that may write wait;
+    /// a pause already in force keeps the later end and the stricter kind (Redis's
+    /// `pauseClients`).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn pause(&self, millis: i64, all: bool) {
+        let until = self.clock.now_micros().saturating_add(millis.saturating_mul(1000));
+        let mut pause = self.pause.lock();
+        *pause = Some(match *pause {
+            Some(p) => Pause {
+                until: p.until.max(until),
+                all: p.all || all,
+            },
+            None => Pause { until, all },
+        });
+        self.pause_set.store(true, Ordering::Release);
+    }
+
+    /// CLIENT UNPAUSE.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn unpause(&self) {
+        *self.pause.lock() = None;
+        self.pause_set.store(false, Ordering::Release);
+        self.unpaused.notify_all();
+    }
+
+    /// The pause in force, if any: `Some(true)` when every command waits, `Some(false)` when
+    /// those that may write do. A pause past its end is lifted here.
+    pub(crate) fn paused(&self) -> Option<bool> {
+        if !self.pause_set.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut pause = self.pause.lock();
+        match *pause {
+            Some(p) if self.clock.now_micros() < p.until => Some(p.all),
+            _ => {
+                *pause = None;
+                self.pause_set.store(false, Ordering::Release);
+                self.unpaused.notify_all();
+                None
+            }
+        }
+    }
+
+    /// The end of the pause in force, if any (a postponed client's deadline).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn pause_end(&self) -> Option<Deadline> {
+        self.paused()?;
+        self.pause.lock().map(|p| p.until)
+    }
+
+    /// Waits until no pause of the kind that holds this command (`all`: any pause; else a
+    /// WRITE one too) is in force: for in-process callers, whose thread may wait.
+    pub(crate) fn wait_unpaused(&self, applies: impl Fn(bool) -> bool) {
+        self.postponed.fetch_add(1, Ordering::Relaxed);
+        while let Some(all) = self.paused() {
+            if !applies(all) {
+                break;
+            }
+            let mut pause = self.pause.lock();
+            let wait = match *pause {
+                Some(_) if self.clock.is_manual() => MANUAL_CLOCK_CHECK,
+                Some(p) => Duration::from_micros(p.until.saturating_sub(self.clock.now_micros()).max(0) as u64),
+                None => break,
+            };
+            self.unpaused.wait_for(&mut pause, wait);
+        }
+        self.postponed.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Whether a command (not EXEC) may write, for CLIENT PAUSE WRITE (Redis's
+    /// `may-replicate`): a write command, or EVAL, EVALSHA or FCALL unless what it runs is
+    /// `no-writes`.
+    pub(crate) fn may_write(&self, spec: &CommandSpec, argv: &Argv) -> bool {
+        if spec.has(crate::command::table::flags::WRITE) {
+            return true;
+        }
+        if !spec.has(crate::command::table::flags::MAY_REPLICATE) {
+            return false;
+        }
+        #[cfg(feature = "lua")]
+        {
+            match self.lock_unless_busy() {
+                Ok(state) => state.engines.may_write(argv),
+                Err(_) => true,
+            }
+        }
+        #[cfg(not(feature = "lua"))]
+        {
+            let _ = argv;
+            true
+        }
+    }
+
+    /// For an in-process caller: waits while a CLIENT PAUSE holds the command (`writes`: it
+    /// may write).
+    pub(crate) fn hold_while_paused(&self, writes: impl FnOnce() -> bool) {
+        if let Some(all) = self.paused() {
+            let writes = all || writes();
+            if all || writes {
+                self.wait_unpaused(|all| all || writes);
+            }
+        }
+    }
+
+    /// How many clients wait for a pause to end (INFO's `blocked_clients` adds them).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn postponed_count(&self) -> usize {
+        self.postponed.load(Ordering::Relaxed)
+    }
+
+    /// A server client starts or stops waiting for a pause to end.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn count_postponed(&self, waiting: bool) {
+        if waiting {
+            self.postponed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.postponed.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Takes the lock without starting a command, waiting however long it takes: for

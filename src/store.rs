@@ -193,6 +193,7 @@ impl Store {
                 "ERR use Store::watch, Store::multi or a Connection for transaction commands",
             ));
         }
+        self.shared.hold_while_paused(|| self.shared.may_write(spec, argv));
         // A client of its own for each call: a blocking command waits like any other client.
         let mut caller = Caller {
             in_exec: false,

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{RawClient, RedisServer, Resp, words};
-use embedis::Store;
 use embedis::server::Server;
+use embedis::{Commands, Store};
 
 /// A redis-server and an embedis-server side by side, or `None` (said loudly) without
 /// redis-server.
@@ -284,4 +284,80 @@ fn object_freq_follows_the_lfu_policy_as_redis_does() {
         "OBJECT FREQ n",
     ];
     assert_same_replies(&replies(server.addr().port(), LINES), &replies(redis.port, LINES));
+}
+
+/// CLIENT PAUSE against redis-server: the errors, reads that go on under WRITE (queued in MULTI
+/// too), a write held until CLIENT UNPAUSE (counted in `blocked_clients` meanwhile), a
+/// `no-writes` script let through, and keys past their TTL kept (but missing) until the pause
+/// ends.
+#[test]
+fn client_pause_holds_what_redis_holds() {
+    let Some((redis, server)) = both() else { return };
+    let run = |port: u16| {
+        let mut out = replies(
+            port,
+            &[
+                "CLIENT PAUSE",
+                "CLIENT PAUSE x",
+                "CLIENT PAUSE -1",
+                "CLIENT PAUSE 10 foo",
+                "CLIENT PAUSE 10 write x",
+                "SET ttl v PX 30",
+                "SET x 1",
+            ],
+        );
+        let mut pauser = RawClient::connect(port);
+        let mut writer = RawClient::connect(port);
+        let mut reader = RawClient::connect(port);
+        out.push(("pause".into(), pauser.call(&words("CLIENT PAUSE 60000 WRITE"))));
+        writer.send(&words("SET x 2"));
+        let mut queuer = RawClient::connect(port);
+        out.push(("MULTI".into(), queuer.call(&words("MULTI"))));
+        queuer.send(&words("SET x 4"));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        for line in [
+            "GET x",
+            "GET ttl",
+            "DBSIZE",
+            "MULTI",
+            "GET x",
+            "DISCARD",
+            "EVAL \"#!lua flags=no-writes\nreturn 1\" 0",
+        ] {
+            out.push((line.into(), reader.call(&words(line))));
+        }
+        let info = String::from_utf8_lossy(&reader.call(&words("INFO clients"))).into_owned();
+        let blocked = info
+            .lines()
+            .find(|l| l.starts_with("blocked_clients"))
+            .unwrap_or_default()
+            .to_string();
+        out.push(("blocked_clients".into(), blocked.into_bytes()));
+        out.push(("unpause".into(), pauser.call(&words("CLIENT UNPAUSE"))));
+        out.push(("the held write".into(), writer.read()));
+        out.push(("the held queuing".into(), queuer.read()));
+        out.push(("EXEC".into(), queuer.call(&words("EXEC"))));
+        for line in ["GET x", "GET ttl", "DBSIZE"] {
+            out.push((line.into(), reader.call(&words(line))));
+        }
+        out
+    };
+    assert_same_replies(&run(server.addr().port()), &run(redis.port));
+}
+
+/// In process, a write waits for a CLIENT PAUSE WRITE to end while reads go on.
+#[test]
+fn a_paused_store_holds_writes_in_process() {
+    let store = Store::new();
+    let server = Server::start(store.clone(), "127.0.0.1:0").expect("start embedis server");
+    let mut pauser = RawClient::connect(server.addr().port());
+    store.set("k", 1).unwrap();
+    pauser.call(&words("CLIENT PAUSE 60000 WRITE"));
+    let writer = store.clone();
+    let held = std::thread::spawn(move || writer.incr("k"));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(!held.is_finished(), "the write waits");
+    assert_eq!(store.get_as::<i64>("k").unwrap(), 1, "reads go on");
+    pauser.call(&words("CLIENT UNPAUSE"));
+    assert_eq!(held.join().unwrap(), Ok(2));
 }

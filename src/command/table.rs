@@ -103,6 +103,9 @@ pub(crate) mod flags {
     /// Allowed while a script is timed out (Redis's `allow-busy`); every other command is
     /// refused with BUSY then.
     pub(crate) const ALLOW_BUSY: u16 = 1 << 7;
+    /// May write through what it runs (a script, a function): CLIENT PAUSE WRITE holds it
+    /// unless what it runs is declared read-only (Redis's `may-replicate`).
+    pub(crate) const MAY_REPLICATE: u16 = 1 << 8;
 }
 
 /// Where a command's keys are in its arguments, as Redis's key specs say.
@@ -260,12 +263,12 @@ const FUNCTION: &[CommandSpec] = table! {
 /// Scripting commands, when the `lua` feature is on.
 #[cfg(feature = "lua")]
 static SCRIPTING: &[CommandSpec] = table! {
-    "eval", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::eval);
-    "evalsha", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::evalsha);
+    "eval", -3, NO_SCRIPT | MAY_REPLICATE, Keys::Counted { at: 2, optional: true }, k(scripting::eval);
+    "evalsha", -3, NO_SCRIPT | MAY_REPLICATE, Keys::Counted { at: 2, optional: true }, k(scripting::evalsha);
     "eval_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::eval_ro);
     "evalsha_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::evalsha_ro);
     "script", -2, R, NO_KEYS, Run::Container(SCRIPT);
-    "fcall", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::fcall);
+    "fcall", -3, NO_SCRIPT | MAY_REPLICATE, Keys::Counted { at: 2, optional: true }, k(scripting::fcall);
     "fcall_ro", -3, NO_SCRIPT, Keys::Counted { at: 2, optional: true }, k(scripting::fcall_ro);
     "function", -2, R, NO_KEYS, Run::Container(FUNCTION);
 };
@@ -287,9 +290,11 @@ const CLIENT: &[CommandSpec] = table! {
     "client|kill", -3, S, NO_KEYS, host(HostOp::Client);
     "client|list", -2, S, NO_KEYS, host(HostOp::Client);
     "client|no-evict", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|pause", -3, S, NO_KEYS, host(HostOp::Client);
     "client|reply", 3, S, NO_KEYS, host(HostOp::Client);
     "client|setname", 3, S, NO_KEYS, host(HostOp::Client);
     "client|unblock", -3, S, NO_KEYS, host(HostOp::Client);
+    "client|unpause", 2, S, NO_KEYS, host(HostOp::Client);
 };
 
 /// CONFIG's subcommands.

@@ -21,7 +21,7 @@ impl Keyspace {
             return false;
         }
         let due = self.dbs[db].data.is_expired(key, || self.now());
-        if due {
+        if due && !self.expiry_suspended {
             self.delete_expired(db, key);
         }
         due

@@ -106,6 +106,8 @@ pub(crate) struct Keyspace {
     /// An LFU `maxmemory-policy`'s settings, if one is selected: entries count accesses instead
     /// of stamping idle time (OBJECT FREQ).
     lfu: Option<Lfu>,
+    /// A CLIENT PAUSE is in force: nothing expires (see [`Keyspace::suspend_expiry`]).
+    expiry_suspended: bool,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -130,6 +132,7 @@ impl Keyspace {
             command_stats: None,
             latency_threshold_ms: 0,
             lfu: None,
+            expiry_suspended: false,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
         }
@@ -140,6 +143,9 @@ impl Keyspace {
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
         self.lru.set(None);
+        if self.expiry_suspended {
+            return;
+        }
         if self.latency_threshold_ms == 0 || self.volatile_dbs == 0 {
             self.expire_some();
             return;
@@ -226,6 +232,12 @@ impl Keyspace {
         }
     }
 
+    /// CLIENT PAUSE is in force (or no longer): keys past their TTL read as missing but stay,
+    /// neither lazy nor active expiry removes them, and `expired_keys` does not move.
+    pub(crate) fn suspend_expiry(&mut self, suspended: bool) {
+        self.expiry_suspended = suspended;
+    }
+
     /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).
     pub(crate) fn lfu(&self) -> Option<Lfu> {
         self.lfu
@@ -243,7 +255,9 @@ impl Keyspace {
             Found::Live(pos) => Some(pos),
             Found::Missing => None,
             Found::Expired => {
-                self.delete_expired(db, key);
+                if !self.expiry_suspended {
+                    self.delete_expired(db, key);
+                }
                 None
             }
         }
@@ -364,7 +378,10 @@ impl Keyspace {
 
     /// Removes `key`, touching its watchers if it existed. An expired key counts as missing.
     pub(crate) fn remove(&mut self, db: usize, key: &[u8]) -> Option<Detached> {
-        self.expire_if_due(db, key);
+        if self.expire_if_due(db, key) && self.expiry_suspended {
+            // Past its TTL, so missing; kept while a pause holds expiry.
+            return None;
+        }
         let entry = self.remove_entry(db, key)?;
         self.modified(db, key);
         Some(entry)

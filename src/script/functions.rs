@@ -452,6 +452,11 @@ impl FunctionEngine {
         Ok(self.vm.invoke(ctx, &run))
     }
 
+    /// Whether the function of this name is registered with the `no-writes` flag.
+    pub(crate) fn is_read_only(&self, name: &[u8]) -> bool {
+        self.find(name).is_some_and(FunctionInfo::no_writes)
+    }
+
     /// Whether a function of this name (in any case) is registered.
     pub(crate) fn exists(&self, name: &[u8]) -> bool {
         self.find(name).is_some()

@@ -81,6 +81,31 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
+    /// Whether EVAL, EVALSHA or FCALL (`argv`) may write: unless its script or function
+    /// declares `no-writes` (a script not in the cache, or a function not loaded, may), as
+    /// Redis's `getCommandFlags` judges them for CLIENT PAUSE WRITE.
+    pub(crate) fn may_write(&self, argv: &crate::argv::Argv) -> bool {
+        let name = argv.arg(0);
+        let target = argv.arg(1);
+        if name.eq_ignore_ascii_case(b"eval") {
+            return !matches!(parse_shebang(target), Ok((true, true)));
+        }
+        if name.eq_ignore_ascii_case(b"evalsha") {
+            let cached = self.scripts.as_ref().and_then(|engine| {
+                let sha = engine.find(target)?;
+                engine.scripts.get(&sha).map(|compiled| compiled.no_writes)
+            });
+            return cached != Some(true);
+        }
+        if name.eq_ignore_ascii_case(b"fcall") {
+            return !self
+                .functions
+                .as_ref()
+                .is_some_and(|engine| engine.is_read_only(target));
+        }
+        true
+    }
+
     pub(crate) fn new(watchdog: &Arc<Watchdog>) -> Engines {
         Engines {
             scripts: None,

@@ -55,6 +55,16 @@ struct ServerSide {
     close: bool,
 }
 
+/// What looking at a parked client gave.
+pub(super) enum Polled {
+    /// It still waits.
+    Waiting,
+    /// Its reply was appended: it runs on.
+    Done,
+    /// It waits again, until this deadline if any (a command a pause held, now blocking).
+    Parked(Option<Deadline>),
+}
+
 /// What running one command gave.
 pub(super) enum Ran {
     /// Its reply was appended (or suppressed by CLIENT REPLY).
@@ -111,14 +121,25 @@ impl Client {
         self.side.authenticated
     }
 
-    /// The reply of this client's blocked command once served or timed out, appended to `out`.
-    pub(super) fn poll_blocked(&mut self, deadline: Option<Deadline>, out: &mut Vec<u8>) -> bool {
+    /// The reply of this client's blocked command once served or timed out (or of the command
+    /// a CLIENT PAUSE held, once it runs), appended to `out`.
+    pub(super) fn poll_blocked(&mut self, deadline: Option<Deadline>, out: &mut Vec<u8>) -> Polled {
+        if self.conn.is_postponed() {
+            return match self.conn.resume(&mut self.side) {
+                None => Polled::Waiting,
+                Some(Started::Done(reply)) => {
+                    self.write(reply, out);
+                    Polled::Done
+                }
+                Some(Started::Blocked(deadline)) => Polled::Parked(deadline),
+            };
+        }
         match self.conn.poll_blocked(deadline) {
             Some(reply) => {
                 self.write(reply, out);
-                true
+                Polled::Done
             }
-            None => false,
+            None => Polled::Waiting,
         }
     }
 
@@ -368,6 +389,11 @@ impl ServerSide {
                 Ok(ks) => self.client_unblock(argv, ks),
                 Err(e) => Reply::Error(e),
             },
+            "client|pause" => self.client_pause(argv),
+            "client|unpause" => {
+                self.inner.store.shared().unpause();
+                Reply::ok()
+            }
             "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
                 Some(()) => Reply::ok(),
                 None => Reply::Error(CommandError::Syntax),
@@ -548,6 +574,27 @@ impl ServerSide {
         Reply::Integer(killed)
     }
 
+    /// CLIENT PAUSE timeout [WRITE|ALL]: holds every command (ALL, the default) or those that
+    /// may write for `timeout` milliseconds.
+    fn client_pause(&self, argv: &Argv) -> Reply {
+        let all = match argv.get(3) {
+            None => true,
+            Some(mode) if argv.len() == 4 => match keyword(mode, &[("write", false), ("all", true)]) {
+                Some(all) => all,
+                None => return Reply::Error(CommandError::other("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+            },
+            Some(_) => return Reply::Error(crate::command::args::subcommand_syntax_error(argv, "CLIENT")),
+        };
+        match crate::number::parse_i64(argv.arg(2)) {
+            None => Reply::Error(CommandError::other("ERR timeout is not an integer or out of range")),
+            Some(ms) if ms < 0 => Reply::Error(CommandError::other("ERR timeout is negative")),
+            Some(ms) => {
+                self.inner.store.shared().pause(ms, all);
+                Reply::ok()
+            }
+        }
+    }
+
     /// CLIENT UNBLOCK id [TIMEOUT|ERROR]
     fn client_unblock(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
         let Some(id) = crate::number::parse_i64(argv.arg(2)) else {
@@ -715,7 +762,7 @@ impl ServerSide {
             "Clients",
             format!(
                 "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{maxclients}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
-                ks.blocked_count()
+                ks.blocked_count() + inner.store.shared().postponed_count()
             ),
         );
         let maxmemory: u64 = param("maxmemory").parse().unwrap_or(0);
@@ -910,6 +957,10 @@ const CLIENT_HELP: &[&str] = &[
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",

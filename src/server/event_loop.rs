@@ -19,7 +19,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
 use super::Inner;
-use super::client::{Client, Ran};
+use super::client::{Client, Polled, Ran};
 use super::protocol::{RequestParser, Step};
 use crate::clock::Clock;
 use crate::keyspace::Map;
@@ -234,7 +234,15 @@ pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
                 state.borrow_mut().conns.insert(token, conn);
                 continue;
             };
-            let served = conn.client.poll_blocked(deadline, &mut conn.output);
+            let served = match conn.client.poll_blocked(deadline, &mut conn.output) {
+                Polled::Waiting => false,
+                Polled::Done => true,
+                // A command a pause held now waits for data, or for a new pause.
+                Polled::Parked(deadline) => {
+                    conn.parked = Some(deadline);
+                    false
+                }
+            };
             if served {
                 conn.parked = None;
                 serve(&state, inner, token, &mut conn, false);
