@@ -248,9 +248,8 @@ impl Connection {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn resume(&mut self, host: &mut dyn Host) -> Option<Started> {
         let request = self.postponed.as_ref()?;
-        let spec = table::resolve_for(&request.argv, request.known, true).ok();
-        if let Some(all) = self.shared.paused()
-            && (all || spec.is_some_and(|spec| self.may_write(spec, &request.argv)))
+        if let Ok(spec) = table::resolve_for(&request.argv, request.known, true)
+            && self.held_by_pause(spec, &request.argv).is_some()
         {
             return None;
         }
@@ -261,6 +260,14 @@ impl Connection {
             Some(deadline) => Started::Blocked(deadline),
             None => Started::Done(reply),
         })
+    }
+
+    /// Whether a CLIENT PAUSE holds the command now: `Some(writes)` (whether it may write, which
+    /// decides whether a later pause still holds it), `None` when it may run.
+    fn held_by_pause(&self, spec: &CommandSpec, argv: &Argv) -> Option<bool> {
+        let all = self.shared.paused()?;
+        let writes = self.may_write(spec, argv);
+        (all || writes).then_some(writes)
     }
 
     /// Whether the command may write, for CLIENT PAUSE WRITE (Redis's `may-replicate`): a
@@ -369,20 +376,16 @@ impl Connection {
         // those that may write under WRITE. In process the caller waits here; a server's client
         // is parked until the pause ends ([`Connection::resume`]).
         if let Ok(spec) = &resolved
-            && let Some(all) = self.shared.paused()
+            && let Some(writes) = self.held_by_pause(spec, argv)
         {
-            let writes = all || self.may_write(spec, argv);
-            if writes {
-                if wait {
-                    self.shared.hold_while_paused(|| true);
-                } else {
-                    self.shared.count_postponed(true);
-                    self.blocked = Some(self.shared.pause_end());
-                    let request = std::mem::replace(request, Cow::Owned(Request::from(Argv::new())));
-                    self.postponed = Some(Box::new(request.into_owned()));
-                    *outcome = Outcome::Queued;
-                    return Reply::NilArray;
-                }
+            if wait {
+                self.shared.wait_unpaused(writes);
+            } else {
+                self.shared.count_postponed(true);
+                self.blocked = Some(self.shared.pause_end());
+                self.postponed = Some(Box::new(take_request(request)));
+                *outcome = Outcome::Queued;
+                return Reply::NilArray;
             }
         }
         if let Some(multi) = &mut self.multi {
@@ -391,8 +394,7 @@ impl Connection {
                 if resolved.is_ok() {
                     *outcome = Outcome::Queued;
                 }
-                let queued = std::mem::replace(request, Cow::Owned(Request::from(Argv::new())));
-                return multi.queue(resolved, queued.into_owned().argv);
+                return multi.queue(resolved, take_request(request).argv);
             }
         }
         let spec = match resolved {
@@ -840,6 +842,12 @@ enum Outcome {
     Ran(&'static str),
     Rejected(Option<&'static str>),
     Queued,
+}
+
+/// The request a command keeps (queued in MULTI, held by a pause), taken out of `request`, which
+/// is left empty: a lent request is copied then, an owned one moved.
+fn take_request(request: &mut Cow<'_, Request>) -> Request {
+    std::mem::replace(request, Cow::Owned(Request::from(Argv::new()))).into_owned()
 }
 
 /// Who ran a command, for its SLOWLOG entry: the host's address for its client (none in

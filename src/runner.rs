@@ -19,7 +19,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::argv::Argv;
 use crate::clock::Clock;
 use crate::command::stats::CommandStats;
-use crate::command::table::CommandSpec;
+use crate::command::table::{CommandSpec, flags};
 use crate::command::{Caller, Ctx, Engines};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
@@ -273,12 +273,13 @@ impl Shared {
         self.pause.lock().map(|p| p.until)
     }
 
-    /// Waits until no pause of the kind that holds this command (`all`: any pause; else a
-    /// WRITE one too) is in force: for in-process callers, whose thread may wait.
-    pub(crate) fn wait_unpaused(&self, applies: impl Fn(bool) -> bool) {
+    /// Waits until no pause holds a command that may write (`writes`) or not: an ALL pause
+    /// holds every command, a WRITE one only those that may write. For in-process callers,
+    /// whose thread may wait.
+    pub(crate) fn wait_unpaused(&self, writes: bool) {
         self.postponed.fetch_add(1, Ordering::Relaxed);
         while let Some(all) = self.paused() {
-            if !applies(all) {
+            if !(all || writes) {
                 break;
             }
             let mut pause = self.pause.lock();
@@ -296,10 +297,10 @@ impl Shared {
     /// `may-replicate`): a write command, or EVAL, EVALSHA or FCALL unless what it runs is
     /// `no-writes`.
     pub(crate) fn may_write(&self, spec: &CommandSpec, argv: &Argv) -> bool {
-        if spec.has(crate::command::table::flags::WRITE) {
+        if spec.has(flags::WRITE) {
             return true;
         }
-        if !spec.has(crate::command::table::flags::MAY_REPLICATE) {
+        if !spec.has(flags::MAY_REPLICATE) {
             return false;
         }
         #[cfg(feature = "lua")]
@@ -316,14 +317,11 @@ impl Shared {
         }
     }
 
-    /// For an in-process caller: waits while a CLIENT PAUSE holds the command (`writes`: it
-    /// may write).
+    /// For an in-process caller: waits while a CLIENT PAUSE holds the command (`writes` says
+    /// whether it may write; asked only while a pause is in force).
     pub(crate) fn hold_while_paused(&self, writes: impl FnOnce() -> bool) {
-        if let Some(all) = self.paused() {
-            let writes = all || writes();
-            if all || writes {
-                self.wait_unpaused(|all| all || writes);
-            }
+        if self.paused().is_some() {
+            self.wait_unpaused(writes());
         }
     }
 
