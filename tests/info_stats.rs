@@ -345,7 +345,8 @@ fn client_pause_holds_what_redis_holds() {
     assert_same_replies(&run(server.addr().port()), &run(redis.port));
 }
 
-/// In process, a write waits for a CLIENT PAUSE WRITE to end while reads go on.
+/// In process, a write waits for a CLIENT PAUSE WRITE to end (typed calls and connections
+/// alike) while reads go on.
 #[test]
 fn a_paused_store_holds_writes_in_process() {
     let store = Store::new();
@@ -358,6 +359,23 @@ fn a_paused_store_holds_writes_in_process() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert!(!held.is_finished(), "the write waits");
     assert_eq!(store.get_as::<i64>("k").unwrap(), 1, "reads go on");
+    let mut conn = store.connect();
+    let held_call = std::thread::spawn(move || conn.call(["INCRBY", "k", "10"]));
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(!held_call.is_finished(), "a connection's write waits too");
+    assert_eq!(store.connect().call(["GET", "k"]), embedis::Reply::Bulk(b"1".to_vec()));
     pauser.call(&words("CLIENT UNPAUSE"));
-    assert_eq!(held.join().unwrap(), Ok(2));
+    let (first, second) = (held.join().unwrap(), held_call.join().unwrap());
+    let mut results = [
+        first.unwrap(),
+        match second {
+            embedis::Reply::Integer(n) => n,
+            other => panic!("INCRBY answered {other:?}"),
+        },
+    ];
+    results.sort();
+    assert!(
+        results == [2, 12] || results == [11, 12],
+        "both writes ran: {results:?}"
+    );
 }

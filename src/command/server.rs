@@ -313,27 +313,19 @@ pub(crate) fn slowlog_get(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
             _ => return Err(CommandError::other("ERR count should be greater than or equal to -1")),
         },
     };
-    Ok(match &ctx.ks.command_stats {
-        Some(stats) => stats.lock().slowlog_get(count),
-        None => Reply::Array(Vec::new()),
-    })
+    Ok(with_stats(ctx, Reply::Array(Vec::new()), |stats| {
+        stats.slowlog_get(count)
+    }))
 }
 
 /// SLOWLOG LEN
 pub(crate) fn slowlog_len(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    let len = ctx
-        .ks
-        .command_stats
-        .as_ref()
-        .map_or(0, |stats| stats.lock().slowlog_len());
-    Ok(Reply::Integer(len as i64))
+    Ok(Reply::Integer(with_stats(ctx, 0, |stats| stats.slowlog_len()) as i64))
 }
 
 /// SLOWLOG RESET
 pub(crate) fn slowlog_reset(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    if let Some(stats) = &ctx.ks.command_stats {
-        stats.lock().slowlog_reset();
-    }
+    with_stats(ctx, (), |stats| stats.slowlog_reset());
     Ok(Reply::ok())
 }
 

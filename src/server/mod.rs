@@ -464,11 +464,8 @@ impl Inner {
             return;
         }
         if name.starts_with("slowlog-") {
-            let number = |name: &str, default: i64| table.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
-            let (slower_than, max_len) = (
-                number("slowlog-log-slower-than", 10_000),
-                number("slowlog-max-len", 128),
-            );
+            let slower_than = number(&table, "slowlog-log-slower-than", 10_000i64);
+            let max_len = number(&table, "slowlog-max-len", 128u64);
             drop(table);
             self.command_stats
                 .lock()
@@ -479,45 +476,43 @@ impl Inner {
     /// The LFU settings, if `maxmemory-policy` is an LFU one (OBJECT FREQ counts then).
     pub(crate) fn lfu(&self) -> Option<crate::keyspace::Lfu> {
         let params = self.params.lock();
-        let number = |name: &str, default: u32| params.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
         params
             .get("maxmemory-policy")
             .is_some_and(|policy| policy.ends_with("-lfu"))
             .then(|| crate::keyspace::Lfu {
-                log_factor: number("lfu-log-factor", 10),
-                decay_minutes: number("lfu-decay-time", 1),
+                log_factor: number(&params, "lfu-log-factor", 10),
+                decay_minutes: number(&params, "lfu-decay-time", 1),
             })
     }
 
     /// `latency-monitor-threshold` as it stands, in milliseconds.
     pub(crate) fn latency_threshold_ms(&self) -> u64 {
-        self.params
-            .lock()
-            .get("latency-monitor-threshold")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        number(&self.params.lock(), "latency-monitor-threshold", 0)
     }
 
     /// The compact encodings' thresholds as the parameters stand (Redis's defaults at start).
     pub(crate) fn encodings(&self) -> Encodings {
         let params = self.params.lock();
-        let number = |name: &str, default: usize| {
-            params
-                .get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
-        };
+        // Parameters checked as 64-bit counts; a count past usize (32-bit targets) saturates.
+        let size =
+            |name: &str, default: usize| usize::try_from(number(&params, name, default as u64)).unwrap_or(usize::MAX);
         let defaults = Encodings::default();
         Encodings {
-            hash_max_entries: number("hash-max-listpack-entries", defaults.hash_max_entries),
-            hash_max_value: number("hash-max-listpack-value", defaults.hash_max_value),
-            set_max_intset_entries: number("set-max-intset-entries", defaults.set_max_intset_entries),
-            zset_max_entries: number("zset-max-listpack-entries", defaults.zset_max_entries),
-            zset_max_value: number("zset-max-listpack-value", defaults.zset_max_value),
+            hash_max_entries: size("hash-max-listpack-entries", defaults.hash_max_entries),
+            hash_max_value: size("hash-max-listpack-value", defaults.hash_max_value),
+            set_max_intset_entries: size("set-max-intset-entries", defaults.set_max_intset_entries),
+            zset_max_entries: size("zset-max-listpack-entries", defaults.zset_max_entries),
+            zset_max_value: size("zset-max-listpack-value", defaults.zset_max_value),
         }
     }
 
     fn unix_time(&self) -> u64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
     }
+}
+
+/// A numeric parameter as it stands in the `params` table (which holds only checked values),
+/// or `default`.
+fn number<T: std::str::FromStr>(params: &BTreeMap<String, String>, name: &str, default: T) -> T {
+    params.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
