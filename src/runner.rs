@@ -471,14 +471,15 @@ impl Shared {
         served_or_expired(&mut self.lock().keyspace, caller, deadline)
     }
 
-    /// Ends the blocking command `client` waits in (if any) with `reply`, as CLIENT UNBLOCK does;
-    /// `ks` is this store's keyspace, locked. Answers whether the client was blocked.
+    /// Ends the blocking command `client` waits in (if any) with `error`, or as if it timed out,
+    /// as CLIENT UNBLOCK does; `ks` is this store's keyspace, locked. Answers whether the client
+    /// was blocked.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn interrupt_blocked(&self, ks: &mut Keyspace, client: ClientId, reply: Reply) -> bool {
-        if ks.unblock(client).is_none() {
+    pub(crate) fn interrupt_blocked(&self, ks: &mut Keyspace, client: ClientId, error: Option<CommandError>) -> bool {
+        let Some(request) = ks.unblock(client) else {
             return false;
-        }
-        ks.deliver(client, reply);
+        };
+        ks.deliver(client, error.map_or_else(|| request.op.timeout_reply(), Reply::Error));
         self.unblocked.notify_all();
         true
     }
@@ -496,8 +497,10 @@ fn served_or_expired(ks: &mut Keyspace, caller: &Caller, deadline: Option<Deadli
         });
     }
     if deadline.is_some_and(|d| ks.clock().now_micros() >= d) {
-        ks.unblock(caller.client);
-        return Some(Reply::NilArray);
+        return Some(
+            ks.unblock(caller.client)
+                .map_or(Reply::NilArray, |request| request.op.timeout_reply()),
+        );
     }
     None
 }

@@ -61,6 +61,45 @@ fn a_blocking_timeout_follows_a_manual_clock() {
 }
 
 #[test]
+fn wait_for_a_replica_blocks_until_its_timeout_and_answers_none_acknowledged() {
+    let clock = Clock::manual();
+    let store = Store::with_clock(clock.clone());
+    assert_eq!(
+        call(&store, "WAIT 0 0"),
+        Reply::Integer(0),
+        "no replica wanted: at once"
+    );
+    let waiter = blocked(&store, "WAIT 1 1000");
+    assert!(!waiter.is_finished(), "waits for a replica that never acknowledges");
+    assert_eq!(call(&store, "SET k v"), Reply::ok(), "others run meanwhile");
+    clock.advance(Duration::from_millis(1001));
+    assert_eq!(waiter.join().unwrap(), Reply::Integer(0));
+}
+
+#[test]
+#[cfg(feature = "server")]
+fn client_unblock_ends_a_wait_with_its_count() {
+    use std::io::{Read, Write};
+    let server = embedis::server::Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut waiter = std::net::TcpStream::connect(server.addr()).unwrap();
+    waiter.write_all(b"CLIENT ID\r\nWAIT 3 0\r\n").unwrap();
+    let mut id = [0u8; 32];
+    let n = waiter.read(&mut id).unwrap();
+    let id = String::from_utf8_lossy(&id[1..n - 2]).into_owned();
+    thread::sleep(Duration::from_millis(50));
+    let mut other = common::RawClient::connect(server.addr().port());
+    let info = other.call(&common::words("INFO clients"));
+    assert!(
+        String::from_utf8_lossy(&info).contains("blocked_clients:1"),
+        "a waiting WAIT is a blocked client"
+    );
+    assert_eq!(other.call(&common::words(&format!("CLIENT UNBLOCK {id}"))), b":1\r\n");
+    let mut reply = [0u8; 4];
+    waiter.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b":0\r\n", "unblocked as timed out: no replica acknowledged");
+}
+
+#[test]
 #[cfg(feature = "server")]
 fn a_blocking_timeout_over_the_wire_follows_a_manual_clock() {
     use std::io::{Read, Write};

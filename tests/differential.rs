@@ -582,6 +582,69 @@ fn server_commands_and_errors() {
     d.check(0, "nosuchcommand a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh ii jj kk ll mm nn oo pp qq rr ss tt uu vv ww");
 }
 
+/// ROLE and WAIT on a primary with no replicas: WAIT answers 0 at once when no replica is
+/// wanted or inside MULTI, else after its timeout; the argument errors in Redis's order.
+#[test]
+fn role_and_wait_without_replicas() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        ROLE
+        ROLE x
+        WAIT 0 0
+        WAIT -1 0
+        WAIT 1 10
+        WAIT 2 1
+        WAIT 0 9223372036854775807
+        WAIT a 0
+        WAIT 99999999999999999999 0
+        WAIT 0 -1
+        WAIT 0 1.5
+        WAIT 1 a
+        WAIT 0
+        MULTI
+        WAIT 5 0
+        ROLE
+        EXEC
+        EVAL "return redis.call('wait', 0, 0)" 0
+        EVAL "return redis.call('role')" 0
+        "#,
+    );
+}
+
+/// LOLWUT: the version line, and Redis's drawings wherever they hold no randomness (the first
+/// two rows of squares stand straight; a one-row skyline is all sky), byte for byte.
+#[test]
+fn lolwut_draws_as_redis_does() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        LOLWUT
+        LOLWUT 10 20
+        LOLWUT VERSION
+        LOLWUT VERSION 7
+        LOLWUT VERSION 4
+        LOLWUT VERSION x
+        LOLWUT VERSION -4294967291 1 1 1
+        LOLWUT VERSION 5 1 1 1
+        LOLWUT VERSION 5 66 8 2
+        LOLWUT VERSION 5 40 3 1
+        LOLWUT VERSION 5 7 5 2
+        LOLWUT VERSION 5 2 1 1
+        LOLWUT VERSION 5 -5 0 0
+        LOLWUT VERSION 5 5000 300 2
+        LOLWUT VERSION 5 x
+        LOLWUT VERSION 5 10 x
+        LOLWUT VERSION 5 10 3 x
+        LOLWUT VERSION 6 20 1
+        LOLWUT VERSION 6 1 1
+        LOLWUT VERSION 6 0 0
+        LOLWUT VERSION 6 x
+        LOLWUT VERSION 6 10 x
+        "#,
+    );
+}
+
 // ---- transactions: every rule of docs/behaviour.md §1–2 ----
 
 #[test]

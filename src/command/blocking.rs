@@ -12,6 +12,19 @@ use crate::reply::Reply;
 /// command's time on the store's clock; Redis's errors.
 pub(crate) fn parse_timeout(ks: &Keyspace, arg: &[u8]) -> Result<Option<Deadline>, CommandError> {
     let millis = timeout_millis(arg).ok_or(CommandError::other("ERR timeout is not a float or out of range"))?;
+    deadline_after(ks, millis)
+}
+
+/// A timeout given in whole milliseconds (WAIT's): as [`parse_timeout`], with Redis's error for
+/// what is not an integer.
+pub(crate) fn parse_timeout_millis(ks: &Keyspace, arg: &[u8]) -> Result<Option<Deadline>, CommandError> {
+    let millis =
+        crate::number::parse_i64(arg).ok_or(CommandError::other("ERR timeout is not an integer or out of range"))?;
+    deadline_after(ks, millis)
+}
+
+/// The deadline `millis` after the command's time; `None` (for ever) for 0.
+fn deadline_after(ks: &Keyspace, millis: i64) -> Result<Option<Deadline>, CommandError> {
     if millis < 0 {
         return Err(CommandError::other("ERR timeout is negative"));
     }

@@ -376,6 +376,8 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
         BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..) => return super::zset::pop_for(ctx, key, op),
         BlockedOp::Pop(end) => (*end, None),
         BlockedOp::PopMany(end, count) => (*end, Some(*count)),
+        // WAIT waits on no key, so no key's data serves it.
+        BlockedOp::WaitReplicas => return Ok(op.timeout_reply()),
     };
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
     let popped = list.pop_many(end, count.unwrap_or(1));

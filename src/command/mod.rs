@@ -10,6 +10,7 @@ mod hash;
 mod keys;
 mod latency;
 pub(crate) mod list;
+mod lolwut;
 mod reference;
 mod scan;
 #[cfg(feature = "lua")]

@@ -101,6 +101,31 @@ pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Command
     Ok(Reply::Integer(ctx.ks.last_save()))
 }
 
+/// ROLE: a primary with no replicas, replication offset 0 (`master`, `0`, `[]`).
+pub(crate) fn role(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Ok(Reply::Array(vec![
+        Reply::bulk("master"),
+        Reply::Integer(0),
+        Reply::Array(Vec::new()),
+    ]))
+}
+
+/// WAIT numreplicas timeout: how many replicas acknowledged the client's writes. embedis has no
+/// replicas, so that is 0: at once when 0 are wanted (and inside MULTI, where nothing blocks),
+/// else when the timeout (milliseconds, 0 for ever) passes or CLIENT UNBLOCK ends the wait, as
+/// Redis answers with no replica connected.
+pub(crate) fn wait(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    const ACKNOWLEDGED: i64 = 0;
+    let wanted = super::args::int(argv.arg(1))?;
+    let deadline = super::blocking::parse_timeout_millis(ctx.ks, argv.arg(2))?;
+    if ACKNOWLEDGED >= wanted {
+        return Ok(Reply::Integer(ACKNOWLEDGED));
+    }
+    let op = crate::keyspace::blocking::BlockedOp::WaitReplicas;
+    let answer = op.timeout_reply();
+    Ok(ctx.block(&[], op, deadline, answer))
+}
+
 /// COMMAND [COUNT | LIST [FILTERBY PATTERN p|ACLCAT c|MODULE m] | INFO [name…] | DOCS [name…] |
 /// GETKEYS command args… | HELP], from the command table.
 pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {

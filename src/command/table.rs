@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, hash, keys, list, server, set, sort, string, zset};
+use super::{Ctx, hash, keys, list, lolwut, server, set, sort, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -333,6 +333,9 @@ static COMMANDS: &[CommandSpec] = table! {
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
     "latency", -2, R, NO_KEYS, Run::Container(LATENCY);
+    "role", 1, NO_SCRIPT, NO_KEYS, k(server::role);
+    "lolwut", -1, R, NO_KEYS, k(lolwut::lolwut);
+    "wait", 3, NO_SCRIPT, NO_KEYS, k(server::wait);
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Auth);
     "quit", -1, S | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Quit);

@@ -1,5 +1,6 @@
-//! Clients blocked on lists (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): who waits on which keys, in
-//! arrival order, and the replies served to them.
+//! Clients blocked on lists and sorted sets (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, …)
+//! or on nothing but time (WAIT): who waits on which keys, in arrival order, and the replies
+//! served to them.
 //!
 //! As in Redis, a blocked client is served by the client whose command made its key ready, under the
 //! same lock and before any other command runs: no third client can take the element in between,
@@ -34,12 +35,24 @@ pub(crate) enum BlockedOp {
     ZPop(ListEnd),
     /// BZMPOP: up to `count` entries, answered as `[key, [[member, score], …]]`.
     ZPopMany(ListEnd, usize),
+    /// WAIT: waits on no key for replicas' acknowledgements, and answers how many acknowledged
+    /// (none: embedis has no replicas) when it times out or is unblocked.
+    WaitReplicas,
 }
 
 impl BlockedOp {
     /// Whether the op pops a sorted set rather than a list.
     pub(crate) fn on_sorted_set(&self) -> bool {
         matches!(self, BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..))
+    }
+
+    /// The reply when the command times out (or CLIENT UNBLOCK ends it as timed out): a nil
+    /// array for the pops and moves, the count of acknowledging replicas for WAIT.
+    pub(crate) fn timeout_reply(&self) -> Reply {
+        match self {
+            BlockedOp::WaitReplicas => Reply::Integer(0),
+            _ => Reply::NilArray,
+        }
     }
 }
 

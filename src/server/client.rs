@@ -600,11 +600,11 @@ impl ServerSide {
         let Some(id) = crate::number::parse_i64(argv.arg(2)) else {
             return Reply::Error(CommandError::NotInteger);
         };
-        let reply = match argv.get(3) {
-            None => Reply::NilArray,
-            Some(mode) if is_option(mode, "timeout") => Reply::NilArray,
+        let error = match argv.get(3) {
+            None => None,
+            Some(mode) if is_option(mode, "timeout") => None,
             Some(mode) if is_option(mode, "error") => {
-                Reply::Error(CommandError::other("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                Some(CommandError::other("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
             }
             Some(_) => {
                 return Reply::Error(CommandError::other(
@@ -612,7 +612,7 @@ impl ServerSide {
                 ));
             }
         };
-        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(ks, id as u64, reply);
+        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(ks, id as u64, error);
         Reply::Integer(unblocked as i64)
     }
 
