@@ -109,8 +109,11 @@ impl Canvas {
     /// pixels.
     fn square(&mut self, x: i32, y: i32, size: f32, angle: f32, color: u8) {
         use std::f64::consts::PI;
-        // A square inscribed in a circle of radius 1 has sides of √2.
-        let size = ((size as f64 / 1.4142135623) as f32 as f64).round();
+        // A square inscribed in a circle of radius 1 has sides of √2, which Redis writes with
+        // ten decimals: the same digits round the same sizes.
+        #[allow(clippy::approx_constant)]
+        const SQRT_2: f64 = 1.4142135623;
+        let size = ((size as f64 / SQRT_2) as f32 as f64).round();
         let mut corner = [(0, 0); 4];
         let mut k = (PI / 4.0 + angle as f64) as f32;
         for point in &mut corner {
