@@ -379,3 +379,72 @@ fn a_paused_store_holds_writes_in_process() {
         "both writes ran: {results:?}"
     );
 }
+
+/// The DEBUG subcommands embedis has, against redis-server: their arguments and errors, and
+/// SET-ACTIVE-EXPIRE 0 leaving a key past its TTL in place (DBSIZE counts it) until a command
+/// meets it.
+#[test]
+fn debug_answers_as_redis_does() {
+    let Some((redis, server)) = both() else { return };
+    let lines = [
+        "DEBUG",
+        "DEBUG NOSUCH",
+        "DEBUG JMAP",
+        "DEBUG SLEEP",
+        "DEBUG SLEEP x",
+        "DEBUG SLEEP 0.01abc",
+        "DEBUG SLEEP 0 1",
+        "DEBUG SET-ACTIVE-EXPIRE",
+        "DEBUG SET-ACTIVE-EXPIRE 0 1",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD x",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD -1",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 4gb",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 4293918720",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 4293918721",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 0",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 1k",
+        "DEBUG CHANGE-REPL-ID x",
+        "DEBUG CHANGE-REPL-ID",
+        "DEBUG SET-ACTIVE-EXPIRE 0x",
+        "SET k v PX 1",
+        "DEBUG SLEEP 0.02",
+        "DBSIZE",
+        "SET other v",
+        "DBSIZE",
+        "GET k",
+        "DBSIZE",
+        "DEBUG SET-ACTIVE-EXPIRE 1",
+    ];
+    let theirs = replies(redis.port, &lines);
+    let ours = replies(server.addr().port(), &lines);
+    assert_same_replies(&ours, &theirs);
+}
+
+/// INFO's replication IDs: 40 hex digits, the second all zeros, a new first after DEBUG
+/// CHANGE-REPL-ID; the run ID stays for the server's life.
+#[test]
+fn replication_and_run_ids_are_redis_shaped() {
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let mut client = RawClient::connect(server.addr().port());
+    let field = |client: &mut RawClient, name: &str| {
+        let info = client.call(&words("INFO"));
+        let text = String::from_utf8_lossy(&info).into_owned();
+        let value = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in INFO"))
+            .to_string();
+        assert_eq!(value.len(), 40, "{name}");
+        assert!(value.bytes().all(|b| b.is_ascii_hexdigit()), "{name}: {value}");
+        value
+    };
+    let c = &mut client;
+    let (run_id, replid) = (field(c, "run_id"), field(c, "master_replid"));
+    assert_eq!(field(c, "master_replid2"), "0".repeat(40));
+    assert_eq!(field(c, "run_id"), run_id);
+    assert_eq!(field(c, "master_replid"), replid);
+    assert_eq!(c.call(&words("DEBUG CHANGE-REPL-ID")), b"+OK\r\n");
+    assert_ne!(field(c, "master_replid"), replid);
+    assert_eq!(field(c, "run_id"), run_id);
+}

@@ -72,7 +72,7 @@ impl HostOp {
     /// Whether the command reads or changes the keyspace, and so runs under the lock (the
     /// others run without it, even while a script holds it).
     pub(crate) fn reads_keyspace(self) -> bool {
-        matches!(self, HostOp::Client | HostOp::Config | HostOp::Info)
+        matches!(self, HostOp::Client | HostOp::Config | HostOp::Info | HostOp::Debug)
     }
 }
 

@@ -108,6 +108,9 @@ pub(crate) struct Keyspace {
     lfu: Option<Lfu>,
     /// A CLIENT PAUSE is in force: nothing expires (see [`Keyspace::suspend_expiry`]).
     expiry_suspended: bool,
+    /// Whether keys past their TTL are removed before they are looked up (DEBUG
+    /// SET-ACTIVE-EXPIRE turns it off: they go when a command meets them).
+    active_expiry: bool,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -133,6 +136,7 @@ impl Keyspace {
             latency_threshold_ms: 0,
             lfu: None,
             expiry_suspended: false,
+            active_expiry: true,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
         }
@@ -143,7 +147,7 @@ impl Keyspace {
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
         self.lru.set(None);
-        if self.expiry_suspended {
+        if self.expiry_suspended || !self.active_expiry {
             return;
         }
         if self.latency_threshold_ms == 0 || self.volatile_dbs == 0 {
@@ -236,6 +240,13 @@ impl Keyspace {
     /// neither lazy nor active expiry removes them, and `expired_keys` does not move.
     pub(crate) fn suspend_expiry(&mut self, suspended: bool) {
         self.expiry_suspended = suspended;
+    }
+
+    /// DEBUG SET-ACTIVE-EXPIRE: whether keys past their TTL are removed without being looked up
+    /// (on by default); off, they go when a command meets them.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_active_expiry(&mut self, on: bool) {
+        self.active_expiry = on;
     }
 
     /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).

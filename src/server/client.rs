@@ -282,7 +282,7 @@ impl Host for ServerSide {
                 self.quiet = true;
                 Ok(Reply::ok())
             }
-            HostOp::Debug => self.debug(argv),
+            HostOp::Debug => keyspace(call.ks).and_then(|ks| self.debug(argv, ks)),
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
             HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
             HostOp::Client => Ok(self.client(call)),
@@ -690,21 +690,41 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG SLEEP seconds | DEBUG JMAP | DEBUG SET-ACTIVE-EXPIRE …: the harmless ones.
-    fn debug(&self, argv: &Argv) -> Result<Reply, CommandError> {
+    /// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
+    /// arguments (each takes exactly its own) and errors.
+    fn debug(&self, argv: &Argv, ks: &mut Keyspace) -> Result<Reply, CommandError> {
         let sub = argv.arg(1);
-        if is_option(sub, "sleep") && argv.len() == 3 {
-            let seconds = crate::number::parse_f64(argv.arg(2)).ok_or(CommandError::NotFloat)?;
+        let arity = |n: usize| argv.len() == n;
+        if is_option(sub, "sleep") && arity(3) {
+            // C's `strtod`: the longest prefix that reads as a number, 0 if none does; the
+            // server stops for that long (its event loop sleeps).
+            let seconds = float_prefix(argv.arg(2));
             if seconds > 0.0 && seconds.is_finite() {
-                std::thread::sleep(Duration::from_secs_f64(seconds));
+                std::thread::sleep(Duration::from_micros((seconds * 1e6) as u64));
             }
             return Ok(Reply::ok());
         }
-        if is_option(sub, "jmap") || is_option(sub, "set-active-expire") || is_option(sub, "quicklist-packed-threshold")
-        {
+        if is_option(sub, "set-active-expire") && arity(3) {
+            // C's `atoi`: anything but a leading non-zero integer turns it off.
+            ks.set_active_expiry(float_prefix(argv.arg(2)) as i64 != 0);
             return Ok(Reply::ok());
         }
-        if is_option(sub, "help") && argv.len() == 2 {
+        if is_option(sub, "quicklist-packed-threshold") && arity(3) {
+            // Accepted as Redis accepts it; embedis's lists keep large elements by their own rule,
+            // so no reply of a command embedis has depends on it.
+            super::params::memory_value(&String::from_utf8_lossy(argv.arg(2)))
+                .filter(|bytes| *bytes <= (1 << 32) - (1 << 20))
+                .ok_or(CommandError::other(
+                    "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+                ))?;
+            return Ok(Reply::ok());
+        }
+        if is_option(sub, "change-repl-id") && arity(2) {
+            *self.inner.replication_id.lock() = super::random_id();
+            return Ok(Reply::ok());
+        }
+        if is_option(sub, "help") && arity(2) {
             return Ok(Reply::help(DEBUG_HELP));
         }
         Err(crate::command::args::subcommand_syntax_error(argv, "DEBUG"))
@@ -746,11 +766,11 @@ impl ServerSide {
         section(
             "Server",
             format!(
-                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
+                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
                 crate::REDIS_VERSION,
                 std::env::consts::OS,
                 std::process::id(),
-                inner.started.elapsed().as_nanos() ^ 0x5eed,
+                inner.run_id,
                 inner.addr.port(),
                 inner.unix_time() * 1_000_000,
                 uptime / 86_400,
@@ -797,7 +817,12 @@ impl ServerSide {
         );
         section(
             "Replication",
-            "role:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n".into(),
+            format!(
+                "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                inner.replication_id.lock(),
+                "0".repeat(40),
+                param("repl-backlog-size"),
+            ),
         );
         let loop_thread = inner.loop_thread.lock().clone();
         section("CPU", cpu_section(loop_thread.as_deref()));
@@ -885,6 +910,17 @@ fn cpu_section(loop_thread: Option<&std::path::Path>) -> String {
     )
 }
 
+/// C's `strtod` as Redis's DEBUG reads numbers: the longest prefix of `arg` that reads as a
+/// number (after leading spaces), 0 when none does.
+fn float_prefix(arg: &[u8]) -> f64 {
+    let start = arg.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(arg.len());
+    let text = &arg[start..];
+    (1..=text.len())
+        .rev()
+        .find_map(|end| crate::number::parse_f64(&text[..end]))
+        .unwrap_or(0.0)
+}
+
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `100.00M`, …
 fn bytes_to_human(n: u64) -> String {
     const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
@@ -918,6 +954,9 @@ const CONFIG_HELP: &[&str] = &[
 /// DEBUG HELP: Redis 7.0.15's lines for the subcommands embedis has.
 const DEBUG_HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

@@ -133,6 +133,18 @@ pub struct Server {
     event_loop: Option<JoinHandle<()>>,
 }
 
+/// 40 random hexadecimal digits, as Redis's run and replication IDs.
+fn random_id() -> String {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let draws = [0u8, 1, 2].map(|i| state.hash_one((at, std::process::id(), i)));
+    format!("{:016x}{:016x}{:08x}", draws[0], draws[1], draws[2] as u32)
+}
+
 /// What the acceptor, every client thread and the [`Server`] handle share.
 pub(crate) struct Inner {
     store: Store,
@@ -150,6 +162,11 @@ pub(crate) struct Inner {
     /// Signalled once the server has stopped.
     stopped: (Mutex<bool>, Condvar),
     started: Instant,
+    /// INFO's `run_id`: 40 random hex digits, fixed for the server's life.
+    run_id: String,
+    /// The replication ID (INFO's `master_replid`), 40 random hex digits; DEBUG CHANGE-REPL-ID
+    /// draws a new one.
+    replication_id: Mutex<String>,
     /// The bytes the process held when the server started (INFO's `used_memory_startup`).
     startup_memory: usize,
     stats: Stats,
@@ -253,6 +270,8 @@ impl Server {
             waker,
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
+            run_id: random_id(),
+            replication_id: Mutex::new(random_id()),
             startup_memory: CountingAllocator::allocated().unwrap_or(0),
             stats: Stats::default(),
         });

@@ -318,7 +318,7 @@ fn normalize(name: &str, value: &str) -> Result<String, String> {
 
 /// A memory value as redis.conf writes them (Redis's `memtoull`): digits, then a unit of b, k,
 /// kb, m, mb, g or gb in any case; a number too large for 64 bits reads as the largest.
-fn memory_value(text: &str) -> Option<i128> {
+pub(super) fn memory_value(text: &str) -> Option<i128> {
     let lower = text.to_ascii_lowercase();
     let at = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(at);
