@@ -86,26 +86,152 @@ fn names(entry: &Reply, name: &str) -> bool {
     matches!(entry, Reply::Array(fields) if fields.first().is_some_and(|first| is_bulk(first, name)))
 }
 
+/// The COMMAND INFO entry's fields of the command `name` (a subcommand as `container|sub`).
+fn entry_fields(name: &str) -> Option<&'static [Reply]> {
+    let top = name.split('|').next().unwrap_or(name);
+    let Some(Reply::Array(fields)) = descriptions().get(top).map(|d| &d.info) else {
+        return None;
+    };
+    if top == name {
+        return Some(fields);
+    }
+    match fields.last() {
+        Some(Reply::Array(subs)) => match subs.iter().find(|sub| names(sub, name)) {
+            Some(Reply::Array(sub)) => Some(sub),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether Redis flags the command `name` (a subcommand as `container|sub`) `fast`: LATENCY
 /// files its slow runs as `fast-command` rather than `command`.
 pub(crate) fn is_fast(name: &str) -> bool {
-    let top = name.split('|').next().unwrap_or(name);
-    let Some(Reply::Array(fields)) = descriptions().get(top).map(|d| &d.info) else {
-        return false;
-    };
-    let entry = if top == name {
-        fields
-    } else {
-        match fields.last() {
-            Some(Reply::Array(subs)) => match subs.iter().find(|sub| names(sub, name)) {
-                Some(Reply::Array(sub)) => sub,
-                _ => return false,
-            },
-            _ => return false,
-        }
-    };
-    matches!(entry.get(2), Some(Reply::Set(flags) | Reply::Array(flags))
+    matches!(entry_fields(name).and_then(|fields| fields.get(2)), Some(Reply::Set(flags) | Reply::Array(flags))
         if flags.iter().any(|f| matches!(f, Reply::Status(s) if s == "fast")))
+}
+
+/// The value of `name` in a map reply's pairs.
+fn field<'a>(reply: &'a Reply, name: &str) -> Option<&'a Reply> {
+    match reply {
+        Reply::Map(pairs) => pairs.iter().find(|(key, _)| is_bulk(key, name)).map(|(_, value)| value),
+        _ => None,
+    }
+}
+
+/// An integer field of a map reply.
+fn number(reply: &Reply, name: &str) -> Option<i64> {
+    match field(reply, name)? {
+        Reply::Integer(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// The keys Redis's key specs (COMMAND INFO's tenth field) find in `argv` for the command
+/// `name`, each with its spec's flags (a set of statuses: `RW`, `access`, …), spec by spec as
+/// Redis's `getKeysUsingKeySpecs` reads them. Stops at the first spec it cannot follow (an
+/// `unknown` search, a count that is not one, keys beyond the arguments), where Redis turns to
+/// the command's own key finder: what was found before stays.
+pub(crate) fn keys_by_spec(name: &str, argv: &crate::argv::Argv) -> Vec<(usize, &'static Reply)> {
+    let mut found = Vec::new();
+    let Some(Reply::Array(specs) | Reply::Set(specs)) = entry_fields(name).and_then(|fields| fields.get(8)) else {
+        return found;
+    };
+    let argc = argv.len() as i64;
+    for spec in specs {
+        let Some(flags) = field(spec, "flags") else { break };
+        if matches!(flags, Reply::Set(f) if f.iter().any(|f| matches!(f, Reply::Status(s) if s == "not_key"))) {
+            continue;
+        }
+        let (Some(begin), Some(find)) = (field(spec, "begin_search"), field(spec, "find_keys")) else {
+            break;
+        };
+        let (Some(begin_spec), Some(find_spec)) = (field(begin, "spec"), field(find, "spec")) else {
+            break;
+        };
+        let first = if is_type(begin, "index") {
+            let Some(index) = number(begin_spec, "index") else {
+                break;
+            };
+            index
+        } else if is_type(begin, "keyword") {
+            let (Some(Reply::Bulk(keyword)), Some(from)) =
+                (field(begin_spec, "keyword"), number(begin_spec, "startfrom"))
+            else {
+                break;
+            };
+            // Forwards from `startfrom` (a keyword last has no key after it), or backwards from
+            // the end for a negative one (down to the second argument, as Redis stops there).
+            let positions: Box<dyn Iterator<Item = i64>> = if from > 0 {
+                Box::new(from..argc - 1)
+            } else {
+                Box::new((2..=argc + from).rev())
+            };
+            match positions
+                .take_while(|i| (1..argc).contains(i))
+                .find(|i| argv.arg(*i as usize).eq_ignore_ascii_case(keyword))
+            {
+                Some(at) => at + 1,
+                None => continue,
+            }
+        } else {
+            break;
+        };
+        let (first, last, step) = if is_type(find, "range") {
+            let (Some(last_key), Some(step), Some(limit)) = (
+                number(find_spec, "lastkey"),
+                number(find_spec, "keystep"),
+                number(find_spec, "limit"),
+            ) else {
+                break;
+            };
+            let last = match (last_key, limit) {
+                (n, _) if n >= 0 => first + n,
+                (n, 0) => argc + n,
+                (n, limit) => first + ((argc - first) / limit + n),
+            };
+            (first, last, step)
+        } else if is_type(find, "keynum") {
+            let (Some(count_at), Some(first_key), Some(step)) = (
+                number(find_spec, "keynumidx"),
+                number(find_spec, "firstkey"),
+                number(find_spec, "keystep"),
+            ) else {
+                break;
+            };
+            let Some(count) = argv
+                .get((first + count_at) as usize)
+                .and_then(crate::number::parse_i64)
+                .filter(|n| *n >= 0)
+            else {
+                break;
+            };
+            (first + first_key, first + first_key + count - 1, step)
+        } else {
+            break;
+        };
+        if last >= argc || last < first || first >= argc || step < 1 {
+            break;
+        }
+        found.extend((first..=last).step_by(step as usize).map(|i| (i as usize, flags)));
+        if matches!(flags, Reply::Set(f) if f.iter().any(|f| matches!(f, Reply::Status(s) if s == "incomplete"))) {
+            break;
+        }
+    }
+    found
+}
+
+/// Whether a key spec's search is of `kind` (`index`, `keyword`, `range`, `keynum`).
+fn is_type(search: &Reply, kind: &str) -> bool {
+    field(search, "type").is_some_and(|t| is_bulk(t, kind))
+}
+
+/// The flags of the last key spec of the command `name` (SORT's is its STORE destination's).
+pub(crate) fn last_key_spec_flags(name: &str) -> Option<&'static Reply> {
+    match entry_fields(name)?.get(8)? {
+        Reply::Array(specs) | Reply::Set(specs) => field(specs.last()?, "flags"),
+        _ => None,
+    }
 }
 
 /// `spec`'s COMMAND INFO entry as Redis gives it (a container's listing only the subcommands

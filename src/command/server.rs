@@ -196,9 +196,10 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
                 .collect(),
         ));
     }
-    if is_option(sub, "getkeys") {
+    let with_flags = is_option(sub, "getkeysandflags");
+    if with_flags || is_option(sub, "getkeys") {
         if argv.len() < 4 {
-            return Err(arity("getkeys"));
+            return Err(arity(if with_flags { "getkeysandflags" } else { "getkeys" }));
         }
         let target = Argv::from_args(argv.iter().skip(2).collect::<Vec<_>>());
         let spec = match table::resolve_for(&target, None, hosted) {
@@ -211,6 +212,7 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
             Err(_) => return Err(CommandError::other("ERR Invalid command specified")),
         };
         return match table::key_positions(spec, &target) {
+            Ok(positions) if with_flags => Ok(keys_and_flags(spec, &target, &positions)),
             Ok(positions) => Ok(Reply::bulks(positions.into_iter().map(|i| target.arg(i).to_vec()))),
             Err(table::KeysError::NoKeys) => Err(CommandError::other("ERR The command has no key arguments")),
             Err(table::KeysError::InvalidArguments) => {
@@ -237,6 +239,8 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
             "HELP",
             "    Prints this help.",
         ];
@@ -249,6 +253,45 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         )
         .into(),
     ))
+}
+
+/// COMMAND GETKEYSANDFLAGS: each key at `positions` of `target` with its access flags, those
+/// of the key spec of Redis's that finds it; a key the specs cannot reach (SORT's STORE
+/// destination) has what Redis's own key finder gives it — SORT's the flags of its last spec,
+/// the destination's — and any other none, as Redis's generic finder gives none. SET's spec
+/// says its flags vary: as Redis's finder for it, the key is read and written with GET among
+/// the options, else overwritten.
+fn keys_and_flags(spec: &CommandSpec, target: &Argv, positions: &[usize]) -> Reply {
+    let statuses = |names: &[&'static str]| Reply::Set(names.iter().map(|n| Reply::status(n)).collect());
+    if spec.name == "set" {
+        let get = target.iter().skip(3).any(|arg| super::args::is_option(arg, "get"));
+        let flags = if get {
+            statuses(&["RW", "access", "update"])
+        } else {
+            statuses(&["OW", "update"])
+        };
+        return Reply::Array(vec![Reply::Array(vec![Reply::bulk(target.arg(1)), flags])]);
+    }
+    let by_spec = super::reference::keys_by_spec(spec.name, target);
+    let fallback = match spec.keys {
+        super::table::Keys::Sort => super::reference::last_key_spec_flags(spec.name),
+        _ => None,
+    };
+    Reply::Array(
+        positions
+            .iter()
+            .map(|&at| {
+                let flags = by_spec
+                    .iter()
+                    .find(|(found, _)| *found == at)
+                    .map(|(_, flags)| *flags)
+                    .or(fallback)
+                    .cloned()
+                    .unwrap_or(Reply::Set(Vec::new()));
+                Reply::Array(vec![Reply::bulk(target.arg(at)), flags])
+            })
+            .collect(),
+    )
 }
 
 /// A command found by name: its row, and its container's for a subcommand.

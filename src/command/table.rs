@@ -195,6 +195,7 @@ const COMMAND: &[CommandSpec] = table! {
     "command|count", 2, R, NO_KEYS, k(server::command);
     "command|docs", -2, R, NO_KEYS, k(server::command);
     "command|getkeys", -4, R, NO_KEYS, k(server::command);
+    "command|getkeysandflags", -4, R, NO_KEYS, k(server::command);
     "command|help", 2, R, NO_KEYS, k(server::command);
     "command|info", -2, R, NO_KEYS, k(server::command);
     "command|list", -2, R, NO_KEYS, k(server::command);
