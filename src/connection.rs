@@ -10,10 +10,11 @@ use std::time::Instant;
 use crate::argv::{Argv, ToArgs};
 use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
-use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, TransactionOp, flags};
+use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
 use crate::error::CommandError;
 use crate::keyspace::blocking::Deadline;
 use crate::keyspace::{ClientId, InlineBytes, Keyspace};
+use crate::pubsub::Mailbox;
 use crate::reply::Reply;
 use crate::runner::{Shared, Started};
 use crate::typed::Request;
@@ -56,6 +57,58 @@ pub struct Connection {
     stats: Option<Arc<parking_lot::Mutex<CommandStats>>>,
     /// A server client's command that waits for a CLIENT PAUSE to end ([`Connection::resume`]).
     postponed: Option<Box<Request>>,
+    /// Its Pub/Sub side.
+    pubsub: Subscriber,
+}
+
+/// A connection's Pub/Sub side.
+#[derive(Default)]
+struct Subscriber {
+    /// Where its confirmations and messages wait, made on first use.
+    mailbox: Option<Arc<Mailbox>>,
+    /// Whether it subscribes to anything (Redis's `CLIENT_PUBSUB`): a RESP2 client then runs only
+    /// the subscription commands, PING, QUIT and RESET.
+    subscribed: bool,
+    /// How many channels, patterns and shard channels (CLIENT LIST's `sub`, `psub`, `ssub`).
+    counts: (usize, usize, usize),
+}
+
+impl Subscriber {
+    fn mailbox(&mut self) -> &Arc<Mailbox> {
+        self.mailbox.get_or_insert_with(Mailbox::new)
+    }
+
+    /// SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, SSUBSCRIBE, SUNSUBSCRIBE for `client`
+    /// on the locked keyspace's hub: the first confirmation is the reply;
+    /// the others, answered too, are for the caller to hand to the mailbox once the reply's place
+    /// is marked (they follow it, before any message: Redis writes them one after the other).
+    fn run(
+        &mut self,
+        client: ClientId,
+        ks: &mut Keyspace,
+        subscription: Subscription,
+        argv: &Argv,
+        in_exec: bool,
+    ) -> (Reply, Vec<Reply>) {
+        let Subscription { kind, subscribe } = subscription;
+        // Redis refuses SSUBSCRIBE to a client that may not block, which a client running EXEC
+        // is (SUBSCRIBE and PSUBSCRIBE make an exception for EXEC).
+        if in_exec && subscribe && kind == crate::pubsub::Kind::Shard {
+            let refused = CommandError::other("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+            return (Reply::Error(refused), Vec::new());
+        }
+        let names: Vec<&[u8]> = argv.iter().skip(1).collect();
+        let mailbox = Arc::clone(self.mailbox());
+        let mut confirmations = if subscribe {
+            ks.pubsub.subscribe(client, &mailbox, kind, &names)
+        } else {
+            ks.pubsub.unsubscribe(client, kind, &names)
+        };
+        self.counts = ks.pubsub.counts(client);
+        self.subscribed = self.counts != (0, 0, 0);
+        let reply = confirmations.remove(0);
+        (reply, confirmations)
+    }
 }
 
 /// A connection's protocol and name: what HELLO (and, over the wire, CLIENT) reads and sets.
@@ -174,6 +227,7 @@ impl Connection {
             may_be_blocked: false,
             stats: None,
             postponed: None,
+            pubsub: Subscriber::default(),
         }
     }
 
@@ -211,7 +265,12 @@ impl Connection {
     /// assert_eq!(conn.execute(Argv::from_args(["PING"])), Reply::Status("PONG".into()));
     /// ```
     pub fn execute(&mut self, argv: Argv) -> Reply {
-        self.dispatch(Cow::Owned(argv.into()), true, None)
+        let reply = self.dispatch(Cow::Owned(argv.into()), true, None);
+        // A subscription's confirmation is a push; a RESP2 caller gets the array it reads as.
+        match reply {
+            Reply::Push(_) if self.session.protocol == 2 => reply.into_resp2(),
+            reply => reply,
+        }
     }
 
     /// [`Connection::execute`] for a typed call, whose command's row is already known.
@@ -365,6 +424,20 @@ impl Connection {
             Err(_) => {}
         }
         if let Ok(spec) = &resolved
+            && self.pubsub.subscribed
+            && self.session.protocol == 2
+            && !allowed_while_subscribed(spec)
+        {
+            *outcome = Outcome::Rejected(Some(spec.name));
+            resolved = Err(CommandError::Other(
+                format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    spec.name
+                )
+                .into(),
+            ));
+        }
+        if let Ok(spec) = &resolved
             && let Some(reply) = self.while_busy(spec, argv, exec)
         {
             if reply.is_error() {
@@ -420,6 +493,16 @@ impl Connection {
             Run::Session(SessionOp::Reset) => self.reset(),
             Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv),
             Run::Kill(kind) => kill(&self.shared, kind),
+            Run::PubSub(subscription) => match self.shared.begin() {
+                Ok(mut state) => {
+                    let (reply, rest) = self.pubsub.run(self.id, &mut state.keyspace, subscription, argv, false);
+                    let mailbox = self.pubsub.mailbox();
+                    mailbox.mark_reply();
+                    mailbox.confirm(rest);
+                    reply
+                }
+                Err(busy) => Reply::Error(busy),
+            },
             Run::Host(op) => match host {
                 Some(host) => {
                     let mut state = None;
@@ -527,12 +610,101 @@ impl Connection {
     /// with a password, asks for AUTH again).
     fn reset(&mut self) -> Reply {
         self.discard_transaction();
+        self.leave_pubsub();
         self.db = 0;
         self.session = Session {
             protocol: 2,
             name: None,
         };
         Reply::status("RESET")
+    }
+
+    /// How many channels, patterns and shard channels this connection subscribes to.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn subscription_counts(&self) -> (usize, usize, usize) {
+        self.pubsub.counts
+    }
+
+    /// This connection's mailbox, made on first use.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn mailbox(&mut self) -> &Arc<Mailbox> {
+        self.pubsub.mailbox()
+    }
+
+    /// Drops every subscription, silently (RESET, and a connection going away).
+    fn leave_pubsub(&mut self) {
+        if !self.pubsub.subscribed {
+            return;
+        }
+        self.pubsub.subscribed = false;
+        self.pubsub.counts = (0, 0, 0);
+        match self.shared.lock_unless_busy() {
+            Ok(mut state) => state.keyspace.pubsub.leave(self.id),
+            Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
+        }
+    }
+
+    /// The next Pub/Sub message or subscription confirmation waiting for this connection,
+    /// without waiting: a push reply (`["message", channel, payload]`, `["pmessage", pattern,
+    /// channel, payload]`, `["subscribe", channel, count]`, …), an array for a RESP2 connection.
+    /// A subscription command answers its first confirmation itself; the others, and the
+    /// messages, wait here in order.
+    ///
+    /// ```
+    /// use embedis::{Reply, Store};
+    ///
+    /// let store = Store::new();
+    /// let mut subscriber = store.connect();
+    /// let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+    /// assert_eq!(
+    ///     subscriber.call(["SUBSCRIBE", "news", "sport"]),
+    ///     Reply::Array(vec![bulk("subscribe"), bulk("news"), Reply::Integer(1)])
+    /// );
+    /// assert_eq!(store.connect().call(["PUBLISH", "news", "hello"]), Reply::Integer(1));
+    /// assert_eq!(
+    ///     subscriber.try_recv_push(),
+    ///     Some(Reply::Array(vec![bulk("subscribe"), bulk("sport"), Reply::Integer(2)]))
+    /// );
+    /// assert_eq!(
+    ///     subscriber.try_recv_push(),
+    ///     Some(Reply::Array(vec![bulk("message"), bulk("news"), bulk("hello")]))
+    /// );
+    /// assert_eq!(subscriber.try_recv_push(), None);
+    /// ```
+    pub fn try_recv_push(&mut self) -> Option<Reply> {
+        self.recv_push_until(Some(Instant::now()))
+    }
+
+    /// [`Connection::try_recv_push`], waiting up to `timeout` for something to arrive.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let store = embedis::Store::new();
+    /// let mut subscriber = store.connect();
+    /// subscriber.call(["PSUBSCRIBE", "news.*"]);
+    /// let publisher = store.clone();
+    /// std::thread::spawn(move || publisher.connect().call(["PUBLISH", "news.tech", "rust"]));
+    /// let message = subscriber.recv_push(Duration::from_secs(5)).expect("a message");
+    /// assert_eq!(message.to_resp(), b"*4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$9\r\nnews.tech\r\n$4\r\nrust\r\n");
+    /// ```
+    pub fn recv_push(&mut self, timeout: std::time::Duration) -> Option<Reply> {
+        self.recv_push_until(Some(Instant::now() + timeout))
+    }
+
+    /// Whether this connection's mailbox was cut off for holding more than its bound.
+    pub(crate) fn push_overflowed(&self) -> bool {
+        self.pubsub.mailbox.as_ref().is_some_and(|mailbox| mailbox.overflowed())
+    }
+
+    /// The next push until `deadline` (for ever with `None`).
+    pub(crate) fn recv_push_until(&mut self, deadline: Option<Instant>) -> Option<Reply> {
+        let item = self.pubsub.mailbox.as_ref()?.next(deadline)?;
+        Some(if self.session.protocol == 2 {
+            item.into_resp2()
+        } else {
+            item
+        })
     }
 
     fn multi(&mut self) -> Reply {
@@ -668,8 +840,17 @@ impl Connection {
         let mut ctx = state.ctx(&caller);
         let mut replies = Vec::with_capacity(multi.queue.len());
         let stats = self.shared.command_stats();
+        // Where pushes made during EXEC fall among its replies (Redis writes the array's header
+        // first, then each command's output): marked before the first command and after each.
+        let marking = self.pubsub.mailbox.clone().filter(|_| {
+            self.pubsub.subscribed || multi.queue.iter().any(|(spec, _)| matches!(spec.run, Run::PubSub(_)))
+        });
+        if let Some(mailbox) = &marking {
+            mailbox.mark_reply();
+        }
         for (spec, argv) in &multi.queue {
             let started = stats.map(|_| Instant::now());
+            let mut confirmations = Vec::new();
             let reply = match spec.run {
                 // UNWATCH is queued like any command; EXEC has already unwatched everything.
                 Run::Transaction(_) => Reply::ok(),
@@ -698,12 +879,31 @@ impl Connection {
                 },
                 // No script runs while EXEC holds the lock.
                 Run::Kill(kind) => kill(&self.shared, kind),
+                Run::PubSub(subscription) => {
+                    let (reply, rest) = self.pubsub.run(self.id, ctx.ks, subscription, argv, true);
+                    confirmations = rest;
+                    // A server writes the push as its client's protocol has it; in process a
+                    // RESP2 caller gets the array.
+                    if host.is_none() && ctx.resp == 2 {
+                        reply.into_resp2()
+                    } else {
+                        reply
+                    }
+                }
                 Run::Keyspace(_) | Run::Container(_) => ctx.run(spec, argv),
             };
             if let (Some(stats), Some(started)) = (stats, started) {
                 stats
                     .lock()
                     .slow(started.elapsed(), argv, || slow_client(host.as_deref(), &self.session));
+            }
+            match &marking {
+                Some(mailbox) => {
+                    mailbox.mark_reply();
+                    mailbox.confirm(confirmations);
+                }
+                None if !confirmations.is_empty() => self.pubsub.mailbox().confirm(confirmations),
+                None => {}
             }
             replies.push(each(reply));
         }
@@ -807,16 +1007,26 @@ impl Drop for Connection {
             self.shared.count_postponed(false);
         }
         self.unwatch_all();
-        if self.may_be_blocked {
-            // A client that leaves while blocked waits for nothing any more.
+        if self.may_be_blocked || self.pubsub.subscribed {
+            // A client that leaves waits for nothing and receives nothing any more.
             match self.shared.lock_unless_busy() {
                 Ok(mut state) => {
                     state.keyspace.unblock(self.id);
+                    state.keyspace.pubsub.leave(self.id);
                 }
                 Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
             }
         }
     }
+}
+
+/// Whether a RESP2 client that subscribes to something may run `spec`: the subscription
+/// commands, PING, QUIT and RESET.
+fn allowed_while_subscribed(spec: &CommandSpec) -> bool {
+    matches!(
+        spec.run,
+        Run::PubSub(_) | Run::Host(HostOp::Quit) | Run::Session(SessionOp::Reset)
+    ) || spec.name == "ping"
 }
 
 /// Drops `client`'s `watched` keys; while a timed-out script holds the lock, the keyspace's side

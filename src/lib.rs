@@ -90,12 +90,14 @@ mod script;
 pub use script::Script;
 mod atomic;
 mod connection;
+mod pubsub;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
 mod runner;
 #[cfg(feature = "server")]
 pub mod server;
 mod store;
+mod subscription;
 mod transaction;
 mod typed;
 mod watchdog;
@@ -108,6 +110,7 @@ pub use error::CommandError;
 pub use keyspace::DATABASES;
 pub use reply::{FromReply, Reply};
 pub use store::Store;
+pub use subscription::{CutOff, Message, Subscription};
 pub use transaction::{RetryPolicy, Transaction, TransactionError, Watch};
 pub use typed::Commands;
 

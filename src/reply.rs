@@ -55,6 +55,9 @@ pub enum Reply {
     Verbatim([u8; 3], Vec<u8>),
     /// RESP3 big number (`(`), from scripts. RESP2 sends a bulk string.
     BigNumber(String),
+    /// RESP3 push (`>`): a Pub/Sub message or subscription confirmation, which a client may
+    /// receive between the replies to its commands. RESP2 sends an array.
+    Push(Vec<Reply>),
 }
 
 impl Reply {
@@ -138,7 +141,7 @@ impl Reply {
                 }
                 *self = Reply::Array(flat);
             }
-            Reply::Set(items) => {
+            Reply::Set(items) | Reply::Push(items) => {
                 let mut items = std::mem::take(items);
                 for item in items.iter_mut() {
                     item.downgrade();
@@ -178,6 +181,7 @@ impl Reply {
             }
             Reply::Map(_)
             | Reply::Set(_)
+            | Reply::Push(_)
             | Reply::Double(_)
             | Reply::Boolean(_)
             | Reply::Verbatim(..)
@@ -291,6 +295,13 @@ impl Reply {
                 }
                 return;
             }
+            Reply::Push(items) => {
+                let _ = write!(out, "{}{}\r\n", if resp3 { '>' } else { '*' }, items.len());
+                for item in items {
+                    item.write(out, resp3);
+                }
+                return;
+            }
             Reply::Double(d) if resp3 => {
                 out.push(b',');
                 out.extend_from_slice(&crate::number::format_g17(*d));
@@ -325,6 +336,7 @@ impl Reply {
             Reply::NilArray => "nil array".into(),
             Reply::Array(items) => format!("array of {}", items.len()),
             Reply::Map(pairs) => format!("map of {}", pairs.len()),
+            Reply::Push(items) => format!("push of {}", items.len()),
             Reply::Set(items) => format!("set of {}", items.len()),
             Reply::Double(d) => format!("double {d}"),
             Reply::Boolean(b) => format!("boolean {b}"),

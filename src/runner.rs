@@ -86,8 +86,8 @@ struct Deferred {
     client: ClientId,
     /// Its watches, to remove.
     watched: Vec<(usize, InlineBytes)>,
-    /// Whether it left while blocked: its blocked command is dropped.
-    unblock: bool,
+    /// Whether it left: its blocked command and its subscriptions are dropped.
+    left: bool,
 }
 
 /// How long a command waits for the lock before it looks again whether the script holding it
@@ -366,12 +366,8 @@ impl Shared {
 
     /// Leaves `client`'s unwatching (and, if `unblock`, dropping its blocked command) to the
     /// next taker of the lock, which a timed-out script holds now.
-    pub(crate) fn defer_cleanup(&self, client: ClientId, watched: Vec<(usize, InlineBytes)>, unblock: bool) {
-        self.deferred.lock().push(Deferred {
-            client,
-            watched,
-            unblock,
-        });
+    pub(crate) fn defer_cleanup(&self, client: ClientId, watched: Vec<(usize, InlineBytes)>, left: bool) {
+        self.deferred.lock().push(Deferred { client, watched, left });
         self.has_deferred.store(true, Ordering::Release);
     }
 
@@ -385,8 +381,9 @@ impl Shared {
             for (db, key) in cleanup.watched {
                 ks.unwatch(db, &key, cleanup.client);
             }
-            if cleanup.unblock {
+            if cleanup.left {
                 ks.unblock(cleanup.client);
+                ks.pubsub.leave(cleanup.client);
             }
         }
     }
@@ -414,6 +411,8 @@ impl Shared {
         caller.db = ctx.db;
         let blocked = ctx.blocked.take();
         self.after_command(&mut state);
+        // What was published to the caller itself so far comes before its reply.
+        state.keyspace.pubsub.mark_reply(caller.client);
         match blocked {
             None => Started::Done(reply),
             Some(request) => {

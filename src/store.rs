@@ -13,6 +13,7 @@ use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::runner::Shared;
+use crate::subscription::Subscription;
 use crate::typed::{Commands, Request};
 use crate::watchdog::ScriptKind;
 
@@ -173,6 +174,90 @@ impl Store {
     /// ```
     pub fn connect(&self) -> Connection {
         Connection::new(Arc::clone(&self.shared))
+    }
+
+    /// Subscribes to `channels`: what is published to them from now on (by any clone of the
+    /// store, a connection, a script, or a client of a server serving it) arrives in the
+    /// returned [`Subscription`], in the order it was published.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let mut alerts = store.subscribe(["alerts"]);
+    /// store.publish("alerts", "disk full")?;
+    /// let message = alerts.recv()?;
+    /// assert_eq!((message.channel_str(), message.payload_str()), ("alerts".into(), "disk full".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn subscribe<I, N>(&self, channels: I) -> Subscription
+    where
+        I: IntoIterator<Item = N>,
+        N: AsRef<[u8]>,
+    {
+        let mut subscription = Subscription::new(self);
+        subscription.subscribe(channels);
+        subscription
+    }
+
+    /// Subscribes to the channels matching `patterns` (Redis's glob patterns), as
+    /// [`Store::subscribe`] to channels; each [`Message`](crate::Message) says which pattern
+    /// matched.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let mut users = store.psubscribe(["user:*"]);
+    /// store.publish("user:42", "logged in")?;
+    /// assert_eq!(users.recv()?.channel_str(), "user:42");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn psubscribe<I, N>(&self, patterns: I) -> Subscription
+    where
+        I: IntoIterator<Item = N>,
+        N: AsRef<[u8]>,
+    {
+        let mut subscription = Subscription::new(self);
+        subscription.psubscribe(patterns);
+        subscription
+    }
+
+    /// Subscribes to shard `channels` (those SPUBLISH publishes to), as [`Store::subscribe`].
+    pub fn ssubscribe<I, N>(&self, channels: I) -> Subscription
+    where
+        I: IntoIterator<Item = N>,
+        N: AsRef<[u8]>,
+    {
+        let mut subscription = Subscription::new(self);
+        subscription.ssubscribe(channels);
+        subscription
+    }
+
+    /// Bounds what a subscriber may hold unread (Redis's `client-output-buffer-limit pubsub`;
+    /// by default 32 MB at once, or 8 MB for 60 seconds; 0 turns a bound off): a
+    /// [`Subscription`] past it is cut off ([`CutOff`](crate::CutOff)), a server's client
+    /// disconnected. A server's `CONFIG SET client-output-buffer-limit` sets the same bound.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Commands, CutOff, Store};
+    ///
+    /// let store = Store::new();
+    /// store.set_subscriber_limit(64 * 1024, 0, Duration::ZERO);
+    /// let mut slow = store.subscribe(["firehose"]);
+    /// for _ in 0..100 {
+    ///     store.publish("firehose", vec![b'x'; 1024])?;
+    /// }
+    /// assert_eq!(slow.try_recv(), Err(CutOff));
+    /// assert_eq!(store.publish("firehose", "more")?, 0, "it no longer subscribes");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn set_subscriber_limit(&self, hard_bytes: usize, soft_bytes: usize, soft_for: Duration) {
+        let limit = crate::pubsub::OutputLimit {
+            hard: hard_bytes,
+            soft: soft_bytes,
+            soft_seconds: soft_for.as_secs(),
+        };
+        self.shared.lock().keyspace.pubsub.set_limit(limit);
     }
 
     /// What every clone shares (for the server, which reaches past connections).

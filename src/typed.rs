@@ -291,6 +291,33 @@ macro_rules! typed_commands {
     /// ```
     fn swapdb, swapdb_as(first, second) -> () => ["SWAPDB" first second];
 
+    // ---- pub/sub ----
+
+    /// PUBLISH channel message: how many subscribers received it (of the channel, and of each
+    /// pattern that matches it). See [`Store::subscribe`](crate::Store::subscribe).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.publish("news", "nobody listens")?, 0);
+    /// let _listener = store.subscribe(["news"]);
+    /// assert_eq!(store.publish("news", "hello")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn publish, publish_as(channel, message) -> i64 => ["PUBLISH" channel message];
+
+    /// SPUBLISH shardchannel message: as PUBLISH, to a shard channel's subscribers.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let mut orders = store.ssubscribe(["orders"]);
+    /// assert_eq!(store.spublish("orders", "#1")?, 1);
+    /// assert!(orders.try_recv()?.is_some_and(|m| m.sharded));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn spublish, spublish_as(channel, message) -> i64 => ["SPUBLISH" channel message];
+
     // ---- keys ----
 
     /// DEL key \[key ...\]: how many keys were removed.

@@ -258,6 +258,29 @@ fn client_list_fields_as_redis_gives_them() {
             "{command}"
         );
     }
+    // A subscriber's line, as another client sees it: its counts and the pubsub flag; its
+    // type is pubsub, no longer normal.
+    let subscriber = |port: u16| {
+        let mut client = RawClient::connect(port);
+        client.call(&words("CLIENT SETNAME probe"));
+        client.call(&words("HELLO 3"));
+        client.call(&words("SUBSCRIBE a b"));
+        client.read();
+        client.call(&words("PSUBSCRIBE p*"));
+        client.call(&words("SSUBSCRIBE s"));
+        client.call(&words("PING"));
+        client
+    };
+    let (_theirs, _ours) = (subscriber(redis.port), subscriber(server.addr().port()));
+    for command in ["CLIENT LIST", "CLIENT LIST TYPE pubsub", "CLIENT LIST TYPE normal"] {
+        assert_eq!(
+            line(server.addr().port(), command),
+            line(redis.port, command),
+            "{command}"
+        );
+    }
+    let killed = |port: u16| RawClient::connect(port).call(&words("CLIENT KILL TYPE pubsub"));
+    assert_eq!(killed(server.addr().port()), killed(redis.port));
 }
 
 /// OBJECT FREQ and IDLETIME under an LFU policy and without one, against redis-server: a new

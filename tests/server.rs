@@ -128,6 +128,13 @@ const PROTOCOL_CASES: &[&[u8]] = &[
 /// aliases and changes nothing unless all of it is valid; CONFIG GET then shows values as Redis
 /// does (`1mb` as bytes, `YES` as `yes`).
 const CONFIG_CASES: &[&[u8]] = &[
+    b"CONFIG SET client-output-buffer-limit \"pubsub 1mb 0 0\"\r\nCONFIG GET client-output-buffer-limit\r\n",
+    b"CONFIG SET client-output-buffer-limit \"pubsub 1mb 0\"\r\nCONFIG SET client-output-buffer-limit \"foo 1 1 1\"\r\n",
+    b"CONFIG SET client-output-buffer-limit \"pubsub x 0 0\"\r\nCONFIG SET client-output-buffer-limit \"pubsub 1 2 -3\"\r\n",
+    b"CONFIG SET client-output-buffer-limit \"master 1 2 3\"\r\nCONFIG SET client-output-buffer-limit \"pubsub -1 0 0\"\r\n",
+    b"CONFIG SET client-output-buffer-limit \"normal 1 2 3 PUBSUB 1K 2kb 5\"\r\nCONFIG GET client-output-buffer-limit\r\n",
+    b"CONFIG SET client-output-buffer-limit \"replica 1 2 3\"\r\nCONFIG SET client-output-buffer-limit \"\"\r\nCONFIG GET client-output-buffer-limit\r\n",
+    b"CONFIG SET client-output-buffer-limit \"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60\"\r\n",
     b"CONFIG SET timeout x\r\nCONFIG SET TIMEOUT -1\r\nCONFIG SET timeout 2147483648\r\nCONFIG SET timeout 010\r\n",
     b"CONFIG SET timeout 1k\r\nCONFIG SET timeout ''\r\nCONFIG SET timeout 99999999999999999999\r\n",
     b"CONFIG SET timeout 30\r\nCONFIG GET timeout\r\nCONFIG SET timeout 0\r\n",

@@ -3,7 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod blocking;
-mod glob;
+pub(crate) mod glob;
 #[cfg(feature = "server")]
 pub(crate) use glob::matches as glob_matches;
 mod hash;
@@ -11,6 +11,7 @@ mod keys;
 mod latency;
 pub(crate) mod list;
 mod lolwut;
+mod pubsub;
 mod reference;
 mod scan;
 #[cfg(feature = "lua")]
@@ -129,6 +130,8 @@ impl Engines {
 /// calling client's selected database and protocol.
 pub(crate) struct Ctx<'a> {
     pub(crate) ks: &'a mut Keyspace,
+    /// The calling client's id.
+    pub(crate) client: ClientId,
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
     pub(crate) engines: &'a mut Engines,
     /// The client's database; SELECT changes it for the client.
@@ -154,6 +157,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn new(ks: &'a mut Keyspace, engines: &'a mut Engines, caller: &Caller) -> Ctx<'a> {
         Ctx {
             ks,
+            client: caller.client,
             engines,
             db: caller.db,
             may_block: !caller.in_exec,
@@ -197,6 +201,7 @@ impl Ctx<'_> {
             | table::Run::Session(_)
             | table::Run::Container(_)
             | table::Run::Kill(_)
+            | table::Run::PubSub(_)
             | table::Run::Host(_) => Reply::Error(CommandError::other("ERR command out of place")),
         }
     }

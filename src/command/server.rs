@@ -10,7 +10,15 @@ use crate::keyspace::{DATABASES, Keyspace};
 use crate::reply::Reply;
 
 /// PING [message]
-pub(crate) fn ping(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+pub(crate) fn ping(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    // A RESP2 client in subscribed mode gets `["pong", message]`, a shape its reader of
+    // messages expects.
+    if ctx.resp == 2 && !ctx.in_script && argv.len() <= 2 && ctx.ks.pubsub.subscriptions(ctx.client) != (0, 0) {
+        return Ok(Reply::Array(vec![
+            Reply::bulk("pong"),
+            Reply::bulk(argv.get(1).unwrap_or_default()),
+        ]));
+    }
     match argv.len() {
         1 => Ok(Reply::status("PONG")),
         2 => Ok(Reply::bulk(argv.arg(1))),

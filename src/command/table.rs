@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, hash, keys, list, lolwut, server, set, sort, string, zset};
+use super::{Ctx, hash, keys, list, lolwut, pubsub, server, set, sort, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -31,6 +31,9 @@ pub(crate) enum Run {
     /// SCRIPT KILL, FUNCTION KILL: answered by the store's [`Watchdog`](crate::watchdog::Watchdog)
     /// without the lock, which the script to kill holds.
     Kill(ScriptKind),
+    /// SUBSCRIBE and the other subscription commands: run by the connection, whose mailbox
+    /// the subscriptions deliver to (`pubsub.rs`).
+    PubSub(Subscription),
     /// AUTH, CLIENT …, CONFIG …, INFO, DEBUG, SHUTDOWN, QUIT: answered by the server the
     /// connection is a client of (its [`Host`](crate::connection::Host)); rows flagged
     /// [`SERVER`](flags::SERVER).
@@ -45,6 +48,13 @@ pub(crate) enum TransactionOp {
     Discard,
     Watch,
     Unwatch,
+}
+
+/// A subscription command: of which kind, and whether it subscribes or unsubscribes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Subscription {
+    pub(crate) kind: crate::pubsub::Kind,
+    pub(crate) subscribe: bool,
 }
 
 /// The commands that concern the connection's own session.
@@ -120,6 +130,10 @@ pub(crate) enum Keys {
     DestinationAndCounted,
     /// The sorted key, and the destination of a STORE among its options (SORT).
     Sort,
+    /// Shard channel names from `first` to `last` every `step` (SSUBSCRIBE, SPUBLISH): COMMAND
+    /// INFO reports their range, which a cluster routes by, but they are not keys (Redis's
+    /// `not_key` spec), so COMMAND GETKEYS finds none.
+    Channels(i32, i32, i32),
 }
 
 impl Keys {
@@ -128,7 +142,7 @@ impl Keys {
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn legacy_range(self) -> (i32, i32, i32) {
         match self {
-            Keys::Range(first, last, step) => (first, last, step),
+            Keys::Range(first, last, step) | Keys::Channels(first, last, step) => (first, last, step),
             Keys::Counted { .. } => (0, 0, 0),
             Keys::DestinationAndCounted | Keys::Sort => (1, 1, 1),
         }
@@ -237,6 +251,20 @@ const MEMORY: &[CommandSpec] = table! {
     "memory|help", 2, R, NO_KEYS, k(server::memory_help);
 };
 
+/// PUBSUB's subcommands.
+const PUBSUB: &[CommandSpec] = table! {
+    "pubsub|channels", -2, R, NO_KEYS, k(pubsub::pubsub_channels);
+    "pubsub|numpat", 2, R, NO_KEYS, k(pubsub::pubsub_numpat);
+    "pubsub|numsub", -2, R, NO_KEYS, k(pubsub::pubsub_numsub);
+    "pubsub|shardchannels", -2, R, NO_KEYS, k(pubsub::pubsub_shardchannels);
+    "pubsub|shardnumsub", -2, R, NO_KEYS, k(pubsub::pubsub_shardnumsub);
+    "pubsub|help", 2, R, NO_KEYS, k(pubsub::pubsub_help);
+};
+
+const fn subscription(kind: crate::pubsub::Kind, subscribe: bool) -> Run {
+    Run::PubSub(Subscription { kind, subscribe })
+}
+
 /// SCRIPT's subcommands.
 #[cfg(feature = "lua")]
 const SCRIPT: &[CommandSpec] = table! {
@@ -335,6 +363,16 @@ static COMMANDS: &[CommandSpec] = table! {
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
     "latency", -2, R, NO_KEYS, Run::Container(LATENCY);
     "role", 1, NO_SCRIPT, NO_KEYS, k(server::role);
+    // pub/sub (pubsub.c)
+    "subscribe", -2, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Channel, true);
+    "unsubscribe", -1, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Channel, false);
+    "psubscribe", -2, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Pattern, true);
+    "punsubscribe", -1, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Pattern, false);
+    "ssubscribe", -2, NO_SCRIPT, Keys::Channels(1, -1, 1), subscription(crate::pubsub::Kind::Shard, true);
+    "sunsubscribe", -1, NO_SCRIPT, Keys::Channels(1, -1, 1), subscription(crate::pubsub::Kind::Shard, false);
+    "publish", 3, MAY_REPLICATE, NO_KEYS, k(pubsub::publish);
+    "spublish", 3, MAY_REPLICATE, Keys::Channels(1, 1, 1), k(pubsub::spublish);
+    "pubsub", -2, R, NO_KEYS, Run::Container(PUBSUB);
     "lolwut", -1, R, NO_KEYS, k(lolwut::lolwut);
     "wait", 3, NO_SCRIPT, NO_KEYS, k(server::wait);
     // the server's own (answered by the server a connection is a client of)
@@ -653,7 +691,7 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
             }
             Ok(std::iter::once(1).chain(store).collect())
         }
-        Keys::Range(0, _, _) => Err(KeysError::NoKeys),
+        Keys::Range(0, _, _) | Keys::Channels(..) => Err(KeysError::NoKeys),
         Keys::Range(first, last, step) => {
             let argc = argv.len() as i32;
             let last = if last < 0 { argc + last } else { last };

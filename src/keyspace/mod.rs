@@ -91,6 +91,9 @@ pub(crate) struct Keyspace {
     undo: UndoLog,
     /// Clients blocked on lists.
     blocked: blocking::Blocked,
+    /// Who subscribes to which channels and patterns (kept under the lock with the data, so
+    /// that publishing is ordered with every other command).
+    pub(crate) pubsub: crate::pubsub::Hub,
     /// What the running command did besides its reply and touches (keyspace events, replay).
     pub(crate) effects: effects::Effects,
     /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
@@ -129,6 +132,7 @@ impl Keyspace {
             rng: 0x9e37_79b9_7f4a_7c15,
             undo: UndoLog::default(),
             blocked: blocking::Blocked::default(),
+            pubsub: crate::pubsub::Hub::default(),
             effects: effects::Effects::default(),
             last_save: None,
             expired_keys: 0,

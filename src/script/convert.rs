@@ -314,7 +314,9 @@ fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaValue> {
         Reply::Nil | Reply::NilArray => LuaValue::Boolean(false),
         Reply::Status(s) => tagged(lua, "ok", s.as_ref())?,
         Reply::Error(e) => LuaValue::Table(error_table(lua, &format!("-{e}"))?),
-        Reply::Array(items) => {
+        // A push never answers a script's call (the subscription commands are refused there);
+        // were one to, it reads as the array it is in RESP2.
+        Reply::Array(items) | Reply::Push(items) => {
             let table = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.into_iter().enumerate() {
                 table.raw_set(i + 1, to_lua(lua, item, resp3)?)?;

@@ -77,7 +77,14 @@ pub(super) enum Ran {
 impl Client {
     /// A new client of the server's store, registered in its client list.
     pub(super) fn new(inner: &Arc<Inner>, addr: SocketAddr, local: SocketAddr) -> Client {
-        let conn = inner.store.connect();
+        let mut conn = inner.store.connect();
+        // Messages published while the client is idle: the event loop is told, and woken when
+        // they come from another thread.
+        let (id, mail, waker) = (conn.id(), Arc::clone(&inner.mail), Arc::clone(&inner.waker));
+        conn.mailbox().on_arrival(move || {
+            mail.lock().push(id);
+            let _ = waker.wake();
+        });
         let state = Arc::new(parking_lot::Mutex::new(ClientState {
             resp: 2,
             last_command: "NULL".into(),
@@ -143,17 +150,28 @@ impl Client {
         }
     }
 
-    /// Appends a reply in the client's protocol, unless CLIENT REPLY silences it.
+    /// Appends a reply in the client's protocol, unless CLIENT REPLY silences it (it does not
+    /// silence a push: a subscription's confirmation goes out, as Redis's `CLIENT_PUSHING`).
     fn write(&mut self, reply: Reply, out: &mut Vec<u8>) {
+        if !self.silenced() || matches!(reply, Reply::Push(_)) {
+            self.encode(reply, out);
+        }
+    }
+
+    /// Whether CLIENT REPLY (or the command itself) silences the reply being written; a skip
+    /// is used up by asking.
+    fn silenced(&mut self) -> bool {
         let side = &mut self.side;
         let silent = matches!(side.reply_mode, ReplyMode::Off | ReplyMode::Skipping) || side.quiet;
         side.quiet = false;
         if side.reply_mode == ReplyMode::Skipping {
             side.reply_mode = ReplyMode::On;
         }
-        if silent {
-            return;
-        }
+        silent
+    }
+
+    /// Appends `reply` in the client's protocol.
+    fn encode(&self, reply: Reply, out: &mut Vec<u8>) {
         if self.conn.protocol() == 3 {
             reply.write_resp3(out);
         } else {
@@ -190,12 +208,71 @@ impl Client {
         let name = &name_buf[..name_len];
         let dispatched = self.dispatch(name, argv);
         self.note(name);
-        match dispatched {
+        let mailbox = Arc::clone(self.conn.mailbox());
+        if !mailbox.pending() {
+            return match dispatched {
+                Started::Done(reply) => {
+                    self.write(reply, out);
+                    Ran::Done
+                }
+                Started::Blocked(deadline) => Ran::Blocked(deadline),
+            };
+        }
+        // Pushes made for this client go where Redis writes them: before the reply of the
+        // command they came during, inside EXEC's array before the element of theirs.
+        let mut groups = mailbox.take_marked().into_iter();
+        let ran = match dispatched {
+            Started::Done(Reply::Array(elements)) if groups.len() == elements.len() + 1 => {
+                let silent = self.silenced();
+                self.write_pushes(groups.next().unwrap_or_default(), out);
+                if !silent {
+                    out.extend_from_slice(format!("*{}\r\n", elements.len()).as_bytes());
+                }
+                for (element, group) in elements.into_iter().zip(groups) {
+                    self.write_pushes(group, out);
+                    if !silent {
+                        self.encode(element, out);
+                    }
+                }
+                Ran::Done
+            }
             Started::Done(reply) => {
+                for group in groups {
+                    self.write_pushes(group, out);
+                }
                 self.write(reply, out);
                 Ran::Done
             }
-            Started::Blocked(deadline) => Ran::Blocked(deadline),
+            Started::Blocked(deadline) => {
+                for group in groups {
+                    self.write_pushes(group, out);
+                }
+                Ran::Blocked(deadline)
+            }
+        };
+        self.write_pushes(mailbox.take_all(), out);
+        ran
+    }
+
+    /// Appends the confirmations and messages waiting in the client's mailbox; answers false
+    /// when the mailbox overflowed its `client-output-buffer-limit pubsub` (the client is to be
+    /// closed, as Redis closes it).
+    pub(super) fn take_mail(&mut self, out: &mut Vec<u8>) -> bool {
+        let mailbox = Arc::clone(self.conn.mailbox());
+        self.write_pushes(mailbox.take_all(), out);
+        !mailbox.overflowed()
+    }
+
+    /// Tells the mailbox how much of the client's output is still unwritten, which counts
+    /// against its bound.
+    pub(super) fn set_unsent(&mut self, bytes: usize) {
+        self.conn.mailbox().set_unsent(bytes);
+    }
+
+    /// Appends Pub/Sub pushes in the client's protocol; CLIENT REPLY does not silence them.
+    fn write_pushes(&self, pushes: Vec<Reply>, out: &mut Vec<u8>) {
+        for push in pushes {
+            self.encode(push, out);
         }
     }
 
@@ -213,6 +290,7 @@ impl Client {
 
     fn note(&self, command: &[u8]) {
         let mut state = self.side.state.lock();
+        state.subscriptions = self.conn.subscription_counts();
         state.db = self.conn.database();
         state.resp = self.conn.protocol();
         if state.name.as_deref() != self.conn.name() {
@@ -291,12 +369,14 @@ impl Host for ServerSide {
     }
 }
 
-/// A CLIENT LIST or CLIENT KILL `TYPE`: whether it is `normal` (every client of embedis is;
-/// master, replica, slave and pubsub name none), or Redis's error for an unknown type.
-fn client_type(kind: &[u8]) -> Result<bool, CommandError> {
+/// A CLIENT LIST or CLIENT KILL `TYPE`: `Some(true)` for pubsub (the clients that subscribe to
+/// something), `Some(false)` for normal (the others), `None` for master, replica and slave
+/// (embedis has no replication links), or Redis's error for an unknown type.
+fn client_type(kind: &[u8]) -> Result<Option<bool>, CommandError> {
     match kind.to_ascii_lowercase().as_slice() {
-        b"normal" => Ok(true),
-        b"master" | b"replica" | b"slave" | b"pubsub" => Ok(false),
+        b"normal" => Ok(Some(false)),
+        b"pubsub" => Ok(Some(true)),
+        b"master" | b"replica" | b"slave" => Ok(None),
         _ => Err(CommandError::Other(
             format!("ERR Unknown client type '{}'", error_text(kind)).into(),
         )),
@@ -455,22 +535,33 @@ impl ServerSide {
         };
         let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let tot_mem = qbuf + qbuf_free + argv_mem;
+        let (sub, psub, ssub) = entry.state.lock().subscriptions;
+        let flags = if sub + psub + ssub > 0 { "P" } else { "N" };
         format!(
-            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags=N db={db} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
             entry.addr, entry.local
         )
+    }
+
+    /// Whether client `id` subscribes to anything (its type is then pubsub).
+    fn is_subscriber(&self, id: u64) -> bool {
+        let clients = self.inner.clients.lock();
+        clients
+            .get(&id)
+            .is_some_and(|entry| entry.state.lock().subscriptions != (0, 0, 0))
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
     fn client_list(&self, argv: &Argv, me: u64, running: Running<'_>) -> Reply {
         let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
         let mut wanted: Option<Vec<u64>> = None;
-        let mut normal_only = true;
+        // `Some(pubsub)` keeps the clients of that type; `None` none.
+        let mut kind = Ok(None::<bool>);
         let mut i = 2;
         while i < argv.len() {
             if is_option(argv.arg(i), "type") && i + 1 < argv.len() {
                 match client_type(argv.arg(i + 1)) {
-                    Ok(normal) => normal_only = normal,
+                    Ok(chosen) => kind = Err(chosen),
                     Err(e) => return Reply::Error(e),
                 }
                 i += 2;
@@ -491,7 +582,11 @@ impl ServerSide {
         let mut text = String::new();
         let mut running = Some(running);
         for id in ids {
-            if !normal_only || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
+            let of_type = match kind {
+                Ok(_) => true,
+                Err(chosen) => chosen == Some(self.is_subscriber(id)),
+            };
+            if !of_type || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
                 continue;
             }
             let mine = if id == me { running.take() } else { None };
@@ -520,8 +615,7 @@ impl ServerSide {
             };
         }
         let (mut by_id, mut by_addr, mut by_laddr, mut skip_me) = (None, None, None, true);
-        // Every client is a normal client of the default user: another type or user matches none.
-        let mut none_match = false;
+        let mut of_type: Option<Option<bool>> = None;
         let mut i = 2;
         while i + 1 < argv.len() {
             let (option, value) = (argv.arg(i), argv.arg(i + 1));
@@ -541,7 +635,7 @@ impl ServerSide {
                 }
             } else if is_option(option, "type") {
                 match client_type(value) {
-                    Ok(normal) => none_match |= !normal,
+                    Ok(chosen) => of_type = Some(chosen),
                     Err(e) => return Reply::Error(e),
                 }
             } else if is_option(option, "user") {
@@ -558,12 +652,10 @@ impl ServerSide {
         if i != argv.len() {
             return Reply::Error(CommandError::Syntax);
         }
-        if none_match {
-            return Reply::Integer(0);
-        }
         let mut killed = 0;
         for (id, addr, laddr) in clients {
             let chosen = by_id.is_none_or(|want| want == id)
+                && of_type.is_none_or(|want| want == Some(self.is_subscriber(id)))
                 && by_addr.as_ref().is_none_or(|want| *want == addr)
                 && by_laddr.as_ref().is_none_or(|want| *want == laddr)
                 && !(skip_me && id == me);
@@ -665,6 +757,7 @@ impl ServerSide {
                 ks.set_encodings(self.inner.encodings());
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
+                ks.pubsub.set_limit(self.inner.pubsub_limit());
                 Ok(Reply::ok())
             }
             "config|set" => {
@@ -736,7 +829,7 @@ impl ServerSide {
     /// samples). Fixed, and true of embedis:
     /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
     /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
-    /// offset 0), no eviction, pub/sub, tracking or cluster (zeros). Fixed and not Redis's:
+    /// offset 0), no eviction, tracking or cluster (zeros). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
     fn info(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
         let wanted: Vec<String> = argv
@@ -807,11 +900,14 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
                 ks.expired_keys(),
+                ks.pubsub.sizes().0,
+                ks.pubsub.sizes().1,
+                ks.pubsub.sizes().2,
                 inner.command_stats.lock().total_errors(),
             ),
         );

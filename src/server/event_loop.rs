@@ -256,6 +256,7 @@ pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
             }
             state.conns.insert(token, conn);
         }
+        state.borrow_mut().deliver_mail(inner);
         if inner.stopping.load(Ordering::SeqCst) {
             // As Redis, which exits from SHUTDOWN before writing the round's replies (a script
             // SHUTDOWN NOSAVE ended gets none).
@@ -323,12 +324,30 @@ impl Loop {
             };
             conn.touched = false;
             let ok = conn.flush(&self.poll, token);
+            conn.client.set_unsent(conn.output.len());
             if !ok || conn.finished() {
                 close(&self.poll, &mut self.conns, token);
             }
         }
         for id in std::mem::take(&mut *inner.doomed.lock()) {
             close(&self.poll, &mut self.conns, client_token(id));
+        }
+    }
+
+    /// Writes to each client what arrived in its mailbox while it was idle; a client whose
+    /// mailbox overflowed is closed without its pending output, as Redis closes it.
+    fn deliver_mail(&mut self, inner: &Inner) {
+        let mail = std::mem::take(&mut *inner.mail.lock());
+        for id in mail {
+            let token = client_token(id);
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
+            };
+            if !conn.client.take_mail(&mut conn.output) {
+                conn.output.clear();
+                conn.eof = true;
+            }
+            conn.touch(token, &mut self.touched);
         }
     }
 

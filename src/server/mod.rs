@@ -158,7 +158,9 @@ pub(crate) struct Inner {
     /// Clients CLIENT KILL closed, for the event loop to disconnect.
     doomed: Mutex<Vec<u64>>,
     /// Wakes the event loop (stop, kills from other threads).
-    waker: mio::Waker,
+    waker: Arc<mio::Waker>,
+    /// Clients whose mailbox got something while idle: the event loop writes it to them.
+    mail: Arc<Mutex<Vec<u64>>>,
     /// Signalled once the server has stopped.
     stopped: (Mutex<bool>, Condvar),
     started: Instant,
@@ -208,6 +210,8 @@ pub(crate) struct ClientState {
     /// `qbuf-free`).
     qbuf: usize,
     qbuf_free: usize,
+    /// How many channels, patterns and shard channels it subscribes to.
+    subscriptions: (usize, usize, usize),
 }
 
 impl Server {
@@ -267,7 +271,8 @@ impl Server {
             stopping: AtomicBool::new(false),
             clients: Mutex::new(BTreeMap::new()),
             doomed: Mutex::new(Vec::new()),
-            waker,
+            waker: Arc::new(waker),
+            mail: Arc::default(),
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
             run_id: random_id(),
@@ -473,6 +478,24 @@ impl Inner {
             }
         }
         let mut table = self.params.lock();
+        // Each class given replaces that class's limits; the others stay.
+        let shown = if name == "client-output-buffer-limit" {
+            let current = table.get(name).cloned().unwrap_or_default();
+            let mut classes = params::output_buffer_limits(&current).unwrap_or_default();
+            for (class, limits) in params::output_buffer_limits(&shown).unwrap_or_default() {
+                match classes.iter_mut().find(|(c, _)| *c == class) {
+                    Some((_, old)) => *old = limits,
+                    None => classes.push((class, limits)),
+                }
+            }
+            classes
+                .iter()
+                .map(|(class, [hard, soft, seconds])| format!("{class} {hard} {soft} {seconds}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            shown
+        };
         for shown_as in params::names_of(name) {
             table.insert(shown_as.to_string(), shown.clone());
         }
@@ -490,6 +513,23 @@ impl Inner {
                 .lock()
                 .set_slowlog(slower_than, usize::try_from(max_len).unwrap_or(usize::MAX));
         }
+    }
+
+    /// `client-output-buffer-limit`'s pubsub class as it stands.
+    pub(crate) fn pubsub_limit(&self) -> crate::pubsub::OutputLimit {
+        let params = self.params.lock();
+        let classes = params
+            .get("client-output-buffer-limit")
+            .and_then(|value| params::output_buffer_limits(value).ok())
+            .unwrap_or_default();
+        classes.iter().find(|(class, _)| *class == "pubsub").map_or_else(
+            crate::pubsub::OutputLimit::default,
+            |(_, [hard, soft, seconds])| crate::pubsub::OutputLimit {
+                hard: *hard as usize,
+                soft: *soft as usize,
+                soft_seconds: *seconds,
+            },
+        )
     }
 
     /// The LFU settings, if `maxmemory-policy` is an LFU one (OBJECT FREQ counts then).

@@ -23,6 +23,9 @@ enum Kind {
     Immutable,
     /// Set only with `enable-protected-configs` (never here).
     Protected,
+    /// `client-output-buffer-limit`: classes (normal, replica or slave, pubsub), each with a
+    /// hard and a soft memory limit and the soft limit's seconds.
+    OutputBufferLimits,
     /// Any text.
     Text,
 }
@@ -162,6 +165,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("client-query-buffer-limit", Kind::Memory(1024 * 1024, LONG_MAX)),
     ("auto-aof-rewrite-min-size", Kind::Memory(0, LONG_MAX)),
     ("maxmemory-clients", Kind::MemoryOrPercent),
+    ("client-output-buffer-limit", Kind::OutputBufferLimits),
     // set at startup only
     ("rdbchecksum", Kind::Immutable),
     ("daemonize", Kind::Immutable),
@@ -298,6 +302,13 @@ fn normalize(name: &str, value: &str) -> Result<String, String> {
             Some(n) => between(min, max, n as i128),
             None => Err("argument couldn't be parsed into an integer".into()),
         },
+        Kind::OutputBufferLimits => output_buffer_limits(value).map(|classes| {
+            classes
+                .iter()
+                .map(|(class, [hard, soft, seconds])| format!("{class} {hard} {soft} {seconds}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
         Kind::Memory(min, max) => match memory_value(value) {
             Some(n) => between(min, max, n),
             None => Err("argument must be a memory value".into()),
@@ -314,6 +325,36 @@ fn normalize(name: &str, value: &str) -> Result<String, String> {
                 .ok_or_else(|| "argument must be a memory or percent value".into()),
         },
     }
+}
+
+/// The classes a `client-output-buffer-limit` value sets, each with its hard limit, soft limit
+/// (bytes) and seconds, in Redis's order of checks and with its errors; `replica` is `slave`.
+pub(super) fn output_buffer_limits(value: &str) -> Result<Vec<(&'static str, [u64; 3])>, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    words
+        .chunks(4)
+        .map(|chunk| {
+            let class = match chunk[0].to_ascii_lowercase().as_str() {
+                "normal" => "normal",
+                "replica" | "slave" => "slave",
+                "pubsub" => "pubsub",
+                _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+            };
+            let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string();
+            let memory = |text: &str| {
+                memory_value(text)
+                    .map(|n| n.min(u64::MAX as i128) as u64)
+                    .ok_or_else(bad)
+            };
+            let seconds = crate::number::parse_i64(chunk[3].as_bytes())
+                .filter(|n| *n >= 0)
+                .ok_or_else(bad)?;
+            Ok((class, [memory(chunk[1])?, memory(chunk[2])?, seconds as u64]))
+        })
+        .collect()
 }
 
 /// A memory value as redis.conf writes them (Redis's `memtoull`): digits, then a unit of b, k,
