@@ -65,9 +65,11 @@ impl Store {
         state.keyspace.start_undo();
         let caller = Caller::internal(self.shared.next_client_id(), 0);
         let outcome = {
-            let db = AtomicDb {
-                ctx: RefCell::new(state.ctx(&caller)),
-            };
+            let mut ctx = state.ctx(&caller);
+            // Its keyspace events wait for the commit (`Shared::after_command`): an undone
+            // write raises none.
+            ctx.publish_events = false;
+            let db = AtomicDb { ctx: RefCell::new(ctx) };
             catch_unwind(AssertUnwindSafe(|| body(&db)))
         };
         match outcome {

@@ -434,9 +434,8 @@ impl Shared {
             self.unblocked.notify_all();
         }
         // The effects record (the command's and the served pops') is handed out here to its
-        // readers. None exists yet — keyspace notifications and the append-only file bring
-        // theirs — so nothing is recorded.
-        debug_assert!(state.keyspace.effects.is_empty());
+        // readers: keyspace events to subscribers. (The replay form has no reader yet.)
+        state.keyspace.publish_events();
         // Large values the command removed are freed away from the lock (keyspace/lazy_free.rs).
         if let Some(garbage) = state.keyspace.take_garbage() {
             self.free_later(garbage);

@@ -232,6 +232,34 @@ impl Store {
         subscription
     }
 
+    /// Sets `notify-keyspace-events` (Redis's letters: `K` and `E` for the channels, `g$lshzxetd`
+    /// or `A` for the classes, `m` key misses, `n` new keys): the events of writes and expiry
+    /// are then published on `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`, where
+    /// a [`Subscription`] (or a server's subscriber) receives them. An empty string turns them
+    /// off, as by default; a letter Redis does not know is refused with its error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Clock, Commands, Store};
+    ///
+    /// let clock = Clock::manual();
+    /// let store = Store::with_clock(clock.clone());
+    /// store.set_notify_keyspace_events("Ex")?;
+    /// let mut expired = store.subscribe(["__keyevent@0__:expired"]);
+    /// store.set_ex("session:1", "data", 30)?;
+    /// clock.advance(Duration::from_secs(31));
+    /// assert_eq!(store.get("session:1")?, None::<String>);
+    /// assert_eq!(expired.try_recv()?.map(|m| m.payload), Some(b"session:1".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_notify_keyspace_events(&self, letters: &str) -> Result<(), CommandError> {
+        let flags = crate::keyspace::NotifyFlags::parse(letters).ok_or(CommandError::other(
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.",
+        ))?;
+        self.shared.lock().keyspace.set_notify(flags);
+        Ok(())
+    }
+
     /// Bounds what a subscriber may hold unread (Redis's `client-output-buffer-limit pubsub`;
     /// by default 32 MB at once, or 8 MB for 60 seconds; 0 turns a bound off): a
     /// [`Subscription`] past it is cut off ([`CutOff`](crate::CutOff)), a server's client

@@ -5,13 +5,20 @@ use super::{Ctx, ExpireArg};
 use super::{glob, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::{Keyspace, Ttl};
 use crate::reply::Reply;
 
 /// DEL key [key ...] and UNLINK key [key ...]
 pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let removed = argv.iter().skip(1).filter(|key| ctx.ks.delete(ctx.db, key)).count();
-    Ok(Reply::Integer(removed as i64))
+    let mut removed = 0;
+    for key in argv.iter().skip(1) {
+        if ctx.ks.delete(ctx.db, key) {
+            ctx.notify(EventClass::Generic, "del", key);
+            removed += 1;
+        }
+    }
+    Ok(Reply::Integer(removed))
 }
 
 /// EXISTS key [key ...]: a key named twice counts twice.
@@ -103,8 +110,10 @@ fn expire_generic(
     }
     if when <= ctx.ks.now() {
         ctx.remove(key);
+        ctx.notify(EventClass::Generic, "del", key);
     } else {
         ctx.set_expire(key, Some(when));
+        ctx.notify(EventClass::Generic, "expire", key);
     }
     Ok(Reply::Integer(1))
 }
@@ -169,6 +178,7 @@ pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     let has_ttl = ctx.entry(key).is_some() && ctx.expire_at(key).is_some();
     if has_ttl {
         ctx.set_expire(key, None);
+        ctx.notify(EventClass::Generic, "persist", key);
     }
     Ok(Reply::Integer(has_ttl as i64))
 }
@@ -188,7 +198,11 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, Com
     }
     if let Some(taken) = ctx.remove(src) {
         let ttl = taken.expire_at.map_or(Ttl::Clear, Ttl::At);
+        // Redis deletes the destination and adds the value anew: a new key as far as events go.
+        ctx.remove(dst);
         ctx.insert(dst, taken.entry.value, ttl);
+        ctx.notify(EventClass::Generic, "rename_from", src);
+        ctx.notify(EventClass::Generic, "rename_to", dst);
     }
     Ok(done)
 }
@@ -221,6 +235,8 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     if let Some(taken) = ctx.remove(key) {
         let ttl = taken.expire_at.map_or(Ttl::Clear, Ttl::At);
         ctx.ks.insert(dst, key, taken.entry.value, ttl);
+        ctx.notify(EventClass::Generic, "move_from", key);
+        ctx.ks.effects.notify(dst, EventClass::Generic, "move_to", key);
     }
     Ok(Reply::Integer(1))
 }
@@ -249,7 +265,12 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         return Ok(Reply::Integer(0));
     }
     let ttl = ctx.expire_at(src).map_or(Ttl::Clear, Ttl::At);
+    if replace {
+        // Redis deletes the old value and adds the copy: a new key as far as events go.
+        ctx.ks.delete(dst_db, dst);
+    }
     ctx.ks.insert(dst_db, dst, value, ttl);
+    ctx.ks.effects.notify(dst_db, EventClass::Generic, "copy_to", dst);
     Ok(Reply::Integer(1))
 }
 
@@ -425,17 +446,19 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         RestoreError::Checksum => CommandError::other("ERR DUMP payload version or checksum are wrong"),
         RestoreError::Format => CommandError::other("ERR Bad data format"),
     })?;
-    if replace {
-        ctx.remove(key);
-    }
+    let deleted = replace && ctx.remove(key).is_some();
     if ttl > 0 && !absolute {
         ttl = ttl.saturating_add(ctx.ks.now());
     }
     if ttl > 0 && ttl <= ctx.ks.now() {
+        if deleted {
+            ctx.notify(EventClass::Generic, "del", key);
+        }
         return Ok(Reply::ok());
     }
     let expiry = if ttl > 0 { Ttl::At(ttl) } else { Ttl::Clear };
     ctx.insert(key, value, expiry);
+    ctx.notify(EventClass::Generic, "restore", key);
     if let Some(seconds) = idle {
         let lru = ctx.ks.lru();
         if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {

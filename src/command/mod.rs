@@ -150,6 +150,10 @@ pub(crate) struct Ctx<'a> {
     /// Whether a script runs the commands (SLOWLOG shows them as the script's own client).
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
     pub(crate) in_script: bool,
+    /// Whether each command's keyspace events are published as it ends (as Redis publishes them
+    /// while it runs: before the next command of EXEC or a script, and before a PUBLISH after
+    /// them); `Store::atomic` holds them until it commits, since an undone write raised none.
+    pub(crate) publish_events: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -165,6 +169,7 @@ impl<'a> Ctx<'a> {
             hosted: caller.hosted,
             resp: caller.protocol,
             in_script: false,
+            publish_events: true,
         }
     }
 }
@@ -189,6 +194,9 @@ impl Ctx<'_> {
                             name: Vec::new(),
                         });
                     }
+                }
+                if self.publish_events {
+                    self.ks.publish_events();
                 }
                 if self.resp == 2 && reply.has_resp3() {
                     reply.into_resp2()

@@ -4,6 +4,7 @@ use super::args::{Args, int, is_option};
 use super::{Ctx, ExpireArg};
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::{Str, Ttl, Value};
 use crate::number::{FloatAddError, long_double_add};
 use crate::reply::Reply;
@@ -168,6 +169,10 @@ fn set_generic(
         return Ok((false, old));
     }
     ctx.set_string(key, value.to_vec(), ttl);
+    ctx.notify(EventClass::String, "set", key);
+    if matches!(ttl, Ttl::At(_)) {
+        ctx.notify(EventClass::Generic, "expire", key);
+    }
     Ok((true, old))
 }
 
@@ -203,6 +208,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply != Reply::Nil {
         ctx.remove(key);
+        ctx.notify(EventClass::Generic, "del", key);
     }
     Ok(reply)
 }
@@ -221,12 +227,15 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             let absolute = unit.is_absolute();
             if absolute && at <= ctx.ks.now() {
                 ctx.remove(key);
+                ctx.notify(EventClass::Generic, "del", key);
             } else {
                 ctx.set_expire(key, Some(at));
+                ctx.notify(EventClass::Generic, "expire", key);
             }
         }
         None if o.persist && ctx.entry(key).is_some() && ctx.expire_at(key).is_some() => {
             ctx.set_expire(key, None);
+            ctx.notify(EventClass::Generic, "persist", key);
         }
         None => {}
     }
@@ -263,6 +272,7 @@ fn pairs<'a>(argv: &'a Argv, command: &str) -> Result<Vec<Pair<'a>>, CommandErro
 pub(crate) fn mset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     for (key, value) in pairs(argv, "mset")? {
         ctx.set_string(key, value.to_vec(), Ttl::Clear);
+        ctx.notify(EventClass::String, "set", key);
     }
     Ok(Reply::ok())
 }
@@ -275,6 +285,7 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     }
     for (key, value) in pairs {
         ctx.set_string(key, value.to_vec(), Ttl::Clear);
+        ctx.notify(EventClass::String, "set", key);
     }
     Ok(Reply::Integer(1))
 }
@@ -294,6 +305,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError
             by
         }
     };
+    ctx.notify(EventClass::String, "incrby", key);
     Ok(Reply::Integer(value))
 }
 
@@ -333,6 +345,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     })?;
     // Redis stores the result as a plain string, never int-encoded.
     ctx.insert(key, Value::Str(Str::Raw(sum.clone().into_boxed_slice())), Ttl::Keep);
+    ctx.notify(EventClass::String, "incrbyfloat", key);
     Ok(Reply::Bulk(sum))
 }
 
@@ -363,6 +376,7 @@ pub(crate) fn append(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             suffix.len()
         }
     };
+    ctx.notify(EventClass::String, "append", key);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -439,6 +453,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             len
         }
     };
+    ctx.notify(EventClass::String, "setrange", key);
     Ok(Reply::Integer(len as i64))
 }
 

@@ -48,6 +48,123 @@ impl EventClass {
     }
 }
 
+/// `notify-keyspace-events`: which events are published, and on which channels, as Redis keeps
+/// it — its flag bits, read from and shown as its letters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct NotifyFlags(u32);
+
+impl NotifyFlags {
+    const KEYSPACE: u32 = 1;
+    const KEYEVENT: u32 = 1 << 1;
+    const GENERIC: u32 = 1 << 2;
+    const STRING: u32 = 1 << 3;
+    const LIST: u32 = 1 << 4;
+    const SET: u32 = 1 << 5;
+    const HASH: u32 = 1 << 6;
+    const ZSET: u32 = 1 << 7;
+    const EXPIRED: u32 = 1 << 8;
+    const EVICTED: u32 = 1 << 9;
+    const STREAM: u32 = 1 << 10;
+    const KEY_MISS: u32 = 1 << 11;
+    const MODULE: u32 = 1 << 13;
+    const NEW: u32 = 1 << 14;
+    /// `A`: every class but key misses and new keys.
+    const ALL: u32 = Self::GENERIC
+        | Self::STRING
+        | Self::LIST
+        | Self::SET
+        | Self::HASH
+        | Self::ZSET
+        | Self::EXPIRED
+        | Self::EVICTED
+        | Self::STREAM
+        | Self::MODULE;
+    /// The letters and their bits, in the order Redis shows them (`A` aside).
+    const CLASSES: [(char, u32); 11] = [
+        ('g', Self::GENERIC),
+        ('$', Self::STRING),
+        ('l', Self::LIST),
+        ('s', Self::SET),
+        ('h', Self::HASH),
+        ('z', Self::ZSET),
+        ('x', Self::EXPIRED),
+        ('e', Self::EVICTED),
+        ('t', Self::STREAM),
+        ('d', Self::MODULE),
+        ('n', Self::NEW),
+    ];
+
+    /// The flags of a `notify-keyspace-events` value; `None` for a letter Redis does not know.
+    pub(crate) fn parse(letters: &str) -> Option<NotifyFlags> {
+        let mut flags = 0;
+        for letter in letters.chars() {
+            flags |= match letter {
+                'A' => Self::ALL,
+                'K' => Self::KEYSPACE,
+                'E' => Self::KEYEVENT,
+                'm' => Self::KEY_MISS,
+                _ => Self::CLASSES.iter().find(|(l, _)| *l == letter)?.1,
+            };
+        }
+        Some(NotifyFlags(flags))
+    }
+
+    /// The letters CONFIG GET shows (Redis's `keyspaceEventsFlagsToString`: `A` for all the
+    /// classes it stands for, then `K`, `E`, `m`).
+    pub(crate) fn letters(self) -> String {
+        let mut letters = String::new();
+        if self.0 & Self::ALL == Self::ALL {
+            letters.push('A');
+        } else {
+            letters.extend(
+                Self::CLASSES
+                    .iter()
+                    .filter(|(_, bit)| self.0 & bit != 0)
+                    .map(|(l, _)| *l),
+            );
+        }
+        for (letter, bit) in [('K', Self::KEYSPACE), ('E', Self::KEYEVENT), ('m', Self::KEY_MISS)] {
+            if self.0 & bit != 0 {
+                letters.push(letter);
+            }
+        }
+        letters
+    }
+
+    /// Whether events go to `__keyspace@<db>__:<key>` channels.
+    pub(crate) fn keyspace(self) -> bool {
+        self.0 & Self::KEYSPACE != 0
+    }
+
+    /// Whether events go to `__keyevent@<db>__:<event>` channels.
+    pub(crate) fn keyevent(self) -> bool {
+        self.0 & Self::KEYEVENT != 0
+    }
+
+    /// The [`EventClass`] bits to record: those enabled, if any channel is.
+    pub(crate) fn classes(self) -> u16 {
+        if !self.keyspace() && !self.keyevent() {
+            return 0;
+        }
+        let all = [
+            (EventClass::Generic, Self::GENERIC),
+            (EventClass::String, Self::STRING),
+            (EventClass::List, Self::LIST),
+            (EventClass::Set, Self::SET),
+            (EventClass::Hash, Self::HASH),
+            (EventClass::SortedSet, Self::ZSET),
+            (EventClass::Expired, Self::EXPIRED),
+            (EventClass::Evicted, Self::EVICTED),
+            (EventClass::Stream, Self::STREAM),
+            (EventClass::KeyMiss, Self::KEY_MISS),
+            (EventClass::New, Self::NEW),
+        ];
+        all.iter()
+            .filter(|(_, bit)| self.0 & bit != 0)
+            .fold(0, |mask, (class, _)| mask | class.bit())
+    }
+}
+
 /// One keyspace event: `name` happened to `key` in database `db`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KeyEvent {
@@ -124,6 +241,31 @@ impl Effects {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notify_flags_read_and_show_as_redis_does() {
+        for (given, shown) in [
+            ("", ""),
+            ("KEA", "AKE"),
+            ("gx$E", "g$xE"),
+            ("Agmn", "Am"),
+            ("nK", "nK"),
+            ("lshzxetd", "A"),
+        ] {
+            assert_eq!(
+                NotifyFlags::parse(given).map(NotifyFlags::letters).as_deref(),
+                Some(shown),
+                "{given}"
+            );
+        }
+        assert_eq!(NotifyFlags::parse("Q"), None);
+        assert_eq!(
+            NotifyFlags::parse("g").unwrap().classes(),
+            0,
+            "no channel: nothing recorded"
+        );
+        assert_eq!(NotifyFlags::parse("gK").unwrap().classes(), EventClass::Generic.bit());
+    }
 
     #[test]
     fn only_wanted_classes_are_recorded_in_order() {

@@ -9,6 +9,7 @@ pub(crate) mod dump;
 pub(crate) mod effects;
 mod expire;
 mod inline_bytes;
+pub(crate) use effects::NotifyFlags;
 pub(crate) use inline_bytes::InlineBytes;
 mod lazy_free;
 mod list;
@@ -96,6 +97,8 @@ pub(crate) struct Keyspace {
     pub(crate) pubsub: crate::pubsub::Hub,
     /// What the running command did besides its reply and touches (keyspace events, replay).
     pub(crate) effects: effects::Effects,
+    /// `notify-keyspace-events`: which events are published, and where.
+    notify: effects::NotifyFlags,
     /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
     last_save: Option<i64>,
     /// Keys removed by expiry, lazy or active (INFO's `expired_keys`).
@@ -134,6 +137,7 @@ impl Keyspace {
             blocked: blocking::Blocked::default(),
             pubsub: crate::pubsub::Hub::default(),
             effects: effects::Effects::default(),
+            notify: effects::NotifyFlags::default(),
             last_save: None,
             expired_keys: 0,
             command_stats: None,
@@ -251,6 +255,35 @@ impl Keyspace {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn set_active_expiry(&mut self, on: bool) {
         self.active_expiry = on;
+    }
+
+    /// `notify-keyspace-events`: from now on, the events of the classes it enables are published
+    /// on the channels it names.
+    pub(crate) fn set_notify(&mut self, flags: effects::NotifyFlags) {
+        self.notify = flags;
+        self.effects.want_events(flags.classes());
+    }
+
+    /// Publishes the keyspace events recorded so far (Redis's `notifyKeyspaceEvent`): each to
+    /// `__keyspace@<db>__:<key>` (the event's name as the message) and to
+    /// `__keyevent@<db>__:<event>` (the key as the message), as the flags say, in the order they
+    /// happened.
+    pub(crate) fn publish_events(&mut self) {
+        if self.effects.is_empty() {
+            return;
+        }
+        let recorded = self.effects.take();
+        for event in recorded.events {
+            if self.notify.keyspace() {
+                let mut channel = format!("__keyspace@{}__:", event.db).into_bytes();
+                channel.extend_from_slice(&event.key);
+                self.pubsub.publish(&channel, event.name.as_bytes(), false);
+            }
+            if self.notify.keyevent() {
+                let channel = format!("__keyevent@{}__:{}", event.db, event.name);
+                self.pubsub.publish(channel.as_bytes(), &event.key, false);
+            }
+        }
     }
 
     /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).
@@ -371,7 +404,10 @@ impl Keyspace {
             self.may_have_ttls(db);
         }
         match replaced {
-            None => self.key_created(db, key),
+            None => {
+                self.effects.notify(db, effects::EventClass::New, "new", key);
+                self.key_created(db, key);
+            }
             Some(old) => self.discard(old.entry.value),
         }
         self.modified(db, key);
@@ -386,7 +422,10 @@ impl Keyspace {
             entry.start_frequency(self.lru(), None);
         }
         match self.dbs[db].data.insert(key, entry, None) {
-            None => self.key_created(db, key),
+            None => {
+                self.effects.notify(db, effects::EventClass::New, "new", key);
+                self.key_created(db, key);
+            }
             Some(old) => self.discard(old.entry.value),
         }
     }

@@ -758,6 +758,12 @@ impl ServerSide {
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
                 ks.pubsub.set_limit(self.inner.pubsub_limit());
+                // From the value as given: what CONFIG GET shows drops `n` beside `A`, as Redis's.
+                if let Some((_, letters)) = pairs.iter().find(|(name, _)| name == "notify-keyspace-events")
+                    && let Some(flags) = crate::keyspace::NotifyFlags::parse(letters)
+                {
+                    ks.set_notify(flags);
+                }
                 Ok(Reply::ok())
             }
             "config|set" => {

@@ -26,6 +26,8 @@ enum Kind {
     /// `client-output-buffer-limit`: classes (normal, replica or slave, pubsub), each with a
     /// hard and a soft memory limit and the soft limit's seconds.
     OutputBufferLimits,
+    /// `notify-keyspace-events`: event class letters.
+    KeyspaceEvents,
     /// Any text.
     Text,
 }
@@ -166,6 +168,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("auto-aof-rewrite-min-size", Kind::Memory(0, LONG_MAX)),
     ("maxmemory-clients", Kind::MemoryOrPercent),
     ("client-output-buffer-limit", Kind::OutputBufferLimits),
+    ("notify-keyspace-events", Kind::KeyspaceEvents),
     // set at startup only
     ("rdbchecksum", Kind::Immutable),
     ("daemonize", Kind::Immutable),
@@ -302,6 +305,9 @@ fn normalize(name: &str, value: &str) -> Result<String, String> {
             Some(n) => between(min, max, n as i128),
             None => Err("argument couldn't be parsed into an integer".into()),
         },
+        Kind::KeyspaceEvents => crate::keyspace::NotifyFlags::parse(value)
+            .map(crate::keyspace::NotifyFlags::letters)
+            .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::OutputBufferLimits => output_buffer_limits(value).map(|classes| {
             classes
                 .iter()
