@@ -125,3 +125,138 @@ fn expiry_raises_expired_events() {
         ],
     );
 }
+
+#[test]
+fn list_commands_raise_redis_events() {
+    check(
+        &["KEA", "KEAn", "El", "Kgl"],
+        &[
+            "LPUSH l a b c",
+            "RPUSH l d",
+            "LPUSHX missing x",
+            "RPUSHX l e",
+            "LPOP l",
+            "RPOP l 2",
+            "LPOP l 0",
+            "LPOP nosuch",
+            "LSET l 0 z",
+            "LINSERT l BEFORE z y",
+            "LINSERT l BEFORE nothere y",
+            "LREM l 0 nothere",
+            "RPUSH l y y",
+            "LREM l 1 y",
+            "LTRIM l 0 -1",
+            "LTRIM l 5 10",
+            "RPUSH src 1 2",
+            "LMOVE src dst LEFT RIGHT",
+            "RPOPLPUSH src dst",
+            "RPOPLPUSH dst dst",
+            "RPUSH m1 1 2 3",
+            "LMPOP 2 nosuch m1 LEFT COUNT 5",
+            "RPUSH b1 x",
+            "BLPOP b1 0",
+            "RPUSH b2 x",
+            "BLMOVE b2 b3 LEFT LEFT 0",
+            "BRPOPLPUSH b3 b4 0",
+            "BLMPOP 0 1 b4 RIGHT",
+            "RPUSH s 3 1 2",
+            "SORT s STORE sorted",
+            "SORT nosuch STORE sorted",
+            "SORT nosuch STORE sorted",
+        ],
+    );
+}
+
+#[test]
+fn hash_and_set_commands_raise_redis_events() {
+    check(
+        &["KEA", "KEAn", "Ehs"],
+        &[
+            "HSET h a 1 b 2",
+            "HSET h a 1",
+            "HMSET h c 3",
+            "HSETNX h a 9",
+            "HSETNX h d 4",
+            "HINCRBY h n 1",
+            "HINCRBYFLOAT h f 1.5",
+            "HDEL h nosuch",
+            "HDEL h a b c d n",
+            "HDEL h f",
+            "SADD s a b",
+            "SADD s a",
+            "SREM s nosuch",
+            "SREM s a",
+            "SADD s c d e",
+            "SPOP s",
+            "SPOP s 1",
+            "SPOP s 10",
+            "SADD t 1 2 3",
+            "SPOP t 0",
+            "SADD u 1 2",
+            "SMOVE u v 1",
+            "SMOVE u v 9",
+            "SMOVE u v 2",
+            "SADD w 1 2",
+            "SADD x 2 3",
+            "SINTERSTORE i w x",
+            "SUNIONSTORE un w x",
+            "SDIFFSTORE d w x",
+            "SDIFFSTORE d w w",
+            "SDIFFSTORE d w w",
+        ],
+    );
+}
+
+#[test]
+fn sorted_set_commands_raise_redis_events() {
+    check(
+        &["KEA", "KEAn", "Ez"],
+        &[
+            "ZADD z 1 a 2 b 3 c",
+            "ZADD z 1 a",
+            "ZADD z XX 5 nosuch",
+            "ZADD z CH 9 a",
+            "ZINCRBY z 1 b",
+            "ZADD z INCR 1 c",
+            "ZADD z NX INCR 1 c",
+            "ZREM z nosuch",
+            "ZREM z a",
+            "ZADD r 1 a 2 b 3 c 4 d 5 e 6 f",
+            "ZREMRANGEBYRANK r 0 0",
+            "ZREMRANGEBYSCORE r 2 2",
+            "ZREMRANGEBYLEX r [c [c",
+            "ZREMRANGEBYLEX r [x [y",
+            "ZPOPMIN r",
+            "ZPOPMAX r 5",
+            "ZADD p 1 a 2 b",
+            "ZMPOP 1 p MIN COUNT 1",
+            "BZPOPMAX p 0",
+            "ZADD q 1 a",
+            "BZMPOP 0 1 q MAX",
+            "ZADD x 1 a 2 b",
+            "ZADD y 2 b 3 c",
+            "ZUNIONSTORE u 2 x y",
+            "ZINTERSTORE i 2 x y",
+            "ZDIFFSTORE d 2 x y",
+            "ZDIFFSTORE d 2 x x",
+            "ZRANGESTORE rs x 0 -1",
+            "ZRANGESTORE rs x 5 10",
+        ],
+    );
+}
+
+#[test]
+fn events_inside_multi_and_scripts_come_in_order() {
+    check(
+        &["KEA"],
+        &[
+            "MULTI",
+            "SET a 1",
+            "INCR a",
+            "LPUSH l x",
+            "DEL a l",
+            "EXEC",
+            "EVAL \"redis.call('set', 'k', 'v'); redis.call('publish', 'mine', 'between'); redis.call('del', 'k')\" 0",
+        ],
+    );
+}

@@ -5,6 +5,7 @@ use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::Hash;
+use crate::keyspace::effects::EventClass;
 use crate::number::{FloatAddError, check_long_double_increment, long_double_add, parse_i64};
 use crate::reply::Reply;
 
@@ -22,7 +23,7 @@ fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, Co
             created += 1;
         }
     }
-    ctx.modified(key);
+    ctx.changed(EventClass::Hash, "hset", key);
     Ok(created)
 }
 
@@ -65,7 +66,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     let limits = ctx.ks.encodings();
     let hash = ctx.write_or_create::<Hash>(key)?;
     hash.insert(field, value.to_string().into_bytes(), &limits);
-    ctx.modified(key);
+    ctx.changed(EventClass::Hash, "hincrby", key);
     Ok(Reply::Integer(value))
 }
 
@@ -77,8 +78,7 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     };
     let removed = argv.iter().skip(2).filter(|f| hash.remove(f)).count();
     if removed > 0 {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::Hash, "hdel", key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -92,7 +92,7 @@ pub(crate) fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     let limits = ctx.ks.encodings();
     ctx.write_or_create::<Hash>(key)?
         .insert(field, argv.arg(3).to_vec(), &limits);
-    ctx.modified(key);
+    ctx.changed(EventClass::Hash, "hset", key);
     Ok(Reply::Integer(1))
 }
 
@@ -164,7 +164,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     })?;
     let limits = ctx.ks.encodings();
     ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone(), &limits);
-    ctx.modified(key);
+    ctx.changed(EventClass::Hash, "hincrbyfloat", key);
     Ok(Reply::Bulk(sum))
 }
 

@@ -6,6 +6,7 @@ use super::blocking::parse_timeout;
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::List;
+use crate::keyspace::effects::EventClass;
 use crate::reply::Reply;
 
 use crate::keyspace::blocking::{BlockedOp, ListEnd as End};
@@ -26,8 +27,18 @@ fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End, create: bool) -> Result<Reply,
         list.push(end, element);
     }
     let len = list.len();
-    ctx.modified(key);
+    ctx.changed(EventClass::List, push_event(end), key);
     Ok(Reply::Integer(len as i64))
+}
+
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    if end == End::Head { "lpush" } else { "rpush" }
+}
+
+/// The event of a pop at `end`.
+fn pop_event(end: End) -> &'static str {
+    if end == End::Head { "lpop" } else { "rpop" }
 }
 
 /// LPUSH key element [element ...]
@@ -64,8 +75,7 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> 
         None => list.pop(end).map_or(Reply::Nil, Reply::Bulk),
         Some(n) => Reply::bulks(list.pop_many(end, n as usize)),
     };
-    ctx.modified(key);
-    ctx.remove_if_empty(key);
+    ctx.changed(EventClass::List, pop_event(end), key);
     Ok(reply)
 }
 
@@ -147,7 +157,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let index = int(argv.arg(2))?;
     let i = position(index, list.len()).ok_or(CommandError::other("ERR index out of range"))?;
     list.set(i, argv.arg(3));
-    ctx.modified(key);
+    ctx.changed(EventClass::List, "lset", key);
     Ok(Reply::ok())
 }
 
@@ -163,7 +173,7 @@ pub(crate) fn linsert(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     };
     list.insert(at + usize::from(after), argv.arg(4));
     let len = list.len();
-    ctx.modified(key);
+    ctx.changed(EventClass::List, "linsert", key);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -192,8 +202,7 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let removed = doomed.len();
     list.remove_positions(&doomed);
     if removed > 0 {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::List, "lrem", key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -209,8 +218,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         Some(range) => list.keep_range(*range.start(), *range.end()),
         None => list.clear(),
     }
-    ctx.modified(key);
-    ctx.remove_if_empty(key);
+    ctx.changed(EventClass::List, "ltrim", key);
     Ok(Reply::ok())
 }
 
@@ -291,9 +299,8 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) 
         return Ok(Reply::Nil);
     };
     ctx.write_or_create::<List>(dst)?.push(to, &element);
-    ctx.modified(dst);
-    ctx.modified(src);
-    ctx.remove_if_empty(src);
+    ctx.changed(EventClass::List, push_event(to), dst);
+    ctx.changed(EventClass::List, pop_event(from), src);
     Ok(Reply::Bulk(element))
 }
 
@@ -316,8 +323,7 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             continue;
         };
         let popped = list.pop_many(end, count);
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::List, pop_event(end), key);
         return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
     }
     Ok(Reply::NilArray)
@@ -381,8 +387,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
     };
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
     let popped = list.pop_many(end, count.unwrap_or(1));
-    ctx.modified(key);
-    ctx.remove_if_empty(key);
+    ctx.changed(EventClass::List, pop_event(end), key);
     let key = Reply::bulk(key);
     Ok(match count {
         Some(_) => Reply::Array(vec![key, Reply::bulks(popped)]),

@@ -311,14 +311,24 @@ impl Ctx<'_> {
         self.ks.remove(self.db, key)
     }
 
-    /// Removes `key` if a command emptied its container, as Redis deletes empty collections.
+    /// Removes `key` if a command emptied its container, as Redis deletes empty collections,
+    /// raising the `del` event then.
     pub(crate) fn remove_if_empty(&mut self, key: &[u8]) {
-        self.ks.remove_if_empty(self.db, key);
+        if self.ks.remove_if_empty(self.db, key) {
+            self.notify(EventClass::Generic, "del", key);
+        }
+    }
+
+    /// A write command changed `key`: touches it, raises its event (`event` of `class`), and
+    /// removes the key if it emptied its container (raising `del`) — Redis's order.
+    pub(crate) fn changed(&mut self, class: EventClass, event: &'static str, key: &[u8]) {
+        self.modified(key);
+        self.notify(class, event, key);
+        self.remove_if_empty(key);
     }
 
     /// Reports keyspace event `name` of `class` on `key` (Redis's `notifyKeyspaceEvent`), for
     /// keyspace notifications; recorded only while someone reads events.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
         self.ks.effects.notify(self.db, class, name, key);
     }

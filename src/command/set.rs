@@ -4,6 +4,7 @@ use super::args::{is_option, ranged};
 use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::{Set, Ttl, Value, ValueKind};
 use crate::reply::Reply;
 
@@ -24,7 +25,7 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let set = ctx.write_or_create::<Set>(key)?;
     let added = argv.iter().skip(2).filter(|m| set.insert(m, &limits)).count();
     if added > 0 {
-        ctx.modified(key);
+        ctx.changed(EventClass::Set, "sadd", key);
     }
     Ok(Reply::Integer(added as i64))
 }
@@ -37,8 +38,7 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     };
     let removed = argv.iter().skip(2).filter(|m| set.remove(m)).count();
     if removed > 0 {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::Set, "srem", key);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -99,6 +99,8 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         Some(n) => match ctx.pick(len, n) {
             Pick::All => {
                 let entry = ctx.remove(key);
+                ctx.notify(EventClass::Set, "spop", key);
+                ctx.notify(EventClass::Generic, "del", key);
                 let set = entry.and_then(|e| match e.entry.value {
                     Value::Set(s) => Some(s),
                     _ => None,
@@ -115,8 +117,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
             }
         },
     };
-    ctx.modified(key);
-    ctx.remove_if_empty(key);
+    ctx.changed(EventClass::Set, "spop", key);
     Ok(reply)
 }
 
@@ -166,11 +167,10 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     if let Some(set) = ctx.write::<Set>(src)? {
         set.remove(member);
     }
-    ctx.modified(src);
-    ctx.remove_if_empty(src);
+    ctx.changed(EventClass::Set, "srem", src);
     let limits = ctx.ks.encodings();
     if ctx.write_or_create::<Set>(dst)?.insert(member, &limits) {
-        ctx.modified(dst);
+        ctx.changed(EventClass::Set, "sadd", dst);
     }
     Ok(Reply::Integer(1))
 }
@@ -244,9 +244,17 @@ fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, Comman
     let dst = argv.arg(1);
     let len = result.len();
     if len == 0 {
-        ctx.remove(dst);
+        if ctx.remove(dst).is_some() {
+            ctx.notify(EventClass::Generic, "del", dst);
+        }
     } else {
         ctx.insert(dst, Value::Set(Box::new(result)), Ttl::Clear);
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        ctx.notify(EventClass::Set, event, dst);
     }
     Ok(Reply::Integer(len as i64))
 }

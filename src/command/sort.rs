@@ -7,6 +7,7 @@ use super::Ctx;
 use super::args::{Args, is_option};
 use crate::argv::Argv;
 use crate::error::CommandError;
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::{List, Ttl, Value};
 use crate::number::parse_sort_weight;
 use crate::reply::Reply;
@@ -195,10 +196,13 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         Some(dst) => {
             let n = out.len();
             if n == 0 {
-                ctx.remove(dst);
+                if ctx.remove(dst).is_some() {
+                    ctx.notify(EventClass::Generic, "del", dst);
+                }
             } else {
                 let list: List = out.into_iter().map(Option::unwrap_or_default).collect();
                 ctx.insert(dst, Value::List(Box::new(list)), Ttl::Clear);
+                ctx.notify(EventClass::List, "sortstore", dst);
             }
             Ok(Reply::Integer(n as i64))
         }

@@ -9,6 +9,7 @@ use super::{Ctx, Pick, scan};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::blocking::{BlockedOp, ListEnd};
+use crate::keyspace::effects::EventClass;
 use crate::keyspace::zset::Scored;
 use crate::keyspace::{Set, Ttl, Value, ZSet};
 use crate::number::{format_f64, parse_f64, parse_range_f64};
@@ -137,8 +138,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
         }
         if added + updated > 0 {
             ctx.modified(key);
+            ctx.notify(EventClass::SortedSet, if incr { "zincr" } else { "zadd" }, key);
         }
-        ctx.remove_if_empty(key);
+        // A set created for nothing (every member refused) goes again, unannounced.
+        ctx.ks.remove_if_empty(ctx.db, key);
     }
     outcome?;
     Ok(if incr {
@@ -556,13 +559,17 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
     range_generic(ctx, argv, spelling(Some(Kind::Lex), Some(true)))
 }
 
-/// Stores `zset` at `dst` (deleting `dst` when empty, touching it only if it existed); answers its size.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet) -> Reply {
+/// Stores `zset` at `dst` (deleting `dst` when empty, touching it only if it existed, and
+/// raising `del` then, else `event`); answers its size.
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str) -> Reply {
     let len = zset.len();
     if len == 0 {
-        ctx.remove(dst);
+        if ctx.remove(dst).is_some() {
+            ctx.notify(EventClass::Generic, "del", dst);
+        }
     } else {
         ctx.insert(dst, Value::ZSet(Box::new(zset)), Ttl::Clear);
+        ctx.notify(EventClass::SortedSet, event, dst);
     }
     Reply::Integer(len as i64)
 }
@@ -593,7 +600,7 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
             result.insert(&e.member, e.score, &limits);
         }
     }
-    Ok(store_result(ctx, argv.arg(1), result))
+    Ok(store_result(ctx, argv.arg(1), result, "zrangestore"))
 }
 
 /// ZCOUNT key min max
@@ -622,14 +629,18 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     };
     let removed = argv.iter().skip(2).filter(|m| zset.remove(m)).count();
     if removed > 0 {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::SortedSet, "zrem", key);
     }
     Ok(Reply::Integer(removed as i64))
 }
 
 /// Removes the entries of a range (ZREMRANGEBYRANK/SCORE/LEX).
 fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], by: RangeBy) -> Result<Reply, CommandError> {
+    let event = match by {
+        RangeBy::Rank(..) => "zremrangebyrank",
+        RangeBy::Score(_) => "zremrangebyscore",
+        RangeBy::Lex(_) => "zremrangebylex",
+    };
     let Some(zset) = ctx.write::<ZSet>(key)? else {
         return Ok(Reply::Integer(0));
     };
@@ -641,8 +652,7 @@ fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], by: RangeBy) -> Result<Reply, Com
         zset.remove(member);
     }
     if !doomed.is_empty() {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        ctx.changed(EventClass::SortedSet, event, key);
     }
     Ok(Reply::Integer(doomed.len() as i64))
 }
@@ -687,8 +697,8 @@ pub(crate) fn pop_entries(
         zset.remove(&e.member);
     }
     if n > 0 {
-        ctx.modified(key);
-        ctx.remove_if_empty(key);
+        let event = if end == ListEnd::Head { "zpopmin" } else { "zpopmax" };
+        ctx.changed(EventClass::SortedSet, event, key);
     }
     Ok(chosen)
 }
@@ -997,7 +1007,12 @@ fn algebra(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError
 fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, CommandError> {
     let (mut result, _, _) = combine(ctx, argv, 2, op, Output::Store)?;
     result.shrink_if_small(&ctx.ks.encodings());
-    Ok(store_result(ctx, argv.arg(1), result))
+    let event = match op {
+        Op::Union => "zunionstore",
+        Op::Inter => "zinterstore",
+        Op::Diff => "zdiffstore",
+    };
+    Ok(store_result(ctx, argv.arg(1), result, event))
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]

@@ -454,7 +454,7 @@ impl Keyspace {
     }
 
     /// Removes a key whose container a command emptied (the last element popped): Redis deletes it.
-    pub(crate) fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
+    pub(crate) fn remove_if_empty(&mut self, db: usize, key: &[u8]) -> bool {
         let empty = match self.dbs[db].data.get(key).map(|e| &e.value) {
             Some(Value::List(l)) => l.is_empty(),
             Some(Value::Hash(h)) => h.is_empty(),
@@ -465,6 +465,7 @@ impl Keyspace {
         if empty {
             self.remove_entry(db, key);
         }
+        empty
     }
 
     /// Sets or clears the TTL of an existing key; touches. Returns false if the key does not exist.
