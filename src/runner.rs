@@ -72,6 +72,8 @@ pub(crate) struct Shared {
     unpaused: Condvar,
     /// Clients whose command waits for a pause to end (INFO's `blocked_clients` counts them).
     postponed: AtomicUsize,
+    /// Whether the background expiry thread runs ([`Shared::expire_in_background`]).
+    expiring_in_background: AtomicBool,
 }
 
 /// A CLIENT PAUSE in force.
@@ -137,6 +139,7 @@ impl Shared {
             deferred: Mutex::new(Vec::new()),
             has_deferred: AtomicBool::new(false),
             command_stats: std::sync::OnceLock::new(),
+            expiring_in_background: AtomicBool::new(false),
             pause: Mutex::new(None),
             pause_set: AtomicBool::new(false),
             unpaused: Condvar::new(),
@@ -221,6 +224,30 @@ impl Shared {
         state.keyspace.suspend_expiry(paused);
         state.keyspace.begin();
         Ok(state)
+    }
+
+    /// Starts (once) a thread that runs a slice of active expiry ten times a second, as Redis's
+    /// cron does, so that keys past their TTL go — and their `expired` events are published —
+    /// when no command comes to do it: for a served store, and for one whose keyspace events
+    /// someone may wait for. It ends with the store.
+    pub(crate) fn expire_in_background(self: &Arc<Self>) {
+        if self.expiring_in_background.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let store = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new().name("embedis-expiry".into()).spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let Some(shared) = store.upgrade() else { return };
+                // A script running past its threshold holds the lock: try again later.
+                if let Ok(mut state) = shared.begin() {
+                    shared.after_command(&mut state);
+                }
+            }
+        });
+        if spawned.is_err() {
+            self.expiring_in_background.store(false, Ordering::Release);
+        }
     }
 
     /// CLIENT PAUSE: for `millis` from now, every command (`all`) or those that may write wait;

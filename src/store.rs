@@ -257,6 +257,10 @@ impl Store {
             "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.",
         ))?;
         self.shared.lock().keyspace.set_notify(flags);
+        // Expired events come even when no command runs to find the keys.
+        if letters.contains(['x', 'A']) {
+            self.shared.expire_in_background();
+        }
         Ok(())
     }
 

@@ -112,3 +112,27 @@ fn publishing_inside_multi_and_atomic_reaches_subscribers() {
     let payloads: Vec<String> = sub.iter().take(3).map(|m| m.payload_str().into_owned()).collect();
     assert_eq!(payloads, ["one", "two", "three"]);
 }
+
+#[test]
+fn expired_events_come_with_no_command_running() {
+    use embedis::Clock;
+    let clock = Clock::manual();
+    let store = Store::with_clock(clock.clone());
+    store.set_notify_keyspace_events("Ex").unwrap();
+    let mut expired = store.subscribe(["__keyevent@0__:expired"]);
+    store.set_ex("job:1", "running", 30).unwrap();
+    clock.advance(Duration::from_secs(31));
+    // No command runs: the background expiry finds the key.
+    let message = expired.recv_timeout(Duration::from_secs(5)).unwrap().expect("an expired event");
+    assert_eq!(message.payload, b"job:1");
+}
+
+#[test]
+fn notify_keyspace_events_refuses_unknown_letters() {
+    let store = Store::new();
+    let error = store.set_notify_keyspace_events("KQ").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+    );
+}

@@ -236,6 +236,8 @@ impl Server {
     /// ```
     pub fn start_with(store: Store, addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
+        // As Redis's cron: keys past their TTL go even when no command comes.
+        store.shared().expire_in_background();
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let mut listener = mio::net::TcpListener::from_std(listener);
