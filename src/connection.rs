@@ -71,11 +71,23 @@ struct Subscriber {
     subscribed: bool,
     /// How many channels, patterns and shard channels (CLIENT LIST's `sub`, `psub`, `ssub`).
     counts: (usize, usize, usize),
+    /// Whether it is in MONITOR.
+    monitoring: bool,
 }
 
 impl Subscriber {
     fn mailbox(&mut self) -> &Arc<Mailbox> {
         self.mailbox.get_or_insert_with(Mailbox::new)
+    }
+
+    /// MONITOR: `client` receives a line for every command from now on (`monitoring` is the
+    /// store's flag that someone does).
+    fn monitor(&mut self, client: ClientId, ks: &mut Keyspace, monitoring: &std::sync::atomic::AtomicBool) -> Reply {
+        let mailbox = Arc::clone(self.mailbox());
+        ks.pubsub.monitor(client, &mailbox);
+        self.monitoring = true;
+        monitoring.store(true, std::sync::atomic::Ordering::Release);
+        Reply::ok()
     }
 
     /// SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, SSUBSCRIBE, SUNSUBSCRIBE for `client`
@@ -474,10 +486,55 @@ impl Connection {
             Ok(spec) => spec,
             Err(e) if exec => {
                 self.discard_transaction();
+                // MONITOR saw MULTI: it sees EXEC end the transaction.
+                if let Some(exec) = table::lookup(b"exec") {
+                    let addr = self.monitor_addr(host.as_deref());
+                    self.monitor(exec, argv, addr.as_deref(), true);
+                }
                 return Reply::Error(CommandError::ExecAbortBecause(e.without_err_code()));
             }
             Err(e) => return Reply::Error(e),
         };
+        let addr = self.monitor_addr(host.as_deref());
+        self.monitor(spec, argv, addr.as_deref(), false);
+        let reply = self.dispatch_resolved(spec, argv, wait, host);
+        self.monitor(spec, argv, addr.as_deref(), true);
+        reply
+    }
+
+    /// How MONITOR names this connection, if anyone monitors: its address over the wire,
+    /// `embedded` in process.
+    fn monitor_addr(&self, host: Option<&(dyn Host + '_)>) -> Option<String> {
+        self.shared
+            .monitoring
+            .load(std::sync::atomic::Ordering::Acquire)
+            .then(|| host.map_or_else(|| "embedded".into(), |h| h.client_addr()))
+    }
+
+    /// Sends MONITOR's line for a command this connection (named `addr`, when someone
+    /// monitors) runs: before it runs for EVAL, EVALSHA and FCALL (`after` false), after it for
+    /// the rest.
+    fn monitor(&mut self, spec: &'static CommandSpec, argv: &Argv, addr: Option<&str>, after: bool) {
+        let Some(addr) = addr else { return };
+        let Ok(mut state) = self.shared.lock_unless_busy() else {
+            return;
+        };
+        crate::command::monitor_line(&mut state.keyspace, self.db, addr, spec, argv, !after);
+        if !state.keyspace.pubsub.monitored() {
+            self.shared
+                .monitoring
+                .store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// Runs a resolved command (see [`Connection::dispatch`]).
+    fn dispatch_resolved<'h>(
+        &mut self,
+        spec: &'static CommandSpec,
+        argv: &Argv,
+        wait: bool,
+        host: Option<&mut (dyn Host + 'h)>,
+    ) -> Reply {
         let mut caller = self.caller(host.is_some());
         match spec.run {
             Run::Transaction(op) => match op {
@@ -492,6 +549,12 @@ impl Connection {
             },
             Run::Session(SessionOp::Reset) => self.reset(),
             Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv),
+            Run::Session(SessionOp::Monitor) => match self.shared.begin() {
+                Ok(mut state) => self
+                    .pubsub
+                    .monitor(self.id, &mut state.keyspace, &self.shared.monitoring),
+                Err(busy) => Reply::Error(busy),
+            },
             Run::Kill(kind) => kill(&self.shared, kind),
             Run::PubSub(subscription) => match self.shared.begin() {
                 Ok(mut state) => {
@@ -633,10 +696,11 @@ impl Connection {
 
     /// Drops every subscription, silently (RESET, and a connection going away).
     fn leave_pubsub(&mut self) {
-        if !self.pubsub.subscribed {
+        if !self.pubsub.subscribed && !self.pubsub.monitoring {
             return;
         }
         self.pubsub.subscribed = false;
+        self.pubsub.monitoring = false;
         self.pubsub.counts = (0, 0, 0);
         match self.shared.lock_unless_busy() {
             Ok(mut state) => state.keyspace.pubsub.leave(self.id),
@@ -848,12 +912,17 @@ impl Connection {
         if let Some(mailbox) = &marking {
             mailbox.mark_reply();
         }
+        let monitor_addr = self.monitor_addr(host.as_deref());
         for (spec, argv) in &multi.queue {
             let started = stats.map(|_| Instant::now());
             let mut confirmations = Vec::new();
+            if let Some(addr) = &monitor_addr {
+                crate::command::monitor_line(ctx.ks, ctx.db, addr, spec, argv, true);
+            }
             let reply = match spec.run {
                 // UNWATCH is queued like any command; EXEC has already unwatched everything.
                 Run::Transaction(_) => Reply::ok(),
+                Run::Session(SessionOp::Monitor) => self.pubsub.monitor(self.id, ctx.ks, &self.shared.monitoring),
                 // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
                 Run::Session(_) => {
                     let reply = self.session.hello(self.id, argv);
@@ -896,6 +965,9 @@ impl Connection {
                 stats
                     .lock()
                     .slow(started.elapsed(), argv, || slow_client(host.as_deref(), &self.session));
+            }
+            if let Some(addr) = &monitor_addr {
+                crate::command::monitor_line(ctx.ks, ctx.db, addr, spec, argv, false);
             }
             match &marking {
                 Some(mailbox) => {
@@ -1007,7 +1079,7 @@ impl Drop for Connection {
             self.shared.count_postponed(false);
         }
         self.unwatch_all();
-        if self.may_be_blocked || self.pubsub.subscribed {
+        if self.may_be_blocked || self.pubsub.subscribed || self.pubsub.monitoring {
             // A client that leaves waits for nothing and receives nothing any more.
             match self.shared.lock_unless_busy() {
                 Ok(mut state) => {

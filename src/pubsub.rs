@@ -333,6 +333,8 @@ pub(crate) struct Hub {
     shard: Map<Vec<u8>, Vec<ClientId>>,
     subscribers: Map<ClientId, Subscriber>,
     limit: OutputLimit,
+    /// MONITOR's clients, in the order they started monitoring, and their mailboxes.
+    monitors: Vec<(ClientId, Arc<Mailbox>)>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -416,9 +418,53 @@ impl Hub {
         replies
     }
 
+    /// MONITOR: from now on `client` receives a line for every command run (see
+    /// [`Hub::feed_monitors`]).
+    pub(crate) fn monitor(&mut self, client: ClientId, mailbox: &Arc<Mailbox>) {
+        if !self.monitors.iter().any(|(c, _)| *c == client) {
+            self.monitors.push((client, Arc::clone(mailbox)));
+        }
+    }
+
+    /// Whether anyone monitors.
+    pub(crate) fn monitored(&self) -> bool {
+        !self.monitors.is_empty()
+    }
+
+    /// Sends MONITOR's line for one command — `+<seconds>.<micros> [<db> <client>] "arg" …` —
+    /// to every monitor. A monitor is bound as Redis bounds replicas' output (256 MB at once,
+    /// 64 MB for 60 seconds), and cut off past it.
+    pub(crate) fn feed_monitors(&mut self, db: usize, client: &str, argv: &crate::argv::Argv) {
+        if self.monitors.is_empty() {
+            return;
+        }
+        // The wall clock's time, as Redis's `gettimeofday` (not the store's clock).
+        let unix_micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+        let mut line = format!(
+            "{}.{:06} [{db} {client}]",
+            unix_micros.div_euclid(1_000_000),
+            unix_micros.rem_euclid(1_000_000)
+        );
+        for arg in argv.iter() {
+            line.push(' ');
+            quote_into(&mut line, arg);
+        }
+        let limit = OutputLimit {
+            hard: 256 << 20,
+            soft: 64 << 20,
+            soft_seconds: 60,
+        };
+        let item = Reply::Status(line.into());
+        self.monitors
+            .retain(|(_, mailbox)| mailbox.deliver(item.clone(), limit) == Delivery::Taken);
+    }
+
     /// Drops every subscription of `client`, telling it nothing (RESET, a client leaving, an
     /// overflowed mailbox).
     pub(crate) fn leave(&mut self, client: ClientId) {
+        self.monitors.retain(|(c, _)| *c != client);
         let Some(subscriber) = self.subscribers.remove(&client) else {
             return;
         };
@@ -540,6 +586,26 @@ impl Hub {
     pub(crate) fn set_limit(&mut self, limit: OutputLimit) {
         self.limit = limit;
     }
+}
+
+/// `arg` quoted as Redis's `sdscatrepr` quotes it: in double quotes, with `\\`, `\"`, `\n`,
+/// `\r`, `\t`, `\a`, `\b` escaped and other unprintable bytes as `\xHH`.
+fn quote_into(out: &mut String, arg: &[u8]) {
+    out.push('"');
+    for &byte in arg {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
 }
 
 /// A subscription confirmation: `[kind, name or nil, count]`.

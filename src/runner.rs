@@ -74,6 +74,8 @@ pub(crate) struct Shared {
     postponed: AtomicUsize,
     /// Whether the background expiry thread runs ([`Shared::expire_in_background`]).
     expiring_in_background: AtomicBool,
+    /// Whether a client may be in MONITOR (read before every command; the hub knows).
+    pub(crate) monitoring: AtomicBool,
 }
 
 /// A CLIENT PAUSE in force.
@@ -140,6 +142,7 @@ impl Shared {
             has_deferred: AtomicBool::new(false),
             command_stats: std::sync::OnceLock::new(),
             expiring_in_background: AtomicBool::new(false),
+            monitoring: AtomicBool::new(false),
             pause: Mutex::new(None),
             pause_set: AtomicBool::new(false),
             unpaused: Condvar::new(),
@@ -235,16 +238,18 @@ impl Shared {
             return;
         }
         let store = Arc::downgrade(self);
-        let spawned = std::thread::Builder::new().name("embedis-expiry".into()).spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                let Some(shared) = store.upgrade() else { return };
-                // A script running past its threshold holds the lock: try again later.
-                if let Ok(mut state) = shared.begin() {
-                    shared.after_command(&mut state);
+        let spawned = std::thread::Builder::new()
+            .name("embedis-expiry".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let Some(shared) = store.upgrade() else { return };
+                    // A script running past its threshold holds the lock: try again later.
+                    if let Ok(mut state) = shared.begin() {
+                        shared.after_command(&mut state);
+                    }
                 }
-            }
-        });
+            });
         if spawned.is_err() {
             self.expiring_in_background.store(false, Ordering::Release);
         }

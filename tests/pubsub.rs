@@ -267,3 +267,56 @@ fn in_process_connections_subscribe_and_receive() {
         "a dropped connection unsubscribes"
     );
 }
+
+/// MONITOR against redis-server: the same lines for the same commands — after each command,
+/// EVAL before the script's own commands (shown as `lua`), MULTI/EXEC around their commands,
+/// EXEC after a refused transaction, AUTH's arguments redacted, administrative commands not
+/// shown, the database after SELECT — times and client ports masked.
+#[test]
+fn monitor_shows_what_redis_shows() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let commands = [
+        "SET foo \"bar baz\"",
+        "GET foo",
+        "EVAL \"redis.call('set', KEYS[1], ARGV[1])\" 1 k \"q\\\"uote\"",
+        "MULTI",
+        "SET a 1",
+        "INCR a",
+        "EXEC",
+        "MULTI",
+        "NOSUCH",
+        "EXEC",
+        "AUTH secret",
+        "CONFIG GET port",
+        "DEBUG SLEEP 0",
+        "SET bin \"\\x00\\x01\\n\"",
+        "SELECT 3",
+        "SET in3 x",
+        "BLPOP empty 0.01",
+        "PING",
+    ];
+    let lines = |port: u16| {
+        let mut monitor = RawClient::connect(port);
+        assert_eq!(monitor.call(&words("MONITOR")), b"+OK\r\n");
+        let mut client = RawClient::connect(port);
+        for line in commands {
+            client.call(&words(line));
+        }
+        // The monitor's own commands are not shown; PING ends the transcript.
+        let mut seen = Vec::new();
+        loop {
+            let raw = String::from_utf8(monitor.read()).unwrap();
+            let (_, rest) = raw.split_once(' ').unwrap();
+            let (client, args) = rest.split_once("] ").unwrap();
+            let db = client.trim_start_matches('[').split(' ').next().unwrap().to_string();
+            let who = if client.ends_with("lua") { "lua" } else { "client" };
+            let done = args.starts_with("\"PING\"");
+            seen.push(format!("{db} {who} {args}"));
+            if done {
+                return seen;
+            }
+        }
+    };
+    assert_eq!(lines(server.addr().port()), lines(redis.port));
+}

@@ -700,3 +700,46 @@ fn embedis_server_counts_its_own_allocations() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// CONFIG SET port moves the listener: new clients connect on the new port, connected ones stay;
+/// a port already taken is refused with Redis's error and nothing of the call changes.
+#[test]
+fn config_set_port_moves_the_listener() {
+    let server = start();
+    let mut admin = common::RawClient::connect(server.addr().port());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    let refused = admin.call(&common::words(&format!(
+        "CONFIG SET maxmemory 10000001 port {taken_port}"
+    )));
+    let refused = String::from_utf8_lossy(&refused).into_owned();
+    assert!(
+        refused.starts_with(
+            "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: "
+        ),
+        "{refused}"
+    );
+    assert_eq!(
+        admin.call(&common::words("CONFIG GET maxmemory")),
+        b"*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+    );
+    drop(taken);
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert_eq!(
+        admin.call(&common::words(&format!("CONFIG SET port {free}"))),
+        b"+OK\r\n"
+    );
+    let mut moved = common::RawClient::connect(free);
+    assert_eq!(moved.call(&common::words("PING")), b"+PONG\r\n");
+    assert_eq!(
+        admin.call(&common::words("PING")),
+        b"+PONG\r\n",
+        "connected clients stay"
+    );
+    let info = String::from_utf8_lossy(&moved.call(&common::words("INFO server"))).into_owned();
+    assert!(info.contains(&format!("tcp_port:{free}")));
+}

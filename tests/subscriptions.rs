@@ -123,7 +123,10 @@ fn expired_events_come_with_no_command_running() {
     store.set_ex("job:1", "running", 30).unwrap();
     clock.advance(Duration::from_secs(31));
     // No command runs: the background expiry finds the key.
-    let message = expired.recv_timeout(Duration::from_secs(5)).unwrap().expect("an expired event");
+    let message = expired
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap()
+        .expect("an expired event");
     assert_eq!(message.payload, b"job:1");
 }
 

@@ -174,6 +174,26 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Sends MONITOR's line for `spec`'s run of `argv` by `client` in database `db`, with secrets
+/// redacted, as Redis does: after the command ran (`before` false), unless Redis keeps it from
+/// monitors (administrative commands); EVAL, EVALSHA and FCALL instead before they run
+/// (`before` true), so that the script's own commands follow them.
+pub(crate) fn monitor_line(
+    ks: &mut Keyspace,
+    db: usize,
+    client: &str,
+    spec: &table::CommandSpec,
+    argv: &Argv,
+    before: bool,
+) {
+    let shown_before = reference::flagged(spec.name, "skip_monitor");
+    if before != shown_before || reference::flagged(spec.name, "admin") {
+        return;
+    }
+    let shown = Argv::from_args(stats::redacted(argv));
+    ks.pubsub.feed_monitors(db, client, &shown);
+}
+
 impl Ctx<'_> {
     /// Runs a resolved command.
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
@@ -197,6 +217,10 @@ impl Ctx<'_> {
                 }
                 if self.publish_events {
                     self.ks.publish_events();
+                }
+                // A script's commands show in MONITOR as the script's own.
+                if self.in_script && self.ks.pubsub.monitored() {
+                    monitor_line(self.ks, self.db, "lua", spec, argv, false);
                 }
                 if self.resp == 2 && reply.has_resp3() {
                     reply.into_resp2()

@@ -107,8 +107,14 @@ fn entry_fields(name: &str) -> Option<&'static [Reply]> {
 /// Whether Redis flags the command `name` (a subcommand as `container|sub`) `fast`: LATENCY
 /// files its slow runs as `fast-command` rather than `command`.
 pub(crate) fn is_fast(name: &str) -> bool {
+    flagged(name, "fast")
+}
+
+/// Whether Redis gives the command `name` (a subcommand as `container|sub`) the flag `flag`
+/// (`fast`, `admin`, `skip_monitor`, …) in COMMAND INFO.
+pub(crate) fn flagged(name: &str, flag: &str) -> bool {
     matches!(entry_fields(name).and_then(|fields| fields.get(2)), Some(Reply::Set(flags) | Reply::Array(flags))
-        if flags.iter().any(|f| matches!(f, Reply::Status(s) if s == "fast")))
+        if flags.iter().any(|f| matches!(f, Reply::Status(s) if s == flag)))
 }
 
 /// The value of `name` in a map reply's pairs.

@@ -324,7 +324,7 @@ impl CommandStats {
 
 /// The arguments of a command as the slow log keeps them: secrets replaced by `(redacted)`, as
 /// Redis does for AUTH, HELLO's AUTH option and CONFIG SET of a password.
-fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
+pub(crate) fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
     const HIDDEN: &[u8] = b"(redacted)";
     let mut args: Vec<Vec<u8>> = argv.iter().map(<[u8]>::to_vec).collect();
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());

@@ -62,6 +62,7 @@ pub(crate) struct Subscription {
 pub(crate) enum SessionOp {
     Hello,
     Reset,
+    Monitor,
 }
 
 /// The server's own commands; a container's subcommands share its operation and are told apart
@@ -346,6 +347,7 @@ static COMMANDS: &[CommandSpec] = table! {
     // connection state (networking.c)
     "hello", -1, NO_SCRIPT | NO_AUTH | ALLOW_BUSY, NO_KEYS, Run::Session(SessionOp::Hello);
     "reset", 1, NO_SCRIPT | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, Run::Session(SessionOp::Reset);
+    "monitor", 1, NO_SCRIPT, NO_KEYS, Run::Session(SessionOp::Monitor);
     // connection and server
     "ping", -1, R, NO_KEYS, k(server::ping);
     "echo", 2, R, NO_KEYS, k(server::echo);

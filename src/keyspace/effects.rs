@@ -250,7 +250,8 @@ mod tests {
             ("gx$E", "g$xE"),
             ("Agmn", "Am"),
             ("nK", "nK"),
-            ("lshzxetd", "A"),
+            ("g$lshzxetd", "A"),
+            ("lshzxetd", "lshzxetd"),
         ] {
             assert_eq!(
                 NotifyFlags::parse(given).map(NotifyFlags::letters).as_deref(),

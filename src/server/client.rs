@@ -543,6 +543,24 @@ impl ServerSide {
         )
     }
 
+    /// CONFIG SET port: a listener on the new port, on the address the server listens on
+    /// (`None` for port 0: no TCP listener at all), or Redis's error when it cannot listen there.
+    fn listen_on(&self, port: &str) -> Result<Option<std::net::TcpListener>, CommandError> {
+        let port: u16 = port.parse().unwrap_or(0);
+        if port == 0 {
+            return Ok(None);
+        }
+        std::net::TcpListener::bind((self.inner.addr.ip(), port))
+            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+            .map(Some)
+            .map_err(|e| {
+                // The system's message, as Redis's `strerror`, without Rust's "(os error N)".
+                let text = e.to_string();
+                let why = text.split(" (os error").next().unwrap_or(&text);
+                params::set_failed("port", &format!("Unable to listen on this port: {why}"))
+            })
+    }
+
     /// Whether client `id` subscribes to anything (its type is then pubsub).
     fn is_subscriber(&self, id: u64) -> bool {
         let clients = self.inner.clients.lock();
@@ -717,11 +735,7 @@ impl ServerSide {
                 let patterns: Vec<Vec<u8>> = argv.iter().skip(2).map(<[u8]>::to_ascii_lowercase).collect();
                 let found = params
                     .iter()
-                    .filter(|(name, _)| {
-                        patterns
-                            .iter()
-                            .any(|p| crate::command::glob_matches(p, name.as_bytes()))
-                    })
+                    .filter(|(name, _)| patterns.iter().any(|p| params::listed_for(p, name)))
                     .map(|(name, value)| (Reply::bulk(name.as_str()), Reply::bulk(value.as_str())));
                 Ok(Reply::Map(found.collect()))
             }
@@ -751,8 +765,18 @@ impl ServerSide {
                     .iter()
                     .map(|(name, value)| params::check(name, value))
                     .collect::<Result<Vec<_>, _>>()?;
+                // A new port is listened on before anything changes: failing, nothing does.
+                let current_port = self.inner.params.lock().get("port").cloned();
+                let listener = match changes.iter().find(|(name, _)| name == "port") {
+                    Some((_, port)) if Some(port) != current_port.as_ref() => Some(self.listen_on(port)?),
+                    _ => None,
+                };
                 for (name, shown) in changes {
                     self.inner.set_param(&name, shown);
+                }
+                if let Some(listener) = listener {
+                    *self.inner.moved_listener.lock() = Some(listener);
+                    let _ = self.inner.waker.wake();
                 }
                 ks.set_encodings(self.inner.encodings());
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
@@ -870,7 +894,7 @@ impl ServerSide {
                 std::env::consts::OS,
                 std::process::id(),
                 inner.run_id,
-                inner.addr.port(),
+                param("port"),
                 inner.unix_time() * 1_000_000,
                 uptime / 86_400,
                 env!("CARGO_PKG_VERSION"),

@@ -159,7 +159,8 @@ impl Conn {
 /// of a timed-out script.
 struct Loop {
     poll: Poll,
-    listener: TcpListener,
+    /// `None` once CONFIG SET port 0 stopped listening.
+    listener: Option<TcpListener>,
     events: Events,
     conns: Map<Token, Conn>,
     parked: Vec<Token>,
@@ -177,7 +178,7 @@ pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
     *inner.loop_thread.lock() = std::fs::read_link("/proc/thread-self").ok();
     let state = Rc::new(RefCell::new(Loop {
         poll,
-        listener,
+        listener: Some(listener),
         events: Events::with_capacity(1024),
         conns: Map::default(),
         parked: Vec::new(),
@@ -257,6 +258,7 @@ pub(super) fn run(inner: &Arc<Inner>, poll: Poll, listener: TcpListener) {
             state.conns.insert(token, conn);
         }
         state.borrow_mut().deliver_mail(inner);
+        state.borrow_mut().move_listener(inner);
         if inner.stopping.load(Ordering::SeqCst) {
             // As Redis, which exits from SHUTDOWN before writing the round's replies (a script
             // SHUTDOWN NOSAVE ended gets none).
@@ -308,7 +310,28 @@ impl Loop {
     }
 
     fn accept(&mut self, inner: &Arc<Inner>) {
-        accept(inner, &self.poll, &mut self.listener, &mut self.conns);
+        if let Some(listener) = &mut self.listener {
+            accept(inner, &self.poll, listener, &mut self.conns);
+        }
+    }
+
+    /// Listens where CONFIG SET port asked, if it did: the old listener closes (connected
+    /// clients stay), the new one takes its place.
+    fn move_listener(&mut self, inner: &Inner) {
+        let Some(moved) = inner.moved_listener.lock().take() else {
+            return;
+        };
+        if let Some(mut old) = self.listener.take() {
+            let _ = self.poll.registry().deregister(&mut old);
+        }
+        self.listener = moved.and_then(|listener| {
+            let mut listener = TcpListener::from_std(listener);
+            self.poll
+                .registry()
+                .register(&mut listener, LISTENER, Interest::READABLE)
+                .ok()
+                .map(|()| listener)
+        });
     }
 
     /// Replies go out once every ready client has been read, as Redis writes them before it

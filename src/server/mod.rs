@@ -161,6 +161,8 @@ pub(crate) struct Inner {
     waker: Arc<mio::Waker>,
     /// Clients whose mailbox got something while idle: the event loop writes it to them.
     mail: Arc<Mutex<Vec<u64>>>,
+    /// CONFIG SET port's new listener (`None` inside for port 0), for the event loop to take.
+    moved_listener: Mutex<Option<Option<std::net::TcpListener>>>,
     /// Signalled once the server has stopped.
     stopped: (Mutex<bool>, Condvar),
     started: Instant,
@@ -275,6 +277,7 @@ impl Server {
             doomed: Mutex::new(Vec::new()),
             waker: Arc::new(waker),
             mail: Arc::default(),
+            moved_listener: Mutex::new(None),
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
             run_id: random_id(),

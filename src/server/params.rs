@@ -169,6 +169,13 @@ const KINDS: &[(&str, Kind)] = &[
     ("maxmemory-clients", Kind::MemoryOrPercent),
     ("client-output-buffer-limit", Kind::OutputBufferLimits),
     ("notify-keyspace-events", Kind::KeyspaceEvents),
+    // hidden (CONFIG GET lists them only when asked by name)
+    ("use-exit-on-panic", Kind::Bool),
+    ("lua-enable-deprecated-api", Kind::Immutable),
+    ("rdb-key-save-delay", Kind::Int(INT_MIN, INT_MAX)),
+    ("key-load-delay", Kind::Int(INT_MIN, INT_MAX)),
+    ("watchdog-period", Kind::Int(0, INT_MAX)),
+    ("loading-process-events-interval-bytes", Kind::Int(1024, INT_MAX)),
     // set at startup only
     ("rdbchecksum", Kind::Immutable),
     ("daemonize", Kind::Immutable),
@@ -204,6 +211,26 @@ const KINDS: &[(&str, Kind)] = &[
     ("dir", Kind::Protected),
     ("dbfilename", Kind::Protected),
 ];
+
+/// Redis's hidden parameters (testing aids): CONFIG GET shows them only when asked by name, not
+/// for a pattern.
+const HIDDEN: &[&str] = &[
+    "use-exit-on-panic",
+    "lua-enable-deprecated-api",
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "watchdog-period",
+    "loading-process-events-interval-bytes",
+];
+
+/// Whether CONFIG GET `pattern` lists the parameter `name`: a pattern matching it, except that
+/// a hidden parameter is listed only for its exact name.
+pub(super) fn listed_for(pattern: &[u8], name: &str) -> bool {
+    if HIDDEN.contains(&name) {
+        return pattern == name.as_bytes();
+    }
+    crate::command::glob_matches(pattern, name.as_bytes())
+}
 
 /// Older names and the parameters they stand for.
 const ALIASES: &[(&str, &str)] = &[
