@@ -599,3 +599,18 @@ macro_rules! differential {
         }
     };
 }
+
+/// This process's resident memory in bytes (Linux's `/proc/self/status`; 0 elsewhere), for
+/// tests that report what a load cost.
+#[allow(dead_code)]
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
