@@ -30,7 +30,7 @@ pub(crate) fn exists(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 
 /// TOUCH key [key ...]: EXISTS that counts as an access.
 pub(crate) fn touch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let found = argv.iter().skip(1).filter(|key| ctx.exists(key)).count();
+    let found = argv.iter().skip(1).filter(|key| ctx.entry(key).is_some()).count();
     Ok(Reply::Integer(found as i64))
 }
 
@@ -258,6 +258,7 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if dst_db == ctx.db && src == dst {
         return Err(CommandError::SameObject);
     }
+    ctx.read_lookup(src);
     let Some(value) = ctx.entry(src).map(|e| e.value.clone()) else {
         return Ok(Reply::Integer(0));
     };
@@ -403,8 +404,7 @@ pub(crate) fn object_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
 /// DUMP key: the value serialized in embedis's format (see `keyspace::dump`), or nil.
 pub(crate) fn dump(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     Ok(ctx
-        .ks
-        .get(ctx.db, argv.arg(1))
+        .entry(argv.arg(1))
         .map_or(Reply::Nil, |e| Reply::Bulk(crate::keyspace::dump::dump(&e.value))))
 }
 

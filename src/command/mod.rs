@@ -150,6 +150,9 @@ pub(crate) struct Ctx<'a> {
     /// Whether a script runs the commands (SLOWLOG shows them as the script's own client).
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
     pub(crate) in_script: bool,
+    /// Whether the running command only reads (no `write` flag): its lookups of missing keys
+    /// raise `keymiss`, as Redis's `lookupKeyRead` does.
+    pub(crate) read_only: bool,
     /// Whether each command's keyspace events are published as it ends (as Redis publishes them
     /// while it runs: before the next command of EXEC or a script, and before a PUBLISH after
     /// them); `Store::atomic` holds them until it commits, since an undone write raised none.
@@ -169,6 +172,7 @@ impl<'a> Ctx<'a> {
             hosted: caller.hosted,
             resp: caller.protocol,
             in_script: false,
+            read_only: false,
             publish_events: true,
         }
     }
@@ -199,6 +203,7 @@ impl Ctx<'_> {
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
             table::Run::Keyspace(handler) => {
+                self.read_only = !spec.has(table::flags::WRITE);
                 // A command run by EXEC, a script or `atomic` counts here (a client's own
                 // commands count where the connection runs them).
                 let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
@@ -238,8 +243,32 @@ impl Ctx<'_> {
         }
     }
 
+    /// Raises `keymiss` for `key` if it is missing and the running command only reads (Redis's
+    /// `lookupKeyRead`), while someone listens for key misses.
+    fn note_miss(&mut self, key: &[u8]) {
+        if self.read_only {
+            self.keymiss(key);
+        }
+    }
+
+    /// A write command's lookup that Redis makes as a read (GET's family, a SORT's or a
+    /// *STORE's sources, COPY's source): raises `keymiss` if `key` is missing, as a read-only
+    /// command's lookups do by themselves.
+    pub(crate) fn read_lookup(&mut self, key: &[u8]) {
+        if !self.read_only {
+            self.keymiss(key);
+        }
+    }
+
+    fn keymiss(&mut self, key: &[u8]) {
+        if self.ks.effects.wants(EventClass::KeyMiss) && self.ks.peek(self.db, key).is_none() {
+            self.notify(EventClass::KeyMiss, "keymiss", key);
+        }
+    }
+
     /// The value of kind `T` at `key`, or `None` if missing; WRONGTYPE if it holds another type.
     pub(crate) fn read<T: ValueKind>(&mut self, key: &[u8]) -> Result<Option<&T>, CommandError> {
+        self.note_miss(key);
         match self.ks.get(self.db, key) {
             None => Ok(None),
             Some(entry) => T::of(&entry.value).map(Some).ok_or(CommandError::WrongType),
@@ -306,11 +335,13 @@ impl Ctx<'_> {
 
     /// The entry of `key`, expiring it if due and counting as an access.
     pub(crate) fn entry(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.note_miss(key);
         self.ks.get(self.db, key)
     }
 
     /// The entry of `key` without counting as an access (TYPE, TTL, OBJECT).
     pub(crate) fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.note_miss(key);
         self.ks.peek(self.db, key)
     }
 

@@ -188,6 +188,7 @@ enum Op {
 fn combine(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: Op) -> Result<Set, CommandError> {
     // First every key is read once (expiry, WRONGTYPE), then all are borrowed together.
     for key in keys {
+        ctx.read_lookup(key);
         ctx.read::<Set>(key)?;
     }
     let sets: Vec<Option<&Set>> = keys

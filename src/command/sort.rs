@@ -100,6 +100,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         zset.mark_large();
     }
     // Elements in the value's own order; a sorted set by ascending score.
+    ctx.read_lookup(key);
     let (mut elements, is_set) = match ctx.entry(key).map(|e| &e.value) {
         None => (Vec::new(), false),
         Some(Value::List(l)) => (l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), false),

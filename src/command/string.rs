@@ -156,7 +156,10 @@ fn set_generic(
     old: Old,
 ) -> Result<(bool, Reply), CommandError> {
     let old = match old {
-        Old::Read => bulk_or_nil(ctx.read::<Str>(key)?),
+        Old::Read => {
+            ctx.read_lookup(key);
+            bulk_or_nil(ctx.read::<Str>(key)?)
+        }
         Old::Ignore => Reply::Nil,
     };
     let found = ctx.exists(key);
@@ -205,6 +208,7 @@ pub(crate) fn getset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 /// GETDEL key
 pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let key = argv.arg(1);
+    ctx.read_lookup(key);
     let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply != Reply::Nil {
         ctx.remove(key);
@@ -217,6 +221,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let o = parse_string_options(argv, OptionsOf::Getex)?;
     let key = argv.arg(1);
+    ctx.read_lookup(key);
     let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply == Reply::Nil {
         return Ok(reply);

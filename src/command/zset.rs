@@ -587,6 +587,7 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     )?;
     let mut result = ZSet::default();
     let limits = ctx.ks.encodings();
+    ctx.read_lookup(argv.arg(2));
     if let Some(zset) = ctx.read::<ZSet>(argv.arg(2))? {
         let selected = select(zset, &request.by, request.reverse, request.offset, request.limit);
         // Redis knows the size of a rank range before storing it (not of a score or lex range).
@@ -904,6 +905,7 @@ fn combine(
     let mut inputs = Vec::with_capacity(numkeys);
     for i in 0..numkeys {
         let key = argv.arg(numkeys_at + 1 + i);
+        ctx.read_lookup(key);
         let value = ctx.entry(key).map(|e| &e.value);
         inputs.push(input_entries(value)?);
     }

@@ -208,6 +208,11 @@ impl Effects {
         self.replay_wanted = wanted;
     }
 
+    /// Whether events of `class` are recorded.
+    pub(crate) fn wants(&self, class: EventClass) -> bool {
+        self.events_wanted & class.bit() != 0
+    }
+
     /// Reports keyspace event `name` of `class` on `key` in database `db`.
     pub(crate) fn notify(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
         if self.events_wanted & class.bit() != 0 {
