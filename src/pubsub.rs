@@ -328,9 +328,9 @@ impl Subscriber {
 pub(crate) struct Hub {
     /// Subscribers of each channel, pattern and shard channel, in the order they subscribed
     /// (patterns themselves in the order they were first subscribed to).
-    channels: Map<Vec<u8>, Vec<ClientId>>,
-    patterns: IndexMap<Vec<u8>, Vec<ClientId>>,
-    shard: Map<Vec<u8>, Vec<ClientId>>,
+    channels: Registry,
+    patterns: Registry,
+    shard: Registry,
     subscribers: Map<ClientId, Subscriber>,
     limit: OutputLimit,
     /// MONITOR's clients, in the order they started monitoring, and their mailboxes.
@@ -348,7 +348,7 @@ impl std::fmt::Debug for Hub {
 }
 
 impl Hub {
-    fn registry(&mut self, kind: Kind) -> &mut dyn Registry {
+    fn registry(&mut self, kind: Kind) -> &mut Registry {
         match kind {
             Kind::Channel => &mut self.channels,
             Kind::Pattern => &mut self.patterns,
@@ -376,7 +376,7 @@ impl Hub {
             let added = subscriber.names(kind).insert(name.to_vec());
             let count = subscriber.count(kind);
             if added {
-                self.registry(kind).add_subscriber(name, client);
+                add_subscriber(self.registry(kind), name, client);
             }
             replies.push(confirmation(kind.subscribed(), Some(name), count));
         }
@@ -400,7 +400,7 @@ impl Hub {
             let count = match self.subscribers.get_mut(&client) {
                 Some(subscriber) => {
                     if subscriber.names(kind).shift_remove(name) {
-                        self.registry(kind).remove_subscriber(name, client);
+                        remove_subscriber(self.registry(kind), name, client);
                     }
                     self.subscribers[&client].count(kind)
                 }
@@ -469,13 +469,13 @@ impl Hub {
             return;
         };
         for name in &subscriber.channels {
-            self.channels.remove_subscriber(name, client);
+            remove_subscriber(&mut self.channels, name, client);
         }
         for name in &subscriber.patterns {
-            self.patterns.remove_subscriber(name, client);
+            remove_subscriber(&mut self.patterns, name, client);
         }
         for name in &subscriber.shard {
-            self.shard.remove_subscriber(name, client);
+            remove_subscriber(&mut self.shard, name, client);
         }
     }
 
@@ -617,38 +617,19 @@ fn confirmation(kind: &'static str, name: Option<&[u8]>, count: i64) -> Reply {
     ])
 }
 
-/// The server-wide side of one kind: each name's subscribers in order.
-trait Registry {
-    fn add_subscriber(&mut self, name: &[u8], client: ClientId);
-    fn remove_subscriber(&mut self, name: &[u8], client: ClientId);
+/// Each channel's (or pattern's) subscribers, in the order they subscribed; names in the order
+/// they were first subscribed to.
+type Registry = IndexMap<Vec<u8>, Vec<ClientId>>;
+
+fn add_subscriber(registry: &mut Registry, name: &[u8], client: ClientId) {
+    registry.entry(name.to_vec()).or_default().push(client);
 }
 
-impl Registry for Map<Vec<u8>, Vec<ClientId>> {
-    fn add_subscriber(&mut self, name: &[u8], client: ClientId) {
-        self.entry(name.to_vec()).or_default().push(client);
-    }
-
-    fn remove_subscriber(&mut self, name: &[u8], client: ClientId) {
-        if let Some(clients) = self.get_mut(name) {
-            clients.retain(|c| *c != client);
-            if clients.is_empty() {
-                self.remove(name);
-            }
-        }
-    }
-}
-
-impl Registry for IndexMap<Vec<u8>, Vec<ClientId>> {
-    fn add_subscriber(&mut self, name: &[u8], client: ClientId) {
-        self.entry(name.to_vec()).or_default().push(client);
-    }
-
-    fn remove_subscriber(&mut self, name: &[u8], client: ClientId) {
-        if let Some(clients) = self.get_mut(name) {
-            clients.retain(|c| *c != client);
-            if clients.is_empty() {
-                self.shift_remove(name);
-            }
+fn remove_subscriber(registry: &mut Registry, name: &[u8], client: ClientId) {
+    if let Some(clients) = registry.get_mut(name) {
+        clients.retain(|c| *c != client);
+        if clients.is_empty() {
+            registry.shift_remove(name);
         }
     }
 }

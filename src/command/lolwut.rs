@@ -180,14 +180,13 @@ fn schotter(ks: &mut Keyspace, params: &[&[u8]]) -> Result<Vec<u8>, CommandError
             text.push(b'\n');
         }
     }
-    text.extend_from_slice(
-        format!(
-            "\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. {}\n",
-            crate::REDIS_VERSION
-        )
-        .as_bytes(),
-    );
-    Ok(text)
+    Ok(with_caption(text, "Georg Nees - schotter, plotter on paper, 1968."))
+}
+
+/// A drawing followed by its caption and the version, on a line of their own.
+fn with_caption(mut text: Vec<u8>, caption: &str) -> Vec<u8> {
+    text.extend_from_slice(format!("\n{caption} Redis ver. {}\n", crate::REDIS_VERSION).as_bytes());
+    text
 }
 
 /// One building of the skyline.
@@ -295,14 +294,10 @@ fn skyline(ks: &mut Keyspace, params: &[&[u8]]) -> Result<Vec<u8>, CommandError>
             text.push(b'\n');
         }
     }
-    text.extend_from_slice(
-        format!(
-            "\nDedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori. Redis ver. {}\n",
-            crate::REDIS_VERSION
-        )
-        .as_bytes(),
-    );
-    Ok(text)
+    Ok(with_caption(
+        text,
+        "Dedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori.",
+    ))
 }
 
 #[cfg(test)]
