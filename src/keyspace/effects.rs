@@ -12,8 +12,8 @@
 use crate::argv::Argv;
 
 /// The class of a keyspace event: the `notify-keyspace-events` flag that enables it. Every class
-/// Redis has is here; only expiry raises events so far (the commands report theirs with the
-/// pub/sub issue), hence the allowance for classes not yet constructed.
+/// Redis has is here; eviction and streams raise none yet (embedis neither evicts nor has
+/// streams), hence the allowance for classes not yet constructed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code)]
 pub(crate) enum EventClass {
