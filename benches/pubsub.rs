@@ -26,9 +26,11 @@ fn subscribers(port: u16, count: usize) -> RawClient {
         if i == 0 {
             first = Some(client);
         } else {
-            thread::spawn(move || {
-                while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client.read())).is_ok() {}
-            });
+            thread::spawn(
+                move || {
+                    while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client.read())).is_ok() {}
+                },
+            );
         }
     }
     first.expect("at least one subscriber")
@@ -36,7 +38,11 @@ fn subscribers(port: u16, count: usize) -> RawClient {
 
 /// One publish over the wire, timed until `reader` has the message.
 fn over_the_wire(publisher: &mut redis::Connection, reader: &mut RawClient) -> Vec<u8> {
-    let _: i64 = redis::cmd("PUBLISH").arg("bench").arg("payload").query(publisher).expect("publish");
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg("bench")
+        .arg("payload")
+        .query(publisher)
+        .expect("publish");
     reader.read()
 }
 
