@@ -756,6 +756,12 @@ impl Connection {
         self.recv_push_until(Some(Instant::now() + timeout))
     }
 
+    /// This connection's mailbox, if it has one (for an async reader of its pushes).
+    #[cfg(feature = "async")]
+    pub(crate) fn existing_mailbox(&self) -> Option<&Arc<Mailbox>> {
+        self.pubsub.mailbox.as_ref()
+    }
+
     /// Whether this connection's mailbox was cut off for holding more than its bound.
     pub(crate) fn push_overflowed(&self) -> bool {
         self.pubsub.mailbox.as_ref().is_some_and(|mailbox| mailbox.overflowed())

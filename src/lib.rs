@@ -110,6 +110,8 @@ pub use error::CommandError;
 pub use keyspace::DATABASES;
 pub use reply::{FromReply, Reply};
 pub use store::Store;
+#[cfg(feature = "async")]
+pub use subscription::MessageStream;
 pub use subscription::{CutOff, Message, Subscription};
 pub use transaction::{RetryPolicy, Transaction, TransactionError, Watch};
 pub use typed::Commands;

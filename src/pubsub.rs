@@ -79,6 +79,9 @@ pub(crate) struct Mailbox {
     pending: std::sync::atomic::AtomicBool,
     queue: Mutex<Queue>,
     arrived: Condvar,
+    /// The task an async reader parked (`Subscription::into_stream`), woken on arrival.
+    #[cfg(feature = "async")]
+    waker: Mutex<Option<std::task::Waker>>,
     /// Called when something arrives in an empty mailbox (a server wakes its event loop).
     on_arrival: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
@@ -146,6 +149,7 @@ impl Mailbox {
         }
         drop(queue);
         self.arrived.notify_all();
+        self.wake_task();
         if (was_empty || overflowed)
             && let Some(wake) = self.on_arrival.get()
         {
@@ -174,6 +178,7 @@ impl Mailbox {
         drop(queue);
         if arrived {
             self.arrived.notify_all();
+            self.wake_task();
             if was_empty && let Some(wake) = self.on_arrival.get() {
                 wake();
             }
@@ -247,6 +252,33 @@ impl Mailbox {
                 }
                 None => self.arrived.wait(&mut queue),
             }
+        }
+    }
+
+    /// Wakes the async reader's task, if one waits.
+    fn wake_task(&self) {
+        #[cfg(feature = "async")]
+        if let Some(waker) = self.waker.lock().take() {
+            waker.wake();
+        }
+    }
+
+    /// The next item for an async reader: ready if one waits (or `None` once cut off and
+    /// empty), else the task is parked until something arrives.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_next(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Reply>> {
+        use std::task::Poll;
+        // The waker is set before looking, so that an arrival in between wakes the task.
+        *self.waker.lock() = Some(cx.waker().clone());
+        let mut queue = self.queue.lock();
+        if let Some(item) = queue.items.pop_front() {
+            queue.bytes -= wire_size(&item);
+            return Poll::Ready(Some(item));
+        }
+        if queue.overflowed {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
         }
     }
 

@@ -226,6 +226,49 @@ impl Subscription {
         std::iter::from_fn(move || self.recv().ok())
     }
 
+    /// The messages as a [`futures_core::Stream`] for async code (feature `async`; any executor,
+    /// no runtime pulled in): each arrives as soon as it is published; the stream ends if the
+    /// subscription is cut off. Dropping the stream unsubscribes.
+    ///
+    /// ```
+    /// use std::future::{Future, poll_fn};
+    /// use std::pin::Pin;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use embedis::{Commands, Store};
+    /// use futures_core::Stream;
+    ///
+    /// // A tiny executor for the example; tokio's or any other runs the stream the same way.
+    /// struct Unpark(std::thread::Thread);
+    /// impl Wake for Unpark {
+    ///     fn wake(self: Arc<Self>) {
+    ///         self.0.unpark();
+    ///     }
+    /// }
+    /// fn block_on<F: Future>(future: F) -> F::Output {
+    ///     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    ///     let mut cx = Context::from_waker(&waker);
+    ///     let mut future = std::pin::pin!(future);
+    ///     loop {
+    ///         if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+    ///             return out;
+    ///         }
+    ///         std::thread::park();
+    ///     }
+    /// }
+    ///
+    /// let store = Store::new();
+    /// let mut stream = store.subscribe(["jobs"]).into_stream();
+    /// let publisher = store.clone();
+    /// std::thread::spawn(move || publisher.publish("jobs", "build"));
+    /// let message = block_on(poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)));
+    /// assert_eq!(message.map(|m| m.payload), Some(b"build".to_vec()));
+    /// ```
+    #[cfg(feature = "async")]
+    pub fn into_stream(self) -> MessageStream {
+        MessageStream { subscription: self }
+    }
+
     /// The next message until `deadline` (for ever with `None`), skipping subscription
     /// confirmations.
     fn next_until(&mut self, deadline: Option<Instant>) -> Result<Option<Message>, CutOff> {
@@ -238,6 +281,36 @@ impl Subscription {
                 }
                 None if self.conn.push_overflowed() => return Err(CutOff),
                 None => return Ok(None),
+            }
+        }
+    }
+}
+
+/// A [`Subscription`]'s messages as a [`futures_core::Stream`] (see
+/// [`Subscription::into_stream`]).
+#[cfg(feature = "async")]
+#[derive(Debug)]
+pub struct MessageStream {
+    subscription: Subscription,
+}
+
+#[cfg(feature = "async")]
+impl futures_core::Stream for MessageStream {
+    type Item = Message;
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Message>> {
+        use std::task::Poll;
+        let Some(mailbox) = self.subscription.conn.existing_mailbox() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            match mailbox.poll_next(cx) {
+                Poll::Ready(Some(push)) => {
+                    if let Some(message) = Message::from_push(push) {
+                        return Poll::Ready(Some(message));
+                    }
+                }
+                other => return other.map(|_| None),
             }
         }
     }

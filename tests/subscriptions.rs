@@ -139,3 +139,62 @@ fn notify_keyspace_events_refuses_unknown_letters() {
         "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
     );
 }
+
+/// `Subscription::into_stream`: the messages as a `Stream` for async code, in order, woken as
+/// they are published from other threads; the stream ends when the subscription is cut off.
+#[cfg(feature = "async")]
+mod stream {
+    use std::future::{Future, poll_fn};
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use embedis::{Commands, Store};
+    use futures_core::Stream;
+
+    /// A minimal executor: polls, and parks the thread until woken.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    }
+
+    #[test]
+    fn a_stream_yields_every_message_in_order() {
+        let store = Store::new();
+        let mut stream = store.psubscribe(["jobs.*"]).into_stream();
+        let publisher = store.clone();
+        std::thread::spawn(move || {
+            for n in 0..1000 {
+                publisher.publish(format!("jobs.{}", n % 3), n.to_string()).unwrap();
+            }
+        });
+        for n in 0..1000 {
+            let message = block_on(poll_fn(|cx| Pin::new(&mut stream).poll_next(cx))).expect("a message");
+            assert_eq!(message.payload_str(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn a_cut_off_stream_ends() {
+        let store = Store::new();
+        store.set_subscriber_limit(10_000, 0, std::time::Duration::ZERO);
+        let mut stream = store.subscribe(["feed"]).into_stream();
+        for _ in 0..20 {
+            store.publish("feed", vec![b'x'; 1000]).unwrap();
+        }
+        assert!(block_on(poll_fn(|cx| Pin::new(&mut stream).poll_next(cx))).is_none());
+    }
+}
