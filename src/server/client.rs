@@ -208,8 +208,8 @@ impl Client {
         let name = &name_buf[..name_len];
         let dispatched = self.dispatch(name, argv);
         self.note(name);
-        let mailbox = Arc::clone(self.conn.mailbox());
-        if !mailbox.pending() {
+        // The common case, nothing for this client's mailbox: no more than an atomic load.
+        if !self.conn.mailbox().pending() {
             return match dispatched {
                 Started::Done(reply) => {
                     self.write(reply, out);
@@ -220,6 +220,7 @@ impl Client {
         }
         // Pushes made for this client go where Redis writes them: before the reply of the
         // command they came during, inside EXEC's array before the element of theirs.
+        let mailbox = Arc::clone(self.conn.mailbox());
         let mut groups = mailbox.take_marked().into_iter();
         let ran = match dispatched {
             Started::Done(Reply::Array(elements)) if groups.len() == elements.len() + 1 => {
