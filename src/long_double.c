@@ -135,3 +135,8 @@ long long embedis_coarse_millis(void) {
 
 /* A Lua number passed to redis.call, printed as Redis 7.0 prints it: "%.17g". */
 int embedis_g17(double value, char *buf, size_t len) { return snprintf(buf, len, "%.17g", value); }
+
+/* C's strtod and atoi, as Redis's DEBUG reads its numbers (DEBUG SLEEP, SET-ACTIVE-EXPIRE): the
+ * longest prefix that reads as a number, 0 when none does. `s` is NUL-terminated. */
+double embedis_strtod_prefix(const char *s) { return strtod(s, NULL); }
+int embedis_atoi(const char *s) { return atoi(s); }

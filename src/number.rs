@@ -85,6 +85,8 @@ unsafe extern "C" {
     fn embedis_d2string(value: f64, buf: *mut c_char, len: usize) -> i32;
     fn embedis_sort_strtod(s: *const c_char, len: usize, out: *mut f64) -> i32;
     fn embedis_g17(value: f64, buf: *mut c_char, len: usize) -> i32;
+    fn embedis_strtod_prefix(s: *const c_char) -> f64;
+    fn embedis_atoi(s: *const c_char) -> i32;
 }
 
 /// Checks an increment as HINCRBYFLOAT does before anything else: it must read as a `long double`
@@ -172,6 +174,29 @@ pub(crate) fn format_g17(value: f64) -> Vec<u8> {
     // SAFETY: the buffer is 64 bytes and the length given is 64; %.17g needs at most 25.
     let n = unsafe { embedis_g17(value, buf.as_mut_ptr().cast(), buf.len()) };
     buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
+}
+
+/// `arg` up to its first NUL, NUL-terminated, as C's string functions read Redis's arguments.
+fn c_string(arg: &[u8]) -> std::ffi::CString {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    std::ffi::CString::new(&arg[..end]).unwrap_or_default()
+}
+
+/// C's `strtod` on `arg`: the longest prefix that reads as a number (hexadecimal and `inf`
+/// included), 0 when none does — how DEBUG SLEEP reads its seconds.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn strtod_prefix(arg: &[u8]) -> f64 {
+    let text = c_string(arg);
+    // SAFETY: `text` is a live NUL-terminated string.
+    unsafe { embedis_strtod_prefix(text.as_ptr()) }
+}
+
+/// C's `atoi` on `arg` — how DEBUG SET-ACTIVE-EXPIRE reads its flag.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn atoi(arg: &[u8]) -> i32 {
+    let text = c_string(arg);
+    // SAFETY: `text` is a live NUL-terminated string.
+    unsafe { embedis_atoi(text.as_ptr()) }
 }
 
 /// A SORT weight as Redis reads it (`strtod`, no range error, no NaN).

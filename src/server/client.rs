@@ -823,7 +823,7 @@ impl ServerSide {
         if is_option(sub, "sleep") && arity(3) {
             // C's `strtod`: the longest prefix that reads as a number, 0 if none does; the
             // server stops for that long (its event loop sleeps).
-            let seconds = float_prefix(argv.arg(2));
+            let seconds = crate::number::strtod_prefix(argv.arg(2));
             if seconds > 0.0 && seconds.is_finite() {
                 std::thread::sleep(Duration::from_micros((seconds * 1e6) as u64));
             }
@@ -831,7 +831,7 @@ impl ServerSide {
         }
         if is_option(sub, "set-active-expire") && arity(3) {
             // C's `atoi`: anything but a leading non-zero integer turns it off.
-            ks.set_active_expiry(float_prefix(argv.arg(2)) as i64 != 0);
+            ks.set_active_expiry(crate::number::atoi(argv.arg(2)) != 0);
             return Ok(Reply::ok());
         }
         if is_option(sub, "quicklist-packed-threshold") && arity(3) {
@@ -1035,17 +1035,6 @@ fn cpu_section(loop_thread: Option<&std::path::Path>) -> String {
         "used_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:{:.6}\r\nused_cpu_user_children:{:.6}\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n",
         process[1], process[0], process[3], process[2], main[1], main[0]
     )
-}
-
-/// C's `strtod` as Redis's DEBUG reads numbers: the longest prefix of `arg` that reads as a
-/// number (after leading spaces), 0 when none does.
-fn float_prefix(arg: &[u8]) -> f64 {
-    let start = arg.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(arg.len());
-    let text = &arg[start..];
-    (1..=text.len())
-        .rev()
-        .find_map(|end| crate::number::parse_f64(&text[..end]))
-        .unwrap_or(0.0)
 }
 
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `100.00M`, …
