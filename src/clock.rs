@@ -141,6 +141,8 @@ fn micros_since_epoch(time: SystemTime) -> i64 {
     }
 }
 
-fn system_micros() -> i64 {
+/// The wall clock's time, in Unix microseconds, whatever a store's clock says: for what Redis
+/// stamps with `gettimeofday` (MONITOR lines, SLOWLOG and LATENCY entries).
+pub(crate) fn system_micros() -> i64 {
     micros_since_epoch(SystemTime::now())
 }

@@ -471,9 +471,7 @@ impl Hub {
             return;
         }
         // The wall clock's time, as Redis's `gettimeofday` (not the store's clock).
-        let unix_micros = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as i64);
+        let unix_micros = crate::clock::system_micros();
         let mut line = format!(
             "{}.{:06} [{db} {client}]",
             unix_micros.div_euclid(1_000_000),

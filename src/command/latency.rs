@@ -7,7 +7,6 @@
 //! per-command histograms of `command::stats`.
 
 use std::collections::VecDeque;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use indexmap::IndexMap;
 
@@ -36,9 +35,7 @@ pub(crate) struct LatencyMonitor {
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::clock::system_micros().div_euclid(1_000_000)
 }
 
 impl LatencyMonitor {

@@ -186,9 +186,7 @@ impl CommandStats {
                 }
             })
             .collect();
-        let unix_time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let unix_time = crate::clock::system_micros().div_euclid(1_000_000);
         log.entries.push_front(SlowEntry {
             id: log.next_id,
             unix_time,

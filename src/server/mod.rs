@@ -36,7 +36,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
@@ -571,7 +571,7 @@ impl Inner {
     }
 
     fn unix_time(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        crate::clock::system_micros().div_euclid(1_000_000).max(0) as u64
     }
 }
 
