@@ -516,6 +516,10 @@ impl Connection {
     /// the rest.
     fn monitor(&mut self, spec: &'static CommandSpec, argv: &Argv, addr: Option<&str>, after: bool) {
         let Some(addr) = addr else { return };
+        // Decided before the lock: most commands show at one of their two points only.
+        if !crate::command::monitor_shows(spec, !after) {
+            return;
+        }
         let Ok(mut state) = self.shared.lock_unless_busy() else {
             return;
         };

@@ -178,10 +178,16 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Whether MONITOR shows `spec` at this point of its run, as Redis does: after the command ran
+/// (`before` false), unless Redis keeps it from monitors (administrative commands); EVAL,
+/// EVALSHA and FCALL instead before they run (`before` true), so that the script's own
+/// commands follow them.
+pub(crate) fn monitor_shows(spec: &table::CommandSpec, before: bool) -> bool {
+    before == reference::flagged(spec.name, "skip_monitor") && !reference::flagged(spec.name, "admin")
+}
+
 /// Sends MONITOR's line for `spec`'s run of `argv` by `client` in database `db`, with secrets
-/// redacted, as Redis does: after the command ran (`before` false), unless Redis keeps it from
-/// monitors (administrative commands); EVAL, EVALSHA and FCALL instead before they run
-/// (`before` true), so that the script's own commands follow them.
+/// redacted, if [`monitor_shows`] it at this point (`before` it runs or after).
 pub(crate) fn monitor_line(
     ks: &mut Keyspace,
     db: usize,
@@ -190,8 +196,7 @@ pub(crate) fn monitor_line(
     argv: &Argv,
     before: bool,
 ) {
-    let shown_before = reference::flagged(spec.name, "skip_monitor");
-    if before != shown_before || reference::flagged(spec.name, "admin") {
+    if !monitor_shows(spec, before) {
         return;
     }
     let shown = Argv::from_args(stats::redacted(argv));
