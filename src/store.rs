@@ -222,6 +222,16 @@ impl Store {
     }
 
     /// Subscribes to shard `channels` (those SPUBLISH publishes to), as [`Store::subscribe`].
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let mut orders = store.ssubscribe(["orders"]);
+    /// assert_eq!(store.publish("orders", "not this way")?, 0);
+    /// assert_eq!(store.spublish("orders", "#1")?, 1);
+    /// assert_eq!(orders.recv()?.payload_str(), "#1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ssubscribe<I, N>(&self, channels: I) -> Subscription
     where
         I: IntoIterator<Item = N>,

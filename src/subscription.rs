@@ -36,6 +36,15 @@ impl Message {
     }
 
     /// The channel as text (lossily, if it is not UTF-8).
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sessions = store.psubscribe(["session:*"]);
+    /// store.publish("session:42", "expired")?;
+    /// assert_eq!(sessions.recv()?.channel_str(), "session:42");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn channel_str(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.channel)
     }
@@ -68,6 +77,18 @@ impl Message {
 /// The subscription held more unread messages than a subscriber may (Redis's
 /// `client-output-buffer-limit pubsub`: 32 MB at once, or 8 MB for 60 seconds) and was cut off:
 /// its messages were dropped and it receives nothing more, as Redis disconnects such a client.
+///
+/// ```
+/// use std::time::Duration;
+/// use embedis::{Commands, CutOff, Store};
+///
+/// let store = Store::new();
+/// store.set_subscriber_limit(4096, 0, Duration::ZERO);
+/// let mut unread = store.subscribe(["news"]);
+/// store.publish("news", vec![b'x'; 8192])?;
+/// assert_eq!(unread.recv(), Err(CutOff));
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the subscription fell too far behind and was cut off (client-output-buffer-limit pubsub)")]
 pub struct CutOff;
@@ -125,6 +146,16 @@ impl Subscription {
     }
 
     /// Subscribes to more channels too.
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.subscribe(["a"]);
+    /// sub.subscribe(["b", "c"]);
+    /// assert_eq!(store.publish("c", "hi")?, 1);
+    /// assert_eq!(sub.try_recv()?.map(|m| m.channel), Some(b"c".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe<I, N>(&mut self, channels: I)
     where
         I: IntoIterator<Item = N>,
@@ -134,6 +165,17 @@ impl Subscription {
     }
 
     /// Subscribes to more patterns too (Redis's glob patterns: `*`, `?`, `[a-z]`, `\`).
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.subscribe(["exact"]);
+    /// sub.psubscribe(["h?llo", "user:[0-9]*"]);
+    /// assert_eq!(store.publish("hallo", "x")?, 1);
+    /// assert_eq!(store.publish("user:7", "x")?, 1);
+    /// assert_eq!(store.publish("user:x", "x")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
     pub fn psubscribe<I, N>(&mut self, patterns: I)
     where
         I: IntoIterator<Item = N>,
@@ -143,6 +185,16 @@ impl Subscription {
     }
 
     /// Subscribes to shard channels (SPUBLISH's).
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.subscribe(["plain"]);
+    /// sub.ssubscribe(["orders"]);
+    /// assert_eq!(store.spublish("orders", "#1")?, 1);
+    /// assert!(sub.try_recv()?.is_some_and(|m| m.sharded));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ssubscribe<I, N>(&mut self, channels: I)
     where
         I: IntoIterator<Item = N>,
@@ -171,6 +223,16 @@ impl Subscription {
     }
 
     /// Unsubscribes from these patterns (from every pattern if none is given).
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.psubscribe(["a*", "b*"]);
+    /// sub.punsubscribe(["a*"]);
+    /// assert_eq!(store.publish("apple", "x")?, 0);
+    /// assert_eq!(store.publish("banana", "x")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
     pub fn punsubscribe<I, N>(&mut self, patterns: I)
     where
         I: IntoIterator<Item = N>,
@@ -180,6 +242,16 @@ impl Subscription {
     }
 
     /// The next message, waiting for it as long as it takes.
+    ///
+    /// ```
+    /// use embedis::Commands;
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.subscribe(["jobs"]);
+    /// let publisher = store.clone();
+    /// std::thread::spawn(move || publisher.publish("jobs", "build"));
+    /// assert_eq!(sub.recv()?.payload_str(), "build");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recv(&mut self) -> Result<Message, CutOff> {
         loop {
             if let Some(message) = self.next_until(None)? {
@@ -189,6 +261,14 @@ impl Subscription {
     }
 
     /// The next message, waiting up to `timeout`; `Ok(None)` if none came in time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// let mut quiet = store.subscribe(["nobody-publishes-here"]);
+    /// assert_eq!(quiet.recv_timeout(Duration::from_millis(10))?, None);
+    /// # Ok::<(), embedis::CutOff>(())
+    /// ```
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Message>, CutOff> {
         self.next_until(Some(Instant::now() + timeout))
     }
@@ -288,6 +368,21 @@ impl Subscription {
 
 /// A [`Subscription`]'s messages as a [`futures_core::Stream`] (see
 /// [`Subscription::into_stream`]).
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+/// use embedis::{Commands, Store};
+/// use futures_core::Stream;
+///
+/// let store = Store::new();
+/// let mut stream = store.subscribe(["ticks"]).into_stream();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
+/// store.publish("ticks", "1")?;
+/// assert!(matches!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(Some(_))));
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
 #[cfg(feature = "async")]
 #[derive(Debug)]
 pub struct MessageStream {
