@@ -74,6 +74,7 @@ fn lookup_by_pattern(ctx: &mut Ctx<'_>, pattern: &[u8], element: &[u8]) -> Optio
     let mut key = pattern[..star].to_vec();
     key.extend_from_slice(element);
     key.extend_from_slice(postfix);
+    ctx.read_lookup(&key);
     match (ctx.entry(&key).map(|e| &e.value), field) {
         (Some(Value::Str(s)), None) => Some(s.as_bytes().into_owned()),
         (Some(Value::Hash(h)), Some(field)) => h.get(field).map(<[u8]>::to_vec),
