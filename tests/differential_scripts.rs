@@ -105,6 +105,15 @@ fn redis_call_and_pcall_like_redis() {
         "return redis.call('bzpopmin', 'nozset', 0)",
         "return redis.call('select', 3)",
         "redis.call('select', 3); return redis.call('set', 'in3', 1)",
+        // Deeply nested replies, and a status and an error inside an array.
+        "return redis.call('command', 'docs', 'set')",
+        "return redis.call('command', 'info', 'set')",
+        "local t = redis.call('eval', 'return 1', 0) return t",
+        "return {redis.pcall('set', 'k', 'v'), redis.pcall('nosuch')}",
+        "return redis.pcall('set', 'k', 'v')['ok']",
+        "return redis.call('exec')",
+        // Arguments that fill Lua's stack leave room for the reply.
+        "local a = {} for i=1,7999 do a[i] = 1 end return redis.call('lpush', 'massive', unpack(a))",
     ] {
         eval(&mut d, script);
     }

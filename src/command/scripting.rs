@@ -98,7 +98,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
 fn evalsha_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
     let (keys, args) = keys_and_args(argv)?;
     with_engine(ctx, |engine: &mut ScriptEngine, ctx| match engine.find(argv.arg(1)) {
-        Some(sha) => Ok(engine.run(ctx, argv, &sha, &keys, &args, read_only)),
+        Some(sha) => Ok(engine.run(ctx, argv, sha, &keys, &args, read_only)),
         None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
     })?
 }

@@ -12,7 +12,6 @@ use crate::command::{Ctx, args};
 use crate::error::CommandError;
 use crate::number::format_g17;
 use crate::reply::Reply;
-use crate::watchdog::Watchdog;
 
 /// How deep a returned table may nest before the reply is refused (Redis's Lua stack limit).
 const MAX_DEPTH: usize = 1000;
@@ -30,6 +29,11 @@ pub(super) fn raise(reply: &LuaValue) -> mlua::Error {
         },
         _ => "ERR unknown error".into(),
     };
+    raised(&text)
+}
+
+/// The Lua error `redis.call` raises for an error reply whose table's text is `text`.
+pub(super) fn raised(text: &str) -> mlua::Error {
     mlua::Error::RuntimeError(format!("{RAISED}{text}"))
 }
 
@@ -70,18 +74,22 @@ pub(super) fn lua_message(e: &mlua::Error) -> String {
     }
 }
 
-/// Redis's error table `{err = "CODE message"}` (`luaPushErrorBuff`): a line starting with `-`
+/// The text of Redis's error table for `line` (`luaPushErrorBuff`): a line starting with `-`
 /// gives its own code; otherwise the code is ERR. Trailing CR/LF are trimmed.
-pub(super) fn error_table(lua: &Lua, line: &str) -> mlua::Result<Table> {
-    let text = match line.strip_prefix('-') {
+pub(super) fn error_text_of(line: &str) -> String {
+    match line.strip_prefix('-') {
         Some(rest) => match rest.split_once(' ') {
             Some((code, message)) => format!("{code} {}", message.trim_end_matches(['\r', '\n'])),
             None => format!("ERR {}", rest.trim_end_matches(['\r', '\n'])),
         },
         None => format!("ERR {}", line.trim_end_matches(['\r', '\n'])),
-    };
+    }
+}
+
+/// Redis's error table `{err = "CODE message"}` for `line`, as [`error_text_of`] reads it.
+pub(super) fn error_table(lua: &Lua, line: &str) -> mlua::Result<Table> {
     let table = lua.create_table()?;
-    table.raw_set("err", text)?;
+    table.raw_set("err", error_text_of(line))?;
     Ok(table)
 }
 
@@ -192,19 +200,10 @@ pub(super) fn setresp(running: &Running, args: MultiValue) -> mlua::Result<()> {
     Ok(())
 }
 
-/// KEYS or ARGV: a 1-based table of strings.
-pub(super) fn string_array(lua: &Lua, items: &[&[u8]]) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, item) in items.iter().enumerate() {
-        table.raw_set(i + 1, lua.create_string(item)?)?;
-    }
-    Ok(table)
-}
-
 /// The argument vector of a `redis.call`, or Redis's error text.
 fn argv_from(args: &MultiValue) -> Result<Argv, &'static str> {
     if args.is_empty() {
-        return Err("Please specify at least one argument for this redis lib call");
+        return Err(NO_ARGUMENTS);
     }
     let mut argv = Argv::new();
     for arg in args.iter() {
@@ -214,43 +213,49 @@ fn argv_from(args: &MultiValue) -> Result<Argv, &'static str> {
             // every number with %.17g.
             LuaValue::Integer(n) => argv.push(format_g17(*n as f64)),
             LuaValue::Number(n) => argv.push(format_g17(*n)),
-            _ => return Err("Lua redis lib command arguments must be strings or integers"),
+            _ => return Err(BAD_ARGUMENT),
         }
     }
     Ok(argv)
 }
 
-/// `redis.call` / `redis.pcall`: runs the command and answers (reply, failed), Redis's checks first
-/// (`scriptCall`): no arguments, unknown command, arity, commands not allowed in scripts, writes in
-/// a read-only script.
+/// Redis's error for a `redis.call` without arguments.
+pub(super) const NO_ARGUMENTS: &str = "Please specify at least one argument for this redis lib call";
+
+/// Redis's error for a `redis.call` argument that is neither a string nor a number.
+pub(super) const BAD_ARGUMENT: &str = "Lua redis lib command arguments must be strings or integers";
+
+/// Redis's error for `redis.call` between runs.
+pub(super) const NOT_RUNNING: &str = "redis.call is only available while a script runs";
+
 /// `redis.call` and `redis.pcall`: runs the command on the running invocation, answering the reply
 /// and whether it is an error; between runs, the error that no script is running.
 pub(super) fn call_running(lua: &Lua, running: &Running, args: MultiValue) -> mlua::Result<(LuaValue, bool)> {
-    let resp = running.resp.load(Ordering::Relaxed);
-    match running.with_ctx(|ctx, read_only| redis_call(lua, ctx, args, read_only, resp, &running.watchdog)) {
-        Some(result) => result,
-        None => Ok((
-            LuaValue::Table(error_table(lua, "redis.call is only available while a script runs")?),
-            true,
-        )),
+    let outcome = running.with_ctx(|ctx, read_only| run_call(ctx, argv_from(&args), read_only, running));
+    match outcome {
+        Some(Ok(reply)) => Ok((to_lua(lua, reply, running.resp.load(Ordering::Relaxed) == 3)?, false)),
+        Some(Err(line)) => {
+            let table = error_table(lua, &line)?;
+            // As Redis marks it: the error was counted when the command failed (INFO errorstats),
+            // so the script returning or raising it counts it no more.
+            table.raw_set(COUNTED, true)?;
+            Ok((LuaValue::Table(table), true))
+        }
+        None => Ok((LuaValue::Table(error_table(lua, NOT_RUNNING)?), true)),
     }
 }
 
-fn redis_call(
-    lua: &Lua,
+/// What `redis.call` and `redis.pcall` do with a command line (`argv`, or the error text of
+/// arguments that make none), Redis's checks first (`scriptCall`): no arguments, unknown
+/// command, arity, commands not allowed in scripts, writes in a read-only script. Answers the
+/// reply, or the error line for [`error_table`] (a refusal or the command's own error), already
+/// counted in the statistics.
+pub(super) fn run_call(
     ctx: &mut Ctx<'_>,
-    args: MultiValue,
+    argv: Result<Argv, &'static str>,
     read_only: bool,
-    resp: u8,
-    watchdog: &Watchdog,
-) -> mlua::Result<(LuaValue, bool)> {
-    let failed = |text: &str| -> mlua::Result<(LuaValue, bool)> {
-        let table = error_table(lua, text)?;
-        // As Redis marks it: the error was counted when the command failed (INFO errorstats),
-        // so the script returning or raising it counts it no more.
-        table.raw_set(COUNTED, true)?;
-        Ok((LuaValue::Table(table), true))
-    };
+    running: &Running,
+) -> Result<Reply, String> {
     // A command refused before it runs counts as rejected (INFO commandstats, errorstats).
     let refused = |ctx: &Ctx<'_>, name: Option<&'static str>, text: &str| {
         if let Some(stats) = &ctx.ks.command_stats {
@@ -258,9 +263,9 @@ fn redis_call(
                 .lock()
                 .rejected(name, &CommandError::Other(format!("ERR {text}").into()));
         }
-        failed(text)
+        Err(text.to_string())
     };
-    let argv = match argv_from(&args) {
+    let argv = match argv {
         Ok(argv) => argv,
         Err(text) => return refused(ctx, None, text),
     };
@@ -284,15 +289,16 @@ fn redis_call(
     }
     if spec.has(flags::WRITE) {
         // From here on the script cannot be killed: its writes would stay.
-        watchdog.wrote();
+        running.watchdog.wrote();
     }
     // The script's commands speak the script's protocol, not its caller's.
+    let resp = running.resp.load(Ordering::Relaxed);
     let caller_resp = std::mem::replace(&mut ctx.resp, resp);
     let reply = ctx.run(spec, &argv);
     ctx.resp = caller_resp;
     match reply {
-        Reply::Error(e) => failed(&format!("-{e}")),
-        reply => Ok((to_lua(lua, reply, resp == 3)?, false)),
+        Reply::Error(e) => Err(format!("-{e}")),
+        reply => Ok(reply),
     }
 }
 
@@ -306,7 +312,7 @@ fn tagged(lua: &Lua, field: &str, value: impl mlua::IntoLua) -> mlua::Result<Lua
 /// A reply as Lua sees it (`docs/behaviour.md` §3; after `redis.setresp(3)`, RESP3's types as
 /// Redis 7.0 converts them: nil, `{map=…}`, `{set=…}`, `{double=…}`, booleans, `{big_number=…}`,
 /// `{verbatim_string={format=…, string=…}}`).
-fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaValue> {
+pub(super) fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaValue> {
     Ok(match reply {
         Reply::Integer(n) => LuaValue::Number(n as f64),
         Reply::Bulk(b) => LuaValue::String(lua.create_string(&b)?),

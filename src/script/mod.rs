@@ -21,13 +21,14 @@ pub(crate) mod functions;
 mod handle;
 pub(crate) mod payload;
 pub(crate) mod random;
+mod raw;
 
 pub use handle::Script;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value as LuaValue, VmState};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, VmState};
 
 use crate::argv::Argv;
 use crate::command::Ctx;
@@ -93,7 +94,7 @@ impl Engines {
         if name.eq_ignore_ascii_case(b"evalsha") {
             let cached = self.scripts.as_ref().and_then(|engine| {
                 let sha = engine.find(target)?;
-                engine.scripts.get(&sha).map(|compiled| compiled.no_writes)
+                engine.scripts.get(sha).map(|compiled| compiled.no_writes)
             });
             return cached != Some(true);
         }
@@ -133,6 +134,8 @@ pub(crate) struct Vm {
     run: Function,
     /// Turns any error into Redis's error table with the script position.
     handler: Function,
+    /// The C function through which `run` is called (`raw::run_script`).
+    runner: Function,
     /// Switches the environment between the globals and FUNCTION LOAD's restricted API.
     set_loading: Function,
     kind: VmKind,
@@ -393,19 +396,22 @@ impl Vm {
         // redis.call and the `call` behind redis.pcall are Rust functions, as Redis's are C ones
         // (a Lua wrapper would be tail-called and erase the caller's frame, which error replies
         // name). They act on the running invocation, or say that none runs.
+        // Both are C closures (`raw`), with these mlua functions behind them for the cases
+        // they leave to mlua.
         let for_call = Arc::clone(&running);
-        let call = lua.create_function(move |lua, args: MultiValue| {
+        let slow_call = lua.create_function(move |lua, args: MultiValue| {
             let (reply, failed) = convert::call_running(lua, &for_call, args)?;
             if failed { Err(convert::raise(&reply)) } else { Ok(reply) }
         })?;
-        redis.set("call", call)?;
+        let raise =
+            lua.create_function(|_, text: mlua::LuaString| Err::<(), _>(convert::raised(&text.to_string_lossy())))?;
+        redis.set("call", raw::call_function(&lua, &running, slow_call, Some(raise))?)?;
         globals.set("redis", redis)?;
         let live = lua.create_table()?;
         let for_pcall = Arc::clone(&running);
-        live.set(
-            "call",
-            lua.create_function(move |lua, args: MultiValue| convert::call_running(lua, &for_pcall, args))?,
-        )?;
+        let slow_pcall =
+            lua.create_function(move |lua, args: MultiValue| convert::call_running(lua, &for_pcall, args))?;
+        live.set("call", raw::call_function(&lua, &running, slow_pcall, None)?)?;
         globals.set("__embedis_live", live)?;
         globals.set("__embedis_error_text", lua.create_function(convert::error_text)?)?;
         if kind == VmKind::Functions {
@@ -416,7 +422,10 @@ impl Vm {
             .set_name("=embedis")
             .call(kind == VmKind::Functions)?;
         let handler = lua.create_function(convert::error_handler)?;
+        // SAFETY: a `lua_CFunction` following the Lua 5.1 C API, called only by `raw::call_run`.
+        let runner = unsafe { lua.create_c_function(raw::run_script)? };
         Ok(Vm {
+            runner,
             lua,
             env,
             running,
@@ -458,17 +467,6 @@ impl Vm {
             read_only,
             ..
         } = *run;
-        let lua = &self.lua;
-        let keys = convert::string_array(lua, keys)?;
-        let args = convert::string_array(lua, args)?;
-        let params = if self.kind == VmKind::Eval {
-            let globals = lua.globals();
-            globals.raw_set("KEYS", keys)?;
-            globals.raw_set("ARGV", args)?;
-            (LuaValue::Nil, LuaValue::Nil)
-        } else {
-            (LuaValue::Table(keys), LuaValue::Table(args))
-        };
         // Every script starts speaking RESP2, whatever its caller speaks.
         self.running.resp.store(2, Ordering::Relaxed);
         self.running.read_only.store(read_only, Ordering::Relaxed);
@@ -484,16 +482,19 @@ impl Vm {
             self.running
                 .invocation
                 .store(invocation.cast_mut().cast(), Ordering::Relaxed);
-            self.run
-                .call::<MultiValue>((function, self.handler.clone(), params.0, params.1))
+            let arguments = raw::RunArguments {
+                keys,
+                args,
+                globals: self.kind == VmKind::Eval,
+            };
+            let functions = [&self.runner, &self.run, function, &self.handler];
+            self.lua.exec_raw_lua(|raw| raw::call_run(raw, functions, &arguments))
         };
         if self.running.line_hook.swap(false, Ordering::Relaxed) {
             self.restore_hook()?;
         }
         let resp3 = self.running.resp.load(Ordering::Relaxed) == 3;
-        let mut results = results?.into_iter();
-        let ok = matches!(results.next(), Some(LuaValue::Boolean(true)));
-        let value = results.next().unwrap_or(LuaValue::Nil);
+        let (ok, value) = results?;
         let reply = if ok {
             convert::to_reply(&value, resp3)
         } else {
@@ -540,18 +541,21 @@ impl ScriptEngine {
     }
 
     /// The lowercase SHA1 of a cached script, given in any case.
-    pub(crate) fn find(&self, sha: &[u8]) -> Option<String> {
+    pub(crate) fn find(&self, sha: &[u8]) -> Option<&str> {
         let sha = std::str::from_utf8(sha).ok()?;
-        if self.scripts.contains_key(sha) {
-            return Some(sha.to_string());
+        if let Some((cached, _)) = self.scripts.get_key_value(sha) {
+            return Some(cached);
         }
-        let lower = sha.to_ascii_lowercase();
-        self.scripts.contains_key(&lower).then_some(lower)
+        if !sha.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let (cached, _) = self.scripts.get_key_value(&sha.to_ascii_lowercase())?;
+        Some(cached)
     }
 
     /// Runs the cached script `sha` with KEYS and ARGV on `ctx`; `read_only` for EVAL_RO/EVALSHA_RO.
     pub(crate) fn run(
-        &mut self,
+        &self,
         ctx: &mut Ctx<'_>,
         command: &Argv,
         sha: &str,
