@@ -129,6 +129,8 @@ pub(crate) struct Session {
     pub(crate) protocol: u8,
     /// The name given with `HELLO … SETNAME`.
     pub(crate) name: Option<Vec<u8>>,
+    /// Whether CLIENT TRACKING is on: leaving, or RESET, turns it off.
+    pub(crate) tracking: bool,
 }
 
 /// What answers the table's [`Run::Host`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
@@ -234,6 +236,7 @@ impl Connection {
             session: Session {
                 protocol: 2,
                 name: None,
+                tracking: false,
             },
             blocked: None,
             may_be_blocked: false,
@@ -678,10 +681,16 @@ impl Connection {
     fn reset(&mut self) -> Reply {
         self.discard_transaction();
         self.leave_pubsub();
+        if self.session.tracking
+            && let Ok(mut state) = self.shared.lock_unless_busy()
+        {
+            state.keyspace.tracking.disable(self.id);
+        }
         self.db = 0;
         self.session = Session {
             protocol: 2,
             name: None,
+            tracking: false,
         };
         Reply::status("RESET")
     }
@@ -990,6 +999,9 @@ impl Connection {
             replies.push(each(reply));
         }
         self.db = ctx.db;
+        if state.keyspace.tracking.is_active() {
+            state.keyspace.tracking.command_ended(self.id);
+        }
         self.shared.after_command(&mut state);
         Ok(Some(replies))
     }
@@ -1089,12 +1101,16 @@ impl Drop for Connection {
             self.shared.count_postponed(false);
         }
         self.unwatch_all();
-        if self.may_be_blocked || self.pubsub.subscribed || self.pubsub.monitoring {
+        if let Some(mailbox) = &self.pubsub.mailbox {
+            mailbox.mark_gone();
+        }
+        if self.may_be_blocked || self.pubsub.subscribed || self.pubsub.monitoring || self.session.tracking {
             // A client that leaves waits for nothing and receives nothing any more.
             match self.shared.lock_unless_busy() {
                 Ok(mut state) => {
                     state.keyspace.unblock(self.id);
                     state.keyspace.pubsub.leave(self.id);
+                    state.keyspace.tracking.disable(self.id);
                 }
                 Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
             }

@@ -98,6 +98,7 @@ mod runner;
 pub mod server;
 mod store;
 mod subscription;
+mod tracking;
 mod transaction;
 mod typed;
 mod watchdog;

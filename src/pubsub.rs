@@ -84,6 +84,12 @@ pub(crate) struct Mailbox {
     waker: Mutex<Option<std::task::Waker>>,
     /// Called when something arrives in an empty mailbox (a server wakes its event loop).
     on_arrival: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// The protocol its reader speaks now, 2 or 3 (0 until told: RESP2), for invalidation
+    /// messages, whose form depends on it (tracking.rs).
+    protocol: std::sync::atomic::AtomicU8,
+    /// Its reader has gone: a client redirecting invalidations here learns that its
+    /// redirection is broken.
+    gone: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -160,6 +166,39 @@ impl Mailbox {
         } else {
             Delivery::Taken
         }
+    }
+
+    /// Appends `item` with no bound (an invalidation message: Redis bounds a normal client's
+    /// output by `client-output-buffer-limit normal`, unbounded by default).
+    pub(crate) fn push(&self, item: Reply) {
+        self.deliver(
+            item,
+            OutputLimit {
+                hard: 0,
+                soft: 0,
+                soft_seconds: 0,
+            },
+        );
+    }
+
+    /// Tells the mailbox its reader's protocol (2 or 3).
+    pub(crate) fn set_protocol(&self, protocol: u8) {
+        self.protocol.store(protocol, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Its reader's protocol: 2 or 3.
+    pub(crate) fn protocol(&self) -> u8 {
+        self.protocol.load(std::sync::atomic::Ordering::Relaxed).max(2)
+    }
+
+    /// Its reader has gone.
+    pub(crate) fn mark_gone(&self) {
+        self.gone.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether its reader has gone.
+    pub(crate) fn is_gone(&self) -> bool {
+        self.gone.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Appends confirmations, which the bound does not refuse (they answer the subscriber's own

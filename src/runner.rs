@@ -416,6 +416,7 @@ impl Shared {
             if cleanup.left {
                 ks.unblock(cleanup.client);
                 ks.pubsub.leave(cleanup.client);
+                ks.tracking.disable(cleanup.client);
             }
         }
     }
@@ -442,6 +443,9 @@ impl Shared {
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;
         let blocked = ctx.blocked.take();
+        if state.keyspace.tracking.is_active() {
+            state.keyspace.tracking.command_ended(caller.client);
+        }
         self.after_command(&mut state);
         // What was published to the caller itself so far comes before its reply.
         state.keyspace.pubsub.mark_reply(caller.client);
@@ -468,6 +472,7 @@ impl Shared {
         // The effects record (the command's and the served pops') is handed out here to its
         // readers: keyspace events to subscribers. (The replay form has no reader yet.)
         state.keyspace.publish_events();
+        state.keyspace.send_invalidations();
         // Large values the command removed are freed away from the lock (keyspace/lazy_free.rs).
         if let Some(garbage) = state.keyspace.take_garbage() {
             self.free_later(garbage);

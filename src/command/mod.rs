@@ -157,11 +157,24 @@ pub(crate) struct Ctx<'a> {
     /// while it runs: before the next command of EXEC or a script, and before a PUBLISH after
     /// them); `Store::atomic` holds them until it commits, since an undone write raised none.
     pub(crate) publish_events: bool,
+    /// The keys a running script declared, while its caller tracks keys for client-side
+    /// caching: remembered once the script runs a read-only command (Redis remembers a
+    /// script's declared keys, not those it reads).
+    script_keys: Option<Vec<Vec<u8>>>,
+}
+
+/// Whether `spec` runs a script or a function (EVAL, EVALSHA, FCALL and their `_RO` forms).
+fn runs_script(spec: &table::CommandSpec) -> bool {
+    matches!(
+        spec.name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
 }
 
 impl<'a> Ctx<'a> {
     /// A context for running commands as `caller` (see [`State::ctx`](crate::runner::State::ctx)).
     pub(crate) fn new(ks: &'a mut Keyspace, engines: &'a mut Engines, caller: &Caller) -> Ctx<'a> {
+        ks.tracking.set_current(caller.client);
         Ctx {
             ks,
             client: caller.client,
@@ -174,6 +187,7 @@ impl<'a> Ctx<'a> {
             in_script: false,
             read_only: false,
             publish_events: true,
+            script_keys: None,
         }
     }
 }
@@ -209,6 +223,14 @@ impl Ctx<'_> {
         match spec.run {
             table::Run::Keyspace(handler) => {
                 self.read_only = !spec.has(table::flags::WRITE);
+                let tracked = self.ks.tracking.is_active() && self.ks.tracking.remembers(self.client);
+                let outer_script_keys = if tracked && !self.in_script && runs_script(spec) {
+                    let keys = table::key_positions(spec, argv).unwrap_or_default();
+                    self.script_keys
+                        .replace(keys.into_iter().map(|i| argv.arg(i).to_vec()).collect())
+                } else {
+                    None
+                };
                 // A command run by EXEC, a script or `atomic` counts here (a client's own
                 // commands count where the connection runs them).
                 let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
@@ -223,6 +245,12 @@ impl Ctx<'_> {
                             addr: "?:0".into(),
                             name: Vec::new(),
                         });
+                    }
+                }
+                if tracked {
+                    self.remember_read_keys(spec, argv);
+                    if !self.in_script && runs_script(spec) {
+                        self.script_keys = outer_script_keys;
                     }
                 }
                 if self.publish_events {
@@ -245,6 +273,25 @@ impl Ctx<'_> {
             | table::Run::Kill(_)
             | table::Run::PubSub(_)
             | table::Run::Host(_) => Reply::Error(CommandError::other("ERR command out of place")),
+        }
+    }
+
+    /// Client-side caching: after a read-only command of a tracking client, remembers the
+    /// keys it may now cache (Redis's `trackingRememberKeys`): the command's own, or inside a
+    /// script the keys the script declared (once). EVAL_RO, EVALSHA_RO and FCALL_RO count only
+    /// through the commands their scripts run.
+    fn remember_read_keys(&mut self, spec: &table::CommandSpec, argv: &Argv) {
+        if runs_script(spec) || !reference::flagged(spec.name, "readonly") {
+            return;
+        }
+        if self.in_script {
+            if let Some(keys) = self.script_keys.take() {
+                self.ks.tracking.remember(self.client, keys.iter().map(Vec::as_slice));
+            }
+        } else if let Ok(positions) = table::key_positions(spec, argv) {
+            self.ks
+                .tracking
+                .remember(self.client, positions.into_iter().map(|i| argv.arg(i)));
         }
     }
 

@@ -66,6 +66,7 @@ fn flush_mode(argv: &Argv) -> Result<(), CommandError> {
 pub(crate) fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     flush_mode(argv)?;
     ctx.ks.flush_db(ctx.db);
+    ctx.ks.tracking.flushed();
     Ok(Reply::ok())
 }
 
@@ -75,6 +76,7 @@ pub(crate) fn flushall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
     for db in 0..DATABASES {
         ctx.ks.flush_db(db);
     }
+    ctx.ks.tracking.flushed();
     Ok(Reply::ok())
 }
 

@@ -325,6 +325,10 @@ const CLIENT: &[CommandSpec] = table! {
     "client|setname", 3, S, NO_KEYS, host(HostOp::Client);
     "client|unblock", -3, S, NO_KEYS, host(HostOp::Client);
     "client|unpause", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|tracking", -3, S, NO_KEYS, host(HostOp::Client);
+    "client|caching", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|getredir", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|trackinginfo", 2, S, NO_KEYS, host(HostOp::Client);
 };
 
 /// CONFIG's subcommands.

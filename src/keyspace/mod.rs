@@ -95,6 +95,8 @@ pub(crate) struct Keyspace {
     /// Who subscribes to which channels and patterns (kept under the lock with the data, so
     /// that publishing is ordered with every other command).
     pub(crate) pubsub: crate::pubsub::Hub,
+    /// Client-side caching: who may cache which keys, and the invalidations to send.
+    pub(crate) tracking: crate::tracking::Tracking,
     /// What the running command did besides its reply and touches (keyspace events, replay).
     pub(crate) effects: effects::Effects,
     /// `notify-keyspace-events`: which events are published, and where.
@@ -136,6 +138,7 @@ impl Keyspace {
             undo: UndoLog::default(),
             blocked: blocking::Blocked::default(),
             pubsub: crate::pubsub::Hub::default(),
+            tracking: crate::tracking::Tracking::default(),
             effects: effects::Effects::default(),
             notify: effects::NotifyFlags::default(),
             last_save: None,
@@ -155,6 +158,9 @@ impl Keyspace {
     pub(crate) fn begin(&mut self) {
         self.now.set(None);
         self.lru.set(None);
+        // Keys active expiry removes now are no client's change (NOLOOP keeps their
+        // invalidations); the command's client is noted when it runs.
+        self.tracking.set_current(0);
         if self.expiry_suspended || !self.active_expiry {
             return;
         }
@@ -573,10 +579,20 @@ impl Keyspace {
 
     /// Redis's `signalModifiedKey`: a real modification of `key`, which dirties its watchers.
     pub(crate) fn modified(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.is_active() {
+            self.tracking.invalidate(key);
+        }
         if self.dbs[db].watched.is_empty() {
             return;
         }
         self.touch_watched(db, key);
+    }
+
+    /// At the end of a command: the invalidation messages of client-side caching go out.
+    pub(crate) fn send_invalidations(&mut self) {
+        if self.tracking.is_active() {
+            self.tracking.flush(&self.pubsub);
+        }
     }
 
     /// Removes the entry and its TTL index record, with no touch.

@@ -12,12 +12,13 @@ use super::{ClientEntry, ClientState, Inner, params};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, flags};
-use crate::connection::{Connection, HelloArgs, Host, HostCall};
+use crate::connection::{Connection, HelloArgs, Host, HostCall, Session};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::Deadline;
 use crate::reply::Reply;
 use crate::runner::Started;
+use crate::tracking::{TrackingInfo, TrackingOptions};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,7 @@ impl Client {
                 local,
                 created: Instant::now(),
                 state: Arc::clone(&state),
+                mailbox: Arc::clone(conn.mailbox()),
             },
         );
         let requirepass = inner.config.lock().requirepass.is_some();
@@ -289,11 +291,13 @@ impl Client {
         }
     }
 
-    fn note(&self, command: &[u8]) {
+    fn note(&mut self, command: &[u8]) {
         let mut state = self.side.state.lock();
         state.subscriptions = self.conn.subscription_counts();
         state.db = self.conn.database();
         state.resp = self.conn.protocol();
+        // Invalidation messages for this client take the form of its protocol now.
+        self.conn.mailbox().set_protocol(state.resp);
         if state.name.as_deref() != self.conn.name() {
             state.name = self.conn.name().map(<[u8]>::to_vec);
         }
@@ -461,10 +465,14 @@ impl ServerSide {
                 Err(e) => Reply::Error(e),
             },
             "client|info" => {
-                let line = self.describe(call.caller.client, Some(running("client|info")));
+                let tracking = call.ks.as_deref().map(|ks| ks.tracking.info(call.caller.client));
+                let line = self.describe(call.caller.client, Some(running("client|info")), tracking.flatten());
                 Reply::Verbatim(*b"txt", line.into_bytes())
             }
-            "client|list" => self.client_list(argv, call.caller.client, running("client|list")),
+            "client|list" => {
+                let tracking = call.ks.as_deref().map(|ks| &ks.tracking);
+                self.client_list(argv, call.caller.client, running("client|list"), tracking)
+            }
             "client|kill" => self.client_kill(argv, call.caller.client),
             "client|unblock" => match keyspace(call.ks) {
                 Ok(ks) => self.client_unblock(argv, ks),
@@ -475,6 +483,26 @@ impl ServerSide {
                 self.inner.store.shared().unpause();
                 Reply::ok()
             }
+            "client|tracking" => match keyspace(call.ks) {
+                Ok(ks) => self.client_tracking(argv, call.caller.client, call.session, ks),
+                Err(e) => Reply::Error(e),
+            },
+            "client|caching" => match keyspace(call.ks) {
+                Ok(ks) => client_caching(argv, call.caller.client, ks),
+                Err(e) => Reply::Error(e),
+            },
+            "client|getredir" => match keyspace(call.ks) {
+                Ok(ks) => Reply::Integer(
+                    ks.tracking
+                        .info(call.caller.client)
+                        .map_or(-1, |info| info.redirect as i64),
+                ),
+                Err(e) => Reply::Error(e),
+            },
+            "client|trackinginfo" => match keyspace(call.ks) {
+                Ok(ks) => tracking_info(ks.tracking.info(call.caller.client)),
+                Err(e) => Reply::Error(e),
+            },
             "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
                 Some(()) => Reply::ok(),
                 None => Reply::Error(CommandError::Syntax),
@@ -501,9 +529,82 @@ impl ServerSide {
         }
     }
 
+    /// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]… [OPTIN] [OPTOUT] [NOLOOP], with
+    /// Redis's checks in Redis's order.
+    fn client_tracking(&self, argv: &Argv, me: u64, session: &mut Session, ks: &mut Keyspace) -> Reply {
+        let mut redirect: i64 = 0;
+        let mut options = TrackingOptions::default();
+        let mut prefixes: Vec<&[u8]> = Vec::new();
+        let mut i = 3;
+        while i < argv.len() {
+            let arg = argv.arg(i);
+            let more = i + 1 < argv.len();
+            if is_option(arg, "redirect") && more {
+                i += 1;
+                if redirect != 0 {
+                    return Reply::Error(CommandError::other(
+                        "ERR A client can only redirect to a single other client",
+                    ));
+                }
+                let Some(id) = crate::number::parse_i64(argv.arg(i)) else {
+                    return Reply::Error(CommandError::NotInteger);
+                };
+                if id <= 0 || !self.inner.clients.lock().contains_key(&(id as u64)) {
+                    return Reply::Error(CommandError::other(
+                        "ERR The client ID you want redirect to does not exist",
+                    ));
+                }
+                redirect = id;
+            } else if is_option(arg, "bcast") {
+                options.bcast = true;
+            } else if is_option(arg, "optin") {
+                options.optin = true;
+            } else if is_option(arg, "optout") {
+                options.optout = true;
+            } else if is_option(arg, "noloop") {
+                options.noloop = true;
+            } else if is_option(arg, "prefix") && more {
+                i += 1;
+                prefixes.push(argv.arg(i));
+            } else {
+                return Reply::Error(CommandError::Syntax);
+            }
+            i += 1;
+        }
+        if is_option(argv.arg(2), "off") {
+            ks.tracking.disable(me);
+            session.tracking = false;
+            return Reply::ok();
+        }
+        if !is_option(argv.arg(2), "on") {
+            return Reply::Error(CommandError::Syntax);
+        }
+        if let Err(e) = check_tracking_options(options, &prefixes, ks.tracking.info(me).as_ref(), |new| {
+            ks.tracking.overlapping(me, new)
+        }) {
+            return Reply::Error(e);
+        }
+        let mailbox_of = |id: u64| {
+            self.inner
+                .clients
+                .lock()
+                .get(&id)
+                .map(|entry| Arc::clone(&entry.mailbox))
+        };
+        let Some(own) = mailbox_of(me) else {
+            return Reply::Error(CommandError::other("ERR command out of place"));
+        };
+        let target = (redirect > 0)
+            .then(|| mailbox_of(redirect as u64).map(|mailbox| (redirect as u64, mailbox)))
+            .flatten();
+        ks.tracking.enable(me, &own, target, options, &prefixes);
+        session.tracking = true;
+        Reply::ok()
+    }
+
     /// One client as CLIENT LIST prints it (Redis 7.0's fields); `running` is the command this
     /// client runs now, when it is the one asking.
-    fn describe(&self, id: u64, running: Option<Running<'_>>) -> String {
+    fn describe(&self, id: u64, running: Option<Running<'_>>, tracking: Option<TrackingInfo>) -> String {
         let clients = self.inner.clients.lock();
         let Some(entry) = clients.get(&id) else {
             return String::new();
@@ -537,9 +638,27 @@ impl ServerSide {
         let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let tot_mem = qbuf + qbuf_free + argv_mem;
         let (sub, psub, ssub) = entry.state.lock().subscriptions;
-        let flags = if sub + psub + ssub > 0 { "P" } else { "N" };
+        // Redis's letters, in its order: P (Pub/Sub), t (tracking), R (its redirection is
+        // broken), B (BCAST); N for none.
+        let mut flags = String::new();
+        if sub + psub + ssub > 0 {
+            flags.push('P');
+        }
+        if let Some(info) = &tracking {
+            flags.push('t');
+            if info.broken {
+                flags.push('R');
+            }
+            if info.options.bcast {
+                flags.push('B');
+            }
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let redir = tracking.as_ref().map_or(-1, |info| info.redirect as i64);
         format!(
-            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir=-1 resp={resp}\n",
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir={redir} resp={resp}\n",
             entry.addr, entry.local
         )
     }
@@ -571,7 +690,13 @@ impl ServerSide {
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
-    fn client_list(&self, argv: &Argv, me: u64, running: Running<'_>) -> Reply {
+    fn client_list(
+        &self,
+        argv: &Argv,
+        me: u64,
+        running: Running<'_>,
+        tracking: Option<&crate::tracking::Tracking>,
+    ) -> Reply {
         let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
         let mut wanted: Option<Vec<u64>> = None;
         // `Some(pubsub)` keeps the clients of that type; `None` none.
@@ -609,7 +734,7 @@ impl ServerSide {
                 continue;
             }
             let mine = if id == me { running.take() } else { None };
-            text.push_str(&self.describe(id, mine));
+            text.push_str(&self.describe(id, mine, tracking.and_then(|t| t.info(id))));
         }
         Reply::Verbatim(*b"txt", text.into_bytes())
     }
@@ -783,6 +908,11 @@ impl ServerSide {
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
                 ks.pubsub.set_limit(self.inner.pubsub_limit());
+                ks.tracking.set_max_keys(super::number(
+                    &self.inner.params.lock(),
+                    "tracking-table-max-keys",
+                    1_000_000,
+                ));
                 // From the value as given: what CONFIG GET shows drops `n` beside `A`, as Redis's.
                 if let Some((_, letters)) = pairs.iter().find(|(name, _)| name == "notify-keyspace-events")
                     && let Some(flags) = crate::keyspace::NotifyFlags::parse(letters)
@@ -905,8 +1035,9 @@ impl ServerSide {
         section(
             "Clients",
             format!(
-                "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{maxclients}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
-                ks.blocked_count() + inner.store.shared().postponed_count()
+                "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{maxclients}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\n",
+                ks.blocked_count() + inner.store.shared().postponed_count(),
+                ks.tracking.counts().0,
             ),
         );
         let maxmemory: u64 = param("maxmemory").parse().unwrap_or(0);
@@ -931,7 +1062,7 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
@@ -939,6 +1070,9 @@ impl ServerSide {
                 ks.pubsub.sizes().0,
                 ks.pubsub.sizes().1,
                 ks.pubsub.sizes().2,
+                ks.tracking.counts().1,
+                ks.tracking.counts().2,
+                ks.tracking.counts().3,
                 inner.command_stats.lock().total_errors(),
             ),
         );
@@ -1086,8 +1220,134 @@ const DEBUG_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
+/// CLIENT TRACKING ON's checks of its options against each other and against the client's
+/// tracking now (`current`), in Redis's order; `overlapping` finds a new prefix overlapping one
+/// the client has.
+fn check_tracking_options<'p>(
+    options: TrackingOptions,
+    prefixes: &[&'p [u8]],
+    current: Option<&TrackingInfo>,
+    overlapping: impl Fn(&[&'p [u8]]) -> Option<(&'p [u8], Vec<u8>)>,
+) -> Result<(), CommandError> {
+    let fail = |text: &str| Err(CommandError::Other(text.to_string().into()));
+    if !options.bcast && !prefixes.is_empty() {
+        return fail("ERR PREFIX option requires BCAST mode to be enabled");
+    }
+    if current.is_some_and(|info| info.options.bcast != options.bcast) {
+        return fail(
+            "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+        );
+    }
+    if options.bcast && (options.optin || options.optout) {
+        return fail("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    }
+    if options.optin && options.optout {
+        return fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    }
+    if current.is_some_and(|info| (options.optin && info.options.optout) || (options.optout && info.options.optin)) {
+        return fail(
+            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+        );
+    }
+    if options.bcast {
+        let shown = |p: &[u8]| String::from_utf8_lossy(crate::command::args::c_str(p)).into_owned();
+        for (i, new) in prefixes.iter().enumerate() {
+            if let Some((_, old)) = overlapping(&[*new]) {
+                return fail(&format!(
+                    "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.",
+                    shown(new),
+                    shown(&old)
+                ));
+            }
+            if let Some(other) = prefixes[i + 1..]
+                .iter()
+                .find(|other| crate::tracking::overlap(new, other))
+            {
+                return fail(&format!(
+                    "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
+                    shown(new),
+                    shown(other)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// CLIENT CACHING YES|NO.
+fn client_caching(argv: &Argv, me: u64, ks: &mut Keyspace) -> Reply {
+    let Some(info) = ks.tracking.info(me) else {
+        return Reply::Error(CommandError::other(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+        ));
+    };
+    let allowed = if is_option(argv.arg(2), "yes") {
+        info.options
+            .optin
+            .then_some(())
+            .ok_or("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+    } else if is_option(argv.arg(2), "no") {
+        info.options
+            .optout
+            .then_some(())
+            .ok_or("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+    } else {
+        return Reply::Error(CommandError::Syntax);
+    };
+    match allowed {
+        Ok(()) => {
+            ks.tracking.set_caching(me);
+            Reply::ok()
+        }
+        Err(text) => Reply::Error(CommandError::other(text)),
+    }
+}
+
+/// CLIENT TRACKINGINFO: flags (a set), redirect, prefixes.
+fn tracking_info(info: Option<TrackingInfo>) -> Reply {
+    let Some(info) = info else {
+        return Reply::Map(vec![
+            (Reply::bulk("flags"), Reply::Set(vec![Reply::bulk("off")])),
+            (Reply::bulk("redirect"), Reply::Integer(-1)),
+            (Reply::bulk("prefixes"), Reply::Array(Vec::new())),
+        ]);
+    };
+    let o = info.options;
+    let flags = [
+        (true, "on"),
+        (o.bcast, "bcast"),
+        (o.optin, "optin"),
+        (o.optin && info.caching, "caching-yes"),
+        (o.optout, "optout"),
+        (o.optout && info.caching, "caching-no"),
+        (o.noloop, "noloop"),
+        (info.broken, "broken_redirect"),
+    ];
+    Reply::Map(vec![
+        (
+            Reply::bulk("flags"),
+            Reply::Set(
+                flags
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, name)| Reply::bulk(*name))
+                    .collect(),
+            ),
+        ),
+        (Reply::bulk("redirect"), Reply::Integer(info.redirect as i64)),
+        (
+            Reply::bulk("prefixes"),
+            Reply::Array(info.prefixes.into_iter().map(Reply::Bulk).collect()),
+        ),
+    ])
+}
+
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME",
     "    Return the name of the current connection.",
     "ID",
@@ -1122,6 +1382,11 @@ const CLIENT_HELP: &[&str] = &[
     "    Assign the name <name> to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",
     "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "HELP",

@@ -197,6 +197,8 @@ pub(crate) struct ClientEntry {
     /// What changes with each command: the client updates it under its own lock, not the
     /// registry's, so clients do not contend on every command.
     state: Arc<Mutex<ClientState>>,
+    /// Its mailbox: where invalidation messages redirected to it go (CLIENT TRACKING REDIRECT).
+    mailbox: Arc<crate::pubsub::Mailbox>,
 }
 
 /// The parts of a client CLIENT LIST shows that change as it runs commands.

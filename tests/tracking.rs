@@ -1,0 +1,296 @@
+//! Client-side caching (CLIENT TRACKING) over the wire against redis-server: the same steps,
+//! from several clients, give the same bytes — invalidations to the client itself in RESP3 and
+//! redirected ones (RESP3 pushes, RESP2 Pub/Sub messages), BCAST prefixes, NOLOOP, OPTIN and
+//! OPTOUT with CLIENT CACHING, scripts, FLUSHALL and FLUSHDB, a broken redirection, and the introspection
+//! commands and their errors. (The table's bound evicts random keys: `src/tracking.rs` and
+//! Redis's own suite test it.)
+#![cfg(all(feature = "server", feature = "lua"))]
+
+mod common;
+
+use common::{RawClient, RedisServer, words};
+use embedis::Store;
+use embedis::server::Server;
+
+/// One step: client `.0` sends `.1` (nothing if empty), then `.2` replies or pushes are read
+/// from it. `{N}` in the line stands for client N's id.
+type Step<'a> = (usize, &'a str, usize);
+
+/// Runs `steps` on `clients` fresh clients of the server at `port`; answers each step with the
+/// bytes it read.
+fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String, Vec<u8>)> {
+    let mut conns: Vec<RawClient> = (0..clients).map(|_| RawClient::connect(port)).collect();
+    let ids: Vec<String> = conns
+        .iter_mut()
+        .map(|conn| {
+            let reply = conn.call(&words("CLIENT ID"));
+            String::from_utf8_lossy(&reply[1..reply.len() - 2]).into_owned()
+        })
+        .collect();
+    steps
+        .iter()
+        .map(|&(client, line, frames)| {
+            let mut sent = line.to_string();
+            for (n, id) in ids.iter().enumerate() {
+                sent = sent.replace(&format!("{{{n}}}"), id);
+            }
+            let conn = &mut conns[client];
+            if !sent.is_empty() {
+                conn.send(&words(&sent));
+            }
+            let mut bytes = Vec::new();
+            for _ in 0..frames {
+                bytes.extend(conn.read());
+            }
+            // Client ids differ between the servers: where a reply names a client (GETREDIR,
+            // TRACKINGINFO's redirect, `tracking-redir-broken`), client N reads as `<N>`.
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for (n, id) in ids.iter().enumerate() {
+                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
+                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
+                }
+                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
+                    text = format!(":<{n}>\r\n");
+                }
+            }
+            (format!("client {client}: {line}"), text.into_bytes())
+        })
+        .collect()
+}
+
+/// Runs `steps` against redis-server and embedis-server and compares them step by step
+/// (HELLO's reply, which holds the client's id, is not compared).
+fn check(clients: usize, steps: &[Step<'_>]) {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let theirs = transcript(redis.port, clients, steps);
+    let ours = transcript(server.addr().port(), clients, steps);
+    for ((step, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        if step.contains("HELLO") {
+            continue;
+        }
+        common::assert_same_bytes(ours, theirs, step);
+    }
+}
+
+#[test]
+fn default_mode_redirected_to_a_resp2_subscriber() {
+    check(
+        3,
+        &[
+            (1, "SUBSCRIBE __redis__:invalidate", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1}", 1),
+            (2, "MSET a 1 b 1", 1),
+            (0, "GET a", 1),
+            (0, "MGET c d", 1),
+            // b was not read: no message for it.
+            (2, "INCR b", 1),
+            (2, "INCR a", 1),
+            (1, "", 1),
+            // Told once: a is forgotten until read again.
+            (2, "INCR a", 1),
+            (2, "MSET c 1 d 1", 1),
+            (1, "", 2),
+            (0, "EXISTS a", 1),
+            (0, "TYPE b", 1),
+            (2, "DEL a b", 1),
+            (1, "", 2),
+            // The client's own change is reported too, unless NOLOOP.
+            (0, "GET a", 1),
+            (0, "SET a 2", 1),
+            (1, "", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1} NOLOOP", 1),
+            (0, "GET a", 1),
+            (0, "SET a 3", 1),
+            (1, "PING", 1),
+            (0, "CLIENT GETREDIR", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+            (0, "CLIENT TRACKING off", 1),
+            (0, "CLIENT GETREDIR", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+        ],
+    );
+}
+
+#[test]
+fn resp3_invalidations_follow_the_reply_and_flushes_invalidate_everything() {
+    check(
+        2,
+        &[
+            (0, "HELLO 3", 1),
+            (0, "CLIENT TRACKING on", 1),
+            (0, "HSET h f 1", 1),
+            (0, "HGET h f", 1),
+            // Its own change: the reply first, then the push.
+            (0, "HDEL h f", 2),
+            (0, "MSET x 1 y 2", 1),
+            (0, "GET x", 1),
+            (0, "MULTI", 1),
+            (0, "INCR x", 1),
+            (0, "GET y", 1),
+            (0, "EXEC", 2),
+            (1, "SET y 3", 1),
+            (0, "", 1),
+            (0, "GET x", 1),
+            (1, "FLUSHALL", 1),
+            (0, "", 1),
+            (0, "MULTI", 1),
+            (0, "FLUSHDB", 1),
+            (0, "EXEC", 2),
+            (0, "CLIENT TRACKINGINFO", 1),
+        ],
+    );
+}
+
+#[test]
+fn bcast_prefixes_and_noloop() {
+    check(
+        3,
+        &[
+            (1, "SUBSCRIBE __redis__:invalidate", 1),
+            (0, "CLIENT TRACKING on BCAST REDIRECT {1} PREFIX a: PREFIX b:", 1),
+            (2, "SET a:1 1", 1),
+            (1, "", 1),
+            (2, "MSET b:2 2 c:3 3 a:4 4 a:1 5", 1),
+            (1, "", 2),
+            (0, "CLIENT TRACKING on BCAST REDIRECT {1} PREFIX c:", 1),
+            (2, "SET c:9 1", 1),
+            (1, "", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+            (0, "CLIENT TRACKING on BCAST PREFIX a:x", 1),
+            (0, "CLIENT TRACKING on BCAST PREFIX d PREFIX dd", 1),
+            (0, "CLIENT TRACKING on", 1),
+            (0, "CLIENT TRACKING off", 1),
+            (0, "CLIENT TRACKING on BCAST REDIRECT {1} NOLOOP", 1),
+            (2, "SET other 1", 1),
+            (0, "SET mine 1", 1),
+            (0, "MSET mine 2 other 2", 1),
+            (1, "", 1),
+            (2, "SET other 3", 1),
+            (1, "", 1),
+        ],
+    );
+}
+
+#[test]
+fn optin_optout_and_client_caching() {
+    check(
+        3,
+        &[
+            (1, "SUBSCRIBE __redis__:invalidate", 1),
+            (0, "CLIENT CACHING yes", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1} OPTIN", 1),
+            (0, "CLIENT CACHING no", 1),
+            (0, "CLIENT CACHING maybe", 1),
+            (0, "GET a", 1),
+            (2, "SET a 1", 1),
+            (0, "CLIENT CACHING yes", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+            (0, "GET b", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+            (2, "SET b 1", 1),
+            (1, "", 1),
+            (0, "CLIENT CACHING yes", 1),
+            (0, "MULTI", 1),
+            (0, "GET c", 1),
+            (0, "EXEC", 1),
+            (2, "SET c 1", 1),
+            (1, "", 1),
+            (0, "CLIENT TRACKING on OPTOUT", 1),
+            (0, "CLIENT TRACKING off", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1} OPTOUT", 1),
+            (0, "CLIENT CACHING no", 1),
+            (0, "GET d", 1),
+            (0, "GET e", 1),
+            (2, "MSET d 1 e 1", 1),
+            (1, "", 1),
+            (0, "CLIENT TRACKING on OPTIN OPTOUT", 1),
+            (0, "CLIENT TRACKING on BCAST OPTIN", 1),
+        ],
+    );
+}
+
+#[test]
+fn scripts_track_their_declared_keys_once_they_read() {
+    check(
+        3,
+        &[
+            (1, "SUBSCRIBE __redis__:invalidate", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1}", 1),
+            (0, "EVAL \"redis.call('set', 'k3', 'bar')\" 2 k1 k2", 1),
+            (2, "MSET k1 1 k2 1 k3 1", 1),
+            (0, "EVAL \"redis.call('get', 'k3')\" 2 k1 k2", 1),
+            (2, "MSET k2 2 k1 2 k3 2", 1),
+            (1, "", 2),
+            (0, "EVAL_RO \"redis.call('ping')\" 2 k1 k2", 1),
+            (2, "MSET k2 3 k1 3", 1),
+            (0, "EVAL_RO \"return redis.call('get', 'k3')\" 2 k1 k2", 1),
+            (2, "MSET k2 4 k1 4", 1),
+            (1, "", 2),
+            (1, "PING", 1),
+        ],
+    );
+}
+
+#[test]
+fn option_errors_and_help() {
+    check(
+        2,
+        &[
+            (0, "CLIENT TRACKING maybe", 1),
+            (0, "CLIENT TRACKING on REDIRECT", 1),
+            (0, "CLIENT TRACKING on REDIRECT x", 1),
+            (0, "CLIENT TRACKING on REDIRECT 999999", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1} REDIRECT {1}", 1),
+            (0, "CLIENT TRACKING on PREFIX a", 1),
+            (0, "CLIENT TRACKING on NOSUCH", 1),
+            (0, "CLIENT TRACKING", 1),
+            (0, "CLIENT CACHING", 1),
+            (0, "CLIENT GETREDIR x", 1),
+            (0, "CLIENT TRACKINGINFO x", 1),
+            (0, "CLIENT HELP", 1),
+            (0, "CLIENT TRACKING off", 1),
+        ],
+    );
+}
+
+#[test]
+fn a_resp3_client_learns_its_redirection_broke() {
+    check(
+        3,
+        &[
+            (1, "SUBSCRIBE __redis__:invalidate", 1),
+            (0, "HELLO 3", 1),
+            (0, "CLIENT TRACKING on REDIRECT {1}", 1),
+            (0, "GET k", 1),
+            (1, "QUIT", 1),
+            (2, "SET k 1", 1),
+            (0, "", 1),
+            (0, "CLIENT TRACKINGINFO", 1),
+        ],
+    );
+}
+
+#[test]
+fn info_counts_tracking_clients_keys_items_and_prefixes() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let counts = |port: u16| {
+        let mut a = RawClient::connect(port);
+        let mut b = RawClient::connect(port);
+        a.call(&words("CLIENT TRACKING on"));
+        a.call(&words("MGET k1 k2 k3"));
+        b.call(&words("CLIENT TRACKING on"));
+        b.call(&words("GET k1"));
+        b.call(&words("CLIENT TRACKING off"));
+        b.call(&words("CLIENT TRACKING on BCAST PREFIX p: PREFIX q:"));
+        let info = String::from_utf8_lossy(&a.call(&words("INFO"))).into_owned();
+        info.lines()
+            .filter(|line| line.starts_with("tracking_"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let (theirs, ours) = (counts(redis.port), counts(server.addr().port()));
+    assert_eq!(theirs.len(), 4, "{theirs:?}");
+    assert_eq!(ours, theirs);
+}
