@@ -221,7 +221,11 @@ impl Tracking {
                 bcast, optin, optout, ..
             } = tracker.options;
             // OPTIN tracks only after CLIENT CACHING YES, OPTOUT all but after CACHING NO.
-            let opted_in = if optin { tracker.caching } else { !(optout && tracker.caching) };
+            let opted_in = if optin {
+                tracker.caching
+            } else {
+                !(optout && tracker.caching)
+            };
             !bcast && opted_in
         })
     }

@@ -5,49 +5,12 @@
 #![cfg(all(feature = "server", feature = "lua"))]
 
 mod common;
+mod wire;
 
 use common::{RawClient, RedisServer, words};
 use embedis::Store;
 use embedis::server::Server;
-
-/// One step: client `.0` sends `.1` (nothing if empty), then `.2` replies or pushes are read
-/// from it.
-type Step<'a> = (usize, &'a str, usize);
-
-/// Runs `steps` on `clients` fresh clients of the server at `port`; answers each step with the
-/// bytes it read.
-fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String, Vec<u8>)> {
-    let mut conns: Vec<RawClient> = (0..clients).map(|_| RawClient::connect(port)).collect();
-    steps
-        .iter()
-        .map(|&(client, line, frames)| {
-            let conn = &mut conns[client];
-            if !line.is_empty() {
-                conn.send(&words(line));
-            }
-            let mut bytes = Vec::new();
-            for _ in 0..frames {
-                bytes.extend(conn.read());
-            }
-            (format!("client {client}: {line}"), bytes)
-        })
-        .collect()
-}
-
-/// Runs `steps` against redis-server and embedis-server and compares them step by step
-/// (HELLO's reply, which holds the client's id, is not compared).
-fn check(clients: usize, steps: &[Step<'_>]) {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
-    let theirs = transcript(redis.port, clients, steps);
-    let ours = transcript(server.addr().port(), clients, steps);
-    for ((step, ours), (_, theirs)) in ours.iter().zip(&theirs) {
-        if step.contains("HELLO") {
-            continue;
-        }
-        common::assert_same_bytes(ours, theirs, step);
-    }
-}
+use wire::check_servers as check;
 
 #[test]
 fn channels_deliver_in_order_and_resp2_subscribed_mode_limits_commands() {

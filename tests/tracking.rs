@@ -7,71 +7,12 @@
 #![cfg(all(feature = "server", feature = "lua"))]
 
 mod common;
+mod wire;
 
 use common::{RawClient, RedisServer, words};
 use embedis::Store;
 use embedis::server::Server;
-
-/// One step: client `.0` sends `.1` (nothing if empty), then `.2` replies or pushes are read
-/// from it. `{N}` in the line stands for client N's id.
-type Step<'a> = (usize, &'a str, usize);
-
-/// Runs `steps` on `clients` fresh clients of the server at `port`; answers each step with the
-/// bytes it read.
-fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String, Vec<u8>)> {
-    let mut conns: Vec<RawClient> = (0..clients).map(|_| RawClient::connect(port)).collect();
-    let ids: Vec<String> = conns
-        .iter_mut()
-        .map(|conn| {
-            let reply = conn.call(&words("CLIENT ID"));
-            String::from_utf8_lossy(&reply[1..reply.len() - 2]).into_owned()
-        })
-        .collect();
-    steps
-        .iter()
-        .map(|&(client, line, frames)| {
-            let mut sent = line.to_string();
-            for (n, id) in ids.iter().enumerate() {
-                sent = sent.replace(&format!("{{{n}}}"), id);
-            }
-            let conn = &mut conns[client];
-            if !sent.is_empty() {
-                conn.send(&words(&sent));
-            }
-            let mut bytes = Vec::new();
-            for _ in 0..frames {
-                bytes.extend(conn.read());
-            }
-            // Client ids differ between the servers: where a reply names a client (GETREDIR,
-            // TRACKINGINFO's redirect, `tracking-redir-broken`), client N reads as `<N>`.
-            let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            for (n, id) in ids.iter().enumerate() {
-                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
-                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
-                }
-                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
-                    text = format!(":<{n}>\r\n");
-                }
-            }
-            (format!("client {client}: {line}"), text.into_bytes())
-        })
-        .collect()
-}
-
-/// Runs `steps` against redis-server and embedis-server and compares them step by step
-/// (HELLO's reply, which holds the client's id, is not compared).
-fn check(clients: usize, steps: &[Step<'_>]) {
-    let Some(redis) = RedisServer::start() else { return };
-    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
-    let theirs = transcript(redis.port, clients, steps);
-    let ours = transcript(server.addr().port(), clients, steps);
-    for ((step, ours), (_, theirs)) in ours.iter().zip(&theirs) {
-        if step.contains("HELLO") {
-            continue;
-        }
-        common::assert_same_bytes(ours, theirs, step);
-    }
-}
+use wire::check_servers as check;
 
 #[test]
 fn default_mode_redirected_to_a_resp2_subscriber() {

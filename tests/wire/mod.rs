@@ -1,0 +1,69 @@
+//! Wire transcripts for the server tests: the same steps, sent by several clients to
+//! redis-server and to embedis-server, compared byte for byte. A test crate that uses it declares
+//! `mod common;` and `mod wire;`.
+#![allow(dead_code)]
+
+use embedis::Store;
+
+use crate::common::{RawClient, RedisServer, assert_same_bytes, words};
+
+/// One step: client `.0` sends `.1` (nothing if empty), then `.2` replies or pushes are read
+/// from it. `{N}` in the line stands for client N's id.
+pub type Step<'a> = (usize, &'a str, usize);
+
+/// Runs `steps` on `clients` fresh clients of the server at `port` (each asked its CLIENT ID
+/// first); answers each step with the bytes it read.
+pub fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String, Vec<u8>)> {
+    let mut conns: Vec<RawClient> = (0..clients).map(|_| RawClient::connect(port)).collect();
+    let ids: Vec<String> = conns
+        .iter_mut()
+        .map(|conn| {
+            let reply = conn.call(&words("CLIENT ID"));
+            String::from_utf8_lossy(&reply[1..reply.len() - 2]).into_owned()
+        })
+        .collect();
+    steps
+        .iter()
+        .map(|&(client, line, frames)| {
+            let mut sent = line.to_string();
+            for (n, id) in ids.iter().enumerate() {
+                sent = sent.replace(&format!("{{{n}}}"), id);
+            }
+            let conn = &mut conns[client];
+            if !sent.is_empty() {
+                conn.send(&words(&sent));
+            }
+            let mut bytes = Vec::new();
+            for _ in 0..frames {
+                bytes.extend(conn.read());
+            }
+            // Client ids differ between the servers: where a reply names a client (GETREDIR,
+            // TRACKINGINFO's redirect, `tracking-redir-broken`), client N reads as `<N>`.
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for (n, id) in ids.iter().enumerate() {
+                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
+                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
+                }
+                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
+                    text = format!(":<{n}>\r\n");
+                }
+            }
+            (format!("client {client}: {line}"), text.into_bytes())
+        })
+        .collect()
+}
+
+/// Runs `steps` against redis-server and embedis-server and compares them step by step
+/// (HELLO's reply, which holds the client's id, is not compared).
+pub fn check_servers(clients: usize, steps: &[Step<'_>]) {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = embedis::server::Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let theirs = transcript(redis.port, clients, steps);
+    let ours = transcript(server.addr().port(), clients, steps);
+    for ((step, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        if step.contains("HELLO") {
+            continue;
+        }
+        assert_same_bytes(ours, theirs, step);
+    }
+}
