@@ -22,7 +22,11 @@
 //! # Ok::<(), redis::RedisError>(())
 //! ```
 //!
-//! The async side runs each command at once when polled: a blocking command (BLPOP with a
+//! [`multiplexed_connection`] hands out redis-rs's own `MultiplexedConnection`, served in process
+//! over an in-memory stream, for code that needs one (RESP3 Pub/Sub with push messages, a
+//! connection shared by tasks).
+//!
+//! The async side of [`RedisConnection`] runs each command at once when polled: a blocking command (BLPOP with a
 //! timeout) blocks the thread that polls it, as a synchronous call would.
 //!
 //! Two differences from a connection to a server: an atomic pipeline with a queue-time error
@@ -220,5 +224,157 @@ impl redis::aio::ConnectionLike for RedisConnection {
 
     fn get_db(&self) -> i64 {
         self.conn.database() as i64
+    }
+}
+
+/// A real redis-rs [`MultiplexedConnection`](redis::aio::MultiplexedConnection) to `store`,
+/// served in process over an in-memory stream: no socket, no port. Everything a redis-rs user
+/// does on a multiplexed connection works as against a server — pipelines, transactions, and
+/// with [`ProtocolVersion::RESP3`](redis::ProtocolVersion::RESP3) Pub/Sub with push messages
+/// (give a push sender in `config`) — including the connection's own setup (HELLO, SELECT of
+/// `info`'s database).
+///
+/// Call it inside a tokio runtime with its time driver on (redis-rs times its requests): the
+/// connection's driver runs as a task of it. The store's
+/// side runs on a thread of its own, one per connection, so a blocking command (BLPOP) waits
+/// there, not on the runtime. The server's own commands (CLIENT, CONFIG, INFO, AUTH, …) are
+/// unknown in process; redis-rs ignores the failure of its `CLIENT SETINFO`.
+///
+/// ```
+/// use redis::AsyncCommands;
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// runtime.block_on(async {
+///     let store = embedis::Store::new();
+///     let info = redis::RedisConnectionInfo::default();
+///     let config = redis::AsyncConnectionConfig::new();
+///     let mut con = embedis::redis_rs::multiplexed_connection(&store, &info, config).await?;
+///     let _: () = con.set("visits", 41).await?;
+///     let visits: i64 = con.incr("visits", 1).await?;
+///     assert_eq!(visits, 42);
+///     Ok::<(), redis::RedisError>(())
+/// })?;
+/// # Ok::<(), redis::RedisError>(())
+/// ```
+pub async fn multiplexed_connection(
+    store: &Store,
+    info: &redis::RedisConnectionInfo,
+    config: redis::AsyncConnectionConfig,
+) -> RedisResult<redis::aio::MultiplexedConnection> {
+    let (ours, theirs) = tokio::io::duplex(64 * 1024);
+    let conn = store.connect();
+    std::thread::Builder::new()
+        .name("embedis-redis-rs".into())
+        .spawn(move || duplex::serve(conn, theirs))
+        .map_err(|e| RedisError::from((ErrorKind::Io, "cannot start the connection's thread", e.to_string())))?;
+    let (connection, driver) = redis::aio::MultiplexedConnection::new_with_config(info, ours, config).await?;
+    tokio::spawn(driver);
+    Ok(connection)
+}
+
+/// The store's side of [`multiplexed_connection`]: RESP in, replies and pushes out, on a thread
+/// that sleeps until the stream or the connection's mailbox has something for it.
+mod duplex {
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
+
+    use crate::server::protocol::{RequestParser, Step};
+    use crate::{Connection, Reply};
+
+    /// Wakes the serving thread.
+    struct Unpark(std::thread::Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// Serves `conn` over `stream` until the other side closes it.
+    pub(super) fn serve(mut conn: Connection, mut stream: DuplexStream) {
+        let thread = std::thread::current();
+        let mailbox = Arc::clone(conn.mailbox());
+        let for_arrivals = thread.clone();
+        mailbox.on_arrival(move || for_arrivals.unpark());
+        let waker = Waker::from(Arc::new(Unpark(thread)));
+        let mut cx = Context::from_waker(&waker);
+        let mut parser = RequestParser::new();
+        let mut input: Vec<u8> = Vec::new();
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            // What was published while the connection was idle.
+            for push in mailbox.take_all() {
+                encode(&conn, push, &mut out);
+            }
+            if !write_all(&mut stream, &mut out, &mut cx) {
+                return;
+            }
+            let mut read = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut stream).poll_read(&mut cx, &mut read) {
+                Poll::Ready(Ok(())) if read.filled().is_empty() => return,
+                Poll::Ready(Ok(())) => input.extend_from_slice(read.filled()),
+                Poll::Ready(Err(_)) => return,
+                Poll::Pending => {
+                    if !mailbox.pending() {
+                        std::thread::park();
+                    }
+                    continue;
+                }
+            }
+            let mut pos = 0;
+            loop {
+                match parser.next(&input, &mut pos) {
+                    Ok(Step::Command(argv)) => {
+                        let reply = conn.execute(argv);
+                        // Pushes made during the command come where a server writes them.
+                        for group in mailbox.take_marked() {
+                            for push in group {
+                                encode(&conn, push, &mut out);
+                            }
+                        }
+                        encode(&conn, reply, &mut out);
+                        for push in mailbox.take_all() {
+                            encode(&conn, push, &mut out);
+                        }
+                    }
+                    Ok(Step::Empty) => {}
+                    Ok(Step::NeedMore) => break,
+                    Err(e) => {
+                        Reply::Error(crate::CommandError::Other(e.to_string().into())).write_resp(&mut out);
+                        let _ = write_all(&mut stream, &mut out, &mut cx);
+                        return;
+                    }
+                }
+            }
+            input.drain(..pos);
+        }
+    }
+
+    /// Appends `reply` in the connection's protocol.
+    fn encode(conn: &Connection, reply: Reply, out: &mut Vec<u8>) {
+        if conn.protocol() == 3 {
+            reply.write_resp3(out);
+        } else {
+            reply.write_resp(out);
+        }
+    }
+
+    /// Writes all of `out` (emptying it), sleeping while the stream is full; false once the
+    /// other side has gone.
+    fn write_all(stream: &mut DuplexStream, out: &mut Vec<u8>, cx: &mut Context<'_>) -> bool {
+        let mut written = 0;
+        while written < out.len() {
+            match Pin::new(&mut *stream).poll_write(cx, &out[written..]) {
+                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return false,
+                Poll::Ready(Ok(n)) => written += n,
+                Poll::Pending => std::thread::park(),
+            }
+        }
+        out.clear();
+        true
     }
 }
