@@ -284,7 +284,7 @@ fn client_list_fields_as_redis_gives_them() {
 }
 
 /// OBJECT FREQ and IDLETIME under an LFU policy and without one, against redis-server: a new
-/// key's counter, its first certain step up, an overwrite keeping it, and the two errors.
+/// key's counter, its first certain step up, the policy changing under it, and the two errors.
 #[test]
 fn object_freq_follows_the_lfu_policy_as_redis_does() {
     let Some((redis, server)) = both() else { return };
@@ -295,9 +295,10 @@ fn object_freq_follows_the_lfu_policy_as_redis_does() {
         "CONFIG SET maxmemory-policy allkeys-lfu",
         "SET n v",
         "OBJECT FREQ n",
+        // 5 -> 6 for sure (below 5 past the initial value, every access counts); from 6 on an
+        // access counts with a probability of 1 in 11, in Redis as in embedis, so no further
+        // access is compared.
         "GET n",
-        "OBJECT FREQ n",
-        "SET n w",
         "OBJECT FREQ n",
         "OBJECT IDLETIME n",
         "OBJECT IDLETIME missing",
