@@ -743,3 +743,42 @@ fn config_set_port_moves_the_listener() {
     let info = String::from_utf8_lossy(&moved.call(&common::words("INFO server"))).into_owned();
     assert!(info.contains(&format!("tcp_port:{free}")));
 }
+
+/// MODULE against redis-server: no module is ever loaded into embedis, so LIST is empty, and
+/// LOAD, LOADEX and UNLOAD are refused as Redis refuses them with its default (and here
+/// unchangeable) `enable-module-command no`.
+#[test]
+fn module_answers_as_redis_with_no_module_loaded() {
+    const LINES: &[&str] = &[
+        "MODULE LIST",
+        "MODULE HELP",
+        "MODULE LOAD /no/such/module.so",
+        "MODULE LOADEX /no/such/module.so CONFIG a b ARGS c",
+        "MODULE UNLOAD nosuch",
+        "MODULE",
+        "MODULE LOAD",
+        "MODULE LIST x",
+        "MODULE UNLOAD a b",
+        "MODULE NOSUCH",
+        "CONFIG SET enable-module-command yes",
+        "CONFIG GET enable-module-command",
+    ];
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let transcript = |port: u16| {
+        let mut client = common::RawClient::connect(port);
+        LINES
+            .iter()
+            .map(|line| client.call(&common::words(line)))
+            .collect::<Vec<_>>()
+    };
+    for ((line, ours), theirs) in LINES
+        .iter()
+        .zip(transcript(server.addr().port()))
+        .zip(transcript(redis.port))
+    {
+        common::assert_same_bytes(&ours, &theirs, line);
+    }
+}

@@ -77,6 +77,7 @@ pub(crate) enum HostOp {
     Info,
     Debug,
     Shutdown,
+    Module,
 }
 
 impl HostOp {
@@ -340,6 +341,15 @@ const CONFIG: &[CommandSpec] = table! {
     "config|set", -4, S, NO_KEYS, host(HostOp::Config);
 };
 
+/// MODULE's subcommands (no module can be loaded into embedis: it cannot run Redis's C modules).
+const MODULE: &[CommandSpec] = table! {
+    "module|help", 2, SERVER, NO_KEYS, host(HostOp::Module);
+    "module|list", 2, S, NO_KEYS, host(HostOp::Module);
+    "module|load", -3, S, NO_KEYS, host(HostOp::Module);
+    "module|loadex", -3, S, NO_KEYS, host(HostOp::Module);
+    "module|unload", 3, S, NO_KEYS, host(HostOp::Module);
+};
+
 /// Every command embedis knows.
 static COMMANDS: &[CommandSpec] = table! {
     // transactions (multi.c)
@@ -388,6 +398,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "config", -2, SERVER, NO_KEYS, Run::Container(CONFIG);
     "info", -1, SERVER, NO_KEYS, host(HostOp::Info);
     "debug", -2, S, NO_KEYS, host(HostOp::Debug);
+    "module", -2, SERVER, NO_KEYS, Run::Container(MODULE);
     "shutdown", -1, S | NO_MULTI | ALLOW_BUSY, NO_KEYS, host(HostOp::Shutdown);
     // keys (db.c, expire.c)
     "del", -2, W, keys(1, -1, 1), k(keys::del);

@@ -369,6 +369,7 @@ impl Host for ServerSide {
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
             HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
             HostOp::Client => Ok(self.client(call)),
+            HostOp::Module => self.module(call.spec.name),
         };
         reply.unwrap_or_else(Reply::Error)
     }
@@ -526,6 +527,20 @@ impl ServerSide {
                 Reply::ok()
             }
             _ => Reply::help(CLIENT_HELP),
+        }
+    }
+
+    /// MODULE LIST, HELP, LOAD, LOADEX, UNLOAD. embedis cannot run Redis's C modules, so none is
+    /// ever loaded and the list is empty. LOAD, LOADEX and UNLOAD are Redis's protected commands,
+    /// refused unless `enable-module-command` allows them — a parameter set only at start, which
+    /// embedis-server keeps at Redis's default, `no` — so they are refused as Redis refuses them.
+    fn module(&self, name: &str) -> Result<Reply, CommandError> {
+        match name {
+            "module|list" => Ok(Reply::Array(Vec::new())),
+            "module|help" => Ok(Reply::help(MODULE_HELP)),
+            _ => Err(CommandError::other(
+                "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            )),
         }
     }
 
@@ -1341,6 +1356,20 @@ fn tracking_info(info: Option<TrackingInfo>) -> Reply {
         ),
     ])
 }
+
+const MODULE_HELP: &[&str] = &[
+    "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "LIST",
+    "    Return a list of loaded modules.",
+    "LOAD <path> [<arg> ...]",
+    "    Load a module library from <path>, passing to it any optional arguments.",
+    "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+    "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+    "UNLOAD <name>",
+    "    Unload a module.",
+    "HELP",
+    "    Prints this help.",
+];
 
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
