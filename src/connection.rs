@@ -12,7 +12,7 @@ use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
 use crate::error::CommandError;
-use crate::keyspace::blocking::Deadline;
+use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::keyspace::{ClientId, InlineBytes, Keyspace};
 use crate::pubsub::Mailbox;
 use crate::reply::Reply;
@@ -308,7 +308,15 @@ impl Connection {
     /// The reply of this connection's blocked command, once served or timed out.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn poll_blocked(&mut self, deadline: Option<Deadline>) -> Option<Reply> {
-        self.shared.poll_blocked(&self.caller(false), deadline)
+        let (reply, end) = self.shared.poll_blocked(&self.caller(false), deadline)?;
+        if let Some(stats) = &self.stats {
+            let error = match &reply {
+                Reply::Error(e) if end == WaitEnd::Served => Some(e),
+                _ => None,
+            };
+            stats.lock().wait_ended(self.id, end, error);
+        }
+        Some(reply)
     }
 
     /// Whether this connection's command waits for a CLIENT PAUSE to end.
@@ -395,9 +403,13 @@ impl Connection {
         let mut counts = stats.lock();
         match (outcome, &reply) {
             (Outcome::Ran(name), reply) => {
-                counts.ran(name, took, reply);
-                // EXEC is not logged, the commands it ran are.
-                if name != "exec" {
+                counts.ran_blocking(name, took, reply, self.blocked.is_some());
+                if self.blocked.is_some() {
+                    // Logged when its wait ends (see `poll_blocked`).
+                    let who = slow_client(host.as_deref(), &self.session);
+                    counts.blocked(self.id, name, took, request.argv.clone(), who);
+                } else if name != "exec" {
+                    // EXEC is not logged, the commands it ran are.
                     counts.slow(took, &request.argv, || slow_client(host.as_deref(), &self.session));
                 }
             }
@@ -1103,6 +1115,11 @@ impl Drop for Connection {
         self.unwatch_all();
         if let Some(mailbox) = &self.pubsub.mailbox {
             mailbox.mark_gone();
+        }
+        if self.blocked.is_some()
+            && let Some(stats) = &self.stats
+        {
+            stats.lock().wait_ended(self.id, WaitEnd::TimedOut, None);
         }
         if self.may_be_blocked || self.pubsub.subscribed || self.pubsub.monitoring || self.session.tracking {
             // A client that leaves waits for nothing and receives nothing any more.

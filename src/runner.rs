@@ -22,7 +22,7 @@ use crate::command::stats::CommandStats;
 use crate::command::table::{CommandSpec, flags};
 use crate::command::{Caller, Ctx, Engines};
 use crate::error::CommandError;
-use crate::keyspace::blocking::Deadline;
+use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::keyspace::{ClientId, Garbage, InlineBytes, Keyspace};
 use crate::reply::Reply;
 use crate::watchdog::Watchdog;
@@ -483,7 +483,7 @@ impl Shared {
     pub(crate) fn wait_blocked(&self, caller: &Caller, deadline: Option<Deadline>) -> Reply {
         let mut state = self.lock();
         loop {
-            if let Some(reply) = served_or_expired(&mut state.keyspace, caller, deadline) {
+            if let Some((reply, _)) = served_or_expired(&mut state.keyspace, caller, deadline) {
                 return reply;
             }
             match deadline {
@@ -500,9 +500,9 @@ impl Shared {
     }
 
     /// Without waiting: the reply of the blocked `caller` if it was served or timed out, for an
-    /// event loop.
+    /// event loop, with how its wait ended.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn poll_blocked(&self, caller: &Caller, deadline: Option<Deadline>) -> Option<Reply> {
+    pub(crate) fn poll_blocked(&self, caller: &Caller, deadline: Option<Deadline>) -> Option<(Reply, WaitEnd)> {
         served_or_expired(&mut self.lock().keyspace, caller, deadline)
     }
 
@@ -514,7 +514,8 @@ impl Shared {
         let Some(request) = ks.unblock(client) else {
             return false;
         };
-        ks.deliver(client, error.map_or_else(|| request.op.timeout_reply(), Reply::Error));
+        let reply = error.map_or_else(|| request.op.timeout_reply(), Reply::Error);
+        ks.deliver(client, reply, WaitEnd::Interrupted);
         self.unblocked.notify_all();
         true
     }
@@ -522,20 +523,21 @@ impl Shared {
 
 /// The reply of the blocked `caller` if it was served (shaped for its protocol: the client that
 /// served it built it), or the timeout reply (after unregistering it) if its deadline has passed;
-/// `None` while it still waits.
-fn served_or_expired(ks: &mut Keyspace, caller: &Caller, deadline: Option<Deadline>) -> Option<Reply> {
-    if let Some(reply) = ks.take_served(caller.client) {
-        return Some(if caller.protocol == 2 {
+/// `None` while it still waits. With it, how the wait ended.
+fn served_or_expired(ks: &mut Keyspace, caller: &Caller, deadline: Option<Deadline>) -> Option<(Reply, WaitEnd)> {
+    if let Some((reply, end)) = ks.take_served(caller.client) {
+        let reply = if caller.protocol == 2 {
             reply.into_resp2()
         } else {
             reply
-        });
+        };
+        return Some((reply, end));
     }
     if deadline.is_some_and(|d| ks.clock().now_micros() >= d) {
-        return Some(
-            ks.unblock(caller.client)
-                .map_or(Reply::NilArray, |request| request.op.timeout_reply()),
-        );
+        let reply = ks
+            .unblock(caller.client)
+            .map_or(Reply::NilArray, |request| request.op.timeout_reply());
+        return Some((reply, WaitEnd::TimedOut));
     }
     None
 }

@@ -160,6 +160,100 @@ fn slowlog_logs_as_redis_does() {
     common::assert_same_bytes(&our_len, &their_len, "SLOWLOG LEN");
 }
 
+/// A blocked command against redis-server: SLOWLOG logs it when it is served (after the command
+/// that served it) or ended by CLIENT UNBLOCK (before it, without its arguments), not when it
+/// blocks nor when it times out; commandstats counts it once, failed when CLIENT UNBLOCK ended
+/// it, and CLIENT UNBLOCK … ERROR as failed too (its error went to the blocked client).
+#[test]
+fn slowlog_logs_a_blocked_command_when_it_is_served() {
+    let Some((redis, server)) = both() else { return };
+    let run = |port: u16| {
+        let mut admin = RawClient::connect(port);
+        admin.call(&words("CONFIG SET slowlog-log-slower-than 0"));
+        admin.call(&words("CONFIG RESETSTAT"));
+        let mut blocked: Vec<RawClient> = (0..4).map(|_| RawClient::connect(port)).collect();
+        let ids: Vec<String> = blocked
+            .iter_mut()
+            .map(|c| {
+                String::from_utf8_lossy(&c.call(&words("CLIENT ID"))[1..])
+                    .trim()
+                    .to_string()
+            })
+            .collect();
+        admin.call(&words("SLOWLOG RESET"));
+        let wait_blocked = |admin: &mut RawClient, n: usize| {
+            for _ in 0..200 {
+                let info = String::from_utf8_lossy(&admin.call(&words("INFO clients"))).into_owned();
+                if info.contains(&format!("blocked_clients:{n}\r\n")) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            panic!("the clients did not block");
+        };
+        blocked[0].send(&words("BLPOP served 0"));
+        blocked[1].send(&words("BLPOP timesout 0.05"));
+        blocked[2].send(&words("BLPOP errored 0"));
+        blocked[3].send(&words("BLPOP unblocked 0"));
+        wait_blocked(&mut admin, 4);
+        let mut replies = vec![admin.call(&words("RPUSH served x"))];
+        replies.push(blocked[0].read());
+        replies.push(blocked[1].read());
+        replies.push(admin.call(&words(&format!("CLIENT UNBLOCK {} ERROR", ids[2]))));
+        replies.push(blocked[2].read());
+        replies.push(admin.call(&words(&format!("CLIENT UNBLOCK {}", ids[3]))));
+        replies.push(blocked[3].read());
+        admin.call(&words("CONFIG SET slowlog-log-slower-than 10000"));
+        let Resp::Array(Some(entries)) = common::parse(&admin.call(&words("SLOWLOG GET -1"))) else {
+            panic!("SLOWLOG GET answers an array");
+        };
+        let logged: Vec<String> = entries
+            .into_iter()
+            .map(|entry| match entry {
+                // The arguments, client ids (which differ between the servers) masked.
+                Resp::Array(Some(mut fields)) => match fields.swap_remove(3) {
+                    Resp::Array(Some(args)) => args
+                        .into_iter()
+                        .map(|arg| match arg {
+                            Resp::Bulk(Some(arg)) if ids.iter().any(|id| id.as_bytes() == arg) => "<id>".into(),
+                            Resp::Bulk(Some(arg)) => String::from_utf8_lossy(&arg).into_owned(),
+                            other => panic!("an argument is a bulk string: {other:?}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => panic!("an entry's arguments are an array: {other:?}"),
+                },
+                other => panic!("an entry is an array: {other:?}"),
+            })
+            // How often the wait above looked is timing.
+            .filter(|args| args != "INFO clients")
+            .collect();
+        let stats = String::from_utf8_lossy(&admin.call(&words("INFO commandstats"))).into_owned();
+        let errors = String::from_utf8_lossy(&admin.call(&words("INFO errorstats"))).into_owned();
+        let mut counted: Vec<String> = stats
+            .lines()
+            .chain(errors.lines())
+            .filter(|l| {
+                ["cmdstat_blpop", "cmdstat_client|unblock", "errorstat_"]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(|l| {
+                l.split(',')
+                    .filter(|f| !f.contains("usec"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        // Redis lists commands in its table's hash order.
+        counted.sort();
+        (replies, logged, counted)
+    };
+    let theirs = run(redis.port);
+    let ours = run(server.addr().port());
+    assert_eq!(ours, theirs);
+}
+
 /// LATENCY against redis-server where its answers do not depend on timing: the disabled
 /// report, the errors, empty histories, resets, HELP, and which commands a histogram lists
 /// with how many calls.

@@ -571,9 +571,14 @@ fn command_introspection_comes_from_the_command_table() {
         String::from_utf8_lossy(&reply)
     );
     // The server counts exactly the commands only a server runs on top of the in-process ones.
-    let server_only = ["auth", "quit", "client", "config", "info", "debug", "module", "shutdown"];
+    let server_only = [
+        "auth", "quit", "client", "config", "info", "debug", "module", "shutdown",
+    ];
     for name in server_only {
-        assert!(!names.contains(&Reply::Bulk(name.as_bytes().to_vec())), "{name} in process");
+        assert!(
+            !names.contains(&Reply::Bulk(name.as_bytes().to_vec())),
+            "{name} in process"
+        );
     }
     let served = format!(":{}\r\n", count + server_only.len() as i64);
     assert!(

@@ -3,7 +3,7 @@
 
 use super::{Caller, Ctx, Engines};
 use crate::error::CommandError;
-use crate::keyspace::blocking::{BlockedOp, BlockedRequest, Deadline};
+use crate::keyspace::blocking::{BlockedOp, BlockedRequest, Deadline, WaitEnd};
 use crate::keyspace::{Keyspace, List, ZSet};
 use crate::number::timeout_millis;
 use crate::reply::Reply;
@@ -71,7 +71,7 @@ pub(crate) fn serve_blocked(ks: &mut Keyspace, engines: &mut Engines) -> bool {
                 break;
             };
             let reply = super::list::pop_for(&mut ctx, &key, &request.op).into();
-            ctx.ks.deliver(client, reply);
+            ctx.ks.deliver(client, reply, WaitEnd::Served);
             served = true;
         }
     }

@@ -16,7 +16,8 @@ use std::time::Duration;
 use super::latency::LatencyMonitor;
 use crate::argv::Argv;
 use crate::error::CommandError;
-use crate::keyspace::Map;
+use crate::keyspace::blocking::WaitEnd;
+use crate::keyspace::{ClientId, Map};
 use crate::reply::Reply;
 
 thread_local! {
@@ -51,6 +52,8 @@ pub(crate) struct CommandStats {
     /// Error replies by code (`ERR`, `WRONGTYPE`, …).
     errors: BTreeMap<String, u64>,
     slowlog: Slowlog,
+    /// The calls of blocked clients, counted again and logged once their wait ends.
+    blocked: Map<ClientId, BlockedCall>,
     /// LATENCY's monitor (its `command`, `fast-command` and `expire-cycle` events).
     pub(crate) latency: LatencyMonitor,
 }
@@ -87,8 +90,21 @@ struct SlowEntry {
     name: Vec<u8>,
 }
 
+/// A blocked command's call: Redis counts its time again, into its latency histogram, and logs
+/// it in SLOWLOG when it is served or CLIENT UNBLOCK ends it (`updateStatsOnUnblock`), not when
+/// it blocks nor when it times out.
+#[derive(Debug)]
+struct BlockedCall {
+    name: &'static str,
+    /// Its first run's time.
+    took: Duration,
+    argv: Argv,
+    client: SlowClient,
+}
+
 /// Who ran a command, for its SLOWLOG entry: `ip:port` (`?:0` for a script's commands) and the
 /// client's name.
+#[derive(Debug)]
 pub(crate) struct SlowClient {
     pub(crate) addr: String,
     pub(crate) name: Vec<u8>,
@@ -108,10 +124,18 @@ impl CommandStats {
 
     /// A command that ran, for `took`, answering `reply`.
     pub(crate) fn ran(&mut self, name: &'static str, took: Duration, reply: &Reply) {
+        self.ran_blocking(name, took, reply, false);
+    }
+
+    /// [`CommandStats::ran`] for a command that may have `blocked`: then its latency waits
+    /// until it is served ([`CommandStats::unblocked`]), as Redis's.
+    pub(crate) fn ran_blocking(&mut self, name: &'static str, took: Duration, reply: &Reply, blocked: bool) {
         let stat = self.stat(name);
         stat.calls += 1;
         stat.micros += took.as_micros() as u64;
-        stat.latency.record(took);
+        if !blocked {
+            stat.latency.record(took);
+        }
         if let Reply::Error(_) = reply {
             stat.failed += 1;
         }
@@ -129,6 +153,59 @@ impl CommandStats {
         {
             self.error(e);
         }
+    }
+
+    /// A command `name` that ran for `took` and blocked `client`: its call is counted (with
+    /// [`CommandStats::ran_blocking`]), the rest waits for [`CommandStats::wait_ended`].
+    pub(crate) fn blocked(
+        &mut self,
+        client: ClientId,
+        name: &'static str,
+        took: Duration,
+        argv: Argv,
+        who: SlowClient,
+    ) {
+        let call = BlockedCall {
+            name,
+            took,
+            argv,
+            client: who,
+        };
+        self.blocked.insert(client, call);
+    }
+
+    /// The wait of `client`'s blocked command ended so, with `error` if a key served it an
+    /// error: served or interrupted, its time counts again, into its latency, and it is logged
+    /// (without its arguments when interrupted, as Redis has freed them by then); interrupted
+    /// or served an error, it failed. It is not a new call. A timeout, or a client that left,
+    /// only forgets it.
+    pub(crate) fn wait_ended(&mut self, client: ClientId, end: WaitEnd, error: Option<&CommandError>) {
+        let Some(call) = self.blocked.remove(&client) else {
+            return;
+        };
+        if end == WaitEnd::TimedOut {
+            return;
+        }
+        let stat = self.stat(call.name);
+        stat.micros += call.took.as_micros() as u64;
+        stat.latency.record(call.took);
+        stat.failed += u64::from(end == WaitEnd::Interrupted || error.is_some());
+        if let Some(error) = error {
+            self.error(error);
+        }
+        let argv = if end == WaitEnd::Served {
+            call.argv
+        } else {
+            Argv::default()
+        };
+        self.slow(call.took, &argv, || call.client);
+    }
+
+    /// The running command `name` sent `error` to another client (CLIENT UNBLOCK … ERROR): in
+    /// Redis any error reply during a call fails the call, whoever it went to.
+    pub(crate) fn errored_elsewhere(&mut self, name: &'static str, error: &CommandError) {
+        self.error(error);
+        self.stat(name).failed += 1;
     }
 
     /// A command refused before it ran, with `error`; `name` if the command is known.

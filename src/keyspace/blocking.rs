@@ -74,8 +74,22 @@ pub(super) struct Blocked {
     /// Keys created while someone waits on them, to serve after the running command, in the
     /// order they became ready (Redis's `ready_keys` list).
     ready: VecDeque<(usize, Key)>,
-    /// Replies served to clients that have not picked them up yet.
-    served: Map<ClientId, Reply>,
+    /// Replies served to clients that have not picked them up yet, each with how its wait
+    /// ended.
+    served: Map<ClientId, (Reply, WaitEnd)>,
+}
+
+/// How a blocked command's wait ended, which decides what its statistics and the slow log
+/// record once its reply is picked up (Redis's `updateStatsOnUnblock`, which a timeout skips).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitEnd {
+    /// A key it waited on served it: logged with its arguments, failed if its reply is an error.
+    Served,
+    /// CLIENT UNBLOCK ended it (with the timeout reply or an error): counted as failed and
+    /// logged without arguments, as Redis has freed them by then.
+    Interrupted,
+    /// Its timeout passed: nothing more is counted.
+    TimedOut,
 }
 
 impl Keyspace {
@@ -116,14 +130,14 @@ impl Keyspace {
         self.blocked.requests.get(&client)
     }
 
-    /// The reply served to `client`, if it has been served.
-    pub(crate) fn take_served(&mut self, client: ClientId) -> Option<Reply> {
+    /// The reply served to `client`, if it has been served, and how its wait ended.
+    pub(crate) fn take_served(&mut self, client: ClientId) -> Option<(Reply, WaitEnd)> {
         self.blocked.served.remove(&client)
     }
 
-    /// Hands `reply` to a blocked client.
-    pub(crate) fn deliver(&mut self, client: ClientId, reply: Reply) {
-        self.blocked.served.insert(client, reply);
+    /// Hands `reply` to a blocked client whose wait ended so.
+    pub(crate) fn deliver(&mut self, client: ClientId, reply: Reply, end: WaitEnd) {
+        self.blocked.served.insert(client, (reply, end));
     }
 
     /// The first client waiting on `key`, if any.

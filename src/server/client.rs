@@ -15,7 +15,7 @@ use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, flags};
 use crate::connection::{Connection, HelloArgs, Host, HostCall, Session};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
-use crate::keyspace::blocking::Deadline;
+use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::reply::Reply;
 use crate::runner::Started;
 use crate::tracking::{TrackingInfo, TrackingOptions};
@@ -863,7 +863,16 @@ impl ServerSide {
                 ));
             }
         };
-        let unblocked = id > 0 && self.inner.store.shared().interrupt_blocked(ks, id as u64, error);
+        let shared = self.inner.store.shared();
+        let unblocked = id > 0 && shared.interrupt_blocked(ks, id as u64, error.clone());
+        if let (true, Some(stats)) = (unblocked, shared.command_stats()) {
+            // Counted and logged now, before CLIENT UNBLOCK itself, as Redis does.
+            let mut counts = stats.lock();
+            counts.wait_ended(id as u64, WaitEnd::Interrupted, None);
+            if let Some(error) = &error {
+                counts.errored_elsewhere("client|unblock", error);
+            }
+        }
         Reply::Integer(unblocked as i64)
     }
 
