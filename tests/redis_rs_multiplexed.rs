@@ -124,16 +124,19 @@ fn a_multiplexed_connection_in_process_sees_what_it_sees_on_redis() {
 fn dropping_the_connection_ends_its_client_in_the_store() {
     let runtime = runtime();
     let store = Store::new();
-    runtime.block_on(async {
+    // The connection is kept past `block_on`: dropped inside, it could leave before the check.
+    let con = runtime.block_on(async {
         let info = RedisConnectionInfo::default().set_protocol(ProtocolVersion::RESP3);
         let mut con = embedis::redis_rs::multiplexed_connection(&store, &info, AsyncConnectionConfig::new())
             .await
             .expect("a connection");
         con.subscribe("x").await.expect("SUBSCRIBE");
+        con
     });
     let subscribers = |store: &Store| store.connect().call(["PUBSUB", "NUMSUB", "x"]).to_resp();
     assert_eq!(subscribers(&store), b"*2\r\n$1\r\nx\r\n:1\r\n");
-    // Dropping the runtime drops the connection: its client leaves, and its subscription.
+    // Dropping the connection and its runtime: its client leaves, and its subscription.
+    drop(con);
     drop(runtime);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while subscribers(&store) != b"*2\r\n$1\r\nx\r\n:0\r\n" {
