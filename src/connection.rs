@@ -402,6 +402,8 @@ impl Connection {
         let took = started.elapsed();
         let mut counts = stats.lock();
         match (outcome, &reply) {
+            // Refused for memory before it ran (`Shared::start`): Redis's `rejectCommand`.
+            (Outcome::Ran(name), Reply::Error(e @ CommandError::OutOfMemory)) => counts.rejected(Some(name), e),
             (Outcome::Ran(name), reply) => {
                 counts.ran_blocking(name, took, reply, self.blocked.is_some());
                 if self.blocked.is_some() {
@@ -487,6 +489,18 @@ impl Connection {
                 *outcome = Outcome::Queued;
                 return Reply::NilArray;
             }
+        }
+        // Out of memory, Redis refuses inside MULTI every command but EXEC, DISCARD, QUIT and
+        // RESET (a queue could grow without bound); outside it, `Shared::start` refuses.
+        if let Ok(spec) = &resolved
+            && self.multi.is_some()
+            && !exec
+            && !matches!(spec.name, "discard" | "quit" | "reset")
+            && self.shared.memory_limited()
+            && self.shared.out_of_memory_now()
+        {
+            *outcome = Outcome::Rejected(Some(spec.name));
+            resolved = Err(CommandError::OutOfMemory);
         }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
@@ -914,6 +928,20 @@ impl Connection {
                 return Err(CommandError::ExecAbortBecause(busy.to_string()));
             }
         };
+        // Out of memory, EXEC of a command that could grow the store is refused (Redis checks it
+        // before anything else of EXEC).
+        if state.keyspace.out_of_memory()
+            && multi
+                .queue
+                .iter()
+                .any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
+        {
+            for (db, key) in self.watched.drain(..) {
+                state.keyspace.unwatch(db, &key, self.id);
+            }
+            self.shared.after_command(&mut state);
+            return Err(CommandError::ExecAbortBecause(CommandError::OutOfMemory.to_string()));
+        }
         let ks = &mut state.keyspace;
         let dirty = self
             .watched

@@ -95,6 +95,10 @@ pub enum CommandError {
     /// As [`CommandError::BusyScript`] for a function (FCALL): only FUNCTION KILL gets through.
     #[error("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")]
     BusyFunction,
+    /// `maxmemory` is reached and the policy can evict nothing more: commands that may grow the
+    /// store (Redis's `denyoom` ones) are refused; reads, deletes and the like still run.
+    #[error("OOM command not allowed when used memory > 'maxmemory'.")]
+    OutOfMemory,
     /// SCRIPT KILL or FUNCTION KILL with no script running.
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,

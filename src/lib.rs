@@ -77,6 +77,7 @@
 /// The Redis version embedis behaves as (HELLO, INFO, scripts' `redis.REDIS_VERSION`).
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
 
+mod allocator;
 pub mod argv;
 mod clock;
 mod command;
@@ -103,12 +104,13 @@ mod transaction;
 mod typed;
 mod watchdog;
 
+pub use allocator::CountingAllocator;
 pub use argv::{Argv, ToArgs};
 pub use atomic::AtomicDb;
 pub use clock::Clock;
 pub use connection::Connection;
 pub use error::CommandError;
-pub use keyspace::DATABASES;
+pub use keyspace::{DATABASES, EvictionPolicy, UnknownPolicy};
 pub use reply::{FromReply, Reply};
 pub use store::Store;
 #[cfg(feature = "async")]

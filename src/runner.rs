@@ -39,6 +39,23 @@ impl State {
     pub(crate) fn ctx(&mut self, caller: &Caller) -> Ctx<'_> {
         Ctx::new(&mut self.keyspace, &mut self.engines, caller)
     }
+
+    /// Whether a client's command is refused while the store is out of memory: one Redis flags
+    /// `denyoom`, or a script whose flags make it so.
+    pub(crate) fn denied_out_of_memory(&self, spec: &CommandSpec, argv: &Argv) -> bool {
+        if crate::command::reference::denied_out_of_memory(spec.name) {
+            return true;
+        }
+        #[cfg(feature = "lua")]
+        {
+            self.engines.denied_out_of_memory(argv)
+        }
+        #[cfg(not(feature = "lua"))]
+        {
+            let _ = argv;
+            false
+        }
+    }
 }
 
 /// What every clone of a [`Store`](crate::Store) shares.
@@ -74,6 +91,8 @@ pub(crate) struct Shared {
     postponed: AtomicUsize,
     /// Whether the background expiry thread runs ([`Shared::expire_in_background`]).
     expiring_in_background: AtomicBool,
+    /// Whether `maxmemory` is set (read without the lock where a command is queued in MULTI).
+    memory_limited: AtomicBool,
     /// Whether a client may be in MONITOR (read before every command; the hub knows).
     pub(crate) monitoring: AtomicBool,
 }
@@ -142,6 +161,7 @@ impl Shared {
             has_deferred: AtomicBool::new(false),
             command_stats: std::sync::OnceLock::new(),
             expiring_in_background: AtomicBool::new(false),
+            memory_limited: AtomicBool::new(false),
             monitoring: AtomicBool::new(false),
             pause: Mutex::new(None),
             pause_set: AtomicBool::new(false),
@@ -226,7 +246,43 @@ impl Shared {
         let paused = self.paused().is_some();
         state.keyspace.suspend_expiry(paused);
         state.keyspace.begin();
+        if state.keyspace.eviction.maxmemory != 0 {
+            state.keyspace.perform_evictions();
+        }
         Ok(state)
+    }
+
+    /// Sets `maxmemory` (0: none) and its policy, samples and tenacity on `ks`; a limit makes
+    /// the background expiry evict too, as Redis's eviction timer does when no command comes.
+    pub(crate) fn set_eviction(
+        self: &Arc<Self>,
+        ks: &mut Keyspace,
+        eviction: impl FnOnce(&mut crate::keyspace::Eviction),
+    ) {
+        eviction(&mut ks.eviction);
+        let limited = ks.eviction.maxmemory != 0;
+        self.memory_limited.store(limited, Ordering::Relaxed);
+        if limited {
+            self.expire_in_background();
+        }
+    }
+
+    /// Whether `maxmemory` is set.
+    pub(crate) fn memory_limited(&self) -> bool {
+        self.memory_limited.load(Ordering::Relaxed)
+    }
+
+    /// Evicts what the policy allows, as before any command, and answers whether the store is
+    /// out of memory (for a command about to be queued in MULTI).
+    pub(crate) fn out_of_memory_now(&self) -> bool {
+        match self.begin() {
+            Ok(mut state) => {
+                let oom = state.keyspace.out_of_memory();
+                self.after_command(&mut state);
+                oom
+            }
+            Err(_) => false,
+        }
     }
 
     /// Starts (once) a thread that runs a slice of active expiry ten times a second, as Redis's
@@ -439,6 +495,10 @@ impl Shared {
             Ok(state) => state,
             Err(busy) => return Started::Done(Reply::Error(busy)),
         };
+        if state.keyspace.out_of_memory() && state.denied_out_of_memory(spec, argv) {
+            self.after_command(&mut state);
+            return Started::Done(Reply::Error(CommandError::OutOfMemory));
+        }
         let mut ctx = state.ctx(caller);
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;

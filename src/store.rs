@@ -10,7 +10,7 @@ use crate::command::Caller;
 use crate::command::table::{self, Run};
 use crate::connection::Connection;
 use crate::error::CommandError;
-use crate::keyspace::Keyspace;
+use crate::keyspace::{EvictionPolicy, Keyspace};
 use crate::reply::Reply;
 use crate::runner::Shared;
 use crate::subscription::Subscription;
@@ -272,6 +272,47 @@ impl Store {
             self.shared.expire_in_background();
         }
         Ok(())
+    }
+
+    /// Sets `maxmemory` (0: no limit, the default) and its `maxmemory-policy`: before each
+    /// command, while the memory in use is above `bytes`, keys the policy chooses are evicted
+    /// (each raising the `evicted` keyspace event and touching its watchers); when the policy
+    /// allows nothing more, commands that could grow the store fail with
+    /// [`CommandError::OutOfMemory`] while reads and deletes still run — Redis's behaviour.
+    ///
+    /// The memory in use is the process's, counted by [`CountingAllocator`](crate::CountingAllocator)
+    /// when the program installs it; otherwise the keyspace's own estimate (the `MEMORY USAGE`
+    /// of every key), which takes time in proportion to the keys at every command while a
+    /// limit is set. A server's `CONFIG SET maxmemory` sets the same limit.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, EvictionPolicy, Store};
+    ///
+    /// let cache = Store::new();
+    /// cache.set_maxmemory(32 * 1024, EvictionPolicy::AllKeysLru);
+    /// for i in 0..1000 {
+    ///     cache.set(format!("page:{i}"), "x".repeat(100))?;
+    /// }
+    /// let kept: i64 = cache.dbsize()?;
+    /// assert!(kept > 0 && kept < 1000, "the least recently used pages went: {kept} kept");
+    ///
+    /// let full = Store::new();
+    /// full.set("a", "x".repeat(1000))?;
+    /// full.set_maxmemory(1, EvictionPolicy::NoEviction);
+    /// assert_eq!(full.set("b", 1), Err(CommandError::OutOfMemory));
+    /// assert_eq!(full.get("a")?, Some("x".repeat(1000)), "reads still run");
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn set_maxmemory(&self, bytes: u64, policy: EvictionPolicy) {
+        let mut state = self.shared.lock();
+        let ks = &mut state.keyspace;
+        // LFU counters (Redis's default log factor and decay) come with an LFU policy.
+        let lfu = policy.is_lfu().then(|| ks.lfu().unwrap_or_default());
+        ks.set_lfu(lfu);
+        self.shared.set_eviction(ks, |eviction| {
+            eviction.maxmemory = bytes;
+            eviction.policy = policy;
+        });
     }
 
     /// Bounds what a subscriber may hold unread (Redis's `client-output-buffer-limit pubsub`;

@@ -169,6 +169,11 @@ impl Watchdog {
 
     /// The running script ran a write command (Redis's `SCRIPT_WRITE_DIRTY`).
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    /// Whether the running script has run a write command.
+    pub(crate) fn has_written(&self) -> bool {
+        self.wrote.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn wrote(&self) {
         self.wrote.store(true, Ordering::Relaxed);
     }

@@ -12,7 +12,7 @@ mod latency;
 pub(crate) mod list;
 mod lolwut;
 mod pubsub;
-mod reference;
+pub(crate) mod reference;
 mod scan;
 #[cfg(feature = "lua")]
 mod scripting;

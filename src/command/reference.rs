@@ -110,6 +110,12 @@ pub(crate) fn is_fast(name: &str) -> bool {
     flagged(name, "fast")
 }
 
+/// Whether Redis refuses the command `name` (a subcommand as `container|sub`) once `maxmemory`
+/// is reached and nothing more can be evicted (its `denyoom` flag).
+pub(crate) fn denied_out_of_memory(name: &str) -> bool {
+    flagged(name, "denyoom")
+}
+
 /// Whether Redis gives the command `name` (a subcommand as `container|sub`) the flag `flag`
 /// (`fast`, `admin`, `skip_monitor`, …) in COMMAND INFO.
 pub(crate) fn flagged(name: &str, flag: &str) -> bool {

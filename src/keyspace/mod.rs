@@ -7,9 +7,12 @@
 pub(crate) mod blocking;
 pub(crate) mod dump;
 pub(crate) mod effects;
+mod evict;
 mod expire;
 mod inline_bytes;
 pub(crate) use effects::NotifyFlags;
+pub(crate) use evict::Eviction;
+pub use evict::{EvictionPolicy, UnknownPolicy};
 pub(crate) use inline_bytes::InlineBytes;
 mod lazy_free;
 mod list;
@@ -123,6 +126,8 @@ pub(crate) struct Keyspace {
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
     garbage: Garbage,
+    /// `maxmemory` and its policy (`evict.rs`).
+    pub(crate) eviction: evict::Eviction,
 }
 
 impl Keyspace {
@@ -150,6 +155,7 @@ impl Keyspace {
             active_expiry: true,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
+            eviction: evict::Eviction::new(),
         }
     }
 
@@ -297,8 +303,7 @@ impl Keyspace {
         self.lfu
     }
 
-    /// CONFIG SET of maxmemory-policy, lfu-log-factor or lfu-decay-time.
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    /// CONFIG SET of maxmemory-policy, lfu-log-factor or lfu-decay-time; `Store::set_maxmemory`.
     pub(crate) fn set_lfu(&mut self, lfu: Option<Lfu>) {
         self.lfu = lfu;
     }

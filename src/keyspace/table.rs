@@ -104,6 +104,16 @@ pub(crate) struct Lfu {
     pub(crate) decay_minutes: u32,
 }
 
+impl Default for Lfu {
+    /// Redis's defaults: `lfu-log-factor 10`, `lfu-decay-time 1`.
+    fn default() -> Lfu {
+        Lfu {
+            log_factor: 10,
+            decay_minutes: 1,
+        }
+    }
+}
+
 /// A new key's counter (Redis's `LFU_INIT_VAL`), so that it is not evicted before it is used.
 const LFU_INIT: u8 = 5;
 
@@ -119,7 +129,9 @@ impl Lfu {
 
     /// The counter of `stamp` less one for each `decay_minutes` since its minute.
     fn decayed(self, stamp: u32, lru_millis: i64) -> u8 {
-        let (then, counter) = (stamp >> 8, (stamp & 0xFF) as u8);
+        // A stamp written as an idle time (before an LFU policy was chosen) reads as some
+        // minute, as Redis reads its 24-bit field: masked, never out of range.
+        let (then, counter) = ((stamp >> 8) & 0xFFFF, (stamp & 0xFF) as u8);
         let now = Self::minutes(lru_millis);
         let elapsed = if now >= then { now - then } else { 0xFFFF - then + now };
         let periods = elapsed.checked_div(self.decay_minutes).unwrap_or(0);
@@ -369,6 +381,55 @@ impl Table {
             .rev()
             .filter(move |&p| self.is_live(p, now))
             .map(|p| self.key_entry(p))
+    }
+
+    /// A key chosen by the random number `r` (expired or not), for eviction.
+    pub(crate) fn random_key(&self, r: u64) -> Option<&[u8]> {
+        (self.len != 0).then(|| self.slot((r % self.len as u64) as u32).key.as_bytes())
+    }
+
+    /// A key with a TTL chosen by the random number `r`, for eviction: a few random positions
+    /// are tried, then (few keys being volatile) one of the TTL records, counted from `r`.
+    pub(crate) fn random_volatile_key(&self, r: u64) -> Option<&[u8]> {
+        let volatile = self.ttls.at.len();
+        if volatile == 0 {
+            return None;
+        }
+        let mut x = r | 1;
+        for _ in 0..8 {
+            let slot = self.slot((x % self.len as u64) as u32);
+            if slot.entry.has_ttl() {
+                return Some(slot.key.as_bytes());
+            }
+            x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        }
+        let &pos = self.ttls.at.keys().nth((r % volatile as u64) as usize)?;
+        Some(self.slot(pos).key.as_bytes())
+    }
+
+    /// Up to `count` distinct keys (only those with a TTL if `volatile`) from consecutive
+    /// positions after one chosen by the random number `r`, as Redis's `dictGetSomeKeys` walks
+    /// consecutive buckets: eviction's sample.
+    pub(crate) fn sample_keys(&self, r: u64, count: usize, volatile: bool) -> Vec<&[u8]> {
+        if self.len == 0 {
+            return Vec::new();
+        }
+        let start = r % self.len as u64;
+        // A volatile sample walks at most ten positions a key, as Redis's walk gives up.
+        let steps = if volatile { count.saturating_mul(10) } else { count }.min(self.len);
+        let mut sample: Vec<&[u8]> = (0..steps as u64)
+            .map(|i| self.slot(((start + i) % self.len as u64) as u32))
+            .filter(|slot| !volatile || slot.entry.has_ttl())
+            .take(count)
+            .map(|slot| slot.key.as_bytes())
+            .collect();
+        if sample.is_empty()
+            && volatile
+            && let Some(key) = self.random_volatile_key(r)
+        {
+            sample.push(key);
+        }
+        sample
     }
 
     /// The key at position `n` (0..len), for random picks.

@@ -287,6 +287,18 @@ pub(super) fn run_call(
             "Write commands are not allowed from read-only scripts.",
         );
     }
+    // Out of memory when the script started: until it has written, it may not run what could
+    // grow the store (Redis's `scriptVerifyOOM`).
+    if running.checks_memory.load(Ordering::Relaxed)
+        && ctx.ks.out_of_memory()
+        && !running.watchdog.has_written()
+        && crate::command::reference::denied_out_of_memory(spec.name)
+    {
+        if let Some(stats) = &ctx.ks.command_stats {
+            stats.lock().rejected(Some(spec.name), &CommandError::OutOfMemory);
+        }
+        return Err(format!("-{}", CommandError::OutOfMemory));
+    }
     if spec.has(flags::WRITE) {
         // From here on the script cannot be killed: its writes would stay.
         running.watchdog.wrote();

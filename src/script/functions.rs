@@ -47,6 +47,11 @@ impl FunctionInfo {
         self.flags & 1 != 0
     }
 
+    /// Whether it declares `allow-oom`.
+    fn allow_oom(&self) -> bool {
+        self.flags & 2 != 0
+    }
+
     /// The names of its flags, in Redis's order.
     pub(crate) fn flag_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         SCRIPT_FLAGS
@@ -439,6 +444,7 @@ impl FunctionEngine {
         if read_only && !function.no_writes() {
             return Err(err("Can not execute a script with write flag using *_ro command."));
         }
+        super::may_start_out_of_memory(ctx, function.no_writes() || function.allow_oom())?;
         let read_only = read_only || function.no_writes();
         let run = super::Invocation {
             function: &function.callback,
@@ -448,6 +454,7 @@ impl FunctionEngine {
             keys,
             args,
             read_only,
+            checks_memory: false,
         };
         Ok(self.vm.invoke(ctx, &run))
     }
@@ -455,6 +462,12 @@ impl FunctionEngine {
     /// Whether the function of this name is registered with the `no-writes` flag.
     pub(crate) fn is_read_only(&self, name: &[u8]) -> bool {
         self.find(name).is_some_and(FunctionInfo::no_writes)
+    }
+
+    /// Whether the function of this name is registered with neither `no-writes` nor
+    /// `allow-oom`: it may not run while the store is out of memory.
+    pub(crate) fn denied_out_of_memory(&self, name: &[u8]) -> bool {
+        self.find(name).is_some_and(|f| !f.no_writes() && !f.allow_oom())
     }
 
     /// Whether a function of this name (in any case) is registered.

@@ -89,12 +89,12 @@ impl Engines {
         let name = argv.arg(0);
         let target = argv.arg(1);
         if name.eq_ignore_ascii_case(b"eval") {
-            return !matches!(parse_shebang(target), Ok((true, true)));
+            return !matches!(parse_shebang(target), Ok(Shebang { no_writes: true, .. }));
         }
         if name.eq_ignore_ascii_case(b"evalsha") {
             let cached = self.scripts.as_ref().and_then(|engine| {
                 let sha = engine.find(target)?;
-                engine.scripts.get(sha).map(|compiled| compiled.no_writes)
+                engine.scripts.get(sha).map(|compiled| compiled.shebang.no_writes)
             });
             return cached != Some(true);
         }
@@ -105,6 +105,33 @@ impl Engines {
                 .is_some_and(|engine| engine.is_read_only(target));
         }
         true
+    }
+
+    /// Whether EVAL, EVALSHA or FCALL (`argv`) runs what its flags refuse while the store is out
+    /// of memory (Redis's `evalGetCommandFlags` then `denyoom`): a script with a shebang or a
+    /// function declaring neither `no-writes` nor `allow-oom`. Any other command: `false`.
+    pub(crate) fn denied_out_of_memory(&self, argv: &crate::argv::Argv) -> bool {
+        let name = argv.arg(0);
+        let target = argv.arg(1);
+        let denied = |shebang: Shebang| shebang.present && !shebang.no_writes && !shebang.allow_oom;
+        if name.eq_ignore_ascii_case(b"eval") {
+            return parse_shebang(target).is_ok_and(denied);
+        }
+        if name.eq_ignore_ascii_case(b"evalsha") {
+            return self.scripts.as_ref().is_some_and(|engine| {
+                engine
+                    .find(target)
+                    .and_then(|sha| engine.scripts.get(sha))
+                    .is_some_and(|compiled| denied(compiled.shebang))
+            });
+        }
+        if name.eq_ignore_ascii_case(b"fcall") {
+            return self
+                .functions
+                .as_ref()
+                .is_some_and(|engine| engine.denied_out_of_memory(target));
+        }
+        false
     }
 
     pub(crate) fn new(watchdog: &Arc<Watchdog>) -> Engines {
@@ -161,6 +188,8 @@ pub(super) struct Running {
     line_hook: AtomicBool,
     /// Whether the running invocation may not write (EVAL_RO, `no-writes`).
     read_only: AtomicBool,
+    /// Whether its commands are checked against `maxmemory` ([`Invocation::checks_memory`]).
+    pub(super) checks_memory: AtomicBool,
     /// The protocol of the script's commands and of its return value: 2 unless it called
     /// `redis.setresp(3)`.
     pub(super) resp: AtomicU8,
@@ -264,6 +293,21 @@ pub(crate) struct Invocation<'a> {
     pub(crate) keys: &'a [&'a [u8]],
     pub(crate) args: &'a [&'a [u8]],
     pub(crate) read_only: bool,
+    /// EVAL's compatibility mode (no shebang): out of memory, the script's first commands that
+    /// could grow the store are refused one by one.
+    pub(crate) checks_memory: bool,
+}
+
+/// A script with flags (a shebang, a function) that is neither `no-writes` nor `allow-oom` may
+/// not start while the store is out of memory (Redis's `scriptPrepareForRun`; a client's own
+/// call is refused earlier, with the plain OOM error, unless EXEC runs it).
+pub(crate) fn may_start_out_of_memory(ctx: &Ctx<'_>, exempt: bool) -> Result<(), CommandError> {
+    if !exempt && ctx.ks.out_of_memory() {
+        return Err(CommandError::other(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
+    }
+    Ok(())
 }
 
 /// What a VM runs: EVAL scripts or function libraries (their load-time API differs).
@@ -284,10 +328,8 @@ pub(crate) struct ScriptEngine {
 #[derive(Clone)]
 struct Compiled {
     function: Function,
-    /// The script starts with a `#!lua` line.
-    shebang: bool,
-    /// Its shebang has `flags=no-writes`.
-    no_writes: bool,
+    /// What its `#!lua` line declares, if it has one.
+    shebang: Shebang,
 }
 
 /// The flags a `#!lua flags=…` shebang or a registered function may declare, in Redis's order.
@@ -299,10 +341,19 @@ const SCRIPT_FLAGS: &[&str] = &[
     "allow-cross-slot-keys",
 ];
 
-/// Redis's `evalExtractShebangFlags`: `(shebang, no_writes)`, or the error for a bad shebang.
-fn parse_shebang(body: &[u8]) -> Result<(bool, bool), CommandError> {
+/// What a script's `#!lua` line declares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Shebang {
+    /// The script has one: its flags rule it, not EVAL's compatibility mode.
+    present: bool,
+    no_writes: bool,
+    allow_oom: bool,
+}
+
+/// Redis's `evalExtractShebangFlags`: what the shebang declares, or the error for a bad one.
+fn parse_shebang(body: &[u8]) -> Result<Shebang, CommandError> {
     if !body.starts_with(b"#!") {
-        return Ok((false, false));
+        return Ok(Shebang::default());
     }
     let Some(end) = body.iter().position(|&b| b == b'\n') else {
         return Err(CommandError::other("ERR Invalid script shebang"));
@@ -315,7 +366,10 @@ fn parse_shebang(body: &[u8]) -> Result<(bool, bool), CommandError> {
             format!("ERR Unexpected engine in script shebang: {engine}").into(),
         ));
     }
-    let mut no_writes = false;
+    let mut declared = Shebang {
+        present: true,
+        ..Shebang::default()
+    };
     for option in parts {
         let Some(flags) = option.strip_prefix("flags=") else {
             return Err(CommandError::Other(
@@ -328,10 +382,11 @@ fn parse_shebang(body: &[u8]) -> Result<(bool, bool), CommandError> {
                     format!("ERR Unexpected flag in script shebang: {flag}").into(),
                 ));
             }
-            no_writes |= flag == "no-writes";
+            declared.no_writes |= flag == "no-writes";
+            declared.allow_oom |= flag == "allow-oom";
         }
     }
-    Ok((true, no_writes))
+    Ok(declared)
 }
 
 impl std::fmt::Debug for ScriptEngine {
@@ -383,6 +438,7 @@ impl Vm {
             watchdog,
             line_hook: AtomicBool::new(false),
             read_only: AtomicBool::new(false),
+            checks_memory: AtomicBool::new(false),
             resp: AtomicU8::new(2),
         });
         install_count_hook(&lua, &running)?;
@@ -465,11 +521,13 @@ impl Vm {
             keys,
             args,
             read_only,
+            checks_memory,
             ..
         } = *run;
         // Every script starts speaking RESP2, whatever its caller speaks.
         self.running.resp.store(2, Ordering::Relaxed);
         self.running.read_only.store(read_only, Ordering::Relaxed);
+        self.running.checks_memory.store(checks_memory, Ordering::Relaxed);
         let results = {
             self.running.watchdog.start(match self.kind {
                 VmKind::Eval => ScriptKind::Eval,
@@ -520,21 +578,17 @@ impl ScriptEngine {
     pub(crate) fn load(&mut self, body: &[u8]) -> Result<String, CommandError> {
         let sha = sha1_hex(body);
         if !self.scripts.contains_key(&sha) {
-            let (shebang, no_writes) = parse_shebang(body)?;
+            let shebang = parse_shebang(body)?;
             // The shebang line becomes a comment, so line numbers stay those of the source.
             let mut source = body.to_vec();
-            if shebang {
+            if shebang.present {
                 source[..2].copy_from_slice(b"--");
             }
             let function = self.vm.compile(&source, "@user_script").map_err(|e| {
                 let message = convert::lua_message(&e);
                 CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
             })?;
-            let compiled = Compiled {
-                function,
-                shebang,
-                no_writes,
-            };
+            let compiled = Compiled { function, shebang };
             self.scripts.insert(sha.clone(), compiled);
         }
         Ok(sha)
@@ -566,12 +620,18 @@ impl ScriptEngine {
         let Some(compiled) = self.scripts.get(sha) else {
             return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
         };
-        if read_only && compiled.shebang && !compiled.no_writes {
+        let shebang = compiled.shebang;
+        if read_only && shebang.present && !shebang.no_writes {
             return Reply::Error(CommandError::other(
                 "ERR Can not execute a script with write flag using *_ro command.",
             ));
         }
-        let read_only = read_only || compiled.no_writes;
+        if shebang.present
+            && let Err(e) = may_start_out_of_memory(ctx, shebang.no_writes || shebang.allow_oom)
+        {
+            return Reply::Error(e);
+        }
+        let read_only = read_only || shebang.no_writes;
         let run = Invocation {
             function: &compiled.function,
             name: sha,
@@ -580,6 +640,8 @@ impl ScriptEngine {
             keys,
             args,
             read_only,
+            // With a shebang, its flags decided above; without, each command is checked.
+            checks_memory: !shebang.present,
         };
         self.vm.invoke(ctx, &run)
     }

@@ -931,6 +931,7 @@ impl ServerSide {
                 ks.set_encodings(self.inner.encodings());
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
+                self.inner.apply_eviction(ks);
                 ks.pubsub.set_limit(self.inner.pubsub_limit());
                 ks.tracking.set_max_keys(super::number(
                     &self.inner.params.lock(),
@@ -1086,11 +1087,14 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
                 ks.expired_keys(),
+                ks.eviction.evicted_keys,
+                ks.eviction.exceeded_millis().0,
+                ks.eviction.exceeded_millis().1,
                 ks.pubsub.sizes().0,
                 ks.pubsub.sizes().1,
                 ks.pubsub.sizes().2,
@@ -1155,7 +1159,7 @@ fn memory_section(startup: usize, ks: &Keyspace, lazy_free: (usize, usize), maxm
     };
     let net = used.saturating_sub(startup);
     format!(
-        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\nembedis_used_memory_source:{source}\r\n",
+        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_not_counted_for_evict:0\r\nmem_allocator:libc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\nembedis_used_memory_source:{source}\r\n",
         bytes_to_human(used),
         bytes_to_human(rss),
         bytes_to_human(peak),

@@ -28,7 +28,7 @@ mod memory;
 mod params;
 pub mod protocol;
 
-pub use memory::CountingAllocator;
+pub use crate::allocator::CountingAllocator;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -549,6 +549,22 @@ impl Inner {
                 log_factor: number(&params, "lfu-log-factor", 10),
                 decay_minutes: number(&params, "lfu-decay-time", 1),
             })
+    }
+
+    /// `maxmemory`, `maxmemory-policy`, `maxmemory-samples` and `maxmemory-eviction-tenacity`
+    /// as they stand, applied to `ks`: keys are evicted from the next command on (or the
+    /// background expiry's next round, as Redis's eviction timer).
+    pub(crate) fn apply_eviction(&self, ks: &mut crate::keyspace::Keyspace) {
+        let params = self.params.lock();
+        self.store.shared().set_eviction(ks, |eviction| {
+            eviction.maxmemory = number(&params, "maxmemory", 0);
+            eviction.policy = params
+                .get("maxmemory-policy")
+                .and_then(|policy| policy.parse().ok())
+                .unwrap_or_default();
+            eviction.samples = number(&params, "maxmemory-samples", 5);
+            eviction.tenacity = number(&params, "maxmemory-eviction-tenacity", 10);
+        });
     }
 
     /// `latency-monitor-threshold` as it stands, in milliseconds.

@@ -1,0 +1,114 @@
+//! `maxmemory`: eviction by each policy and the OOM refusals, against redis-server over the wire
+//! (in process: tests/maxmemory_in_process.rs).
+//!
+//! This test binary counts its allocations, as embedis-server does: a server it starts measures
+//! the process, as Redis measures its own, so a limit of one byte is out of memory even with no
+//! key left.
+
+#[global_allocator]
+static ALLOCATOR: embedis::CountingAllocator = embedis::CountingAllocator;
+
+mod common;
+mod wire;
+
+use wire::check_servers;
+
+/// With `noeviction` past the limit: what could grow the store is refused with Redis's OOM
+/// error (commands, a script's first write in EVAL's compatibility mode, a script or function
+/// whose flags allow neither, anything queued in MULTI, EXEC of a transaction queued before),
+/// while reads, deletes, `no-writes` and `allow-oom` scripts run.
+#[test]
+fn out_of_memory_refuses_what_could_grow_the_store_as_redis() {
+    check_servers(
+        2,
+        &[
+            (0, "SET k v", 1),
+            (
+                0,
+                "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return redis.call('set', 'x', 'y') end)\nredis.register_function{function_name='g', callback=function() return redis.call('set', 'x', 'y') end, flags={'allow-oom'}}\"",
+                1,
+            ),
+            (1, "MULTI", 1),
+            (1, "SET queued 1", 1),
+            (0, "CONFIG SET maxmemory 1", 1),
+            (1, "EXEC", 1),
+            (0, "SET a b", 1),
+            (0, "INCR n", 1),
+            (0, "GET k", 1),
+            (0, "EXISTS k a", 1),
+            (0, "DEL nothing", 1),
+            (0, "PUBLISH channel message", 1),
+            (0, "EVAL \"return redis.call('get', 'k')\" 0", 1),
+            (0, "EVAL \"return redis.call('set', 'x', 'y')\" 0", 1),
+            (0, "EVAL \"return redis.pcall('incr', 'x')\" 0", 1),
+            (0, "EVAL \"#!lua\nreturn 1\" 0", 1),
+            (0, "EVAL \"#!lua flags=no-writes\nreturn redis.call('get', 'k')\" 0", 1),
+            (
+                0,
+                "EVAL \"#!lua flags=allow-oom\nreturn redis.call('set', 'x', 'y')\" 0",
+                1,
+            ),
+            (0, "FCALL f 0", 1),
+            (0, "FCALL g 0", 1),
+            (0, "MULTI", 1),
+            (0, "GET k", 1),
+            (0, "SET a b", 1),
+            (0, "EXEC", 1),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (0, "SET a b", 1),
+            (0, "MGET a x", 1),
+        ],
+    );
+}
+
+/// Each policy evicts what Redis's evicts where the choice is determined (one candidate, or
+/// all of them): the `evicted` events, the watchers of an evicted key, and OOM once the policy finds nothing more to evict.
+#[test]
+fn eviction_policies_evict_as_redis() {
+    check_servers(
+        3,
+        &[
+            (2, "CONFIG SET notify-keyspace-events KEA", 1),
+            (2, "PSUBSCRIBE __key*__:*", 1),
+            (0, "CONFIG RESETSTAT", 1),
+            (0, "SET plain 1", 1),
+            (0, "SET volatile 2 EX 100", 1),
+            (2, "", 4),
+            (1, "WATCH volatile", 1),
+            (0, "CONFIG SET maxmemory-policy volatile-ttl", 1),
+            (0, "CONFIG SET maxmemory 1", 1),
+            // Only the volatile key may go; then nothing can, and writes are refused.
+            (0, "DBSIZE", 1),
+            (2, "", 2),
+            (0, "GET plain", 1),
+            (0, "SET other 3", 1),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (1, "MULTI", 1),
+            (1, "GET plain", 1),
+            (1, "EXEC", 1),
+            // allkeys-random takes the last key, LFU and LRU every one, database by database.
+            (0, "CONFIG SET maxmemory-policy allkeys-random", 1),
+            (0, "CONFIG SET maxmemory 1", 1),
+            (0, "DBSIZE", 1),
+            (2, "", 2),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (0, "SELECT 3", 1),
+            (0, "SET lfu 1", 1),
+            (2, "", 2),
+            (0, "CONFIG SET maxmemory-policy allkeys-lfu", 1),
+            (0, "CONFIG SET maxmemory 1", 1),
+            (0, "DBSIZE", 1),
+            (2, "", 2),
+            (0, "SET lfu 1", 1),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (0, "SET lru 1", 1),
+            (2, "", 2),
+            (0, "CONFIG SET maxmemory-policy volatile-lru", 1),
+            (0, "CONFIG SET maxmemory 1", 1),
+            (0, "DBSIZE", 1),
+            (0, "SET still 1", 1),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (0, "CONFIG SET maxmemory-policy noeviction", 1),
+        ],
+    );
+}
