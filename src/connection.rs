@@ -492,11 +492,11 @@ impl Connection {
         }
         // Out of memory, Redis refuses inside MULTI every command but EXEC, DISCARD, QUIT and
         // RESET (a queue could grow without bound); outside it, `Shared::start` refuses.
-        if let Ok(spec) = &resolved
+        if self.shared.memory_limited()
+            && let Ok(spec) = &resolved
             && self.multi.is_some()
             && !exec
             && !matches!(spec.name, "discard" | "quit" | "reset")
-            && self.shared.memory_limited()
             && self.shared.out_of_memory_now()
         {
             *outcome = Outcome::Rejected(Some(spec.name));

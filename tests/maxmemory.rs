@@ -62,7 +62,7 @@ fn out_of_memory_refuses_what_could_grow_the_store_as_redis() {
 }
 
 /// Each policy evicts what Redis's evicts where the choice is determined (one candidate, or
-/// all of them): the `evicted` events, the watchers of an evicted key, and OOM once the policy finds nothing more to evict.
+/// all of them): the `evicted` events, the watchers and trackers of an evicted key, and OOM once the policy finds nothing more to evict.
 #[test]
 fn eviction_policies_evict_as_redis() {
     check_servers(
@@ -74,6 +74,9 @@ fn eviction_policies_evict_as_redis() {
             (0, "SET plain 1", 1),
             (0, "SET volatile 2 EX 100", 1),
             (2, "", 4),
+            (1, "HELLO 3", 1),
+            (1, "CLIENT TRACKING on", 1),
+            (1, "GET plain", 1),
             (1, "WATCH volatile", 1),
             (0, "CONFIG SET maxmemory-policy volatile-ttl", 1),
             (0, "CONFIG SET maxmemory 1", 1),
@@ -91,6 +94,8 @@ fn eviction_policies_evict_as_redis() {
             (0, "CONFIG SET maxmemory 1", 1),
             (0, "DBSIZE", 1),
             (2, "", 2),
+            // The client that read it, tracking, is told.
+            (1, "", 1),
             (0, "CONFIG SET maxmemory 0", 1),
             (0, "SELECT 3", 1),
             (0, "SET lfu 1", 1),

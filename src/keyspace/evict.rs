@@ -165,11 +165,12 @@ impl Eviction {
 }
 
 impl Keyspace {
-    /// The memory in use, as eviction measures it (see the module documentation).
-    pub(crate) fn used_memory(&self) -> u64 {
+    /// The memory in use, as eviction and INFO measure it (see the module documentation), and
+    /// whether the allocator counted it (`false`: the keyspace's estimate).
+    pub(crate) fn used_memory(&self) -> (u64, bool) {
         match crate::CountingAllocator::allocated() {
-            Some(bytes) => bytes as u64,
-            None => self.estimated_bytes() as u64,
+            Some(bytes) => (bytes as u64, true),
+            None => (self.estimated_bytes() as u64, false),
         }
     }
 
@@ -201,7 +202,7 @@ impl Keyspace {
         if limit == 0 {
             return false;
         }
-        let used = self.used_memory();
+        let (used, counted) = self.used_memory();
         if used <= limit {
             return false;
         }
@@ -209,7 +210,6 @@ impl Keyspace {
             return true;
         }
         let to_free = used - limit;
-        let counted = crate::CountingAllocator::allocated().is_some();
         let started = Instant::now();
         let time_limit = self.eviction.time_limit();
         let mut freed = 0u64;
@@ -218,15 +218,20 @@ impl Keyspace {
             let Some((db, key)) = self.choose_victim() else {
                 return true;
             };
-            let before = if counted { self.used_memory() } else { 0 };
-            let estimate = self.dbs[db].data.get(&key).map_or(0, |entry| {
-                memory::key_usage(&key, entry, memory::DEFAULT_SAMPLES) as u64
-            });
+            // What the deletion frees: the allocator's count before and after, as Redis
+            // measures it, or the key's own estimate.
+            let before = if counted {
+                self.used_memory().0
+            } else {
+                self.dbs[db].data.get(&key).map_or(0, |entry| {
+                    memory::key_usage(&key, entry, memory::DEFAULT_SAMPLES) as u64
+                })
+            };
             self.evict(db, &key);
             freed += if counted {
-                before.saturating_sub(self.used_memory())
+                before.saturating_sub(self.used_memory().0)
             } else {
-                estimate
+                before
             };
             evicted += 1;
             // Past its time, a round stops; the next command goes on (Redis's timer proc).
@@ -240,8 +245,7 @@ impl Keyspace {
     /// Deletes an evicted key: freed at once (Redis's `lazyfree-lazy-eviction no`), its
     /// watchers touched, its trackers invalidated, the `evicted` event raised, replayed as DEL.
     fn evict(&mut self, db: usize, key: &[u8]) {
-        let removed = self.remove_entry(db, key);
-        drop(removed);
+        drop(self.remove_entry(db, key));
         self.modified(db, key);
         self.eviction.evicted_keys += 1;
         self.effects.notify(db, EventClass::Evicted, "evicted", key);
@@ -258,13 +262,7 @@ impl Keyspace {
                 self.eviction.next_db = (self.eviction.next_db + 1) % dbs;
                 let db = self.eviction.next_db;
                 let r = self.random();
-                let data = &self.dbs[db].data;
-                let key = if all {
-                    data.random_key(r)
-                } else {
-                    data.random_volatile_key(r)
-                };
-                if let Some(key) = key {
+                if let Some(key) = self.dbs[db].data.sample_keys(r, 1, !all).first() {
                     return Some((db, key.to_vec()));
                 }
             }

@@ -350,9 +350,8 @@ impl Keyspace {
         self.dbs.iter().map(|db| db.data.structure_bytes()).sum()
     }
 
-    /// The MEMORY USAGE estimate of every key, summed: INFO's `used_memory` where the process
-    /// does not count its allocations. O(keys).
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    /// The MEMORY USAGE estimate of every key, summed: the memory `maxmemory` and INFO's
+    /// `used_memory` measure where the process does not count its allocations. O(keys).
     pub(crate) fn estimated_bytes(&self) -> usize {
         let every = self.dbs.iter().flat_map(|db| db.data.iter());
         every

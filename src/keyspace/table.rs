@@ -383,33 +383,10 @@ impl Table {
             .map(|p| self.key_entry(p))
     }
 
-    /// A key chosen by the random number `r` (expired or not), for eviction.
-    pub(crate) fn random_key(&self, r: u64) -> Option<&[u8]> {
-        (self.len != 0).then(|| self.slot((r % self.len as u64) as u32).key.as_bytes())
-    }
-
-    /// A key with a TTL chosen by the random number `r`, for eviction: a few random positions
-    /// are tried, then (few keys being volatile) one of the TTL records, counted from `r`.
-    pub(crate) fn random_volatile_key(&self, r: u64) -> Option<&[u8]> {
-        let volatile = self.ttls.at.len();
-        if volatile == 0 {
-            return None;
-        }
-        let mut x = r | 1;
-        for _ in 0..8 {
-            let slot = self.slot((x % self.len as u64) as u32);
-            if slot.entry.has_ttl() {
-                return Some(slot.key.as_bytes());
-            }
-            x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
-        }
-        let &pos = self.ttls.at.keys().nth((r % volatile as u64) as usize)?;
-        Some(self.slot(pos).key.as_bytes())
-    }
-
     /// Up to `count` distinct keys (only those with a TTL if `volatile`) from consecutive
     /// positions after one chosen by the random number `r`, as Redis's `dictGetSomeKeys` walks
-    /// consecutive buckets: eviction's sample.
+    /// consecutive buckets: eviction's sample. When the walk meets no volatile key (few keys
+    /// have a TTL), one of the TTL records, counted from `r`, stands in.
     pub(crate) fn sample_keys(&self, r: u64, count: usize, volatile: bool) -> Vec<&[u8]> {
         if self.len == 0 {
             return Vec::new();
@@ -425,9 +402,10 @@ impl Table {
             .collect();
         if sample.is_empty()
             && volatile
-            && let Some(key) = self.random_volatile_key(r)
+            && !self.ttls.at.is_empty()
+            && let Some(&pos) = self.ttls.at.keys().nth((r % self.ttls.at.len() as u64) as usize)
         {
-            sample.push(key);
+            sample.push(self.slot(pos).key.as_bytes());
         }
         sample
     }

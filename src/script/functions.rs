@@ -42,14 +42,13 @@ pub(crate) struct FunctionInfo {
 }
 
 impl FunctionInfo {
-    /// Whether the function declared `no-writes`.
-    fn no_writes(&self) -> bool {
-        self.flags & 1 != 0
-    }
-
-    /// Whether it declares `allow-oom`.
-    fn allow_oom(&self) -> bool {
-        self.flags & 2 != 0
+    /// What its flags declare (bits 0 and 1 of [`SCRIPT_FLAGS`]: `no-writes`, `allow-oom`).
+    fn declared(&self) -> super::Declared {
+        super::Declared {
+            present: true,
+            no_writes: self.flags & 1 != 0,
+            allow_oom: self.flags & 2 != 0,
+        }
     }
 
     /// The names of its flags, in Redis's order.
@@ -441,11 +440,12 @@ impl FunctionEngine {
         read_only: bool,
     ) -> Result<Reply, CommandError> {
         let function = self.find(name).ok_or_else(|| err("Function not found"))?;
-        if read_only && !function.no_writes() {
+        let declared = function.declared();
+        if read_only && !declared.no_writes {
             return Err(err("Can not execute a script with write flag using *_ro command."));
         }
-        super::may_start_out_of_memory(ctx, function.no_writes() || function.allow_oom())?;
-        let read_only = read_only || function.no_writes();
+        super::may_start_out_of_memory(ctx, declared)?;
+        let read_only = read_only || declared.no_writes;
         let run = super::Invocation {
             function: &function.callback,
             name: &function.name,
@@ -459,15 +459,9 @@ impl FunctionEngine {
         Ok(self.vm.invoke(ctx, &run))
     }
 
-    /// Whether the function of this name is registered with the `no-writes` flag.
-    pub(crate) fn is_read_only(&self, name: &[u8]) -> bool {
-        self.find(name).is_some_and(FunctionInfo::no_writes)
-    }
-
-    /// Whether the function of this name is registered with neither `no-writes` nor
-    /// `allow-oom`: it may not run while the store is out of memory.
-    pub(crate) fn denied_out_of_memory(&self, name: &[u8]) -> bool {
-        self.find(name).is_some_and(|f| !f.no_writes() && !f.allow_oom())
+    /// What the function of this name declares, if it is registered.
+    pub(super) fn declared(&self, name: &[u8]) -> Option<super::Declared> {
+        self.find(name).map(FunctionInfo::declared)
     }
 
     /// Whether a function of this name (in any case) is registered.

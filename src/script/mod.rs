@@ -82,56 +82,38 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
-    /// Whether EVAL, EVALSHA or FCALL (`argv`) may write: unless its script or function
-    /// declares `no-writes` (a script not in the cache, or a function not loaded, may), as
-    /// Redis's `getCommandFlags` judges them for CLIENT PAUSE WRITE.
-    pub(crate) fn may_write(&self, argv: &crate::argv::Argv) -> bool {
+    /// What the script or function EVAL, EVALSHA or FCALL (`argv`) would run declares (its
+    /// shebang, or a function's flags), as Redis's `getCommandFlags` reads them; `None` for any
+    /// other command, a script not in the cache or a function not loaded.
+    fn declared(&self, argv: &crate::argv::Argv) -> Option<Declared> {
         let name = argv.arg(0);
         let target = argv.arg(1);
         if name.eq_ignore_ascii_case(b"eval") {
-            return !matches!(parse_shebang(target), Ok(Shebang { no_writes: true, .. }));
+            return parse_shebang(target).ok();
         }
         if name.eq_ignore_ascii_case(b"evalsha") {
-            let cached = self.scripts.as_ref().and_then(|engine| {
-                let sha = engine.find(target)?;
-                engine.scripts.get(sha).map(|compiled| compiled.shebang.no_writes)
-            });
-            return cached != Some(true);
+            let engine = self.scripts.as_ref()?;
+            return engine
+                .scripts
+                .get(engine.find(target)?)
+                .map(|compiled| compiled.declared);
         }
         if name.eq_ignore_ascii_case(b"fcall") {
-            return !self
-                .functions
-                .as_ref()
-                .is_some_and(|engine| engine.is_read_only(target));
+            return self.functions.as_ref()?.declared(target);
         }
-        true
+        None
     }
 
-    /// Whether EVAL, EVALSHA or FCALL (`argv`) runs what its flags refuse while the store is out
-    /// of memory (Redis's `evalGetCommandFlags` then `denyoom`): a script with a shebang or a
-    /// function declaring neither `no-writes` nor `allow-oom`. Any other command: `false`.
+    /// Whether EVAL, EVALSHA or FCALL (`argv`) may write, for CLIENT PAUSE WRITE: unless what it
+    /// runs declares `no-writes` (a script not in the cache, or a function not loaded, may).
+    pub(crate) fn may_write(&self, argv: &crate::argv::Argv) -> bool {
+        !self.declared(argv).is_some_and(|declared| declared.no_writes)
+    }
+
+    /// Whether EVAL, EVALSHA or FCALL (`argv`) is refused while the store is out of memory
+    /// (Redis's `evalGetCommandFlags` then `denyoom`): see [`Declared::denies_out_of_memory`].
     pub(crate) fn denied_out_of_memory(&self, argv: &crate::argv::Argv) -> bool {
-        let name = argv.arg(0);
-        let target = argv.arg(1);
-        let denied = |shebang: Shebang| shebang.present && !shebang.no_writes && !shebang.allow_oom;
-        if name.eq_ignore_ascii_case(b"eval") {
-            return parse_shebang(target).is_ok_and(denied);
-        }
-        if name.eq_ignore_ascii_case(b"evalsha") {
-            return self.scripts.as_ref().is_some_and(|engine| {
-                engine
-                    .find(target)
-                    .and_then(|sha| engine.scripts.get(sha))
-                    .is_some_and(|compiled| denied(compiled.shebang))
-            });
-        }
-        if name.eq_ignore_ascii_case(b"fcall") {
-            return self
-                .functions
-                .as_ref()
-                .is_some_and(|engine| engine.denied_out_of_memory(target));
-        }
-        false
+        self.declared(argv).is_some_and(Declared::denies_out_of_memory)
     }
 
     pub(crate) fn new(watchdog: &Arc<Watchdog>) -> Engines {
@@ -301,8 +283,8 @@ pub(crate) struct Invocation<'a> {
 /// A script with flags (a shebang, a function) that is neither `no-writes` nor `allow-oom` may
 /// not start while the store is out of memory (Redis's `scriptPrepareForRun`; a client's own
 /// call is refused earlier, with the plain OOM error, unless EXEC runs it).
-pub(crate) fn may_start_out_of_memory(ctx: &Ctx<'_>, exempt: bool) -> Result<(), CommandError> {
-    if !exempt && ctx.ks.out_of_memory() {
+fn may_start_out_of_memory(ctx: &Ctx<'_>, declared: Declared) -> Result<(), CommandError> {
+    if declared.denies_out_of_memory() && ctx.ks.out_of_memory() {
         return Err(CommandError::other(
             "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
         ));
@@ -320,7 +302,7 @@ pub(crate) enum VmKind {
 /// The Lua VM of a keyspace's EVAL scripts and its script cache.
 pub(crate) struct ScriptEngine {
     vm: Vm,
-    /// Scripts by lowercase SHA1, with whether their shebang declares them read-only.
+    /// Scripts by lowercase SHA1, with what their shebang declares.
     scripts: Map<String, Compiled>,
 }
 
@@ -329,7 +311,7 @@ pub(crate) struct ScriptEngine {
 struct Compiled {
     function: Function,
     /// What its `#!lua` line declares, if it has one.
-    shebang: Shebang,
+    declared: Declared,
 }
 
 /// The flags a `#!lua flags=…` shebang or a registered function may declare, in Redis's order.
@@ -341,19 +323,27 @@ const SCRIPT_FLAGS: &[&str] = &[
     "allow-cross-slot-keys",
 ];
 
-/// What a script's `#!lua` line declares.
+/// What a script's `#!lua` line, or a function's flags, declare.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Shebang {
-    /// The script has one: its flags rule it, not EVAL's compatibility mode.
+struct Declared {
+    /// Flags rule it (a shebang, a function), not EVAL's compatibility mode.
     present: bool,
     no_writes: bool,
     allow_oom: bool,
 }
 
+impl Declared {
+    /// With flags that are neither `no-writes` nor `allow-oom`, it may not start while the store
+    /// is out of memory; in compatibility mode its commands are checked one by one instead.
+    fn denies_out_of_memory(self) -> bool {
+        self.present && !self.no_writes && !self.allow_oom
+    }
+}
+
 /// Redis's `evalExtractShebangFlags`: what the shebang declares, or the error for a bad one.
-fn parse_shebang(body: &[u8]) -> Result<Shebang, CommandError> {
+fn parse_shebang(body: &[u8]) -> Result<Declared, CommandError> {
     if !body.starts_with(b"#!") {
-        return Ok(Shebang::default());
+        return Ok(Declared::default());
     }
     let Some(end) = body.iter().position(|&b| b == b'\n') else {
         return Err(CommandError::other("ERR Invalid script shebang"));
@@ -366,9 +356,9 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, CommandError> {
             format!("ERR Unexpected engine in script shebang: {engine}").into(),
         ));
     }
-    let mut declared = Shebang {
+    let mut declared = Declared {
         present: true,
-        ..Shebang::default()
+        ..Declared::default()
     };
     for option in parts {
         let Some(flags) = option.strip_prefix("flags=") else {
@@ -578,17 +568,17 @@ impl ScriptEngine {
     pub(crate) fn load(&mut self, body: &[u8]) -> Result<String, CommandError> {
         let sha = sha1_hex(body);
         if !self.scripts.contains_key(&sha) {
-            let shebang = parse_shebang(body)?;
+            let declared = parse_shebang(body)?;
             // The shebang line becomes a comment, so line numbers stay those of the source.
             let mut source = body.to_vec();
-            if shebang.present {
+            if declared.present {
                 source[..2].copy_from_slice(b"--");
             }
             let function = self.vm.compile(&source, "@user_script").map_err(|e| {
                 let message = convert::lua_message(&e);
                 CommandError::Other(format!("ERR Error compiling script (new function): {message}").into())
             })?;
-            let compiled = Compiled { function, shebang };
+            let compiled = Compiled { function, declared };
             self.scripts.insert(sha.clone(), compiled);
         }
         Ok(sha)
@@ -620,18 +610,16 @@ impl ScriptEngine {
         let Some(compiled) = self.scripts.get(sha) else {
             return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
         };
-        let shebang = compiled.shebang;
-        if read_only && shebang.present && !shebang.no_writes {
+        let declared = compiled.declared;
+        if read_only && declared.present && !declared.no_writes {
             return Reply::Error(CommandError::other(
                 "ERR Can not execute a script with write flag using *_ro command.",
             ));
         }
-        if shebang.present
-            && let Err(e) = may_start_out_of_memory(ctx, shebang.no_writes || shebang.allow_oom)
-        {
+        if let Err(e) = may_start_out_of_memory(ctx, declared) {
             return Reply::Error(e);
         }
-        let read_only = read_only || shebang.no_writes;
+        let read_only = read_only || declared.no_writes;
         let run = Invocation {
             function: &compiled.function,
             name: sha,
@@ -641,7 +629,7 @@ impl ScriptEngine {
             args,
             read_only,
             // With a shebang, its flags decided above; without, each command is checked.
-            checks_memory: !shebang.present,
+            checks_memory: !declared.present,
         };
         self.vm.invoke(ctx, &run)
     }

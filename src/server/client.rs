@@ -1141,10 +1141,8 @@ impl ServerSide {
 /// databases' own structures (indexes, TTL records, unused slots); the dataset is the rest.
 /// `lazy_free` is (objects waiting to be freed in the background, objects freed there so far).
 fn memory_section(startup: usize, ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, policy: &str) -> String {
-    let (used, source) = match super::CountingAllocator::allocated() {
-        Some(bytes) => (bytes as u64, "allocator"),
-        None => (ks.estimated_bytes() as u64, "estimate"),
-    };
+    let (used, counted) = ks.used_memory();
+    let source = if counted { "allocator" } else { "estimate" };
     let startup = if source == "allocator" { startup as u64 } else { 0 };
     let peak = super::CountingAllocator::peak().map_or(used, |p| p as u64).max(used);
     let rss = super::memory::resident_bytes();
