@@ -402,8 +402,11 @@ impl Connection {
         let took = started.elapsed();
         let mut counts = stats.lock();
         match (outcome, &reply) {
-            // Refused for memory before it ran (`Shared::start`): Redis's `rejectCommand`.
-            (Outcome::Ran(name), Reply::Error(e @ CommandError::OutOfMemory)) => counts.rejected(Some(name), e),
+            // Refused for memory before it ran (`Shared::start`), or EXEC refused (for memory, or
+            // a script timed out while it waited): Redis's `rejectCommand`.
+            (Outcome::Ran(name), Reply::Error(e @ (CommandError::OutOfMemory | CommandError::ExecAbortBecause(_)))) => {
+                counts.rejected(Some(name), e)
+            }
             (Outcome::Ran(name), reply) => {
                 counts.ran_blocking(name, took, reply, self.blocked.is_some());
                 if self.blocked.is_some() {

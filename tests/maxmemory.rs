@@ -117,3 +117,55 @@ fn eviction_policies_evict_as_redis() {
         ],
     );
 }
+
+/// Refusals count as Redis counts them: a command refused for memory is a rejected call (and an
+/// `OOM` error), so is EXEC refused for memory (an `EXECABORT`), and a script's refused first
+/// write rejects the command inside it and fails the script.
+#[test]
+fn refusals_for_memory_count_as_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = embedis::server::Server::start(embedis::Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let steps: &[wire::Step<'_>] = &[
+        (0, "SET k v", 1),
+        (1, "MULTI", 1),
+        (1, "SET queued 1", 1),
+        (0, "CONFIG SET maxmemory 1", 1),
+        (1, "EXEC", 1),
+        (0, "SET a b", 1),
+        (0, "EVAL \"return redis.call('set', 'x', 'y')\" 0", 1),
+        (1, "MULTI", 1),
+        (1, "GET k", 1),
+        (1, "EXEC", 1),
+        (0, "CONFIG SET maxmemory 0", 1),
+    ];
+    let counts = |port: u16| {
+        wire::transcript(port, 2, steps);
+        let mut client = common::RawClient::connect(port);
+        let stats = String::from_utf8(client.call(&common::words("INFO commandstats"))).unwrap();
+        let errors = String::from_utf8(client.call(&common::words("INFO errorstats"))).unwrap();
+        let mut lines: Vec<String> = stats
+            .lines()
+            .chain(errors.lines())
+            .filter(|line| line.starts_with("cmdstat_") || line.starts_with("errorstat_"))
+            // The harness's own commands are not the test's.
+            .filter(|line| {
+                !["cmdstat_config", "cmdstat_client", "cmdstat_info"]
+                    .iter()
+                    .any(|c| line.starts_with(c))
+            })
+            // Times differ; the counts must not.
+            .map(|line| {
+                line.split(',')
+                    .filter(|f| !f.contains("usec"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        // Redis lists commands in its table's hash order.
+        lines.sort();
+        lines
+    };
+    assert_eq!(counts(server.addr().port()), counts(redis.port));
+}
