@@ -228,25 +228,11 @@ fn slowlog_logs_a_blocked_command_when_it_is_served() {
             // How often the wait above looked is timing.
             .filter(|args| args != "INFO clients")
             .collect();
-        let stats = String::from_utf8_lossy(&admin.call(&words("INFO commandstats"))).into_owned();
-        let errors = String::from_utf8_lossy(&admin.call(&words("INFO errorstats"))).into_owned();
-        let mut counted: Vec<String> = stats
-            .lines()
-            .chain(errors.lines())
-            .filter(|l| {
-                ["cmdstat_blpop", "cmdstat_client|unblock", "errorstat_"]
-                    .iter()
-                    .any(|p| l.starts_with(p))
-            })
-            .map(|l| {
-                l.split(',')
-                    .filter(|f| !f.contains("usec"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect();
-        // Redis lists commands in its table's hash order.
-        counted.sort();
+        let counted = common::stat_counts(&mut admin, |line| {
+            ["cmdstat_blpop", "cmdstat_client|unblock", "errorstat_"]
+                .iter()
+                .any(|p| line.starts_with(p))
+        });
         (replies, logged, counted)
     };
     let theirs = run(redis.port);

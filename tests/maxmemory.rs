@@ -143,29 +143,12 @@ fn refusals_for_memory_count_as_redis() {
     let counts = |port: u16| {
         wire::transcript(port, 2, steps);
         let mut client = common::RawClient::connect(port);
-        let stats = String::from_utf8(client.call(&common::words("INFO commandstats"))).unwrap();
-        let errors = String::from_utf8(client.call(&common::words("INFO errorstats"))).unwrap();
-        let mut lines: Vec<String> = stats
-            .lines()
-            .chain(errors.lines())
-            .filter(|line| line.starts_with("cmdstat_") || line.starts_with("errorstat_"))
-            // The harness's own commands are not the test's.
-            .filter(|line| {
-                !["cmdstat_config", "cmdstat_client", "cmdstat_info"]
-                    .iter()
-                    .any(|c| line.starts_with(c))
-            })
-            // Times differ; the counts must not.
-            .map(|line| {
-                line.split(',')
-                    .filter(|f| !f.contains("usec"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect();
-        // Redis lists commands in its table's hash order.
-        lines.sort();
-        lines
+        // The harness's own commands are not the test's.
+        common::stat_counts(&mut client, |line| {
+            !["cmdstat_config", "cmdstat_client", "cmdstat_info"]
+                .iter()
+                .any(|c| line.starts_with(c))
+        })
     };
     assert_eq!(counts(server.addr().port()), counts(redis.port));
 }

@@ -614,3 +614,23 @@ pub fn resident_bytes() -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+/// The counts of INFO commandstats and errorstats on `client`'s server, times left out, for
+/// the lines `keep` accepts: sorted, as Redis lists commands in its table's hash order.
+pub fn stat_counts(client: &mut RawClient, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let stats = String::from_utf8_lossy(&client.call(&words("INFO commandstats"))).into_owned();
+    let errors = String::from_utf8_lossy(&client.call(&words("INFO errorstats"))).into_owned();
+    let mut counts: Vec<String> = stats
+        .lines()
+        .chain(errors.lines())
+        .filter(|line| (line.starts_with("cmdstat_") || line.starts_with("errorstat_")) && keep(line))
+        .map(|line| {
+            line.split(',')
+                .filter(|f| !f.contains("usec"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    counts.sort();
+    counts
+}
