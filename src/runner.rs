@@ -181,6 +181,13 @@ impl Shared {
         )
     }
 
+    /// CONFIG RESETSTAT: `lazyfreed_objects` starts again from zero (Redis's
+    /// `lazyfreeResetStats`).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn reset_lazy_free_stats(&self) {
+        self.lazy_free_counts.freed.store(0, Ordering::Relaxed);
+    }
+
     /// Frees `garbage` on the lazy-free thread (or here, if the thread cannot start).
     fn free_later(&self, garbage: Garbage) {
         let objects = garbage.objects();

@@ -246,6 +246,44 @@ fn sorted_set_commands_raise_redis_events() {
 }
 
 #[test]
+fn stream_commands_raise_redis_events() {
+    check(
+        &["KEA", "KEAn", "Et", "Kt"],
+        &[
+            "XADD s 1-1 a 1",
+            "XADD s 2-1 b 2",
+            "XADD s 1-1 a 1",
+            "XADD s NOMKSTREAM 3-1 c 3",
+            "XADD missing NOMKSTREAM 1-1 a 1",
+            "XADD s MAXLEN 2 4-1 d 4",
+            "XADD s MAXLEN 5 5-1 e 5",
+            "XTRIM s MAXLEN 1",
+            "XTRIM s MAXLEN 10",
+            "XDEL s 5-1",
+            "XDEL s 5-1",
+            "XSETID s 10-0",
+            "XGROUP CREATE s g $",
+            "XGROUP CREATE s g $",
+            "XGROUP CREATE t g $ MKSTREAM",
+            "XGROUP CREATECONSUMER s g c1",
+            "XGROUP CREATECONSUMER s g c1",
+            "XADD s 11-1 f 6",
+            "XREADGROUP GROUP g c2 STREAMS s >",
+            "XREADGROUP GROUP g c2 STREAMS s 0",
+            "XCLAIM s g c3 0 11-1",
+            "XAUTOCLAIM s g c4 0 0",
+            "XACK s g 11-1",
+            "XGROUP SETID s g 0",
+            "XGROUP DELCONSUMER s g c1",
+            "XGROUP DELCONSUMER s g nobody",
+            "XGROUP DESTROY s g",
+            "XGROUP DESTROY s g",
+            "XREAD STREAMS s nosuch 0 0",
+        ],
+    );
+}
+
+#[test]
 fn events_inside_multi_and_scripts_come_in_order() {
     check(
         &["KEA"],

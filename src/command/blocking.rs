@@ -4,7 +4,7 @@
 use super::{Caller, Ctx, Engines};
 use crate::error::CommandError;
 use crate::keyspace::blocking::{BlockedOp, BlockedRequest, Deadline, WaitEnd};
-use crate::keyspace::{Keyspace, List, ZSet};
+use crate::keyspace::{Keyspace, List, Value, ZSet};
 use crate::number::timeout_millis;
 use crate::reply::Reply;
 
@@ -48,32 +48,65 @@ impl Ctx<'_> {
     }
 }
 
-/// Serves the clients blocked on keys that the last command created, first come first served, as
-/// long as those keys hold elements (a served BLMOVE may create more ready keys). Answers whether
+/// Serves the clients blocked on keys that the last command made ready, first come first
+/// served, as long as those keys hold elements (a served BLMOVE may create more ready keys);
+/// clients blocked in XREADGROUP on a stream that is gone get Redis's error. Answers whether
 /// anyone was served.
 pub(crate) fn serve_blocked(ks: &mut Keyspace, engines: &mut Engines) -> bool {
     let mut served = false;
     while let Some((db, key)) = ks.next_ready() {
-        while let Some(client) = ks.first_waiter(db, &key) {
-            let Some(on_sorted_set) = ks.blocked_request(client).map(|r| r.op.on_sorted_set()) else {
-                break;
-            };
-            let mut ctx = Ctx::new(ks, engines, &Caller::internal(client, db));
-            let has_elements = if on_sorted_set {
-                matches!(ctx.read::<ZSet>(&key), Ok(Some(_)))
-            } else {
-                matches!(ctx.read::<List>(&key), Ok(Some(list)) if !list.is_empty())
-            };
-            if !has_elements {
-                break;
-            }
-            let Some(request) = ctx.ks.unblock(client) else {
-                break;
-            };
-            let reply = super::list::pop_for(&mut ctx, &key, &request.op).into();
-            ctx.ks.deliver(client, reply, WaitEnd::Served);
-            served = true;
+        let kind = ks.peek(db, &key).map(|entry| match entry.value {
+            Value::List(_) => Kind::List,
+            Value::ZSet(_) => Kind::SortedSet,
+            Value::Stream(_) => Kind::Stream,
+            _ => Kind::Other,
+        });
+        match kind {
+            Some(Kind::Stream) => served |= super::stream::serve_readers(ks, engines, db, &key),
+            Some(kind @ (Kind::List | Kind::SortedSet)) => served |= serve_pops(ks, engines, db, &key, kind),
+            _ => {}
         }
+        if kind != Some(Kind::Stream) {
+            served |= super::stream::stream_gone(ks, db, &key);
+        }
+    }
+    served
+}
+
+/// The type of a ready key, as serving reads it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    List,
+    SortedSet,
+    Stream,
+    Other,
+}
+
+/// Serves the clients popping from the list or sorted set at `key`, in arrival order, while it
+/// has elements; clients blocked on it for another type wait on.
+fn serve_pops(ks: &mut Keyspace, engines: &mut Engines, db: usize, key: &[u8], kind: Kind) -> bool {
+    let mut served = false;
+    for client in ks.waiters(db, key) {
+        let Some(op) = ks.blocked_request(client).map(|r| &r.op) else {
+            continue;
+        };
+        if op.on_stream() || op.on_sorted_set() != (kind == Kind::SortedSet) {
+            continue;
+        }
+        let mut ctx = Ctx::new(ks, engines, &Caller::internal(client, db));
+        let has_elements = match kind {
+            Kind::SortedSet => matches!(ctx.read::<ZSet>(key), Ok(Some(_))),
+            _ => matches!(ctx.read::<List>(key), Ok(Some(list)) if !list.is_empty()),
+        };
+        if !has_elements {
+            break;
+        }
+        let Some(request) = ctx.ks.unblock(client) else {
+            continue;
+        };
+        let reply = super::list::pop_for(&mut ctx, key, &request.op).into();
+        ctx.ks.deliver(client, reply, WaitEnd::Served);
+        served = true;
     }
     served
 }

@@ -20,6 +20,7 @@ mod server;
 mod set;
 mod sort;
 pub(crate) mod stats;
+mod stream;
 mod string;
 pub(crate) mod table;
 mod zset;

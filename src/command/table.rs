@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, hash, keys, list, lolwut, pubsub, server, set, sort, string, zset};
+use super::{Ctx, hash, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -136,6 +136,9 @@ pub(crate) enum Keys {
     /// INFO reports their range, which a cluster routes by, but they are not keys (Redis's
     /// `not_key` spec), so COMMAND GETKEYS finds none.
     Channels(i32, i32, i32),
+    /// The keys after STREAMS, half of what follows it (the IDs are the other half): XREAD,
+    /// XREADGROUP.
+    Streams,
 }
 
 impl Keys {
@@ -145,7 +148,7 @@ impl Keys {
     pub(crate) fn legacy_range(self) -> (i32, i32, i32) {
         match self {
             Keys::Range(first, last, step) | Keys::Channels(first, last, step) => (first, last, step),
-            Keys::Counted { .. } => (0, 0, 0),
+            Keys::Counted { .. } | Keys::Streams => (0, 0, 0),
             Keys::DestinationAndCounted | Keys::Sort => (1, 1, 1),
         }
     }
@@ -251,6 +254,24 @@ const MEMORY: &[CommandSpec] = table! {
     "memory|malloc-stats", 2, R, NO_KEYS, k(server::memory_malloc_stats);
     "memory|purge", 2, R, NO_KEYS, k(server::memory_purge);
     "memory|help", 2, R, NO_KEYS, k(server::memory_help);
+};
+
+/// XGROUP's subcommands.
+const XGROUP: &[CommandSpec] = table! {
+    "xgroup|create", -5, W, keys(2, 2, 1), k(stream::xgroup_create);
+    "xgroup|createconsumer", 5, W, keys(2, 2, 1), k(stream::xgroup_createconsumer);
+    "xgroup|delconsumer", 5, W, keys(2, 2, 1), k(stream::xgroup_delconsumer);
+    "xgroup|destroy", 4, W, keys(2, 2, 1), k(stream::xgroup_destroy);
+    "xgroup|help", 2, R, NO_KEYS, k(stream::xgroup_help);
+    "xgroup|setid", -5, W, keys(2, 2, 1), k(stream::xgroup_setid);
+};
+
+/// XINFO's subcommands.
+const XINFO: &[CommandSpec] = table! {
+    "xinfo|consumers", 4, R, keys(2, 2, 1), k(stream::xinfo_consumers);
+    "xinfo|groups", 3, R, keys(2, 2, 1), k(stream::xinfo_groups);
+    "xinfo|help", 2, R, NO_KEYS, k(stream::xinfo_help);
+    "xinfo|stream", -3, R, keys(2, 2, 1), k(stream::xinfo_stream);
 };
 
 /// PUBSUB's subcommands.
@@ -542,6 +563,22 @@ static COMMANDS: &[CommandSpec] = table! {
     "zinterstore", -4, W, Keys::DestinationAndCounted, k(zset::zinterstore);
     "zdiffstore", -4, W, Keys::DestinationAndCounted, k(zset::zdiffstore);
     "zintercard", -3, R, counted(1), k(zset::zintercard);
+    // streams (t_stream.c)
+    "xadd", -5, W, keys(1, 1, 1), k(stream::xadd);
+    "xrange", -4, R, keys(1, 1, 1), k(stream::xrange);
+    "xrevrange", -4, R, keys(1, 1, 1), k(stream::xrevrange);
+    "xlen", 2, R, keys(1, 1, 1), k(stream::xlen);
+    "xread", -4, R | BLOCKING, Keys::Streams, k(stream::xread);
+    "xreadgroup", -7, W | BLOCKING, Keys::Streams, k(stream::xreadgroup);
+    "xgroup", -2, R, NO_KEYS, Run::Container(XGROUP);
+    "xsetid", -3, W, keys(1, 1, 1), k(stream::xsetid);
+    "xack", -4, W, keys(1, 1, 1), k(stream::xack);
+    "xpending", -3, R, keys(1, 1, 1), k(stream::xpending);
+    "xclaim", -6, W, keys(1, 1, 1), k(stream::xclaim);
+    "xautoclaim", -6, W, keys(1, 1, 1), k(stream::xautoclaim);
+    "xinfo", -2, R, NO_KEYS, Run::Container(XINFO);
+    "xdel", -3, W, keys(1, 1, 1), k(stream::xdel);
+    "xtrim", -4, W, keys(1, 1, 1), k(stream::xtrim);
     // sorting (sort.c)
     "sort", -2, W, Keys::Sort, k(sort::sort);
     "sort_ro", -2, R, keys(1, 1, 1), k(sort::sort_ro);
@@ -707,6 +744,31 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
                 i += 1;
             }
             Ok(std::iter::once(1).chain(store).collect())
+        }
+        Keys::Streams => {
+            // Redis's `xreadGetKeys`: options up to STREAMS, then as many keys as IDs.
+            let mut streams = None;
+            let mut i = 1;
+            while i < argv.len() {
+                let arg = argv.arg(i);
+                if super::args::is_option(arg, "block") || super::args::is_option(arg, "count") {
+                    i += 1;
+                } else if super::args::is_option(arg, "group") {
+                    i += 2;
+                } else if super::args::is_option(arg, "streams") {
+                    streams = Some(i);
+                    break;
+                } else if !super::args::is_option(arg, "noack") {
+                    break;
+                }
+                i += 1;
+            }
+            let at = streams.ok_or(KeysError::InvalidArguments)?;
+            let rest = argv.len() - at - 1;
+            if rest == 0 || !rest.is_multiple_of(2) {
+                return Err(KeysError::InvalidArguments);
+            }
+            Ok((at + 1..at + 1 + rest / 2).collect())
         }
         Keys::Range(0, _, _) | Keys::Channels(..) => Err(KeysError::NoKeys),
         Keys::Range(first, last, step) => {

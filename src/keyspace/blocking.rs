@@ -38,12 +38,33 @@ pub(crate) enum BlockedOp {
     /// WAIT: waits on no key for replicas' acknowledgements, and answers how many acknowledged
     /// (none: embedis has no replicas) when it times out or is unblocked.
     WaitReplicas,
+    /// XREAD/XREADGROUP: entries past an ID, from the first of its streams to get some.
+    ReadStreams(Box<StreamRead>),
+}
+
+/// What a client blocked in XREAD or XREADGROUP waits for.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamRead {
+    /// For each key of the request, in order, the ID entries must be above (for a group, the
+    /// group's last ID is read again when served).
+    pub(crate) ids: Vec<super::stream::StreamId>,
+    /// At most this many entries.
+    pub(crate) count: usize,
+    /// XREADGROUP's group and consumer, and NOACK.
+    pub(crate) group: Option<(Vec<u8>, Vec<u8>, bool)>,
+    /// The client's protocol, which shapes the reply (an array of pairs, or a map).
+    pub(crate) resp: u8,
 }
 
 impl BlockedOp {
     /// Whether the op pops a sorted set rather than a list.
     pub(crate) fn on_sorted_set(&self) -> bool {
         matches!(self, BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..))
+    }
+
+    /// Whether the op reads streams.
+    pub(crate) fn on_stream(&self) -> bool {
+        matches!(self, BlockedOp::ReadStreams(_))
     }
 
     /// The reply when the command times out (or CLIENT UNBLOCK ends it as timed out): a nil
@@ -140,12 +161,13 @@ impl Keyspace {
         self.blocked.served.insert(client, (reply, end));
     }
 
-    /// The first client waiting on `key`, if any.
-    pub(crate) fn first_waiter(&self, db: usize, key: &[u8]) -> Option<ClientId> {
+    /// The clients waiting on `key`, first come first.
+    pub(crate) fn waiters(&self, db: usize, key: &[u8]) -> Vec<ClientId> {
         self.blocked
             .waiting
             .get(&(db, key.to_vec()))
-            .and_then(|q| q.front().copied())
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The first key made ready by the running command and not yet served, if any: keys are
@@ -157,6 +179,42 @@ impl Keyspace {
     /// Whether any key was made ready and waits to be served.
     pub(crate) fn has_ready(&self) -> bool {
         !self.blocked.ready.is_empty()
+    }
+
+    /// The keys someone waits on in `db` that hold streams there now, sorted: before FLUSHDB or
+    /// SWAPDB takes them away, so that their XREADGROUP clients learn of it (Redis's
+    /// `scanDatabaseForDeletedStreams`).
+    pub(super) fn waited_streams(&self, db: usize) -> Vec<Key> {
+        if self.blocked.waiting.is_empty() {
+            return Vec::new();
+        }
+        let mut keys: Vec<Key> = self
+            .blocked
+            .waiting
+            .keys()
+            .filter(|(d, key)| {
+                *d == db
+                    && matches!(
+                        self.dbs[db].data.get(key).map(|e| &e.value),
+                        Some(super::Value::Stream(_))
+                    )
+            })
+            .map(|(_, key)| key.clone())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Signals the keys of [`Keyspace::waited_streams`] that no longer hold a stream.
+    pub(super) fn streams_gone(&mut self, db: usize, keys: Vec<Key>) {
+        for key in keys {
+            if !matches!(
+                self.dbs[db].data.get(&key).map(|e| &e.value),
+                Some(super::Value::Stream(_))
+            ) {
+                self.key_created(db, &key);
+            }
+        }
     }
 
     /// SWAPDB brought other data into `db`: every key someone waits on there that now exists is
@@ -176,7 +234,14 @@ impl Keyspace {
         }
     }
 
-    /// Notes that `key` was created, if anyone waits on it (Redis's `signalKeyAsReady`).
+    /// Notes that a stream at `key` got entries or lost a group (XADD, XGROUP DESTROY), if
+    /// anyone waits on it.
+    pub(crate) fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        self.key_created(db, key);
+    }
+
+    /// Notes that `key` was created, or a stream there deleted or overwritten, if anyone waits
+    /// on it (Redis's `signalKeyAsReady`).
     pub(super) fn key_created(&mut self, db: usize, key: &[u8]) {
         if self.blocked.waiting.is_empty() {
             return;

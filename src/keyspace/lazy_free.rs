@@ -39,6 +39,7 @@ fn free_effort(value: &Value) -> usize {
         Value::Hash(hash) => hash.len(),
         Value::Set(set) => set.len(),
         Value::ZSet(zset) => zset.len(),
+        Value::Stream(stream) => stream.free_effort(),
     }
 }
 

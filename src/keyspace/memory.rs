@@ -44,6 +44,7 @@ pub(crate) fn value_heap(value: &Value, samples: usize) -> usize {
         Value::Hash(hash) => hash.heap_bytes(samples),
         Value::Set(set) => set.heap_bytes(samples),
         Value::ZSet(zset) => zset.heap_bytes(samples),
+        Value::Stream(stream) => stream.heap_bytes(),
     }
 }
 

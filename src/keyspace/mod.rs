@@ -16,8 +16,10 @@ pub use evict::{EvictionPolicy, UnknownPolicy};
 pub(crate) use inline_bytes::InlineBytes;
 mod lazy_free;
 mod list;
+mod listpack;
 mod memory;
 mod packed;
+pub(crate) mod stream;
 mod table;
 mod undo;
 pub(crate) mod value;
@@ -418,7 +420,10 @@ impl Keyspace {
                 self.effects.notify(db, effects::EventClass::New, "new", key);
                 self.key_created(db, key);
             }
-            Some(old) => self.discard(old.entry.value),
+            Some(old) => {
+                self.stream_replaced(db, key, &old.entry.value);
+                self.discard(old.entry.value);
+            }
         }
         self.modified(db, key);
     }
@@ -436,7 +441,18 @@ impl Keyspace {
                 self.effects.notify(db, effects::EventClass::New, "new", key);
                 self.key_created(db, key);
             }
-            Some(old) => self.discard(old.entry.value),
+            Some(old) => {
+                self.stream_replaced(db, key, &old.entry.value);
+                self.discard(old.entry.value);
+            }
+        }
+    }
+
+    /// A stream at `key` was deleted or overwritten: clients blocked on it in XREADGROUP must
+    /// learn of it.
+    fn stream_replaced(&mut self, db: usize, key: &[u8], old: &Value) {
+        if matches!(old, Value::Stream(_)) {
+            self.key_created(db, key);
         }
     }
 
@@ -470,6 +486,7 @@ impl Keyspace {
             Some(Value::Hash(h)) => h.is_empty(),
             Some(Value::Set(s)) => s.is_empty(),
             Some(Value::ZSet(z)) => z.is_empty(),
+            // A stream stays when its last entry goes (XDEL, XTRIM), as in Redis.
             _ => false,
         };
         if empty {
@@ -551,7 +568,9 @@ impl Keyspace {
     pub(crate) fn flush_db(&mut self, db: usize) {
         let watched_before = self.undo.is_recording().then(|| self.dbs[db].watched.clone());
         self.touch_all_watched(db, None);
+        let streams = self.waited_streams(db);
         let data = std::mem::take(&mut self.dbs[db].data);
+        self.streams_gone(db, streams);
         match (self.undo.recording(), watched_before) {
             (Some(undo), Some(watched)) => undo.flushed(db, data, watched),
             _ => self.discard_table(data),
@@ -569,9 +588,12 @@ impl Keyspace {
             .then(|| (self.dbs[a].watched.clone(), self.dbs[b].watched.clone()));
         self.touch_all_watched(a, Some(b));
         self.touch_all_watched(b, Some(a));
+        let (streams_a, streams_b) = (self.waited_streams(a), self.waited_streams(b));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = self.dbs.split_at_mut(hi);
         std::mem::swap(&mut left[lo].data, &mut right[0].data);
+        self.streams_gone(a, streams_a);
+        self.streams_gone(b, streams_b);
         self.may_have_ttls(a);
         self.may_have_ttls(b);
         self.waiting_keys_swapped_in(a);
@@ -602,7 +624,9 @@ impl Keyspace {
     /// Removes the entry and its TTL index record, with no touch.
     fn remove_entry(&mut self, db: usize, key: &[u8]) -> Option<Detached> {
         self.record(db, key);
-        self.dbs[db].data.remove(key)
+        let removed = self.dbs[db].data.remove(key)?;
+        self.stream_replaced(db, key, &removed.entry.value);
+        Some(removed)
     }
 
     /// Whether the key is physically present and its TTL has passed (Redis's `keyIsExpired`).

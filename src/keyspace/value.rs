@@ -28,6 +28,8 @@ pub(crate) struct Encodings {
     pub(crate) set_max_intset_entries: usize,
     pub(crate) zset_max_entries: usize,
     pub(crate) zset_max_value: usize,
+    /// `stream-node-max-bytes` and `stream-node-max-entries`: where a stream's nodes end.
+    pub(crate) stream_node: super::stream::NodeLimits,
 }
 
 impl Default for Encodings {
@@ -39,6 +41,10 @@ impl Default for Encodings {
             set_max_intset_entries: 512,
             zset_max_entries: 128,
             zset_max_value: 64,
+            stream_node: super::stream::NodeLimits {
+                max_bytes: 4096,
+                max_entries: 100,
+            },
         }
     }
 }
@@ -306,6 +312,7 @@ pub(crate) enum Value {
     Hash(Hash),
     Set(Box<Set>),
     ZSet(Box<super::zset::ZSet>),
+    Stream(Box<super::stream::Stream>),
 }
 
 impl Value {
@@ -317,6 +324,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -331,6 +339,7 @@ impl Value {
             Value::Set(_) => "hashtable",
             Value::ZSet(z) if z.is_large() => "skiplist",
             Value::ZSet(_) => "listpack",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -386,6 +395,7 @@ value_kind!(List, List, Box::default());
 value_kind!(Hash, Hash, Hash::default());
 value_kind!(Set, Set, Box::default());
 value_kind!(super::zset::ZSet, ZSet, Box::default());
+value_kind!(super::stream::Stream, Stream, Box::default());
 
 /// A string value: kept as an integer when it is the canonical decimal form of one, as Redis's int
 /// encoding does, so INCR never parses or formats.

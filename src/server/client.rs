@@ -961,6 +961,7 @@ impl ServerSide {
                 self.inner.stats.connections_received.store(0, Ordering::Relaxed);
                 self.inner.stats.rejected_connections.store(0, Ordering::Relaxed);
                 self.inner.command_stats.lock().reset();
+                self.inner.store.shared.reset_lazy_free_stats();
                 ks.reset_stats();
                 Ok(Reply::ok())
             }

@@ -585,6 +585,10 @@ impl Inner {
             set_max_intset_entries: size("set-max-intset-entries", defaults.set_max_intset_entries),
             zset_max_entries: size("zset-max-listpack-entries", defaults.zset_max_entries),
             zset_max_value: size("zset-max-listpack-value", defaults.zset_max_value),
+            stream_node: crate::keyspace::stream::NodeLimits {
+                max_bytes: size("stream-node-max-bytes", defaults.stream_node.max_bytes),
+                max_entries: size("stream-node-max-entries", defaults.stream_node.max_entries),
+            },
         }
     }
 

@@ -26,7 +26,7 @@ TAGS="-needs:repl -needs:debug -needs:config-maxmemory -needs:save"
 UNITS=(unit/auth unit/dump unit/expire unit/functions unit/info-command unit/introspection unit/introspection-2 unit/keyspace unit/latency-monitor unit/lazyfree
   unit/limits unit/memefficiency unit/multi unit/networking unit/other unit/pause unit/pubsub unit/protocol unit/querybuf unit/quit
   unit/scan unit/scripting unit/slowlog unit/sort unit/tracking unit/type/hash unit/type/incr unit/type/list unit/type/list-2
-  unit/type/list-3 unit/type/set unit/type/string unit/type/zset)
+  unit/type/list-3 unit/type/set unit/type/stream unit/type/stream-cgroups unit/type/string unit/type/zset)
 # How long one unit may run (seconds).
 UNIT_TIMEOUT=${EMBEDIS_SUITE_UNIT_TIMEOUT:-600}
 [ $# -gt 0 ] && UNITS=("$@")
