@@ -98,6 +98,7 @@ mod runner;
 #[cfg(feature = "server")]
 pub mod server;
 mod store;
+mod streams;
 mod subscription;
 mod tracking;
 mod transaction;
@@ -113,6 +114,7 @@ pub use error::CommandError;
 pub use keyspace::{DATABASES, EvictionPolicy, UnknownPolicy};
 pub use reply::{FromReply, Reply};
 pub use store::Store;
+pub use streams::{AutoClaim, PendingEntry, PendingSummary, StreamEntry};
 #[cfg(feature = "async")]
 pub use subscription::MessageStream;
 pub use subscription::{CutOff, Message, Subscription};

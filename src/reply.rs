@@ -405,7 +405,7 @@ pub trait FromReply: Sized {
     }
 }
 
-fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
+pub(crate) fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
     Err(CommandError::Conversion {
         reply: reply.describe(),
         target: std::any::type_name::<T>(),
@@ -414,7 +414,7 @@ fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
 
 /// Pulls an error reply out first, so every conversion fails with the command's own error; RESP3
 /// types convert as their RESP2 forms do.
-fn check(reply: Reply) -> Result<Reply, CommandError> {
+pub(crate) fn check(reply: Reply) -> Result<Reply, CommandError> {
     match reply {
         Reply::Error(e) => Err(e),
         other if other.has_resp3() => Ok(other.into_resp2()),

@@ -1966,6 +1966,405 @@ macro_rules! typed_commands {
 
     // ---- sorting, introspection, serialization ----
 
+    /// XADD key id field value \[field value ...\]: adds an entry (`"*"` for an ID from the
+    /// store's clock, `"<ms>-*"` for the next sequence of a millisecond, or an explicit
+    /// `"<ms>-<seq>"`); answers its ID.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.xadd("s", "5-1", [("a", "1"), ("b", "2")])?, "5-1");
+    /// assert_eq!(store.xadd("s", "5-*", ("a", "3"))?, "5-2");
+    /// assert!(store.xadd("s", "4-1", ("a", "4")).is_err());
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xadd, xadd_as(key, id, fields) -> String => ["XADD" key id fields];
+
+    /// XADD key \[NOMKSTREAM\] \[MAXLEN|MINID \[=|~\] threshold \[LIMIT count\]\] id field value …:
+    /// with options (e.g. `("MAXLEN", "~", 1000)`); `None` when NOMKSTREAM finds no stream.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert_eq!(store.xadd_options("s", "NOMKSTREAM", "*", ("a", "1"))?, None);
+    /// for i in 1..=5 {
+    ///     store.xadd_options("s", ("MAXLEN", 3), format!("{i}-1"), ("n", i))?;
+    /// }
+    /// assert_eq!(store.xlen("s")?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xadd_options, xadd_options_as(key, options, id, fields) -> Option<String> => ["XADD" key options id fields];
+
+    /// XLEN key
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "*", ("a", "1"))?;
+    /// assert_eq!(store.xlen("s")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xlen, xlen_as(key) -> i64 => ["XLEN" key];
+
+    /// XRANGE key start end: the entries from `start` to `end` (`-` and `+` for the ends, `(` for
+    /// an exclusive bound).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xadd("s", "2-1", ("a", "2"))?;
+    /// let ids: Vec<String> = store.xrange("s", "(1-1", "+")?.into_iter().map(|e| e.id).collect();
+    /// assert_eq!(ids, ["2-1"]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xrange, xrange_as(key, start, end) -> Vec<crate::StreamEntry> => ["XRANGE" key start end];
+
+    /// XRANGE key start end COUNT count
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xadd("s", "2-1", ("a", "2"))?;
+    /// assert_eq!(store.xrange_count("s", "-", "+", 1)?[0].id, "1-1");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xrange_count, xrange_count_as(key, start, end, count) -> Vec<crate::StreamEntry> => ["XRANGE" key start end "COUNT" count];
+
+    /// XREVRANGE key end start: the entries from `end` down to `start`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xadd("s", "2-1", ("a", "2"))?;
+    /// assert_eq!(store.xrevrange("s", "+", "-")?[0].id, "2-1");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xrevrange, xrevrange_as(key, end, start) -> Vec<crate::StreamEntry> => ["XREVRANGE" key end start];
+
+    /// XREVRANGE key end start COUNT count
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xadd("s", "2-1", ("a", "2"))?;
+    /// assert_eq!(store.xrevrange_count("s", "+", "-", 5)?.len(), 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xrevrange_count, xrevrange_count_as(key, end, start, count) -> Vec<crate::StreamEntry> => ["XREVRANGE" key end start "COUNT" count];
+
+    /// XDEL key id \[id ...\]: answers how many entries were deleted.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// assert_eq!(store.xdel("s", ["1-1", "9-9"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xdel, xdel_as(key, ids) -> i64 => ["XDEL" key ids];
+
+    /// XTRIM key MAXLEN|MINID \[=|~\] threshold \[LIMIT count\], the strategy together (e.g.
+    /// `("MAXLEN", 100)`, `("MINID", "~", "1700000000000-0")`); answers how many entries went.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// for i in 1..=5 {
+    ///     store.xadd("s", format!("{i}-1"), ("n", i))?;
+    /// }
+    /// assert_eq!(store.xtrim("s", ("MAXLEN", 2))?, 3);
+    /// assert_eq!(store.xtrim("s", ("MINID", "5"))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xtrim, xtrim_as(key, strategy) -> i64 => ["XTRIM" key strategy];
+
+    /// XREAD STREAMS key \[key ...\] id \[id ...\]: per stream with newer entries, its key and those
+    /// entries (`$` for "after the last one now"); empty when no stream has any.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("a", "1-1", ("x", "1"))?;
+    /// let read = store.xread(["a", "b"], ["0", "0"])?;
+    /// assert_eq!((read[0].0.as_str(), read[0].1.len()), ("a", 1));
+    /// assert!(store.xread("a", "$")?.is_empty());
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xread, xread_as(keys, ids) -> Vec<(String, Vec<crate::StreamEntry>)> => ["XREAD" "STREAMS" keys ids];
+
+    /// XREAD \[COUNT count\] \[BLOCK milliseconds\] STREAMS key … id …, the options together (e.g.
+    /// `("COUNT", 10, "BLOCK", 500)`): with BLOCK the call waits (up to the timeout; 0 for ever)
+    /// for an XADD from another thread or client.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let writer = store.clone();
+    /// let producer = std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(20));
+    ///     writer.xadd("events", "*", ("kind", "ping"))
+    /// });
+    /// let read = store.xread_options(("BLOCK", 5000), "events", "$")?;
+    /// assert_eq!(read[0].1[0].get("kind"), Some("ping"));
+    /// producer.join().unwrap()?;
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xread_options, xread_options_as(options, keys, ids) -> Vec<(String, Vec<crate::StreamEntry>)> => ["XREAD" options "STREAMS" keys ids];
+
+    /// XREADGROUP GROUP group consumer STREAMS key … id …: `">"` for entries never delivered to
+    /// the group (they become pending for `consumer`), an ID for the consumer's own pending
+    /// entries after it.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("jobs", "workers", "$")?;
+    /// store.xadd("jobs", "1-1", ("task", "a"))?;
+    /// let read = store.xreadgroup("workers", "alice", "jobs", ">")?;
+    /// assert_eq!(read[0].1[0].id, "1-1");
+    /// assert_eq!(store.xreadgroup("workers", "alice", "jobs", "0")?[0].1.len(), 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xreadgroup, xreadgroup_as(group, consumer, keys, ids) -> Vec<(String, Vec<crate::StreamEntry>)> => ["XREADGROUP" "GROUP" group consumer "STREAMS" keys ids];
+
+    /// XREADGROUP GROUP group consumer \[COUNT count\] \[BLOCK milliseconds\] \[NOACK\] STREAMS key … id …,
+    /// the options together.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("jobs", "workers", "$")?;
+    /// store.xadd("jobs", "1-1", ("task", "a"))?;
+    /// store.xadd("jobs", "2-1", ("task", "b"))?;
+    /// let read = store.xreadgroup_options("workers", "bob", ("COUNT", 1, "NOACK"), "jobs", ">")?;
+    /// assert_eq!(read[0].1.len(), 1);
+    /// assert_eq!(store.xpending("jobs", "workers")?.count, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xreadgroup_options, xreadgroup_options_as(group, consumer, options, keys, ids) -> Vec<(String, Vec<crate::StreamEntry>)> => ["XREADGROUP" "GROUP" group consumer options "STREAMS" keys ids];
+
+    /// XGROUP CREATE key group id: a consumer group reading after `id` (`$`: only new entries).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xgroup_create("s", "g", "0")?;
+    /// assert_eq!(store.xgroup_create("s", "g", "0").unwrap_err().to_string(), "BUSYGROUP Consumer Group name already exists");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_create, xgroup_create_as(key, group, id) -> () => ["XGROUP" "CREATE" key group id];
+
+    /// XGROUP CREATE key group id MKSTREAM: creates the stream too when it does not exist.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// assert_eq!(store.xlen("s")?, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_create_mkstream, xgroup_create_mkstream_as(key, group, id) -> () => ["XGROUP" "CREATE" key group id "MKSTREAM"];
+
+    /// XGROUP SETID key group id: moves the group's last delivered ID.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xgroup_setid("s", "g", "$")?;
+    /// assert!(store.xreadgroup("g", "c", "s", ">")?.is_empty());
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_setid, xgroup_setid_as(key, group, id) -> () => ["XGROUP" "SETID" key group id];
+
+    /// XGROUP DESTROY key group: whether there was such a group.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// assert_eq!((store.xgroup_destroy("s", "g")?, store.xgroup_destroy("s", "g")?), (true, false));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_destroy, xgroup_destroy_as(key, group) -> bool => ["XGROUP" "DESTROY" key group];
+
+    /// XGROUP CREATECONSUMER key group consumer: whether it was created.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// assert!(store.xgroup_createconsumer("s", "g", "alice")?);
+    /// assert!(!store.xgroup_createconsumer("s", "g", "alice")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_createconsumer, xgroup_createconsumer_as(key, group, consumer) -> bool => ["XGROUP" "CREATECONSUMER" key group consumer];
+
+    /// XGROUP DELCONSUMER key group consumer: removes it; answers how many entries it had
+    /// pending (they are no longer pending for anyone).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// assert_eq!(store.xgroup_delconsumer("s", "g", "alice")?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xgroup_delconsumer, xgroup_delconsumer_as(key, group, consumer) -> i64 => ["XGROUP" "DELCONSUMER" key group consumer];
+
+    /// XSETID key last-id: sets the stream's last ID (new `*` IDs go above it).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xsetid("s", "100-0")?;
+    /// assert_eq!(store.xadd("s", "100-*", ("a", "2"))?, "100-1");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xsetid, xsetid_as(key, id) -> () => ["XSETID" key id];
+
+    /// XACK key group id \[id ...\]: acknowledges pending entries; answers how many were pending.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// assert_eq!(store.xack("s", "g", ["1-1", "1-1"])?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xack, xack_as(key, group, ids) -> i64 => ["XACK" key group ids];
+
+    /// XPENDING key group: the group's pending entries in summary (see [`crate::PendingSummary`]).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// assert_eq!(store.xpending("s", "g")?.count, 0);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xpending, xpending_as(key, group) -> crate::PendingSummary => ["XPENDING" key group];
+
+    /// XPENDING key group start end count: the pending entries from `start` to `end`, at most
+    /// `count`, each with its consumer, idle time and delivery count.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// assert_eq!(store.xpending_range("s", "g", "-", "+", 10)?[0].consumer, "alice");
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xpending_range, xpending_range_as(key, group, start, end, count) -> Vec<crate::PendingEntry> => ["XPENDING" key group start end count];
+
+    /// XPENDING key group \[IDLE min-idle-time\] start end count \[consumer\], the arguments after the
+    /// group together (e.g. `("IDLE", 60000, "-", "+", 10, "alice")`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// assert!(store.xpending_options("s", "g", ("-", "+", 10, "bob"))?.is_empty());
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xpending_options, xpending_options_as(key, group, options) -> Vec<crate::PendingEntry> => ["XPENDING" key group options];
+
+    /// XCLAIM key group consumer min-idle-time id \[id ...\]: takes over pending entries idle for
+    /// at least `min_idle` milliseconds; answers the entries claimed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// assert_eq!(store.xclaim("s", "g", "bob", 0, "1-1")?[0].id, "1-1");
+    /// assert_eq!(store.xpending("s", "g")?.consumers, [("bob".to_string(), 1)]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xclaim, xclaim_as(key, group, consumer, min_idle, ids) -> Vec<crate::StreamEntry> => ["XCLAIM" key group consumer min_idle ids];
+
+    /// XCLAIM key group consumer min-idle-time id … \[IDLE ms\] \[TIME ms\] \[RETRYCOUNT n\] \[FORCE\]
+    /// \[JUSTID\] \[LASTID id\], with options after the IDs; with JUSTID the reply holds IDs only.
+    ///
+    /// ```
+    /// use embedis::{Commands, Reply, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// let claimed = store.xclaim_options("s", "g", "bob", 0, "1-1", ("FORCE", "JUSTID"))?;
+    /// assert_eq!(claimed, Reply::Array(vec![Reply::Bulk(b"1-1".to_vec())]));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xclaim_options, xclaim_options_as(key, group, consumer, min_idle, ids, options) -> Reply => ["XCLAIM" key group consumer min_idle ids options];
+
+    /// XAUTOCLAIM key group consumer min-idle-time start COUNT count: claims up to `count` pending
+    /// entries idle for `min_idle` ms, scanning from `start` (see [`crate::AutoClaim`]).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// store.xreadgroup("g", "alice", "s", ">")?;
+    /// let claim = store.xautoclaim("s", "g", "bob", 0, "0-0", 10)?;
+    /// assert_eq!((claim.claimed[0].id.as_str(), claim.deleted.len()), ("1-1", 0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xautoclaim, xautoclaim_as(key, group, consumer, min_idle, start, count) -> crate::AutoClaim => ["XAUTOCLAIM" key group consumer min_idle start "COUNT" count];
+
+    /// XINFO STREAM key: the stream's figures by name (`length`, `last-generated-id`, `groups`,
+    /// `first-entry`, …).
+    ///
+    /// ```
+    /// use embedis::{Commands, Reply, Store};
+    /// let store = Store::new();
+    /// store.xadd("s", "1-1", ("a", "1"))?;
+    /// let info = store.xinfo_stream("s")?;
+    /// assert_eq!(info["length"], Reply::Integer(1));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xinfo_stream, xinfo_stream_as(key) -> HashMap<String, Reply> => ["XINFO" "STREAM" key];
+
+    /// XINFO GROUPS key: each group's figures by name (`name`, `consumers`, `pending`,
+    /// `last-delivered-id`, `entries-read`, `lag`).
+    ///
+    /// ```
+    /// use embedis::{Commands, Reply, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// assert_eq!(store.xinfo_groups("s")?[0]["lag"], Reply::Integer(0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xinfo_groups, xinfo_groups_as(key) -> Vec<HashMap<String, Reply>> => ["XINFO" "GROUPS" key];
+
+    /// XINFO CONSUMERS key group: each consumer's `name`, `pending` and `idle` (milliseconds).
+    ///
+    /// ```
+    /// use embedis::{Commands, Reply, Store};
+    /// let store = Store::new();
+    /// store.xgroup_create_mkstream("s", "g", "$")?;
+    /// store.xgroup_createconsumer("s", "g", "alice")?;
+    /// assert_eq!(store.xinfo_consumers("s", "g")?[0]["pending"], Reply::Integer(0));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn xinfo_consumers, xinfo_consumers_as(key, group) -> Vec<HashMap<String, Reply>> => ["XINFO" "CONSUMERS" key group];
+
     /// SORT key \[options\]: e.g. `()`, `"DESC"`, `("BY", "weight_*", "GET", "#", "ALPHA")`,
     /// `("STORE", "dst")`.
     ///

@@ -8,7 +8,9 @@ use embedis::Store;
 use crate::common::{RawClient, RedisServer, assert_same_bytes, words};
 
 /// One step: client `.0` sends `.1` (nothing if empty), then `.2` replies or pushes are read
-/// from it. `{N}` in the line stands for client N's id.
+/// from it. `{N}` in the line stands for client N's id. The line `blocked N` sends nothing: it
+/// waits (on a connection of its own) until the server counts N blocked clients, so that a
+/// blocking command sent by one client is known to wait before another client acts.
 pub type Step<'a> = (usize, &'a str, usize);
 
 /// Runs `steps` on `clients` fresh clients of the server at `port` (each asked its CLIENT ID
@@ -28,6 +30,10 @@ pub fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String,
             let mut sent = line.to_string();
             for (n, id) in ids.iter().enumerate() {
                 sent = sent.replace(&format!("{{{n}}}"), id);
+            }
+            if let Some(n) = sent.strip_prefix("blocked ") {
+                wait_for_blocked(port, n);
+                return (format!("client {client}: {line}"), Vec::new());
             }
             let conn = &mut conns[client];
             if !sent.is_empty() {
@@ -51,6 +57,20 @@ pub fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String,
             (format!("client {client}: {line}"), text.into_bytes())
         })
         .collect()
+}
+
+/// Waits until the server at `port` counts `n` blocked clients (INFO's `blocked_clients`).
+fn wait_for_blocked(port: u16, n: &str) {
+    let mut admin = RawClient::connect(port);
+    let wanted = format!("blocked_clients:{n}\r\n");
+    for _ in 0..500 {
+        let info = admin.call(&words("INFO clients"));
+        if String::from_utf8_lossy(&info).contains(&wanted) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("the server never counted {n} blocked clients");
 }
 
 /// Runs `steps` against redis-server and embedis-server and compares them step by step
