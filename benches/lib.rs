@@ -1,3 +1,4 @@
-//! The criterion benchmarks of embedis: `transaction`, `types`, `redis_rs` and `contention`, each
-//! comparing embedis with a baseline measured in the same run. Run one from the repository's top
+//! The criterion benchmarks of embedis: `transaction`, `types`, `redis_rs`, `contention`, `growth`,
+//! `pubsub` and `streams` (and the `memory` report), each comparing embedis with a baseline
+//! measured in the same run. Run one from the repository's top
 //! with `cargo bench --bench NAME`; BENCHMARKS.md records the figures and how each was measured.

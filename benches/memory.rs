@@ -81,6 +81,20 @@ const WORKLOADS: &[Workload] = &[
         line: |i| vec!["RPUSH".into(), "queue".into(), format!("item:{i}")],
     },
     Workload {
+        name: "XADD events * n N payload vN (one stream)",
+        line: |i| {
+            vec![
+                "XADD".into(),
+                "events".into(),
+                "*".into(),
+                "n".into(),
+                i.to_string(),
+                "payload".into(),
+                format!("v{i}"),
+            ]
+        },
+    },
+    Workload {
         name: "SET sess:N <20 bytes> EX 3600",
         line: |i| {
             vec![

@@ -8,7 +8,7 @@ mod wire;
 
 use common::{RawClient, RedisServer, assert_same_bytes, words};
 use embedis::server::Server;
-use embedis::{Reply, Store};
+use embedis::{Commands, Reply, Store};
 use proptest::prelude::*;
 
 #[test]
@@ -284,6 +284,78 @@ fn watch_sees_the_stream_commands_redis_signals() {
         ),
         ("XADD k 1-1 a b\nXGROUP CREATE k g 0", "XGROUP DESTROY k g"),
     ]);
+}
+
+#[test]
+fn generic_commands_treat_streams_as_redis_does() {
+    let mut d = differential!(1);
+    d.script(
+        r#"
+        XADD s 1-1 a 1
+        XGROUP CREATE s g 0
+        XREADGROUP GROUP g c STREAMS s >
+        TYPE s
+        OBJECT ENCODING s
+        EXISTS s
+        COPY s t
+        XINFO STREAM t FULL
+        XPENDING t g
+        RENAME t u
+        XLEN u
+        SORT s
+        LPUSH s x
+        GET s
+        SCAN 0 TYPE stream
+        MOVE u 1
+        SELECT 1
+        XRANGE u - +
+        SELECT 0
+        DEL s
+        XLEN s
+        XADD e 1-1 a 1
+        XDEL e 1-1
+        EXISTS e
+        XLEN e
+        XINFO STREAM e
+        XTRIM e MAXLEN 0
+        EXISTS e
+        "#,
+    );
+    // DUMP's payload is embedis's own, so it goes back into embedis only.
+    let store = Store::new();
+    let mut conn = store.connect();
+    conn.call(("XADD", "s", "1-1", "a", "1"));
+    conn.call(("XGROUP", "CREATE", "s", "g", "0"));
+    conn.call(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]);
+    let Reply::Bulk(payload) = conn.call(("DUMP", "s")) else {
+        panic!("DUMP answers a payload")
+    };
+    assert_eq!(conn.call(("RESTORE", "t", 0, payload)), Reply::ok());
+    assert_eq!(
+        conn.call(("XINFO", "STREAM", "s", "FULL")),
+        conn.call(("XINFO", "STREAM", "t", "FULL"))
+    );
+}
+
+#[test]
+fn automatic_ids_follow_the_store_clock_and_never_go_back() {
+    let clock = embedis::Clock::manual();
+    clock.set(std::time::UNIX_EPOCH + std::time::Duration::from_millis(5_000));
+    let store = Store::with_clock(clock.clone());
+    assert_eq!(store.xadd("s", "*", ("a", "1")).unwrap(), "5000-0");
+    assert_eq!(store.xadd("s", "*", ("a", "2")).unwrap(), "5000-1");
+    clock.advance(std::time::Duration::from_millis(3));
+    assert_eq!(store.xadd("s", "*", ("a", "3")).unwrap(), "5003-0");
+    clock.set(std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_000));
+    assert_eq!(store.xadd("s", "*", ("a", "4")).unwrap(), "5003-1");
+    // A group's pending entries age with the same clock.
+    store.xgroup_create("s", "g", "0").unwrap();
+    store.xreadgroup("g", "alice", "s", ">").unwrap();
+    clock.advance(std::time::Duration::from_millis(60_000));
+    let pending = store.xpending_range("s", "g", "-", "+", 10).unwrap();
+    assert_eq!(pending[0].idle_ms, 60_000);
+    let claim = store.xautoclaim("s", "g", "bob", 59_000, "0", 10).unwrap();
+    assert_eq!(claim.claimed.len(), 4);
 }
 
 /// Loads `lines` into both servers, comparing every reply.

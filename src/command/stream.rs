@@ -586,7 +586,14 @@ fn read(ctx: &mut Ctx<'_>, argv: &Argv, group_read: bool) -> Result<Reply, Comma
         let start = after.incr().unwrap_or(StreamId::MIN);
         let entries = match &args.group {
             None => entries_reply(stream.range(start, StreamId::MAX, args.count, false)),
-            Some((group, consumer)) => deliver(ctx, key, group, consumer, start, args.count, args.noack, history),
+            Some((group, consumer)) => {
+                let reader = GroupReader {
+                    group,
+                    consumer,
+                    noack: args.noack,
+                };
+                deliver(ctx, key, &reader, start, args.count, history)
+            }
         };
         served.push((Reply::bulk(*key), entries));
     }
@@ -626,7 +633,7 @@ fn streams_reply(served: Vec<(Reply, Reply)>, resp: u8) -> Reply {
 /// The consumer `name` of `group` (which exists) on the stream at `key`, created if it is
 /// missing (with its event); its seen time refreshed unless `refresh` is false. Answers whether
 /// it was created.
-fn consumer(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], name: &[u8], refresh: bool) -> bool {
+fn ensure_consumer(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], name: &[u8], refresh: bool) -> bool {
     let now = ctx.ks.now();
     let Ok(Some(stream)) = ctx.write::<Stream>(key) else {
         return false;
@@ -655,20 +662,30 @@ fn consumer(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], name: &[u8], refresh: b
     }
 }
 
-/// Reads for a consumer of a group from `start`: its own pending entries (`history`), or new
-/// entries, which become pending unless `noack`.
-#[allow(clippy::too_many_arguments)]
+/// Who reads for a group: the group, its consumer, and whether what it reads skips the
+/// pending entries list (NOACK).
+struct GroupReader<'a> {
+    group: &'a [u8],
+    consumer: &'a [u8],
+    noack: bool,
+}
+
+/// Reads for a consumer of a group from `start`, at most `count`: its own pending entries
+/// (`history`), or new entries, which become pending unless NOACK.
 fn deliver(
     ctx: &mut Ctx<'_>,
     key: &[u8],
-    group: &[u8],
-    name: &[u8],
+    reader: &GroupReader<'_>,
     start: StreamId,
     count: usize,
-    noack: bool,
     history: bool,
 ) -> Reply {
-    consumer(ctx, key, group, name, true);
+    let GroupReader {
+        group,
+        consumer: name,
+        noack,
+    } = *reader;
+    ensure_consumer(ctx, key, group, name, true);
     let now = ctx.ks.now();
     let Ok(Some(stream)) = ctx.write::<Stream>(key) else {
         return Reply::Array(Vec::new());
@@ -734,7 +751,12 @@ pub(crate) fn serve_readers(ks: &mut Keyspace, engines: &mut Engines, db: usize,
             },
             Some((group, consumer, noack)) => {
                 ctx.resp = read.resp;
-                deliver(&mut ctx, key, group, consumer, start, read.count, *noack, false)
+                let reader = GroupReader {
+                    group,
+                    consumer,
+                    noack: *noack,
+                };
+                deliver(&mut ctx, key, &reader, start, read.count, false)
             }
         };
         let reply = streams_reply(vec![(Reply::bulk(key), entries)], read.resp);
@@ -957,7 +979,7 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             None => continue,
         };
         if !consumer_ready {
-            consumer(ctx, key, group, name, true);
+            ensure_consumer(ctx, key, group, name, true);
             consumer_ready = true;
         }
         let stream = stream_and_group(ctx, key, group)?;
@@ -1059,7 +1081,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
             continue;
         }
         if !consumer_ready {
-            consumer(ctx, key, group, name, true);
+            ensure_consumer(ctx, key, group, name, true);
             consumer_ready = true;
         }
         let stream = stream_and_group(ctx, key, group)?;
@@ -1202,7 +1224,7 @@ pub(crate) fn xgroup_destroy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
 pub(crate) fn xgroup_createconsumer(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (key, group, name) = (argv.arg(2), argv.arg(3), argv.arg(4));
     existing_group(ctx, key, group)?;
-    Ok(Reply::Integer(consumer(ctx, key, group, name, false) as i64))
+    Ok(Reply::Integer(ensure_consumer(ctx, key, group, name, false) as i64))
 }
 
 /// XGROUP DELCONSUMER key group consumer

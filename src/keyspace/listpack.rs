@@ -155,10 +155,36 @@ impl Listpack {
         (end > HEADER).then(|| end - backlen_before(&self.bytes, end))
     }
 
+    /// The element at `p`, and the position of the one after it, if any.
+    #[inline]
+    pub(crate) fn read(&self, p: usize) -> (Item<'_>, Option<usize>) {
+        (self.get(p), self.next(p))
+    }
+
+    /// The position `n` elements after `p`, if there is an element there.
+    #[inline]
+    pub(crate) fn skip(&self, mut p: usize, n: usize) -> Option<usize> {
+        for _ in 0..n {
+            p = self.next(p)?;
+        }
+        Some(p)
+    }
+
     /// The element after the one at `p`, if any.
+    #[inline]
     pub(crate) fn next(&self, p: usize) -> Option<usize> {
-        let (encoded, _) = encoded_len(&self.bytes[p..]);
-        let next = p + encoded + backlen_size(encoded);
+        let b = self.bytes[p];
+        // The small integers and short strings that fill a stream's nodes first: their
+        // backlen is one byte.
+        let size = if b < 0x80 {
+            2
+        } else if b < 0xC0 {
+            (b & 0x3F) as usize + 2
+        } else {
+            let (encoded, _) = encoded_len(&self.bytes[p..]);
+            encoded + backlen_size(encoded)
+        };
+        let next = p + size;
         (self.bytes[next] != EOF).then_some(next)
     }
 
@@ -169,6 +195,7 @@ impl Listpack {
     }
 
     /// The element at `p`.
+    #[inline]
     pub(crate) fn get(&self, p: usize) -> Item<'_> {
         decode(&self.bytes[p..])
     }
@@ -307,6 +334,7 @@ fn add_backlen(element: &mut Vec<u8>) {
 }
 
 /// How many bytes the backlen of an element of `l` encoded bytes takes (`lpEncodeBacklen`).
+#[inline]
 fn backlen_size(l: usize) -> usize {
     match l {
         0..=127 => 1,
@@ -336,25 +364,33 @@ fn backlen_before(bytes: &[u8], end: usize) -> usize {
 
 /// The encoded length (encoding byte(s) and content, no backlen) of the element starting at
 /// `bytes[0]`, and the length of its header.
+#[inline]
 fn encoded_len(bytes: &[u8]) -> (usize, usize) {
     let b = bytes[0];
-    match b {
-        _ if b & 0x80 == 0 => (1, 1),
-        _ if b & 0xC0 == 0x80 => (1 + (b & 0x3F) as usize, 1),
-        _ if b & 0xE0 == 0xC0 => (2, 2),
-        _ if b & 0xF0 == 0xE0 => (2 + ((((b & 0xF) as usize) << 8) | bytes[1] as usize), 2),
-        0xF1 => (3, 3),
-        0xF2 => (4, 4),
-        0xF3 => (5, 5),
-        0xF4 => (9, 9),
-        0xF0 => (
-            5 + u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize,
-            5,
-        ),
-        _ => (1, 1),
+    if b < 0x80 {
+        (1, 1)
+    } else if b < 0xC0 {
+        (1 + (b & 0x3F) as usize, 1)
+    } else if b < 0xE0 {
+        (2, 2)
+    } else if b < 0xF0 {
+        (2 + ((((b & 0xF) as usize) << 8) | bytes[1] as usize), 2)
+    } else {
+        match b {
+            0xF0 => (
+                5 + u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize,
+                5,
+            ),
+            0xF1 => (3, 3),
+            0xF2 => (4, 4),
+            0xF3 => (5, 5),
+            0xF4 => (9, 9),
+            _ => (1, 1),
+        }
     }
 }
 
+#[inline]
 fn decode(bytes: &[u8]) -> Item<'_> {
     let b = bytes[0];
     let (len, header) = encoded_len(bytes);

@@ -240,59 +240,78 @@ struct RawEntry {
     body: Option<usize>,
 }
 
-/// A node read: the master's field names' first position and count, and its entries in order.
+/// A node's master entry: its field names' first position and count, and where its entries
+/// start.
 struct NodeView {
     master_fields: usize,
     master_start: Option<usize>,
-    entries: Vec<RawEntry>,
+    first_entry: Option<usize>,
 }
 
-/// Reads a node's entries (deleted ones too).
-fn read_node(master: StreamId, lp: &Listpack) -> NodeView {
+/// Reads a node's master entry.
+fn read_node(lp: &Listpack) -> NodeView {
     let count_pos = lp.first().expect("a stream node starts with its counts");
-    let deleted_pos = lp.next(count_pos).expect("deleted count");
-    let fields_pos = lp.next(deleted_pos).expect("master field count");
-    let master_fields = lp.get_int(fields_pos).max(0) as usize;
-    let master_start = lp.next(fields_pos);
-    let mut p = master_start;
+    let fields_pos = lp.skip(count_pos, 2).expect("master field count");
+    let (count, master_start) = lp.read(fields_pos);
+    let master_fields = count.int().max(0) as usize;
     // Past the master's fields and its closing 0.
-    for _ in 0..=master_fields {
-        p = p.and_then(|at| lp.next(at));
+    let first_entry = master_start.and_then(|at| lp.skip(at, master_fields + 1));
+    NodeView {
+        master_fields,
+        master_start,
+        first_entry,
     }
-    let mut entries = Vec::new();
-    while let Some(flags_pos) = p {
-        let flags = lp.get_int(flags_pos);
-        let ms_pos = lp.next(flags_pos).expect("ms delta");
-        let seq_pos = lp.next(ms_pos).expect("seq delta");
+}
+
+/// The entries of a node (deleted ones too), read one at a time from the front.
+struct NodeEntries<'a> {
+    lp: &'a Listpack,
+    master: StreamId,
+    master_fields: usize,
+    at: Option<usize>,
+}
+
+impl<'a> NodeEntries<'a> {
+    fn new(master: StreamId, lp: &'a Listpack, view: &NodeView) -> NodeEntries<'a> {
+        NodeEntries {
+            lp,
+            master,
+            master_fields: view.master_fields,
+            at: view.first_entry,
+        }
+    }
+}
+
+impl Iterator for NodeEntries<'_> {
+    type Item = RawEntry;
+
+    fn next(&mut self) -> Option<RawEntry> {
+        let lp = self.lp;
+        let flags_pos = self.at?;
+        let (flags, ms_pos) = lp.read(flags_pos);
+        let flags = flags.int();
+        let (ms, seq_pos) = lp.read(ms_pos.expect("ms delta"));
+        let (seq, after) = lp.read(seq_pos.expect("seq delta"));
         let id = StreamId::new(
-            master.ms.wrapping_add(lp.get_int(ms_pos) as u64),
-            master.seq.wrapping_add(lp.get_int(seq_pos) as u64),
+            self.master.ms.wrapping_add(ms.int() as u64),
+            self.master.seq.wrapping_add(seq.int() as u64),
         );
         let (fields, body, elements) = if flags & FLAG_SAMEFIELDS != 0 {
-            (master_fields, lp.next(seq_pos), master_fields)
+            (self.master_fields, after, self.master_fields)
         } else {
-            let count_at = lp.next(seq_pos).expect("field count");
-            let n = lp.get_int(count_at).max(0) as usize;
-            (n, lp.next(count_at), 2 * n)
+            let (n, body) = lp.read(after.expect("field count"));
+            let n = n.int().max(0) as usize;
+            (n, body, 2 * n)
         };
-        let mut end = body;
-        for _ in 0..elements {
-            end = end.and_then(|at| lp.next(at));
-        }
-        // `end` is the entry's closing count; the next entry follows it.
-        p = end.and_then(|at| lp.next(at));
-        entries.push(RawEntry {
+        // Past the fields to the entry's closing count; the next entry follows it.
+        self.at = body.and_then(|at| lp.skip(at, elements + 1));
+        Some(RawEntry {
             flags_pos,
             flags,
             id,
             fields,
             body,
-        });
-    }
-    NodeView {
-        master_fields,
-        master_start,
-        entries,
+        })
     }
 }
 
@@ -480,11 +499,18 @@ impl Stream {
             Box::new(self.nodes.range(first..))
         };
         for (master, lp) in nodes {
-            let view = read_node(*master, lp);
-            let in_order: Box<dyn Iterator<Item = &RawEntry>> = if rev {
-                Box::new(view.entries.iter().rev())
+            let view = read_node(lp);
+            let mut forward;
+            let mut backward;
+            let in_order: &mut dyn Iterator<Item = RawEntry> = if rev {
+                backward = NodeEntries::new(*master, lp, &view)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev();
+                &mut backward
             } else {
-                Box::new(view.entries.iter())
+                forward = NodeEntries::new(*master, lp, &view);
+                &mut forward
             };
             for entry in in_order {
                 if entry.flags & FLAG_DELETED != 0 {
@@ -498,7 +524,7 @@ impl Stream {
                 if past {
                     return;
                 }
-                if !before && !visit(lp, &view, entry) {
+                if !before && !visit(lp, &view, &entry) {
                     return;
                 }
             }
@@ -550,8 +576,9 @@ impl Stream {
         let Some((&master, lp)) = self.nodes.range_mut(..=id).next_back() else {
             return false;
         };
-        let view = read_node(master, lp);
-        let Some(entry) = view.entries.iter().find(|e| e.id == id && e.flags & FLAG_DELETED == 0) else {
+        let Some(entry) =
+            NodeEntries::new(master, lp, &read_node(lp)).find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
+        else {
             return false;
         };
         let count_pos = lp.first().expect("node counts");
@@ -596,10 +623,9 @@ impl Stream {
             }
             let remove_node = match trim.by {
                 TrimBy::MaxLen(max) => self.length - entries >= max,
-                TrimBy::MinId(min) => {
-                    let view = read_node(master, lp);
-                    view.entries.last().is_some_and(|last| last.id < min)
-                }
+                TrimBy::MinId(min) => NodeEntries::new(master, lp, &read_node(lp))
+                    .last()
+                    .is_some_and(|last| last.id < min),
             };
             if remove_node {
                 self.nodes.remove(&master);
@@ -610,9 +636,9 @@ impl Stream {
             if trim.approx {
                 break;
             }
-            let view = read_node(master, lp);
+            let entries_here: Vec<RawEntry> = NodeEntries::new(master, lp, &read_node(lp)).collect();
             let mut deleted_here = 0;
-            for entry in &view.entries {
+            for entry in &entries_here {
                 let stop = match trim.by {
                     TrimBy::MaxLen(max) => self.length <= max,
                     TrimBy::MinId(min) => entry.id >= min,
