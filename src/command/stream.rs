@@ -531,6 +531,8 @@ fn read(ctx: &mut Ctx<'_>, argv: &Argv, group_read: bool) -> Result<Reply, Comma
     let mut ids = Vec::with_capacity(args.streams);
     for (i, key) in keys.iter().enumerate() {
         let id_arg = argv.arg(args.streams_at + args.streams + i);
+        // XREADGROUP writes, but looks its keys up as reads.
+        ctx.read_lookup(key);
         let stream = ctx.read::<Stream>(key)?;
         if let Some((group, _)) = &args.group
             && !stream.is_some_and(|s| s.groups.contains_key(group))
@@ -787,6 +789,7 @@ pub(crate) fn stream_gone(ks: &mut Keyspace, db: usize, key: &[u8]) -> bool {
 /// XACK key group id [id ...]
 pub(crate) fn xack(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (key, group) = (argv.arg(1), argv.arg(2));
+    ctx.read_lookup(key);
     let exists = ctx.read::<Stream>(key)?.is_some_and(|s| s.groups.contains_key(group));
     if !exists {
         return Ok(Reply::Integer(0));
@@ -896,6 +899,7 @@ fn stream_and_group<'s>(ctx: &'s mut Ctx<'_>, key: &[u8], name: &[u8]) -> Result
 /// [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
 pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (key, group, name) = (argv.arg(1), argv.arg(2), argv.arg(3));
+    ctx.read_lookup(key);
     stream_and_group(ctx, key, group)?;
     let min_idle = parse_i64(argv.arg(4))
         .ok_or(CommandError::other("ERR Invalid min-idle-time argument for XCLAIM"))?
@@ -1037,6 +1041,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
         }
         j += 1;
     }
+    ctx.read_lookup(key);
     stream_and_group(ctx, key, group)?;
     let now = ctx.ks.now();
     let mut attempts = count.saturating_mul(10);
