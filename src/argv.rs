@@ -289,6 +289,21 @@ macro_rules! integer_arg {
 }
 integer_arg!(i8, i16, i32, i64, isize, u16, u32, u64, usize);
 
+/// A flag argument: `1` or `0` (SETBIT's value).
+///
+/// ```
+/// use embedis::{Commands, Store};
+/// let store = Store::new();
+/// store.setbit("bits", 3, true)?;
+/// assert_eq!(store.get("bits")?.as_deref(), Some("\u{10}"));
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
+impl ToArgs for bool {
+    fn write_args(&self, argv: &mut Argv) {
+        argv.push(if *self { b"1" } else { b"0" });
+    }
+}
+
 macro_rules! display_arg {
     ($($ty:ty),*) => {$(
         impl ToArgs for $ty {

@@ -1966,6 +1966,104 @@ macro_rules! typed_commands {
 
     // ---- sorting, introspection, serialization ----
 
+    /// SETBIT key offset value: sets or clears one bit (growing the string with zero bytes);
+    /// answers the bit's old value.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(!store.setbit("flags", 9, true)?);
+    /// assert!(store.setbit("flags", 9, false)?);
+    /// assert_eq!(store.strlen("flags")?, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn setbit, setbit_as(key, offset, value) -> bool => ["SETBIT" key offset value];
+
+    /// GETBIT key offset: the bit (0 past the end of the string).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("c", "A")?; // 0b0100_0001
+    /// assert_eq!((store.getbit("c", 1)?, store.getbit("c", 2)?, store.getbit("c", 99)?), (true, false, false));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn getbit, getbit_as(key, offset) -> bool => ["GETBIT" key offset];
+
+    /// BITCOUNT key: the bits set in the whole string.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("s", "foobar")?;
+    /// assert_eq!(store.bitcount("s")?, 26);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitcount, bitcount_as(key) -> i64 => ["BITCOUNT" key];
+
+    /// BITCOUNT key start end \[BYTE|BIT\]: the bits set in a range, the unit after the range
+    /// (`()` or `"BYTE"` for bytes, `"BIT"` for bits; negative indexes count from the end).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("s", "foobar")?;
+    /// assert_eq!(store.bitcount_range("s", 1, 1, ())?, 6);
+    /// assert_eq!(store.bitcount_range("s", 5, 30, "BIT")?, 17);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitcount_range, bitcount_range_as(key, start, end, unit) -> i64 => ["BITCOUNT" key start end unit];
+
+    /// BITPOS key bit \[start \[end \[BYTE|BIT\]\]\]: the first bit equal to `bit`, the range after it
+    /// (e.g. `()`, `2`, `(0, -1, "BIT")`); -1 when there is none.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("s", [0u8, 0xff])?;
+    /// assert_eq!(store.bitpos("s", 1, ())?, 8);
+    /// assert_eq!(store.bitpos("s", 0, (1, -1))?, -1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitpos, bitpos_as(key, bit, range) -> i64 => ["BITPOS" key bit range];
+
+    /// BITOP AND|OR|XOR|NOT destkey key \[key ...\]: stores the bitwise result; answers its length.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("a", "abc")?;
+    /// store.set("b", "a")?;
+    /// assert_eq!(store.bitop("AND", "dst", ["a", "b"])?, 3);
+    /// assert_eq!(store.get("dst")?.as_deref(), Some("a\u{0}\u{0}"));
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitop, bitop_as(operation, destination, keys) -> i64 => ["BITOP" operation destination keys];
+
+    /// BITFIELD key subcommand …: the operations together (e.g. `("INCRBY", "u8", 0, 10, "GET",
+    /// "u4", 4)`); each GET, SET and INCRBY answers a value, nil where OVERFLOW FAIL refused it.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let ops = (("OVERFLOW", "FAIL"), ("INCRBY", "u2", 0, 3), ("INCRBY", "u2", 0, 1));
+    /// let replies = store.bitfield("counters", ops)?;
+    /// assert_eq!(replies, [Some(3), None]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitfield, bitfield_as(key, operations) -> Vec<Option<i64>> => ["BITFIELD" key operations];
+
+    /// BITFIELD_RO key GET type offset …: reads fields only.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.set("k", "A")?;
+    /// assert_eq!(store.bitfield_ro("k", ("GET", "u4", 0, "GET", "i4", 4))?, [4, 1]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn bitfield_ro, bitfield_ro_as(key, operations) -> Vec<i64> => ["BITFIELD_RO" key operations];
+
     /// XADD key id field value \[field value ...\]: adds an entry (`"*"` for an ID from the
     /// store's clock, `"<ms>-*"` for the next sequence of a millisecond, or an explicit
     /// `"<ms>-<seq>"`); answers its ID.

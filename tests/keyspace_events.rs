@@ -246,6 +246,32 @@ fn sorted_set_commands_raise_redis_events() {
 }
 
 #[test]
+fn bit_commands_raise_redis_events() {
+    check(
+        &["KEA", "KEAn", "E$", "Kg", "KEm"],
+        &[
+            "SETBIT b 7 1",
+            "SETBIT b 7 1",
+            "SETBIT b 100 0",
+            "BITFIELD b SET u8 0 1",
+            "BITFIELD b SET u8 0 1",
+            "BITFIELD nb OVERFLOW FAIL INCRBY u2 0 10",
+            "BITFIELD b GET u8 0",
+            "SET x abc",
+            "BITOP NOT d x",
+            "BITOP AND d nokey",
+            "BITOP AND d nokey",
+            "BITCOUNT b",
+            "GETBIT b 7",
+            "BITCOUNT missing",
+            "BITFIELD_RO missing GET u8 0",
+            "BITFIELD missing GET u8 0",
+            "BITOP OR d2 missing x",
+        ],
+    );
+}
+
+#[test]
 fn stream_commands_raise_redis_events() {
     check(
         &["KEA", "KEAn", "Et", "Kt"],

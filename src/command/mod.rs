@@ -2,6 +2,7 @@
 //! helpers their handlers use to read and write typed values.
 
 pub(crate) mod args;
+mod bitops;
 pub(crate) mod blocking;
 pub(crate) mod glob;
 #[cfg(feature = "server")]

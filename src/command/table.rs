@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, hash, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
+use super::{Ctx, bitops, hash, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -469,6 +469,14 @@ static COMMANDS: &[CommandSpec] = table! {
     "substr", 4, R, keys(1, 1, 1), k(string::getrange);
     "setrange", 4, W, keys(1, 1, 1), k(string::setrange);
     "lcs", -3, R, keys(1, 2, 1), k(string::lcs);
+    // bitmaps (bitops.c)
+    "setbit", 4, W, keys(1, 1, 1), k(bitops::setbit);
+    "getbit", 3, R, keys(1, 1, 1), k(bitops::getbit);
+    "bitcount", -2, R, keys(1, 1, 1), k(bitops::bitcount);
+    "bitpos", -3, R, keys(1, 1, 1), k(bitops::bitpos);
+    "bitop", -4, W, keys(2, -1, 1), k(bitops::bitop);
+    "bitfield", -2, W, keys(1, 1, 1), k(bitops::bitfield);
+    "bitfield_ro", -2, R, keys(1, 1, 1), k(bitops::bitfield_ro);
     // lists (t_list.c)
     "lpush", -3, W, keys(1, 1, 1), k(list::lpush);
     "rpush", -3, W, keys(1, 1, 1), k(list::rpush);
