@@ -564,13 +564,17 @@ impl Hub {
     }
 
     /// Marks where the reply of `client`'s running command falls among its messages (see
-    /// [`Mailbox::mark_reply`]), if it subscribes to anything.
-    pub(crate) fn mark_reply(&self, client: ClientId) {
+    /// [`Mailbox::mark_reply`]), if it subscribes to anything; answers whether it did.
+    pub(crate) fn mark_reply(&self, client: ClientId) -> bool {
         if self.subscribers.is_empty() {
-            return;
+            return false;
         }
-        if let Some(subscriber) = self.subscribers.get(&client) {
-            subscriber.mailbox.mark_reply();
+        match self.subscribers.get(&client) {
+            Some(subscriber) => {
+                subscriber.mailbox.mark_reply();
+                true
+            }
+            None => false,
         }
     }
 

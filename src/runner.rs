@@ -255,6 +255,9 @@ impl Shared {
         state.keyspace.begin();
         if state.keyspace.eviction.maxmemory != 0 {
             state.keyspace.perform_evictions();
+            // Keys evicted before the command are invalidated at once, as Redis does: a
+            // tracking client reads their invalidation before the reply of its command.
+            state.keyspace.send_invalidations();
         }
         Ok(state)
     }
@@ -513,9 +516,7 @@ impl Shared {
         if state.keyspace.tracking.is_active() {
             state.keyspace.tracking.command_ended(caller.client);
         }
-        self.after_command(&mut state);
-        // What was published to the caller itself so far comes before its reply.
-        state.keyspace.pubsub.mark_reply(caller.client);
+        self.after_command_of(&mut state, Some(caller.client));
         match blocked {
             None => Started::Done(reply),
             Some(request) => {
@@ -531,6 +532,14 @@ impl Shared {
     /// effects"): the clients blocked on keys the command filled are served (Redis's
     /// `handleClientsBlockedOnKeys`) and woken, and the effects record is taken.
     pub(crate) fn after_command(&self, state: &mut State) {
+        self.after_command_of(state, None);
+    }
+
+    /// [`Shared::after_command`] for the command of `caller`, whose reply goes after what was
+    /// published to it so far (its subscriptions' messages, the invalidations of keys evicted
+    /// before the command) and before the invalidations the command itself caused, as Redis
+    /// holds those until the command's reply is written.
+    fn after_command_of(&self, state: &mut State, caller: Option<ClientId>) {
         if state.keyspace.has_ready()
             && crate::command::blocking::serve_blocked(&mut state.keyspace, &mut state.engines)
         {
@@ -539,6 +548,9 @@ impl Shared {
         // The effects record (the command's and the served pops') is handed out here to its
         // readers: keyspace events to subscribers. (The replay form has no reader yet.)
         state.keyspace.publish_events();
+        if let Some(client) = caller {
+            state.keyspace.mark_reply(client);
+        }
         state.keyspace.send_invalidations();
         // Large values the command removed are freed away from the lock (keyspace/lazy_free.rs).
         if let Some(garbage) = state.keyspace.take_garbage() {

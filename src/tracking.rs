@@ -119,6 +119,14 @@ pub(crate) struct TrackingInfo {
 }
 
 impl Tracking {
+    /// Marks where the reply of `client`'s running command falls among its pushes, if it
+    /// tracks keys (see [`Mailbox::mark_reply`]).
+    pub(crate) fn mark_reply(&self, client: ClientId) {
+        if let Some(tracker) = self.trackers.get(&client) {
+            tracker.mailbox.mark_reply();
+        }
+    }
+
     /// Whether any client tracks: every other method is cheap to skip when none does.
     pub(crate) fn is_active(&self) -> bool {
         !self.trackers.is_empty() || !self.table.is_empty()

@@ -235,3 +235,25 @@ fn info_counts_tracking_clients_keys_items_and_prefixes() {
     assert_eq!(theirs.len(), 4, "{theirs:?}");
     assert_eq!(ours, theirs);
 }
+
+/// Keys evicted while a command runs (CONFIG SET maxmemory evicts at once) are invalidated after
+/// its reply; keys evicted before a command (Redis's suite checks it with SETBIT filling
+/// memory) before its reply.
+#[test]
+fn evicted_keys_are_invalidated_where_redis_sends_it() {
+    check(
+        1,
+        &[
+            (0, "HELLO 3", 1),
+            (0, "CLIENT TRACKING on", 1),
+            (0, "SETEX volatile 10000 x", 1),
+            (0, "GET volatile", 1),
+            (0, "CONFIG SET maxmemory-policy volatile-random", 1),
+            (0, "CONFIG SET maxmemory 1", 2),
+            (0, "PING", 1),
+            (0, "INFO keyspace", 1),
+            (0, "CONFIG SET maxmemory 0", 1),
+            (0, "CONFIG SET maxmemory-policy noeviction", 1),
+        ],
+    );
+}

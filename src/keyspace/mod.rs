@@ -614,6 +614,14 @@ impl Keyspace {
         self.touch_watched(db, key);
     }
 
+    /// Marks where the reply of `client`'s running command falls among the pushes of its
+    /// mailbox: what its subscriptions and its tracking queued so far comes before the reply.
+    pub(crate) fn mark_reply(&self, client: ClientId) {
+        if !self.pubsub.mark_reply(client) && self.tracking.is_active() {
+            self.tracking.mark_reply(client);
+        }
+    }
+
     /// At the end of a command: the invalidation messages of client-side caching go out.
     pub(crate) fn send_invalidations(&mut self) {
         if self.tracking.is_active() {

@@ -917,6 +917,7 @@ impl ServerSide {
                     .collect::<Result<Vec<_>, _>>()?;
                 // A new port is listened on before anything changes: failing, nothing does.
                 let current_port = self.inner.params.lock().get("port").cloned();
+                let changed_maxmemory = changes.iter().any(|(name, _)| name == "maxmemory");
                 let listener = match changes.iter().find(|(name, _)| name == "port") {
                     Some((_, port)) if Some(port) != current_port.as_ref() => Some(self.listen_on(port)?),
                     _ => None,
@@ -932,6 +933,10 @@ impl ServerSide {
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
                 self.inner.apply_eviction(ks);
+                // A new limit takes effect at once, as Redis's CONFIG SET maxmemory evicts.
+                if changed_maxmemory && ks.eviction.maxmemory != 0 {
+                    ks.perform_evictions();
+                }
                 ks.pubsub.set_limit(self.inner.pubsub_limit());
                 ks.tracking.set_max_keys(super::number(
                     &self.inner.params.lock(),
