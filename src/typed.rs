@@ -2064,6 +2064,45 @@ macro_rules! typed_commands {
     /// ```
     fn bitfield_ro, bitfield_ro_as(key, operations) -> Vec<i64> => ["BITFIELD_RO" key operations];
 
+    /// PFADD key element \[element ...\]: adds elements to a HyperLogLog; answers whether its
+    /// estimate may have changed.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// assert!(store.pfadd("visitors", ["alice", "bob"])?);
+    /// assert!(!store.pfadd("visitors", "alice")?);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pfadd, pfadd_as(key, elements) -> bool => ["PFADD" key elements];
+
+    /// PFCOUNT key \[key ...\]: the estimated number of distinct elements (of the union, for
+    /// several keys).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.pfadd("monday", ["alice", "bob"])?;
+    /// store.pfadd("tuesday", ["bob", "carol"])?;
+    /// assert_eq!(store.pfcount("monday")?, 2);
+    /// assert_eq!(store.pfcount(["monday", "tuesday"])?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pfcount, pfcount_as(keys) -> i64 => ["PFCOUNT" keys];
+
+    /// PFMERGE destkey \[sourcekey ...\]: stores the union of HyperLogLogs.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.pfadd("a", ["x", "y"])?;
+    /// store.pfadd("b", ["y", "z"])?;
+    /// store.pfmerge("week", ["a", "b"])?;
+    /// assert_eq!(store.pfcount("week")?, 3);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn pfmerge, pfmerge_as(destination, sources) -> () => ["PFMERGE" destination sources];
+
     /// XADD key id field value \[field value ...\]: adds an entry (`"*"` for an ID from the
     /// store's clock, `"<ms>-*"` for the next sequence of a millisecond, or an explicit
     /// `"<ms>-<seq>"`); answers its ID.

@@ -246,7 +246,7 @@ fn sorted_set_commands_raise_redis_events() {
 }
 
 #[test]
-fn bit_commands_raise_redis_events() {
+fn bit_and_hyperloglog_commands_raise_redis_events() {
     check(
         &["KEA", "KEAn", "E$", "Kg", "KEm"],
         &[
@@ -267,6 +267,13 @@ fn bit_commands_raise_redis_events() {
             "BITFIELD_RO missing GET u8 0",
             "BITFIELD missing GET u8 0",
             "BITOP OR d2 missing x",
+            "PFADD h a b",
+            "PFADD h a",
+            "PFADD h2",
+            "PFCOUNT h",
+            "PFCOUNT h h2 missing",
+            "PFMERGE h3 h missing",
+            "PFDEBUG TODENSE h",
         ],
     );
 }

@@ -8,6 +8,7 @@ pub(crate) mod glob;
 #[cfg(feature = "server")]
 pub(crate) use glob::matches as glob_matches;
 mod hash;
+mod hyperloglog;
 mod keys;
 mod latency;
 pub(crate) mod list;

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, bitops, hash, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
+use super::{Ctx, bitops, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -477,6 +477,12 @@ static COMMANDS: &[CommandSpec] = table! {
     "bitop", -4, W, keys(2, -1, 1), k(bitops::bitop);
     "bitfield", -2, W, keys(1, 1, 1), k(bitops::bitfield);
     "bitfield_ro", -2, R, keys(1, 1, 1), k(bitops::bitfield_ro);
+    // HyperLogLog (hyperloglog.c)
+    "pfadd", -2, W, keys(1, 1, 1), k(hyperloglog::pfadd);
+    "pfcount", -2, MAY_REPLICATE, keys(1, -1, 1), k(hyperloglog::pfcount);
+    "pfmerge", -2, W, keys(1, -1, 1), k(hyperloglog::pfmerge);
+    "pfdebug", 3, W, keys(2, 2, 1), k(hyperloglog::pfdebug);
+    "pfselftest", 1, R, NO_KEYS, k(hyperloglog::pfselftest);
     // lists (t_list.c)
     "lpush", -3, W, keys(1, 1, 1), k(list::lpush);
     "rpush", -3, W, keys(1, 1, 1), k(list::rpush);

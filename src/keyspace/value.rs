@@ -30,6 +30,8 @@ pub(crate) struct Encodings {
     pub(crate) zset_max_value: usize,
     /// `stream-node-max-bytes` and `stream-node-max-entries`: where a stream's nodes end.
     pub(crate) stream_node: super::stream::NodeLimits,
+    /// `hll-sparse-max-bytes`: a sparse HyperLogLog that would grow past it turns dense.
+    pub(crate) hll_sparse_max_bytes: usize,
 }
 
 impl Default for Encodings {
@@ -45,6 +47,7 @@ impl Default for Encodings {
                 max_bytes: 4096,
                 max_entries: 100,
             },
+            hll_sparse_max_bytes: 3000,
         }
     }
 }

@@ -280,7 +280,9 @@ pub(super) fn run_call(
     if spec.has(flags::NO_SCRIPT) {
         return refused(ctx, Some(spec.name), "This Redis command is not allowed from script");
     }
-    if read_only && spec.has(flags::WRITE) {
+    // A read-only script may not run what may write to the replication stream either
+    // (PUBLISH, SPUBLISH, PFCOUNT): Redis's rule, which lets CLIENT PAUSE WRITE run them.
+    if read_only && (spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE)) {
         return refused(
             ctx,
             Some(spec.name),

@@ -589,6 +589,7 @@ impl Inner {
                 max_bytes: size("stream-node-max-bytes", defaults.stream_node.max_bytes),
                 max_entries: size("stream-node-max-entries", defaults.stream_node.max_entries),
             },
+            hll_sparse_max_bytes: size("hll-sparse-max-bytes", defaults.hll_sparse_max_bytes),
         }
     }
 
