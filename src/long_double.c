@@ -29,14 +29,9 @@ static int string2ld(const char *s, size_t slen, long double *dp) {
     return 1;
 }
 
-/* Returns the length written to out, or -1 (bad a), -2 (bad b), -3 (NaN or infinity), -4 (no room). */
-long long embedis_ld_add(const char *a, size_t a_len, const char *b, size_t b_len, char *out, size_t cap) {
-    long double x, y;
-    if (!string2ld(a, a_len, &x)) return -1;
-    if (!string2ld(b, b_len, &y)) return -2;
-    x += y;
-    if (isnan(x) || isinf(x)) return -3;
-
+/* ld2string's LD_STR_HUMAN form of x: "%.17Lf", trailing zeros (and a bare point) removed, "-0"
+ * as "0". Returns the length written to out, or -4 (no room). */
+static long long human(long double x, char *out, size_t cap) {
     int l = snprintf(out, cap, "%.17Lf", x);
     if (l < 0 || (size_t)l + 1 > cap) return -4;
     if (strchr(out, '.') != NULL) {
@@ -52,6 +47,23 @@ long long embedis_ld_add(const char *a, size_t a_len, const char *b, size_t b_le
         l = 1;
     }
     return l;
+}
+
+/* Returns the length written to out, or -1 (bad a), -2 (bad b), -3 (NaN or infinity), -4 (no room). */
+long long embedis_ld_add(const char *a, size_t a_len, const char *b, size_t b_len, char *out, size_t cap) {
+    long double x, y;
+    if (!string2ld(a, a_len, &x)) return -1;
+    if (!string2ld(b, b_len, &y)) return -2;
+    x += y;
+    if (isnan(x) || isinf(x)) return -3;
+    return human(x, out, cap);
+}
+
+/* A double as Redis's addReplyHumanLongDouble prints it (GEOPOS, WITHCOORD): promoted to long
+ * double, then ld2string's LD_STR_HUMAN form. Returns the length, or -4 (no room). */
+long long embedis_ld_human(double value, char *out, size_t cap) {
+    if (isinf(value)) return snprintf(out, cap, value > 0 ? "inf" : "-inf");
+    return human((long double)value, out, cap);
 }
 
 /* Redis's getTimeoutFromObjectOrReply in seconds: (long long)ceill(value * 1000.0), with C's

@@ -87,6 +87,17 @@ unsafe extern "C" {
     fn embedis_g17(value: f64, buf: *mut c_char, len: usize) -> i32;
     fn embedis_strtod_prefix(s: *const c_char) -> f64;
     fn embedis_atoi(s: *const c_char) -> i32;
+    fn embedis_ld_human(value: f64, out: *mut c_char, cap: usize) -> i64;
+}
+
+/// A double as Redis prints a coordinate (`addReplyHumanLongDouble`): promoted to `long double`
+/// and printed with 17 decimals, trailing zeros removed.
+pub(crate) fn format_human_long_double(value: f64) -> Vec<u8> {
+    let mut out = vec![0u8; 512];
+    // SAFETY: the pointer and length describe a live buffer; the C side writes at most its length.
+    let n = unsafe { embedis_ld_human(value, out.as_mut_ptr().cast(), out.len()) };
+    out.truncate(n.max(0) as usize);
+    out
 }
 
 /// Checks an increment as HINCRBYFLOAT does before anything else: it must read as a `long double`

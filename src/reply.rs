@@ -49,6 +49,16 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// RESP3 double (`,`): ZSCORE, ZINCRBY, … RESP2 sends a bulk string (`%.17g`).
     Double(f64),
+    /// RESP3 double printed as Redis prints a `long double` (17 decimals, trailing zeros
+    /// removed): the coordinates of GEOPOS and WITHCOORD. RESP2 sends a bulk string of the same
+    /// text.
+    ///
+    /// ```
+    /// use embedis::Reply;
+    /// assert_eq!(Reply::LongDouble(13.5).to_resp3(), b",13.5\r\n");
+    /// assert_eq!(Reply::LongDouble(0.1).to_resp(), b"$19\r\n0.10000000000000001\r\n");
+    /// ```
+    LongDouble(f64),
     /// RESP3 boolean (`#t`/`#f`), from scripts after `redis.setresp(3)`. RESP2 sends 1 or 0.
     Boolean(bool),
     /// RESP3 verbatim string (`=`) with its three-letter format (`txt`). RESP2 sends a bulk string.
@@ -149,6 +159,7 @@ impl Reply {
                 *self = Reply::Array(items);
             }
             Reply::Double(d) => *self = Reply::Bulk(crate::number::format_g17(*d)),
+            Reply::LongDouble(d) => *self = Reply::Bulk(crate::number::format_human_long_double(*d)),
             Reply::Boolean(b) => *self = Reply::Integer(*b as i64),
             Reply::Verbatim(_, text) => *self = Reply::Bulk(std::mem::take(text)),
             Reply::BigNumber(n) => *self = Reply::Bulk(std::mem::take(n).into_bytes()),
@@ -183,6 +194,7 @@ impl Reply {
             | Reply::Set(_)
             | Reply::Push(_)
             | Reply::Double(_)
+            | Reply::LongDouble(_)
             | Reply::Boolean(_)
             | Reply::Verbatim(..)
             | Reply::BigNumber(_) => true,
@@ -307,6 +319,11 @@ impl Reply {
                 out.extend_from_slice(&crate::number::format_g17(*d));
             }
             Reply::Double(d) => write_bulk(out, b'$', &crate::number::format_g17(*d)),
+            Reply::LongDouble(d) if resp3 => {
+                out.push(b',');
+                out.extend_from_slice(&crate::number::format_human_long_double(*d));
+            }
+            Reply::LongDouble(d) => write_bulk(out, b'$', &crate::number::format_human_long_double(*d)),
             Reply::Boolean(b) if resp3 => out.extend_from_slice(if *b { b"#t" } else { b"#f" }),
             Reply::Boolean(b) => out.extend_from_slice(if *b { b":1" } else { b":0" }),
             Reply::Verbatim(format, text) if resp3 => {
@@ -338,7 +355,7 @@ impl Reply {
             Reply::Map(pairs) => format!("map of {}", pairs.len()),
             Reply::Push(items) => format!("push of {}", items.len()),
             Reply::Set(items) => format!("set of {}", items.len()),
-            Reply::Double(d) => format!("double {d}"),
+            Reply::Double(d) | Reply::LongDouble(d) => format!("double {d}"),
             Reply::Boolean(b) => format!("boolean {b}"),
             Reply::Verbatim(_, text) => format!("verbatim {:?}", String::from_utf8_lossy(text)),
             Reply::BigNumber(n) => format!("big number {n}"),

@@ -2103,6 +2103,85 @@ macro_rules! typed_commands {
     /// ```
     fn pfmerge, pfmerge_as(destination, sources) -> () => ["PFMERGE" destination sources];
 
+    /// GEOADD key longitude latitude member \[longitude latitude member ...\]: answers how many
+    /// members were added.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// let added = store.geoadd("Sicily", [(13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania")])?;
+    /// assert_eq!(added, 2);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geoadd, geoadd_as(key, positions) -> i64 => ["GEOADD" key positions];
+
+    /// GEODIST key member1 member2 unit: the distance between two members in `unit` (m, km,
+    /// mi, ft), `None` if one is missing.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.geoadd("Sicily", [(13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania")])?;
+    /// assert_eq!(store.geodist("Sicily", "Palermo", "Catania", "km")?, Some(166.2742));
+    /// assert_eq!(store.geodist("Sicily", "Palermo", "Rome", "km")?, None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geodist, geodist_as(key, member1, member2, unit) -> Option<f64> => ["GEODIST" key member1 member2 unit];
+
+    /// GEOPOS key member \[member ...\]: each member's `(longitude, latitude)`, `None` if missing.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.geoadd("Sicily", (13.361389, 38.115556, "Palermo"))?;
+    /// let positions = store.geopos("Sicily", ["Palermo", "Rome"])?;
+    /// let (longitude, latitude) = positions[0].unwrap();
+    /// assert!((longitude - 13.361389).abs() < 1e-5 && (latitude - 38.115556).abs() < 1e-5);
+    /// assert_eq!(positions[1], None);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geopos, geopos_as(key, members) -> Vec<Option<(f64, f64)>> => ["GEOPOS" key members];
+
+    /// GEOHASH key member \[member ...\]: each member's 11-character geohash.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.geoadd("Sicily", (13.361389, 38.115556, "Palermo"))?;
+    /// assert_eq!(store.geohash("Sicily", "Palermo")?, [Some("sqc8b49rny0".to_string())]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geohash, geohash_as(key, members) -> Vec<Option<String>> => ["GEOHASH" key members];
+
+    /// GEOSEARCH key FROMMEMBER member|FROMLONLAT longitude latitude BYRADIUS radius unit|BYBOX
+    /// width height unit \[ASC|DESC\] \[COUNT count \[ANY\]\], the arguments after the key together:
+    /// the members found (with WITHDIST, WITHCOORD or WITHHASH use the `_as` form or [`Reply`]).
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.geoadd("Sicily", [(13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania")])?;
+    /// let near = store.geosearch("Sicily", (("FROMLONLAT", 15, 37), ("BYRADIUS", 200, "km"), "ASC"))?;
+    /// assert_eq!(near, ["Catania", "Palermo"]);
+    /// let query = (("FROMMEMBER", "Palermo"), ("BYRADIUS", 100, "km"), "WITHDIST");
+    /// let with_distance: Vec<(String, f64)> = store.geosearch_as("Sicily", query)?;
+    /// assert_eq!(with_distance, [("Palermo".to_string(), 0.0)]);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geosearch, geosearch_as(key, query) -> Vec<String> => ["GEOSEARCH" key query];
+
+    /// GEOSEARCHSTORE destination source … \[STOREDIST\]: stores what GEOSEARCH finds as a sorted
+    /// set (scored by distance with STOREDIST); answers its size.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.geoadd("Sicily", [(13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania")])?;
+    /// assert_eq!(store.geosearchstore("near", "Sicily", ("FROMLONLAT", 15, 37, "BYRADIUS", 100, "km"))?, 1);
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    fn geosearchstore, geosearchstore_as(destination, source, query) -> i64 => ["GEOSEARCHSTORE" destination source query];
+
     /// XADD key id field value \[field value ...\]: adds an entry (`"*"` for an ID from the
     /// store's clock, `"<ms>-*"` for the next sequence of a millisecond, or an explicit
     /// `"<ms>-<seq>"`); answers its ID.

@@ -246,7 +246,7 @@ fn sorted_set_commands_raise_redis_events() {
 }
 
 #[test]
-fn bit_and_hyperloglog_commands_raise_redis_events() {
+fn bit_hyperloglog_and_geo_commands_raise_redis_events() {
     check(
         &["KEA", "KEAn", "E$", "Kg", "KEm"],
         &[
@@ -274,6 +274,15 @@ fn bit_and_hyperloglog_commands_raise_redis_events() {
             "PFCOUNT h h2 missing",
             "PFMERGE h3 h missing",
             "PFDEBUG TODENSE h",
+            "GEOADD g 13.36 38.11 Palermo 15.08 37.50 Catania",
+            "GEOADD g 13.36 38.11 Palermo",
+            "GEORADIUS g 15 37 200 km STORE gs",
+            "GEORADIUS g 15 37 1 km STORE gs",
+            "GEOSEARCHSTORE gs2 g FROMLONLAT 15 37 BYRADIUS 200 km",
+            "GEOSEARCHSTORE gs2 g FROMLONLAT 15 37 BYRADIUS 1 km STOREDIST",
+            "GEOSEARCH nogeo FROMLONLAT 15 37 BYRADIUS 1 km",
+            "GEOSEARCHSTORE gs3 nogeo FROMLONLAT 15 37 BYRADIUS 1 km",
+            "GEOPOS nogeo a",
         ],
     );
 }

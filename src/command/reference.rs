@@ -246,6 +246,26 @@ pub(crate) fn last_key_spec_flags(name: &str) -> Option<&'static Reply> {
     }
 }
 
+/// Whether `spec` (a subcommand of `container`, if given) is in the ACL category `category`
+/// (without its `@`, case-insensitive), as its COMMAND INFO entry lists its categories.
+pub(crate) fn in_category(spec: &CommandSpec, container: Option<&CommandSpec>, category: &[u8]) -> bool {
+    let Some(Reply::Array(fields)) = info(spec, container) else {
+        return false;
+    };
+    let (Some(Reply::Array(categories)) | Some(Reply::Set(categories))) = fields.get(6) else {
+        return false;
+    };
+    categories.iter().any(|c| match c {
+        Reply::Status(name) => name
+            .strip_prefix('@')
+            .is_some_and(|name| name.as_bytes().eq_ignore_ascii_case(category)),
+        Reply::Bulk(name) => name
+            .strip_prefix(b"@")
+            .is_some_and(|name| name.eq_ignore_ascii_case(category)),
+        _ => false,
+    })
+}
+
 /// `spec`'s COMMAND INFO entry as Redis gives it (a container's listing only the subcommands
 /// in `container`), or `None` if Redis's description has no such command.
 pub(crate) fn info(spec: &CommandSpec, container: Option<&CommandSpec>) -> Option<Reply> {

@@ -165,8 +165,17 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
                     Ok(Reply::bulks(
                         names.filter(|n| super::glob::matches(&value, n.as_bytes())),
                     ))
-                } else if is_option(kind, "aclcat") || is_option(kind, "module") {
-                    // embedis keeps no ACL categories and loads no modules.
+                } else if is_option(kind, "aclcat") {
+                    // The categories Redis's COMMAND INFO gives each command.
+                    let in_category = table::all(hosted).flat_map(|spec| {
+                        let subs = table::subcommands(spec)
+                            .filter(|sub| super::reference::in_category(sub, Some(spec), &value));
+                        let top = super::reference::in_category(spec, None, &value).then_some(spec);
+                        top.into_iter().chain(subs).map(|s| s.name)
+                    });
+                    Ok(Reply::bulks(in_category))
+                } else if is_option(kind, "module") {
+                    // embedis loads no modules.
                     Ok(Reply::Array(Vec::new()))
                 } else {
                     Err(CommandError::Syntax)

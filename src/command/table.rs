@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, bitops, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
+use super::{Ctx, bitops, geo, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -136,6 +136,9 @@ pub(crate) enum Keys {
     /// INFO reports their range, which a cluster routes by, but they are not keys (Redis's
     /// `not_key` spec), so COMMAND GETKEYS finds none.
     Channels(i32, i32, i32),
+    /// The source, and the destination of a STORE or STOREDIST among its options (GEORADIUS,
+    /// GEORADIUSBYMEMBER).
+    GeoRadius,
     /// The keys after STREAMS, half of what follows it (the IDs are the other half): XREAD,
     /// XREADGROUP.
     Streams,
@@ -149,7 +152,7 @@ impl Keys {
         match self {
             Keys::Range(first, last, step) | Keys::Channels(first, last, step) => (first, last, step),
             Keys::Counted { .. } | Keys::Streams => (0, 0, 0),
-            Keys::DestinationAndCounted | Keys::Sort => (1, 1, 1),
+            Keys::DestinationAndCounted | Keys::Sort | Keys::GeoRadius => (1, 1, 1),
         }
     }
 }
@@ -593,6 +596,17 @@ static COMMANDS: &[CommandSpec] = table! {
     "xinfo", -2, R, NO_KEYS, Run::Container(XINFO);
     "xdel", -3, W, keys(1, 1, 1), k(stream::xdel);
     "xtrim", -4, W, keys(1, 1, 1), k(stream::xtrim);
+    // geo (geo.c)
+    "geoadd", -5, W, keys(1, 1, 1), k(geo::geoadd);
+    "geodist", -4, R, keys(1, 1, 1), k(geo::geodist);
+    "geohash", -2, R, keys(1, 1, 1), k(geo::geohash);
+    "geopos", -2, R, keys(1, 1, 1), k(geo::geopos);
+    "georadius", -6, W, Keys::GeoRadius, k(geo::georadius);
+    "georadius_ro", -6, R, keys(1, 1, 1), k(geo::georadius_ro);
+    "georadiusbymember", -5, W, Keys::GeoRadius, k(geo::georadiusbymember);
+    "georadiusbymember_ro", -5, R, keys(1, 1, 1), k(geo::georadiusbymember_ro);
+    "geosearch", -7, R, keys(1, 1, 1), k(geo::geosearch);
+    "geosearchstore", -8, W, keys(1, 2, 1), k(geo::geosearchstore);
     // sorting (sort.c)
     "sort", -2, W, Keys::Sort, k(sort::sort);
     "sort_ro", -2, R, keys(1, 1, 1), k(sort::sort_ro);
@@ -758,6 +772,24 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
                 i += 1;
             }
             Ok(std::iter::once(1).chain(store).collect())
+        }
+        Keys::GeoRadius => {
+            // Redis's key specs: the source, then the argument after the first STORE and after
+            // the first STOREDIST from the options on (neither may be the last argument).
+            let options = if spec.name.starts_with("georadiusbymember") {
+                5
+            } else {
+                6
+            };
+            let after = |keyword: &str| {
+                (options..argv.len().saturating_sub(1))
+                    .find(|&i| super::args::is_option(argv.arg(i), keyword))
+                    .map(|i| i + 1)
+            };
+            Ok(std::iter::once(1)
+                .chain(after("store"))
+                .chain(after("storedist"))
+                .collect())
         }
         Keys::Streams => {
             // Redis's `xreadGetKeys`: options up to STREAMS, then as many keys as IDs.

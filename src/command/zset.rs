@@ -561,7 +561,7 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
 
 /// Stores `zset` at `dst` (deleting `dst` when empty, touching it only if it existed, and
 /// raising `del` then, else `event`); answers its size.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str) -> Reply {
+pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str) -> Reply {
     let len = zset.len();
     if len == 0 {
         if ctx.remove(dst).is_some() {

@@ -357,7 +357,7 @@ pub(super) fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaVa
             }
             tagged(lua, "set", set)?
         }
-        Reply::Double(d) => tagged(lua, "double", d)?,
+        Reply::Double(d) | Reply::LongDouble(d) => tagged(lua, "double", d)?,
         Reply::Boolean(b) => LuaValue::Boolean(b),
         Reply::BigNumber(n) => tagged(lua, "big_number", n)?,
         Reply::Verbatim(format, text) => {

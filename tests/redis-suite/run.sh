@@ -23,7 +23,7 @@ SUITE=${EMBEDIS_REDIS_SUITE:-$HOME/.cache/embedis/redis-$VERSION}
 # own CI does for external servers, and the ones embedis has no feature for yet.
 TAGS="-needs:repl -needs:debug -needs:config-maxmemory -needs:save"
 # The units of the families embedis implements.
-UNITS=(unit/auth unit/bitfield unit/bitops unit/dump unit/expire unit/functions unit/hyperloglog unit/info-command unit/introspection unit/introspection-2 unit/keyspace unit/latency-monitor unit/lazyfree
+UNITS=(unit/auth unit/bitfield unit/bitops unit/dump unit/expire unit/functions unit/geo unit/hyperloglog unit/info-command unit/introspection unit/introspection-2 unit/keyspace unit/latency-monitor unit/lazyfree
   unit/limits unit/memefficiency unit/multi unit/networking unit/other unit/pause unit/pubsub unit/protocol unit/querybuf unit/quit
   unit/scan unit/scripting unit/slowlog unit/sort unit/tracking unit/type/hash unit/type/incr unit/type/list unit/type/list-2
   unit/type/list-3 unit/type/set unit/type/stream unit/type/stream-cgroups unit/type/string unit/type/zset)
