@@ -240,7 +240,8 @@ fn sparse_raise(hll: &mut Vec<u8>, index: usize, count: u8, max_bytes: usize) ->
         at += this.size;
         first += this.len;
     }
-    let Some(op) = op else {
+    // An opcode cut short at the end of the string is as corrupt as a missing one.
+    let Some(op) = op.filter(|op| at + op.size <= hll.len()) else {
         return Err(Corrupt);
     };
     let is_value = is_val(hll[at]);
@@ -675,6 +676,55 @@ mod tests {
             dense_set(&mut registers, i, (i % 64) as u8);
         }
         assert!((0..REGISTERS).all(|i| dense_get(&registers, i) == (i % 64) as u8));
+    }
+
+    #[test]
+    fn a_truncated_opcode_is_corrupt_not_a_panic() {
+        let mut hll = empty();
+        hll.truncate(hll.len() - 1);
+        assert!(sparse_raise(&mut hll, 16383, 1, 3000).is_err());
+        assert!(histogram(&hll).is_err());
+    }
+
+    /// Damaged HLLs (random bytes changed, cut or added) are refused or worked on, never a
+    /// panic: a value can be SET to anything.
+    #[test]
+    fn damaged_hlls_never_panic() {
+        let mut sparse = empty();
+        for i in 0..300u32 {
+            add(&mut sparse, &i.to_le_bytes(), 3000).unwrap();
+        }
+        let dense = sparse_to_dense(&sparse).unwrap();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for base in [&sparse, &dense] {
+            for _ in 0..2000 {
+                let mut hll = base.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = HEADER + (next() as usize) % (hll.len() - HEADER);
+                    match next() % 3 {
+                        0 => hll[at] = next() as u8,
+                        1 => hll.truncate(at.max(HEADER + 1)),
+                        _ => hll.insert(at, next() as u8),
+                    }
+                }
+                if check_hll(&hll).is_err() {
+                    continue;
+                }
+                let _ = histogram(&hll);
+                let _ = merge_into(&mut Box::new([0u8; REGISTERS]), &hll);
+                let _ = add(&mut hll.clone(), b"element", 3000);
+                let _ = raise(&mut hll.clone(), (next() as usize) % REGISTERS, 20, 3000);
+                if hll[4] == SPARSE {
+                    let _ = sparse_to_dense(&hll);
+                }
+            }
+        }
     }
 
     #[test]
