@@ -166,45 +166,35 @@ fn align52(hash: GeoHash) -> u64 {
     hash.bits << (52 - hash.step as u32 * 2)
 }
 
-fn move_x(hash: &mut GeoHash, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let mut x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = hash.bits & 0x5555_5555_5555_5555;
-    let zz = 0x5555_5555_5555_5555u64 >> (64 - hash.step as u32 * 2);
-    if d > 0 {
-        x = x.wrapping_add(zz + 1);
-    } else {
-        x |= zz;
-        x = x.wrapping_sub(zz + 1);
-    }
-    x &= 0xaaaa_aaaa_aaaa_aaaau64 >> (64 - hash.step as u32 * 2);
-    hash.bits = x | y;
-}
+/// Bits of the longitude (odd positions) and of the latitude (even positions) of a hash.
+const LONGITUDE_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
+const LATITUDE_BITS: u64 = 0x5555_5555_5555_5555;
 
-fn move_y(hash: &mut GeoHash, d: i8) {
-    if d == 0 {
+/// Moves a hash one cell along the axis whose bits are `axis` (`other` being the other axis's),
+/// forward for `d > 0`, back for `d < 0` (Redis's `geohash_move_x` and `geohash_move_y`).
+fn move_along(hash: &mut GeoHash, d: i8, axis: u64, other: u64) {
+    if d == 0 || hash.step == 0 {
         return;
     }
-    let x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let mut y = hash.bits & 0x5555_5555_5555_5555;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64 >> (64 - hash.step as u32 * 2);
+    let shift = 64 - hash.step as u32 * 2;
+    let mut moved = hash.bits & axis;
+    let kept = hash.bits & other;
+    let zz = other >> shift;
     if d > 0 {
-        y = y.wrapping_add(zz + 1);
+        moved = moved.wrapping_add(zz + 1);
     } else {
-        y |= zz;
-        y = y.wrapping_sub(zz + 1);
+        moved |= zz;
+        moved = moved.wrapping_sub(zz + 1);
     }
-    y &= 0x5555_5555_5555_5555u64 >> (64 - hash.step as u32 * 2);
-    hash.bits = x | y;
+    moved &= axis >> shift;
+    hash.bits = moved | kept;
 }
 
 /// A hash moved `dx` cells east and `dy` north.
 fn neighbor(hash: GeoHash, dx: i8, dy: i8) -> GeoHash {
     let mut n = hash;
-    move_x(&mut n, dx);
-    move_y(&mut n, dy);
+    move_along(&mut n, dx, LONGITUDE_BITS, LATITUDE_BITS);
+    move_along(&mut n, dy, LATITUDE_BITS, LONGITUDE_BITS);
     n
 }
 
