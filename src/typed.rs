@@ -2641,11 +2641,15 @@ macro_rules! typed_commands {
     /// ```
     fn object_refcount, object_refcount_as(key) -> Option<i64> => ["OBJECT" "REFCOUNT" key];
 
-    /// DUMP key: the value serialized (embedis's own format), or nil.
+    /// DUMP key: the value serialized as Redis 7.0 serializes it (RDB version 10, with its CRC-64),
+    /// or nil: a Redis server restores the payload, and RESTORE takes Redis's.
     ///
     /// ```
     /// use embedis::{Commands, Store};
     /// let store = Store::new();
+    /// store.set("s", "hello")?;
+    /// // Type 0 (string), length 5, the bytes, RDB version 10, then the checksum.
+    /// assert_eq!(store.dump("s")?.expect("s exists")[..9], *b"\x00\x05hello\x0a\x00");
     /// store.rpush("l", ["a", "b"])?;
     /// let payload = store.dump("l")?.expect("l exists");
     /// store.restore("copy", 0, payload, ())?;

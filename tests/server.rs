@@ -197,6 +197,40 @@ fn encoding_thresholds_follow_config_set_like_redis() {
     common::assert_same_bytes(&got, &expected, "encoding thresholds after CONFIG SET");
 }
 
+/// DEBUG OBJECT describes a value as Redis does — its encoding, the length of its RDB
+/// serialization, and a list's quicklist nodes — apart from the address and the idle clock.
+#[test]
+fn debug_object_describes_values_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let long = "abc".repeat(40);
+    let items: String = (0..2000).map(|i| format!(" item-{i}")).collect();
+    let case = format!(
+        "SET s hello\r\nSET n 12345\r\nSET long {long}\r\nRPUSH l a b 1 2\r\nRPUSH big{items}\r\n\
+         HSET h a 1\r\nSADD i 1 2\r\nSADD s2 a\r\nZADD z 1 a\r\nXADD x 1-1 f v\r\n\
+         DEBUG OBJECT s\r\nDEBUG OBJECT n\r\nDEBUG OBJECT long\r\nDEBUG OBJECT l\r\nDEBUG OBJECT big\r\n\
+         DEBUG OBJECT h\r\nDEBUG OBJECT i\r\nDEBUG OBJECT s2\r\nDEBUG OBJECT z\r\nDEBUG OBJECT x\r\n\
+         DEBUG OBJECT nosuch\r\nDEBUG OBJECT\r\n"
+    );
+    // The address and the idle clock are the process's own.
+    let masked = |reply: Vec<u8>| -> String {
+        let text = String::from_utf8(reply).unwrap();
+        text.split(' ')
+            .map(|word| match word.split_once(':') {
+                Some(("at" | "lru" | "lru_seconds_idle", _)) => "_",
+                _ => word,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    let expected = masked(exchange(redis_addr, case.as_bytes()));
+    let got = masked(exchange(start().addr(), case.as_bytes()));
+    assert!(expected.contains("ql_nodes:"), "{expected}");
+    assert_eq!(got, expected);
+}
+
 /// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
 /// bytes back (and the same close).
 fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {
@@ -627,7 +661,15 @@ fn client_help_is_redis_help_for_the_subcommands_embedis_has() {
 
 #[test]
 fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
-    let subs = ["SLEEP", "SET-ACTIVE-EXPIRE", "QUICKLIST-PACKED-THRESHOLD", "HELP"].map(String::from);
+    let subs = [
+        "CHANGE-REPL-ID",
+        "OBJECT",
+        "SLEEP",
+        "SET-ACTIVE-EXPIRE",
+        "QUICKLIST-PACKED-THRESHOLD",
+        "HELP",
+    ]
+    .map(String::from);
     help_is_redis_help_for(b"DEBUG HELP\r\n", &subs);
 }
 

@@ -19,6 +19,7 @@ mod list;
 mod listpack;
 mod memory;
 mod packed;
+pub(crate) mod rdb;
 pub(crate) mod stream;
 mod table;
 mod undo;
@@ -336,6 +337,32 @@ impl Keyspace {
     /// needs several of them borrowed at once.
     pub(crate) fn entry(&self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.dbs[db].data.get(key)
+    }
+
+    /// DEBUG OBJECT: Redis's one-line description of `key`'s value (address, refcount,
+    /// encoding, the length of its RDB serialization, idle clock, and for lists the quicklist
+    /// nodes Redis would have), with no expiry check; `None` for a missing key.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn debug_object(&self, db: usize, key: &[u8]) -> Option<String> {
+        let entry = self.dbs[db].data.get(key)?;
+        let value = &entry.value;
+        let mut line = format!(
+            "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+            value,
+            value.refcount(),
+            value.encoding(),
+            dump::serialized_len(value),
+            entry.lru_field(),
+            entry.idle_seconds(self.lru()),
+        );
+        if let Value::List(list) = value {
+            let (nodes, bytes) = dump::quicklist_shape(list);
+            line.push_str(&format!(
+                " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:{bytes}",
+                list.len() as f64 / nodes as f64
+            ));
+        }
+        Some(line)
     }
 
     /// MEMORY USAGE: the estimated bytes `key` takes (see the `memory` module), measuring

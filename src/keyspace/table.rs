@@ -83,6 +83,12 @@ impl Entry {
         };
     }
 
+    /// The stamp as Redis's 24-bit `lru` object field holds it (DEBUG OBJECT's `lru:`).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn lru_field(&self) -> u32 {
+        self.stamp & 0xFF_FFFF
+    }
+
     /// Whole seconds since the last access, as seen at `lru_millis` (OBJECT IDLETIME).
     pub(crate) fn idle_seconds(&self, lru_millis: i64) -> i64 {
         i64::from(stamp_of(lru_millis).wrapping_sub(self.stamp))

@@ -365,7 +365,7 @@ impl Host for ServerSide {
                 self.quiet = true;
                 Ok(Reply::ok())
             }
-            HostOp::Debug => keyspace(call.ks).and_then(|ks| self.debug(argv, ks)),
+            HostOp::Debug => keyspace(call.ks).and_then(|ks| self.debug(argv, ks, call.caller.db)),
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
             HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
             HostOp::Client => Ok(self.client(call)),
@@ -975,12 +975,18 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
-    fn debug(&self, argv: &Argv, ks: &mut Keyspace) -> Result<Reply, CommandError> {
+    fn debug(&self, argv: &Argv, ks: &mut Keyspace, db: usize) -> Result<Reply, CommandError> {
         let sub = argv.arg(1);
         let arity = |n: usize| argv.len() == n;
+        if is_option(sub, "object") && arity(3) {
+            return match ks.debug_object(db, argv.arg(2)) {
+                Some(line) => Ok(Reply::Status(line.into())),
+                None => Err(CommandError::other("ERR no such key")),
+            };
+        }
         if is_option(sub, "sleep") && arity(3) {
             // C's `strtod`: the longest prefix that reads as a number, 0 if none does; the
             // server stops for that long (its event loop sleeps).
@@ -1239,6 +1245,8 @@ const DEBUG_HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
