@@ -1,6 +1,6 @@
 //! [`Store::atomic`]: check-then-act under the lock, all or nothing, with [`AtomicDb`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crate::command::Caller;
@@ -29,6 +29,11 @@ impl Store {
     /// ([`CommandError::BusyScript`], converted into `E`) and `body` does not run; while a
     /// server's CLIENT PAUSE is in force (of either kind: `body` may write) the call waits for
     /// it to end.
+    ///
+    /// In cluster mode ([`StoreBuilder::cluster_enabled`](crate::StoreBuilder::cluster_enabled))
+    /// its commands keep to the hash slot of the first key it reaches, as a transaction's must
+    /// on a cluster node: a command on a key of another slot fails with
+    /// [`CommandError::CrossSlot`].
     ///
     /// ```
     /// use embedis::{Commands, CommandError, Store};
@@ -69,7 +74,10 @@ impl Store {
             // Its keyspace events wait for the commit (`Shared::after_command`): an undone
             // write raises none.
             ctx.publish_events = false;
-            let db = AtomicDb { ctx: RefCell::new(ctx) };
+            let db = AtomicDb {
+                ctx: RefCell::new(ctx),
+                slot: Cell::new(None),
+            };
             catch_unwind(AssertUnwindSafe(|| body(&db)))
         };
         match outcome {
@@ -106,6 +114,9 @@ impl Store {
 /// ```
 pub struct AtomicDb<'a> {
     ctx: RefCell<Ctx<'a>>,
+    /// In cluster mode, the slot of the first key the call reached: its other commands keep to
+    /// it, as a transaction's or a script's do on a cluster node.
+    slot: Cell<Option<u16>>,
 }
 
 impl Commands for AtomicDb<'_> {
@@ -122,6 +133,16 @@ impl Commands for AtomicDb<'_> {
             ));
         }
         let mut ctx = self.ctx.borrow_mut();
+        if let Some(cluster) = &ctx.ks.cluster {
+            match cluster.route([(spec, argv)]) {
+                Ok(Some(slot)) if self.slot.get().is_some_and(|pinned| pinned != slot) => {
+                    return Reply::Error(CommandError::CrossSlot);
+                }
+                Ok(Some(slot)) => self.slot.set(Some(slot)),
+                Ok(None) => {}
+                Err(e) => return Reply::Error(e),
+            }
+        }
         ctx.run(spec, argv)
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::argv::{Argv, ToArgs};
+use crate::cluster::Cluster;
 use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
@@ -196,7 +197,13 @@ impl MultiState {
 
     /// As [`MultiState::queue`] for a typed method of a known command (`spec`), whose command line
     /// `fill` writes straight into its place in the queue instead of being built and moved there.
-    pub(crate) fn queue_in_place(&mut self, spec: &'static CommandSpec, fill: impl FnOnce(&mut Argv)) {
+    /// In cluster mode (`cluster`), a command whose keys span slots dooms the transaction too.
+    pub(crate) fn queue_in_place(
+        &mut self,
+        cluster: Option<&Cluster>,
+        spec: &'static CommandSpec,
+        fill: impl FnOnce(&mut Argv),
+    ) {
         if self.aborted {
             return;
         }
@@ -205,7 +212,14 @@ impl MultiState {
             return;
         };
         fill(argv);
-        match table::resolve_for(argv, Some(spec), false).and_then(Self::allowed) {
+        let routed = |spec: &'static CommandSpec| match cluster {
+            Some(cluster) => cluster.route([(spec, &*argv)]).map(|_| spec),
+            None => Ok(spec),
+        };
+        match table::resolve_for(argv, Some(spec), false)
+            .and_then(Self::allowed)
+            .and_then(routed)
+        {
             Ok(resolved) => *queued = resolved,
             Err(_) => {
                 self.queue.pop();
@@ -249,6 +263,11 @@ impl Connection {
     /// A new client of the same store, in the same database and speaking the same protocol, with
     /// nothing queued or watched (what a clone of a redis-rs connection is).
     #[cfg_attr(not(feature = "redis-rs"), allow(dead_code))]
+    /// What every connection of the store shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     pub(crate) fn sibling(&self) -> Connection {
         let mut conn = Connection::new(Arc::clone(&self.shared));
         conn.db = self.db;
@@ -448,6 +467,16 @@ impl Connection {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(e);
         }
+        // Cluster mode: a command whose keys this node cannot serve together is refused before
+        // anything else is checked (Redis's `getNodeByQuery` in `processCommand`); inside MULTI
+        // that dooms the transaction. EXEC routes its whole queue (`exec_queue_with`).
+        if let (Ok(spec), Some(cluster)) = (&resolved, &self.shared.cluster)
+            && !exec
+            && let Err(e) = cluster.route([(*spec, argv)])
+        {
+            *outcome = Outcome::Rejected(Some(spec.name));
+            resolved = Err(e);
+        }
         match &resolved {
             Ok(spec) => *outcome = Outcome::Ran(spec.name),
             Err(_) if matches!(outcome, Outcome::Queued) => {
@@ -584,7 +613,7 @@ impl Connection {
                 }
             },
             Run::Session(SessionOp::Reset) => self.reset(),
-            Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv),
+            Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv, self.shared.cluster.is_some()),
             Run::Session(SessionOp::Monitor) => match self.shared.begin() {
                 Ok(mut state) => self
                     .pubsub
@@ -931,8 +960,26 @@ impl Connection {
                 return Err(CommandError::ExecAbortBecause(busy.to_string()));
             }
         };
+        // Cluster mode: the queue's keys must all be in one slot this node serves (Redis routes
+        // EXEC by its whole queue before it runs); the transaction is discarded. Redis stops
+        // queuing once a watched key is touched, so a transaction already doomed by its WATCH
+        // routes by what came before — here, by nothing: it answers its nil.
+        let watch_broken = || {
+            self.watched
+                .iter()
+                .any(|(db, key)| state.keyspace.watch_is_dirty(*db, key, self.id))
+        };
+        if let Some(cluster) = &self.shared.cluster
+            && !watch_broken()
+            && let Err(e) = cluster.route(multi.queue.iter().map(|(spec, argv)| (*spec, argv)))
+        {
+            for (db, key) in self.watched.drain(..) {
+                state.keyspace.unwatch(db, &key, self.id);
+            }
+            return Err(e);
+        }
         // Out of memory, EXEC of a command that could grow the store is refused (Redis checks it
-        // before anything else of EXEC).
+        // after routing, before anything else of EXEC).
         if state.keyspace.out_of_memory()
             && multi
                 .queue
@@ -987,7 +1034,7 @@ impl Connection {
                 Run::Session(SessionOp::Monitor) => self.pubsub.monitor(self.id, ctx.ks, &self.shared.monitoring),
                 // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
                 Run::Session(_) => {
-                    let reply = self.session.hello(self.id, argv);
+                    let reply = self.session.hello(self.id, argv, self.shared.cluster.is_some());
                     ctx.resp = self.session.protocol;
                     reply
                 }
@@ -1064,11 +1111,12 @@ impl Session {
 
     /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
     /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
-    fn hello(&mut self, id: ClientId, argv: &Argv) -> Reply {
-        self.try_hello(id, argv).unwrap_or_else(Reply::Error)
+    /// In cluster mode (`cluster`) its `mode` field says `cluster`.
+    fn hello(&mut self, id: ClientId, argv: &Argv, cluster: bool) -> Reply {
+        self.try_hello(id, argv, cluster).unwrap_or_else(Reply::Error)
     }
 
-    fn try_hello(&mut self, id: ClientId, argv: &Argv) -> Result<Reply, CommandError> {
+    fn try_hello(&mut self, id: ClientId, argv: &Argv, cluster: bool) -> Result<Reply, CommandError> {
         let HelloArgs { version, auth, name } = HelloArgs::parse(argv)?;
         let user = auth.map(|(user, _)| user);
         if user.is_some_and(|u| u != b"default") {
@@ -1087,7 +1135,7 @@ impl Session {
             ("version", Reply::bulk(crate::REDIS_VERSION)),
             ("proto", Reply::Integer(self.protocol as i64)),
             ("id", Reply::Integer(id as i64)),
-            ("mode", Reply::bulk("standalone")),
+            ("mode", Reply::bulk(if cluster { "cluster" } else { "standalone" })),
             ("role", Reply::bulk("master")),
             ("modules", Reply::Array(Vec::new())),
         ]);

@@ -107,6 +107,15 @@ pub enum CommandError {
         "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
     )]
     Unkillable,
+    /// Cluster mode: the request's keys (or a transaction's, or a script's) hash to different
+    /// slots, which no one node of a Redis Cluster serves together. Keys sharing a `{hash tag}`
+    /// share a slot ([`key_slot`](crate::key_slot)).
+    #[error("CROSSSLOT Keys in request don't hash to the same slot")]
+    CrossSlot,
+    /// Cluster mode: the node cannot serve the request now (`Hash slot not served`, `The cluster
+    /// is down`, …).
+    #[error("CLUSTERDOWN {0}")]
+    ClusterDown(&'static str),
     /// Any other error line, written out in full (`ERR offset is out of range`, …).
     #[error("{0}")]
     Other(Cow<'static, str>),
@@ -136,6 +145,8 @@ impl CommandError {
             CommandError::BusyScript | CommandError::BusyFunction => "BUSY",
             CommandError::NotBusy => "NOTBUSY",
             CommandError::Unkillable => "UNKILLABLE",
+            CommandError::CrossSlot => "CROSSSLOT",
+            CommandError::ClusterDown(_) => "CLUSTERDOWN",
             CommandError::Other(line) => match line.split(' ').next() {
                 Some("WRONGTYPE") => "WRONGTYPE",
                 Some("BUSYKEY") => "BUSYKEY",

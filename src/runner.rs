@@ -95,6 +95,9 @@ pub(crate) struct Shared {
     memory_limited: AtomicBool,
     /// Whether a client may be in MONITOR (read before every command; the hub knows).
     pub(crate) monitoring: AtomicBool,
+    /// In cluster mode, the node's view of its cluster, by which requests are routed before
+    /// they run (the keyspace holds it too, for the commands that read and change it).
+    pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// A CLIENT PAUSE in force.
@@ -146,6 +149,7 @@ const MANUAL_CLOCK_CHECK: Duration = Duration::from_millis(2);
 impl Shared {
     pub(crate) fn new(keyspace: Keyspace, clock: Clock) -> Shared {
         let watchdog = Arc::new(Watchdog::default());
+        let cluster = keyspace.cluster.clone();
         Shared {
             state: Mutex::new(State {
                 keyspace,
@@ -167,6 +171,7 @@ impl Shared {
             pause_set: AtomicBool::new(false),
             unpaused: Condvar::new(),
             postponed: AtomicUsize::new(0),
+            cluster,
         }
     }
 

@@ -79,8 +79,23 @@ impl Store {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     pub fn with_clock(clock: Clock) -> Store {
-        Store {
-            shared: Arc::new(Shared::new(Keyspace::new(clock.clone()), clock)),
+        Store::builder().clock(clock).build()
+    }
+
+    /// A builder for a store with options: its clock, cluster mode.
+    ///
+    /// ```
+    /// use embedis::{Clock, Commands, CommandError, Store};
+    ///
+    /// let store = Store::builder().clock(Clock::manual()).cluster_enabled(true).build();
+    /// assert_eq!(store.mset([("a", "1"), ("b", "2")]), Err(CommandError::CrossSlot));
+    /// store.mset([("{user:1}:a", "1"), ("{user:1}:b", "2")])?;
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn builder() -> StoreBuilder {
+        StoreBuilder {
+            clock: Clock::system(),
+            cluster_enabled: false,
         }
     }
 
@@ -361,6 +376,11 @@ impl Store {
                 "ERR use Store::watch, Store::multi or a Connection for transaction commands",
             ));
         }
+        if let Some(cluster) = &self.shared.cluster
+            && let Err(e) = cluster.route([(spec, argv)])
+        {
+            return Reply::Error(e);
+        }
         self.shared.hold_while_paused(|| self.shared.may_write(spec, argv));
         // A client of its own for each call: a blocking command waits like any other client.
         let mut caller = Caller {
@@ -368,6 +388,64 @@ impl Store {
             ..Caller::internal(self.shared.next_client_id(), 0)
         };
         self.shared.run(&mut caller, spec, argv)
+    }
+}
+
+/// How a [`Store`] is made: [`Store::builder`], then options, then [`StoreBuilder::build`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct StoreBuilder {
+    clock: Clock,
+    cluster_enabled: bool,
+}
+
+impl StoreBuilder {
+    /// The clock the store reads ([`Clock::system`] unless set): [`Clock::manual`] lets tests
+    /// move time by hand.
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().clock(embedis::Clock::manual()).build();
+    /// assert!(store.clock().is_manual());
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> StoreBuilder {
+        self.clock = clock;
+        self
+    }
+
+    /// Cluster mode (Redis's `cluster-enabled yes`): the store answers as a node of a Redis
+    /// Cluster that serves all 16384 hash slots. A request whose keys hash to different slots
+    /// fails with [`CommandError::CrossSlot`] — a single command, a transaction at EXEC, a
+    /// script's command outside the slot of its keys — so code written against the store finds
+    /// out what would break on a real cluster; keys sharing a `{hash tag}` share a slot
+    /// ([`key_slot`](crate::key_slot)). Only database 0 exists (SELECT, MOVE, SWAPDB and COPY
+    /// … DB refuse others), and CLUSTER answers as Redis's does.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, Store};
+    ///
+    /// let store = Store::builder().cluster_enabled(true).build();
+    /// let transfer = store.multi()
+    ///     .cmd(["DECRBY", "{user:1001}:balance", "30"])
+    ///     .cmd(["INCRBY", "{user:1002}:balance", "30"])
+    ///     .exec();
+    /// assert_eq!(transfer.unwrap_err().to_string(), "CROSSSLOT Keys in request don't hash to the same slot");
+    /// assert_eq!(store.cmd::<i64>(["CLUSTER", "KEYSLOT", "{user:1001}:balance"])?, 5712);
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn cluster_enabled(mut self, enabled: bool) -> StoreBuilder {
+        self.cluster_enabled = enabled;
+        self
+    }
+
+    /// The store.
+    pub fn build(self) -> Store {
+        let mut keyspace = Keyspace::new(self.clock.clone());
+        if self.cluster_enabled {
+            keyspace.cluster = Some(Arc::new(crate::cluster::Cluster::new()));
+        }
+        Store {
+            shared: Arc::new(Shared::new(keyspace, self.clock)),
+        }
     }
 }
 

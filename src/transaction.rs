@@ -298,9 +298,19 @@ impl<'a> Transaction<'a> {
     }
 
     pub(crate) fn queue(&self, request: Request) -> &Self {
-        let resolved = table::resolve_for(&request.argv, request.known, false);
+        let cluster = self.cluster();
+        let resolved = table::resolve_for(&request.argv, request.known, false).and_then(|spec| match &cluster {
+            Some(cluster) => cluster.route([(spec, &request.argv)]).map(|_| spec),
+            None => Ok(spec),
+        });
         self.queue.borrow_mut().queue(resolved, request.argv);
         self
+    }
+
+    /// In cluster mode, the store's view of its cluster, by which commands are routed as they
+    /// are queued.
+    fn cluster(&self) -> Option<std::sync::Arc<crate::cluster::Cluster>> {
+        self.connection().borrow().shared().cluster.clone()
     }
 
     /// Sends MULTI, the queued commands and EXEC, and answers EXEC's reply: `Ok(None)` when a watched
@@ -376,7 +386,8 @@ macro_rules! transaction_methods {
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
                     let spec = crate::typed::request!(@spec $($part)+);
-                    self.queue.borrow_mut().queue_in_place(spec, |line| crate::typed::request!(@fill line $($part)+));
+                    let cluster = self.cluster();
+                    self.queue.borrow_mut().queue_in_place(cluster.as_deref(), spec, |line| crate::typed::request!(@fill line $($part)+));
                     self
                 }
             )*

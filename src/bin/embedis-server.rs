@@ -1,7 +1,7 @@
 //! `embedis-server`: an embedis store behind a Redis server, for tests in any language.
 //!
 //! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
-//! --maxclients 10000`. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
+//! --maxclients 10000 --cluster-enabled yes`. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
 
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no]"
     );
     ExitCode::from(2)
 }
@@ -21,6 +21,7 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let (mut port, mut bind) = (6379u16, "127.0.0.1".to_string());
     let mut config = Config::default();
+    let mut cluster_enabled = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let Some(value) = args.next() else {
@@ -38,6 +39,17 @@ fn main() -> ExitCode {
             }
             "maxclients" => value.parse().map(|n| config.maxclients = n).is_ok(),
             "proto-max-bulk-len" => value.parse().map(|n| config.proto_max_bulk_len = n).is_ok(),
+            "cluster-enabled" => match value.to_ascii_lowercase().as_str() {
+                "yes" => {
+                    cluster_enabled = true;
+                    true
+                }
+                "no" => {
+                    cluster_enabled = false;
+                    true
+                }
+                _ => false,
+            },
             _ => false,
         };
         if !parsed {
@@ -48,7 +60,11 @@ fn main() -> ExitCode {
             return usage();
         }
     }
-    let server = match Server::start_with(embedis::Store::new(), (bind.as_str(), port), config) {
+    let server = match Server::start_with(
+        embedis::Store::builder().cluster_enabled(cluster_enabled).build(),
+        (bind.as_str(), port),
+        config,
+    ) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("embedis-server: cannot listen on {bind}:{port}: {e}");

@@ -224,6 +224,9 @@ pub(crate) fn db_index(arg: &[u8]) -> Result<usize, CommandError> {
 
 /// MOVE key db
 pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if ctx.ks.cluster.is_some() {
+        return Err(CommandError::other("ERR MOVE is not allowed in cluster mode"));
+    }
     let key = argv.arg(1);
     let dst = db_index(argv.arg(2))?;
     if dst == ctx.db {
@@ -254,6 +257,11 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         } else {
             return Err(CommandError::Syntax);
         }
+    }
+    if ctx.ks.cluster.is_some() && (ctx.db != 0 || dst_db != 0) {
+        return Err(CommandError::other(
+            "ERR Copying to another database is not allowed in cluster mode",
+        ));
     }
     if dst_db == ctx.db && src == dst {
         return Err(CommandError::SameObject);

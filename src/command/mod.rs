@@ -4,6 +4,7 @@
 pub(crate) mod args;
 mod bitops;
 pub(crate) mod blocking;
+mod cluster;
 mod geo;
 pub(crate) mod glob;
 #[cfg(feature = "server")]

@@ -2,7 +2,6 @@
 
 use super::Ctx;
 use super::args::int32;
-use super::keys::db_index;
 use super::table::CommandSpec;
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -33,12 +32,19 @@ pub(crate) fn echo(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 
 /// SELECT index: changes the calling client's database.
 pub(crate) fn select(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    ctx.db = db_index(argv.arg(1))?;
+    let index = int32(argv.arg(1))?;
+    if ctx.ks.cluster.is_some() && index != 0 {
+        return Err(CommandError::other("ERR SELECT is not allowed in cluster mode"));
+    }
+    ctx.db = Keyspace::valid_db(i64::from(index)).ok_or(CommandError::DbIndexOutOfRange)?;
     Ok(Reply::ok())
 }
 
 /// SWAPDB index1 index2
 pub(crate) fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if ctx.ks.cluster.is_some() {
+        return Err(CommandError::other("ERR SWAPDB is not allowed in cluster mode"));
+    }
     let first = int32(argv.arg(1)).map_err(|_| CommandError::other("ERR invalid first DB index"))?;
     let second = int32(argv.arg(2)).map_err(|_| CommandError::other("ERR invalid second DB index"))?;
     let (Some(a), Some(b)) = (Keyspace::valid_db(first as i64), Keyspace::valid_db(second as i64)) else {

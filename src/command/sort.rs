@@ -22,7 +22,9 @@ struct SortOptions<'a> {
     store: Option<&'a [u8]>,
 }
 
-fn parse(argv: &Argv, read_only: bool) -> Result<SortOptions<'_>, CommandError> {
+/// In cluster mode (`cluster`) BY with a pattern and GET are refused: the keys they name may be
+/// on other nodes.
+fn parse(argv: &Argv, read_only: bool, cluster: bool) -> Result<SortOptions<'_>, CommandError> {
     let mut o = SortOptions {
         desc: false,
         alpha: false,
@@ -45,8 +47,15 @@ fn parse(argv: &Argv, read_only: bool) -> Result<SortOptions<'_>, CommandError> 
         } else if is_option(opt, "store") && left >= 1 && !read_only {
             o.store = Some(args.bytes()?);
         } else if is_option(opt, "by") && left >= 1 {
-            o.by = Some(args.bytes()?);
+            let pattern = args.bytes()?;
+            if cluster && pattern.contains(&b'*') {
+                return Err(CommandError::other("ERR BY option of SORT denied in Cluster mode."));
+            }
+            o.by = Some(pattern);
         } else if is_option(opt, "get") && left >= 1 {
+            if cluster {
+                return Err(CommandError::other("ERR GET option of SORT denied in Cluster mode."));
+            }
             o.gets.push(args.bytes()?);
         } else {
             return Err(CommandError::Syntax);
@@ -93,7 +102,7 @@ pub(crate) fn sort_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 }
 
 fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
-    let mut o = parse(argv, read_only)?;
+    let mut o = parse(argv, read_only, ctx.ks.cluster.is_some())?;
     let key = argv.arg(1);
     let mut dont_sort = o.by.is_some_and(|p| !p.contains(&b'*'));
     // Redis converts a sorted set it sorts to a skiplist (visible in OBJECT ENCODING).

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "lua")]
 use super::scripting;
-use super::{Ctx, bitops, geo, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset};
+use super::{
+    Ctx, bitops, cluster, geo, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset,
+};
 use crate::argv::Argv;
 use crate::error::CommandError;
 use crate::keyspace::value::Map;
@@ -242,6 +244,35 @@ const LATENCY: &[CommandSpec] = table! {
     "latency|help", 2, R, NO_KEYS, k(server::latency_help);
 };
 
+/// CLUSTER's subcommands (`command/cluster.rs`); MEET and SAVECONFIG are not among them.
+const CLUSTER: &[CommandSpec] = table! {
+    "cluster|addslots", -3, R, NO_KEYS, k(cluster::addslots);
+    "cluster|addslotsrange", -4, R, NO_KEYS, k(cluster::addslotsrange);
+    "cluster|bumpepoch", 2, R, NO_KEYS, k(cluster::bumpepoch);
+    "cluster|count-failure-reports", 3, R, NO_KEYS, k(cluster::count_failure_reports);
+    "cluster|countkeysinslot", 3, R, NO_KEYS, k(cluster::countkeysinslot);
+    "cluster|delslots", -3, R, NO_KEYS, k(cluster::addslots);
+    "cluster|delslotsrange", -4, R, NO_KEYS, k(cluster::addslotsrange);
+    "cluster|failover", -2, R, NO_KEYS, k(cluster::failover);
+    "cluster|flushslots", 2, R, NO_KEYS, k(cluster::flushslots);
+    "cluster|forget", 3, R, NO_KEYS, k(cluster::forget);
+    "cluster|getkeysinslot", 4, R, NO_KEYS, k(cluster::getkeysinslot);
+    "cluster|help", 2, R, NO_KEYS, k(cluster::help);
+    "cluster|info", 2, R, NO_KEYS, k(cluster::info);
+    "cluster|keyslot", 3, R, NO_KEYS, k(cluster::keyslot);
+    "cluster|links", 2, R, NO_KEYS, k(cluster::links);
+    "cluster|myid", 2, R, NO_KEYS, k(cluster::myid);
+    "cluster|nodes", 2, R, NO_KEYS, k(cluster::nodes);
+    "cluster|replicas", 3, R, NO_KEYS, k(cluster::replicas);
+    "cluster|replicate", 3, R, NO_KEYS, k(cluster::replicate);
+    "cluster|reset", -2, NO_SCRIPT, NO_KEYS, k(cluster::reset);
+    "cluster|set-config-epoch", 3, R, NO_KEYS, k(cluster::set_config_epoch);
+    "cluster|setslot", -4, R, NO_KEYS, k(cluster::setslot);
+    "cluster|shards", 2, R, NO_KEYS, k(cluster::shards);
+    "cluster|slaves", 3, R, NO_KEYS, k(cluster::replicas);
+    "cluster|slots", 2, R, NO_KEYS, k(cluster::slots);
+};
+
 /// OBJECT's subcommands.
 const OBJECT: &[CommandSpec] = table! {
     "object|encoding", 3, R, keys(2, 2, 1), k(keys::object_encoding);
@@ -403,6 +434,11 @@ static COMMANDS: &[CommandSpec] = table! {
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
     "latency", -2, R, NO_KEYS, Run::Container(LATENCY);
     "role", 1, NO_SCRIPT, NO_KEYS, k(server::role);
+    // cluster (cluster.c)
+    "cluster", -2, R, NO_KEYS, Run::Container(CLUSTER);
+    "readonly", 1, R, NO_KEYS, k(cluster::connection_flag);
+    "readwrite", 1, R, NO_KEYS, k(cluster::connection_flag);
+    "asking", 1, R, NO_KEYS, k(cluster::connection_flag);
     // pub/sub (pubsub.c)
     "subscribe", -2, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Channel, true);
     "unsubscribe", -1, NO_SCRIPT, NO_KEYS, subscription(crate::pubsub::Kind::Channel, false);

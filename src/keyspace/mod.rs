@@ -131,6 +131,9 @@ pub(crate) struct Keyspace {
     garbage: Garbage,
     /// `maxmemory` and its policy (`evict.rs`).
     pub(crate) eviction: evict::Eviction,
+    /// In cluster mode, the node's view of its cluster (shared with the store, which routes
+    /// requests by it without this lock).
+    pub(crate) cluster: Option<std::sync::Arc<crate::cluster::Cluster>>,
 }
 
 impl Keyspace {
@@ -158,6 +161,7 @@ impl Keyspace {
             active_expiry: true,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
+            cluster: None,
             eviction: evict::Eviction::new(),
         }
     }
@@ -337,6 +341,17 @@ impl Keyspace {
     /// needs several of them borrowed at once.
     pub(crate) fn entry(&self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.dbs[db].data.get(key)
+    }
+
+    /// The keys of database 0 that hash to `slot`, the last stored first (as Redis lists them);
+    /// expired keys not yet removed included, as Redis counts them (CLUSTER COUNTKEYSINSLOT,
+    /// GETKEYSINSLOT). O(keys): embedis keeps no index by slot.
+    pub(crate) fn keys_in_slot(&self, slot: u16) -> impl Iterator<Item = &[u8]> + '_ {
+        self.dbs[0]
+            .data
+            .iter()
+            .map(|(key, _)| key)
+            .filter(move |key| crate::cluster::key_slot(key) == slot)
     }
 
     /// DEBUG OBJECT: Redis's one-line description of `key`'s value (address, refcount,

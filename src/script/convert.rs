@@ -301,6 +301,34 @@ pub(super) fn run_call(
         }
         return Err(format!("-{}", CommandError::OutOfMemory));
     }
+    // In cluster mode its commands keep to this node's slots, and (unless it may cross slots)
+    // to one slot (Redis's `scriptVerifyClusterState`).
+    if let Some(cluster) = &ctx.ks.cluster {
+        let refusal = match cluster.route([(spec, &argv)]) {
+            Ok(None) => None,
+            Ok(Some(slot)) => {
+                let pinned = running.slot.load(Ordering::Relaxed);
+                if pinned == super::NO_SLOT {
+                    running.slot.store(u32::from(slot), Ordering::Relaxed);
+                    None
+                } else if pinned != u32::from(slot) && !running.cross_slot.load(Ordering::Relaxed) {
+                    Some("Script attempted to access keys that do not hash to the same slot")
+                } else {
+                    None
+                }
+            }
+            Err(CommandError::ClusterDown("The cluster is down")) => {
+                Some("Script attempted to execute a command while the cluster is down")
+            }
+            Err(CommandError::ClusterDown("The cluster is down and only accepts read commands")) => {
+                Some("Script attempted to execute a write command while the cluster is down and readonly")
+            }
+            Err(_) => Some("Script attempted to access a non local key in a cluster node"),
+        };
+        if let Some(text) = refusal {
+            return refused(ctx, Some(spec.name), text);
+        }
+    }
     if spec.has(flags::WRITE) {
         // From here on the script cannot be killed: its writes would stay.
         running.watchdog.wrote();

@@ -42,12 +42,15 @@ pub(crate) struct FunctionInfo {
 }
 
 impl FunctionInfo {
-    /// What its flags declare (bits 0 and 1 of [`SCRIPT_FLAGS`]: `no-writes`, `allow-oom`).
+    /// What its flags declare (bits 0, 1, 3 and 4 of [`SCRIPT_FLAGS`]: `no-writes`,
+    /// `allow-oom`, `no-cluster`, `allow-cross-slot-keys`).
     fn declared(&self) -> super::Declared {
         super::Declared {
             present: true,
             no_writes: self.flags & 1 != 0,
             allow_oom: self.flags & 2 != 0,
+            no_cluster: self.flags & 8 != 0,
+            allow_cross_slot: self.flags & 16 != 0,
         }
     }
 
@@ -441,6 +444,7 @@ impl FunctionEngine {
     ) -> Result<Reply, CommandError> {
         let function = self.find(name).ok_or_else(|| err("Function not found"))?;
         let declared = function.declared();
+        super::may_start_in_cluster(ctx, declared)?;
         if read_only && !declared.no_writes {
             return Err(err("Can not execute a script with write flag using *_ro command."));
         }
@@ -455,6 +459,7 @@ impl FunctionEngine {
             args,
             read_only,
             checks_memory: false,
+            allow_cross_slot: declared.allow_cross_slot,
         };
         Ok(self.vm.invoke(ctx, &run))
     }

@@ -175,7 +175,16 @@ pub(super) struct Running {
     /// The protocol of the script's commands and of its return value: 2 unless it called
     /// `redis.setresp(3)`.
     pub(super) resp: AtomicU8,
+    /// In cluster mode, whether its commands may reach keys of different slots
+    /// ([`Invocation::allow_cross_slot`]).
+    pub(super) cross_slot: AtomicBool,
+    /// In cluster mode, the slot its commands keep to: its declared keys', else the first key it
+    /// reached ([`NO_SLOT`] until then).
+    pub(super) slot: std::sync::atomic::AtomicU32,
 }
+
+/// [`Running::slot`] before the script has a slot.
+pub(super) const NO_SLOT: u32 = u32::MAX;
 
 impl Running {
     /// Runs `f` on the running invocation's context, or answers `None` between runs.
@@ -278,6 +287,9 @@ pub(crate) struct Invocation<'a> {
     /// EVAL's compatibility mode (no shebang): out of memory, the script's first commands that
     /// could grow the store are refused one by one.
     pub(crate) checks_memory: bool,
+    /// In cluster mode, whether its commands may reach keys of different slots: EVAL's
+    /// compatibility mode, or the `allow-cross-slot-keys` flag.
+    pub(crate) allow_cross_slot: bool,
 }
 
 /// A script with flags (a shebang, a function) that is neither `no-writes` nor `allow-oom` may
@@ -287,6 +299,17 @@ fn may_start_out_of_memory(ctx: &Ctx<'_>, declared: Declared) -> Result<(), Comm
     if declared.denies_out_of_memory() && ctx.ks.out_of_memory() {
         return Err(CommandError::other(
             "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
+    }
+    Ok(())
+}
+
+/// A script with flags that declares `no-cluster` may not run in cluster mode (Redis's
+/// `scriptPrepareForRun`, before its other checks).
+fn may_start_in_cluster(ctx: &Ctx<'_>, declared: Declared) -> Result<(), CommandError> {
+    if declared.no_cluster && ctx.ks.cluster.is_some() {
+        return Err(CommandError::other(
+            "ERR Can not run script on cluster, 'no-cluster' flag is set.",
         ));
     }
     Ok(())
@@ -330,6 +353,8 @@ struct Declared {
     present: bool,
     no_writes: bool,
     allow_oom: bool,
+    no_cluster: bool,
+    allow_cross_slot: bool,
 }
 
 impl Declared {
@@ -374,6 +399,8 @@ fn parse_shebang(body: &[u8]) -> Result<Declared, CommandError> {
             }
             declared.no_writes |= flag == "no-writes";
             declared.allow_oom |= flag == "allow-oom";
+            declared.no_cluster |= flag == "no-cluster";
+            declared.allow_cross_slot |= flag == "allow-cross-slot-keys";
         }
     }
     Ok(declared)
@@ -429,6 +456,8 @@ impl Vm {
             line_hook: AtomicBool::new(false),
             read_only: AtomicBool::new(false),
             checks_memory: AtomicBool::new(false),
+            cross_slot: AtomicBool::new(true),
+            slot: std::sync::atomic::AtomicU32::new(NO_SLOT),
             resp: AtomicU8::new(2),
         });
         install_count_hook(&lua, &running)?;
@@ -512,12 +541,18 @@ impl Vm {
             args,
             read_only,
             checks_memory,
+            allow_cross_slot,
             ..
         } = *run;
         // Every script starts speaking RESP2, whatever its caller speaks.
         self.running.resp.store(2, Ordering::Relaxed);
         self.running.read_only.store(read_only, Ordering::Relaxed);
         self.running.checks_memory.store(checks_memory, Ordering::Relaxed);
+        self.running.cross_slot.store(allow_cross_slot, Ordering::Relaxed);
+        let slot = keys
+            .first()
+            .map_or(NO_SLOT, |key| u32::from(crate::cluster::key_slot(key)));
+        self.running.slot.store(slot, Ordering::Relaxed);
         let results = {
             self.running.watchdog.start(match self.kind {
                 VmKind::Eval => ScriptKind::Eval,
@@ -611,6 +646,9 @@ impl ScriptEngine {
             return Reply::Error(CommandError::other("NOSCRIPT No matching script. Please use EVAL."));
         };
         let declared = compiled.declared;
+        if let Err(e) = may_start_in_cluster(ctx, declared) {
+            return Reply::Error(e);
+        }
         if read_only && declared.present && !declared.no_writes {
             return Reply::Error(CommandError::other(
                 "ERR Can not execute a script with write flag using *_ro command.",
@@ -630,6 +668,7 @@ impl ScriptEngine {
             read_only,
             // With a shebang, its flags decided above; without, each command is checked.
             checks_memory: !declared.present,
+            allow_cross_slot: !declared.present || declared.allow_cross_slot,
         };
         self.vm.invoke(ctx, &run)
     }

@@ -930,6 +930,7 @@ impl ServerSide {
                     let _ = self.inner.waker.wake();
                 }
                 ks.set_encodings(self.inner.encodings());
+                self.inner.apply_cluster();
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
                 self.inner.apply_eviction(ks);
@@ -1012,7 +1013,7 @@ impl ServerSide {
             return Ok(Reply::ok());
         }
         if is_option(sub, "change-repl-id") && arity(2) {
-            *self.inner.replication_id.lock() = super::random_id();
+            *self.inner.replication_id.lock() = crate::ids::random_id();
             return Ok(Reply::ok());
         }
         if is_option(sub, "help") && arity(2) {
@@ -1057,8 +1058,9 @@ impl ServerSide {
         section(
             "Server",
             format!(
-                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
+                "redis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:{}\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:threads\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nexecutable:embedis\r\nconfig_file:\r\nembedis_version:{}\r\n",
                 crate::REDIS_VERSION,
+                if ks.cluster.is_some() { "cluster" } else { "standalone" },
                 std::env::consts::OS,
                 std::process::id(),
                 inner.run_id,
@@ -1134,7 +1136,10 @@ impl ServerSide {
             section("Errorstats", stats.errorstats());
             section("Latencystats", stats.latencystats());
         }
-        section("Cluster", "cluster_enabled:0\r\n".into());
+        section(
+            "Cluster",
+            format!("cluster_enabled:{}\r\n", u8::from(ks.cluster.is_some())),
+        );
         let keyspace: String = ks
             .db_stats()
             .into_iter()

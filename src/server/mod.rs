@@ -133,18 +133,6 @@ pub struct Server {
     event_loop: Option<JoinHandle<()>>,
 }
 
-/// 40 random hexadecimal digits, as Redis's run and replication IDs.
-fn random_id() -> String {
-    use std::hash::BuildHasher;
-    let state = std::collections::hash_map::RandomState::new();
-    let at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
-    let draws = [0u8, 1, 2].map(|i| state.hash_one((at, std::process::id(), i)));
-    format!("{:016x}{:016x}{:08x}", draws[0], draws[1], draws[2] as u32)
-}
-
 /// What the acceptor, every client thread and the [`Server`] handle share.
 pub(crate) struct Inner {
     store: Store,
@@ -254,6 +242,9 @@ impl Server {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         params.insert("port".into(), addr.port().to_string());
+        if store.shared().cluster.is_some() {
+            params.insert("cluster-enabled".into(), "yes".into());
+        }
         params.insert("bind".into(), addr.ip().to_string());
         params.insert("requirepass".into(), config.requirepass.clone().unwrap_or_default());
         params.insert("maxclients".into(), config.maxclients.to_string());
@@ -282,11 +273,12 @@ impl Server {
             moved_listener: Mutex::new(None),
             stopped: (Mutex::new(false), Condvar::new()),
             started: Instant::now(),
-            run_id: random_id(),
-            replication_id: Mutex::new(random_id()),
+            run_id: crate::ids::random_id(),
+            replication_id: Mutex::new(crate::ids::random_id()),
             startup_memory: CountingAllocator::allocated().unwrap_or(0),
             stats: Stats::default(),
         });
+        inner.apply_cluster();
         let event_loop = {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
@@ -568,6 +560,33 @@ impl Inner {
     }
 
     /// `latency-monitor-threshold` as it stands, in milliseconds.
+    /// In cluster mode, hands the cluster the port it is reached on and the settings CONFIG SET
+    /// changes (`cluster-require-full-coverage`, `cluster-allow-reads-when-down`,
+    /// `cluster-allow-pubsubshard-when-down`).
+    pub(crate) fn apply_cluster(&self) {
+        let Some(cluster) = &self.store.shared().cluster else {
+            return;
+        };
+        let params = self.params.lock();
+        cluster.set_port(number(&params, "port", 0) as u16);
+        for (name, setting) in [
+            (
+                "cluster-require-full-coverage",
+                crate::cluster::Setting::RequireFullCoverage,
+            ),
+            (
+                "cluster-allow-reads-when-down",
+                crate::cluster::Setting::AllowReadsWhenDown,
+            ),
+            (
+                "cluster-allow-pubsubshard-when-down",
+                crate::cluster::Setting::AllowPubsubshardWhenDown,
+            ),
+        ] {
+            cluster.set(setting, params.get(name).is_some_and(|value| value == "yes"));
+        }
+    }
+
     pub(crate) fn latency_threshold_ms(&self) -> u64 {
         number(&self.params.lock(), "latency-monitor-threshold", 0)
     }

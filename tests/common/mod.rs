@@ -97,6 +97,22 @@ impl RedisServer {
         panic!("redis-server did not start");
     }
 
+    /// A redis-server in cluster mode that owns every slot (`CLUSTER ADDSLOTSRANGE 0 16383`),
+    /// once its cluster state is `ok`; `None` as for [`RedisServer::start`].
+    pub fn start_cluster() -> Option<RedisServer> {
+        let server = Self::start_with(&["--cluster-enabled", "yes"])?;
+        let mut client = server.client();
+        let reply = client.call(&words("CLUSTER ADDSLOTSRANGE 0 16383"));
+        assert_eq!(reply, b"+OK\r\n");
+        // Redis turns the state to ok on its cron, after a master's start-up delay.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !String::from_utf8_lossy(&client.call(&words("CLUSTER INFO"))).contains("cluster_state:ok") {
+            assert!(Instant::now() < deadline, "the redis-server cluster never became ok");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
     pub fn client(&self) -> RawClient {
         RawClient::connect(self.port)
     }
@@ -435,6 +451,8 @@ pub fn generated(command: &str, range: std::ops::Range<usize>, part: impl Fn(usi
 
 /// The same clients on both sides: client `i` of Redis and connection `i` of embedis.
 pub struct Differential {
+    /// Whether both sides are in cluster mode.
+    cluster: bool,
     _server: RedisServer,
     redis: Vec<RawClient>,
     store: Store,
@@ -445,11 +463,20 @@ pub struct Differential {
 impl Differential {
     /// `clients` clients on each side, or `None` when redis-server is missing (skipped loudly).
     pub fn new(clients: usize) -> Option<Differential> {
-        let server = RedisServer::start()?;
+        Self::with_server(clients, RedisServer::start()?, false)
+    }
+
+    /// As [`Differential::new`], both sides in cluster mode, owning every slot.
+    pub fn new_cluster(clients: usize) -> Option<Differential> {
+        Self::with_server(clients, RedisServer::start_cluster()?, true)
+    }
+
+    fn with_server(clients: usize, server: RedisServer, cluster: bool) -> Option<Differential> {
         let redis = (0..clients).map(|_| server.client()).collect();
-        let store = Store::new();
+        let store = Store::builder().cluster_enabled(cluster).build();
         let embedis = (0..clients).map(|_| store.connect()).collect();
         Some(Differential {
+            cluster,
             _server: server,
             redis,
             store,
@@ -467,7 +494,7 @@ impl Differential {
         let port = self._server.port;
         RawClient::connect(port).call(&[b"FLUSHALL".to_vec()]);
         self.redis = (0..clients).map(|_| RawClient::connect(port)).collect();
-        self.store = Store::new();
+        self.store = Store::builder().cluster_enabled(self.cluster).build();
         self.embedis = (0..clients).map(|_| self.store.connect()).collect();
         self.transcript.clear();
     }
