@@ -133,8 +133,10 @@ impl Commands for AtomicDb<'_> {
             ));
         }
         let mut ctx = self.ctx.borrow_mut();
-        if let Some(cluster) = &ctx.ks.cluster {
-            match cluster.route([(spec, argv)]) {
+        if let Some(cluster) = ctx.ks.cluster.clone() {
+            let keyspace = &*ctx.ks;
+            let mut exists = |key: &[u8]| keyspace.has_live(0, key);
+            match cluster.route([(spec, argv)], false, &mut exists) {
                 Ok(Some(slot)) if self.slot.get().is_some_and(|pinned| pinned != slot) => {
                     return Reply::Error(CommandError::CrossSlot);
                 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::argv::{Argv, ToArgs};
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, KeyExists};
 use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
@@ -60,6 +60,8 @@ pub struct Connection {
     postponed: Option<Box<Request>>,
     /// Its Pub/Sub side.
     pubsub: Subscriber,
+    /// Cluster mode: the client sent ASKING ([`Connection::note_asking`]).
+    asking: bool,
 }
 
 /// A connection's Pub/Sub side.
@@ -200,7 +202,7 @@ impl MultiState {
     /// In cluster mode (`cluster`), a command whose keys span slots dooms the transaction too.
     pub(crate) fn queue_in_place(
         &mut self,
-        cluster: Option<&Cluster>,
+        cluster: Option<(&Cluster, KeyExists<'_>)>,
         spec: &'static CommandSpec,
         fill: impl FnOnce(&mut Argv),
     ) {
@@ -213,7 +215,7 @@ impl MultiState {
         };
         fill(argv);
         let routed = |spec: &'static CommandSpec| match cluster {
-            Some(cluster) => cluster.route([(spec, &*argv)]).map(|_| spec),
+            Some((cluster, exists)) => cluster.route([(spec, &*argv)], false, exists).map(|_| spec),
             None => Ok(spec),
         };
         match table::resolve_for(argv, Some(spec), false)
@@ -257,17 +259,18 @@ impl Connection {
             stats: None,
             postponed: None,
             pubsub: Subscriber::default(),
+            asking: false,
         }
     }
 
-    /// A new client of the same store, in the same database and speaking the same protocol, with
-    /// nothing queued or watched (what a clone of a redis-rs connection is).
-    #[cfg_attr(not(feature = "redis-rs"), allow(dead_code))]
     /// What every connection of the store shares.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 
+    /// A new client of the same store, in the same database and speaking the same protocol, with
+    /// nothing queued or watched (what a clone of a redis-rs connection is).
+    #[cfg_attr(not(feature = "redis-rs"), allow(dead_code))]
     pub(crate) fn sibling(&self) -> Connection {
         let mut conn = Connection::new(Arc::clone(&self.shared));
         conn.db = self.db;
@@ -395,6 +398,7 @@ impl Connection {
             protocol: self.session.protocol,
             hosted,
             in_exec: false,
+            asking: self.asking,
         }
     }
 
@@ -413,7 +417,10 @@ impl Connection {
             self.stats = self.shared.command_stats().cloned();
         }
         let Some(stats) = self.stats.take() else {
-            return self.dispatch_uncounted(&mut request, wait, host, &mut Outcome::Queued);
+            let mut outcome = Outcome::Queued;
+            let reply = self.dispatch_uncounted(&mut request, wait, host, &mut outcome);
+            self.note_asking(&outcome, &reply);
+            return reply;
         };
         let started = Instant::now();
         let mut outcome = Outcome::Queued;
@@ -443,7 +450,21 @@ impl Connection {
         }
         drop(counts);
         self.stats = Some(stats);
+        self.note_asking(&outcome, &reply);
         reply
+    }
+
+    /// Cluster mode: ASKING lets the client's next command (or transaction) reach a slot this
+    /// node is importing; any other command outside MULTI ends it (Redis's `resetClient`).
+    fn note_asking(&mut self, outcome: &Outcome, reply: &Reply) {
+        if self.shared.cluster.is_none() {
+            return;
+        }
+        if matches!(outcome, Outcome::Ran("asking")) && !reply.is_error() {
+            self.asking = true;
+        } else if self.multi.is_none() {
+            self.asking = false;
+        }
     }
 
     fn dispatch_uncounted<'h>(
@@ -472,7 +493,11 @@ impl Connection {
         // that dooms the transaction. EXEC routes its whole queue (`exec_queue_with`).
         if let (Ok(spec), Some(cluster)) = (&resolved, &self.shared.cluster)
             && !exec
-            && let Err(e) = cluster.route([(*spec, argv)])
+            && let Err(e) = {
+                let shared = &self.shared;
+                let mut exists = |key: &[u8]| shared.lock().keyspace.has_live(0, key);
+                cluster.route([(*spec, argv)], self.asking, &mut exists)
+            }
         {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(e);
@@ -971,7 +996,15 @@ impl Connection {
         };
         if let Some(cluster) = &self.shared.cluster
             && !watch_broken()
-            && let Err(e) = cluster.route(multi.queue.iter().map(|(spec, argv)| (*spec, argv)))
+            && let Err(e) = {
+                let keyspace = &state.keyspace;
+                let mut exists = |key: &[u8]| keyspace.has_live(0, key);
+                cluster.route(
+                    multi.queue.iter().map(|(spec, argv)| (*spec, argv)),
+                    self.asking,
+                    &mut exists,
+                )
+            }
         {
             for (db, key) in self.watched.drain(..) {
                 state.keyspace.unwatch(db, &key, self.id);
@@ -1242,6 +1275,7 @@ fn release_watches(shared: &Shared, client: ClientId, watched: &mut Vec<(usize, 
 /// What became of a command, for the command statistics: it ran (counted with its time and
 /// reply), it was refused before running (named if it is a known command), or it was queued in
 /// MULTI (or counted elsewhere).
+#[derive(Clone, Copy)]
 enum Outcome {
     Ran(&'static str),
     Rejected(Option<&'static str>),

@@ -116,6 +116,28 @@ pub enum CommandError {
     /// is down`, …).
     #[error("CLUSTERDOWN {0}")]
     ClusterDown(&'static str),
+    /// Cluster mode: another node serves the slot of the request's keys; the client should send
+    /// it there, and from now on send that slot's requests there.
+    #[error("MOVED {slot} {address}")]
+    Moved {
+        /// The hash slot of the request's keys.
+        slot: u16,
+        /// `ip:port` of the node serving it.
+        address: String,
+    },
+    /// Cluster mode: the slot is moving to another node, which has the keys the request names;
+    /// the client should send this one request there, after ASKING.
+    #[error("ASK {slot} {address}")]
+    Ask {
+        /// The hash slot of the request's keys.
+        slot: u16,
+        /// `ip:port` of the node the slot is moving to.
+        address: String,
+    },
+    /// Cluster mode: the request names several keys of a slot that is moving, some already on
+    /// the other node: the client should try again once the move is done.
+    #[error("TRYAGAIN Multiple keys request during rehashing of slot")]
+    TryAgain,
     /// Any other error line, written out in full (`ERR offset is out of range`, …).
     #[error("{0}")]
     Other(Cow<'static, str>),
@@ -147,6 +169,9 @@ impl CommandError {
             CommandError::Unkillable => "UNKILLABLE",
             CommandError::CrossSlot => "CROSSSLOT",
             CommandError::ClusterDown(_) => "CLUSTERDOWN",
+            CommandError::Moved { .. } => "MOVED",
+            CommandError::Ask { .. } => "ASK",
+            CommandError::TryAgain => "TRYAGAIN",
             CommandError::Other(line) => match line.split(' ').next() {
                 Some("WRONGTYPE") => "WRONGTYPE",
                 Some("BUSYKEY") => "BUSYKEY",

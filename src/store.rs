@@ -96,6 +96,7 @@ impl Store {
         StoreBuilder {
             clock: Clock::system(),
             cluster_enabled: false,
+            cluster_node: None,
         }
     }
 
@@ -377,7 +378,10 @@ impl Store {
             ));
         }
         if let Some(cluster) = &self.shared.cluster
-            && let Err(e) = cluster.route([(spec, argv)])
+            && let Err(e) = {
+                let mut exists = |key: &[u8]| self.shared.lock().keyspace.has_live(0, key);
+                cluster.route([(spec, argv)], false, &mut exists)
+            }
         {
             return Reply::Error(e);
         }
@@ -397,6 +401,8 @@ impl Store {
 pub struct StoreBuilder {
     clock: Clock,
     cluster_enabled: bool,
+    /// A node of a cluster of several (`server::LocalCluster`), instead of a node alone.
+    cluster_node: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl StoreBuilder {
@@ -437,11 +443,22 @@ impl StoreBuilder {
         self
     }
 
+    /// In cluster mode, as `node` of a cluster of several.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn cluster_node(mut self, node: Arc<crate::cluster::Cluster>) -> StoreBuilder {
+        self.cluster_enabled = true;
+        self.cluster_node = Some(node);
+        self
+    }
+
     /// The store.
     pub fn build(self) -> Store {
         let mut keyspace = Keyspace::new(self.clock.clone());
         if self.cluster_enabled {
-            keyspace.cluster = Some(Arc::new(crate::cluster::Cluster::new()));
+            let node = self
+                .cluster_node
+                .unwrap_or_else(|| Arc::new(crate::cluster::Cluster::new()));
+            keyspace.cluster = Some(node);
         }
         Store {
             shared: Arc::new(Shared::new(keyspace, self.clock)),

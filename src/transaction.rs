@@ -300,7 +300,11 @@ impl<'a> Transaction<'a> {
     pub(crate) fn queue(&self, request: Request) -> &Self {
         let cluster = self.cluster();
         let resolved = table::resolve_for(&request.argv, request.known, false).and_then(|spec| match &cluster {
-            Some(cluster) => cluster.route([(spec, &request.argv)]).map(|_| spec),
+            Some(cluster) => {
+                let shared = std::sync::Arc::clone(self.connection().borrow().shared());
+                let mut exists = |key: &[u8]| shared.lock().keyspace.has_live(0, key);
+                cluster.route([(spec, &request.argv)], false, &mut exists).map(|_| spec)
+            }
             None => Ok(spec),
         });
         self.queue.borrow_mut().queue(resolved, request.argv);
@@ -387,7 +391,10 @@ macro_rules! transaction_methods {
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
                     let spec = crate::typed::request!(@spec $($part)+);
                     let cluster = self.cluster();
-                    self.queue.borrow_mut().queue_in_place(cluster.as_deref(), spec, |line| crate::typed::request!(@fill line $($part)+));
+                    let shared = std::sync::Arc::clone(self.connection().borrow().shared());
+                    let mut exists = |key: &[u8]| shared.lock().keyspace.has_live(0, key);
+                    let routing = cluster.as_deref().map(|cluster| (cluster, &mut exists as crate::cluster::KeyExists<'_>));
+                    self.queue.borrow_mut().queue_in_place(routing, spec, |line| crate::typed::request!(@fill line $($part)+));
                     self
                 }
             )*

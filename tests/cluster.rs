@@ -244,14 +244,7 @@ fn cluster_describes_the_node_like_redis() {
         (redis.client(), redis.port),
         (common::RawClient::connect(server.addr().port()), server.addr().port()),
     ];
-    let id_of = |client: &mut common::RawClient| {
-        let reply = client.call(&common::words("CLUSTER MYID"));
-        String::from_utf8_lossy(&reply)
-            .lines()
-            .nth(1)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let id_of = common::node_id;
     let ids = [id_of(&mut sides[0].0), id_of(&mut sides[1].0)];
     type Sides = [(common::RawClient, u16); 2];
     fn run(sides: &mut Sides, line: &str, ids: &[String; 2]) -> [String; 2] {
@@ -477,4 +470,112 @@ fn the_typed_api_reports_cross_slot_requests() {
         store.cmd::<i64>(["CLUSTER", "KEYSLOT", "{u}"]).unwrap(),
         i64::from(key_slot("u"))
     );
+}
+
+/// A three-node cluster in this process against three redis-servers joined by `redis-cli
+/// --cluster create`: the same requests to the same nodes get the same replies once node
+/// addresses and ids are named by their index — MOVED for a slot another node serves, then, while
+/// a slot moves (SETSLOT IMPORTING / MIGRATING, MIGRATE, SETSLOT NODE), ASK for keys already
+/// gone, TRYAGAIN for a request whose keys are split, ASKING on the importing node for one
+/// request, and MOVED again once the move is done.
+#[cfg(feature = "server")]
+#[test]
+fn a_resharding_redirects_like_a_redis_cluster() {
+    let Some(redis) = common::RedisServer::start_cluster_of_three() else {
+        return;
+    };
+    let ours = embedis::server::LocalCluster::start(3).unwrap();
+    let ports = [
+        redis.iter().map(|node| node.port).collect::<Vec<_>>(),
+        ours.servers()
+            .iter()
+            .map(|server| server.addr().port())
+            .collect::<Vec<_>>(),
+    ];
+    let mut clients: Vec<Vec<common::RawClient>> = ports
+        .iter()
+        .map(|ports| ports.iter().map(|&port| common::RawClient::connect(port)).collect())
+        .collect();
+    let ids: Vec<Vec<String>> = clients
+        .iter_mut()
+        .map(|nodes| nodes.iter_mut().map(common::node_id).collect())
+        .collect();
+    // Runs `line` on node `node` of both clusters ("{idN}" and "{portN}" in it are node N's)
+    // and compares the replies with ids and addresses named by node.
+    let mut step = |node: usize, line: &str| {
+        let replies: Vec<String> = (0..2)
+            .map(|side| {
+                let mut line = line.to_string();
+                for n in 0..3 {
+                    line = line.replace(&format!("{{id{n}}}"), &ids[side][n]);
+                    line = line.replace(&format!("{{port{n}}}"), &ports[side][n].to_string());
+                }
+                let reply = clients[side][node].call(&common::words(&line));
+                let mut reply = String::from_utf8_lossy(&reply).into_owned();
+                for n in 0..3 {
+                    reply = reply.replace(&ids[side][n], &format!("<id{n}>"));
+                    reply = reply.replace(&format!("127.0.0.1:{}", ports[side][n]), &format!("<node{n}>"));
+                    reply = reply.replace(&format!("\r\n:{}\r\n", ports[side][n]), &format!("\r\n:<port{n}>\r\n"));
+                }
+                if line == "CLUSTER SHARDS" {
+                    // Redis lists the shards in the order of its node table's hashing.
+                    let mut shards: Vec<&str> = reply.split("*4\r\n$5\r\nslots\r\n").collect();
+                    shards.sort_unstable();
+                    reply = shards.join("|");
+                }
+                reply
+            })
+            .collect();
+        assert_eq!(replies[1], replies[0], "node {node}: {line}");
+    };
+    // "foo" and "{foo}x" are in slot 12182, which the third node serves.
+    step(0, "SET foo bar");
+    step(0, "GET foo");
+    step(2, "SET foo bar");
+    step(2, "SET {foo}x 1");
+    step(1, "MGET foo {foo}x");
+    step(2, "MGET foo {foo}x");
+    step(2, "CLUSTER COUNTKEYSINSLOT 12182");
+    // Errors of SETSLOT against the real nodes.
+    step(0, "CLUSTER SETSLOT 12182 MIGRATING {id2}");
+    step(2, "CLUSTER SETSLOT 12182 IMPORTING {id0}");
+    step(2, "CLUSTER SETSLOT 12182 MIGRATING nosuch");
+    step(2, "CLUSTER SETSLOT 12182 NODE {id0}");
+    // The move starts: node 0 imports, node 2 migrates.
+    step(0, "CLUSTER SETSLOT 12182 IMPORTING {id2}");
+    step(2, "CLUSTER SETSLOT 12182 MIGRATING {id0}");
+    step(2, "GET foo");
+    step(2, "GET {foo}gone");
+    step(2, "MGET foo {foo}gone");
+    step(2, "MIGRATE 127.0.0.1 {port0} foo 0 5000");
+    step(2, "MIGRATE 127.0.0.1 {port0} foo 0 5000");
+    step(2, "GET foo");
+    step(2, "MGET foo {foo}x");
+    step(0, "GET foo");
+    step(0, "ASKING");
+    step(0, "GET foo");
+    step(0, "GET foo");
+    step(0, "ASKING");
+    step(0, "MGET foo {foo}x");
+    step(0, "ASKING");
+    step(0, "MGET foo {foo}gone");
+    step(2, "MIGRATE 127.0.0.1 {port0} \"\" 0 5000 KEYS {foo}x");
+    step(2, "CLUSTER COUNTKEYSINSLOT 12182");
+    step(0, "ASKING");
+    step(0, "MGET foo {foo}x");
+    // Done: the slot is node 0's.
+    step(2, "CLUSTER SETSLOT 12182 NODE {id0}");
+    step(0, "CLUSTER SETSLOT 12182 NODE {id0}");
+    step(2, "GET foo");
+    step(0, "GET foo");
+    step(0, "MGET foo {foo}x");
+    step(0, "CLUSTER SLOTS");
+    step(1, "CLUSTER SHARDS");
+    step(0, "CLUSTER COUNTKEYSINSLOT 12182");
+    // MIGRATE's own errors.
+    step(0, "MIGRATE 127.0.0.1 {port1} foo 0 5000 KEYS a");
+    step(0, "MIGRATE 127.0.0.1 {port1} \"\" 0 5000 KEYS");
+    step(0, "MIGRATE 127.0.0.1 {port1} foo x 5000");
+    step(0, "MIGRATE 127.0.0.1 {port1} foo 0 5000 BADOPT");
+    step(0, "MIGRATE 127.0.0.1 {port1} nosuch{foo} 0 5000");
 }

@@ -2,8 +2,9 @@
 //! of a cluster answers them; the routing of requests by slot is `crate::cluster`.
 //!
 //! Outside cluster mode every one answers Redis's `ERR This instance has cluster support
-//! disabled`. A node of embedis is alone in its cluster: it knows no other node, so the
-//! subcommands that name one (FORGET, REPLICATE, SETSLOT …) find only itself, with Redis's errors.
+//! disabled`. The nodes of an embedis cluster (a store alone, or the nodes of one
+//! `LocalCluster`) share one view of it, so what one node changes — a slot's owner — every node
+//! sees at once, as if their bus were instantaneous; they are masters without replicas.
 
 use std::sync::Arc;
 
@@ -35,15 +36,11 @@ fn syntax(argv: &Argv) -> CommandError {
     super::args::subcommand_syntax_error(argv, "CLUSTER")
 }
 
-/// `ERR Unknown node <id>`, unless `name` is this node.
-fn known(cluster: &Cluster, name: &[u8]) -> Result<(), CommandError> {
-    if cluster.knows(name) {
-        Ok(())
-    } else {
-        Err(CommandError::Other(
-            format!("ERR Unknown node {}", String::from_utf8_lossy(name)).into(),
-        ))
-    }
+/// The node of this id, or `ERR <text> <id>` (`Unknown node`, `I don't know about node`).
+fn known(cluster: &Cluster, name: &[u8], text: &str) -> Result<usize, CommandError> {
+    cluster
+        .find(name)
+        .ok_or_else(|| CommandError::Other(format!("ERR {text} {}", String::from_utf8_lossy(name)).into()))
 }
 
 /// CLUSTER INFO
@@ -58,57 +55,53 @@ pub(crate) fn myid(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 
 /// CLUSTER NODES
 pub(crate) fn nodes(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::Verbatim(*b"txt", cluster(ctx)?.nodes().into_bytes()))
+    let now = ctx.ks.now();
+    Ok(Reply::Verbatim(*b"txt", cluster(ctx)?.nodes(now).into_bytes()))
 }
 
-/// This node as CLUSTER SLOTS lists a slot range's master: IP (none known), port, id, and its
-/// other endpoints (none).
-fn slots_node(cluster: &Cluster) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk(""),
-        Reply::Integer(i64::from(cluster.port())),
-        Reply::bulk(cluster.id()),
-        Reply::Map(Vec::new()),
-    ])
-}
-
-/// CLUSTER SLOTS
+/// CLUSTER SLOTS: each run of slots with its master — IP, port, id and its other endpoints
+/// (none).
 pub(crate) fn slots(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    let cluster = cluster(ctx)?;
-    let ranges = cluster.slot_ranges().into_iter().map(|(first, last)| {
+    let runs = cluster(ctx)?.slot_table().into_iter().map(|(first, last, node)| {
         Reply::Array(vec![
             Reply::Integer(i64::from(first)),
             Reply::Integer(i64::from(last)),
-            slots_node(&cluster),
+            Reply::Array(vec![
+                Reply::bulk(node.ip),
+                Reply::Integer(i64::from(node.port)),
+                Reply::bulk(node.id),
+                Reply::Map(Vec::new()),
+            ]),
         ])
     });
-    Ok(Reply::Array(ranges.collect()))
+    Ok(Reply::Array(runs.collect()))
 }
 
-/// CLUSTER SHARDS: one shard, this node's, with its slot ranges and itself as master.
+/// CLUSTER SHARDS: a shard a node, each with its slot runs and its node as master.
 pub(crate) fn shards(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    let cluster = cluster(ctx)?;
-    let slots = cluster
-        .slot_ranges()
-        .into_iter()
-        .flat_map(|(first, last)| [Reply::Integer(i64::from(first)), Reply::Integer(i64::from(last))]);
     let field = |name: &str, value: Reply| (Reply::bulk(name), value);
-    let node = Reply::Map(vec![
-        field("id", Reply::bulk(cluster.id())),
-        field("port", Reply::Integer(i64::from(cluster.port()))),
-        field("ip", Reply::bulk("")),
-        field("endpoint", Reply::bulk("")),
-        field("role", Reply::bulk("master")),
-        field("replication-offset", Reply::Integer(0)),
-        field("health", Reply::bulk("online")),
-    ]);
-    Ok(Reply::Array(vec![Reply::Map(vec![
-        field("slots", Reply::Array(slots.collect())),
-        field("nodes", Reply::Array(vec![node])),
-    ])]))
+    let shards = cluster(ctx)?.shards().into_iter().map(|(ranges, node)| {
+        let slots = ranges
+            .into_iter()
+            .flat_map(|(first, last)| [Reply::Integer(i64::from(first)), Reply::Integer(i64::from(last))]);
+        let node = Reply::Map(vec![
+            field("id", Reply::bulk(node.id)),
+            field("port", Reply::Integer(i64::from(node.port))),
+            field("ip", Reply::bulk(node.ip.clone())),
+            field("endpoint", Reply::bulk(node.ip)),
+            field("role", Reply::bulk("master")),
+            field("replication-offset", Reply::Integer(0)),
+            field("health", Reply::bulk("online")),
+        ]);
+        Reply::Map(vec![
+            field("slots", Reply::Array(slots.collect())),
+            field("nodes", Reply::Array(vec![node])),
+        ])
+    });
+    Ok(Reply::Array(shards.collect()))
 }
 
-/// CLUSTER LINKS: none, with no other node.
+/// CLUSTER LINKS: none (the nodes of one process need no bus).
 pub(crate) fn links(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
     cluster(ctx)?;
     Ok(Reply::Array(Vec::new()))
@@ -209,28 +202,47 @@ pub(crate) fn set_config_epoch(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, 
     Ok(Reply::ok())
 }
 
-/// CLUSTER COUNT-FAILURE-REPORTS node-id: none about itself.
+/// CLUSTER COUNT-FAILURE-REPORTS node-id: none (every node of one process is up).
 pub(crate) fn count_failure_reports(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    known(&*cluster(ctx)?, argv.arg(2))?;
+    known(&*cluster(ctx)?, argv.arg(2), "Unknown node")?;
     Ok(Reply::Integer(0))
 }
 
-/// CLUSTER REPLICAS (SLAVES) node-id: it has none.
+/// CLUSTER REPLICAS (SLAVES) node-id: the nodes of embedis are masters without replicas.
 pub(crate) fn replicas(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    known(&*cluster(ctx)?, argv.arg(2))?;
+    known(&*cluster(ctx)?, argv.arg(2), "Unknown node")?;
     Ok(Reply::Array(Vec::new()))
 }
 
-/// CLUSTER FORGET node-id: it cannot forget itself.
+/// CLUSTER FORGET node-id: a node cannot forget itself, and the nodes of an embedis cluster
+/// share one view of it, which no node leaves.
 pub(crate) fn forget(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    known(&*cluster(ctx)?, argv.arg(2))?;
-    Err(CommandError::other("ERR I tried hard but I can't forget myself..."))
+    let cluster = cluster(ctx)?;
+    let node = known(&cluster, argv.arg(2), "Unknown node")?;
+    if cluster.is_me(node) {
+        return Err(CommandError::other("ERR I tried hard but I can't forget myself..."));
+    }
+    Err(CommandError::other(
+        "ERR the nodes of an embedis cluster share one view of it: a node cannot be forgotten",
+    ))
 }
 
-/// CLUSTER REPLICATE node-id: it cannot replicate itself.
+/// CLUSTER REPLICATE node-id: not itself; and a node of embedis is a master, with slots or keys
+/// or not (no replication yet).
 pub(crate) fn replicate(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    known(&*cluster(ctx)?, argv.arg(2))?;
-    Err(CommandError::other("ERR Can't replicate myself"))
+    let cluster = cluster(ctx)?;
+    let node = known(&cluster, argv.arg(2), "Unknown node")?;
+    if cluster.is_me(node) {
+        return Err(CommandError::other("ERR Can't replicate myself"));
+    }
+    if cluster.owns_any() || ctx.ks.len(0) != 0 {
+        return Err(CommandError::other(
+            "ERR To set a master the node must be empty and without assigned slots.",
+        ));
+    }
+    Err(CommandError::other(
+        "ERR the nodes of an embedis cluster are masters: no replication yet",
+    ))
 }
 
 /// CLUSTER FAILOVER [FORCE|TAKEOVER]: for replicas, which it is not.
@@ -245,44 +257,48 @@ pub(crate) fn failover(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
     Err(CommandError::other("ERR You should send CLUSTER FAILOVER to a replica"))
 }
 
-/// CLUSTER SETSLOT slot IMPORTING node-id | MIGRATING node-id | STABLE | NODE node-id.
+/// CLUSTER SETSLOT slot IMPORTING node-id | MIGRATING node-id | STABLE | NODE node-id, with
+/// Redis's checks in Redis's order (`clusterCommandSetSlot`).
 pub(crate) fn setslot(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let cluster = cluster(ctx)?;
     let slot = slot_arg(argv.arg(2))?;
     let action = argv.arg(3);
-    let unknown_node = |name: &[u8]| {
-        CommandError::Other(format!("ERR I don't know about node {}", String::from_utf8_lossy(name)).into())
-    };
     if is_option(action, "migrating") && argv.len() == 5 {
         if !cluster.owns(slot) {
             return Err(CommandError::Other(
                 format!("ERR I'm not the owner of hash slot {slot}").into(),
             ));
         }
-        // Alone, it knows no node to migrate to (Redis would also take itself as the target,
-        // a migration to nowhere: embedis refuses that too, see the README's deviations).
-        return Err(unknown_node(argv.arg(4)));
-    }
-    if is_option(action, "importing") && argv.len() == 5 {
+        let target = known(&cluster, argv.arg(4), "I don't know about node")?;
+        cluster.set_migrating(slot, target);
+    } else if is_option(action, "importing") && argv.len() == 5 {
         if cluster.owns(slot) {
             return Err(CommandError::Other(
                 format!("ERR I'm already the owner of hash slot {slot}").into(),
             ));
         }
-        // Alone, it knows no node to import from (itself included, as for MIGRATING).
-        return Err(unknown_node(argv.arg(4)));
+        let source = known(&cluster, argv.arg(4), "I don't know about node")?;
+        cluster.set_importing(slot, source);
+    } else if is_option(action, "stable") && argv.len() == 4 {
+        cluster.set_stable(slot);
+    } else if is_option(action, "node") && argv.len() == 5 {
+        let node = known(&cluster, argv.arg(4), "Unknown node")?;
+        let keys_left = ctx.ks.keys_in_slot(slot).next().is_some();
+        if cluster.owns(slot) && !cluster.is_me(node) && keys_left {
+            return Err(CommandError::Other(
+                format!(
+                    "ERR Can't assign hashslot {slot} to a different node while I still hold keys for this hash slot."
+                )
+                .into(),
+            ));
+        }
+        cluster.set_node(slot, node, keys_left);
+    } else {
+        return Err(CommandError::other(
+            "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
+        ));
     }
-    if is_option(action, "stable") && argv.len() == 4 {
-        return Ok(Reply::ok());
-    }
-    if is_option(action, "node") && argv.len() == 5 {
-        known(&cluster, argv.arg(4))?;
-        cluster.take_slot(slot);
-        return Ok(Reply::ok());
-    }
-    Err(CommandError::other(
-        "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
-    ))
+    Ok(Reply::ok())
 }
 
 /// CLUSTER RESET [HARD|SOFT]: on a master holding no keys.
@@ -300,7 +316,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             "ERR CLUSTER RESET can't be called with master nodes containing keys",
         ));
     }
-    cluster.reset(hard);
+    cluster.reset(hard)?;
     Ok(Reply::ok())
 }
 

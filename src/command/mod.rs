@@ -15,6 +15,7 @@ mod keys;
 mod latency;
 pub(crate) mod list;
 mod lolwut;
+mod migrate;
 mod pubsub;
 pub(crate) mod reference;
 mod scan;
@@ -99,6 +100,9 @@ pub(crate) struct Caller {
     /// lock (`atomic`, serving blocked clients): a blocking command answers at once there, as if
     /// it had timed out.
     pub(crate) in_exec: bool,
+    /// In cluster mode, whether the client sent ASKING: a script it runs may reach the keys of
+    /// a slot this node is importing.
+    pub(crate) asking: bool,
 }
 
 impl Caller {
@@ -111,6 +115,7 @@ impl Caller {
             protocol: 2,
             hosted: false,
             in_exec: true,
+            asking: false,
         }
     }
 }
@@ -166,6 +171,9 @@ pub(crate) struct Ctx<'a> {
     /// caching: remembered once the script runs a read-only command (Redis remembers a
     /// script's declared keys, not those it reads).
     script_keys: Option<Vec<Vec<u8>>>,
+    /// In cluster mode, whether the caller sent ASKING ([`Caller::asking`]).
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    pub(crate) asking: bool,
 }
 
 /// Whether `spec` runs a script or a function (EVAL, EVALSHA, FCALL and their `_RO` forms).
@@ -193,6 +201,7 @@ impl<'a> Ctx<'a> {
             read_only: false,
             publish_events: true,
             script_keys: None,
+            asking: caller.asking,
         }
     }
 }

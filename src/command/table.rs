@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 #[cfg(feature = "lua")]
 use super::scripting;
 use super::{
-    Ctx, bitops, cluster, geo, hash, hyperloglog, keys, list, lolwut, pubsub, server, set, sort, stream, string, zset,
+    Ctx, bitops, cluster, geo, hash, hyperloglog, keys, list, lolwut, migrate, pubsub, server, set, sort, stream,
+    string, zset,
 };
 use crate::argv::Argv;
 use crate::error::CommandError;
@@ -120,6 +121,9 @@ pub(crate) mod flags {
     /// May write through what it runs (a script, a function): CLIENT PAUSE WRITE holds it
     /// unless what it runs is declared read-only (Redis's `may-replicate`).
     pub(crate) const MAY_REPLICATE: u16 = 1 << 8;
+    /// In cluster mode, served on a node importing the slot of its keys as if the client had
+    /// sent ASKING (Redis's `asking`: RESTORE-ASKING).
+    pub(crate) const ASKING: u16 = 1 << 9;
 }
 
 /// Where a command's keys are in its arguments, as Redis's key specs say.
@@ -144,6 +148,8 @@ pub(crate) enum Keys {
     /// The keys after STREAMS, half of what follows it (the IDs are the other half): XREAD,
     /// XREADGROUP.
     Streams,
+    /// MIGRATE's key, or the keys after its KEYS option (when the key is empty).
+    Migrate,
 }
 
 impl Keys {
@@ -154,6 +160,7 @@ impl Keys {
         match self {
             Keys::Range(first, last, step) | Keys::Channels(first, last, step) => (first, last, step),
             Keys::Counted { .. } | Keys::Streams => (0, 0, 0),
+            Keys::Migrate => (3, 3, 1),
             Keys::DestinationAndCounted | Keys::Sort | Keys::GeoRadius => (1, 1, 1),
         }
     }
@@ -485,6 +492,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "object", -2, R, NO_KEYS, Run::Container(OBJECT);
     "dump", 2, R, keys(1, 1, 1), k(keys::dump);
     "restore", -4, W, keys(1, 1, 1), k(keys::restore);
+    "restore-asking", -4, W | ASKING, keys(1, 1, 1), k(keys::restore);
+    "migrate", -6, W, Keys::Migrate, k(migrate::migrate);
     // strings (t_string.c)
     "get", 2, R, keys(1, 1, 1), k(string::get);
     "set", -3, W, keys(1, 1, 1), k(string::set);
@@ -851,6 +860,28 @@ pub(crate) fn key_positions(spec: &CommandSpec, argv: &Argv) -> Result<Vec<usize
                 return Err(KeysError::InvalidArguments);
             }
             Ok((at + 1..at + 1 + rest / 2).collect())
+        }
+        Keys::Migrate => {
+            // Redis's `migrateGetKeys`: the key, or what follows KEYS when the key is empty
+            // (none when it is not: MIGRATE answers that error); AUTH and AUTH2 skip their
+            // arguments on the way.
+            let mut i = 6;
+            while i < argv.len() {
+                let arg = argv.arg(i);
+                if super::args::is_option(arg, "keys") {
+                    if !argv.arg(3).is_empty() {
+                        return Err(KeysError::InvalidArguments);
+                    }
+                    return Ok((i + 1..argv.len()).collect());
+                }
+                if super::args::is_option(arg, "auth") {
+                    i += 1;
+                } else if super::args::is_option(arg, "auth2") {
+                    i += 2;
+                }
+                i += 1;
+            }
+            Ok(vec![3])
         }
         Keys::Range(0, _, _) | Keys::Channels(..) => Err(KeysError::NoKeys),
         Keys::Range(first, last, step) => {

@@ -403,6 +403,19 @@ impl Keyspace {
             .sum()
     }
 
+    /// Whether `key` exists and has not expired, removing nothing and stamping nothing (how a
+    /// cluster node checks the keys of a slot being moved: Redis's lookup with NOTOUCH,
+    /// NOEXPIRE, NONOTIFY).
+    pub(crate) fn has_live(&self, db: usize, key: &[u8]) -> bool {
+        // Outside a command (a request routed before it runs) the clock is read, not frozen.
+        let now = self
+            .now
+            .get()
+            .unwrap_or_else(|| self.clock.now_micros())
+            .div_euclid(1000);
+        self.dbs[db].data.get(key).is_some() && self.expire_at(db, key).is_none_or(|at| at > now)
+    }
+
     /// The expiry time of `key` as it stands (no expiry check), if it exists and has a TTL.
     pub(crate) fn expire_at(&self, db: usize, key: &[u8]) -> Option<i64> {
         self.dbs[db].data.expire_at(key)

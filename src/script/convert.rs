@@ -303,8 +303,10 @@ pub(super) fn run_call(
     }
     // In cluster mode its commands keep to this node's slots, and (unless it may cross slots)
     // to one slot (Redis's `scriptVerifyClusterState`).
-    if let Some(cluster) = &ctx.ks.cluster {
-        let refusal = match cluster.route([(spec, &argv)]) {
+    if let Some(cluster) = ctx.ks.cluster.clone() {
+        let keyspace = &*ctx.ks;
+        let mut exists = |key: &[u8]| keyspace.has_live(0, key);
+        let refusal = match cluster.route([(spec, &argv)], ctx.asking, &mut exists) {
             Ok(None) => None,
             Ok(Some(slot)) => {
                 let pinned = running.slot.load(Ordering::Relaxed);

@@ -1028,7 +1028,8 @@ impl ServerSide {
     /// samples). Fixed, and true of embedis:
     /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
     /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
-    /// offset 0), no eviction, tracking or cluster (zeros). Fixed and not Redis's:
+    /// offset 0), no MIGRATE connection kept (`migrate_cached_sockets:0`: each MIGRATE connects
+    /// anew). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
     fn info(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
         let wanted: Vec<String> = argv
@@ -1101,7 +1102,7 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nmigrate_cached_sockets:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),

@@ -24,11 +24,13 @@
 mod client;
 mod config_defaults;
 mod event_loop;
+mod local_cluster;
 mod memory;
 mod params;
 pub mod protocol;
 
 pub use crate::allocator::CountingAllocator;
+pub use local_cluster::LocalCluster;
 
 use std::collections::BTreeMap;
 use std::io;

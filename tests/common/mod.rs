@@ -113,6 +113,44 @@ impl RedisServer {
         Some(server)
     }
 
+    /// Three redis-servers in cluster mode joined by `redis-cli --cluster create` (the slots
+    /// split in the order of the servers), once every node's cluster state is `ok`; `None` as for
+    /// [`RedisServer::start`], or when redis-cli is missing.
+    pub fn start_cluster_of_three() -> Option<Vec<RedisServer>> {
+        if !on_path("redis-cli") {
+            skip("redis-cli is not on PATH (apt-get install redis-tools)");
+            return None;
+        }
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| Self::start_with(&["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"]))
+            .collect::<Option<_>>()?;
+        let mut create = Command::new("redis-cli");
+        create.arg("--cluster").arg("create");
+        for node in &nodes {
+            create.arg(format!("127.0.0.1:{}", node.port));
+        }
+        let status = create
+            .arg("--cluster-yes")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run redis-cli --cluster create");
+        assert!(status.success(), "redis-cli --cluster create failed");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for node in &nodes {
+            let mut client = node.client();
+            loop {
+                let info = String::from_utf8_lossy(&client.call(&words("CLUSTER INFO"))).into_owned();
+                if info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the redis-server cluster never became ok");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Some(nodes)
+    }
+
     pub fn client(&self) -> RawClient {
         RawClient::connect(self.port)
     }
@@ -625,6 +663,16 @@ macro_rules! differential {
             None => return,
         }
     };
+}
+
+/// A cluster node's id, as CLUSTER MYID answers it.
+pub fn node_id(client: &mut RawClient) -> String {
+    let reply = client.call(&words("CLUSTER MYID"));
+    String::from_utf8_lossy(&reply)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// This process's resident memory in bytes (Linux's `/proc/self/status`; 0 elsewhere), for
