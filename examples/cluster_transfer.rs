@@ -10,7 +10,11 @@
 //! up in a unit test, not in production. The cure is a hash tag: the part of a key between `{`
 //! and `}` is all that is hashed, so keys sharing a tag share a slot (and a node).
 //!
-//! Run it: `cargo run --example cluster_transfer`
+//! With the `redis-rs` feature, part 4 runs the same transfer through redis-rs's `ClusterClient`
+//! against three embedis-server nodes of one cluster in this process (`server::LocalCluster`),
+//! the client following the MOVED redirections as it would on a real cluster.
+//!
+//! Run it: `cargo run --example cluster_transfer` (`--all-features` for part 4)
 
 use std::error::Error;
 
@@ -73,6 +77,47 @@ fn main() -> Result<(), Box<dyn Error>> {
         70,
         "the refused call undid its first write"
     );
+
+    #[cfg(feature = "redis-rs")]
+    through_a_cluster_client()?;
+    Ok(())
+}
+
+/// The transfer as a Lua script (its keys declared, so the cluster routes it to their node),
+/// sent by redis-rs's `ClusterClient` to a three-node cluster.
+#[cfg(feature = "redis-rs")]
+fn through_a_cluster_client() -> Result<(), Box<dyn Error>> {
+    use redis::Commands;
+
+    println!("\n== 4. The same through redis-rs's ClusterClient, on three nodes ==");
+    let cluster = embedis::server::LocalCluster::start(3)?;
+    let client = redis::cluster::ClusterClient::new(cluster.urls())?;
+    let mut con = client.get_connection()?;
+    let transfer = redis::Script::new(
+        "if tonumber(redis.call('GET', KEYS[1])) < tonumber(ARGV[1]) then return 0 end
+         redis.call('DECRBY', KEYS[1], ARGV[1])
+         redis.call('INCRBY', KEYS[2], ARGV[1])
+         return 1",
+    );
+    // Each account on its own: different slots, most likely different nodes.
+    let (alice, bob) = ("{user:1001}:balance", "{user:1002}:balance");
+    let _: () = con.set(alice, 100)?;
+    let _: () = con.set(bob, 50)?;
+    let refused = transfer.key(alice).key(bob).arg(30).invoke::<i64>(&mut con);
+    let refused = refused.expect_err("a script across two slots is refused");
+    println!("   the script across two slots -> {refused}");
+    assert_eq!(refused.code(), Some("CROSSSLOT"));
+    // With a shared tag, the client sends it to the node of that slot.
+    let (alice, bob) = ("{bank:eu}:user:1001:balance", "{bank:eu}:user:1002:balance");
+    let _: () = con.set(alice, 100)?;
+    let _: () = con.set(bob, 50)?;
+    let moved: i64 = transfer.key(alice).key(bob).arg(30).invoke(&mut con)?;
+    let (a, b): (i64, i64) = (con.get(alice)?, con.get(bob)?);
+    println!(
+        "   the script with a shared tag -> moved: {}, balances {a} and {b}",
+        moved == 1
+    );
+    assert_eq!((a, b), (70, 80));
     Ok(())
 }
 
