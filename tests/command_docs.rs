@@ -124,14 +124,14 @@ fn the_readme_lists_exactly_the_commands_embedis_lacks() {
 fn a_container_lists_only_the_subcommands_embedis_has() {
     let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
     let mut client = RawClient::connect(server.addr().port());
-    let info = String::from_utf8_lossy(&client.call(&words("COMMAND INFO memory"))).into_owned();
+    let info = String::from_utf8_lossy(&client.call(&words("COMMAND INFO cluster"))).into_owned();
     assert!(
-        info.contains("memory|usage") && !info.contains("memory|doctor"),
+        info.contains("cluster|info") && !info.contains("cluster|meet"),
         "{info}"
     );
-    let docs = String::from_utf8_lossy(&client.call(&words("COMMAND DOCS memory"))).into_owned();
+    let docs = String::from_utf8_lossy(&client.call(&words("COMMAND DOCS cluster"))).into_owned();
     assert!(
-        docs.contains("memory|usage") && !docs.contains("memory|doctor"),
+        docs.contains("cluster|info") && !docs.contains("cluster|meet"),
         "{docs}"
     );
 }

@@ -834,3 +834,69 @@ fn module_answers_as_redis_with_no_module_loaded() {
         common::assert_same_bytes(&ours, &theirs, line);
     }
 }
+
+/// MEMORY STATS answers Redis's fields in Redis's order with Redis's types (integers, doubles,
+/// a map a database with keys), whose values describe the server: keys counted, bytes growing
+/// with the data. MEMORY DOCTOR gives Redis's report of an instance holding little.
+#[test]
+fn memory_stats_and_doctor_answer_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    // The field names, each with the kind of its value.
+    let shape = |port: u16| -> Vec<(String, &'static str)> {
+        let mut client = common::RawClient::connect(port);
+        client.call(&common::words("HELLO 3"));
+        client.call(&common::words("SET a b"));
+        client.call(&common::words("SET c d EX 100"));
+        let common::Resp::Map(fields) = common::parse(&client.call(&common::words("MEMORY STATS"))) else {
+            panic!("MEMORY STATS answers a map");
+        };
+        fields
+            .into_iter()
+            .map(|(name, value)| {
+                let common::Resp::Bulk(Some(name)) = name else {
+                    panic!("a field name");
+                };
+                let kind = match value {
+                    common::Resp::Int(_) => "integer",
+                    common::Resp::Double(_) => "double",
+                    common::Resp::Map(_) => "map",
+                    _ => "other",
+                };
+                (String::from_utf8(name).unwrap(), kind)
+            })
+            .collect()
+    };
+    assert_eq!(shape(server.addr().port()), shape(redis.port));
+
+    let stats = |client: &mut common::RawClient| -> std::collections::HashMap<String, i64> {
+        let reply = String::from_utf8(client.call(&common::words("MEMORY STATS"))).unwrap();
+        let lines: Vec<&str> = reply.split("\r\n").collect();
+        // RESP2: a flat array of names (bulk) and integers.
+        let mut fields = std::collections::HashMap::new();
+        for pair in lines.windows(3) {
+            if pair[0].starts_with('$') && pair[2].starts_with(':') {
+                fields.insert(pair[1].to_string(), pair[2][1..].parse().unwrap());
+            }
+        }
+        fields
+    };
+    let mut client = common::RawClient::connect(server.addr().port());
+    let before = stats(&mut client);
+    assert_eq!(before["keys.count"], 2);
+    for i in 0..2000 {
+        client.call(&common::words(&format!("SET key:{i} {}", "v".repeat(100))));
+    }
+    let after = stats(&mut client);
+    assert_eq!(after["keys.count"], 2002);
+    assert!(after["total.allocated"] > before["total.allocated"] + 2000 * 100);
+    assert!(after["dataset.bytes"] > before["dataset.bytes"]);
+    assert!(after["peak.allocated"] >= after["total.allocated"]);
+
+    // Little memory in use: both say so in the same words.
+    let doctor = |port: u16| common::RawClient::connect(port).call(&common::words("MEMORY DOCTOR"));
+    let fresh = start();
+    assert_eq!(doctor(fresh.addr().port()), doctor(redis.port));
+}

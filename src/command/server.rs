@@ -362,6 +362,141 @@ pub(crate) fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
         .map_or(Reply::Nil, |bytes| Reply::Integer(bytes as i64)))
 }
 
+/// Redis's memory overhead figures (`getMemoryOverheadData`) from embedis's: where Redis reads
+/// jemalloc's statistics, embedis answers as Redis built on libc's allocator does (the
+/// allocator's figures are the used bytes and the resident set), and the memory of client
+/// buffers, the replication backlog, the AOF buffer and the Lua caches, which embedis does not
+/// count, is 0.
+struct Overhead {
+    figures: crate::keyspace::MemoryFigures,
+    /// Redis's ratios and differences, in its order: fragmentation (total), allocator
+    /// fragmentation, allocator RSS, RSS overhead.
+    ratios: [(f32, i64); 4],
+}
+
+impl Overhead {
+    fn of(ks: &crate::keyspace::Keyspace) -> Overhead {
+        let figures = ks.memory_figures();
+        let (used, rss) = (figures.used, figures.rss);
+        // libc's allocator: allocated is the used bytes, active and resident the process's RSS.
+        let (allocated, active, resident) = (used, rss, rss);
+        let ratio = |a: u64, b: u64| (a as f32 / b as f32, a as i64 - b as i64);
+        Overhead {
+            ratios: [
+                ratio(rss, used),
+                ratio(active, allocated),
+                ratio(resident, active),
+                ratio(rss, resident),
+            ],
+            figures,
+        }
+    }
+}
+
+/// MEMORY STATS: Redis's fields, in Redis's order, from [`Overhead`].
+pub(crate) fn memory_stats(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let Overhead { figures: f, ratios } = Overhead::of(ctx.ks);
+    let int = |n: u64| Reply::Integer(n as i64);
+    let float = |x: f32| Reply::Double(f64::from(x));
+    let net = if f.used > f.startup { f.used - f.startup } else { 1 };
+    let mut fields: Vec<(String, Reply)> = vec![
+        ("peak.allocated".into(), int(f.peak)),
+        ("total.allocated".into(), int(f.used)),
+        ("startup.allocated".into(), int(f.startup)),
+        ("replication.backlog".into(), int(0)),
+        ("clients.slaves".into(), int(0)),
+        ("clients.normal".into(), int(0)),
+        ("cluster.links".into(), int(0)),
+        ("aof.buffer".into(), int(0)),
+        ("lua.caches".into(), int(0)),
+        ("functions.caches".into(), int(0)),
+    ];
+    for &(db, main, expires) in &f.dbs {
+        let overhead = Reply::map([
+            ("overhead.hashtable.main", int(main as u64)),
+            ("overhead.hashtable.expires", int(expires as u64)),
+            ("overhead.hashtable.slot-to-keys", int(0)),
+        ]);
+        fields.push((format!("db.{db}"), overhead));
+    }
+    let [total, allocator_frag, allocator_rss, rss_overhead] = ratios;
+    fields.extend([
+        ("overhead.total".into(), int(f.overhead)),
+        ("keys.count".into(), int(f.keys as u64)),
+        (
+            "keys.bytes-per-key".into(),
+            int(if f.keys == 0 { 0 } else { net / f.keys as u64 }),
+        ),
+        ("dataset.bytes".into(), int(f.dataset)),
+        (
+            "dataset.percentage".into(),
+            float(f.dataset as f32 * 100.0 / net as f32),
+        ),
+        (
+            "peak.percentage".into(),
+            float(f.used as f32 * 100.0 / f.peak.max(1) as f32),
+        ),
+        ("allocator.allocated".into(), int(f.used)),
+        ("allocator.active".into(), int(f.rss)),
+        ("allocator.resident".into(), int(f.rss)),
+        ("allocator-fragmentation.ratio".into(), float(allocator_frag.0)),
+        ("allocator-fragmentation.bytes".into(), Reply::Integer(allocator_frag.1)),
+        ("allocator-rss.ratio".into(), float(allocator_rss.0)),
+        ("allocator-rss.bytes".into(), Reply::Integer(allocator_rss.1)),
+        ("rss-overhead.ratio".into(), float(rss_overhead.0)),
+        ("rss-overhead.bytes".into(), Reply::Integer(rss_overhead.1)),
+        ("fragmentation".into(), float(total.0)),
+        ("fragmentation.bytes".into(), Reply::Integer(total.1)),
+    ]);
+    Ok(Reply::map(fields))
+}
+
+/// MEMORY DOCTOR: Redis's report (`getMemoryDoctorReport`) on [`Overhead`]'s figures: too
+/// little data to judge, or each issue found — a past peak, fragmentation, too many cached
+/// scripts — or none.
+pub(crate) fn memory_doctor(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let Overhead { figures: f, ratios } = Overhead::of(ctx.ks);
+    let [total, allocator_frag, allocator_rss, rss_overhead] = ratios;
+    let large = |(ratio, bytes): (f32, i64), over: f32| ratio > over && bytes > 10 << 20;
+    #[cfg(feature = "lua")]
+    let scripts = ctx.engines.cached_scripts();
+    #[cfg(not(feature = "lua"))]
+    let scripts = 0;
+    let text = if f.used < 5 << 20 {
+        DOCTOR_EMPTY.to_string()
+    } else {
+        let issues: Vec<&str> = [
+            (f.peak as f32 / f.used as f32 > 1.5, DOCTOR_PEAK),
+            (large(total, 1.4), DOCTOR_FRAGMENTATION),
+            (large(allocator_frag, 1.1), DOCTOR_ALLOCATOR_FRAGMENTATION),
+            (large(allocator_rss, 1.1), DOCTOR_ALLOCATOR_RSS),
+            (large(rss_overhead, 1.1), DOCTOR_PROCESS_RSS),
+            (scripts > 1000, DOCTOR_SCRIPTS),
+        ]
+        .into_iter()
+        .filter_map(|(found, text)| found.then_some(text))
+        .collect();
+        if issues.is_empty() {
+            "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+                .to_string()
+        } else {
+            format!(
+                "Sam, I detected a few issues in this Redis instance memory implants:\n\n{}I'm here to keep you safe, Sam. I want to help you.\n",
+                issues.concat()
+            )
+        }
+    };
+    Ok(Reply::Verbatim(*b"txt", text.into_bytes()))
+}
+
+const DOCTOR_EMPTY: &str = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
+const DOCTOR_PEAK: &str = " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n";
+const DOCTOR_FRAGMENTATION: &str = " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"libc\".\n\n";
+const DOCTOR_ALLOCATOR_FRAGMENTATION: &str = " * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n";
+const DOCTOR_ALLOCATOR_RSS: &str = " * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n";
+const DOCTOR_PROCESS_RSS: &str = " * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.\n\n";
+const DOCTOR_SCRIPTS: &str = " * Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your memory.\n\n";
+
 /// MEMORY MALLOC-STATS: what Redis answers when it is not built with jemalloc, which is true of
 /// embedis (the process's allocator is the system's).
 pub(crate) fn memory_malloc_stats(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {

@@ -289,8 +289,10 @@ const OBJECT: &[CommandSpec] = table! {
     "object|help", 2, R, NO_KEYS, k(keys::object_help);
 };
 
-/// MEMORY's subcommands (DOCTOR and STATS are not implemented yet).
+/// MEMORY's subcommands.
 const MEMORY: &[CommandSpec] = table! {
+    "memory|doctor", 2, R, NO_KEYS, k(server::memory_doctor);
+    "memory|stats", 2, R, NO_KEYS, k(server::memory_stats);
     "memory|usage", -3, R, keys(2, 2, 1), k(server::memory_usage);
     "memory|malloc-stats", 2, R, NO_KEYS, k(server::memory_malloc_stats);
     "memory|purge", 2, R, NO_KEYS, k(server::memory_purge);

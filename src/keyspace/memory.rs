@@ -21,6 +21,45 @@ const TTL_OVERHEAD: usize = 17 + 16;
 /// An `IndexMap`'s or `IndexSet`'s index bucket: a position and a control byte.
 const INDEX_BUCKET: usize = 8 + 1;
 
+/// What the process's memory comes to, measured once for INFO's memory section, MEMORY STATS
+/// and MEMORY DOCTOR: the allocator's count where a [`crate::CountingAllocator`] is installed
+/// (embedis-server), else the keys' estimate.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) struct MemoryFigures {
+    /// Bytes in use (Redis's `used_memory`).
+    pub(crate) used: u64,
+    /// Whether `used` is the allocator's count (else an estimate).
+    pub(crate) counted: bool,
+    /// Bytes in use when the server started (0 without an allocator's count).
+    pub(crate) startup: u64,
+    /// The most bytes ever in use.
+    pub(crate) peak: u64,
+    /// The process's resident set size.
+    pub(crate) rss: u64,
+    /// What is not the data: the start-up memory and the databases' own structures.
+    pub(crate) overhead: u64,
+    /// `used` less the overhead.
+    pub(crate) dataset: u64,
+    /// Keys in every database.
+    pub(crate) keys: usize,
+    /// For each database with keys: its index, and the bytes of its table's own structure
+    /// (index, unused slots) and of its TTL records.
+    pub(crate) dbs: Vec<(usize, usize, usize)>,
+}
+
+/// The process's resident set size in bytes, as the operating system reports it (Linux's
+/// `/proc/self/status`), or 0 where it cannot be read.
+pub(crate) fn resident_bytes() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
 /// The estimated bytes of `key` holding `entry`.
 pub(crate) fn key_usage(key: &[u8], entry: &Entry, samples: usize) -> usize {
     let key_heap = if key.len() > InlineBytes::INLINE_MAX {

@@ -33,7 +33,7 @@ use crate::clock::Clock;
 
 pub(crate) use lazy_free::Garbage;
 pub(crate) use list::List;
-pub(crate) use memory::DEFAULT_SAMPLES;
+pub(crate) use memory::{DEFAULT_SAMPLES, MemoryFigures};
 pub(crate) use value::{Encodings, Hash, Map, Set, Str, Value, ValueKind};
 pub(crate) use watch::ClientId;
 use watch::WatchedKey;
@@ -131,6 +131,8 @@ pub(crate) struct Keyspace {
     garbage: Garbage,
     /// `maxmemory` and its policy (`evict.rs`).
     pub(crate) eviction: evict::Eviction,
+    /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
+    pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
     /// requests by it without this lock).
     pub(crate) cluster: Option<std::sync::Arc<crate::cluster::Cluster>>,
@@ -161,6 +163,7 @@ impl Keyspace {
             active_expiry: true,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
+            startup_memory: 0,
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -392,6 +395,33 @@ impl Keyspace {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn structure_bytes(&self) -> usize {
         self.dbs.iter().map(|db| db.data.structure_bytes()).sum()
+    }
+
+    /// The process's memory as INFO, MEMORY STATS and MEMORY DOCTOR report it.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn memory_figures(&self) -> memory::MemoryFigures {
+        let (used, counted) = self.used_memory();
+        let startup = if counted { self.startup_memory as u64 } else { 0 };
+        let peak = crate::CountingAllocator::peak().map_or(used, |p| p as u64).max(used);
+        let overhead = (startup + self.structure_bytes() as u64).min(used);
+        let dbs = (0..DATABASES)
+            .filter(|&db| self.dbs[db].data.len() > 0)
+            .map(|db| {
+                let (main, ttls) = self.dbs[db].data.structure_bytes_split();
+                (db, main, ttls)
+            })
+            .collect();
+        memory::MemoryFigures {
+            used,
+            counted,
+            startup,
+            peak,
+            rss: memory::resident_bytes(),
+            overhead,
+            dataset: used - overhead,
+            keys: self.dbs.iter().map(|db| db.data.len()).sum(),
+            dbs,
+        }
     }
 
     /// The MEMORY USAGE estimate of every key, summed: the memory `maxmemory` and INFO's

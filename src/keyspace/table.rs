@@ -452,12 +452,20 @@ impl Table {
     /// yet used — without the slots holding keys (the data itself) and what values hold on the
     /// heap.
     pub(crate) fn structure_bytes(&self) -> usize {
-        (self.chunks.len() * CHUNK - self.len) * std::mem::size_of::<Slot>()
+        let (main, ttls) = self.structure_bytes_split();
+        main + ttls
+    }
+
+    /// [`Table::structure_bytes`] in two: the keys' table (index, slots not used yet) and the
+    /// TTL side tables (Redis's `overhead.hashtable.main` and `.expires`).
+    pub(crate) fn structure_bytes_split(&self) -> (usize, usize) {
+        let main = (self.chunks.len() * CHUNK - self.len) * std::mem::size_of::<Slot>()
             + self.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
             + self.index.allocation_size()
-            + self.resizing.as_ref().map_or(0, |r| r.old.allocation_size())
-            + self.ttls.at.capacity() * (std::mem::size_of::<(u32, i64)>() + 1)
-            + self.ttls.order.len() * std::mem::size_of::<(i64, u32)>()
+            + self.resizing.as_ref().map_or(0, |r| r.old.allocation_size());
+        let ttls = self.ttls.at.capacity() * (std::mem::size_of::<(u32, i64)>() + 1)
+            + self.ttls.order.len() * std::mem::size_of::<(i64, u32)>();
+        (main, ttls)
     }
 
     /// How many keys have a TTL.

@@ -82,6 +82,11 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
+    /// How many EVAL scripts are cached (MEMORY DOCTOR warns past 1000).
+    pub(crate) fn cached_scripts(&self) -> usize {
+        self.scripts.as_ref().map_or(0, |engine| engine.scripts.len())
+    }
+
     /// What the script or function EVAL, EVALSHA or FCALL (`argv`) would run declares (its
     /// shebang, or a function's flags), as Redis's `getCommandFlags` reads them; `None` for any
     /// other command, a script not in the cache or a function not loaded.

@@ -1084,13 +1084,7 @@ impl ServerSide {
         let lazy_free = inner.store.shared.lazy_free_counts();
         section(
             "Memory",
-            memory_section(
-                inner.startup_memory,
-                ks,
-                lazy_free,
-                maxmemory,
-                &param("maxmemory-policy"),
-            ),
+            memory_section(ks, lazy_free, maxmemory, &param("maxmemory-policy")),
         );
         section(
             "Persistence",
@@ -1158,14 +1152,18 @@ impl ServerSide {
 /// (`embedis_used_memory_source` says which); the overhead is the memory at startup plus the
 /// databases' own structures (indexes, TTL records, unused slots); the dataset is the rest.
 /// `lazy_free` is (objects waiting to be freed in the background, objects freed there so far).
-fn memory_section(startup: usize, ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, policy: &str) -> String {
-    let (used, counted) = ks.used_memory();
+fn memory_section(ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, policy: &str) -> String {
+    let crate::keyspace::MemoryFigures {
+        used,
+        counted,
+        startup,
+        peak,
+        rss,
+        overhead,
+        dataset,
+        ..
+    } = ks.memory_figures();
     let source = if counted { "allocator" } else { "estimate" };
-    let startup = if source == "allocator" { startup as u64 } else { 0 };
-    let peak = super::CountingAllocator::peak().map_or(used, |p| p as u64).max(used);
-    let rss = super::memory::resident_bytes();
-    let overhead = (startup + ks.structure_bytes() as u64).min(used);
-    let dataset = used - overhead;
     let percent = |part: u64, whole: u64| {
         if whole == 0 {
             0.0

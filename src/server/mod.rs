@@ -25,7 +25,6 @@ mod client;
 mod config_defaults;
 mod event_loop;
 mod local_cluster;
-mod memory;
 mod params;
 pub mod protocol;
 
@@ -161,8 +160,6 @@ pub(crate) struct Inner {
     /// The replication ID (INFO's `master_replid`), 40 random hex digits; DEBUG CHANGE-REPL-ID
     /// draws a new one.
     replication_id: Mutex<String>,
-    /// The bytes the process held when the server started (INFO's `used_memory_startup`).
-    startup_memory: usize,
     stats: Stats,
     /// What commands did (INFO commandstats, errorstats, latencystats), counted by the store.
     command_stats: Arc<Mutex<crate::command::stats::CommandStats>>,
@@ -259,6 +256,8 @@ impl Server {
         for name in params::names_of("busy-reply-threshold") {
             params.insert(name.to_string(), threshold.clone());
         }
+        // What the process holds before any client: INFO's `used_memory_startup`.
+        store.shared().lock().keyspace.startup_memory = CountingAllocator::allocated().unwrap_or(0);
         let command_stats = store.shared().count_commands();
         let inner = Arc::new(Inner {
             store,
@@ -277,7 +276,6 @@ impl Server {
             started: Instant::now(),
             run_id: crate::ids::random_id(),
             replication_id: Mutex::new(crate::ids::random_id()),
-            startup_memory: CountingAllocator::allocated().unwrap_or(0),
             stats: Stats::default(),
         });
         inner.apply_cluster();
