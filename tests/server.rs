@@ -663,6 +663,8 @@ fn client_help_is_redis_help_for_the_subcommands_embedis_has() {
 fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
     let subs = [
         "CHANGE-REPL-ID",
+        "DIGEST",
+        "DIGEST-VALUE",
         "OBJECT",
         "SLEEP",
         "SET-ACTIVE-EXPIRE",
@@ -899,4 +901,29 @@ fn memory_stats_and_doctor_answer_like_redis() {
     let doctor = |port: u16| common::RawClient::connect(port).call(&common::words("MEMORY DOCTOR"));
     let fresh = start();
     assert_eq!(doctor(fresh.addr().port()), doctor(redis.port));
+}
+
+/// DEBUG DIGEST and DIGEST-VALUE give Redis's fingerprints, byte for byte, for every type —
+/// compact and large encodings, TTLs, several databases — so two servers' data can be compared
+/// with one command.
+#[test]
+fn debug_digest_is_redis_digest() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let fields: String = (0..200).map(|i| format!(" f{i} {i}")).collect();
+    let members: String = (0..200).map(|i| format!(" {}.5 m{i}", i * 3)).collect();
+    let case = format!(
+        "DEBUG DIGEST\r\nDEBUG DIGEST-VALUE nosuch\r\nSET s hello\r\nSET n 12345\r\n\
+         RPUSH l a b c 1 2 3\r\nHSET h a 1 b 2\r\nHSET bigh{fields}\r\nSADD st 1 2 3\r\nSADD ss a b c\r\n\
+         ZADD z 1 a 2.5 b -3 c 1e200 d\r\nZADD bigz{members}\r\nXADD x 1-1 f v g w\r\nXADD x 2-5 f2 v2\r\n\
+         SET ttl v EX 100\r\nSELECT 3\r\nSET other 1\r\nSELECT 0\r\n\
+         DEBUG DIGEST-VALUE s n l h bigh st ss z bigz x ttl nosuch\r\nDEBUG DIGEST\r\n"
+    );
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    common::assert_same_bytes(
+        &exchange(start().addr(), case.as_bytes()),
+        &exchange(redis_addr, case.as_bytes()),
+        "DEBUG DIGEST",
+    );
 }

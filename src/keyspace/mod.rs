@@ -5,6 +5,8 @@
 //! `signalModifiedKey`), and the undo log of [`Store::atomic`](crate::Store::atomic).
 
 pub(crate) mod blocking;
+#[cfg(feature = "server")]
+mod digest;
 pub(crate) mod dump;
 pub(crate) mod effects;
 mod evict;

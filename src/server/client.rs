@@ -976,12 +976,22 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG DIGEST | DIGEST-VALUE key … | OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(&self, argv: &Argv, ks: &mut Keyspace, db: usize) -> Result<Reply, CommandError> {
         let sub = argv.arg(1);
         let arity = |n: usize| argv.len() == n;
+        if is_option(sub, "digest") && arity(2) {
+            return Ok(Reply::Status(ks.dataset_digest().into()));
+        }
+        if is_option(sub, "digest-value") && argv.len() >= 2 {
+            let digests = argv
+                .iter()
+                .skip(2)
+                .map(|key| Reply::Status(ks.value_digest(db, key).into()));
+            return Ok(Reply::Array(digests.collect()));
+        }
         if is_option(sub, "object") && arity(3) {
             return match ks.debug_object(db, argv.arg(2)) {
                 Some(line) => Ok(Reply::Status(line.into())),
@@ -1249,6 +1259,10 @@ const DEBUG_HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "SET-ACTIVE-EXPIRE <0|1>",
