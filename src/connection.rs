@@ -165,6 +165,8 @@ pub(crate) struct HostCall<'a> {
     /// The locked keyspace, for the commands that read it (INFO, CONFIG, CLIENT: see
     /// [`HostOp::reads_keyspace`]); the others run without the lock.
     pub(crate) ks: Option<&'a mut Keyspace>,
+    /// The script engines beside it (DEBUG RELOAD saves and loads function libraries).
+    pub(crate) engines: Option<&'a mut crate::command::Engines>,
     /// The connection's protocol and name (CLIENT SETNAME changes it).
     pub(crate) session: &'a mut Session,
 }
@@ -665,12 +667,20 @@ impl Connection {
                             Err(busy) => return Reply::Error(busy),
                         }
                     }
+                    let (ks, engines) = match state.as_mut() {
+                        Some(guard) => {
+                            let state: &mut crate::runner::State = guard;
+                            (Some(&mut state.keyspace), Some(&mut state.engines))
+                        }
+                        None => (None, None),
+                    };
                     host.run(HostCall {
                         op,
                         spec,
                         argv,
                         caller,
-                        ks: state.as_mut().map(|state| &mut state.keyspace),
+                        ks,
+                        engines,
                         session: &mut self.session,
                     })
                 }
@@ -1080,6 +1090,7 @@ impl Connection {
                             argv,
                             caller,
                             ks: Some(&mut *ctx.ks),
+                            engines: Some(&mut *ctx.engines),
                             session: &mut self.session,
                         });
                         ctx.resp = self.session.protocol;

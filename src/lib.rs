@@ -86,6 +86,7 @@ pub mod error;
 mod ids;
 mod keyspace;
 mod number;
+mod persistence;
 pub mod reply;
 #[cfg(feature = "lua")]
 mod script;

@@ -666,6 +666,7 @@ fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
         "DIGEST",
         "DIGEST-VALUE",
         "OBJECT",
+        "RELOAD",
         "SLEEP",
         "SET-ACTIVE-EXPIRE",
         "QUICKLIST-PACKED-THRESHOLD",

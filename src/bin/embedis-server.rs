@@ -1,7 +1,8 @@
 //! `embedis-server`: an embedis store behind a Redis server, for tests in any language.
 //!
 //! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
-//! --maxclients 10000 --cluster-enabled yes`. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
+//! --maxclients 10000 --cluster-enabled yes --dir /var/lib/embedis --dbfilename dump.rdb`
+//! (with `--dir`, the RDB file there is loaded at start and SAVE writes it). Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
 
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--dir DIR] [--dbfilename NAME]"
     );
     ExitCode::from(2)
 }
@@ -39,6 +40,14 @@ fn main() -> ExitCode {
             }
             "maxclients" => value.parse().map(|n| config.maxclients = n).is_ok(),
             "proto-max-bulk-len" => value.parse().map(|n| config.proto_max_bulk_len = n).is_ok(),
+            "dir" => {
+                config = config.dir(&value);
+                true
+            }
+            "dbfilename" => {
+                config.dbfilename = value;
+                true
+            }
             "cluster-enabled" => match value.to_ascii_lowercase().as_str() {
                 "yes" => {
                     cluster_enabled = true;
@@ -67,7 +76,7 @@ fn main() -> ExitCode {
     ) {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("embedis-server: cannot listen on {bind}:{port}: {e}");
+            eprintln!("embedis-server: cannot start on {bind}:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -134,6 +134,24 @@ impl Engines {
     pub(crate) fn new(_watchdog: &std::sync::Arc<crate::watchdog::Watchdog>) -> Engines {
         Engines(())
     }
+
+    /// No function libraries without Lua.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn library_codes(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
+    /// Function libraries cannot be loaded without Lua.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn load_libraries(&mut self, codes: &[Vec<u8>], _replace_all: bool) -> Result<(), CommandError> {
+        if codes.is_empty() {
+            Ok(())
+        } else {
+            Err(CommandError::other(
+                "ERR the data holds function libraries, which need embedis's `lua` feature",
+            ))
+        }
+    }
 }
 
 /// What a handler runs against: the locked keyspace (and the script engines beside it) and the

@@ -95,20 +95,33 @@ pub(crate) fn time(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
     ]))
 }
 
-/// SAVE: there is nothing to persist in memory; answers OK as a server with nothing to write would.
-pub(crate) fn save(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+/// Writes the RDB file where the store persists (its `dir` and `dbfilename`); a store that does
+/// not persist has nothing to write. Either way the save counts for LASTSAVE.
+fn save_now(ctx: &mut Ctx<'_>) -> Result<(), CommandError> {
+    if let Some(path) = ctx.ks.rdb_path.clone() {
+        let file = crate::persistence::snapshot(ctx.ks, ctx.engines);
+        // Redis answers a failed save with a bare `ERR` (its log says why).
+        crate::persistence::write(&path, &file).map_err(|_| CommandError::other("ERR"))?;
+    }
     ctx.ks.saved_now();
+    Ok(())
+}
+
+/// SAVE: writes the RDB file (when the store persists: see [`save_now`]).
+pub(crate) fn save(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    save_now(ctx)?;
     Ok(Reply::ok())
 }
 
-/// BGSAVE [SCHEDULE]: a store without persistence "saves" at once, as SAVE does.
+/// BGSAVE [SCHEDULE]: as SAVE, the file written before the reply (embedis has no fork to save
+/// from while clients go on: the save holds the store for its duration).
 pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     match argv.get(1) {
         None => {}
         Some(opt) if argv.len() == 2 && super::args::is_option(opt, "schedule") => {}
         Some(_) => return Err(CommandError::Syntax),
     }
-    ctx.ks.saved_now();
+    save_now(ctx)?;
     Ok(Reply::status("Background saving started"))
 }
 

@@ -51,26 +51,36 @@ pub(crate) enum RestoreError {
 /// Serializes a value for DUMP.
 pub(crate) fn dump(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
+    put_object(&mut out, value);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Writes a value as an RDB file holds it: its type byte, then its body (Redis's
+/// `rdbSaveObjectType` and `rdbSaveObject`).
+pub(crate) fn put_object(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Str(s) => {
             out.push(TYPE_STRING);
-            put_string(&mut out, &s.as_bytes());
+            put_string(out, &s.as_bytes());
         }
         Value::List(list) => {
             out.push(TYPE_LIST_QUICKLIST_2);
             let nodes = quicklist_nodes(list);
-            put_len(&mut out, nodes.len());
+            put_len(out, nodes.len());
             for node in nodes {
-                put_len(&mut out, QUICKLIST_PACKED);
-                put_string(&mut out, node.as_bytes());
+                put_len(out, QUICKLIST_PACKED);
+                put_string(out, node.as_bytes());
             }
         }
         Value::Hash(hash) if hash.is_large() => {
             out.push(TYPE_HASH);
-            put_len(&mut out, hash.len());
+            put_len(out, hash.len());
             for (field, value) in hash.iter() {
-                put_string(&mut out, field);
-                put_string(&mut out, value);
+                put_string(out, field);
+                put_string(out, value);
             }
         }
         Value::Hash(hash) => {
@@ -80,24 +90,24 @@ pub(crate) fn dump(value: &Value) -> Vec<u8> {
                 lp.append(field);
                 lp.append(value);
             }
-            put_string(&mut out, lp.as_bytes());
+            put_string(out, lp.as_bytes());
         }
         Value::Set(set) if set.is_intset() => {
             out.push(TYPE_SET_INTSET);
-            put_string(&mut out, &intset_blob(set));
+            put_string(out, &intset_blob(set));
         }
         Value::Set(set) => {
             out.push(TYPE_SET);
-            put_len(&mut out, set.len());
-            set.iter().for_each(|m| put_string(&mut out, m));
+            put_len(out, set.len());
+            set.iter().for_each(|m| put_string(out, m));
         }
         Value::ZSet(zset) if zset.is_large() => {
             out.push(TYPE_ZSET_2);
-            put_len(&mut out, zset.len());
+            put_len(out, zset.len());
             // Redis writes a skiplist from its greatest element down.
             let entries: Vec<_> = zset.iter().collect();
             for e in entries.into_iter().rev() {
-                put_string(&mut out, &e.member);
+                put_string(out, &e.member);
                 out.extend_from_slice(&e.score.to_le_bytes());
             }
         }
@@ -108,17 +118,13 @@ pub(crate) fn dump(value: &Value) -> Vec<u8> {
                 lp.append(&e.member);
                 lp.append(&crate::number::format_f64(e.score));
             }
-            put_string(&mut out, lp.as_bytes());
+            put_string(out, lp.as_bytes());
         }
         Value::Stream(stream) => {
             out.push(TYPE_STREAM_LISTPACKS_2);
-            dump_stream(&mut out, stream);
+            dump_stream(out, stream);
         }
     }
-    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
-    let crc = crc64(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
 }
 
 /// The length of `value`'s RDB serialization: its DUMP payload without the type byte, the RDB
@@ -245,6 +251,12 @@ pub(crate) fn restore(payload: &[u8], limits: &Encodings) -> Result<Value, Resto
 /// Reads one value of any type Redis 7.0 loads (`rdbLoadObject`).
 fn load(r: &mut Reader<'_>, limits: &Encodings) -> Option<Value> {
     let kind = r.byte()?;
+    load_object(kind, r, limits)
+}
+
+/// Reads the body of a value of type `kind` (an RDB file's key, after the type byte and the
+/// key's name; `None` for a type Redis 7.0 does not load or a damaged body).
+pub(crate) fn load_object(kind: u8, r: &mut Reader<'_>, limits: &Encodings) -> Option<Value> {
     Some(match kind {
         TYPE_STRING => Value::string(r.string()?),
         TYPE_LIST => {

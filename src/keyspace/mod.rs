@@ -22,6 +22,7 @@ mod listpack;
 mod memory;
 mod packed;
 pub(crate) mod rdb;
+pub(crate) mod rdb_file;
 pub(crate) mod stream;
 mod table;
 mod undo;
@@ -133,6 +134,8 @@ pub(crate) struct Keyspace {
     garbage: Garbage,
     /// `maxmemory` and its policy (`evict.rs`).
     pub(crate) eviction: evict::Eviction,
+    /// Where SAVE and BGSAVE write the RDB file (`dir`/`dbfilename`), when the store persists.
+    pub(crate) rdb_path: Option<std::path::PathBuf>,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -166,6 +169,7 @@ impl Keyspace {
             encodings: Encodings::default(),
             garbage: Garbage::default(),
             startup_memory: 0,
+            rdb_path: None,
             cluster: None,
             eviction: evict::Eviction::new(),
         }

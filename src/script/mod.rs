@@ -82,6 +82,37 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
+    /// The code of every function library, in load order (what an RDB file keeps of them).
+    pub(crate) fn library_codes(&self) -> Vec<Vec<u8>> {
+        self.functions
+            .as_ref()
+            .map_or_else(Vec::new, |engine| engine.libraries().map(|l| l.code.clone()).collect())
+    }
+
+    /// Loads these function libraries (an RDB file's, as Redis loads them): in place of every
+    /// library when `replace_all`, else over those of the same names.
+    pub(crate) fn load_libraries(&mut self, codes: &[Vec<u8>], replace_all: bool) -> Result<(), CommandError> {
+        if codes.is_empty() && self.functions.is_none() {
+            return Ok(());
+        }
+        let engine = match self.functions.take() {
+            Some(engine) => engine,
+            None => Box::new(functions::FunctionEngine::new(
+                Arc::clone(&self.random),
+                Arc::clone(&self.watchdog),
+            )?),
+        };
+        let mut engine = engine;
+        let policy = if replace_all {
+            functions::RestorePolicy::Flush
+        } else {
+            functions::RestorePolicy::Replace
+        };
+        let loaded = engine.restore(codes, policy);
+        self.functions = Some(engine);
+        loaded
+    }
+
     /// How many EVAL scripts are cached (MEMORY DOCTOR warns past 1000).
     pub(crate) fn cached_scripts(&self) -> usize {
         self.scripts.as_ref().map_or(0, |engine| engine.scripts.len())

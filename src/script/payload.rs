@@ -6,10 +6,7 @@
 use crate::error::CommandError;
 use crate::keyspace::dump::crc64;
 use crate::keyspace::rdb::{RDB_VERSION, Reader, put_len};
-/// `RDB_OPCODE_FUNCTION2`: a library.
-const OPCODE_FUNCTION2: u8 = 245;
-/// `RDB_OPCODE_FUNCTION`: the pre-GA format of 7.0's release candidates.
-const OPCODE_FUNCTION_PRE_GA: u8 = 246;
+use crate::keyspace::rdb_file::{OPCODE_FUNCTION_PRE_GA, OPCODE_FUNCTION2};
 
 fn err(text: &str) -> CommandError {
     CommandError::Other(format!("ERR {text}").into())

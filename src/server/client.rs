@@ -365,7 +365,10 @@ impl Host for ServerSide {
                 self.quiet = true;
                 Ok(Reply::ok())
             }
-            HostOp::Debug => keyspace(call.ks).and_then(|ks| self.debug(argv, ks, call.caller.db)),
+            HostOp::Debug => match (call.ks, call.engines) {
+                (Some(ks), Some(engines)) => self.debug(argv, ks, engines, call.caller.db),
+                _ => Err(CommandError::other("ERR command out of place")),
+            },
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
             HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
             HostOp::Client => Ok(self.client(call)),
@@ -979,9 +982,18 @@ impl ServerSide {
     /// DEBUG DIGEST | DIGEST-VALUE key … | OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
-    fn debug(&self, argv: &Argv, ks: &mut Keyspace, db: usize) -> Result<Reply, CommandError> {
+    fn debug(
+        &self,
+        argv: &Argv,
+        ks: &mut Keyspace,
+        engines: &mut crate::command::Engines,
+        db: usize,
+    ) -> Result<Reply, CommandError> {
         let sub = argv.arg(1);
         let arity = |n: usize| argv.len() == n;
+        if is_option(sub, "reload") {
+            return reload(argv, ks, engines);
+        }
         if is_option(sub, "digest") && arity(2) {
             return Ok(Reply::Status(ks.dataset_digest().into()));
         }
@@ -1036,8 +1048,9 @@ impl ServerSide {
     /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's
     /// time, keys expired, clients blocked, the keyspace (with the exact average TTL where Redis
     /// samples). Fixed, and true of embedis:
-    /// no persistence yet (`aof_enabled:0`, no save in progress, and `embedis_persistence:none`
-    /// saying that SAVE and BGSAVE write no file), no replication (`role:master`, no replicas,
+    /// no AOF (`aof_enabled:0`), no save in progress (a save is done before its reply), and
+    /// `embedis_persistence` saying whether SAVE writes an RDB file (`rdb`) or not (`none`), no
+    /// replication (`role:master`, no replicas,
     /// offset 0), no MIGRATE connection kept (`migrate_cached_sockets:0`: each MIGRATE connects
     /// anew). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
@@ -1099,8 +1112,9 @@ impl ServerSide {
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:none\r\n",
-                ks.last_save()
+                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
+                ks.last_save(),
+                if ks.rdb_path.is_some() { "rdb" } else { "none" },
             ),
         );
         section(
@@ -1253,6 +1267,46 @@ const CONFIG_HELP: &[&str] = &[
 
 /// Redis 7.0.15's CLIENT HELP, without the subcommands embedis-server does not have (CACHING,
 /// GETREDIR, PAUSE, UNPAUSE, TRACKING, TRACKINGINFO).
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the store to its RDB file (where it persists;
+/// else to memory), empties it and loads the file back, as Redis's `debug reload` does; NOSAVE
+/// loads the file on disk as it is, NOFLUSH loads it over the data, the file's keys replacing
+/// those there (Redis does so with MERGE, and stops on such a key without it). A file that does
+/// not load is Redis's `ERR Error trying to load the RDB dump`, the data untouched.
+fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines) -> Result<Reply, CommandError> {
+    let (mut flush, mut save) = (true, true);
+    for option in argv.iter().skip(2) {
+        if is_option(option, "merge") {
+            // The file's keys replace those there, with MERGE or without.
+        } else if is_option(option, "noflush") {
+            flush = false;
+        } else if is_option(option, "nosave") {
+            save = false;
+        } else {
+            return Err(CommandError::other(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    let path = ks.rdb_path.clone();
+    let file = if save {
+        let file = crate::persistence::snapshot(ks, engines);
+        if let Some(path) = &path {
+            crate::persistence::write(path, &file).map_err(|_| CommandError::other("ERR"))?;
+        }
+        file
+    } else {
+        match &path {
+            Some(path) => {
+                std::fs::read(path).map_err(|_| CommandError::other("ERR Error trying to load the RDB dump"))?
+            }
+            None => crate::persistence::snapshot(ks, engines),
+        }
+    };
+    crate::persistence::load(ks, engines, &file, flush)
+        .map_err(|_| CommandError::other("ERR Error trying to load the RDB dump"))?;
+    Ok(Reply::ok())
+}
+
 /// DEBUG HELP: Redis 7.0.15's lines for the subcommands embedis has.
 const DEBUG_HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -1265,6 +1319,19 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature of the values of all the specified keys.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

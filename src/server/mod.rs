@@ -65,6 +65,11 @@ pub struct Config {
     pub proto_max_bulk_len: usize,
     /// The most unparsed input a client may have pending (`client-query-buffer-limit`, 1 GB).
     pub client_query_buffer_limit: usize,
+    /// Where the store persists (`dir`): SAVE and BGSAVE write `dbfilename` there, and the server
+    /// loads that file when it starts. `None` (the default): nothing is written or loaded.
+    pub dir: Option<std::path::PathBuf>,
+    /// The RDB file's name in `dir` (`dbfilename`, default `dump.rdb`).
+    pub dbfilename: String,
 }
 
 impl Config {
@@ -98,6 +103,29 @@ impl Config {
         self.maxclients = n;
         self
     }
+
+    /// Persists the store in `dir` (an existing directory): the server loads `dir/dbfilename`
+    /// (an RDB file, Redis's or embedis's) when it starts, and SAVE and BGSAVE write it.
+    ///
+    /// ```
+    /// use embedis::server::{Config, Server};
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let server = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().dir(&dir))?;
+    /// embedis::Commands::set(server.store(), "k", "v").unwrap();
+    /// embedis::Commands::cmd::<()>(server.store(), ["SAVE"]).unwrap();
+    /// server.stop();
+    /// // A new server on the same directory starts with the saved data.
+    /// let again = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().dir(&dir))?;
+    /// assert_eq!(embedis::Commands::get(again.store(), "k").unwrap(), Some("v".to_string()));
+    /// # again.stop();
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dir(mut self, dir: impl Into<std::path::PathBuf>) -> Config {
+        self.dir = Some(dir.into());
+        self
+    }
 }
 
 impl Default for Config {
@@ -107,8 +135,30 @@ impl Default for Config {
             maxclients: 10_000,
             proto_max_bulk_len: protocol::MAX_BULK_LEN,
             client_query_buffer_limit: 1024 * 1024 * 1024,
+            dir: None,
+            dbfilename: "dump.rdb".to_string(),
         }
     }
+}
+
+/// Makes `dir` the store's place to persist in, loading `dir/dbfilename` if it exists, as Redis
+/// does when it starts; answers the directory's absolute path (what CONFIG GET dir shows). A
+/// file Redis would refuse stops the server from starting, with Redis's reason.
+fn load_rdb(store: &Store, dir: &std::path::Path, dbfilename: &str) -> io::Result<std::path::PathBuf> {
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| io::Error::new(e.kind(), format!("Can't chdir to '{}': {e}", dir.display())))?;
+    let path = dir.join(dbfilename);
+    let mut state = store.shared().lock();
+    let state = &mut *state;
+    match std::fs::read(&path) {
+        Ok(file) => crate::persistence::load(&mut state.keyspace, &mut state.engines, &file, true)
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    state.keyspace.rdb_path = Some(path);
+    Ok(dir)
 }
 
 /// A running server: accepting clients on its address until [`Server::stop`] (or drop), or a
@@ -241,6 +291,11 @@ impl Server {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         params.insert("port".into(), addr.port().to_string());
+        if let Some(dir) = &config.dir {
+            let dir = load_rdb(&store, dir, &config.dbfilename)?;
+            params.insert("dir".into(), dir.display().to_string());
+            params.insert("dbfilename".into(), config.dbfilename.clone());
+        }
         if store.shared().cluster.is_some() {
             params.insert("cluster-enabled".into(), "yes".into());
         }

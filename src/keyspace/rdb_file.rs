@@ -1,0 +1,255 @@
+//! RDB files, as Redis 7.0 writes and reads them (`rdbSaveRio`, `rdbLoadRioWithLoadingCtx`):
+//! `REDIS0010`, auxiliary fields, the function libraries, each database with keys (its index,
+//! its sizes, then each key with its expiry time, type, name and value), an end marker and a
+//! CRC-64 of everything before it. Values are encoded as DUMP encodes them (`dump.rs`), so a
+//! file moves between embedis and redis-server unchanged in either direction.
+
+use super::dump::{crc64, load_object, put_object};
+use super::rdb::{RDB_VERSION, Reader, put_len, put_millis, put_string};
+use super::value::{Encodings, Value};
+use super::{DATABASES, Keyspace, Ttl};
+
+/// `RDB_OPCODE_FUNCTION2`: a function library's code (also FUNCTION DUMP's payload).
+pub(crate) const OPCODE_FUNCTION2: u8 = 245;
+/// `RDB_OPCODE_FUNCTION`: the functions' format of 7.0's release candidates.
+pub(crate) const OPCODE_FUNCTION_PRE_GA: u8 = 246;
+const OPCODE_MODULE_AUX: u8 = 247;
+const OPCODE_IDLE: u8 = 248;
+const OPCODE_FREQ: u8 = 249;
+const OPCODE_AUX: u8 = 250;
+const OPCODE_RESIZEDB: u8 = 251;
+const OPCODE_EXPIRETIME_MS: u8 = 252;
+const OPCODE_EXPIRETIME: u8 = 253;
+const OPCODE_SELECTDB: u8 = 254;
+const OPCODE_EOF: u8 = 255;
+
+/// Why a file does not load, each as Redis's log line says it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RdbError {
+    /// Not an RDB file.
+    #[error("Wrong signature trying to load DB from file")]
+    Signature,
+    /// From a newer Redis.
+    #[error("Can't handle RDB format version {0}")]
+    Version(u32),
+    /// Cut short or damaged.
+    #[error("Short read or OOM loading DB. Unrecoverable error, aborting now.")]
+    Damaged,
+    /// A database index past the last.
+    #[error("FATAL: Data file was created with a Redis server configured to handle more than {0} databases. Exiting")]
+    TooManyDatabases(usize),
+    /// A checksum that does not match.
+    #[error("Wrong RDB checksum expected: ({expected:x}) got: ({got:x}). Aborting now.")]
+    Checksum { expected: u64, got: u64 },
+    /// Modules' data, which embedis cannot load.
+    #[error("The RDB file contains AUX module data I can't load: no matching module")]
+    Module,
+    /// The functions' format of 7.0's release candidates.
+    #[error("Pre-GA function format not supported")]
+    PreGaFunctions,
+}
+
+/// What an RDB file holds.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    /// Each key: its database, name, value and expiry time (Unix milliseconds).
+    pub(crate) keys: Vec<(usize, Vec<u8>, Value, Option<i64>)>,
+    /// The code of each function library.
+    pub(crate) functions: Vec<Vec<u8>>,
+}
+
+/// An auxiliary field: `RDB_OPCODE_AUX`, its name and its value as RDB strings (numbers are
+/// written as strings, which integer encoding then shortens, as Redis's `rdbSaveAuxFieldStrInt`).
+fn put_aux(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.push(OPCODE_AUX);
+    put_string(out, name.as_bytes());
+    put_string(out, value.as_bytes());
+}
+
+impl Keyspace {
+    /// The RDB file of every database and the function libraries `functions` (their code):
+    /// Redis's auxiliary fields (`redis-ver`, `redis-bits`, `ctime`, `used-mem`, `aof-base`), each
+    /// database with keys, then the end marker and the CRC-64.
+    pub(crate) fn rdb_file(&self, functions: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
+        put_aux(&mut out, "redis-ver", crate::REDIS_VERSION);
+        put_aux(&mut out, "redis-bits", "64");
+        put_aux(&mut out, "ctime", &(self.now() / 1000).to_string());
+        put_aux(&mut out, "used-mem", &self.used_memory().0.to_string());
+        put_aux(&mut out, "aof-base", "0");
+        for code in functions {
+            out.push(OPCODE_FUNCTION2);
+            put_string(&mut out, code);
+        }
+        for db in 0..DATABASES {
+            let data = &self.dbs[db].data;
+            if data.len() == 0 {
+                continue;
+            }
+            out.push(OPCODE_SELECTDB);
+            put_len(&mut out, db);
+            out.push(OPCODE_RESIZEDB);
+            put_len(&mut out, data.len());
+            put_len(&mut out, data.volatile_len());
+            for (key, entry) in data.iter() {
+                if let Some(at) = data.expire_at(key) {
+                    out.push(OPCODE_EXPIRETIME_MS);
+                    put_millis(&mut out, at);
+                }
+                // The object's type byte, then the key, then the body: `put_object` writes the
+                // type first, so the key goes in after it.
+                let mut object = Vec::new();
+                put_object(&mut object, &entry.value);
+                out.push(object[0]);
+                put_string(&mut out, key);
+                out.extend_from_slice(&object[1..]);
+            }
+        }
+        out.push(OPCODE_EOF);
+        let crc = crc64(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Loads `snapshot`'s keys, leaving out those whose time has passed (as a master loading a
+    /// file does): in place of every key when `replace_all`, else over the keys there.
+    pub(crate) fn load_snapshot(&mut self, snapshot: Snapshot, replace_all: bool) {
+        if replace_all {
+            for db in 0..DATABASES {
+                self.flush_db(db);
+            }
+        }
+        let now = self.now();
+        for (db, key, value, expire_at) in snapshot.keys {
+            match expire_at {
+                Some(at) if at <= now => {}
+                Some(at) => self.insert(db, &key, value, Ttl::At(at)),
+                None => self.insert(db, &key, value, Ttl::Clear),
+            }
+        }
+    }
+}
+
+/// Reads an RDB file of any version up to Redis 7.0's, values encoded as `limits` say.
+pub(crate) fn read(bytes: &[u8], limits: &Encodings) -> Result<Snapshot, RdbError> {
+    if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
+        return Err(RdbError::Signature);
+    }
+    let version: u32 = std::str::from_utf8(&bytes[5..9])
+        .ok()
+        .and_then(|digits| digits.parse().ok())
+        .ok_or(RdbError::Signature)?;
+    if version < 1 || version > u32::from(RDB_VERSION) {
+        return Err(RdbError::Version(version));
+    }
+    let mut r = Reader::new(&bytes[9..]);
+    let mut snapshot = Snapshot::default();
+    let (mut db, mut expire_at) = (0usize, None);
+    loop {
+        let kind = r.byte().ok_or(RdbError::Damaged)?;
+        match kind {
+            OPCODE_EXPIRETIME => {
+                let seconds = r.take(4).and_then(|b| b.try_into().ok()).ok_or(RdbError::Damaged)?;
+                expire_at = Some(i64::from(i32::from_le_bytes(seconds)) * 1000);
+            }
+            OPCODE_EXPIRETIME_MS => expire_at = Some(r.millis().ok_or(RdbError::Damaged)?),
+            OPCODE_FREQ => {
+                r.byte().ok_or(RdbError::Damaged)?;
+            }
+            OPCODE_IDLE => {
+                r.plain_len().ok_or(RdbError::Damaged)?;
+            }
+            OPCODE_EOF => break,
+            OPCODE_SELECTDB => {
+                db = r.plain_len().ok_or(RdbError::Damaged)?;
+                if db >= DATABASES {
+                    return Err(RdbError::TooManyDatabases(DATABASES));
+                }
+            }
+            OPCODE_RESIZEDB => {
+                r.plain_len().ok_or(RdbError::Damaged)?;
+                r.plain_len().ok_or(RdbError::Damaged)?;
+            }
+            OPCODE_AUX => {
+                r.string().ok_or(RdbError::Damaged)?;
+                r.string().ok_or(RdbError::Damaged)?;
+            }
+            OPCODE_MODULE_AUX => return Err(RdbError::Module),
+            OPCODE_FUNCTION_PRE_GA => return Err(RdbError::PreGaFunctions),
+            OPCODE_FUNCTION2 => snapshot.functions.push(r.string().ok_or(RdbError::Damaged)?),
+            kind => {
+                let key = r.string().ok_or(RdbError::Damaged)?;
+                let value = load_object(kind, &mut r, limits).ok_or(RdbError::Damaged)?;
+                snapshot.keys.push((db, key, value, expire_at.take()));
+            }
+        }
+    }
+    // Version 5 on ends with a CRC-64 of everything before it (0: written without one).
+    if version >= 5 {
+        let end = 9 + r.pos;
+        let expected = r.take(8).and_then(|b| b.try_into().ok()).ok_or(RdbError::Damaged)?;
+        let expected = u64::from_le_bytes(expected);
+        let got = crc64(&bytes[..end]);
+        if expected != 0 && expected != got {
+            return Err(RdbError::Checksum { expected, got });
+        }
+    }
+    Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    fn keyspace_with_data() -> Keyspace {
+        let mut ks = Keyspace::new(Clock::manual());
+        ks.insert(0, b"s", Value::string(b"hello".to_vec()), Ttl::Clear);
+        ks.insert(0, b"n", Value::string(b"12345".to_vec()), Ttl::Clear);
+        let later = ks.now() + 100_000;
+        ks.insert(0, b"ttl", Value::string(b"v".to_vec()), Ttl::At(later));
+        ks.insert(3, b"other", Value::string(b"x".repeat(100)), Ttl::Clear);
+        ks
+    }
+
+    #[test]
+    fn files_round_trip_with_databases_expiries_and_functions() {
+        let ks = keyspace_with_data();
+        let file = ks.rdb_file(&[b"#!lua name=lib\nredis.register_function('f', function() return 1 end)"]);
+        assert!(file.starts_with(b"REDIS0010"));
+        let snapshot = read(&file, &Encodings::default()).unwrap();
+        assert_eq!(snapshot.functions.len(), 1);
+        assert_eq!(snapshot.keys.len(), 4);
+        let mut copy = Keyspace::new(Clock::manual());
+        copy.load_snapshot(snapshot, true);
+        assert_eq!(copy.rdb_file(&[]).len(), ks.rdb_file(&[]).len());
+        assert_eq!(copy.len(0), 3);
+        assert_eq!(copy.len(3), 1);
+        assert!(copy.expire_at(0, b"ttl").is_some());
+    }
+
+    #[test]
+    fn damaged_files_are_refused_with_redis_errors() {
+        let file = keyspace_with_data().rdb_file(&[]);
+        assert_eq!(
+            read(b"NOTRDB0010", &Encodings::default()).unwrap_err(),
+            RdbError::Signature
+        );
+        assert_eq!(
+            read(b"REDIS0011\xff", &Encodings::default()).unwrap_err(),
+            RdbError::Version(11)
+        );
+        for cut in 9..file.len() - 8 {
+            assert!(read(&file[..cut], &Encodings::default()).is_err(), "cut at {cut}");
+        }
+        let mut flipped = file.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0x20;
+        assert!(read(&flipped, &Encodings::default()).is_err());
+        // A zero checksum is a file written without one.
+        let mut unchecked = file.clone();
+        let len = unchecked.len();
+        unchecked[len - 8..].fill(0);
+        assert!(read(&unchecked, &Encodings::default()).is_ok());
+    }
+}
