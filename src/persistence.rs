@@ -2,7 +2,7 @@
 //! server's start do (Redis's `rdbSave` and `rdbLoad`); the file's format is
 //! `keyspace/rdb_file.rs`.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::command::Engines;
@@ -41,16 +41,55 @@ fn temporary_beside(path: &Path) -> PathBuf {
     }
 }
 
-/// Loads an RDB file's keys and function libraries: in place of all the data when
-/// `replace_all`, else over it (the file's keys and libraries replacing those of the same
-/// names). The error is Redis's log line for a file it refuses; nothing changes then.
-pub(crate) fn load(ks: &mut Keyspace, engines: &mut Engines, file: &[u8], replace_all: bool) -> Result<(), String> {
+/// How an RDB file's data meets the data there (DEBUG RELOAD's options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoadMode {
+    /// In place of all of it (a server's start; DEBUG RELOAD).
+    Replace,
+    /// Over it, the file's keys and libraries replacing those of the same names (NOFLUSH MERGE).
+    Merge,
+    /// Beside it: a key or library the store has already is an error (NOFLUSH).
+    Add,
+}
+
+/// Loads an RDB file's keys and function libraries as `mode` says. The error is Redis's log
+/// line for a file it refuses; nothing changes then.
+pub(crate) fn load(ks: &mut Keyspace, engines: &mut Engines, file: &[u8], mode: LoadMode) -> Result<(), String> {
     let snapshot = rdb_file::read(file, &ks.encodings()).map_err(|e| e.to_string())?;
-    if replace_all || !snapshot.functions.is_empty() {
+    if mode == LoadMode::Add
+        && let Some((db, key, _, _)) = snapshot
+            .keys
+            .iter()
+            .find(|(db, key, _, _)| ks.entry(*db, key).is_some())
+    {
+        return Err(format!(
+            "RDB has duplicated key '{}' in DB {db}",
+            String::from_utf8_lossy(key)
+        ));
+    }
+    if mode == LoadMode::Replace || !snapshot.functions.is_empty() {
         engines
-            .load_libraries(&snapshot.functions, replace_all)
+            .load_libraries(&snapshot.functions, mode)
             .map_err(|e| format!("Failed loading library: {e}"))?;
     }
-    ks.load_snapshot(snapshot, replace_all);
+    ks.load_snapshot(snapshot, mode == LoadMode::Replace);
     Ok(())
+}
+
+/// Makes `dir` the store's place to persist in, loading `dir/dbfilename` if it exists, as Redis
+/// does when it starts; answers the directory's absolute path. A file Redis would refuse is an
+/// error with Redis's reason, and nothing is loaded then.
+pub(crate) fn open(state: &mut crate::runner::State, dir: &Path, dbfilename: &str) -> io::Result<PathBuf> {
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| io::Error::new(e.kind(), format!("Can't chdir to '{}': {e}", dir.display())))?;
+    let path = dir.join(dbfilename);
+    match std::fs::read(&path) {
+        Ok(file) => load(&mut state.keyspace, &mut state.engines, &file, LoadMode::Replace)
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    state.keyspace.rdb_path = Some(path);
+    Ok(dir)
 }

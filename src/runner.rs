@@ -100,6 +100,21 @@ pub(crate) struct Shared {
     pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
+impl Drop for Shared {
+    /// A store opened in a directory ([`crate::Store::open`]) saves itself when its last handle
+    /// goes, as Redis saves on a clean shutdown. A failure cannot be reported here:
+    /// [`crate::Store::close`] reports it.
+    fn drop(&mut self) {
+        let state = self.state.get_mut();
+        if state.keyspace.save_on_drop
+            && let Some(path) = state.keyspace.rdb_path.clone()
+        {
+            let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
+            let _ = crate::persistence::write(&path, &file);
+        }
+    }
+}
+
 /// A CLIENT PAUSE in force.
 #[derive(Debug, Clone, Copy)]
 struct Pause {

@@ -82,6 +82,62 @@ impl Store {
         Store::builder().clock(clock).build()
     }
 
+    /// A store persisting in the directory `dir` (which must exist), as a Redis server with
+    /// `dir` set: its `dump.rdb` is loaded now if it is there — an RDB file redis-server wrote, or
+    /// embedis — [`Store::save`] (and SAVE, BGSAVE) write it, and dropping the store's last
+    /// handle saves it too ([`Store::close`] says whether that save worked). A file Redis would
+    /// refuse is an error with Redis's reason.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let dir = std::env::temp_dir().join(format!("embedis-open-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = Store::open(&dir)?;
+    /// store.set("greeting", "hello").unwrap();
+    /// drop(store); // saved
+    /// let store = Store::open(&dir)?;
+    /// assert_eq!(store.get("greeting").unwrap(), Some("hello".to_string()));
+    /// # store.close()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn open(dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
+        Store::builder().open(dir)
+    }
+
+    /// Writes the store's RDB file where it persists (SAVE); a store that does not persist has
+    /// nothing to write.
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.save()?; // nothing to write: a store made with `new` keeps nothing on disk
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn save(&self) -> Result<(), CommandError> {
+        self.cmd(["SAVE"])
+    }
+
+    /// Saves a store opened in a directory and lets it go, reporting what a drop cannot: whether
+    /// the save worked. Other handles (clones, connections) keep the store alive; the save
+    /// happens all the same.
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.close()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn close(self) -> std::io::Result<()> {
+        let mut state = self.shared.lock();
+        let state = &mut *state;
+        let Some(path) = state.keyspace.rdb_path.clone() else {
+            return Ok(());
+        };
+        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
+        crate::persistence::write(&path, &file)?;
+        state.keyspace.saved_now();
+        Ok(())
+    }
+
     /// A builder for a store with options: its clock, cluster mode.
     ///
     /// ```
@@ -449,6 +505,27 @@ impl StoreBuilder {
         self.cluster_enabled = true;
         self.cluster_node = Some(node);
         self
+    }
+
+    /// The store, persisting in `dir` (see [`Store::open`]).
+    ///
+    /// ```
+    /// use embedis::{Clock, Store};
+    /// let dir = std::env::temp_dir().join(format!("embedis-builder-open-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = Store::builder().clock(Clock::manual()).open(&dir)?;
+    /// # store.close()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn open(self, dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
+        let store = self.build();
+        {
+            let mut state = store.shared.lock();
+            crate::persistence::open(&mut state, dir.as_ref(), "dump.rdb")?;
+            state.keyspace.save_on_drop = true;
+        }
+        Ok(store)
     }
 
     /// The store.

@@ -142,7 +142,13 @@ fn reload_save_and_restart_keep_the_data() {
     client.call(&words("SET after 1"));
     assert_eq!(client.call(&words("DEBUG RELOAD NOSAVE")), b"+OK\r\n");
     assert_eq!(client.call(&words("EXISTS after")), b":0\r\n");
-    // NOFLUSH keeps keys the file does not have.
+    // NOFLUSH without MERGE meets keys the file has too: refused, nothing changed.
+    assert_eq!(
+        client.call(&words("DEBUG RELOAD NOSAVE NOFLUSH")),
+        b"-ERR Error trying to load the RDB dump\r\n"
+    );
+    assert_eq!(client.call(&words("DEBUG DIGEST")), digest);
+    // NOFLUSH MERGE keeps keys the file does not have.
     client.call(&words("SET extra 1"));
     assert_eq!(client.call(&words("DEBUG RELOAD NOSAVE NOFLUSH MERGE")), b"+OK\r\n");
     assert_eq!(client.call(&words("EXISTS extra a")), b":2\r\n");

@@ -143,7 +143,11 @@ impl Engines {
 
     /// Function libraries cannot be loaded without Lua.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
-    pub(crate) fn load_libraries(&mut self, codes: &[Vec<u8>], _replace_all: bool) -> Result<(), CommandError> {
+    pub(crate) fn load_libraries(
+        &mut self,
+        codes: &[Vec<u8>],
+        _mode: crate::persistence::LoadMode,
+    ) -> Result<(), CommandError> {
         if codes.is_empty() {
             Ok(())
         } else {

@@ -136,6 +136,8 @@ pub(crate) struct Keyspace {
     pub(crate) eviction: evict::Eviction,
     /// Where SAVE and BGSAVE write the RDB file (`dir`/`dbfilename`), when the store persists.
     pub(crate) rdb_path: Option<std::path::PathBuf>,
+    /// Whether dropping the store's last handle saves it there (a store opened in process).
+    pub(crate) save_on_drop: bool,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -170,6 +172,7 @@ impl Keyspace {
             garbage: Garbage::default(),
             startup_memory: 0,
             rdb_path: None,
+            save_on_drop: false,
             cluster: None,
             eviction: evict::Eviction::new(),
         }

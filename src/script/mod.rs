@@ -90,8 +90,13 @@ impl Engines {
     }
 
     /// Loads these function libraries (an RDB file's, as Redis loads them): in place of every
-    /// library when `replace_all`, else over those of the same names.
-    pub(crate) fn load_libraries(&mut self, codes: &[Vec<u8>], replace_all: bool) -> Result<(), CommandError> {
+    /// library, over those of the same names, or beside them (an error if one exists), as
+    /// `mode` says.
+    pub(crate) fn load_libraries(
+        &mut self,
+        codes: &[Vec<u8>],
+        mode: crate::persistence::LoadMode,
+    ) -> Result<(), CommandError> {
         if codes.is_empty() && self.functions.is_none() {
             return Ok(());
         }
@@ -103,10 +108,10 @@ impl Engines {
             )?),
         };
         let mut engine = engine;
-        let policy = if replace_all {
-            functions::RestorePolicy::Flush
-        } else {
-            functions::RestorePolicy::Replace
+        let policy = match mode {
+            crate::persistence::LoadMode::Replace => functions::RestorePolicy::Flush,
+            crate::persistence::LoadMode::Merge => functions::RestorePolicy::Replace,
+            crate::persistence::LoadMode::Add => functions::RestorePolicy::Append,
         };
         let loaded = engine.restore(codes, policy);
         self.functions = Some(engine);

@@ -1269,14 +1269,15 @@ const CONFIG_HELP: &[&str] = &[
 /// GETREDIR, PAUSE, UNPAUSE, TRACKING, TRACKINGINFO).
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the store to its RDB file (where it persists;
 /// else to memory), empties it and loads the file back, as Redis's `debug reload` does; NOSAVE
-/// loads the file on disk as it is, NOFLUSH loads it over the data, the file's keys replacing
-/// those there (Redis does so with MERGE, and stops on such a key without it). A file that does
-/// not load is Redis's `ERR Error trying to load the RDB dump`, the data untouched.
+/// loads the file on disk as it is, NOFLUSH loads it beside the data — with MERGE the file's keys
+/// and libraries replace those of the same names; without, one already there is an error (Redis
+/// stops on such a key, and refuses such a library). A file that does not load is Redis's `ERR
+/// Error trying to load the RDB dump`, the data untouched.
 fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines) -> Result<Reply, CommandError> {
-    let (mut flush, mut save) = (true, true);
+    let (mut merge, mut flush, mut save) = (false, true, true);
     for option in argv.iter().skip(2) {
         if is_option(option, "merge") {
-            // The file's keys replace those there, with MERGE or without.
+            merge = true;
         } else if is_option(option, "noflush") {
             flush = false;
         } else if is_option(option, "nosave") {
@@ -1302,7 +1303,12 @@ fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines)
             None => crate::persistence::snapshot(ks, engines),
         }
     };
-    crate::persistence::load(ks, engines, &file, flush)
+    let mode = match (flush, merge) {
+        (true, _) => crate::persistence::LoadMode::Replace,
+        (false, true) => crate::persistence::LoadMode::Merge,
+        (false, false) => crate::persistence::LoadMode::Add,
+    };
+    crate::persistence::load(ks, engines, &file, mode)
         .map_err(|_| CommandError::other("ERR Error trying to load the RDB dump"))?;
     Ok(Reply::ok())
 }

@@ -141,26 +141,6 @@ impl Default for Config {
     }
 }
 
-/// Makes `dir` the store's place to persist in, loading `dir/dbfilename` if it exists, as Redis
-/// does when it starts; answers the directory's absolute path (what CONFIG GET dir shows). A
-/// file Redis would refuse stops the server from starting, with Redis's reason.
-fn load_rdb(store: &Store, dir: &std::path::Path, dbfilename: &str) -> io::Result<std::path::PathBuf> {
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| io::Error::new(e.kind(), format!("Can't chdir to '{}': {e}", dir.display())))?;
-    let path = dir.join(dbfilename);
-    let mut state = store.shared().lock();
-    let state = &mut *state;
-    match std::fs::read(&path) {
-        Ok(file) => crate::persistence::load(&mut state.keyspace, &mut state.engines, &file, true)
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    state.keyspace.rdb_path = Some(path);
-    Ok(dir)
-}
-
 /// A running server: accepting clients on its address until [`Server::stop`] (or drop), or a
 /// client's SHUTDOWN.
 ///
@@ -292,7 +272,7 @@ impl Server {
             .collect();
         params.insert("port".into(), addr.port().to_string());
         if let Some(dir) = &config.dir {
-            let dir = load_rdb(&store, dir, &config.dbfilename)?;
+            let dir = crate::persistence::open(&mut store.shared().lock(), dir, &config.dbfilename)?;
             params.insert("dir".into(), dir.display().to_string());
             params.insert("dbfilename".into(), config.dbfilename.clone());
         }

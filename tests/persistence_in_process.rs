@@ -1,0 +1,60 @@
+//! A store opened in a directory (`Store::open`): its data survives the process's handles — saved
+//! on `save`, `close` and the last drop, loaded on `open` — in an RDB file redis-server loads.
+
+mod common;
+
+use common::{RedisServer, words};
+use embedis::{Commands, Store};
+
+#[test]
+fn a_store_opened_in_a_directory_keeps_its_data() {
+    let dir = common::fresh_dir(0);
+    let store = Store::open(&dir).unwrap();
+    store.set("s", "hello").unwrap();
+    store.rpush("l", ["a", "b", "c"]).unwrap();
+    store.hset("h", "f", "v").unwrap();
+    store.set_ex("ttl", "v", 1000).unwrap();
+    store.zadd("z", [(1.5, "a"), (2.0, "b")]).unwrap();
+    let clone = store.clone();
+    drop(store);
+    // A clone still holds it: nothing saved yet, and it goes on.
+    assert!(!dir.join("dump.rdb").exists());
+    clone.incr("counter").unwrap();
+    drop(clone);
+    assert!(dir.join("dump.rdb").exists(), "the last handle saved it");
+
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.get("s").unwrap(), Some("hello".to_string()));
+    assert_eq!(store.lrange("l", 0, -1).unwrap(), ["a", "b", "c"]);
+    assert_eq!(store.get("counter").unwrap(), Some("1".to_string()));
+    assert!(store.ttl("ttl").unwrap() > 990);
+    store.del(["s"]).unwrap();
+    store.save().unwrap();
+    store.close().unwrap();
+
+    // redis-server loads the file as its own.
+    let dir_arg = dir.display().to_string();
+    if let Some(redis) = RedisServer::start_loading(&["--dir", &dir_arg, "--dbfilename", "dump.rdb"]) {
+        let mut client = redis.client();
+        assert_eq!(client.call(&words("EXISTS s")), b":0\r\n");
+        assert_eq!(
+            client.call(&words("LRANGE l 0 -1")),
+            b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+        );
+        assert_eq!(client.call(&words("ZSCORE z a")), b"$3\r\n1.5\r\n");
+        assert_eq!(client.call(&words("HGET h f")), b"$1\r\nv\r\n");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn opening_a_damaged_file_fails_and_keeps_it() {
+    let dir = common::fresh_dir(0);
+    std::fs::write(dir.join("dump.rdb"), b"REDIS0010\xfe").unwrap();
+    let refused = Store::open(&dir).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+    // The refused file is left as it was.
+    assert_eq!(std::fs::read(dir.join("dump.rdb")).unwrap(), b"REDIS0010\xfe");
+    assert!(Store::open(dir.join("nosuch")).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
