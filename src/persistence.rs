@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use crate::command::Engines;
 use crate::keyspace::Keyspace;
@@ -32,9 +34,12 @@ pub(crate) fn write(path: &Path, file: &[u8]) -> std::io::Result<()> {
     written
 }
 
-/// `temp-<pid>.rdb` in the directory of `path`, as Redis names it.
+/// `temp-<pid>-<n>.rdb` in the directory of `path`, as Redis names it (with a count: a
+/// background save and a SAVE may write at once).
 fn temporary_beside(path: &Path) -> PathBuf {
-    let name = format!("temp-{}.rdb", std::process::id());
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let name = format!("temp-{}-{n}.rdb", std::process::id());
     match path.parent() {
         Some(dir) => dir.join(name),
         None => PathBuf::from(name),
@@ -92,4 +97,52 @@ pub(crate) fn open(state: &mut crate::runner::State, dir: &Path, dbfilename: &st
     }
     state.keyspace.rdb_path = Some(path);
     Ok(dir)
+}
+
+/// The background save in progress or last done (BGSAVE, INFO persistence, LASTSAVE): the file
+/// is written by a thread of its own while clients go on.
+#[derive(Debug, Default)]
+pub(crate) struct BackgroundSave {
+    in_progress: AtomicBool,
+    failed: AtomicBool,
+    /// When the last one finished well (Unix seconds; 0: none yet).
+    finished_at: AtomicI64,
+}
+
+impl BackgroundSave {
+    /// Whether one is writing now.
+    pub(crate) fn in_progress(&self) -> bool {
+        self.in_progress.load(Ordering::Acquire)
+    }
+
+    /// Whether the last one failed (INFO's `rdb_last_bgsave_status:err`).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// When the last one finished well (Unix seconds), if one did.
+    pub(crate) fn finished_at(&self) -> Option<i64> {
+        Some(self.finished_at.load(Ordering::Relaxed)).filter(|&at| at > 0)
+    }
+
+    /// Writes `file` to `path` on a thread of its own; `false` (nothing started) when a save
+    /// is already writing.
+    pub(crate) fn start(self: &Arc<Self>, path: PathBuf, file: Vec<u8>) -> bool {
+        if self.in_progress.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        let status = Arc::clone(self);
+        std::thread::spawn(move || {
+            let written = write(&path, &file);
+            status.failed.store(written.is_err(), Ordering::Relaxed);
+            if written.is_ok() {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                status.finished_at.store(now, Ordering::Relaxed);
+            }
+            status.in_progress.store(false, Ordering::Release);
+        });
+        true
+    }
 }

@@ -301,14 +301,18 @@ impl<'a> Transaction<'a> {
         let cluster = self.cluster();
         let resolved = table::resolve_for(&request.argv, request.known, false).and_then(|spec| match &cluster {
             Some(cluster) => {
-                let shared = std::sync::Arc::clone(self.connection().borrow().shared());
-                let mut exists = |key: &[u8]| shared.lock().keyspace.has_live(0, key);
+                let mut exists = |key: &[u8]| self.key_exists(key);
                 cluster.route([(spec, &request.argv)], false, &mut exists).map(|_| spec)
             }
             None => Ok(spec),
         });
         self.queue.borrow_mut().queue(resolved, request.argv);
         self
+    }
+
+    /// Whether `key` exists in database 0 (how a cluster node routes a key of a slot it moves).
+    fn key_exists(&self, key: &[u8]) -> bool {
+        self.connection().borrow().shared().lock().keyspace.has_live(0, key)
     }
 
     /// In cluster mode, the store's view of its cluster, by which commands are routed as they
@@ -391,8 +395,8 @@ macro_rules! transaction_methods {
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
                     let spec = crate::typed::request!(@spec $($part)+);
                     let cluster = self.cluster();
-                    let shared = std::sync::Arc::clone(self.connection().borrow().shared());
-                    let mut exists = |key: &[u8]| shared.lock().keyspace.has_live(0, key);
+                    // Consulted only for a slot being moved between nodes.
+                    let mut exists = |key: &[u8]| self.key_exists(key);
                     let routing = cluster.as_deref().map(|cluster| (cluster, &mut exists as crate::cluster::KeyExists<'_>));
                     self.queue.borrow_mut().queue_in_place(routing, spec, |line| crate::typed::request!(@fill line $($part)+));
                     self

@@ -132,8 +132,29 @@ fn reload_save_and_restart_keep_the_data() {
     client.call(&words("SET later 1"));
     assert_eq!(client.call(&words("BGSAVE")), b"+Background saving started\r\n");
     let digest = client.call(&words("DEBUG DIGEST"));
-    let info = client.call(&words("INFO persistence"));
-    assert!(String::from_utf8_lossy(&info).contains("embedis_persistence:rdb"));
+    // The file is written while clients go on: wait for it, as Redis's tests do.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let info = String::from_utf8(client.call(&words("INFO persistence"))).unwrap();
+        assert!(info.contains("embedis_persistence:rdb"));
+        if info.contains("rdb_bgsave_in_progress:0") {
+            assert!(info.contains("rdb_last_bgsave_status:ok"));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the background save never ended");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // In MULTI, Redis only schedules it (embedis starts it): the same reply.
+    let queued = client.call(&words("MULTI"));
+    assert_eq!(queued, b"+OK\r\n");
+    client.call(&words("BGSAVE"));
+    assert_eq!(client.call(&words("EXEC")), b"*1\r\n+Background saving scheduled\r\n");
+    while String::from_utf8(client.call(&words("INFO persistence")))
+        .unwrap()
+        .contains("rdb_bgsave_in_progress:1")
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     server.stop();
     let again = embedis_on(&dir).unwrap();
     let mut client = RawClient::connect(again.addr().port());

@@ -98,6 +98,9 @@ pub(crate) fn time(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 /// Writes the RDB file where the store persists (its `dir` and `dbfilename`); a store that does
 /// not persist has nothing to write. Either way the save counts for LASTSAVE.
 fn save_now(ctx: &mut Ctx<'_>) -> Result<(), CommandError> {
+    if ctx.ks.background_save.in_progress() {
+        return Err(CommandError::other("ERR Background save already in progress"));
+    }
     if let Some(path) = ctx.ks.rdb_path.clone() {
         let file = crate::persistence::snapshot(ctx.ks, ctx.engines);
         // Redis answers a failed save with a bare `ERR` (its log says why).
@@ -113,16 +116,32 @@ pub(crate) fn save(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
     Ok(Reply::ok())
 }
 
-/// BGSAVE [SCHEDULE]: as SAVE, the file written before the reply (embedis has no fork to save
-/// from while clients go on: the save holds the store for its duration).
+/// BGSAVE [SCHEDULE]: the file is encoded under the store's lock (the time other clients wait),
+/// then written and synced by a thread of its own while they go on; one at a time, with Redis's
+/// error for a second. Inside MULTI Redis only schedules it (its cron starts it soon after):
+/// embedis starts it at once and answers as Redis does.
 pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     match argv.get(1) {
         None => {}
         Some(opt) if argv.len() == 2 && super::args::is_option(opt, "schedule") => {}
         Some(_) => return Err(CommandError::Syntax),
     }
-    save_now(ctx)?;
-    Ok(Reply::status("Background saving started"))
+    if ctx.ks.background_save.in_progress() {
+        return Err(CommandError::other("ERR Background save already in progress"));
+    }
+    match ctx.ks.rdb_path.clone() {
+        Some(path) => {
+            let file = crate::persistence::snapshot(ctx.ks, ctx.engines);
+            ctx.ks.background_save.start(path, file);
+        }
+        None => ctx.ks.saved_now(),
+    }
+    let reply = if ctx.may_block {
+        "Background saving started"
+    } else {
+        "Background saving scheduled"
+    };
+    Ok(Reply::status(reply))
 }
 
 /// LASTSAVE: the Unix time of the last SAVE or BGSAVE, or of the store's creation.

@@ -138,6 +138,8 @@ pub(crate) struct Keyspace {
     pub(crate) rdb_path: Option<std::path::PathBuf>,
     /// Whether dropping the store's last handle saves it there (a store opened in process).
     pub(crate) save_on_drop: bool,
+    /// BGSAVE's writer and what it did.
+    pub(crate) background_save: std::sync::Arc<crate::persistence::BackgroundSave>,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -173,6 +175,7 @@ impl Keyspace {
             startup_memory: 0,
             rdb_path: None,
             save_on_drop: false,
+            background_save: std::sync::Arc::default(),
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -222,11 +225,14 @@ impl Keyspace {
         self.last_save = Some(self.now_micros() / 1_000_000);
     }
 
-    /// LASTSAVE: the last save, or the first time anyone asked (the store has never saved).
+    /// LASTSAVE: the last save (a background one once it finished), or the first time anyone
+    /// asked (the store has never saved).
     pub(crate) fn last_save(&mut self) -> i64 {
-        *self
+        let saved = *self
             .last_save
-            .get_or_insert_with(|| self.clock.now_micros() / 1_000_000)
+            .get_or_insert_with(|| self.clock.now_micros() / 1_000_000);
+        // A background save that finished since counts too.
+        self.background_save.finished_at().map_or(saved, |at| at.max(saved))
     }
 
     /// The frozen time of the running command in Unix microseconds. Most commands never need it,

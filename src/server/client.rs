@@ -1048,9 +1048,8 @@ impl ServerSide {
     /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's
     /// time, keys expired, clients blocked, the keyspace (with the exact average TTL where Redis
     /// samples). Fixed, and true of embedis:
-    /// no AOF (`aof_enabled:0`), no save in progress (a save is done before its reply), and
-    /// `embedis_persistence` saying whether SAVE writes an RDB file (`rdb`) or not (`none`), no
-    /// replication (`role:master`, no replicas,
+    /// no AOF (`aof_enabled:0`), `embedis_persistence` saying whether SAVE writes an RDB file
+    /// (`rdb`) or not (`none`) beside BGSAVE's progress and status, no replication (`role:master`, no replicas,
     /// offset 0), no MIGRATE connection kept (`migrate_cached_sockets:0`: each MIGRATE connects
     /// anew). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
@@ -1112,8 +1111,10 @@ impl ServerSide {
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
+                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
+                u8::from(ks.background_save.in_progress()),
                 ks.last_save(),
+                if ks.background_save.failed() { "err" } else { "ok" },
                 if ks.rdb_path.is_some() { "rdb" } else { "none" },
             ),
         );
