@@ -223,3 +223,109 @@ fn a_damaged_file_stops_the_start() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Whether redis-server starts on `dir`'s dump.rdb (it exits when it refuses the file).
+fn redis_accepts(dir: &std::path::Path) -> bool {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dbfilename",
+            "dump.rdb",
+        ])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let started = loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break false;
+        }
+        // It listens before it loads: ready once a PING is answered PONG (not LOADING).
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let mut reply = [0u8; 7];
+            if stream.write_all(b"PING\r\n").is_ok() && stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+            {
+                break true;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis-server neither started nor stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    started
+}
+
+/// Damaged files — cut at many places, a byte changed in the checksum, the data or the header
+/// — are refused by embedis exactly when redis-server refuses them (and loaded when it loads
+/// them: a file written without a checksum).
+#[test]
+fn damaged_files_are_refused_where_redis_refuses_them() {
+    if !common::on_path("redis-server") {
+        common::skip("redis-server is not on PATH");
+        return;
+    }
+    let dir = common::fresh_dir(0);
+    let server = embedis_on(&dir).unwrap();
+    let mut client = RawClient::connect(server.addr().port());
+    for line in [
+        "SET a 1",
+        "RPUSH l x y z",
+        "HSET h f v",
+        "ZADD z 1 m",
+        "SET t v EX 1000",
+    ] {
+        client.call(&words(line));
+    }
+    client.call(&words("SAVE"));
+    server.stop();
+    let good = std::fs::read(dir.join("dump.rdb")).unwrap();
+    let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
+    for cut in [5, 9, 20, good.len() / 2, good.len() - 9, good.len() - 1] {
+        variants.push((format!("cut at {cut}"), good[..cut].to_vec()));
+    }
+    for at in [3, 7, 12, good.len() / 2, good.len() - 3] {
+        let mut changed = good.clone();
+        changed[at] ^= 0x10;
+        variants.push((format!("byte {at} changed"), changed));
+    }
+    let mut unchecked = good.clone();
+    let len = unchecked.len();
+    unchecked[len - 8..].fill(0);
+    variants.push(("no checksum".into(), unchecked));
+    for (what, file) in variants {
+        std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+        let theirs = redis_accepts(&dir);
+        std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+        let ours = embedis_on(&dir).map(Server::stop).is_ok();
+        assert_eq!(
+            ours,
+            theirs,
+            "{what}: embedis {} where redis-server {}",
+            verb(ours),
+            verb(theirs)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn verb(accepted: bool) -> &'static str {
+    if accepted { "loads it" } else { "refuses it" }
+}
