@@ -300,7 +300,7 @@ impl Cluster {
         let topology = self.topology.read();
         let me = &topology.nodes[self.me];
         let mut first: Option<(&[u8], u16, usize)> = None;
-        let (mut migrating, mut importing, mut multiple_keys) = (None, false, false);
+        let (mut migrating, mut importing, mut multiple_keys): (Option<usize>, bool, bool) = (None, false, false);
         let (mut missing, mut existing) = (0, 0);
         let (mut writes, mut shard_channels, mut flagged_asking, mut migrate) = (false, false, false, false);
         for (spec, argv) in commands {
@@ -315,11 +315,9 @@ impl Cluster {
                         let Some(owner) = topology.owner(slot) else {
                             return Err(CommandError::ClusterDown("Hash slot not served"));
                         };
-                        if owner == self.me && me.migrating.contains_key(&slot) {
-                            migrating = me.migrating.get(&slot).copied();
-                        } else if me.importing.contains_key(&slot) {
-                            importing = true;
-                        }
+                        // A slot this node serves may be migrating out; else it may be importing it.
+                        migrating = me.migrating.get(&slot).copied().filter(|_| owner == self.me);
+                        importing = migrating.is_none() && me.importing.contains_key(&slot);
                         first = Some((key, slot, owner));
                     }
                     Some((first_key, slot, _)) => {
@@ -398,7 +396,7 @@ impl Cluster {
     /// node serves a slot (every node of one process is reachable).
     fn decide_ok(&self, topology: &Topology) -> bool {
         let unserved = topology.owner.contains(&NO_NODE);
-        let serving = (0..topology.nodes.len()).any(|node| topology.slots_of(node) > 0);
+        let serving = topology.owner.iter().any(|&owner| owner != NO_NODE);
         let ok = serving && !(unserved && self.settings.read().require_full_coverage);
         self.ok.store(ok, Ordering::Relaxed);
         ok
