@@ -171,12 +171,8 @@ fn connect(host: &str, port: &str, timeout: Duration) -> Result<TcpStream, Comma
     Ok(stream)
 }
 
-/// Appends `line` as a RESP array of bulk strings.
+/// Appends `line` as a client sends it: a RESP array of bulk strings.
 fn encode(out: &mut Vec<u8>, line: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", line.len()).as_bytes());
-    for part in line {
-        out.extend_from_slice(format!("${}\r\n", part.len()).as_bytes());
-        out.extend_from_slice(part);
-        out.extend_from_slice(b"\r\n");
-    }
+    let parts = line.iter().map(|part| Reply::bulk(*part)).collect();
+    out.extend_from_slice(&Reply::Array(parts).to_resp());
 }
