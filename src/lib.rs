@@ -70,6 +70,8 @@
 //! - `command` — the command table and one file per command group (strings, keys, lists, hashes,
 //!   sets, sorted sets, sort, scripting, server), the SCAN family and what blocking commands share
 //! - `keyspace` — the data under the lock: databases, entries, expiry, watched-key versions, undo log
+//! - `cluster` — cluster mode: [`key_slot`], routing by slot ([`StoreBuilder::cluster_enabled`]);
+//!   `persistence` — RDB files ([`Store::open`], SAVE, BGSAVE)
 //! - [`reply`] — [`Reply`] and [`FromReply`]; [`error`] — [`CommandError`]; [`argv`] — [`Argv`], [`ToArgs`]
 
 #![warn(missing_docs)]
