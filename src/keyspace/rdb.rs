@@ -60,13 +60,15 @@ pub(crate) fn put_millis(out: &mut Vec<u8>, millis: i64) {
     out.extend_from_slice(&millis.to_le_bytes());
 }
 
+/// liblzf's longest literal run.
+const MAX_LIT: usize = 1 << 5;
+
 /// liblzf's `lzf_compress` (VERY_FAST, 2^16 hash slots), as Redis compresses RDB strings: the
 /// compressed bytes if they fit `out_len`, else `None`. Redis's hash table starts as whatever
 /// its stack held; this one starts empty, the table a fresh process has.
 pub(crate) fn lzf_compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     const HLOG: u32 = 16;
     const HSIZE: usize = 1 << HLOG;
-    const MAX_LIT: usize = 1 << 5;
     const MAX_OFF: usize = 1 << 13;
     const MAX_REF: usize = (1 << 8) + (1 << 3);
     let in_len = input.len();
@@ -149,18 +151,8 @@ pub(crate) fn lzf_compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
                 htab[idx(hval)] = ip as u32 + 1;
                 ip += 1;
             } else {
-                if op >= out_len {
-                    return None;
-                }
-                lit += 1;
-                out[op] = input[ip];
-                op += 1;
+                push_literal(&mut out, &mut op, &mut lit, input[ip])?;
                 ip += 1;
-                if lit == MAX_LIT {
-                    out[op - lit - 1] = (lit - 1) as u8;
-                    lit = 0;
-                    op += 1;
-                }
             }
         }
     }
@@ -168,23 +160,27 @@ pub(crate) fn lzf_compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         return None;
     }
     while ip < in_len {
-        if op >= out_len {
-            return None;
-        }
-        lit += 1;
-        out[op] = input[ip];
-        op += 1;
+        push_literal(&mut out, &mut op, &mut lit, input[ip])?;
         ip += 1;
-        if lit == MAX_LIT {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
-        }
     }
     out[op - lit - 1] = (lit as u8).wrapping_sub(1);
     op -= usize::from(lit == 0);
     out.truncate(op);
     Some(out)
+}
+
+/// Appends `byte` to the literal run being written at `op` (whose length byte waits before it),
+/// closing the run at liblzf's longest (32 bytes); `None` when the output is full.
+fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) -> Option<()> {
+    *out.get_mut(*op)? = byte;
+    *lit += 1;
+    *op += 1;
+    if *lit == MAX_LIT {
+        out[*op - *lit - 1] = (*lit - 1) as u8;
+        *lit = 0;
+        *op += 1;
+    }
+    Some(())
 }
 
 /// LZF decompression (liblzf's `lzf_decompress`, which Redis uses): None unless `input` expands to
