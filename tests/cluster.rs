@@ -579,3 +579,67 @@ fn a_resharding_redirects_like_a_redis_cluster() {
     step(0, "MIGRATE 127.0.0.1 {port1} foo 0 5000 BADOPT");
     step(0, "MIGRATE 127.0.0.1 {port1} nosuch{foo} 0 5000");
 }
+
+/// Redis's own resharding tool works on a `LocalCluster`: `redis-cli --cluster reshard` moves
+/// 200 slots and their keys from one node to another (SETSLOT, GETKEYSINSLOT, MIGRATE … KEYS,
+/// SETSLOT NODE), `redis-cli --cluster check` finds every slot covered and every node agreeing,
+/// and no key is lost.
+#[cfg(feature = "server")]
+#[test]
+fn redis_cli_reshards_a_local_cluster() {
+    if !common::on_path("redis-cli") {
+        common::skip("redis-cli is not on PATH (apt-get install redis-tools)");
+        return;
+    }
+    let cluster = embedis::server::LocalCluster::start(3).unwrap();
+    let ports: Vec<u16> = cluster.servers().iter().map(|s| s.addr().port()).collect();
+    let mut nodes: Vec<common::RawClient> = ports.iter().map(|&p| common::RawClient::connect(p)).collect();
+    let ids: Vec<String> = nodes.iter_mut().map(common::node_id).collect();
+    // Each key written on the node serving its slot (the slots split as `--cluster create`).
+    let owner = |slot: u16| match slot {
+        0..=5460 => 0,
+        5461..=10922 => 1,
+        _ => 2,
+    };
+    for i in 0..1000 {
+        let key = format!("key:{i}");
+        let reply = nodes[owner(key_slot(&key))].call(&common::words(&format!("SET {key} {i}")));
+        assert_eq!(reply, b"+OK\r\n");
+    }
+    let on_node0 = (0..1000).filter(|i| key_slot(format!("key:{i}")) < 200).count();
+    let reshard = std::process::Command::new("redis-cli")
+        .args(["--cluster", "reshard", &format!("127.0.0.1:{}", ports[0])])
+        .args([
+            "--cluster-from",
+            &ids[0],
+            "--cluster-to",
+            &ids[1],
+            "--cluster-slots",
+            "200",
+            "--cluster-yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(reshard.status.success(), "{}", String::from_utf8_lossy(&reshard.stderr));
+    let check = std::process::Command::new("redis-cli")
+        .args(["--cluster", "check", &format!("127.0.0.1:{}", ports[2])])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(report.contains("All nodes agree about slots configuration"), "{report}");
+    assert!(report.contains("All 16384 slots covered"), "{report}");
+    assert!(
+        report.contains("slots:[0-199],[5461-10922] (5662 slots) master"),
+        "{report}"
+    );
+    let count = |client: &mut common::RawClient, line: &str| -> usize {
+        let reply = String::from_utf8(client.call(&common::words(line))).unwrap();
+        reply.trim_start_matches(':').trim().parse().unwrap()
+    };
+    let total: usize = nodes.iter_mut().map(|node| count(node, "DBSIZE")).sum();
+    assert_eq!(total, 1000, "no key lost");
+    let moved: usize = (0..200)
+        .map(|slot| count(&mut nodes[1], &format!("CLUSTER COUNTKEYSINSLOT {slot}")))
+        .sum();
+    assert_eq!(moved, on_node0, "the keys of the moved slots are on their new node");
+}
