@@ -275,6 +275,13 @@ impl Cluster {
         self.topology.write().nodes[self.me].port = port;
     }
 
+    /// Records the IP clients reach this node at (for a node among others: MOVED, ASK, CLUSTER
+    /// NODES, SLOTS and SHARDS name it).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_ip(&self, ip: String) {
+        self.topology.write().nodes[self.me].ip = ip;
+    }
+
     /// Applies a `CONFIG SET` of one of the cluster's settings.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn set(&self, setting: Setting, on: bool) {

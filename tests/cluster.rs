@@ -643,3 +643,45 @@ fn redis_cli_reshards_a_local_cluster() {
         .sum();
     assert_eq!(moved, on_node0, "the keys of the moved slots are on their new node");
 }
+
+/// `embedis-server --cluster-nodes 3` serves three nodes of one cluster on the given port and
+/// the two after it: any language's cluster client meets their redirections.
+#[cfg(feature = "server")]
+#[test]
+fn the_binary_serves_several_cluster_nodes() {
+    // Three free ports in a row, as the binary takes them.
+    let first = (20000..60000)
+        .step_by(7)
+        .find(|&port| (port..port + 3).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()))
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_embedis-server"))
+        .args(["--port", &first.to_string(), "--cluster-nodes", "3"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let outcome = std::panic::catch_unwind(|| {
+        let ready = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            (first..first + 3).all(|p| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok())
+        });
+        assert!(ready, "embedis-server did not start three nodes");
+        let mut node0 = common::RawClient::connect(first);
+        assert_eq!(
+            node0.call(&common::words("GET foo")),
+            format!("-MOVED 12182 127.0.0.1:{}\r\n", first + 2).into_bytes()
+        );
+        let info = String::from_utf8(node0.call(&common::words("CLUSTER INFO"))).unwrap();
+        assert!(
+            info.contains("cluster_known_nodes:3") && info.contains("cluster_size:3"),
+            "{info}"
+        );
+        let mut node2 = common::RawClient::connect(first + 2);
+        assert_eq!(node2.call(&common::words("SET foo bar")), b"+OK\r\n");
+    });
+    child.kill().ok();
+    child.wait().ok();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

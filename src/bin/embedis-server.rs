@@ -2,11 +2,13 @@
 //!
 //! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
 //! --maxclients 10000 --cluster-enabled yes --dir /var/lib/embedis --dbfilename dump.rdb`
-//! (with `--dir`, the RDB file there is loaded at start and SAVE writes it). Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
+//! (with `--dir`, the RDB file there is loaded at start and SAVE writes it). `--cluster-nodes N`
+//! (embedis's own) serves N nodes of one cluster, on `--port` and the ports after it, the slots
+//! split among them. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
 
 use std::process::ExitCode;
 
-use embedis::server::{Config, CountingAllocator, Server};
+use embedis::server::{Config, CountingAllocator, LocalCluster, Server, Stopper};
 
 /// Counts the process's allocations for INFO's `used_memory`, as Redis's allocator wrapper does.
 #[global_allocator]
@@ -14,7 +16,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--dir DIR] [--dbfilename NAME]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME]"
     );
     ExitCode::from(2)
 }
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let (mut port, mut bind) = (6379u16, "127.0.0.1".to_string());
     let mut config = Config::default();
     let mut cluster_enabled = false;
+    let mut cluster_nodes = 1usize;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let Some(value) = args.next() else {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
                 config.dbfilename = value;
                 true
             }
+            "cluster-nodes" => value.parse().map(|n: usize| cluster_nodes = n.max(1)).is_ok(),
             "cluster-enabled" => match value.to_ascii_lowercase().as_str() {
                 "yes" => {
                     cluster_enabled = true;
@@ -69,6 +73,9 @@ fn main() -> ExitCode {
             return usage();
         }
     }
+    if cluster_nodes > 1 {
+        return serve_local_cluster(cluster_nodes, &bind, port, config);
+    }
     let server = match Server::start_with(
         embedis::Store::builder().cluster_enabled(cluster_enabled).build(),
         (bind.as_str(), port),
@@ -85,15 +92,39 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         server.addr()
     );
-    stop_on_signals(&server);
+    stop_on_signals(vec![server.stopper()]);
     server.wait();
     server.stop();
     eprintln!("embedis-server: stopped");
     ExitCode::SUCCESS
 }
 
-/// SIGINT and SIGTERM stop the server: a thread polls a flag the signal handler sets.
-fn stop_on_signals(server: &Server) {
+/// `--cluster-nodes N`: N nodes of one cluster on ports `port`, `port + 1`, … until every one
+/// stops.
+fn serve_local_cluster(nodes: usize, bind: &str, port: u16, config: Config) -> ExitCode {
+    let cluster = match LocalCluster::start_with(nodes, bind, port, config) {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("embedis-server: cannot start {nodes} cluster nodes on {bind}:{port}…: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for server in cluster.servers() {
+        eprintln!(
+            "embedis-server {} (Redis 7.0.15 semantics) cluster node ready to accept connections on {}",
+            env!("CARGO_PKG_VERSION"),
+            server.addr()
+        );
+    }
+    stop_on_signals(cluster.stoppers());
+    cluster.wait();
+    cluster.stop();
+    eprintln!("embedis-server: stopped");
+    ExitCode::SUCCESS
+}
+
+/// SIGINT and SIGTERM stop the servers: a thread polls a flag the signal handler sets.
+fn stop_on_signals(stoppers: Vec<Stopper>) {
     use std::sync::atomic::{AtomicBool, Ordering};
     static SIGNALLED: AtomicBool = AtomicBool::new(false);
     extern "C" fn on_signal(_: i32) {
@@ -109,12 +140,11 @@ fn stop_on_signals(server: &Server) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
     }
-    let stopper = server.stopper();
     std::thread::spawn(move || {
         while !SIGNALLED.load(Ordering::SeqCst) {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         eprintln!("embedis-server: received a signal, shutting down");
-        stopper.stop();
+        stoppers.iter().for_each(Stopper::stop);
     });
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::Server;
+use super::{Config, Server, Stopper};
 use crate::cluster::{Cluster, Topology};
 use crate::store::Store;
 
@@ -40,15 +40,68 @@ pub struct LocalCluster {
 impl LocalCluster {
     /// Starts `nodes` nodes (at least one) on free ports of 127.0.0.1.
     pub fn start(nodes: usize) -> io::Result<LocalCluster> {
-        let topology = Arc::new(RwLock::new(Topology::new(nodes.max(1))));
-        let servers = (0..nodes.max(1))
-            .map(|me| {
-                let node = Arc::new(Cluster::node_of(Arc::clone(&topology), me));
-                let store = Store::builder().cluster_node(node).build();
-                Server::start(store, "127.0.0.1:0")
-            })
-            .collect::<io::Result<Vec<Server>>>()?;
+        LocalCluster::start_with(nodes, "127.0.0.1", 0, Config::default())
+    }
+
+    /// Starts `nodes` nodes (at least one) listening on `bind` at `first_port`, `first_port + 1`,
+    /// … (free ports when `first_port` is 0), each with `config` — which may not name a `dir`:
+    /// the nodes would share its file. Clients are sent to the nodes at `bind`'s address (at
+    /// 127.0.0.1 when it is every address, `0.0.0.0`).
+    ///
+    /// ```
+    /// use embedis::server::{Config, LocalCluster};
+    /// let cluster = LocalCluster::start_with(3, "127.0.0.1", 0, Config::default().requirepass("pw"))?;
+    /// assert_eq!(cluster.servers().len(), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_with(nodes: usize, bind: &str, first_port: u16, config: Config) -> io::Result<LocalCluster> {
+        if config.dir.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the nodes of a LocalCluster cannot persist in one directory",
+            ));
+        }
+        let count = nodes.max(1);
+        let topology = Arc::new(RwLock::new(Topology::new(count)));
+        let mut servers = Vec::with_capacity(count);
+        for me in 0..count {
+            let node = Arc::new(Cluster::node_of(Arc::clone(&topology), me));
+            let store = Store::builder().cluster_node(Arc::clone(&node)).build();
+            let port = if first_port == 0 {
+                0
+            } else {
+                first_port.saturating_add(me as u16)
+            };
+            let server = Server::start_with(store, (bind, port), config.clone())?;
+            if count > 1 && !server.addr().ip().is_unspecified() {
+                node.set_ip(server.addr().ip().to_string());
+            }
+            servers.push(server);
+        }
         Ok(LocalCluster { servers })
+    }
+
+    /// Blocks until every node has stopped (each by a client's SHUTDOWN, or a [`Stopper`]).
+    ///
+    /// ```
+    /// let cluster = embedis::server::LocalCluster::start(2)?;
+    /// cluster.stoppers().iter().for_each(|stopper| stopper.stop());
+    /// cluster.wait();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn wait(&self) {
+        self.servers.iter().for_each(Server::wait);
+    }
+
+    /// A [`Stopper`] for each node.
+    ///
+    /// ```
+    /// let cluster = embedis::server::LocalCluster::start(2)?;
+    /// assert_eq!(cluster.stoppers().len(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stoppers(&self) -> Vec<Stopper> {
+        self.servers.iter().map(Server::stopper).collect()
     }
 
     /// The nodes, in the order of their slots (the first serves slot 0).
