@@ -22,7 +22,11 @@ use crate::argv::Argv;
 use crate::command::table::{self, CommandSpec, Keys};
 use crate::error::CommandError;
 
-/// How many hash slots a cluster has.
+/// How many hash slots a cluster has: every [`key_slot`] is below it.
+///
+/// ```
+/// assert!(embedis::key_slot("any key") < embedis::SLOT_COUNT);
+/// ```
 pub const SLOT_COUNT: u16 = 16384;
 
 /// The hash slot of `key`, as Redis Cluster computes it: the CRC16 (XMODEM) of the key modulo

@@ -451,7 +451,15 @@ impl Store {
     }
 }
 
-/// How a [`Store`] is made: [`Store::builder`], then options, then [`StoreBuilder::build`].
+/// How a [`Store`] is made: [`Store::builder`], then options, then [`StoreBuilder::build`] (or
+/// [`StoreBuilder::open`] to persist in a directory).
+///
+/// ```
+/// use embedis::{Clock, Commands, Store};
+/// let store = Store::builder().clock(Clock::manual()).cluster_enabled(true).build();
+/// store.set("{tag}:a", 1)?;
+/// # Ok::<(), embedis::CommandError>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct StoreBuilder {
