@@ -21,14 +21,23 @@ pub(crate) fn snapshot(ks: &Keyspace, engines: &Engines) -> Vec<u8> {
 /// Writes `file` to `path` as Redis does: to a temporary file beside it, flushed to disk, then
 /// renamed over it, so that a crash leaves the old file or the new one, never half of one.
 pub(crate) fn write(path: &Path, file: &[u8]) -> std::io::Result<()> {
+    write_unless(path, file, || Some(())).map(|_| ())
+}
+
+/// As [`write`], asking `may_rename` last whether the file may still replace the old one: a
+/// guard it answers is held across the rename; `None` leaves the old file (answering `false`).
+fn write_unless<G>(path: &Path, file: &[u8], may_rename: impl FnOnce() -> Option<G>) -> std::io::Result<bool> {
     let temporary = temporary_beside(path);
     let written = (|| {
         let mut out = std::fs::File::create(&temporary)?;
         out.write_all(file)?;
         out.sync_all()?;
-        std::fs::rename(&temporary, path)
+        match may_rename() {
+            Some(_guard) => std::fs::rename(&temporary, path).map(|()| true),
+            None => Ok(false),
+        }
     })();
-    if written.is_err() {
+    if !matches!(written, Ok(true)) {
         let _ = std::fs::remove_file(&temporary);
     }
     written
@@ -95,8 +104,212 @@ pub(crate) fn open(state: &mut crate::runner::State, dir: &Path, dbfilename: &st
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    state.keyspace.rdb_path = Some(path);
+    state.keyspace.saving.rdb_path = Some(path);
     Ok(dir)
+}
+
+/// Writes the RDB file now where the store persists (Redis's `rdbSave`: SAVE, FLUSHALL with save
+/// points, a shutdown, a close): a background save in progress is abandoned (its file would be
+/// older), and nothing is left to save after. A store that does not persist writes nothing, and
+/// the save counts all the same.
+pub(crate) fn save_now(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
+    match ks.saving.rdb_path.clone() {
+        Some(path) => save_file(ks, &path, &snapshot(ks, engines)),
+        None => {
+            ks.saved_now();
+            Ok(())
+        }
+    }
+}
+
+/// [`save_now`] of a `file` already encoded, to `path`.
+pub(crate) fn save_file(ks: &mut Keyspace, path: &Path, file: &[u8]) -> io::Result<()> {
+    ks.saving.background.abandon();
+    write(path, file)?;
+    ks.saved_now();
+    Ok(())
+}
+
+/// Starts a background save (BGSAVE, a save point): the file is encoded under the store's lock
+/// (the time other clients wait), then written and synced by a thread of its own while they go
+/// on. A store that does not persist has nothing to write: the save counts at once. The caller
+/// has checked that none is in progress.
+pub(crate) fn start_background_save(ks: &mut Keyspace, engines: &Engines) {
+    let now = ks.clock().now_micros() / 1_000_000;
+    match ks.saving.rdb_path.clone() {
+        Some(path) => {
+            let file = snapshot(ks, engines);
+            ks.saving.background.start(path, file);
+            ks.saving.background_started(now);
+        }
+        None => ks.saving.saved(now),
+    }
+}
+
+/// The store's cron: starts a background save when a `save` point is reached (Redis's
+/// `serverCron`).
+pub(crate) fn save_if_due(ks: &mut Keyspace, engines: &Engines) {
+    let now = ks.clock().now_micros() / 1_000_000;
+    if ks.saving.point_reached(now).is_some() {
+        start_background_save(ks, engines);
+    }
+}
+
+/// When a store saves and what changed since it last did: Redis's `dirty` counter (INFO's
+/// `rdb_changes_since_last_save`), `lastsave`, the `save` points and the file they write.
+///
+/// Commands count their changes as Redis's do (`Ctx::dirty`: SET one, MSET one per pair, HSET one
+/// per field given, SADD one per member added, a SETBIT that leaves the bit as it was none). A
+/// SAVE starts the count again; a BGSAVE takes off what was counted when it started, once it
+/// finished well. The store's cron starts a BGSAVE when a save point is reached: at least
+/// `changes` changes and more than `seconds` since the last save (a failed background save is
+/// retried after five seconds).
+#[derive(Debug, Default)]
+pub(crate) struct Saving {
+    /// Where SAVE and BGSAVE write the RDB file (`dir`/`dbfilename`), when the store persists.
+    pub(crate) rdb_path: Option<PathBuf>,
+    /// Whether dropping the store's last handle saves it there (a store opened in process).
+    pub(crate) save_on_drop: bool,
+    /// BGSAVE's writer and what it did.
+    pub(crate) background: Arc<BackgroundSave>,
+    /// The Unix time (seconds) of the last save, or of the first time anyone asked.
+    last_save: Option<i64>,
+    /// Changes since the last save.
+    dirty: u64,
+    /// When a background save is awaited: `dirty` when it started, and how many had finished
+    /// well before it.
+    background_started: Option<(u64, u64)>,
+    /// The `save` points: (seconds, changes).
+    points: Vec<(i64, i64)>,
+    /// When the last background save started (Unix seconds), for the retry after a failure.
+    last_background_try: i64,
+}
+
+/// How long a failed background save waits before a save point starts another (Redis's
+/// `CONFIG_BGSAVE_RETRY_DELAY`).
+const BACKGROUND_RETRY_SECONDS: i64 = 5;
+
+impl Saving {
+    /// Counts `n` changes.
+    pub(crate) fn changed(&mut self, n: u64) {
+        self.dirty = self.dirty.saturating_add(n);
+    }
+
+    /// The changes since the last save (INFO's `rdb_changes_since_last_save`).
+    pub(crate) fn changes(&mut self) -> u64 {
+        self.account_background();
+        self.dirty
+    }
+
+    /// A save finished now (`now`: Unix seconds): nothing is left to save.
+    pub(crate) fn saved(&mut self, now: i64) {
+        self.dirty = 0;
+        self.last_save = Some(now);
+    }
+
+    /// A background save started now: what it will have saved is what was counted so far.
+    pub(crate) fn background_started(&mut self, now: i64) {
+        self.account_background();
+        self.background_started = Some((self.dirty, self.background.successes()));
+        self.last_background_try = now;
+    }
+
+    /// Accounts for a background save that finished since: if it went well, the changes it
+    /// saved are no longer to save, and it is the last save.
+    fn account_background(&mut self) {
+        if self.background.in_progress() {
+            return;
+        }
+        if let Some((saved, successes_before)) = self.background_started.take()
+            && self.background.successes() > successes_before
+            && let Some(at) = self.background.finished_at()
+        {
+            self.dirty -= saved.min(self.dirty);
+            self.last_save = Some(at.max(self.last_save.unwrap_or(at)));
+        }
+    }
+
+    /// LASTSAVE: the last save (a background one once it finished), or the first time anyone
+    /// asked (`now`) when the store never saved.
+    pub(crate) fn last_save(&mut self, now: i64) -> i64 {
+        self.account_background();
+        *self.last_save.get_or_insert(now)
+    }
+
+    /// Sets the `save` points, given as CONFIG SET checked them (see [`save_points`]).
+    pub(crate) fn set_points(&mut self, points: Vec<(i64, i64)>) {
+        self.points = points;
+    }
+
+    /// Whether any `save` point is set (FLUSHALL then saves, as Redis's does).
+    pub(crate) fn has_points(&self) -> bool {
+        !self.points.is_empty()
+    }
+
+    /// The save point reached at `now` (Unix seconds), if one is and no background save is in
+    /// progress: the store's cron then starts one (Redis's `serverCron`).
+    pub(crate) fn point_reached(&mut self, now: i64) -> Option<(i64, i64)> {
+        self.account_background();
+        if self.background.in_progress() {
+            return None;
+        }
+        let since_save = now - self.last_save(now);
+        let may_try = !self.background.failed() || now - self.last_background_try > BACKGROUND_RETRY_SECONDS;
+        self.points
+            .iter()
+            .copied()
+            .find(|&(seconds, changes)| self.dirty as i128 >= changes as i128 && since_save > seconds && may_try)
+    }
+}
+
+/// The `save` points of a `save` value as Redis reads it: pairs of seconds (at least 1) and
+/// changes (at least 0), separated by single spaces; `""` for none. `None` for any other value
+/// (Redis's `Invalid save parameters`).
+pub(crate) fn save_points(value: &str) -> Option<Vec<(i64, i64)>> {
+    if value.is_empty() {
+        return Some(Vec::new());
+    }
+    let numbers: Vec<i64> = value.split(' ').map(c_long).collect::<Option<_>>()?;
+    if numbers.len() % 2 == 1 {
+        return None;
+    }
+    numbers
+        .chunks(2)
+        .map(|pair| match *pair {
+            // Redis keeps the changes in an `int`.
+            [seconds, changes] if seconds >= 1 && changes >= 0 => Some((seconds, i64::from(changes as i32))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A whole word read as C's `strtoll` reads it (leading blanks and a sign allowed, saturating;
+/// the empty word is 0).
+fn c_long(word: &str) -> Option<i64> {
+    if word.is_empty() {
+        return Some(0);
+    }
+    let trimmed = word.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.parse::<i128>().unwrap_or(i128::MAX);
+    let value = if negative { -magnitude } else { magnitude };
+    Some(value.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// The `save` value CONFIG GET shows for `points`.
+pub(crate) fn show_save_points(points: &[(i64, i64)]) -> String {
+    points
+        .iter()
+        .map(|(seconds, changes)| format!("{seconds} {changes}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The background save in progress or last done (BGSAVE, INFO persistence, LASTSAVE): the file
@@ -104,9 +317,16 @@ pub(crate) fn open(state: &mut crate::runner::State, dir: &Path, dbfilename: &st
 #[derive(Debug, Default)]
 pub(crate) struct BackgroundSave {
     in_progress: AtomicBool,
+    /// The one in progress must not replace the file (a newer save is written instead); held
+    /// with `renaming`.
+    abandoned: AtomicBool,
+    /// Held while the writer decides to rename its file into place and does.
+    renaming: parking_lot::Mutex<()>,
     failed: AtomicBool,
     /// When the last one finished well (Unix seconds; 0: none yet).
     finished_at: AtomicI64,
+    /// How many finished well.
+    successes: std::sync::atomic::AtomicU64,
 }
 
 impl BackgroundSave {
@@ -120,9 +340,23 @@ impl BackgroundSave {
         self.failed.load(Ordering::Relaxed)
     }
 
+    /// How many finished well so far.
+    pub(crate) fn successes(&self) -> u64 {
+        self.successes.load(Ordering::Acquire)
+    }
+
     /// When the last one finished well (Unix seconds), if one did.
     pub(crate) fn finished_at(&self) -> Option<i64> {
         Some(self.finished_at.load(Ordering::Relaxed)).filter(|&at| at > 0)
+    }
+
+    /// Keeps the save in progress, if any, from replacing the file: once this returns, it
+    /// cannot (Redis kills its child process). It counts as neither done nor failed.
+    pub(crate) fn abandon(&self) {
+        let _renaming = self.renaming.lock();
+        if self.in_progress() {
+            self.abandoned.store(true, Ordering::Release);
+        }
     }
 
     /// Writes `file` to `path` on a thread of its own; `false` (nothing started) when a save
@@ -131,18 +365,108 @@ impl BackgroundSave {
         if self.in_progress.swap(true, Ordering::AcqRel) {
             return false;
         }
+        self.abandoned.store(false, Ordering::Release);
         let status = Arc::clone(self);
         std::thread::spawn(move || {
-            let written = write(&path, &file);
+            let written = write_unless(&path, &file, || {
+                let renaming = status.renaming.lock();
+                (!status.abandoned.load(Ordering::Acquire)).then_some(renaming)
+            });
+            if written.as_ref().is_ok_and(|renamed| !renamed) {
+                status.in_progress.store(false, Ordering::Release);
+                return;
+            }
             status.failed.store(written.is_err(), Ordering::Relaxed);
             if written.is_ok() {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs() as i64);
                 status.finished_at.store(now, Ordering::Relaxed);
+                status.successes.fetch_add(1, Ordering::Release);
             }
             status.in_progress.store(false, Ordering::Release);
         });
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_points_read_as_redis_reads_them() {
+        type Points = &'static [(i64, i64)];
+        let cases: &[(&str, Option<Points>)] = &[
+            ("", Some(&[])),
+            ("3600 1 300 100", Some(&[(3600, 1), (300, 100)])),
+            ("01 02", Some(&[(1, 2)])),
+            ("+5 -0", Some(&[(5, 0)])),
+            // An empty word is C's strtoll of "": zero, allowed as changes.
+            ("1 ", Some(&[(1, 0)])),
+            ("5 99999999999", Some(&[(5, 1_215_752_191)])),
+            ("9999999999999999999999 1", Some(&[(i64::MAX, 1)])),
+            ("1  ", None),
+            (" 5 6", None),
+            ("1 2 3", None),
+            ("0 1", None),
+            ("1 -1", None),
+            ("abc", None),
+            ("5 6x", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(save_points(value).as_deref(), *expected, "{value:?}");
+        }
+        assert_eq!(show_save_points(&[(3600, 1), (300, 100)]), "3600 1 300 100");
+    }
+
+    #[test]
+    fn a_save_point_is_reached_by_changes_and_time_since_the_last_save() {
+        let mut saving = Saving::default();
+        saving.set_points(vec![(10, 2), (100, 1)]);
+        assert_eq!(saving.last_save(1000), 1000, "the first ask starts the clock");
+        saving.changed(1);
+        assert_eq!(saving.point_reached(1005), None);
+        assert_eq!(
+            saving.point_reached(1011),
+            None,
+            "one change: only the 100 s point could"
+        );
+        saving.changed(1);
+        assert_eq!(saving.point_reached(1010), None, "more than 10 s must have passed");
+        assert_eq!(saving.point_reached(1011), Some((10, 2)));
+        saving.saved(1011);
+        assert_eq!((saving.changes(), saving.point_reached(2000)), (0, None));
+        saving.changed(1);
+        assert_eq!(saving.point_reached(1112), Some((100, 1)));
+    }
+
+    #[test]
+    fn a_background_save_takes_off_only_what_it_saved() {
+        let dir = std::env::temp_dir().join(format!("embedis-saving-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut saving = Saving::default();
+        saving.changed(5);
+        assert!(saving.background.start(dir.join("dump.rdb"), b"file".to_vec()));
+        saving.background_started(100);
+        saving.changed(3);
+        while saving.background.in_progress() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(saving.changes(), 3, "the 5 changes before it started are saved");
+        assert!(saving.last_save(0) > 0);
+
+        // One abandoned (FLUSHALL saved in its place) counts as no save.
+        saving.saved(200);
+        saving.changed(2);
+        assert!(saving.background.start(dir.join("dump.rdb"), b"old".to_vec()));
+        saving.background_started(300);
+        saving.background.abandon();
+        while saving.background.in_progress() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let kept = std::fs::read(dir.join("dump.rdb")).unwrap();
+        assert!(kept == b"file" || kept == b"old", "written whole or not at all");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -106,11 +106,8 @@ impl Drop for Shared {
     /// [`crate::Store::close`] reports it.
     fn drop(&mut self) {
         let state = self.state.get_mut();
-        if state.keyspace.save_on_drop
-            && let Some(path) = state.keyspace.rdb_path.clone()
-        {
-            let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
-            let _ = crate::persistence::write(&path, &file);
+        if state.keyspace.saving.save_on_drop {
+            let _ = crate::persistence::save_now(&mut state.keyspace, &state.engines);
         }
     }
 }
@@ -315,8 +312,9 @@ impl Shared {
         }
     }
 
-    /// Starts (once) a thread that runs a slice of active expiry ten times a second, as Redis's
-    /// cron does, so that keys past their TTL go — and their `expired` events are published —
+    /// Starts (once) a thread that runs a slice of active expiry ten times a second, and starts
+    /// a background save when a `save` point is reached, as Redis's cron does, so that keys past
+    /// their TTL go — and their `expired` events are published —
     /// when no command comes to do it: for a served store, and for one whose keyspace events
     /// someone may wait for. It ends with the store.
     pub(crate) fn expire_in_background(self: &Arc<Self>) {
@@ -332,7 +330,9 @@ impl Shared {
                     let Some(shared) = store.upgrade() else { return };
                     // A script running past its threshold holds the lock: try again later.
                     if let Ok(mut state) = shared.begin() {
-                        shared.after_command(&mut state);
+                        let state = &mut *state;
+                        crate::persistence::save_if_due(&mut state.keyspace, &state.engines);
+                        shared.after_command(state);
                     }
                 }
             });

@@ -129,13 +129,10 @@ impl Store {
     pub fn close(self) -> std::io::Result<()> {
         let mut state = self.shared.lock();
         let state = &mut *state;
-        let Some(path) = state.keyspace.rdb_path.clone() else {
+        if state.keyspace.saving.rdb_path.is_none() {
             return Ok(());
-        };
-        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
-        crate::persistence::write(&path, &file)?;
-        state.keyspace.saved_now();
-        Ok(())
+        }
+        crate::persistence::save_now(&mut state.keyspace, &state.engines)
     }
 
     /// A builder for a store with options: its clock, cluster mode.
@@ -153,6 +150,7 @@ impl Store {
             clock: Clock::system(),
             cluster_enabled: false,
             cluster_node: None,
+            save_points: Vec::new(),
         }
     }
 
@@ -467,6 +465,8 @@ pub struct StoreBuilder {
     cluster_enabled: bool,
     /// A node of a cluster of several (`server::LocalCluster`), instead of a node alone.
     cluster_node: Option<Arc<crate::cluster::Cluster>>,
+    /// Save points for [`StoreBuilder::open`]: (seconds, changes).
+    save_points: Vec<(i64, i64)>,
 }
 
 impl StoreBuilder {
@@ -515,6 +515,38 @@ impl StoreBuilder {
         self
     }
 
+    /// Adds a save point to a store opened in a directory ([`StoreBuilder::open`]): a background
+    /// save starts by itself once at least `changes` changes were made and more than `after`
+    /// (in whole seconds, at least one) passed since the last save, as Redis's `save` setting
+    /// does (`embedis-server --save`). Changes count as Redis counts them (SET one, MSET one per
+    /// key, HSET one per field, …). Without a save point the store saves when told
+    /// ([`Store::save`], SAVE, BGSAVE) and when it is closed or dropped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Commands, Store};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("embedis-save-point-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = Store::builder().save_point(Duration::from_secs(1), 1).open(&dir)?;
+    /// store.set("k", "v").unwrap();
+    /// // A second later the file is written, with no call to save.
+    /// let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while !dir.join("dump.rdb").exists() {
+    ///     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::sleep(Duration::from_millis(50));
+    /// }
+    /// # store.close()?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn save_point(mut self, after: std::time::Duration, changes: u64) -> StoreBuilder {
+        let seconds = i64::try_from(after.as_secs()).unwrap_or(i64::MAX).max(1);
+        self.save_points
+            .push((seconds, i64::try_from(changes).unwrap_or(i64::MAX)));
+        self
+    }
+
     /// The store, persisting in `dir` (see [`Store::open`]).
     ///
     /// ```
@@ -527,11 +559,17 @@ impl StoreBuilder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn open(self, dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
+        let save_points = self.save_points.clone();
         let store = self.build();
         {
             let mut state = store.shared.lock();
             crate::persistence::open(&mut state, dir.as_ref(), "dump.rdb")?;
-            state.keyspace.save_on_drop = true;
+            state.keyspace.saving.save_on_drop = true;
+            state.keyspace.saving.set_points(save_points.clone());
+        }
+        // The store's cron checks the points.
+        if !save_points.is_empty() {
+            store.shared.expire_in_background();
         }
         Ok(store)
     }

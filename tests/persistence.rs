@@ -329,3 +329,404 @@ fn damaged_files_are_refused_where_redis_refuses_them() {
 fn verb(accepted: bool) -> &'static str {
     if accepted { "loads it" } else { "refuses it" }
 }
+
+/// Every kind of write, each with the cases where Redis counts differently (nothing changed, one
+/// per element, one per command), then the counter's resets.
+const DIRTY_SCRIPT: &str = r##"
+SET s v
+SET s v NX
+SET s w XX GET
+SETNX s x
+SETNX s2 x
+SETEX se 100 v
+PSETEX pe 100000 v
+MSET a 1 b 2 c 3
+MSETNX a 1 d 4
+MSETNX d 4 e 5
+INCR n
+INCRBY n 5
+DECR n
+DECRBY n 2
+INCRBYFLOAT f 1.5
+INCR s
+APPEND s more
+APPEND s ""
+SETRANGE s 0 ab
+SETRANGE s 0 ""
+SETRANGE missing 0 ""
+GETSET s g
+GETDEL s
+GETDEL s
+GETEX a
+GETEX a EX 100
+GETEX a PERSIST
+GETEX a PERSIST
+GETEX nokey EX 100
+GET a
+STRLEN a
+DEL a b nokey
+UNLINK c nokey2
+EXISTS d e
+EXPIRE d 100
+EXPIRE d 100 NX
+EXPIRE nokey 100
+PEXPIRE d 100000 GT
+EXPIREAT d 1
+EXPIRE e -1
+PERSIST e
+PERSIST e
+SET r1 v
+RENAME r1 r2
+RENAMENX r2 se
+RENAMENX r2 r3
+MOVE r3 5
+MOVE nokey 5
+COPY se se2
+COPY se se2
+SWAPDB 0 5
+SWAPDB 0 5
+TOUCH se pe
+RPUSH l a b c d e f
+LPUSH l x y
+LPUSHX nol a b
+RPUSHX l z
+LINSERT l BEFORE a q
+LINSERT l BEFORE nothere q
+LSET l 0 w
+LPOP l
+LPOP l 2
+RPOP l 3
+LPOP nol 2
+LTRIM l 0 1
+LTRIM l 0 -1
+RPUSH l a a b a
+LREM l 0 a
+LREM l 0 nothere
+LMOVE l l2 LEFT RIGHT
+RPOPLPUSH l2 l3
+BLPOP l3 0
+LMPOP 2 l l2 LEFT COUNT 5
+RPUSH bl a
+BRPOP bl 1
+HSET h a 1 b 2 c 3
+HSET h a 1
+HMSET h d 4 e 5
+HSETNX h a 1
+HSETNX h z 1
+HINCRBY h a 2
+HINCRBYFLOAT h a 0.5
+HDEL h a b nothere
+HDEL h nothere
+SADD st a b c d e f
+SADD st a g
+SREM st a b nothere
+SREM st nothere
+SMOVE st st2 c
+SMOVE st st2 nothere
+SMOVE st2 st c
+SADD inter1 a b c
+SADD inter2 b c d
+SINTERSTORE dst inter1 inter2
+SINTERSTORE dst inter1 nokey
+SINTERSTORE dst inter1 nokey
+SUNIONSTORE dst inter1 inter2
+SDIFFSTORE dst inter1 inter2
+SDIFFSTORE dst inter1 inter1
+SDIFFSTORE dst inter1 inter1
+SADD pop a b c d e f g
+SPOP pop
+SPOP pop 2
+SPOP pop 0
+SPOP pop 10
+SPOP nokey
+SRANDMEMBER st
+ZADD z 1 a 2 b 3 c
+ZADD z 1 a 5 b
+ZADD z XX 7 nothere
+ZADD z CH 9 a
+ZADD z INCR 1 a
+ZINCRBY z 2 b
+ZREM z a nothere
+ZREM z nothere
+ZADD z 1 a 2 b 3 c 4 d 5 e 6 f 7 g
+ZREMRANGEBYRANK z 0 1
+ZREMRANGEBYSCORE z 3 4
+ZREMRANGEBYSCORE z 100 200
+ZREMRANGEBYLEX z - +
+ZADD z 1 a 2 b 3 c 4 d
+ZPOPMIN z
+ZPOPMAX z 2
+ZPOPMIN nokey
+BZPOPMIN z 1
+ZMPOP 1 z MIN COUNT 3
+ZADD z1 1 a 2 b
+ZADD z2 1 b 2 c
+ZUNIONSTORE zd 2 z1 z2
+ZINTERSTORE zd 2 z1 z2
+ZINTERSTORE zd 2 z1 nokey
+ZINTERSTORE zd 2 z1 nokey
+ZDIFFSTORE zd 2 z1 z2
+ZDIFFSTORE zd 2 z1 z1
+ZRANGESTORE zd z1 0 -1
+ZRANGESTORE zd z1 5 6
+ZRANGESTORE zd z1 5 6
+SETBIT bits 7 1
+SETBIT bits 7 1
+SETBIT bits 100 0
+BITOP OR bo bits bits
+BITOP AND bo nokey
+BITOP AND bo nokey
+BITFIELD bf SET u8 0 255 SET u8 0 255 INCRBY u8 8 1
+BITFIELD bf GET u8 0
+BITFIELD bf OVERFLOW FAIL INCRBY u8 0 1
+BITFIELD_RO bf GET u8 0
+PFADD hll a b c
+PFADD hll a
+PFADD hll2
+PFADD hll2
+PFCOUNT hll
+PFCOUNT hll
+PFCOUNT hll hll2
+PFMERGE hll3 hll hll2
+PFDEBUG TODENSE hll
+PFDEBUG TODENSE hll
+GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+GEOADD g 13.361389 38.115556 Palermo
+GEOSEARCHSTORE gd g FROMLONLAT 15 37 BYRADIUS 200 km
+GEOSEARCHSTORE gd g FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST
+GEOSEARCHSTORE gd g FROMLONLAT 0 0 BYRADIUS 1 km
+GEOSEARCHSTORE gd g FROMLONLAT 0 0 BYRADIUS 1 km
+GEORADIUS g 15 37 200 km STORE gd
+SORT l3 ALPHA STORE sorted
+RPUSH tosort 3 1 2
+SORT tosort STORE sorted
+SORT nokey STORE sorted
+SORT nokey STORE sorted
+XADD x 1-1 f v
+XADD x 2-1 f v
+XADD x MAXLEN 1 3-1 f v
+XADD x 4-1 f v
+XADD x 5-1 f v
+XLEN x
+XDEL x 4-1 99-1
+XDEL x 99-1
+XTRIM x MAXLEN 1
+XTRIM x MAXLEN 1
+XGROUP CREATE x g 0
+XGROUP CREATECONSUMER x g alice
+XGROUP CREATECONSUMER x g alice
+XGROUP SETID x g 0
+XADD x 6-1 f v
+XREADGROUP GROUP g bob COUNT 10 STREAMS x >
+XREADGROUP GROUP g bob COUNT 10 STREAMS x >
+XREADGROUP GROUP g carol COUNT 10 STREAMS x 0
+XREADGROUP GROUP g bob COUNT 10 STREAMS x 0
+XACK x g 5-1 6-1 99-1
+XACK x g 5-1
+XADD x 7-1 f v
+XREADGROUP GROUP g bob STREAMS x >
+XCLAIM x g alice 0 7-1
+XCLAIM x g alice 0 99-1
+XAUTOCLAIM x g carol 0 0
+XAUTOCLAIM x g carol 0 0 JUSTID
+XINFO STREAM x
+XGROUP DELCONSUMER x g bob
+XGROUP DESTROY x g
+XGROUP DESTROY x g
+XSETID x 100-1
+MULTI
+SET m1 v
+INCR m2
+HSET mh a 1 b 2
+EXEC
+EVAL "redis.call('SET', KEYS[1], 'v'); return redis.call('SADD', KEYS[2], 'a', 'b', 'c')" 2 ev1 ev2
+EVAL "return redis.call('GET', KEYS[1])" 1 ev1
+FUNCTION LOAD "#!lua name=dirtylib\nredis.register_function('f', function(keys) return redis.call('INCR', keys[1]) end)"
+FCALL f 1 fc
+FUNCTION DELETE dirtylib
+FUNCTION DELETE dirtylib
+FUNCTION FLUSH
+SET dumped v
+DUMP dumped
+RESTORE restored 0 "\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce"
+RESTORE restored 0 "\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce" REPLACE
+RESTORE restored 0 "\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce"
+SELECT 3
+SET k v
+FLUSHDB
+FLUSHDB
+SELECT 0
+SET k v
+FLUSHALL
+FLUSHALL
+SET k v
+SAVE
+SET k v
+CONFIG SET save "3600 1"
+SET k v
+FLUSHALL
+CONFIG SET save ""
+"##;
+
+/// The changes a server counted since its last save (INFO's `rdb_changes_since_last_save`).
+fn changes_since_save(client: &mut RawClient) -> i64 {
+    let info = client.call(&words("INFO persistence"));
+    let info = String::from_utf8_lossy(&info);
+    info.lines()
+        .find_map(|line| line.strip_prefix("rdb_changes_since_last_save:"))
+        .unwrap_or_else(|| panic!("no rdb_changes_since_last_save in {info}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn writes_count_changes_as_redis_counts_them() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", Config::default().dir(&dir).save("")).unwrap();
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    // Other clients read the counters (the script's clients may be inside MULTI).
+    let (mut their_info, mut our_info) = (redis.client(), RawClient::connect(embedis.addr().port()));
+    let mut mismatches = Vec::new();
+    for line in DIRTY_SCRIPT.lines().filter(|l| !l.trim().is_empty()) {
+        let argv = words(line);
+        let before = (changes_since_save(&mut their_info), changes_since_save(&mut our_info));
+        let replies = (theirs.call(&argv), ours.call(&argv));
+        let after = (changes_since_save(&mut their_info), changes_since_save(&mut our_info));
+        let counted = (after.0 - before.0, after.1 - before.1);
+        if counted.0 != counted.1 || (after.0 == 0) != (after.1 == 0) {
+            mismatches.push(format!(
+                "{line}: redis counted {} (now {}), embedis {} (now {}); replies {:?} / {:?}",
+                counted.0,
+                after.0,
+                counted.1,
+                after.1,
+                String::from_utf8_lossy(&replies.0),
+                String::from_utf8_lossy(&replies.1)
+            ));
+        }
+    }
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// INFO persistence's counter and LASTSAVE, read on one connection.
+fn changes_and_last_save(client: &mut RawClient) -> (i64, Vec<u8>) {
+    (changes_since_save(client), client.call(&words("LASTSAVE")))
+}
+
+/// A save point starts a background save by itself once enough changes and time passed.
+#[test]
+fn a_save_point_saves_in_the_background() {
+    let dir = common::fresh_dir(0);
+    let config = Config::default().dir(&dir).save("1 2");
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut client = RawClient::connect(server.addr().port());
+    assert_eq!(
+        client.call(&words("CONFIG GET save")),
+        b"*2\r\n$4\r\nsave\r\n$3\r\n1 2\r\n"
+    );
+    client.call(&words("SET a 1"));
+    // One change is below the point: nothing is saved however long it waits.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    assert_eq!(changes_since_save(&mut client), 1);
+    assert!(!dir.join("dump.rdb").exists());
+    client.call(&words("SET b 2"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while changes_and_last_save(&mut client).0 != 0 {
+        assert!(std::time::Instant::now() < deadline, "the save point never saved");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // CONFIG SET save "" turns the points off.
+    assert_eq!(client.call(&words("CONFIG SET save \"\"")), b"+OK\r\n");
+    server.stop();
+    let again = Server::start_with(Store::new(), "127.0.0.1:0", Config::default().dir(&dir).save("")).unwrap();
+    let mut client = RawClient::connect(again.addr().port());
+    assert_eq!(client.call(&words("MGET a b")), b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    again.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SHUTDOWN saves first when save points are set (or with SAVE), not with NOSAVE; a stop by
+/// the application (or a signal) saves as a plain SHUTDOWN does; its bad forms answer as Redis's.
+#[test]
+fn shutdown_saves_as_redis_does() {
+    let dir = common::fresh_dir(0);
+    let start =
+        |save: &str| Server::start_with(Store::new(), "127.0.0.1:0", Config::default().dir(&dir).save(save)).unwrap();
+    let value_after_restart = |key: &str| {
+        let server = start("");
+        let value = RawClient::connect(server.addr().port()).call(&words(&format!("GET {key}")));
+        server.stop();
+        value
+    };
+    let shut = |server: &Server, line: &str| {
+        let mut client = RawClient::connect(server.addr().port());
+        client.send(&words(line));
+        server.wait();
+    };
+
+    // Redis's defaults: points set, so a plain SHUTDOWN saves.
+    let server = start("3600 1 300 100 60 10000");
+    RawClient::connect(server.addr().port()).call(&words("SET k 1"));
+    shut(&server, "SHUTDOWN");
+    server.stop();
+    assert_eq!(value_after_restart("k"), b"$1\r\n1\r\n");
+
+    let server = start("3600 1");
+    RawClient::connect(server.addr().port()).call(&words("SET k 2"));
+    shut(&server, "SHUTDOWN NOSAVE");
+    server.stop();
+    assert_eq!(value_after_restart("k"), b"$1\r\n1\r\n", "NOSAVE: the change is lost");
+
+    let server = start("");
+    RawClient::connect(server.addr().port()).call(&words("SET k 3"));
+    shut(&server, "SHUTDOWN");
+    server.stop();
+    assert_eq!(
+        value_after_restart("k"),
+        b"$1\r\n1\r\n",
+        "no save points: nothing saved"
+    );
+
+    let server = start("");
+    RawClient::connect(server.addr().port()).call(&words("SET k 4"));
+    shut(&server, "SHUTDOWN SAVE NOW FORCE");
+    server.stop();
+    assert_eq!(value_after_restart("k"), b"$1\r\n4\r\n", "SAVE saves without points");
+
+    let server = start("3600 1");
+    RawClient::connect(server.addr().port()).call(&words("SET k 5"));
+    server.stop();
+    assert_eq!(
+        value_after_restart("k"),
+        b"$1\r\n5\r\n",
+        "a stop saves as SHUTDOWN does"
+    );
+
+    // What does not shut down, compared with redis-server's answers.
+    if let Some(redis) = RedisServer::start() {
+        let server = start("");
+        let mut ours = RawClient::connect(server.addr().port());
+        let mut theirs = redis.client();
+        for line in [
+            "SHUTDOWN ABORT",
+            "SHUTDOWN SAVE NOSAVE",
+            "SHUTDOWN ABORT NOW",
+            "SHUTDOWN BOGUS",
+            "MULTI",
+            "SHUTDOWN",
+            "EXEC",
+        ] {
+            assert_eq!(ours.call(&words(line)), theirs.call(&words(line)), "{line}");
+        }
+        server.stop();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

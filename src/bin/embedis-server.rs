@@ -2,7 +2,8 @@
 //!
 //! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
 //! --maxclients 10000 --cluster-enabled yes --dir /var/lib/embedis --dbfilename dump.rdb`
-//! (with `--dir`, the RDB file there is loaded at start and SAVE writes it). `--cluster-nodes N`
+//! --save "3600 1 300 100 60 10000"` (with `--dir`, the RDB file there is loaded at start, and
+//! SAVE, BGSAVE and the `--save` points write it). `--cluster-nodes N`
 //! (embedis's own) serves N nodes of one cluster, on `--port` and the ports after it, the slots
 //! split among them. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
 
@@ -16,7 +17,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"]"
     );
     ExitCode::from(2)
 }
@@ -49,6 +50,10 @@ fn main() -> ExitCode {
             }
             "dbfilename" => {
                 config.dbfilename = value;
+                true
+            }
+            "save" => {
+                config.save = value;
                 true
             }
             "cluster-nodes" => value.parse().map(|n: usize| cluster_nodes = n.max(1)).is_ok(),

@@ -80,6 +80,7 @@ pub(crate) fn setbit(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         }
         ctx.modified(key);
         ctx.notify(EventClass::String, "setbit", key);
+        ctx.dirty(1);
     }
     Ok(Reply::Integer(old as i64))
 }
@@ -304,6 +305,7 @@ pub(crate) fn bitop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     if max == 0 {
         if ctx.ks.delete(ctx.db, target) {
             ctx.notify(EventClass::Generic, "del", target);
+            ctx.dirty(1);
         }
         return Ok(Reply::Integer(0));
     }
@@ -323,6 +325,7 @@ pub(crate) fn bitop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         .collect();
     ctx.insert(target, Value::Str(Str::grown(result)), Ttl::Clear);
     ctx.notify(EventClass::String, "set", target);
+    ctx.dirty(1);
     Ok(Reply::Integer(max as i64))
 }
 
@@ -570,6 +573,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<R
     if changes > 0 {
         ctx.modified(key);
         ctx.notify(EventClass::String, "setbit", key);
+        ctx.dirty(changes);
     }
     Ok(Reply::Array(replies))
 }

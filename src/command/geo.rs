@@ -764,7 +764,7 @@ fn radius_generic(ctx: &mut Ctx<'_>, argv: &Argv, source_at: usize, variant: Var
     }
     if !exists {
         return Ok(match &opts.store {
-            Some(dst) => zset::store_result(ctx, dst, ZSet::default(), "georadiusstore"),
+            Some(dst) => zset::store_result(ctx, dst, ZSet::default(), "georadiusstore", 0),
             None => Reply::Array(Vec::new()),
         });
     }
@@ -811,7 +811,8 @@ fn radius_generic(ctx: &mut Ctx<'_>, argv: &Argv, source_at: usize, variant: Var
         }
         stored.shrink_if_small(&limits);
         let event = if is_search { "geosearchstore" } else { "georadiusstore" };
-        return Ok(zset::store_result(ctx, dst, stored, event));
+        let members = stored.len();
+        return Ok(zset::store_result(ctx, dst, stored, event, members));
     }
     let options = opts.with_dist as usize + opts.with_coords as usize + opts.with_hash as usize;
     let replies = found

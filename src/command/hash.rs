@@ -24,6 +24,7 @@ fn set_fields(ctx: &mut Ctx<'_>, argv: &Argv, command: &str) -> Result<usize, Co
         }
     }
     ctx.changed(EventClass::Hash, "hset", key);
+    ctx.dirty((argv.len() - 2) / 2);
     Ok(created)
 }
 
@@ -67,6 +68,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     let hash = ctx.write_or_create::<Hash>(key)?;
     hash.insert(field, value.to_string().into_bytes(), &limits);
     ctx.changed(EventClass::Hash, "hincrby", key);
+    ctx.dirty(1);
     Ok(Reply::Integer(value))
 }
 
@@ -79,6 +81,7 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let removed = argv.iter().skip(2).filter(|f| hash.remove(f)).count();
     if removed > 0 {
         ctx.changed(EventClass::Hash, "hdel", key);
+        ctx.dirty(removed);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -93,6 +96,7 @@ pub(crate) fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     ctx.write_or_create::<Hash>(key)?
         .insert(field, argv.arg(3).to_vec(), &limits);
     ctx.changed(EventClass::Hash, "hset", key);
+    ctx.dirty(1);
     Ok(Reply::Integer(1))
 }
 
@@ -165,6 +169,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     let limits = ctx.ks.encodings();
     ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone(), &limits);
     ctx.changed(EventClass::Hash, "hincrbyfloat", key);
+    ctx.dirty(1);
     Ok(Reply::Bulk(sum))
 }
 

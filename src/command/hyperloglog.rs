@@ -486,6 +486,7 @@ pub(crate) fn pfadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         invalidate_cache(hll);
         ctx.modified(key);
         ctx.notify(EventClass::String, "pfadd", key);
+        ctx.dirty(updated);
     }
     Ok(Reply::Integer((updated > 0) as i64))
 }
@@ -517,6 +518,7 @@ pub(crate) fn pfcount(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     hll[8..16].copy_from_slice(&card.to_le_bytes());
     // Storing the cache is a write, as Redis counts it (WATCH sees it).
     ctx.modified(key);
+    ctx.dirty(1);
     Ok(Reply::Integer(card as i64))
 }
 
@@ -548,6 +550,7 @@ pub(crate) fn pfmerge(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     invalidate_cache(hll);
     ctx.modified(key);
     ctx.notify(EventClass::String, "pfadd", key);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -627,12 +630,15 @@ pub(crate) fn pfdebug(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     }
     let hll = ctx.hll_for_write(key)?.ok_or(CommandError::NoSuchKey)?;
     if is_option(sub, "getreg") {
-        if hll[4] == SPARSE {
+        let converting = hll[4] == SPARSE;
+        if converting {
             *hll = sparse_to_dense(hll)?;
         }
         let registers = (0..REGISTERS)
             .map(|i| Reply::Integer(dense_get(&hll[HEADER..], i) as i64))
             .collect();
+        // The new encoding counts as a change, so that it is saved (Redis's rule).
+        ctx.dirty(usize::from(converting));
         Ok(Reply::Array(registers))
     } else if is_option(sub, "decode") {
         if hll[4] != SPARSE {
@@ -657,6 +663,7 @@ pub(crate) fn pfdebug(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
         if converted {
             *hll = sparse_to_dense(hll)?;
         }
+        ctx.dirty(usize::from(converted));
         Ok(Reply::Integer(converted as i64))
     } else {
         Err(CommandError::Other(

@@ -15,6 +15,7 @@ pub(crate) fn del(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     for key in argv.iter().skip(1) {
         if ctx.ks.delete(ctx.db, key) {
             ctx.notify(EventClass::Generic, "del", key);
+            ctx.dirty(1);
             removed += 1;
         }
     }
@@ -115,6 +116,7 @@ fn expire_generic(
         ctx.set_expire(key, Some(when));
         ctx.notify(EventClass::Generic, "expire", key);
     }
+    ctx.dirty(1);
     Ok(Reply::Integer(1))
 }
 
@@ -178,6 +180,7 @@ pub(crate) fn persist(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     let has_ttl = ctx.entry(key).is_some() && ctx.expire_at(key).is_some();
     if has_ttl {
         ctx.set_expire(key, None);
+        ctx.dirty(1);
         ctx.notify(EventClass::Generic, "persist", key);
     }
     Ok(Reply::Integer(has_ttl as i64))
@@ -203,6 +206,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv, nx: bool) -> Result<Reply, Com
         ctx.insert(dst, taken.entry.value, ttl);
         ctx.notify(EventClass::Generic, "rename_from", src);
         ctx.notify(EventClass::Generic, "rename_to", dst);
+        ctx.dirty(1);
     }
     Ok(done)
 }
@@ -240,6 +244,7 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         ctx.ks.insert(dst, key, taken.entry.value, ttl);
         ctx.notify(EventClass::Generic, "move_from", key);
         ctx.ks.effects.notify(dst, EventClass::Generic, "move_to", key);
+        ctx.dirty(1);
     }
     Ok(Reply::Integer(1))
 }
@@ -280,6 +285,7 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     }
     ctx.ks.insert(dst_db, dst, value, ttl);
     ctx.ks.effects.notify(dst_db, EventClass::Generic, "copy_to", dst);
+    ctx.dirty(1);
     Ok(Reply::Integer(1))
 }
 
@@ -461,12 +467,14 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     if ttl > 0 && ttl <= ctx.ks.now() {
         if deleted {
             ctx.notify(EventClass::Generic, "del", key);
+            ctx.dirty(1);
         }
         return Ok(Reply::ok());
     }
     let expiry = if ttl > 0 { Ttl::At(ttl) } else { Ttl::Clear };
     ctx.insert(key, value, expiry);
     ctx.notify(EventClass::Generic, "restore", key);
+    ctx.dirty(1);
     if let Some(seconds) = idle {
         let lru = ctx.ks.lru();
         if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {

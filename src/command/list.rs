@@ -28,6 +28,7 @@ fn push(ctx: &mut Ctx<'_>, argv: &Argv, end: End, create: bool) -> Result<Reply,
     }
     let len = list.len();
     ctx.changed(EventClass::List, push_event(end), key);
+    ctx.dirty(argv.len() - 2);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -70,12 +71,17 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv, end: End) -> Result<Reply, CommandError> 
     let Some(list) = ctx.write::<List>(key)? else {
         return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });
     };
-    let reply = match count {
+    let (reply, popped) = match count {
         Some(0) => return Ok(Reply::Array(Vec::new())),
-        None => list.pop(end).map_or(Reply::Nil, Reply::Bulk),
-        Some(n) => Reply::bulks(list.pop_many(end, n as usize)),
+        None => (list.pop(end).map_or(Reply::Nil, Reply::Bulk), 1),
+        Some(n) => {
+            let popped = list.pop_many(end, n as usize);
+            let n = popped.len();
+            (Reply::bulks(popped), n)
+        }
     };
     ctx.changed(EventClass::List, pop_event(end), key);
+    ctx.dirty(popped);
     Ok(reply)
 }
 
@@ -158,6 +164,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let i = position(index, list.len()).ok_or(CommandError::other("ERR index out of range"))?;
     list.set(i, argv.arg(3));
     ctx.changed(EventClass::List, "lset", key);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -174,6 +181,7 @@ pub(crate) fn linsert(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     list.insert(at + usize::from(after), argv.arg(4));
     let len = list.len();
     ctx.changed(EventClass::List, "linsert", key);
+    ctx.dirty(1);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -203,6 +211,7 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     list.remove_positions(&doomed);
     if removed > 0 {
         ctx.changed(EventClass::List, "lrem", key);
+        ctx.dirty(removed);
     }
     Ok(Reply::Integer(removed as i64))
 }
@@ -214,11 +223,14 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     let Some(list) = ctx.write::<List>(key)? else {
         return Ok(Reply::ok());
     };
-    match clamp_range(start, stop, list.len()) {
+    let before = list.len();
+    match clamp_range(start, stop, before) {
         Some(range) => list.keep_range(*range.start(), *range.end()),
         None => list.clear(),
     }
+    let removed = before - list.len();
     ctx.changed(EventClass::List, "ltrim", key);
+    ctx.dirty(removed);
     Ok(Reply::ok())
 }
 
@@ -301,6 +313,7 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) 
     ctx.write_or_create::<List>(dst)?.push(to, &element);
     ctx.changed(EventClass::List, push_event(to), dst);
     ctx.changed(EventClass::List, pop_event(from), src);
+    ctx.dirty(1);
     Ok(Reply::Bulk(element))
 }
 
@@ -324,6 +337,7 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         };
         let popped = list.pop_many(end, count);
         ctx.changed(EventClass::List, pop_event(end), key);
+        ctx.dirty(popped.len());
         return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
     }
     Ok(Reply::NilArray)
@@ -389,6 +403,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
     let popped = list.pop_many(end, count.unwrap_or(1));
     ctx.changed(EventClass::List, pop_event(end), key);
+    ctx.dirty(popped.len());
     let key = Reply::bulk(key);
     Ok(match count {
         Some(_) => Reply::Array(vec![key, Reply::bulks(popped)]),

@@ -136,6 +136,7 @@ pub(crate) fn migrate(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
             }
             None if setup_error.is_none() && !copy && ctx.ks.delete(ctx.db, key) => {
                 ctx.notify(EventClass::Generic, "del", key);
+                ctx.dirty(1);
             }
             None => {}
         }

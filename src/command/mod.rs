@@ -484,6 +484,12 @@ impl Ctx<'_> {
         self.ks.effects.replay(argv);
     }
 
+    /// Counts `n` changes toward the `save` points and INFO's `rdb_changes_since_last_save`,
+    /// where Redis's command counts them (its `server.dirty`).
+    pub(crate) fn dirty(&mut self, n: usize) {
+        self.ks.saving.changed(n as u64);
+    }
+
     /// Sets or clears the TTL of an existing key; touches. False if the key does not exist.
     pub(crate) fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>) -> bool {
         self.ks.set_expire(self.db, key, expire_at)

@@ -231,20 +231,20 @@ pub(crate) fn function_load(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Com
     if pos >= argv.len() {
         return Err(CommandError::other("ERR Function code is missing"));
     }
-    with_engine(ctx, |engine: &mut FunctionEngine, _| {
-        engine.load(argv.arg(pos), replace).map(Reply::bulk)
-    })?
+    let name = with_engine(ctx, |engine: &mut FunctionEngine, _| {
+        engine.load(argv.arg(pos), replace)
+    })??;
+    ctx.dirty(1);
+    Ok(Reply::bulk(name))
 }
 
 /// FUNCTION DELETE library-name
 pub(crate) fn function_delete(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    with_engine(ctx, |engine: &mut FunctionEngine, _| {
-        if engine.delete(argv.arg(2)) {
-            Ok(Reply::ok())
-        } else {
-            Err(CommandError::other("ERR Library not found"))
-        }
-    })?
+    if !with_engine(ctx, |engine: &mut FunctionEngine, _| engine.delete(argv.arg(2)))? {
+        return Err(CommandError::other("ERR Library not found"));
+    }
+    ctx.dirty(1);
+    Ok(Reply::ok())
 }
 
 /// FUNCTION FLUSH [ASYNC|SYNC]: drops every library, and their VM with them.
@@ -258,6 +258,7 @@ pub(crate) fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
         ));
     }
     ctx.engines.functions = None;
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -337,9 +338,9 @@ pub(crate) fn function_restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, 
         }
     };
     let codes = payload::libraries(argv.arg(2))?;
-    with_engine(ctx, |engine: &mut FunctionEngine, _| {
-        engine.restore(&codes, policy).map(|()| Reply::ok())
-    })?
+    with_engine(ctx, |engine: &mut FunctionEngine, _| engine.restore(&codes, policy))??;
+    ctx.dirty(1);
+    Ok(Reply::ok())
 }
 
 /// FUNCTION STATS with the lock: no function is running (while one is timed out, the

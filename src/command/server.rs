@@ -51,6 +51,7 @@ pub(crate) fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         return Err(CommandError::DbIndexOutOfRange);
     };
     ctx.ks.swap_db(a, b);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -71,18 +72,25 @@ fn flush_mode(argv: &Argv) -> Result<(), CommandError> {
 /// FLUSHDB [ASYNC|SYNC]
 pub(crate) fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     flush_mode(argv)?;
-    ctx.ks.flush_db(ctx.db);
+    let removed = ctx.ks.flush_db(ctx.db);
+    ctx.dirty(removed);
     ctx.ks.tracking.flushed();
     Ok(Reply::ok())
 }
 
-/// FLUSHALL [ASYNC|SYNC]
+/// FLUSHALL [ASYNC|SYNC]. With `save` points set, the empty store is saved at once, as Redis
+/// does (a background save in progress is abandoned: its file would be older).
 pub(crate) fn flushall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     flush_mode(argv)?;
     for db in 0..DATABASES {
-        ctx.ks.flush_db(db);
+        let removed = ctx.ks.flush_db(db);
+        ctx.dirty(removed);
     }
     ctx.ks.tracking.flushed();
+    if ctx.ks.saving.has_points() {
+        // Redis's reply does not tell a failed save: its log does.
+        let _ = write_rdb_file(ctx);
+    }
     Ok(Reply::ok())
 }
 
@@ -98,16 +106,16 @@ pub(crate) fn time(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 /// Writes the RDB file where the store persists (its `dir` and `dbfilename`); a store that does
 /// not persist has nothing to write. Either way the save counts for LASTSAVE.
 fn save_now(ctx: &mut Ctx<'_>) -> Result<(), CommandError> {
-    if ctx.ks.background_save.in_progress() {
+    if ctx.ks.saving.background.in_progress() {
         return Err(CommandError::other("ERR Background save already in progress"));
     }
-    if let Some(path) = ctx.ks.rdb_path.clone() {
-        let file = crate::persistence::snapshot(ctx.ks, ctx.engines);
-        // Redis answers a failed save with a bare `ERR` (its log says why).
-        crate::persistence::write(&path, &file).map_err(|_| CommandError::other("ERR"))?;
-    }
-    ctx.ks.saved_now();
-    Ok(())
+    write_rdb_file(ctx)
+}
+
+/// Writes the RDB file now (Redis's `rdbSave`): nothing is left to save after.
+fn write_rdb_file(ctx: &mut Ctx<'_>) -> Result<(), CommandError> {
+    // Redis answers a failed save with a bare `ERR` (its log says why).
+    crate::persistence::save_now(ctx.ks, ctx.engines).map_err(|_| CommandError::other("ERR"))
 }
 
 /// SAVE: writes the RDB file (when the store persists: see [`save_now`]).
@@ -126,16 +134,10 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         Some(opt) if argv.len() == 2 && super::args::is_option(opt, "schedule") => {}
         Some(_) => return Err(CommandError::Syntax),
     }
-    if ctx.ks.background_save.in_progress() {
+    if ctx.ks.saving.background.in_progress() {
         return Err(CommandError::other("ERR Background save already in progress"));
     }
-    match ctx.ks.rdb_path.clone() {
-        Some(path) => {
-            let file = crate::persistence::snapshot(ctx.ks, ctx.engines);
-            ctx.ks.background_save.start(path, file);
-        }
-        None => ctx.ks.saved_now(),
-    }
+    crate::persistence::start_background_save(ctx.ks, ctx.engines);
     let reply = if ctx.may_block {
         "Background saving started"
     } else {

@@ -27,6 +27,7 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if added > 0 {
         ctx.changed(EventClass::Set, "sadd", key);
     }
+    ctx.dirty(added);
     Ok(Reply::Integer(added as i64))
 }
 
@@ -40,6 +41,7 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if removed > 0 {
         ctx.changed(EventClass::Set, "srem", key);
     }
+    ctx.dirty(removed);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -89,6 +91,7 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let Some(len) = ctx.read::<Set>(key)?.map(|s| s.len()) else {
         return Ok(if count.is_some() { empty_set() } else { Reply::Nil });
     };
+    ctx.dirty(count.map_or(1, |n| len.min(usize::try_from(n).unwrap_or(usize::MAX))));
     let reply = match count {
         Some(0) => return Ok(empty_set()),
         None => {
@@ -168,9 +171,11 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         set.remove(member);
     }
     ctx.changed(EventClass::Set, "srem", src);
+    ctx.dirty(1);
     let limits = ctx.ks.encodings();
     if ctx.write_or_create::<Set>(dst)?.insert(member, &limits) {
         ctx.changed(EventClass::Set, "sadd", dst);
+        ctx.dirty(1);
     }
     Ok(Reply::Integer(1))
 }
@@ -247,9 +252,11 @@ fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, Comman
     if len == 0 {
         if ctx.remove(dst).is_some() {
             ctx.notify(EventClass::Generic, "del", dst);
+            ctx.dirty(1);
         }
     } else {
         ctx.insert(dst, Value::Set(Box::new(result)), Ttl::Clear);
+        ctx.dirty(1);
         let event = match op {
             Op::Inter => "sinterstore",
             Op::Union => "sunionstore",

@@ -209,11 +209,13 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
             if n == 0 {
                 if ctx.remove(dst).is_some() {
                     ctx.notify(EventClass::Generic, "del", dst);
+                    ctx.dirty(1);
                 }
             } else {
                 let list: List = out.into_iter().map(Option::unwrap_or_default).collect();
                 ctx.insert(dst, Value::List(Box::new(list)), Ttl::Clear);
                 ctx.notify(EventClass::List, "sortstore", dst);
+                ctx.dirty(n);
             }
             Ok(Reply::Integer(n as i64))
         }

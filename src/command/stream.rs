@@ -280,6 +280,7 @@ pub(crate) fn xadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     let trimmed = parsed.trim.is_some_and(|trim| stream.trim(trim) > 0);
     ctx.modified(key);
     ctx.notify(EventClass::Stream, "xadd", key);
+    ctx.dirty(1);
     if trimmed {
         ctx.notify(EventClass::Stream, "xtrim", key);
     }
@@ -300,6 +301,7 @@ pub(crate) fn xtrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         ctx.notify(EventClass::Stream, "xtrim", key);
         ctx.modified(key);
     }
+    ctx.dirty(deleted as usize);
     Ok(Reply::Integer(deleted as i64))
 }
 
@@ -377,6 +379,7 @@ pub(crate) fn xdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         ctx.modified(key);
         ctx.notify(EventClass::Stream, "xdel", key);
     }
+    ctx.dirty(deleted as usize);
     Ok(Reply::Integer(deleted))
 }
 
@@ -429,6 +432,7 @@ pub(crate) fn xsetid(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         stream.max_deleted_id = max_deleted;
     }
     ctx.notify(EventClass::Stream, "xsetid", key);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -594,7 +598,10 @@ fn read(ctx: &mut Ctx<'_>, argv: &Argv, group_read: bool) -> Result<Reply, Comma
                     consumer,
                     noack: args.noack,
                 };
-                deliver(ctx, key, &reader, start, args.count, history)
+                let entries = deliver(ctx, key, &reader, start, args.count, history);
+                // A group read changes the group (its pending entries, its consumer's time).
+                ctx.dirty(1);
+                entries
             }
         };
         served.push((Reply::bulk(*key), entries));
@@ -659,6 +666,7 @@ fn ensure_consumer(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], name: &[u8], ref
                 },
             );
             ctx.notify(EventClass::Stream, "xgroup-createconsumer", key);
+            ctx.dirty(1);
             true
         }
     }
@@ -803,6 +811,7 @@ pub(crate) fn xack(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         return Ok(Reply::Integer(0));
     };
     let acknowledged = ids.into_iter().filter(|id| g.ack(*id)).count();
+    ctx.dirty(acknowledged);
     Ok(Reply::Integer(acknowledged as i64))
 }
 
@@ -952,15 +961,19 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         Some(t) if (0..=now).contains(&t) => t,
         _ => now,
     };
+    let mut last_id_moved = false;
     {
         let stream = stream_and_group(ctx, key, group)?;
         if let Some(g) = stream.groups.get_mut(group)
             && last_id > g.last_id
         {
             g.last_id = last_id;
+            last_id_moved = true;
         }
     }
     let mut out = Vec::new();
+    // Entries claimed, and pending entries dropped because the stream lost them.
+    let mut changes = 0;
     let mut consumer_ready = false;
     for id in ids {
         let stream = stream_and_group(ctx, key, group)?;
@@ -969,7 +982,9 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             break;
         };
         if !exists {
-            g.ack(id);
+            if g.ack(id) {
+                changes += 1;
+            }
             continue;
         }
         let created = match g.pel.get(&id) {
@@ -1014,7 +1029,10 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             Some(entry) => entry_reply(entry),
             None => id_reply(id),
         });
+        changes += 1;
     }
+    // A new LASTID alone is one change (Redis propagates it then, else with the claims).
+    ctx.dirty(changes + usize::from(last_id_moved && changes == 0));
     Ok(Reply::Array(out))
 }
 
@@ -1109,6 +1127,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
             break;
         }
     }
+    ctx.dirty(claimed.len() + deleted.len());
     Ok(Reply::Array(vec![
         id_reply(next),
         Reply::Array(claimed),
@@ -1191,6 +1210,7 @@ pub(crate) fn xgroup_create(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Com
     }
     stream.groups.insert(group.to_vec(), Group::new(id, entries_read));
     ctx.notify(EventClass::Stream, "xgroup-create", key);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -1211,6 +1231,7 @@ pub(crate) fn xgroup_setid(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     g.last_id = id;
     g.entries_read = entries_read;
     ctx.notify(EventClass::Stream, "xgroup-setid", key);
+    ctx.dirty(1);
     Ok(Reply::ok())
 }
 
@@ -1221,6 +1242,7 @@ pub(crate) fn xgroup_destroy(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
         return Ok(Reply::Integer(0));
     }
     ctx.notify(EventClass::Stream, "xgroup-destroy", key);
+    ctx.dirty(1);
     ctx.ks.signal_ready(ctx.db, key);
     Ok(Reply::Integer(1))
 }
@@ -1239,6 +1261,7 @@ pub(crate) fn xgroup_delconsumer(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply
         return Ok(Reply::Integer(0));
     };
     ctx.notify(EventClass::Stream, "xgroup-delconsumer", key);
+    ctx.dirty(1);
     Ok(Reply::Integer(pending as i64))
 }
 

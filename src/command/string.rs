@@ -172,6 +172,7 @@ fn set_generic(
         return Ok((false, old));
     }
     ctx.set_string(key, value.to_vec(), ttl);
+    ctx.dirty(1);
     ctx.notify(EventClass::String, "set", key);
     if matches!(ttl, Ttl::At(_)) {
         ctx.notify(EventClass::Generic, "expire", key);
@@ -212,6 +213,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     let reply = bulk_or_nil(ctx.read::<Str>(key)?);
     if reply != Reply::Nil {
         ctx.remove(key);
+        ctx.dirty(1);
         ctx.notify(EventClass::Generic, "del", key);
     }
     Ok(reply)
@@ -237,9 +239,11 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
                 ctx.set_expire(key, Some(at));
                 ctx.notify(EventClass::Generic, "expire", key);
             }
+            ctx.dirty(1);
         }
         None if o.persist && ctx.entry(key).is_some() && ctx.expire_at(key).is_some() => {
             ctx.set_expire(key, None);
+            ctx.dirty(1);
             ctx.notify(EventClass::Generic, "persist", key);
         }
         None => {}
@@ -277,6 +281,7 @@ fn pairs<'a>(argv: &'a Argv, command: &str) -> Result<Vec<Pair<'a>>, CommandErro
 pub(crate) fn mset(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     for (key, value) in pairs(argv, "mset")? {
         ctx.set_string(key, value.to_vec(), Ttl::Clear);
+        ctx.dirty(1);
         ctx.notify(EventClass::String, "set", key);
     }
     Ok(Reply::ok())
@@ -290,6 +295,7 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     }
     for (key, value) in pairs {
         ctx.set_string(key, value.to_vec(), Ttl::Clear);
+        ctx.dirty(1);
         ctx.notify(EventClass::String, "set", key);
     }
     Ok(Reply::Integer(1))
@@ -310,6 +316,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError
             by
         }
     };
+    ctx.dirty(1);
     ctx.notify(EventClass::String, "incrby", key);
     Ok(Reply::Integer(value))
 }
@@ -350,6 +357,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     })?;
     // Redis stores the result as a plain string, never int-encoded.
     ctx.insert(key, Value::Str(Str::Raw(sum.clone().into_boxed_slice())), Ttl::Keep);
+    ctx.dirty(1);
     ctx.notify(EventClass::String, "incrbyfloat", key);
     Ok(Reply::Bulk(sum))
 }
@@ -381,6 +389,7 @@ pub(crate) fn append(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             suffix.len()
         }
     };
+    ctx.dirty(1);
     ctx.notify(EventClass::String, "append", key);
     Ok(Reply::Integer(len as i64))
 }
@@ -458,6 +467,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
             len
         }
     };
+    ctx.dirty(1);
     ctx.notify(EventClass::String, "setrange", key);
     Ok(Reply::Integer(len as i64))
 }

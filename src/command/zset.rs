@@ -140,6 +140,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv, mut incr: bool) -> Result<Reply,
             ctx.modified(key);
             ctx.notify(EventClass::SortedSet, if incr { "zincr" } else { "zadd" }, key);
         }
+        ctx.dirty((added + updated) as usize);
         // A set created for nothing (every member refused) goes again, unannounced.
         ctx.ks.remove_if_empty(ctx.db, key);
     }
@@ -560,16 +561,19 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Co
 }
 
 /// Stores `zset` at `dst` (deleting `dst` when empty, touching it only if it existed, and
-/// raising `del` then, else `event`); answers its size.
-pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str) -> Reply {
+/// raising `del` then, else `event`); answers its size. A store counts as `changes` changes
+/// (Redis's *STORE commands count one, GEO…STORE one per member), a deletion as one.
+pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str, changes: usize) -> Reply {
     let len = zset.len();
     if len == 0 {
         if ctx.remove(dst).is_some() {
             ctx.notify(EventClass::Generic, "del", dst);
+            ctx.dirty(1);
         }
     } else {
         ctx.insert(dst, Value::ZSet(Box::new(zset)), Ttl::Clear);
         ctx.notify(EventClass::SortedSet, event, dst);
+        ctx.dirty(changes);
     }
     Reply::Integer(len as i64)
 }
@@ -601,7 +605,7 @@ pub(crate) fn zrangestore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
             result.insert(&e.member, e.score, &limits);
         }
     }
-    Ok(store_result(ctx, argv.arg(1), result, "zrangestore"))
+    Ok(store_result(ctx, argv.arg(1), result, "zrangestore", 1))
 }
 
 /// ZCOUNT key min max
@@ -632,6 +636,7 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
     if removed > 0 {
         ctx.changed(EventClass::SortedSet, "zrem", key);
     }
+    ctx.dirty(removed);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -655,6 +660,7 @@ fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], by: RangeBy) -> Result<Reply, Com
     if !doomed.is_empty() {
         ctx.changed(EventClass::SortedSet, event, key);
     }
+    ctx.dirty(doomed.len());
     Ok(Reply::Integer(doomed.len() as i64))
 }
 
@@ -701,6 +707,7 @@ pub(crate) fn pop_entries(
         let event = if end == ListEnd::Head { "zpopmin" } else { "zpopmax" };
         ctx.changed(EventClass::SortedSet, event, key);
     }
+    ctx.dirty(n);
     Ok(chosen)
 }
 
@@ -1014,7 +1021,7 @@ fn algebra_store(ctx: &mut Ctx<'_>, argv: &Argv, op: Op) -> Result<Reply, Comman
         Op::Inter => "zinterstore",
         Op::Diff => "zdiffstore",
     };
-    Ok(store_result(ctx, argv.arg(1), result, event))
+    Ok(store_result(ctx, argv.arg(1), result, event, 1))
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]

@@ -110,8 +110,6 @@ pub(crate) struct Keyspace {
     pub(crate) effects: effects::Effects,
     /// `notify-keyspace-events`: which events are published, and where.
     notify: effects::NotifyFlags,
-    /// The Unix time (seconds) of the last SAVE/BGSAVE, or of the store's creation (LASTSAVE).
-    last_save: Option<i64>,
     /// Keys removed by expiry, lazy or active (INFO's `expired_keys`).
     expired_keys: u64,
     /// What commands did, when a server keeps count (`command::stats`); shared with the
@@ -134,12 +132,8 @@ pub(crate) struct Keyspace {
     garbage: Garbage,
     /// `maxmemory` and its policy (`evict.rs`).
     pub(crate) eviction: evict::Eviction,
-    /// Where SAVE and BGSAVE write the RDB file (`dir`/`dbfilename`), when the store persists.
-    pub(crate) rdb_path: Option<std::path::PathBuf>,
-    /// Whether dropping the store's last handle saves it there (a store opened in process).
-    pub(crate) save_on_drop: bool,
-    /// BGSAVE's writer and what it did.
-    pub(crate) background_save: std::sync::Arc<crate::persistence::BackgroundSave>,
+    /// Where and when the store saves, and the changes since it last did.
+    pub(crate) saving: crate::persistence::Saving,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -163,7 +157,6 @@ impl Keyspace {
             tracking: crate::tracking::Tracking::default(),
             effects: effects::Effects::default(),
             notify: effects::NotifyFlags::default(),
-            last_save: None,
             expired_keys: 0,
             command_stats: None,
             latency_threshold_ms: 0,
@@ -173,9 +166,7 @@ impl Keyspace {
             encodings: Encodings::default(),
             garbage: Garbage::default(),
             startup_memory: 0,
-            rdb_path: None,
-            save_on_drop: false,
-            background_save: std::sync::Arc::default(),
+            saving: crate::persistence::Saving::default(),
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -220,19 +211,17 @@ impl Keyspace {
         &self.clock
     }
 
-    /// Records a SAVE or BGSAVE now.
+    /// Records a save that finished now: nothing is left to save.
     pub(crate) fn saved_now(&mut self) {
-        self.last_save = Some(self.now_micros() / 1_000_000);
+        let now = self.clock.now_micros() / 1_000_000;
+        self.saving.saved(now);
     }
 
     /// LASTSAVE: the last save (a background one once it finished), or the first time anyone
     /// asked (the store has never saved).
     pub(crate) fn last_save(&mut self) -> i64 {
-        let saved = *self
-            .last_save
-            .get_or_insert_with(|| self.clock.now_micros() / 1_000_000);
-        // A background save that finished since counts too.
-        self.background_save.finished_at().map_or(saved, |at| at.max(saved))
+        let now = self.clock.now_micros() / 1_000_000;
+        self.saving.last_save(now)
     }
 
     /// The frozen time of the running command in Unix microseconds. Most commands never need it,
@@ -664,8 +653,10 @@ impl Keyspace {
         self.dbs[db].data.key_at(n)
     }
 
-    /// Empties `db` (FLUSHDB), touching the watched keys that existed.
-    pub(crate) fn flush_db(&mut self, db: usize) {
+    /// Empties `db` (FLUSHDB), touching the watched keys that existed; answers how many keys
+    /// it held.
+    pub(crate) fn flush_db(&mut self, db: usize) -> usize {
+        let removed = self.len(db);
         let watched_before = self.undo.is_recording().then(|| self.dbs[db].watched.clone());
         self.touch_all_watched(db, None);
         let streams = self.waited_streams(db);
@@ -675,6 +666,7 @@ impl Keyspace {
             (Some(undo), Some(watched)) => undo.flushed(db, data, watched),
             _ => self.discard_table(data),
         }
+        removed
     }
 
     /// Swaps the data of two databases (SWAPDB); watchers stay with the database index.

@@ -359,12 +359,7 @@ impl Host for ServerSide {
                 self.close = true;
                 Ok(Reply::ok())
             }
-            HostOp::Shutdown => {
-                self.inner.begin_stop();
-                self.close = true;
-                self.quiet = true;
-                Ok(Reply::ok())
-            }
+            HostOp::Shutdown => self.shutdown(argv),
             HostOp::Debug => match (call.ks, call.engines) {
                 (Some(ks), Some(engines)) => self.debug(argv, ks, engines, call.caller.db),
                 _ => Err(CommandError::other("ERR command out of place")),
@@ -399,6 +394,43 @@ fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
 }
 
 impl ServerSide {
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves the RDB file first when the server
+    /// persists and save points are set (or SAVE), as Redis does; a failed save keeps the server
+    /// running unless FORCE. NOW changes nothing here (no replica to wait for), and ABORT has no
+    /// shutdown in progress to cancel.
+    fn shutdown(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+        let (mut nosave, mut save, mut force, mut abort, mut other) = (false, false, false, false, false);
+        for arg in argv.iter().skip(1) {
+            if is_option(arg, "nosave") {
+                nosave = true;
+            } else if is_option(arg, "save") {
+                save = true;
+            } else if is_option(arg, "now") {
+                other = true;
+            } else if is_option(arg, "force") {
+                force = true;
+            } else if is_option(arg, "abort") {
+                abort = true;
+            } else {
+                return Err(CommandError::Syntax);
+            }
+        }
+        if (abort && (nosave || save || force || other)) || (nosave && save) {
+            return Err(CommandError::Syntax);
+        }
+        if abort {
+            return Err(CommandError::other("ERR No shutdown in progress."));
+        }
+        if !nosave && self.inner.save_for_stop(save).is_err() && !force {
+            return Err(CommandError::other("ERR Errors trying to SHUTDOWN. Check logs."));
+        }
+        self.inner.save_at_stop_done();
+        self.inner.begin_stop();
+        self.close = true;
+        self.quiet = true;
+        Ok(Reply::ok())
+    }
+
     fn check_password(&self, user: &[u8], password: &[u8]) -> Result<(), CommandError> {
         let config = self.inner.config.lock();
         let ok = user == b"default"
@@ -921,6 +953,10 @@ impl ServerSide {
                 // A new port is listened on before anything changes: failing, nothing does.
                 let current_port = self.inner.params.lock().get("port").cloned();
                 let changed_maxmemory = changes.iter().any(|(name, _)| name == "maxmemory");
+                let changes_save = changes
+                    .iter()
+                    .find(|(name, _)| name == "save")
+                    .and_then(|(_, shown)| crate::persistence::save_points(shown));
                 let listener = match changes.iter().find(|(name, _)| name == "port") {
                     Some((_, port)) if Some(port) != current_port.as_ref() => Some(self.listen_on(port)?),
                     _ => None,
@@ -933,6 +969,9 @@ impl ServerSide {
                     let _ = self.inner.waker.wake();
                 }
                 ks.set_encodings(self.inner.encodings());
+                if let Some(points) = changes_save {
+                    ks.saving.set_points(points);
+                }
                 self.inner.apply_cluster();
                 ks.latency_threshold_ms = self.inner.latency_threshold_ms();
                 ks.set_lfu(self.inner.lfu());
@@ -1111,11 +1150,12 @@ impl ServerSide {
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
-                u8::from(ks.background_save.in_progress()),
+                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
+                ks.saving.changes(),
+                u8::from(ks.saving.background.in_progress()),
                 ks.last_save(),
-                if ks.background_save.failed() { "err" } else { "ok" },
-                if ks.rdb_path.is_some() { "rdb" } else { "none" },
+                if ks.saving.background.failed() { "err" } else { "ok" },
+                if ks.saving.rdb_path.is_some() { "rdb" } else { "none" },
             ),
         );
         section(
@@ -1266,8 +1306,6 @@ const CONFIG_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-/// Redis 7.0.15's CLIENT HELP, without the subcommands embedis-server does not have (CACHING,
-/// GETREDIR, PAUSE, UNPAUSE, TRACKING, TRACKINGINFO).
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the store to its RDB file (where it persists;
 /// else to memory), empties it and loads the file back, as Redis's `debug reload` does; NOSAVE
 /// loads the file on disk as it is, NOFLUSH loads it beside the data — with MERGE the file's keys
@@ -1289,11 +1327,11 @@ fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines)
             ));
         }
     }
-    let path = ks.rdb_path.clone();
+    let path = ks.saving.rdb_path.clone();
     let file = if save {
         let file = crate::persistence::snapshot(ks, engines);
         if let Some(path) = &path {
-            crate::persistence::write(path, &file).map_err(|_| CommandError::other("ERR"))?;
+            crate::persistence::save_file(ks, path, &file).map_err(|_| CommandError::other("ERR"))?;
         }
         file
     } else {
@@ -1488,6 +1526,7 @@ const MODULE_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
+/// Redis 7.0.15's CLIENT HELP.
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",

@@ -70,6 +70,10 @@ pub struct Config {
     pub dir: Option<std::path::PathBuf>,
     /// The RDB file's name in `dir` (`dbfilename`, default `dump.rdb`).
     pub dbfilename: String,
+    /// When a background save starts by itself (`save`, in Redis's syntax: pairs of seconds and
+    /// changes; `""` for never). The default is Redis's: `3600 1 300 100 60 10000` — after an
+    /// hour if anything changed, 5 minutes if 100 keys did, a minute if 10000 did.
+    pub save: String,
 }
 
 impl Config {
@@ -126,6 +130,29 @@ impl Config {
         self.dir = Some(dir.into());
         self
     }
+
+    /// Sets the save points (`save`, in Redis's syntax): a background save starts when, for one
+    /// of the pairs, more than `seconds` have passed since the last save and at least `changes`
+    /// changes were made. `""`: only SAVE, BGSAVE and a stop save. A value Redis refuses makes
+    /// [`Server::start_with`] fail.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use embedis::server::{Config, Server};
+    ///
+    /// let server = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().save("900 1"))?;
+    /// let mut client = std::net::TcpStream::connect(server.addr())?;
+    /// client.write_all(b"CONFIG GET save\r\n")?;
+    /// let mut reply = [0u8; 25];
+    /// client.read_exact(&mut reply)?;
+    /// assert_eq!(&reply, b"*2\r\n$4\r\nsave\r\n$5\r\n900 1\r\n");
+    /// # server.stop();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn save(mut self, points: impl Into<String>) -> Config {
+        self.save = points.into();
+        self
+    }
 }
 
 impl Default for Config {
@@ -137,6 +164,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             dir: None,
             dbfilename: "dump.rdb".to_string(),
+            save: "3600 1 300 100 60 10000".to_string(),
         }
     }
 }
@@ -172,6 +200,8 @@ pub(crate) struct Inner {
     params: Mutex<BTreeMap<String, String>>,
     addr: SocketAddr,
     stopping: AtomicBool,
+    /// SHUTDOWN decided about saving (it saved, or NOSAVE): the stop does not save again.
+    save_at_stop_done: AtomicBool,
     /// Connected clients by id, for CLIENT LIST/KILL and INFO.
     clients: Mutex<BTreeMap<u64, ClientEntry>>,
     /// Clients CLIENT KILL closed, for the event loop to disconnect.
@@ -279,6 +309,10 @@ impl Server {
         if store.shared().cluster.is_some() {
             params.insert("cluster-enabled".into(), "yes".into());
         }
+        let points = crate::persistence::save_points(&config.save)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "Invalid save parameters"))?;
+        params.insert("save".into(), crate::persistence::show_save_points(&points));
+        store.shared().lock().keyspace.saving.set_points(points);
         params.insert("bind".into(), addr.ip().to_string());
         params.insert("requirepass".into(), config.requirepass.clone().unwrap_or_default());
         params.insert("maxclients".into(), config.maxclients.to_string());
@@ -302,6 +336,7 @@ impl Server {
             params: Mutex::new(params),
             addr,
             stopping: AtomicBool::new(false),
+            save_at_stop_done: AtomicBool::new(false),
             clients: Mutex::new(BTreeMap::new()),
             doomed: Mutex::new(Vec::new()),
             waker: Arc::new(waker),
@@ -320,6 +355,11 @@ impl Server {
                 .name("embedis-server".into())
                 .spawn(move || {
                     event_loop::run(&inner, poll, listener);
+                    // As Redis on SIGTERM: with save points set, the data is saved before it
+                    // exits (SHUTDOWN decided for itself).
+                    if !inner.save_at_stop_done.load(Ordering::Acquire) {
+                        let _ = inner.save_for_stop(false);
+                    }
                     let (lock, signal) = &inner.stopped;
                     *lock.lock() = true;
                     signal.notify_all();
@@ -470,6 +510,24 @@ impl std::fmt::Debug for Stopper {
 }
 
 impl Inner {
+    /// Saves the RDB file before the server stops, as Redis's shutdown does: when the server
+    /// persists (`dir`) and either save points are set or `forced` (SHUTDOWN SAVE). The error
+    /// is why the file could not be written.
+    pub(crate) fn save_for_stop(&self, forced: bool) -> io::Result<()> {
+        let mut state = self.store.shared().lock();
+        let state = &mut *state;
+        let ks = &mut state.keyspace;
+        if ks.saving.rdb_path.is_none() || (!forced && !ks.saving.has_points()) {
+            return Ok(());
+        }
+        crate::persistence::save_now(ks, &state.engines)
+    }
+
+    /// SHUTDOWN saved (or was told not to): the stop does not save.
+    pub(crate) fn save_at_stop_done(&self) {
+        self.save_at_stop_done.store(true, Ordering::Release);
+    }
+
     /// Stops accepting and disconnects every client (idempotent): the event loop wakes, closes
     /// every connection and ends.
     pub(crate) fn begin_stop(&self) {

@@ -28,6 +28,8 @@ enum Kind {
     OutputBufferLimits,
     /// `notify-keyspace-events`: event class letters.
     KeyspaceEvents,
+    /// `save`: pairs of seconds and changes.
+    SavePoints,
     /// Any text.
     Text,
 }
@@ -169,6 +171,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("maxmemory-clients", Kind::MemoryOrPercent),
     ("client-output-buffer-limit", Kind::OutputBufferLimits),
     ("notify-keyspace-events", Kind::KeyspaceEvents),
+    ("save", Kind::SavePoints),
     // hidden (CONFIG GET lists them only when asked by name)
     ("use-exit-on-panic", Kind::Bool),
     ("lua-enable-deprecated-api", Kind::Immutable),
@@ -335,6 +338,9 @@ fn normalize(name: &str, value: &str) -> Result<String, String> {
         Kind::KeyspaceEvents => crate::keyspace::NotifyFlags::parse(value)
             .map(crate::keyspace::NotifyFlags::letters)
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+        Kind::SavePoints => crate::persistence::save_points(value)
+            .map(|points| crate::persistence::show_save_points(&points))
+            .ok_or_else(|| "Invalid save parameters".into()),
         Kind::OutputBufferLimits => output_buffer_limits(value).map(|classes| {
             classes
                 .iter()
