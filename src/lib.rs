@@ -80,6 +80,8 @@
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
 
 mod allocator;
+mod aof;
+pub use aof::Fsync;
 pub mod argv;
 mod clock;
 mod cluster;

@@ -13,9 +13,211 @@ use crate::keyspace::rdb_file;
 
 /// The RDB file of the keyspace and of the function libraries.
 pub(crate) fn snapshot(ks: &Keyspace, engines: &Engines) -> Vec<u8> {
+    snapshot_for(ks, engines, false)
+}
+
+/// [`snapshot`], as an append-only file's base when `aof_base`.
+fn snapshot_for(ks: &Keyspace, engines: &Engines, aof_base: bool) -> Vec<u8> {
     let codes = engines.library_codes();
     let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    ks.rdb_file(&codes)
+    ks.rdb_file(&codes, aof_base)
+}
+
+/// How a store keeps an append-only file (`appendonly yes` and its settings).
+#[derive(Debug, Clone)]
+pub(crate) struct AppendOnly {
+    pub(crate) dirname: String,
+    pub(crate) filename: String,
+    pub(crate) fsync: crate::aof::Fsync,
+    pub(crate) load_truncated: bool,
+}
+
+impl Default for AppendOnly {
+    fn default() -> AppendOnly {
+        AppendOnly {
+            dirname: "appendonlydir".into(),
+            filename: "appendonly.aof".into(),
+            fsync: crate::aof::Fsync::EverySec,
+            load_truncated: true,
+        }
+    }
+}
+
+/// Makes `dir` the store's place to persist with an append-only file, as Redis starts with
+/// `appendonly yes`: the AOF in `dir/<dirname>` is loaded (its RDB file, `dbfilename`, is not:
+/// the AOF has the data), or created with the data as it is; from then on every write is
+/// appended to it. Answers the directory's absolute path; the error is Redis's reason.
+pub(crate) fn open_append_only(
+    state: &mut crate::runner::State,
+    dir: &Path,
+    dbfilename: &str,
+    append_only: &AppendOnly,
+) -> io::Result<PathBuf> {
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| io::Error::new(e.kind(), format!("Can't chdir to '{}': {e}", dir.display())))?;
+    state.keyspace.saving.rdb_path = Some(dir.join(dbfilename));
+    state.keyspace.saving.append_only = Some((dir.clone(), append_only.clone()));
+    let location = aof_location(&dir, append_only);
+    let aof = crate::aof::open(
+        location,
+        append_only.fsync,
+        append_only.load_truncated,
+        &mut StateReplayer::new(&mut state.keyspace, &mut state.engines),
+    )?;
+    state.keyspace.attach_aof(aof);
+    Ok(dir)
+}
+
+/// Where the AOF of a store persisting in `dir` lives.
+fn aof_location(dir: &Path, append_only: &AppendOnly) -> crate::aof::Location {
+    crate::aof::Location {
+        dir: dir.join(&append_only.dirname),
+        filename: append_only.filename.clone(),
+    }
+}
+
+/// BGREWRITEAOF: the AOF starts again from the data as it is — a new base file (RDB format) and
+/// an empty incremental file, the old files deleted; with no AOF kept, a base file alone. Done at
+/// once under the store's lock. A store that does not persist has nothing to rewrite.
+pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
+    let base = snapshot_for(ks, engines, true);
+    if let Some(aof) = &ks.aof {
+        let rewritten = aof.rewritten(&base)?;
+        ks.aof = Some(rewritten);
+    } else if let Some((dir, append_only)) = &ks.saving.append_only {
+        crate::aof::rewrite_base_only(&aof_location(dir, append_only), &base)?;
+    }
+    ks.saving.aof_rewrites += 1;
+    Ok(())
+}
+
+/// CONFIG SET appendonly: `yes` rewrites the AOF from the data as it is and appends to it from
+/// then on (Redis's `startAppendOnly`); `no` syncs it and stops appending. A store that does not
+/// persist cannot (the error says so).
+pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) -> io::Result<()> {
+    if !on {
+        if let Some(aof) = ks.aof.take() {
+            aof.flush();
+        }
+        ks.effects.want_replay(false);
+        return Ok(());
+    }
+    if ks.aof.is_some() {
+        return Ok(());
+    }
+    let Some((dir, append_only)) = ks.saving.append_only.clone() else {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the store does not persist (no dir)",
+        ));
+    };
+    let location = aof_location(&dir, &append_only);
+    let old = crate::aof::Manifest::read(&location)?;
+    let base = snapshot_for(ks, engines, true);
+    let aof = crate::aof::rewrite(location, old, &base, append_only.fsync)?;
+    ks.attach_aof(aof);
+    ks.saving.aof_rewrites += 1;
+    Ok(())
+}
+
+/// DEBUG LOADAOF: the AOF (synced first) is loaded again in place of the data.
+pub(crate) fn reload_aof(ks: &mut Keyspace, engines: &mut Engines) -> io::Result<()> {
+    let Some((dir, append_only)) = ks.saving.append_only.clone() else {
+        return Ok(());
+    };
+    if let Some(aof) = &ks.aof {
+        aof.flush();
+    }
+    for db in 0..crate::keyspace::DATABASES {
+        ks.flush_db(db);
+    }
+    let location = aof_location(&dir, &append_only);
+    // Loading writes nothing to the AOF it loads.
+    let replaying = ks.effects.replay_wanted();
+    ks.effects.want_replay(false);
+    let loaded = crate::aof::load_from_disk(
+        &location,
+        append_only.load_truncated,
+        &mut StateReplayer::new(ks, engines),
+    );
+    ks.effects.want_replay(replaying);
+    loaded?;
+    // What was loaded is not to be saved again (Redis's `server.dirty = 0`).
+    ks.saving.loaded();
+    Ok(())
+}
+
+/// Runs an AOF's commands on the locked store, as Redis's fake AOF client does: SELECT changes
+/// its database, MULTI … EXEC runs the commands between them together, and a command's error is
+/// the data's (only an unknown command stops the load).
+struct StateReplayer<'a> {
+    ks: &'a mut Keyspace,
+    engines: &'a mut Engines,
+    db: usize,
+    multi: Option<Vec<crate::argv::Argv>>,
+}
+
+impl<'a> StateReplayer<'a> {
+    fn new(ks: &'a mut Keyspace, engines: &'a mut Engines) -> StateReplayer<'a> {
+        StateReplayer {
+            ks,
+            engines,
+            db: 0,
+            multi: None,
+        }
+    }
+
+    fn run_now(&mut self, argv: &crate::argv::Argv) -> Result<(), String> {
+        use crate::command::table::{self, Run};
+        let spec = match table::resolve_for(argv, None, false) {
+            Ok(spec) => spec,
+            Err(crate::error::CommandError::UnknownCommand(_)) => {
+                return Err(format!(
+                    "Unknown command '{}' reading the append only file",
+                    String::from_utf8_lossy(argv.arg(0))
+                ));
+            }
+            // A wrong arity is the data's, as a command's error is.
+            Err(_) => return Ok(()),
+        };
+        if let Run::Keyspace(_) = spec.run {
+            self.ks.begin();
+            let caller = crate::command::Caller::internal(0, self.db);
+            let mut ctx = crate::command::Ctx::new(self.ks, self.engines, &caller);
+            ctx.run(spec, argv);
+            self.db = ctx.db;
+        }
+        Ok(())
+    }
+}
+
+impl crate::aof::Replayer for StateReplayer<'_> {
+    fn load_rdb(&mut self, file: &[u8]) -> Result<(), String> {
+        load(self.ks, self.engines, file, LoadMode::Replace)
+    }
+
+    fn run(&mut self, argv: crate::argv::Argv) -> Result<(), String> {
+        if argv.arg(0).eq_ignore_ascii_case(b"multi") {
+            self.multi = Some(Vec::new());
+            return Ok(());
+        }
+        if argv.arg(0).eq_ignore_ascii_case(b"exec") {
+            for queued in self.multi.take().unwrap_or_default() {
+                self.run_now(&queued)?;
+            }
+            return Ok(());
+        }
+        match &mut self.multi {
+            Some(queue) => queue.push(argv),
+            None => self.run_now(&argv)?,
+        }
+        Ok(())
+    }
+
+    fn base(&mut self) -> Vec<u8> {
+        snapshot_for(self.ks, self.engines, true)
+    }
 }
 
 /// Writes `file` to `path` as Redis does: to a temporary file beside it, flushed to disk, then
@@ -170,12 +372,19 @@ pub(crate) struct Saving {
     pub(crate) rdb_path: Option<PathBuf>,
     /// Whether dropping the store's last handle saves it there (a store opened in process).
     pub(crate) save_on_drop: bool,
+    /// Where the append-only file is kept or would be (the directory, the settings), when the
+    /// store persists.
+    pub(crate) append_only: Option<(PathBuf, AppendOnly)>,
+    /// How many AOF rewrites were done (INFO's `aof_rewrites`).
+    pub(crate) aof_rewrites: u64,
     /// BGSAVE's writer and what it did.
     pub(crate) background: Arc<BackgroundSave>,
     /// The Unix time (seconds) of the last save, or of the first time anyone asked.
     last_save: Option<i64>,
     /// Changes since the last save.
     dirty: u64,
+    /// Changes ever made: a command that made any is replayed (see `Ctx::run`).
+    changes_made: u64,
     /// When a background save is awaited: `dirty` when it started, and how many had finished
     /// well before it.
     background_started: Option<(u64, u64)>,
@@ -193,6 +402,12 @@ impl Saving {
     /// Counts `n` changes.
     pub(crate) fn changed(&mut self, n: u64) {
         self.dirty = self.dirty.saturating_add(n);
+        self.changes_made = self.changes_made.wrapping_add(n);
+    }
+
+    /// How many changes were ever made (only ever grows, saves or not).
+    pub(crate) fn changes_made(&self) -> u64 {
+        self.changes_made
     }
 
     /// The changes since the last save (INFO's `rdb_changes_since_last_save`).
@@ -205,6 +420,11 @@ impl Saving {
     pub(crate) fn saved(&mut self, now: i64) {
         self.dirty = 0;
         self.last_save = Some(now);
+    }
+
+    /// The data was loaded anew (DEBUG LOADAOF): nothing is left to save.
+    pub(crate) fn loaded(&mut self) {
+        self.dirty = 0;
     }
 
     /// A background save started now: what it will have saved is what was counted so far.

@@ -270,6 +270,8 @@ impl Shared {
         let paused = self.paused().is_some();
         state.keyspace.suspend_expiry(paused);
         state.keyspace.begin();
+        // Keys active expiry removed are replayed each alone, apart from the command's writes.
+        state.keyspace.append_replay(false);
         if state.keyspace.eviction.maxmemory != 0 {
             state.keyspace.perform_evictions();
             // Keys evicted before the command are invalidated at once, as Redis does: a
@@ -560,13 +562,16 @@ impl Shared {
     /// before the command) and before the invalidations the command itself caused, as Redis
     /// holds those until the command's reply is written.
     fn after_command_of(&self, state: &mut State, caller: Option<ClientId>) {
+        // What the unit wrote is appended as one (Redis's `propagatePendingCommands`), then what
+        // each client it served wrote, each alone.
+        state.keyspace.append_replay(true);
         if state.keyspace.has_ready()
             && crate::command::blocking::serve_blocked(&mut state.keyspace, &mut state.engines)
         {
             self.unblocked.notify_all();
         }
-        // The effects record (the command's and the served pops') is handed out here to its
-        // readers: keyspace events to subscribers. (The replay form has no reader yet.)
+        state.keyspace.append_replay(false);
+        // The keyspace events (the command's and the served pops') go to subscribers.
         state.keyspace.publish_events();
         if let Some(client) = caller {
             state.keyspace.mark_reply(client);

@@ -151,6 +151,7 @@ impl Store {
             cluster_enabled: false,
             cluster_node: None,
             save_points: Vec::new(),
+            append_only: None,
         }
     }
 
@@ -467,6 +468,8 @@ pub struct StoreBuilder {
     cluster_node: Option<Arc<crate::cluster::Cluster>>,
     /// Save points for [`StoreBuilder::open`]: (seconds, changes).
     save_points: Vec<(i64, i64)>,
+    /// The append-only file's `appendfsync`, if [`StoreBuilder::open`] keeps one.
+    append_only: Option<crate::aof::Fsync>,
 }
 
 impl StoreBuilder {
@@ -547,6 +550,33 @@ impl StoreBuilder {
         self
     }
 
+    /// Keeps an append-only file for a store opened in a directory ([`StoreBuilder::open`]), as
+    /// Redis's `appendonly yes`: every write is appended to `dir/appendonlydir` (Redis 7.0's
+    /// multi-part format, which redis-server loads) in the form that replays it exactly, synced
+    /// to the disk as `fsync` says — [`Fsync::Always`](crate::Fsync::Always) before the write's
+    /// call returns. When the store is opened again the file is loaded (not `dump.rdb`), so a
+    /// crash loses at most what `fsync` allows.
+    ///
+    /// ```
+    /// use embedis::{Commands, Fsync, Store};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("embedis-append-only-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = Store::builder().append_only(Fsync::Always).open(&dir)?;
+    /// store.rpush("jobs", ["a", "b"]).unwrap();
+    /// assert!(dir.join("appendonlydir/appendonly.aof.manifest").exists());
+    /// drop(store);
+    /// let store = Store::builder().append_only(Fsync::Always).open(&dir)?;
+    /// assert_eq!(store.lrange("jobs", 0, -1).unwrap(), ["a", "b"]);
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn append_only(mut self, fsync: crate::aof::Fsync) -> StoreBuilder {
+        self.append_only = Some(fsync);
+        self
+    }
+
     /// The store, persisting in `dir` (see [`Store::open`]).
     ///
     /// ```
@@ -560,10 +590,20 @@ impl StoreBuilder {
     /// ```
     pub fn open(self, dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
         let save_points = self.save_points.clone();
+        let append_only = self.append_only;
         let store = self.build();
         {
             let mut state = store.shared.lock();
-            crate::persistence::open(&mut state, dir.as_ref(), "dump.rdb")?;
+            let mut settings = crate::persistence::AppendOnly::default();
+            let dir = match append_only {
+                Some(fsync) => {
+                    settings.fsync = fsync;
+                    crate::persistence::open_append_only(&mut state, dir.as_ref(), "dump.rdb", &settings)?
+                }
+                None => crate::persistence::open(&mut state, dir.as_ref(), "dump.rdb")?,
+            };
+            // Where BGREWRITEAOF and CONFIG SET appendonly keep the AOF.
+            state.keyspace.saving.append_only = Some((dir, settings));
             state.keyspace.saving.save_on_drop = true;
             state.keyspace.saving.set_points(save_points.clone());
         }

@@ -58,3 +58,49 @@ fn opening_a_damaged_file_fails_and_keeps_it() {
     assert!(Store::open(dir.join("nosuch")).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With an append-only file, every way of writing in process is kept — typed calls, a
+/// transaction, `atomic`, a script, a connection — and comes back when the store is opened again,
+/// without any save: as if the process had been killed.
+#[cfg(feature = "lua")]
+#[test]
+fn an_append_only_store_keeps_every_write_without_saving() {
+    use embedis::{CommandError, Fsync};
+    let dir = common::fresh_dir(0);
+    let open = || Store::builder().append_only(Fsync::Always).open(&dir).unwrap();
+    let store = open();
+    store.set("typed", 1).unwrap();
+    store.multi().incr("tx").incr("tx").exec().unwrap();
+    store
+        .atomic(|db| {
+            db.incr("atomic")?;
+            db.rpush("atomic-list", ["x"])?;
+            Ok::<_, CommandError>(())
+        })
+        .unwrap();
+    // An `atomic` call that fails leaves nothing, in the data or the file.
+    let failed = store.atomic(|db| {
+        db.incr("undone")?;
+        db.cmd::<()>(["LPUSH", "typed", "not a list"])
+    });
+    assert!(failed.is_err());
+    let _: i64 = store
+        .eval("return redis.call('INCRBY', KEYS[1], 5)", "scripted", ())
+        .unwrap();
+    store.connect().call(["SETEX", "volatile", "1000", "v"]);
+    // No save: the process "dies" (the store is forgotten, its drop saving only dump.rdb).
+    std::mem::forget(store);
+
+    // Opened again from the append-only file alone.
+    let _ = std::fs::remove_file(dir.join("dump.rdb"));
+    let store = open();
+    assert_eq!(store.get("typed").unwrap(), Some("1".to_string()));
+    assert_eq!(store.get("tx").unwrap(), Some("2".to_string()));
+    assert_eq!(store.get("atomic").unwrap(), Some("1".to_string()));
+    assert_eq!(store.lrange("atomic-list", 0, -1).unwrap(), ["x"]);
+    assert_eq!(store.exists("undone").unwrap(), 0);
+    assert_eq!(store.get("scripted").unwrap(), Some("5".to_string()));
+    assert!(store.ttl("volatile").unwrap() > 990);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,8 +2,10 @@
 //!
 //! Takes Redis's flag spelling: `embedis-server --port 6379 --bind 127.0.0.1 --requirepass secret
 //! --maxclients 10000 --cluster-enabled yes --dir /var/lib/embedis --dbfilename dump.rdb`
-//! --save "3600 1 300 100 60 10000"` (with `--dir`, the RDB file there is loaded at start, and
-//! SAVE, BGSAVE and the `--save` points write it). `--cluster-nodes N`
+//! --save "3600 1 300 100 60 10000" --appendonly yes --appendfsync everysec` (with `--dir`, the
+//! RDB file there is loaded at start, and SAVE, BGSAVE and the `--save` points write it; with
+//! `--appendonly yes` too, the append-only file in `DIR/appendonlydir` is loaded instead and every
+//! write appended to it). `--cluster-nodes N`
 //! (embedis's own) serves N nodes of one cluster, on `--port` and the ports after it, the slots
 //! split among them. Stops on SIGINT, SIGTERM or a client's SHUTDOWN.
 
@@ -17,7 +19,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"] [--appendonly yes|no] [--appendfsync always|everysec|no] [--appenddirname NAME] [--appendfilename NAME] [--aof-load-truncated yes|no]"
     );
     ExitCode::from(2)
 }
@@ -56,18 +58,19 @@ fn main() -> ExitCode {
                 config.save = value;
                 true
             }
+            "appendonly" => yes_or_no(&value).map(|on| config.appendonly = on).is_some(),
+            "appendfsync" => embedis::Fsync::parse(&value).map(|f| config.appendfsync = f).is_some(),
+            "appenddirname" => {
+                config.appenddirname = value;
+                true
+            }
+            "appendfilename" => {
+                config.appendfilename = value;
+                true
+            }
+            "aof-load-truncated" => yes_or_no(&value).map(|on| config.aof_load_truncated = on).is_some(),
             "cluster-nodes" => value.parse().map(|n: usize| cluster_nodes = n.max(1)).is_ok(),
-            "cluster-enabled" => match value.to_ascii_lowercase().as_str() {
-                "yes" => {
-                    cluster_enabled = true;
-                    true
-                }
-                "no" => {
-                    cluster_enabled = false;
-                    true
-                }
-                _ => false,
-            },
+            "cluster-enabled" => yes_or_no(&value).map(|on| cluster_enabled = on).is_some(),
             _ => false,
         };
         if !parsed {
@@ -102,6 +105,15 @@ fn main() -> ExitCode {
     server.stop();
     eprintln!("embedis-server: stopped");
     ExitCode::SUCCESS
+}
+
+/// A `yes` or `no` flag value, any case.
+fn yes_or_no(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
 }
 
 /// `--cluster-nodes N`: N nodes of one cluster on ports `port`, `port + 1`, … until every one

@@ -504,7 +504,14 @@ pub(crate) fn geoadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         zadd.push(score.to_string().into_bytes());
         zadd.push(argv.arg(i + 2).to_vec());
     }
-    zset::zadd(ctx, &Argv::from_args(zadd))
+    // Replayed as that ZADD if it changed anything, as Redis does.
+    let zadd = Argv::from_args(zadd);
+    let changes_before = ctx.ks.saving.changes_made();
+    let reply = zset::zadd(ctx, &zadd)?;
+    if ctx.ks.saving.changes_made() != changes_before {
+        ctx.replay_as(|| zadd);
+    }
+    Ok(reply)
 }
 
 /// GEODIST key member1 member2 [M|KM|FT|MI]

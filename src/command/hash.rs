@@ -170,6 +170,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comm
     ctx.write_or_create::<Hash>(key)?.insert(field, sum.clone(), &limits);
     ctx.changed(EventClass::Hash, "hincrbyfloat", key);
     ctx.dirty(1);
+    ctx.replay_as(|| Argv::from_args(("HSET", key, field, &sum[..])));
     Ok(Reply::Bulk(sum))
 }
 

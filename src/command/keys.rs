@@ -112,9 +112,20 @@ fn expire_generic(
     if when <= ctx.ks.now() {
         ctx.remove(key);
         ctx.notify(EventClass::Generic, "del", key);
+        ctx.replay_as(|| Argv::from_args(("DEL", key)));
     } else {
         ctx.set_expire(key, Some(when));
         ctx.notify(EventClass::Generic, "expire", key);
+        // Replayed at the same moment whenever it is replayed: PEXPIREAT, options kept.
+        if unit != ExpireArg::UnixMillis {
+            ctx.replay_as(|| {
+                let mut replayed = Argv::from_args(("PEXPIREAT", key, when.to_string()));
+                for option in argv.iter().skip(3) {
+                    replayed.push(option);
+                }
+                replayed
+            });
+        }
     }
     ctx.dirty(1);
     Ok(Reply::Integer(1))
@@ -475,6 +486,21 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     ctx.insert(key, value, expiry);
     ctx.notify(EventClass::Generic, "restore", key);
     ctx.dirty(1);
+    // A relative TTL is replayed as the moment it ends (Redis appends ABSTTL).
+    if ttl > 0 && !absolute {
+        ctx.replay_as(|| {
+            let mut replayed = Argv::new();
+            for (i, arg) in argv.iter().enumerate() {
+                if i == 2 {
+                    replayed.push(ttl.to_string().as_bytes());
+                } else {
+                    replayed.push(arg);
+                }
+            }
+            replayed.push(b"ABSTTL");
+            replayed
+        });
+    }
     if let Some(seconds) = idle {
         let lru = ctx.ks.lru();
         if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {

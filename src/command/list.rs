@@ -338,6 +338,7 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
         let popped = list.pop_many(end, count);
         ctx.changed(EventClass::List, pop_event(end), key);
         ctx.dirty(popped.len());
+        replay_as_pop(ctx, key, end, Some(popped.len()));
         return Ok(Reply::Array(vec![Reply::bulk(key), Reply::bulks(popped)]));
     }
     Ok(Reply::NilArray)
@@ -389,10 +390,39 @@ fn pop_first(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: &BlockedOp) -> Result<Option
     Ok(None)
 }
 
+/// A pop of LMPOP or a blocking pop is replayed as LPOP or RPOP, with the count popped if
+/// `count` (Redis's forms).
+fn replay_as_pop(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>) {
+    let name = if end == End::Head { "LPOP" } else { "RPOP" };
+    ctx.replay_as(|| match count {
+        Some(n) => Argv::from_args((name, key, n.to_string())),
+        None => Argv::from_args((name, key)),
+    });
+}
+
+/// The side names a blocked move is replayed with.
+fn end_name(end: End) -> &'static str {
+    if end == End::Head { "LEFT" } else { "RIGHT" }
+}
+
 /// Runs a blocked (or blocking) client's pop on `key`, which holds a non-empty list.
 pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<Reply, CommandError> {
     let (end, count) = match op {
-        BlockedOp::Move { from, to, dst } => return lmove_generic(ctx, key, dst, *from, *to),
+        BlockedOp::Move {
+            from,
+            to,
+            dst,
+            rpoplpush,
+        } => {
+            let reply = lmove_generic(ctx, key, dst, *from, *to)?;
+            if matches!(reply, Reply::Bulk(_)) {
+                ctx.replay_as(|| match rpoplpush {
+                    true => Argv::from_args(("RPOPLPUSH", key, &dst[..])),
+                    false => Argv::from_args(("LMOVE", key, &dst[..], end_name(*from), end_name(*to))),
+                });
+            }
+            return Ok(reply);
+        }
         BlockedOp::ZPop(_) | BlockedOp::ZPopMany(..) => return super::zset::pop_for(ctx, key, op),
         BlockedOp::Pop(end) => (*end, None),
         BlockedOp::PopMany(end, count) => (*end, Some(*count)),
@@ -404,6 +434,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
     let popped = list.pop_many(end, count.unwrap_or(1));
     ctx.changed(EventClass::List, pop_event(end), key);
     ctx.dirty(popped.len());
+    replay_as_pop(ctx, key, end, count.map(|_| popped.len()));
     let key = Reply::bulk(key);
     Ok(match count {
         Some(_) => Reply::Array(vec![key, Reply::bulks(popped)]),
@@ -436,17 +467,27 @@ pub(crate) fn brpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     blocking_pop(ctx, argv, End::Tail)
 }
 
-/// BLMOVE/BRPOPLPUSH: moves at once if `src` has elements, else blocks on it.
+/// BLMOVE/BRPOPLPUSH: moves at once if `src` has elements (replayed as LMOVE or RPOPLPUSH with
+/// the arguments given), else blocks on it.
 fn blocking_move(ctx: &mut Ctx<'_>, argv: &Argv, from: End, to: End, timeout: &[u8]) -> Result<Reply, CommandError> {
     let deadline = parse_timeout(ctx.ks, timeout)?;
     let (src, dst) = (argv.arg(1), argv.arg(2));
+    let rpoplpush = argv.len() == 4;
     if ctx.read::<List>(src)?.is_some() {
-        return lmove_generic(ctx, src, dst, from, to);
+        let reply = lmove_generic(ctx, src, dst, from, to)?;
+        if matches!(reply, Reply::Bulk(_)) {
+            ctx.replay_as(|| match rpoplpush {
+                true => Argv::from_args(("RPOPLPUSH", src, dst)),
+                false => Argv::from_args(("LMOVE", src, dst, argv.arg(3), argv.arg(4))),
+            });
+        }
+        return Ok(reply);
     }
     let op = BlockedOp::Move {
         from,
         to,
         dst: dst.to_vec(),
+        rpoplpush,
     };
     Ok(ctx.block(&[src], op, deadline, Reply::Nil))
 }

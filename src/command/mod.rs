@@ -196,6 +196,10 @@ pub(crate) struct Ctx<'a> {
     /// In cluster mode, whether the caller sent ASKING ([`Caller::asking`]).
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
     pub(crate) asking: bool,
+    /// The running command said how it replays ([`Ctx::replay_as`]): it is not replayed as sent.
+    replayed_instead: bool,
+    /// The running command is replayed even if it changed nothing ([`Ctx::replay_always`]).
+    replay_always: bool,
 }
 
 /// Whether `spec` runs a script or a function (EVAL, EVALSHA, FCALL and their `_RO` forms).
@@ -224,6 +228,8 @@ impl<'a> Ctx<'a> {
             publish_events: true,
             script_keys: None,
             asking: caller.asking,
+            replayed_instead: false,
+            replay_always: false,
         }
     }
 }
@@ -270,7 +276,21 @@ impl Ctx<'_> {
                 // A command run by EXEC, a script or `atomic` counts here (a client's own
                 // commands count where the connection runs them).
                 let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
+                // The replay form: a command that changed something is replayed as sent unless
+                // it said otherwise; a script is replayed by its own commands' forms.
+                let replay = self.ks.effects.replay_wanted().then(|| {
+                    let outer = (self.replayed_instead, self.replay_always);
+                    (self.replayed_instead, self.replay_always) = (false, false);
+                    (outer, self.ks.saving.changes_made())
+                });
                 let reply: Reply = handler(self, argv).into();
+                if let Some((outer, changes_before)) = replay {
+                    let changed = self.ks.saving.changes_made() != changes_before;
+                    if (changed || self.replay_always) && !self.replayed_instead && !runs_script(spec) {
+                        self.ks.effects.replay(self.db, || argv.clone());
+                    }
+                    (self.replayed_instead, self.replay_always) = outer;
+                }
                 if let (Some(started), Some(stats)) = (started, &self.ks.command_stats) {
                     let took = started.elapsed();
                     let mut stats = stats.lock();
@@ -476,12 +496,26 @@ impl Ctx<'_> {
         self.ks.effects.notify(self.db, class, name, key);
     }
 
-    /// Reports the command line to replay for this command's effect where sending the command
-    /// again would not reproduce it (EXPIRE as PEXPIREAT, SPOP as SREM); built only while someone
-    /// reads the replay form.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Reports a command line that replays the running command's effect where sending the
+    /// command again would not reproduce it (EXPIRE as PEXPIREAT, SPOP as SREM): the command is
+    /// then replayed by the lines it reports, in order, instead of as sent (Redis's
+    /// `alsoPropagate` with `preventCommandPropagation`, or its argv rewriting). Built only
+    /// while someone reads the replay form.
     pub(crate) fn replay_as(&mut self, argv: impl FnOnce() -> Argv) {
-        self.ks.effects.replay(argv);
+        self.replayed_instead = true;
+        self.ks.effects.replay(self.db, argv);
+    }
+
+    /// The running command is replayed only by the lines it reports with [`Ctx::replay_as`],
+    /// perhaps none (Redis's `preventCommandPropagation`: XREADGROUP, XCLAIM).
+    pub(crate) fn replay_by_parts(&mut self) {
+        self.replayed_instead = true;
+    }
+
+    /// The running command is replayed as sent even if it changed nothing (Redis's
+    /// `forceCommandPropagation`: FLUSHALL and FLUSHDB of empty databases).
+    pub(crate) fn replay_always(&mut self) {
+        self.replay_always = true;
     }
 
     /// Counts `n` changes toward the `save` points and INFO's `rdb_changes_since_last_save`,

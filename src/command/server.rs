@@ -74,6 +74,7 @@ pub(crate) fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     flush_mode(argv)?;
     let removed = ctx.ks.flush_db(ctx.db);
     ctx.dirty(removed);
+    ctx.replay_always();
     ctx.ks.tracking.flushed();
     Ok(Reply::ok())
 }
@@ -86,6 +87,7 @@ pub(crate) fn flushall(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandE
         let removed = ctx.ks.flush_db(db);
         ctx.dirty(removed);
     }
+    ctx.replay_always();
     ctx.ks.tracking.flushed();
     if ctx.ks.saving.has_points() {
         // Redis's reply does not tell a failed save: its log does.
@@ -144,6 +146,18 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         "Background saving scheduled"
     };
     Ok(Reply::status(reply))
+}
+
+/// BGREWRITEAOF: the append-only file starts again from the data as it is (a new base file,
+/// the old files deleted; see `persistence::rewrite_aof`). Redis forks a child for it; embedis
+/// writes it at once, under the store's lock, and answers as Redis does.
+pub(crate) fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    crate::persistence::rewrite_aof(ctx.ks, ctx.engines).map_err(|_| {
+        CommandError::other(
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        )
+    })?;
+    Ok(Reply::status("Background append only file rewriting started"))
 }
 
 /// LASTSAVE: the Unix time of the last SAVE or BGSAVE, or of the store's creation.

@@ -97,13 +97,19 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         None => {
             let at = (ctx.ks.random() % len as u64) as usize;
             let set = ctx.write::<Set>(key)?.ok_or(CommandError::NoSuchKey)?;
-            set.take_index(at).map_or(Reply::Nil, Reply::Bulk)
+            let popped = set.take_index(at);
+            // Replayed as the SREM of what it drew.
+            if let Some(member) = &popped {
+                ctx.replay_as(|| Argv::from_args(("SREM", key, &member[..])));
+            }
+            popped.map_or(Reply::Nil, Reply::Bulk)
         }
         Some(n) => match ctx.pick(len, n) {
             Pick::All => {
                 let entry = ctx.remove(key);
                 ctx.notify(EventClass::Set, "spop", key);
                 ctx.notify(EventClass::Generic, "del", key);
+                ctx.replay_as(|| Argv::from_args(("DEL", key)));
                 let set = entry.and_then(|e| match e.entry.value {
                     Value::Set(s) => Some(s),
                     _ => None,
@@ -115,6 +121,9 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
                 let chosen: Vec<Vec<u8>> = at.iter().filter_map(|&i| set.get_index(i).cloned()).collect();
                 for member in &chosen {
                     set.remove(member);
+                }
+                for member in &chosen {
+                    ctx.replay_as(|| Argv::from_args(("SREM", key, &member[..])));
                 }
                 Reply::Set(chosen.into_iter().map(Reply::Bulk).collect())
             }

@@ -150,6 +150,8 @@ struct AddOrTrim {
     id_pos: usize,
     no_mkstream: bool,
     trim: Option<Trim>,
+    /// Where an approximate (`~`) threshold is in the arguments.
+    approx_at: Option<usize>,
 }
 
 fn parse_add_or_trim(ctx: &Ctx<'_>, argv: &Argv, xadd: bool) -> Result<AddOrTrim, CommandError> {
@@ -158,6 +160,7 @@ fn parse_add_or_trim(ctx: &Ctx<'_>, argv: &Argv, xadd: bool) -> Result<AddOrTrim
         id_pos: argv.len(),
         no_mkstream: false,
         trim: None,
+        approx_at: None,
     };
     let mut by = None;
     let mut approx = false;
@@ -177,9 +180,13 @@ fn parse_add_or_trim(ctx: &Ctx<'_>, argv: &Argv, xadd: bool) -> Result<AddOrTrim
             }
             approx = false;
             let next = c_str(argv.arg(i + 1));
+            parsed.approx_at = None;
             if more >= 2 && (next == b"~" || next == b"=") {
                 approx = next == b"~";
                 i += 1;
+                if approx {
+                    parsed.approx_at = Some(i + 1);
+                }
             }
             let value = argv.arg(i + 1);
             by = Some(if is_option(opt, "maxlen") {
@@ -278,14 +285,53 @@ pub(crate) fn xadd(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         AddError::TooLarge => CommandError::other("ERR Elements are too large to be stored"),
     })?;
     let trimmed = parsed.trim.is_some_and(|trim| stream.trim(trim) > 0);
+    let threshold = parsed.approx_at.map(|at| (at, exact_threshold(stream, parsed.trim)));
     ctx.modified(key);
     ctx.notify(EventClass::Stream, "xadd", key);
     ctx.dirty(1);
+    // Replayed with the ID it got and the trim it did, as Redis rewrites them.
+    let generated = !matches!(parsed.id, IdRequest::Exact(_));
+    if generated || threshold.is_some() {
+        ctx.replay_as(|| {
+            let mut replayed = with_exact_trim(argv, threshold);
+            if generated {
+                replayed = replaced(&replayed, parsed.id_pos, &id.to_bytes());
+            }
+            replayed
+        });
+    }
     if trimmed {
         ctx.notify(EventClass::Stream, "xtrim", key);
     }
     ctx.ks.signal_ready(ctx.db, key);
     Ok(id_reply(id))
+}
+
+/// What an approximate trim left, as an exact threshold: the length for MAXLEN, the first ID
+/// for MINID (Redis's `streamRewriteTrimArgument`).
+fn exact_threshold(stream: &Stream, trim: Option<Trim>) -> Vec<u8> {
+    match trim.map(|t| t.by) {
+        Some(TrimBy::MinId(_)) => stream.edge_id(false).unwrap_or(StreamId::MIN).to_bytes(),
+        _ => stream.len().to_string().into_bytes(),
+    }
+}
+
+/// `argv` with `~ threshold` at `threshold.0` replaced by `= threshold.1`, so that replaying it
+/// trims exactly what was trimmed.
+fn with_exact_trim(argv: &Argv, threshold: Option<(usize, Vec<u8>)>) -> Argv {
+    match threshold {
+        Some((at, value)) => replaced(&replaced(argv, at - 1, b"="), at, &value),
+        None => argv.clone(),
+    }
+}
+
+/// `argv` with the argument at `at` replaced by `value`.
+fn replaced(argv: &Argv, at: usize, value: &[u8]) -> Argv {
+    let mut out = Argv::new();
+    for (i, arg) in argv.iter().enumerate() {
+        out.push(if i == at { value } else { arg });
+    }
+    out
 }
 
 /// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
@@ -297,6 +343,12 @@ pub(crate) fn xtrim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     };
     let trim = parsed.trim.ok_or(CommandError::Syntax)?;
     let deleted = stream.trim(trim);
+    if deleted > 0
+        && let Some(at) = parsed.approx_at
+    {
+        let threshold = Some((at, exact_threshold(stream, Some(trim))));
+        ctx.replay_as(|| with_exact_trim(argv, threshold));
+    }
     if deleted > 0 {
         ctx.notify(EventClass::Stream, "xtrim", key);
         ctx.modified(key);
@@ -531,6 +583,8 @@ const NEW_FOR_GROUP: StreamId = StreamId::MAX;
 
 fn read(ctx: &mut Ctx<'_>, argv: &Argv, group_read: bool) -> Result<Reply, CommandError> {
     let args = parse_read(ctx, argv, group_read)?;
+    // What a group read changes is replayed as XCLAIMs (see `deliver`), never as itself.
+    ctx.replay_by_parts();
     let keys: Vec<&[u8]> = (0..args.streams).map(|i| argv.arg(args.streams_at + i)).collect();
     let mut ids = Vec::with_capacity(args.streams);
     for (i, key) in keys.iter().enumerate() {
@@ -695,7 +749,7 @@ fn deliver(
         consumer: name,
         noack,
     } = *reader;
-    ensure_consumer(ctx, key, group, name, true);
+    let created = ensure_consumer(ctx, key, group, name, true);
     let now = ctx.ks.now();
     let Ok(Some(stream)) = ctx.write::<Stream>(key) else {
         return Reply::Array(Vec::new());
@@ -712,7 +766,62 @@ fn deliver(
                 .collect(),
         );
     }
-    entries_reply(stream.read_group(group, name, start, count, noack, now))
+    let last_before = stream.groups.get(group).map(|g| g.last_id);
+    let entries = stream.read_group(group, name, start, count, noack, now);
+    let last_id = stream.groups.get(group).map_or(StreamId::MIN, |g| g.last_id);
+    // Replayed as Redis propagates a group read: each entry delivered as an XCLAIM that gives
+    // it to the consumer as it now is; with NOACK, the consumer's creation and the group's
+    // new last ID.
+    if noack {
+        if created {
+            ctx.replay_as(|| Argv::from_args(("XGROUP", "CREATECONSUMER", key, group, name)));
+        }
+        if last_before != Some(last_id) {
+            let _ = replay_as_setid(ctx, key, group);
+        }
+    } else {
+        for entry in &entries {
+            let nack = Nack {
+                delivery_time: now,
+                delivery_count: 1,
+                consumer: name.to_vec(),
+            };
+            replay_as_xclaim(ctx, key, group, entry.id, &nack, entry.id);
+        }
+    }
+    entries_reply(entries)
+}
+
+/// Replays a group's last ID as Redis's `streamPropagateGroupID`: `XGROUP SETID key group <id>
+/// ENTRIESREAD <n>`.
+fn replay_as_setid(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8]) -> Result<(), CommandError> {
+    let g = stream_and_group(ctx, key, group)?.groups.get(group);
+    let (last_id, entries_read) = g.map_or((StreamId::MIN, 0), |g| (g.last_id, g.entries_read));
+    ctx.replay_as(|| {
+        Argv::from_args((
+            ("XGROUP", "SETID", key, group),
+            (last_id.to_bytes(), "ENTRIESREAD", entries_read.to_string()),
+        ))
+    });
+    Ok(())
+}
+
+/// Replays a pending entry's state as Redis's `streamPropagateXCLAIM`: `XCLAIM key group
+/// consumer 0 id TIME <delivery time> RETRYCOUNT <count> FORCE JUSTID LASTID <group's last ID>`,
+/// which gives the entry to its consumer exactly as it is, however often it is replayed.
+fn replay_as_xclaim(ctx: &mut Ctx<'_>, key: &[u8], group: &[u8], id: StreamId, nack: &Nack, last_id: StreamId) {
+    ctx.replay_as(|| {
+        Argv::from_args((
+            ("XCLAIM", key, group, &nack.consumer[..], "0", id.to_bytes()),
+            (
+                "TIME",
+                nack.delivery_time.to_string(),
+                "RETRYCOUNT",
+                nack.delivery_count.to_string(),
+            ),
+            ("FORCE", "JUSTID", "LASTID", last_id.to_bytes()),
+        ))
+    });
 }
 
 /// Serves the clients blocked in XREAD/XREADGROUP on the stream at `key`, in arrival order:
@@ -982,8 +1091,12 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             break;
         };
         if !exists {
+            let dropped = g.pel.get(&id).cloned().map(|nack| (nack, g.last_id));
             if g.ack(id) {
                 changes += 1;
+            }
+            if let Some((nack, last_id)) = dropped {
+                replay_as_xclaim(ctx, key, group, id, &nack, last_id);
             }
             continue;
         }
@@ -1017,6 +1130,7 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
             );
         }
         g.reassign(id, name);
+        let mut claimed = None;
         if let Some(nack) = g.pel.get_mut(&id) {
             nack.delivery_time = delivery_time;
             match retry_count {
@@ -1024,6 +1138,10 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
                 _ if !justid => nack.delivery_count += 1,
                 _ => {}
             }
+            claimed = Some((nack.clone(), g.last_id));
+        }
+        if let Some((nack, last_id)) = claimed {
+            replay_as_xclaim(ctx, key, group, id, &nack, last_id);
         }
         out.push(match entry {
             Some(entry) => entry_reply(entry),
@@ -1033,6 +1151,10 @@ pub(crate) fn xclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     }
     // A new LASTID alone is one change (Redis propagates it then, else with the claims).
     ctx.dirty(changes + usize::from(last_id_moved && changes == 0));
+    ctx.replay_by_parts();
+    if last_id_moved && changes == 0 {
+        replay_as_setid(ctx, key, group)?;
+    }
     Ok(Reply::Array(out))
 }
 
@@ -1087,8 +1209,13 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
             None => StreamId::MAX,
         };
         if !stream.contains(id) {
+            let mut dropped = None;
             if let Some(g) = stream.groups.get_mut(group) {
+                dropped = g.pel.get(&id).cloned().map(|nack| (nack, g.last_id));
                 g.ack(id);
+            }
+            if let Some((nack, last_id)) = dropped {
+                replay_as_xclaim(ctx, key, group, id, &nack, last_id);
             }
             deleted.push(id_reply(id));
             count -= 1;
@@ -1109,6 +1236,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
         }
         let stream = stream_and_group(ctx, key, group)?;
         let entry = if justid { None } else { stream.get(id) };
+        let mut claimed_nack = None;
         if let Some(g) = stream.groups.get_mut(group) {
             g.reassign(id, name);
             if let Some(nack) = g.pel.get_mut(&id) {
@@ -1116,7 +1244,11 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
                 if !justid {
                     nack.delivery_count += 1;
                 }
+                claimed_nack = Some((nack.clone(), g.last_id));
             }
+        }
+        if let Some((nack, last_id)) = claimed_nack {
+            replay_as_xclaim(ctx, key, group, id, &nack, last_id);
         }
         claimed.push(match entry {
             Some(entry) => entry_reply(entry),
@@ -1128,6 +1260,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comman
         }
     }
     ctx.dirty(claimed.len() + deleted.len());
+    ctx.replay_by_parts();
     Ok(Reply::Array(vec![
         id_reply(next),
         Reply::Array(claimed),

@@ -121,11 +121,22 @@ pub(crate) fn set(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     };
     let old = if o.get { Old::Read } else { Old::Ignore };
     let (applied, old) = set_generic(ctx, argv.arg(1), argv.arg(2), ttl, condition, old)?;
+    if applied && o.expire.is_some_and(|(unit, _)| unit != ExpireArg::UnixMillis) {
+        replay_as_set_pxat(ctx, argv.arg(1), argv.arg(2), ttl);
+    }
     Ok(match (o.get, applied) {
         (true, _) => old,
         (false, true) => Reply::ok(),
         (false, false) => Reply::Nil,
     })
+}
+
+/// A SET with a relative expiry (or SETEX, PSETEX) is replayed as `SET key value PXAT <ms>`,
+/// so that the key expires at the same moment whenever it is replayed.
+fn replay_as_set_pxat(ctx: &mut Ctx<'_>, key: &[u8], value: &[u8], ttl: Ttl) {
+    if let Ttl::At(at) = ttl {
+        ctx.replay_as(|| Argv::from_args(("SET", key, value, "PXAT", at.to_string())));
+    }
 }
 
 /// When SET sets: its NX and XX options.
@@ -190,6 +201,7 @@ pub(crate) fn setnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 pub(crate) fn setex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let at = expire_at(ctx, argv.arg(2), ExpireArg::Seconds, "setex")?;
     set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), SetIf::Always, Old::Ignore)?;
+    replay_as_set_pxat(ctx, argv.arg(1), argv.arg(3), Ttl::At(at));
     Ok(Reply::ok())
 }
 
@@ -197,6 +209,7 @@ pub(crate) fn setex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
 pub(crate) fn psetex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let at = expire_at(ctx, argv.arg(2), ExpireArg::Millis, "psetex")?;
     set_generic(ctx, argv.arg(1), argv.arg(3), Ttl::At(at), SetIf::Always, Old::Ignore)?;
+    replay_as_set_pxat(ctx, argv.arg(1), argv.arg(3), Ttl::At(at));
     Ok(Reply::ok())
 }
 
@@ -215,6 +228,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         ctx.remove(key);
         ctx.dirty(1);
         ctx.notify(EventClass::Generic, "del", key);
+        ctx.replay_as(|| Argv::from_args(("DEL", key)));
     }
     Ok(reply)
 }
@@ -235,9 +249,11 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             if absolute && at <= ctx.ks.now() {
                 ctx.remove(key);
                 ctx.notify(EventClass::Generic, "del", key);
+                ctx.replay_as(|| Argv::from_args(("DEL", key)));
             } else {
                 ctx.set_expire(key, Some(at));
                 ctx.notify(EventClass::Generic, "expire", key);
+                ctx.replay_as(|| Argv::from_args(("PEXPIREAT", key, at.to_string())));
             }
             ctx.dirty(1);
         }
@@ -245,6 +261,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
             ctx.set_expire(key, None);
             ctx.dirty(1);
             ctx.notify(EventClass::Generic, "persist", key);
+            ctx.replay_as(|| Argv::from_args(("PERSIST", key)));
         }
         None => {}
     }
@@ -359,6 +376,8 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, Comma
     ctx.insert(key, Value::Str(Str::Raw(sum.clone().into_boxed_slice())), Ttl::Keep);
     ctx.dirty(1);
     ctx.notify(EventClass::String, "incrbyfloat", key);
+    // The sum, not the increment: float arithmetic replayed could round otherwise.
+    ctx.replay_as(|| Argv::from_args(("SET", key, &sum[..], "KEEPTTL")));
     Ok(Reply::Bulk(sum))
 }
 

@@ -438,6 +438,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "save", 1, NO_MULTI | NO_SCRIPT, NO_KEYS, k(server::save);
     "command", -1, R, NO_KEYS, Run::Container(COMMAND);
     "bgsave", -1, NO_SCRIPT, NO_KEYS, k(server::bgsave);
+    "bgrewriteaof", 1, NO_SCRIPT, NO_KEYS, k(server::bgrewriteaof);
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);

@@ -769,6 +769,7 @@ pub(crate) fn zmpop(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErro
     for key in keys {
         if ctx.read::<ZSet>(key)?.is_some() {
             let popped = pop_entries(ctx, key, end, count)?;
+            replay_as_zpop(ctx, key, end, Some(popped.len()));
             return Ok(mpop_reply(key, &popped));
         }
     }
@@ -788,10 +789,28 @@ pub(crate) fn pop_first(ctx: &mut Ctx<'_>, keys: &[&[u8]], op: &BlockedOp) -> Re
 /// Runs a blocked (or blocking) sorted-set pop on `key`.
 pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<Reply, CommandError> {
     match op {
-        BlockedOp::ZPop(end) => Ok(bzpop_reply(key, &pop_entries(ctx, key, *end, 1)?)),
-        BlockedOp::ZPopMany(end, count) => Ok(mpop_reply(key, &pop_entries(ctx, key, *end, *count)?)),
+        BlockedOp::ZPop(end) => {
+            let popped = pop_entries(ctx, key, *end, 1)?;
+            replay_as_zpop(ctx, key, *end, None);
+            Ok(bzpop_reply(key, &popped))
+        }
+        BlockedOp::ZPopMany(end, count) => {
+            let popped = pop_entries(ctx, key, *end, *count)?;
+            replay_as_zpop(ctx, key, *end, Some(popped.len()));
+            Ok(mpop_reply(key, &popped))
+        }
         _ => Err(CommandError::WrongType),
     }
+}
+
+/// ZMPOP and the blocking pops are replayed as ZPOPMIN or ZPOPMAX, with the count popped if
+/// `count` (Redis's forms).
+fn replay_as_zpop(ctx: &mut Ctx<'_>, key: &[u8], end: ListEnd, count: Option<usize>) {
+    let name = if end == ListEnd::Head { "ZPOPMIN" } else { "ZPOPMAX" };
+    ctx.replay_as(|| match count {
+        Some(n) => Argv::from_args((name, key, n.to_string())),
+        None => Argv::from_args((name, key)),
+    });
 }
 
 // ---- random and scan ----

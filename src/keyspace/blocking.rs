@@ -29,8 +29,14 @@ pub(crate) enum BlockedOp {
     Pop(ListEnd),
     /// BLMPOP: up to `count` elements, answered as `[key, [elements]]`.
     PopMany(ListEnd, usize),
-    /// BLMOVE/BRPOPLPUSH: pop from the key, push onto `dst`, answer the element.
-    Move { from: ListEnd, to: ListEnd, dst: Key },
+    /// BLMOVE/BRPOPLPUSH: pop from the key, push onto `dst`, answer the element
+    /// (`rpoplpush`: it was BRPOPLPUSH, replayed as RPOPLPUSH; else as LMOVE).
+    Move {
+        from: ListEnd,
+        to: ListEnd,
+        dst: Key,
+        rpoplpush: bool,
+    },
     /// BZPOPMIN/BZPOPMAX (`Head` is the lowest score): `[key, member, score]`.
     ZPop(ListEnd),
     /// BZMPOP: up to `count` entries, answered as `[key, [[member, score], …]]`.

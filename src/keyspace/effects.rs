@@ -179,10 +179,18 @@ pub(crate) struct KeyEvent {
 pub(crate) struct Recorded {
     /// Keyspace events, in the order they happened.
     pub(crate) events: Vec<KeyEvent>,
-    /// Command lines to replay, in order, for the effects that cannot be replayed by sending the
-    /// command again as it came: an expired key's DEL, an EXPIRE as PEXPIREAT, an SPOP as SREM.
-    /// Whether the command itself is replayed as sent is its reader's decision.
-    pub(crate) replay: Vec<Argv>,
+    /// The command lines that replay what was written, in order (Redis's `also_propagate`):
+    /// each write command as it came, or in the form that replays it exactly where sending it
+    /// again would not (EXPIRE as PEXPIREAT, SPOP as SREM, a served BLPOP as LPOP), and the DEL
+    /// of each key that expired or was evicted. Scripts are replayed by their writes.
+    pub(crate) replay: Vec<Replayed>,
+}
+
+/// One command line to replay, in the database it ran in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Replayed {
+    pub(crate) db: usize,
+    pub(crate) argv: Argv,
 }
 
 /// The record of the running command, kept in the keyspace, and which effects anyone reads.
@@ -225,10 +233,15 @@ impl Effects {
         }
     }
 
-    /// Reports that `argv` must be replayed (see [`Recorded::replay`]).
-    pub(crate) fn replay(&mut self, argv: impl FnOnce() -> Argv) {
+    /// Whether the replay form is recorded.
+    pub(crate) fn replay_wanted(&self) -> bool {
+        self.replay_wanted
+    }
+
+    /// Reports that `argv` must be replayed in database `db` (see [`Recorded::replay`]).
+    pub(crate) fn replay(&mut self, db: usize, argv: impl FnOnce() -> Argv) {
         if self.replay_wanted {
-            self.recorded.replay.push(argv());
+            self.recorded.replay.push(Replayed { db, argv: argv() });
         }
     }
 
@@ -237,7 +250,28 @@ impl Effects {
         std::mem::take(&mut self.recorded)
     }
 
-    /// Whether anything was recorded (so the runner hands out nothing in the common case).
+    /// Takes the keyspace events recorded since the last call.
+    pub(crate) fn take_events(&mut self) -> Vec<KeyEvent> {
+        std::mem::take(&mut self.recorded.events)
+    }
+
+    /// Takes the command lines to replay recorded since the last call.
+    pub(crate) fn take_replay(&mut self) -> Vec<Replayed> {
+        std::mem::take(&mut self.recorded.replay)
+    }
+
+    /// Whether any keyspace event was recorded (so the runner publishes nothing in the common
+    /// case).
+    pub(crate) fn has_events(&self) -> bool {
+        !self.recorded.events.is_empty()
+    }
+
+    /// Whether anything is to be replayed.
+    pub(crate) fn has_replay(&self) -> bool {
+        !self.recorded.replay.is_empty()
+    }
+
+    /// Whether anything was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.recorded.events.is_empty() && self.recorded.replay.is_empty()
     }
@@ -295,10 +329,16 @@ mod tests {
     #[test]
     fn the_replay_form_is_built_only_when_read() {
         let mut effects = Effects::default();
-        effects.replay(|| unreachable!("no replay is built while nobody reads it"));
+        effects.replay(0, || unreachable!("no replay is built while nobody reads it"));
         effects.want_replay(true);
-        effects.replay(|| Argv::from_args(("DEL", "k")));
-        assert_eq!(effects.take().replay, [Argv::from_args(("DEL", "k"))]);
+        effects.replay(3, || Argv::from_args(("DEL", "k")));
+        assert_eq!(
+            effects.take().replay,
+            [Replayed {
+                db: 3,
+                argv: Argv::from_args(("DEL", "k"))
+            }]
+        );
     }
 
     #[test]
@@ -333,9 +373,13 @@ mod tests {
                 (0, EventClass::Expired, "expired", &b"active"[..])
             ]
         );
+        let replayed: Vec<_> = recorded.replay.iter().map(|r| (r.db, r.argv.clone())).collect();
         assert_eq!(
-            recorded.replay,
-            [Argv::from_args(("DEL", "lazy")), Argv::from_args(("DEL", "active"))]
+            replayed,
+            [
+                (2, Argv::from_args(("DEL", "lazy"))),
+                (0, Argv::from_args(("DEL", "active")))
+            ]
         );
     }
 

@@ -249,7 +249,7 @@ impl Keyspace {
         self.modified(db, key);
         self.eviction.evicted_keys += 1;
         self.effects.notify(db, EventClass::Evicted, "evicted", key);
-        self.effects.replay(|| Argv::from_args(("DEL", key)));
+        self.effects.replay(db, || Argv::from_args(("DEL", key)));
     }
 
     /// The next key to evict under the policy, if any key qualifies.

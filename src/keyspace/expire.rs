@@ -36,7 +36,7 @@ impl Keyspace {
         self.modified(db, key);
         self.expired_keys += 1;
         self.effects.notify(db, EventClass::Expired, "expired", key);
-        self.effects.replay(|| Argv::from_args(("DEL", key)));
+        self.effects.replay(db, || Argv::from_args(("DEL", key)));
     }
 
     /// Removes up to [`ACTIVE_EXPIRE_KEYS_PER_COMMAND`] keys whose TTL has passed, soonest first.

@@ -134,6 +134,8 @@ pub(crate) struct Keyspace {
     pub(crate) eviction: evict::Eviction,
     /// Where and when the store saves, and the changes since it last did.
     pub(crate) saving: crate::persistence::Saving,
+    /// The append-only file every write is appended to, when the store keeps one.
+    pub(crate) aof: Option<crate::aof::Aof>,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -167,6 +169,7 @@ impl Keyspace {
             garbage: Garbage::default(),
             startup_memory: 0,
             saving: crate::persistence::Saving::default(),
+            aof: None,
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -295,11 +298,10 @@ impl Keyspace {
     /// `__keyevent@<db>__:<event>` (the key as the message), as the flags say, in the order they
     /// happened.
     pub(crate) fn publish_events(&mut self) {
-        if self.effects.is_empty() {
+        if !self.effects.has_events() {
             return;
         }
-        let recorded = self.effects.take();
-        for event in recorded.events {
+        for event in self.effects.take_events() {
             if self.notify.keyspace() {
                 let mut channel = format!("__keyspace@{}__:", event.db).into_bytes();
                 channel.extend_from_slice(&event.key);
@@ -310,6 +312,34 @@ impl Keyspace {
                 self.pubsub.publish(channel.as_bytes(), &event.key, false);
             }
         }
+    }
+
+    /// Appends what the last unit wrote, in its replay form, to the append-only file (see
+    /// `aof.rs`): with `wrap`, a unit of several commands goes inside MULTI … EXEC.
+    pub(crate) fn append_replay(&mut self, wrap: bool) {
+        if !self.effects.has_replay() {
+            return;
+        }
+        let unit = self.effects.take_replay();
+        if let Some(aof) = &mut self.aof {
+            aof.append(&unit, wrap);
+        }
+    }
+
+    /// `appendfsync` from now on, for the append-only file kept now or later.
+    pub(crate) fn set_append_fsync(&mut self, fsync: crate::aof::Fsync) {
+        if let Some(aof) = &mut self.aof {
+            aof.set_fsync(fsync);
+        }
+        if let Some((_, settings)) = &mut self.saving.append_only {
+            settings.fsync = fsync;
+        }
+    }
+
+    /// Keeps `aof` from now on: every write is appended to it.
+    pub(crate) fn attach_aof(&mut self, aof: crate::aof::Aof) {
+        self.aof = Some(aof);
+        self.effects.want_replay(true);
     }
 
     /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).

@@ -70,13 +70,14 @@ impl Keyspace {
     /// The RDB file of every database and the function libraries `functions` (their code):
     /// Redis's auxiliary fields (`redis-ver`, `redis-bits`, `ctime`, `used-mem`, `aof-base`), each
     /// database with keys, then the end marker and the CRC-64.
-    pub(crate) fn rdb_file(&self, functions: &[&[u8]]) -> Vec<u8> {
+    /// As the base of an append-only file when `aof_base` (its `aof-base` field says so).
+    pub(crate) fn rdb_file(&self, functions: &[&[u8]], aof_base: bool) -> Vec<u8> {
         let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
         put_aux(&mut out, "redis-ver", crate::REDIS_VERSION);
         put_aux(&mut out, "redis-bits", "64");
         put_aux(&mut out, "ctime", &(self.now() / 1000).to_string());
         put_aux(&mut out, "used-mem", &self.used_memory().0.to_string());
-        put_aux(&mut out, "aof-base", "0");
+        put_aux(&mut out, "aof-base", if aof_base { "1" } else { "0" });
         for code in functions {
             out.push(OPCODE_FUNCTION2);
             put_string(&mut out, code);
@@ -215,14 +216,17 @@ mod tests {
     #[test]
     fn files_round_trip_with_databases_expiries_and_functions() {
         let ks = keyspace_with_data();
-        let file = ks.rdb_file(&[b"#!lua name=lib\nredis.register_function('f', function() return 1 end)"]);
+        let file = ks.rdb_file(
+            &[b"#!lua name=lib\nredis.register_function('f', function() return 1 end)"],
+            false,
+        );
         assert!(file.starts_with(b"REDIS0010"));
         let snapshot = read(&file, &Encodings::default()).unwrap();
         assert_eq!(snapshot.functions.len(), 1);
         assert_eq!(snapshot.keys.len(), 4);
         let mut copy = Keyspace::new(Clock::manual());
         copy.load_snapshot(snapshot, true);
-        assert_eq!(copy.rdb_file(&[]).len(), ks.rdb_file(&[]).len());
+        assert_eq!(copy.rdb_file(&[], false).len(), ks.rdb_file(&[], false).len());
         assert_eq!(copy.len(0), 3);
         assert_eq!(copy.len(3), 1);
         assert!(copy.expire_at(0, b"ttl").is_some());
@@ -230,7 +234,7 @@ mod tests {
 
     #[test]
     fn damaged_files_are_refused_with_redis_errors() {
-        let file = keyspace_with_data().rdb_file(&[]);
+        let file = keyspace_with_data().rdb_file(&[], false);
         assert_eq!(
             read(b"NOTRDB0010", &Encodings::default()).unwrap_err(),
             RdbError::Signature

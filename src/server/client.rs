@@ -365,7 +365,10 @@ impl Host for ServerSide {
                 _ => Err(CommandError::other("ERR command out of place")),
             },
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
-            HostOp::Config => keyspace(call.ks).and_then(|ks| self.config(call.spec.name, argv, ks)),
+            HostOp::Config => match (call.ks, call.engines) {
+                (Some(ks), Some(engines)) => self.config(call.spec.name, argv, ks, engines),
+                _ => Err(CommandError::other("ERR command out of place")),
+            },
             HostOp::Client => Ok(self.client(call)),
             HostOp::Module => self.module(call.spec.name),
         };
@@ -913,7 +916,13 @@ impl ServerSide {
 
     /// CONFIG GET pattern… | SET name value… | RESETSTAT | REWRITE | HELP
     /// The table has checked the subcommand's name and arity.
-    fn config(&self, sub: &str, argv: &Argv, ks: &mut Keyspace) -> Result<Reply, CommandError> {
+    fn config(
+        &self,
+        sub: &str,
+        argv: &Argv,
+        ks: &mut Keyspace,
+        engines: &mut crate::command::Engines,
+    ) -> Result<Reply, CommandError> {
         match sub {
             "config|get" => {
                 let params = self.inner.params.lock();
@@ -957,6 +966,17 @@ impl ServerSide {
                     .iter()
                     .find(|(name, _)| name == "save")
                     .and_then(|(_, shown)| crate::persistence::save_points(shown));
+                // The append-only file follows `appendfsync` and is turned on or off before
+                // anything else changes (Redis's `updateAppendonly`).
+                if let Some((_, fsync)) = changes.iter().find(|(name, _)| name == "appendfsync")
+                    && let Some(fsync) = crate::Fsync::parse(fsync)
+                {
+                    ks.set_append_fsync(fsync);
+                }
+                if let Some((_, on)) = changes.iter().find(|(name, _)| name == "appendonly") {
+                    crate::persistence::set_append_only(ks, engines, on == "yes")
+                        .map_err(|_| params::set_failed("appendonly", "Unable to turn on AOF. Check server logs."))?;
+                }
                 let listener = match changes.iter().find(|(name, _)| name == "port") {
                     Some((_, port)) if Some(port) != current_port.as_ref() => Some(self.listen_on(port)?),
                     _ => None,
@@ -1018,7 +1038,7 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG DIGEST | DIGEST-VALUE key … | OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG DIGEST | DIGEST-VALUE key … | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(
@@ -1032,6 +1052,11 @@ impl ServerSide {
         let arity = |n: usize| argv.len() == n;
         if is_option(sub, "reload") {
             return reload(argv, ks, engines);
+        }
+        if is_option(sub, "loadaof") {
+            // Redis exits when the AOF does not load; embedis answers why instead.
+            crate::persistence::reload_aof(ks, engines).map_err(|e| CommandError::Other(format!("ERR {e}").into()))?;
+            return Ok(Reply::ok());
         }
         if is_option(sub, "digest") && arity(2) {
             return Ok(Reply::Status(ks.dataset_digest().into()));
@@ -1086,9 +1111,10 @@ impl ServerSide {
     /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
     /// maxmemory as CONFIG SET left them, memory as `memory_section` counts it, LASTSAVE's
     /// time, keys expired, clients blocked, the keyspace (with the exact average TTL where Redis
-    /// samples). Fixed, and true of embedis:
-    /// no AOF (`aof_enabled:0`), `embedis_persistence` saying whether SAVE writes an RDB file
-    /// (`rdb`) or not (`none`) beside BGSAVE's progress and status, no replication (`role:master`, no replicas,
+    /// samples), the changes since the last save, the append-only file (`aof_enabled`, its
+    /// rewrites and sizes; a rewrite is never in progress: embedis does it at once). Fixed, and
+    /// true of embedis: `embedis_persistence` saying what the store persists to (`aof`, `rdb`
+    /// or `none`), no replication (`role:master`, no replicas,
     /// offset 0), no MIGRATE connection kept (`migrate_cached_sockets:0`: each MIGRATE connects
     /// anew). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
@@ -1150,12 +1176,29 @@ impl ServerSide {
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\nembedis_persistence:{}\r\n",
+                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:{}\r\naof_last_write_status:{}\r\n{}embedis_persistence:{}\r\n",
                 ks.saving.changes(),
                 u8::from(ks.saving.background.in_progress()),
                 ks.last_save(),
                 if ks.saving.background.failed() { "err" } else { "ok" },
-                if ks.saving.rdb_path.is_some() { "rdb" } else { "none" },
+                u8::from(ks.aof.is_some()),
+                ks.saving.aof_rewrites,
+                if ks.aof.as_ref().is_some_and(|aof| aof.write_failed) {
+                    "err"
+                } else {
+                    "ok"
+                },
+                ks.aof.as_ref().map_or_else(String::new, |aof| {
+                    let (base, current) = aof.sizes();
+                    format!(
+                        "aof_current_size:{current}\r\naof_base_size:{base}\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n"
+                    )
+                }),
+                match (&ks.aof, &ks.saving.rdb_path) {
+                    (Some(_), _) => "aof",
+                    (None, Some(_)) => "rdb",
+                    (None, None) => "none",
+                },
             ),
         );
         section(
@@ -1362,6 +1405,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "RELOAD [option ...]",

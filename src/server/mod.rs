@@ -74,6 +74,18 @@ pub struct Config {
     /// changes; `""` for never). The default is Redis's: `3600 1 300 100 60 10000` — after an
     /// hour if anything changed, 5 minutes if 100 keys did, a minute if 10000 did.
     pub save: String,
+    /// Keep an append-only file in `dir` (`appendonly`, default off): every write is appended
+    /// to it, and at start it is loaded instead of the RDB file.
+    pub appendonly: bool,
+    /// When the append-only file reaches the disk (`appendfsync`, default `everysec`).
+    pub appendfsync: crate::Fsync,
+    /// The append-only file's directory in `dir` (`appenddirname`, default `appendonlydir`).
+    pub appenddirname: String,
+    /// The name its files are named after (`appendfilename`, default `appendonly.aof`).
+    pub appendfilename: String,
+    /// Whether a last command cut off at the file's end is dropped at load (`aof-load-truncated`,
+    /// default yes) rather than refusing to start.
+    pub aof_load_truncated: bool,
 }
 
 impl Config {
@@ -153,6 +165,33 @@ impl Config {
         self.save = points.into();
         self
     }
+
+    /// Keeps an append-only file in `dir` ([`Config::dir`], which it needs), as Redis's
+    /// `appendonly yes`: every write is appended to `dir/appendonlydir` in Redis 7.0's
+    /// multi-part format (files redis-server loads), synced as `fsync` says; at start the file
+    /// is loaded (not the RDB file), or created.
+    ///
+    /// ```
+    /// use embedis::{Commands, Fsync};
+    /// use embedis::server::{Config, Server};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-aof-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let config = || Config::default().dir(&dir).save("").appendonly(Fsync::Always);
+    /// let server = Server::start_with(embedis::Store::new(), "127.0.0.1:0", config())?;
+    /// server.store().incr("visits").unwrap();
+    /// server.stop(); // no save points: only the append-only file has the write
+    /// let again = Server::start_with(embedis::Store::new(), "127.0.0.1:0", config())?;
+    /// assert_eq!(again.store().get("visits").unwrap(), Some("1".to_string()));
+    /// # again.stop();
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn appendonly(mut self, fsync: crate::Fsync) -> Config {
+        self.appendonly = true;
+        self.appendfsync = fsync;
+        self
+    }
 }
 
 impl Default for Config {
@@ -165,6 +204,11 @@ impl Default for Config {
             dir: None,
             dbfilename: "dump.rdb".to_string(),
             save: "3600 1 300 100 60 10000".to_string(),
+            appendonly: false,
+            appendfsync: crate::Fsync::EverySec,
+            appenddirname: "appendonlydir".to_string(),
+            appendfilename: "appendonly.aof".to_string(),
+            aof_load_truncated: true,
         }
     }
 }
@@ -301,11 +345,46 @@ impl Server {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         params.insert("port".into(), addr.port().to_string());
-        if let Some(dir) = &config.dir {
-            let dir = crate::persistence::open(&mut store.shared().lock(), dir, &config.dbfilename)?;
-            params.insert("dir".into(), dir.display().to_string());
-            params.insert("dbfilename".into(), config.dbfilename.clone());
+        let append_only = crate::persistence::AppendOnly {
+            dirname: config.appenddirname.clone(),
+            filename: config.appendfilename.clone(),
+            fsync: config.appendfsync,
+            load_truncated: config.aof_load_truncated,
+        };
+        match &config.dir {
+            Some(dir) if config.appendonly => {
+                let dir = crate::persistence::open_append_only(
+                    &mut store.shared().lock(),
+                    dir,
+                    &config.dbfilename,
+                    &append_only,
+                )?;
+                params.insert("dir".into(), dir.display().to_string());
+            }
+            Some(dir) => {
+                let mut state = store.shared().lock();
+                let dir = crate::persistence::open(&mut state, dir, &config.dbfilename)?;
+                // Where CONFIG SET appendonly yes and BGREWRITEAOF would keep the AOF.
+                state.keyspace.saving.append_only = Some((dir.clone(), append_only.clone()));
+                params.insert("dir".into(), dir.display().to_string());
+            }
+            None if config.appendonly => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "appendonly needs a directory (Config::dir, --dir)",
+                ));
+            }
+            None => {}
         }
+        params.insert("dbfilename".into(), config.dbfilename.clone());
+        params.insert("appendonly".into(), if config.appendonly { "yes" } else { "no" }.into());
+        params.insert("appendfsync".into(), config.appendfsync.name().into());
+        params.insert("appenddirname".into(), config.appenddirname.clone());
+        params.insert("appendfilename".into(), config.appendfilename.clone());
+        params.insert(
+            "aof-load-truncated".into(),
+            if config.aof_load_truncated { "yes" } else { "no" }.into(),
+        );
         if store.shared().cluster.is_some() {
             params.insert("cluster-enabled".into(), "yes".into());
         }

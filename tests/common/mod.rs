@@ -32,6 +32,11 @@ impl RedisServer {
         Self::start_checked(extra, true)
     }
 
+    /// The server's working directory (its `dir`: `dump.rdb`, `appendonlydir`).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// [`RedisServer::start_with`] for a server that loads data at start (`--dir` of an RDB file).
     pub fn start_loading(extra: &[&str]) -> Option<RedisServer> {
         Self::start_checked(extra, false)

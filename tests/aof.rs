@@ -1,0 +1,523 @@
+//! The append-only file against redis-server's: the same commands leave the same lines in both
+//! files (times and generated IDs aside), redis-server loads embedis's AOF and embedis loads
+//! redis-server's with the same data (DEBUG DIGEST), and a cut-off file loads as Redis loads it.
+#![cfg(feature = "server")]
+
+mod common;
+
+use std::path::Path;
+
+use common::{RawClient, RedisServer, words};
+use embedis::server::{Config, Server};
+use embedis::{Fsync, Store};
+
+/// The commands of an AOF file, as text, with what differs between two runs made alike:
+/// millisecond times near now (PXAT, PEXPIREAT, …) and the times in stream IDs.
+fn commands_of(file: &Path) -> Vec<String> {
+    let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let near_now = |word: &str| {
+        let millis = word.split('-').next().unwrap_or(word);
+        millis.len() == 13 && millis.parse::<i64>().is_ok_and(|ms| (ms - now).abs() < 3_600_000 * 24)
+    };
+    let mut commands = Vec::new();
+    let mut at = 0;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    while at < lines.len() && !lines[at].is_empty() {
+        let count: usize = lines[at][1..].parse().unwrap();
+        at += 1;
+        let mut words = Vec::new();
+        for _ in 0..count {
+            let word = lines[at + 1];
+            words.push(if near_now(word) {
+                "<time>".to_string()
+            } else {
+                word.to_string()
+            });
+            at += 2;
+        }
+        commands.push(words.join(" "));
+    }
+    commands
+}
+
+/// Every kind of write, the writes Redis replays in another form among them.
+const SCRIPT: &[&str] = &[
+    "SET s v",
+    "SET s v NX",
+    "GET s",
+    "SET e v EX 100",
+    "SET e v PX 100000 GET",
+    "SETEX se 100 v",
+    "PSETEX pe 100000 v",
+    "SET kt v KEEPTTL",
+    "GETEX e EX 200",
+    "GETEX e PERSIST",
+    "GETDEL kt",
+    "EXPIRE s 100",
+    "PEXPIRE s 1000000 GT",
+    "EXPIREAT s 1",
+    "PERSIST e",
+    "MSET a 1 b 2",
+    "INCR n",
+    "INCRBYFLOAT f 1.5",
+    "APPEND a x",
+    "DEL a b nothere",
+    "SELECT 2",
+    "SET in2 v",
+    "SELECT 0",
+    "RPUSH l a b c d",
+    "LPOP l",
+    "RPOP l 2",
+    "BLPOP l 1",
+    "RPUSH l2 x y",
+    "BLMOVE l2 l3 LEFT RIGHT 1",
+    "BRPOPLPUSH l2 l3 1",
+    "LMPOP 1 l3 LEFT COUNT 2",
+    "HSET h a 1 b 2",
+    "HINCRBYFLOAT h a 0.5",
+    "HDEL h b",
+    "SADD st a b c",
+    "SMOVE st st2 a",
+    "ZADD z 1 a 2 b 3 c",
+    "ZINCRBY z 2 a",
+    "ZPOPMIN z",
+    "BZPOPMAX z 1",
+    "ZMPOP 1 z MIN",
+    "XADD x 1-1 f v",
+    "XADD x MAXLEN 5 2-1 f v",
+    "XGROUP CREATE x g 0",
+    "XREADGROUP GROUP g alice COUNT 1 STREAMS x >",
+    "XACK x g 1-1",
+    "XDEL x 2-1",
+    "PFADD hll a b c",
+    "PFCOUNT hll",
+    "SETBIT bits 3 1",
+    "GEOADD g 13.361389 38.115556 Palermo",
+    "MULTI",
+    "SET m1 v",
+    "INCR m2",
+    "EXEC",
+    "MULTI",
+    "INCR m2",
+    "EXEC",
+    "EVAL \"redis.call('SET', KEYS[1], 'v'); return redis.call('INCR', KEYS[2])\" 2 ev1 ev2",
+    "EVAL \"return redis.call('INCR', KEYS[1])\" 1 ev2",
+    "FUNCTION LOAD \"#!lua name=aoflib\\nredis.register_function('f', function(keys) return redis.call('INCR', keys[1]) end)\"",
+    "FCALL f 1 fc",
+    "RENAME ev1 ev3",
+    "COPY ev3 ev4",
+    "SWAPDB 0 1",
+    "SWAPDB 0 1",
+    "SADD sp1 a",
+    "SPOP sp1",
+    "SADD sp2 1 2",
+    "SPOP sp2 5",
+    "RESTORE rs 100000 \"\\x00\\x01v\\n\\x00\\x91\\x08\\xce\\xb2\\x198\\x8a\\xce\"",
+    "RESTORE rs2 0 \"\\x00\\x01v\\n\\x00\\x91\\x08\\xce\\xb2\\x198\\x8a\\xce\"",
+    "SET lz v PX 1",
+    "DEBUG SLEEP 0.01",
+    "GET lz",
+    "EXPIRE rs2 -1",
+    "SORT l3 ALPHA STORE sorted",
+    "SINTERSTORE inter st2 st2",
+    "PUBLISH channel message",
+    "XADD y 1-1 a 1",
+    "XADD y 2-1 a 2",
+    "XADD y 3-1 a 3",
+    "XGROUP CREATE y g 0",
+    "XREADGROUP GROUP g alice COUNT 2 STREAMS y >",
+    "XDEL y 1-1",
+    "XCLAIM y g bob 0 1-1 2-1",
+    "XAUTOCLAIM y g carol 0 0 COUNT 10",
+    "XCLAIM y g bob 0 9-9 LASTID 3-1",
+    "XADD y 4-1 a 4",
+    "XREADGROUP GROUP g dave NOACK STREAMS y >",
+    "XADD y 5-* a 5",
+    "XADD y MAXLEN ~ 2 6-* a 6",
+    "XTRIM y MAXLEN ~ 1",
+    "XTRIM y MAXLEN 1",
+    "FLUSHDB",
+    "FLUSHALL",
+];
+
+fn embedis_with_aof(dir: &Path) -> Server {
+    let config = Config::default().dir(dir).save("").appendonly(Fsync::Always);
+    Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap()
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn the_same_writes_leave_the_same_lines_in_both_files() {
+    let Some(redis) = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]) else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let embedis = embedis_with_aof(&dir);
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    for line in SCRIPT {
+        let argv = words(line);
+        let (a, b) = (theirs.call(&argv), ours.call(&argv));
+        assert_eq!(
+            String::from_utf8_lossy(&b),
+            String::from_utf8_lossy(&a),
+            "the replies to {line} differ"
+        );
+    }
+    let incr = "appendonlydir/appendonly.aof.1.incr.aof";
+    let (theirs, ours) = (commands_of(&redis.dir().join(incr)), commands_of(&dir.join(incr)));
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    let width = theirs.len().max(ours.len());
+    let mismatch = (0..width).find(|&i| theirs.get(i) != ours.get(i));
+    if let Some(i) = mismatch {
+        let around = |lines: &[String]| lines[i.saturating_sub(3)..(i + 4).min(lines.len())].join("\n    ");
+        panic!(
+            "the files differ at command {i}:\n  redis-server:\n    {}\n  embedis:\n    {}",
+            around(&theirs),
+            around(&ours)
+        );
+    }
+}
+
+/// Writes of every type, with TTLs, in two databases, and a function library.
+fn write_a_little_of_everything(client: &mut RawClient) {
+    for line in [
+        "SET s hello",
+        "SET ttl v EX 1000",
+        "INCRBYFLOAT f 2.5",
+        "RPUSH l a b c 1 2 3",
+        "LPOP l",
+        "HSET h a 1 b 2",
+        "SADD ints 1 2 3",
+        "SADD words a b c",
+        "SPOP words",
+        "ZADD z 1 a 2.5 b -3 c",
+        "XADD x 1-1 f v g w",
+        "XADD x 2-5 f2 v2",
+        "XGROUP CREATE x grp 0",
+        "XREADGROUP GROUP grp alice COUNT 1 STREAMS x >",
+        "PFADD hll a b c d",
+        "SETBIT bits 100 1",
+        "GEOADD g 13.361389 38.115556 Palermo",
+        "SELECT 7",
+        "SET other 1",
+        "MULTI",
+        "INCR counter",
+        "INCR counter",
+        "EXEC",
+        "SELECT 0",
+        "EVAL \"redis.call('SET', KEYS[1], 'x'); return redis.call('RPUSH', KEYS[2], 'y')\" 2 ev evl",
+        "FUNCTION LOAD \"#!lua name=lib\\nredis.register_function('hello', function() return 'hi' end)\"",
+    ] {
+        let reply = client.call(&words(line));
+        assert!(!reply.starts_with(b"-"), "{line}: {}", String::from_utf8_lossy(&reply));
+    }
+}
+
+/// What both servers must agree on after loading an AOF.
+fn describe(client: &mut RawClient) -> Vec<Vec<u8>> {
+    [
+        "DEBUG DIGEST",
+        "DBSIZE",
+        "FUNCTION LIST WITHCODE",
+        "XINFO GROUPS x",
+        "TTL ttl",
+    ]
+    .iter()
+    .map(|line| client.call(&words(line)))
+    .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// What redis-server has after loading the AOF in `dir` (a copy: it may rewrite the files).
+fn redis_loading(dir: &Path) -> Vec<Vec<u8>> {
+    let copy = common::fresh_dir(0);
+    copy_dir(&dir.join("appendonlydir"), &copy.join("appendonlydir"));
+    let dir_arg = copy.display().to_string();
+    let loader = RedisServer::start_loading(&["--dir", &dir_arg, "--appendonly", "yes"]).unwrap();
+    let loaded = describe(&mut loader.client());
+    drop(loader);
+    let _ = std::fs::remove_dir_all(&copy);
+    loaded
+}
+
+/// What embedis-server has after loading the AOF in `dir` (a copy).
+fn embedis_loading(dir: &Path) -> Vec<Vec<u8>> {
+    let copy = common::fresh_dir(0);
+    copy_dir(&dir.join("appendonlydir"), &copy.join("appendonlydir"));
+    let loader = embedis_with_aof(&copy);
+    let loaded = describe(&mut RawClient::connect(loader.addr().port()));
+    loader.stop();
+    let _ = std::fs::remove_dir_all(&copy);
+    loaded
+}
+
+/// Both servers load either's AOF to the same data: compared loaded with loaded (an AOF does not
+/// keep everything: a group's entries-read is not replayed, by Redis either), and the data's
+/// digest with the writer's.
+#[cfg(feature = "lua")]
+#[test]
+fn redis_loads_embedis_aof_and_embedis_loads_redis_aof() {
+    let Some(source) = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]) else {
+        return;
+    };
+    // redis-server writes; both load.
+    write_a_little_of_everything(&mut source.client());
+    let written = describe(&mut source.client());
+    let by_redis = redis_loading(source.dir());
+    assert_eq!(
+        embedis_loading(source.dir()),
+        by_redis,
+        "embedis loaded redis-server's AOF"
+    );
+    assert_eq!(by_redis[0], written[0], "the digest of what was written");
+
+    // embedis-server writes; both load.
+    let dir = common::fresh_dir(0);
+    let embedis = embedis_with_aof(&dir);
+    let mut client = RawClient::connect(embedis.addr().port());
+    write_a_little_of_everything(&mut client);
+    let written_by_embedis = describe(&mut client);
+    embedis.stop();
+    let by_redis = redis_loading(&dir);
+    assert_eq!(
+        embedis_loading(&dir),
+        by_redis,
+        "embedis loaded its own AOF as redis-server does"
+    );
+    assert_eq!(by_redis[0], written_by_embedis[0], "redis-server loaded embedis's AOF");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A last command cut off is dropped (and the file cut back) with `aof-load-truncated yes`, as
+/// Redis does; a MULTI without its EXEC at the end is reverted; a damaged middle stops the start.
+#[test]
+fn a_cut_off_aof_loads_as_redis_loads_it() {
+    let dir = common::fresh_dir(0);
+    let server = embedis_with_aof(&dir);
+    let mut client = RawClient::connect(server.addr().port());
+    client.call(&words("SET a 1"));
+    client.call(&words("SET b 2"));
+    server.stop();
+    let incr = dir.join("appendonlydir/appendonly.aof.1.incr.aof");
+    let whole = std::fs::read(&incr).unwrap();
+    // Half of a third command, then a MULTI left open.
+    let mut cut = whole.clone();
+    cut.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1");
+    std::fs::write(&incr, &cut).unwrap();
+    let server = embedis_with_aof(&dir);
+    let mut client = RawClient::connect(server.addr().port());
+    assert_eq!(
+        client.call(&words("MGET a b c")),
+        b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+    );
+    server.stop();
+    assert_eq!(std::fs::read(&incr).unwrap(), whole, "the cut-off end was cut away");
+
+    let mut open_multi = whole.clone();
+    open_multi.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n");
+    std::fs::write(&incr, &open_multi).unwrap();
+    let server = embedis_with_aof(&dir);
+    assert_eq!(
+        RawClient::connect(server.addr().port()).call(&words("EXISTS c")),
+        b":0\r\n"
+    );
+    server.stop();
+    assert_eq!(std::fs::read(&incr).unwrap(), whole, "the open MULTI was cut away");
+
+    // Without aof-load-truncated, a cut-off end stops the start.
+    std::fs::write(&incr, &cut).unwrap();
+    let mut config = Config::default().dir(&dir).save("").appendonly(Fsync::Always);
+    config.aof_load_truncated = false;
+    let refused = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap_err();
+    assert!(refused.to_string().contains("Unexpected end of file"), "{refused}");
+
+    // A damaged command in the middle stops it whatever the setting.
+    let mut damaged = b"*2\r\n+OK\r\n".to_vec();
+    damaged.extend_from_slice(&whole);
+    std::fs::write(&incr, &damaged).unwrap();
+    let refused = Server::start_with(
+        Store::new(),
+        "127.0.0.1:0",
+        Config::default().dir(&dir).appendonly(Fsync::No),
+    )
+    .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("Bad file format reading the append only file"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits until the server has no AOF rewrite running or scheduled (redis-server's run in a
+/// child process; embedis's are done when the command answers).
+fn wait_for_rewrites(client: &mut RawClient) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let info = String::from_utf8(client.call(&words("INFO persistence"))).unwrap();
+        if info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the rewrite never ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The files of an AOF directory and its manifest.
+fn layout(dir: &Path) -> (Vec<String>, String) {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let manifest = std::fs::read_to_string(dir.join("appendonly.aof.manifest")).unwrap_or_default();
+    (names, manifest)
+}
+
+/// BGREWRITEAOF, CONFIG SET appendonly yes/no and appendfsync leave the directory as
+/// redis-server's: the same files and manifests, step by step; DEBUG LOADAOF loads it back.
+#[test]
+fn rewrites_and_switching_the_aof_on_and_off_leave_redis_files() {
+    let Some(redis) = RedisServer::start_with(&["--appendfsync", "always"]) else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let config = Config::default().dir(&dir).save("");
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let steps = [
+        "SET a 1",
+        "BGREWRITEAOF",
+        "CONFIG SET appendonly yes",
+        "SET b 2",
+        "CONFIG SET appendfsync everysec",
+        "BGREWRITEAOF",
+        "SET c 3",
+        "CONFIG SET appendfsync always",
+        "DEBUG LOADAOF",
+        "MGET a b c",
+        "CONFIG SET appendonly no",
+        "SET d 4",
+        "CONFIG GET appendonly",
+        "CONFIG GET appendfsync",
+    ];
+    for step in steps {
+        let argv = words(step);
+        assert_eq!(
+            String::from_utf8_lossy(&ours.call(&argv)),
+            String::from_utf8_lossy(&theirs.call(&argv)),
+            "{step}"
+        );
+        wait_for_rewrites(&mut theirs);
+        assert_eq!(
+            layout(&dir.join("appendonlydir")),
+            layout(&redis.dir().join("appendonlydir")),
+            "after {step}"
+        );
+    }
+    let info = String::from_utf8(ours.call(&words("INFO persistence"))).unwrap();
+    assert!(
+        info.contains("aof_enabled:0") && info.contains("aof_rewrites:3"),
+        "{info}"
+    );
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `appendfsync always`: a write acknowledged is on disk. The server process is killed (SIGKILL)
+/// in the middle of a stream of acknowledged INCRs from several clients; started again on its
+/// directory, it has every acknowledged increment (and at most the in-flight ones besides).
+#[test]
+fn a_killed_server_keeps_every_acknowledged_write() {
+    use std::process::{Command, Stdio};
+    let dir = common::fresh_dir(0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = || {
+        let child = Command::new(env!("CARGO_BIN_EXE_embedis-server"))
+            .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
+            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "embedis-server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child
+    };
+    let mut server = start();
+    let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let acknowledged = std::sync::Arc::clone(&acknowledged);
+            std::thread::spawn(move || {
+                let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                    return;
+                };
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    use std::io::{BufRead, Write};
+                    if writer.write_all(b"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n").is_err() {
+                        return;
+                    }
+                    let mut line = String::new();
+                    match reader.read_line(&mut line) {
+                        Ok(n) if n > 0 && line.starts_with(':') => {
+                            acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    while acknowledged.load(std::sync::atomic::Ordering::SeqCst) < 300 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let acknowledged = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+    let mut server = start();
+    let reply = RawClient::connect(port).call(&words("GET n"));
+    let kept: u64 = String::from_utf8_lossy(&reply)
+        .lines()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        (acknowledged..=acknowledged + 4).contains(&kept),
+        "{acknowledged} increments acknowledged, {kept} kept"
+    );
+}
