@@ -541,15 +541,8 @@ impl Aof {
             return;
         }
         let mut out = Vec::new();
-        let wrapped = wrap && unit.len() > 1;
-        if wrapped {
-            self.encode_in(unit[0].db, &Argv::from_args("MULTI"), &mut out);
-        }
-        for replayed in unit {
-            self.encode_in(replayed.db, &replayed.argv, &mut out);
-        }
-        if wrapped {
-            self.encode_in(unit[unit.len() - 1].db, &Argv::from_args("EXEC"), &mut out);
+        for line in crate::keyspace::effects::stream_lines(unit, wrap, &mut self.selected_db) {
+            encode(&line, &mut out);
         }
         let written = self.file.write_all(&out).and_then(|()| match self.fsync {
             Fsync::Always => self.file.sync_data(),
@@ -560,15 +553,6 @@ impl Aof {
             Fsync::No => Ok(()),
         });
         self.write_failed = written.is_err();
-    }
-
-    /// `argv` in database `db`, after a SELECT if the file's commands are in another.
-    fn encode_in(&mut self, db: usize, argv: &Argv, out: &mut Vec<u8>) {
-        if self.selected_db != Some(db) {
-            encode(&Argv::from_args(("SELECT", db.to_string())), out);
-            self.selected_db = Some(db);
-        }
-        encode(argv, out);
     }
 
     /// `appendfsync everysec`: a thread syncs what was appended, once a second, until the file

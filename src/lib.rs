@@ -101,6 +101,7 @@ mod connection;
 mod pubsub;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
+mod replication;
 mod runner;
 #[cfg(feature = "server")]
 pub mod server;

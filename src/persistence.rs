@@ -198,6 +198,19 @@ impl crate::aof::Replayer for StateReplayer<'_> {
     }
 
     fn run(&mut self, argv: crate::argv::Argv) -> Result<(), String> {
+        self.ks.loading = true;
+        let ran = self.run_loaded(argv);
+        self.ks.loading = false;
+        ran
+    }
+
+    fn base(&mut self) -> Vec<u8> {
+        snapshot_for(self.ks, self.engines, true)
+    }
+}
+
+impl StateReplayer<'_> {
+    fn run_loaded(&mut self, argv: crate::argv::Argv) -> Result<(), String> {
         if argv.arg(0).eq_ignore_ascii_case(b"multi") {
             self.multi = Some(Vec::new());
             return Ok(());
@@ -213,10 +226,6 @@ impl crate::aof::Replayer for StateReplayer<'_> {
             None => self.run_now(&argv)?,
         }
         Ok(())
-    }
-
-    fn base(&mut self) -> Vec<u8> {
-        snapshot_for(self.ks, self.engines, true)
     }
 }
 

@@ -123,6 +123,11 @@ impl Mailbox {
 
     /// Appends `item`, and answers whether it was taken and whether the mailbox is now over its
     /// bound (it then drops what it held and takes nothing more).
+    /// Delivers `item` within `limit`; false once the mailbox is cut off (its client is to go).
+    pub(crate) fn deliver_within(&self, item: Reply, limit: OutputLimit) -> bool {
+        self.deliver(item, limit) == Delivery::Taken
+    }
+
     fn deliver(&self, item: Reply, limit: OutputLimit) -> Delivery {
         let mut queue = self.queue.lock();
         if queue.overflowed {

@@ -91,6 +91,8 @@ pub(crate) struct Shared {
     postponed: AtomicUsize,
     /// Whether the background expiry thread runs ([`Shared::expire_in_background`]).
     expiring_in_background: AtomicBool,
+    /// DEBUG PAUSE-CRON: the background cron does nothing while set.
+    pub(crate) cron_paused: AtomicBool,
     /// Whether `maxmemory` is set (read without the lock where a command is queued in MULTI).
     memory_limited: AtomicBool,
     /// Whether a client may be in MONITOR (read before every command; the hub knows).
@@ -177,6 +179,7 @@ impl Shared {
             has_deferred: AtomicBool::new(false),
             command_stats: std::sync::OnceLock::new(),
             expiring_in_background: AtomicBool::new(false),
+            cron_paused: AtomicBool::new(false),
             memory_limited: AtomicBool::new(false),
             monitoring: AtomicBool::new(false),
             pause: Mutex::new(None),
@@ -330,10 +333,14 @@ impl Shared {
                 loop {
                     std::thread::sleep(Duration::from_millis(100));
                     let Some(shared) = store.upgrade() else { return };
+                    if shared.cron_paused.load(Ordering::Acquire) {
+                        continue;
+                    }
                     // A script running past its threshold holds the lock: try again later.
                     if let Ok(mut state) = shared.begin() {
                         let state = &mut *state;
                         crate::persistence::save_if_due(&mut state.keyspace, &state.engines);
+                        state.keyspace.replicas.ping_if_due();
                         shared.after_command(state);
                     }
                 }

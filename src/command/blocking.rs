@@ -55,7 +55,9 @@ impl Ctx<'_> {
 pub(crate) fn serve_blocked(ks: &mut Keyspace, engines: &mut Engines) -> bool {
     let mut served = false;
     while let Some((db, key)) = ks.next_ready() {
-        let kind = ks.peek(db, &key).map(|entry| match entry.value {
+        // Looked up as Redis's `lookupKeyWrite` does: a key past its TTL goes now (and is
+        // replayed as DEL).
+        let kind = ks.get(db, &key).map(|entry| match entry.value {
             Value::List(_) => Kind::List,
             Value::ZSet(_) => Kind::SortedSet,
             Value::Stream(_) => Kind::Stream,

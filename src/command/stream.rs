@@ -236,6 +236,8 @@ fn parse_add_or_trim(ctx: &Ctx<'_>, argv: &Argv, xadd: bool) -> Result<AddOrTrim
         ));
     };
     let limit = match limit {
+        // Replayed from an append-only file, the threshold was made exact: no LIMIT applies.
+        _ if ctx.ks.loading => 0,
         Some(_) if !approx => {
             return Err(CommandError::other(
                 "ERR syntax error, LIMIT cannot be used without the special ~ option",

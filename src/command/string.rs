@@ -121,8 +121,20 @@ pub(crate) fn set(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     };
     let old = if o.get { Old::Read } else { Old::Ignore };
     let (applied, old) = set_generic(ctx, argv.arg(1), argv.arg(2), ttl, condition, old)?;
-    if applied && o.expire.is_some_and(|(unit, _)| unit != ExpireArg::UnixMillis) {
+    // Replayed as Redis propagates SET: with an expiry, as `SET key value PXAT <ms>`; with GET,
+    // without it (any GET after the value).
+    if applied && o.expire.is_some() {
         replay_as_set_pxat(ctx, argv.arg(1), argv.arg(2), ttl);
+    } else if applied && o.get {
+        ctx.replay_as(|| {
+            let mut replayed = Argv::new();
+            for (i, arg) in argv.iter().enumerate() {
+                if i < 3 || !arg.eq_ignore_ascii_case(b"get") {
+                    replayed.push(arg);
+                }
+            }
+            replayed
+        });
     }
     Ok(match (o.get, applied) {
         (true, _) => old,

@@ -81,6 +81,8 @@ pub(crate) enum HostOp {
     Debug,
     Shutdown,
     Module,
+    Sync,
+    Replconf,
 }
 
 impl HostOp {
@@ -470,6 +472,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "debug", -2, S, NO_KEYS, host(HostOp::Debug);
     "module", -2, SERVER, NO_KEYS, Run::Container(MODULE);
     "shutdown", -1, S | NO_MULTI | ALLOW_BUSY, NO_KEYS, host(HostOp::Shutdown);
+    "sync", 1, S | NO_MULTI | NO_SCRIPT, NO_KEYS, host(HostOp::Sync);
+    "replconf", -1, S | NO_SCRIPT | ALLOW_BUSY, NO_KEYS, host(HostOp::Replconf);
     // keys (db.c, expire.c)
     "del", -2, W, keys(1, -1, 1), k(keys::del);
     "unlink", -2, W, keys(1, -1, 1), k(keys::del);

@@ -193,6 +193,35 @@ pub(crate) struct Replayed {
     pub(crate) argv: Argv,
 }
 
+/// The command lines one unit of replay form becomes in a stream (the AOF's, a replica's): a
+/// SELECT wherever the database is not the stream's (`selected`, updated), and with `wrap`, a
+/// unit of several commands inside MULTI … EXEC — the MULTI in the first one's database, the
+/// EXEC in the last one's (Redis's `propagatePendingCommands`).
+pub(crate) fn stream_lines(unit: &[Replayed], wrap: bool, selected: &mut Option<usize>) -> Vec<Argv> {
+    let mut lines = Vec::with_capacity(unit.len() + 3);
+    let mut line_in = |db: usize, argv: Argv, lines: &mut Vec<Argv>| {
+        if *selected != Some(db) {
+            lines.push(Argv::from_args(("SELECT", db.to_string())));
+            *selected = Some(db);
+        }
+        lines.push(argv);
+    };
+    let (Some(first), Some(last)) = (unit.first(), unit.last()) else {
+        return lines;
+    };
+    let wrapped = wrap && unit.len() > 1;
+    if wrapped {
+        line_in(first.db, Argv::from_args("MULTI"), &mut lines);
+    }
+    for replayed in unit {
+        line_in(replayed.db, replayed.argv.clone(), &mut lines);
+    }
+    if wrapped {
+        line_in(last.db, Argv::from_args("EXEC"), &mut lines);
+    }
+    lines
+}
+
 /// The record of the running command, kept in the keyspace, and which effects anyone reads.
 #[derive(Debug, Default)]
 pub(crate) struct Effects {
@@ -200,6 +229,9 @@ pub(crate) struct Effects {
     events_wanted: u16,
     /// Whether someone reads the replay form (an append-only file, replicas).
     replay_wanted: bool,
+    /// The unit's commands are replayed each alone, not inside MULTI … EXEC (SCAN and RANDOMKEY
+    /// run on their own: the keys they found expired).
+    replay_unwrapped: bool,
     recorded: Recorded,
 }
 
@@ -231,6 +263,16 @@ impl Effects {
                 db,
             });
         }
+    }
+
+    /// The running unit is replayed unwrapped (see [`stream_lines`]).
+    pub(crate) fn replay_unwrapped(&mut self) {
+        self.replay_unwrapped = true;
+    }
+
+    /// Whether the unit taken last may be wrapped, resetting the mark.
+    pub(crate) fn take_wrap(&mut self, wrap: bool) -> bool {
+        wrap && !std::mem::take(&mut self.replay_unwrapped)
     }
 
     /// Whether the replay form is recorded.

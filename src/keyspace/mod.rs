@@ -136,6 +136,11 @@ pub(crate) struct Keyspace {
     pub(crate) saving: crate::persistence::Saving,
     /// The append-only file every write is appended to, when the store keeps one.
     pub(crate) aof: Option<crate::aof::Aof>,
+    /// The replicas fed the replay form of every write (SYNC).
+    pub(crate) replicas: crate::replication::Replicas,
+    /// An append-only file is being loaded: its commands are obeyed as written (Redis's
+    /// `mustObeyClient`: a stream trim's LIMIT is not enforced).
+    pub(crate) loading: bool,
     /// The bytes the allocator counted when the server started (INFO's `used_memory_startup`).
     pub(crate) startup_memory: usize,
     /// In cluster mode, the node's view of its cluster (shared with the store, which routes
@@ -170,6 +175,8 @@ impl Keyspace {
             startup_memory: 0,
             saving: crate::persistence::Saving::default(),
             aof: None,
+            loading: false,
+            replicas: crate::replication::Replicas::default(),
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -317,6 +324,7 @@ impl Keyspace {
     /// Appends what the last unit wrote, in its replay form, to the append-only file (see
     /// `aof.rs`): with `wrap`, a unit of several commands goes inside MULTI … EXEC.
     pub(crate) fn append_replay(&mut self, wrap: bool) {
+        let wrap = self.effects.take_wrap(wrap);
         if !self.effects.has_replay() {
             return;
         }
@@ -324,6 +332,18 @@ impl Keyspace {
         if let Some(aof) = &mut self.aof {
             aof.append(&unit, wrap);
         }
+        if !self.replicas.is_empty() {
+            self.replicas.feed(&unit, wrap);
+            if self.replicas.is_empty() && self.aof.is_none() {
+                self.effects.want_replay(false);
+            }
+        }
+    }
+
+    /// Feeds the replay form of every write to `client` from now on (SYNC), through `mailbox`.
+    pub(crate) fn attach_replica(&mut self, client: ClientId, mailbox: &std::sync::Arc<crate::pubsub::Mailbox>) {
+        self.replicas.attach(client, mailbox);
+        self.effects.want_replay(true);
     }
 
     /// `appendfsync` from now on, for the append-only file kept now or later.

@@ -54,6 +54,11 @@ struct ServerSide {
     quiet: bool,
     /// Close once the pending replies are written (QUIT, SHUTDOWN, protocol errors).
     close: bool,
+    /// The command running now is SYNC: the client becomes a replica once it returns.
+    sync_requested: bool,
+    /// The client is a replica (it sent SYNC): it gets the replication stream, and no replies,
+    /// as Redis sends its replicas none.
+    replica: bool,
 }
 
 /// What looking at a parked client gave.
@@ -112,6 +117,8 @@ impl Client {
                 authenticated: !requirepass,
                 reply_mode: ReplyMode::On,
                 quiet: false,
+                sync_requested: false,
+                replica: false,
                 close: false,
             },
         }
@@ -164,7 +171,7 @@ impl Client {
     /// is used up by asking.
     fn silenced(&mut self) -> bool {
         let side = &mut self.side;
-        let silent = matches!(side.reply_mode, ReplyMode::Off | ReplyMode::Skipping) || side.quiet;
+        let silent = matches!(side.reply_mode, ReplyMode::Off | ReplyMode::Skipping) || side.quiet || side.replica;
         side.quiet = false;
         if side.reply_mode == ReplyMode::Skipping {
             side.reply_mode = ReplyMode::On;
@@ -210,6 +217,11 @@ impl Client {
         let name = &name_buf[..name_len];
         let dispatched = self.dispatch(name, argv);
         self.note(name);
+        if std::mem::take(&mut self.side.sync_requested) {
+            self.silenced();
+            self.become_replica(out);
+            return Ran::Done;
+        }
         // The common case, nothing for this client's mailbox: no more than an atomic load.
         if !self.conn.mailbox().pending() {
             return match dispatched {
@@ -255,6 +267,21 @@ impl Client {
         };
         self.write_pushes(mailbox.take_all(), out);
         ran
+    }
+
+    /// SYNC: the client becomes a replica, as Redis's full resynchronisation makes it — the data
+    /// as an RDB payload (`$<length>\r\n` and the file, with no line end after it, as Redis
+    /// sends it), then through its mailbox the replay form of every write from that moment on
+    /// (taken under the same lock, so that nothing falls between).
+    fn become_replica(&mut self, out: &mut Vec<u8>) {
+        let mut state = self.side.inner.store.shared().lock();
+        let state = &mut *state;
+        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
+        let mailbox = Arc::clone(self.conn.mailbox());
+        state.keyspace.attach_replica(self.conn.id(), &mailbox);
+        out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+        out.extend_from_slice(&file);
+        self.side.replica = true;
     }
 
     /// Appends the confirmations and messages waiting in the client's mailbox; answers false
@@ -371,6 +398,13 @@ impl Host for ServerSide {
             },
             HostOp::Client => Ok(self.client(call)),
             HostOp::Module => self.module(call.spec.name),
+            HostOp::Replconf => self.replconf(argv),
+            HostOp::Sync => {
+                // Its reply is the data itself, written by `Client::become_replica`.
+                self.sync_requested = true;
+                self.quiet = true;
+                Ok(Reply::ok())
+            }
         };
         reply.unwrap_or_else(Reply::Error)
     }
@@ -397,6 +431,57 @@ fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
 }
 
 impl ServerSide {
+    /// REPLCONF option value …: what a replica tells its primary, as Redis checks it (a
+    /// replica's listening port and address, its capabilities, RDB-ONLY, RDB-FILTER-ONLY), OK
+    /// after; ACK and GETACK answer nothing at all.
+    fn replconf(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+        if argv.len().is_multiple_of(2) {
+            return Err(CommandError::Syntax);
+        }
+        for at in (1..argv.len()).step_by(2) {
+            let (option, value) = (argv.arg(at), argv.arg(at + 1));
+            if is_option(option, "listening-port") {
+                crate::command::args::int(value)?;
+            } else if is_option(option, "ip-address") {
+                if value.len() >= 256 {
+                    return Err(CommandError::Other(
+                        format!(
+                            "ERR REPLCONF ip-address provided by replica instance is too long: {} bytes",
+                            value.len()
+                        )
+                        .into(),
+                    ));
+                }
+            } else if is_option(option, "capa") {
+            } else if is_option(option, "ack") || is_option(option, "getack") {
+                self.quiet = true;
+                return Ok(Reply::ok());
+            } else if is_option(option, "rdb-only") {
+                if !(0..=1).contains(&crate::command::args::int(value)?) {
+                    return Err(CommandError::other(
+                        "ERR value is out of range, value must between 0 and 1",
+                    ));
+                }
+            } else if is_option(option, "rdb-filter-only") {
+                let filters = String::from_utf8_lossy(value).into_owned();
+                let filters: Vec<&str> = filters.split_whitespace().collect();
+                if filters.is_empty() {
+                    return Err(CommandError::other("ERR Missing rdb-filter-only values"));
+                }
+                if let Some(other) = filters.iter().find(|f| !f.eq_ignore_ascii_case("functions")) {
+                    return Err(CommandError::Other(
+                        format!("ERR Unsupported rdb-filter-only option: {other}").into(),
+                    ));
+                }
+            } else {
+                return Err(CommandError::Other(
+                    format!("ERR Unrecognized REPLCONF option: {}", error_text(option)).into(),
+                ));
+            }
+        }
+        Ok(Reply::ok())
+    }
+
     /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves the RDB file first when the server
     /// persists and save points are set (or SAVE), as Redis does; a failed save keeps the server
     /// running unless FORCE. NOW changes nothing here (no replica to wait for), and ABORT has no
@@ -989,6 +1074,8 @@ impl ServerSide {
                     let _ = self.inner.waker.wake();
                 }
                 ks.set_encodings(self.inner.encodings());
+                ks.replicas
+                    .set_ping_period(super::number(&self.inner.params.lock(), "repl-ping-replica-period", 10));
                 if let Some(points) = changes_save {
                     ks.saving.set_points(points);
                 }
@@ -1038,7 +1125,7 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG DIGEST | DIGEST-VALUE key … | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG DIGEST | DIGEST-VALUE key … | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | PAUSE-CRON 0|1 | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(
@@ -1052,6 +1139,21 @@ impl ServerSide {
         let arity = |n: usize| argv.len() == n;
         if is_option(sub, "reload") {
             return reload(argv, ks, engines);
+        }
+        if is_option(sub, "pause-cron") && arity(3) {
+            // As Redis's `atoi`: a number's leading digits, else 0.
+            let paused = String::from_utf8_lossy(argv.arg(2))
+                .trim_start()
+                .split(|c: char| !c.is_ascii_digit() && c != '-' && c != '+')
+                .next()
+                .and_then(|digits| digits.parse::<i64>().ok())
+                .unwrap_or(0);
+            self.inner
+                .store
+                .shared()
+                .cron_paused
+                .store(paused != 0, Ordering::Release);
+            return Ok(Reply::ok());
         }
         if is_option(sub, "loadaof") {
             // Redis exits when the AOF does not load; embedis answers why instead.
@@ -1224,7 +1326,8 @@ impl ServerSide {
         section(
             "Replication",
             format!(
-                "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                "role:master\r\nconnected_slaves:{}\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                ks.replicas.len(),
                 inner.replication_id.lock(),
                 "0".repeat(40),
                 param("repl-backlog-size"),
@@ -1431,6 +1534,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "HELP",
     "    Prints this help.",
 ];

@@ -81,7 +81,10 @@ passed=0 failed=0 status=0 surprises=()
 [ -f "$KNOWN" ] || { echo "$KNOWN is missing"; exit 1; }
 for unit in "${UNITS[@]}"; do
   port=$(free_port)
-  "$server" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 &
+  # As the suite's own servers are configured (tests/assets/default.conf): a fresh directory,
+  # `save 900 1`, no AOF.
+  dir=$(mktemp -d)
+  "$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --save "900 1" >/dev/null 2>&1 &
   pid=$!
   if ! wait_ready "$port"; then
     echo "$unit: embedis-server did not start"; kill "$pid" 2>/dev/null; status=1; continue
@@ -90,6 +93,7 @@ for unit in "${UNITS[@]}"; do
     --clients 1 --tags "$TAGS" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
   # SIGKILL: a server stuck in a script does not stop on SIGTERM yet.
   kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  rm -rf "$dir"
   ok=$(grep -c '^\[ok\]' <<<"$log")
   err=$(grep -c '^\[err\]' <<<"$log")
   stopped=$(grep -E '^\[exception\]|^\[TIMEOUT\]' <<<"$log" | head -n 1)

@@ -1,0 +1,140 @@
+//! embedis-server as a primary that a real redis-server replicates (issue 18): the replica, told
+//! `REPLICAOF` embedis, gets the data (SYNC: an RDB payload) and then follows every write in its
+//! replay form, until both hold the same data (DEBUG DIGEST).
+#![cfg(feature = "server")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{RawClient, RedisServer, words};
+use embedis::Store;
+use embedis::server::Server;
+
+/// Waits until `replica` has the same data as `primary`, comparing DEBUG DIGEST.
+fn wait_for_the_same_data(primary: &mut RawClient, replica: &mut RawClient) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (ours, theirs) = (
+            primary.call(&words("DEBUG DIGEST")),
+            replica.call(&words("DEBUG DIGEST")),
+        );
+        if ours == theirs {
+            return;
+        }
+        let link = String::from_utf8_lossy(&replica.call(&words("INFO replication"))).into_owned();
+        assert!(
+            Instant::now() < deadline,
+            "the replica never caught up: {} against {}\n{link}",
+            String::from_utf8_lossy(&theirs),
+            String::from_utf8_lossy(&ours)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn redis_server_replicates_embedis_server() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    for line in [
+        "SET before-sync 1",
+        "RPUSH list a b c",
+        "HSET h f v",
+        "SELECT 3",
+        "SET in-db-3 x",
+        "SELECT 0",
+    ] {
+        ours.call(&words(line));
+    }
+    let mut theirs = replica.client();
+    let port = primary.addr().port().to_string();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+
+    // Every kind of write after the sync, the rewritten ones among them.
+    for line in [
+        "SET s v",
+        "SET e v EX 1000",
+        "EXPIRE s 500",
+        "INCRBYFLOAT f 1.25",
+        "SADD set a b c d",
+        "SPOP set",
+        "SPOP set 2",
+        "ZADD z 1 a 2 b 3 c",
+        "ZPOPMIN z",
+        "BLPOP list 1",
+        "LMPOP 1 list RIGHT COUNT 1",
+        "XADD x * f v",
+        "XGROUP CREATE x g 0",
+        "XREADGROUP GROUP g c STREAMS x >",
+        "MULTI",
+        "INCR counter",
+        "SELECT 5",
+        "INCR counter",
+        "EXEC",
+        // SELECT inside MULTI moved the client to database 5.
+        "SELECT 0",
+        "EVAL \"redis.call('SET', KEYS[1], 'x'); return redis.call('INCR', KEYS[2])\" 2 ev1 ev2",
+        "FUNCTION LOAD \"#!lua name=lib\\nredis.register_function('f', function(keys) return redis.call('INCR', keys[1]) end)\"",
+        "FCALL f 1 fc",
+        "PFADD hll a b c",
+        "GEOADD g 13.361389 38.115556 Palermo",
+        "SWAPDB 0 7",
+        "SWAPDB 0 7",
+        "FLUSHDB",
+        "SET after-flush 1",
+    ] {
+        let reply = ours.call(&words(line));
+        assert!(!reply.starts_with(b"-"), "{line}: {}", String::from_utf8_lossy(&reply));
+    }
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    assert_eq!(theirs.call(&words("GET after-flush")), b"$1\r\n1\r\n");
+    assert_eq!(theirs.call(&words("SELECT 5")), b"+OK\r\n");
+    assert_eq!(theirs.call(&words("GET counter")), b"$1\r\n1\r\n");
+    assert_eq!(
+        theirs.call(&words("FUNCTION LIST")),
+        ours.call(&words("FUNCTION LIST")),
+        "the function library went down the stream"
+    );
+    let info = String::from_utf8(ours.call(&words("INFO replication"))).unwrap();
+    assert!(info.contains("connected_slaves:1"), "{info}");
+    // The replica refuses writes of its own, as a replica of any Redis does.
+    assert!(theirs.call(&words("SET x 1")).starts_with(b"-READONLY"));
+    primary.stop();
+}
+
+/// REPLCONF's options and errors, as Redis answers them.
+#[test]
+fn replconf_answers_as_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(server.addr().port());
+    let mut theirs = redis.client();
+    for line in [
+        "REPLCONF",
+        "REPLCONF listening-port",
+        "REPLCONF listening-port 6380",
+        "REPLCONF listening-port x",
+        "REPLCONF capa eof capa psync2",
+        "REPLCONF ip-address 10.0.0.1",
+        "REPLCONF rdb-only 1",
+        "REPLCONF rdb-only 5",
+        "REPLCONF rdb-filter-only functions",
+        "REPLCONF rdb-filter-only keys",
+        "REPLCONF nosuch 1",
+    ] {
+        assert_eq!(
+            String::from_utf8_lossy(&ours.call(&words(line))),
+            String::from_utf8_lossy(&theirs.call(&words(line))),
+            "{line}"
+        );
+    }
+    server.stop();
+}
