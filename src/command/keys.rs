@@ -325,6 +325,11 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
         if !options.matches(&key) {
             continue;
         }
+        // A key met past its TTL goes now (Redis's SCAN calls `expireIfNeeded` on the keys that
+        // match): its `expired` event, its DEL replayed — and no `keymiss`.
+        if ctx.ks.expire_if_due(ctx.db, &key) {
+            continue;
+        }
         let Some(entry) = ctx.entry(&key) else {
             continue;
         };

@@ -691,10 +691,11 @@ impl Keyspace {
         self.dbs[db].data.iter_live(self.now())
     }
 
-    /// One step of SCAN over `db`: about `count` keys below `cursor` that have not expired, and
-    /// the next cursor (0 at the end). See [`Table::scan`] for why no key that stays is missed.
+    /// One step of SCAN over `db`: about `count` keys below `cursor`, expired or not (SCAN
+    /// expires those it meets, as Redis's does), and the next cursor (0 at the end). See
+    /// [`Table::scan`] for why no key that stays is missed.
     pub(crate) fn scan_keys(&self, db: usize, cursor: u64, count: usize) -> (u64, Vec<&[u8]>) {
-        let (next, page) = self.dbs[db].data.scan(cursor, count, self.now());
+        let (next, page) = self.dbs[db].data.scan(cursor, count, i64::MIN);
         (next, page.map(|(key, _)| key).collect())
     }
 
