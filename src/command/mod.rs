@@ -278,12 +278,12 @@ impl Ctx<'_> {
                 let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
                 // The replay form: a command that changed something is replayed as sent unless
                 // it said otherwise; a script is replayed by its own commands' forms.
-                // Keys SCAN and RANDOMKEY find expired are replayed each alone (Redis's
-                // `CMD_TOUCHES_ARBITRARY_KEYS`), when the command runs on its own.
-                if matches!(spec.name, "scan" | "randomkey") && self.may_block && !self.in_script {
-                    self.ks.effects.replay_unwrapped();
-                }
                 let replay = self.ks.effects.replay_wanted().then(|| {
+                    // Keys SCAN and RANDOMKEY find expired are replayed each alone (Redis's
+                    // `CMD_TOUCHES_ARBITRARY_KEYS`), when the command runs on its own.
+                    if matches!(spec.name, "scan" | "randomkey") && self.may_block && !self.in_script {
+                        self.ks.effects.replay_unwrapped();
+                    }
                     let outer = (self.replayed_instead, self.replay_always);
                     (self.replayed_instead, self.replay_always) = (false, false);
                     (outer, self.ks.saving.changes_made())

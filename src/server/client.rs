@@ -1141,18 +1141,8 @@ impl ServerSide {
             return reload(argv, ks, engines);
         }
         if is_option(sub, "pause-cron") && arity(3) {
-            // As Redis's `atoi`: a number's leading digits, else 0.
-            let paused = String::from_utf8_lossy(argv.arg(2))
-                .trim_start()
-                .split(|c: char| !c.is_ascii_digit() && c != '-' && c != '+')
-                .next()
-                .and_then(|digits| digits.parse::<i64>().ok())
-                .unwrap_or(0);
-            self.inner
-                .store
-                .shared()
-                .cron_paused
-                .store(paused != 0, Ordering::Release);
+            let paused = crate::number::atoi(argv.arg(2)) != 0;
+            self.inner.store.shared().cron_paused.store(paused, Ordering::Release);
             return Ok(Reply::ok());
         }
         if is_option(sub, "loadaof") {

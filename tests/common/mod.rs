@@ -98,6 +98,17 @@ impl RedisServer {
                     let info = String::from_utf8_lossy(&info);
                     let ours = format!("process_id:{}\r\n", server.child.id());
                     if info.contains(&ours) {
+                        // A server that loads data at start answers LOADING (INFO aside)
+                        // until it has.
+                        while !empty
+                            && !String::from_utf8_lossy(&client.call(&words("INFO persistence"))).contains("loading:0")
+                        {
+                            assert!(
+                                Instant::now() < deadline + Duration::from_secs(10),
+                                "redis-server never loaded"
+                            );
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
                         // Differential tests assume both sides start empty.
                         assert!(
                             !empty || !info.contains("\r\ndb"),
