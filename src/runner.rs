@@ -499,7 +499,8 @@ impl Shared {
     }
 
     fn run_deferred(&self, state: &mut State) {
-        if !self.has_deferred.swap(false, Ordering::Acquire) {
+        // Read before it is swapped: a load costs less than the swap on every taking of the lock.
+        if !self.has_deferred.load(Ordering::Relaxed) || !self.has_deferred.swap(false, Ordering::Acquire) {
             return;
         }
         let mut deferred = self.deferred.lock();

@@ -265,62 +265,13 @@ impl Ctx<'_> {
         match spec.run {
             table::Run::Keyspace(handler) => {
                 self.read_only = !spec.has(table::flags::WRITE);
-                let tracked = self.ks.tracking.is_active() && self.ks.tracking.remembers(self.client);
-                let outer_script_keys = if tracked && !self.in_script && runs_script(spec) {
-                    let keys = table::key_positions(spec, argv).unwrap_or_default();
-                    self.script_keys
-                        .replace(keys.into_iter().map(|i| argv.arg(i).to_vec()).collect())
+                let reply = if self.observed() {
+                    self.run_observed(spec, handler, argv)
                 } else {
-                    None
+                    let reply = handler(self, argv).into();
+                    self.publish_unless_held();
+                    reply
                 };
-                // A command run by EXEC, a script or `atomic` counts here (a client's own
-                // commands count where the connection runs them).
-                let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
-                // The replay form: a command that changed something is replayed as sent unless
-                // it said otherwise; a script is replayed by its own commands' forms.
-                let replay = self.ks.effects.replay_wanted().then(|| {
-                    // Keys SCAN and RANDOMKEY find expired are replayed each alone (Redis's
-                    // `CMD_TOUCHES_ARBITRARY_KEYS`), when the command runs on its own.
-                    if matches!(spec.name, "scan" | "randomkey") && self.may_block && !self.in_script {
-                        self.ks.effects.replay_unwrapped();
-                    }
-                    let outer = (self.replayed_instead, self.replay_always);
-                    (self.replayed_instead, self.replay_always) = (false, false);
-                    (outer, self.ks.saving.changes_made())
-                });
-                let reply: Reply = handler(self, argv).into();
-                if let Some((outer, changes_before)) = replay {
-                    let changed = self.ks.saving.changes_made() != changes_before;
-                    if (changed || self.replay_always) && !self.replayed_instead && !runs_script(spec) {
-                        self.ks.effects.replay(self.db, || argv.clone());
-                    }
-                    (self.replayed_instead, self.replay_always) = outer;
-                }
-                if let (Some(started), Some(stats)) = (started, &self.ks.command_stats) {
-                    let took = started.elapsed();
-                    let mut stats = stats.lock();
-                    stats.ran(spec.name, took, &reply);
-                    // EXEC logs its commands itself, with its client; a script's are its own.
-                    if self.in_script {
-                        stats.slow(took, argv, || stats::SlowClient {
-                            addr: "?:0".into(),
-                            name: Vec::new(),
-                        });
-                    }
-                }
-                if tracked {
-                    self.remember_read_keys(spec, argv);
-                    if !self.in_script && runs_script(spec) {
-                        self.script_keys = outer_script_keys;
-                    }
-                }
-                if self.publish_events {
-                    self.ks.publish_events();
-                }
-                // A script's commands show in MONITOR as the script's own.
-                if self.in_script && self.ks.pubsub.monitored() {
-                    monitor_line(self.ks, self.db, "lua", spec, argv, false);
-                }
                 if self.resp == 2 && reply.has_resp3() {
                     reply.into_resp2()
                 } else {
@@ -335,6 +286,86 @@ impl Ctx<'_> {
             | table::Run::PubSub(_)
             | table::Run::Host(_) => Reply::Error(CommandError::other("ERR command out of place")),
         }
+    }
+
+    /// Publishes the running command's keyspace events, unless they are held
+    /// ([`Ctx::publish_events`]).
+    fn publish_unless_held(&mut self) {
+        if self.publish_events {
+            self.ks.publish_events();
+        }
+    }
+
+    /// Whether anything looks at the commands run beyond their effects on the keyspace: a
+    /// client tracking keys, command statistics, a reader of the replay form (an append-only
+    /// file, a replica), or monitors of a script's commands. Most stores have none of these,
+    /// and their commands skip [`Ctx::run_observed`]'s bookkeeping.
+    fn observed(&self) -> bool {
+        self.ks.tracking.is_active()
+            || self.ks.command_stats.is_some()
+            || self.ks.effects.replay_wanted()
+            || (self.in_script && self.ks.pubsub.monitored())
+    }
+
+    /// Runs `handler` with what [`Ctx::observed`] found someone looking at: the keys a
+    /// tracking client may now cache, the command's statistics, its replay form, its MONITOR
+    /// line when a script runs it.
+    fn run_observed(&mut self, spec: &table::CommandSpec, handler: table::Handler, argv: &Argv) -> Reply {
+        let tracked = self.ks.tracking.is_active() && self.ks.tracking.remembers(self.client);
+        let outer_script_keys = if tracked && !self.in_script && runs_script(spec) {
+            let keys = table::key_positions(spec, argv).unwrap_or_default();
+            self.script_keys
+                .replace(keys.into_iter().map(|i| argv.arg(i).to_vec()).collect())
+        } else {
+            None
+        };
+        // A command run by EXEC, a script or `atomic` counts here (a client's own
+        // commands count where the connection runs them).
+        let started = (!self.may_block && self.ks.command_stats.is_some()).then(std::time::Instant::now);
+        // The replay form: a command that changed something is replayed as sent unless
+        // it said otherwise; a script is replayed by its own commands' forms.
+        let replay = self.ks.effects.replay_wanted().then(|| {
+            // Keys SCAN and RANDOMKEY find expired are replayed each alone (Redis's
+            // `CMD_TOUCHES_ARBITRARY_KEYS`), when the command runs on its own.
+            if matches!(spec.name, "scan" | "randomkey") && self.may_block && !self.in_script {
+                self.ks.effects.replay_unwrapped();
+            }
+            let outer = (self.replayed_instead, self.replay_always);
+            (self.replayed_instead, self.replay_always) = (false, false);
+            (outer, self.ks.saving.changes_made())
+        });
+        let reply: Reply = handler(self, argv).into();
+        if let Some((outer, changes_before)) = replay {
+            let changed = self.ks.saving.changes_made() != changes_before;
+            if (changed || self.replay_always) && !self.replayed_instead && !runs_script(spec) {
+                self.ks.effects.replay(self.db, || argv.clone());
+            }
+            (self.replayed_instead, self.replay_always) = outer;
+        }
+        if let (Some(started), Some(stats)) = (started, &self.ks.command_stats) {
+            let took = started.elapsed();
+            let mut stats = stats.lock();
+            stats.ran(spec.name, took, &reply);
+            // EXEC logs its commands itself, with its client; a script's are its own.
+            if self.in_script {
+                stats.slow(took, argv, || stats::SlowClient {
+                    addr: "?:0".into(),
+                    name: Vec::new(),
+                });
+            }
+        }
+        if tracked {
+            self.remember_read_keys(spec, argv);
+            if !self.in_script && runs_script(spec) {
+                self.script_keys = outer_script_keys;
+            }
+        }
+        self.publish_unless_held();
+        // A script's commands show in MONITOR as the script's own.
+        if self.in_script && self.ks.pubsub.monitored() {
+            monitor_line(self.ks, self.db, "lua", spec, argv, false);
+        }
+        reply
     }
 
     /// Client-side caching: after a read-only command of a tracking client, remembers the
