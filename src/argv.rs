@@ -246,11 +246,33 @@ impl ToArgs for Argv {
 pub trait ToArgs {
     /// Appends this value's arguments to `argv`.
     fn write_args(&self, argv: &mut Argv);
+
+    /// This value's bytes, if it is exactly one argument of text or bytes (how a typed call
+    /// hands over a key without writing a command line). `None` by default.
+    #[doc(hidden)]
+    fn as_single_bytes(&self) -> Option<&[u8]> {
+        None
+    }
+
+    /// This value, if it is exactly one integer argument that fits an `i64` (a typed call's
+    /// count). `None` by default.
+    #[doc(hidden)]
+    fn as_single_integer(&self) -> Option<i64> {
+        None
+    }
 }
 
 impl<T: ToArgs + ?Sized> ToArgs for &T {
     fn write_args(&self, argv: &mut Argv) {
         (**self).write_args(argv)
+    }
+
+    fn as_single_bytes(&self) -> Option<&[u8]> {
+        (**self).as_single_bytes()
+    }
+
+    fn as_single_integer(&self) -> Option<i64> {
+        (**self).as_single_integer()
     }
 }
 
@@ -259,6 +281,10 @@ macro_rules! bytes_arg {
         impl ToArgs for $ty {
             fn write_args(&self, argv: &mut Argv) {
                 argv.push(AsRef::<[u8]>::as_ref(self));
+            }
+
+            fn as_single_bytes(&self) -> Option<&[u8]> {
+                Some(AsRef::<[u8]>::as_ref(self))
             }
         }
     )*};
@@ -269,11 +295,19 @@ impl ToArgs for std::borrow::Cow<'_, str> {
     fn write_args(&self, argv: &mut Argv) {
         argv.push(self.as_bytes());
     }
+
+    fn as_single_bytes(&self) -> Option<&[u8]> {
+        Some(self.as_bytes())
+    }
 }
 
 impl<const N: usize> ToArgs for [u8; N] {
     fn write_args(&self, argv: &mut Argv) {
         argv.push(self);
+    }
+
+    fn as_single_bytes(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 
@@ -283,6 +317,10 @@ macro_rules! integer_arg {
             fn write_args(&self, argv: &mut Argv) {
                 let n = *self as i128;
                 argv.push(Decimal::new(n < 0, n.unsigned_abs() as u64).as_bytes());
+            }
+
+            fn as_single_integer(&self) -> Option<i64> {
+                i64::try_from(*self).ok()
             }
         }
     )*};

@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use crate::command::Caller;
 use crate::command::Ctx;
 use crate::command::table::{self, flags};
+use crate::direct::Direct;
 use crate::error::CommandError;
 use crate::reply::Reply;
 use crate::store::Store;
@@ -146,6 +147,15 @@ impl Commands for AtomicDb<'_> {
             }
         }
         ctx.run(spec, argv)
+    }
+
+    fn run_direct(&self, call: Direct<'_>) -> Reply {
+        let mut ctx = self.ctx.borrow_mut();
+        if ctx.ks.cluster.is_some() || ctx.observed() {
+            drop(ctx);
+            return self.run_request(&call.request());
+        }
+        call.run(&mut ctx)
     }
 }
 

@@ -12,14 +12,16 @@ use crate::cluster::{Cluster, KeyExists};
 use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
+use crate::direct::QueuedDirect;
 use crate::error::CommandError;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::keyspace::{ClientId, InlineBytes, Keyspace};
 use crate::pubsub::Mailbox;
 use crate::reply::Reply;
-use crate::runner::{Shared, Started};
+use crate::runner::{Shared, Started, State};
 use crate::typed::Request;
 use crate::watchdog::ScriptKind;
+use parking_lot::MutexGuard;
 
 /// A client of a [`Store`](crate::Store), speaking Redis's commands as argument vectors and
 /// answering [`Reply`] values byte-identical to Redis's.
@@ -181,6 +183,11 @@ pub(crate) struct MultiState {
 }
 
 impl MultiState {
+    /// Whether nothing is queued and nothing was refused.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.queue.is_empty() && !self.aborted
+    }
+
     /// Queues a command as Redis does inside MULTI (Redis's `processCommand` queue-time checks):
     /// unknown commands, wrong arities and commands refused in MULTI doom the transaction.
     pub(crate) fn queue(&mut self, spec: Result<&'static CommandSpec, CommandError>, argv: Argv) -> Reply {
@@ -971,11 +978,49 @@ impl Connection {
     /// Runs a queued transaction as EXEC does: under one lock and one clock reading, checks the
     /// watches (and unwatches), then runs the queue — or answers EXECABORT or the nil array.
     pub(crate) fn exec_queue(&mut self, multi: MultiState, host: Option<&mut (dyn Host + '_)>) -> Reply {
-        match self.exec_queue_with(multi, host, |reply| reply) {
-            Ok(Some(replies)) => Reply::Array(replies),
-            Ok(None) => Reply::NilArray,
-            Err(e) => Reply::Error(e),
+        exec_reply(self.exec_queue_with(multi, host, |reply| reply))
+    }
+
+    /// [`Connection::exec_queue`] for calls queued without command lines.
+    pub(crate) fn exec_direct(&mut self, calls: Vec<QueuedDirect>) -> Reply {
+        exec_reply(self.exec_direct_with(calls, |reply| reply))
+    }
+
+    /// EXEC of a [`Transaction`](crate::Transaction) whose commands are all
+    /// [`Direct`](crate::direct::Direct) calls: run directly where nothing observes commands
+    /// (see `direct.rs`), else as the command lines they stand for. Answers as
+    /// [`Connection::exec_queue_with`].
+    pub(crate) fn exec_direct_with<R>(
+        &mut self,
+        calls: Vec<QueuedDirect>,
+        mut each: impl FnMut(Reply) -> R,
+    ) -> Result<Option<Vec<R>>, CommandError> {
+        let mut state = begin_exec(&self.shared, self.id, &mut self.watched)?;
+        let observed = self.shared.cluster.is_some()
+            || self.pubsub.subscribed
+            || state.keyspace.out_of_memory()
+            || state.keyspace.commands_observed(true);
+        if observed {
+            // Taken again by the usual EXEC, as if it had come a moment later.
+            drop(state);
+            let mut multi = MultiState::default();
+            for call in &calls {
+                let Request { argv, known } = call.call().request();
+                multi.queue(known.ok_or(CommandError::ExecAbort), argv);
+            }
+            return self.exec_queue_with(multi, None, each);
         }
+        if end_watches(&mut self.watched, self.id, &mut state.keyspace) {
+            return Ok(None);
+        }
+        let caller = Caller {
+            in_exec: true,
+            ..self.caller(false)
+        };
+        let mut ctx = state.ctx(&caller);
+        let replies = calls.iter().map(|call| each(call.call().run(&mut ctx))).collect();
+        self.shared.after_command(&mut state);
+        Ok(Some(replies))
     }
 
     /// [`Connection::exec_queue`], handing each command's reply to `each` as it is made, so the
@@ -986,15 +1031,7 @@ impl Connection {
         mut host: Option<&mut (dyn Host + '_)>,
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
-        let mut state = match self.shared.begin() {
-            Ok(state) => state,
-            Err(busy) => {
-                // The script timed out while EXEC waited for the lock: refused as if it had
-                // arrived later (the transaction is already taken, so it is discarded).
-                release_watches(&self.shared, self.id, &mut self.watched);
-                return Err(CommandError::ExecAbortBecause(busy.to_string()));
-            }
-        };
+        let mut state = begin_exec(&self.shared, self.id, &mut self.watched)?;
         // Cluster mode: the queue's keys must all be in one slot this node serves (Redis routes
         // EXEC by its whole queue before it runs); the transaction is discarded. Redis stops
         // queuing once a watched key is touched, so a transaction already doomed by its WATCH
@@ -1035,14 +1072,7 @@ impl Connection {
             self.shared.after_command(&mut state);
             return Err(CommandError::ExecAbortBecause(CommandError::OutOfMemory.to_string()));
         }
-        let ks = &mut state.keyspace;
-        let dirty = self
-            .watched
-            .iter()
-            .any(|(db, key)| ks.watch_is_dirty(*db, key, self.id));
-        for (db, key) in self.watched.drain(..) {
-            ks.unwatch(db, &key, self.id);
-        }
+        let dirty = end_watches(&mut self.watched, self.id, &mut state.keyspace);
         if multi.aborted {
             return Err(CommandError::ExecAbort);
         }
@@ -1324,5 +1354,37 @@ impl std::fmt::Debug for Connection {
             .field("in_multi", &self.multi.is_some())
             .field("watched", &self.watched.len())
             .finish()
+    }
+}
+
+/// Takes the lock for EXEC. A script that timed out while EXEC waited for the lock makes it
+/// refused as if it had arrived later (the transaction is already taken, so it is discarded).
+fn begin_exec<'s>(
+    shared: &'s Shared,
+    client: ClientId,
+    watched: &mut Vec<(usize, InlineBytes)>,
+) -> Result<MutexGuard<'s, State>, CommandError> {
+    shared.begin().map_err(|busy| {
+        release_watches(shared, client, watched);
+        CommandError::ExecAbortBecause(busy.to_string())
+    })
+}
+
+/// Releases `client`'s watches at EXEC, answering whether one of the keys changed since it was
+/// watched (the transaction then runs nothing).
+fn end_watches(watched: &mut Vec<(usize, InlineBytes)>, client: ClientId, ks: &mut Keyspace) -> bool {
+    let dirty = watched.iter().any(|(db, key)| ks.watch_is_dirty(*db, key, client));
+    for (db, key) in watched.drain(..) {
+        ks.unwatch(db, &key, client);
+    }
+    dirty
+}
+
+/// EXEC's reply: the replies' array, nil for a watch conflict, or the error.
+fn exec_reply(replies: Result<Option<Vec<Reply>>, CommandError>) -> Reply {
+    match replies {
+        Ok(Some(replies)) => Reply::Array(replies),
+        Ok(None) => Reply::NilArray,
+        Err(e) => Reply::Error(e),
     }
 }

@@ -86,6 +86,7 @@ pub mod argv;
 mod clock;
 mod cluster;
 mod command;
+mod direct;
 pub mod error;
 mod ids;
 mod keyspace;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::argv::{Argv, ToArgs};
 use crate::command::table;
 use crate::connection::{Connection, MultiState};
+use crate::direct::{Direct, QueuedDirect};
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
 use crate::store::Store;
@@ -274,6 +275,9 @@ enum Slot<'a> {
 pub struct Transaction<'a> {
     conn: Slot<'a>,
     queue: RefCell<MultiState>,
+    /// Calls queued without command lines (see `direct.rs`): only while `queue` is empty; the
+    /// first command queued otherwise moves them into it, in order.
+    direct: RefCell<Vec<QueuedDirect>>,
 }
 
 impl<'a> Transaction<'a> {
@@ -281,6 +285,26 @@ impl<'a> Transaction<'a> {
         Transaction {
             conn,
             queue: RefCell::new(MultiState::default()),
+            direct: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Queues a call without its command line, if nothing is queued otherwise (and the store
+    /// is not a cluster node, which routes each command as it is queued): false if not.
+    fn queue_direct(&self, call: Direct<'_>) -> bool {
+        if !self.queue.borrow().is_clean() || self.cluster().is_some() {
+            return false;
+        }
+        self.direct.borrow_mut().push(QueuedDirect::new(call));
+        true
+    }
+
+    /// Moves the calls queued without command lines into the queue, as their command lines,
+    /// before a command that has to be queued as one.
+    fn queue_pending_direct(&self) {
+        let pending = std::mem::take(&mut *self.direct.borrow_mut());
+        for call in &pending {
+            self.queue_line(call.call().request());
         }
     }
 
@@ -298,6 +322,12 @@ impl<'a> Transaction<'a> {
     }
 
     pub(crate) fn queue(&self, request: Request) -> &Self {
+        self.queue_pending_direct();
+        self.queue_line(request)
+    }
+
+    /// Queues one command line.
+    fn queue_line(&self, request: Request) -> &Self {
         let cluster = self.cluster();
         let resolved = table::resolve_for(&request.argv, request.known, false).and_then(|spec| match &cluster {
             Some(cluster) => {
@@ -338,13 +368,18 @@ impl<'a> Transaction<'a> {
     /// # Ok::<(), CommandError>(())
     /// ```
     pub fn exec(&self) -> Result<Option<Vec<Result<Reply, CommandError>>>, CommandError> {
+        let slot = |reply| match reply {
+            Reply::Error(e) => Err(e),
+            other => Ok(other),
+        };
+        let direct = std::mem::take(&mut *self.direct.borrow_mut());
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        self.connection()
-            .borrow_mut()
-            .exec_queue_with(queue, None, |reply| match reply {
-                Reply::Error(e) => Err(e),
-                other => Ok(other),
-            })
+        let mut conn = self.connection().borrow_mut();
+        if direct.is_empty() {
+            conn.exec_queue_with(queue, None, slot)
+        } else {
+            conn.exec_direct_with(direct, slot)
+        }
     }
 
     /// As [`Transaction::exec`], with the replies converted into `T` (a tuple, a `Vec`, …). A
@@ -365,8 +400,14 @@ impl<'a> Transaction<'a> {
     }
 
     fn exec_reply(&self) -> Reply {
+        let direct = std::mem::take(&mut *self.direct.borrow_mut());
         let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        self.connection().borrow_mut().exec_queue(queue, None)
+        let mut conn = self.connection().borrow_mut();
+        if direct.is_empty() {
+            conn.exec_queue(queue, None)
+        } else {
+            conn.exec_direct(direct)
+        }
     }
 
     fn connection(&self) -> &RefCell<Connection> {
@@ -387,12 +428,20 @@ impl std::fmt::Debug for Transaction<'_> {
 macro_rules! transaction_methods {
     ($(
         $(#[$doc:meta])*
-        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+];
+        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+] $(direct $direct:ident($($direct_arg:ident),*))?;
     )*) => {
         impl Transaction<'_> {
             $(
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: impl ToArgs),*) -> &Self {
+                    $(
+                        if let Some(call) = crate::direct::$direct($(&$direct_arg),*)
+                            && self.queue_direct(call)
+                        {
+                            return self;
+                        }
+                    )?
+                    self.queue_pending_direct();
                     let spec = crate::typed::request!(@spec $($part)+);
                     let cluster = self.cluster();
                     // Consulted only for a slot being moved between nodes.

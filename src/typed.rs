@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::argv::{Argv, ToArgs};
 use crate::command::table::CommandSpec;
+use crate::direct::Direct;
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
 
@@ -18,7 +19,7 @@ use crate::reply::{FromReply, Reply};
 macro_rules! commands_trait {
     ($(
         $(#[$doc:meta])*
-        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+];
+        fn $name:ident, $name_as:ident($($arg:ident),*) -> $natural:ty => [$($part:tt)+] $(direct $direct:ident($($direct_arg:ident),*))?;
     )*) => {
         /// Redis's commands as typed methods. Each answers its command's natural Rust type, so a
         /// call needs no annotation; beside each, a generic `_as` form answers whatever
@@ -57,6 +58,13 @@ macro_rules! commands_trait {
             /// Runs one command line and answers its reply; the typed methods all go through it.
             #[doc(hidden)]
             fn run_request(&self, request: &Request) -> Reply;
+
+            /// Runs one typed call of a command that can run without a command line (see
+            /// `direct.rs`); by default as the command line it stands for.
+            #[doc(hidden)]
+            fn run_direct(&self, call: Direct<'_>) -> Reply {
+                self.run_request(&call.request())
+            }
 
             /// Runs any command, given as arguments: the escape hatch for commands without a
             /// method. The reply converts into the `T` you ask for.
@@ -129,12 +137,22 @@ macro_rules! commands_trait {
             $(
                 $(#[$doc])*
                 fn $name(&self, $($arg: impl ToArgs),*) -> Result<$natural, CommandError> {
+                    $(
+                        if let Some(call) = $crate::direct::$direct($(&$direct_arg),*) {
+                            return <$natural>::from_reply(self.run_direct(call));
+                        }
+                    )?
                     request!(let request = $($part)+);
                     <$natural>::from_reply(self.run_request(&request))
                 }
 
                 #[doc = concat!("[`", stringify!($name), "`](Commands::", stringify!($name), "), answering the [`FromReply`] type you ask for.")]
                 fn $name_as<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
+                    $(
+                        if let Some(call) = $crate::direct::$direct($(&$direct_arg),*) {
+                            return T::from_reply(self.run_direct(call));
+                        }
+                    )?
                     request!(let request = $($part)+);
                     T::from_reply(self.run_request(&request))
                 }
@@ -592,7 +610,7 @@ macro_rules! typed_commands {
     /// assert_eq!(store.get("missing")?, None);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn get, get_as(key) -> Option<String> => ["GET" key];
+    fn get, get_as(key) -> Option<String> => ["GET" key] direct get(key);
 
     /// SET key value.
     ///
@@ -769,7 +787,7 @@ macro_rules! typed_commands {
     /// assert_eq!(store.incr("n")?, 1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn incr, incr_as(key) -> i64 => ["INCR" key];
+    fn incr, incr_as(key) -> i64 => ["INCR" key] direct incr(key);
 
     /// DECR key.
     ///
@@ -778,7 +796,7 @@ macro_rules! typed_commands {
     /// assert_eq!(Store::new().decr("n")?, -1);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn decr, decr_as(key) -> i64 => ["DECR" key];
+    fn decr, decr_as(key) -> i64 => ["DECR" key] direct decr(key);
 
     /// INCRBY key increment.
     ///
@@ -787,7 +805,7 @@ macro_rules! typed_commands {
     /// assert_eq!(Store::new().incrby("n", 5)?, 5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn incrby, incrby_as(key, increment) -> i64 => ["INCRBY" key increment];
+    fn incrby, incrby_as(key, increment) -> i64 => ["INCRBY" key increment] direct incrby(key, increment);
 
     /// DECRBY key decrement.
     ///
@@ -796,7 +814,7 @@ macro_rules! typed_commands {
     /// assert_eq!(Store::new().decrby("n", 5)?, -5);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn decrby, decrby_as(key, decrement) -> i64 => ["DECRBY" key decrement];
+    fn decrby, decrby_as(key, decrement) -> i64 => ["DECRBY" key decrement] direct decrby(key, decrement);
 
     /// INCRBYFLOAT key increment: computed and printed as Redis does (`long double`).
     ///

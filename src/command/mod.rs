@@ -26,7 +26,7 @@ mod set;
 mod sort;
 pub(crate) mod stats;
 mod stream;
-mod string;
+pub(crate) mod string;
 pub(crate) mod table;
 mod zset;
 
@@ -263,21 +263,12 @@ impl Ctx<'_> {
     /// Runs a resolved command.
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
-            table::Run::Keyspace(handler) => {
+            table::Run::Keyspace(handler) if self.observed() => {
                 self.read_only = !spec.has(table::flags::WRITE);
-                let reply = if self.observed() {
-                    self.run_observed(spec, handler, argv)
-                } else {
-                    let reply = handler(self, argv).into();
-                    self.publish_unless_held();
-                    reply
-                };
-                if self.resp == 2 && reply.has_resp3() {
-                    reply.into_resp2()
-                } else {
-                    reply
-                }
+                let reply = self.run_observed(spec, handler, argv);
+                self.for_protocol(reply)
             }
+            table::Run::Keyspace(handler) => self.run_unobserved(spec, |ctx| handler(ctx, argv)),
             // The connection handles these, and resolving picks a container's subcommand.
             table::Run::Transaction(_)
             | table::Run::Session(_)
@@ -285,6 +276,29 @@ impl Ctx<'_> {
             | table::Run::Kill(_)
             | table::Run::PubSub(_)
             | table::Run::Host(_) => Reply::Error(CommandError::other("ERR command out of place")),
+        }
+    }
+
+    /// Runs `spec`'s work (`run`: its handler, or a [`Direct`](crate::direct::Direct) call's core)
+    /// where nothing observes commands ([`Ctx::observed`] is false).
+    pub(crate) fn run_unobserved(
+        &mut self,
+        spec: &table::CommandSpec,
+        run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
+    ) -> Reply {
+        self.read_only = !spec.has(table::flags::WRITE);
+        let reply = run(self).into();
+        self.publish_unless_held();
+        self.for_protocol(reply)
+    }
+
+    /// `reply` as the caller's protocol has it: RESP3's types turned into RESP2's for a RESP2
+    /// caller.
+    fn for_protocol(&self, reply: Reply) -> Reply {
+        if self.resp == 2 && reply.has_resp3() {
+            reply.into_resp2()
+        } else {
+            reply
         }
     }
 
@@ -300,11 +314,8 @@ impl Ctx<'_> {
     /// client tracking keys, command statistics, a reader of the replay form (an append-only
     /// file, a replica), or monitors of a script's commands. Most stores have none of these,
     /// and their commands skip [`Ctx::run_observed`]'s bookkeeping.
-    fn observed(&self) -> bool {
-        self.ks.tracking.is_active()
-            || self.ks.command_stats.is_some()
-            || self.ks.effects.replay_wanted()
-            || (self.in_script && self.ks.pubsub.monitored())
+    pub(crate) fn observed(&self) -> bool {
+        self.ks.commands_observed(self.in_script)
     }
 
     /// Runs `handler` with what [`Ctx::observed`] found someone looking at: the keys a

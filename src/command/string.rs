@@ -93,7 +93,12 @@ fn expire_option(opt: &[u8]) -> Option<ExpireArg> {
 
 /// GET key
 pub(crate) fn get(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(bulk_or_nil(ctx.read::<Str>(argv.arg(1))?))
+    get_key(ctx, argv.arg(1))
+}
+
+/// GET's work on `key`.
+pub(crate) fn get_key(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply, CommandError> {
+    Ok(bulk_or_nil(ctx.read::<Str>(key)?))
 }
 
 fn bulk_or_nil(s: Option<&Str>) -> Reply {
@@ -331,7 +336,7 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 }
 
 /// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 if missing), keeping its TTL.
-fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
+pub(crate) fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
     let value = match ctx.write::<Str>(key)? {
         Some(s) => {
             let current = s.as_i64().ok_or(CommandError::NotInteger)?;
@@ -368,9 +373,13 @@ pub(crate) fn incrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 
 /// DECRBY key decrement
 pub(crate) fn decrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let by = int(argv.arg(2))?;
+    decr_by(ctx, argv.arg(1), int(argv.arg(2))?)
+}
+
+/// DECRBY's work once its decrement is read: a decrement with no negation refused.
+pub(crate) fn decr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
     let by = by.checked_neg().ok_or(CommandError::DecrementOverflow)?;
-    incr_by(ctx, argv.arg(1), by)
+    incr_by(ctx, key, by)
 }
 
 /// INCRBYFLOAT key increment: `long double` arithmetic, Redis's digits.

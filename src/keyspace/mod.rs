@@ -300,6 +300,16 @@ impl Keyspace {
         self.effects.want_events(flags.classes());
     }
 
+    /// Whether anything looks at commands beyond their effects on the keyspace: a client
+    /// tracking keys, command statistics, a reader of the replay form (an append-only file, a
+    /// replica), or — when `monitors_see_them` (a script's commands, EXEC's) — a monitor.
+    pub(crate) fn commands_observed(&self, monitors_see_them: bool) -> bool {
+        self.tracking.is_active()
+            || self.command_stats.is_some()
+            || self.effects.replay_wanted()
+            || (monitors_see_them && self.pubsub.monitored())
+    }
+
     /// Publishes the keyspace events recorded so far (Redis's `notifyKeyspaceEvent`): each to
     /// `__keyspace@<db>__:<key>` (the event's name as the message) and to
     /// `__keyevent@<db>__:<event>` (the key as the message), as the flags say, in the order they

@@ -1,0 +1,185 @@
+//! Typed calls that run without a command line: the counters and GET, the commands of the
+//! check-and-set loops and transfers that [`Store::atomic`](crate::Store::atomic) and
+//! [`Transaction`](crate::Transaction) exist for.
+//!
+//! A typed method of one of these commands, called with a key given as text or bytes (and a
+//! count given as an integer), hands its handler's core the key itself — no command line is
+//! written, looked up or parsed back. It runs so only where nothing looks at commands as command
+//! lines: no client tracking keys, no command statistics, no reader of the replay form (an
+//! append-only file, a replica), no monitor, no cluster routing, memory not exhausted. Anywhere
+//! else, and for arguments of other types, the call becomes the command line the method would
+//! have written, and takes the usual way. Either way the command does the same to the keyspace
+//! and answers the same reply: the cores are the handlers' own (`command/string.rs`).
+
+use crate::argv::{Argv, ToArgs};
+use crate::command::Ctx;
+use crate::command::string;
+use crate::command::table::{self, CommandSpec};
+use crate::keyspace::InlineBytes;
+use crate::reply::Reply;
+use crate::typed::Request;
+
+/// The commands that run directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DirectCommand {
+    Get,
+    Incr,
+    Decr,
+    IncrBy,
+    DecrBy,
+}
+
+impl DirectCommand {
+    /// The command's name as its command line spells it.
+    fn name(self) -> &'static str {
+        match self {
+            DirectCommand::Get => "GET",
+            DirectCommand::Incr => "INCR",
+            DirectCommand::Decr => "DECR",
+            DirectCommand::IncrBy => "INCRBY",
+            DirectCommand::DecrBy => "DECRBY",
+        }
+    }
+
+    /// The command's table row (found once each).
+    pub(crate) fn spec(self) -> &'static CommandSpec {
+        use std::sync::OnceLock;
+        static GET: OnceLock<&'static CommandSpec> = OnceLock::new();
+        static INCR: OnceLock<&'static CommandSpec> = OnceLock::new();
+        static DECR: OnceLock<&'static CommandSpec> = OnceLock::new();
+        static INCRBY: OnceLock<&'static CommandSpec> = OnceLock::new();
+        static DECRBY: OnceLock<&'static CommandSpec> = OnceLock::new();
+        match self {
+            DirectCommand::Get => table::known("get", &GET),
+            DirectCommand::Incr => table::known("incr", &INCR),
+            DirectCommand::Decr => table::known("decr", &DECR),
+            DirectCommand::IncrBy => table::known("incrby", &INCRBY),
+            DirectCommand::DecrBy => table::known("decrby", &DECRBY),
+        }
+    }
+
+    /// Whether the command takes a count after its key.
+    fn counted(self) -> bool {
+        matches!(self, DirectCommand::IncrBy | DirectCommand::DecrBy)
+    }
+}
+
+/// One typed call of a [`DirectCommand`], its key borrowed from the caller. Built by the typed
+/// methods; not constructed by users.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Direct<'a> {
+    command: DirectCommand,
+    key: &'a [u8],
+    /// The count of INCRBY and DECRBY (0 for the others).
+    count: i64,
+}
+
+impl<'a> Direct<'a> {
+    /// The call of `command` (one without a count) on `key`, if the key is one argument of text
+    /// or bytes.
+    pub(crate) fn of<K: ToArgs + ?Sized>(command: DirectCommand, key: &'a K) -> Option<Direct<'a>> {
+        debug_assert!(!command.counted());
+        Some(Direct {
+            command,
+            key: key.as_single_bytes()?,
+            count: 0,
+        })
+    }
+
+    /// The call of `command` (INCRBY or DECRBY) on `key` by `count`, if the key is one argument
+    /// of text or bytes and the count an integer.
+    pub(crate) fn counted<K: ToArgs + ?Sized, C: ToArgs + ?Sized>(
+        command: DirectCommand,
+        key: &'a K,
+        count: &C,
+    ) -> Option<Direct<'a>> {
+        debug_assert!(command.counted());
+        Some(Direct {
+            command,
+            key: key.as_single_bytes()?,
+            count: count.as_single_integer()?,
+        })
+    }
+
+    /// The command line the typed method would have written.
+    pub(crate) fn request(&self) -> Request {
+        let mut argv = Argv::new();
+        argv.push(self.command.name());
+        argv.push(self.key);
+        if self.command.counted() {
+            self.count.write_args(&mut argv);
+        }
+        Request {
+            argv,
+            known: Some(self.command.spec()),
+        }
+    }
+
+    /// Runs the call in `ctx`, which nothing observes ([`Ctx::observed`] is false): the
+    /// handler's core, with the bookkeeping of an unobserved command.
+    pub(crate) fn run(&self, ctx: &mut Ctx<'_>) -> Reply {
+        let (key, count) = (self.key, self.count);
+        ctx.run_unobserved(self.command.spec(), |ctx| match self.command {
+            DirectCommand::Get => string::get_key(ctx, key),
+            DirectCommand::Incr => string::incr_by(ctx, key, 1),
+            DirectCommand::Decr => string::incr_by(ctx, key, -1),
+            DirectCommand::IncrBy => string::incr_by(ctx, key, count),
+            DirectCommand::DecrBy => string::decr_by(ctx, key, count),
+        })
+    }
+}
+
+/// A [`Direct`] call queued in a [`Transaction`](crate::Transaction): its key copied (inline
+/// when short).
+#[derive(Debug)]
+pub(crate) struct QueuedDirect {
+    command: DirectCommand,
+    key: InlineBytes,
+    count: i64,
+}
+
+impl QueuedDirect {
+    pub(crate) fn new(call: Direct<'_>) -> QueuedDirect {
+        QueuedDirect {
+            command: call.command,
+            key: InlineBytes::new(call.key),
+            count: call.count,
+        }
+    }
+
+    /// The call, borrowing the key.
+    pub(crate) fn call(&self) -> Direct<'_> {
+        Direct {
+            command: self.command,
+            key: self.key.as_bytes(),
+            count: self.count,
+        }
+    }
+}
+
+/// The [`Direct`] call of a typed method, named as the method (`direct get` in the list of
+/// typed commands): `None` when its arguments are not of the kinds a direct call takes.
+pub(crate) fn get<K: ToArgs + ?Sized>(key: &K) -> Option<Direct<'_>> {
+    Direct::of(DirectCommand::Get, key)
+}
+
+/// See [`get`].
+pub(crate) fn incr<K: ToArgs + ?Sized>(key: &K) -> Option<Direct<'_>> {
+    Direct::of(DirectCommand::Incr, key)
+}
+
+/// See [`get`].
+pub(crate) fn decr<K: ToArgs + ?Sized>(key: &K) -> Option<Direct<'_>> {
+    Direct::of(DirectCommand::Decr, key)
+}
+
+/// See [`get`].
+pub(crate) fn incrby<'a, K: ToArgs + ?Sized, C: ToArgs + ?Sized>(key: &'a K, count: &C) -> Option<Direct<'a>> {
+    Direct::counted(DirectCommand::IncrBy, key, count)
+}
+
+/// See [`get`].
+pub(crate) fn decrby<'a, K: ToArgs + ?Sized, C: ToArgs + ?Sized>(key: &'a K, count: &C) -> Option<Direct<'a>> {
+    Direct::counted(DirectCommand::DecrBy, key, count)
+}
