@@ -12,7 +12,7 @@ use crate::cluster::{Cluster, KeyExists};
 use crate::command::Caller;
 use crate::command::stats::{CommandStats, SlowClient};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscription, TransactionOp, flags};
-use crate::direct::QueuedDirect;
+use crate::direct::{Direct, QueuedDirect};
 use crate::error::CommandError;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::keyspace::{ClientId, InlineBytes, Keyspace};
@@ -322,6 +322,43 @@ impl Connection {
     /// [`Connection::execute`] for a typed call, whose command's row is already known.
     pub(crate) fn execute_request(&mut self, request: &Request) -> Reply {
         self.dispatch(Cow::Borrowed(request), true, None)
+    }
+
+    /// Runs a typed call without its command line (see `direct.rs`) where this connection's
+    /// way of running a command would add nothing to it — not in MULTI (where it is queued),
+    /// not subscribed, no command statistics, no monitor, no cluster routing, no pause — else
+    /// as its command line.
+    pub(crate) fn execute_direct(&mut self, call: Direct<'_>) -> Reply {
+        if self.runs_plainly()
+            && let Some(reply) = self.shared.run_direct(&self.caller(false), call)
+        {
+            return reply;
+        }
+        self.execute_request(&call.request())
+    }
+
+    /// WATCH of the keys after the command name in `argv`, for [`Store::watch`](crate::Store::watch):
+    /// straight to the watching where nothing else of a command's way applies
+    /// ([`Connection::runs_plainly`]), else as the command line.
+    pub(crate) fn watch_keys(&mut self, argv: Argv) -> Reply {
+        // Without a key it is the command line's arity error.
+        if argv.len() > 1 && self.runs_plainly() {
+            self.watch(&argv)
+        } else {
+            self.execute(argv)
+        }
+    }
+
+    /// Whether running a command here is only running it: not in MULTI, not subscribed, no
+    /// command statistics, no monitor, no cluster routing, no CLIENT PAUSE.
+    fn runs_plainly(&self) -> bool {
+        self.multi.is_none()
+            && !self.pubsub.subscribed
+            && self.stats.is_none()
+            && self.shared.command_stats().is_none()
+            && self.shared.cluster.is_none()
+            && !self.shared.monitoring.load(std::sync::atomic::Ordering::Acquire)
+            && self.shared.paused().is_none()
     }
 
     /// [`Connection::execute`] for an event loop: a blocking command that must wait answers

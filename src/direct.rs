@@ -140,11 +140,15 @@ pub(crate) struct QueuedDirect {
 }
 
 impl QueuedDirect {
-    pub(crate) fn new(call: Direct<'_>) -> QueuedDirect {
-        QueuedDirect {
+    /// Queues `call` at the end of `queue`, its key copied into its place there.
+    pub(crate) fn push(queue: &mut Vec<QueuedDirect>, call: Direct<'_>) {
+        queue.push(QueuedDirect {
             command: call.command,
-            key: InlineBytes::new(call.key),
+            key: InlineBytes::EMPTY,
             count: call.count,
+        });
+        if let Some(queued) = queue.last_mut() {
+            queued.key.assign(call.key);
         }
     }
 

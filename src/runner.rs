@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::command::stats::CommandStats;
 use crate::command::table::{CommandSpec, flags};
 use crate::command::{Caller, Ctx, Engines};
+use crate::direct::Direct;
 use crate::error::CommandError;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::keyspace::{ClientId, Garbage, InlineBytes, Keyspace};
@@ -555,6 +556,21 @@ impl Shared {
                 Started::Blocked(deadline)
             }
         }
+    }
+
+    /// Runs a typed call without its command line (see `direct.rs`) for `caller`, as
+    /// [`Shared::start`] runs its command: `None` when something observes commands, memory is
+    /// exhausted or a script holds the store past its time limit — the caller then sends the
+    /// command line, which deals with all of those.
+    pub(crate) fn run_direct(&self, caller: &Caller, call: Direct<'_>) -> Option<Reply> {
+        let mut state = self.begin().ok()?;
+        if state.keyspace.out_of_memory() || state.keyspace.commands_observed(false) {
+            return None;
+        }
+        let mut ctx = state.ctx(caller);
+        let reply = call.run(&mut ctx);
+        self.after_command_of(&mut state, Some(caller.client));
+        Some(reply)
     }
 
     /// What follows every command, EXEC and `atomic` call, still under the lock: the one place

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::command::Caller;
 use crate::command::table::{self, Run};
 use crate::connection::Connection;
+use crate::direct::Direct;
 use crate::error::CommandError;
 use crate::keyspace::{EvictionPolicy, Keyspace};
 use crate::reply::Reply;
@@ -632,5 +633,18 @@ impl StoreBuilder {
 impl Commands for Store {
     fn run_request(&self, request: &Request) -> Reply {
         self.run_in_db0(request)
+    }
+
+    fn run_direct(&self, call: Direct<'_>) -> Reply {
+        if self.shared.cluster.is_none() && self.shared.paused().is_none() {
+            let caller = Caller {
+                in_exec: false,
+                ..Caller::internal(self.shared.next_client_id(), 0)
+            };
+            if let Some(reply) = self.shared.run_direct(&caller, call) {
+                return reply;
+            }
+        }
+        self.run_request(&call.request())
     }
 }

@@ -36,7 +36,7 @@ impl Store {
         let mut conn = self.connect();
         let mut argv = Argv::from_args("WATCH");
         keys.write_args(&mut argv);
-        match conn.execute(argv) {
+        match conn.watch_keys(argv) {
             Reply::Error(e) => Err(e),
             _ => Ok(Watch {
                 conn: RefCell::new(conn),
@@ -244,6 +244,10 @@ impl Commands for Watch {
     fn run_request(&self, request: &Request) -> Reply {
         self.conn.borrow_mut().execute_request(request)
     }
+
+    fn run_direct(&self, call: Direct<'_>) -> Reply {
+        self.conn.borrow_mut().execute_direct(call)
+    }
 }
 
 impl std::fmt::Debug for Watch {
@@ -295,7 +299,7 @@ impl<'a> Transaction<'a> {
         if !self.queue.borrow().is_clean() || self.cluster().is_some() {
             return false;
         }
-        self.direct.borrow_mut().push(QueuedDirect::new(call));
+        QueuedDirect::push(&mut self.direct.borrow_mut(), call);
         true
     }
 

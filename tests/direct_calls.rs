@@ -71,10 +71,21 @@ fn typed_calls_answer_as_their_command_lines() {
     for &(command, key, count) in CASES {
         let expected = by_command_line(command, key, count);
         let store = store_with_values();
-        assert_eq!(by_typed_call(&store, command, key, count), expected, "{command} {key} {count} on its own");
+        assert_eq!(
+            by_typed_call(&store, command, key, count),
+            expected,
+            "{command} {key} {count} on its own"
+        );
         let store = store_with_values();
         let in_atomic = store.atomic(|db| Ok::<_, CommandError>(by_typed_call(db, command, key, count)));
         assert_eq!(in_atomic.unwrap(), expected, "{command} {key} {count} in atomic");
+        let store = store_with_values();
+        let watch = store.watch(key).unwrap();
+        assert_eq!(
+            by_typed_call(&watch, command, key, count),
+            expected,
+            "{command} {key} {count} under WATCH"
+        );
         // Bytes keys take the same way as text keys.
         let store = store_with_values();
         let bytes_key = key.as_bytes().to_vec();
@@ -85,7 +96,11 @@ fn typed_calls_answer_as_their_command_lines() {
                 _ => Ok(expected.clone()),
             })
         });
-        assert_eq!(in_atomic.unwrap().unwrap_or_else(Reply::Error), expected, "{command} {key} as bytes");
+        assert_eq!(
+            in_atomic.unwrap().unwrap_or_else(Reply::Error),
+            expected,
+            "{command} {key} as bytes"
+        );
     }
 }
 
@@ -112,7 +127,10 @@ fn a_transaction_of_typed_calls_answers_as_multi_exec() {
         panic!("EXEC answered no array");
     };
     let slots = tx.exec().unwrap().unwrap();
-    let slots: Vec<Reply> = slots.into_iter().map(|slot| slot.unwrap_or_else(Reply::Error)).collect();
+    let slots: Vec<Reply> = slots
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(Reply::Error))
+        .collect();
     assert_eq!(slots, expected);
     // The values it left are the command lines' too.
     for key in ["int", "missing", "max", "min", "text"] {
@@ -128,7 +146,12 @@ fn a_transaction_of_typed_calls_answers_as_multi_exec() {
 fn typed_calls_keep_their_place_among_other_commands() {
     let store = Store::new();
     let tx = store.multi();
-    tx.incr("n").cmd(("APPEND", "n", "0")).incrby("n", 5).get("n").set("m", "x").decr("m");
+    tx.incr("n")
+        .cmd(("APPEND", "n", "0"))
+        .incrby("n", 5)
+        .get("n")
+        .set("m", "x")
+        .decr("m");
     let slots = tx.exec().unwrap().unwrap();
     assert_eq!(
         slots,
@@ -155,6 +178,16 @@ fn typed_calls_after_a_refused_command_abort_the_transaction() {
     tx.incr("n").cmd(["GET"]);
     assert!(matches!(tx.exec(), Err(CommandError::ExecAbort)));
     assert_eq!(store.get("n").unwrap(), None, "nothing ran");
+}
+
+#[test]
+fn watch_without_keys_is_refused_as_the_command_line() {
+    let store = Store::new();
+    let refused = store.watch(Vec::<String>::new()).unwrap_err();
+    let Reply::Error(expected) = store.connect().call("WATCH") else {
+        panic!("WATCH without keys was not refused");
+    };
+    assert_eq!(refused, expected);
 }
 
 #[test]

@@ -31,6 +31,22 @@ impl InlineBytes {
         }
     }
 
+    /// The empty string, as a constant: written in one piece where it is placed.
+    pub(crate) const EMPTY: InlineBytes = InlineBytes::Inline(0, [0; INLINE_MAX]);
+
+    /// Makes this `key`'s bytes, in place: a short key is copied where it stays rather than
+    /// built apart and moved there (a move reads back bytes just written piece by piece, and
+    /// the processor stalls on that).
+    pub(crate) fn assign(&mut self, key: &[u8]) {
+        match self {
+            InlineBytes::Inline(len, bytes) if key.len() <= INLINE_MAX => {
+                bytes[..key.len()].copy_from_slice(key);
+                *len = key.len() as u8;
+            }
+            _ => *self = InlineBytes::new(key),
+        }
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             InlineBytes::Inline(len, bytes) => &bytes[..*len as usize],
