@@ -302,7 +302,8 @@ impl Table {
     /// Whether the key exists and its TTL has passed at the time `now` answers (Redis's
     /// `keyIsExpired`: strictly after the deadline). `now` is asked only for a key with a TTL.
     pub(crate) fn is_expired(&self, key: &[u8], now: impl FnOnce() -> i64) -> bool {
-        self.expire_at(key).is_some_and(|at| now() > at)
+        // A table without TTLs answers without looking the key up.
+        self.volatile_len() != 0 && self.expire_at(key).is_some_and(|at| now() > at)
     }
 
     /// Stores `entry` under `key` with the TTL `expire_at`, answering what it replaced.

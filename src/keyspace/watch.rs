@@ -23,7 +23,44 @@ pub(crate) type ClientId = u64;
 pub(super) struct WatchedKey {
     /// The version stamped by the last modification while watched.
     version: u64,
-    watchers: Vec<Watcher>,
+    watchers: Watchers,
+}
+
+/// A watched key's watchers: the first kept inline (a key usually has one, and watching it then
+/// allocates nothing), any others in a vector.
+#[derive(Debug, Clone, Default)]
+struct Watchers {
+    first: Option<Watcher>,
+    rest: Vec<Watcher>,
+}
+
+impl Watchers {
+    fn iter(&self) -> impl Iterator<Item = &Watcher> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Watcher> {
+        self.first.iter_mut().chain(&mut self.rest)
+    }
+
+    fn push(&mut self, watcher: Watcher) {
+        match self.first {
+            None => self.first = Some(watcher),
+            Some(_) => self.rest.push(watcher),
+        }
+    }
+
+    /// Drops `client`'s watch.
+    fn remove(&mut self, client: ClientId) {
+        if self.first.as_ref().is_some_and(|w| w.client == client) {
+            self.first = None;
+        }
+        self.rest.retain(|w| w.client != client);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.rest.is_empty()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +90,7 @@ impl Keyspace {
             .entry(InlineBytes::new(key))
             .or_insert_with(|| WatchedKey {
                 version: 0,
-                watchers: Vec::new(),
+                watchers: Watchers::default(),
             });
         if entry.watchers.iter().any(|w| w.client == client) {
             return;
@@ -69,7 +106,7 @@ impl Keyspace {
     pub(crate) fn unwatch(&mut self, db: usize, key: &[u8], client: ClientId) {
         let watched = &mut self.dbs[db].watched;
         if let Some(entry) = watched.get_mut(key) {
-            entry.watchers.retain(|w| w.client != client);
+            entry.watchers.remove(client);
             if entry.watchers.is_empty() {
                 watched.remove(key);
             }
@@ -91,14 +128,16 @@ impl Keyspace {
 
     /// Redis's `touchWatchedKey`: stamps a new version on a watched key.
     pub(super) fn touch_watched(&mut self, db: usize, key: &[u8]) {
-        let exists = self.exists_physically(db, key);
-        let Some(entry) = self.dbs[db].watched.get_mut(key) else {
+        let db_ref = &mut self.dbs[db];
+        let Some(entry) = db_ref.watched.get_mut(key) else {
             return;
         };
         let old = entry.version;
         self.version += 1;
         entry.version = self.version;
-        for w in &mut entry.watchers {
+        // Whether the key is still stored matters only to a watcher that found it expired.
+        let exists = !entry.watchers.iter().any(|w| w.stale) || db_ref.data.contains_key(key);
+        for w in entry.watchers.iter_mut() {
             if w.stale && !exists {
                 // The stale key is gone: no logical change. From now on it is watched as missing.
                 w.stale = false;
@@ -126,7 +165,7 @@ impl Keyspace {
             let old = entry.version;
             self.version += 1;
             entry.version = self.version;
-            for w in &mut entry.watchers {
+            for w in entry.watchers.iter_mut() {
                 let unchanged = if w.stale {
                     // An expired key deleted, or replaced by another expired key: no logical change.
                     if !replaced {
