@@ -31,18 +31,19 @@ enum UndoStep {
         /// Inline when short, as the table holds keys: most records allocate nothing for it.
         key: InlineBytes,
         entry: Option<Detached>,
-        watched: Option<WatchedKey>,
+        /// Boxed, as the whole-database steps' parts: a step is pushed for every key an
+        /// `atomic` call writes, and what it moves should be the key's step alone.
+        watched: Option<Box<WatchedKey>>,
     },
     Flush {
         db: usize,
-        data: Table,
-        watched: WatchedKeys,
+        data: Box<Table>,
+        watched: Box<WatchedKeys>,
     },
     Swap {
         a: usize,
         b: usize,
-        watched_a: WatchedKeys,
-        watched_b: WatchedKeys,
+        watched: Box<(WatchedKeys, WatchedKeys)>,
     },
 }
 
@@ -103,7 +104,7 @@ impl UndoLog {
             watched: if watched.is_empty() {
                 None
             } else {
-                watched.get(key).cloned()
+                watched.get(key).cloned().map(Box::new)
             },
         });
     }
@@ -127,7 +128,11 @@ impl UndoLog {
 
     pub(super) fn flushed(&mut self, db: usize, data: Table, watched: WatchedKeys) {
         self.db_step();
-        self.steps.push(UndoStep::Flush { db, data, watched });
+        self.steps.push(UndoStep::Flush {
+            db,
+            data: Box::new(data),
+            watched: Box::new(watched),
+        });
     }
 
     pub(super) fn swapped(&mut self, a: usize, b: usize, watched_a: WatchedKeys, watched_b: WatchedKeys) {
@@ -135,8 +140,7 @@ impl UndoLog {
         self.steps.push(UndoStep::Swap {
             a,
             b,
-            watched_a,
-            watched_b,
+            watched: Box::new((watched_a, watched_b)),
         });
     }
 }
@@ -183,20 +187,16 @@ impl Keyspace {
                         }
                     }
                     if let Some(watched) = watched {
-                        self.dbs[db].watched.insert(key, watched);
+                        self.dbs[db].watched.insert(key, *watched);
                     }
                 }
                 UndoStep::Flush { db, data, watched } => {
-                    self.dbs[db].data = data;
-                    self.dbs[db].watched = watched;
+                    self.dbs[db].data = *data;
+                    self.dbs[db].watched = *watched;
                     self.may_have_ttls(db);
                 }
-                UndoStep::Swap {
-                    a,
-                    b,
-                    watched_a,
-                    watched_b,
-                } => {
+                UndoStep::Swap { a, b, watched } => {
+                    let (watched_a, watched_b) = *watched;
                     let (lo, hi) = (a.min(b), a.max(b));
                     let (left, right) = self.dbs.split_at_mut(hi);
                     std::mem::swap(&mut left[lo].data, &mut right[0].data);
