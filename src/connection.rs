@@ -1042,8 +1042,8 @@ impl Connection {
             drop(state);
             let mut multi = MultiState::default();
             for call in &calls {
-                let Request { argv, known } = call.call().request();
-                multi.queue(known.ok_or(CommandError::ExecAbort), argv);
+                let call = call.call();
+                multi.queue(Ok(call.spec()), call.request().argv);
             }
             return self.exec_queue_with(multi, None, each);
         }

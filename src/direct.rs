@@ -102,6 +102,11 @@ impl<'a> Direct<'a> {
         })
     }
 
+    /// The call's command's table row.
+    pub(crate) fn spec(&self) -> &'static CommandSpec {
+        self.command.spec()
+    }
+
     /// The command line the typed method would have written.
     pub(crate) fn request(&self) -> Request {
         let mut argv = Argv::new();
@@ -112,7 +117,7 @@ impl<'a> Direct<'a> {
         }
         Request {
             argv,
-            known: Some(self.command.spec()),
+            known: Some(self.spec()),
         }
     }
 
@@ -120,7 +125,7 @@ impl<'a> Direct<'a> {
     /// handler's core, with the bookkeeping of an unobserved command.
     pub(crate) fn run(&self, ctx: &mut Ctx<'_>) -> Reply {
         let (key, count) = (self.key, self.count);
-        ctx.run_unobserved(self.command.spec(), |ctx| match self.command {
+        ctx.run_unobserved(self.spec(), |ctx| match self.command {
             DirectCommand::Get => string::get_key(ctx, key),
             DirectCommand::Incr => string::incr_by(ctx, key, 1),
             DirectCommand::Decr => string::incr_by(ctx, key, -1),
