@@ -9,8 +9,10 @@ use crate::number::Decimal;
 ///
 /// Every path into the store (the raw [`Connection::call`](crate::Connection::call), the typed methods of
 /// [`Commands`](crate::Commands), transactions, the server) builds an `Argv` and hands it to the same
-/// command handler. The arguments live in one buffer: building one costs a single allocation for up
-/// to eight arguments.
+/// command handler — save the typed calls of GET and the counters, which hand the handler's core
+/// their key where nothing observes commands as command lines. The arguments live in one buffer:
+/// building one costs no allocation for short command lines (up to eight arguments of 48 bytes
+/// in all).
 ///
 /// ```
 /// use embedis::Argv;
