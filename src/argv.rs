@@ -9,7 +9,7 @@ use crate::number::Decimal;
 ///
 /// Every path into the store (the raw [`Connection::call`](crate::Connection::call), the typed methods of
 /// [`Commands`](crate::Commands), transactions, the server) builds an `Argv` and hands it to the same
-/// command handler — save the typed calls of GET, SET and the counters, which hand the handler's core
+/// command handler — save the typed calls of GET and the counters, which hand the handler's core
 /// their key where nothing observes commands as command lines. The arguments live in one buffer:
 /// building one costs no allocation for short command lines (up to eight arguments of 48 bytes
 /// in all).

@@ -1,9 +1,9 @@
-//! Typed calls that run without a command line: GET, SET and the counters, the commands of the
+//! Typed calls that run without a command line: the counters and GET, the commands of the
 //! check-and-set loops and transfers that [`Store::atomic`](crate::Store::atomic) and
 //! [`Transaction`](crate::Transaction) exist for.
 //!
-//! A typed method of one of these commands, called with a key (and SET's value) given as text or
-//! bytes (and a count given as an integer), hands its handler's core the key itself — no command line is
+//! A typed method of one of these commands, called with a key given as text or bytes (and a
+//! count given as an integer), hands its handler's core the key itself — no command line is
 //! written, looked up or parsed back. It runs so only where nothing looks at commands as command
 //! lines: no client tracking keys, no command statistics, no reader of the replay form (an
 //! append-only file, a replica), no monitor, no cluster routing, memory not exhausted. Anywhere
@@ -23,8 +23,6 @@ use crate::typed::Request;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DirectCommand {
     Get,
-    /// SET key value, without options.
-    Set,
     Incr,
     Decr,
     IncrBy,
@@ -36,7 +34,6 @@ impl DirectCommand {
     fn name(self) -> &'static str {
         match self {
             DirectCommand::Get => "GET",
-            DirectCommand::Set => "SET",
             DirectCommand::Incr => "INCR",
             DirectCommand::Decr => "DECR",
             DirectCommand::IncrBy => "INCRBY",
@@ -48,14 +45,12 @@ impl DirectCommand {
     pub(crate) fn spec(self) -> &'static CommandSpec {
         use std::sync::OnceLock;
         static GET: OnceLock<&'static CommandSpec> = OnceLock::new();
-        static SET: OnceLock<&'static CommandSpec> = OnceLock::new();
         static INCR: OnceLock<&'static CommandSpec> = OnceLock::new();
         static DECR: OnceLock<&'static CommandSpec> = OnceLock::new();
         static INCRBY: OnceLock<&'static CommandSpec> = OnceLock::new();
         static DECRBY: OnceLock<&'static CommandSpec> = OnceLock::new();
         match self {
             DirectCommand::Get => table::known("get", &GET),
-            DirectCommand::Set => table::known("set", &SET),
             DirectCommand::Incr => table::known("incr", &INCR),
             DirectCommand::Decr => table::known("decr", &DECR),
             DirectCommand::IncrBy => table::known("incrby", &INCRBY),
@@ -76,8 +71,6 @@ impl DirectCommand {
 pub struct Direct<'a> {
     command: DirectCommand,
     key: &'a [u8],
-    /// SET's value (empty for the others).
-    value: &'a [u8],
     /// The count of INCRBY and DECRBY (0 for the others).
     count: i64,
 }
@@ -86,21 +79,10 @@ impl<'a> Direct<'a> {
     /// The call of `command` (one without a count) on `key`, if the key is one argument of text
     /// or bytes.
     pub(crate) fn of<K: ToArgs + ?Sized>(command: DirectCommand, key: &'a K) -> Option<Direct<'a>> {
-        debug_assert!(!command.counted() && command != DirectCommand::Set);
+        debug_assert!(!command.counted());
         Some(Direct {
             command,
             key: key.as_single_bytes()?,
-            value: &[],
-            count: 0,
-        })
-    }
-
-    /// The call of SET on `key` with `value`, if both are one argument of text or bytes.
-    pub(crate) fn valued<K: ToArgs + ?Sized, V: ToArgs + ?Sized>(key: &'a K, value: &'a V) -> Option<Direct<'a>> {
-        Some(Direct {
-            command: DirectCommand::Set,
-            key: key.as_single_bytes()?,
-            value: value.as_single_bytes()?,
             count: 0,
         })
     }
@@ -116,7 +98,6 @@ impl<'a> Direct<'a> {
         Some(Direct {
             command,
             key: key.as_single_bytes()?,
-            value: &[],
             count: count.as_single_integer()?,
         })
     }
@@ -131,9 +112,6 @@ impl<'a> Direct<'a> {
         let mut argv = Argv::new();
         argv.push(self.command.name());
         argv.push(self.key);
-        if self.command == DirectCommand::Set {
-            argv.push(self.value);
-        }
         if self.command.counted() {
             self.count.write_args(&mut argv);
         }
@@ -146,10 +124,9 @@ impl<'a> Direct<'a> {
     /// Runs the call in `ctx`, which nothing observes ([`Ctx::observed`] is false): the
     /// handler's core, with the bookkeeping of an unobserved command.
     pub(crate) fn run(&self, ctx: &mut Ctx<'_>) -> Reply {
-        let (key, value, count) = (self.key, self.value, self.count);
+        let (key, count) = (self.key, self.count);
         ctx.run_unobserved(self.spec(), |ctx| match self.command {
             DirectCommand::Get => string::get_key(ctx, key),
-            DirectCommand::Set => string::set_plain(ctx, key, value),
             DirectCommand::Incr => string::incr_by(ctx, key, 1),
             DirectCommand::Decr => string::incr_by(ctx, key, -1),
             DirectCommand::IncrBy => string::incr_by(ctx, key, count),
@@ -158,30 +135,25 @@ impl<'a> Direct<'a> {
     }
 }
 
-/// A [`Direct`] call queued in a [`Transaction`](crate::Transaction): its key and value copied
-/// (inline when short).
+/// A [`Direct`] call queued in a [`Transaction`](crate::Transaction): its key copied (inline
+/// when short).
 #[derive(Debug)]
 pub(crate) struct QueuedDirect {
     command: DirectCommand,
     key: InlineBytes,
-    value: InlineBytes,
     count: i64,
 }
 
 impl QueuedDirect {
-    /// Queues `call` at the end of `queue`, its key and value copied into their place there.
+    /// Queues `call` at the end of `queue`, its key copied into its place there.
     pub(crate) fn push(queue: &mut Vec<QueuedDirect>, call: Direct<'_>) {
         queue.push(QueuedDirect {
             command: call.command,
             key: InlineBytes::EMPTY,
-            value: InlineBytes::EMPTY,
             count: call.count,
         });
         if let Some(queued) = queue.last_mut() {
             queued.key.assign(call.key);
-            if !call.value.is_empty() {
-                queued.value.assign(call.value);
-            }
         }
     }
 
@@ -190,7 +162,6 @@ impl QueuedDirect {
         Direct {
             command: self.command,
             key: self.key.as_bytes(),
-            value: self.value.as_bytes(),
             count: self.count,
         }
     }
@@ -200,11 +171,6 @@ impl QueuedDirect {
 /// typed commands): `None` when its arguments are not of the kinds a direct call takes.
 pub(crate) fn get<K: ToArgs + ?Sized>(key: &K) -> Option<Direct<'_>> {
     Direct::of(DirectCommand::Get, key)
-}
-
-/// See [`get`].
-pub(crate) fn set<'a, K: ToArgs + ?Sized, V: ToArgs + ?Sized>(key: &'a K, value: &'a V) -> Option<Direct<'a>> {
-    Direct::valued(key, value)
 }
 
 /// See [`get`].

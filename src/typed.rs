@@ -621,7 +621,7 @@ macro_rules! typed_commands {
     /// assert_eq!(store.get("k")?.as_deref(), Some("v"));
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    fn set, set_as(key, value) -> () => ["SET" key value] direct set(key, value);
+    fn set, set_as(key, value) -> () => ["SET" key value];
 
     /// SET key value EX seconds.
     ///

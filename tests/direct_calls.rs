@@ -1,5 +1,5 @@
-//! The typed calls that run without a command line (GET, SET, INCR, DECR, INCRBY, DECRBY with a
-//! text or bytes key and value): they answer what the command line answers, in `Store::atomic`, in a
+//! The typed calls that run without a command line (GET, INCR, DECR, INCRBY, DECRBY with a
+//! text or bytes key): they answer what the command line answers, in `Store::atomic`, in a
 //! `Transaction` (alone, mixed with other commands, after a refused one, under WATCH) and on
 //! their own, and their effects — keyspace events, the append-only file — are the command's.
 
@@ -42,11 +42,6 @@ const CASES: &[(&str, &str, i64)] = &[
     ("DECRBY", "int", i64::MIN),
     ("DECRBY", "min", 1),
     ("DECRBY", "list", 1),
-    // SET's value is the count written out.
-    ("SET", "int", 7),
-    ("SET", "missing", -3),
-    ("SET", "list", 5),
-    ("SET", "text", 12345678901),
 ];
 
 /// The command line's reply, from a fresh store.
@@ -54,7 +49,6 @@ fn by_command_line(command: &str, key: &str, count: i64) -> Reply {
     let mut conn = store_with_values().connect();
     match command {
         "INCRBY" | "DECRBY" => conn.call((command, key, count)),
-        "SET" => conn.call((command, key, count.to_string())),
         _ => conn.call((command, key)),
     }
 }
@@ -67,7 +61,6 @@ fn by_typed_call(commands: &impl Commands, command: &str, key: &str, count: i64)
         "DECR" => commands.decr_as::<Reply>(key),
         "INCRBY" => commands.incrby_as::<Reply>(key, count),
         "DECRBY" => commands.decrby_as::<Reply>(key, count),
-        "SET" => commands.set_as::<Reply>(key, count.to_string()),
         other => panic!("not a direct command: {other}"),
     };
     reply.unwrap_or_else(Reply::Error)
@@ -100,7 +93,6 @@ fn typed_calls_answer_as_their_command_lines() {
             Ok::<_, CommandError>(match command {
                 "GET" => db.get_as::<Reply>(&bytes_key[..]),
                 "INCR" => db.incr_as::<Reply>(bytes_key.clone()),
-                "SET" => db.set_as::<Reply>(&bytes_key[..], count.to_string().into_bytes()),
                 _ => Ok(expected.clone()),
             })
         });
@@ -124,12 +116,10 @@ fn a_transaction_of_typed_calls_answers_as_multi_exec() {
             "INCR" => tx.incr(key),
             "DECR" => tx.decr(key),
             "INCRBY" => tx.incrby(key, count),
-            "SET" => tx.set(key, count.to_string()),
             _ => tx.decrby(key, count),
         };
         match command {
             "INCRBY" | "DECRBY" => conn.call((command, key, count)),
-            "SET" => conn.call((command, key, count.to_string())),
             _ => conn.call((command, key)),
         };
     }

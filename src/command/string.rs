@@ -208,13 +208,6 @@ fn set_generic(
     Ok((true, old))
 }
 
-/// SET key value, without options: the typed call's core (`direct.rs`), as SET's handler does it
-/// when no option is given.
-pub(crate) fn set_plain(ctx: &mut Ctx<'_>, key: &[u8], value: &[u8]) -> Result<Reply, CommandError> {
-    set_generic(ctx, key, value, Ttl::Clear, SetIf::Always, Old::Ignore)?;
-    Ok(Reply::ok())
-}
-
 /// SETNX key value
 pub(crate) fn setnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let (applied, _) = set_generic(ctx, argv.arg(1), argv.arg(2), Ttl::Clear, SetIf::Missing, Old::Ignore)?;
