@@ -1033,11 +1033,8 @@ impl Connection {
         mut each: impl FnMut(Reply) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
         let mut state = begin_exec(&self.shared, self.id, &mut self.watched)?;
-        let observed = self.shared.cluster.is_some()
-            || self.pubsub.subscribed
-            || state.keyspace.out_of_memory()
-            || state.keyspace.commands_observed(true);
-        if observed {
+        // (A cluster node queues no direct calls: `Transaction::queue_direct`.)
+        if self.pubsub.subscribed || !state.keyspace.takes_direct_calls(true) {
             // Taken again by the usual EXEC, as if it had come a moment later.
             drop(state);
             let mut multi = MultiState::default();

@@ -564,7 +564,7 @@ impl Shared {
     /// command line, which deals with all of those.
     pub(crate) fn run_direct(&self, caller: &Caller, call: Direct<'_>) -> Option<Reply> {
         let mut state = self.begin().ok()?;
-        if state.keyspace.out_of_memory() || state.keyspace.commands_observed(false) {
+        if !state.keyspace.takes_direct_calls(false) {
             return None;
         }
         let mut ctx = state.ctx(caller);

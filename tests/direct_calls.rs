@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use embedis::{CommandError, Commands, Fsync, Reply, Store};
+use embedis::{CommandError, Commands, EvictionPolicy, Fsync, Reply, Store};
 
 /// A store holding one value of each kind a counter command meets.
 fn store_with_values() -> Store {
@@ -227,6 +227,39 @@ fn typed_calls_raise_their_keyspace_events() {
     ];
     let expected: Vec<(String, String)> = expected.iter().map(|(c, k)| (c.to_string(), k.to_string())).collect();
     assert_eq!(seen, expected);
+}
+
+#[test]
+fn typed_calls_in_a_cluster_node_are_routed_as_command_lines() {
+    let store = Store::builder().cluster_enabled(true).build();
+    // "a" and "b" live in different slots.
+    assert_eq!(store.multi().incr("a").incr("b").exec(), Err(CommandError::CrossSlot));
+    assert_eq!(store.get("a").unwrap(), None, "nothing ran");
+    let outcome = store.atomic(|db| {
+        db.incr("{u}x")?;
+        db.incrby("elsewhere", 2)
+    });
+    assert_eq!(outcome, Err(CommandError::CrossSlot));
+    assert_eq!(store.get("{u}x").unwrap(), None, "rolled back");
+    assert_eq!(store.incr("{u}x").unwrap(), 1);
+}
+
+#[test]
+fn typed_calls_of_a_store_out_of_memory_are_refused_as_command_lines() {
+    let store = Store::new();
+    store.set("keep", "x".repeat(200)).unwrap();
+    store.set_maxmemory(1, EvictionPolicy::NoEviction);
+    let mut conn = store.connect();
+    assert_eq!(conn.call(["INCR", "n"]), Reply::Error(CommandError::OutOfMemory));
+    assert_eq!(store.incr("n"), Err(CommandError::OutOfMemory));
+    let slots = store.multi().incr("n").exec();
+    assert_eq!(
+        slots,
+        Err(CommandError::ExecAbortBecause(CommandError::OutOfMemory.to_string()))
+    );
+    // Reads still run.
+    assert_eq!(store.get("keep").unwrap().map(|v| v.len()), Some(200));
+    assert_eq!(store.multi().get("n").exec().unwrap(), Some(vec![Ok(Reply::Nil)]));
 }
 
 #[test]

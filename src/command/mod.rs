@@ -264,7 +264,6 @@ impl Ctx<'_> {
     pub(crate) fn run(&mut self, spec: &table::CommandSpec, argv: &Argv) -> Reply {
         match spec.run {
             table::Run::Keyspace(handler) if self.observed() => {
-                self.read_only = !spec.has(table::flags::WRITE);
                 let reply = self.run_observed(spec, handler, argv);
                 self.for_protocol(reply)
             }
@@ -322,6 +321,7 @@ impl Ctx<'_> {
     /// tracking client may now cache, the command's statistics, its replay form, its MONITOR
     /// line when a script runs it.
     fn run_observed(&mut self, spec: &table::CommandSpec, handler: table::Handler, argv: &Argv) -> Reply {
+        self.read_only = !spec.has(table::flags::WRITE);
         let tracked = self.ks.tracking.is_active() && self.ks.tracking.remembers(self.client);
         let outer_script_keys = if tracked && !self.in_script && runs_script(spec) {
             let keys = table::key_positions(spec, argv).unwrap_or_default();

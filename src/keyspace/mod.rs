@@ -310,6 +310,13 @@ impl Keyspace {
             || (monitors_see_them && self.pubsub.monitored())
     }
 
+    /// Whether a typed call may run without its command line (`direct.rs`): nothing observes
+    /// commands ([`Keyspace::commands_observed`]) and memory is not exhausted (the command
+    /// line's way answers that error).
+    pub(crate) fn takes_direct_calls(&self, monitors_see_them: bool) -> bool {
+        !self.out_of_memory() && !self.commands_observed(monitors_see_them)
+    }
+
     /// Publishes the keyspace events recorded so far (Redis's `notifyKeyspaceEvent`): each to
     /// `__keyspace@<db>__:<key>` (the event's name as the message) and to
     /// `__keyevent@<db>__:<event>` (the key as the message), as the flags say, in the order they
