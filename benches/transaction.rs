@@ -163,7 +163,77 @@ fn stock_decrement(c: &mut Criterion) {
     group.bench_function("embedis EVALSHA in process (Script::invoke)", |b| {
         b.iter(|| black_box(script.invoke::<i64>(&store, "stock", 1).unwrap()))
     });
+
+    let lua = BareLua::new(TAKE);
+    group.bench_function("floor: the script in bare Lua 5.1, redis.call a stub", |b| {
+        b.iter(|| black_box(lua.run(b"stock", b"1")))
+    });
     group.finish();
+}
+
+/// The least any engine running [`TAKE`] on Lua 5.1 pays: the script compiled once in a bare
+/// Lua state (its standard libraries only), run per call with fresh KEYS and ARGV tables as
+/// Redis makes them, under `pcall`, with a `redis.call` that runs no command: a C function that
+/// answers GET with the stock as a string and DECRBY with a number, as the real replies are
+/// converted. No store, no lock, no error handler, no sandbox: the Lua interpreter's own cost.
+struct BareLua {
+    state: *mut lua::lua_State,
+    script: std::ffi::c_int,
+}
+
+use mlua_sys as lua;
+
+impl BareLua {
+    fn new(source: &str) -> BareLua {
+        // SAFETY: a fresh state used by this value only; every call below is on it.
+        unsafe {
+            let state = lua::luaL_newstate();
+            lua::luaL_openlibs(state);
+            lua::lua_createtable(state, 0, 1);
+            lua::lua_pushcfunction(state, stub_call);
+            lua::lua_setfield(state, -2, c"call".as_ptr());
+            lua::lua_setglobal(state, c"redis".as_ptr());
+            let loaded = lua::luaL_loadbuffer(state, source.as_ptr().cast(), source.len(), c"@user_script".as_ptr());
+            assert_eq!(loaded, 0, "the script compiles");
+            let script = lua::luaL_ref(state, lua::LUA_REGISTRYINDEX);
+            BareLua { state, script }
+        }
+    }
+
+    /// Runs the script with KEYS = {key}, ARGV = {arg}; answers its number.
+    fn run(&self, key: &[u8], arg: &[u8]) -> f64 {
+        // SAFETY: the state is this value's; the stack is left as it was found.
+        unsafe {
+            let state = self.state;
+            for (name, value) in [(c"KEYS", key), (c"ARGV", arg)] {
+                lua::lua_createtable(state, 1, 0);
+                lua::lua_pushlstring(state, value.as_ptr().cast(), value.len());
+                lua::lua_rawseti(state, -2, 1);
+                lua::lua_setglobal(state, name.as_ptr());
+            }
+            lua::lua_rawgeti(state, lua::LUA_REGISTRYINDEX, self.script.into());
+            assert_eq!(lua::lua_pcall(state, 0, 1, 0), 0, "the script runs");
+            let answer = lua::lua_tonumber(state, -1);
+            lua::lua_settop(state, 0);
+            answer
+        }
+    }
+}
+
+/// `redis.call` of [`BareLua`]: GET answers the stock as a string, anything else a number.
+unsafe extern "C-unwind" fn stub_call(state: *mut lua::lua_State) -> std::ffi::c_int {
+    const STOCK: &[u8] = b"4611686018427387903";
+    // SAFETY: called by Lua with its arguments on the stack.
+    unsafe {
+        let mut len = 0;
+        let name = lua::lua_tolstring(state, 1, &mut len);
+        if std::slice::from_raw_parts(name.cast::<u8>(), len) == b"GET" {
+            lua::lua_pushlstring(state, STOCK.as_ptr().cast(), STOCK.len());
+        } else {
+            lua::lua_pushnumber(state, (i64::MAX / 2 - 1) as f64);
+        }
+        1
+    }
 }
 
 criterion_group!(benches, multi_incr_incr_get, check_and_set, stock_decrement);

@@ -145,6 +145,14 @@ long long embedis_coarse_millis(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The coarse monotonic clock in nanoseconds (a few ms resolution, a few ns to read): how long a
+ * script has run, measured against its busy threshold (milliseconds, seconds by default). */
+long long embedis_coarse_monotonic_nanos(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* A Lua number passed to redis.call, printed as Redis 7.0 prints it: "%.17g". */
 int embedis_g17(double value, char *buf, size_t len) { return snprintf(buf, len, "%.17g", value); }
 

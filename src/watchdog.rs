@@ -22,9 +22,8 @@
 //! ([`set_serve_while_busy`]), as Redis's `processEventsWhileBlocked` does.
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -85,7 +84,7 @@ pub(crate) struct Watchdog {
     threshold_ms: AtomicU64,
     /// [`IDLE`], [`EVAL`] or [`FUNCTION`].
     running: AtomicU8,
-    /// When the running script started, in nanoseconds since [`epoch`].
+    /// When the running script started, in nanoseconds of [`now_nanos`]'s clock.
     started: AtomicU64,
     /// The running script passed the threshold: others are refused with BUSY.
     timed_out: AtomicBool,
@@ -115,13 +114,16 @@ impl Default for Watchdog {
 }
 
 /// The watchdog's monotonic clock: nanoseconds since the first reading in the process.
-fn epoch() -> &'static Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now)
+/// The coarse monotonic clock, in nanoseconds: its ticks are a few milliseconds apart, against
+/// a busy threshold of milliseconds (5 seconds by default), and it reads in a few nanoseconds —
+/// every script's start reads it.
+fn now_nanos() -> u64 {
+    // SAFETY: a plain C function with no arguments.
+    u64::try_from(unsafe { embedis_coarse_monotonic_nanos() }).unwrap_or(0)
 }
 
-fn now_nanos() -> u64 {
-    epoch().elapsed().as_nanos() as u64
+unsafe extern "C" {
+    fn embedis_coarse_monotonic_nanos() -> i64;
 }
 
 /// What the hook tells the running script to do.

@@ -10,18 +10,29 @@ use crate::script::ScriptEngine;
 use crate::script::functions::{FunctionEngine, RestorePolicy};
 use crate::script::payload;
 
-/// A script's KEYS and ARGV.
-type KeysAndArgs<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
+/// How many keys and arguments of a script call are gathered on the stack (more are gathered in
+/// a vector).
+const KEYS_AND_ARGS_ON_STACK: usize = 16;
 
-/// The keys and arguments after EVAL's or FCALL's numkeys, with Redis's checks in Redis's order.
-fn keys_and_args(argv: &Argv) -> Result<KeysAndArgs<'_>, CommandError> {
+/// Calls `f` with the keys and the arguments after EVAL's numkeys (a KEYS and an ARGV), once
+/// numkeys has passed Redis's checks in Redis's order.
+fn with_keys_and_args<T>(
+    argv: &Argv,
+    f: impl FnOnce(&[&[u8]], &[&[u8]]) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
     let numkeys = int(argv.arg(2))?;
-    numkeys_split(argv, numkeys)
+    with_numkeys_split(argv, numkeys, f)
 }
 
-fn numkeys_split(argv: &Argv, numkeys: i64) -> Result<KeysAndArgs<'_>, CommandError> {
-    let available = (argv.len() - 3) as i64;
-    if numkeys > available {
+/// Calls `f` with the `numkeys` keys after a script call's third word and the arguments after
+/// them: the first when numkeys is out of range, Redis's errors instead.
+fn with_numkeys_split<T>(
+    argv: &Argv,
+    numkeys: i64,
+    f: impl FnOnce(&[&[u8]], &[&[u8]]) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let available = argv.len() - 3;
+    if numkeys > available as i64 {
         return Err(CommandError::other(
             "ERR Number of keys can't be greater than number of args",
         ));
@@ -29,11 +40,17 @@ fn numkeys_split(argv: &Argv, numkeys: i64) -> Result<KeysAndArgs<'_>, CommandEr
     if numkeys < 0 {
         return Err(CommandError::other("ERR Number of keys can't be negative"));
     }
-    let split = 3 + numkeys as usize;
-    Ok((
-        (3..split).map(|i| argv.arg(i)).collect(),
-        (split..argv.len()).map(|i| argv.arg(i)).collect(),
-    ))
+    let split = numkeys as usize;
+    if available <= KEYS_AND_ARGS_ON_STACK {
+        let mut words: [&[u8]; KEYS_AND_ARGS_ON_STACK] = [&[]; KEYS_AND_ARGS_ON_STACK];
+        for (word, i) in words.iter_mut().zip(3..argv.len()) {
+            *word = argv.arg(i);
+        }
+        f(&words[..split], &words[split..available])
+    } else {
+        let words: Vec<&[u8]> = argv.iter().skip(3).collect();
+        f(&words[..split], &words[split..])
+    }
 }
 
 /// A Lua engine kept beside the keyspace: EVAL's or the functions'.
@@ -87,20 +104,22 @@ fn with_engine<E: Engine, T>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut E, &mut Ctx<
 
 /// EVAL and EVAL_RO: compiles (or finds) the script, then runs it.
 fn eval_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
-    let (keys, args) = keys_and_args(argv)?;
-    with_engine(ctx, |engine: &mut ScriptEngine, ctx| {
-        let sha = engine.load(argv.arg(1))?;
-        Ok(engine.run(ctx, argv, &sha, &keys, &args, read_only))
-    })?
+    with_keys_and_args(argv, |keys, args| {
+        with_engine(ctx, |engine: &mut ScriptEngine, ctx| {
+            let sha = engine.load(argv.arg(1))?;
+            Ok(engine.run(ctx, argv, &sha, keys, args, read_only))
+        })?
+    })
 }
 
 /// EVALSHA and EVALSHA_RO: runs a cached script by SHA1 (any case).
 fn evalsha_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
-    let (keys, args) = keys_and_args(argv)?;
-    with_engine(ctx, |engine: &mut ScriptEngine, ctx| match engine.find(argv.arg(1)) {
-        Some(sha) => Ok(engine.run(ctx, argv, sha, &keys, &args, read_only)),
-        None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
-    })?
+    with_keys_and_args(argv, |keys, args| {
+        with_engine(ctx, |engine: &mut ScriptEngine, ctx| match engine.find(argv.arg(1)) {
+            Some(sha) => Ok(engine.run(ctx, argv, sha, keys, args, read_only)),
+            None => Err(CommandError::other("NOSCRIPT No matching script. Please use EVAL.")),
+        })?
+    })
 }
 
 /// EVAL script numkeys [key ...] [arg ...]
@@ -198,8 +217,9 @@ fn fcall_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Repl
         }
         let numkeys = crate::number::parse_i64(argv.arg(2))
             .ok_or_else(|| CommandError::other("ERR Bad number of keys provided"))?;
-        let (keys, args) = numkeys_split(argv, numkeys)?;
-        engine.call(ctx, argv, argv.arg(1), &keys, &args, read_only)
+        with_numkeys_split(argv, numkeys, |keys, args| {
+            engine.call(ctx, argv, argv.arg(1), keys, args, read_only)
+        })
     })?
 }
 

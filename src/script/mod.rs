@@ -180,11 +180,11 @@ pub(crate) struct Vm {
     env: Table,
     /// The invocation running now, which `redis.call`, `redis.pcall` and `redis.setresp` act on.
     running: Arc<Running>,
-    /// `run(f, handler, keys, args)`: `xpcall` of `f(keys, args)` under `handler`.
+    /// `run(f, handler)`: `xpcall` of `f()` under `handler` (FUNCTION LOAD's library bodies).
     run: Function,
     /// Turns any error into Redis's error table with the script position.
     handler: Function,
-    /// The C function through which `run` is called (`raw::run_script`).
+    /// The C function through which a script or function runs (`raw::run_script`).
     runner: Function,
     /// Switches the environment between the globals and FUNCTION LOAD's restricted API.
     set_loading: Function,
@@ -611,7 +611,7 @@ impl Vm {
                 args,
                 globals: self.kind == VmKind::Eval,
             };
-            let functions = [&self.runner, &self.run, function, &self.handler];
+            let functions = [&self.runner, function, &self.handler];
             self.lua.exec_raw_lua(|raw| raw::call_run(raw, functions, &arguments))
         };
         if self.running.line_hook.swap(false, Ordering::Relaxed) {

@@ -2,8 +2,8 @@
 -- the read-only globals. `__embedis_live.call` (a Rust function, replaced while a script runs) is set
 -- up beforehand, and `__embedis_register` (redis.register_function) in a VM for functions.
 --
--- Answers the environment scripts run in, `run(f, handler, keys, args)` (xpcall of `f(keys, args)`,
--- which Lua 5.1's xpcall cannot pass arguments to) and `set_loading(on)`, which switches the
+-- Answers the environment scripts run in, `run(f, handler)` (xpcall of `f`, for FUNCTION LOAD's
+-- library bodies; scripts and functions run from Rust under the handler) and `set_loading(on)`, which switches the
 -- environment to FUNCTION LOAD's API while a library registers its functions.
 local functions_vm = ...
 local live = __embedis_live
@@ -105,17 +105,8 @@ local function set_loading(on)
   env_mt.__index = on and loading_globals or globals
 end
 
--- The running function and its arguments, handed to `trampoline` (Lua 5.1's xpcall passes none).
-local pending_f, pending_keys, pending_args
-local function trampoline()
-  local f, keys, args = pending_f, pending_keys, pending_args
-  pending_f, pending_keys, pending_args = nil, nil, nil
-  if keys == nil then return f() end
-  return f(keys, args)
-end
-local function run(f, handler, keys, args)
-  pending_f, pending_keys, pending_args = f, keys, args
-  return xpcall(trampoline, handler)
+local function run(f, handler)
+  return xpcall(f, handler)
 end
 
 return env, run, set_loading

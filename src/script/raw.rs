@@ -280,15 +280,16 @@ pub(super) struct RunArguments<'a> {
     pub(super) globals: bool,
 }
 
-/// Calls `run(function, handler, keys, args)` (the prelude's `xpcall` of `function`) with KEYS
-/// and ARGV made from `arguments`, through `runner` ([`run_script`], made once per VM): answers
-/// `run`'s first two results, whether the function returned and what it returned (or the error
-/// table its handler made).
+/// Calls `function` under `handler` (as `xpcall` would) with KEYS and ARGV made from
+/// `arguments`, through `runner` ([`run_script`], made once per VM): answers whether the
+/// function returned and its first result, or the error table its handler made.
 ///
-/// This is mlua's `exec_raw` made cheaper: the C function is made once instead of per call.
+/// This is mlua's `exec_raw` made cheaper: the C function is made once instead of per call,
+/// and it calls the function with Lua's own protected call under the handler, with no Lua
+/// frames of ours between the caller and the script.
 pub(super) fn call_run(
     raw: &RawLua,
-    [runner, run, function, handler]: [&Function; 4],
+    [runner, function, handler]: [&Function; 3],
     arguments: &RunArguments<'_>,
 ) -> mlua::Result<(bool, LuaValue)> {
     // SAFETY: every push is preceded by room for it; the stack is put back as it was found.
@@ -299,11 +300,11 @@ pub(super) fn call_run(
         if ffi::lua_checkstack(state, 8) == 0 {
             return Err(mlua::Error::StackError);
         }
-        for value in [runner, run, function, handler] {
+        for value in [runner, handler, function] {
             raw.push(value)?;
         }
         ffi::lua_pushlightuserdata(state, std::ptr::from_ref(arguments).cast_mut().cast());
-        let result = if ffi::lua_pcall(state, 4, 2, 0) == 0 {
+        let result = if ffi::lua_pcall(state, 3, 2, 0) == 0 {
             let value = raw.pop_value();
             Ok((ffi::lua_toboolean(state, -1) != 0, value))
         } else {
@@ -318,14 +319,15 @@ pub(super) fn call_run(
     }
 }
 
-/// The C function [`call_run`] calls: `(run, function, handler, arguments)` → `run`'s first
-/// two results, with KEYS and ARGV made from the [`RunArguments`].
+/// The C function [`call_run`] calls: `(handler, function, arguments)` → whether `function`
+/// returned and its first result (or the handler's error table), with KEYS and ARGV made from
+/// the [`RunArguments`]: globals of a script's, arguments of a function's.
 pub(super) unsafe extern "C-unwind" fn run_script(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: called by `call_run` only, with these four arguments; the last points to a
+    // SAFETY: called by `call_run` only, with these three arguments; the last points to a
     // `RunArguments` alive for the whole call. Nothing here has a destructor (the module's note).
     unsafe {
-        let arguments = &*ffi::lua_touserdata(state, 4).cast::<RunArguments<'_>>();
-        ffi::lua_settop(state, 3);
+        let arguments = &*ffi::lua_touserdata(state, 3).cast::<RunArguments<'_>>();
+        ffi::lua_settop(state, 2);
         if ffi::lua_checkstack(state, 6) == 0 {
             ffi::luaL_error(state, c"stack overflow".as_ptr());
         }
@@ -337,10 +339,12 @@ pub(super) unsafe extern "C-unwind" fn run_script(state: *mut ffi::lua_State) ->
                 ffi::lua_insert(state, -2);
                 ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
             }
-            ffi::lua_pushnil(state);
-            ffi::lua_pushnil(state);
         }
-        ffi::lua_call(state, 4, 2);
+        // The handler (index 1) turns any error into Redis's error table, as xpcall's would.
+        let arguments = if arguments.globals { 0 } else { 2 };
+        let returned = ffi::lua_pcall(state, arguments, 1, 1) == 0;
+        ffi::lua_pushboolean(state, c_int::from(returned));
+        ffi::lua_insert(state, -2);
         2
     }
 }
