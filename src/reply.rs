@@ -68,6 +68,17 @@ pub enum Reply {
     /// RESP3 push (`>`): a Pub/Sub message or subscription confirmation, which a client may
     /// receive between the replies to its commands. RESP2 sends an array.
     Push(Vec<Reply>),
+    /// A reply preceded by RESP3 attributes (`|`): pairs of out-of-band information about the
+    /// reply (DEBUG PROTOCOL ATTRIB answers one). RESP2 sends the reply alone.
+    ///
+    /// ```
+    /// use embedis::Reply;
+    /// let pairs = vec![(Reply::Bulk(b"ttl".to_vec()), Reply::Integer(5))];
+    /// let reply = Reply::Attributed(pairs, Box::new(Reply::Integer(1)));
+    /// assert_eq!(reply.to_resp3(), b"|1\r\n$3\r\nttl\r\n:5\r\n:1\r\n");
+    /// assert_eq!(reply.to_resp(), b":1\r\n");
+    /// ```
+    Attributed(Vec<(Reply, Reply)>, Box<Reply>),
 }
 
 impl Reply {
@@ -163,6 +174,11 @@ impl Reply {
             Reply::Boolean(b) => *self = Reply::Integer(*b as i64),
             Reply::Verbatim(_, text) => *self = Reply::Bulk(std::mem::take(text)),
             Reply::BigNumber(n) => *self = Reply::Bulk(std::mem::take(n).into_bytes()),
+            Reply::Attributed(_, reply) => {
+                let mut reply = std::mem::replace(&mut **reply, Reply::Nil);
+                reply.downgrade();
+                *self = reply;
+            }
             _ => {}
         }
     }
@@ -197,7 +213,8 @@ impl Reply {
             | Reply::LongDouble(_)
             | Reply::Boolean(_)
             | Reply::Verbatim(..)
-            | Reply::BigNumber(_) => true,
+            | Reply::BigNumber(_)
+            | Reply::Attributed(..) => true,
             _ => false,
         }
     }
@@ -338,6 +355,17 @@ impl Reply {
                 out.extend_from_slice(n.as_bytes());
             }
             Reply::BigNumber(n) => write_bulk(out, b'$', n.as_bytes()),
+            Reply::Attributed(pairs, reply) => {
+                if resp3 {
+                    let _ = write!(out, "|{}\r\n", pairs.len());
+                    for (key, value) in pairs {
+                        key.write(out, resp3);
+                        value.write(out, resp3);
+                    }
+                }
+                reply.write(out, resp3);
+                return;
+            }
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -359,6 +387,7 @@ impl Reply {
             Reply::Boolean(b) => format!("boolean {b}"),
             Reply::Verbatim(_, text) => format!("verbatim {:?}", String::from_utf8_lossy(text)),
             Reply::BigNumber(n) => format!("big number {n}"),
+            Reply::Attributed(_, reply) => format!("{} with attributes", reply.describe()),
         }
     }
 }

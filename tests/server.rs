@@ -231,6 +231,41 @@ fn debug_object_describes_values_like_redis() {
     assert_eq!(got, expected);
 }
 
+/// DEBUG PROTOCOL answers each of RESP3's types as Redis does, byte for byte: in RESP2, in
+/// RESP3 (an attribute before its reply, a push ahead of the reply that follows it), and inside
+/// MULTI; with Redis's errors for an unknown type, a push in RESP2 and a wrong arity.
+#[test]
+fn debug_protocol_answers_every_type_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let kinds = [
+        "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true",
+        "false", "ATTRIB", "nosuch",
+    ];
+    let all: String = kinds.iter().map(|kind| format!("DEBUG PROTOCOL {kind}\r\n")).collect();
+    let resp2 = format!("{all}DEBUG PROTOCOL\r\nDEBUG PROTOCOL string x\r\n");
+    let resp3 = format!("HELLO 3\r\n{all}MULTI\r\nDEBUG PROTOCOL attrib\r\nDEBUG PROTOCOL map\r\nEXEC\r\n");
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    for case in [resp2, resp3] {
+        let expected = exchange(redis_addr, case.as_bytes());
+        let got = exchange(server.addr(), case.as_bytes());
+        // HELLO's reply names the server's own id and version: compare from after it.
+        let after_hello = |reply: &[u8]| -> Vec<u8> {
+            match reply.windows(7).position(|w| w == b"modules") {
+                Some(at) => reply[at + 7..].to_vec(),
+                None => reply.to_vec(),
+            }
+        };
+        assert!(
+            expected.windows(2).any(|w| w == b"|1") || !case.starts_with("HELLO"),
+            "{expected:?}"
+        );
+        common::assert_same_bytes(&after_hello(&got), &after_hello(&expected), format!("input {case:?}"));
+    }
+}
+
 /// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
 /// bytes back (and the same close).
 fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {
@@ -666,6 +701,7 @@ fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
         "DIGEST",
         "DIGEST-VALUE",
         "OBJECT",
+        "PROTOCOL",
         "RELOAD",
         "SLEEP",
         "SET-ACTIVE-EXPIRE",

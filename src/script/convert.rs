@@ -396,6 +396,8 @@ pub(super) fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaVa
             verbatim.raw_set("string", lua.create_string(&text)?)?;
             tagged(lua, "verbatim_string", verbatim)?
         }
+        // Redis reads attributes past and hands a script the reply alone.
+        Reply::Attributed(_, reply) => to_lua(lua, *reply, resp3)?,
     })
 }
 

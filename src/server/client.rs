@@ -59,6 +59,9 @@ struct ServerSide {
     /// The client is a replica (it sent SYNC): it gets the replication stream, and no replies,
     /// as Redis sends its replicas none.
     replica: bool,
+    /// Push messages the running command sends its own client ahead of its reply (DEBUG
+    /// PROTOCOL PUSH).
+    pushes: Vec<Reply>,
 }
 
 /// What looking at a parked client gave.
@@ -120,6 +123,7 @@ impl Client {
                 sync_requested: false,
                 replica: false,
                 close: false,
+                pushes: Vec::new(),
             },
         }
     }
@@ -162,6 +166,9 @@ impl Client {
     /// Appends a reply in the client's protocol, unless CLIENT REPLY silences it (it does not
     /// silence a push: a subscription's confirmation goes out, as Redis's `CLIENT_PUSHING`).
     fn write(&mut self, reply: Reply, out: &mut Vec<u8>) {
+        for push in std::mem::take(&mut self.side.pushes) {
+            self.encode(push, out);
+        }
         if !self.silenced() || matches!(reply, Reply::Push(_)) {
             self.encode(reply, out);
         }
@@ -388,7 +395,7 @@ impl Host for ServerSide {
             }
             HostOp::Shutdown => self.shutdown(argv),
             HostOp::Debug => match (call.ks, call.engines) {
-                (Some(ks), Some(engines)) => self.debug(argv, ks, engines, call.caller.db),
+                (Some(ks), Some(engines)) => self.debug(argv, ks, engines, call.caller.db, call.session.protocol),
                 _ => Err(CommandError::other("ERR command out of place")),
             },
             HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
@@ -1129,11 +1136,12 @@ impl ServerSide {
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(
-        &self,
+        &mut self,
         argv: &Argv,
         ks: &mut Keyspace,
         engines: &mut crate::command::Engines,
         db: usize,
+        protocol: u8,
     ) -> Result<Reply, CommandError> {
         let sub = argv.arg(1);
         let arity = |n: usize| argv.len() == n;
@@ -1190,6 +1198,9 @@ impl ServerSide {
                 ))?;
             return Ok(Reply::ok());
         }
+        if is_option(sub, "protocol") && arity(3) {
+            return self.debug_protocol(argv.arg(2), protocol);
+        }
         if is_option(sub, "change-repl-id") && arity(2) {
             *self.inner.replication_id.lock() = crate::ids::random_id();
             return Ok(Reply::ok());
@@ -1198,6 +1209,43 @@ impl ServerSide {
             return Ok(Reply::help(DEBUG_HELP));
         }
         Err(crate::command::args::subcommand_syntax_error(argv, "DEBUG"))
+    }
+
+    /// DEBUG PROTOCOL type: a sample reply of each of RESP3's types, as Redis's; `protocol` is
+    /// the client's. An attribute goes to a RESP3 client only, before its reply; a push (RESP3
+    /// only) goes ahead of a reply that follows it.
+    fn debug_protocol(&mut self, kind: &[u8], protocol: u8) -> Result<Reply, CommandError> {
+        let bulk = |text: &str| Reply::Bulk(text.as_bytes().to_vec());
+        let kind = kind.to_ascii_lowercase();
+        Ok(match kind.as_slice() {
+            b"string" => bulk("Hello World"),
+            b"integer" => Reply::Integer(12345),
+            b"double" => Reply::Double(3.141),
+            b"bignum" => Reply::BigNumber("1234567999999999999999999999999999999".into()),
+            b"null" => Reply::Nil,
+            b"array" => Reply::Array((0..3).map(Reply::Integer).collect()),
+            b"set" => Reply::Set((0..3).map(Reply::Integer).collect()),
+            b"map" => Reply::Map((0..3).map(|j| (Reply::Integer(j), Reply::Boolean(j == 1))).collect()),
+            b"attrib" => {
+                let popularity = Reply::Array(vec![bulk("key:123"), Reply::Integer(90)]);
+                let reply = bulk("Some real reply following the attribute");
+                Reply::Attributed(vec![(bulk("key-popularity"), popularity)], Box::new(reply))
+            }
+            b"push" if protocol < 3 => return Err(CommandError::other("ERR RESP2 is not supported by this command")),
+            b"push" => {
+                self.pushes
+                    .push(Reply::Push(vec![bulk("server-cpu-usage"), Reply::Integer(42)]));
+                bulk("Some real reply following the push reply")
+            }
+            b"true" => Reply::Boolean(true),
+            b"false" => Reply::Boolean(false),
+            b"verbatim" => Reply::Verbatim(*b"txt", b"This is a verbatim\nstring".to_vec()),
+            _ => {
+                return Err(CommandError::other(
+                    "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+                ));
+            }
+        })
     }
 
     /// INFO [section ...]: Redis's sections and fields, each reflecting the server's state: hz and
@@ -1502,6 +1550,10 @@ const DEBUG_HELP: &[&str] = &[
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "RELOAD [option ...]",
     "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
     "    * MERGE: conflicting keys will be loaded from RDB.",
