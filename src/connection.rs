@@ -611,6 +611,9 @@ impl Connection {
                 if resolved.is_ok() {
                     *outcome = Outcome::Queued;
                 }
+                if self.session.tracking {
+                    self.shared.bound_tracking_before_queuing(self.id);
+                }
                 return multi.queue(resolved, take_request(request).argv);
             }
         }

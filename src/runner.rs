@@ -540,6 +540,9 @@ impl Shared {
             self.after_command(&mut state);
             return Started::Done(Reply::Error(CommandError::OutOfMemory));
         }
+        // The tracking table is kept within its bound before a command, as Redis keeps it: the
+        // invalidations a lowered `tracking-table-max-keys` causes come before the reply.
+        state.keyspace.send_invalidations();
         let mut ctx = state.ctx(caller);
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;
@@ -555,6 +558,18 @@ impl Shared {
                 state.keyspace.block(caller.client, request);
                 Started::Blocked(deadline)
             }
+        }
+    }
+
+    /// Before a command of `client`, a client tracking keys, is queued in MULTI: the tracking
+    /// table kept within `tracking-table-max-keys`, as Redis keeps it before every command, so
+    /// the invalidations this sends reach the client ahead of its QUEUED. (The commands of
+    /// other clients are queued without the lock: the table is kept within bound at the next
+    /// command that runs.)
+    pub(crate) fn bound_tracking_before_queuing(&self, client: ClientId) {
+        if let Ok(mut state) = self.begin() {
+            state.keyspace.send_invalidations();
+            self.after_command_of(&mut state, Some(client));
         }
     }
 

@@ -83,6 +83,50 @@ fn resp3_invalidations_follow_the_reply_and_flushes_invalidate_everything() {
     );
 }
 
+/// A lowered `tracking-table-max-keys` takes effect before the next command, even one queued
+/// in MULTI: its client reads the invalidation of the key evicted from the table ahead of
+/// QUEUED (Redis's regression test for #11715). Which of the two keys goes is random on both
+/// sides, so the key's name is masked.
+#[test]
+fn a_lowered_table_bound_invalidates_before_a_queued_command() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
+    let steps = [
+        (1, "CONFIG SET tracking-table-max-keys 2", 1),
+        (1, "DEBUG PAUSE-CRON 1", 1),
+        (0, "HELLO 3", 1),
+        (0, "CLIENT TRACKING on", 1),
+        (0, "MGET 1{tag} 2{tag}", 1),
+        (0, "MULTI", 1),
+        (1, "CONFIG SET tracking-table-max-keys 1", 1),
+        (0, "PING", 2),
+        (0, "EXEC", 1),
+        (1, "DEBUG PAUSE-CRON 0", 1),
+    ];
+    let masked = |port: u16| -> Vec<(String, String)> {
+        wire::transcript(port, 2, &steps)
+            .into_iter()
+            .filter(|(step, _)| !step.contains("HELLO"))
+            .map(|(step, bytes)| {
+                (
+                    step,
+                    String::from_utf8_lossy(&bytes)
+                        .replace("1{tag}", "K")
+                        .replace("2{tag}", "K"),
+                )
+            })
+            .collect()
+    };
+    let theirs = masked(redis.port);
+    assert!(
+        theirs
+            .iter()
+            .any(|(_, text)| text.starts_with(">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nK\r\n+QUEUED")),
+        "{theirs:?}"
+    );
+    assert_eq!(masked(server.addr().port()), theirs);
+}
+
 #[test]
 fn bcast_prefixes_and_noloop() {
     check(
