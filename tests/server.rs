@@ -266,6 +266,50 @@ fn debug_protocol_answers_every_type_like_redis() {
     }
 }
 
+/// DEBUG HTSTATS-KEY: Redis's errors for a missing key and for a value kept in no hash table
+/// (a listpack, an intset, a string), byte for byte; for a hash table, Redis's format with the
+/// element count Redis reports (the table's own shape is embedis's: open-addressed, no chains,
+/// no rehashing).
+#[test]
+fn debug_htstats_key_answers_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let members: String = (0..600).map(|i| format!(" m{i}")).collect();
+    let fields: String = (0..600).map(|i| format!(" m{i} v")).collect();
+    let scored: String = (0..600).map(|i| format!(" 1 m{i}")).collect();
+    let setup = format!(
+        "SET str x\r\nHSET small f v\r\nSADD ints 1 2\r\nSADD big{members}\r\nZADD z 1 a\r\n\
+         DEBUG HTSTATS-KEY nosuch\r\nDEBUG HTSTATS-KEY str\r\nDEBUG HTSTATS-KEY small\r\n\
+         DEBUG HTSTATS-KEY ints\r\nDEBUG HTSTATS-KEY z\r\nDEBUG HTSTATS-KEY\r\n"
+    );
+    assert_exchanges_match_redis(&redis, &server, &[setup.as_bytes()]);
+    for (kind, fill) in [
+        ("set", format!("SADD k{members}")),
+        ("hash", format!("HSET k{fields}")),
+        ("zset", format!("ZADD k{scored}")),
+    ] {
+        let case = format!("DEL k\r\n{fill}\r\nDEBUG HTSTATS-KEY k\r\n");
+        let ours = String::from_utf8(exchange(server.addr(), case.as_bytes())).unwrap();
+        let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+        let theirs = String::from_utf8(exchange(redis_addr, case.as_bytes())).unwrap();
+        // Redis may be halfway through a rehash, its elements split between two tables.
+        let header = ":600\r\n$";
+        assert!(theirs.contains(header), "{kind}: redis {theirs:?}");
+        assert!(ours.contains(header), "{kind}: embedis {ours:?}");
+        let table = "\r\nHash table 0 stats (main hash table):\n table size: ";
+        assert!(
+            theirs.contains(table) && ours.contains(table),
+            "{kind}: {theirs:?} {ours:?}"
+        );
+        for line in [" number of elements: 600\n", " max chain length: 1\n", "   1: 600 ("] {
+            assert!(ours.contains(line), "{kind}: embedis {ours:?}");
+        }
+        assert!(!ours.contains("rehashing target"), "{ours:?}");
+    }
+}
+
 /// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
 /// bytes back (and the same close).
 fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {
@@ -700,6 +744,7 @@ fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
         "CHANGE-REPL-ID",
         "DIGEST",
         "DIGEST-VALUE",
+        "HTSTATS-KEY",
         "OBJECT",
         "PROTOCOL",
         "RELOAD",

@@ -454,6 +454,13 @@ impl Keyspace {
         Some(line)
     }
 
+    /// DEBUG HTSTATS-KEY's facts of the value at `key`: `None` for a missing key, `Some(None)`
+    /// for a value kept in no hash table (see [`Value::hash_table_room`]).
+    pub(crate) fn hash_table_room(&self, db: usize, key: &[u8]) -> Option<Option<(usize, usize)>> {
+        let entry = self.dbs[db].data.get(key)?;
+        Some(entry.value.hash_table_room())
+    }
+
     /// MEMORY USAGE: the estimated bytes `key` takes (see the `memory` module), measuring
     /// collections from their first `samples` elements (0: all); `None` for a missing key.
     pub(crate) fn memory_usage(&self, db: usize, key: &[u8], samples: usize) -> Option<usize> {

@@ -296,6 +296,11 @@ impl Set {
         self.intset
     }
 
+    /// How many members the set's table holds without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.members.capacity()
+    }
+
     /// The heap bytes, measured from the first `samples` members (0: all), for MEMORY USAGE.
     pub(crate) fn heap_bytes(&self, samples: usize) -> usize {
         let members = self.members.iter().map(Vec::capacity);
@@ -343,6 +348,17 @@ impl Value {
             Value::ZSet(z) if z.is_large() => "skiplist",
             Value::ZSet(_) => "listpack",
             Value::Stream(_) => "stream",
+        }
+    }
+
+    /// The hash table of a value Redis keeps in one (its `hashtable` and `skiplist` encodings):
+    /// how many elements the table holds without growing, and how many it holds.
+    pub(crate) fn hash_table_room(&self) -> Option<(usize, usize)> {
+        match self {
+            Value::Hash(Hash::Table(table)) => Some((table.capacity(), table.len())),
+            Value::Set(set) if !set.is_intset() => Some((set.capacity(), set.len())),
+            Value::ZSet(zset) if zset.is_large() => Some((zset.index_capacity(), zset.len())),
+            _ => None,
         }
     }
 

@@ -97,6 +97,11 @@ impl ZSet {
         self.large
     }
 
+    /// How many members the member index holds without growing.
+    pub(crate) fn index_capacity(&self) -> usize {
+        self.scores.capacity()
+    }
+
     /// Notes that Redis would have converted this sorted set to a skiplist (SORT does).
     pub(crate) fn mark_large(&mut self) {
         self.large = true;

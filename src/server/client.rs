@@ -1132,7 +1132,7 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG DIGEST | DIGEST-VALUE key … | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | PAUSE-CRON 0|1 | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG DIGEST | DIGEST-VALUE key … | HTSTATS-KEY key | PROTOCOL type | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | PAUSE-CRON 0|1 | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(
@@ -1197,6 +1197,18 @@ impl ServerSide {
                     "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
                 ))?;
             return Ok(Reply::ok());
+        }
+        if is_option(sub, "htstats-key") && arity(3) {
+            return match ks.hash_table_room(db, argv.arg(2)) {
+                None => Err(CommandError::other("ERR no such key")),
+                Some(None) => Err(CommandError::other(
+                    "ERR The value stored at the specified key is not represented using an hash table",
+                )),
+                Some(Some((capacity, elements))) => Ok(Reply::Verbatim(
+                    *b"txt",
+                    hash_table_stats(capacity, elements).into_bytes(),
+                )),
+            };
         }
         if is_option(sub, "protocol") && arity(3) {
             return self.debug_protocol(argv.arg(2), protocol);
@@ -1536,6 +1548,34 @@ fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines)
     Ok(Reply::ok())
 }
 
+/// DEBUG HTSTATS-KEY's text, in Redis's format, for a table that holds `capacity` elements
+/// without growing and holds `elements`. embedis's tables are open-addressed (hashbrown's
+/// layout): the table size is its slot count (a power of two, at most 7/8 of it used), and
+/// each element has a slot of its own, so every chain is of length 1 — which is what the
+/// statistics say. A table never rehashes incrementally, so there is never a second table.
+fn hash_table_stats(capacity: usize, elements: usize) -> String {
+    let header = "Hash table 0 stats (main hash table):\n";
+    if elements == 0 {
+        return format!("{header}No stats available for empty dictionaries\n");
+    }
+    let size = if capacity < 8 {
+        (capacity + 1).next_power_of_two()
+    } else {
+        (capacity * 8 / 7).next_power_of_two()
+    }
+    .max(elements);
+    let empty = size - elements;
+    let share = |n: usize| n as f32 / size as f32 * 100.0;
+    let mut text = format!(
+        "{header} table size: {size}\n number of elements: {elements}\n different slots: {elements}\n max chain length: 1\n avg chain length (counted): 1.00\n avg chain length (computed): 1.00\n Chain length distribution:\n"
+    );
+    if empty > 0 {
+        text.push_str(&format!("   0: {empty} ({:.2}%)\n", share(empty)));
+    }
+    text.push_str(&format!("   1: {elements} ({:.2}%)\n", share(elements)));
+    text
+}
+
 /// DEBUG HELP: Redis 7.0.15's lines for the subcommands embedis has.
 const DEBUG_HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -1546,6 +1586,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
+    "HTSTATS-KEY <key>",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
     "LOADAOF",
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "OBJECT <key>",
