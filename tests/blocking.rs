@@ -37,6 +37,64 @@ fn a_push_wakes_a_blocked_pop() {
     );
 }
 
+/// A key that expires while the command that filled it still runs (time stands still inside a
+/// command, an `atomic` call or EXEC) is expired when waiters are served after it, as Redis
+/// reads the clock afresh then: the waiter stays blocked and the key is gone.
+#[test]
+fn a_key_expired_by_the_time_waiters_are_served_serves_nobody() {
+    use embedis::{CommandError, Commands};
+    let store = Store::new();
+    let waiter = blocked(&store, "BRPOP k 0.5");
+    store
+        .atomic(|db| {
+            db.rpush("k", "hello")?;
+            db.pexpire("k", 100)?;
+            thread::sleep(Duration::from_millis(200));
+            Ok::<_, CommandError>(())
+        })
+        .unwrap();
+    thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "the expired key served nobody");
+    assert_eq!(call(&store, "EXISTS k"), Reply::Integer(0));
+    assert_eq!(waiter.join().unwrap(), Reply::NilArray, "it timed out");
+}
+
+/// CLIENT LIST flags a client waiting in a blocking command with `b`, as Redis does.
+#[test]
+#[cfg(feature = "server")]
+fn client_list_flags_a_blocked_client() {
+    use std::io::Write;
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = embedis::server::Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    for port in [redis.port, server.addr().port()] {
+        let mut waiter = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        waiter
+            .write_all(b"CLIENT SETNAME waiter\r\nBLPOP nosuch 5\r\n")
+            .unwrap();
+        let mut other = common::RawClient::connect(port);
+        let mut line = String::new();
+        for _ in 0..100 {
+            line = String::from_utf8_lossy(&other.call(&common::words("CLIENT LIST"))).into_owned();
+            if line.contains("cmd=blpop") {
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let waiting = line
+            .lines()
+            .find(|l| l.contains("name=waiter"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            waiting.contains(" flags=b ") && waiting.contains("cmd=blpop"),
+            "port {port}: {line}"
+        );
+        other.call(&common::words("RPUSH nosuch x"));
+    }
+}
+
 #[test]
 fn a_blocked_pop_times_out_with_a_nil_array() {
     let store = Store::new();

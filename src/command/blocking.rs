@@ -53,6 +53,10 @@ impl Ctx<'_> {
 /// clients blocked in XREADGROUP on a stream that is gone get Redis's error. Answers whether
 /// anyone was served.
 pub(crate) fn serve_blocked(ks: &mut Keyspace, engines: &mut Engines) -> bool {
+    // Serving comes after the command (or EXEC), whose frozen time no longer holds: a key that
+    // expired meanwhile (a DEBUG SLEEP inside MULTI) is expired when served, as Redis reads
+    // the clock afresh outside a command.
+    ks.thaw_time();
     let mut served = false;
     while let Some((db, key)) = ks.next_ready() {
         // Looked up as Redis's `lookupKeyWrite` does: a key past its TTL goes now (and is

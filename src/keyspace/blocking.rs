@@ -126,6 +126,12 @@ impl Keyspace {
         self.blocked.requests.len()
     }
 
+    /// Whether `client` waits in a blocking command (CLIENT LIST's `b` flag).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn is_blocked(&self, client: ClientId) -> bool {
+        self.blocked.requests.contains_key(&client)
+    }
+
     /// Registers `client` as blocked with `request`.
     pub(crate) fn block(&mut self, client: ClientId, request: BlockedRequest) {
         for key in &request.keys {

@@ -234,6 +234,12 @@ impl Keyspace {
         self.saving.last_save(now)
     }
 
+    /// Lets go of the running command's frozen time: the clock is read afresh at the next need
+    /// (serving blocked clients after a command, as Redis does outside one).
+    pub(crate) fn thaw_time(&mut self) {
+        self.now.set(None);
+    }
+
     /// The frozen time of the running command in Unix microseconds. Most commands never need it,
     /// so the clock is read only on first use.
     pub(crate) fn now_micros(&self) -> i64 {

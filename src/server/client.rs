@@ -596,14 +596,10 @@ impl ServerSide {
                 Err(e) => Reply::Error(e),
             },
             "client|info" => {
-                let tracking = call.ks.as_deref().map(|ks| ks.tracking.info(call.caller.client));
-                let line = self.describe(call.caller.client, Some(running("client|info")), tracking.flatten());
+                let line = self.describe(call.caller.client, Some(running("client|info")), call.ks.as_deref());
                 Reply::Verbatim(*b"txt", line.into_bytes())
             }
-            "client|list" => {
-                let tracking = call.ks.as_deref().map(|ks| &ks.tracking);
-                self.client_list(argv, call.caller.client, running("client|list"), tracking)
-            }
+            "client|list" => self.client_list(argv, call.caller.client, running("client|list"), call.ks.as_deref()),
             "client|kill" => self.client_kill(argv, call.caller.client),
             "client|unblock" => match keyspace(call.ks) {
                 Ok(ks) => self.client_unblock(argv, ks),
@@ -748,8 +744,11 @@ impl ServerSide {
     }
 
     /// One client as CLIENT LIST prints it (Redis 7.0's fields); `running` is the command this
-    /// client runs now, when it is the one asking.
-    fn describe(&self, id: u64, running: Option<Running<'_>>, tracking: Option<TrackingInfo>) -> String {
+    /// client runs now, when it is the one asking; `ks`, the keyspace, tells its tracking and
+    /// whether it is blocked.
+    fn describe(&self, id: u64, running: Option<Running<'_>>, ks: Option<&Keyspace>) -> String {
+        let tracking = ks.and_then(|ks| ks.tracking.info(id));
+        let blocked = ks.is_some_and(|ks| ks.is_blocked(id));
         let clients = self.inner.clients.lock();
         let Some(entry) = clients.get(&id) else {
             return String::new();
@@ -783,11 +782,14 @@ impl ServerSide {
         let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let tot_mem = qbuf + qbuf_free + argv_mem;
         let (sub, psub, ssub) = entry.state.lock().subscriptions;
-        // Redis's letters, in its order: P (Pub/Sub), t (tracking), R (its redirection is
-        // broken), B (BCAST); N for none.
+        // Redis's letters, in its order: P (Pub/Sub), b (blocked on keys), t (tracking), R (its
+        // redirection is broken), B (BCAST); N for none.
         let mut flags = String::new();
         if sub + psub + ssub > 0 {
             flags.push('P');
+        }
+        if blocked {
+            flags.push('b');
         }
         if let Some(info) = &tracking {
             flags.push('t');
@@ -835,13 +837,7 @@ impl ServerSide {
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
-    fn client_list(
-        &self,
-        argv: &Argv,
-        me: u64,
-        running: Running<'_>,
-        tracking: Option<&crate::tracking::Tracking>,
-    ) -> Reply {
+    fn client_list(&self, argv: &Argv, me: u64, running: Running<'_>, ks: Option<&Keyspace>) -> Reply {
         let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
         let mut wanted: Option<Vec<u64>> = None;
         // `Some(pubsub)` keeps the clients of that type; `None` none.
@@ -879,7 +875,7 @@ impl ServerSide {
                 continue;
             }
             let mine = if id == me { running.take() } else { None };
-            text.push_str(&self.describe(id, mine, tracking.and_then(|t| t.info(id))));
+            text.push_str(&self.describe(id, mine, ks));
         }
         Reply::Verbatim(*b"txt", text.into_bytes())
     }
