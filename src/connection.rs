@@ -646,6 +646,18 @@ impl Connection {
             .then(|| host.map_or_else(|| "embedded".into(), |h| h.client_addr()))
     }
 
+    /// MONITOR's line for a command the connection's host refused before the connection ran it
+    /// (HELLO whose AUTH failed, over the wire): Redis shows every command it ran, errors
+    /// included.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn monitor_refused(&mut self, argv: &Argv, host: &dyn Host) {
+        let Some(spec) = table::lookup(argv.arg(0)) else {
+            return;
+        };
+        let addr = self.monitor_addr(Some(host));
+        self.monitor(spec, argv, addr.as_deref(), true);
+    }
+
     /// Sends MONITOR's line for a command this connection (named `addr`, when someone
     /// monitors) runs: before it runs for EVAL, EVALSHA and FCALL (`after` false), after it for
     /// the rest.

@@ -233,8 +233,9 @@ fn in_process_connections_subscribe_and_receive() {
 
 /// MONITOR against redis-server: the same lines for the same commands — after each command,
 /// EVAL before the script's own commands (shown as `lua`), MULTI/EXEC around their commands,
-/// EXEC after a refused transaction, AUTH's arguments redacted, administrative commands not
-/// shown, the database after SELECT — times and client ports masked.
+/// EXEC after a refused transaction, the secrets of AUTH, HELLO and MIGRATE redacted where Redis
+/// redacts them (and failed commands shown too), administrative commands not shown, the
+/// database after SELECT — times and client ports masked.
 #[test]
 fn monitor_shows_what_redis_shows() {
     let Some(redis) = RedisServer::start() else { return };
@@ -257,6 +258,18 @@ fn monitor_shows_what_redis_shows() {
         "SELECT 3",
         "SET in3 x",
         "BLPOP empty 0.01",
+        "MIGRATE 127.0.0.1 1 key 9 50",
+        "MIGRATE 127.0.0.1 1 key 9 50 AUTH user",
+        "MIGRATE 127.0.0.1 1 key 9 50 COPY AUTH2 user password",
+        "MIGRATE 127.0.0.1 1 key 9 50 REPLACE AUTH",
+        "MIGRATE 127.0.0.1 1 key 9 50 AUTH pw NOSUCH AUTH pw2",
+        "AUTH a b",
+        "AUTH a b c",
+        "HELLO 2 AUTH default x",
+        "HELLO 2 AUTH not-real not-a-password",
+        "HELLO 2 AUTH default",
+        "HELLO 4 AUTH a b",
+        "HELLO 3 SETNAME n AUTH u p AUTH",
         "PING",
     ];
     let lines = |port: u16| {

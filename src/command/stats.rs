@@ -397,18 +397,56 @@ impl CommandStats {
     }
 }
 
-/// The arguments of a command as the slow log keeps them: secrets replaced by `(redacted)`, as
-/// Redis does for AUTH, HELLO's AUTH option and CONFIG SET of a password.
+/// The arguments of a command as the slow log and MONITOR show them: secrets replaced by
+/// `(redacted)` where Redis's command redacts them as it reads its arguments — AUTH's (when it
+/// has one or two), HELLO's AUTH option (read after a valid version, while the options before
+/// it are well formed), MIGRATE's AUTH and AUTH2 options (likewise), and CONFIG SET of a
+/// password.
 pub(crate) fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
     const HIDDEN: &[u8] = b"(redacted)";
     let mut args: Vec<Vec<u8>> = argv.iter().map(<[u8]>::to_vec).collect();
     let is = |arg: &[u8], word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
     let name = args.first().cloned().unwrap_or_default();
+    let hide = |args: &mut Vec<Vec<u8>>, at: usize| {
+        if let Some(arg) = args.get_mut(at) {
+            *arg = HIDDEN.to_vec();
+        }
+    };
     if is(&name, "auth") {
-        args.iter_mut().skip(1).for_each(|a| *a = HIDDEN.to_vec());
+        if args.len() <= 3 {
+            (1..args.len()).for_each(|at| hide(&mut args, at));
+        }
     } else if is(&name, "hello") {
-        if let Some(at) = args.iter().position(|a| is(a, "auth")) {
-            args.iter_mut().skip(at + 1).take(2).for_each(|a| *a = HIDDEN.to_vec());
+        let version = args.get(1).and_then(|v| crate::number::parse_i64(v));
+        let mut at = 2;
+        while matches!(version, Some(2 | 3)) && at < args.len() {
+            let more = args.len() - 1 - at;
+            if is(&args[at], "auth") && more >= 2 {
+                hide(&mut args, at + 1);
+                hide(&mut args, at + 2);
+                at += 3;
+            } else if is(&args[at], "setname") && more >= 1 {
+                at += 2;
+            } else {
+                break;
+            }
+        }
+    } else if is(&name, "migrate") {
+        let mut at = 6;
+        while at < args.len() {
+            let more = args.len() - 1 - at;
+            if is(&args[at], "copy") || is(&args[at], "replace") {
+                at += 1;
+            } else if is(&args[at], "auth") && more >= 1 {
+                hide(&mut args, at + 1);
+                at += 2;
+            } else if is(&args[at], "auth2") && more >= 2 {
+                hide(&mut args, at + 1);
+                hide(&mut args, at + 2);
+                at += 3;
+            } else {
+                break;
+            }
         }
     } else if is(&name, "config") && args.get(1).is_some_and(|a| is(a, "set")) {
         for pair in (2..args.len()).step_by(2) {

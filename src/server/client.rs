@@ -349,6 +349,7 @@ impl Client {
             // HELLO's AUTH option authenticates here (the connection knows no passwords).
             Some(Run::Session(SessionOp::Hello)) => {
                 if let Err(e) = side.hello_auth(&argv) {
+                    self.conn.monitor_refused(&argv, side);
                     return Started::Done(Reply::Error(e));
                 }
             }
