@@ -11,6 +11,9 @@
 # or sudo) and cached in $EMBEDIS_REDIS_SUITE (default: ~/.cache/embedis/redis-7.0.15). Builds
 # embedis-server in release first.
 #
+# Tests that no server can pass in external mode (they stop redis-server's own run too) are
+# listed in tests/redis-suite/external-skips.txt and skipped.
+#
 # What the suite still finds is listed in tests/redis-suite/known-failures.txt. Exits 1 when a test
 # fails or a unit stops that the list does not name, or when a listed failure no longer happens
 # (take it off the list): the list only shrinks.
@@ -20,8 +23,9 @@ cd "$(dirname "$0")/../.."
 VERSION=7.0.15
 SUITE=${EMBEDIS_REDIS_SUITE:-$HOME/.cache/embedis/redis-$VERSION}
 # The tags Redis's external mode cannot honour against a server it did not start, as the suite's
-# own CI does for external servers, and the ones embedis has no feature for yet.
-TAGS="-needs:repl -needs:debug -needs:config-maxmemory -needs:save"
+# own CI does for external servers, and the ones embedis has no feature for yet
+# (EMBEDIS_SUITE_TAGS replaces them).
+TAGS=${EMBEDIS_SUITE_TAGS:-"-needs:repl -needs:config-maxmemory"}
 # The units of the families embedis implements.
 UNITS=(unit/auth unit/bitfield unit/bitops unit/dump unit/expire unit/functions unit/geo unit/hyperloglog unit/info-command unit/introspection unit/introspection-2 unit/keyspace unit/latency-monitor unit/lazyfree
   unit/limits unit/memefficiency unit/multi unit/networking unit/other unit/pause unit/pubsub unit/protocol unit/querybuf unit/quit
@@ -76,6 +80,9 @@ server=$PWD/target/release/embedis-server
 KNOWN=tests/redis-suite/known-failures.txt
 # The known failures of `unit`: one per line, a test's name or "stops: <text>".
 known() { grep -v '^#' "$KNOWN" | awk -F ' [|] ' -v u="$1" '$1 == u { print $2 }'; }
+SKIPS=tests/redis-suite/external-skips.txt
+# The suite's options that skip the tests of `unit` no server passes in external mode.
+skips() { grep -v '^#' "$SKIPS" | awk -F ' [|] ' -v u="$1" '$1 == u { print $2 }' | while IFS= read -r name; do printf -- '--skiptest\n%s\n' "$name"; done; }
 
 passed=0 failed=0 status=0 surprises=()
 [ -f "$KNOWN" ] || { echo "$KNOWN is missing"; exit 1; }
@@ -89,8 +96,9 @@ for unit in "${UNITS[@]}"; do
   if ! wait_ready "$port"; then
     echo "$unit: embedis-server did not start"; kill "$pid" 2>/dev/null; status=1; continue
   fi
+  mapfile -t skip_options < <(skips "$unit")
   log=$(cd "$SUITE" && timeout "$UNIT_TIMEOUT" ./runtest --host 127.0.0.1 --port "$port" --single "$unit" \
-    --clients 1 --tags "$TAGS" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
+    --clients 1 --tags "$TAGS" "${skip_options[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
   # SIGKILL: a server stuck in a script does not stop on SIGTERM yet.
   kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   rm -rf "$dir"
