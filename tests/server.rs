@@ -310,6 +310,55 @@ fn debug_htstats_key_answers_like_redis() {
     }
 }
 
+/// RESTORE's FREQ sets the access counter under an LFU policy and IDLETIME the idle time under
+/// any other, each ignored under the other kind, as in Redis (OBJECT FREQ, OBJECT IDLETIME).
+#[test]
+fn restore_sets_frequency_or_idle_time_by_policy_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let transcript = |port: u16| -> Vec<Vec<u8>> {
+        let mut client = common::RawClient::connect(port);
+        let mut call = |line: &str| client.call(&common::words(line));
+        call("SET foo bar");
+        let dumped = call("DUMP foo");
+        let payload = dumped[dumped.iter().position(|&b| b == b'\n').unwrap() + 1..dumped.len() - 2].to_vec();
+        let mut seen = Vec::new();
+        for (policy, option, read) in [
+            ("allkeys-lfu", "FREQ 100", "OBJECT FREQ foo"),
+            ("allkeys-lfu", "IDLETIME 1000", "OBJECT FREQ foo"),
+            ("allkeys-lru", "IDLETIME 1000", "OBJECT IDLETIME foo"),
+            ("allkeys-lru", "FREQ 100", "OBJECT IDLETIME foo"),
+        ] {
+            let mut restore = common::words("RESTORE foo 0");
+            restore.push(payload.clone());
+            restore.extend(common::words(&format!("REPLACE {option}")));
+            seen.push(client.call(&common::words(&format!("CONFIG SET maxmemory-policy {policy}"))));
+            seen.push(client.call(&restore));
+            seen.push(client.call(&common::words(read)));
+            seen.push(client.call(&common::words("GET foo")));
+        }
+        seen.push(client.call(&common::words("CONFIG SET maxmemory-policy noeviction")));
+        // A second boundary between RESTORE and OBJECT IDLETIME makes 1000 read 1001.
+        seen.into_iter()
+            .map(|reply| {
+                if reply == b":1001\r\n" {
+                    b":1000\r\n".to_vec()
+                } else {
+                    reply
+                }
+            })
+            .collect()
+    };
+    let theirs = transcript(redis.port);
+    assert!(
+        theirs.contains(&b":100\r\n".to_vec()) && theirs.contains(&b":1000\r\n".to_vec()),
+        "{theirs:?}"
+    );
+    assert_eq!(transcript(server.addr().port()), theirs);
+}
+
 /// Sends each input on a fresh connection to Redis and to embedis-server and asserts the same
 /// bytes back (and the same close).
 fn assert_exchanges_match_redis(redis: &common::RedisServer, server: &Server, cases: &[&[u8]]) {

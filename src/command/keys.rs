@@ -506,11 +506,21 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
             replayed
         });
     }
-    if let Some(seconds) = idle {
-        let lru = ctx.ks.lru();
-        if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {
-            entry.set_idle_seconds(lru, seconds);
+    // FREQ sets the access counter under an LFU policy, IDLETIME the idle time under any other;
+    // each is ignored under the other kind of policy (Redis's `objectSetLRUOrLFU`).
+    let (lfu, lru) = (ctx.ks.lfu().is_some(), ctx.ks.lru());
+    match (lfu, freq, idle) {
+        (true, Some(counter), _) => {
+            if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {
+                entry.set_frequency(lru, counter as u8);
+            }
         }
+        (false, _, Some(seconds)) => {
+            if let Some(entry) = ctx.ks.get_mut(ctx.db, key) {
+                entry.set_idle_seconds(lru, seconds);
+            }
+        }
+        _ => {}
     }
     Ok(Reply::ok())
 }

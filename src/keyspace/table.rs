@@ -83,6 +83,12 @@ impl Entry {
         };
     }
 
+    /// Under an LFU policy: sets the access counter to `counter`, as of the minute of
+    /// `lru_millis` (RESTORE … FREQ).
+    pub(crate) fn set_frequency(&mut self, lru_millis: i64, counter: u8) {
+        self.stamp = Lfu::with_counter(lru_millis, counter);
+    }
+
     /// The stamp as Redis's 24-bit `lru` object field holds it (DEBUG OBJECT's `lru:`).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn lru_field(&self) -> u32 {
@@ -130,7 +136,12 @@ impl Lfu {
     }
 
     fn fresh(lru_millis: i64) -> u32 {
-        (Self::minutes(lru_millis) << 8) | u32::from(LFU_INIT)
+        Self::with_counter(lru_millis, LFU_INIT)
+    }
+
+    /// The stamp of `counter` as of the minute of `lru_millis`.
+    fn with_counter(lru_millis: i64, counter: u8) -> u32 {
+        (Self::minutes(lru_millis) << 8) | u32::from(counter)
     }
 
     /// The counter of `stamp` less one for each `decay_minutes` since its minute.
