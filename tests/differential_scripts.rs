@@ -180,6 +180,66 @@ fn errors_and_readonly_globals_like_redis() {
     }
 }
 
+/// What Redis's own Lua enforces: read-only globals, libraries and string metatable through
+/// every way in (`rawset`, `setmetatable`, `getmetatable`, `rawget`, `next`, `pairs`), and no
+/// bytecode (`loadstring` and `load` read source text only) — with Redis's errors, and nothing
+/// a script tried left behind for the next.
+#[test]
+fn the_sandbox_holds_like_redis() {
+    let mut d = differential!(1);
+    for script in [
+        "rawset(_G, 'x', 1)",
+        "return x",
+        "rawset(redis, 'x', 1)",
+        "return redis.x",
+        "setmetatable(_G, {})",
+        "setmetatable(redis, {})",
+        "setmetatable(string, nil)",
+        "local g = getmetatable(_G); g.__index = {}",
+        "return type(rawget(getmetatable(_G), '__index'))",
+        "return type(getmetatable(getmetatable(_G)))",
+        "return getmetatable(redis)",
+        "return getmetatable(cjson)",
+        "getmetatable('').__index = function() return 1 end",
+        "getmetatable('').__index.upper = function() return 'changed' end",
+        "local s = getmetatable('') rawset(s, 'x', 1)",
+        "return getmetatable('').__index == string",
+        "return ('abc'):upper()",
+        "return getmetatable(nil)",
+        "return getmetatable(1)",
+        "return rawget(_G, 'redis') == redis",
+        "return rawget(_G, 'nosuch')",
+        "return rawget(string, 'rep') ~= nil",
+        "local n = 0 for _ in pairs(redis) do n = n + 1 end return n > 5",
+        "local n = 0 for _ in pairs(string) do n = n + 1 end return n",
+        "return next(math) ~= nil",
+        "local t = {} rawset(t, 'a', 1) return rawget(t, 'a')",
+        "local t = setmetatable({}, {__metatable = 'locked'}) return getmetatable(t)",
+        "local t = setmetatable({}, {__metatable = 'locked'}) setmetatable(t, {})",
+        "setmetatable(1, {})",
+        "setmetatable({}, 1)",
+        "rawget(1)",
+        "rawset({}, 1)",
+        "getmetatable()",
+        "next(1)",
+        "pairs(nil)",
+        "return loadstring(string.dump(function() return 1 end))()",
+        "return select(2, loadstring(string.dump(function() return 1 end)))",
+        "return select(2, loadstring('\\27abc'))",
+        "return loadstring('return 7')()",
+        "return select(2, loadstring('return +', 'chunk'))",
+        "loadstring()",
+        "local parts = {'return ', '9'} local i = 0 return load(function() i = i + 1 return parts[i] end)()",
+        "local dumped = string.dump(function() return 1 end) local done = false \
+         return select(2, load(function() if done then return nil end done = true return dumped end))",
+        "return type(load(function() return nil end))",
+        "return select(2, load(function() return {} end))",
+        "load('x')",
+    ] {
+        eval(&mut d, script);
+    }
+}
+
 #[test]
 fn script_cache_like_redis() {
     let mut d = differential!(1);

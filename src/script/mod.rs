@@ -22,6 +22,7 @@ mod handle;
 pub(crate) mod payload;
 pub(crate) mod random;
 mod raw;
+mod sandbox;
 
 pub use handle::Script;
 
@@ -533,10 +534,11 @@ impl Vm {
         if kind == VmKind::Functions {
             globals.set("__embedis_register", lua.create_function(functions::register_function)?)?;
         }
-        let (env, run, set_loading): (Table, Function, Function) = lua
+        let (env, run, set_loading, sandbox): (Table, Function, Function, Table) = lua
             .load(include_str!("prelude.lua"))
             .set_name("=embedis")
             .call(kind == VmKind::Functions)?;
+        sandbox::install(&lua, &globals, &sandbox)?;
         let handler = lua.create_function(convert::error_handler)?;
         // SAFETY: a `lua_CFunction` following the Lua 5.1 C API, called only by `raw::call_run`.
         let runner = unsafe { lua.create_c_function(raw::run_script)? };

@@ -3,8 +3,9 @@
 -- up beforehand, and `__embedis_register` (redis.register_function) in a VM for functions.
 --
 -- Answers the environment scripts run in, `run(f, handler)` (xpcall of `f`, for FUNCTION LOAD's
--- library bodies; scripts and functions run from Rust under the handler) and `set_loading(on)`, which switches the
--- environment to FUNCTION LOAD's API while a library registers its functions.
+-- library bodies; scripts and functions run from Rust under the handler), `set_loading(on)`, which
+-- switches the environment to FUNCTION LOAD's API while a library registers its functions, and
+-- the read-only tables' records (`sandbox`, for sandbox.rs).
 local functions_vm = ...
 local live = __embedis_live
 __embedis_live = nil
@@ -41,19 +42,29 @@ for _, name in ipairs({'dofile', 'getfenv', 'loadfile', 'newproxy', 'print', 're
   _G[name] = nil
 end
 
--- Read-only tables: scripts see empty proxies whose reads go to the real table and whose writes fail.
+-- Read-only tables: scripts see empty proxies whose reads go to the real table and whose writes
+-- fail. `sandbox.readonly` maps each proxy to its table, for the base functions that reach past a
+-- proxy (`rawget`, `rawset`, `next`, `pairs`, `setmetatable`, `getmetatable`: sandbox.rs);
+-- `sandbox.shown_metatables` holds what `getmetatable` answers for a proxy (none, as Redis's
+-- libraries have none, unless set), and `sandbox.string_metatable` what it answers for a string.
+local function readonly_error() error('Attempt to modify a readonly table', 2) end
+local sandbox = {readonly = {}, shown_metatables = {}}
 local function readonly(t)
-  return setmetatable({}, {
+  local proxy = setmetatable({}, {
     __index = t,
-    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __newindex = readonly_error,
     __metatable = false,
   })
+  sandbox.readonly[proxy] = t
+  return proxy
 end
 for _, lib in ipairs({'redis', 'string', 'math', 'table', 'coroutine', 'bit', 'cjson', 'cmsgpack', 'struct'}) do
   if rawget(_G, lib) ~= nil then
     _G[lib] = readonly(rawget(_G, lib))
   end
 end
+-- Strings share a metatable whose `__index` is the `string` scripts see.
+sandbox.string_metatable = readonly({__index = _G.string})
 -- A read-only table whose reads go to `lookup(name)` and fail for missing names, as Redis's globals do.
 local function strict(lookup)
   return setmetatable({}, {
@@ -98,6 +109,13 @@ local env_mt = {
 }
 local env = setmetatable({}, env_mt)
 _G._G = env
+-- The globals are read-only too: `rawget(_G, …)` reads them, and their metatable, as scripts
+-- see it, raises Redis's errors without handing out the globals table itself.
+sandbox.readonly[env] = globals
+sandbox.shown_metatables[env] = readonly({
+  __index = missing.__index,
+  __newindex = readonly_error,
+})
 setmetatable(globals, missing)
 setmetatable(loading_globals, missing)
 
@@ -109,4 +127,4 @@ local function run(f, handler)
   return xpcall(f, handler)
 end
 
-return env, run, set_loading
+return env, run, set_loading, sandbox
