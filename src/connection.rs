@@ -752,7 +752,9 @@ impl Connection {
                 reply
             }
             Run::Keyspace(_) | Run::Container(_) => {
-                let started = self.shared.start(&mut caller, spec, argv);
+                let started = self
+                    .shared
+                    .start(&mut caller, spec, argv, host.map(|host| host as &mut dyn Host));
                 self.db = caller.db;
                 match started {
                     Started::Done(reply) => reply,

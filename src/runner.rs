@@ -522,7 +522,7 @@ impl Shared {
     /// blocked on keys the command filled (Redis's `handleClientsBlockedOnKeys`), then, if the
     /// command itself blocks (BLPOP on empty lists, …), waits for its reply or its timeout.
     pub(crate) fn run(&self, caller: &mut Caller, spec: &'static CommandSpec, argv: &Argv) -> Reply {
-        match self.start(caller, spec, argv) {
+        match self.start(caller, spec, argv, None) {
             Started::Done(reply) => reply,
             Started::Blocked(deadline) => self.wait_blocked(caller, deadline),
         }
@@ -531,7 +531,13 @@ impl Shared {
     /// [`Shared::run`] up to the point where a blocking command would wait: it is then
     /// registered as blocked, and its reply comes from [`Shared::wait_blocked`] or
     /// [`Shared::poll_blocked`]. SELECT's change of database is written back to `caller`.
-    pub(crate) fn start(&self, caller: &mut Caller, spec: &'static CommandSpec, argv: &Argv) -> Started {
+    pub(crate) fn start(
+        &self,
+        caller: &mut Caller,
+        spec: &'static CommandSpec,
+        argv: &Argv,
+        host: Option<&mut dyn crate::connection::Host>,
+    ) -> Started {
         let mut state = match self.begin() {
             Ok(state) => state,
             Err(busy) => return Started::Done(Reply::Error(busy)),
@@ -544,6 +550,10 @@ impl Shared {
         // invalidations a lowered `tracking-table-max-keys` causes come before the reply.
         state.keyspace.send_invalidations();
         let mut ctx = state.ctx(caller);
+        ctx.host = match host {
+            Some(host) => Some(&mut *host),
+            None => None,
+        };
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;
         let blocked = ctx.blocked.take();

@@ -489,6 +489,129 @@ fn info_reflects_the_servers_state() {
     );
 }
 
+/// A script run by a server's client calls the server's own commands as Redis's do: INFO at
+/// any time, the others (DEBUG, CONFIG, CLIENT, …) refused until DEBUG SET-DISABLE-DENY-SCRIPTS
+/// allows them — then DEBUG PROTOCOL's every type converts into the script and back out in each
+/// protocol of the script and the client, byte for byte. And SORT BY a constant of a set sorts
+/// alphabetically inside a script, as Redis makes it deterministic there.
+#[test]
+fn scripts_call_the_servers_commands_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let eval = |script: &str| format!("EVAL \"{script}\" 0\r\n");
+    let mut case = String::from("SADD myset c a b aa\r\n");
+    case += &eval("return type(redis.call('info', 'server'))");
+    case += &eval("return redis.call('debug', 'protocol', 'string')");
+    case += &eval("return redis.call('config', 'get', 'maxmemory')");
+    case += &eval("return redis.call('sort', 'myset', 'by', 'nosort')");
+    case += "DEBUG SET-DISABLE-DENY-SCRIPTS 1\r\n";
+    for client in ["2", "3"] {
+        case += &format!("HELLO {client}\r\n");
+        for script in ["2", "3"] {
+            for kind in [
+                "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "verbatim", "true",
+                "false",
+            ] {
+                case += &eval(&format!(
+                    "redis.setresp({script}) return redis.call('debug', 'protocol', '{kind}')"
+                ));
+            }
+        }
+    }
+    case += &eval("return redis.call('config', 'get', 'maxmemory')");
+    case += &eval("return redis.call('client', 'getname')");
+    case += "HELLO 2\r\nDEBUG SET-DISABLE-DENY-SCRIPTS 0\r\n";
+    case += &eval("return redis.call('debug', 'protocol', 'string')");
+    let redis_addr: SocketAddr = ([127, 0, 0, 1], redis.port).into();
+    // HELLO's replies name each server's own id and version: compare what comes after them.
+    let without_hello = |reply: Vec<u8>| -> Vec<u8> {
+        let mut text = reply;
+        let find = |text: &[u8], what: &[u8], from: usize| {
+            text[from..]
+                .windows(what.len())
+                .position(|w| w == what)
+                .map(|at| at + from)
+        };
+        while let Some(server) = find(&text, b"$6\r\nserver\r\n", 0) {
+            let start = text[..server].iter().rposition(|&b| b == b'*' || b == b'%').unwrap();
+            let end = find(&text, b"modules\r\n*0\r\n", server).unwrap() + b"modules\r\n*0\r\n".len();
+            text.splice(start..end, b"<hello>".iter().copied());
+        }
+        text
+    };
+    let expected = without_hello(exchange(redis_addr, case.as_bytes()));
+    let got = without_hello(exchange(server.addr(), case.as_bytes()));
+    assert!(
+        expected.windows(5).any(|w| w == b"(1234"),
+        "{:?}",
+        String::from_utf8_lossy(&expected)
+    );
+    common::assert_same_bytes(&got, &expected, "scripts calling the server's commands");
+}
+
+/// INFO memory's scripting fields, in Redis's order and places, count what Redis counts: the
+/// cached scripts (SCRIPT FLUSH empties them), the functions and libraries; the Lua VMs' and the
+/// caches' bytes are embedis's own, growing with what is loaded.
+#[test]
+fn info_memory_counts_scripts_and_functions_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let names = |info: &str| -> Vec<String> {
+        info.lines()
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, _)| name.to_string())
+            .collect()
+    };
+    let setup: String = (0..20)
+        .map(|i| format!("SCRIPT LOAD \"return {i}\"\r\n"))
+        .collect::<String>()
+        + "FUNCTION LOAD \"#!lua name=lib\\nredis.register_function('f1', function() return 1 end)\\n\
+           redis.register_function('f2', function() return 2 end)\"\r\n";
+    let mut seen = Vec::new();
+    for port in [redis.port, server.addr().port()] {
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        exchange(addr, setup.as_bytes());
+        let loaded = String::from_utf8(exchange(addr, b"INFO memory\r\n")).unwrap();
+        exchange(addr, b"SCRIPT FLUSH\r\n");
+        let flushed = String::from_utf8(exchange(addr, b"INFO memory\r\n")).unwrap();
+        let field = |info: &str, name: &str| -> u64 {
+            let start = info
+                .find(&format!("\n{name}:"))
+                .unwrap_or_else(|| panic!("no {name} in {info}"));
+            info[start + name.len() + 2..]
+                .split("\r\n")
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let counts = ["number_of_cached_scripts", "number_of_functions", "number_of_libraries"]
+            .map(|name| (field(&loaded, name), field(&flushed, name)));
+        for name in [
+            "used_memory_lua",
+            "used_memory_scripts_eval",
+            "used_memory_vm_functions",
+            "used_memory_functions",
+        ] {
+            assert!(field(&loaded, name) > 0, "port {port}: {name} in {loaded}");
+        }
+        assert!(field(&flushed, "used_memory_scripts_eval") < field(&loaded, "used_memory_scripts_eval"));
+        let scripting: Vec<String> = names(&loaded)
+            .into_iter()
+            .filter(|name| {
+                name.contains("lua") || name.contains("script") || name.contains("functions") || name.contains("_vm_")
+            })
+            .collect();
+        seen.push((counts, scripting));
+    }
+    assert_eq!(seen[0].0, [(20, 0), (2, 2), (1, 1)]);
+    assert_eq!(seen[1], seen[0]);
+}
+
 #[test]
 fn config_set_applies_to_the_server() {
     let server = start();

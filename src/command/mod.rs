@@ -85,6 +85,25 @@ pub(crate) enum Pick {
     Positions(Vec<usize>),
 }
 
+/// What INFO memory reports of the scripting engines (Redis's `used_memory_lua`,
+/// `number_of_cached_scripts`, … fields): the Lua VMs' bytes as their allocators count them
+/// (a VM is made on first use: 0 before), and the caches' own bytes, estimated as the sources
+/// plus a record each.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScriptsMemory {
+    /// EVAL's VM (`used_memory_lua`, `used_memory_vm_eval`).
+    pub(crate) eval_vm: usize,
+    /// The script cache (`used_memory_scripts_eval`).
+    pub(crate) eval_scripts: usize,
+    pub(crate) cached_scripts: usize,
+    pub(crate) functions: usize,
+    pub(crate) libraries: usize,
+    /// The functions' VM (`used_memory_vm_functions`).
+    pub(crate) functions_vm: usize,
+    /// The libraries and their functions (`used_memory_functions`).
+    pub(crate) functions_overhead: usize,
+}
+
 /// Who runs a command, and how: the one value a command runner takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Caller {
@@ -139,6 +158,12 @@ impl Engines {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn library_codes(&self) -> Vec<Vec<u8>> {
         Vec::new()
+    }
+
+    /// No scripts without Lua: nothing to report.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn memory(&self) -> ScriptsMemory {
+        ScriptsMemory::default()
     }
 
     /// Function libraries cannot be loaded without Lua.
@@ -200,6 +225,11 @@ pub(crate) struct Ctx<'a> {
     replayed_instead: bool,
     /// The running command is replayed even if it changed nothing ([`Ctx::replay_always`]).
     replay_always: bool,
+    /// The server the caller is a client of, for the server's own commands a script it runs
+    /// calls (INFO; DEBUG, CONFIG, CLIENT… once DEBUG SET-DISABLE-DENY-SCRIPTS allows them):
+    /// set for a client's command run on its own (not for those EXEC runs).
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    pub(crate) host: Option<&'a mut (dyn crate::connection::Host + 'a)>,
 }
 
 /// Whether `spec` runs a script or a function (EVAL, EVALSHA, FCALL and their `_RO` forms).
@@ -230,6 +260,7 @@ impl<'a> Ctx<'a> {
             asking: caller.asking,
             replayed_instead: false,
             replay_always: false,
+            host: None,
         }
     }
 }

@@ -126,6 +126,10 @@ pub(crate) struct Keyspace {
     /// Whether keys past their TTL are removed before they are looked up (DEBUG
     /// SET-ACTIVE-EXPIRE turns it off: they go when a command meets them).
     active_expiry: bool,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS 1: scripts may call the server's own commands Redis
+    /// keeps from scripts (DEBUG, CONFIG, CLIENT, …), as Redis's suite has them do.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) scripts_call_server_commands: bool,
     /// The thresholds of the compact encodings, as CONFIG SET left them.
     encodings: Encodings,
     /// Large values and databases removed, to free away from the lock.
@@ -170,6 +174,7 @@ impl Keyspace {
             lfu: None,
             expiry_suspended: false,
             active_expiry: true,
+            scripts_call_server_commands: false,
             encodings: Encodings::default(),
             garbage: Garbage::default(),
             startup_memory: 0,

@@ -269,7 +269,8 @@ pub(super) fn run_call(
         Ok(argv) => argv,
         Err(text) => return refused(ctx, None, text),
     };
-    let spec = match table::resolve_for(&argv, None, false) {
+    // A script a server's client runs knows the server's own commands.
+    let spec = match table::resolve_for(&argv, None, ctx.host.is_some()) {
         Ok(spec) => spec,
         Err(CommandError::WrongArity(_)) => {
             let name = table::lookup(argv.arg(0)).map(|spec| spec.name);
@@ -277,7 +278,17 @@ pub(super) fn run_call(
         }
         Err(_) => return refused(ctx, None, "Unknown Redis command called from script"),
     };
-    if spec.has(flags::NO_SCRIPT) {
+    // The server's commands Redis keeps from scripts (all but INFO) run once DEBUG
+    // SET-DISABLE-DENY-SCRIPTS allows them; never those that act on the connection itself
+    // (QUIT, SYNC, REPLCONF, and MULTI, SUBSCRIBE, … of the others).
+    let denied = match spec.run {
+        table::Run::Host(table::HostOp::Quit | table::HostOp::Sync | table::HostOp::Replconf) => true,
+        table::Run::Host(_) => {
+            crate::command::reference::flagged(spec.name, "noscript") && !ctx.ks.scripts_call_server_commands
+        }
+        _ => spec.has(flags::NO_SCRIPT),
+    };
+    if denied {
         return refused(ctx, Some(spec.name), "This Redis command is not allowed from script");
     }
     // A read-only script may not run what may write to the replication stream either
@@ -337,13 +348,57 @@ pub(super) fn run_call(
     }
     // The script's commands speak the script's protocol, not its caller's.
     let resp = running.resp.load(Ordering::Relaxed);
-    let caller_resp = std::mem::replace(&mut ctx.resp, resp);
-    let reply = ctx.run(spec, &argv);
-    ctx.resp = caller_resp;
+    let reply = match spec.run {
+        table::Run::Host(op) => run_server_command(ctx, op, spec, &argv, resp),
+        _ => {
+            let caller_resp = std::mem::replace(&mut ctx.resp, resp);
+            let reply = ctx.run(spec, &argv);
+            ctx.resp = caller_resp;
+            reply
+        }
+    };
     match reply {
         Reply::Error(e) => Err(format!("-{e}")),
         reply => Ok(reply),
     }
+}
+
+/// One of the server's own commands, called by a script a server's client runs: the server
+/// answers it as it would the client, in the script's protocol (`resp`), on the locked keyspace.
+fn run_server_command(
+    ctx: &mut Ctx<'_>,
+    op: table::HostOp,
+    spec: &'static table::CommandSpec,
+    argv: &Argv,
+    resp: u8,
+) -> Reply {
+    let Some(host) = ctx.host.as_deref_mut() else {
+        // Not reached: without a server, resolving refuses its commands.
+        return Reply::Error(table::unknown_command(argv));
+    };
+    let caller = crate::command::Caller {
+        client: ctx.client,
+        db: ctx.db,
+        protocol: resp,
+        hosted: true,
+        in_exec: true,
+        asking: ctx.asking,
+    };
+    let mut session = crate::connection::Session {
+        protocol: resp,
+        name: None,
+        tracking: false,
+    };
+    let reply = host.run(crate::connection::HostCall {
+        op,
+        spec,
+        argv,
+        caller,
+        ks: Some(&mut *ctx.ks),
+        engines: Some(&mut *ctx.engines),
+        session: &mut session,
+    });
+    if resp == 2 { reply.into_resp2() } else { reply }
 }
 
 /// `{<field> = value}`.
@@ -373,15 +428,17 @@ pub(super) fn to_lua(lua: &Lua, reply: Reply, resp3: bool) -> mlua::Result<LuaVa
             }
             LuaValue::Table(table)
         }
+        // Maps and sets are filled as Redis fills them, into a table made empty (no room set
+        // aside), so that the table grows as Redis's does and a script walks it in Redis's order.
         Reply::Map(pairs) => {
-            let map = lua.create_table_with_capacity(0, pairs.len())?;
+            let map = lua.create_table()?;
             for (key, value) in pairs {
                 map.raw_set(to_lua(lua, key, resp3)?, to_lua(lua, value, resp3)?)?;
             }
             tagged(lua, "map", map)?
         }
         Reply::Set(items) => {
-            let set = lua.create_table_with_capacity(0, items.len())?;
+            let set = lua.create_table()?;
             for item in items {
                 set.raw_set(to_lua(lua, item, resp3)?, true)?;
             }

@@ -489,6 +489,11 @@ impl FunctionEngine {
         self.registry.libraries.values()
     }
 
+    /// The bytes the functions' Lua VM holds, as its allocator counts them.
+    pub(crate) fn vm_memory(&self) -> usize {
+        self.vm.heap_bytes()
+    }
+
     /// How many functions are registered.
     pub(crate) fn function_count(&self) -> usize {
         self.registry.functions.len()

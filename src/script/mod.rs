@@ -83,6 +83,30 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
+    /// What INFO memory reports of the engines.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn memory(&self) -> crate::command::ScriptsMemory {
+        // A cached script's or a library's record beside its source: the SHA1 or name, the
+        // map's entry and the compiled function's handle.
+        const RECORD: usize = 40 + std::mem::size_of::<(String, Compiled)>();
+        let mut memory = crate::command::ScriptsMemory::default();
+        if let Some(engine) = &self.scripts {
+            memory.eval_vm = engine.vm.heap_bytes();
+            memory.cached_scripts = engine.scripts.len();
+            memory.eval_scripts = engine.source_bytes + engine.scripts.len() * RECORD;
+        }
+        if let Some(engine) = &self.functions {
+            memory.functions_vm = engine.vm_memory();
+            memory.functions = engine.function_count();
+            for library in engine.libraries() {
+                memory.libraries += 1;
+                memory.functions_overhead += library.code.len() + library.name.len() + RECORD;
+                memory.functions_overhead += library.functions.len() * RECORD;
+            }
+        }
+        memory
+    }
+
     /// The code of every function library, in load order (what an RDB file keeps of them).
     pub(crate) fn library_codes(&self) -> Vec<Vec<u8>> {
         self.functions
@@ -369,6 +393,8 @@ pub(crate) struct ScriptEngine {
     vm: Vm,
     /// Scripts by lowercase SHA1, with what their shebang declares.
     scripts: Map<String, Compiled>,
+    /// The bytes of the cached scripts' sources (INFO's `used_memory_scripts_eval`).
+    source_bytes: usize,
 }
 
 /// A cached script.
@@ -559,6 +585,21 @@ impl Vm {
         install_count_hook(&self.lua, &self.running)
     }
 
+    /// The bytes Lua's heap holds, as Lua counts them (Redis's `used_memory_lua`: whole KiB).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let mut kib = 0;
+        // SAFETY: `lua_gc` with LUA_GCCOUNT reads a counter; nothing is pushed.
+        let counted = unsafe {
+            self.lua.exec_raw::<()>((), |state| {
+                kib = mlua::ffi::lua_gc(state, mlua::ffi::LUA_GCCOUNT, 0);
+            })
+        };
+        if counted.is_err() {
+            return 0;
+        }
+        usize::try_from(kib).unwrap_or(0) * 1024
+    }
+
     /// Compiles `source` as a chunk named `name` in the scripts' environment.
     fn compile(&self, source: &[u8], name: &str) -> mlua::Result<Function> {
         self.lua
@@ -639,6 +680,7 @@ impl ScriptEngine {
         Ok(ScriptEngine {
             vm: Vm::new(random, VmKind::Eval, watchdog)?,
             scripts: Map::default(),
+            source_bytes: 0,
         })
     }
 
@@ -658,6 +700,7 @@ impl ScriptEngine {
             })?;
             let compiled = Compiled { function, declared };
             self.scripts.insert(sha.clone(), compiled);
+            self.source_bytes += body.len();
         }
         Ok(sha)
     }

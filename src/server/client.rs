@@ -399,7 +399,14 @@ impl Host for ServerSide {
                 (Some(ks), Some(engines)) => self.debug(argv, ks, engines, call.caller.db, call.session.protocol),
                 _ => Err(CommandError::other("ERR command out of place")),
             },
-            HostOp::Info => keyspace(call.ks).map(|ks| self.info(argv, ks)),
+            HostOp::Info => {
+                let scripts = call
+                    .engines
+                    .as_deref()
+                    .map(|engines| engines.memory())
+                    .unwrap_or_default();
+                keyspace(call.ks).map(|ks| self.info(argv, ks, scripts))
+            }
             HostOp::Config => match (call.ks, call.engines) {
                 (Some(ks), Some(engines)) => self.config(call.spec.name, argv, ks, engines),
                 _ => Err(CommandError::other("ERR command out of place")),
@@ -1129,7 +1136,7 @@ impl ServerSide {
         }
     }
 
-    /// DEBUG DIGEST | DIGEST-VALUE key … | HTSTATS-KEY key | PROTOCOL type | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | PAUSE-CRON 0|1 | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
+    /// DEBUG DIGEST | DIGEST-VALUE key … | HTSTATS-KEY key | PROTOCOL type | SET-DISABLE-DENY-SCRIPTS 0|1 | RELOAD | LOADAOF | OBJECT key | SLEEP seconds | PAUSE-CRON 0|1 | SET-ACTIVE-EXPIRE 0|1 | QUICKLIST-PACKED-THRESHOLD size |
     /// CHANGE-REPL-ID | HELP: the subcommands that are harmless and true of embedis, with Redis's
     /// arguments (each takes exactly its own) and errors.
     fn debug(
@@ -1178,6 +1185,12 @@ impl ServerSide {
             if seconds > 0.0 && seconds.is_finite() {
                 std::thread::sleep(Duration::from_micros((seconds * 1e6) as u64));
             }
+            return Ok(Reply::ok());
+        }
+        if is_option(sub, "set-disable-deny-scripts") && arity(3) {
+            // C's `atoi`, as SET-ACTIVE-EXPIRE reads it. Scripts may then call the server's own
+            // commands Redis keeps from them (DEBUG, CONFIG, CLIENT, …).
+            ks.scripts_call_server_commands = crate::number::atoi(argv.arg(2)) != 0;
             return Ok(Reply::ok());
         }
         if is_option(sub, "set-active-expire") && arity(3) {
@@ -1229,6 +1242,8 @@ impl ServerSide {
         Ok(match kind.as_slice() {
             b"string" => bulk("Hello World"),
             b"integer" => Reply::Integer(12345),
+            // Redis's sample number, not π.
+            #[allow(clippy::approx_constant)]
             b"double" => Reply::Double(3.141),
             b"bignum" => Reply::BigNumber("1234567999999999999999999999999999999".into()),
             b"null" => Reply::Nil,
@@ -1267,7 +1282,7 @@ impl ServerSide {
     /// offset 0), no MIGRATE connection kept (`migrate_cached_sockets:0`: each MIGRATE connects
     /// anew). Fixed and not Redis's:
     /// `redis_git_sha1`, `redis_build_id` (no Redis build) and `multiplexing_api:threads`.
-    fn info(&self, argv: &Argv, ks: &mut Keyspace) -> Reply {
+    fn info(&self, argv: &Argv, ks: &mut Keyspace, scripts: crate::command::ScriptsMemory) -> Reply {
         let wanted: Vec<String> = argv
             .iter()
             .skip(1)
@@ -1320,7 +1335,7 @@ impl ServerSide {
         let lazy_free = inner.store.shared.lazy_free_counts();
         section(
             "Memory",
-            memory_section(ks, lazy_free, maxmemory, &param("maxmemory-policy")),
+            memory_section(ks, scripts, lazy_free, maxmemory, &param("maxmemory-policy")),
         );
         section(
             "Persistence",
@@ -1410,7 +1425,13 @@ impl ServerSide {
 /// (`embedis_used_memory_source` says which); the overhead is the memory at startup plus the
 /// databases' own structures (indexes, TTL records, unused slots); the dataset is the rest.
 /// `lazy_free` is (objects waiting to be freed in the background, objects freed there so far).
-fn memory_section(ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, policy: &str) -> String {
+fn memory_section(
+    ks: &Keyspace,
+    scripts: crate::command::ScriptsMemory,
+    lazy_free: (usize, usize),
+    maxmemory: u64,
+    policy: &str,
+) -> String {
     let crate::keyspace::MemoryFigures {
         used,
         counted,
@@ -1430,8 +1451,24 @@ fn memory_section(ks: &Keyspace, lazy_free: (usize, usize), maxmemory: u64, poli
         }
     };
     let net = used.saturating_sub(startup);
+    let crate::command::ScriptsMemory {
+        eval_vm,
+        eval_scripts,
+        cached_scripts,
+        functions,
+        libraries,
+        functions_vm,
+        functions_overhead,
+    } = scripts;
+    let (vm_total, scripts_total) = (eval_vm + functions_vm, eval_scripts + functions_overhead);
+    let scripting = format!(
+        "used_memory_lua:{eval_vm}\r\nused_memory_vm_eval:{eval_vm}\r\nused_memory_lua_human:{}\r\nused_memory_scripts_eval:{eval_scripts}\r\nnumber_of_cached_scripts:{cached_scripts}\r\nnumber_of_functions:{functions}\r\nnumber_of_libraries:{libraries}\r\nused_memory_vm_functions:{functions_vm}\r\nused_memory_vm_total:{vm_total}\r\nused_memory_vm_total_human:{}\r\nused_memory_functions:{functions_overhead}\r\nused_memory_scripts:{scripts_total}\r\nused_memory_scripts_human:{}\r\n",
+        bytes_to_human(eval_vm as u64),
+        bytes_to_human(vm_total as u64),
+        bytes_to_human(scripts_total as u64),
+    );
     format!(
-        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_not_counted_for_evict:0\r\nmem_allocator:libc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\nembedis_used_memory_source:{source}\r\n",
+        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\n{scripting}maxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nmem_not_counted_for_evict:0\r\nmem_allocator:libc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\nembedis_used_memory_source:{source}\r\n",
         bytes_to_human(used),
         bytes_to_human(rss),
         bytes_to_human(peak),
