@@ -118,8 +118,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply
         Some(Value::ZSet(z)) => (z.iter().map(|e| e.member.to_vec()).collect(), false),
         Some(_) => return Err(CommandError::WrongType),
     };
-    // A set sorted to be stored must come out the same everywhere: sort it alphabetically.
-    if is_set && dont_sort && o.store.is_some() {
+    // A set sorted to be stored, or for a script, must come out the same everywhere: sort it
+    // alphabetically.
+    if is_set && dont_sort && (o.store.is_some() || ctx.in_script) {
         dont_sort = false;
         o.alpha = true;
         o.by = None;
