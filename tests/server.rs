@@ -266,6 +266,27 @@ fn debug_protocol_answers_every_type_like_redis() {
     }
 }
 
+/// DEBUG LISTPACK, QUICKLIST and STRINGMATCH-TEST answer as Redis does (their descriptions go to
+/// the server's standard output, as Redis's do): the status of each, and Redis's errors for a
+/// missing key, a value of another encoding and a wrong arity.
+#[test]
+fn debug_listpack_quicklist_and_stringmatch_answer_like_redis() {
+    let Some(redis) = common::RedisServer::start() else {
+        return;
+    };
+    let server = start();
+    let case = b"HSET h f v n 12\r\nZADD z 1.5 a\r\nRPUSH l a b 3\r\nSET s x\r\nSADD big x\r\n\
+        DEBUG LISTPACK h\r\nDEBUG LISTPACK z\r\nDEBUG LISTPACK l\r\nDEBUG LISTPACK big\r\nDEBUG LISTPACK nosuch\r\n\
+        DEBUG LISTPACK\r\nDEBUG QUICKLIST l\r\nDEBUG QUICKLIST l 1\r\nDEBUG QUICKLIST h\r\nDEBUG QUICKLIST s 1\r\n\
+        DEBUG QUICKLIST nosuch\r\nDEBUG QUICKLIST l 1 2\r\nDEBUG STRINGMATCH-TEST x\r\n";
+    assert_exchanges_match_redis(&redis, &server, &[case]);
+    // Redis's fuzz test runs for seconds: a client that waits for its reply.
+    for port in [redis.port, server.addr().port()] {
+        let reply = common::RawClient::connect(port).call(&common::words("DEBUG STRINGMATCH-TEST"));
+        assert_eq!(reply, b"+Apparently Redis did not crash: test passed\r\n");
+    }
+}
+
 /// DEBUG HTSTATS-KEY: Redis's errors for a missing key and for a value kept in no hash table
 /// (a listpack, an intset, a string), byte for byte; for a hash table, Redis's format with the
 /// element count Redis reports (the table's own shape is embedis's: open-addressed, no chains,
@@ -917,10 +938,13 @@ fn debug_help_is_redis_help_for_the_subcommands_embedis_has() {
         "DIGEST",
         "DIGEST-VALUE",
         "HTSTATS-KEY",
+        "LISTPACK",
         "OBJECT",
         "PROTOCOL",
         "RELOAD",
         "SLEEP",
+        "STRINGMATCH-TEST",
+        "QUICKLIST",
         "SET-ACTIVE-EXPIRE",
         "QUICKLIST-PACKED-THRESHOLD",
         "HELP",

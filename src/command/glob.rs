@@ -7,6 +7,36 @@ pub(crate) fn matches(pattern: &[u8], string: &[u8]) -> bool {
     match_impl(pattern, string, &mut skip_longer, 0)
 }
 
+/// DEBUG STRINGMATCH-TEST (Redis's `stringmatchlen_fuzz_test`): matches random patterns of
+/// random bytes (below 128, up to 31 of them) against random strings, 100,000 times (Redis runs
+/// it 10^7 times), to show that no pattern makes the matcher fail or run away. Answers how many
+/// matched.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn fuzz_test() -> usize {
+    const CYCLES: usize = 100_000;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut random = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut matched = 0;
+    let (mut string, mut pattern) = ([0u8; 32], [0u8; 32]);
+    for _ in 0..CYCLES {
+        let string_len = (random() % 32) as usize;
+        let pattern_len = (random() % 32) as usize;
+        string[..string_len]
+            .iter_mut()
+            .for_each(|b| *b = (random() % 128) as u8);
+        pattern[..pattern_len]
+            .iter_mut()
+            .for_each(|b| *b = (random() % 128) as u8);
+        matched += usize::from(matches(&pattern[..pattern_len], &string[..string_len]));
+    }
+    matched
+}
+
 /// The byte at `i`, or 0 past the end (the C code reads the terminating NUL there).
 fn at(s: &[u8], i: usize) -> u8 {
     s.get(i).copied().unwrap_or(0)

@@ -83,14 +83,9 @@ pub(crate) fn put_object(out: &mut Vec<u8>, value: &Value) {
                 put_string(out, value);
             }
         }
-        Value::Hash(hash) => {
+        Value::Hash(_) => {
             out.push(TYPE_HASH_LISTPACK);
-            let mut lp = Listpack::new();
-            for (field, value) in hash.iter() {
-                lp.append(field);
-                lp.append(value);
-            }
-            put_string(out, lp.as_bytes());
+            put_string(out, listpack_of(value).unwrap_or_default().as_bytes());
         }
         Value::Set(set) if set.is_intset() => {
             out.push(TYPE_SET_INTSET);
@@ -111,14 +106,9 @@ pub(crate) fn put_object(out: &mut Vec<u8>, value: &Value) {
                 out.extend_from_slice(&e.score.to_le_bytes());
             }
         }
-        Value::ZSet(zset) => {
+        Value::ZSet(_) => {
             out.push(TYPE_ZSET_LISTPACK);
-            let mut lp = Listpack::new();
-            for e in zset.iter() {
-                lp.append(&e.member);
-                lp.append(&crate::number::format_f64(e.score));
-            }
-            put_string(out, lp.as_bytes());
+            put_string(out, listpack_of(value).unwrap_or_default().as_bytes());
         }
         Value::Stream(stream) => {
             out.push(TYPE_STREAM_LISTPACKS_2);
@@ -136,6 +126,48 @@ pub(crate) fn serialized_len(value: &Value) -> usize {
 
 /// How many quicklist nodes Redis would keep `list` in, and their listpacks' bytes together.
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
+/// The listpack Redis keeps a value of its `listpack` encoding in (a small hash: field, value,
+/// …; a small sorted set: member, score, … by score), as DUMP writes it and DEBUG LISTPACK shows
+/// it; `None` for a value of another encoding.
+pub(crate) fn listpack_of(value: &Value) -> Option<Listpack> {
+    let mut lp = Listpack::new();
+    match value {
+        Value::Hash(hash) if !hash.is_large() => {
+            for (field, value) in hash.iter() {
+                lp.append(field);
+                lp.append(value);
+            }
+        }
+        Value::ZSet(zset) if !zset.is_large() => {
+            for e in zset.iter() {
+                lp.append(&e.member);
+                lp.append(&crate::number::format_f64(e.score));
+            }
+        }
+        _ => return None,
+    }
+    Some(lp)
+}
+
+/// DEBUG QUICKLIST's description of a list as Redis's quicklist would hold it: its element and
+/// node counts, then each node's elements and bytes (`full`: and the elements themselves).
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn describe_quicklist(list: &List, full: bool) -> String {
+    let nodes = quicklist_nodes(list);
+    let mut text = format!("{{count : {}}}\n{{node count : {}}}\n", list.len(), nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        text.push_str(&format!(
+            "{{node {i}}} {{entries : {}}} {{bytes : {}}} {{encoding : packed}}\n",
+            node.len(),
+            node.byte_len()
+        ));
+        if full {
+            text.push_str(&node.describe());
+        }
+    }
+    text
+}
+
 pub(crate) fn quicklist_shape(list: &List) -> (usize, usize) {
     let nodes = quicklist_nodes(list);
     (nodes.len(), nodes.iter().map(Listpack::byte_len).sum())

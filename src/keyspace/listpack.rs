@@ -144,6 +144,38 @@ impl Listpack {
     }
 
     /// The first element's position, if any.
+    /// How many elements it holds (counted: the header's count stops at 65535).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
+        let mut count = 0;
+        let mut at = self.first();
+        while let Some(p) = at {
+            count += 1;
+            at = self.next(p);
+        }
+        count
+    }
+
+    /// DEBUG LISTPACK's description, after Redis's `lpRepr` (without memory addresses): the
+    /// size and element count, then each element's position and content.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn describe(&self) -> String {
+        let mut text = format!("{{total bytes {}}} {{num entries {}}}\n", self.byte_len(), self.len());
+        let mut at = self.first();
+        let mut index = 0;
+        while let Some(p) = at {
+            let content = match self.get(p) {
+                Item::Int(n) => format!("[int]{n}"),
+                Item::Str(s) => format!("[str]{}", String::from_utf8_lossy(s)),
+            };
+            text.push_str(&format!("{{\n\tindex: {index:2},\n\toffset: {p},\n\t{content}\n}}\n"));
+            index += 1;
+            at = self.next(p);
+        }
+        text.push_str("{end}\n\n");
+        text
+    }
+
     pub(crate) fn first(&self) -> Option<usize> {
         (self.bytes[HEADER] != EOF).then_some(HEADER)
     }

@@ -465,6 +465,25 @@ impl Keyspace {
         Some(line)
     }
 
+    /// DEBUG LISTPACK's description of the listpack holding `key`'s value: `None` for a missing
+    /// key, `Some(None)` for a value of another encoding.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn describe_listpack(&self, db: usize, key: &[u8]) -> Option<Option<String>> {
+        let entry = self.dbs[db].data.get(key)?;
+        Some(dump::listpack_of(&entry.value).map(|lp| lp.describe()))
+    }
+
+    /// DEBUG QUICKLIST's description of the list at `key` (`full`: with every node's elements):
+    /// `None` for a missing key, `Some(None)` for a value that is no list.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn describe_quicklist(&self, db: usize, key: &[u8], full: bool) -> Option<Option<String>> {
+        let entry = self.dbs[db].data.get(key)?;
+        Some(match &entry.value {
+            Value::List(list) => Some(dump::describe_quicklist(list, full)),
+            _ => None,
+        })
+    }
+
     /// DEBUG HTSTATS-KEY's facts of the value at `key`: `None` for a missing key, `Some(None)`
     /// for a value kept in no hash table (see [`Value::hash_table_room`]).
     pub(crate) fn hash_table_room(&self, db: usize, key: &[u8]) -> Option<Option<(usize, usize)>> {

@@ -1208,6 +1208,25 @@ impl ServerSide {
                 ))?;
             return Ok(Reply::ok());
         }
+        if is_option(sub, "listpack") && arity(3) {
+            return match ks.describe_listpack(db, argv.arg(2)) {
+                None => Err(CommandError::other("ERR no such key")),
+                Some(None) => Err(CommandError::other("ERR Not a listpack encoded object.")),
+                Some(Some(text)) => Ok(printed(&text, "Listpack structure printed on stdout")),
+            };
+        }
+        if is_option(sub, "quicklist") && (arity(3) || arity(4)) {
+            let full = argv.get(3).is_some_and(|flag| crate::number::atoi(flag) != 0);
+            return match ks.describe_quicklist(db, argv.arg(2), full) {
+                None => Err(CommandError::other("ERR no such key")),
+                Some(None) => Err(CommandError::other("ERR Not a quicklist encoded object.")),
+                Some(Some(text)) => Ok(printed(&text, "Quicklist structure printed on stdout")),
+            };
+        }
+        if is_option(sub, "stringmatch-test") && arity(2) {
+            crate::command::glob::fuzz_test();
+            return Ok(Reply::status("Apparently Redis did not crash: test passed"));
+        }
         if is_option(sub, "htstats-key") && arity(3) {
             return match ks.hash_table_room(db, argv.arg(2)) {
                 None => Err(CommandError::other("ERR no such key")),
@@ -1582,6 +1601,15 @@ fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines)
     Ok(Reply::ok())
 }
 
+/// Writes DEBUG LISTPACK's or QUICKLIST's `text` on the process's standard output, as Redis
+/// does, and answers `status`.
+fn printed(text: &str, status: &'static str) -> Reply {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    Reply::status(status)
+}
+
 /// DEBUG HTSTATS-KEY's text, in Redis's format, for a table that holds `capacity` elements
 /// without growing and holds `elements`. embedis's tables are open-addressed (hashbrown's
 /// layout): the table size is its slot count (a power of two, at most 7/8 of it used), and
@@ -1652,6 +1680,13 @@ const DEBUG_HELP: &[&str] = &[
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "STRINGMATCH-TEST",
+    "    Run a fuzz tester against the stringmatchlen() function.",
+    "LISTPACK <key>",
+    "    Show low level info about the listpack encoding of <key>.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Show low level info about the quicklist encoding of <key>.",
+    "    The optional argument (0 by default) sets the level of detail",
     "PAUSE-CRON <0|1>",
     "    Stop periodic cron job processing.",
     "HELP",
