@@ -26,11 +26,14 @@ SUITE=${EMBEDIS_REDIS_SUITE:-$HOME/.cache/embedis/redis-$VERSION}
 # (REPLICAOF, issue 18). Redis's own CI runs external servers with every other tag
 # (EMBEDIS_SUITE_TAGS replaces these).
 TAGS=${EMBEDIS_SUITE_TAGS:-"-needs:repl"}
-# The units of the families embedis implements.
+# The units of the families embedis implements. The suite's other units run no test against an
+# external server (all external:skip: aofrw, info, maxmemory, obuf-limits, pubsubshard, shutdown,
+# wait, …) but replybufsize, whose one test checks Redis's reply-buffer resizing policy (DEBUG
+# REPLYBUFFER), as querybuf's check its query buffers (README, Deviations); and acl (issue 19).
 UNITS=(unit/auth unit/bitfield unit/bitops unit/dump unit/expire unit/functions unit/geo unit/hyperloglog unit/info-command unit/introspection unit/introspection-2 unit/keyspace unit/latency-monitor unit/lazyfree
   unit/limits unit/memefficiency unit/multi unit/networking unit/other unit/pause unit/pubsub unit/protocol unit/querybuf unit/quit
   unit/scan unit/scripting unit/slowlog unit/sort unit/tracking unit/type/hash unit/type/incr unit/type/list unit/type/list-2
-  unit/type/list-3 unit/type/set unit/type/stream unit/type/stream-cgroups unit/type/string unit/type/zset)
+  unit/type/list-3 unit/type/set unit/type/stream unit/type/stream-cgroups unit/type/string unit/type/zset unit/violations)
 # How long one unit may run (seconds).
 UNIT_TIMEOUT=${EMBEDIS_SUITE_UNIT_TIMEOUT:-600}
 [ $# -gt 0 ] && UNITS=("$@")
