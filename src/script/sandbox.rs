@@ -46,13 +46,22 @@ pub(super) fn install(lua: &Lua, globals: &Table, sandbox: &Table) -> mlua::Resu
         let value: mlua::Value = sandbox.get(field)?;
         lua.set_named_registry_value(&name.to_string_lossy(), value)?;
     }
-    let functions: [(&str, ffi::lua_CFunction); 8] = [
+    // `pairs` hands out Lua's own `next` for every table but a proxy, so that walking a
+    // script's tables costs what it costs in Lua.
+    let lua_next: mlua::Function = globals.raw_get("next")?;
+    // SAFETY: the closure pushes the C closure made of `pairs` and the function exec_raw pushed.
+    let pairs_closure = unsafe {
+        lua.exec_raw::<mlua::Function>(lua_next, |state| {
+            ffi::lua_pushcclosure(state, pairs, 1);
+        })?
+    };
+    globals.raw_set("pairs", pairs_closure)?;
+    let functions: [(&str, ffi::lua_CFunction); 7] = [
         ("rawget", rawget),
         ("rawset", rawset),
         ("setmetatable", setmetatable),
         ("getmetatable", getmetatable),
         ("next", next),
-        ("pairs", pairs),
         ("loadstring", loadstring),
         ("load", load),
     ];
@@ -205,12 +214,17 @@ unsafe extern "C-unwind" fn next(state: *mut ffi::lua_State) -> c_int {
     }
 }
 
-/// `pairs(t)`: this module's `next`, `t` and nil, so that a proxy is walked as its table.
+/// `pairs(t)`: a `next`, `t` and nil — this module's `next` for a proxy, so that it is walked
+/// as its table, and Lua's own (upvalue 1) for any other table.
 unsafe extern "C-unwind" fn pairs(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: Lua's `luaB_pairs`, with `next` made here.
+    // SAFETY: Lua's `luaB_pairs`, made by `install` with Lua's `next` as its upvalue.
     unsafe {
         ffi::luaL_checktype(state, 1, ffi::LUA_TTABLE);
-        ffi::lua_pushcfunction(state, next);
+        if is_proxy(state, 1) {
+            ffi::lua_pushcfunction(state, next);
+        } else {
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        }
         ffi::lua_pushvalue(state, 1);
         ffi::lua_pushnil(state);
         3
