@@ -531,6 +531,8 @@ impl Shared {
     /// [`Shared::run`] up to the point where a blocking command would wait: it is then
     /// registered as blocked, and its reply comes from [`Shared::wait_blocked`] or
     /// [`Shared::poll_blocked`]. SELECT's change of database is written back to `caller`.
+    /// `host`, the server a client's command comes from, answers the server's own commands a
+    /// script the command runs calls.
     pub(crate) fn start(
         &self,
         caller: &mut Caller,

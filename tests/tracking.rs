@@ -85,10 +85,11 @@ fn resp3_invalidations_follow_the_reply_and_flushes_invalidate_everything() {
 
 /// A lowered `tracking-table-max-keys` takes effect before the next command, even one queued
 /// in MULTI: its client reads the invalidation of the key evicted from the table ahead of
-/// QUEUED (Redis's regression test for #11715). Which of the two keys goes is random on both
+/// QUEUED (Redis's regression test for #11715), and ahead of the reply of a command that runs at
+/// once. Which of the two keys goes is random on both
 /// sides, so the key's name is masked.
 #[test]
-fn a_lowered_table_bound_invalidates_before_a_queued_command() {
+fn a_lowered_table_bound_invalidates_before_the_next_command() {
     let Some(redis) = RedisServer::start() else { return };
     let server = Server::start(Store::new(), "127.0.0.1:0").expect("start embedis server");
     let steps = [
@@ -101,6 +102,11 @@ fn a_lowered_table_bound_invalidates_before_a_queued_command() {
         (1, "CONFIG SET tracking-table-max-keys 1", 1),
         (0, "PING", 2),
         (0, "EXEC", 1),
+        // And before a command that runs at once.
+        (1, "CONFIG SET tracking-table-max-keys 2", 1),
+        (0, "MGET 1{tag} 2{tag}", 1),
+        (1, "CONFIG SET tracking-table-max-keys 1", 1),
+        (0, "PING", 2),
         (1, "DEBUG PAUSE-CRON 0", 1),
     ];
     let masked = |port: u16| -> Vec<(String, String)> {
