@@ -1209,35 +1209,33 @@ impl ServerSide {
             return Ok(Reply::ok());
         }
         if is_option(sub, "listpack") && arity(3) {
-            return match ks.describe_listpack(db, argv.arg(2)) {
-                None => Err(CommandError::other("ERR no such key")),
-                Some(None) => Err(CommandError::other("ERR Not a listpack encoded object.")),
-                Some(Some(text)) => Ok(printed(&text, "Listpack structure printed on stdout")),
-            };
+            let text = encoded_as(
+                ks.describe_listpack(db, argv.arg(2)),
+                "ERR Not a listpack encoded object.",
+            )?;
+            return Ok(printed(&text, "Listpack structure printed on stdout"));
         }
         if is_option(sub, "quicklist") && (arity(3) || arity(4)) {
             let full = argv.get(3).is_some_and(|flag| crate::number::atoi(flag) != 0);
-            return match ks.describe_quicklist(db, argv.arg(2), full) {
-                None => Err(CommandError::other("ERR no such key")),
-                Some(None) => Err(CommandError::other("ERR Not a quicklist encoded object.")),
-                Some(Some(text)) => Ok(printed(&text, "Quicklist structure printed on stdout")),
-            };
+            let text = encoded_as(
+                ks.describe_quicklist(db, argv.arg(2), full),
+                "ERR Not a quicklist encoded object.",
+            )?;
+            return Ok(printed(&text, "Quicklist structure printed on stdout"));
         }
         if is_option(sub, "stringmatch-test") && arity(2) {
             crate::command::glob::fuzz_test();
             return Ok(Reply::status("Apparently Redis did not crash: test passed"));
         }
         if is_option(sub, "htstats-key") && arity(3) {
-            return match ks.hash_table_room(db, argv.arg(2)) {
-                None => Err(CommandError::other("ERR no such key")),
-                Some(None) => Err(CommandError::other(
-                    "ERR The value stored at the specified key is not represented using an hash table",
-                )),
-                Some(Some((capacity, elements))) => Ok(Reply::Verbatim(
-                    *b"txt",
-                    hash_table_stats(capacity, elements).into_bytes(),
-                )),
-            };
+            let (capacity, elements) = encoded_as(
+                ks.hash_table_room(db, argv.arg(2)),
+                "ERR The value stored at the specified key is not represented using an hash table",
+            )?;
+            return Ok(Reply::Verbatim(
+                *b"txt",
+                hash_table_stats(capacity, elements).into_bytes(),
+            ));
         }
         if is_option(sub, "protocol") && arity(3) {
             return self.debug_protocol(argv.arg(2), protocol);
@@ -1599,6 +1597,16 @@ fn reload(argv: &Argv, ks: &mut Keyspace, engines: &mut crate::command::Engines)
     crate::persistence::load(ks, engines, &file, mode)
         .map_err(|_| CommandError::other("ERR Error trying to load the RDB dump"))?;
     Ok(Reply::ok())
+}
+
+/// What DEBUG LISTPACK, QUICKLIST or HTSTATS-KEY found of a key's value (`None`: no key;
+/// `Some(None)`: a value of another encoding, answered with `error`), as Redis's errors.
+fn encoded_as<T>(found: Option<Option<T>>, error: &'static str) -> Result<T, CommandError> {
+    match found {
+        None => Err(CommandError::other("ERR no such key")),
+        Some(None) => Err(CommandError::other(error)),
+        Some(Some(view)) => Ok(view),
+    }
 }
 
 /// Writes DEBUG LISTPACK's or QUICKLIST's `text` on the process's standard output, as Redis
