@@ -124,8 +124,6 @@ pub(crate) fn serialized_len(value: &Value) -> usize {
     dump(value).len() - 1 - 2 - 8
 }
 
-/// How many quicklist nodes Redis would keep `list` in, and their listpacks' bytes together.
-#[cfg_attr(not(feature = "server"), allow(dead_code))]
 /// The listpack Redis keeps a value of its `listpack` encoding in (a small hash: field, value,
 /// …; a small sorted set: member, score, … by score), as DUMP writes it and DEBUG LISTPACK shows
 /// it; `None` for a value of another encoding.
@@ -168,6 +166,8 @@ pub(crate) fn describe_quicklist(list: &List, full: bool) -> String {
     text
 }
 
+/// How many quicklist nodes Redis would keep `list` in, and their listpacks' bytes together.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) fn quicklist_shape(list: &List) -> (usize, usize) {
     let nodes = quicklist_nodes(list);
     (nodes.len(), nodes.iter().map(Listpack::byte_len).sum())
