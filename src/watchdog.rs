@@ -113,7 +113,6 @@ impl Default for Watchdog {
     }
 }
 
-/// The watchdog's monotonic clock: nanoseconds since the first reading in the process.
 /// The coarse monotonic clock, in nanoseconds: its ticks are a few milliseconds apart, against
 /// a busy threshold of milliseconds (5 seconds by default), and it reads in a few nanoseconds —
 /// every script's start reads it.

@@ -143,7 +143,6 @@ impl Listpack {
         u16::from_le_bytes([self.bytes[4], self.bytes[5]])
     }
 
-    /// The first element's position, if any.
     /// How many elements it holds (counted: the header's count stops at 65535).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
@@ -176,6 +175,7 @@ impl Listpack {
         text
     }
 
+    /// The first element's position, if any.
     pub(crate) fn first(&self) -> Option<usize> {
         (self.bytes[HEADER] != EOF).then_some(HEADER)
     }

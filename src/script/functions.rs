@@ -489,7 +489,7 @@ impl FunctionEngine {
         self.registry.libraries.values()
     }
 
-    /// The bytes the functions' Lua VM holds, as its allocator counts them.
+    /// The bytes the functions' Lua VM holds, as Lua counts them.
     pub(crate) fn vm_memory(&self) -> usize {
         self.vm.heap_bytes()
     }

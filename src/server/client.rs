@@ -313,8 +313,6 @@ impl Client {
         }
     }
 
-    /// Keeps the registry's view of this client current (CLIENT LIST), under this client's own
-    /// lock.
     /// The input buffer as the event loop holds it now (bytes held, room left): before each
     /// command, for its own CLIENT LIST line, and after a batch, for everyone else's view.
     pub(super) fn set_query_buffer(&mut self, held: usize, free: usize, running: bool) {
@@ -325,6 +323,8 @@ impl Client {
         }
     }
 
+    /// Keeps the registry's view of this client current (CLIENT LIST), under this client's own
+    /// lock.
     fn note(&mut self, command: &[u8]) {
         let mut state = self.side.state.lock();
         state.subscriptions = self.conn.subscription_counts();
