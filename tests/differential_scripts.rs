@@ -213,6 +213,8 @@ fn the_sandbox_holds_like_redis() {
         "local n = 0 for _ in pairs(redis) do n = n + 1 end return n > 5",
         "local n = 0 for _ in pairs(string) do n = n + 1 end return n",
         "return next(math) ~= nil",
+        "local out = {} for k, v in pairs({a = 1, b = 2, c = 3, 7, 8}) do out[#out + 1] = k end return out",
+        "local t = {x = 1} local f, s, k = pairs(t) return {type(f), s == t, k == nil, f(t)}",
         "local t = {} rawset(t, 'a', 1) return rawget(t, 'a')",
         "local t = setmetatable({}, {__metatable = 'locked'}) return getmetatable(t)",
         "local t = setmetatable({}, {__metatable = 'locked'}) setmetatable(t, {})",
