@@ -15,7 +15,7 @@ use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, Subscript
 use crate::direct::{Direct, QueuedDirect};
 use crate::error::CommandError;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
-use crate::keyspace::{ClientId, InlineBytes, Keyspace};
+use crate::keyspace::{ClientId, InlineBytes, Keyspace, WatchList};
 use crate::pubsub::Mailbox;
 use crate::reply::Reply;
 use crate::runner::{Shared, Started, State};
@@ -48,7 +48,7 @@ pub struct Connection {
     db: usize,
     multi: Option<MultiState>,
     /// The (database, key) pairs this client watches.
-    watched: Vec<(usize, InlineBytes)>,
+    watched: WatchList,
     /// What HELLO reads and sets.
     session: Session,
     /// Set by a blocking command started without waiting ([`Connection::start`]): its deadline.
@@ -188,6 +188,11 @@ impl MultiState {
         self.queue.is_empty() && !self.aborted
     }
 
+    /// The commands queued, in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&'static CommandSpec, &Argv)> {
+        self.queue.iter().map(|(spec, argv)| (*spec, argv))
+    }
+
     /// Queues a command as Redis does inside MULTI (Redis's `processCommand` queue-time checks):
     /// unknown commands, wrong arities and commands refused in MULTI doom the transaction.
     pub(crate) fn queue(&mut self, spec: Result<&'static CommandSpec, CommandError>, argv: Argv) -> Reply {
@@ -257,7 +262,7 @@ impl Connection {
             id,
             db: 0,
             multi: None,
-            watched: Vec::new(),
+            watched: WatchList::new(),
             session: Session {
                 protocol: 2,
                 name: None,
@@ -871,7 +876,7 @@ impl Connection {
         self.pubsub.counts = (0, 0, 0);
         match self.shared.lock_unless_busy() {
             Ok(mut state) => state.keyspace.pubsub.leave(self.id),
-            Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
+            Err(_) => self.shared.defer_cleanup(self.id, WatchList::new(), true),
         }
     }
 
@@ -1035,19 +1040,14 @@ impl Connection {
         exec_reply(self.exec_queue_with(multi, host, |reply| reply))
     }
 
-    /// [`Connection::exec_queue`] for calls queued without command lines.
-    pub(crate) fn exec_direct(&mut self, calls: Vec<QueuedDirect>) -> Reply {
-        exec_reply(self.exec_direct_with(calls, |reply| reply))
-    }
-
     /// EXEC of a [`Transaction`](crate::Transaction) whose commands are all
     /// [`Direct`](crate::direct::Direct) calls: run directly where nothing observes commands
     /// (see `direct.rs`), else as the command lines they stand for. Answers as
     /// [`Connection::exec_queue_with`].
     pub(crate) fn exec_direct_with<R>(
         &mut self,
-        calls: Vec<QueuedDirect>,
-        mut each: impl FnMut(Reply) -> R,
+        calls: &[QueuedDirect],
+        mut each: impl FnMut(Result<Reply, CommandError>) -> R,
     ) -> Result<Option<Vec<R>>, CommandError> {
         let mut state = begin_exec(&self.shared, self.id, &mut self.watched)?;
         // (A cluster node queues no direct calls: `Transaction::queue_direct`.)
@@ -1055,11 +1055,11 @@ impl Connection {
             // Taken again by the usual EXEC, as if it had come a moment later.
             drop(state);
             let mut multi = MultiState::default();
-            for call in &calls {
+            for call in calls {
                 let call = call.call();
                 multi.queue(Ok(call.spec()), call.request().argv);
             }
-            return self.exec_queue_with(multi, None, each);
+            return self.exec_queue_with(multi, None, |reply| each(crate::reply::into_result(reply)));
         }
         if end_watches(&mut self.watched, self.id, &mut state.keyspace) {
             return Ok(None);
@@ -1068,10 +1068,7 @@ impl Connection {
             in_exec: true,
             ..self.caller(false)
         };
-        let mut ctx = state.ctx(&caller);
-        let replies = calls.iter().map(|call| each(call.call().run(&mut ctx))).collect();
-        self.shared.after_command(&mut state);
-        Ok(Some(replies))
+        Ok(Some(self.shared.run_direct_calls(&mut state, &caller, calls, each)))
     }
 
     /// [`Connection::exec_queue`], handing each command's reply to `each` as it is made, so the
@@ -1105,7 +1102,7 @@ impl Connection {
             }
         {
             for (db, key) in self.watched.drain(..) {
-                state.keyspace.unwatch(db, &key, self.id);
+                state.keyspace.unwatch(db, key, self.id);
             }
             return Err(e);
         }
@@ -1118,7 +1115,7 @@ impl Connection {
                 .any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
         {
             for (db, key) in self.watched.drain(..) {
-                state.keyspace.unwatch(db, &key, self.id);
+                state.keyspace.unwatch(db, key, self.id);
             }
             self.shared.after_command(&mut state);
             return Err(CommandError::ExecAbortBecause(CommandError::OutOfMemory.to_string()));
@@ -1333,7 +1330,7 @@ impl Drop for Connection {
                     state.keyspace.pubsub.leave(self.id);
                     state.keyspace.tracking.disable(self.id);
                 }
-                Err(_) => self.shared.defer_cleanup(self.id, Vec::new(), true),
+                Err(_) => self.shared.defer_cleanup(self.id, WatchList::new(), true),
             }
         }
     }
@@ -1350,14 +1347,14 @@ fn allowed_while_subscribed(spec: &CommandSpec) -> bool {
 
 /// Drops `client`'s `watched` keys; while a timed-out script holds the lock, the keyspace's side
 /// is left to the next taker of the lock (the connection's side goes at once).
-fn release_watches(shared: &Shared, client: ClientId, watched: &mut Vec<(usize, InlineBytes)>) {
+fn release_watches(shared: &Shared, client: ClientId, watched: &mut WatchList) {
     if watched.is_empty() {
         return;
     }
     match shared.lock_unless_busy() {
         Ok(mut state) => {
             for (db, key) in watched.drain(..) {
-                state.keyspace.unwatch(db, &key, client);
+                state.keyspace.unwatch(db, key, client);
             }
         }
         Err(_) => shared.defer_cleanup(client, std::mem::take(watched), false),
@@ -1413,7 +1410,7 @@ impl std::fmt::Debug for Connection {
 fn begin_exec<'s>(
     shared: &'s Shared,
     client: ClientId,
-    watched: &mut Vec<(usize, InlineBytes)>,
+    watched: &mut WatchList,
 ) -> Result<MutexGuard<'s, State>, CommandError> {
     shared.begin().map_err(|busy| {
         release_watches(shared, client, watched);
@@ -1421,18 +1418,38 @@ fn begin_exec<'s>(
     })
 }
 
+/// EXEC of a [`Transaction`](crate::Transaction) of [`Direct`](crate::direct::Direct) calls that
+/// has no connection of its own ([`Store::multi`](crate::Store::multi)'s: nothing watched,
+/// nothing subscribed, database 0, RESP2), run for a client made for it: `None` where
+/// something observes commands, so that the calls must take a connection's way.
+pub(crate) fn exec_direct_unconnected<R>(
+    shared: &Shared,
+    calls: &[QueuedDirect],
+    each: impl FnMut(Result<Reply, CommandError>) -> R,
+) -> Option<Result<Vec<R>, CommandError>> {
+    let mut state = match begin_exec(shared, 0, &mut WatchList::new()) {
+        Ok(state) => state,
+        Err(e) => return Some(Err(e)),
+    };
+    if !state.keyspace.takes_direct_calls(true) {
+        return None;
+    }
+    // Nothing observes the unit, so it is no client's: Redis's own unit of work without a client.
+    let caller = Caller::internal(0, 0);
+    Some(Ok(shared.run_direct_calls(&mut state, &caller, calls, each)))
+}
+
 /// Releases `client`'s watches at EXEC, answering whether one of the keys changed since it was
 /// watched (the transaction then runs nothing).
-fn end_watches(watched: &mut Vec<(usize, InlineBytes)>, client: ClientId, ks: &mut Keyspace) -> bool {
-    let dirty = watched.iter().any(|(db, key)| ks.watch_is_dirty(*db, key, client));
-    for (db, key) in watched.drain(..) {
-        ks.unwatch(db, &key, client);
-    }
-    dirty
+fn end_watches(watched: &mut WatchList, client: ClientId, ks: &mut Keyspace) -> bool {
+    // Every watch ends, dirty or not.
+    watched
+        .drain(..)
+        .fold(false, |dirty, (db, key)| ks.end_watch(db, key, client) | dirty)
 }
 
 /// EXEC's reply: the replies' array, nil for a watch conflict, or the error.
-fn exec_reply(replies: Result<Option<Vec<Reply>>, CommandError>) -> Reply {
+pub(crate) fn exec_reply(replies: Result<Option<Vec<Reply>>, CommandError>) -> Reply {
     match replies {
         Ok(Some(replies)) => Reply::Array(replies),
         Ok(None) => Reply::NilArray,

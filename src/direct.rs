@@ -15,6 +15,7 @@ use crate::argv::{Argv, ToArgs};
 use crate::command::Ctx;
 use crate::command::string;
 use crate::command::table::{self, CommandSpec};
+use crate::error::CommandError;
 use crate::keyspace::InlineBytes;
 use crate::reply::Reply;
 use crate::typed::Request;
@@ -123,9 +124,16 @@ impl<'a> Direct<'a> {
 
     /// Runs the call in `ctx`, which nothing observes ([`Ctx::observed`] is false): the
     /// handler's core, with the bookkeeping of an unobserved command.
+    #[inline(always)]
     pub(crate) fn run(&self, ctx: &mut Ctx<'_>) -> Reply {
+        self.run_result(ctx).into()
+    }
+
+    /// [`Direct::run`], the command's error left apart from its reply.
+    #[inline(always)]
+    pub(crate) fn run_result(&self, ctx: &mut Ctx<'_>) -> Result<Reply, CommandError> {
         let (key, count) = (self.key, self.count);
-        ctx.run_unobserved(self.spec(), |ctx| match self.command {
+        ctx.run_unobserved_result(self.spec(), |ctx| match self.command {
             DirectCommand::Get => string::get_key(ctx, key),
             DirectCommand::Incr => string::incr_by(ctx, key, 1),
             DirectCommand::Decr => string::incr_by(ctx, key, -1),
@@ -144,9 +152,13 @@ pub(crate) struct QueuedDirect {
     count: i64,
 }
 
+/// A [`Transaction`](crate::Transaction)'s queue of [`Direct`] calls: the first few inside the
+/// transaction itself, so that a short transaction allocates no queue.
+pub(crate) type DirectQueue = smallvec::SmallVec<[QueuedDirect; 4]>;
+
 impl QueuedDirect {
     /// Queues `call` at the end of `queue`, its key copied into its place there.
-    pub(crate) fn push(queue: &mut Vec<QueuedDirect>, call: Direct<'_>) {
+    pub(crate) fn push(queue: &mut DirectQueue, call: Direct<'_>) {
         queue.push(QueuedDirect {
             command: call.command,
             key: InlineBytes::EMPTY,
@@ -155,6 +167,11 @@ impl QueuedDirect {
         if let Some(queued) = queue.last_mut() {
             queued.key.assign(call.key);
         }
+    }
+
+    /// Whether the call may write (what a CLIENT PAUSE WRITE holds).
+    pub(crate) fn writes(&self) -> bool {
+        self.command != DirectCommand::Get
     }
 
     /// The call, borrowing the key.

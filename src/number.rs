@@ -39,16 +39,28 @@ pub(crate) struct Decimal {
 impl Decimal {
     /// The digits of `-magnitude` or `magnitude`.
     pub(crate) fn new(negative: bool, magnitude: u64) -> Decimal {
+        // Two digits at a time, from a table of the hundred pairs.
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
         let mut digits = [0u8; 21];
         let mut start = digits.len();
         let mut m = magnitude;
-        loop {
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
             start -= 1;
-            digits[start] = b'0' + (m % 10) as u8;
-            m /= 10;
-            if m == 0 {
-                break;
-            }
+            digits[start] = b'0' + m as u8;
         }
         if negative {
             start -= 1;
@@ -229,6 +241,26 @@ pub(crate) fn format_f64(value: f64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_print_as_rust_prints_them() {
+        let mut samples = vec![0, 1, -1, 9, 10, 99, 100, -100, 101, i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut power = 1i64;
+        while let Some(next) = power.checked_mul(10) {
+            samples.extend([power - 1, power, power + 1, -power, -(power - 1)]);
+            power = next;
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.extend([x as i64, (x >> (x % 64)) as i64]);
+        }
+        for n in samples {
+            assert_eq!(format_i64(n), n.to_string().into_bytes(), "{n}");
+        }
+    }
 
     #[test]
     fn strict_integers() {

@@ -458,6 +458,14 @@ pub(crate) fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
     })
 }
 
+/// An error reply as `Err`, any other as `Ok`: a typed transaction's slot.
+pub(crate) fn into_result(reply: Reply) -> Result<Reply, CommandError> {
+    match reply {
+        Reply::Error(e) => Err(e),
+        other => Ok(other),
+    }
+}
+
 /// Pulls an error reply out first, so every conversion fails with the command's own error; RESP3
 /// types convert as their RESP2 forms do.
 pub(crate) fn check(reply: Reply) -> Result<Reply, CommandError> {

@@ -24,7 +24,7 @@ use crate::command::{Caller, Ctx, Engines};
 use crate::direct::Direct;
 use crate::error::CommandError;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
-use crate::keyspace::{ClientId, Garbage, InlineBytes, Keyspace};
+use crate::keyspace::{ClientId, Garbage, Keyspace};
 use crate::reply::Reply;
 use crate::watchdog::Watchdog;
 
@@ -126,7 +126,7 @@ struct Pause {
 struct Deferred {
     client: ClientId,
     /// Its watches, to remove.
-    watched: Vec<(usize, InlineBytes)>,
+    watched: crate::keyspace::WatchList,
     /// Whether it left: its blocked command and its subscriptions are dropped.
     left: bool,
 }
@@ -494,7 +494,7 @@ impl Shared {
 
     /// Leaves `client`'s unwatching (and, if `unblock`, dropping its blocked command) to the
     /// next taker of the lock, which a timed-out script holds now.
-    pub(crate) fn defer_cleanup(&self, client: ClientId, watched: Vec<(usize, InlineBytes)>, left: bool) {
+    pub(crate) fn defer_cleanup(&self, client: ClientId, watched: crate::keyspace::WatchList, left: bool) {
         self.deferred.lock().push(Deferred { client, watched, left });
         self.has_deferred.store(true, Ordering::Release);
     }
@@ -508,7 +508,7 @@ impl Shared {
         for cleanup in deferred.drain(..) {
             let ks = &mut state.keyspace;
             for (db, key) in cleanup.watched {
-                ks.unwatch(db, &key, cleanup.client);
+                ks.unwatch(db, key, cleanup.client);
             }
             if cleanup.left {
                 ks.unblock(cleanup.client);
@@ -598,6 +598,24 @@ impl Shared {
         let reply = call.run(&mut ctx);
         self.after_command_of(&mut state, Some(caller.client));
         Some(reply)
+    }
+
+    /// Runs a transaction's [`Direct`] calls as its EXEC (watches checked, nothing observing
+    /// commands), handing each reply to `each`, then what follows every EXEC.
+    pub(crate) fn run_direct_calls<R>(
+        &self,
+        state: &mut State,
+        caller: &Caller,
+        calls: &[crate::direct::QueuedDirect],
+        mut each: impl FnMut(Result<Reply, CommandError>) -> R,
+    ) -> Vec<R> {
+        let mut ctx = state.ctx(caller);
+        let replies = calls
+            .iter()
+            .map(|call| each(call.call().run_result(&mut ctx)))
+            .collect();
+        self.after_command(state);
+        replies
     }
 
     /// What follows every command, EXEC and `atomic` call, still under the lock: the one place

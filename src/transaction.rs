@@ -1,15 +1,17 @@
 //! The typed transactions: [`Store::watch`] and [`Watch`], [`Store::multi`] and [`Transaction`]
 //! (WATCH/MULTI/EXEC), and [`Store::transaction`], the check-and-set loop with its [`RetryPolicy`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::argv::{Argv, ToArgs};
 use crate::command::table;
 use crate::connection::{Connection, MultiState};
-use crate::direct::{Direct, QueuedDirect};
+use crate::direct::{Direct, DirectQueue, QueuedDirect};
 use crate::error::CommandError;
 use crate::reply::{FromReply, Reply};
+use crate::runner::Shared;
 use crate::store::Store;
 use crate::typed::{Commands, Request};
 
@@ -36,16 +38,15 @@ impl Store {
         let mut conn = self.connect();
         let mut argv = Argv::from_args("WATCH");
         keys.write_args(&mut argv);
-        match conn.watch_keys(argv) {
-            Reply::Error(e) => Err(e),
-            _ => Ok(Watch {
-                conn: RefCell::new(conn),
-            }),
-        }
+        crate::reply::into_result(conn.watch_keys(argv)).map(|_| Watch {
+            conn: RefCell::new(conn),
+        })
     }
 
     /// A MULTI transaction with nothing watched: queue commands with the builder methods, then
-    /// [`Transaction::exec`] runs them all with nothing interleaved.
+    /// [`Transaction::exec`] runs them all with nothing interleaved. It borrows the store, and
+    /// becomes a client of its own only when it needs one (a transaction of GET, INCR, DECR,
+    /// INCRBY and DECRBY calls alone runs without one).
     ///
     /// ```
     /// use embedis::{Commands, Reply, Store};
@@ -55,8 +56,8 @@ impl Store {
     /// assert_eq!(replies, [Ok(Reply::Integer(1)), Ok(Reply::Integer(2)), Ok(Reply::Bulk(b"2".to_vec()))]);
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
-    pub fn multi(&self) -> Transaction<'static> {
-        Transaction::new(Slot::Owned(RefCell::new(self.connect())))
+    pub fn multi(&self) -> Transaction<'_> {
+        Transaction::new(Slot::Store(&self.shared, OnceCell::new()))
     }
 
     /// The check-and-set loop, written once: WATCH `keys`, run `body`, and run it again when its
@@ -256,8 +257,12 @@ impl std::fmt::Debug for Watch {
     }
 }
 
+/// The client a [`Transaction`] runs as.
 enum Slot<'a> {
-    Owned(RefCell<Connection>),
+    /// [`Store::multi`]'s: the store, and a connection of its own made only if the transaction
+    /// needs one (not for one of [`Direct`] calls only, see `direct.rs`).
+    Store(&'a Arc<Shared>, OnceCell<Box<RefCell<Connection>>>),
+    /// [`Watch::multi`]'s: the watching connection.
     Borrowed(&'a RefCell<Connection>),
 }
 
@@ -281,7 +286,7 @@ pub struct Transaction<'a> {
     queue: RefCell<MultiState>,
     /// Calls queued without command lines (see `direct.rs`): only while `queue` is empty; the
     /// first command queued otherwise moves them into it, in order.
-    direct: RefCell<Vec<QueuedDirect>>,
+    direct: RefCell<DirectQueue>,
 }
 
 impl<'a> Transaction<'a> {
@@ -289,7 +294,7 @@ impl<'a> Transaction<'a> {
         Transaction {
             conn,
             queue: RefCell::new(MultiState::default()),
-            direct: RefCell::new(Vec::new()),
+            direct: RefCell::new(DirectQueue::new()),
         }
     }
 
@@ -346,13 +351,53 @@ impl<'a> Transaction<'a> {
 
     /// Whether `key` exists in database 0 (how a cluster node routes a key of a slot it moves).
     fn key_exists(&self, key: &[u8]) -> bool {
-        self.connection().borrow().shared().lock().keyspace.has_live(0, key)
+        self.with_shared(|shared| shared.lock().keyspace.has_live(0, key))
     }
 
     /// In cluster mode, the store's view of its cluster, by which commands are routed as they
     /// are queued.
-    fn cluster(&self) -> Option<std::sync::Arc<crate::cluster::Cluster>> {
-        self.connection().borrow().shared().cluster.clone()
+    fn cluster(&self) -> Option<Arc<crate::cluster::Cluster>> {
+        self.with_shared(|shared| shared.cluster.clone())
+    }
+
+    /// `f` of what the store's clients share.
+    fn with_shared<T>(&self, f: impl FnOnce(&Shared) -> T) -> T {
+        match &self.conn {
+            Slot::Store(shared, _) => f(shared),
+            Slot::Borrowed(cell) => f(cell.borrow().shared()),
+        }
+    }
+
+    /// Runs the queue as EXEC, handing each command's reply (an error reply as `Err`) to
+    /// `each` (see [`Connection::exec_queue_with`]). A CLIENT PAUSE holds it first if it may
+    /// write (every pause, if the pause is of ALL commands).
+    fn run_exec<R>(
+        &self,
+        mut each: impl FnMut(Result<Reply, CommandError>) -> R,
+    ) -> Result<Option<Vec<R>>, CommandError> {
+        let mut direct = self.direct.borrow_mut();
+        let queue = std::mem::take(&mut *self.queue.borrow_mut());
+        self.with_shared(|shared| {
+            shared.hold_while_paused(|| {
+                direct.iter().any(QueuedDirect::writes)
+                    || queue.commands().any(|(spec, argv)| shared.may_write(spec, argv))
+            })
+        });
+        if direct.is_empty() {
+            let each = |reply| each(crate::reply::into_result(reply));
+            return self.connection().borrow_mut().exec_queue_with(queue, None, each);
+        }
+        let replies = match &self.conn {
+            Slot::Store(shared, conn) if conn.get().is_none() => {
+                match crate::connection::exec_direct_unconnected(shared, &direct, &mut each) {
+                    Some(replies) => replies.map(Some),
+                    None => self.connection().borrow_mut().exec_direct_with(&direct, each),
+                }
+            }
+            _ => self.connection().borrow_mut().exec_direct_with(&direct, each),
+        };
+        direct.clear();
+        replies
     }
 
     /// Sends MULTI, the queued commands and EXEC, and answers EXEC's reply: `Ok(None)` when a watched
@@ -372,18 +417,7 @@ impl<'a> Transaction<'a> {
     /// # Ok::<(), CommandError>(())
     /// ```
     pub fn exec(&self) -> Result<Option<Vec<Result<Reply, CommandError>>>, CommandError> {
-        let slot = |reply| match reply {
-            Reply::Error(e) => Err(e),
-            other => Ok(other),
-        };
-        let direct = std::mem::take(&mut *self.direct.borrow_mut());
-        let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        let mut conn = self.connection().borrow_mut();
-        if direct.is_empty() {
-            conn.exec_queue_with(queue, None, slot)
-        } else {
-            conn.exec_direct_with(direct, slot)
-        }
+        self.run_exec(|slot| slot)
     }
 
     /// As [`Transaction::exec`], with the replies converted into `T` (a tuple, a `Vec`, …). A
@@ -404,19 +438,16 @@ impl<'a> Transaction<'a> {
     }
 
     fn exec_reply(&self) -> Reply {
-        let direct = std::mem::take(&mut *self.direct.borrow_mut());
-        let queue = std::mem::take(&mut *self.queue.borrow_mut());
-        let mut conn = self.connection().borrow_mut();
-        if direct.is_empty() {
-            conn.exec_queue(queue, None)
-        } else {
-            conn.exec_direct(direct)
-        }
+        crate::connection::exec_reply(self.run_exec(Reply::from))
     }
 
+    /// The connection the transaction runs on: [`Store::multi`]'s is made here when first
+    /// needed.
     fn connection(&self) -> &RefCell<Connection> {
         match &self.conn {
-            Slot::Owned(cell) => cell,
+            Slot::Store(shared, cell) => {
+                cell.get_or_init(|| Box::new(RefCell::new(Connection::new(Arc::clone(*shared)))))
+            }
             Slot::Borrowed(cell) => cell,
         }
     }

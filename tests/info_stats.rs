@@ -484,6 +484,60 @@ fn a_paused_store_holds_writes_in_process() {
     );
 }
 
+/// In process, the typed transactions obey a CLIENT PAUSE as EXEC does in Redis: under WRITE, a
+/// transaction that writes waits (with or without a WATCH, whether its commands take the
+/// direct way or the command line's) while one that only reads runs; under ALL every one waits.
+#[test]
+fn a_paused_store_holds_typed_transactions_that_write() {
+    let store = Store::new();
+    let server = Server::start(store.clone(), "127.0.0.1:0").expect("start embedis server");
+    let mut pauser = RawClient::connect(server.addr().port());
+    store.set("k", 1).unwrap();
+    // Under ALL the pausing client is held too (CLIENT UNPAUSE would wait, as in Redis): that
+    // pause is short and ends by itself.
+    let mut waits = |pause: &str, run: Box<dyn FnOnce(Store) -> i64 + Send>| {
+        let millis = if pause == "ALL" { 400 } else { 60_000 };
+        pauser.call(&words(&format!("CLIENT PAUSE {millis} {pause}")));
+        let worker = store.clone();
+        let held = std::thread::spawn(move || run(worker));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let waited = !held.is_finished();
+        if pause != "ALL" {
+            pauser.call(&words("CLIENT UNPAUSE"));
+        }
+        (waited, held.join().unwrap())
+    };
+    let direct_incr: Box<dyn FnOnce(Store) -> i64 + Send> =
+        Box::new(|s| s.multi().incr("k").exec_as::<(i64,)>().unwrap().unwrap().0);
+    assert_eq!(waits("WRITE", direct_incr), (true, 2), "a direct INCR waits");
+    let line_set: Box<dyn FnOnce(Store) -> i64 + Send> = Box::new(|s| {
+        s.multi()
+            .set("other", "x")
+            .incr("k")
+            .exec_as::<((), i64)>()
+            .unwrap()
+            .unwrap()
+            .1
+    });
+    assert_eq!(
+        waits("WRITE", line_set),
+        (true, 3),
+        "SET and INCR by command lines wait"
+    );
+    let watched: Box<dyn FnOnce(Store) -> i64 + Send> = Box::new(|s| {
+        let watch = s.watch("k").unwrap();
+        let k: i64 = watch.get_as("k").unwrap();
+        watch.multi().incrby("k", k).exec_as::<(i64,)>().unwrap().unwrap().0
+    });
+    assert_eq!(waits("WRITE", watched), (true, 6), "a checked write waits");
+    let read: Box<dyn FnOnce(Store) -> i64 + Send> =
+        Box::new(|s| s.multi().get("k").exec_as::<(i64,)>().unwrap().unwrap().0);
+    assert_eq!(waits("WRITE", read), (false, 6), "a read-only transaction runs");
+    let read: Box<dyn FnOnce(Store) -> i64 + Send> =
+        Box::new(|s| s.multi().get("k").exec_as::<(i64,)>().unwrap().unwrap().0);
+    assert_eq!(waits("ALL", read), (true, 6), "every transaction waits under ALL");
+}
+
 /// The DEBUG subcommands embedis has, against redis-server: their arguments and errors, and
 /// SET-ACTIVE-EXPIRE 0 leaving a key past its TTL in place (DBSIZE counts it) until a command
 /// meets it.

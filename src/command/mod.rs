@@ -311,15 +311,27 @@ impl Ctx<'_> {
 
     /// Runs `spec`'s work (`run`: its handler, or a [`Direct`](crate::direct::Direct) call's core)
     /// where nothing observes commands ([`Ctx::observed`] is false).
+    #[inline(always)]
     pub(crate) fn run_unobserved(
         &mut self,
         spec: &table::CommandSpec,
         run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
     ) -> Reply {
+        self.run_unobserved_result(spec, run).into()
+    }
+
+    /// [`Ctx::run_unobserved`], its error left apart from the reply (as a typed transaction's
+    /// slot holds it).
+    #[inline(always)]
+    pub(crate) fn run_unobserved_result(
+        &mut self,
+        spec: &table::CommandSpec,
+        run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
+    ) -> Result<Reply, CommandError> {
         self.read_only = !spec.has(table::flags::WRITE);
-        let reply = run(self).into();
+        let result = run(self);
         self.publish_unless_held();
-        self.for_protocol(reply)
+        result.map(|reply| self.for_protocol(reply))
     }
 
     /// `reply` as the caller's protocol has it: RESP3's types turned into RESP2's for a RESP2

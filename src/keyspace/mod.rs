@@ -38,8 +38,8 @@ pub(crate) use lazy_free::Garbage;
 pub(crate) use list::List;
 pub(crate) use memory::{DEFAULT_SAMPLES, MemoryFigures};
 pub(crate) use value::{Encodings, Hash, Map, Set, Str, Value, ValueKind};
-pub(crate) use watch::ClientId;
 use watch::WatchedKey;
+pub(crate) use watch::{ClientId, WatchList};
 pub(crate) use zset::ZSet;
 
 pub(crate) use table::{Detached, Entry, Lfu};

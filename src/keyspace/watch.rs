@@ -19,6 +19,10 @@ pub(crate) type WatchedKeys = Map<InlineBytes, WatchedKey>;
 /// Identifies a client (a [`Connection`](crate::Connection)) in the watch tables.
 pub(crate) type ClientId = u64;
 
+/// The keys a client watches, each with its database: the first two inside the client (a
+/// check-and-set usually watches one or two keys, and then allocates nothing for the list).
+pub(crate) type WatchList = smallvec::SmallVec<[(usize, InlineBytes); 2]>;
+
 #[derive(Debug, Clone)]
 pub(super) struct WatchedKey {
     /// The version stamped by the last modification while watched.
@@ -103,14 +107,34 @@ impl Keyspace {
     }
 
     /// `client` stops watching `key` in `db`.
-    pub(crate) fn unwatch(&mut self, db: usize, key: &[u8], client: ClientId) {
-        let watched = &mut self.dbs[db].watched;
-        if let Some(entry) = watched.get_mut(key) {
-            entry.watchers.remove(client);
-            if entry.watchers.is_empty() {
-                watched.remove(key);
-            }
+    pub(crate) fn unwatch(&mut self, db: usize, key: InlineBytes, client: ClientId) {
+        self.unwatch_checking(db, key, client, false);
+    }
+
+    /// EXEC's end of `client`'s watch of `key` in `db`: the watch goes, answering whether it
+    /// was dirty ([`Keyspace::watch_is_dirty`]). One lookup of the key in the watch table.
+    pub(crate) fn end_watch(&mut self, db: usize, key: InlineBytes, client: ClientId) -> bool {
+        self.unwatch_checking(db, key, client, true)
+    }
+
+    /// Drops `client`'s watch of `key`, answering (when `check`) whether it was dirty.
+    fn unwatch_checking(&mut self, db: usize, key: InlineBytes, client: ClientId, check: bool) -> bool {
+        let expired = check && self.is_expired_now(db, &key);
+        let std::collections::hash_map::Entry::Occupied(mut entry) = self.dbs[db].watched.entry(key) else {
+            return false;
+        };
+        let watched = entry.get_mut();
+        let dirty = check
+            && watched
+                .watchers
+                .iter()
+                .find(|w| w.client == client)
+                .is_some_and(|w| w.seen != watched.version || (!w.stale && expired));
+        watched.watchers.remove(client);
+        if watched.watchers.is_empty() {
+            entry.remove();
         }
+        dirty
     }
 
     /// Whether `client`'s watch of `key` is dirty: the key was modified since, or it expired since
