@@ -59,6 +59,11 @@ impl DirectCommand {
         }
     }
 
+    /// Whether the command writes (its table row's WRITE flag).
+    fn writes(self) -> bool {
+        self != DirectCommand::Get
+    }
+
     /// Whether the command takes a count after its key.
     fn counted(self) -> bool {
         matches!(self, DirectCommand::IncrBy | DirectCommand::DecrBy)
@@ -133,7 +138,7 @@ impl<'a> Direct<'a> {
     #[inline(always)]
     pub(crate) fn run_result(&self, ctx: &mut Ctx<'_>) -> Result<Reply, CommandError> {
         let (key, count) = (self.key, self.count);
-        ctx.run_unobserved_result(self.spec(), |ctx| match self.command {
+        ctx.run_unobserved_result(self.command.writes(), |ctx| match self.command {
             DirectCommand::Get => string::get_key(ctx, key),
             DirectCommand::Incr => string::incr_by(ctx, key, 1),
             DirectCommand::Decr => string::incr_by(ctx, key, -1),
@@ -171,7 +176,7 @@ impl QueuedDirect {
 
     /// Whether the call may write (what a CLIENT PAUSE WRITE holds).
     pub(crate) fn writes(&self) -> bool {
-        self.command != DirectCommand::Get
+        self.command.writes()
     }
 
     /// The call, borrowing the key.
@@ -208,4 +213,18 @@ pub(crate) fn incrby<'a, K: ToArgs + ?Sized, C: ToArgs + ?Sized>(key: &'a K, cou
 /// See [`get`].
 pub(crate) fn decrby<'a, K: ToArgs + ?Sized, C: ToArgs + ?Sized>(key: &'a K, count: &C) -> Option<Direct<'a>> {
     Direct::counted(DirectCommand::DecrBy, key, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_as_the_table_flags_them() {
+        use DirectCommand::*;
+        for command in [Get, Incr, Decr, IncrBy, DecrBy] {
+            let flagged = command.spec().has(table::flags::WRITE);
+            assert_eq!(command.writes(), flagged, "{}", command.name());
+        }
+    }
 }

@@ -317,18 +317,18 @@ impl Ctx<'_> {
         spec: &table::CommandSpec,
         run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
     ) -> Reply {
-        self.run_unobserved_result(spec, run).into()
+        self.run_unobserved_result(spec.has(table::flags::WRITE), run).into()
     }
 
-    /// [`Ctx::run_unobserved`], its error left apart from the reply (as a typed transaction's
-    /// slot holds it).
+    /// [`Ctx::run_unobserved`] of a command that `writes` or not (its table row's WRITE flag),
+    /// its error left apart from the reply (as a typed transaction's slot holds it).
     #[inline(always)]
     pub(crate) fn run_unobserved_result(
         &mut self,
-        spec: &table::CommandSpec,
+        writes: bool,
         run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
     ) -> Result<Reply, CommandError> {
-        self.read_only = !spec.has(table::flags::WRITE);
+        self.read_only = !writes;
         let result = run(self);
         self.publish_unless_held();
         result.map(|reply| self.for_protocol(reply))

@@ -254,15 +254,22 @@ impl Effects {
     }
 
     /// Reports keyspace event `name` of `class` on `key` in database `db`.
+    #[inline]
     pub(crate) fn notify(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
-        if self.events_wanted & class.bit() != 0 {
-            self.recorded.events.push(KeyEvent {
-                class,
-                name,
-                key: key.to_vec(),
-                db,
-            });
+        if self.wants(class) {
+            self.record_event(db, class, name, key);
         }
+    }
+
+    /// [`Effects::notify`] of an event someone wants.
+    #[cold]
+    fn record_event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        self.recorded.events.push(KeyEvent {
+            class,
+            name,
+            key: key.to_vec(),
+            db,
+        });
     }
 
     /// The running unit is replayed unwrapped (see [`stream_lines`]).

@@ -78,7 +78,27 @@ impl Hash for InlineBytes {
 
 impl PartialEq for InlineBytes {
     fn eq(&self, other: &InlineBytes) -> bool {
-        self.as_bytes() == other.as_bytes()
+        same_bytes(self.as_bytes(), other.as_bytes())
+    }
+}
+
+/// Whether `a` and `b` hold the same bytes: `a == b`, with strings of up to 16 bytes (most keys)
+/// compared by two overlapping word loads each instead of a call to `memcmp`.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        let mut w = [0; N];
+        w.copy_from_slice(&s[at..at + N]);
+        w
+    }
+    match n {
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        4..8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        _ => a == b,
     }
 }
 
@@ -111,5 +131,26 @@ mod tests {
         assert!(matches!(InlineBytes::new(&keys[INLINE_MAX]), InlineBytes::Inline(..)));
         assert!(matches!(InlineBytes::new(&keys[INLINE_MAX + 1]), InlineBytes::Heap(_)));
         assert_eq!(std::mem::size_of::<InlineBytes>(), 24, "no larger than a Vec");
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let strings: Vec<Vec<u8>> = (0..24)
+            .flat_map(|len| {
+                let base: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+                let mut variants = vec![base.clone()];
+                for at in 0..len {
+                    let mut changed = base.clone();
+                    changed[at] ^= 0x20;
+                    variants.push(changed);
+                }
+                variants
+            })
+            .collect();
+        for a in &strings {
+            for b in &strings {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 }

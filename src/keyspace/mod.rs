@@ -332,10 +332,16 @@ impl Keyspace {
     /// `__keyspace@<db>__:<key>` (the event's name as the message) and to
     /// `__keyevent@<db>__:<event>` (the key as the message), as the flags say, in the order they
     /// happened.
+    #[inline]
     pub(crate) fn publish_events(&mut self) {
-        if !self.effects.has_events() {
-            return;
+        if self.effects.has_events() {
+            self.publish_recorded_events();
         }
+    }
+
+    /// [`Keyspace::publish_events`] once there are some.
+    #[cold]
+    fn publish_recorded_events(&mut self) {
         for event in self.effects.take_events() {
             if self.notify.keyspace() {
                 let mut channel = format!("__keyspace@{}__:", event.db).into_bytes();
@@ -351,11 +357,17 @@ impl Keyspace {
 
     /// Appends what the last unit wrote, in its replay form, to the append-only file (see
     /// `aof.rs`): with `wrap`, a unit of several commands goes inside MULTI … EXEC.
+    #[inline]
     pub(crate) fn append_replay(&mut self, wrap: bool) {
         let wrap = self.effects.take_wrap(wrap);
-        if !self.effects.has_replay() {
-            return;
+        if self.effects.has_replay() {
+            self.append_recorded_replay(wrap);
         }
+    }
+
+    /// [`Keyspace::append_replay`] once there is something to append.
+    #[cold]
+    fn append_recorded_replay(&mut self, wrap: bool) {
         let unit = self.effects.take_replay();
         if let Some(aof) = &mut self.aof {
             aof.append(&unit, wrap);
@@ -801,6 +813,7 @@ impl Keyspace {
     }
 
     /// Redis's `signalModifiedKey`: a real modification of `key`, which dirties its watchers.
+    #[inline]
     pub(crate) fn modified(&mut self, db: usize, key: &[u8]) {
         if self.tracking.is_active() {
             self.tracking.invalidate(key);

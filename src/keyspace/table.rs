@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use hashbrown::HashTable;
 
-use super::inline_bytes::InlineBytes;
+use super::inline_bytes::{InlineBytes, same_bytes};
 use super::value::{Map, Value};
 
 /// Entries a chunk holds: a chunk is allocated whole (about 56 KiB) and never moved, so the table
@@ -359,7 +359,7 @@ impl Table {
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Detached> {
         let hash = self.hash(key);
         let chunks = &self.chunks;
-        let same_key = |&p: &u32| slot_in(chunks, p).key.as_bytes() == key;
+        let same_key = |&p: &u32| same_bytes(slot_in(chunks, p).key.as_bytes(), key);
         let pos = match self.index.find_entry(hash, same_key) {
             Ok(found) => found.remove().0,
             Err(_) => {
@@ -497,7 +497,7 @@ impl Table {
     fn find(&self, key: &[u8]) -> Option<u32> {
         let chunks = &self.chunks;
         let hash = self.hash(key);
-        let same_key = |&p: &u32| slot_in(chunks, p).key.as_bytes() == key;
+        let same_key = |&p: &u32| same_bytes(slot_in(chunks, p).key.as_bytes(), key);
         match self.index.find(hash, same_key) {
             Some(&p) => Some(p),
             None => self.resizing.as_ref()?.old.find(hash, same_key).copied(),
