@@ -481,7 +481,12 @@ impl Connection {
         match (outcome, &reply) {
             // Refused for memory before it ran (`Shared::start`), or EXEC refused (for memory, or
             // a script timed out while it waited): Redis's `rejectCommand`.
-            (Outcome::Ran(name), Reply::Error(e @ (CommandError::OutOfMemory | CommandError::ExecAbortBecause(_)))) => {
+            (
+                Outcome::Ran(name),
+                Reply::Error(
+                    e @ (CommandError::OutOfMemory | CommandError::NoReplicas | CommandError::ExecAbortBecause(_)),
+                ),
+            ) => {
                 counts.rejected(Some(name), e)
             }
             (Outcome::Ran(name), reply) => {
@@ -609,6 +614,15 @@ impl Connection {
         {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(CommandError::OutOfMemory);
+        }
+        // So is a write queued while there are not enough good replicas (`min-replicas-to-write`).
+        if let Ok(spec) = &resolved
+            && self.multi.is_some()
+            && spec.has(flags::WRITE)
+            && self.shared.not_enough_replicas_now()
+        {
+            *outcome = Outcome::Rejected(Some(spec.name));
+            resolved = Err(CommandError::NoReplicas);
         }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
@@ -1107,18 +1121,23 @@ impl Connection {
             return Err(e);
         }
         // Out of memory, EXEC of a command that could grow the store is refused (Redis checks it
-        // after routing, before anything else of EXEC).
-        if state.keyspace.out_of_memory()
-            && multi
-                .queue
-                .iter()
-                .any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
+        // after routing, before anything else of EXEC); so is one of a write while there are
+        // not enough good replicas (`min-replicas-to-write`).
+        let refusal = if state.keyspace.out_of_memory()
+            && multi.commands().any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
         {
+            Some(CommandError::OutOfMemory)
+        } else if state.keyspace.not_enough_replicas() && multi.commands().any(|(spec, _)| spec.has(flags::WRITE)) {
+            Some(CommandError::NoReplicas)
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
             for (db, key) in self.watched.drain(..) {
                 state.keyspace.unwatch(db, key, self.id);
             }
             self.shared.after_command(&mut state);
-            return Err(CommandError::ExecAbortBecause(CommandError::OutOfMemory.to_string()));
+            return Err(CommandError::ExecAbortBecause(refusal.to_string()));
         }
         let dirty = end_watches(&mut self.watched, self.id, &mut state.keyspace);
         if multi.aborted {

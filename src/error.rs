@@ -99,6 +99,10 @@ pub enum CommandError {
     /// store (Redis's `denyoom` ones) are refused; reads, deletes and the like still run.
     #[error("OOM command not allowed when used memory > 'maxmemory'.")]
     OutOfMemory,
+    /// A write while `min-replicas-to-write` asks for more replicas acknowledging within
+    /// `min-replicas-max-lag` seconds than there are.
+    #[error("NOREPLICAS Not enough good replicas to write.")]
+    NoReplicas,
     /// SCRIPT KILL or FUNCTION KILL with no script running.
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,

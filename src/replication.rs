@@ -14,7 +14,11 @@ use crate::reply::Reply;
 
 /// The replicas fed, and the database their stream is in.
 pub(crate) struct Replicas {
-    feeds: Vec<(ClientId, Arc<Mailbox>)>,
+    feeds: Vec<Feed>,
+    /// `min-replicas-to-write` (0: writes never wait for replicas).
+    min_to_write: usize,
+    /// `min-replicas-max-lag`, in seconds (0: the rule is off).
+    max_lag: u64,
     /// The stream's database (Redis's `slaveseldb`): unknown after a replica attaches, so that
     /// the next write is preceded by a SELECT.
     selected_db: Option<usize>,
@@ -24,10 +28,20 @@ pub(crate) struct Replicas {
     last_ping: Instant,
 }
 
+/// One replica fed: its client, the mailbox its stream goes through, and when it last
+/// acknowledged what it received (REPLCONF ACK; its attaching counts as one).
+struct Feed {
+    client: ClientId,
+    mailbox: Arc<Mailbox>,
+    last_ack: Instant,
+}
+
 impl Default for Replicas {
     fn default() -> Replicas {
         Replicas {
             feeds: Vec::new(),
+            min_to_write: 0,
+            max_lag: 10,
             selected_db: None,
             ping_period: Duration::from_secs(10),
             last_ping: Instant::now(),
@@ -51,8 +65,43 @@ impl std::fmt::Debug for Replicas {
 impl Replicas {
     /// Feeds `client` from now on, through `mailbox`.
     pub(crate) fn attach(&mut self, client: ClientId, mailbox: &Arc<Mailbox>) {
-        self.feeds.push((client, Arc::clone(mailbox)));
+        self.feeds.push(Feed {
+            client,
+            mailbox: Arc::clone(mailbox),
+            last_ack: Instant::now(),
+        });
         self.selected_db = None;
+    }
+
+    /// REPLCONF ACK from `client`, if it is a replica fed here.
+    pub(crate) fn acknowledged(&mut self, client: ClientId) {
+        if let Some(feed) = self.feeds.iter_mut().find(|feed| feed.client == client) {
+            feed.last_ack = Instant::now();
+        }
+    }
+
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds).
+    pub(crate) fn set_min_replicas(&mut self, to_write: usize, max_lag: u64) {
+        self.min_to_write = to_write;
+        self.max_lag = max_lag;
+    }
+
+    /// Whether `min-replicas-to-write` is in force (both it and `min-replicas-max-lag` set).
+    pub(crate) fn counts_good_replicas(&self) -> bool {
+        self.min_to_write > 0 && self.max_lag > 0
+    }
+
+    /// How many replicas acknowledged within `min-replicas-max-lag` seconds (Redis's "good
+    /// replicas": its lag, in whole seconds, at most the limit).
+    pub(crate) fn good_replicas(&self) -> usize {
+        let live = |feed: &&Feed| !feed.mailbox.is_gone() && feed.last_ack.elapsed().as_secs() <= self.max_lag;
+        self.feeds.iter().filter(live).count()
+    }
+
+    /// Whether writes are refused for want of good replicas (Redis's `checkGoodReplicasStatus`
+    /// failing).
+    pub(crate) fn refuse_writes(&self) -> bool {
+        self.counts_good_replicas() && self.good_replicas() < self.min_to_write
     }
 
     /// Whether any replica is fed.
@@ -78,18 +127,18 @@ impl Replicas {
         self.last_ping = Instant::now();
         let ping = Reply::Array(vec![Reply::bulk("PING")]);
         self.feeds
-            .retain(|(_, mailbox)| !mailbox.is_gone() && mailbox.deliver_within(ping.clone(), REPLICA_LIMIT));
+            .retain(|feed| !feed.mailbox.is_gone() && feed.mailbox.deliver_within(ping.clone(), REPLICA_LIMIT));
     }
 
     /// Sends one unit of replay form to every replica (`wrap`: inside MULTI … EXEC when it is
     /// several commands). A replica that left or fell too far behind is dropped.
     pub(crate) fn feed(&mut self, unit: &[Replayed], wrap: bool) {
         let lines = stream_lines(unit, wrap, &mut self.selected_db);
-        self.feeds.retain(|(_, mailbox)| {
-            !mailbox.is_gone()
+        self.feeds.retain(|feed| {
+            !feed.mailbox.is_gone()
                 && lines.iter().all(|line| {
                     let command = Reply::Array(line.iter().map(Reply::bulk).collect());
-                    mailbox.deliver_within(command, REPLICA_LIMIT)
+                    feed.mailbox.deliver_within(command, REPLICA_LIMIT)
                 })
         });
     }

@@ -96,6 +96,8 @@ pub(crate) struct Shared {
     pub(crate) cron_paused: AtomicBool,
     /// Whether `maxmemory` is set (read without the lock where a command is queued in MULTI).
     memory_limited: AtomicBool,
+    /// Whether `min-replicas-to-write` is in force (read before a command is queued in MULTI).
+    counts_replicas: AtomicBool,
     /// Whether a client may be in MONITOR (read before every command; the hub knows).
     pub(crate) monitoring: AtomicBool,
     /// In cluster mode, the node's view of its cluster, by which requests are routed before
@@ -182,6 +184,7 @@ impl Shared {
             expiring_in_background: AtomicBool::new(false),
             cron_paused: AtomicBool::new(false),
             memory_limited: AtomicBool::new(false),
+            counts_replicas: AtomicBool::new(false),
             monitoring: AtomicBool::new(false),
             pause: Mutex::new(None),
             pause_set: AtomicBool::new(false),
@@ -298,6 +301,22 @@ impl Shared {
         if limited {
             self.expire_in_background();
         }
+    }
+
+    /// Sets `min-replicas-to-write` and `min-replicas-max-lag` (seconds) on `ks`: while fewer
+    /// replicas than the first acknowledged within the second, writes are refused.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn set_min_replicas(&self, ks: &mut Keyspace, to_write: usize, max_lag: u64) {
+        ks.replicas.set_min_replicas(to_write, max_lag);
+        self.counts_replicas
+            .store(ks.replicas.counts_good_replicas(), Ordering::Relaxed);
+    }
+
+    /// Whether a write would be refused now for want of replicas (for a command about to be
+    /// queued in MULTI).
+    pub(crate) fn not_enough_replicas_now(&self) -> bool {
+        self.counts_replicas.load(Ordering::Relaxed)
+            && self.lock_unless_busy().is_ok_and(|state| state.keyspace.not_enough_replicas())
     }
 
     /// Whether `maxmemory` is set.
@@ -547,6 +566,10 @@ impl Shared {
         if state.keyspace.out_of_memory() && state.denied_out_of_memory(spec, argv) {
             self.after_command(&mut state);
             return Started::Done(Reply::Error(CommandError::OutOfMemory));
+        }
+        if spec.has(flags::WRITE) && state.keyspace.not_enough_replicas() {
+            self.after_command(&mut state);
+            return Started::Done(Reply::Error(CommandError::NoReplicas));
         }
         // The tracking table is kept within its bound before a command, as Redis keeps it: the
         // invalidations a lowered `tracking-table-max-keys` causes come before the reply.

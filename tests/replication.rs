@@ -138,3 +138,114 @@ fn replconf_answers_as_redis() {
     }
     server.stop();
 }
+
+/// `min-replicas-to-write` as Redis applies it, with no replica to count: writes refused with
+/// NOREPLICAS (a write queued in MULTI dooms it; EXEC of a write refused when the rule came
+/// after queuing), reads served, scripts with flags that may write refused before they start,
+/// other scripts at their first write, FUNCTION LOAD refused; INFO's `min_slaves_good_slaves`;
+/// `min-replicas-max-lag 0` turning the rule off. Compared byte for byte with redis-server.
+#[cfg(feature = "lua")]
+#[test]
+fn min_replicas_to_write_refuses_writes_as_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = [
+        RawClient::connect(server.addr().port()),
+        RawClient::connect(server.addr().port()),
+    ];
+    let mut theirs = [redis.client(), redis.client()];
+    let steps = [
+        (0, "SET a 1"),
+        (0, "MULTI"),
+        (0, "SET a 2"),
+        (0, "GET a"),
+        (1, "CONFIG SET min-replicas-to-write 1"),
+        (0, "EXEC"),
+        (0, "SET a 3"),
+        (0, "SETNX b 1"),
+        (0, "DEL a"),
+        (0, "GET a"),
+        (0, "PUBLISH c m"),
+        (0, "EVAL \"return redis.call('set','a','1')\" 0"),
+        (0, "EVAL \"return redis.pcall('incr','n')\" 0"),
+        (0, "EVAL \"return redis.call('get','a')\" 0"),
+        (0, "EVAL_RO \"return redis.call('get','a')\" 0"),
+        (0, "EVAL \"#!lua\nreturn redis.call('get','a')\" 0"),
+        (0, "EVAL \"#!lua flags=no-writes\nreturn redis.call('get','a')\" 0"),
+        (0, "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return 1 end)\""),
+        (0, "MULTI"),
+        (0, "SET a 4"),
+        (0, "GET a"),
+        (0, "EXEC"),
+        (0, "MULTI"),
+        (0, "GET a"),
+        (0, "EXEC"),
+        (0, "FLUSHALL"),
+        (1, "CONFIG SET min-replicas-max-lag 0"),
+        (0, "SET a 5"),
+        (1, "CONFIG SET min-replicas-max-lag 10"),
+        (0, "SET a 6"),
+        (1, "CONFIG SET min-replicas-to-write 0"),
+        (0, "SET a 7"),
+    ];
+    for (client, line) in steps {
+        assert_eq!(
+            String::from_utf8_lossy(&ours[client].call(&words(line))),
+            String::from_utf8_lossy(&theirs[client].call(&words(line))),
+            "{line}"
+        );
+    }
+    let good_line = |client: &mut RawClient| {
+        String::from_utf8_lossy(&client.call(&words("INFO replication")))
+            .lines()
+            .find(|line| line.starts_with("min_slaves"))
+            .map(str::to_owned)
+    };
+    assert_eq!(good_line(&mut ours[0]), None);
+    for (client, line) in [(1, "CONFIG SET min-replicas-to-write 1")] {
+        ours[client].call(&words(line));
+        theirs[client].call(&words(line));
+    }
+    assert_eq!(good_line(&mut ours[0]), Some("min_slaves_good_slaves:0".into()));
+    assert_eq!(good_line(&mut ours[0]), good_line(&mut theirs[0]));
+    server.stop();
+}
+
+/// A real redis-server replicating embedis-server acknowledges its stream (REPLCONF ACK), which
+/// makes it a good replica: with `min-replicas-to-write 1` writes go through while it follows,
+/// and are refused once it has gone.
+#[test]
+fn an_acknowledging_replica_lets_writes_through() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    assert_eq!(ours.call(&words("CONFIG SET min-replicas-to-write 1")), b"+OK\r\n");
+    assert!(ours.call(&words("SET k 1")).starts_with(b"-NOREPLICAS"));
+    let mut theirs = replica.client();
+    let port = primary.addr().port().to_string();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ours.call(&words("SET k 2")) != b"+OK\r\n" {
+        assert!(Instant::now() < deadline, "the replica never counted as good");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let info = String::from_utf8(ours.call(&words("INFO replication"))).unwrap();
+    assert!(info.contains("min_slaves_good_slaves:1"), "{info}");
+    // Past the lag allowed since it attached, its ACKs (one a second) keep it good.
+    assert_eq!(ours.call(&words("CONFIG SET min-replicas-max-lag 1")), b"+OK\r\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(ours.call(&words("SET k 3")), b"+OK\r\n", "the replica's ACKs count");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    // The replica leaves: the primary's stream to it breaks, and it no longer counts.
+    assert_eq!(theirs.call(&words("REPLICAOF NO ONE")), b"+OK\r\n");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ours.call(&words("SET k 4")).starts_with(b"-NOREPLICAS") {
+        assert!(Instant::now() < deadline, "writes went on without the replica");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    primary.stop();
+}

@@ -473,6 +473,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "module", -2, SERVER, NO_KEYS, Run::Container(MODULE);
     "shutdown", -1, S | NO_MULTI | ALLOW_BUSY, NO_KEYS, host(HostOp::Shutdown);
     "sync", 1, S | NO_MULTI | NO_SCRIPT, NO_KEYS, host(HostOp::Sync);
+    "psync", -3, S | NO_MULTI | NO_SCRIPT, NO_KEYS, host(HostOp::Sync);
     "replconf", -1, S | NO_SCRIPT | ALLOW_BUSY, NO_KEYS, host(HostOp::Replconf);
     // keys (db.c, expire.c)
     "del", -2, W, keys(1, -1, 1), k(keys::del);

@@ -325,7 +325,12 @@ impl Keyspace {
     /// commands ([`Keyspace::commands_observed`]) and memory is not exhausted (the command
     /// line's way answers that error).
     pub(crate) fn takes_direct_calls(&self, monitors_see_them: bool) -> bool {
-        !self.out_of_memory() && !self.commands_observed(monitors_see_them)
+        !self.out_of_memory() && !self.replicas.counts_good_replicas() && !self.commands_observed(monitors_see_them)
+    }
+
+    /// Whether a write is refused now for want of replicas (`min-replicas-to-write`).
+    pub(crate) fn not_enough_replicas(&self) -> bool {
+        self.replicas.refuse_writes()
     }
 
     /// Publishes the keyspace events recorded so far (Redis's `notifyKeyspaceEvent`): each to

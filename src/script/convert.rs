@@ -300,6 +300,15 @@ pub(super) fn run_call(
             "Write commands are not allowed from read-only scripts.",
         );
     }
+    // Until it has written, a script may not write while there are not enough good replicas
+    // (Redis's `scriptVerifyWriteCommandAllow`; a script with flags that may write was refused
+    // before it started).
+    if spec.has(flags::WRITE) && !running.watchdog.has_written() && ctx.ks.not_enough_replicas() {
+        if let Some(stats) = &ctx.ks.command_stats {
+            stats.lock().rejected(Some(spec.name), &CommandError::NoReplicas);
+        }
+        return Err(format!("-{}", CommandError::NoReplicas));
+    }
     // Out of memory when the script started: until it has written, it may not run what could
     // grow the store (Redis's `scriptVerifyOOM`).
     if running.checks_memory.load(Ordering::Relaxed)

@@ -448,6 +448,7 @@ impl FunctionEngine {
         if read_only && !declared.no_writes {
             return Err(err("Can not execute a script with write flag using *_ro command."));
         }
+        super::may_start_with_replicas(ctx, declared)?;
         super::may_start_out_of_memory(ctx, declared)?;
         let read_only = read_only || declared.no_writes;
         let run = super::Invocation {

@@ -358,6 +358,15 @@ pub(crate) struct Invocation<'a> {
     pub(crate) allow_cross_slot: bool,
 }
 
+/// A script with flags (a shebang, a function) that may write may not start while there are not
+/// enough good replicas (`min-replicas-to-write`, Redis's `scriptPrepareForRun`).
+fn may_start_with_replicas(ctx: &Ctx<'_>, declared: Declared) -> Result<(), CommandError> {
+    if declared.present && !declared.no_writes && ctx.ks.not_enough_replicas() {
+        return Err(CommandError::NoReplicas);
+    }
+    Ok(())
+}
+
 /// A script with flags (a shebang, a function) that is neither `no-writes` nor `allow-oom` may
 /// not start while the store is out of memory (Redis's `scriptPrepareForRun`; a client's own
 /// call is refused earlier, with the plain OOM error, unless EXEC runs it).
@@ -740,7 +749,7 @@ impl ScriptEngine {
                 "ERR Can not execute a script with write flag using *_ro command.",
             ));
         }
-        if let Err(e) = may_start_out_of_memory(ctx, declared) {
+        if let Err(e) = may_start_with_replicas(ctx, declared).and_then(|()| may_start_out_of_memory(ctx, declared)) {
             return Reply::Error(e);
         }
         let read_only = read_only || declared.no_writes;

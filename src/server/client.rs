@@ -54,8 +54,9 @@ struct ServerSide {
     quiet: bool,
     /// Close once the pending replies are written (QUIT, SHUTDOWN, protocol errors).
     close: bool,
-    /// The command running now is SYNC: the client becomes a replica once it returns.
-    sync_requested: bool,
+    /// The command running now is SYNC (`Some(false)`) or PSYNC (`Some(true)`): the client
+    /// becomes a replica once it returns.
+    sync_requested: Option<bool>,
     /// The client is a replica (it sent SYNC): it gets the replication stream, and no replies,
     /// as Redis sends its replicas none.
     replica: bool,
@@ -120,7 +121,7 @@ impl Client {
                 authenticated: !requirepass,
                 reply_mode: ReplyMode::On,
                 quiet: false,
-                sync_requested: false,
+                sync_requested: None,
                 replica: false,
                 close: false,
                 pushes: Vec::new(),
@@ -224,9 +225,9 @@ impl Client {
         let name = &name_buf[..name_len];
         let dispatched = self.dispatch(name, argv);
         self.note(name);
-        if std::mem::take(&mut self.side.sync_requested) {
+        if let Some(psync) = self.side.sync_requested.take() {
             self.silenced();
-            self.become_replica(out);
+            self.become_replica(psync, out);
             return Ran::Done;
         }
         // The common case, nothing for this client's mailbox: no more than an atomic load.
@@ -276,16 +277,24 @@ impl Client {
         ran
     }
 
-    /// SYNC: the client becomes a replica, as Redis's full resynchronisation makes it — the data
-    /// as an RDB payload (`$<length>\r\n` and the file, with no line end after it, as Redis
-    /// sends it), then through its mailbox the replay form of every write from that moment on
-    /// (taken under the same lock, so that nothing falls between).
-    fn become_replica(&mut self, out: &mut Vec<u8>) {
+    /// SYNC or PSYNC (`psync`): the client becomes a replica, as Redis's full resynchronisation
+    /// makes it — for PSYNC first `+FULLRESYNC <replication id> <offset>` (embedis keeps no
+    /// backlog, so every PSYNC is answered with a full resynchronisation, the offset that of
+    /// INFO's `master_repl_offset`), then the data as an RDB payload (`$<length>\r\n` and the
+    /// file, with no line end after it, as Redis sends it), then through its mailbox the replay
+    /// form of every write from that moment on (taken under the same lock, so that nothing
+    /// falls between). A replica that asked by PSYNC acknowledges its stream each second
+    /// (REPLCONF ACK), which `min-replicas-to-write` counts.
+    fn become_replica(&mut self, psync: bool, out: &mut Vec<u8>) {
         let mut state = self.side.inner.store.shared().lock();
         let state = &mut *state;
         let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
         let mailbox = Arc::clone(self.conn.mailbox());
         state.keyspace.attach_replica(self.conn.id(), &mailbox);
+        if psync {
+            let id = self.side.inner.replication_id.lock().clone();
+            out.extend_from_slice(format!("+FULLRESYNC {id} 0\r\n").as_bytes());
+        }
         out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
         out.extend_from_slice(&file);
         self.side.replica = true;
@@ -413,12 +422,20 @@ impl Host for ServerSide {
             },
             HostOp::Client => Ok(self.client(call)),
             HostOp::Module => self.module(call.spec.name),
-            HostOp::Replconf => self.replconf(argv),
+            HostOp::Replconf => self.replconf(argv, call.caller.client),
             HostOp::Sync => {
-                // Its reply is the data itself, written by `Client::become_replica`.
-                self.sync_requested = true;
-                self.quiet = true;
-                Ok(Reply::ok())
+                // PSYNC's offset must be an integer; its replication id and offset are not
+                // looked at further (every PSYNC is a full resynchronisation).
+                let psync = call.spec.name == "psync";
+                match psync.then(|| crate::command::args::int(argv.arg(2))) {
+                    Some(Err(e)) => Err(e),
+                    _ => {
+                        // Its reply is the data itself, written by `Client::become_replica`.
+                        self.sync_requested = Some(psync);
+                        self.quiet = true;
+                        Ok(Reply::ok())
+                    }
+                }
             }
         };
         reply.unwrap_or_else(Reply::Error)
@@ -448,8 +465,9 @@ fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
 impl ServerSide {
     /// REPLCONF option value …: what a replica tells its primary, as Redis checks it (a
     /// replica's listening port and address, its capabilities, RDB-ONLY, RDB-FILTER-ONLY), OK
-    /// after; ACK and GETACK answer nothing at all.
-    fn replconf(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+    /// after; ACK and GETACK answer nothing at all. A replica's ACK counts it as good for
+    /// `min-replicas-max-lag` seconds.
+    fn replconf(&mut self, argv: &Argv, client: u64) -> Result<Reply, CommandError> {
         if argv.len().is_multiple_of(2) {
             return Err(CommandError::Syntax);
         }
@@ -469,6 +487,13 @@ impl ServerSide {
                 }
             } else if is_option(option, "capa") {
             } else if is_option(option, "ack") || is_option(option, "getack") {
+                // (While a script holds the store the ACK is not counted; the replica sends
+                // another each second.)
+                if is_option(option, "ack")
+                    && let Ok(mut state) = self.inner.store.shared().lock_unless_busy()
+                {
+                    state.keyspace.replicas.acknowledged(client);
+                }
                 self.quiet = true;
                 return Ok(Reply::ok());
             } else if is_option(option, "rdb-only") {
@@ -1085,8 +1110,14 @@ impl ServerSide {
                     let _ = self.inner.waker.wake();
                 }
                 ks.set_encodings(self.inner.encodings());
-                ks.replicas
-                    .set_ping_period(super::number(&self.inner.params.lock(), "repl-ping-replica-period", 10));
+                let params = self.inner.params.lock();
+                ks.replicas.set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
+                let (to_write, max_lag) = (
+                    super::number(&params, "min-replicas-to-write", 0),
+                    super::number(&params, "min-replicas-max-lag", 10),
+                );
+                drop(params);
+                self.inner.store.shared().set_min_replicas(ks, to_write, max_lag);
                 if let Some(points) = changes_save {
                     ks.saving.set_points(points);
                 }
@@ -1405,8 +1436,13 @@ impl ServerSide {
         section(
             "Replication",
             format!(
-                "role:master\r\nconnected_slaves:{}\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                "role:master\r\nconnected_slaves:{}\r\n{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
                 ks.replicas.len(),
+                if ks.replicas.counts_good_replicas() {
+                    format!("min_slaves_good_slaves:{}\r\n", ks.replicas.good_replicas())
+                } else {
+                    String::new()
+                },
                 inner.replication_id.lock(),
                 "0".repeat(40),
                 param("repl-backlog-size"),
