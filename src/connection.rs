@@ -486,9 +486,7 @@ impl Connection {
                 Reply::Error(
                     e @ (CommandError::OutOfMemory | CommandError::NoReplicas | CommandError::ExecAbortBecause(_)),
                 ),
-            ) => {
-                counts.rejected(Some(name), e)
-            }
+            ) => counts.rejected(Some(name), e),
             (Outcome::Ran(name), reply) => {
                 counts.ran_blocking(name, took, reply, self.blocked.is_some());
                 if self.blocked.is_some() {
@@ -1124,7 +1122,9 @@ impl Connection {
         // after routing, before anything else of EXEC); so is one of a write while there are
         // not enough good replicas (`min-replicas-to-write`).
         let refusal = if state.keyspace.out_of_memory()
-            && multi.commands().any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
+            && multi
+                .commands()
+                .any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
         {
             Some(CommandError::OutOfMemory)
         } else if state.keyspace.not_enough_replicas() && multi.commands().any(|(spec, _)| spec.has(flags::WRITE)) {

@@ -19,6 +19,9 @@ pub(crate) struct Replicas {
     min_to_write: usize,
     /// `min-replicas-max-lag`, in seconds (0: the rule is off).
     max_lag: u64,
+    /// The replication offset (INFO's `master_repl_offset`): the bytes of stream sent so far,
+    /// counted once whatever the number of replicas, from the first replica on.
+    offset: u64,
     /// The stream's database (Redis's `slaveseldb`): unknown after a replica attaches, so that
     /// the next write is preceded by a SELECT.
     selected_db: Option<usize>,
@@ -28,12 +31,33 @@ pub(crate) struct Replicas {
     last_ping: Instant,
 }
 
-/// One replica fed: its client, the mailbox its stream goes through, and when it last
-/// acknowledged what it received (REPLCONF ACK; its attaching counts as one).
+/// One replica fed: its client, where it listens, the mailbox its stream goes through, and when
+/// it last acknowledged what it received and up to which offset (REPLCONF ACK; its attaching
+/// counts as one, of nothing).
 struct Feed {
     client: ClientId,
+    listening: ReplicaAddress,
     mailbox: Arc<Mailbox>,
     last_ack: Instant,
+    acked: u64,
+}
+
+/// Where a replica says it listens (REPLCONF ip-address, else its connection's address; and
+/// REPLCONF listening-port), as INFO and ROLE show it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReplicaAddress {
+    pub(crate) ip: String,
+    pub(crate) port: i64,
+}
+
+/// The bytes `line` takes in the stream as RESP: `*<n>` and each argument as a bulk string.
+fn encoded_len<'a>(line: impl ExactSizeIterator<Item = &'a [u8]>) -> u64 {
+    let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as u64 + 1);
+    let header = 1 + digits(line.len()) + 2;
+    header
+        + line
+            .map(|arg| 1 + digits(arg.len()) + 2 + arg.len() as u64 + 2)
+            .sum::<u64>()
 }
 
 impl Default for Replicas {
@@ -42,6 +66,7 @@ impl Default for Replicas {
             feeds: Vec::new(),
             min_to_write: 0,
             max_lag: 10,
+            offset: 0,
             selected_db: None,
             ping_period: Duration::from_secs(10),
             last_ping: Instant::now(),
@@ -64,20 +89,38 @@ impl std::fmt::Debug for Replicas {
 
 impl Replicas {
     /// Feeds `client` from now on, through `mailbox`.
-    pub(crate) fn attach(&mut self, client: ClientId, mailbox: &Arc<Mailbox>) {
+    pub(crate) fn attach(&mut self, client: ClientId, listening: ReplicaAddress, mailbox: &Arc<Mailbox>) {
         self.feeds.push(Feed {
             client,
+            listening,
             mailbox: Arc::clone(mailbox),
             last_ack: Instant::now(),
+            acked: 0,
         });
         self.selected_db = None;
     }
 
-    /// REPLCONF ACK from `client`, if it is a replica fed here.
-    pub(crate) fn acknowledged(&mut self, client: ClientId) {
+    /// REPLCONF ACK `offset` from `client`, if it is a replica fed here.
+    pub(crate) fn acknowledged(&mut self, client: ClientId, offset: u64) {
         if let Some(feed) = self.feeds.iter_mut().find(|feed| feed.client == client) {
             feed.last_ack = Instant::now();
+            feed.acked = feed.acked.max(offset);
         }
+    }
+
+    /// The replication offset: the bytes of stream sent so far (INFO's `master_repl_offset`,
+    /// where a new replica's stream starts).
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Each replica still fed: where it listens, the offset it acknowledged, and the whole
+    /// seconds since it last did (INFO's `slave<n>` lines, ROLE's list).
+    pub(crate) fn listed(&self) -> impl Iterator<Item = (&ReplicaAddress, u64, u64)> {
+        self.feeds
+            .iter()
+            .filter(|feed| !feed.mailbox.is_gone())
+            .map(|feed| (&feed.listening, feed.acked, feed.last_ack.elapsed().as_secs()))
     }
 
     /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds).
@@ -111,7 +154,7 @@ impl Replicas {
 
     /// How many replicas are fed (INFO's `connected_slaves`).
     pub(crate) fn len(&self) -> usize {
-        self.feeds.len()
+        self.listed().count()
     }
 
     /// `repl-ping-replica-period`, in seconds.
@@ -125,6 +168,7 @@ impl Replicas {
             return;
         }
         self.last_ping = Instant::now();
+        self.offset += encoded_len([&b"PING"[..]].into_iter());
         let ping = Reply::Array(vec![Reply::bulk("PING")]);
         self.feeds
             .retain(|feed| !feed.mailbox.is_gone() && feed.mailbox.deliver_within(ping.clone(), REPLICA_LIMIT));
@@ -134,6 +178,7 @@ impl Replicas {
     /// several commands). A replica that left or fell too far behind is dropped.
     pub(crate) fn feed(&mut self, unit: &[Replayed], wrap: bool) {
         let lines = stream_lines(unit, wrap, &mut self.selected_db);
+        self.offset += lines.iter().map(|line| encoded_len(line.iter())).sum::<u64>();
         self.feeds.retain(|feed| {
             !feed.mailbox.is_gone()
                 && lines.iter().all(|line| {
@@ -141,5 +186,24 @@ impl Replicas {
                     feed.mailbox.deliver_within(command, REPLICA_LIMIT)
                 })
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_as_their_resp_bytes() {
+        let lines: [&[&[u8]]; 3] = [&[b"PING"], &[b"SET", b"k", b"0123456789"], &[b"SELECT", b"12"]];
+        for line in lines {
+            let mut resp = format!("*{}\r\n", line.len()).into_bytes();
+            for arg in line {
+                resp.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+                resp.extend_from_slice(arg);
+                resp.extend_from_slice(b"\r\n");
+            }
+            assert_eq!(encoded_len(line.iter().copied()), resp.len() as u64);
+        }
     }
 }

@@ -316,7 +316,9 @@ impl Shared {
     /// queued in MULTI).
     pub(crate) fn not_enough_replicas_now(&self) -> bool {
         self.counts_replicas.load(Ordering::Relaxed)
-            && self.lock_unless_busy().is_ok_and(|state| state.keyspace.not_enough_replicas())
+            && self
+                .lock_unless_busy()
+                .is_ok_and(|state| state.keyspace.not_enough_replicas())
     }
 
     /// Whether `maxmemory` is set.

@@ -103,6 +103,36 @@ fn redis_server_replicates_embedis_server() {
     );
     let info = String::from_utf8(ours.call(&words("INFO replication"))).unwrap();
     assert!(info.contains("connected_slaves:1"), "{info}");
+    // The offsets: the stream's bytes as the primary counts them, as the replica counts what it
+    // processed, and as the replica acknowledged (REPLCONF ACK, once a second); ROLE lists it.
+    let field = |info: &str, name: &str| {
+        info.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|rest| rest.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let port = replica.port.to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offset = loop {
+        let primary = String::from_utf8(ours.call(&words("INFO replication"))).unwrap();
+        let follower = String::from_utf8(theirs.call(&words("INFO replication"))).unwrap();
+        let offset = field(&primary, "master_repl_offset:");
+        let listed = format!("ip=127.0.0.1,port={port},state=online,offset={offset},lag=");
+        if offset != "0"
+            && field(&follower, "slave_repl_offset:") == offset
+            && field(&primary, "slave0:").starts_with(&listed)
+        {
+            break offset;
+        }
+        assert!(Instant::now() < deadline, "offsets never met:\n{primary}\n{follower}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let role = format!(
+        "*3\r\n$6\r\nmaster\r\n:{offset}\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n${}\r\n{port}\r\n${}\r\n{offset}\r\n",
+        port.len(),
+        offset.len()
+    );
+    assert_eq!(String::from_utf8_lossy(&ours.call(&words("ROLE"))), role);
     // The replica refuses writes of its own, as a replica of any Redis does.
     assert!(theirs.call(&words("SET x 1")).starts_with(b"-READONLY"));
     primary.stop();
@@ -174,7 +204,10 @@ fn min_replicas_to_write_refuses_writes_as_redis() {
         (0, "EVAL_RO \"return redis.call('get','a')\" 0"),
         (0, "EVAL \"#!lua\nreturn redis.call('get','a')\" 0"),
         (0, "EVAL \"#!lua flags=no-writes\nreturn redis.call('get','a')\" 0"),
-        (0, "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return 1 end)\""),
+        (
+            0,
+            "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return 1 end)\"",
+        ),
         (0, "MULTI"),
         (0, "SET a 4"),
         (0, "GET a"),

@@ -165,12 +165,21 @@ pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Command
     Ok(Reply::Integer(ctx.ks.last_save()))
 }
 
-/// ROLE: a primary with no replicas, replication offset 0 (`master`, `0`, `[]`).
-pub(crate) fn role(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+/// ROLE: a primary, its replication offset, and each replica it feeds (where it listens and the
+/// offset it acknowledged).
+pub(crate) fn role(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let replicas = &ctx.ks.replicas;
+    let listed = replicas.listed().map(|(at, offset, _)| {
+        Reply::Array(vec![
+            Reply::bulk(at.ip.as_str()),
+            Reply::bulk(at.port.to_string()),
+            Reply::bulk(offset.to_string()),
+        ])
+    });
     Ok(Reply::Array(vec![
         Reply::bulk("master"),
-        Reply::Integer(0),
-        Reply::Array(Vec::new()),
+        Reply::Integer(replicas.offset() as i64),
+        Reply::Array(listed.collect()),
     ]))
 }
 

@@ -386,8 +386,13 @@ impl Keyspace {
     }
 
     /// Feeds the replay form of every write to `client` from now on (SYNC), through `mailbox`.
-    pub(crate) fn attach_replica(&mut self, client: ClientId, mailbox: &std::sync::Arc<crate::pubsub::Mailbox>) {
-        self.replicas.attach(client, mailbox);
+    pub(crate) fn attach_replica(
+        &mut self,
+        client: ClientId,
+        listening: crate::replication::ReplicaAddress,
+        mailbox: &std::sync::Arc<crate::pubsub::Mailbox>,
+    ) {
+        self.replicas.attach(client, listening, mailbox);
         self.effects.want_replay(true);
     }
 

@@ -57,6 +57,9 @@ struct ServerSide {
     /// The command running now is SYNC (`Some(false)`) or PSYNC (`Some(true)`): the client
     /// becomes a replica once it returns.
     sync_requested: Option<bool>,
+    /// Where the client, if it becomes a replica, says it listens (REPLCONF ip-address and
+    /// listening-port).
+    announced: (Option<String>, i64),
     /// The client is a replica (it sent SYNC): it gets the replication stream, and no replies,
     /// as Redis sends its replicas none.
     replica: bool,
@@ -122,6 +125,7 @@ impl Client {
                 reply_mode: ReplyMode::On,
                 quiet: false,
                 sync_requested: None,
+                announced: (None, 0),
                 replica: false,
                 close: false,
                 pushes: Vec::new(),
@@ -290,10 +294,16 @@ impl Client {
         let state = &mut *state;
         let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
         let mailbox = Arc::clone(self.conn.mailbox());
-        state.keyspace.attach_replica(self.conn.id(), &mailbox);
+        let (ip, port) = &self.side.announced;
+        let listening = crate::replication::ReplicaAddress {
+            ip: ip.clone().unwrap_or_else(|| self.side.addr.ip().to_string()),
+            port: *port,
+        };
+        let offset = state.keyspace.replicas.offset();
+        state.keyspace.attach_replica(self.conn.id(), listening, &mailbox);
         if psync {
             let id = self.side.inner.replication_id.lock().clone();
-            out.extend_from_slice(format!("+FULLRESYNC {id} 0\r\n").as_bytes());
+            out.extend_from_slice(format!("+FULLRESYNC {id} {offset}\r\n").as_bytes());
         }
         out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
         out.extend_from_slice(&file);
@@ -474,7 +484,7 @@ impl ServerSide {
         for at in (1..argv.len()).step_by(2) {
             let (option, value) = (argv.arg(at), argv.arg(at + 1));
             if is_option(option, "listening-port") {
-                crate::command::args::int(value)?;
+                self.announced.1 = crate::command::args::int(value)?;
             } else if is_option(option, "ip-address") {
                 if value.len() >= 256 {
                     return Err(CommandError::Other(
@@ -485,14 +495,16 @@ impl ServerSide {
                         .into(),
                     ));
                 }
+                self.announced.0 = Some(String::from_utf8_lossy(value).into_owned());
             } else if is_option(option, "capa") {
             } else if is_option(option, "ack") || is_option(option, "getack") {
                 // (While a script holds the store the ACK is not counted; the replica sends
                 // another each second.)
                 if is_option(option, "ack")
+                    && let Some(offset) = crate::number::parse_i64(value)
                     && let Ok(mut state) = self.inner.store.shared().lock_unless_busy()
                 {
-                    state.keyspace.replicas.acknowledged(client);
+                    state.keyspace.replicas.acknowledged(client, offset.max(0) as u64);
                 }
                 self.quiet = true;
                 return Ok(Reply::ok());
@@ -1111,7 +1123,8 @@ impl ServerSide {
                 }
                 ks.set_encodings(self.inner.encodings());
                 let params = self.inner.params.lock();
-                ks.replicas.set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
+                ks.replicas
+                    .set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
                 let (to_write, max_lag) = (
                     super::number(&params, "min-replicas-to-write", 0),
                     super::number(&params, "min-replicas-max-lag", 10),
@@ -1436,8 +1449,16 @@ impl ServerSide {
         section(
             "Replication",
             format!(
-                "role:master\r\nconnected_slaves:{}\r\n{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                "role:master\r\nconnected_slaves:{}\r\n{}{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
                 ks.replicas.len(),
+                ks.replicas
+                    .listed()
+                    .enumerate()
+                    .map(|(n, (at, offset, lag))| format!(
+                        "slave{n}:ip={},port={},state=online,offset={offset},lag={lag}\r\n",
+                        at.ip, at.port
+                    ))
+                    .collect::<String>(),
                 if ks.replicas.counts_good_replicas() {
                     format!("min_slaves_good_slaves:{}\r\n", ks.replicas.good_replicas())
                 } else {
@@ -1445,6 +1466,7 @@ impl ServerSide {
                 },
                 inner.replication_id.lock(),
                 "0".repeat(40),
+                ks.replicas.offset(),
                 param("repl-backlog-size"),
             ),
         );
