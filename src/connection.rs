@@ -49,6 +49,8 @@ pub struct Connection {
     multi: Option<MultiState>,
     /// The (database, key) pairs this client watches.
     watched: WatchList,
+    /// [`Caller::write_offset`]: kept from command to command.
+    write_offset: u64,
     /// What HELLO reads and sets.
     session: Session,
     /// Set by a blocking command started without waiting ([`Connection::start`]): its deadline.
@@ -263,6 +265,7 @@ impl Connection {
             db: 0,
             multi: None,
             watched: WatchList::new(),
+            write_offset: 0,
             session: Session {
                 protocol: 2,
                 name: None,
@@ -450,6 +453,7 @@ impl Connection {
             hosted,
             in_exec: false,
             asking: self.asking,
+            write_offset: self.write_offset,
         }
     }
 
@@ -766,6 +770,7 @@ impl Connection {
             Run::Keyspace(_) | Run::Container(_) if wait => {
                 let reply = self.shared.run(&mut caller, spec, argv);
                 self.db = caller.db;
+                self.write_offset = caller.write_offset;
                 reply
             }
             Run::Keyspace(_) | Run::Container(_) => {
@@ -773,6 +778,7 @@ impl Connection {
                     .shared
                     .start(&mut caller, spec, argv, host.map(|host| host as &mut dyn Host));
                 self.db = caller.db;
+                self.write_offset = caller.write_offset;
                 match started {
                     Started::Done(reply) => reply,
                     Started::Blocked(deadline) => {
@@ -1150,6 +1156,7 @@ impl Connection {
             in_exec: true,
             ..self.caller(host.is_some())
         };
+        let offset_before = state.keyspace.replicas.offset();
         let mut ctx = state.ctx(&caller);
         let mut replies = Vec::with_capacity(multi.queue.len());
         let stats = self.shared.command_stats();
@@ -1234,6 +1241,9 @@ impl Connection {
             state.keyspace.tracking.command_ended(self.id);
         }
         self.shared.after_command(&mut state);
+        if state.keyspace.replicas.offset() != offset_before {
+            self.write_offset = state.keyspace.replicas.offset();
+        }
         Ok(Some(replies))
     }
 }

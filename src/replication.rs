@@ -108,6 +108,24 @@ impl Replicas {
         }
     }
 
+    /// How many replicas still fed acknowledged at least `offset` (what WAIT counts).
+    pub(crate) fn acked_at_least(&self, offset: u64) -> usize {
+        self.listed().filter(|(_, acked, _)| *acked >= offset).count()
+    }
+
+    /// Asks every replica to acknowledge what it has received now (`REPLCONF GETACK *` down the
+    /// stream, which counts in the offset as Redis counts it), for a client waiting in WAIT.
+    pub(crate) fn request_acks(&mut self) {
+        if self.feeds.is_empty() {
+            return;
+        }
+        let line: [&[u8]; 3] = [b"REPLCONF", b"GETACK", b"*"];
+        self.offset += encoded_len(line.into_iter());
+        let request = Reply::Array(line.iter().map(|arg| Reply::bulk(*arg)).collect());
+        self.feeds
+            .retain(|feed| !feed.mailbox.is_gone() && feed.mailbox.deliver_within(request.clone(), REPLICA_LIMIT));
+    }
+
     /// The replication offset: the bytes of stream sent so far (INFO's `master_repl_offset`,
     /// where a new replica's stream starts).
     pub(crate) fn offset(&self) -> u64 {

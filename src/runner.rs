@@ -584,10 +584,17 @@ impl Shared {
         let reply = ctx.run(spec, argv);
         caller.db = ctx.db;
         let blocked = ctx.blocked.take();
+        // What the command wrote goes to replicas below (a WAIT's request for acknowledgements
+        // went during its run, and is none of its writes).
+        let offset_before = state.keyspace.replicas.offset();
         if state.keyspace.tracking.is_active() {
             state.keyspace.tracking.command_ended(caller.client);
         }
         self.after_command_of(&mut state, Some(caller.client));
+        let offset = state.keyspace.replicas.offset();
+        if offset != offset_before {
+            caller.write_offset = offset;
+        }
         match blocked {
             None => Started::Done(reply),
             Some(request) => {
@@ -712,7 +719,7 @@ impl Shared {
         let Some(request) = ks.unblock(client) else {
             return false;
         };
-        let reply = error.map_or_else(|| request.op.timeout_reply(), Reply::Error);
+        let reply = error.map_or_else(|| request.op.timeout_reply(ks), Reply::Error);
         ks.deliver(client, reply, WaitEnd::Interrupted);
         self.unblocked.notify_all();
         true
@@ -734,7 +741,7 @@ fn served_or_expired(ks: &mut Keyspace, caller: &Caller, deadline: Option<Deadli
     if deadline.is_some_and(|d| ks.clock().now_micros() >= d) {
         let reply = ks
             .unblock(caller.client)
-            .map_or(Reply::NilArray, |request| request.op.timeout_reply());
+            .map_or(Reply::NilArray, |request| request.op.timeout_reply(ks));
         return Some((reply, WaitEnd::TimedOut));
     }
     None

@@ -281,3 +281,45 @@ fn an_acknowledging_replica_lets_writes_through() {
     }
     primary.stop();
 }
+
+/// WAIT counts the replicas that acknowledged the client's last write: a real redis-server
+/// replica, asked by REPLCONF GETACK, acknowledges at once; wanting more replicas than there are
+/// waits out the timeout and answers how many did; inside MULTI it answers at once. In process
+/// too, through a `Connection` of the served store.
+#[test]
+fn wait_counts_the_replicas_that_acknowledged() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let store = Store::new();
+    let primary = Server::start(store.clone(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    assert_eq!(ours.call(&words("WAIT 0 0")), b":0\r\n", "no replica yet");
+    let mut theirs = replica.client();
+    let port = primary.addr().port().to_string();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    for n in 0..3 {
+        assert_eq!(ours.call(&words(&format!("SET k{n} v"))), b"+OK\r\n");
+        let started = Instant::now();
+        assert_eq!(ours.call(&words("WAIT 1 5000")), b":1\r\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "the replica acknowledged when asked"
+        );
+    }
+    let started = Instant::now();
+    assert_eq!(ours.call(&words("WAIT 2 300")), b":1\r\n", "one of the two wanted");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(ours.call(&words("MULTI")), b"+OK\r\n");
+    assert_eq!(ours.call(&words("SET in-multi v")), b"+QUEUED\r\n");
+    assert_eq!(ours.call(&words("WAIT 2 0")), b"+QUEUED\r\n");
+    // Inside MULTI it answers at once, for the client's last write sent before (the queued SET
+    // goes to the replica with the whole EXEC): the replica acknowledged that one.
+    assert_eq!(ours.call(&words("EXEC")), b"*2\r\n+OK\r\n:1\r\n");
+    let mut conn = store.connect();
+    assert_eq!(conn.call(["SET", "in-process", "v"]), embedis::Reply::ok());
+    assert_eq!(conn.call(["WAIT", "1", "5000"]), embedis::Reply::Integer(1));
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    primary.stop();
+}

@@ -428,7 +428,7 @@ pub(crate) fn pop_for(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockedOp) -> Result<R
         BlockedOp::PopMany(end, count) => (*end, Some(*count)),
         // WAIT waits on no key, so no key's data serves it; stream reads are served by
         // `stream::serve_readers`.
-        BlockedOp::WaitReplicas | BlockedOp::ReadStreams(_) => return Ok(op.timeout_reply()),
+        BlockedOp::WaitReplicas { .. } | BlockedOp::ReadStreams(_) => return Ok(op.timeout_reply(ctx.ks)),
     };
     let list = ctx.write::<List>(key)?.ok_or(CommandError::NoSuchKey)?;
     let popped = list.pop_many(end, count.unwrap_or(1));

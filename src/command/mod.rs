@@ -122,6 +122,10 @@ pub(crate) struct Caller {
     /// In cluster mode, whether the client sent ASKING: a script it runs may reach the keys of
     /// a slot this node is importing.
     pub(crate) asking: bool,
+    /// The replication offset right after the client's last command that sent replicas
+    /// anything (Redis's `woff`): what WAIT waits for replicas to acknowledge. Set by the
+    /// runner after each command.
+    pub(crate) write_offset: u64,
 }
 
 impl Caller {
@@ -135,6 +139,7 @@ impl Caller {
             hosted: false,
             in_exec: true,
             asking: false,
+            write_offset: 0,
         }
     }
 }
@@ -221,6 +226,8 @@ pub(crate) struct Ctx<'a> {
     /// In cluster mode, whether the caller sent ASKING ([`Caller::asking`]).
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]
     pub(crate) asking: bool,
+    /// [`Caller::write_offset`].
+    pub(crate) write_offset: u64,
     /// The running command said how it replays ([`Ctx::replay_as`]): it is not replayed as sent.
     replayed_instead: bool,
     /// The running command is replayed even if it changed nothing ([`Ctx::replay_always`]).
@@ -258,6 +265,7 @@ impl<'a> Ctx<'a> {
             publish_events: true,
             script_keys: None,
             asking: caller.asking,
+            write_offset: caller.write_offset,
             replayed_instead: false,
             replay_always: false,
             host: None,

@@ -183,20 +183,26 @@ pub(crate) fn role(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
     ]))
 }
 
-/// WAIT numreplicas timeout: how many replicas acknowledged the client's writes. embedis has no
-/// replicas, so that is 0: at once when 0 are wanted (and inside MULTI, where nothing blocks),
-/// else when the timeout (milliseconds, 0 for ever) passes or CLIENT UNBLOCK ends the wait, as
-/// Redis answers with no replica connected.
+/// WAIT numreplicas timeout: how many replicas acknowledged the client's writes (the
+/// replication offset after its last command that sent them anything). At once when that many
+/// already did (and inside MULTI, where nothing blocks); else it waits, asking the replicas to
+/// acknowledge (REPLCONF GETACK), until enough did, the timeout (milliseconds, 0 for ever)
+/// passes or CLIENT UNBLOCK ends the wait, and answers how many did then.
 pub(crate) fn wait(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    const ACKNOWLEDGED: i64 = 0;
     let wanted = super::args::int(argv.arg(1))?;
     let deadline = super::blocking::parse_timeout_millis(ctx.ks, argv.arg(2))?;
-    if ACKNOWLEDGED >= wanted {
-        return Ok(Reply::Integer(ACKNOWLEDGED));
+    let offset = ctx.write_offset;
+    let acknowledged = ctx.ks.replicas.acked_at_least(offset);
+    let op = crate::keyspace::blocking::BlockedOp::WaitReplicas { offset, wanted };
+    if acknowledged as i64 >= wanted {
+        return Ok(Reply::Integer(acknowledged as i64));
     }
-    let op = crate::keyspace::blocking::BlockedOp::WaitReplicas;
-    let answer = op.timeout_reply();
-    Ok(ctx.block(&[], op, deadline, answer))
+    let answer = Reply::Integer(acknowledged as i64);
+    let reply = ctx.block(&[], op, deadline, answer);
+    if ctx.blocked.is_some() {
+        ctx.ks.replicas.request_acks();
+    }
+    Ok(reply)
 }
 
 /// COMMAND [COUNT | LIST [FILTERBY PATTERN p|ACLCAT c|MODULE m] | INFO [name…] | DOCS [name…] |

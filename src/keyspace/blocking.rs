@@ -41,9 +41,9 @@ pub(crate) enum BlockedOp {
     ZPop(ListEnd),
     /// BZMPOP: up to `count` entries, answered as `[key, [[member, score], …]]`.
     ZPopMany(ListEnd, usize),
-    /// WAIT: waits on no key for replicas' acknowledgements, and answers how many acknowledged
-    /// (none: embedis has no replicas) when it times out or is unblocked.
-    WaitReplicas,
+    /// WAIT: waits on no key until `wanted` replicas acknowledged the replication `offset`,
+    /// and answers how many did (then, or when it times out or is unblocked).
+    WaitReplicas { offset: u64, wanted: i64 },
     /// XREAD/XREADGROUP: entries past an ID, from the first of its streams to get some.
     ReadStreams(Box<StreamRead>),
 }
@@ -73,11 +73,12 @@ impl BlockedOp {
         matches!(self, BlockedOp::ReadStreams(_))
     }
 
-    /// The reply when the command times out (or CLIENT UNBLOCK ends it as timed out): a nil
-    /// array for the pops and moves, the count of acknowledging replicas for WAIT.
-    pub(crate) fn timeout_reply(&self) -> Reply {
+    /// The reply when the command times out (or CLIENT UNBLOCK ends it as timed out), in `ks`
+    /// as it is then: a nil array for the pops and moves, the count of replicas that
+    /// acknowledged its offset for WAIT.
+    pub(crate) fn timeout_reply(&self, ks: &Keyspace) -> Reply {
         match self {
-            BlockedOp::WaitReplicas => Reply::Integer(0),
+            BlockedOp::WaitReplicas { offset, .. } => Reply::Integer(ks.replicas.acked_at_least(*offset) as i64),
             _ => Reply::NilArray,
         }
     }
@@ -171,6 +172,28 @@ impl Keyspace {
     /// Hands `reply` to a blocked client whose wait ended so.
     pub(crate) fn deliver(&mut self, client: ClientId, reply: Reply, end: WaitEnd) {
         self.blocked.served.insert(client, (reply, end));
+    }
+
+    /// Serves the clients waiting in WAIT whose replicas have now acknowledged enough (after a
+    /// REPLCONF ACK); answers whether any was served.
+    pub(crate) fn serve_replica_waits(&mut self) -> bool {
+        let ready: Vec<(ClientId, usize)> = self
+            .blocked
+            .requests
+            .iter()
+            .filter_map(|(client, request)| match request.op {
+                BlockedOp::WaitReplicas { offset, wanted } => {
+                    let acked = self.replicas.acked_at_least(offset);
+                    (acked as i64 >= wanted).then_some((*client, acked))
+                }
+                _ => None,
+            })
+            .collect();
+        for &(client, acked) in &ready {
+            self.unblock(client);
+            self.deliver(client, Reply::Integer(acked as i64), WaitEnd::Served);
+        }
+        !ready.is_empty()
     }
 
     /// The clients waiting on `key`, first come first.

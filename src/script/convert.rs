@@ -392,6 +392,7 @@ fn run_server_command(
         hosted: true,
         in_exec: true,
         asking: ctx.asking,
+        write_offset: ctx.write_offset,
     };
     let mut session = crate::connection::Session {
         protocol: resp,

@@ -505,6 +505,11 @@ impl ServerSide {
                     && let Ok(mut state) = self.inner.store.shared().lock_unless_busy()
                 {
                     state.keyspace.replicas.acknowledged(client, offset.max(0) as u64);
+                    // Clients waiting in WAIT for this acknowledgement are served (an event
+                    // loop's client when the loop polls it, an in-process one woken).
+                    if state.keyspace.serve_replica_waits() {
+                        self.inner.store.shared().unblocked.notify_all();
+                    }
                 }
                 self.quiet = true;
                 return Ok(Reply::ok());
