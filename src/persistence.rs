@@ -100,7 +100,8 @@ pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) ->
         if let Some(aof) = ks.aof.take() {
             aof.flush();
         }
-        ks.effects.want_replay(false);
+        // The replicas' stream, if there is one, goes on.
+        ks.effects.want_replay(ks.replicas.streams());
         return Ok(());
     }
     if ks.aof.is_some() {

@@ -3,7 +3,12 @@
 //! replicas — a SELECT where the database changes, MULTI … EXEC around a unit of several writes.
 //! Each replica's stream goes through its connection's mailbox, bound as Redis bounds a
 //! replica's output (`client-output-buffer-limit replica 256mb 64mb 60`): past it, it is cut off.
+//!
+//! From the first replica on, the stream is also kept in a backlog of its last
+//! `repl-backlog-size` bytes (fed even while no replica is connected, as Redis's is), from which
+//! a replica that lost its link continues where it was (PSYNC answered `+CONTINUE`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +27,12 @@ pub(crate) struct Replicas {
     /// The replication offset (INFO's `master_repl_offset`): the bytes of stream sent so far,
     /// counted once whatever the number of replicas, from the first replica on.
     offset: u64,
+    /// The stream's last bytes, up to `backlog_size` (`None` until a replica first attaches).
+    backlog: Option<VecDeque<u8>>,
+    /// `repl-backlog-size`.
+    backlog_size: usize,
+    /// INFO's `sync_full`, `sync_partial_ok` and `sync_partial_err`.
+    pub(crate) syncs: SyncCounts,
     /// The stream's database (Redis's `slaveseldb`): unknown after a replica attaches, so that
     /// the next write is preceded by a SELECT.
     selected_db: Option<usize>,
@@ -42,22 +53,21 @@ struct Feed {
     acked: u64,
 }
 
+/// How replicas synchronised: fully, by continuing from the backlog, and asked to continue but
+/// synchronised fully (INFO's `sync_full`, `sync_partial_ok`, `sync_partial_err`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SyncCounts {
+    pub(crate) full: u64,
+    pub(crate) partial_ok: u64,
+    pub(crate) partial_err: u64,
+}
+
 /// Where a replica says it listens (REPLCONF ip-address, else its connection's address; and
 /// REPLCONF listening-port), as INFO and ROLE show it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ReplicaAddress {
     pub(crate) ip: String,
     pub(crate) port: i64,
-}
-
-/// The bytes `line` takes in the stream as RESP: `*<n>` and each argument as a bulk string.
-fn encoded_len<'a>(line: impl ExactSizeIterator<Item = &'a [u8]>) -> u64 {
-    let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as u64 + 1);
-    let header = 1 + digits(line.len()) + 2;
-    header
-        + line
-            .map(|arg| 1 + digits(arg.len()) + 2 + arg.len() as u64 + 2)
-            .sum::<u64>()
 }
 
 impl Default for Replicas {
@@ -67,6 +77,9 @@ impl Default for Replicas {
             min_to_write: 0,
             max_lag: 10,
             offset: 0,
+            backlog: None,
+            backlog_size: 1 << 20,
+            syncs: SyncCounts::default(),
             selected_db: None,
             ping_period: Duration::from_secs(10),
             last_ping: Instant::now(),
@@ -98,6 +111,68 @@ impl Replicas {
             acked: 0,
         });
         self.selected_db = None;
+        self.backlog.get_or_insert_with(VecDeque::new);
+    }
+
+    /// For PSYNC from `offset` (the first byte the replica lacks) of this stream: the bytes from
+    /// there, if the backlog still holds them all; `None` when a full resynchronisation is due.
+    pub(crate) fn continue_from(&self, offset: u64) -> Option<Vec<u8>> {
+        let backlog = self.backlog.as_ref()?;
+        let first = self.offset + 1 - backlog.len() as u64;
+        if offset < first || offset > self.offset + 1 {
+            return None;
+        }
+        let skip = (offset - first) as usize;
+        Some(backlog.iter().skip(skip).copied().collect())
+    }
+
+    /// `repl-backlog-size`: the backlog keeps at most this many of the stream's last bytes.
+    pub(crate) fn set_backlog_size(&mut self, bytes: usize) {
+        self.backlog_size = bytes.max(1);
+        self.trim_backlog();
+    }
+
+    /// INFO's backlog fields: whether there is one, its first byte's offset and its length.
+    pub(crate) fn backlog_state(&self) -> (bool, u64, usize) {
+        match &self.backlog {
+            Some(backlog) => (true, self.offset + 1 - backlog.len() as u64, backlog.len()),
+            None => (false, 0, 0),
+        }
+    }
+
+    fn trim_backlog(&mut self) {
+        if let Some(backlog) = &mut self.backlog
+            && backlog.len() > self.backlog_size
+        {
+            backlog.drain(..backlog.len() - self.backlog_size);
+        }
+    }
+
+    /// Whether the stream is kept (a backlog exists): writes are fed even with no replica.
+    pub(crate) fn streams(&self) -> bool {
+        self.backlog.is_some()
+    }
+
+    /// Sends `lines` down the stream: into the offset and the backlog, and to every replica
+    /// (one that left or fell too far behind is dropped).
+    fn send(&mut self, lines: &[Reply]) {
+        if self.backlog.is_none() {
+            return;
+        }
+        for line in lines {
+            let bytes = line.to_resp();
+            self.offset += bytes.len() as u64;
+            if let Some(backlog) = &mut self.backlog {
+                backlog.extend(bytes);
+            }
+        }
+        self.trim_backlog();
+        self.feeds.retain(|feed| {
+            !feed.mailbox.is_gone()
+                && lines
+                    .iter()
+                    .all(|line| feed.mailbox.deliver_within(line.clone(), REPLICA_LIMIT))
+        });
     }
 
     /// REPLCONF ACK `offset` from `client`, if it is a replica fed here.
@@ -116,14 +191,9 @@ impl Replicas {
     /// Asks every replica to acknowledge what it has received now (`REPLCONF GETACK *` down the
     /// stream, which counts in the offset as Redis counts it), for a client waiting in WAIT.
     pub(crate) fn request_acks(&mut self) {
-        if self.feeds.is_empty() {
-            return;
+        if self.streams() {
+            self.send(&[Reply::Array(["REPLCONF", "GETACK", "*"].map(Reply::bulk).to_vec())]);
         }
-        let line: [&[u8]; 3] = [b"REPLCONF", b"GETACK", b"*"];
-        self.offset += encoded_len(line.into_iter());
-        let request = Reply::Array(line.iter().map(|arg| Reply::bulk(*arg)).collect());
-        self.feeds
-            .retain(|feed| !feed.mailbox.is_gone() && feed.mailbox.deliver_within(request.clone(), REPLICA_LIMIT));
     }
 
     /// The replication offset: the bytes of stream sent so far (INFO's `master_repl_offset`,
@@ -165,11 +235,6 @@ impl Replicas {
         self.counts_good_replicas() && self.good_replicas() < self.min_to_write
     }
 
-    /// Whether any replica is fed.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.feeds.is_empty()
-    }
-
     /// How many replicas are fed (INFO's `connected_slaves`).
     pub(crate) fn len(&self) -> usize {
         self.listed().count()
@@ -186,24 +251,18 @@ impl Replicas {
             return;
         }
         self.last_ping = Instant::now();
-        self.offset += encoded_len([&b"PING"[..]].into_iter());
-        let ping = Reply::Array(vec![Reply::bulk("PING")]);
-        self.feeds
-            .retain(|feed| !feed.mailbox.is_gone() && feed.mailbox.deliver_within(ping.clone(), REPLICA_LIMIT));
+        self.send(&[Reply::Array(vec![Reply::bulk("PING")])]);
     }
 
     /// Sends one unit of replay form to every replica (`wrap`: inside MULTI … EXEC when it is
     /// several commands). A replica that left or fell too far behind is dropped.
     pub(crate) fn feed(&mut self, unit: &[Replayed], wrap: bool) {
         let lines = stream_lines(unit, wrap, &mut self.selected_db);
-        self.offset += lines.iter().map(|line| encoded_len(line.iter())).sum::<u64>();
-        self.feeds.retain(|feed| {
-            !feed.mailbox.is_gone()
-                && lines.iter().all(|line| {
-                    let command = Reply::Array(line.iter().map(Reply::bulk).collect());
-                    feed.mailbox.deliver_within(command, REPLICA_LIMIT)
-                })
-        });
+        let lines: Vec<Reply> = lines
+            .iter()
+            .map(|line| Reply::Array(line.iter().map(Reply::bulk).collect()))
+            .collect();
+        self.send(&lines);
     }
 }
 
@@ -212,16 +271,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_are_counted_as_their_resp_bytes() {
-        let lines: [&[&[u8]]; 3] = [&[b"PING"], &[b"SET", b"k", b"0123456789"], &[b"SELECT", b"12"]];
-        for line in lines {
-            let mut resp = format!("*{}\r\n", line.len()).into_bytes();
-            for arg in line {
-                resp.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-                resp.extend_from_slice(arg);
-                resp.extend_from_slice(b"\r\n");
-            }
-            assert_eq!(encoded_len(line.iter().copied()), resp.len() as u64);
-        }
+    fn the_backlog_continues_a_stream_from_any_byte_it_still_holds() {
+        let mut replicas = Replicas::default();
+        replicas.send(&[Reply::Array(vec![Reply::bulk("PING")])]);
+        assert_eq!(replicas.offset(), 0, "nothing counts before the first replica");
+        assert_eq!(replicas.continue_from(1), None, "no backlog yet");
+        replicas.backlog = Some(VecDeque::new());
+        replicas.send(&[Reply::Array(vec![Reply::bulk("PING")])]);
+        assert_eq!(replicas.offset(), 14);
+        let set = Reply::Array(["SET", "k", "v"].map(Reply::bulk).to_vec());
+        replicas.send(std::slice::from_ref(&set));
+        let bytes = set.to_resp();
+        assert_eq!(replicas.offset(), 14 + bytes.len() as u64);
+        assert_eq!(replicas.continue_from(15), Some(bytes.clone()), "from its first byte");
+        assert_eq!(replicas.continue_from(16), Some(bytes[1..].to_vec()));
+        assert_eq!(
+            replicas.continue_from(replicas.offset() + 1),
+            Some(Vec::new()),
+            "nothing missed"
+        );
+        let mut everything = Reply::Array(vec![Reply::bulk("PING")]).to_resp();
+        everything.extend_from_slice(&bytes);
+        assert_eq!(replicas.continue_from(1), Some(everything), "the whole backlog");
+        assert_eq!(replicas.continue_from(0), None, "before the backlog");
+        assert_eq!(replicas.continue_from(replicas.offset() + 2), None, "past the stream");
+        replicas.set_backlog_size(4);
+        assert_eq!(replicas.backlog_state(), (true, replicas.offset() - 3, 4));
+        assert_eq!(replicas.continue_from(15), None, "trimmed away");
     }
 }

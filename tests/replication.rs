@@ -323,3 +323,49 @@ fn wait_counts_the_replicas_that_acknowledged() {
     wait_for_the_same_data(&mut ours, &mut theirs);
     primary.stop();
 }
+
+/// A replica whose link to embedis broke continues from the backlog (PSYNC of this stream's id
+/// answered `+CONTINUE`, the writes made meanwhile sent from the backlog) and ends with the same
+/// data; with a backlog too small for what it missed, it synchronises fully again. INFO stats
+/// counts each kind, as Redis's `sync_full`, `sync_partial_ok` and `sync_partial_err`.
+#[test]
+fn a_replica_that_lost_its_link_continues_from_the_backlog() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    let mut theirs = replica.client();
+    let port = primary.addr().port().to_string();
+    assert_eq!(theirs.call(&words("SET stale 1")), b"+OK\r\n");
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    assert_eq!(ours.call(&words("SET first 1")), b"+OK\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    let syncs = |client: &mut RawClient| {
+        String::from_utf8_lossy(&client.call(&words("INFO stats")))
+            .lines()
+            .filter(|line| line.starts_with("sync_"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let cut_and_write = |ours: &mut RawClient, theirs: &mut RawClient, round: usize| {
+        // The replica drops its link; it comes back by itself within a second or so.
+        assert_eq!(theirs.call(&words("CLIENT KILL TYPE master")), b":1\r\n");
+        for n in 0..20 {
+            let reply = ours.call(&words(&format!("RPUSH list-{round} {n}")));
+            assert!(reply.starts_with(b":"), "{}", String::from_utf8_lossy(&reply));
+        }
+        wait_for_the_same_data(ours, theirs);
+    };
+    // Its first PSYNC named its own history as a primary: a failed continuation, then full.
+    assert_eq!(syncs(&mut ours), "sync_full:1,sync_partial_ok:0,sync_partial_err:1");
+    cut_and_write(&mut ours, &mut theirs, 1);
+    assert_eq!(syncs(&mut ours), "sync_full:1,sync_partial_ok:1,sync_partial_err:1");
+    assert_eq!(ours.call(&words("CONFIG SET repl-backlog-size 16")), b"+OK\r\n");
+    cut_and_write(&mut ours, &mut theirs, 2);
+    assert_eq!(syncs(&mut ours), "sync_full:2,sync_partial_ok:1,sync_partial_err:2");
+    let info = String::from_utf8(ours.call(&words("INFO replication"))).unwrap();
+    assert!(info.contains("repl_backlog_active:1\r\n"), "{info}");
+    assert!(info.contains("repl_backlog_histlen:16\r\n"), "{info}");
+    primary.stop();
+}

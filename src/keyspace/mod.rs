@@ -377,11 +377,10 @@ impl Keyspace {
         if let Some(aof) = &mut self.aof {
             aof.append(&unit, wrap);
         }
-        if !self.replicas.is_empty() {
+        // Once a replica attached, the stream goes on (into the backlog) whether or not one is
+        // connected, as Redis's does.
+        if self.replicas.streams() {
             self.replicas.feed(&unit, wrap);
-            if self.replicas.is_empty() && self.aof.is_none() {
-                self.effects.want_replay(false);
-            }
         }
     }
 

@@ -54,9 +54,9 @@ struct ServerSide {
     quiet: bool,
     /// Close once the pending replies are written (QUIT, SHUTDOWN, protocol errors).
     close: bool,
-    /// The command running now is SYNC (`Some(false)`) or PSYNC (`Some(true)`): the client
-    /// becomes a replica once it returns.
-    sync_requested: Option<bool>,
+    /// The command running now is SYNC (`Some(None)`) or PSYNC (`Some(Some((replication id,
+    /// offset)))`): the client becomes a replica once it returns.
+    sync_requested: Option<Option<(Vec<u8>, i64)>>,
     /// Where the client, if it becomes a replica, says it listens (REPLCONF ip-address and
     /// listening-port).
     announced: (Option<String>, i64),
@@ -281,28 +281,50 @@ impl Client {
         ran
     }
 
-    /// SYNC or PSYNC (`psync`): the client becomes a replica, as Redis's full resynchronisation
-    /// makes it — for PSYNC first `+FULLRESYNC <replication id> <offset>` (embedis keeps no
-    /// backlog, so every PSYNC is answered with a full resynchronisation, the offset that of
-    /// INFO's `master_repl_offset`), then the data as an RDB payload (`$<length>\r\n` and the
-    /// file, with no line end after it, as Redis sends it), then through its mailbox the replay
-    /// form of every write from that moment on (taken under the same lock, so that nothing
-    /// falls between). A replica that asked by PSYNC acknowledges its stream each second
-    /// (REPLCONF ACK), which `min-replicas-to-write` counts.
-    fn become_replica(&mut self, psync: bool, out: &mut Vec<u8>) {
-        let mut state = self.side.inner.store.shared().lock();
-        let state = &mut *state;
-        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
-        let mailbox = Arc::clone(self.conn.mailbox());
+    /// SYNC or PSYNC (`psync`: the replication id and offset the replica asks to continue
+    /// from): the client becomes a replica. A PSYNC of this stream's id from an offset the
+    /// backlog still holds continues it (`+CONTINUE <id>` and the bytes from there, Redis's
+    /// partial resynchronisation); any other is a full one, as Redis makes it — for PSYNC first
+    /// `+FULLRESYNC <id> <offset>` (the offset INFO's `master_repl_offset`), then the data as an
+    /// RDB payload (`$<length>\r\n` and the file, with no line end after it, as Redis sends
+    /// it). Either way the replay form of every write from that moment on follows through its
+    /// mailbox (taken under the same lock, so that nothing falls between). A replica that
+    /// asked by PSYNC acknowledges its stream each second (REPLCONF ACK), which WAIT and
+    /// `min-replicas-to-write` count.
+    fn become_replica(&mut self, psync: Option<(Vec<u8>, i64)>, out: &mut Vec<u8>) {
         let (ip, port) = &self.side.announced;
         let listening = crate::replication::ReplicaAddress {
             ip: ip.clone().unwrap_or_else(|| self.side.addr.ip().to_string()),
             port: *port,
         };
+        let mut state = self.side.inner.store.shared().lock();
+        let state = &mut *state;
+        let id = self.side.inner.replication_id.lock().clone();
+        let mailbox = Arc::clone(self.conn.mailbox());
+        let replicas = &mut state.keyspace.replicas;
+        let continued = match &psync {
+            Some((asked, offset)) if asked.as_slice() == id.as_bytes() && *offset >= 0 => {
+                replicas.continue_from(*offset as u64)
+            }
+            _ => None,
+        };
+        if let Some(missed) = continued {
+            replicas.syncs.partial_ok += 1;
+            state.keyspace.attach_replica(self.conn.id(), listening, &mailbox);
+            out.extend_from_slice(format!("+CONTINUE {id}\r\n").as_bytes());
+            out.extend_from_slice(&missed);
+            self.side.replica = true;
+            return;
+        }
+        // A PSYNC that named a stream (not `?`) and could not continue it.
+        if psync.as_ref().is_some_and(|(asked, _)| asked.as_slice() != b"?") {
+            replicas.syncs.partial_err += 1;
+        }
+        replicas.syncs.full += 1;
+        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
         let offset = state.keyspace.replicas.offset();
         state.keyspace.attach_replica(self.conn.id(), listening, &mailbox);
-        if psync {
-            let id = self.side.inner.replication_id.lock().clone();
+        if psync.is_some() {
             out.extend_from_slice(format!("+FULLRESYNC {id} {offset}\r\n").as_bytes());
         }
         out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
@@ -436,10 +458,11 @@ impl Host for ServerSide {
             HostOp::Sync => {
                 // PSYNC's offset must be an integer; its replication id and offset are not
                 // looked at further (every PSYNC is a full resynchronisation).
-                let psync = call.spec.name == "psync";
-                match psync.then(|| crate::command::args::int(argv.arg(2))) {
-                    Some(Err(e)) => Err(e),
-                    _ => {
+                let psync = (call.spec.name == "psync")
+                    .then(|| crate::command::args::int(argv.arg(2)).map(|offset| (argv.arg(1).to_vec(), offset)));
+                match psync.transpose() {
+                    Err(e) => Err(e),
+                    Ok(psync) => {
                         // Its reply is the data itself, written by `Client::become_replica`.
                         self.sync_requested = Some(psync);
                         self.quiet = true;
@@ -1130,6 +1153,8 @@ impl ServerSide {
                 let params = self.inner.params.lock();
                 ks.replicas
                     .set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
+                ks.replicas
+                    .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
                 let (to_write, max_lag) = (
                     super::number(&params, "min-replicas-to-write", 0),
                     super::number(&params, "min-replicas-max-lag", 10),
@@ -1434,10 +1459,13 @@ impl ServerSide {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nmigrate_cached_sockets:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nsync_full:{}\r\nsync_partial_ok:{}\r\nsync_partial_err:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nmigrate_cached_sockets:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 inner.stats.connections_received.load(Ordering::Relaxed),
                 inner.stats.commands_processed.load(Ordering::Relaxed),
                 inner.stats.rejected_connections.load(Ordering::Relaxed),
+                ks.replicas.syncs.full,
+                ks.replicas.syncs.partial_ok,
+                ks.replicas.syncs.partial_err,
                 ks.expired_keys(),
                 ks.eviction.evicted_keys,
                 ks.eviction.exceeded_millis().0,
@@ -1454,7 +1482,7 @@ impl ServerSide {
         section(
             "Replication",
             format!(
-                "role:master\r\nconnected_slaves:{}\r\n{}{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                "role:master\r\nconnected_slaves:{}\r\n{}{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
                 ks.replicas.len(),
                 ks.replicas
                     .listed()
@@ -1472,7 +1500,10 @@ impl ServerSide {
                 inner.replication_id.lock(),
                 "0".repeat(40),
                 ks.replicas.offset(),
+                u8::from(ks.replicas.backlog_state().0),
                 param("repl-backlog-size"),
+                ks.replicas.backlog_state().1,
+                ks.replicas.backlog_state().2,
             ),
         );
         let loop_thread = inner.loop_thread.lock().clone();
