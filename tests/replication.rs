@@ -133,6 +133,19 @@ fn redis_server_replicates_embedis_server() {
         offset.len()
     );
     assert_eq!(String::from_utf8_lossy(&ours.call(&words("ROLE"))), role);
+    // PUBLISH goes down the stream too (not to the append-only file): the replica's own
+    // subscribers get what was published on embedis.
+    let mut subscriber = replica.client();
+    assert!(
+        subscriber
+            .call(&words("SUBSCRIBE news"))
+            .starts_with(b"*3\r\n$9\r\nsubscribe")
+    );
+    assert_eq!(ours.call(&words("PUBLISH news hello")), b":0\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&subscriber.read()),
+        "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n"
+    );
     // The replica refuses writes of its own, as a replica of any Redis does.
     assert!(theirs.call(&words("SET x 1")).starts_with(b"-READONLY"));
     primary.stop();

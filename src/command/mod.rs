@@ -604,6 +604,13 @@ impl Ctx<'_> {
         self.ks.effects.replay(self.db, argv);
     }
 
+    /// The running command goes to replicas as sent, but not to the append-only file (Redis's
+    /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
+    pub(crate) fn replicate_only(&mut self, argv: &Argv) {
+        self.replayed_instead = true;
+        self.ks.effects.replicate_only(self.db, || argv.clone());
+    }
+
     /// The running command is replayed only by the lines it reports with [`Ctx::replay_as`],
     /// perhaps none (Redis's `preventCommandPropagation`: XREADGROUP, XCLAIM).
     pub(crate) fn replay_by_parts(&mut self) {

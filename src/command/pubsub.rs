@@ -10,12 +10,14 @@ use crate::reply::Reply;
 /// PUBLISH channel message: how many subscribers (of the channel, and of each matching pattern)
 /// received it.
 pub(crate) fn publish(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ctx.replicate_only(argv);
     Ok(Reply::Integer(ctx.ks.pubsub.publish(argv.arg(1), argv.arg(2), false)))
 }
 
 /// SPUBLISH shardchannel message: as PUBLISH, to the shard channel's subscribers (patterns do
 /// not see shard messages).
 pub(crate) fn spublish(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    ctx.replicate_only(argv);
     Ok(Reply::Integer(ctx.ks.pubsub.publish(argv.arg(1), argv.arg(2), true)))
 }
 

@@ -191,6 +191,8 @@ pub(crate) struct Recorded {
 pub(crate) struct Replayed {
     pub(crate) db: usize,
     pub(crate) argv: Argv,
+    /// Whether the append-only file replays it too (false: replicas only, as PUBLISH).
+    pub(crate) aof: bool,
 }
 
 /// The command lines one unit of replay form becomes in a stream (the AOF's, a replica's): a
@@ -290,7 +292,23 @@ impl Effects {
     /// Reports that `argv` must be replayed in database `db` (see [`Recorded::replay`]).
     pub(crate) fn replay(&mut self, db: usize, argv: impl FnOnce() -> Argv) {
         if self.replay_wanted {
-            self.recorded.replay.push(Replayed { db, argv: argv() });
+            self.recorded.replay.push(Replayed {
+                db,
+                argv: argv(),
+                aof: true,
+            });
+        }
+    }
+
+    /// Reports that `argv` goes to replicas, not to the append-only file (Redis's
+    /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
+    pub(crate) fn replicate_only(&mut self, db: usize, argv: impl FnOnce() -> Argv) {
+        if self.replay_wanted {
+            self.recorded.replay.push(Replayed {
+                db,
+                argv: argv(),
+                aof: false,
+            });
         }
     }
 
@@ -385,7 +403,8 @@ mod tests {
             effects.take().replay,
             [Replayed {
                 db: 3,
-                argv: Argv::from_args(("DEL", "k"))
+                argv: Argv::from_args(("DEL", "k")),
+                aof: true,
             }]
         );
     }

@@ -375,7 +375,12 @@ impl Keyspace {
     fn append_recorded_replay(&mut self, wrap: bool) {
         let unit = self.effects.take_replay();
         if let Some(aof) = &mut self.aof {
-            aof.append(&unit, wrap);
+            if unit.iter().all(|line| line.aof) {
+                aof.append(&unit, wrap);
+            } else {
+                let logged: Vec<_> = unit.iter().filter(|line| line.aof).cloned().collect();
+                aof.append(&logged, wrap);
+            }
         }
         // Once a replica attached, the stream goes on (into the backlog) whether or not one is
         // connected, as Redis's does.
