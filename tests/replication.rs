@@ -382,3 +382,30 @@ fn a_replica_that_lost_its_link_continues_from_the_backlog() {
     assert!(info.contains("repl_backlog_histlen:16\r\n"), "{info}");
     primary.stop();
 }
+
+/// Turning the append-only file off (CONFIG SET appendonly no) leaves the replicas' stream
+/// going: the replica still gets every write.
+#[test]
+fn turning_the_aof_off_keeps_feeding_replicas() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let dir = common::fresh_dir(replica.port);
+    let config = embedis::server::Config::default()
+        .dir(&dir)
+        .save("")
+        .appendonly(embedis::Fsync::No);
+    let primary = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    let mut theirs = replica.client();
+    let port = primary.addr().port().to_string();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    assert_eq!(ours.call(&words("SET before 1")), b"+OK\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    assert_eq!(ours.call(&words("CONFIG SET appendonly no")), b"+OK\r\n");
+    assert_eq!(ours.call(&words("SET after 1")), b"+OK\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    assert_eq!(theirs.call(&words("GET after")), b"$1\r\n1\r\n");
+    primary.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
