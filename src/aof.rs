@@ -214,6 +214,9 @@ pub(crate) struct Aof {
     unsynced: Arc<AtomicBool>,
     /// Whether the last append failed (INFO's `aof_last_write_status:err`).
     pub(crate) write_failed: bool,
+    /// The files' size when they were opened or last rewritten (Redis's
+    /// `aof_rewrite_base_size`), from which `auto-aof-rewrite-percentage` counts growth.
+    growth_base: u64,
 }
 
 impl std::fmt::Debug for Aof {
@@ -283,7 +286,7 @@ fn attach(location: Location, manifest: Manifest, fsync: Fsync) -> Result<Aof, A
         .open(location.path(&last))
         .map_err(|e| AofError(format!("Can't open the append-only file {last}: {e}")))?;
     persist_manifest(&location, &manifest)?;
-    let aof = Aof {
+    let mut aof = Aof {
         location,
         manifest,
         file,
@@ -291,7 +294,9 @@ fn attach(location: Location, manifest: Manifest, fsync: Fsync) -> Result<Aof, A
         selected_db: None,
         unsynced: Arc::new(AtomicBool::new(false)),
         write_failed: false,
+        growth_base: 0,
     };
+    aof.growth_base = aof.sizes().1;
     if aof.fsync == Fsync::EverySec {
         aof.sync_every_second();
     }
@@ -615,10 +620,39 @@ impl Aof {
 
     /// The size of the files in bytes: the base's and all of them (INFO's `aof_base_size`,
     /// `aof_current_size`).
+    /// Whether the files grew enough for an automatic rewrite (Redis's `serverCron`): past
+    /// `rewrite.min_size` bytes and by at least `rewrite.percentage` percent since they were
+    /// opened or last rewritten (a percentage of 0 turns it off).
+    pub(crate) fn rewrite_due(&self, rewrite: AutoRewrite) -> bool {
+        if rewrite.percentage == 0 {
+            return false;
+        }
+        let current = self.sizes().1;
+        let growth = (current * 100 / self.growth_base.max(1)) as i128 - 100;
+        current > rewrite.min_size && growth >= i128::from(rewrite.percentage)
+    }
+
     pub(crate) fn sizes(&self) -> (u64, u64) {
         let size = |f: &ManifestFile| std::fs::metadata(self.location.path(&f.name)).map_or(0, |m| m.len());
         let base = self.manifest.base.as_ref().map_or(0, size);
         (base, base + self.manifest.incrs.iter().map(size).sum::<u64>())
+    }
+}
+
+/// `auto-aof-rewrite-percentage` and `auto-aof-rewrite-min-size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AutoRewrite {
+    pub(crate) percentage: u64,
+    pub(crate) min_size: u64,
+}
+
+impl Default for AutoRewrite {
+    /// Redis's defaults: 100% growth, above 64 MiB.
+    fn default() -> AutoRewrite {
+        AutoRewrite {
+            percentage: 100,
+            min_size: 64 << 20,
+        }
     }
 }
 

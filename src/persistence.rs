@@ -365,6 +365,14 @@ pub(crate) fn save_if_due(ks: &mut Keyspace, engines: &Engines) {
     if ks.saving.point_reached(now).is_some() {
         start_background_save(ks, engines);
     }
+    // The AOF rewritten once it grew by `auto-aof-rewrite-percentage` (Redis's cron).
+    if ks
+        .aof
+        .as_ref()
+        .is_some_and(|aof| aof.rewrite_due(ks.saving.auto_rewrite))
+    {
+        let _ = rewrite_aof(ks, engines);
+    }
 }
 
 /// When a store saves and what changed since it last did: Redis's `dirty` counter (INFO's
@@ -387,6 +395,8 @@ pub(crate) struct Saving {
     pub(crate) append_only: Option<(PathBuf, AppendOnly)>,
     /// How many AOF rewrites were done (INFO's `aof_rewrites`).
     pub(crate) aof_rewrites: u64,
+    /// When the AOF is rewritten by itself (`auto-aof-rewrite-*`).
+    pub(crate) auto_rewrite: crate::aof::AutoRewrite,
     /// BGSAVE's writer and what it did.
     pub(crate) background: Arc<BackgroundSave>,
     /// The Unix time (seconds) of the last save, or of the first time anyone asked.

@@ -527,3 +527,51 @@ fn a_killed_server_keeps_every_acknowledged_write() {
         "{acknowledged} increments acknowledged, {kept} kept"
     );
 }
+
+/// `auto-aof-rewrite-percentage` and `auto-aof-rewrite-min-size`: once the AOF is past the
+/// minimum size and has grown by the percentage since it was opened or last rewritten, the
+/// store rewrites it by itself (INFO's `aof_rewrites`, a new base file in the manifest); a
+/// percentage of 0 never does.
+#[test]
+fn the_aof_is_rewritten_by_itself_once_it_grew_enough() {
+    let dir = common::fresh_dir(1);
+    let embedis = embedis_with_aof(&dir);
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let rewrites = |client: &mut RawClient| {
+        String::from_utf8(client.call(&words("INFO persistence")))
+            .unwrap()
+            .lines()
+            .find_map(|line| line.strip_prefix("aof_rewrites:").map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let write_a_lot = |client: &mut RawClient, round: usize| {
+        let lines: Vec<Vec<Vec<u8>>> = (0..2000)
+            .map(|n| words(&format!("SET key:{round}:{n} some-value-{n}")))
+            .collect();
+        client.pipeline(&lines);
+    };
+    assert_eq!(
+        ours.call(&words("CONFIG SET auto-aof-rewrite-percentage 0")),
+        b"+OK\r\n"
+    );
+    assert_eq!(ours.call(&words("CONFIG SET auto-aof-rewrite-min-size 0")), b"+OK\r\n");
+    write_a_lot(&mut ours, 1);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(rewrites(&mut ours), "0", "a percentage of 0 never rewrites");
+    assert_eq!(
+        ours.call(&words("CONFIG SET auto-aof-rewrite-percentage 100")),
+        b"+OK\r\n"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while rewrites(&mut ours) != "1" {
+        assert!(std::time::Instant::now() < deadline, "the AOF was never rewritten");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (_, manifest) = layout(&dir.join("appendonlydir"));
+    assert!(manifest.contains("appendonly.aof.2.base"), "{manifest}");
+    // Just rewritten, it has not grown since: no second rewrite.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(rewrites(&mut ours), "1");
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1155,6 +1155,10 @@ impl ServerSide {
                     .set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
                 ks.replicas
                     .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
+                ks.saving.auto_rewrite = crate::aof::AutoRewrite {
+                    percentage: super::number(&params, "auto-aof-rewrite-percentage", 100),
+                    min_size: super::number(&params, "auto-aof-rewrite-min-size", 64 << 20),
+                };
                 let (to_write, max_lag) = (
                     super::number(&params, "min-replicas-to-write", 0),
                     super::number(&params, "min-replicas-max-lag", 10),
