@@ -217,6 +217,11 @@ pub(crate) struct Aof {
     /// The files' size when they were opened or last rewritten (Redis's
     /// `aof_rewrite_base_size`), from which `auto-aof-rewrite-percentage` counts growth.
     growth_base: u64,
+    /// `aof-timestamp-enabled`: a `#TS:<unix time>` annotation goes before the first write of
+    /// each second (Redis's `genAofTimestampAnnotationIfNeeded`).
+    pub(crate) timestamps: bool,
+    /// The second of the last annotation written.
+    last_timestamp: u64,
 }
 
 impl std::fmt::Debug for Aof {
@@ -295,6 +300,8 @@ fn attach(location: Location, manifest: Manifest, fsync: Fsync) -> Result<Aof, A
         unsynced: Arc::new(AtomicBool::new(false)),
         write_failed: false,
         growth_base: 0,
+        timestamps: false,
+        last_timestamp: 0,
     };
     aof.growth_base = aof.sizes().1;
     if aof.fsync == Fsync::EverySec {
@@ -546,6 +553,15 @@ impl Aof {
             return;
         }
         let mut out = Vec::new();
+        if self.timestamps {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            if now > self.last_timestamp {
+                self.last_timestamp = now;
+                out.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+            }
+        }
         for line in crate::keyspace::effects::stream_lines(unit, wrap, &mut self.selected_db) {
             encode(&line, &mut out);
         }

@@ -30,6 +30,9 @@ pub(crate) struct AppendOnly {
     pub(crate) filename: String,
     pub(crate) fsync: crate::aof::Fsync,
     pub(crate) load_truncated: bool,
+    /// `aof-timestamp-enabled`: a `#TS:<unix time>` annotation before the first write of each
+    /// second.
+    pub(crate) timestamps: bool,
 }
 
 impl Default for AppendOnly {
@@ -39,6 +42,7 @@ impl Default for AppendOnly {
             filename: "appendonly.aof".into(),
             fsync: crate::aof::Fsync::EverySec,
             load_truncated: true,
+            timestamps: false,
         }
     }
 }
@@ -84,7 +88,7 @@ pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()
     let base = snapshot_for(ks, engines, true);
     if let Some(aof) = &ks.aof {
         let rewritten = aof.rewritten(&base)?;
-        ks.aof = Some(rewritten);
+        ks.attach_aof(rewritten);
     } else if let Some((dir, append_only)) = &ks.saving.append_only {
         crate::aof::rewrite_base_only(&aof_location(dir, append_only), &base)?;
     }

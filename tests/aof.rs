@@ -575,3 +575,69 @@ fn the_aof_is_rewritten_by_itself_once_it_grew_enough() {
     embedis.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `aof-timestamp-enabled yes`: a `#TS:<unix time>` annotation goes before the first write of
+/// each second, as redis-server writes it (its files compared line by line, the times masked),
+/// and the annotated file loads back.
+#[test]
+fn timestamp_annotations_as_redis_writes_them() {
+    let Some(redis) = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]) else {
+        return;
+    };
+    let dir = common::fresh_dir(2);
+    let embedis = embedis_with_aof(&dir);
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let both = |theirs: &mut RawClient, ours: &mut RawClient, line: &str| {
+        assert_eq!(theirs.call(&words(line)), ours.call(&words(line)), "{line}");
+    };
+    // Just past a second's start, so that the writes meant for one second fall in it.
+    let next_second = || {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(
+            1050 - u64::from(since.subsec_millis()),
+        ));
+    };
+    both(&mut theirs, &mut ours, "CONFIG SET aof-timestamp-enabled yes");
+    next_second();
+    both(&mut theirs, &mut ours, "SET a 1");
+    next_second();
+    both(&mut theirs, &mut ours, "SET b 2");
+    both(&mut theirs, &mut ours, "SET c 3");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let shape = |file: &Path| -> Vec<String> {
+        let text = String::from_utf8(std::fs::read(file).unwrap()).unwrap();
+        text.split("\r\n")
+            .filter(|line| !line.is_empty())
+            .map(|line| match line.strip_prefix("#TS:") {
+                Some(time) => {
+                    let time: u64 = time.parse().unwrap();
+                    assert!(now.abs_diff(time) < 10, "{time} is not now");
+                    "#TS".to_owned()
+                }
+                None => line.to_owned(),
+            })
+            .collect()
+    };
+    let incr = "appendonlydir/appendonly.aof.1.incr.aof";
+    let (theirs_lines, ours_lines) = (shape(&redis.dir().join(incr)), shape(&dir.join(incr)));
+    assert_eq!(ours_lines, theirs_lines);
+    assert_eq!(
+        ours_lines.iter().filter(|line| *line == "#TS").count(),
+        2,
+        "{ours_lines:?}"
+    );
+    // It loads back, annotations skipped.
+    assert_eq!(ours.call(&words("DEBUG LOADAOF")), b"+OK\r\n");
+    assert_eq!(
+        ours.call(&words("MGET a b c")),
+        b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    );
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

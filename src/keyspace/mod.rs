@@ -411,9 +411,22 @@ impl Keyspace {
     }
 
     /// Keeps `aof` from now on: every write is appended to it.
-    pub(crate) fn attach_aof(&mut self, aof: crate::aof::Aof) {
+    pub(crate) fn attach_aof(&mut self, mut aof: crate::aof::Aof) {
+        if let Some((_, settings)) = &self.saving.append_only {
+            aof.timestamps = settings.timestamps;
+        }
         self.aof = Some(aof);
         self.effects.want_replay(true);
+    }
+
+    /// `aof-timestamp-enabled` from now on, for the append-only file kept now or later.
+    pub(crate) fn set_aof_timestamps(&mut self, on: bool) {
+        if let Some(aof) = &mut self.aof {
+            aof.timestamps = on;
+        }
+        if let Some((_, settings)) = &mut self.saving.append_only {
+            settings.timestamps = on;
+        }
     }
 
     /// The LFU policy's settings, if one is selected (CONFIG SET maxmemory-policy *-lfu).

@@ -1155,6 +1155,7 @@ impl ServerSide {
                     .set_ping_period(super::number(&params, "repl-ping-replica-period", 10));
                 ks.replicas
                     .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
+                ks.set_aof_timestamps(params.get("aof-timestamp-enabled").is_some_and(|v| v == "yes"));
                 ks.saving.auto_rewrite = crate::aof::AutoRewrite {
                     percentage: super::number(&params, "auto-aof-rewrite-percentage", 100),
                     min_size: super::number(&params, "auto-aof-rewrite-min-size", 64 << 20),

@@ -350,6 +350,7 @@ impl Server {
             filename: config.appendfilename.clone(),
             fsync: config.appendfsync,
             load_truncated: config.aof_load_truncated,
+            timestamps: false,
         };
         match &config.dir {
             Some(dir) if config.appendonly => {
