@@ -11,6 +11,19 @@ use common::{RawClient, RedisServer, words};
 use embedis::Store;
 use embedis::server::Server;
 
+/// Makes the redis-server `replica` (its client) a replica of the embedis-server `primary`.
+fn replicate(replica: &mut RawClient, primary: &Server) {
+    let port = primary.addr().port();
+    assert_eq!(replica.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+}
+
+/// A client of the redis-server `replica`, made a replica of the embedis-server `primary`.
+fn follow(replica: &RedisServer, primary: &Server) -> RawClient {
+    let mut client = replica.client();
+    replicate(&mut client, primary);
+    client
+}
+
 /// Waits until `replica` has the same data as `primary`, comparing DEBUG DIGEST.
 fn wait_for_the_same_data(primary: &mut RawClient, replica: &mut RawClient) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -51,9 +64,7 @@ fn redis_server_replicates_embedis_server() {
     ] {
         ours.call(&words(line));
     }
-    let mut theirs = replica.client();
-    let port = primary.addr().port().to_string();
-    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut theirs = follow(&replica, &primary);
     wait_for_the_same_data(&mut ours, &mut theirs);
 
     // Every kind of write after the sync, the rewritten ones among them.
@@ -270,9 +281,7 @@ fn an_acknowledging_replica_lets_writes_through() {
     let mut ours = RawClient::connect(primary.addr().port());
     assert_eq!(ours.call(&words("CONFIG SET min-replicas-to-write 1")), b"+OK\r\n");
     assert!(ours.call(&words("SET k 1")).starts_with(b"-NOREPLICAS"));
-    let mut theirs = replica.client();
-    let port = primary.addr().port().to_string();
-    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut theirs = follow(&replica, &primary);
     let deadline = Instant::now() + Duration::from_secs(20);
     while ours.call(&words("SET k 2")) != b"+OK\r\n" {
         assert!(Instant::now() < deadline, "the replica never counted as good");
@@ -308,9 +317,7 @@ fn wait_counts_the_replicas_that_acknowledged() {
     let primary = Server::start(store.clone(), "127.0.0.1:0").unwrap();
     let mut ours = RawClient::connect(primary.addr().port());
     assert_eq!(ours.call(&words("WAIT 0 0")), b":0\r\n", "no replica yet");
-    let mut theirs = replica.client();
-    let port = primary.addr().port().to_string();
-    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut theirs = follow(&replica, &primary);
     wait_for_the_same_data(&mut ours, &mut theirs);
     for n in 0..3 {
         assert_eq!(ours.call(&words(&format!("SET k{n} v"))), b"+OK\r\n");
@@ -349,9 +356,8 @@ fn a_replica_that_lost_its_link_continues_from_the_backlog() {
     let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
     let mut ours = RawClient::connect(primary.addr().port());
     let mut theirs = replica.client();
-    let port = primary.addr().port().to_string();
     assert_eq!(theirs.call(&words("SET stale 1")), b"+OK\r\n");
-    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    replicate(&mut theirs, &primary);
     assert_eq!(ours.call(&words("SET first 1")), b"+OK\r\n");
     wait_for_the_same_data(&mut ours, &mut theirs);
     let syncs = |client: &mut RawClient| {
@@ -397,9 +403,7 @@ fn turning_the_aof_off_keeps_feeding_replicas() {
         .appendonly(embedis::Fsync::No);
     let primary = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
     let mut ours = RawClient::connect(primary.addr().port());
-    let mut theirs = replica.client();
-    let port = primary.addr().port().to_string();
-    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut theirs = follow(&replica, &primary);
     assert_eq!(ours.call(&words("SET before 1")), b"+OK\r\n");
     wait_for_the_same_data(&mut ours, &mut theirs);
     assert_eq!(ours.call(&words("CONFIG SET appendonly no")), b"+OK\r\n");
