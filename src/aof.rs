@@ -257,6 +257,7 @@ pub(crate) fn open(
     replayer: &mut dyn Replayer,
 ) -> Result<Aof, AofError> {
     create_dir(&location)?;
+    upgrade_single_file(&location)?;
     let mut manifest = Manifest::read(&location)?;
     load(&location, &manifest, load_truncated, replayer)?;
     if manifest.base.is_none() && manifest.incrs.is_empty() {
@@ -271,6 +272,36 @@ pub(crate) fn open(
         });
     }
     attach(location, manifest, fsync)
+}
+
+/// Redis's `aofUpgradePrepare`: an AOF of the single-file layout of Redis before 7.0
+/// (`<dir>/<appendfilename>`), found where the AOF directory has no manifest yet, is moved into
+/// the directory as its base (named as it was), with a manifest naming it; it then loads and is
+/// appended to as Redis 7.0 does after its upgrade.
+fn upgrade_single_file(location: &Location) -> Result<(), AofError> {
+    let Some(parent) = location.dir.parent() else {
+        return Ok(());
+    };
+    let old = parent.join(&location.filename);
+    if location.path(&location.manifest_name()).exists() || !old.is_file() {
+        return Ok(());
+    }
+    std::fs::rename(&old, location.path(&location.filename)).map_err(|e| {
+        AofError(format!(
+            "Error moving the old AOF file {} into the AOF directory: {e}",
+            old.display()
+        ))
+    })?;
+    let manifest = Manifest {
+        base: Some(ManifestFile {
+            name: location.filename.clone(),
+            seq: 1,
+            kind: FileType::Base,
+        }),
+        incrs: Vec::new(),
+        history: Vec::new(),
+    };
+    persist_manifest(location, &manifest)
 }
 
 fn create_dir(location: &Location) -> Result<(), AofError> {

@@ -641,3 +641,42 @@ fn timestamp_annotations_as_redis_writes_them() {
     embedis.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An AOF of the single-file layout of Redis before 7.0 (`<dir>/appendonly.aof`, no AOF
+/// directory) is moved into the directory as its base, with a manifest naming it, loaded, and
+/// appended to: the same files, manifest and data as redis-server makes of it.
+#[test]
+fn an_old_single_file_aof_is_upgraded_as_redis_upgrades_it() {
+    let old: &[u8] = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*4\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\nx\r\n$1\r\ny\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n$1\r\nv\r\n";
+    let (theirs_dir, ours_dir) = (common::fresh_dir(3), common::fresh_dir(4));
+    for dir in [&theirs_dir, &ours_dir] {
+        std::fs::write(dir.join("appendonly.aof"), old).unwrap();
+    }
+    let dir_arg = theirs_dir.display().to_string();
+    let Some(redis) = RedisServer::start_loading(&["--dir", &dir_arg, "--appendonly", "yes"]) else {
+        return;
+    };
+    let embedis = embedis_with_aof(&ours_dir);
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    assert_eq!(describe(&mut ours), describe(&mut theirs));
+    for client in [&mut theirs, &mut ours] {
+        assert_eq!(client.call(&words("SET after-upgrade 1")), b"+OK\r\n");
+    }
+    let (their_files, ours_files) = (
+        layout(&theirs_dir.join("appendonlydir")),
+        layout(&ours_dir.join("appendonlydir")),
+    );
+    assert_eq!(ours_files, their_files);
+    assert!(
+        !ours_dir.join("appendonly.aof").exists(),
+        "moved into the AOF directory"
+    );
+    let incr = "appendonlydir/appendonly.aof.1.incr.aof";
+    assert_eq!(commands_of(&ours_dir.join(incr)), commands_of(&theirs_dir.join(incr)));
+    embedis.stop();
+    drop(redis);
+    for dir in [theirs_dir, ours_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
