@@ -6,7 +6,8 @@
 //! count given as an integer), hands its handler's core the key itself — no command line is
 //! written, looked up or parsed back. It runs so only where nothing looks at commands as command
 //! lines: no client tracking keys, no command statistics, no reader of the replay form (an
-//! append-only file, a replica), no monitor, no cluster routing, memory not exhausted. Anywhere
+//! append-only file, a replica), no monitor, no cluster routing, memory not exhausted, no
+//! `min-replicas-to-write`. Anywhere
 //! else, and for arguments of other types, the call becomes the command line the method would
 //! have written, and takes the usual way. Either way the command does the same to the keyspace
 //! and answers the same reply: the cores are the handlers' own (`command/string.rs`).

@@ -118,7 +118,7 @@ impl Replicas {
     /// there, if the backlog still holds them all; `None` when a full resynchronisation is due.
     pub(crate) fn continue_from(&self, offset: u64) -> Option<Vec<u8>> {
         let backlog = self.backlog.as_ref()?;
-        let first = self.offset + 1 - backlog.len() as u64;
+        let first = self.first_byte(backlog);
         if offset < first || offset > self.offset + 1 {
             return None;
         }
@@ -135,9 +135,14 @@ impl Replicas {
     /// INFO's backlog fields: whether there is one, its first byte's offset and its length.
     pub(crate) fn backlog_state(&self) -> (bool, u64, usize) {
         match &self.backlog {
-            Some(backlog) => (true, self.offset + 1 - backlog.len() as u64, backlog.len()),
+            Some(backlog) => (true, self.first_byte(backlog), backlog.len()),
             None => (false, 0, 0),
         }
+    }
+
+    /// The offset of `backlog`'s first byte (offsets count from 1).
+    fn first_byte(&self, backlog: &VecDeque<u8>) -> u64 {
+        self.offset + 1 - backlog.len() as u64
     }
 
     fn trim_backlog(&mut self) {
@@ -156,15 +161,13 @@ impl Replicas {
     /// Sends `lines` down the stream: into the offset and the backlog, and to every replica
     /// (one that left or fell too far behind is dropped).
     fn send(&mut self, lines: &[Reply]) {
-        if self.backlog.is_none() {
+        let Some(backlog) = &mut self.backlog else {
             return;
-        }
+        };
         for line in lines {
             let bytes = line.to_resp();
             self.offset += bytes.len() as u64;
-            if let Some(backlog) = &mut self.backlog {
-                backlog.extend(bytes);
-            }
+            backlog.extend(bytes);
         }
         self.trim_backlog();
         self.feeds.retain(|feed| {
@@ -191,9 +194,7 @@ impl Replicas {
     /// Asks every replica to acknowledge what it has received now (`REPLCONF GETACK *` down the
     /// stream, which counts in the offset as Redis counts it), for a client waiting in WAIT.
     pub(crate) fn request_acks(&mut self) {
-        if self.streams() {
-            self.send(&[Reply::Array(["REPLCONF", "GETACK", "*"].map(Reply::bulk).to_vec())]);
-        }
+        self.send(&[Reply::Array(["REPLCONF", "GETACK", "*"].map(Reply::bulk).to_vec())]);
     }
 
     /// The replication offset: the bytes of stream sent so far (INFO's `master_repl_offset`,

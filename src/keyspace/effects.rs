@@ -291,24 +291,20 @@ impl Effects {
 
     /// Reports that `argv` must be replayed in database `db` (see [`Recorded::replay`]).
     pub(crate) fn replay(&mut self, db: usize, argv: impl FnOnce() -> Argv) {
-        if self.replay_wanted {
-            self.recorded.replay.push(Replayed {
-                db,
-                argv: argv(),
-                aof: true,
-            });
-        }
+        self.record_replay(db, argv, true);
     }
 
     /// Reports that `argv` goes to replicas, not to the append-only file (Redis's
     /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
     pub(crate) fn replicate_only(&mut self, db: usize, argv: impl FnOnce() -> Argv) {
+        self.record_replay(db, argv, false);
+    }
+
+    /// Records `argv` for replay in `db` (and in the append-only file if `aof`), if anyone
+    /// reads the replay form.
+    fn record_replay(&mut self, db: usize, argv: impl FnOnce() -> Argv, aof: bool) {
         if self.replay_wanted {
-            self.recorded.replay.push(Replayed {
-                db,
-                argv: argv(),
-                aof: false,
-            });
+            self.recorded.replay.push(Replayed { db, argv: argv(), aof });
         }
     }
 

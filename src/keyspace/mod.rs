@@ -322,8 +322,8 @@ impl Keyspace {
     }
 
     /// Whether a typed call may run without its command line (`direct.rs`): nothing observes
-    /// commands ([`Keyspace::commands_observed`]) and memory is not exhausted (the command
-    /// line's way answers that error).
+    /// commands ([`Keyspace::commands_observed`]), memory is not exhausted and
+    /// `min-replicas-to-write` is not in force (the command line's way answers those errors).
     pub(crate) fn takes_direct_calls(&self, monitors_see_them: bool) -> bool {
         !self.out_of_memory() && !self.replicas.counts_good_replicas() && !self.commands_observed(monitors_see_them)
     }

@@ -67,6 +67,17 @@ impl Watchers {
     }
 }
 
+impl WatchedKey {
+    /// Whether `client`'s watch is dirty: the key was modified since it watched it, or (asked
+    /// only then) it has `expired` since, unless it had already when watched.
+    fn dirty_for(&self, client: ClientId, expired: impl FnOnce() -> bool) -> bool {
+        self.watchers
+            .iter()
+            .find(|w| w.client == client)
+            .is_some_and(|w| w.seen != self.version || (!w.stale && expired()))
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Watcher {
     client: ClientId,
@@ -124,12 +135,7 @@ impl Keyspace {
             return false;
         };
         let watched = entry.get_mut();
-        let dirty = check
-            && watched
-                .watchers
-                .iter()
-                .find(|w| w.client == client)
-                .is_some_and(|w| w.seen != watched.version || (!w.stale && expired));
+        let dirty = check && watched.dirty_for(client, || expired);
         watched.watchers.remove(client);
         if watched.watchers.is_empty() {
             entry.remove();
@@ -140,14 +146,10 @@ impl Keyspace {
     /// Whether `client`'s watch of `key` is dirty: the key was modified since, or it expired since
     /// (Redis's `isWatchedKeyExpired`).
     pub(crate) fn watch_is_dirty(&self, db: usize, key: &[u8], client: ClientId) -> bool {
-        let Some(entry) = self.dbs[db].watched.get(key) else {
-            return false;
-        };
-        entry
-            .watchers
-            .iter()
-            .find(|w| w.client == client)
-            .is_some_and(|w| w.seen != entry.version || (!w.stale && self.is_expired_now(db, key)))
+        self.dbs[db]
+            .watched
+            .get(key)
+            .is_some_and(|entry| entry.dirty_for(client, || self.is_expired_now(db, key)))
     }
 
     /// Redis's `touchWatchedKey`: stamps a new version on a watched key.

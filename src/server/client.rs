@@ -456,8 +456,8 @@ impl Host for ServerSide {
             HostOp::Module => self.module(call.spec.name),
             HostOp::Replconf => self.replconf(argv, call.caller.client),
             HostOp::Sync => {
-                // PSYNC's offset must be an integer; its replication id and offset are not
-                // looked at further (every PSYNC is a full resynchronisation).
+                // PSYNC's offset must be an integer; `Client::become_replica` decides between
+                // continuing from the backlog and a full resynchronisation.
                 let psync = (call.spec.name == "psync")
                     .then(|| crate::command::args::int(argv.arg(2)).map(|offset| (argv.arg(1).to_vec(), offset)));
                 match psync.transpose() {
@@ -1484,6 +1484,7 @@ impl ServerSide {
                 inner.command_stats.lock().total_errors(),
             ),
         );
+        let (backlog_active, backlog_first_byte, backlog_length) = ks.replicas.backlog_state();
         section(
             "Replication",
             format!(
@@ -1505,10 +1506,10 @@ impl ServerSide {
                 inner.replication_id.lock(),
                 "0".repeat(40),
                 ks.replicas.offset(),
-                u8::from(ks.replicas.backlog_state().0),
+                u8::from(backlog_active),
                 param("repl-backlog-size"),
-                ks.replicas.backlog_state().1,
-                ks.replicas.backlog_state().2,
+                backlog_first_byte,
+                backlog_length,
             ),
         );
         let loop_thread = inner.loop_thread.lock().clone();
