@@ -500,7 +500,7 @@ fn replay_commands(bytes: &[u8], name: &str, replayer: &mut dyn Replayer) -> Res
 }
 
 /// Why a command could not be read.
-enum Cut {
+pub(crate) enum Cut {
     /// The file ends inside it.
     Short,
     /// It is not a RESP array of bulk strings.
@@ -529,7 +529,7 @@ fn read_number(bytes: &[u8], at: &mut usize, prefix: u8) -> Result<usize, Cut> {
 }
 
 /// One command: `*<n>` then n bulk strings.
-fn read_command(bytes: &[u8], at: &mut usize) -> Result<Argv, Cut> {
+pub(crate) fn read_command(bytes: &[u8], at: &mut usize) -> Result<Argv, Cut> {
     let count = read_number(bytes, at, b'*')?;
     if count == 0 {
         return Err(Cut::Bad);

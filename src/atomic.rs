@@ -134,6 +134,10 @@ impl Commands for AtomicDb<'_> {
             ));
         }
         let mut ctx = self.ctx.borrow_mut();
+        // A read-only replica's data is its primary's (READONLY), as for a client's command.
+        if let Some(refusal) = ctx.ks.replication_refusal(spec, spec.has(flags::WRITE)) {
+            return Reply::Error(refusal);
+        }
         if let Some(cluster) = ctx.ks.cluster.clone() {
             let keyspace = &*ctx.ks;
             let mut exists = |key: &[u8]| keyspace.has_live(0, key);
@@ -151,7 +155,7 @@ impl Commands for AtomicDb<'_> {
 
     fn run_direct(&self, call: Direct<'_>) -> Reply {
         let mut ctx = self.ctx.borrow_mut();
-        if ctx.ks.cluster.is_some() || ctx.observed() {
+        if ctx.ks.cluster.is_some() || ctx.observed() || ctx.ks.following.is_following() {
             drop(ctx);
             return self.run_request(&call.request());
         }

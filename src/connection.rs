@@ -488,7 +488,11 @@ impl Connection {
             (
                 Outcome::Ran(name),
                 Reply::Error(
-                    e @ (CommandError::OutOfMemory | CommandError::NoReplicas | CommandError::ExecAbortBecause(_)),
+                    e @ (CommandError::OutOfMemory
+                    | CommandError::NoReplicas
+                    | CommandError::ReadOnlyReplica
+                    | CommandError::MasterDown
+                    | CommandError::ExecAbortBecause(_)),
                 ),
             ) => counts.rejected(Some(name), e),
             (Outcome::Ran(name), reply) => {
@@ -617,14 +621,15 @@ impl Connection {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(CommandError::OutOfMemory);
         }
-        // So is a write queued while there are not enough good replicas (`min-replicas-to-write`).
+        // So is a command the replication rules refuse: a write while there are not enough good
+        // replicas (`min-replicas-to-write`) or on a read-only replica, one not flagged `stale`
+        // on a stale replica.
         if let Ok(spec) = &resolved
             && self.multi.is_some()
-            && spec.has(flags::WRITE)
-            && self.shared.not_enough_replicas_now()
+            && let Some(refusal) = self.shared.replication_refusal_now(spec)
         {
             *outcome = Outcome::Rejected(Some(spec.name));
-            resolved = Err(CommandError::NoReplicas);
+            resolved = Err(refusal);
         }
         if let Some(multi) = &mut self.multi {
             let immediate = matches!(&resolved, Ok(spec) if spec.has(flags::IMMEDIATE));
@@ -1125,18 +1130,21 @@ impl Connection {
             return Err(e);
         }
         // Out of memory, EXEC of a command that could grow the store is refused (Redis checks it
-        // after routing, before anything else of EXEC); so is one of a write while there are
-        // not enough good replicas (`min-replicas-to-write`).
+        // after routing, before anything else of EXEC); so is one the replication rules refuse
+        // (a write while there are not enough good replicas or on a read-only replica, a
+        // command not flagged `stale` on a stale replica).
         let refusal = if state.keyspace.out_of_memory()
             && multi
                 .commands()
                 .any(|(spec, argv)| state.denied_out_of_memory(spec, argv))
         {
             Some(CommandError::OutOfMemory)
-        } else if state.keyspace.not_enough_replicas() && multi.commands().any(|(spec, _)| spec.has(flags::WRITE)) {
-            Some(CommandError::NoReplicas)
         } else {
-            None
+            state
+                .keyspace
+                .replication_refusal_with(multi.commands().any(|(spec, _)| spec.has(flags::WRITE)), || {
+                    multi.commands().all(|(spec, _)| crate::replica::runs_when_stale(spec))
+                })
         };
         if let Some(refusal) = refusal {
             for (db, key) in self.watched.drain(..) {

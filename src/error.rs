@@ -103,6 +103,14 @@ pub enum CommandError {
     /// `min-replicas-max-lag` seconds than there are.
     #[error("NOREPLICAS Not enough good replicas to write.")]
     NoReplicas,
+    /// A write on a replica of a primary (REPLICAOF) while `replica-read-only` is on: the
+    /// replica's data is the primary's.
+    #[error("READONLY You can't write against a read only replica.")]
+    ReadOnlyReplica,
+    /// A command on a replica whose link with its primary is down, while
+    /// `replica-serve-stale-data` is off (only the commands Redis flags `stale` run then).
+    #[error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")]
+    MasterDown,
     /// SCRIPT KILL or FUNCTION KILL with no script running.
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,

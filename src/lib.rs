@@ -102,6 +102,7 @@ mod connection;
 mod pubsub;
 #[cfg(feature = "redis-rs")]
 pub mod redis_rs;
+mod replica;
 mod replication;
 mod runner;
 #[cfg(feature = "server")]
@@ -122,6 +123,7 @@ pub use cluster::{SLOT_COUNT, key_slot};
 pub use connection::Connection;
 pub use error::CommandError;
 pub use keyspace::{DATABASES, EvictionPolicy, UnknownPolicy};
+pub use replica::ReplicaStatus;
 pub use reply::{FromReply, Reply};
 pub use store::{Store, StoreBuilder};
 pub use streams::{AutoClaim, PendingEntry, PendingSummary, StreamEntry};

@@ -96,8 +96,9 @@ pub(crate) struct Shared {
     pub(crate) cron_paused: AtomicBool,
     /// Whether `maxmemory` is set (read without the lock where a command is queued in MULTI).
     memory_limited: AtomicBool,
-    /// Whether `min-replicas-to-write` is in force (read before a command is queued in MULTI).
-    counts_replicas: AtomicBool,
+    /// Whether a command may be refused by the replication rules: `min-replicas-to-write` is in
+    /// force, or the store follows a primary (read before a command is queued in MULTI).
+    replication_refuses: AtomicBool,
     /// Whether a client may be in MONITOR (read before every command; the hub knows).
     pub(crate) monitoring: AtomicBool,
     /// In cluster mode, the node's view of its cluster, by which requests are routed before
@@ -184,7 +185,7 @@ impl Shared {
             expiring_in_background: AtomicBool::new(false),
             cron_paused: AtomicBool::new(false),
             memory_limited: AtomicBool::new(false),
-            counts_replicas: AtomicBool::new(false),
+            replication_refuses: AtomicBool::new(false),
             monitoring: AtomicBool::new(false),
             pause: Mutex::new(None),
             pause_set: AtomicBool::new(false),
@@ -308,17 +309,26 @@ impl Shared {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn set_min_replicas(&self, ks: &mut Keyspace, to_write: usize, max_lag: u64) {
         ks.replicas.set_min_replicas(to_write, max_lag);
-        self.counts_replicas
-            .store(ks.replicas.counts_good_replicas(), Ordering::Relaxed);
+        self.update_write_refusals(ks);
     }
 
-    /// Whether a write would be refused now for want of replicas (for a command about to be
-    /// queued in MULTI).
-    pub(crate) fn not_enough_replicas_now(&self) -> bool {
-        self.counts_replicas.load(Ordering::Relaxed)
-            && self
-                .lock_unless_busy()
-                .is_ok_and(|state| state.keyspace.not_enough_replicas())
+    /// Notes whether the replication rules may refuse commands of `ks` (this store's keyspace),
+    /// after they changed.
+    pub(crate) fn update_write_refusals(&self, ks: &Keyspace) {
+        self.replication_refuses.store(
+            ks.replicas.counts_good_replicas() || ks.following.is_following(),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The error refusing `spec` now by the replication rules
+    /// ([`Keyspace::replication_refusal`]), for a command about to be queued in MULTI.
+    pub(crate) fn replication_refusal_now(&self, spec: &CommandSpec) -> Option<CommandError> {
+        if !self.replication_refuses.load(Ordering::Relaxed) {
+            return None;
+        }
+        let state = self.lock_unless_busy().ok()?;
+        state.keyspace.replication_refusal(spec, spec.has(flags::WRITE))
     }
 
     /// Whether `maxmemory` is set.
@@ -569,9 +579,9 @@ impl Shared {
             self.after_command(&mut state);
             return Started::Done(Reply::Error(CommandError::OutOfMemory));
         }
-        if spec.has(flags::WRITE) && state.keyspace.not_enough_replicas() {
+        if let Some(refusal) = state.keyspace.replication_refusal(spec, spec.has(flags::WRITE)) {
             self.after_command(&mut state);
-            return Started::Done(Reply::Error(CommandError::NoReplicas));
+            return Started::Done(Reply::Error(refusal));
         }
         // The tracking table is kept within its bound before a command, as Redis keeps it: the
         // invalidations a lowered `tracking-table-max-keys` causes come before the reply.

@@ -153,7 +153,69 @@ impl Store {
             cluster_node: None,
             save_points: Vec::new(),
             append_only: None,
+            replica_of: None,
         }
+    }
+
+    /// Makes this store a replica of the Redis primary at `host`:`port`, as REPLICAOF does: a
+    /// thread connects to it, loads its data (a full synchronisation, replacing all data here)
+    /// and then applies every write the primary makes, so the store stays a current copy of it
+    /// inside this process. Reads are answered here; writes are refused with
+    /// [`CommandError::ReadOnlyReplica`] from now on. A lost link is retried every second and
+    /// continues where it was when the primary's backlog still holds what was missed.
+    /// Transactions see the primary's writes as any other: a WATCHed key the primary changes
+    /// makes EXEC answer nil. Answers false, changing nothing, when the store already follows
+    /// that primary; another primary replaces the one followed.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, Store};
+    ///
+    /// let store = Store::new();
+    /// // Nothing listens on port 1: the link stays down, retried every second.
+    /// assert!(store.replicate_from("127.0.0.1", 1));
+    /// assert_eq!(store.set("k", "v"), Err(CommandError::ReadOnlyReplica));
+    /// let status = store.replica_status().unwrap();
+    /// assert!(!status.link_up);
+    /// assert_eq!((status.host.as_str(), status.port), ("127.0.0.1", 1));
+    ///
+    /// store.stop_replicating();
+    /// store.set("k", "v")?;
+    /// assert_eq!(store.replica_status(), None);
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn replicate_from(&self, host: &str, port: u16) -> bool {
+        let mut state = self.shared.lock();
+        let followed = crate::replica::follow(&self.shared, &mut state.keyspace, host, port, None);
+        matches!(followed, crate::replica::Followed::Started)
+    }
+
+    /// Stops following the primary (REPLICAOF NO ONE): the store keeps the data it has and
+    /// takes writes again. Nothing happens to a store that follows no primary.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    /// let store = Store::new();
+    /// store.replicate_from("127.0.0.1", 1);
+    /// store.stop_replicating();
+    /// store.set("k", 1)?;
+    /// # Ok::<(), embedis::CommandError>(())
+    /// ```
+    pub fn stop_replicating(&self) {
+        let mut state = self.shared.lock();
+        state.keyspace.following.promote();
+        self.shared.update_write_refusals(&state.keyspace);
+    }
+
+    /// The link with the primary this store follows ([`Store::replicate_from`]): where it is,
+    /// whether it is up and the offset reached in the primary's stream; `None` when it follows
+    /// no primary.
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.replica_status(), None);
+    /// ```
+    pub fn replica_status(&self) -> Option<crate::replica::ReplicaStatus> {
+        self.shared.lock().keyspace.following.status()
     }
 
     /// The clock this store reads.
@@ -471,6 +533,8 @@ pub struct StoreBuilder {
     save_points: Vec<(i64, i64)>,
     /// The append-only file's `appendfsync`, if [`StoreBuilder::open`] keeps one.
     append_only: Option<crate::aof::Fsync>,
+    /// The primary to follow from the start ([`StoreBuilder::replica_of`]).
+    replica_of: Option<(String, u16)>,
 }
 
 impl StoreBuilder {
@@ -578,6 +642,20 @@ impl StoreBuilder {
         self
     }
 
+    /// A replica of the Redis primary at `host`:`port` from the start (see
+    /// [`Store::replicate_from`]); with [`StoreBuilder::open`], the data on disk is loaded first
+    /// and then replaced by the primary's.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, Store};
+    /// let store = Store::builder().replica_of("127.0.0.1", 1).build();
+    /// assert_eq!(store.set("k", "v"), Err(CommandError::ReadOnlyReplica));
+    /// ```
+    pub fn replica_of(mut self, host: impl Into<String>, port: u16) -> StoreBuilder {
+        self.replica_of = Some((host.into(), port));
+        self
+    }
+
     /// The store, persisting in `dir` (see [`Store::open`]).
     ///
     /// ```
@@ -589,9 +667,10 @@ impl StoreBuilder {
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn open(self, dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
+    pub fn open(mut self, dir: impl AsRef<std::path::Path>) -> std::io::Result<Store> {
         let save_points = self.save_points.clone();
         let append_only = self.append_only;
+        let replica_of = self.replica_of.take();
         let store = self.build();
         {
             let mut state = store.shared.lock();
@@ -612,6 +691,9 @@ impl StoreBuilder {
         if !save_points.is_empty() {
             store.shared.expire_in_background();
         }
+        if let Some((host, port)) = replica_of {
+            store.replicate_from(&host, port);
+        }
         Ok(store)
     }
 
@@ -624,9 +706,13 @@ impl StoreBuilder {
                 .unwrap_or_else(|| Arc::new(crate::cluster::Cluster::new()));
             keyspace.cluster = Some(node);
         }
-        Store {
+        let store = Store {
             shared: Arc::new(Shared::new(keyspace, self.clock)),
+        };
+        if let Some((host, port)) = &self.replica_of {
+            store.replicate_from(host, *port);
         }
+        store
     }
 }
 

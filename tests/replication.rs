@@ -1,6 +1,7 @@
-//! embedis-server as a primary that a real redis-server replicates (issue 18): the replica, told
-//! `REPLICAOF` embedis, gets the data (SYNC: an RDB payload) and then follows every write in its
-//! replay form, until both hold the same data (DEBUG DIGEST).
+//! Replication with real Redis (issue 18). embedis-server as a primary that a real redis-server
+//! replicates: the replica, told `REPLICAOF` embedis, gets the data (SYNC: an RDB payload) and
+//! then follows every write in its replay form, until both hold the same data (DEBUG DIGEST).
+//! And embedis — a server, or a `Store` in process — as a replica of a real redis-server.
 #![cfg(feature = "server")]
 
 mod common;
@@ -46,6 +47,42 @@ fn wait_for_the_same_data(primary: &mut RawClient, replica: &mut RawClient) {
     }
 }
 
+/// Every kind of write, the ones replicated in a rewritten form among them; it leaves the client
+/// in database 0.
+#[cfg(feature = "lua")]
+const EVERY_KIND_OF_WRITE: &[&str] = &[
+    "SET s v",
+    "SET e v EX 1000",
+    "EXPIRE s 500",
+    "INCRBYFLOAT f 1.25",
+    "SADD set a b c d",
+    "SPOP set",
+    "SPOP set 2",
+    "ZADD z 1 a 2 b 3 c",
+    "ZPOPMIN z",
+    "BLPOP list 1",
+    "LMPOP 1 list RIGHT COUNT 1",
+    "XADD x * f v",
+    "XGROUP CREATE x g 0",
+    "XREADGROUP GROUP g c STREAMS x >",
+    "MULTI",
+    "INCR counter",
+    "SELECT 5",
+    "INCR counter",
+    "EXEC",
+    // SELECT inside MULTI moved the client to database 5.
+    "SELECT 0",
+    "EVAL \"redis.call('SET', KEYS[1], 'x'); return redis.call('INCR', KEYS[2])\" 2 ev1 ev2",
+    "FUNCTION LOAD \"#!lua name=lib\\nredis.register_function('f', function(keys) return redis.call('INCR', keys[1]) end)\"",
+    "FCALL f 1 fc",
+    "PFADD hll a b c",
+    "GEOADD g 13.361389 38.115556 Palermo",
+    "SWAPDB 0 7",
+    "SWAPDB 0 7",
+    "FLUSHDB",
+    "SET after-flush 1",
+];
+
 #[cfg(feature = "lua")]
 #[test]
 fn redis_server_replicates_embedis_server() {
@@ -67,39 +104,8 @@ fn redis_server_replicates_embedis_server() {
     let mut theirs = follow(&replica, &primary);
     wait_for_the_same_data(&mut ours, &mut theirs);
 
-    // Every kind of write after the sync, the rewritten ones among them.
-    for line in [
-        "SET s v",
-        "SET e v EX 1000",
-        "EXPIRE s 500",
-        "INCRBYFLOAT f 1.25",
-        "SADD set a b c d",
-        "SPOP set",
-        "SPOP set 2",
-        "ZADD z 1 a 2 b 3 c",
-        "ZPOPMIN z",
-        "BLPOP list 1",
-        "LMPOP 1 list RIGHT COUNT 1",
-        "XADD x * f v",
-        "XGROUP CREATE x g 0",
-        "XREADGROUP GROUP g c STREAMS x >",
-        "MULTI",
-        "INCR counter",
-        "SELECT 5",
-        "INCR counter",
-        "EXEC",
-        // SELECT inside MULTI moved the client to database 5.
-        "SELECT 0",
-        "EVAL \"redis.call('SET', KEYS[1], 'x'); return redis.call('INCR', KEYS[2])\" 2 ev1 ev2",
-        "FUNCTION LOAD \"#!lua name=lib\\nredis.register_function('f', function(keys) return redis.call('INCR', keys[1]) end)\"",
-        "FCALL f 1 fc",
-        "PFADD hll a b c",
-        "GEOADD g 13.361389 38.115556 Palermo",
-        "SWAPDB 0 7",
-        "SWAPDB 0 7",
-        "FLUSHDB",
-        "SET after-flush 1",
-    ] {
+    // Every kind of write after the sync.
+    for line in EVERY_KIND_OF_WRITE {
         let reply = ours.call(&words(line));
         assert!(!reply.starts_with(b"-"), "{line}: {}", String::from_utf8_lossy(&reply));
     }
@@ -412,4 +418,277 @@ fn turning_the_aof_off_keeps_feeding_replicas() {
     assert_eq!(theirs.call(&words("GET after")), b"$1\r\n1\r\n");
     primary.stop();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A redis-server primary that starts a full synchronisation at once (no diskless delay).
+fn redis_primary() -> Option<RedisServer> {
+    RedisServer::start_with(&["--repl-diskless-sync-delay", "0"])
+}
+
+/// An embedis-server told REPLICAOF the redis-server `primary`, and a client of it.
+fn embedis_replica_of(primary: &RedisServer) -> (Server, RawClient) {
+    let replica = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut client = RawClient::connect(replica.addr().port());
+    let line = format!("REPLICAOF 127.0.0.1 {}", primary.port);
+    assert_eq!(client.call(&words(&line)), b"+OK\r\n");
+    (replica, client)
+}
+
+/// The value of INFO's field `name` (with its colon) in `info`.
+fn info_field(info: &[u8], name: &str) -> String {
+    String::from_utf8_lossy(info)
+        .lines()
+        .find_map(|line| line.strip_prefix(name).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Waits until `replica` (a client of a replica) says its link with its primary is up.
+fn wait_for_the_link(replica: &mut RawClient) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let info = replica.call(&words("INFO replication"));
+        if info_field(&info, "master_link_status:") == "up" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{}", String::from_utf8_lossy(&info));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn embedis_server_replicates_redis_server() {
+    let Some(primary) = redis_primary() else {
+        return;
+    };
+    let mut theirs = primary.client();
+    for line in [
+        "SET before-sync 1",
+        "RPUSH list a b c",
+        "HSET h f v",
+        "SELECT 3",
+        "SET in-db-3 x",
+        "SELECT 0",
+        "FUNCTION LOAD \"#!lua name=early\\nredis.register_function('early', function() return 1 end)\"",
+    ] {
+        theirs.call(&words(line));
+    }
+    let (_replica, mut ours) = embedis_replica_of(&primary);
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    assert_eq!(ours.call(&words("FUNCTION LIST")), theirs.call(&words("FUNCTION LIST")));
+
+    for line in EVERY_KIND_OF_WRITE {
+        let reply = theirs.call(&words(line));
+        assert!(!reply.starts_with(b"-"), "{line}: {}", String::from_utf8_lossy(&reply));
+    }
+    // A key that expires on the primary goes on the replica too (the primary's DEL).
+    theirs.call(&words("SET short v PX 50"));
+    std::thread::sleep(Duration::from_millis(100));
+    theirs.call(&words("GET short"));
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    assert_eq!(ours.call(&words("EXISTS short")), b":0\r\n");
+    assert_eq!(ours.call(&words("SELECT 5")), b"+OK\r\n");
+    assert_eq!(ours.call(&words("GET counter")), b"$1\r\n1\r\n");
+    assert_eq!(ours.call(&words("SELECT 0")), b"+OK\r\n");
+
+    // The replica acknowledges what it processed: WAIT on the primary counts it, and the
+    // offsets agree on both sides (the primary's stream bytes, as the replica counted them).
+    assert_eq!(theirs.call(&words("WAIT 1 5000")), b":1\r\n");
+    let primary_info = theirs.call(&words("INFO replication"));
+    let offset = info_field(&primary_info, "master_repl_offset:");
+    let replica_info = ours.call(&words("INFO replication"));
+    assert_eq!(info_field(&replica_info, "role:"), "slave");
+    assert_eq!(info_field(&replica_info, "slave_repl_offset:"), offset);
+    assert_eq!(info_field(&replica_info, "master_repl_offset:"), offset);
+    assert_eq!(
+        info_field(&replica_info, "master_replid:"),
+        info_field(&primary_info, "master_replid:")
+    );
+    let port = primary.port.to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&ours.call(&words("ROLE"))),
+        format!("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{port}\r\n$9\r\nconnected\r\n:{offset}\r\n")
+    );
+    // Writes of its own are refused; reads are answered.
+    assert_eq!(
+        ours.call(&words("SET x 1")),
+        b"-READONLY You can't write against a read only replica.\r\n"
+    );
+    assert_eq!(ours.call(&words("GET after-flush")), b"$1\r\n1\r\n");
+}
+
+/// What a replica refuses and answers, byte for byte as a redis-server replica of the same
+/// primary: writes (READONLY, in MULTI, in scripts), WAIT, REPLICAOF's errors, a writable
+/// replica, and a stale one (`replica-serve-stale-data no`, MASTERDOWN).
+#[cfg(feature = "lua")]
+#[test]
+fn a_replica_refuses_what_a_redis_replica_refuses() {
+    let Some(primary) = redis_primary() else {
+        return;
+    };
+    let Some(redis_replica) = RedisServer::start() else {
+        return;
+    };
+    primary.client().call(&words("SET k v"));
+    let mut theirs = redis_replica.client();
+    let follow = format!("REPLICAOF 127.0.0.1 {}", primary.port);
+    assert_eq!(theirs.call(&words(&follow)), b"+OK\r\n");
+    let (_replica, mut ours) = embedis_replica_of(&primary);
+    wait_for_the_link(&mut theirs);
+    wait_for_the_link(&mut ours);
+    let lines = [
+        follow.as_str(),
+        "REPLICAOF 127.0.0.1 abc",
+        "REPLICAOF 127.0.0.1 65536",
+        "REPLICAOF 127.0.0.1 -1",
+        "REPLICAOF no two",
+        "REPLICAOF a",
+        "SET x 1",
+        "INCR n",
+        "DEL k",
+        "GET k",
+        "PING",
+        "WAIT 0 0",
+        "MULTI",
+        "SET x 1",
+        "GET k",
+        "EXEC",
+        "MULTI",
+        "GET k",
+        "EXEC",
+        "EVAL \"return redis.call('set','a','b')\" 0",
+        "EVAL \"return redis.pcall('set','a','b')\" 0",
+        "EVAL \"return redis.call('get','k')\" 0",
+        "EVAL \"#!lua\nreturn redis.call('set','a','b')\" 0",
+        "EVAL \"#!lua flags=no-writes\nreturn redis.call('get','k')\" 0",
+        "EVAL_RO \"return redis.call('get','k')\" 0",
+        "CONFIG SET replica-read-only no",
+        "SET local 1",
+        "GET local",
+        "CONFIG SET replica-read-only yes",
+        "SET local 2",
+        // Stale: the link is down (nothing listens on port 1) and stale data is not served.
+        "CONFIG SET replica-serve-stale-data no",
+        "REPLICAOF 127.0.0.1 1",
+        "GET k",
+        "PING",
+        "EVAL \"#!lua flags=no-writes\nreturn 1\" 0",
+        "EVAL \"#!lua flags=no-writes,allow-stale\nreturn 1\" 0",
+        "CONFIG GET replica-serve-stale-data",
+        "MULTI",
+        "GET k",
+        "EXEC",
+        "CONFIG SET replica-serve-stale-data yes",
+        "GET k",
+        "REPLICAOF NO ONE",
+        "SET x 1",
+        "GET k",
+    ];
+    for line in lines {
+        let argv = words(line);
+        common::assert_same_bytes(&ours.call(&argv), &theirs.call(&argv), line);
+    }
+}
+
+#[test]
+fn a_replica_continues_after_its_link_is_cut_and_keeps_its_data_when_promoted() {
+    let Some(primary) = redis_primary() else {
+        return;
+    };
+    let mut theirs = primary.client();
+    theirs.call(&words("SET a 1"));
+    let (_replica, mut ours) = embedis_replica_of(&primary);
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    assert_eq!(theirs.call(&words("WAIT 1 5000")), b":1\r\n");
+    // The primary drops the link; what it writes meanwhile comes from its backlog.
+    theirs.call(&words("CLIENT KILL TYPE replica"));
+    theirs.call(&words("SET b 2"));
+    theirs.call(&words("RPUSH l x y"));
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    assert_eq!(ours.call(&words("GET b")), b"$1\r\n2\r\n");
+    let stats = theirs.call(&words("INFO stats"));
+    assert_eq!(info_field(&stats, "sync_full:"), "1", "one full sync only");
+    assert_eq!(info_field(&stats, "sync_partial_ok:"), "1", "the second continued");
+
+    // Promoted, it keeps the data and takes writes; the primary's later writes do not reach it.
+    assert_eq!(ours.call(&words("REPLICAOF NO ONE")), b"+OK\r\n");
+    assert_eq!(info_field(&ours.call(&words("INFO replication")), "role:"), "master");
+    assert_eq!(ours.call(&words("SET c 3")), b"+OK\r\n");
+    theirs.call(&words("SET after-promotion 1"));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ours.call(&words("EXISTS after-promotion")), b":0\r\n");
+    assert_eq!(
+        ours.call(&words("MGET a b c")),
+        b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    );
+}
+
+/// Waits until `store` (a replica) processed the primary's stream up to `offset`.
+fn wait_for_offset(store: &Store, offset: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store
+        .replica_status()
+        .is_none_or(|status| !status.link_up || status.offset < offset)
+    {
+        assert!(Instant::now() < deadline, "{:?}", store.replica_status());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The primary's replication offset now.
+fn primary_offset(primary: &mut RawClient) -> u64 {
+    info_field(&primary.call(&words("INFO replication")), "master_repl_offset:")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn an_in_process_store_replicates_redis_server() {
+    use embedis::{CommandError, Commands};
+
+    let Some(primary) = redis_primary() else {
+        return;
+    };
+    let mut theirs = primary.client();
+    theirs.call(&words("SET balance 100"));
+    theirs.call(&words("HSET user:1 name ada"));
+    let store = Store::builder().replica_of("127.0.0.1", primary.port).build();
+    wait_for_offset(&store, 0);
+    assert_eq!(store.get("balance").unwrap(), Some("100".to_string()));
+    assert_eq!(store.hget("user:1", "name").unwrap(), Some("ada".to_string()));
+
+    // The primary's writes arrive; the store's own are refused, typed, raw and atomic alike.
+    theirs.call(&words("INCRBY balance 5"));
+    wait_for_offset(&store, primary_offset(&mut theirs));
+    assert_eq!(store.get("balance").unwrap(), Some("105".to_string()));
+    assert_eq!(store.set("balance", 0), Err(CommandError::ReadOnlyReplica));
+    assert_eq!(store.incr("balance"), Err(CommandError::ReadOnlyReplica));
+    assert_eq!(
+        store.atomic(|db| db.decr("balance")),
+        Err(CommandError::ReadOnlyReplica)
+    );
+    assert_eq!(
+        store.multi().cmd(["INCR", "balance"]).exec().unwrap_err().to_string(),
+        "EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica."
+    );
+
+    // A WATCHed key the primary changes aborts the transaction.
+    let mut conn = store.connect();
+    assert_eq!(conn.call(["WATCH", "balance"]), embedis::Reply::ok());
+    theirs.call(&words("INCRBY balance 1"));
+    wait_for_offset(&store, primary_offset(&mut theirs));
+    assert_eq!(conn.call(["MULTI"]), embedis::Reply::ok());
+    conn.call(["GET", "balance"]);
+    assert_eq!(conn.call(["EXEC"]), embedis::Reply::NilArray);
+
+    // What the primary publishes reaches the store's subscribers.
+    let mut news = store.subscribe(["news"]);
+    theirs.call(&words("PUBLISH news hello"));
+    let message = news.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
+    assert_eq!(message.payload, b"hello");
+
+    // Promoted, it takes writes again and keeps the primary's data.
+    store.stop_replicating();
+    assert_eq!(store.replica_status(), None);
+    assert_eq!(store.incr("balance").unwrap(), 107);
 }

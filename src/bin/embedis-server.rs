@@ -69,6 +69,18 @@ fn main() -> ExitCode {
                 true
             }
             "aof-load-truncated" => yes_or_no(&value).map(|on| config.aof_load_truncated = on).is_some(),
+            // `--replicaof "<host> <port>"`, or the two as separate arguments (redis-server takes
+            // either).
+            "replicaof" | "slaveof" => {
+                let (host, port) = match value.split_once(' ') {
+                    Some((host, port)) => (host.to_string(), port.to_string()),
+                    None => (value, args.next().unwrap_or_default()),
+                };
+                port.trim()
+                    .parse()
+                    .map(|port| config = std::mem::take(&mut config).replicaof(host, port))
+                    .is_ok()
+            }
             "cluster-nodes" => value.parse().map(|n: usize| cluster_nodes = n.max(1)).is_ok(),
             "cluster-enabled" => yes_or_no(&value).map(|on| cluster_enabled = on).is_some(),
             _ => false,

@@ -166,8 +166,12 @@ pub(crate) fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Command
 }
 
 /// ROLE: a primary, its replication offset, and each replica it feeds (where it listens and the
-/// offset it acknowledged).
+/// offset it acknowledged); or a replica, its primary's address, the link's state and the offset
+/// it processed.
 pub(crate) fn role(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    if let Some(role) = ctx.ks.following.role() {
+        return Ok(role);
+    }
     let replicas = &ctx.ks.replicas;
     let listed = replicas.listed().map(|(at, offset, _)| {
         Reply::Array(vec![
@@ -189,6 +193,11 @@ pub(crate) fn role(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 /// acknowledge (REPLCONF GETACK), until enough did, the timeout (milliseconds, 0 for ever)
 /// passes or CLIENT UNBLOCK ends the wait, and answers how many did then.
 pub(crate) fn wait(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if ctx.ks.following.is_following() {
+        return Err(CommandError::other(
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+        ));
+    }
     let wanted = super::args::int(argv.arg(1))?;
     let deadline = super::blocking::parse_timeout_millis(ctx.ks, argv.arg(2))?;
     let offset = ctx.write_offset;

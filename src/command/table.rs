@@ -83,13 +83,18 @@ pub(crate) enum HostOp {
     Module,
     Sync,
     Replconf,
+    /// REPLICAOF, SLAVEOF: follow a primary, or stop following (NO ONE).
+    ReplicaOf,
 }
 
 impl HostOp {
     /// Whether the command reads or changes the keyspace, and so runs under the lock (the
     /// others run without it, even while a script holds it).
     pub(crate) fn reads_keyspace(self) -> bool {
-        matches!(self, HostOp::Client | HostOp::Config | HostOp::Info | HostOp::Debug)
+        matches!(
+            self,
+            HostOp::Client | HostOp::Config | HostOp::Info | HostOp::Debug | HostOp::ReplicaOf
+        )
     }
 }
 
@@ -475,6 +480,8 @@ static COMMANDS: &[CommandSpec] = table! {
     "sync", 1, S | NO_MULTI | NO_SCRIPT, NO_KEYS, host(HostOp::Sync);
     "psync", -3, S | NO_MULTI | NO_SCRIPT, NO_KEYS, host(HostOp::Sync);
     "replconf", -1, S | NO_SCRIPT | ALLOW_BUSY, NO_KEYS, host(HostOp::Replconf);
+    "replicaof", 3, S, NO_KEYS, host(HostOp::ReplicaOf);
+    "slaveof", 3, S, NO_KEYS, host(HostOp::ReplicaOf);
     // keys (db.c, expire.c)
     "del", -2, W, keys(1, -1, 1), k(keys::del);
     "unlink", -2, W, keys(1, -1, 1), k(keys::del);

@@ -142,6 +142,8 @@ pub(crate) struct Keyspace {
     pub(crate) aof: Option<crate::aof::Aof>,
     /// The replicas fed the replay form of every write (SYNC).
     pub(crate) replicas: crate::replication::Replicas,
+    /// The primary this store follows, if it is a replica (REPLICAOF).
+    pub(crate) following: crate::replica::Following,
     /// An append-only file is being loaded: its commands are obeyed as written (Redis's
     /// `mustObeyClient`: a stream trim's LIMIT is not enforced).
     pub(crate) loading: bool,
@@ -182,6 +184,7 @@ impl Keyspace {
             aof: None,
             loading: false,
             replicas: crate::replication::Replicas::default(),
+            following: crate::replica::Following::default(),
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -322,15 +325,48 @@ impl Keyspace {
     }
 
     /// Whether a typed call may run without its command line (`direct.rs`): nothing observes
-    /// commands ([`Keyspace::commands_observed`]), memory is not exhausted and
-    /// `min-replicas-to-write` is not in force (the command line's way answers those errors).
+    /// commands ([`Keyspace::commands_observed`]), memory is not exhausted,
+    /// `min-replicas-to-write` is not in force and the store follows no primary (the command
+    /// line's way answers those errors).
     pub(crate) fn takes_direct_calls(&self, monitors_see_them: bool) -> bool {
-        !self.out_of_memory() && !self.replicas.counts_good_replicas() && !self.commands_observed(monitors_see_them)
+        !self.out_of_memory()
+            && !self.replicas.counts_good_replicas()
+            && !self.following.is_following()
+            && !self.commands_observed(monitors_see_them)
     }
 
     /// Whether a write is refused now for want of replicas (`min-replicas-to-write`).
     pub(crate) fn not_enough_replicas(&self) -> bool {
         self.replicas.refuse_writes()
+    }
+
+    /// The error refusing a client's command `spec` (`writes`: whether it may write) by the
+    /// replication rules, as Redis checks them before running it: NOREPLICAS
+    /// (`min-replicas-to-write`), READONLY (a read-only replica), MASTERDOWN (a stale replica).
+    #[inline]
+    pub(crate) fn replication_refusal(
+        &self,
+        spec: &crate::command::table::CommandSpec,
+        writes: bool,
+    ) -> Option<crate::error::CommandError> {
+        self.replication_refusal_with(writes, || crate::replica::runs_when_stale(spec))
+    }
+
+    /// [`Keyspace::replication_refusal`] of commands that may write (`writes`) and, as
+    /// `runs_when_stale` answers, may all run on a stale replica (EXEC's queue).
+    #[inline]
+    pub(crate) fn replication_refusal_with(
+        &self,
+        writes: bool,
+        runs_when_stale: impl FnOnce() -> bool,
+    ) -> Option<crate::error::CommandError> {
+        if !self.replicas.counts_good_replicas() && !self.following.is_following() {
+            return None;
+        }
+        if writes && self.not_enough_replicas() {
+            return Some(crate::error::CommandError::NoReplicas);
+        }
+        crate::replica::refusal(&self.following, writes, runs_when_stale)
     }
 
     /// Publishes the keyspace events recorded so far (Redis's `notifyKeyspaceEvent`): each to
@@ -383,8 +419,8 @@ impl Keyspace {
             }
         }
         // Once a replica attached, the stream goes on (into the backlog) whether or not one is
-        // connected, as Redis's does.
-        if self.replicas.streams() {
+        // connected, as Redis's does; a replica's own is only its primary's.
+        if self.replicas.streams() && self.following.feeds_replicas() {
             self.replicas.feed(&unit, wrap);
         }
     }

@@ -300,6 +300,13 @@ pub(super) fn run_call(
             "Write commands are not allowed from read-only scripts.",
         );
     }
+    // A script may not write on a read-only replica.
+    if spec.has(flags::WRITE) && ctx.ks.following.refuses_writes() {
+        if let Some(stats) = &ctx.ks.command_stats {
+            stats.lock().rejected(Some(spec.name), &CommandError::ReadOnlyReplica);
+        }
+        return Err(format!("-{}", CommandError::ReadOnlyReplica));
+    }
     // Until it has written, a script may not write while there are not enough good replicas
     // (Redis's `scriptVerifyWriteCommandAllow`; a script with flags that may write was refused
     // before it started).

@@ -42,13 +42,14 @@ pub(crate) struct FunctionInfo {
 }
 
 impl FunctionInfo {
-    /// What its flags declare (bits 0, 1, 3 and 4 of [`SCRIPT_FLAGS`]: `no-writes`,
-    /// `allow-oom`, `no-cluster`, `allow-cross-slot-keys`).
+    /// What its flags declare (bits 0 to 4 of [`SCRIPT_FLAGS`]: `no-writes`, `allow-oom`,
+    /// `allow-stale`, `no-cluster`, `allow-cross-slot-keys`).
     fn declared(&self) -> super::Declared {
         super::Declared {
             present: true,
             no_writes: self.flags & 1 != 0,
             allow_oom: self.flags & 2 != 0,
+            allow_stale: self.flags & 4 != 0,
             no_cluster: self.flags & 8 != 0,
             allow_cross_slot: self.flags & 16 != 0,
         }

@@ -359,12 +359,17 @@ pub(crate) struct Invocation<'a> {
 }
 
 /// A script with flags (a shebang, a function) that may write may not start while there are not
-/// enough good replicas (`min-replicas-to-write`, Redis's `scriptPrepareForRun`).
+/// enough good replicas (`min-replicas-to-write`) nor on a read-only replica; one that does not
+/// declare `allow-stale` may not start on a stale replica (Redis's `processCommand` and
+/// `scriptPrepareForRun`).
 fn may_start_with_replicas(ctx: &Ctx<'_>, declared: Declared) -> Result<(), CommandError> {
-    if declared.present && !declared.no_writes && ctx.ks.not_enough_replicas() {
-        return Err(CommandError::NoReplicas);
+    match declared.present {
+        true => ctx
+            .ks
+            .replication_refusal_with(!declared.no_writes, || declared.allow_stale)
+            .map_or(Ok(()), Err),
+        false => Ok(()),
     }
-    Ok(())
 }
 
 /// A script with flags (a shebang, a function) that is neither `no-writes` nor `allow-oom` may
@@ -430,6 +435,7 @@ struct Declared {
     present: bool,
     no_writes: bool,
     allow_oom: bool,
+    allow_stale: bool,
     no_cluster: bool,
     allow_cross_slot: bool,
 }
@@ -476,6 +482,7 @@ fn parse_shebang(body: &[u8]) -> Result<Declared, CommandError> {
             }
             declared.no_writes |= flag == "no-writes";
             declared.allow_oom |= flag == "allow-oom";
+            declared.allow_stale |= flag == "allow-stale";
             declared.no_cluster |= flag == "no-cluster";
             declared.allow_cross_slot |= flag == "allow-cross-slot-keys";
         }

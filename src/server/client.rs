@@ -455,6 +455,7 @@ impl Host for ServerSide {
             HostOp::Client => Ok(self.client(call)),
             HostOp::Module => self.module(call.spec.name),
             HostOp::Replconf => self.replconf(argv, call.caller.client),
+            HostOp::ReplicaOf => keyspace(call.ks).and_then(|ks| self.replicaof(argv, ks)),
             HostOp::Sync => {
                 // PSYNC's offset must be an integer; `Client::become_replica` decides between
                 // continuing from the backlog and a full resynchronisation.
@@ -496,6 +497,39 @@ fn keyspace(ks: Option<&mut Keyspace>) -> Result<&mut Keyspace, CommandError> {
 }
 
 impl ServerSide {
+    /// REPLICAOF host port: the server follows that primary from now on (a replica of it); NO
+    /// ONE: it stops following and keeps its data.
+    fn replicaof(&mut self, argv: &Argv, ks: &mut Keyspace) -> Result<Reply, CommandError> {
+        if ks.cluster.is_some() {
+            return Err(CommandError::other("ERR REPLICAOF not allowed in cluster mode."));
+        }
+        let (host, port) = (argv.arg(1), argv.arg(2));
+        let shared = self.inner.store.shared();
+        if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
+            ks.following.promote();
+            shared.update_write_refusals(ks);
+            return Ok(Reply::ok());
+        }
+        if self.replica {
+            return Err(CommandError::other(
+                "ERR Command is not valid when client is a replica.",
+            ));
+        }
+        let port = crate::command::args::int(port)
+            .ok()
+            .and_then(|port| u16::try_from(port).ok())
+            .ok_or_else(|| CommandError::other("ERR Invalid master port"))?;
+        let host = String::from_utf8_lossy(host);
+        Ok(
+            match crate::replica::follow(shared, ks, &host, port, Some(self.inner.addr.port())) {
+                crate::replica::Followed::Started => Reply::ok(),
+                crate::replica::Followed::AlreadyFollowing => {
+                    Reply::Status("OK Already connected to specified master".into())
+                }
+            },
+        )
+    }
+
     /// REPLCONF option value …: what a replica tells its primary, as Redis checks it (a
     /// replica's listening port and address, its capabilities, RDB-ONLY, RDB-FILTER-ONLY), OK
     /// after; ACK and GETACK answer nothing at all. A replica's ACK counts it as good for
@@ -1156,6 +1190,8 @@ impl ServerSide {
                 ks.replicas
                     .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
                 ks.set_aof_timestamps(params.get("aof-timestamp-enabled").is_some_and(|v| v == "yes"));
+                ks.following.read_only = params.get("replica-read-only").is_none_or(|v| v == "yes");
+                ks.following.serve_stale = params.get("replica-serve-stale-data").is_none_or(|v| v == "yes");
                 ks.saving.auto_rewrite = crate::aof::AutoRewrite {
                     percentage: super::number(&params, "auto-aof-rewrite-percentage", 100),
                     min_size: super::number(&params, "auto-aof-rewrite-min-size", 64 << 20),
@@ -1485,10 +1521,19 @@ impl ServerSide {
             ),
         );
         let (backlog_active, backlog_first_byte, backlog_length) = ks.replicas.backlog_state();
+        // A replica shows its primary's stream: its ID and the offset reached in it.
+        let own_id = inner.replication_id.lock().clone();
+        let (replid, offset) = ks
+            .following
+            .stream_position()
+            .unwrap_or((own_id.as_str(), ks.replicas.offset()));
         section(
             "Replication",
             format!(
-                "role:master\r\nconnected_slaves:{}\r\n{}{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+                "role:{}\r\n{}connected_slaves:{}\r\n{}{}master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+                if ks.following.is_following() { "slave" } else { "master" },
+                ks.following
+                    .info_lines(&param("replica-priority"), param("replica-announced") == "yes"),
                 ks.replicas.len(),
                 ks.replicas
                     .listed()
@@ -1503,9 +1548,9 @@ impl ServerSide {
                 } else {
                     String::new()
                 },
-                inner.replication_id.lock(),
+                replid,
                 "0".repeat(40),
-                ks.replicas.offset(),
+                offset,
                 u8::from(backlog_active),
                 param("repl-backlog-size"),
                 backlog_first_byte,

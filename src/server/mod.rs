@@ -86,6 +86,9 @@ pub struct Config {
     /// Whether a last command cut off at the file's end is dropped at load (`aof-load-truncated`,
     /// default yes) rather than refusing to start.
     pub aof_load_truncated: bool,
+    /// The primary (host, port) the server follows from its start, as a replica
+    /// (`--replicaof`; REPLICAOF changes it later).
+    pub replicaof: Option<(String, u16)>,
 }
 
 impl Config {
@@ -192,6 +195,29 @@ impl Config {
         self.appendfsync = fsync;
         self
     }
+
+    /// Makes the server a replica of the Redis primary at `host`:`port` from its start, as
+    /// `redis-server --replicaof host port`: it loads the primary's data, then follows its
+    /// writes, and refuses its own clients' writes (READONLY).
+    ///
+    /// ```
+    /// use embedis::server::{Config, Server};
+    ///
+    /// let primary = Server::start(embedis::Store::new(), "127.0.0.1:0")?;
+    /// primary.store().set("greeting", "hello").unwrap();
+    /// let port = primary.addr().port();
+    /// let replica = Server::start_with(embedis::Store::new(), "127.0.0.1:0", Config::default().replicaof("127.0.0.1", port))?;
+    /// let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while replica.store().get("greeting").unwrap().is_none() {
+    ///     assert!(std::time::Instant::now() < deadline, "the replica synchronised");
+    ///     std::thread::sleep(std::time::Duration::from_millis(20));
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn replicaof(mut self, host: impl Into<String>, port: u16) -> Config {
+        self.replicaof = Some((host.into(), port));
+        self
+    }
 }
 
 impl Default for Config {
@@ -209,6 +235,7 @@ impl Default for Config {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            replicaof: None,
         }
     }
 }
@@ -429,6 +456,11 @@ impl Server {
             stats: Stats::default(),
         });
         inner.apply_cluster();
+        if let Some((host, port)) = inner.config.lock().replicaof.clone() {
+            let shared = inner.store.shared();
+            let mut state = shared.lock();
+            crate::replica::follow(shared, &mut state.keyspace, &host, port, Some(addr.port()));
+        }
         let event_loop = {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
