@@ -326,6 +326,21 @@ impl Mailbox {
         }
     }
 
+    /// Cuts the mailbox off as an overflow does: it takes nothing more, and its client is to be
+    /// closed.
+    pub(crate) fn cut_off(&self) {
+        let mut queue = self.queue.lock();
+        queue.overflowed = true;
+        queue.items.clear();
+        queue.bytes = 0;
+        drop(queue);
+        self.arrived.notify_all();
+        self.wake_task();
+        if let Some(wake) = self.on_arrival.get() {
+            wake();
+        }
+    }
+
     /// Whether the mailbox was cut off for holding more than its bound.
     pub(crate) fn overflowed(&self) -> bool {
         self.queue.lock().overflowed

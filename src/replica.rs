@@ -520,6 +520,8 @@ impl LinkThread {
                 payload,
                 crate::persistence::LoadMode::Replace,
             )?;
+            // This store's replicas held the data replaced: they synchronise again.
+            state.keyspace.replicas.restart_stream();
             // What was loaded is the primary's: an AOF starts again from it, as Redis rewrites
             // its AOF after a full sync.
             if state.keyspace.aof.is_some() {

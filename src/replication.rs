@@ -114,6 +114,17 @@ impl Replicas {
         self.backlog.get_or_insert_with(VecDeque::new);
     }
 
+    /// Ends the stream, as when this store's data was replaced by its primary's (a full sync
+    /// of a replica): every replica fed is disconnected, and the backlog is dropped, so that a
+    /// replica that comes back synchronises fully.
+    pub(crate) fn restart_stream(&mut self) {
+        for feed in self.feeds.drain(..) {
+            feed.mailbox.cut_off();
+        }
+        self.backlog = None;
+        self.selected_db = None;
+    }
+
     /// For PSYNC from `offset` (the first byte the replica lacks) of this stream: the bytes from
     /// there, if the backlog still holds them all; `None` when a full resynchronisation is due.
     pub(crate) fn continue_from(&self, offset: u64) -> Option<Vec<u8>> {

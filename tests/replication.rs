@@ -692,3 +692,67 @@ fn an_in_process_store_replicates_redis_server() {
     assert_eq!(store.replica_status(), None);
     assert_eq!(store.incr("balance").unwrap(), 107);
 }
+
+#[test]
+fn a_replica_too_far_behind_for_the_backlog_synchronises_fully() {
+    let Some(primary) = RedisServer::start_with(&["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "16384"])
+    else {
+        return;
+    };
+    let mut theirs = primary.client();
+    theirs.call(&words("SET a 1"));
+    let (_replica, mut ours) = embedis_replica_of(&primary);
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    // Cut off, it misses more than the backlog holds (it retries a second later).
+    theirs.call(&words("CLIENT KILL TYPE replica"));
+    let big = "x".repeat(64 * 1024);
+    theirs.call(&[b"SET".to_vec(), b"big".to_vec(), big.into_bytes()]);
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    let stats = theirs.call(&words("INFO stats"));
+    assert_eq!(info_field(&stats, "sync_full:"), "2", "synchronised fully again");
+    assert_eq!(info_field(&stats, "sync_partial_err:"), "1", "after asking to continue");
+}
+
+/// redis-server → embedis-server → redis-server: the replica in the middle feeds its own
+/// replica what its primary writes, and a full sync of its own makes its replica sync again.
+#[test]
+fn an_embedis_replica_feeds_replicas_of_its_own() {
+    let Some(primary) = redis_primary() else {
+        return;
+    };
+    let Some(last) = RedisServer::start() else {
+        return;
+    };
+    let mut theirs = primary.client();
+    theirs.call(&words("SET before 1"));
+    let (middle, mut ours) = embedis_replica_of(&primary);
+    wait_for_the_same_data(&mut theirs, &mut ours);
+    let mut end = follow(&last, &middle);
+    for line in [
+        "SET after 2",
+        "MULTI",
+        "INCR n",
+        "RPUSH l a",
+        "EXEC",
+        "SELECT 2",
+        "SET two 2",
+    ] {
+        theirs.call(&words(line));
+    }
+    wait_for_the_same_data(&mut theirs, &mut end);
+    // The middle replica's own writes (it is writable) stay its own.
+    assert_eq!(ours.call(&words("CONFIG SET replica-read-only no")), b"+OK\r\n");
+    assert_eq!(ours.call(&words("SET mine 1")), b"+OK\r\n");
+    theirs.call(&words("SET later 3"));
+    wait_for_the_same_data(&mut theirs, &mut end);
+    assert_eq!(end.call(&words("EXISTS mine")), b":0\r\n");
+    // Following another primary replaces its data: its replica synchronises again.
+    let Some(other) = redis_primary() else {
+        return;
+    };
+    let mut others = other.client();
+    others.call(&words("SET elsewhere 1"));
+    let line = format!("REPLICAOF 127.0.0.1 {}", other.port);
+    assert_eq!(ours.call(&words(&line)), b"+OK\r\n");
+    wait_for_the_same_data(&mut others, &mut end);
+}
