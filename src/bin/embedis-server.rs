@@ -19,7 +19,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"] [--appendonly yes|no] [--appendfsync always|everysec|no] [--appenddirname NAME] [--appendfilename NAME] [--aof-load-truncated yes|no]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"] [--appendonly yes|no] [--appendfsync always|everysec|no] [--appenddirname NAME] [--appendfilename NAME] [--aof-load-truncated yes|no] [--replicaof \"HOST PORT\"]"
     );
     ExitCode::from(2)
 }
