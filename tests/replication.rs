@@ -529,7 +529,11 @@ fn a_replica_refuses_what_a_redis_replica_refuses() {
     let Some(redis_replica) = RedisServer::start() else {
         return;
     };
-    primary.client().call(&words("SET k v"));
+    let mut setup = primary.client();
+    setup.call(&words("SET k v"));
+    // Functions, some that may run on a stale replica (`allow-stale`).
+    let load = setup.call(&words("FUNCTION LOAD \"#!lua name=stale\nredis.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nredis.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\nredis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}\""));
+    assert_eq!(load, b"$5\r\nstale\r\n");
     let mut theirs = redis_replica.client();
     let follow = format!("REPLICAOF 127.0.0.1 {}", primary.port);
     assert_eq!(theirs.call(&words(&follow)), b"+OK\r\n");
@@ -574,6 +578,12 @@ fn a_replica_refuses_what_a_redis_replica_refuses() {
         "PING",
         "EVAL \"#!lua flags=no-writes\nreturn 1\" 0",
         "EVAL \"#!lua flags=no-writes,allow-stale\nreturn 1\" 0",
+        "EVAL \"#!lua flags=no-writes,allow-stale\nreturn redis.call('get','k')\" 0",
+        "EVAL \"#!lua flags=no-writes,allow-stale\nreturn redis.pcall('get','k')\" 0",
+        "EVAL \"#!lua flags=no-writes,allow-stale\nreturn redis.call('echo','hi')\" 0",
+        "FCALL f1 0",
+        "FCALL f2 0",
+        "FCALL f3 0",
         "CONFIG GET replica-serve-stale-data",
         "MULTI",
         "GET k",

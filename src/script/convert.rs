@@ -358,6 +358,11 @@ pub(super) fn run_call(
             return refused(ctx, Some(spec.name), text);
         }
     }
+    // On a stale replica (one an `allow-stale` script runs on) only what Redis flags `stale`
+    // runs (Redis's `scriptVerifyAllowStale`).
+    if ctx.ks.following.is_stale() && !crate::replica::runs_when_stale(spec) {
+        return refused(ctx, Some(spec.name), "Can not execute the command on a stale replica");
+    }
     if spec.has(flags::WRITE) {
         // From here on the script cannot be killed: its writes would stay.
         running.watchdog.wrote();
