@@ -766,3 +766,57 @@ fn an_embedis_replica_feeds_replicas_of_its_own() {
     assert_eq!(ours.call(&words(&line)), b"+OK\r\n");
     wait_for_the_same_data(&mut others, &mut end);
 }
+
+/// An application's in-process store as the primary of a redis-server replica: the store is
+/// served (`Server::start` with a clone of it, the replication listener) and the replica
+/// follows what the application does through the typed API — commands, transactions, `atomic`,
+/// scripts and expiries — to the same DEBUG DIGEST.
+#[cfg(feature = "lua")]
+#[test]
+fn redis_server_replicates_an_in_process_store() {
+    use embedis::{Commands, Script};
+
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let store = Store::new();
+    store.set("before", 1).unwrap();
+    let listener = Server::start(store.clone(), "127.0.0.1:0").unwrap();
+    let mut theirs = follow(&replica, &listener);
+    let mut ours = RawClient::connect(listener.addr().port());
+    wait_for_the_same_data(&mut ours, &mut theirs);
+
+    store.set("balance:a", 100).unwrap();
+    store.set("balance:b", 0).unwrap();
+    store.incr("counter").unwrap();
+    store.rpush("queue", ["x", "y"]).unwrap();
+    store.hset("user:1", "name", "ada").unwrap();
+    store.zadd("board", [(10, "ada")]).unwrap();
+    let transfer = store
+        .multi()
+        .cmd(["DECRBY", "balance:a", "30"])
+        .cmd(["INCRBY", "balance:b", "30"])
+        .exec()
+        .unwrap()
+        .expect("nothing watched");
+    assert_eq!(transfer.len(), 2);
+    store
+        .atomic(|db| {
+            db.decr("balance:a")?;
+            db.incr("balance:b")
+        })
+        .unwrap();
+    let script = Script::new("redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])");
+    let _: i64 = script.invoke(&store, ("scripted", "counter"), "v").unwrap();
+    store.cmd::<()>(["SET", "short", "v", "PX", "50"]).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(store.get("short").unwrap(), None);
+    assert_eq!(ours.call(&words("WAIT 1 5000")), b":1\r\n");
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    assert_eq!(theirs.call(&words("GET balance:b")), b"$2\r\n31\r\n");
+    assert_eq!(theirs.call(&words("EXISTS short")), b":0\r\n");
+    // REPLICAOF NO ONE on the replica: the data now lives in Redis.
+    assert_eq!(theirs.call(&words("REPLICAOF NO ONE")), b"+OK\r\n");
+    assert_eq!(theirs.call(&words("GET scripted")), b"$1\r\nv\r\n");
+    listener.stop();
+}
