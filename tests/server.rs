@@ -878,7 +878,19 @@ fn command_introspection_comes_from_the_command_table() {
     );
     // The server counts exactly the commands only a server runs on top of the in-process ones.
     let server_only = [
-        "auth", "quit", "client", "config", "info", "debug", "module", "shutdown", "sync", "psync", "replconf",
+        "auth",
+        "quit",
+        "client",
+        "config",
+        "info",
+        "debug",
+        "module",
+        "shutdown",
+        "sync",
+        "psync",
+        "replconf",
+        "replicaof",
+        "slaveof",
     ];
     for name in server_only {
         assert!(

@@ -201,6 +201,7 @@ impl Config {
     /// writes, and refuses its own clients' writes (READONLY).
     ///
     /// ```
+    /// use embedis::Commands;
     /// use embedis::server::{Config, Server};
     ///
     /// let primary = Server::start(embedis::Store::new(), "127.0.0.1:0")?;
