@@ -3,9 +3,13 @@
 //! baseline; skipped when none is installed) and on embedis-server over loopback, each writing
 //! to a directory of its own with fsync.
 //!
+//! And BGSAVE of 10^6 keys: the longest another client waits for a GET while it runs (Redis's
+//! is its fork), and how long it takes until INFO says it is done.
+//!
 //! Run: `cargo bench --bench persistence`
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use embedis::Store;
@@ -76,5 +80,78 @@ fn bench(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, bench);
+/// The keys of the BGSAVE measures.
+const BGSAVE_KEYS: usize = 1_000_000;
+
+/// Runs one BGSAVE through `control` while `reader` GETs a key again and again; answers the
+/// longest GET and the time until INFO persistence says the save is done.
+fn bgsave_once(control: &mut RawClient, reader: &mut RawClient) -> (Duration, Duration) {
+    let get = words("GET key:1");
+    let info = words("INFO persistence");
+    let started = Instant::now();
+    // BGSAVE's reply is read after the first GET: a GET sent meanwhile waits for whatever
+    // BGSAVE holds the store for before it answers.
+    control.send(&words("BGSAVE"));
+    let mut longest = Duration::ZERO;
+    let mut round = 0u32;
+    loop {
+        let asked = Instant::now();
+        black_box(reader.call(&get));
+        longest = longest.max(asked.elapsed());
+        if round == 0 {
+            assert_eq!(control.read(), b"+Background saving started\r\n");
+        }
+        round += 1;
+        if round.is_multiple_of(64)
+            && String::from_utf8_lossy(&control.call(&info)).contains("rdb_bgsave_in_progress:0")
+        {
+            return (longest, started.elapsed());
+        }
+    }
+}
+
+fn bgsave(c: &mut Criterion) {
+    let redis = common::RedisServer::start();
+    let dir = common::fresh_dir(0);
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", Config::default().dir(&dir)).unwrap();
+    let mut pairs: Vec<(&str, RawClient, RawClient)> = Vec::new();
+    if let Some(redis) = &redis {
+        pairs.push(("baseline: redis-server", redis.client(), redis.client()));
+    }
+    let port = server.addr().port();
+    pairs.push(("embedis-server", RawClient::connect(port), RawClient::connect(port)));
+    let load: Vec<Vec<Vec<u8>>> = (0..BGSAVE_KEYS)
+        .map(|n| words(&format!("SET key:{n} value:{n}")))
+        .collect();
+    for (_, control, _) in &mut pairs {
+        control.call(&words("FLUSHALL"));
+        for batch in load.chunks(1000) {
+            control.pipeline(batch);
+        }
+    }
+    for (measure, pick) in [
+        ("BGSAVE of 10^6 keys: the longest GET of another client meanwhile", 0),
+        ("BGSAVE of 10^6 keys: until INFO says it is done", 1),
+    ] {
+        let mut group = c.benchmark_group(measure);
+        group.sample_size(10);
+        for (name, control, reader) in &mut pairs {
+            group.bench_function(*name, |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| {
+                            let (longest, whole) = bgsave_once(control, reader);
+                            if pick == 0 { longest } else { whole }
+                        })
+                        .sum()
+                })
+            });
+        }
+        group.finish();
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench, bgsave);
 criterion_main!(benches);

@@ -340,25 +340,83 @@ pub(crate) fn save_now(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
 
 /// [`save_now`] of a `file` already encoded, to `path`.
 pub(crate) fn save_file(ks: &mut Keyspace, path: &Path, file: &[u8]) -> io::Result<()> {
-    ks.saving.background.abandon();
+    abandon_background_save(ks);
     write(path, file)?;
     ks.saved_now();
     Ok(())
 }
 
-/// Starts a background save (BGSAVE, a save point): the file is encoded under the store's lock
-/// (the time other clients wait), then written and synced by a thread of its own while they go
-/// on. A store that does not persist has nothing to write: the save counts at once. The caller
-/// has checked that none is in progress.
+/// A background save in progress, if any, stops: one still taking its snapshot ends there, one
+/// writing its file does not replace the file (it would be older than what replaces it).
+pub(crate) fn abandon_background_save(ks: &mut Keyspace) {
+    if ks.snapshot_in_progress().is_some() {
+        ks.abandon_snapshot();
+        ks.saving.background.end_abandoned();
+    } else {
+        ks.saving.background.abandon();
+    }
+}
+
+/// How long a background save's step holds the store's lock: what other clients wait at most.
+const SNAPSHOT_STEP: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Starts a background save (BGSAVE, a save point) of the data as it is now: a thread of its
+/// own takes the snapshot in steps (`keyspace/snapshot.rs`), each holding the store's lock for
+/// about a millisecond, then writes and syncs the file while clients go on. A store that does
+/// not persist has nothing to write: the save counts at once. The caller has checked that none
+/// is in progress.
 pub(crate) fn start_background_save(ks: &mut Keyspace, engines: &Engines) {
     let now = ks.clock().now_micros() / 1_000_000;
-    match ks.saving.rdb_path.clone() {
-        Some(path) => {
-            let file = snapshot(ks, engines);
-            ks.saving.background.start(path, file);
-            ks.saving.background_started(now);
+    let Some(path) = ks.saving.rdb_path.clone() else {
+        ks.saving.saved(now);
+        return;
+    };
+    if !ks.saving.background.begin() {
+        return;
+    }
+    let codes = engines.library_codes();
+    let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let number = ks.begin_snapshot(&codes, false);
+    ks.saving.background_started(now);
+    let status = Arc::clone(&ks.saving.background);
+    let store = ks.store.clone();
+    if store.strong_count() == 0 {
+        // A keyspace of no store (a unit test's): the snapshot is taken at once.
+        ks.snapshot_step(usize::MAX);
+        let snapshot = ks.finish_snapshot();
+        std::thread::spawn(move || status.write(&path, &snapshot.map(|s| s.into_file()).unwrap_or_default()));
+        return;
+    }
+    std::thread::spawn(move || save_in_steps(&store, number, &path, &status));
+}
+
+/// A background save's thread: takes snapshot `number` of `store` a step at a time, releasing
+/// the lock fairly between steps (a client waiting for it goes first), then writes it to
+/// `path`. It stops where the snapshot was abandoned or the store dropped.
+fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, path: &Path, status: &BackgroundSave) {
+    loop {
+        let Some(shared) = store.upgrade() else {
+            status.end_abandoned();
+            return;
+        };
+        let mut state = shared.lock();
+        let ks = &mut state.keyspace;
+        // Abandoned (SAVE, FLUSHALL, a shutdown): whoever abandoned it ended it.
+        if ks.snapshot_in_progress() != Some(number) {
+            return;
         }
-        None => ks.saving.saved(now),
+        let started = std::time::Instant::now();
+        let mut done = false;
+        while !done && started.elapsed() < SNAPSHOT_STEP {
+            done = ks.snapshot_step(256);
+        }
+        if done {
+            let snapshot = ks.finish_snapshot();
+            drop(state);
+            status.write(path, &snapshot.map(|s| s.into_file()).unwrap_or_default());
+            return;
+        }
+        parking_lot::MutexGuard::unlock_fair(state);
     }
 }
 
@@ -604,33 +662,51 @@ impl BackgroundSave {
     }
 
     /// Writes `file` to `path` on a thread of its own; `false` (nothing started) when a save
-    /// is already writing.
+    /// is already in progress.
+    #[cfg(test)]
     pub(crate) fn start(self: &Arc<Self>, path: PathBuf, file: Vec<u8>) -> bool {
+        if !self.begin() {
+            return false;
+        }
+        let status = Arc::clone(self);
+        std::thread::spawn(move || status.write(&path, &file));
+        true
+    }
+
+    /// Marks a save as begun; `false` (nothing begun) when one is already in progress. It ends
+    /// with [`BackgroundSave::write`] or [`BackgroundSave::end_abandoned`].
+    pub(crate) fn begin(&self) -> bool {
         if self.in_progress.swap(true, Ordering::AcqRel) {
             return false;
         }
         self.abandoned.store(false, Ordering::Release);
-        let status = Arc::clone(self);
-        std::thread::spawn(move || {
-            let written = write_unless(&path, &file, || {
-                let renaming = status.renaming.lock();
-                (!status.abandoned.load(Ordering::Acquire)).then_some(renaming)
-            });
-            if written.as_ref().is_ok_and(|renamed| !renamed) {
-                status.in_progress.store(false, Ordering::Release);
-                return;
-            }
-            status.failed.store(written.is_err(), Ordering::Relaxed);
-            if written.is_ok() {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64);
-                status.finished_at.store(now, Ordering::Relaxed);
-                status.successes.fetch_add(1, Ordering::Release);
-            }
-            status.in_progress.store(false, Ordering::Release);
-        });
         true
+    }
+
+    /// Ends the save begun, before it had a file to write.
+    pub(crate) fn end_abandoned(&self) {
+        self.in_progress.store(false, Ordering::Release);
+    }
+
+    /// Writes the save's `file` to `path` (unless it was abandoned meanwhile) and ends it.
+    pub(crate) fn write(&self, path: &Path, file: &[u8]) {
+        let written = write_unless(path, file, || {
+            let renaming = self.renaming.lock();
+            (!self.abandoned.load(Ordering::Acquire)).then_some(renaming)
+        });
+        if written.as_ref().is_ok_and(|renamed| !renamed) {
+            self.in_progress.store(false, Ordering::Release);
+            return;
+        }
+        self.failed.store(written.is_err(), Ordering::Relaxed);
+        if written.is_ok() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            self.finished_at.store(now, Ordering::Relaxed);
+            self.successes.fetch_add(1, Ordering::Release);
+        }
+        self.in_progress.store(false, Ordering::Release);
     }
 }
 

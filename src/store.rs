@@ -709,6 +709,8 @@ impl StoreBuilder {
         let store = Store {
             shared: Arc::new(Shared::new(keyspace, self.clock)),
         };
+        // The keyspace hands work to threads of its own (a background save's steps).
+        store.shared.lock().keyspace.store = Arc::downgrade(&store.shared);
         if let Some((host, port)) = &self.replica_of {
             store.replicate_from(host, *port);
         }

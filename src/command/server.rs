@@ -126,9 +126,10 @@ pub(crate) fn save(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
     Ok(Reply::ok())
 }
 
-/// BGSAVE [SCHEDULE]: the file is encoded under the store's lock (the time other clients wait),
-/// then written and synced by a thread of its own while they go on; one at a time, with Redis's
-/// error for a second. Inside MULTI Redis only schedules it (its cron starts it soon after):
+/// BGSAVE [SCHEDULE]: a thread of its own takes a snapshot of the data as it is now, in steps of
+/// about a millisecond under the store's lock while clients go on between them
+/// (`keyspace/snapshot.rs`), then writes and syncs the file; one at a time, with Redis's error
+/// for a second. Inside MULTI Redis only schedules it (its cron starts it soon after):
 /// embedis starts it at once and answers as Redis does.
 pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     match argv.get(1) {

@@ -23,6 +23,7 @@ mod memory;
 mod packed;
 pub(crate) mod rdb;
 pub(crate) mod rdb_file;
+mod snapshot;
 pub(crate) mod stream;
 mod table;
 mod undo;
@@ -144,6 +145,13 @@ pub(crate) struct Keyspace {
     pub(crate) replicas: crate::replication::Replicas,
     /// The primary this store follows, if it is a replica (REPLICAOF).
     pub(crate) following: crate::replica::Following,
+    /// The snapshot being taken in steps (a background save), if one is (`snapshot.rs`).
+    snapshot: Option<Box<snapshot::SnapshotInProgress>>,
+    /// The number of the last snapshot begun.
+    snapshot_number: u16,
+    /// The store this keyspace belongs to, for work it hands to a thread of its own (a
+    /// background save's steps).
+    pub(crate) store: std::sync::Weak<crate::runner::Shared>,
     /// An append-only file is being loaded: its commands are obeyed as written (Redis's
     /// `mustObeyClient`: a stream trim's LIMIT is not enforced).
     pub(crate) loading: bool,
@@ -185,6 +193,9 @@ impl Keyspace {
             loading: false,
             replicas: crate::replication::Replicas::default(),
             following: crate::replica::Following::default(),
+            snapshot: None,
+            snapshot_number: 0,
+            store: std::sync::Weak::new(),
             cluster: None,
             eviction: evict::Eviction::new(),
         }
@@ -649,6 +660,7 @@ impl Keyspace {
     /// The entry of `key` for a write. The caller calls [`Keyspace::modified`] if it changes anything.
     pub(crate) fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let pos = self.locate(db, key)?;
+        self.save_position_before_change(db, pos);
         if let Some(undo) = self.undo.recording() {
             let db_ref = &self.dbs[db];
             undo.record_key(db, key, || Some(db_ref.data.detached_at(pos)), &db_ref.watched, true);
@@ -669,6 +681,7 @@ impl Keyspace {
         self.expire_if_due(db, key);
         self.record(db, key);
         let mut entry = Entry::new(value, self.lru());
+        entry.set_saved_in(self.new_entry_number());
         if self.lfu.is_some() {
             let old = self.dbs[db].data.get(key);
             entry.start_frequency(self.lru(), old);
@@ -701,6 +714,7 @@ impl Keyspace {
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {
         self.record(db, key);
         let mut entry = Entry::new(value, self.lru());
+        entry.set_saved_in(self.new_entry_number());
         if self.lfu.is_some() {
             entry.start_frequency(self.lru(), None);
         }
@@ -836,6 +850,7 @@ impl Keyspace {
     /// Empties `db` (FLUSHDB), touching the watched keys that existed; answers how many keys
     /// it held.
     pub(crate) fn flush_db(&mut self, db: usize) -> usize {
+        self.save_db_before_change(db);
         let removed = self.len(db);
         let watched_before = self.undo.is_recording().then(|| self.dbs[db].watched.clone());
         self.touch_all_watched(db, None);
@@ -854,6 +869,8 @@ impl Keyspace {
         if a == b {
             return;
         }
+        self.save_db_before_change(a);
+        self.save_db_before_change(b);
         let watched_before = self
             .undo
             .is_recording()
@@ -920,8 +937,10 @@ impl Keyspace {
         self.dbs[db].data.contains_key(key)
     }
 
-    /// Remembers the state of `key` before the running `atomic` closure first changes it.
+    /// Before `key` changes or goes: saves it as it is in a snapshot in progress, and remembers
+    /// its state before the running `atomic` closure first changes it.
     fn record(&mut self, db: usize, key: &[u8]) {
+        self.save_before_change(db, key);
         if let Some(undo) = self.undo.recording() {
             let db_ref = &self.dbs[db];
             undo.record_key(db, key, || db_ref.data.get_detached(key), &db_ref.watched, false);

@@ -66,49 +66,78 @@ fn put_aux(out: &mut Vec<u8>, name: &str, value: &str) {
     put_string(out, value.as_bytes());
 }
 
+/// One key of an RDB file: its expiry time, if any, then its value's type byte, its name and its
+/// value's body.
+pub(crate) fn put_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<i64>) {
+    if let Some(at) = expire_at {
+        out.push(OPCODE_EXPIRETIME_MS);
+        put_millis(out, at);
+    }
+    // `put_object` writes the type first, so the key goes in after it.
+    let mut object = Vec::new();
+    put_object(&mut object, value);
+    out.push(object[0]);
+    put_string(out, key);
+    out.extend_from_slice(&object[1..]);
+}
+
+/// Database `db`'s section of an RDB file: its index, its sizes (keys, keys with a TTL) and
+/// `keys` (written by [`put_key`]); nothing for a database without keys.
+pub(crate) fn put_db(out: &mut Vec<u8>, db: usize, (len, volatile): (usize, usize), keys: &[u8]) {
+    if len == 0 {
+        return;
+    }
+    out.push(OPCODE_SELECTDB);
+    put_len(out, db);
+    out.push(OPCODE_RESIZEDB);
+    put_len(out, len);
+    put_len(out, volatile);
+    out.extend_from_slice(keys);
+}
+
+/// Ends an RDB file: the end marker and the CRC-64 of everything before it.
+pub(crate) fn end_file(mut out: Vec<u8>) -> Vec<u8> {
+    out.push(OPCODE_EOF);
+    let crc = crc64(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
 impl Keyspace {
     /// The RDB file of every database and the function libraries `functions` (their code):
     /// Redis's auxiliary fields (`redis-ver`, `redis-bits`, `ctime`, `used-mem`, `aof-base`), each
     /// database with keys, then the end marker and the CRC-64.
     /// As the base of an append-only file when `aof_base` (its `aof-base` field says so).
     pub(crate) fn rdb_file(&self, functions: &[&[u8]], aof_base: bool) -> Vec<u8> {
+        let mut out = self.rdb_header(functions, aof_base);
+        for db in 0..DATABASES {
+            let data = &self.dbs[db].data;
+            let mut keys = Vec::new();
+            for (key, entry) in data.iter() {
+                put_key(&mut keys, key, &entry.value, data.expire_at(key));
+            }
+            put_db(&mut out, db, (data.len(), data.volatile_len()), &keys);
+        }
+        end_file(out)
+    }
+
+    /// An RDB file's start: its version, Redis's auxiliary fields and the function libraries.
+    pub(crate) fn rdb_header(&self, functions: &[&[u8]], aof_base: bool) -> Vec<u8> {
         let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
         put_aux(&mut out, "redis-ver", crate::REDIS_VERSION);
         put_aux(&mut out, "redis-bits", "64");
         put_aux(&mut out, "ctime", &(self.now() / 1000).to_string());
-        put_aux(&mut out, "used-mem", &self.used_memory().0.to_string());
+        // Only informational (Redis logs it when it loads the file): the allocator's count, or
+        // without one the tables' own size (the full estimate reads every value, too slow for
+        // the start of a snapshot that must not stall the store).
+        let used = crate::CountingAllocator::allocated()
+            .unwrap_or_else(|| self.dbs.iter().map(|db| db.data.structure_bytes()).sum());
+        put_aux(&mut out, "used-mem", &used.to_string());
         put_aux(&mut out, "aof-base", if aof_base { "1" } else { "0" });
         for code in functions {
             out.push(OPCODE_FUNCTION2);
             put_string(&mut out, code);
         }
-        for db in 0..DATABASES {
-            let data = &self.dbs[db].data;
-            if data.len() == 0 {
-                continue;
-            }
-            out.push(OPCODE_SELECTDB);
-            put_len(&mut out, db);
-            out.push(OPCODE_RESIZEDB);
-            put_len(&mut out, data.len());
-            put_len(&mut out, data.volatile_len());
-            for (key, entry) in data.iter() {
-                if let Some(at) = data.expire_at(key) {
-                    out.push(OPCODE_EXPIRETIME_MS);
-                    put_millis(&mut out, at);
-                }
-                // The object's type byte, then the key, then the body: `put_object` writes the
-                // type first, so the key goes in after it.
-                let mut object = Vec::new();
-                put_object(&mut object, &entry.value);
-                out.push(object[0]);
-                put_string(&mut out, key);
-                out.extend_from_slice(&object[1..]);
-            }
-        }
-        out.push(OPCODE_EOF);
-        let crc = crc64(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 

@@ -41,6 +41,9 @@ pub(crate) struct Entry {
     stamp: u32,
     /// Whether the key has a TTL in the table's side tables.
     volatile: bool,
+    /// The number of the last snapshot that saved it (`snapshot.rs`): a snapshot in progress
+    /// skips the entries that carry its own.
+    saved_in: u16,
 }
 
 impl Entry {
@@ -50,7 +53,18 @@ impl Entry {
             value,
             stamp: stamp_of(lru_millis),
             volatile: false,
+            saved_in: 0,
         }
+    }
+
+    /// The number of the last snapshot that saved the entry (or that it was created during).
+    pub(crate) fn saved_in(&self) -> u16 {
+        self.saved_in
+    }
+
+    /// Marks the entry as saved by snapshot `number`.
+    pub(crate) fn set_saved_in(&mut self, number: u16) {
+        self.saved_in = number;
     }
 
     /// Whether the key has a TTL (kept in the table's side tables).
@@ -294,6 +308,18 @@ impl Table {
     /// The entry at a position [`Table::find_live`] gave, for a write.
     pub(crate) fn entry_at_mut(&mut self, pos: u32) -> &mut Entry {
         &mut self.slot_mut(pos).entry
+    }
+
+    /// The key, the entry and the TTL at a position (0..len), for a snapshot's walk.
+    pub(crate) fn slot_at(&mut self, pos: u32) -> (&[u8], &mut Entry, Option<i64>) {
+        let expire_at = self.expiry_of(pos);
+        let slot = self.slot_mut(pos);
+        (slot.key.as_bytes(), &mut slot.entry, expire_at)
+    }
+
+    /// The position of `key`, expired or not.
+    pub(crate) fn position(&self, key: &[u8]) -> Option<u32> {
+        self.find(key)
     }
 
     /// The entry at a position and its TTL, copied out.
