@@ -630,6 +630,64 @@ impl Aof {
             });
     }
 
+    /// A rewrite in the background begins (Redis 7.0's `openNewIncrAofForAppend`): what is
+    /// appended from now on goes to a new incremental file, which the manifest names after the
+    /// others; the base that [`Aof::finish_rewrite`] installs replaces the files before it.
+    pub(crate) fn begin_rewrite(&mut self) -> Result<Rewrite, AofError> {
+        let incr_seq = self.manifest.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
+        let name = format!("{}.{incr_seq}.incr.aof", self.location.filename);
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.location.path(&name))
+            .map_err(|e| AofError(format!("Can't open the append-only file {name}: {e}")))?;
+        let replaced = self.manifest.clone();
+        self.manifest.incrs.push(ManifestFile {
+            name,
+            seq: incr_seq,
+            kind: FileType::Incr,
+        });
+        persist_manifest(&self.location, &self.manifest)?;
+        let _ = self.file.sync_data();
+        self.file = file;
+        self.selected_db = None;
+        // The everysec thread of the old file syncs it a last time and ends; a new one follows
+        // the new file.
+        self.unsynced = Arc::new(AtomicBool::new(false));
+        if self.fsync == Fsync::EverySec {
+            self.sync_every_second();
+        }
+        let base_seq = replaced.base.as_ref().map_or(0, |b| b.seq) + 1;
+        Ok(Rewrite {
+            location: self.location.clone(),
+            base_name: format!("{}.{base_seq}.base.rdb", self.location.filename),
+            base_seq,
+            first_incr: incr_seq,
+            replaced,
+        })
+    }
+
+    /// Ends the rewrite `rewrite` began, its base file written ([`Rewrite::write_base`]): the
+    /// manifest names the new base and the incremental files from the rewrite's start on, and
+    /// the files they replace are deleted. A rewrite of another AOF (turned off and on since)
+    /// changes nothing.
+    pub(crate) fn finish_rewrite(&mut self, rewrite: Rewrite) -> Result<(), AofError> {
+        if self.location.dir != rewrite.location.dir || self.location.filename != rewrite.location.filename {
+            let _ = std::fs::remove_file(rewrite.location.path(&rewrite.base_name));
+            return Ok(());
+        }
+        self.manifest.base = Some(ManifestFile {
+            name: rewrite.base_name,
+            seq: rewrite.base_seq,
+            kind: FileType::Base,
+        });
+        self.manifest.incrs.retain(|f| f.seq >= rewrite.first_incr);
+        persist_manifest(&self.location, &self.manifest)?;
+        self.delete_files_of(&rewrite.replaced);
+        self.growth_base = self.sizes().1;
+        Ok(())
+    }
+
     /// Rewrites the AOF from `base` (see [`rewrite`]): it goes on in the new files.
     pub(crate) fn rewritten(&self, base: &[u8]) -> Result<Aof, AofError> {
         self.flush();
@@ -683,6 +741,27 @@ impl Aof {
         let size = |f: &ManifestFile| std::fs::metadata(self.location.path(&f.name)).map_or(0, |m| m.len());
         let base = self.manifest.base.as_ref().map_or(0, size);
         (base, base + self.manifest.incrs.iter().map(size).sum::<u64>())
+    }
+}
+
+/// A rewrite of the AOF in progress ([`Aof::begin_rewrite`]): where its base goes, and what it
+/// replaces.
+#[derive(Debug)]
+pub(crate) struct Rewrite {
+    location: Location,
+    base_name: String,
+    base_seq: u64,
+    /// The incremental file opened when it began: those from it on stay.
+    first_incr: u64,
+    /// The manifest before it began: its files go once the new base is in place.
+    replaced: Manifest,
+}
+
+impl Rewrite {
+    /// Writes the new base file (whole, synced, or not at all), away from the store's lock.
+    pub(crate) fn write_base(&self, base: &[u8]) -> Result<(), AofError> {
+        write_file(&self.location.path(&self.base_name), base)
+            .map_err(|e| AofError(format!("Can't write the AOF base file {}: {e}", self.base_name)))
     }
 }
 

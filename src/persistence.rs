@@ -85,6 +85,7 @@ fn aof_location(dir: &Path, append_only: &AppendOnly) -> crate::aof::Location {
 /// an empty incremental file, the old files deleted; with no AOF kept, a base file alone. Done at
 /// once under the store's lock. A store that does not persist has nothing to rewrite.
 pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
+    abandon_aof_rewrite(ks);
     let base = snapshot_for(ks, engines, true);
     if let Some(aof) = &ks.aof {
         let rewritten = aof.rewritten(&base)?;
@@ -100,6 +101,8 @@ pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()
 /// then on (Redis's `startAppendOnly`); `no` syncs it and stops appending. A store that does not
 /// persist cannot (the error says so).
 pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) -> io::Result<()> {
+    // A rewrite in progress stops (Redis kills its child).
+    abandon_aof_rewrite(ks);
     if !on {
         if let Some(aof) = ks.aof.take() {
             aof.flush();
@@ -349,11 +352,119 @@ pub(crate) fn save_file(ks: &mut Keyspace, path: &Path, file: &[u8]) -> io::Resu
 /// A background save in progress, if any, stops: one still taking its snapshot ends there, one
 /// writing its file does not replace the file (it would be older than what replaces it).
 pub(crate) fn abandon_background_save(ks: &mut Keyspace) {
-    if ks.snapshot_in_progress().is_some() {
+    let taking = ks.snapshot_in_progress();
+    if taking.is_some() && taking != ks.saving.rewriting {
         ks.abandon_snapshot();
         ks.saving.background.end_abandoned();
     } else {
         ks.saving.background.abandon();
+    }
+}
+
+/// An AOF rewrite in progress, if any, stops and leaves the AOF as it is.
+pub(crate) fn abandon_aof_rewrite(ks: &mut Keyspace) {
+    if let Some(number) = ks.saving.rewriting.take()
+        && ks.snapshot_in_progress() == Some(number)
+    {
+        ks.abandon_snapshot();
+    }
+}
+
+/// Whether a background save or AOF rewrite is in progress (Redis's `hasActiveChildProcess`).
+pub(crate) fn background_work(ks: &Keyspace) -> bool {
+    ks.snapshot_in_progress().is_some() || ks.saving.background.in_progress() || ks.saving.rewriting.is_some()
+}
+
+/// What a snapshot taken in steps becomes.
+enum Destination {
+    /// The RDB file at this path (BGSAVE), written by the background save of `Saving`.
+    Rdb(PathBuf, Arc<BackgroundSave>),
+    /// The AOF's new base (BGREWRITEAOF).
+    AofBase(crate::aof::Rewrite),
+}
+
+/// BGREWRITEAOF: the AOF starts again from a snapshot of the data as it is now, taken in steps
+/// as a background save's is, while what is written meanwhile goes to a new incremental file
+/// (Redis 7.0's layout); once the new base is written, the manifest names it and the new
+/// incremental file, and the old files go. While a background save is in progress it waits
+/// (scheduled); with no AOF kept, a base file alone is written at once. A store that does not
+/// persist has nothing to rewrite.
+pub(crate) fn start_background_rewrite(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
+    if ks.aof.is_none() {
+        return rewrite_aof(ks, engines);
+    }
+    if background_work(ks) {
+        ks.saving.rewrite_scheduled = true;
+        return Ok(());
+    }
+    ks.saving.rewrite_scheduled = false;
+    let Some(aof) = &mut ks.aof else {
+        return Ok(());
+    };
+    let rewrite = aof.begin_rewrite()?;
+    let number = take_snapshot(ks, engines, true);
+    ks.saving.rewriting = Some(number);
+    step_in_background(ks, number, Destination::AofBase(rewrite));
+    Ok(())
+}
+
+/// What was scheduled to wait for the background work in progress starts, once there is none:
+/// an AOF rewrite first, then a background save (Redis's cron).
+pub(crate) fn start_scheduled(ks: &mut Keyspace, engines: &Engines) {
+    if background_work(ks) {
+        return;
+    }
+    if ks.saving.rewrite_scheduled {
+        let _ = start_background_rewrite(ks, engines);
+    } else if ks.saving.save_scheduled {
+        ks.saving.save_scheduled = false;
+        start_background_save(ks, engines);
+    }
+}
+
+/// Begins a snapshot of the data and the function libraries as they are now.
+fn take_snapshot(ks: &mut Keyspace, engines: &Engines, aof_base: bool) -> u16 {
+    let codes = engines.library_codes();
+    let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    ks.begin_snapshot(&codes, aof_base)
+}
+
+/// Takes snapshot `number` in steps on a thread of its own, then makes it `destination`; a
+/// keyspace of no store (a unit test's) takes it at once.
+fn step_in_background(ks: &mut Keyspace, number: u16, destination: Destination) {
+    let store = ks.store.clone();
+    if store.strong_count() == 0 {
+        ks.snapshot_step(usize::MAX);
+        let file = ks.finish_snapshot().map(|s| s.into_file()).unwrap_or_default();
+        match destination {
+            Destination::Rdb(path, status) => {
+                std::thread::spawn(move || status.write(&path, &file));
+            }
+            Destination::AofBase(rewrite) => {
+                let written = rewrite.write_base(&file);
+                finish_aof_rewrite(ks, number, rewrite, written);
+            }
+        }
+        return;
+    }
+    std::thread::spawn(move || save_in_steps(&store, number, destination));
+}
+
+/// Ends AOF rewrite `number`, its base `written` or not, unless it was abandoned meanwhile.
+fn finish_aof_rewrite(
+    ks: &mut Keyspace,
+    number: u16,
+    rewrite: crate::aof::Rewrite,
+    written: Result<(), crate::aof::AofError>,
+) {
+    if ks.saving.rewriting != Some(number) {
+        return;
+    }
+    ks.saving.rewriting = None;
+    let finished = written.and_then(|()| ks.aof.as_mut().map_or(Ok(()), |aof| aof.finish_rewrite(rewrite)));
+    ks.saving.rewrite_failed = finished.is_err();
+    if finished.is_ok() {
+        ks.saving.aof_rewrites += 1;
     }
 }
 
@@ -374,29 +485,22 @@ pub(crate) fn start_background_save(ks: &mut Keyspace, engines: &Engines) {
     if !ks.saving.background.begin() {
         return;
     }
-    let codes = engines.library_codes();
-    let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    let number = ks.begin_snapshot(&codes, false);
+    let number = take_snapshot(ks, engines, false);
     ks.saving.background_started(now);
     let status = Arc::clone(&ks.saving.background);
-    let store = ks.store.clone();
-    if store.strong_count() == 0 {
-        // A keyspace of no store (a unit test's): the snapshot is taken at once.
-        ks.snapshot_step(usize::MAX);
-        let snapshot = ks.finish_snapshot();
-        std::thread::spawn(move || status.write(&path, &snapshot.map(|s| s.into_file()).unwrap_or_default()));
-        return;
-    }
-    std::thread::spawn(move || save_in_steps(&store, number, &path, &status));
+    step_in_background(ks, number, Destination::Rdb(path, status));
 }
 
-/// A background save's thread: takes snapshot `number` of `store` a step at a time, releasing
-/// the lock fairly between steps (a client waiting for it goes first), then writes it to
-/// `path`. It stops where the snapshot was abandoned or the store dropped.
-fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, path: &Path, status: &BackgroundSave) {
+/// A background save's (or AOF rewrite's) thread: takes snapshot `number` of `store` a step at
+/// a time, releasing the lock fairly between steps (a client waiting for it goes first), then
+/// writes its file, away from the lock, as `destination` says; what was scheduled meanwhile
+/// starts after. It stops where the snapshot was abandoned or the store dropped.
+fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, destination: Destination) {
     loop {
         let Some(shared) = store.upgrade() else {
-            status.end_abandoned();
+            if let Destination::Rdb(_, status) = &destination {
+                status.end_abandoned();
+            }
             return;
         };
         let mut state = shared.lock();
@@ -413,7 +517,18 @@ fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, pa
         if done {
             let snapshot = ks.finish_snapshot();
             drop(state);
-            status.write(path, &snapshot.map(|s| s.into_file()).unwrap_or_default());
+            let file = snapshot.map(|s| s.into_file()).unwrap_or_default();
+            match destination {
+                Destination::Rdb(path, status) => status.write(&path, &file),
+                Destination::AofBase(rewrite) => {
+                    // The base is written away from the lock; the manifest changes under it.
+                    let written = rewrite.write_base(&file);
+                    finish_aof_rewrite(&mut shared.lock().keyspace, number, rewrite, written);
+                }
+            }
+            let mut state = shared.lock();
+            let state = &mut *state;
+            start_scheduled(&mut state.keyspace, &state.engines);
             return;
         }
         parking_lot::MutexGuard::unlock_fair(state);
@@ -428,13 +543,15 @@ pub(crate) fn save_if_due(ks: &mut Keyspace, engines: &Engines) {
         start_background_save(ks, engines);
     }
     // The AOF rewritten once it grew by `auto-aof-rewrite-percentage` (Redis's cron).
-    if ks
-        .aof
-        .as_ref()
-        .is_some_and(|aof| aof.rewrite_due(ks.saving.auto_rewrite))
+    if !background_work(ks)
+        && ks
+            .aof
+            .as_ref()
+            .is_some_and(|aof| aof.rewrite_due(ks.saving.auto_rewrite))
     {
-        let _ = rewrite_aof(ks, engines);
+        let _ = start_background_rewrite(ks, engines);
     }
+    start_scheduled(ks, engines);
 }
 
 /// When a store saves and what changed since it last did: Redis's `dirty` counter (INFO's
@@ -457,6 +574,15 @@ pub(crate) struct Saving {
     pub(crate) append_only: Option<(PathBuf, AppendOnly)>,
     /// How many AOF rewrites were done (INFO's `aof_rewrites`).
     pub(crate) aof_rewrites: u64,
+    /// The snapshot of the AOF rewrite in progress, if one is (INFO's
+    /// `aof_rewrite_in_progress`).
+    pub(crate) rewriting: Option<u16>,
+    /// BGREWRITEAOF waits for a background save to end (INFO's `aof_rewrite_scheduled`).
+    pub(crate) rewrite_scheduled: bool,
+    /// BGSAVE SCHEDULE waits for an AOF rewrite to end.
+    pub(crate) save_scheduled: bool,
+    /// Whether the last AOF rewrite failed (INFO's `aof_last_bgrewrite_status:err`).
+    pub(crate) rewrite_failed: bool,
     /// When the AOF is rewritten by itself (`auto-aof-rewrite-*`).
     pub(crate) auto_rewrite: crate::aof::AutoRewrite,
     /// BGSAVE's writer and what it did.

@@ -434,6 +434,7 @@ fn rewrites_and_switching_the_aof_on_and_off_leave_redis_files() {
             "{step}"
         );
         wait_for_rewrites(&mut theirs);
+        wait_for_rewrites(&mut ours);
         assert_eq!(
             layout(&dir.join("appendonlydir")),
             layout(&redis.dir().join("appendonlydir")),
@@ -679,4 +680,74 @@ fn an_old_single_file_aof_is_upgraded_as_redis_upgrades_it() {
     for dir in [theirs_dir, ours_dir] {
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+/// BGREWRITEAOF takes its base in steps while clients write: what they write meanwhile goes to
+/// the new incremental file, so the AOF loads back (in redis-server too) to the data as it is
+/// after all of it. A BGREWRITEAOF during a background save waits for it (scheduled), and a
+/// BGSAVE during a rewrite is refused unless scheduled, with Redis's replies.
+#[test]
+fn a_background_rewrite_keeps_what_clients_write_meanwhile() {
+    let dir = common::fresh_dir(0);
+    let config = Config::default()
+        .dir(&dir)
+        .save("")
+        .appendonly(embedis::Fsync::EverySec);
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let fill: Vec<Vec<Vec<u8>>> = (0..100_000).map(|n| words(&format!("SET key:{n} {n}"))).collect();
+    for batch in fill.chunks(1000) {
+        ours.pipeline(batch);
+    }
+    let reply = ours.call(&words("BGREWRITEAOF"));
+    assert_eq!(reply, b"+Background append only file rewriting started\r\n");
+    let writes: Vec<Vec<Vec<u8>>> = (0..10_000)
+        .map(|n| words(&format!("INCRBY key:{} 1000000", n * 9 % 100_000)))
+        .chain((0..1000).map(|n| words(&format!("DEL key:{n}"))))
+        .collect();
+    for batch in writes.chunks(500) {
+        ours.pipeline(batch);
+    }
+    wait_for_rewrites(&mut ours);
+    let info = String::from_utf8(ours.call(&words("INFO persistence"))).unwrap();
+    assert!(
+        info.contains("aof_rewrites:1") && info.contains("aof_last_bgrewrite_status:ok"),
+        "{info}"
+    );
+    let digest = ours.call(&words("DEBUG DIGEST"));
+    let manifest = std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    assert!(manifest.contains("appendonly.aof.2.base.rdb"), "{manifest}");
+    assert!(
+        !manifest.contains(".1.incr.aof"),
+        "the old incremental file went: {manifest}"
+    );
+    assert_eq!(ours.call(&words("DEBUG LOADAOF")), b"+OK\r\n");
+    assert_eq!(
+        ours.call(&words("DEBUG DIGEST")),
+        digest,
+        "the AOF loads back to the same data"
+    );
+
+    // A rewrite waits for a background save; a save waits for a rewrite only when scheduled.
+    assert_eq!(ours.call(&words("BGSAVE")), b"+Background saving started\r\n");
+    let info = ours.call(&words("INFO persistence"));
+    if String::from_utf8_lossy(&info).contains("rdb_bgsave_in_progress:1") {
+        assert_eq!(
+            ours.call(&words("BGREWRITEAOF")),
+            b"+Background append only file rewriting scheduled\r\n"
+        );
+    }
+    wait_for_rewrites(&mut ours);
+    embedis.stop();
+
+    let dir_arg = dir.display().to_string();
+    let Some(redis) = RedisServer::start_loading(&["--dir", &dir_arg, "--appendonly", "yes"]) else {
+        return;
+    };
+    assert_eq!(
+        redis.client().call(&words("DEBUG DIGEST")),
+        digest,
+        "redis-server loads it"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -137,8 +137,19 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         Some(opt) if argv.len() == 2 && super::args::is_option(opt, "schedule") => {}
         Some(_) => return Err(CommandError::Syntax),
     }
+    let schedule = argv.len() == 2 || !ctx.may_block;
     if ctx.ks.saving.background.in_progress() {
         return Err(CommandError::other("ERR Background save already in progress"));
+    }
+    // While the AOF is rewritten, only SCHEDULE (or MULTI) waits for it.
+    if crate::persistence::background_work(ctx.ks) {
+        if !schedule {
+            return Err(CommandError::other(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            ));
+        }
+        ctx.ks.saving.save_scheduled = true;
+        return Ok(Reply::status("Background saving scheduled"));
     }
     crate::persistence::start_background_save(ctx.ks, ctx.engines);
     let reply = if ctx.may_block {
@@ -149,16 +160,27 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     Ok(Reply::status(reply))
 }
 
-/// BGREWRITEAOF: the append-only file starts again from the data as it is (a new base file,
-/// the old files deleted; see `persistence::rewrite_aof`). Redis forks a child for it; embedis
-/// writes it at once, under the store's lock, and answers as Redis does.
+/// BGREWRITEAOF: the append-only file starts again from a snapshot of the data as it is now,
+/// taken in steps while clients go on (`persistence::start_background_rewrite`); while a
+/// background save is in progress it is scheduled to follow it, as Redis does. With no AOF kept,
+/// a new base file alone is written at once.
 pub(crate) fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    crate::persistence::rewrite_aof(ctx.ks, ctx.engines).map_err(|_| {
+    if ctx.ks.saving.rewriting.is_some() {
+        return Err(CommandError::other(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    let scheduled = crate::persistence::background_work(ctx.ks);
+    crate::persistence::start_background_rewrite(ctx.ks, ctx.engines).map_err(|_| {
         CommandError::other(
             "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
         )
     })?;
-    Ok(Reply::status("Background append only file rewriting started"))
+    Ok(Reply::status(if scheduled || !ctx.may_block {
+        "Background append only file rewriting scheduled"
+    } else {
+        "Background append only file rewriting started"
+    }))
 }
 
 /// LASTSAVE: the Unix time of the last SAVE or BGSAVE, or of the store's creation.

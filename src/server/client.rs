@@ -1472,12 +1472,15 @@ impl ServerSide {
         section(
             "Persistence",
             format!(
-                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:{}\r\naof_last_write_status:{}\r\n{}embedis_persistence:{}\r\n",
+                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_last_write_status:{}\r\n{}embedis_persistence:{}\r\n",
                 ks.saving.changes(),
                 u8::from(ks.saving.background.in_progress()),
                 ks.last_save(),
                 if ks.saving.background.failed() { "err" } else { "ok" },
                 u8::from(ks.aof.is_some()),
+                u8::from(ks.saving.rewriting.is_some()),
+                u8::from(ks.saving.rewrite_scheduled),
+                if ks.saving.rewrite_failed { "err" } else { "ok" },
                 ks.saving.aof_rewrites,
                 if ks.aof.as_ref().is_some_and(|aof| aof.write_failed) {
                     "err"
