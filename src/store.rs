@@ -118,6 +118,43 @@ impl Store {
         self.cmd(["SAVE"])
     }
 
+    /// Starts a background save (BGSAVE) of the data as it is now, where the store persists: a
+    /// thread takes its snapshot in steps of about a millisecond, copying on write what is
+    /// changed meanwhile, so other callers hardly wait, then writes the file.
+    /// [`Store::saving_in_background`] tells when it is done. One at a time: a second answers
+    /// Redis's `ERR Background save already in progress`.
+    ///
+    /// ```
+    /// use embedis::{Commands, Store};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("embedis-bgsave-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = Store::open(&dir)?;
+    /// store.set("greeting", "hello").unwrap();
+    /// store.bgsave().unwrap();
+    /// store.set("greeting", "changed meanwhile").unwrap();
+    /// while store.saving_in_background() {
+    ///     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// }
+    /// assert!(dir.join("dump.rdb").exists());
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn bgsave(&self) -> Result<(), CommandError> {
+        self.cmd::<String>(["BGSAVE"]).map(drop)
+    }
+
+    /// Whether a background save or AOF rewrite is in progress (INFO's
+    /// `rdb_bgsave_in_progress`, `aof_rewrite_in_progress`).
+    ///
+    /// ```
+    /// assert!(!embedis::Store::new().saving_in_background());
+    /// ```
+    pub fn saving_in_background(&self) -> bool {
+        crate::persistence::background_work(&self.shared.lock().keyspace)
+    }
+
     /// Saves a store opened in a directory and lets it go, reporting what a drop cannot: whether
     /// the save worked. Other handles (clones, connections) keep the store alive; the save
     /// happens all the same.

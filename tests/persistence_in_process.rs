@@ -104,3 +104,47 @@ fn an_append_only_store_keeps_every_write_without_saving() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `Store::bgsave` saves the data as it was when it began, while other threads write through
+/// the typed API, `atomic` and transactions; the file opened elsewhere holds exactly that.
+#[test]
+fn a_background_save_in_process_is_the_data_as_it_began() {
+    let dir = common::fresh_dir(0);
+    let store = Store::open(&dir).unwrap();
+    for n in 0..50_000 {
+        store.set(format!("key:{n}"), n).unwrap();
+    }
+    store.rpush("list", ["a", "b"]).unwrap();
+    store.bgsave().unwrap();
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for n in 0..5_000 {
+                let key = format!("key:{}", n * 11 % 50_000);
+                match n % 4 {
+                    0 => drop(store.incrby(&key, 1_000_000)),
+                    1 => drop(store.del([&key])),
+                    2 => drop(store.atomic(|db| db.set(format!("new:{n}"), 1))),
+                    _ => drop(store.multi().cmd(["RPUSH", "list", "c"]).cmd(["DEL", "key:0"]).exec()),
+                }
+            }
+        })
+    };
+    writer.join().unwrap();
+    while store.saving_in_background() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let copy = common::fresh_dir(1);
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(dir.join("dump.rdb"), copy.join("dump.rdb")).unwrap();
+    let saved = Store::open(&copy).unwrap();
+    assert_eq!(saved.dbsize().unwrap(), 50_001);
+    for n in (0..50_000).step_by(97) {
+        assert_eq!(saved.get_as::<i64>(format!("key:{n}")).unwrap(), n, "key:{n}");
+    }
+    assert_eq!(saved.lrange("list", 0, -1).unwrap(), ["a", "b"]);
+    drop(saved);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
+}
