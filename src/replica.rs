@@ -552,7 +552,7 @@ impl LinkThread {
             ack_due: None,
         };
         // The first acknowledgement goes at once, so that the primary counts this replica.
-        let mut acked_at = Instant::now() - SECOND;
+        let mut acked_at: Option<Instant> = None;
         let mut heard_at = Instant::now();
         loop {
             if !wire.buffer.is_empty() {
@@ -561,13 +561,14 @@ impl LinkThread {
             if let Some(offset) = applier.ack_due.take() {
                 wire.ack(offset)?;
             }
-            if acked_at.elapsed() >= SECOND {
+            if acked_at.is_none_or(|at| at.elapsed() >= SECOND) {
                 let offset = self.update(|link| link.offset).ok_or(LinkEnd::Dropped)?;
                 wire.ack(offset)?;
-                acked_at = Instant::now();
+                acked_at = Some(Instant::now());
             }
+            let until_ack = SECOND.saturating_sub(acked_at.map_or(SECOND, |at| at.elapsed()));
             let mut more = std::mem::take(&mut wire.buffer);
-            let read = wire.read_for(&mut more, SECOND.saturating_sub(acked_at.elapsed()));
+            let read = wire.read_for(&mut more, until_ack);
             wire.buffer = more;
             if read? {
                 heard_at = Instant::now();
