@@ -4,7 +4,9 @@
 //! to a directory of its own with fsync.
 //!
 //! And BGSAVE of 10^6 keys: the longest another client waits for a GET while it runs (Redis's
-//! is its fork), and how long it takes until INFO says it is done.
+//! is its fork), and how long it takes until INFO says it is done; SAVE and DEBUG RELOAD of the
+//! same 10^6 keys. And SET with an append-only file, `appendfsync always` and `everysec`: one
+//! client's SETs, each acknowledged (with `always`, after its fsync).
 //!
 //! Run: `cargo bench --bench persistence`
 
@@ -149,9 +151,49 @@ fn bgsave(c: &mut Criterion) {
         }
         group.finish();
     }
+    for (measure, command) in [
+        ("SAVE of 10^6 keys", "SAVE"),
+        ("DEBUG RELOAD of 10^6 keys (save, empty, load)", "DEBUG RELOAD"),
+    ] {
+        let mut group = c.benchmark_group(measure);
+        group.sample_size(10);
+        let argv = words(command);
+        for (name, control, _) in &mut pairs {
+            group.bench_function(*name, |b| b.iter(|| black_box(control.call(&argv))));
+        }
+        group.finish();
+    }
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, bench, bgsave);
+fn aof_writes(c: &mut Criterion) {
+    for fsync in [embedis::Fsync::Always, embedis::Fsync::EverySec] {
+        let policy = fsync.name();
+        let redis = common::RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", policy]);
+        let dir = common::fresh_dir(0);
+        let config = Config::default().dir(&dir).save("").appendonly(fsync);
+        let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+        let mut clients: Vec<(&str, RawClient)> = Vec::new();
+        if let Some(redis) = &redis {
+            clients.push(("baseline: redis-server", redis.client()));
+        }
+        clients.push(("embedis-server", RawClient::connect(server.addr().port())));
+        let mut group = c.benchmark_group(format!("SET with appendonly yes, appendfsync {policy}"));
+        for (name, client) in &mut clients {
+            let mut n = 0u64;
+            group.bench_function(*name, |b| {
+                b.iter(|| {
+                    n += 1;
+                    black_box(client.call(&words(&format!("SET key:{n} value:{n}"))))
+                })
+            });
+        }
+        group.finish();
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+criterion_group!(benches, bench, bgsave, aof_writes);
 criterion_main!(benches);
