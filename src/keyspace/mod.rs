@@ -709,6 +709,22 @@ impl Keyspace {
         self.modified(db, key);
     }
 
+    /// Adds a loaded key to a database emptied for the load (a file's keys are distinct; a
+    /// duplicate replaces the first).
+    pub(crate) fn insert_loaded(&mut self, db: usize, key: &[u8], value: Value, expire_at: Option<i64>) {
+        let mut entry = Entry::new(value, self.lru());
+        entry.set_saved_in(self.new_entry_number());
+        if self.lfu.is_some() {
+            entry.start_frequency(self.lru(), None);
+        }
+        if let Some(old) = self.dbs[db].data.insert(key, entry, expire_at) {
+            self.discard(old.entry.value);
+        }
+        if expire_at.is_some() {
+            self.may_have_ttls(db);
+        }
+    }
+
     /// Creates `key` with `value` and no TTL, without touching: for a command that creates a container
     /// and then fills it, marking the key modified itself once it has.
     pub(crate) fn insert_silently(&mut self, db: usize, key: &[u8], value: Value) {

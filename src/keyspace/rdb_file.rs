@@ -153,6 +153,9 @@ impl Keyspace {
         for (db, key, value, expire_at) in snapshot.keys {
             match expire_at {
                 Some(at) if at <= now => {}
+                // Into emptied databases, as Redis's load adds to its dicts: no keyspace event,
+                // no watcher or blocked client to tell (the flush told them).
+                _ if replace_all => self.insert_loaded(db, &key, value, expire_at),
                 Some(at) => self.insert(db, &key, value, Ttl::At(at)),
                 None => self.insert(db, &key, value, Ttl::Clear),
             }
