@@ -109,6 +109,15 @@ struct Queue {
     overflowed: bool,
 }
 
+impl Queue {
+    /// Drops what it holds and takes nothing more.
+    fn cut_off(&mut self) {
+        self.overflowed = true;
+        self.items.clear();
+        self.bytes = 0;
+    }
+}
+
 impl Mailbox {
     /// An empty mailbox.
     pub(crate) fn new() -> Arc<Mailbox> {
@@ -154,18 +163,10 @@ impl Mailbox {
         let overflowed =
             (limit.hard > 0 && held > limit.hard) || (over_soft && soft_for >= Duration::from_secs(limit.soft_seconds));
         if overflowed {
-            queue.overflowed = true;
-            queue.items.clear();
-            queue.bytes = 0;
+            queue.cut_off();
         }
         drop(queue);
-        self.arrived.notify_all();
-        self.wake_task();
-        if (was_empty || overflowed)
-            && let Some(wake) = self.on_arrival.get()
-        {
-            wake();
-        }
+        self.signal(was_empty || overflowed);
         if overflowed {
             Delivery::Overflowed
         } else {
@@ -329,14 +330,17 @@ impl Mailbox {
     /// Cuts the mailbox off as an overflow does: it takes nothing more, and its client is to be
     /// closed.
     pub(crate) fn cut_off(&self) {
-        let mut queue = self.queue.lock();
-        queue.overflowed = true;
-        queue.items.clear();
-        queue.bytes = 0;
-        drop(queue);
+        self.queue.lock().cut_off();
+        self.signal(true);
+    }
+
+    /// Wakes whoever reads the mailbox: a blocked `recv`, an async task and, when `the_loop`,
+    /// the server's event loop (which needs telling only when the mailbox turns non-empty or is
+    /// cut off).
+    fn signal(&self, the_loop: bool) {
         self.arrived.notify_all();
         self.wake_task();
-        if let Some(wake) = self.on_arrival.get() {
+        if the_loop && let Some(wake) = self.on_arrival.get() {
             wake();
         }
     }

@@ -455,28 +455,9 @@ fn rewrites_and_switching_the_aof_on_and_off_leave_redis_files() {
 /// directory, it has every acknowledged increment (and at most the in-flight ones besides).
 #[test]
 fn a_killed_server_keeps_every_acknowledged_write() {
-    use std::process::{Command, Stdio};
     let dir = common::fresh_dir(0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let start = || {
-        let child = Command::new(env!("CARGO_BIN_EXE_embedis-server"))
-            .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "embedis-server did not start");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        child
-    };
+    let port = common::free_port();
+    let start = || common::spawn_embedis_server_with_aof(env!("CARGO_BIN_EXE_embedis-server"), port, &dir);
     let mut server = start();
     let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let writers: Vec<_> = (0..4)

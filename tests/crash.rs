@@ -177,26 +177,8 @@ fn a_killed_process_with_everysec_loses_at_most_a_second() {
 #[test]
 fn a_killed_server_keeps_every_acknowledged_transaction() {
     let dir = common::fresh_dir(2);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let start = || {
-        let child = Command::new(env!("CARGO_BIN_EXE_embedis-server"))
-            .args(["--port", &port.to_string(), "--dir", &dir.display().to_string()])
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "embedis-server did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        child
-    };
+    let port = common::free_port();
+    let start = || common::spawn_embedis_server_with_aof(env!("CARGO_BIN_EXE_embedis-server"), port, &dir);
     let mut server = start();
     let mut client = RawClient::connect(port);
     for n in 0..ACCOUNTS {

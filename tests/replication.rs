@@ -47,6 +47,16 @@ fn wait_for_the_same_data(primary: &mut RawClient, replica: &mut RawClient) {
     }
 }
 
+/// Writes made before a replica synchronises: a few types, and another database.
+const BEFORE_SYNC: &[&str] = &[
+    "SET before-sync 1",
+    "RPUSH list a b c",
+    "HSET h f v",
+    "SELECT 3",
+    "SET in-db-3 x",
+    "SELECT 0",
+];
+
 /// Every kind of write, the ones replicated in a rewritten form among them; it leaves the client
 /// in database 0.
 #[cfg(feature = "lua")]
@@ -91,14 +101,7 @@ fn redis_server_replicates_embedis_server() {
     };
     let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
     let mut ours = RawClient::connect(primary.addr().port());
-    for line in [
-        "SET before-sync 1",
-        "RPUSH list a b c",
-        "HSET h f v",
-        "SELECT 3",
-        "SET in-db-3 x",
-        "SELECT 0",
-    ] {
+    for line in BEFORE_SYNC {
         ours.call(&words(line));
     }
     let mut theirs = follow(&replica, &primary);
@@ -425,6 +428,11 @@ fn redis_primary() -> Option<RedisServer> {
     RedisServer::start_with(&["--repl-diskless-sync-delay", "0"])
 }
 
+/// [`redis_primary`] and another redis-server.
+fn redis_primary_and_another() -> Option<(RedisServer, RedisServer)> {
+    Some((redis_primary()?, RedisServer::start()?))
+}
+
 /// An embedis-server told REPLICAOF the redis-server `primary`, and a client of it.
 fn embedis_replica_of(primary: &RedisServer) -> (Server, RawClient) {
     let replica = Server::start(Store::new(), "127.0.0.1:0").unwrap();
@@ -462,15 +470,8 @@ fn embedis_server_replicates_redis_server() {
         return;
     };
     let mut theirs = primary.client();
-    for line in [
-        "SET before-sync 1",
-        "RPUSH list a b c",
-        "HSET h f v",
-        "SELECT 3",
-        "SET in-db-3 x",
-        "SELECT 0",
-        "FUNCTION LOAD \"#!lua name=early\\nredis.register_function('early', function() return 1 end)\"",
-    ] {
+    let early = "FUNCTION LOAD \"#!lua name=early\\nredis.register_function('early', function() return 1 end)\"";
+    for line in BEFORE_SYNC.iter().chain([&early]) {
         theirs.call(&words(line));
     }
     let (_replica, mut ours) = embedis_replica_of(&primary);
@@ -523,10 +524,7 @@ fn embedis_server_replicates_redis_server() {
 #[cfg(feature = "lua")]
 #[test]
 fn a_replica_refuses_what_a_redis_replica_refuses() {
-    let Some(primary) = redis_primary() else {
-        return;
-    };
-    let Some(redis_replica) = RedisServer::start() else {
+    let Some((primary, redis_replica)) = redis_primary_and_another() else {
         return;
     };
     let mut setup = primary.client();
@@ -727,10 +725,7 @@ fn a_replica_too_far_behind_for_the_backlog_synchronises_fully() {
 /// replica what its primary writes, and a full sync of its own makes its replica sync again.
 #[test]
 fn an_embedis_replica_feeds_replicas_of_its_own() {
-    let Some(primary) = redis_primary() else {
-        return;
-    };
-    let Some(last) = RedisServer::start() else {
+    let Some((primary, last)) = redis_primary_and_another() else {
         return;
     };
     let mut theirs = primary.client();

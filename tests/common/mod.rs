@@ -244,6 +244,49 @@ pub fn fresh_dir(port: u16) -> PathBuf {
     dir
 }
 
+/// Starts the embedis-server binary `program` (`env!("CARGO_BIN_EXE_embedis-server")`) on
+/// `port` with `args`, and waits until it accepts connections.
+pub fn spawn_embedis_server(program: &str, port: u16, args: &[&str]) -> Child {
+    let child = Command::new(program)
+        .args(["--port", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("embedis-server starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "embedis-server did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+/// A loopback port free now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// [`spawn_embedis_server`] persisting in `dir` with an append-only file synced before each
+/// reply (`appendfsync always`) and no save points: the server the crash tests kill.
+pub fn spawn_embedis_server_with_aof(program: &str, port: u16, dir: &std::path::Path) -> Child {
+    let dir = dir.display().to_string();
+    let args = [
+        "--dir",
+        &dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+    spawn_embedis_server(program, port, &args)
+}
+
 /// A minimal RESP2/RESP3 client that returns each reply's raw bytes.
 pub struct RawClient {
     reader: BufReader<TcpStream>,
