@@ -1140,11 +1140,10 @@ impl Connection {
         {
             Some(CommandError::OutOfMemory)
         } else {
-            state
-                .keyspace
-                .replication_refusal_with(multi.commands().any(|(spec, _)| spec.has(flags::WRITE)), || {
-                    multi.commands().all(|(spec, _)| crate::replica::runs_when_stale(spec))
-                })
+            state.keyspace.replication_refusal_with(
+                || multi.commands().any(|(spec, _)| spec.has(flags::WRITE)),
+                || multi.commands().all(|(spec, _)| crate::replica::runs_when_stale(spec)),
+            )
         };
         if let Some(refusal) = refusal {
             for (db, key) in self.watched.drain(..) {

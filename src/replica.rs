@@ -37,7 +37,7 @@ const SECOND: Duration = Duration::from_secs(1);
 /// Whether and how this store follows a primary, with the settings that apply while it does.
 #[derive(Debug)]
 pub(crate) struct Following {
-    link: Option<PrimaryLink>,
+    link: Option<Box<PrimaryLink>>,
     /// `replica-read-only`: clients' writes are refused while following.
     pub(crate) read_only: bool,
     /// `replica-serve-stale-data`: whether commands run while the link is down.
@@ -285,7 +285,7 @@ pub(crate) fn follow(
         .name("embedis-replica-link".into())
         .spawn(move || thread.run())
         .expect("failed to spawn the replication link's thread");
-    following.link = Some(PrimaryLink {
+    following.link = Some(Box::new(PrimaryLink {
         host: host.to_owned(),
         port,
         dropped,
@@ -297,7 +297,7 @@ pub(crate) fn follow(
         down_since: None,
         transfer: None,
         applying: false,
-    });
+    }));
     shared.update_write_refusals(ks);
     Followed::Started
 }
@@ -629,7 +629,7 @@ impl LinkThread {
 
 /// This store's link with its primary, if it follows one.
 fn link_of(state: &mut State) -> Option<&mut PrimaryLink> {
-    state.keyspace.following.link.as_mut()
+    state.keyspace.following.link.as_deref_mut()
 }
 
 /// What the stream's commands left: the database they run in, a MULTI's commands waiting for

@@ -360,20 +360,22 @@ impl Keyspace {
         spec: &crate::command::table::CommandSpec,
         writes: bool,
     ) -> Option<crate::error::CommandError> {
-        self.replication_refusal_with(writes, || crate::replica::runs_when_stale(spec))
+        self.replication_refusal_with(|| writes, || crate::replica::runs_when_stale(spec))
     }
 
-    /// [`Keyspace::replication_refusal`] of commands that may write (`writes`) and, as
-    /// `runs_when_stale` answers, may all run on a stale replica (EXEC's queue).
+    /// [`Keyspace::replication_refusal`] of commands that, as `writes` and `runs_when_stale`
+    /// answer (asked only when a rule is in force), may write and may all run on a stale
+    /// replica (EXEC's queue).
     #[inline]
     pub(crate) fn replication_refusal_with(
         &self,
-        writes: bool,
+        writes: impl FnOnce() -> bool,
         runs_when_stale: impl FnOnce() -> bool,
     ) -> Option<crate::error::CommandError> {
         if !self.replicas.counts_good_replicas() && !self.following.is_following() {
             return None;
         }
+        let writes = writes();
         if writes && self.not_enough_replicas() {
             return Some(crate::error::CommandError::NoReplicas);
         }

@@ -366,7 +366,7 @@ fn may_start_with_replicas(ctx: &Ctx<'_>, declared: Declared) -> Result<(), Comm
     match declared.present {
         true => ctx
             .ks
-            .replication_refusal_with(!declared.no_writes, || declared.allow_stale)
+            .replication_refusal_with(|| !declared.no_writes, || declared.allow_stale)
             .map_or(Ok(()), Err),
         false => Ok(()),
     }
