@@ -353,7 +353,7 @@ pub(crate) fn save_file(ks: &mut Keyspace, path: &Path, file: &[u8]) -> io::Resu
 /// writing its file does not replace the file (it would be older than what replaces it).
 pub(crate) fn abandon_background_save(ks: &mut Keyspace) {
     let taking = ks.snapshot_in_progress();
-    if taking.is_some() && taking != ks.saving.rewriting {
+    if taking.is_some() && taking != ks.saving.rewriting && taking != ks.saving.replica_sync {
         ks.abandon_snapshot();
         ks.saving.background.end_abandoned();
     } else {
@@ -381,6 +381,28 @@ enum Destination {
     Rdb(PathBuf, Arc<BackgroundSave>),
     /// The AOF's new base (BGREWRITEAOF).
     AofBase(crate::aof::Rewrite),
+    /// A replica's full sync: its payload, then its mailbox woken (its stream waits there).
+    Replica(Arc<crate::replication::PendingPayload>, Arc<crate::pubsub::Mailbox>),
+}
+
+/// Begins a replica's full sync payload as a snapshot taken in steps, so that the store does
+/// not stall for it: `payload` gets the file and `mailbox` (the replica's, where its stream
+/// waits meanwhile) is woken. False, beginning nothing, while another snapshot is in progress
+/// or the keyspace belongs to no store: the caller encodes the payload at once then.
+pub(crate) fn start_replica_payload(
+    ks: &mut Keyspace,
+    engines: &Engines,
+    payload: &Arc<crate::replication::PendingPayload>,
+    mailbox: &Arc<crate::pubsub::Mailbox>,
+) -> bool {
+    if ks.snapshot_in_progress().is_some() || ks.store.strong_count() == 0 {
+        return false;
+    }
+    let number = take_snapshot(ks, engines, false);
+    ks.saving.replica_sync = Some(number);
+    let destination = Destination::Replica(Arc::clone(payload), Arc::clone(mailbox));
+    step_in_background(ks, number, destination);
+    true
 }
 
 /// BGREWRITEAOF: the AOF starts again from a snapshot of the data as it is now, taken in steps
@@ -443,6 +465,10 @@ fn step_in_background(ks: &mut Keyspace, number: u16, destination: Destination) 
             Destination::AofBase(rewrite) => {
                 let written = rewrite.write_base(&file);
                 finish_aof_rewrite(ks, number, rewrite, written);
+            }
+            Destination::Replica(payload, mailbox) => {
+                payload.put(file);
+                mailbox.wake();
             }
         }
         return;
@@ -525,6 +551,14 @@ fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, de
                     let written = rewrite.write_base(&file);
                     finish_aof_rewrite(&mut shared.lock().keyspace, number, rewrite, written);
                 }
+                Destination::Replica(payload, mailbox) => {
+                    let mut state = shared.lock();
+                    if state.keyspace.saving.replica_sync == Some(number) {
+                        state.keyspace.saving.replica_sync = None;
+                    }
+                    payload.put(file);
+                    mailbox.wake();
+                }
             }
             let mut state = shared.lock();
             let state = &mut *state;
@@ -581,6 +615,8 @@ pub(crate) struct Saving {
     pub(crate) rewrite_scheduled: bool,
     /// BGSAVE SCHEDULE waits for an AOF rewrite to end.
     pub(crate) save_scheduled: bool,
+    /// The snapshot of a replica's full sync in progress, if one is.
+    pub(crate) replica_sync: Option<u16>,
     /// Whether the last AOF rewrite failed (INFO's `aof_last_bgrewrite_status:err`).
     pub(crate) rewrite_failed: bool,
     /// When the AOF is rewritten by itself (`auto-aof-rewrite-*`).

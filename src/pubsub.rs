@@ -334,6 +334,12 @@ impl Mailbox {
         self.signal(true);
     }
 
+    /// Wakes whoever reads the mailbox, with nothing new in it: a replica's held stream can go
+    /// (its full sync's payload is ready).
+    pub(crate) fn wake(&self) {
+        self.signal(true);
+    }
+
     /// Wakes whoever reads the mailbox: a blocked `recv`, an async task and, when `the_loop`,
     /// the server's event loop (which needs telling only when the mailbox turns non-empty or is
     /// cut off).

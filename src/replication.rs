@@ -17,6 +17,23 @@ use crate::keyspace::effects::{Replayed, stream_lines};
 use crate::pubsub::{Mailbox, OutputLimit};
 use crate::reply::Reply;
 
+/// A full sync's RDB payload, taken in steps (`keyspace/snapshot.rs`) while the replica waits:
+/// the replica's stream waits in its mailbox until the payload has gone ahead of it.
+#[derive(Debug, Default)]
+pub(crate) struct PendingPayload(parking_lot::Mutex<Option<Vec<u8>>>);
+
+impl PendingPayload {
+    /// The payload is ready.
+    pub(crate) fn put(&self, file: Vec<u8>) {
+        *self.0.lock() = Some(file);
+    }
+
+    /// The payload, once ready.
+    pub(crate) fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().take()
+    }
+}
+
 /// The replicas fed, and the database their stream is in.
 pub(crate) struct Replicas {
     feeds: Vec<Feed>,

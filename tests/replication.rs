@@ -815,3 +815,31 @@ fn redis_server_replicates_an_in_process_store() {
     assert_eq!(theirs.call(&words("GET scripted")), b"$1\r\nv\r\n");
     listener.stop();
 }
+
+/// A full sync's payload is taken in steps while the primary goes on: writes made meanwhile
+/// reach the replica after the payload, in order, and it ends with the primary's data.
+#[test]
+fn a_full_sync_does_not_stop_the_primary_and_misses_nothing() {
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let primary = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(primary.addr().port());
+    let fill: Vec<Vec<Vec<u8>>> = (0..200_000).map(|n| words(&format!("SET key:{n} {n}"))).collect();
+    for batch in fill.chunks(1000) {
+        ours.pipeline(batch);
+    }
+    let mut theirs = follow(&replica, &primary);
+    let writes: Vec<Vec<Vec<u8>>> = (0..20_000)
+        .map(|n| match n % 3 {
+            0 => words(&format!("INCRBY key:{} 7", n * 13 % 200_000)),
+            1 => words(&format!("DEL key:{}", n * 17 % 200_000)),
+            _ => words(&format!("RPUSH log {n}")),
+        })
+        .collect();
+    for batch in writes.chunks(500) {
+        ours.pipeline(batch);
+    }
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    primary.stop();
+}

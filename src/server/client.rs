@@ -63,6 +63,9 @@ struct ServerSide {
     /// The client is a replica (it sent SYNC): it gets the replication stream, and no replies,
     /// as Redis sends its replicas none.
     replica: bool,
+    /// The replica's full sync payload while it is being taken: its stream waits in its
+    /// mailbox until the payload has gone.
+    awaiting_payload: Option<Arc<crate::replication::PendingPayload>>,
     /// Push messages the running command sends its own client ahead of its reply (DEBUG
     /// PROTOCOL PUSH).
     pushes: Vec<Reply>,
@@ -127,6 +130,7 @@ impl Client {
                 sync_requested: None,
                 announced: (None, 0),
                 replica: false,
+                awaiting_payload: None,
                 close: false,
                 pushes: Vec::new(),
             },
@@ -234,8 +238,9 @@ impl Client {
             self.become_replica(psync, out);
             return Ran::Done;
         }
-        // The common case, nothing for this client's mailbox: no more than an atomic load.
-        if !self.conn.mailbox().pending() {
+        // The common case, nothing for this client's mailbox: no more than an atomic load. (A
+        // replica waiting for its payload leaves its stream there.)
+        if !self.conn.mailbox().pending() || self.side.awaiting_payload.is_some() {
             return match dispatched {
                 Started::Done(reply) => {
                     self.write(reply, out);
@@ -321,15 +326,22 @@ impl Client {
             replicas.syncs.partial_err += 1;
         }
         replicas.syncs.full += 1;
-        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
         let offset = state.keyspace.replicas.offset();
         state.keyspace.attach_replica(self.conn.id(), listening, &mailbox);
         if psync.is_some() {
             out.extend_from_slice(format!("+FULLRESYNC {id} {offset}\r\n").as_bytes());
         }
+        self.side.replica = true;
+        // The payload is taken in steps while the store goes on (the stream waits in the
+        // mailbox meanwhile); while another snapshot is being taken, it is encoded at once.
+        let payload = Arc::new(crate::replication::PendingPayload::default());
+        if crate::persistence::start_replica_payload(&mut state.keyspace, &state.engines, &payload, &mailbox) {
+            self.side.awaiting_payload = Some(payload);
+            return;
+        }
+        let file = crate::persistence::snapshot(&state.keyspace, &state.engines);
         out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
         out.extend_from_slice(&file);
-        self.side.replica = true;
     }
 
     /// Appends the confirmations and messages waiting in the client's mailbox; answers false
@@ -337,6 +349,16 @@ impl Client {
     /// closed, as Redis closes it).
     pub(super) fn take_mail(&mut self, out: &mut Vec<u8>) -> bool {
         let mailbox = Arc::clone(self.conn.mailbox());
+        // A replica's stream goes after its full sync's payload (`$<length>\r\n` and the file,
+        // with no line end after it, as Redis sends it).
+        if let Some(payload) = &self.side.awaiting_payload {
+            let Some(file) = payload.take() else {
+                return !mailbox.overflowed();
+            };
+            out.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+            out.extend_from_slice(&file);
+            self.side.awaiting_payload = None;
+        }
         self.write_pushes(mailbox.take_all(), out);
         !mailbox.overflowed()
     }
