@@ -346,6 +346,60 @@ fn persist_manifest(location: &Location, manifest: &Manifest) -> Result<(), AofE
         .map_err(|e| AofError(format!("Can't persist the AOF manifest: {e}")))
 }
 
+/// Opens a new incremental file `name` for appending, empty (a file of that name a rewrite
+/// abandoned earlier left behind starts again).
+fn open_new_incr(location: &Location, name: &str) -> Result<File, AofError> {
+    OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(location.path(name))
+        .map_err(|e| AofError(format!("Can't open the append-only file {name}: {e}")))
+}
+
+/// CONFIG SET appendonly yes, in the background (Redis's `AOF_WAIT_REWRITE`): writes from now
+/// on go to a new incremental file, while the manifest on disk stays `old`'s until the rewrite
+/// the answer's [`Rewrite`] ends ([`Aof::finish_rewrite`]) names the new base and that file.
+pub(crate) fn start_pending(location: Location, old: Manifest, fsync: Fsync) -> Result<(Aof, Rewrite), AofError> {
+    create_dir(&location)?;
+    let incr_seq = old.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
+    let name = format!("{}.{incr_seq}.incr.aof", location.filename);
+    let file = open_new_incr(&location, &name)?;
+    let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
+    let rewrite = Rewrite {
+        location: location.clone(),
+        base_name: format!("{}.{base_seq}.base.rdb", location.filename),
+        base_seq,
+        first_incr: incr_seq,
+        replaced: old,
+    };
+    let manifest = Manifest {
+        base: None,
+        incrs: vec![ManifestFile {
+            name,
+            seq: incr_seq,
+            kind: FileType::Incr,
+        }],
+        history: Vec::new(),
+    };
+    let aof = Aof {
+        location,
+        manifest,
+        file,
+        fsync,
+        selected_db: None,
+        unsynced: Arc::new(AtomicBool::new(false)),
+        write_failed: false,
+        growth_base: 0,
+        timestamps: false,
+        last_timestamp: 0,
+    };
+    if aof.fsync == Fsync::EverySec {
+        aof.sync_every_second();
+    }
+    Ok((aof, rewrite))
+}
+
 /// A rewrite (BGREWRITEAOF, CONFIG SET appendonly yes, a new AOF): `base` becomes the next base
 /// file and an empty incremental file the next one to append to; the manifest names only them,
 /// and the files it named before are deleted, as Redis's rewrite leaves the directory.
@@ -636,11 +690,7 @@ impl Aof {
     pub(crate) fn begin_rewrite(&mut self) -> Result<Rewrite, AofError> {
         let incr_seq = self.manifest.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
         let name = format!("{}.{incr_seq}.incr.aof", self.location.filename);
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.location.path(&name))
-            .map_err(|e| AofError(format!("Can't open the append-only file {name}: {e}")))?;
+        let file = open_new_incr(&self.location, &name)?;
         let replaced = self.manifest.clone();
         self.manifest.incrs.push(ManifestFile {
             name,

@@ -122,10 +122,22 @@ pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) ->
     };
     let location = aof_location(&dir, &append_only);
     let old = crate::aof::Manifest::read(&location)?;
-    let base = snapshot_for(ks, engines, true);
-    let aof = crate::aof::rewrite(location, old, &base, append_only.fsync)?;
+    // While another snapshot is being taken (or with no store to step for), the base is
+    // encoded at once.
+    if ks.snapshot_in_progress().is_some() || ks.store.strong_count() == 0 {
+        let base = snapshot_for(ks, engines, true);
+        let aof = crate::aof::rewrite(location, old, &base, append_only.fsync)?;
+        ks.attach_aof(aof);
+        ks.saving.aof_rewrites += 1;
+        return Ok(());
+    }
+    // As Redis's: the AOF is on at once (writes go to a new incremental file) and its base is
+    // taken in steps, the manifest naming both once the base is written.
+    let (aof, rewrite) = crate::aof::start_pending(location, old, append_only.fsync)?;
     ks.attach_aof(aof);
-    ks.saving.aof_rewrites += 1;
+    let number = take_snapshot(ks, engines, true);
+    ks.saving.rewriting = Some(number);
+    step_in_background(ks, number, Destination::AofBase(rewrite));
     Ok(())
 }
 

@@ -732,3 +732,34 @@ fn a_background_rewrite_keeps_what_clients_write_meanwhile() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// CONFIG SET appendonly yes takes the AOF's first base in steps as BGREWRITEAOF does: writes
+/// made meanwhile are in the new incremental file, and the AOF loads back to the data after
+/// all of them.
+#[test]
+fn turning_the_aof_on_keeps_what_clients_write_meanwhile() {
+    let dir = common::fresh_dir(0);
+    let config = Config::default().dir(&dir).save("");
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let fill: Vec<Vec<Vec<u8>>> = (0..100_000).map(|n| words(&format!("SET key:{n} {n}"))).collect();
+    for batch in fill.chunks(1000) {
+        ours.pipeline(batch);
+    }
+    assert_eq!(ours.call(&words("CONFIG SET appendonly yes")), b"+OK\r\n");
+    let writes: Vec<Vec<Vec<u8>>> = (0..10_000)
+        .map(|n| words(&format!("INCRBY key:{} 5", n * 7 % 100_000)))
+        .collect();
+    for batch in writes.chunks(500) {
+        ours.pipeline(batch);
+    }
+    wait_for_rewrites(&mut ours);
+    let digest = ours.call(&words("DEBUG DIGEST"));
+    assert_eq!(ours.call(&words("DEBUG LOADAOF")), b"+OK\r\n");
+    assert_eq!(ours.call(&words("DEBUG DIGEST")), digest);
+    let (files, manifest) = layout(&dir.join("appendonlydir"));
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(manifest.contains("appendonly.aof.1.base.rdb") && manifest.contains("appendonly.aof.1.incr.aof"));
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
