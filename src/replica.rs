@@ -42,6 +42,9 @@ pub(crate) struct Following {
     pub(crate) read_only: bool,
     /// `replica-serve-stale-data`: whether commands run while the link is down.
     pub(crate) serve_stale: bool,
+    /// `masteruser` and `masterauth`: how the link authenticates with the primary (AUTH after
+    /// its first PING), if it must.
+    pub(crate) auth: Option<(Option<String>, String)>,
 }
 
 impl Default for Following {
@@ -50,6 +53,7 @@ impl Default for Following {
             link: None,
             read_only: true,
             serve_stale: true,
+            auth: None,
         }
     }
 }
@@ -278,6 +282,7 @@ pub(crate) fn follow(
         host: host.to_owned(),
         port,
         listening_port,
+        auth: following.auth.clone(),
         client: shared.next_client_id(),
     };
     // As `std::thread::spawn`, a system out of threads is a panic.
@@ -309,6 +314,8 @@ struct LinkThread {
     host: String,
     port: u16,
     listening_port: Option<u16>,
+    /// `masteruser` and `masterauth`, as they were when the link began.
+    auth: Option<(Option<String>, String)>,
     /// The client id the primary's commands run as.
     client: crate::keyspace::ClientId,
 }
@@ -415,6 +422,16 @@ impl LinkThread {
             && !pong.starts_with(b"-ERR operation not permitted")
         {
             return Err(LinkEnd::Lost);
+        }
+        // A primary that wants a password gets it (a refused one ends the link, retried).
+        if let Some((user, password)) = &self.auth {
+            match user {
+                Some(user) => wire.send(&[b"AUTH", user.as_bytes(), password.as_bytes()])?,
+                None => wire.send(&[b"AUTH", password.as_bytes()])?,
+            }
+            if wire.line()?.first() == Some(&b'-') {
+                return Err(LinkEnd::Lost);
+            }
         }
         if let Some(port) = self.listening_port {
             wire.send(&[b"REPLCONF", b"listening-port", port.to_string().as_bytes()])?;

@@ -222,6 +222,23 @@ impl Store {
     /// ```
     pub fn replicate_from(&self, host: &str, port: u16) -> bool {
         let mut state = self.shared.lock();
+        state.keyspace.following.auth = None;
+        let followed = crate::replica::follow(&self.shared, &mut state.keyspace, host, port, None);
+        matches!(followed, crate::replica::Followed::Started)
+    }
+
+    /// [`Store::replicate_from`] a primary that wants a password (`AUTH [user] password`, as
+    /// Redis's `masteruser` and `masterauth` give it): `user` `None` for the default user.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Commands, Store};
+    /// let store = Store::new();
+    /// store.replicate_from_with_auth("127.0.0.1", 1, None, "secret");
+    /// assert_eq!(store.set("k", "v"), Err(CommandError::ReadOnlyReplica));
+    /// ```
+    pub fn replicate_from_with_auth(&self, host: &str, port: u16, user: Option<&str>, password: &str) -> bool {
+        let mut state = self.shared.lock();
+        state.keyspace.following.auth = Some((user.map(str::to_owned), password.to_owned()));
         let followed = crate::replica::follow(&self.shared, &mut state.keyspace, host, port, None);
         matches!(followed, crate::replica::Followed::Started)
     }

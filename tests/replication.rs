@@ -843,3 +843,33 @@ fn a_full_sync_does_not_stop_the_primary_and_misses_nothing() {
     wait_for_the_same_data(&mut ours, &mut theirs);
     primary.stop();
 }
+
+/// A primary that wants a password: the replica gives it (`masterauth`, or in process
+/// `Store::replicate_from_with_auth`) after its first PING, as Redis's replica does.
+#[test]
+fn a_replica_authenticates_with_its_primary() {
+    let Some(primary) = RedisServer::start_with(&["--requirepass", "secret", "--repl-diskless-sync-delay", "0"]) else {
+        return;
+    };
+    let mut theirs = primary.client();
+    assert_eq!(theirs.call(&words("AUTH secret")), b"+OK\r\n");
+    theirs.call(&words("SET guarded 1"));
+    let replica = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut ours = RawClient::connect(replica.addr().port());
+    assert_eq!(ours.call(&words("CONFIG SET masterauth secret")), b"+OK\r\n");
+    let line = format!("REPLICAOF 127.0.0.1 {}", primary.port);
+    assert_eq!(ours.call(&words(&line)), b"+OK\r\n");
+    wait_for_the_link(&mut ours);
+    assert_eq!(ours.call(&words("GET guarded")), b"$1\r\n1\r\n");
+
+    let store = Store::new();
+    store.replicate_from_with_auth("127.0.0.1", primary.port, None, "secret");
+    wait_for_offset(&store, 0);
+    use embedis::Commands;
+    assert_eq!(store.get("guarded").unwrap(), Some("1".to_string()));
+    // With a user name too (the default user's).
+    let store = Store::new();
+    store.replicate_from_with_auth("127.0.0.1", primary.port, Some("default"), "secret");
+    wait_for_offset(&store, 0);
+    assert_eq!(store.get("guarded").unwrap(), Some("1".to_string()));
+}

@@ -241,6 +241,14 @@ impl Default for Config {
     }
 }
 
+/// `masteruser` and `masterauth` of `params`: how a replica authenticates with its primary
+/// (none without `masterauth`).
+fn primary_auth(params: &BTreeMap<String, String>) -> Option<(Option<String>, String)> {
+    let password = params.get("masterauth").filter(|p| !p.is_empty())?;
+    let user = params.get("masteruser").filter(|u| !u.is_empty()).cloned();
+    Some((user, password.clone()))
+}
+
 /// A running server: accepting clients on its address until [`Server::stop`] (or drop), or a
 /// client's SHUTDOWN.
 ///
@@ -460,6 +468,7 @@ impl Server {
         if let Some((host, port)) = inner.config.lock().replicaof.clone() {
             let shared = inner.store.shared();
             let mut state = shared.lock();
+            state.keyspace.following.auth = primary_auth(&inner.params.lock());
             crate::replica::follow(shared, &mut state.keyspace, &host, port, Some(addr.port()));
         }
         let event_loop = {
