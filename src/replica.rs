@@ -1,6 +1,6 @@
 //! This store as a replica of a Redis primary (REPLICAOF; the replica's side of Redis's
-//! replication). A thread holds the link: it connects, introduces itself (PING, REPLCONF
-//! listening-port, REPLCONF capa eof capa psync2), asks to continue where it was (PSYNC with the
+//! replication). A thread holds the link: it connects, introduces itself (PING, AUTH with
+//! `masteruser`/`masterauth` if set, REPLCONF listening-port, REPLCONF capa eof capa psync2), asks to continue where it was (PSYNC with the
 //! primary's replication ID and the next offset, or `PSYNC ? -1` the first time), loads the
 //! primary's RDB payload in place of all data on `+FULLRESYNC`, then runs the primary's write
 //! stream as the primary's own client: SELECT changes its database, MULTI … EXEC run together
