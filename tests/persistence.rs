@@ -783,3 +783,45 @@ fn a_background_save_is_the_data_as_it_began_while_clients_write() {
     assert_eq!(loader.client().call(&words("DEBUG DIGEST")), digest);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `rdbcompression no`: strings go into DUMP payloads and RDB files uncompressed, as Redis writes
+/// them then (the payloads byte for byte), and the file still loads in redis-server.
+#[test]
+fn rdbcompression_no_writes_strings_plain() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let server = embedis_on(&dir).unwrap();
+    let mut ours = RawClient::connect(server.addr().port());
+    let mut theirs = redis.client();
+    let long = "abc".repeat(40);
+    for line in [
+        format!("SET long {long}"),
+        format!("RPUSH list {long} x"),
+        format!("HSET hash {long} {long}"),
+        "DUMP long".to_string(),
+        "DUMP list".to_string(),
+        "DUMP hash".to_string(),
+        "CONFIG SET rdbcompression no".to_string(),
+        "DUMP long".to_string(),
+        "DUMP list".to_string(),
+        "DUMP hash".to_string(),
+        "CONFIG GET rdbcompression".to_string(),
+    ] {
+        let argv = words(&line);
+        common::assert_same_bytes(&ours.call(&argv), &theirs.call(&argv), &line);
+    }
+    assert_eq!(ours.call(&words("SAVE")), b"+OK\r\n");
+    let file = std::fs::read(dir.join("dump.rdb")).unwrap();
+    assert!(
+        file.windows(long.len()).any(|w| w == long.as_bytes()),
+        "the string is in the file as it is"
+    );
+    let digest = ours.call(&words("DEBUG DIGEST"));
+    server.stop();
+    let dir_arg = dir.display().to_string();
+    let loader = RedisServer::start_loading(&["--dir", &dir_arg, "--dbfilename", "dump.rdb"]).unwrap();
+    assert_eq!(loader.client().call(&words("DEBUG DIGEST")), digest);
+    let _ = std::fs::remove_dir_all(&dir);
+}

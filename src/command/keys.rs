@@ -433,9 +433,10 @@ pub(crate) fn object_help(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, Com
 
 /// DUMP key: the value serialized in embedis's format (see `keyspace::dump`), or nil.
 pub(crate) fn dump(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(ctx
-        .entry(argv.arg(1))
-        .map_or(Reply::Nil, |e| Reply::Bulk(crate::keyspace::dump::dump(&e.value))))
+    let compress = ctx.ks.rdb_compression;
+    Ok(ctx.entry(argv.arg(1)).map_or(Reply::Nil, |e| {
+        Reply::Bulk(crate::keyspace::dump::dump(&e.value, compress))
+    }))
 }
 
 /// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]

@@ -58,12 +58,13 @@ pub(crate) fn migrate(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     // than a millisecond goes with 1, as Redis sends it).
     let now = ctx.ks.now();
     let mut moving = Vec::new();
+    let compress = ctx.ks.rdb_compression;
     for key in keys {
         ctx.read_lookup(key);
         let Some(entry) = ctx.entry(key) else {
             continue;
         };
-        let payload = crate::keyspace::dump::dump(&entry.value);
+        let payload = crate::keyspace::dump::dump(&entry.value, compress);
         let ttl = match ctx.expire_at(key) {
             Some(at) if at - now < 0 => continue,
             Some(at) => (at - now).max(1),

@@ -48,10 +48,10 @@ pub(crate) enum RestoreError {
     Format,
 }
 
-/// Serializes a value for DUMP.
-pub(crate) fn dump(value: &Value) -> Vec<u8> {
+/// Serializes a value for DUMP, its strings LZF-compressed when `compress` (`rdbcompression`).
+pub(crate) fn dump(value: &Value, compress: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    put_object(&mut out, value);
+    super::rdb::with_compression(compress, || put_object(&mut out, value));
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(&out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -121,7 +121,7 @@ pub(crate) fn put_object(out: &mut Vec<u8>, value: &Value) {
 /// version and the checksum (DEBUG OBJECT's `serializedlength`).
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) fn serialized_len(value: &Value) -> usize {
-    dump(value).len() - 1 - 2 - 8
+    dump(value, true).len() - 1 - 2 - 8
 }
 
 /// The listpack Redis keeps a value of its `listpack` encoding in (a small hash: field, value,
@@ -708,9 +708,9 @@ mod tests {
             Value::ZSet(Box::new(large_zset)),
             Value::Stream(Box::new(sample_stream())),
         ] {
-            let payload = dump(&value);
+            let payload = dump(&value, true);
             let restored = restore(&payload, &limits).expect("restores");
-            assert_eq!(dump(&restored), payload, "{}", value.type_name());
+            assert_eq!(dump(&restored, true), payload, "{}", value.type_name());
         }
     }
 
@@ -745,14 +745,14 @@ mod tests {
     #[test]
     fn streams_round_trip_with_their_groups() {
         let value = Value::Stream(Box::new(sample_stream()));
-        assert_eq!(restore(&dump(&value), &Encodings::default()), Ok(value));
+        assert_eq!(restore(&dump(&value, true), &Encodings::default()), Ok(value));
     }
 
     /// Any byte of a stream's payload changed (the checksum made right again) is refused or
     /// read back into a stream that every read works on: never a panic.
     #[test]
     fn damaged_stream_payloads_never_panic() {
-        let payload = dump(&Value::Stream(Box::new(sample_stream())));
+        let payload = dump(&Value::Stream(Box::new(sample_stream())), true);
         let body = payload.len() - 10;
         for at in 1..body {
             for flip in [1u8, 0x80, 0xFF] {
@@ -777,7 +777,7 @@ mod tests {
 
     #[test]
     fn damaged_or_foreign_payloads_are_refused() {
-        let mut payload = dump(&Value::string(b"hello".to_vec()));
+        let mut payload = dump(&Value::string(b"hello".to_vec()), true);
         payload[3] ^= 1;
         assert_eq!(restore(&payload, &Encodings::default()), Err(RestoreError::Checksum));
         // A payload Redis 7.0 produced for the string "v" restores.

@@ -145,6 +145,8 @@ pub(crate) struct Keyspace {
     pub(crate) replicas: crate::replication::Replicas,
     /// The primary this store follows, if it is a replica (REPLICAOF).
     pub(crate) following: crate::replica::Following,
+    /// `rdbcompression`: strings in RDB files and DUMP payloads are LZF-compressed.
+    pub(crate) rdb_compression: bool,
     /// The snapshot being taken in steps (a background save), if one is (`snapshot.rs`).
     snapshot: Option<Box<snapshot::SnapshotInProgress>>,
     /// The number of the last snapshot begun.
@@ -193,6 +195,7 @@ impl Keyspace {
             loading: false,
             replicas: crate::replication::Replicas::default(),
             following: crate::replica::Following::default(),
+            rdb_compression: true,
             snapshot: None,
             snapshot_number: 0,
             store: std::sync::Weak::new(),

@@ -20,9 +20,24 @@ pub(crate) fn put_len(out: &mut Vec<u8>, len: usize) {
     }
 }
 
+thread_local! {
+    /// Whether strings written on this thread now are LZF-compressed (`rdbcompression`):
+    /// [`with_compression`] sets it around an encoding.
+    static COMPRESSING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `encode` with strings LZF-compressed or not (`rdbcompression yes|no`), as the store
+/// encoding (its RDB file, a DUMP payload) says.
+pub(crate) fn with_compression<R>(compress: bool, encode: impl FnOnce() -> R) -> R {
+    let before = COMPRESSING.replace(compress);
+    let encoded = encode();
+    COMPRESSING.set(before);
+    encoded
+}
+
 /// A string as Redis's `rdbSaveRawString` writes it: as an integer when it is one that fits 32
 /// bits (and reads back to itself), LZF-compressed when longer than 20 bytes and compressible
-/// (`rdbcompression yes`, Redis's default), else plain.
+/// (`rdbcompression yes`, Redis's default: see [`with_compression`]), else plain.
 pub(crate) fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
     if bytes.len() <= 11
         && let Some(n) = crate::number::parse_i64(bytes)
@@ -43,6 +58,7 @@ pub(crate) fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
         }
     }
     if bytes.len() > 20
+        && COMPRESSING.get()
         && let Some(compressed) = lzf_compress(bytes, bytes.len() - 4)
     {
         out.push(0xC3);

@@ -67,17 +67,17 @@ fn put_aux(out: &mut Vec<u8>, name: &str, value: &str) {
 }
 
 /// One key of an RDB file: its expiry time, if any, then its value's type byte, its name and its
-/// value's body.
-pub(crate) fn put_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<i64>) {
+/// value's body, strings LZF-compressed when `compress` (`rdbcompression`).
+pub(crate) fn put_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<i64>, compress: bool) {
     if let Some(at) = expire_at {
         out.push(OPCODE_EXPIRETIME_MS);
         put_millis(out, at);
     }
     // `put_object` writes the type first, so the key goes in after it.
     let mut object = Vec::new();
-    put_object(&mut object, value);
+    super::rdb::with_compression(compress, || put_object(&mut object, value));
     out.push(object[0]);
-    put_string(out, key);
+    super::rdb::with_compression(compress, || put_string(out, key));
     out.extend_from_slice(&object[1..]);
 }
 
@@ -114,7 +114,7 @@ impl Keyspace {
             let data = &self.dbs[db].data;
             let mut keys = Vec::new();
             for (key, entry) in data.iter() {
-                put_key(&mut keys, key, &entry.value, data.expire_at(key));
+                put_key(&mut keys, key, &entry.value, data.expire_at(key), self.rdb_compression);
             }
             put_db(&mut out, db, (data.len(), data.volatile_len()), &keys);
         }

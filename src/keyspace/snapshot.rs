@@ -19,6 +19,8 @@ use super::table::Table;
 #[derive(Debug)]
 pub(crate) struct SnapshotInProgress {
     number: u16,
+    /// `rdbcompression` when it began.
+    compress: bool,
     header: Vec<u8>,
     dbs: Vec<DbWalk>,
 }
@@ -60,6 +62,7 @@ impl Keyspace {
             .collect();
         self.snapshot = Some(Box::new(SnapshotInProgress {
             number: self.snapshot_number,
+            compress: self.rdb_compression,
             header: self.rdb_header(functions, aof_base),
             dbs,
         }));
@@ -79,7 +82,7 @@ impl Keyspace {
         };
         let mut left = positions;
         for (db, walk) in self.dbs.iter_mut().zip(&mut snapshot.dbs) {
-            while left > 0 && walk_one(&mut db.data, walk, snapshot.number) {
+            while left > 0 && walk_one(&mut db.data, walk, snapshot.number, snapshot.compress) {
                 left -= 1;
             }
             if left == 0 {
@@ -126,7 +129,8 @@ impl Keyspace {
     #[inline]
     pub(super) fn save_position_before_change(&mut self, db: usize, pos: u32) {
         if let Some(snapshot) = &mut self.snapshot {
-            save_entry(&mut self.dbs[db].data, pos, &mut snapshot.dbs[db], snapshot.number);
+            let number = (snapshot.number, snapshot.compress);
+            save_entry(&mut self.dbs[db].data, pos, &mut snapshot.dbs[db], number);
         }
     }
 
@@ -135,31 +139,32 @@ impl Keyspace {
     pub(super) fn save_db_before_change(&mut self, db: usize) {
         if let Some(snapshot) = &mut self.snapshot {
             let walk = &mut snapshot.dbs[db];
-            while walk_one(&mut self.dbs[db].data, walk, snapshot.number) {}
+            while walk_one(&mut self.dbs[db].data, walk, snapshot.number, snapshot.compress) {}
         }
     }
 }
 
 /// Walks one more position of `table` (clamped to its length: entries removed meanwhile moved
 /// the top ones down), saving its entry; false once the walk reached the bottom.
-fn walk_one(table: &mut Table, walk: &mut DbWalk, number: u16) -> bool {
+fn walk_one(table: &mut Table, walk: &mut DbWalk, number: u16, compress: bool) -> bool {
     walk.below = walk.below.min(table.len());
     if walk.below == 0 {
         return false;
     }
     walk.below -= 1;
-    save_entry(table, walk.below as u32, walk, number);
+    save_entry(table, walk.below as u32, walk, (number, compress));
     true
 }
 
-/// Saves the entry at `pos` in snapshot `number`, unless it already carries the number.
-fn save_entry(table: &mut Table, pos: u32, walk: &mut DbWalk, number: u16) {
+/// Saves the entry at `pos` in snapshot `number` (its strings compressed as the snapshot says),
+/// unless it already carries the number.
+fn save_entry(table: &mut Table, pos: u32, walk: &mut DbWalk, (number, compress): (u16, bool)) {
     let (key, entry, expire_at) = table.slot_at(pos);
     if entry.saved_in() == number {
         return;
     }
     entry.set_saved_in(number);
-    put_key(&mut walk.keys, key, &entry.value, expire_at);
+    put_key(&mut walk.keys, key, &entry.value, expire_at, compress);
     walk.len += 1;
     walk.volatile += usize::from(expire_at.is_some());
 }
