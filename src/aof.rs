@@ -322,22 +322,8 @@ fn attach(location: Location, manifest: Manifest, fsync: Fsync) -> Result<Aof, A
         .open(location.path(&last))
         .map_err(|e| AofError(format!("Can't open the append-only file {last}: {e}")))?;
     persist_manifest(&location, &manifest)?;
-    let mut aof = Aof {
-        location,
-        manifest,
-        file,
-        fsync,
-        selected_db: None,
-        unsynced: Arc::new(AtomicBool::new(false)),
-        write_failed: false,
-        growth_base: 0,
-        timestamps: false,
-        last_timestamp: 0,
-    };
+    let mut aof = Aof::appending(location, manifest, file, fsync);
     aof.growth_base = aof.sizes().1;
-    if aof.fsync == Fsync::EverySec {
-        aof.sync_every_second();
-    }
     Ok(aof)
 }
 
@@ -382,22 +368,7 @@ pub(crate) fn start_pending(location: Location, old: Manifest, fsync: Fsync) -> 
         }],
         history: Vec::new(),
     };
-    let aof = Aof {
-        location,
-        manifest,
-        file,
-        fsync,
-        selected_db: None,
-        unsynced: Arc::new(AtomicBool::new(false)),
-        write_failed: false,
-        growth_base: 0,
-        timestamps: false,
-        last_timestamp: 0,
-    };
-    if aof.fsync == Fsync::EverySec {
-        aof.sync_every_second();
-    }
-    Ok((aof, rewrite))
+    Ok((Aof::appending(location, manifest, file, fsync), rewrite))
 }
 
 /// A rewrite (BGREWRITEAOF, CONFIG SET appendonly yes, a new AOF): `base` becomes the next base
@@ -629,6 +600,27 @@ fn encode(argv: &Argv, out: &mut Vec<u8>) {
 }
 
 impl Aof {
+    /// The AOF `manifest` describes, appending to `file` (its last incremental file), synced as
+    /// `fsync` says (with `everysec`, its syncing thread started).
+    fn appending(location: Location, manifest: Manifest, file: File, fsync: Fsync) -> Aof {
+        let aof = Aof {
+            location,
+            manifest,
+            file,
+            fsync,
+            selected_db: None,
+            unsynced: Arc::new(AtomicBool::new(false)),
+            write_failed: false,
+            growth_base: 0,
+            timestamps: false,
+            last_timestamp: 0,
+        };
+        if aof.fsync == Fsync::EverySec {
+            aof.sync_every_second();
+        }
+        aof
+    }
+
     /// Appends the replay form of one unit (a command, a transaction, a script, …): with
     /// `wrap`, several commands go inside MULTI … EXEC, the MULTI in the first one's database
     /// and the EXEC in the last one's, as Redis's `propagatePendingCommands` does. Synced now
