@@ -101,9 +101,9 @@ pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()
 /// then on (Redis's `startAppendOnly`); `no` syncs it and stops appending. A store that does not
 /// persist cannot (the error says so).
 pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) -> io::Result<()> {
-    // A rewrite in progress stops (Redis kills its child).
-    abandon_aof_rewrite(ks);
     if !on {
+        // A rewrite in progress stops (Redis kills its child).
+        abandon_aof_rewrite(ks);
         if let Some(aof) = ks.aof.take() {
             aof.flush();
         }
