@@ -590,7 +590,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// `argv` in RESP, as the AOF holds it.
-fn encode(argv: &Argv, out: &mut Vec<u8>) {
+pub(crate) fn encode(argv: &Argv, out: &mut Vec<u8>) {
     out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
     for arg in argv.iter() {
         out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());

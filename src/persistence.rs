@@ -189,26 +189,63 @@ impl<'a> StateReplayer<'a> {
     }
 
     fn run_now(&mut self, argv: &crate::argv::Argv) -> Result<(), String> {
-        use crate::command::table::{self, Run};
-        let spec = match table::resolve_for(argv, None, false) {
-            Ok(spec) => spec,
-            Err(crate::error::CommandError::UnknownCommand(_)) => {
-                return Err(format!(
-                    "Unknown command '{}' reading the append only file",
-                    String::from_utf8_lossy(argv.arg(0))
-                ));
-            }
-            // A wrong arity is the data's, as a command's error is.
-            Err(_) => return Ok(()),
-        };
-        if let Run::Keyspace(_) = spec.run {
-            self.ks.begin();
-            let caller = crate::command::Caller::internal(0, self.db);
-            let mut ctx = crate::command::Ctx::new(self.ks, self.engines, &caller);
-            ctx.run(spec, argv);
-            self.db = ctx.db;
-        }
+        self.db = run_replayed(self.ks, self.engines, 0, self.db, argv).map_err(|_| {
+            format!(
+                "Unknown command '{}' reading the append only file",
+                String::from_utf8_lossy(argv.arg(0))
+            )
+        })?;
         Ok(())
+    }
+}
+
+/// Runs `argv`, a command of a replayed stream (an AOF being loaded, a primary's replication
+/// stream), as Redis's fake client obeys it: as the internal client `client` in database `db`,
+/// its error the data's (a wrong arity too). Answers the database it leaves the stream in, or
+/// the error of an unknown command (`Err(())`, which only an AOF's load refuses).
+pub(crate) fn run_replayed(
+    ks: &mut Keyspace,
+    engines: &mut Engines,
+    client: crate::keyspace::ClientId,
+    db: usize,
+    argv: &crate::argv::Argv,
+) -> Result<usize, ()> {
+    use crate::command::table::{self, Run};
+    let spec = match table::resolve_for(argv, None, false) {
+        Ok(spec) => spec,
+        Err(crate::error::CommandError::UnknownCommand(_)) => return Err(()),
+        Err(_) => return Ok(db),
+    };
+    if let Run::Keyspace(_) = spec.run {
+        ks.begin();
+        let caller = crate::command::Caller::internal(client, db);
+        let mut ctx = crate::command::Ctx::new(ks, engines, &caller);
+        ctx.run(spec, argv);
+        return Ok(ctx.db);
+    }
+    Ok(db)
+}
+
+/// Where a replayed stream's command goes: MULTI opens a queue (`multi`), EXEC answers what it
+/// queued (to run together, as one unit), a command inside a MULTI is queued; any other is a
+/// unit of its own. `None` while nothing is to run.
+pub(crate) fn replayed_unit(
+    multi: &mut Option<Vec<crate::argv::Argv>>,
+    argv: crate::argv::Argv,
+) -> Option<Vec<crate::argv::Argv>> {
+    if argv.arg(0).eq_ignore_ascii_case(b"multi") {
+        *multi = Some(Vec::new());
+        return None;
+    }
+    if argv.arg(0).eq_ignore_ascii_case(b"exec") {
+        return Some(multi.take().unwrap_or_default());
+    }
+    match multi {
+        Some(queue) => {
+            queue.push(argv);
+            None
+        }
+        None => Some(vec![argv]),
     }
 }
 
@@ -231,19 +268,8 @@ impl crate::aof::Replayer for StateReplayer<'_> {
 
 impl StateReplayer<'_> {
     fn run_loaded(&mut self, argv: crate::argv::Argv) -> Result<(), String> {
-        if argv.arg(0).eq_ignore_ascii_case(b"multi") {
-            self.multi = Some(Vec::new());
-            return Ok(());
-        }
-        if argv.arg(0).eq_ignore_ascii_case(b"exec") {
-            for queued in self.multi.take().unwrap_or_default() {
-                self.run_now(&queued)?;
-            }
-            return Ok(());
-        }
-        match &mut self.multi {
-            Some(queue) => queue.push(argv),
-            None => self.run_now(&argv)?,
+        for command in replayed_unit(&mut self.multi, argv).unwrap_or_default() {
+            self.run_now(&command)?;
         }
         Ok(())
     }

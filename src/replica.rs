@@ -20,9 +20,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use crate::argv::Argv;
-use crate::command::Caller;
 use crate::command::table::CommandSpec;
-use crate::command::table::{self, Run};
 use crate::error::CommandError;
 use crate::reply::Reply;
 use crate::runner::{Shared, State};
@@ -617,7 +615,7 @@ impl LinkThread {
                 let start = at;
                 match crate::aof::read_command(&wire.buffer, &mut at) {
                     Ok(argv) => {
-                        applier.command(&shared, state, self.client, &argv, offset);
+                        applier.command(&shared, state, self.client, argv, offset);
                         offset += (at - start) as u64;
                     }
                     Err(short_or_bad) => {
@@ -659,7 +657,7 @@ struct Applier {
 
 impl Applier {
     /// Runs one command of the stream, which starts at `offset`.
-    fn command(&mut self, shared: &Shared, state: &mut State, client: u64, argv: &Argv, offset: u64) {
+    fn command(&mut self, shared: &Shared, state: &mut State, client: u64, argv: Argv, offset: u64) {
         let name = argv.arg(0);
         if name.eq_ignore_ascii_case(b"replconf") {
             if argv.len() > 1 && argv.arg(1).eq_ignore_ascii_case(b"getack") {
@@ -670,39 +668,15 @@ impl Applier {
         if name.eq_ignore_ascii_case(b"ping") {
             return;
         }
-        if name.eq_ignore_ascii_case(b"multi") {
-            self.multi = Some(Vec::new());
-            return;
-        }
-        if name.eq_ignore_ascii_case(b"exec") {
-            // The transaction is one unit, for this store's replicas and AOF too.
-            for queued in self.multi.take().unwrap_or_default() {
-                self.run(state, client, &queued);
-            }
-            shared.after_command(state);
-            return;
-        }
-        match &mut self.multi {
-            Some(queued) => queued.push(argv.clone()),
-            None => {
-                self.run(state, client, argv);
-                shared.after_command(state);
-            }
-        }
-    }
-
-    /// Runs `argv` as the primary's client; its errors are the data's.
-    fn run(&mut self, state: &mut State, client: u64, argv: &Argv) {
-        let Ok(spec) = table::resolve_for(argv, None, false) else {
+        // A unit (a transaction whole) is one for this store's replicas and AOF too.
+        let Some(unit) = crate::persistence::replayed_unit(&mut self.multi, argv) else {
             return;
         };
-        if let Run::Keyspace(_) = spec.run {
-            state.keyspace.begin();
-            let caller = Caller::internal(client, self.db);
-            let mut ctx = state.ctx(&caller);
-            ctx.run(spec, argv);
-            self.db = ctx.db;
+        for command in &unit {
+            let (ks, engines) = (&mut state.keyspace, &mut state.engines);
+            self.db = crate::persistence::run_replayed(ks, engines, client, self.db, command).unwrap_or(self.db);
         }
+        shared.after_command(state);
     }
 }
 
@@ -726,13 +700,13 @@ impl<'a> Wire<'a> {
     }
 
     /// Sends one command.
-    fn send(&mut self, argv: &[&[u8]]) -> Result<(), LinkEnd> {
-        let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-        for arg in argv {
-            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            out.extend_from_slice(arg);
-            out.extend_from_slice(b"\r\n");
+    fn send(&mut self, args: &[&[u8]]) -> Result<(), LinkEnd> {
+        let mut argv = Argv::new();
+        for arg in args {
+            argv.push(arg);
         }
+        let mut out = Vec::new();
+        crate::aof::encode(&argv, &mut out);
         self.stream.write_all(&out)?;
         Ok(())
     }
