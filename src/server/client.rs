@@ -500,7 +500,8 @@ impl Host for ServerSide {
 
 /// A CLIENT LIST or CLIENT KILL `TYPE`: `Some(true)` for pubsub (the clients that subscribe to
 /// something), `Some(false)` for normal (the others), `None` for master, replica and slave
-/// (embedis has no replication links), or Redis's error for an unknown type.
+/// (which match no client yet: a replica's connection and the link to a primary are not told
+/// apart), or Redis's error for an unknown type.
 fn client_type(kind: &[u8]) -> Result<Option<bool>, CommandError> {
     match kind.to_ascii_lowercase().as_slice() {
         b"normal" => Ok(Some(false)),
