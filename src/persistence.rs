@@ -423,6 +423,37 @@ enum Destination {
     Replica(Arc<crate::replication::PendingPayload>, Arc<crate::pubsub::Mailbox>),
 }
 
+impl Destination {
+    /// What is done with the file away from the store's lock: the RDB file written (its save
+    /// ends), the AOF's new base written.
+    fn write(&self, file: &[u8]) -> Result<(), crate::aof::AofError> {
+        match self {
+            Destination::Rdb(path, status) => {
+                status.write(path, file);
+                Ok(())
+            }
+            Destination::AofBase(rewrite) => rewrite.write_base(file),
+            Destination::Replica(..) => Ok(()),
+        }
+    }
+
+    /// What is done after, on `ks` (locked), for snapshot `number`: the AOF's manifest names
+    /// the base `written`; the replica's payload goes ahead of its waiting stream.
+    fn finish(self, ks: &mut Keyspace, number: u16, file: Vec<u8>, written: Result<(), crate::aof::AofError>) {
+        match self {
+            Destination::Rdb(..) => {}
+            Destination::AofBase(rewrite) => finish_aof_rewrite(ks, number, rewrite, written),
+            Destination::Replica(payload, mailbox) => {
+                if ks.saving.replica_sync == Some(number) {
+                    ks.saving.replica_sync = None;
+                }
+                payload.put(file);
+                mailbox.wake();
+            }
+        }
+    }
+}
+
 /// Begins a replica's full sync payload as a snapshot taken in steps, so that the store does
 /// not stall for it: `payload` gets the file and `mailbox` (the replica's, where its stream
 /// waits meanwhile) is woken. False, beginning nothing, while another snapshot is in progress
@@ -496,19 +527,8 @@ fn step_in_background(ks: &mut Keyspace, number: u16, destination: Destination) 
     if store.strong_count() == 0 {
         ks.snapshot_step(usize::MAX);
         let file = ks.finish_snapshot().map(|s| s.into_file()).unwrap_or_default();
-        match destination {
-            Destination::Rdb(path, status) => {
-                std::thread::spawn(move || status.write(&path, &file));
-            }
-            Destination::AofBase(rewrite) => {
-                let written = rewrite.write_base(&file);
-                finish_aof_rewrite(ks, number, rewrite, written);
-            }
-            Destination::Replica(payload, mailbox) => {
-                payload.put(file);
-                mailbox.wake();
-            }
-        }
+        let written = destination.write(&file);
+        destination.finish(ks, number, file, written);
         return;
     }
     std::thread::spawn(move || save_in_steps(&store, number, destination));
@@ -582,24 +602,10 @@ fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, de
             let snapshot = ks.finish_snapshot();
             drop(state);
             let file = snapshot.map(|s| s.into_file()).unwrap_or_default();
-            match destination {
-                Destination::Rdb(path, status) => status.write(&path, &file),
-                Destination::AofBase(rewrite) => {
-                    // The base is written away from the lock; the manifest changes under it.
-                    let written = rewrite.write_base(&file);
-                    finish_aof_rewrite(&mut shared.lock().keyspace, number, rewrite, written);
-                }
-                Destination::Replica(payload, mailbox) => {
-                    let mut state = shared.lock();
-                    if state.keyspace.saving.replica_sync == Some(number) {
-                        state.keyspace.saving.replica_sync = None;
-                    }
-                    payload.put(file);
-                    mailbox.wake();
-                }
-            }
+            let written = destination.write(&file);
             let mut state = shared.lock();
             let state = &mut *state;
+            destination.finish(&mut state.keyspace, number, file, written);
             start_scheduled(&mut state.keyspace, &state.engines);
             return;
         }
