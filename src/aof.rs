@@ -1,5 +1,6 @@
 //! The append-only file, as Redis 7.0 keeps it (`appendonly yes`): a directory (`appenddirname`)
-//! holding a base file — an RDB file of the data when the AOF began — and an incremental file
+//! holding a base file — an RDB file of the data when the AOF began, or with
+//! `aof-use-rdb-preamble no` the commands that rebuild it — and an incremental file
 //! that every write is appended to, in its replay form (the effects record's `replay`, in RESP,
 //! with SELECT where the database changes and MULTI … EXEC around a unit that wrote more than one
 //! command), and a manifest naming them:
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::argv::Argv;
+use crate::keyspace::FileFormat;
 use crate::keyspace::effects::Replayed;
 
 /// `appendfsync`: when appended writes are synced to the disk.
@@ -71,6 +73,13 @@ pub(crate) struct Location {
 impl Location {
     fn manifest_name(&self) -> String {
         format!("{}.manifest", self.filename)
+    }
+
+    /// The name of base file `seq`: `<filename>.<seq>.base.rdb` for an RDB file,
+    /// `….base.aof` for one of commands (`aof-use-rdb-preamble no`), as Redis names them.
+    fn base_name(&self, seq: u64, rdb: bool) -> String {
+        let suffix = if rdb { "rdb" } else { "aof" };
+        format!("{}.{seq}.base.{suffix}", self.filename)
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -189,7 +198,8 @@ pub(crate) trait Replayer {
     fn load_rdb(&mut self, file: &[u8]) -> Result<(), String>;
     /// Runs one command; the error is Redis's reason to stop loading.
     fn run(&mut self, argv: Argv) -> Result<(), String>;
-    /// The data as it is, as a base file (RDB format).
+    /// The data as it is, as a base file (an RDB file, or commands with
+    /// `aof-use-rdb-preamble no`).
     fn base(&mut self) -> Vec<u8>;
 }
 
@@ -313,6 +323,16 @@ fn create_dir(location: &Location) -> Result<(), AofError> {
     })
 }
 
+/// Whether a base file is in RDB format (else it is commands).
+fn is_rdb(file: &[u8]) -> bool {
+    file.starts_with(b"REDIS")
+}
+
+/// Whether a base of `format` is an RDB file.
+fn is_rdb_format(format: FileFormat) -> bool {
+    !matches!(format, FileFormat::AofBaseCommands { .. })
+}
+
 /// Opens the manifest's last incremental file for appending and persists the manifest.
 fn attach(location: Location, manifest: Manifest, fsync: Fsync) -> Result<Aof, AofError> {
     let last = manifest.incrs.last().map(|f| f.name.clone()).unwrap_or_default();
@@ -346,7 +366,12 @@ fn open_new_incr(location: &Location, name: &str) -> Result<File, AofError> {
 /// CONFIG SET appendonly yes, in the background (Redis's `AOF_WAIT_REWRITE`): writes from now
 /// on go to a new incremental file, while the manifest on disk stays `old`'s until the rewrite
 /// the answer's [`Rewrite`] ends ([`Aof::finish_rewrite`]) names the new base and that file.
-pub(crate) fn start_pending(location: Location, old: Manifest, fsync: Fsync) -> Result<(Aof, Rewrite), AofError> {
+pub(crate) fn start_pending(
+    location: Location,
+    old: Manifest,
+    fsync: Fsync,
+    base_format: FileFormat,
+) -> Result<(Aof, Rewrite), AofError> {
     create_dir(&location)?;
     let incr_seq = old.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
     let name = format!("{}.{incr_seq}.incr.aof", location.filename);
@@ -354,7 +379,7 @@ pub(crate) fn start_pending(location: Location, old: Manifest, fsync: Fsync) -> 
     let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
     let rewrite = Rewrite {
         location: location.clone(),
-        base_name: format!("{}.{base_seq}.base.rdb", location.filename),
+        base_name: location.base_name(base_seq, is_rdb_format(base_format)),
         base_seq,
         first_incr: incr_seq,
         replaced: old,
@@ -378,7 +403,7 @@ pub(crate) fn rewrite(location: Location, old: Manifest, base: &[u8], fsync: Fsy
     create_dir(&location)?;
     let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
     let incr_seq = old.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
-    let base_name = format!("{}.{base_seq}.base.rdb", location.filename);
+    let base_name = location.base_name(base_seq, is_rdb(base));
     write_file(&location.path(&base_name), base)
         .map_err(|e| AofError(format!("Can't write the AOF base file {base_name}: {e}")))?;
     let manifest = Manifest {
@@ -405,7 +430,7 @@ pub(crate) fn rewrite_base_only(location: &Location, base: &[u8]) -> Result<(), 
     create_dir(location)?;
     let old = Manifest::read(location)?;
     let seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
-    let name = format!("{}.{seq}.base.rdb", location.filename);
+    let name = location.base_name(seq, is_rdb(base));
     write_file(&location.path(&name), base)
         .map_err(|e| AofError(format!("Can't write the AOF base file {name}: {e}")))?;
     let manifest = Manifest {
@@ -453,7 +478,7 @@ fn load(
                 file.name
             ))
         })?;
-        if bytes.starts_with(b"REDIS") {
+        if is_rdb(&bytes) {
             let end = replayer.load_rdb(&bytes).map_err(|why| {
                 AofError(format!(
                     "Error reading the RDB preamble of the AOF file {}, AOF loading aborted: {why}",
@@ -679,7 +704,7 @@ impl Aof {
     /// A rewrite in the background begins (Redis 7.0's `openNewIncrAofForAppend`): what is
     /// appended from now on goes to a new incremental file, which the manifest names after the
     /// others; the base that [`Aof::finish_rewrite`] installs replaces the files before it.
-    pub(crate) fn begin_rewrite(&mut self) -> Result<Rewrite, AofError> {
+    pub(crate) fn begin_rewrite(&mut self, base_format: FileFormat) -> Result<Rewrite, AofError> {
         let incr_seq = self.manifest.incrs.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
         let name = format!("{}.{incr_seq}.incr.aof", self.location.filename);
         let file = open_new_incr(&self.location, &name)?;
@@ -702,7 +727,7 @@ impl Aof {
         let base_seq = replaced.base.as_ref().map_or(0, |b| b.seq) + 1;
         Ok(Rewrite {
             location: self.location.clone(),
-            base_name: format!("{}.{base_seq}.base.rdb", self.location.filename),
+            base_name: self.location.base_name(base_seq, is_rdb_format(base_format)),
             base_seq,
             first_incr: incr_seq,
             replaced,

@@ -8,19 +8,30 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use crate::command::Engines;
-use crate::keyspace::Keyspace;
 use crate::keyspace::rdb_file;
+use crate::keyspace::{FileFormat, Keyspace};
 
 /// The RDB file of the keyspace and of the function libraries.
 pub(crate) fn snapshot(ks: &Keyspace, engines: &Engines) -> Vec<u8> {
-    snapshot_for(ks, engines, false)
+    snapshot_for(ks, engines, FileFormat::Rdb)
 }
 
-/// [`snapshot`], as an append-only file's base when `aof_base`.
-fn snapshot_for(ks: &Keyspace, engines: &Engines, aof_base: bool) -> Vec<u8> {
+/// The file of `format` of the keyspace and of the function libraries, encoded at once.
+fn snapshot_for(ks: &Keyspace, engines: &Engines, format: FileFormat) -> Vec<u8> {
     let codes = engines.library_codes();
     let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    ks.rdb_file(&codes, aof_base)
+    ks.file(&codes, format)
+}
+
+/// What an append-only file's new base is: an RDB file with `aof-use-rdb-preamble yes` (the
+/// default), else the commands that rebuild the data, as Redis's rewrite writes them.
+fn aof_base_format(ks: &Keyspace) -> FileFormat {
+    match &ks.saving.append_only {
+        Some((_, settings)) if !settings.rdb_preamble => FileFormat::AofBaseCommands {
+            timestamp: settings.timestamps,
+        },
+        _ => FileFormat::AofBaseRdb,
+    }
 }
 
 /// How a store keeps an append-only file (`appendonly yes` and its settings).
@@ -33,6 +44,9 @@ pub(crate) struct AppendOnly {
     /// `aof-timestamp-enabled`: a `#TS:<unix time>` annotation before the first write of each
     /// second.
     pub(crate) timestamps: bool,
+    /// `aof-use-rdb-preamble`: a new base is an RDB file (else the commands that rebuild the
+    /// data).
+    pub(crate) rdb_preamble: bool,
 }
 
 impl Default for AppendOnly {
@@ -43,6 +57,7 @@ impl Default for AppendOnly {
             fsync: crate::aof::Fsync::EverySec,
             load_truncated: true,
             timestamps: false,
+            rdb_preamble: true,
         }
     }
 }
@@ -86,7 +101,7 @@ fn aof_location(dir: &Path, append_only: &AppendOnly) -> crate::aof::Location {
 /// once under the store's lock. A store that does not persist has nothing to rewrite.
 pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
     abandon_aof_rewrite(ks);
-    let base = snapshot_for(ks, engines, true);
+    let base = snapshot_for(ks, engines, aof_base_format(ks));
     if let Some(aof) = &ks.aof {
         let rewritten = aof.rewritten(&base)?;
         ks.attach_aof(rewritten);
@@ -125,7 +140,7 @@ pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) ->
     // While another snapshot is being taken (or with no store to step for), the base is
     // encoded at once.
     if ks.snapshot_in_progress().is_some() || ks.store.strong_count() == 0 {
-        let base = snapshot_for(ks, engines, true);
+        let base = snapshot_for(ks, engines, aof_base_format(ks));
         let aof = crate::aof::rewrite(location, old, &base, append_only.fsync)?;
         ks.attach_aof(aof);
         ks.saving.aof_rewrites += 1;
@@ -133,9 +148,10 @@ pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) ->
     }
     // As Redis's: the AOF is on at once (writes go to a new incremental file) and its base is
     // taken in steps, the manifest naming both once the base is written.
-    let (aof, rewrite) = crate::aof::start_pending(location, old, append_only.fsync)?;
+    let format = aof_base_format(ks);
+    let (aof, rewrite) = crate::aof::start_pending(location, old, append_only.fsync, format)?;
     ks.attach_aof(aof);
-    let number = take_snapshot(ks, engines, true);
+    let number = take_snapshot(ks, engines, format);
     ks.saving.rewriting = Some(number);
     step_in_background(ks, number, Destination::AofBase(rewrite));
     Ok(())
@@ -262,7 +278,7 @@ impl crate::aof::Replayer for StateReplayer<'_> {
     }
 
     fn base(&mut self) -> Vec<u8> {
-        snapshot_for(self.ks, self.engines, true)
+        snapshot_for(self.ks, self.engines, aof_base_format(self.ks))
     }
 }
 
@@ -467,7 +483,7 @@ pub(crate) fn start_replica_payload(
     if ks.snapshot_in_progress().is_some() || ks.store.strong_count() == 0 {
         return false;
     }
-    let number = take_snapshot(ks, engines, false);
+    let number = take_snapshot(ks, engines, FileFormat::Rdb);
     ks.saving.replica_sync = Some(number);
     let destination = Destination::Replica(Arc::clone(payload), Arc::clone(mailbox));
     step_in_background(ks, number, destination);
@@ -489,11 +505,12 @@ pub(crate) fn start_background_rewrite(ks: &mut Keyspace, engines: &Engines) -> 
         return Ok(());
     }
     ks.saving.rewrite_scheduled = false;
+    let format = aof_base_format(ks);
     let Some(aof) = &mut ks.aof else {
         return Ok(());
     };
-    let rewrite = aof.begin_rewrite()?;
-    let number = take_snapshot(ks, engines, true);
+    let rewrite = aof.begin_rewrite(format)?;
+    let number = take_snapshot(ks, engines, format);
     ks.saving.rewriting = Some(number);
     step_in_background(ks, number, Destination::AofBase(rewrite));
     Ok(())
@@ -513,11 +530,12 @@ pub(crate) fn start_scheduled(ks: &mut Keyspace, engines: &Engines) {
     }
 }
 
-/// Begins a snapshot of the data and the function libraries as they are now.
-fn take_snapshot(ks: &mut Keyspace, engines: &Engines, aof_base: bool) -> u16 {
+/// Begins a snapshot of the data and the function libraries as they are now, to be a file of
+/// `format`.
+fn take_snapshot(ks: &mut Keyspace, engines: &Engines, format: FileFormat) -> u16 {
     let codes = engines.library_codes();
     let codes: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    ks.begin_snapshot(&codes, aof_base)
+    ks.begin_snapshot(&codes, format)
 }
 
 /// Takes snapshot `number` in steps on a thread of its own, then makes it `destination`; a
@@ -569,7 +587,7 @@ pub(crate) fn start_background_save(ks: &mut Keyspace, engines: &Engines) {
     if !ks.saving.background.begin() {
         return;
     }
-    let number = take_snapshot(ks, engines, false);
+    let number = take_snapshot(ks, engines, FileFormat::Rdb);
     ks.saving.background_started(now);
     let status = Arc::clone(&ks.saving.background);
     step_in_background(ks, number, Destination::Rdb(path, status));

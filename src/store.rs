@@ -190,6 +190,7 @@ impl Store {
             cluster_node: None,
             save_points: Vec::new(),
             append_only: None,
+            aof_rdb_preamble: true,
             replica_of: None,
         }
     }
@@ -587,6 +588,9 @@ pub struct StoreBuilder {
     save_points: Vec<(i64, i64)>,
     /// The append-only file's `appendfsync`, if [`StoreBuilder::open`] keeps one.
     append_only: Option<crate::aof::Fsync>,
+    /// Whether the append-only file's bases are RDB files
+    /// ([`StoreBuilder::aof_use_rdb_preamble`]).
+    aof_rdb_preamble: bool,
     /// The primary to follow from the start ([`StoreBuilder::replica_of`]).
     replica_of: Option<(String, u16)>,
 }
@@ -696,6 +700,34 @@ impl StoreBuilder {
         self
     }
 
+    /// Whether the append-only file's base — written when the AOF begins and by each rewrite
+    /// (BGREWRITEAOF, through [`Store::connect`]) — is an RDB file (the default, as Redis's
+    /// `aof-use-rdb-preamble yes`) or, with `false`, the commands that rebuild the data
+    /// (`appendonly.aof.N.base.aof`: `SET`, `RPUSH`, … and `PEXPIREAT`), as Redis writes it with
+    /// `aof-use-rdb-preamble no`. Either loads in embedis and in redis-server.
+    ///
+    /// ```
+    /// use embedis::{Commands, Fsync, Store};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("embedis-aof-commands-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let open = || Store::builder().append_only(Fsync::Always).aof_use_rdb_preamble(false).open(&dir);
+    /// let store = open()?;
+    /// store.rpush("jobs", ["a", "b"]).unwrap();
+    /// drop(store);
+    /// let base = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.base.aof"))?;
+    /// assert!(base.is_empty(), "the store was empty when its AOF began");
+    /// let store = open()?;
+    /// assert_eq!(store.lrange("jobs", 0, -1).unwrap(), ["a", "b"]);
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn aof_use_rdb_preamble(mut self, rdb: bool) -> StoreBuilder {
+        self.aof_rdb_preamble = rdb;
+        self
+    }
+
     /// A replica of the Redis primary at `host`:`port` from the start (see
     /// [`Store::replicate_from`]); with [`StoreBuilder::open`], the data on disk is loaded first
     /// and then replaced by the primary's.
@@ -725,10 +757,14 @@ impl StoreBuilder {
         let save_points = self.save_points.clone();
         let append_only = self.append_only;
         let replica_of = self.replica_of.take();
+        let rdb_preamble = self.aof_rdb_preamble;
         let store = self.build();
         {
             let mut state = store.shared.lock();
-            let mut settings = crate::persistence::AppendOnly::default();
+            let mut settings = crate::persistence::AppendOnly {
+                rdb_preamble,
+                ..Default::default()
+            };
             let dir = match append_only {
                 Some(fsync) => {
                     settings.fsync = fsync;

@@ -308,6 +308,126 @@ fn redis_loads_embedis_aof_and_embedis_loads_redis_aof() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The commands of a base file made comparable between two servers: each database's commands
+/// sorted (keys come in each server's own order) and a hash table set's members sorted (Redis
+/// keeps them in no order).
+fn base_commands(file: &Path) -> Vec<Vec<String>> {
+    let mut sections: Vec<Vec<String>> = vec![Vec::new()];
+    for command in commands_of(file) {
+        if command.starts_with("SELECT ") {
+            sections.push(Vec::new());
+        }
+        let command = match command.strip_prefix("SADD ") {
+            Some(args) => {
+                let mut args: Vec<&str> = args.split(' ').collect();
+                args[1..].sort_unstable();
+                format!("SADD {}", args.join(" "))
+            }
+            None => command,
+        };
+        sections.last_mut().unwrap().push(command);
+    }
+    sections.iter_mut().for_each(|section| section.sort());
+    sections
+}
+
+/// With `aof-use-rdb-preamble no` a rewrite's base is the commands that rebuild the data, as
+/// redis-server writes it: the same files and manifest, the same commands (a stream's entries,
+/// counters, groups, pending entries and idle consumers; collections in batches of 64; TTLs as
+/// PEXPIREAT; function libraries), and each server loads the other's to the same data. CONFIG
+/// SET aof-use-rdb-preamble yes brings the RDB base back, and `aof-timestamp-enabled` annotates
+/// a base of commands.
+#[cfg(feature = "lua")]
+#[test]
+fn a_base_of_commands_is_written_and_loaded_as_redis_writes_it() {
+    let Some(redis) = RedisServer::start_with(&[
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--aof-use-rdb-preamble",
+        "no",
+    ]) else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let mut config = Config::default().dir(&dir).save("").appendonly(Fsync::Always);
+    config.aof_use_rdb_preamble = false;
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let both = |theirs: &mut RawClient, ours: &mut RawClient, line: &str| {
+        let argv = words(line);
+        let (a, b) = (theirs.call(&argv), ours.call(&argv));
+        assert_eq!(String::from_utf8_lossy(&b), String::from_utf8_lossy(&a), "{line}");
+    };
+    write_a_little_of_everything(&mut theirs);
+    write_a_little_of_everything(&mut ours);
+    let long_list: String = (0..150).map(|n| format!(" e{n}")).collect();
+    for line in [
+        // SPOP left each its own random two.
+        "DEL words",
+        "SADD words b a c",
+        "SADD unordered 3 1 2",
+        &format!("RPUSH long{long_list}"),
+        "ZADD z inf top 0.1 tenth",
+        "XADD x 3-0 f3 v3",
+        "XDEL x 2-5",
+        "XGROUP CREATECONSUMER x grp bob",
+        "XREADGROUP GROUP grp carol STREAMS x >",
+        "XGROUP CREATE x late $",
+        "XADD empty 5-5 a b",
+        "XDEL empty 5-5",
+        "PEXPIREAT empty 99999999999999",
+        "CONFIG GET aof-use-rdb-preamble",
+        "BGREWRITEAOF",
+    ] {
+        both(&mut theirs, &mut ours, line);
+    }
+    wait_for_rewrites(&mut theirs);
+    wait_for_rewrites(&mut ours);
+    let aof_dir = |dir: &Path| dir.join("appendonlydir");
+    assert_eq!(layout(&aof_dir(&dir)), layout(&aof_dir(redis.dir())));
+    let base = "appendonly.aof.2.base.aof";
+    assert_eq!(
+        base_commands(&aof_dir(&dir).join(base)),
+        base_commands(&aof_dir(redis.dir()).join(base))
+    );
+    let written = describe(&mut ours);
+    assert_eq!(written, describe(&mut theirs), "both wrote the same data");
+    let by_redis = redis_loading(&dir);
+    assert_eq!(
+        by_redis[0], written[0],
+        "redis-server loaded embedis's base of commands"
+    );
+    assert_eq!(
+        embedis_loading(&dir),
+        by_redis,
+        "embedis loaded its own as redis-server does"
+    );
+    assert_eq!(embedis_loading(redis.dir()), by_redis, "embedis loaded redis-server's");
+
+    // Annotated with the time; then an RDB base again.
+    both(&mut theirs, &mut ours, "CONFIG SET aof-timestamp-enabled yes");
+    both(&mut theirs, &mut ours, "BGREWRITEAOF");
+    wait_for_rewrites(&mut theirs);
+    wait_for_rewrites(&mut ours);
+    for dir in [&dir, redis.dir()] {
+        let base = std::fs::read(aof_dir(dir).join("appendonly.aof.3.base.aof")).unwrap();
+        assert!(base.starts_with(b"#TS:"), "{}", String::from_utf8_lossy(&base[..20]));
+    }
+    both(&mut theirs, &mut ours, "CONFIG SET aof-use-rdb-preamble yes");
+    both(&mut theirs, &mut ours, "BGREWRITEAOF");
+    wait_for_rewrites(&mut theirs);
+    wait_for_rewrites(&mut ours);
+    assert_eq!(layout(&aof_dir(&dir)), layout(&aof_dir(redis.dir())));
+    assert!(layout(&aof_dir(&dir)).1.contains("appendonly.aof.4.base.rdb"));
+    both(&mut theirs, &mut ours, "DEBUG LOADAOF");
+    assert_eq!(describe(&mut ours), written, "the RDB base loads back");
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A last command cut off is dropped (and the file cut back) with `aof-load-truncated yes`, as
 /// Redis does; a MULTI without its EXEC at the end is reverted; a damaged middle stops the start.
 #[test]

@@ -5,6 +5,7 @@
 //! `signalModifiedKey`), and the undo log of [`Store::atomic`](crate::Store::atomic).
 
 pub(crate) mod blocking;
+mod commands_file;
 #[cfg(feature = "server")]
 mod digest;
 pub(crate) mod dump;
@@ -38,6 +39,7 @@ use crate::clock::Clock;
 pub(crate) use lazy_free::Garbage;
 pub(crate) use list::List;
 pub(crate) use memory::{DEFAULT_SAMPLES, MemoryFigures};
+pub(crate) use snapshot::FileFormat;
 pub(crate) use value::{Encodings, Hash, Map, Set, Str, Value, ValueKind};
 use watch::WatchedKey;
 pub(crate) use watch::{ClientId, WatchList};
@@ -478,6 +480,14 @@ impl Keyspace {
         }
         if let Some((_, settings)) = &mut self.saving.append_only {
             settings.timestamps = on;
+        }
+    }
+
+    /// `aof-use-rdb-preamble` from now on: whether the append-only file's next base is an RDB
+    /// file (else the commands that rebuild the data).
+    pub(crate) fn set_aof_rdb_preamble(&mut self, on: bool) {
+        if let Some((_, settings)) = &mut self.saving.append_only {
+            settings.rdb_preamble = on;
         }
     }
 

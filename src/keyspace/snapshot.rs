@@ -10,29 +10,67 @@
 //! an entry created after the snapshot began carries its number from the start, so it is never
 //! saved. A FLUSHDB or SWAPDB first saves the databases it empties or moves, whole.
 
-use super::Keyspace;
-use super::rdb_file::{end_file, put_db, put_key};
 use super::table::Table;
+use super::value::Value;
+use super::{Keyspace, commands_file, rdb_file};
 
-/// A snapshot in progress: its number, the file's start (encoded when it began), and each
-/// database's walk.
+/// What a snapshot's file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileFormat {
+    /// An RDB file (SAVE, BGSAVE, a replica's full sync).
+    Rdb,
+    /// An append-only file's base with `aof-use-rdb-preamble yes`: an RDB file whose `aof-base`
+    /// field says so.
+    AofBaseRdb,
+    /// An append-only file's base with `aof-use-rdb-preamble no`: the commands that rebuild the
+    /// data (`commands_file.rs`), annotated with the time when `timestamp`
+    /// (`aof-timestamp-enabled`).
+    AofBaseCommands { timestamp: bool },
+}
+
+/// How a snapshot's entries are encoded.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// RDB, strings LZF-compressed when `compress` (`rdbcompression` when it began).
+    Rdb { compress: bool },
+    /// Commands.
+    Commands,
+}
+
+impl Layout {
+    /// Encodes `key`, holding `value`, with its expiry time.
+    fn put_key(self, out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<i64>) {
+        match self {
+            Layout::Rdb { compress } => rdb_file::put_key(out, key, value, expire_at, compress),
+            Layout::Commands => commands_file::put_key(out, key, value, expire_at),
+        }
+    }
+}
+
+/// A snapshot in progress: its number, how it encodes entries, the file's start (encoded when it
+/// began), and each database's walk.
 #[derive(Debug)]
 pub(crate) struct SnapshotInProgress {
     number: u16,
-    /// `rdbcompression` when it began.
-    compress: bool,
+    layout: Layout,
     header: Vec<u8>,
     dbs: Vec<DbWalk>,
 }
 
 impl SnapshotInProgress {
-    /// The RDB file of a snapshot walked whole.
+    /// The file of a snapshot walked whole.
     pub(crate) fn into_file(self) -> Vec<u8> {
         let mut out = self.header;
         for (db, walk) in self.dbs.iter().enumerate() {
-            put_db(&mut out, db, (walk.len, walk.volatile), &walk.keys);
+            match self.layout {
+                Layout::Rdb { .. } => rdb_file::put_db(&mut out, db, (walk.len, walk.volatile), &walk.keys),
+                Layout::Commands => commands_file::put_db(&mut out, db, walk.len, &walk.keys),
+            }
         }
-        end_file(out)
+        match self.layout {
+            Layout::Rdb { .. } => rdb_file::end_file(out),
+            Layout::Commands => out,
+        }
     }
 }
 
@@ -48,9 +86,9 @@ struct DbWalk {
 
 impl Keyspace {
     /// Begins a snapshot of the data as it is now, the function libraries being `functions`
-    /// (their code), as an append-only file's base when `aof_base`; [`Keyspace::snapshot_step`]
-    /// saves its entries. A snapshot still in progress is abandoned. Answers its number.
-    pub(crate) fn begin_snapshot(&mut self, functions: &[&[u8]], aof_base: bool) -> u16 {
+    /// (their code), to be a file of `format`; [`Keyspace::snapshot_step`] saves its entries. A
+    /// snapshot still in progress is abandoned. Answers its number.
+    pub(crate) fn begin_snapshot(&mut self, functions: &[&[u8]], format: FileFormat) -> u16 {
         self.snapshot_number = self.snapshot_number.wrapping_add(1);
         let dbs = self
             .dbs
@@ -60,13 +98,35 @@ impl Keyspace {
                 ..DbWalk::default()
             })
             .collect();
+        let (layout, header) = match format {
+            FileFormat::Rdb | FileFormat::AofBaseRdb => (
+                Layout::Rdb {
+                    compress: self.rdb_compression,
+                },
+                self.rdb_header(functions, format == FileFormat::AofBaseRdb),
+            ),
+            FileFormat::AofBaseCommands { timestamp } => (
+                Layout::Commands,
+                commands_file::header(functions, timestamp.then(|| self.now() / 1000)),
+            ),
+        };
         self.snapshot = Some(Box::new(SnapshotInProgress {
             number: self.snapshot_number,
-            compress: self.rdb_compression,
-            header: self.rdb_header(functions, aof_base),
+            layout,
+            header,
             dbs,
         }));
         self.snapshot_number
+    }
+
+    /// The file of `format` of the data as it is now and the function libraries `functions`,
+    /// encoded at once (under the lock, for what cannot wait for a snapshot in steps).
+    pub(crate) fn file(&self, functions: &[&[u8]], format: FileFormat) -> Vec<u8> {
+        match format {
+            FileFormat::Rdb => self.rdb_file(functions, false),
+            FileFormat::AofBaseRdb => self.rdb_file(functions, true),
+            FileFormat::AofBaseCommands { timestamp } => self.commands_file(functions, timestamp),
+        }
     }
 
     /// The number of the snapshot in progress, if one is.
@@ -82,7 +142,7 @@ impl Keyspace {
         };
         let mut left = positions;
         for (db, walk) in self.dbs.iter_mut().zip(&mut snapshot.dbs) {
-            while left > 0 && walk_one(&mut db.data, walk, snapshot.number, snapshot.compress) {
+            while left > 0 && walk_one(&mut db.data, walk, snapshot.number, snapshot.layout) {
                 left -= 1;
             }
             if left == 0 {
@@ -129,7 +189,7 @@ impl Keyspace {
     #[inline]
     pub(super) fn save_position_before_change(&mut self, db: usize, pos: u32) {
         if let Some(snapshot) = &mut self.snapshot {
-            let number = (snapshot.number, snapshot.compress);
+            let number = (snapshot.number, snapshot.layout);
             save_entry(&mut self.dbs[db].data, pos, &mut snapshot.dbs[db], number);
         }
     }
@@ -139,32 +199,32 @@ impl Keyspace {
     pub(super) fn save_db_before_change(&mut self, db: usize) {
         if let Some(snapshot) = &mut self.snapshot {
             let walk = &mut snapshot.dbs[db];
-            while walk_one(&mut self.dbs[db].data, walk, snapshot.number, snapshot.compress) {}
+            while walk_one(&mut self.dbs[db].data, walk, snapshot.number, snapshot.layout) {}
         }
     }
 }
 
 /// Walks one more position of `table` (clamped to its length: entries removed meanwhile moved
 /// the top ones down), saving its entry; false once the walk reached the bottom.
-fn walk_one(table: &mut Table, walk: &mut DbWalk, number: u16, compress: bool) -> bool {
+fn walk_one(table: &mut Table, walk: &mut DbWalk, number: u16, layout: Layout) -> bool {
     walk.below = walk.below.min(table.len());
     if walk.below == 0 {
         return false;
     }
     walk.below -= 1;
-    save_entry(table, walk.below as u32, walk, (number, compress));
+    save_entry(table, walk.below as u32, walk, (number, layout));
     true
 }
 
-/// Saves the entry at `pos` in snapshot `number` (its strings compressed as the snapshot says),
-/// unless it already carries the number.
-fn save_entry(table: &mut Table, pos: u32, walk: &mut DbWalk, (number, compress): (u16, bool)) {
+/// Saves the entry at `pos` in snapshot `number` (encoded as its `layout` says), unless it
+/// already carries the number.
+fn save_entry(table: &mut Table, pos: u32, walk: &mut DbWalk, (number, layout): (u16, Layout)) {
     let (key, entry, expire_at) = table.slot_at(pos);
     if entry.saved_in() == number {
         return;
     }
     entry.set_saved_in(number);
-    put_key(&mut walk.keys, key, &entry.value, expire_at, compress);
+    layout.put_key(&mut walk.keys, key, &entry.value, expire_at);
     walk.len += 1;
     walk.volatile += usize::from(expire_at.is_some());
 }
@@ -179,11 +239,16 @@ mod tests {
         Value::Str(Str::from_bytes(text.as_bytes().to_vec()))
     }
 
-    /// A key as a file holds it: its database, name, value's dump and TTL.
+    /// A key as a file holds it: its database, name, value's dump and TTL (or, in a file of
+    /// commands, a command: its database, key and encoding).
     type Saved = (usize, Vec<u8>, Vec<u8>, Option<i64>);
 
-    /// Every key of every database, sorted.
-    fn contents(file: &[u8]) -> Vec<Saved> {
+    /// Every key of every database, sorted; for a file of commands, every command with the
+    /// database it runs in, sorted.
+    fn contents(file: &[u8], format: FileFormat) -> Vec<Saved> {
+        if let FileFormat::AofBaseCommands { .. } = format {
+            return commands(file);
+        }
         let snapshot = rdb_file::read(file, &Default::default()).expect("the file reads back");
         let mut keys: Vec<_> = snapshot
             .keys
@@ -198,6 +263,22 @@ mod tests {
         keys
     }
 
+    fn commands(file: &[u8]) -> Vec<Saved> {
+        let (mut at, mut db, mut commands) = (0, 0, Vec::new());
+        while at < file.len() {
+            let argv = crate::aof::read_command(file, &mut at).unwrap_or_else(|_| panic!("a command at {at}"));
+            if argv.arg(0) == b"SELECT" {
+                db = std::str::from_utf8(argv.arg(1)).unwrap().parse().unwrap();
+                continue;
+            }
+            let mut encoded = Vec::new();
+            crate::aof::encode(&argv, &mut encoded);
+            commands.push((db, argv.arg(1).to_vec(), encoded, None));
+        }
+        commands.sort();
+        commands
+    }
+
     /// Random writes between the steps of a snapshot — sets, overwrites, deletes, TTLs, new
     /// keys, FLUSHDB, SWAPDB, across databases, `atomic` calls rolled back — leave it the file of the data as it began,
     /// the same as a file encoded at once then; and the next snapshot saves the data as it is.
@@ -205,6 +286,11 @@ mod tests {
     fn a_snapshot_in_steps_is_the_data_as_it_began() {
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         for round in 0..40 {
+            let format = if round % 2 == 0 {
+                FileFormat::Rdb
+            } else {
+                FileFormat::AofBaseCommands { timestamp: false }
+            };
             let mut ks = Keyspace::new(crate::Clock::manual());
             let far = ks.now() + 1_000_000;
             for n in 0..300 {
@@ -212,8 +298,8 @@ mod tests {
                 let ttl = if n % 4 == 0 { Ttl::At(far + n) } else { Ttl::Clear };
                 ks.insert(db, format!("key:{n}").as_bytes(), string(&format!("v{n}")), ttl);
             }
-            let before = contents(&ks.rdb_file(&[], false));
-            ks.begin_snapshot(&[], false);
+            let before = contents(&ks.file(&[], format), format);
+            ks.begin_snapshot(&[], format);
             while !ks.snapshot_step(1 + round % 7) {
                 for _ in 0..3 {
                     let r = crate::keyspace::xorshift(&mut seed);
@@ -251,12 +337,12 @@ mod tests {
                 }
             }
             let file = ks.finish_snapshot().expect("the snapshot was in progress").into_file();
-            assert_eq!(contents(&file), before, "round {round}");
-            let now = contents(&ks.rdb_file(&[], false));
-            ks.begin_snapshot(&[], false);
+            assert_eq!(contents(&file, format), before, "round {round}");
+            let now = contents(&ks.file(&[], format), format);
+            ks.begin_snapshot(&[], format);
             while !ks.snapshot_step(5) {}
             let file = ks.finish_snapshot().unwrap().into_file();
-            assert_eq!(contents(&file), now, "round {round}, the next one");
+            assert_eq!(contents(&file, format), now, "round {round}, the next one");
         }
     }
 }

@@ -1213,6 +1213,7 @@ impl ServerSide {
                 ks.replicas
                     .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
                 ks.set_aof_timestamps(params.get("aof-timestamp-enabled").is_some_and(|v| v == "yes"));
+                ks.set_aof_rdb_preamble(params.get("aof-use-rdb-preamble").is_none_or(|v| v == "yes"));
                 ks.following.read_only = params.get("replica-read-only").is_none_or(|v| v == "yes");
                 ks.following.serve_stale = params.get("replica-serve-stale-data").is_none_or(|v| v == "yes");
                 ks.following.auth = super::primary_auth(&params);

@@ -86,6 +86,9 @@ pub struct Config {
     /// Whether a last command cut off at the file's end is dropped at load (`aof-load-truncated`,
     /// default yes) rather than refusing to start.
     pub aof_load_truncated: bool,
+    /// Whether a new base of the append-only file is an RDB file (`aof-use-rdb-preamble`,
+    /// default yes) rather than the commands that rebuild the data.
+    pub aof_use_rdb_preamble: bool,
     /// The primary (host, port) the server follows from its start, as a replica
     /// (`--replicaof`; REPLICAOF changes it later).
     pub replicaof: Option<(String, u16)>,
@@ -236,6 +239,7 @@ impl Default for Config {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
             replicaof: None,
         }
     }
@@ -387,6 +391,7 @@ impl Server {
             fsync: config.appendfsync,
             load_truncated: config.aof_load_truncated,
             timestamps: false,
+            rdb_preamble: config.aof_use_rdb_preamble,
         };
         match &config.dir {
             Some(dir) if config.appendonly => {
@@ -421,6 +426,10 @@ impl Server {
         params.insert(
             "aof-load-truncated".into(),
             if config.aof_load_truncated { "yes" } else { "no" }.into(),
+        );
+        params.insert(
+            "aof-use-rdb-preamble".into(),
+            if config.aof_use_rdb_preamble { "yes" } else { "no" }.into(),
         );
         if store.shared().cluster.is_some() {
             params.insert("cluster-enabled".into(), "yes".into());
