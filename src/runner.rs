@@ -106,13 +106,14 @@ pub(crate) struct Shared {
     pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
-impl Drop for Shared {
+impl Shared {
     /// A store opened in a directory ([`crate::Store::open`]) saves itself when its last handle
-    /// goes, as Redis saves on a clean shutdown. A failure cannot be reported here:
+    /// goes, as Redis saves on a clean shutdown, once. A failure cannot be reported here:
     /// [`crate::Store::close`] reports it.
-    fn drop(&mut self) {
-        let state = self.state.get_mut();
-        if state.keyspace.saving.save_on_drop {
+    pub(crate) fn save_on_last_drop(&self) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        if std::mem::take(&mut state.keyspace.saving.save_on_drop) {
             let _ = crate::persistence::save_now(&mut state.keyspace, &state.engines);
         }
     }

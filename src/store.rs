@@ -36,7 +36,24 @@ use crate::watchdog::ScriptKind;
 /// ```
 #[derive(Clone)]
 pub struct Store {
+    /// Held by this store's handles (its clones) alone: the last to go saves a store opened in a
+    /// directory before its drop returns (declared first, so dropped before `shared`).
+    handles: Arc<LastHandle>,
     pub(crate) shared: Arc<Shared>,
+}
+
+/// What the last handle of a store does as it goes: saves the store, if it was opened in a
+/// directory, on the application's thread and at once. Without it, the save would be left to
+/// whoever lets go of the data last — maybe a background save's thread that holds it a moment
+/// longer, which a process ending right after the drop would not wait for.
+struct LastHandle(std::sync::Weak<Shared>);
+
+impl Drop for LastHandle {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.save_on_last_drop();
+        }
+    }
 }
 
 impl Default for Store {
@@ -169,6 +186,10 @@ impl Store {
         let state = &mut *state;
         if state.keyspace.saving.rdb_path.is_none() {
             return Ok(());
+        }
+        // Saved now: the last handle's drop need not save it again.
+        if Arc::strong_count(&self.handles) == 1 {
+            state.keyspace.saving.save_on_drop = false;
         }
         crate::persistence::save_now(&mut state.keyspace, &state.engines)
     }
@@ -796,8 +817,10 @@ impl StoreBuilder {
                 .unwrap_or_else(|| Arc::new(crate::cluster::Cluster::new()));
             keyspace.cluster = Some(node);
         }
+        let shared = Arc::new(Shared::new(keyspace, self.clock));
         let store = Store {
-            shared: Arc::new(Shared::new(keyspace, self.clock)),
+            handles: Arc::new(LastHandle(Arc::downgrade(&shared))),
+            shared,
         };
         // The keyspace hands work to threads of its own (a background save's steps).
         store.shared.lock().keyspace.store = Arc::downgrade(&store.shared);
@@ -824,5 +847,27 @@ impl Commands for Store {
             }
         }
         self.run_request(&call.request())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last handle saves the store as it goes, even while another thread (a background
+    /// save's) still holds the data; and that thread does not save it again when it lets go.
+    #[test]
+    fn the_last_handle_saves_while_another_thread_holds_the_data() {
+        let dir = std::env::temp_dir().join(format!("embedis-last-handle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
+        store.set("k", "v").unwrap();
+        let held = Arc::clone(&store.shared);
+        drop(store);
+        assert!(dir.join("dump.rdb").exists(), "saved before the drop returned");
+        std::fs::remove_file(dir.join("dump.rdb")).unwrap();
+        drop(held);
+        assert!(!dir.join("dump.rdb").exists(), "saved once");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
