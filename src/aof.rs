@@ -424,31 +424,19 @@ pub(crate) fn rewrite(location: Location, old: Manifest, base: &[u8], fsync: Fsy
     Ok(aof)
 }
 
-/// A rewrite while no AOF is kept (BGREWRITEAOF with `appendonly no`): a new base and a
-/// manifest naming only it, as Redis writes.
-pub(crate) fn rewrite_base_only(location: &Location, base: &[u8]) -> Result<(), AofError> {
-    create_dir(location)?;
-    let old = Manifest::read(location)?;
-    let seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
-    let name = location.base_name(seq, is_rdb(base));
-    write_file(&location.path(&name), base)
-        .map_err(|e| AofError(format!("Can't write the AOF base file {name}: {e}")))?;
-    let manifest = Manifest {
-        base: Some(ManifestFile {
-            name: name.clone(),
-            seq,
-            kind: FileType::Base,
-        }),
-        incrs: Vec::new(),
-        history: Vec::new(),
-    };
-    persist_manifest(location, &manifest)?;
-    for file in old.base.iter().chain(&old.incrs).chain(&old.history) {
-        if file.name != name {
-            let _ = std::fs::remove_file(location.path(&file.name));
-        }
-    }
-    Ok(())
+/// A rewrite while no AOF is kept (BGREWRITEAOF with `appendonly no`) begins: its base, of
+/// `base_format`, is to replace the AOF in `location`, alone ([`Rewrite::finish_alone`]).
+pub(crate) fn begin_base_only(location: Location, base_format: FileFormat) -> Result<Rewrite, AofError> {
+    create_dir(&location)?;
+    let old = Manifest::read(&location)?;
+    let base_seq = old.base.as_ref().map_or(0, |b| b.seq) + 1;
+    Ok(Rewrite {
+        base_name: location.base_name(base_seq, is_rdb_format(base_format)),
+        location,
+        base_seq,
+        first_incr: u64::MAX,
+        replaced: old,
+    })
 }
 
 /// Loads the AOF in `location` through `replayer` as it is on disk (DEBUG LOADAOF).
@@ -755,12 +743,6 @@ impl Aof {
         Ok(())
     }
 
-    /// Rewrites the AOF from `base` (see [`rewrite`]): it goes on in the new files.
-    pub(crate) fn rewritten(&self, base: &[u8]) -> Result<Aof, AofError> {
-        self.flush();
-        rewrite(self.location.clone(), self.manifest.clone(), base, self.fsync)
-    }
-
     /// Deletes the files `old` named that this AOF no longer does.
     fn delete_files_of(&self, old: &Manifest) {
         let kept: Vec<&str> = self
@@ -829,6 +811,28 @@ impl Rewrite {
     pub(crate) fn write_base(&self, base: &[u8]) -> Result<(), AofError> {
         write_file(&self.location.path(&self.base_name), base)
             .map_err(|e| AofError(format!("Can't write the AOF base file {}: {e}", self.base_name)))
+    }
+
+    /// Ends a rewrite while no AOF is kept ([`begin_base_only`]), its base written: the manifest
+    /// names the base alone, as Redis writes it, and the files it named before are deleted.
+    pub(crate) fn finish_alone(self) -> Result<(), AofError> {
+        let manifest = Manifest {
+            base: Some(ManifestFile {
+                name: self.base_name.clone(),
+                seq: self.base_seq,
+                kind: FileType::Base,
+            }),
+            incrs: Vec::new(),
+            history: Vec::new(),
+        };
+        persist_manifest(&self.location, &manifest)?;
+        let old = &self.replaced;
+        for file in old.base.iter().chain(&old.incrs).chain(&old.history) {
+            if file.name != self.base_name {
+                let _ = std::fs::remove_file(self.location.path(&file.name));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -96,22 +96,6 @@ fn aof_location(dir: &Path, append_only: &AppendOnly) -> crate::aof::Location {
     }
 }
 
-/// BGREWRITEAOF: the AOF starts again from the data as it is — a new base file (RDB format) and
-/// an empty incremental file, the old files deleted; with no AOF kept, a base file alone. Done at
-/// once under the store's lock. A store that does not persist has nothing to rewrite.
-pub(crate) fn rewrite_aof(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
-    abandon_aof_rewrite(ks);
-    let base = snapshot_for(ks, engines, aof_base_format(ks));
-    if let Some(aof) = &ks.aof {
-        let rewritten = aof.rewritten(&base)?;
-        ks.attach_aof(rewritten);
-    } else if let Some((dir, append_only)) = &ks.saving.append_only {
-        crate::aof::rewrite_base_only(&aof_location(dir, append_only), &base)?;
-    }
-    ks.saving.aof_rewrites += 1;
-    Ok(())
-}
-
 /// CONFIG SET appendonly: `yes` rewrites the AOF from the data as it is and appends to it from
 /// then on (Redis's `startAppendOnly`); `no` syncs it and stops appending. A store that does not
 /// persist cannot (the error says so).
@@ -129,6 +113,9 @@ pub(crate) fn set_append_only(ks: &mut Keyspace, engines: &Engines, on: bool) ->
     if ks.aof.is_some() {
         return Ok(());
     }
+    // A rewrite of the base alone in progress stops: this one replaces it (as Redis kills its
+    // child and starts again).
+    abandon_aof_rewrite(ks);
     let Some((dir, append_only)) = ks.saving.append_only.clone() else {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -493,23 +480,24 @@ pub(crate) fn start_replica_payload(
 /// BGREWRITEAOF: the AOF starts again from a snapshot of the data as it is now, taken in steps
 /// as a background save's is, while what is written meanwhile goes to a new incremental file
 /// (Redis 7.0's layout); once the new base is written, the manifest names it and the new
-/// incremental file, and the old files go. While a background save is in progress it waits
-/// (scheduled); with no AOF kept, a base file alone is written at once. A store that does not
-/// persist has nothing to rewrite.
+/// incremental file, and the old files go; with no AOF kept, the new base alone. While a
+/// background save is in progress it waits (scheduled). A store that does not persist has
+/// nothing to write: the rewrite counts at once.
 pub(crate) fn start_background_rewrite(ks: &mut Keyspace, engines: &Engines) -> io::Result<()> {
-    if ks.aof.is_none() {
-        return rewrite_aof(ks, engines);
-    }
     if background_work(ks) {
         ks.saving.rewrite_scheduled = true;
         return Ok(());
     }
     ks.saving.rewrite_scheduled = false;
     let format = aof_base_format(ks);
-    let Some(aof) = &mut ks.aof else {
-        return Ok(());
+    let rewrite = match (&mut ks.aof, &ks.saving.append_only) {
+        (Some(aof), _) => aof.begin_rewrite(format)?,
+        (None, Some((dir, append_only))) => crate::aof::begin_base_only(aof_location(dir, append_only), format)?,
+        (None, None) => {
+            ks.saving.aof_rewrites += 1;
+            return Ok(());
+        }
     };
-    let rewrite = aof.begin_rewrite(format)?;
     let number = take_snapshot(ks, engines, format);
     ks.saving.rewriting = Some(number);
     step_in_background(ks, number, Destination::AofBase(rewrite));
@@ -563,7 +551,11 @@ fn finish_aof_rewrite(
         return;
     }
     ks.saving.rewriting = None;
-    let finished = written.and_then(|()| ks.aof.as_mut().map_or(Ok(()), |aof| aof.finish_rewrite(rewrite)));
+    // Turning the AOF on or off abandons a rewrite: one that ends began as the AOF is now.
+    let finished = written.and_then(|()| match &mut ks.aof {
+        Some(aof) => aof.finish_rewrite(rewrite),
+        None => rewrite.finish_alone(),
+    });
     ks.saving.rewrite_failed = finished.is_err();
     if finished.is_ok() {
         ks.saving.aof_rewrites += 1;
@@ -598,6 +590,7 @@ pub(crate) fn start_background_save(ks: &mut Keyspace, engines: &Engines) {
 /// writes its file, away from the lock, as `destination` says; what was scheduled meanwhile
 /// starts after. It stops where the snapshot was abandoned or the store dropped.
 fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, destination: Destination) {
+    let mut keys_saved = 0u64;
     loop {
         let Some(shared) = store.upgrade() else {
             if let Destination::Rdb(_, status) = &destination {
@@ -611,9 +604,14 @@ fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, de
         if ks.snapshot_in_progress() != Some(number) {
             return;
         }
+        let delay = ks.saving.key_save_delay;
         let started = std::time::Instant::now();
         let mut done = false;
-        while !done && started.elapsed() < SNAPSHOT_STEP {
+        if delay != 0 {
+            // A key at a time, each followed by the wait.
+            done = ks.snapshot_step(1);
+        }
+        while !done && delay == 0 && started.elapsed() < SNAPSHOT_STEP {
             done = ks.snapshot_step(256);
         }
         if done {
@@ -628,6 +626,42 @@ fn save_in_steps(store: &std::sync::Weak<crate::runner::Shared>, number: u16, de
             return;
         }
         parking_lot::MutexGuard::unlock_fair(state);
+        drop(shared);
+        if delay != 0 {
+            keys_saved = keys_saved.wrapping_add(1);
+            wait_after_key(store, number, delay, keys_saved);
+        }
+    }
+}
+
+/// Waits as `rdb-key-save-delay` says after the `keys_saved`th key of snapshot `number`, as
+/// Redis's saving child does (`debugDelay`): `delay` microseconds, in slices, so that the wait
+/// ends as soon as the setting goes to 0 (or shorter) or the snapshot is abandoned; a negative
+/// delay waits a microsecond once in `-delay` keys.
+fn wait_after_key(store: &std::sync::Weak<crate::runner::Shared>, number: u16, delay: i64, keys_saved: u64) {
+    if delay < 0 {
+        if keys_saved.is_multiple_of(delay.unsigned_abs()) {
+            std::thread::sleep(std::time::Duration::from_micros(1));
+        }
+        return;
+    }
+    let started = std::time::Instant::now();
+    let mut delay = delay;
+    loop {
+        let wait = std::time::Duration::from_micros(delay.unsigned_abs());
+        let left = wait.saturating_sub(started.elapsed());
+        if delay <= 0 || left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(10)));
+        let Some(shared) = store.upgrade() else {
+            return;
+        };
+        let state = shared.lock();
+        if state.keyspace.snapshot_in_progress() != Some(number) {
+            return;
+        }
+        delay = state.keyspace.saving.key_save_delay;
     }
 }
 
@@ -683,6 +717,9 @@ pub(crate) struct Saving {
     pub(crate) rewrite_failed: bool,
     /// When the AOF is rewritten by itself (`auto-aof-rewrite-*`).
     pub(crate) auto_rewrite: crate::aof::AutoRewrite,
+    /// `rdb-key-save-delay`: microseconds a background save waits after each key (a test's slow
+    /// save; negative: one microsecond once in that many keys).
+    pub(crate) key_save_delay: i64,
     /// BGSAVE's writer and what it did.
     pub(crate) background: Arc<BackgroundSave>,
     /// The Unix time (seconds) of the last save, or of the first time anyone asked.

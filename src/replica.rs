@@ -537,10 +537,13 @@ impl LinkThread {
             )?;
             // This store's replicas held the data replaced: they synchronise again.
             state.keyspace.replicas.restart_stream();
-            // What was loaded is the primary's: an AOF starts again from it, as Redis rewrites
-            // its AOF after a full sync.
+            // What was loaded is the primary's: an AOF starts again from it, as Redis turns its
+            // AOF off and on after a full sync (the files on disk stay the old ones until the
+            // new base is written).
             if state.keyspace.aof.is_some() {
-                let _ = crate::persistence::rewrite_aof(&mut state.keyspace, &state.engines);
+                let (ks, engines) = (&mut state.keyspace, &state.engines);
+                let _ = crate::persistence::set_append_only(ks, engines, false)
+                    .and_then(|()| crate::persistence::set_append_only(ks, engines, true));
             }
             let link = link_of(state).ok_or_else(String::new)?;
             link.replid = Some(id.to_owned());

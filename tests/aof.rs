@@ -428,6 +428,84 @@ fn a_base_of_commands_is_written_and_loaded_as_redis_writes_it() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// What a background save or rewrite in progress answers, with `rdb-key-save-delay` making them
+/// last (a tenth of a second per key, as Redis's child waits): BGREWRITEAOF during a BGSAVE is
+/// scheduled, then runs once the save ended — with no AOF kept as well, its base alone; during
+/// it BGREWRITEAOF is refused and BGSAVE refused unless SCHEDULE'd; INFO says what is in
+/// progress at each step; the files left are the same as redis-server's.
+#[test]
+fn a_slow_background_save_and_rewrite_answer_as_redis_does() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let config = Config::default().dir(&dir).save("");
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut theirs = redis.client();
+    let mut ours = RawClient::connect(embedis.addr().port());
+    let in_progress = |client: &mut RawClient| -> Vec<String> {
+        let info = String::from_utf8(client.call(&words("INFO persistence"))).unwrap();
+        info.lines()
+            .filter(|line| {
+                [
+                    "rdb_bgsave_in_progress:",
+                    "aof_rewrite_in_progress:",
+                    "aof_rewrite_scheduled:",
+                ]
+                .iter()
+                .any(|field| line.starts_with(field))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let both = |theirs: &mut RawClient, ours: &mut RawClient, line: &str| {
+        let argv = words(line);
+        let (a, b) = (theirs.call(&argv), ours.call(&argv));
+        assert_eq!(String::from_utf8_lossy(&b), String::from_utf8_lossy(&a), "{line}");
+        assert_eq!(in_progress(ours), in_progress(theirs), "after {line}");
+    };
+    let wait_idle = |client: &mut RawClient| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while in_progress(client).iter().any(|line| line.ends_with(":1")) {
+            assert!(std::time::Instant::now() < deadline, "still in progress");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    for line in [
+        "MSET a 1 b 2 c 3 d 4 e 5",
+        "CONFIG SET rdb-key-save-delay 100000",
+        "BGSAVE",
+        "BGSAVE",
+        "BGREWRITEAOF",
+        "BGREWRITEAOF",
+    ] {
+        both(&mut theirs, &mut ours, line);
+    }
+    // The save ends and the rewrite (the base alone: no AOF is kept) starts after it.
+    let started = |client: &mut RawClient| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !in_progress(client).contains(&"aof_rewrite_in_progress:1".to_owned()) {
+            assert!(std::time::Instant::now() < deadline, "the rewrite never started");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    started(&mut theirs);
+    started(&mut ours);
+    for line in ["BGREWRITEAOF", "BGSAVE", "BGSAVE SCHEDULE"] {
+        both(&mut theirs, &mut ours, line);
+    }
+    wait_idle(&mut theirs);
+    wait_idle(&mut ours);
+    both(&mut theirs, &mut ours, "CONFIG SET rdb-key-save-delay 0");
+    assert_eq!(
+        layout(&dir.join("appendonlydir")),
+        layout(&redis.dir().join("appendonlydir"))
+    );
+    assert!(dir.join("dump.rdb").exists());
+    embedis.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A last command cut off is dropped (and the file cut back) with `aof-load-truncated yes`, as
 /// Redis does; a MULTI without its EXEC at the end is reverted; a damaged middle stops the start.
 #[test]

@@ -163,7 +163,7 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 /// BGREWRITEAOF: the append-only file starts again from a snapshot of the data as it is now,
 /// taken in steps while clients go on (`persistence::start_background_rewrite`); while a
 /// background save is in progress it is scheduled to follow it, as Redis does. With no AOF kept,
-/// a new base file alone is written at once.
+/// the new base file alone is written (in steps too).
 pub(crate) fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
     if ctx.ks.saving.rewriting.is_some() {
         return Err(CommandError::other(

@@ -1218,6 +1218,7 @@ impl ServerSide {
                 ks.following.serve_stale = params.get("replica-serve-stale-data").is_none_or(|v| v == "yes");
                 ks.following.auth = super::primary_auth(&params);
                 ks.rdb_compression = params.get("rdbcompression").is_none_or(|v| v == "yes");
+                ks.saving.key_save_delay = super::number(&params, "rdb-key-save-delay", 0);
                 ks.saving.auto_rewrite = crate::aof::AutoRewrite {
                     percentage: super::number(&params, "auto-aof-rewrite-percentage", 100),
                     min_size: super::number(&params, "auto-aof-rewrite-min-size", 64 << 20),
