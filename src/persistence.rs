@@ -329,7 +329,7 @@ pub(crate) enum LoadMode {
 /// Loads an RDB file's keys and function libraries as `mode` says. The error is Redis's log
 /// line for a file it refuses; nothing changes then.
 pub(crate) fn load(ks: &mut Keyspace, engines: &mut Engines, file: &[u8], mode: LoadMode) -> Result<(), String> {
-    let snapshot = rdb_file::read(file, &ks.encodings()).map_err(|e| e.to_string())?;
+    let snapshot = rdb_file::read(file, &ks.encodings(), ks.rdb_checksum).map_err(|e| e.to_string())?;
     if mode == LoadMode::Add
         && let Some((db, key, _, _)) = snapshot
             .keys

@@ -224,8 +224,9 @@ fn a_damaged_file_stops_the_start() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Whether redis-server starts on `dir`'s dump.rdb (it exits when it refuses the file).
-fn redis_accepts(dir: &std::path::Path) -> bool {
+/// Whether redis-server, started with `extra` flags, starts on `dir`'s dump.rdb (it exits when
+/// it refuses the file).
+fn redis_accepts(dir: &std::path::Path, extra: &[&str]) -> bool {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -244,6 +245,7 @@ fn redis_accepts(dir: &std::path::Path) -> bool {
         ])
         .arg("--dir")
         .arg(dir)
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -310,19 +312,54 @@ fn damaged_files_are_refused_where_redis_refuses_them() {
     let len = unchecked.len();
     unchecked[len - 8..].fill(0);
     variants.push(("no checksum".into(), unchecked));
+    // With `rdbchecksum no`, a checksum is not checked.
+    let checks = [(true, &[][..]), (false, &["--rdbchecksum", "no"][..])];
     for (what, file) in variants {
-        std::fs::write(dir.join("dump.rdb"), &file).unwrap();
-        let theirs = redis_accepts(&dir);
-        std::fs::write(dir.join("dump.rdb"), &file).unwrap();
-        let ours = embedis_on(&dir).map(Server::stop).is_ok();
-        assert_eq!(
-            ours,
-            theirs,
-            "{what}: embedis {} where redis-server {}",
-            verb(ours),
-            verb(theirs)
-        );
+        for (checksum, flags) in checks {
+            std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+            let theirs = redis_accepts(&dir, flags);
+            std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+            let mut config = Config::default().dir(&dir);
+            config.rdbchecksum = checksum;
+            let ours = Server::start_with(Store::new(), "127.0.0.1:0", config)
+                .map(Server::stop)
+                .is_ok();
+            assert_eq!(
+                ours,
+                theirs,
+                "{what} (rdbchecksum {checksum}): embedis {} where redis-server {}",
+                verb(ours),
+                verb(theirs)
+            );
+        }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With `rdbchecksum no` an RDB file ends with 0 where its CRC-64 would be, as redis-server's
+/// does then; redis-server (checking) loads it.
+#[test]
+fn rdbchecksum_no_writes_no_checksum() {
+    let Some(redis) = RedisServer::start_with(&["--rdbchecksum", "no"]) else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let mut config = Config::default().dir(&dir);
+    config.rdbchecksum = false;
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let mut ours = RawClient::connect(server.addr().port());
+    let mut theirs = redis.client();
+    for line in ["SET a 1", "RPUSH l x y", "CONFIG GET rdbchecksum", "SAVE"] {
+        assert_eq!(ours.call(&words(line)), theirs.call(&words(line)), "{line}");
+    }
+    server.stop();
+    let ends = |file: std::path::PathBuf| {
+        let file = std::fs::read(file).unwrap();
+        file[file.len() - 9..].to_vec()
+    };
+    assert_eq!(ends(dir.join("dump.rdb")), [255, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(ends(dir.join("dump.rdb")), ends(redis.dir().join("dump.rdb")));
+    assert!(redis_accepts(&dir, &[]));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -149,6 +149,9 @@ pub(crate) struct Keyspace {
     pub(crate) following: crate::replica::Following,
     /// `rdbcompression`: strings in RDB files and DUMP payloads are LZF-compressed.
     pub(crate) rdb_compression: bool,
+    /// `rdbchecksum`: an RDB file ends with its CRC-64 (else with 0), and a file loaded has its
+    /// checked.
+    pub(crate) rdb_checksum: bool,
     /// The snapshot being taken in steps (a background save), if one is (`snapshot.rs`).
     snapshot: Option<Box<snapshot::SnapshotInProgress>>,
     /// The number of the last snapshot begun.
@@ -198,6 +201,7 @@ impl Keyspace {
             replicas: crate::replication::Replicas::default(),
             following: crate::replica::Following::default(),
             rdb_compression: true,
+            rdb_checksum: true,
             snapshot: None,
             snapshot_number: 0,
             store: std::sync::Weak::new(),

@@ -95,10 +95,11 @@ pub(crate) fn put_db(out: &mut Vec<u8>, db: usize, (len, volatile): (usize, usiz
     out.extend_from_slice(keys);
 }
 
-/// Ends an RDB file: the end marker and the CRC-64 of everything before it.
-pub(crate) fn end_file(mut out: Vec<u8>) -> Vec<u8> {
+/// Ends an RDB file: the end marker and the CRC-64 of everything before it (0 without
+/// `checksum`, as Redis writes with `rdbchecksum no`).
+pub(crate) fn end_file(mut out: Vec<u8>, checksum: bool) -> Vec<u8> {
     out.push(OPCODE_EOF);
-    let crc = crc64(&out);
+    let crc = if checksum { crc64(&out) } else { 0 };
     out.extend_from_slice(&crc.to_le_bytes());
     out
 }
@@ -118,7 +119,7 @@ impl Keyspace {
             }
             put_db(&mut out, db, (data.len(), data.volatile_len()), &keys);
         }
-        end_file(out)
+        end_file(out, self.rdb_checksum)
     }
 
     /// An RDB file's start: its version, Redis's auxiliary fields and the function libraries.
@@ -164,7 +165,7 @@ impl Keyspace {
 }
 
 /// Reads an RDB file of any version up to Redis 7.0's, values encoded as `limits` say.
-pub(crate) fn read(bytes: &[u8], limits: &Encodings) -> Result<Snapshot, RdbError> {
+pub(crate) fn read(bytes: &[u8], limits: &Encodings, verify: bool) -> Result<Snapshot, RdbError> {
     if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
         return Err(RdbError::Signature);
     }
@@ -217,13 +218,14 @@ pub(crate) fn read(bytes: &[u8], limits: &Encodings) -> Result<Snapshot, RdbErro
             }
         }
     }
-    // Version 5 on ends with a CRC-64 of everything before it (0: written without one).
+    // Version 5 on ends with a CRC-64 of everything before it (0: written without one), checked
+    // when `verify` (`rdbchecksum`).
     if version >= 5 {
         let end = 9 + r.pos;
         let expected = r.take(8).and_then(|b| b.try_into().ok()).ok_or(RdbError::Damaged)?;
         let expected = u64::from_le_bytes(expected);
         let got = crc64(&bytes[..end]);
-        if expected != 0 && expected != got {
+        if verify && expected != 0 && expected != got {
             return Err(RdbError::Checksum { expected, got });
         }
     }
@@ -253,7 +255,7 @@ mod tests {
             false,
         );
         assert!(file.starts_with(b"REDIS0010"));
-        let snapshot = read(&file, &Encodings::default()).unwrap();
+        let snapshot = read(&file, &Encodings::default(), true).unwrap();
         assert_eq!(snapshot.functions.len(), 1);
         assert_eq!(snapshot.keys.len(), 4);
         let mut copy = Keyspace::new(Clock::manual());
@@ -268,24 +270,24 @@ mod tests {
     fn damaged_files_are_refused_with_redis_errors() {
         let file = keyspace_with_data().rdb_file(&[], false);
         assert_eq!(
-            read(b"NOTRDB0010", &Encodings::default()).unwrap_err(),
+            read(b"NOTRDB0010", &Encodings::default(), true).unwrap_err(),
             RdbError::Signature
         );
         assert_eq!(
-            read(b"REDIS0011\xff", &Encodings::default()).unwrap_err(),
+            read(b"REDIS0011\xff", &Encodings::default(), true).unwrap_err(),
             RdbError::Version(11)
         );
         for cut in 9..file.len() - 8 {
-            assert!(read(&file[..cut], &Encodings::default()).is_err(), "cut at {cut}");
+            assert!(read(&file[..cut], &Encodings::default(), true).is_err(), "cut at {cut}");
         }
         let mut flipped = file.clone();
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x20;
-        assert!(read(&flipped, &Encodings::default()).is_err());
+        assert!(read(&flipped, &Encodings::default(), true).is_err());
         // A zero checksum is a file written without one.
         let mut unchecked = file.clone();
         let len = unchecked.len();
         unchecked[len - 8..].fill(0);
-        assert!(read(&unchecked, &Encodings::default()).is_ok());
+        assert!(read(&unchecked, &Encodings::default(), true).is_ok());
     }
 }

@@ -31,8 +31,9 @@ pub(crate) enum FileFormat {
 /// How a snapshot's entries are encoded.
 #[derive(Debug, Clone, Copy)]
 enum Layout {
-    /// RDB, strings LZF-compressed when `compress` (`rdbcompression` when it began).
-    Rdb { compress: bool },
+    /// RDB, strings LZF-compressed when `compress`, with a CRC-64 when `checksum`
+    /// (`rdbcompression`, `rdbchecksum` when it began).
+    Rdb { compress: bool, checksum: bool },
     /// Commands.
     Commands,
 }
@@ -41,7 +42,7 @@ impl Layout {
     /// Encodes `key`, holding `value`, with its expiry time.
     fn put_key(self, out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<i64>) {
         match self {
-            Layout::Rdb { compress } => rdb_file::put_key(out, key, value, expire_at, compress),
+            Layout::Rdb { compress, .. } => rdb_file::put_key(out, key, value, expire_at, compress),
             Layout::Commands => commands_file::put_key(out, key, value, expire_at),
         }
     }
@@ -68,7 +69,7 @@ impl SnapshotInProgress {
             }
         }
         match self.layout {
-            Layout::Rdb { .. } => rdb_file::end_file(out),
+            Layout::Rdb { checksum, .. } => rdb_file::end_file(out, checksum),
             Layout::Commands => out,
         }
     }
@@ -102,6 +103,7 @@ impl Keyspace {
             FileFormat::Rdb | FileFormat::AofBaseRdb => (
                 Layout::Rdb {
                     compress: self.rdb_compression,
+                    checksum: self.rdb_checksum,
                 },
                 self.rdb_header(functions, format == FileFormat::AofBaseRdb),
             ),
@@ -249,7 +251,7 @@ mod tests {
         if let FileFormat::AofBaseCommands { .. } = format {
             return commands(file);
         }
-        let snapshot = rdb_file::read(file, &Default::default()).expect("the file reads back");
+        let snapshot = rdb_file::read(file, &Default::default(), true).expect("the file reads back");
         let mut keys: Vec<_> = snapshot
             .keys
             .into_iter()

@@ -89,6 +89,9 @@ pub struct Config {
     /// Whether a new base of the append-only file is an RDB file (`aof-use-rdb-preamble`,
     /// default yes) rather than the commands that rebuild the data.
     pub aof_use_rdb_preamble: bool,
+    /// Whether RDB files end with a CRC-64 and a loaded file's is checked (`rdbchecksum`,
+    /// default yes; set at start only, as in Redis).
+    pub rdbchecksum: bool,
     /// The primary (host, port) the server follows from its start, as a replica
     /// (`--replicaof`; REPLICAOF changes it later).
     pub replicaof: Option<(String, u16)>,
@@ -240,6 +243,7 @@ impl Default for Config {
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
             aof_use_rdb_preamble: true,
+            rdbchecksum: true,
             replicaof: None,
         }
     }
@@ -393,6 +397,7 @@ impl Server {
             timestamps: false,
             rdb_preamble: config.aof_use_rdb_preamble,
         };
+        store.shared().lock().keyspace.rdb_checksum = config.rdbchecksum;
         match &config.dir {
             Some(dir) if config.appendonly => {
                 let dir = crate::persistence::open_append_only(
@@ -426,6 +431,10 @@ impl Server {
         params.insert(
             "aof-load-truncated".into(),
             if config.aof_load_truncated { "yes" } else { "no" }.into(),
+        );
+        params.insert(
+            "rdbchecksum".into(),
+            if config.rdbchecksum { "yes" } else { "no" }.into(),
         );
         params.insert(
             "aof-use-rdb-preamble".into(),
