@@ -42,15 +42,45 @@ pub struct Store {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// What the last handle of a store does as it goes: saves the store, if it was opened in a
+/// What the last handle of a store does as it goes: stops the store's listener, if it has one
+/// ([`StoreBuilder::replication_listener`]), and saves the store, if it was opened in a
 /// directory, on the application's thread and at once. Without it, the save would be left to
 /// whoever lets go of the data last — maybe a background save's thread that holds it a moment
 /// longer, which a process ending right after the drop would not wait for.
-struct LastHandle(std::sync::Weak<Shared>);
+struct LastHandle {
+    shared: std::sync::Weak<Shared>,
+    /// The server the builder started over the store, serving it through handles of its own
+    /// (which do not count: they would keep the store alive for ever).
+    #[cfg(feature = "server")]
+    listener: parking_lot::Mutex<Option<crate::server::Server>>,
+}
+
+impl LastHandle {
+    fn of(shared: &Arc<Shared>) -> LastHandle {
+        LastHandle {
+            shared: Arc::downgrade(shared),
+            #[cfg(feature = "server")]
+            listener: parking_lot::Mutex::new(None),
+        }
+    }
+
+    /// For handles that do not count (the listener's own).
+    #[cfg(feature = "server")]
+    fn none() -> LastHandle {
+        LastHandle {
+            shared: std::sync::Weak::new(),
+            listener: parking_lot::Mutex::new(None),
+        }
+    }
+}
 
 impl Drop for LastHandle {
     fn drop(&mut self) {
-        if let Some(shared) = self.0.upgrade() {
+        #[cfg(feature = "server")]
+        if let Some(server) = self.listener.get_mut().take() {
+            server.stop_without_saving();
+        }
+        if let Some(shared) = self.shared.upgrade() {
             shared.save_on_last_drop();
         }
     }
@@ -213,6 +243,8 @@ impl Store {
             append_only: None,
             aof_rdb_preamble: true,
             replica_of: None,
+            #[cfg(feature = "server")]
+            listen_on: None,
         }
     }
 
@@ -553,6 +585,35 @@ impl Store {
         self.shared.lock().keyspace.pubsub.set_limit(limit);
     }
 
+    /// Starts the store's listener on `addr`, if given ([`StoreBuilder::replication_listener`]).
+    #[cfg(feature = "server")]
+    fn listen(&self, addr: Option<std::net::SocketAddr>) -> std::io::Result<()> {
+        if let Some(addr) = addr {
+            // The server's handles do not count (see `LastHandle`).
+            let unhandled = Store {
+                handles: Arc::new(LastHandle::none()),
+                shared: Arc::clone(&self.shared),
+            };
+            let server = crate::server::Server::start(unhandled, addr)?;
+            *self.handles.listener.lock() = Some(server);
+        }
+        Ok(())
+    }
+
+    /// Where the store's listener listens ([`StoreBuilder::replication_listener`]), if it has
+    /// one.
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().replication_listener("127.0.0.1:0".parse().unwrap()).try_build()?;
+    /// assert!(store.listener_addr().unwrap().port() > 0);
+    /// assert_eq!(embedis::Store::new().listener_addr(), None);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "server")]
+    pub fn listener_addr(&self) -> Option<std::net::SocketAddr> {
+        self.handles.listener.lock().as_ref().map(crate::server::Server::addr)
+    }
+
     /// What every clone shares (for the server, which reaches past connections).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -614,6 +675,10 @@ pub struct StoreBuilder {
     aof_rdb_preamble: bool,
     /// The primary to follow from the start ([`StoreBuilder::replica_of`]).
     replica_of: Option<(String, u16)>,
+    /// Where the store listens for replicas and clients
+    /// ([`StoreBuilder::replication_listener`]).
+    #[cfg(feature = "server")]
+    listen_on: Option<std::net::SocketAddr>,
 }
 
 impl StoreBuilder {
@@ -763,6 +828,51 @@ impl StoreBuilder {
         self
     }
 
+    /// Serves the store on `addr` (feature `server`), so that a Redis replica can follow it —
+    /// `redis-server --replicaof <host> <port>`, or REPLICAOF sent to a running one: it syncs,
+    /// then gets every write the application makes, through any API. The listener is a whole
+    /// Redis server over the store (as [`Server::start`](crate::server::Server::start) with a
+    /// clone of it), so any Redis client may connect too; it stops when the store's last handle
+    /// goes. Port 0 picks a free one: [`Store::listener_addr`] tells which. Built by
+    /// [`StoreBuilder::try_build`] or [`StoreBuilder::open`], which answer the error of an
+    /// address that cannot be listened on.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use embedis::{Commands, Store};
+    ///
+    /// let store = Store::builder().replication_listener("127.0.0.1:0".parse().unwrap()).try_build()?;
+    /// store.set("greeting", "hello").unwrap();
+    /// let mut client = std::net::TcpStream::connect(store.listener_addr().unwrap())?;
+    /// client.write_all(b"GET greeting\r\n")?;
+    /// let mut reply = [0u8; 11];
+    /// client.read_exact(&mut reply)?;
+    /// assert_eq!(&reply, b"$5\r\nhello\r\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "server")]
+    pub fn replication_listener(mut self, addr: std::net::SocketAddr) -> StoreBuilder {
+        self.listen_on = Some(addr);
+        self
+    }
+
+    /// The store, its listener started ([`StoreBuilder::replication_listener`]); the error is
+    /// why the listener could not start. Without a listener, the same as
+    /// [`StoreBuilder::build`].
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().try_build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_build(self) -> std::io::Result<Store> {
+        #[cfg(feature = "server")]
+        let listen_on = self.listen_on;
+        let store = self.build_store();
+        #[cfg(feature = "server")]
+        store.listen(listen_on)?;
+        Ok(store)
+    }
+
     /// The store, persisting in `dir` (see [`Store::open`]).
     ///
     /// ```
@@ -779,7 +889,9 @@ impl StoreBuilder {
         let append_only = self.append_only;
         let replica_of = self.replica_of.take();
         let rdb_preamble = self.aof_rdb_preamble;
-        let store = self.build();
+        #[cfg(feature = "server")]
+        let listen_on = self.listen_on;
+        let store = self.build_store();
         {
             let mut state = store.shared.lock();
             let mut settings = crate::persistence::AppendOnly {
@@ -805,11 +917,31 @@ impl StoreBuilder {
         if let Some((host, port)) = replica_of {
             store.replicate_from(&host, port);
         }
+        // Replicas attach to the data loaded.
+        #[cfg(feature = "server")]
+        store.listen(listen_on)?;
         Ok(store)
     }
 
     /// The store.
+    ///
+    /// # Panics
+    ///
+    /// With a [`StoreBuilder::replication_listener`] that cannot start (its address taken);
+    /// [`StoreBuilder::try_build`] answers the error instead.
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().build();
+    /// ```
     pub fn build(self) -> Store {
+        match self.try_build() {
+            Ok(store) => store,
+            Err(e) => panic!("the store's listener cannot start: {e}"),
+        }
+    }
+
+    /// The store, without its listener.
+    fn build_store(self) -> Store {
         let mut keyspace = Keyspace::new(self.clock.clone());
         if self.cluster_enabled {
             let node = self
@@ -819,7 +951,7 @@ impl StoreBuilder {
         }
         let shared = Arc::new(Shared::new(keyspace, self.clock));
         let store = Store {
-            handles: Arc::new(LastHandle(Arc::downgrade(&shared))),
+            handles: Arc::new(LastHandle::of(&shared)),
             shared,
         };
         // The keyspace hands work to threads of its own (a background save's steps).

@@ -779,9 +779,10 @@ fn an_embedis_replica_feeds_replicas_of_its_own() {
 }
 
 /// An application's in-process store as the primary of a redis-server replica: the store is
-/// served (`Server::start` with a clone of it, the replication listener) and the replica
+/// built with a replication listener (`StoreBuilder::replication_listener`) and the replica
 /// follows what the application does through the typed API — commands, transactions, `atomic`,
-/// scripts and expiries — to the same DEBUG DIGEST.
+/// scripts and expiries — to the same DEBUG DIGEST; the listener goes with the store's last
+/// handle.
 #[cfg(feature = "lua")]
 #[test]
 fn redis_server_replicates_an_in_process_store() {
@@ -790,11 +791,15 @@ fn redis_server_replicates_an_in_process_store() {
     let Some(replica) = RedisServer::start() else {
         return;
     };
-    let store = Store::new();
+    let store = Store::builder()
+        .replication_listener("127.0.0.1:0".parse().unwrap())
+        .try_build()
+        .unwrap();
     store.set("before", 1).unwrap();
-    let listener = Server::start(store.clone(), "127.0.0.1:0").unwrap();
-    let mut theirs = follow(&replica, &listener);
-    let mut ours = RawClient::connect(listener.addr().port());
+    let port = store.listener_addr().unwrap().port();
+    let mut theirs = replica.client();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut ours = RawClient::connect(port);
     wait_for_the_same_data(&mut ours, &mut theirs);
 
     store.set("balance:a", 100).unwrap();
@@ -829,7 +834,12 @@ fn redis_server_replicates_an_in_process_store() {
     // REPLICAOF NO ONE on the replica: the data now lives in Redis.
     assert_eq!(theirs.call(&words("REPLICAOF NO ONE")), b"+OK\r\n");
     assert_eq!(theirs.call(&words("GET scripted")), b"$1\r\nv\r\n");
-    listener.stop();
+    // The listener goes with the store's last handle.
+    let clone = store.clone();
+    drop(store);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(clone);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
 
 /// A full sync's payload is taken in steps while the primary goes on: writes made meanwhile
@@ -888,4 +898,36 @@ fn a_replica_authenticates_with_its_primary() {
     store.replicate_from_with_auth("127.0.0.1", primary.port, Some("default"), "secret");
     wait_for_offset(&store, 0);
     assert_eq!(store.get("guarded").unwrap(), Some("1".to_string()));
+}
+
+/// A store opened in a directory with a replication listener: a replica that attaches gets the
+/// data loaded from the directory; the last handle stops the listener and saves the store.
+#[test]
+fn a_store_opened_with_a_listener_serves_the_data_it_loaded() {
+    use embedis::Commands;
+
+    let Some(replica) = RedisServer::start() else {
+        return;
+    };
+    let dir = common::fresh_dir(0);
+    let store = Store::open(&dir).unwrap();
+    store.set("kept", "from disk").unwrap();
+    drop(store);
+    let store = Store::builder()
+        .replication_listener("127.0.0.1:0".parse().unwrap())
+        .open(&dir)
+        .unwrap();
+    let port = store.listener_addr().unwrap().port();
+    let mut theirs = replica.client();
+    assert_eq!(theirs.call(&words(&format!("REPLICAOF 127.0.0.1 {port}"))), b"+OK\r\n");
+    let mut ours = RawClient::connect(port);
+    wait_for_the_same_data(&mut ours, &mut theirs);
+    assert_eq!(theirs.call(&words("GET kept")), b"$9\r\nfrom disk\r\n");
+    store.set("later", 1).unwrap();
+    drop(store);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.get("later").unwrap(), Some("1".to_string()));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -595,6 +595,13 @@ impl Server {
         self.shutdown();
     }
 
+    /// Stops as [`Server::stop`] does, without the save a stop makes with `save` points (the
+    /// store's owner saves it).
+    pub(crate) fn stop_without_saving(self) {
+        self.inner.save_at_stop_done();
+        self.stop();
+    }
+
     fn shutdown(&mut self) {
         self.inner.begin_stop();
         if let Some(event_loop) = self.event_loop.take() {
