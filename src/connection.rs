@@ -43,6 +43,10 @@ use parking_lot::MutexGuard;
 /// Locking: each [`call`](Connection::call) takes the store's lock once (EXEC included, which runs
 /// its whole queue under that one acquisition); queuing inside MULTI takes no lock.
 pub struct Connection {
+    /// Counts as a handle of the store: a store opened in a directory saves itself when the
+    /// last of its handles and connections goes, with what the connection wrote (declared
+    /// first, so dropped before `shared`).
+    _handle: crate::store::Handle,
     shared: Arc<Shared>,
     id: ClientId,
     db: usize,
@@ -257,10 +261,16 @@ impl MultiState {
 }
 
 impl Connection {
-    pub(crate) fn new(shared: Arc<Shared>) -> Connection {
+    pub(crate) fn new(store: &crate::Store) -> Connection {
+        Connection::of(Arc::clone(store.shared()), store.handle())
+    }
+
+    /// A new client of the store `shared` is, whose handle `handle` is.
+    fn of(shared: Arc<Shared>, handle: crate::store::Handle) -> Connection {
         let id = shared.next_client_id();
         Connection {
             shared,
+            _handle: handle,
             id,
             db: 0,
             multi: None,
@@ -289,7 +299,7 @@ impl Connection {
     /// nothing queued or watched (what a clone of a redis-rs connection is).
     #[cfg_attr(not(feature = "redis-rs"), allow(dead_code))]
     pub(crate) fn sibling(&self) -> Connection {
-        let mut conn = Connection::new(Arc::clone(&self.shared));
+        let mut conn = Connection::of(Arc::clone(&self.shared), self._handle.clone());
         conn.db = self.db;
         conn.session.protocol = self.session.protocol;
         conn

@@ -42,6 +42,11 @@ pub struct Store {
     pub(crate) shared: Arc<Shared>,
 }
 
+/// A handle of a store held by what serves it without being a [`Store`] (a [`Connection`] and
+/// what is built on one): the store is not let go, nor saved as let go, while one is held.
+#[derive(Clone)]
+pub(crate) struct Handle(#[allow(dead_code)] Arc<LastHandle>);
+
 /// What the last handle of a store does as it goes: stops the store's listener, if it has one
 /// ([`StoreBuilder::replication_listener`]), and saves the store, if it was opened in a
 /// directory, on the application's thread and at once. Without it, the save would be left to
@@ -415,7 +420,7 @@ impl Store {
     /// assert_eq!(conn.call(["PING"]), Reply::Status("PONG".into()));
     /// ```
     pub fn connect(&self) -> Connection {
-        Connection::new(Arc::clone(&self.shared))
+        Connection::new(self)
     }
 
     /// Subscribes to `channels`: what is published to them from now on (by any clone of the
@@ -585,6 +590,11 @@ impl Store {
         self.shared.lock().keyspace.pubsub.set_limit(limit);
     }
 
+    /// A handle of the store for what serves it (see [`Handle`]).
+    pub(crate) fn handle(&self) -> Handle {
+        Handle(Arc::clone(&self.handles))
+    }
+
     /// Starts the store's listener on `addr`, if given ([`StoreBuilder::replication_listener`]).
     #[cfg(feature = "server")]
     fn listen(&self, addr: Option<std::net::SocketAddr>) -> std::io::Result<()> {
@@ -614,8 +624,7 @@ impl Store {
         self.handles.listener.lock().as_ref().map(crate::server::Server::addr)
     }
 
-    /// What every clone shares (for the server, which reaches past connections).
-    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    /// What every clone shares (for connections and the server).
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

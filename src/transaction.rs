@@ -57,7 +57,7 @@ impl Store {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     pub fn multi(&self) -> Transaction<'_> {
-        Transaction::new(Slot::Store(&self.shared, OnceCell::new()))
+        Transaction::new(Slot::Store(self, OnceCell::new()))
     }
 
     /// The check-and-set loop, written once: WATCH `keys`, run `body`, and run it again when its
@@ -261,7 +261,7 @@ impl std::fmt::Debug for Watch {
 enum Slot<'a> {
     /// [`Store::multi`]'s: the store, and a connection of its own made only if the transaction
     /// needs one (not for one of [`Direct`] calls only, see `direct.rs`).
-    Store(&'a Arc<Shared>, OnceCell<Box<RefCell<Connection>>>),
+    Store(&'a Store, OnceCell<Box<RefCell<Connection>>>),
     /// [`Watch::multi`]'s: the watching connection.
     Borrowed(&'a RefCell<Connection>),
 }
@@ -363,7 +363,7 @@ impl<'a> Transaction<'a> {
     /// `f` of what the store's clients share.
     fn with_shared<T>(&self, f: impl FnOnce(&Shared) -> T) -> T {
         match &self.conn {
-            Slot::Store(shared, _) => f(shared),
+            Slot::Store(store, _) => f(&store.shared),
             Slot::Borrowed(cell) => f(cell.borrow().shared()),
         }
     }
@@ -388,8 +388,8 @@ impl<'a> Transaction<'a> {
             return self.connection().borrow_mut().exec_queue_with(queue, None, each);
         }
         let replies = match &self.conn {
-            Slot::Store(shared, conn) if conn.get().is_none() => {
-                match crate::connection::exec_direct_unconnected(shared, &direct, &mut each) {
+            Slot::Store(store, conn) if conn.get().is_none() => {
+                match crate::connection::exec_direct_unconnected(&store.shared, &direct, &mut each) {
                     Some(replies) => replies.map(Some),
                     None => self.connection().borrow_mut().exec_direct_with(&direct, each),
                 }
@@ -445,9 +445,7 @@ impl<'a> Transaction<'a> {
     /// needed.
     fn connection(&self) -> &RefCell<Connection> {
         match &self.conn {
-            Slot::Store(shared, cell) => {
-                cell.get_or_init(|| Box::new(RefCell::new(Connection::new(Arc::clone(*shared)))))
-            }
+            Slot::Store(store, cell) => cell.get_or_init(|| Box::new(RefCell::new(Connection::new(store)))),
             Slot::Borrowed(cell) => cell,
         }
     }

@@ -148,3 +148,21 @@ fn a_background_save_in_process_is_the_data_as_it_began() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&copy);
 }
+
+/// A connection counts as a handle of the store: a store whose `Store` handles all went while a
+/// connection still writes is saved when the connection goes, with what it wrote.
+#[test]
+fn a_connection_outliving_the_store_handles_is_saved_with_what_it_wrote() {
+    let dir = common::fresh_dir(0);
+    let mut conn = Store::open(&dir).unwrap().connect();
+    assert_eq!(
+        conn.call(["SET", "k", "written later"]),
+        embedis::Reply::Status("OK".into())
+    );
+    assert!(!dir.join("dump.rdb").exists(), "not saved while the connection is held");
+    drop(conn);
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.get("k").unwrap(), Some("written later".to_string()));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
