@@ -79,6 +79,7 @@
 /// The Redis version embedis behaves as (HELLO, INFO, scripts' `redis.REDIS_VERSION`).
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
 
+mod acl;
 mod allocator;
 mod aof;
 pub use aof::Fsync;

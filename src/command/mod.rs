@@ -1,6 +1,7 @@
 //! The commands, one file per group as Redis splits `t_string.c`, `t_list.c`, …, and the shared
 //! helpers their handlers use to read and write typed values.
 
+mod acl;
 pub(crate) mod args;
 mod bitops;
 pub(crate) mod blocking;

@@ -382,6 +382,17 @@ pub(crate) fn command(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 /// says its flags vary: as Redis's finder for it, the key is read and written with GET among
 /// the options, else overwritten.
 fn keys_and_flags(spec: &CommandSpec, target: &Argv, positions: &[usize]) -> Reply {
+    Reply::Array(
+        key_flags(spec, target, positions)
+            .into_iter()
+            .map(|(at, flags)| Reply::Array(vec![Reply::bulk(target.arg(at)), flags]))
+            .collect(),
+    )
+}
+
+/// Each key at `positions` of `target` with its access flags (a set of statuses), as
+/// [`keys_and_flags`] says: what COMMAND GETKEYSANDFLAGS answers and ACL checks.
+pub(crate) fn key_flags(spec: &CommandSpec, target: &Argv, positions: &[usize]) -> Vec<(usize, Reply)> {
     let statuses = |names: &[&'static str]| Reply::Set(names.iter().map(|n| Reply::status(n)).collect());
     if spec.name == "set" {
         let get = target.iter().skip(3).any(|arg| super::args::is_option(arg, "get"));
@@ -390,28 +401,26 @@ fn keys_and_flags(spec: &CommandSpec, target: &Argv, positions: &[usize]) -> Rep
         } else {
             statuses(&["OW", "update"])
         };
-        return Reply::Array(vec![Reply::Array(vec![Reply::bulk(target.arg(1)), flags])]);
+        return vec![(1, flags)];
     }
     let by_spec = super::reference::keys_by_spec(spec.name, target);
     let fallback = match spec.keys {
         super::table::Keys::Sort => super::reference::last_key_spec_flags(spec.name),
         _ => None,
     };
-    Reply::Array(
-        positions
-            .iter()
-            .map(|&at| {
-                let flags = by_spec
-                    .iter()
-                    .find(|(found, _)| *found == at)
-                    .map(|(_, flags)| *flags)
-                    .or(fallback)
-                    .cloned()
-                    .unwrap_or(Reply::Set(Vec::new()));
-                Reply::Array(vec![Reply::bulk(target.arg(at)), flags])
-            })
-            .collect(),
-    )
+    positions
+        .iter()
+        .map(|&at| {
+            let flags = by_spec
+                .iter()
+                .find(|(found, _)| *found == at)
+                .map(|(_, flags)| *flags)
+                .or(fallback)
+                .cloned()
+                .unwrap_or(Reply::Set(Vec::new()));
+            (at, flags)
+        })
+        .collect()
 }
 
 /// A command found by name: its row, and its container's for a subcommand.

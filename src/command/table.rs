@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 #[cfg(feature = "lua")]
 use super::scripting;
 use super::{
-    Ctx, bitops, cluster, geo, hash, hyperloglog, keys, list, lolwut, migrate, pubsub, server, set, sort, stream,
+    Ctx, acl, bitops, cluster, geo, hash, hyperloglog, keys, list, lolwut, migrate, pubsub, server, set, sort, stream,
     string, zset,
 };
 use crate::argv::Argv;
@@ -239,6 +239,20 @@ const COMMAND: &[CommandSpec] = table! {
     "command|list", -2, R, NO_KEYS, k(server::command);
 };
 
+/// ACL's subcommands.
+const ACL: &[CommandSpec] = table! {
+    "acl|cat", -2, NO_SCRIPT, NO_KEYS, k(acl::cat);
+    "acl|deluser", -3, NO_SCRIPT, NO_KEYS, k(acl::deluser);
+    "acl|dryrun", -4, NO_SCRIPT, NO_KEYS, k(acl::dryrun);
+    "acl|genpass", -2, NO_SCRIPT, NO_KEYS, k(acl::genpass);
+    "acl|getuser", 3, NO_SCRIPT, NO_KEYS, k(acl::getuser);
+    "acl|help", 2, R, NO_KEYS, k(acl::help);
+    "acl|list", 2, NO_SCRIPT, NO_KEYS, k(acl::list);
+    "acl|setuser", -3, NO_SCRIPT, NO_KEYS, k(acl::setuser);
+    "acl|users", 2, NO_SCRIPT, NO_KEYS, k(acl::users);
+    "acl|whoami", 2, NO_SCRIPT, NO_KEYS, k(acl::whoami);
+};
+
 /// SLOWLOG's subcommands.
 const SLOWLOG: &[CommandSpec] = table! {
     "slowlog|get", -2, R, NO_KEYS, k(server::slowlog_get);
@@ -449,6 +463,7 @@ static COMMANDS: &[CommandSpec] = table! {
     "lastsave", 1, R, NO_KEYS, k(server::lastsave);
     "memory", -2, R, NO_KEYS, Run::Container(MEMORY);
     "slowlog", -2, R, NO_KEYS, Run::Container(SLOWLOG);
+    "acl", -2, R, NO_KEYS, Run::Container(ACL);
     "latency", -2, R, NO_KEYS, Run::Container(LATENCY);
     "role", 1, NO_SCRIPT, NO_KEYS, k(server::role);
     // cluster (cluster.c)

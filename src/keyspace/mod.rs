@@ -152,6 +152,8 @@ pub(crate) struct Keyspace {
     /// `rdbchecksum`: an RDB file ends with its CRC-64 (else with 0), and a file loaded has its
     /// checked.
     pub(crate) rdb_checksum: bool,
+    /// The users and their permissions (ACL SETUSER, …).
+    pub(crate) acl: crate::acl::Acl,
     /// The snapshot being taken in steps (a background save), if one is (`snapshot.rs`).
     snapshot: Option<Box<snapshot::SnapshotInProgress>>,
     /// The number of the last snapshot begun.
@@ -202,6 +204,7 @@ impl Keyspace {
             following: crate::replica::Following::default(),
             rdb_compression: true,
             rdb_checksum: true,
+            acl: crate::acl::Acl::default(),
             snapshot: None,
             snapshot_number: 0,
             store: std::sync::Weak::new(),

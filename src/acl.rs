@@ -1,0 +1,881 @@
+//! ACL users and their rules, as Redis 7.0 keeps them (`acl.c`): each user is on or off, has
+//! passwords (kept as their SHA-256) or `nopass`, and one or more selectors — the root one,
+//! written directly in its rules, and any added in parentheses — each saying which commands it
+//! may run (a bit per command of Redis's table, categories setting many at once, first
+//! arguments allowed one by one), which keys it may read or write (`~pattern`, `%R~`, `%W~`) and
+//! which channels it may publish or subscribe to (`&pattern`). A command is allowed when one
+//! selector allows all of it.
+//!
+//! The command table here is Redis 7.0.15's whole one (`acl_commands.txt`: every command and
+//! subcommand with its categories, regenerated from redis-server by `tests/acl.rs`), commands
+//! embedis lacks included: categories count them, so a user's rules read back (ACL LIST,
+//! GETUSER) as Redis's do.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::keyspace::Map;
+
+/// The categories, in Redis's order (`ACLCommandCategories`): ACL CAT lists them so, and the
+/// description of a user's commands tries them so.
+pub(crate) const CATEGORIES: [&str; 21] = [
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// One command of Redis's table.
+#[derive(Debug)]
+pub(crate) struct AclCommand {
+    /// Its full name (`config|get` for a subcommand).
+    pub(crate) name: String,
+    /// Allowed to anyone (AUTH, HELLO, QUIT, RESET: Redis's `no-auth`).
+    no_auth: bool,
+    /// A bit per category of [`CATEGORIES`].
+    categories: u32,
+    /// A subcommand's container.
+    parent: Option<usize>,
+    /// A container's subcommands.
+    subcommands: Vec<usize>,
+}
+
+/// Redis's command table: each command by its index (its bit in a selector).
+#[derive(Debug)]
+pub(crate) struct CommandTable {
+    pub(crate) commands: Vec<AclCommand>,
+    by_name: Map<String, usize>,
+}
+
+impl CommandTable {
+    /// The command `name` (`container|sub` for a subcommand), in any case.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The commands of category `category` (its index in [`CATEGORIES`]), subcommands
+    /// included.
+    fn in_category(&self, category: usize) -> impl Iterator<Item = usize> + '_ {
+        self.commands
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.categories & (1 << category) != 0)
+            .map(|(id, _)| id)
+    }
+}
+
+/// Redis's command table, read once.
+pub(crate) fn command_table() -> &'static CommandTable {
+    static TABLE: OnceLock<CommandTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut commands = Vec::new();
+        let mut by_name = Map::default();
+        for line in include_str!("acl_commands.txt").lines() {
+            let mut words = line.split(' ');
+            let (Some(name), Some(flags), Some(categories)) = (words.next(), words.next(), words.next()) else {
+                continue;
+            };
+            let categories = categories
+                .split(',')
+                .filter_map(|c| CATEGORIES.iter().position(|known| *known == c))
+                .fold(0u32, |bits, at| bits | 1 << at);
+            by_name.insert(name.to_string(), commands.len());
+            commands.push(AclCommand {
+                name: name.to_string(),
+                no_auth: flags == "no_auth",
+                categories,
+                parent: None,
+                subcommands: Vec::new(),
+            });
+        }
+        for id in 0..commands.len() {
+            if let Some((container, _)) = commands[id].name.split_once('|')
+                && let Some(&parent) = by_name.get(container)
+            {
+                commands[id].parent = Some(parent);
+                commands[parent].subcommands.push(id);
+            }
+        }
+        CommandTable { commands, by_name }
+    })
+}
+
+/// The index of a category by name, in any case.
+fn category(name: &str) -> Option<usize> {
+    CATEGORIES.iter().position(|c| c.eq_ignore_ascii_case(name))
+}
+
+/// A key pattern and the access it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KeyPattern {
+    pattern: Vec<u8>,
+    read: bool,
+    write: bool,
+}
+
+impl KeyPattern {
+    /// As ACL LIST shows it: `~p` (read and write), `%R~p` or `%W~p`.
+    fn describe(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(match (self.read, self.write) {
+            (true, false) => b"%R~",
+            (false, true) => b"%W~",
+            _ => b"~",
+        });
+        out.extend_from_slice(&self.pattern);
+    }
+}
+
+/// Why a rule was refused: Redis's `ACLSetUserStringError`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RuleError {
+    /// `ENOENT`.
+    UnknownName,
+    /// `EINVAL`.
+    Syntax,
+    /// `EEXIST`.
+    KeyAfterAll,
+    /// `EISDIR`.
+    ChannelAfterAll,
+    /// `ENODEV`.
+    NoSuchPassword,
+    /// `EBADMSG`.
+    BadHash,
+    /// `ECHILD`.
+    SubcommandFirstArg,
+}
+
+impl RuleError {
+    fn text(self) -> &'static str {
+        match self {
+            RuleError::UnknownName => "Unknown command or category name in ACL",
+            RuleError::Syntax => "Syntax error",
+            RuleError::KeyAfterAll => {
+                "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns"
+            }
+            RuleError::ChannelAfterAll => {
+                "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"
+            }
+            RuleError::NoSuchPassword => "The password you are trying to remove from the user does not exist",
+            RuleError::BadHash => {
+                "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"
+            }
+            RuleError::SubcommandFirstArg => "Allowing first-arg of a subcommand is not supported",
+        }
+    }
+}
+
+/// A selector: what commands, keys and channels it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Selector {
+    /// A bit per command of [`command_table`], and past them one more, set by `+@all` alone:
+    /// the commands to come (Redis's reserved bit).
+    allowed: Vec<u64>,
+    /// Redis's `SELECTOR_FLAG_ALLCOMMANDS`: set by `+@all`, cleared by any command removed.
+    all_commands: bool,
+    /// The first arguments allowed of a command otherwise not (`+select|0`), by command.
+    first_args: BTreeMap<usize, Vec<String>>,
+    all_keys: bool,
+    patterns: Vec<KeyPattern>,
+    all_channels: bool,
+    channels: Vec<Vec<u8>>,
+}
+
+/// What a check found a command may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Denied {
+    /// The command itself (Redis's `ACL_DENIED_CMD`).
+    Command,
+    /// The key at this argument (`ACL_DENIED_KEY`).
+    Key(usize),
+    /// The channel at this argument (`ACL_DENIED_CHANNEL`).
+    Channel(usize),
+}
+
+impl Denied {
+    /// Redis's order of relevance, for the error of a user whose every selector refused: a
+    /// channel over a key over the command, then the later argument.
+    fn rank(self) -> (u8, usize) {
+        match self {
+            Denied::Command => (0, 0),
+            Denied::Key(at) => (1, at),
+            Denied::Channel(at) => (2, at),
+        }
+    }
+}
+
+/// How a command's arguments are checked: its bit, and what it touches.
+pub(crate) struct Access<'a> {
+    /// The command's index in [`command_table`].
+    pub(crate) command: usize,
+    /// Its arguments, the name first.
+    pub(crate) argv: &'a [&'a [u8]],
+    /// Each key: its argument, whether the command reads it, whether it writes it.
+    pub(crate) keys: &'a [(usize, bool, bool)],
+    /// Each channel: its argument, whether it is a pattern (PSUBSCRIBE).
+    pub(crate) channels: &'a [(usize, bool)],
+}
+
+impl Selector {
+    /// A selector that allows nothing.
+    fn new() -> Selector {
+        Selector {
+            allowed: vec![0; command_table().commands.len() / 64 + 1],
+            all_commands: false,
+            first_args: BTreeMap::new(),
+            all_keys: false,
+            patterns: Vec::new(),
+            all_channels: false,
+            channels: Vec::new(),
+        }
+    }
+
+    fn bit(&self, id: usize) -> bool {
+        self.allowed[id / 64] & (1 << (id % 64)) != 0
+    }
+
+    /// Sets or clears command `id`'s bit (a cleared bit clears `all_commands`).
+    fn set_bit(&mut self, id: usize, on: bool) {
+        if on {
+            self.allowed[id / 64] |= 1 << (id % 64);
+        } else {
+            self.allowed[id / 64] &= !(1 << (id % 64));
+            self.all_commands = false;
+        }
+    }
+
+    /// Whether `+@all` set the bit of the commands to come.
+    fn allows_future_commands(&self) -> bool {
+        self.bit(command_table().commands.len())
+    }
+
+    /// Allows or denies command `id` and its subcommands (Redis's `ACLChangeSelectorPerm`).
+    fn change(&mut self, id: usize, allow: bool) {
+        self.set_bit(id, allow);
+        self.first_args.remove(&id);
+        for &sub in &command_table().commands[id].subcommands {
+            self.set_bit(sub, allow);
+        }
+    }
+
+    /// Allows or denies every command of `category`.
+    fn change_category(&mut self, category: usize, allow: bool) {
+        let table = command_table();
+        for id in table.in_category(category) {
+            self.change(id, allow);
+        }
+    }
+
+    fn set_all(&mut self, allow: bool) {
+        self.allowed
+            .iter_mut()
+            .for_each(|word| *word = if allow { u64::MAX } else { 0 });
+        self.all_commands = allow;
+        self.first_args.clear();
+    }
+
+    /// One rule of a selector (Redis's `ACLSetSelector`).
+    fn apply(&mut self, op: &[u8]) -> Result<(), RuleError> {
+        if op.is_empty() {
+            return Err(RuleError::Syntax);
+        }
+        let is = |name: &str| op.eq_ignore_ascii_case(name.as_bytes());
+        if is("allkeys") || op == b"~*" {
+            self.all_keys = true;
+            self.patterns.clear();
+        } else if is("resetkeys") {
+            self.all_keys = false;
+            self.patterns.clear();
+        } else if is("allchannels") || op == b"&*" {
+            self.all_channels = true;
+            self.channels.clear();
+        } else if is("resetchannels") {
+            self.all_channels = false;
+            self.channels.clear();
+        } else if is("allcommands") || is("+@all") {
+            self.set_all(true);
+        } else if is("nocommands") || is("-@all") {
+            self.set_all(false);
+        } else if op[0] == b'~' || op[0] == b'%' {
+            self.add_key_pattern(op)?;
+        } else if op[0] == b'&' {
+            if self.all_channels {
+                return Err(RuleError::ChannelAfterAll);
+            }
+            if has_spaces(&op[1..]) {
+                return Err(RuleError::Syntax);
+            }
+            if !self.channels.iter().any(|c| c[..] == op[1..]) {
+                self.channels.push(op[1..].to_vec());
+            }
+            self.all_channels = false;
+        } else if op.len() > 1 && (op[0] == b'+' || op[0] == b'-') && op[1] == b'@' {
+            let name = std::str::from_utf8(&op[2..]).map_err(|_| RuleError::UnknownName)?;
+            let category = category(name).ok_or(RuleError::UnknownName)?;
+            self.change_category(category, op[0] == b'+');
+        } else if op[0] == b'+' {
+            self.allow_command(&op[1..])?;
+        } else if op[0] == b'-' {
+            let name = std::str::from_utf8(&op[1..]).map_err(|_| RuleError::UnknownName)?;
+            let id = command_table().find(name).ok_or(RuleError::UnknownName)?;
+            self.change(id, false);
+        } else {
+            return Err(RuleError::Syntax);
+        }
+        Ok(())
+    }
+
+    /// `~pattern`, `%R~pattern`, `%W~pattern`, `%RW~pattern`.
+    fn add_key_pattern(&mut self, op: &[u8]) -> Result<(), RuleError> {
+        if self.all_keys {
+            return Err(RuleError::KeyAfterAll);
+        }
+        let (mut read, mut write, mut at) = (true, true, 1);
+        if op[0] == b'%' {
+            (read, write) = (false, false);
+            let mut ok = true;
+            while at < op.len() {
+                match op[at].to_ascii_uppercase() {
+                    b'R' if !read => read = true,
+                    b'W' if !write => write = true,
+                    b'~' => {
+                        at += 1;
+                        break;
+                    }
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+                at += 1;
+            }
+            if !(read || write) || !ok {
+                return Err(RuleError::Syntax);
+            }
+        }
+        let pattern = &op[at..];
+        if has_spaces(pattern) {
+            return Err(RuleError::Syntax);
+        }
+        match self.patterns.iter_mut().find(|p| p.pattern == pattern) {
+            Some(existing) => {
+                existing.read |= read;
+                existing.write |= write;
+            }
+            None => self.patterns.push(KeyPattern {
+                pattern: pattern.to_vec(),
+                read,
+                write,
+            }),
+        }
+        self.all_keys = false;
+        Ok(())
+    }
+
+    /// `+command`, `+container|sub`, `+command|first-arg`.
+    fn allow_command(&mut self, name: &[u8]) -> Result<(), RuleError> {
+        let name = std::str::from_utf8(name).map_err(|_| RuleError::UnknownName)?;
+        let table = command_table();
+        let Some((container, sub)) = name.rsplit_once('|') else {
+            let id = table.find(name).ok_or(RuleError::UnknownName)?;
+            self.change(id, true);
+            return Ok(());
+        };
+        let id = table.find(container).ok_or(RuleError::UnknownName)?;
+        if table.commands[id].parent.is_some() {
+            return Err(RuleError::SubcommandFirstArg);
+        }
+        if sub.is_empty() {
+            return Err(RuleError::Syntax);
+        }
+        if !table.commands[id].subcommands.is_empty() {
+            let sub_id = table.find(name).ok_or(RuleError::UnknownName)?;
+            self.change(sub_id, true);
+            return Ok(());
+        }
+        let allowed = self.first_args.entry(id).or_default();
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(sub)) {
+            allowed.push(sub.to_string());
+        }
+        Ok(())
+    }
+
+    /// Whether this selector allows `access`, and if not what it refused first.
+    fn check(&self, access: &Access<'_>) -> Result<(), Denied> {
+        let table = command_table();
+        let command = &table.commands[access.command];
+        if !self.all_commands && !command.no_auth && !self.bit(access.command) {
+            let at = if command.parent.is_some() { 2 } else { 1 };
+            let first = access.argv.get(at).copied();
+            let allowed = self.first_args.get(&access.command);
+            let matched = first
+                .zip(allowed)
+                .is_some_and(|(first, allowed)| allowed.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(first)));
+            if !matched {
+                return Err(Denied::Command);
+            }
+        }
+        if !self.all_keys {
+            for &(at, read, write) in access.keys {
+                let key = access.argv[at];
+                let allowed = self.patterns.iter().any(|p| {
+                    (p.read || !read) && (p.write || !write) && crate::command::glob::matches(&p.pattern, key)
+                });
+                if !allowed {
+                    return Err(Denied::Key(at));
+                }
+            }
+        }
+        if !self.all_channels {
+            for &(at, pattern) in access.channels {
+                let channel = access.argv[at];
+                let allowed = self.channels.iter().any(|c| {
+                    if pattern {
+                        c[..] == *channel
+                    } else {
+                        crate::command::glob::matches(c, channel)
+                    }
+                });
+                if !allowed {
+                    return Err(Denied::Channel(at));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules that make this selector's command bits, as Redis describes them
+    /// (`ACLDescribeSelectorCommandRules`): `+@all` or `-@all`, then the categories that fit
+    /// best, then single commands and first arguments.
+    fn describe_commands(&self) -> String {
+        let table = command_table();
+        let additive = !self.allows_future_commands();
+        let mut rules = String::from(if additive { "-@all " } else { "+@all " });
+        let mut fake = Selector::new();
+        fake.set_all(!additive);
+        let mut temp = self.clone();
+        let mut applied = [false; CATEGORIES.len()];
+        loop {
+            let mut best = None;
+            let (mut min_diff, mut max_same) = (usize::MAX, 0);
+            for (j, done) in applied.iter().enumerate() {
+                if *done {
+                    continue;
+                }
+                let (mut on, mut off) = (0, 0);
+                for id in table.in_category(j) {
+                    if temp.bit(id) {
+                        on += 1;
+                    } else {
+                        off += 1;
+                    }
+                }
+                let (diff, same) = if additive { (off, on) } else { (on, off) };
+                if same > diff && (diff < min_diff || (diff == min_diff && same > max_same)) {
+                    best = Some(j);
+                    min_diff = diff;
+                    max_same = same;
+                }
+            }
+            let Some(best) = best else {
+                break;
+            };
+            rules.push_str(if additive { "+@" } else { "-@" });
+            rules.push_str(CATEGORIES[best]);
+            rules.push(' ');
+            fake.change_category(best, additive);
+            temp.change_category(best, !additive);
+            applied[best] = true;
+        }
+        for (id, command) in table.commands.iter().enumerate() {
+            let (mine, fakes) = (self.bit(id), fake.bit(id));
+            if mine != fakes {
+                rules.push(if mine { '+' } else { '-' });
+                rules.push_str(&command.name);
+                rules.push(' ');
+                fake.change(id, mine);
+            }
+            if !mine && let Some(args) = self.first_args.get(&id) {
+                for arg in args {
+                    rules.push('+');
+                    rules.push_str(&command.name);
+                    rules.push('|');
+                    rules.push_str(arg);
+                    rules.push(' ');
+                }
+            }
+        }
+        rules.pop();
+        rules
+    }
+
+    /// Its keys as GETUSER shows them: `~*`, or the patterns.
+    fn describe_keys(&self) -> Vec<u8> {
+        if self.all_keys {
+            return b"~*".to_vec();
+        }
+        let mut out = Vec::new();
+        for (n, pattern) in self.patterns.iter().enumerate() {
+            if n > 0 {
+                out.push(b' ');
+            }
+            pattern.describe(&mut out);
+        }
+        out
+    }
+
+    /// Its channels as GETUSER shows them: `&*`, or the patterns.
+    fn describe_channels(&self) -> Vec<u8> {
+        if self.all_channels {
+            return b"&*".to_vec();
+        }
+        let mut out = Vec::new();
+        for (n, channel) in self.channels.iter().enumerate() {
+            if n > 0 {
+                out.push(b' ');
+            }
+            out.push(b'&');
+            out.extend_from_slice(channel);
+        }
+        out
+    }
+
+    /// The whole selector as ACL LIST shows it (`ACLDescribeSelector`).
+    fn describe(&self, out: &mut Vec<u8>) {
+        if self.all_keys {
+            out.extend_from_slice(b"~* ");
+        } else {
+            for pattern in &self.patterns {
+                pattern.describe(out);
+                out.push(b' ');
+            }
+        }
+        if self.all_channels {
+            out.extend_from_slice(b"&* ");
+        } else {
+            out.extend_from_slice(b"resetchannels ");
+            for channel in &self.channels {
+                out.push(b'&');
+                out.extend_from_slice(channel);
+                out.push(b' ');
+            }
+        }
+        out.extend_from_slice(self.describe_commands().as_bytes());
+    }
+
+    /// Its three fields as ACL GETUSER answers them.
+    fn fields(&self) -> [(&'static str, Vec<u8>); 3] {
+        [
+            ("commands", self.describe_commands().into_bytes()),
+            ("keys", self.describe_keys()),
+            ("channels", self.describe_channels()),
+        ]
+    }
+}
+
+/// Whether `bytes` has a space or a NUL (Redis's `ACLStringHasSpaces`).
+fn has_spaces(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b == b' ' || b == 0)
+}
+
+/// A password's SHA-256, in lowercase hexadecimal (Redis's `ACLHashPassword`).
+pub(crate) fn hash_password(password: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(password)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `hash` is one: 64 lowercase hexadecimal characters.
+fn is_hash(hash: &[u8]) -> bool {
+    hash.len() == 64 && hash.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct User {
+    pub(crate) name: Vec<u8>,
+    /// `on` (else `off`: no one may authenticate as it).
+    pub(crate) enabled: bool,
+    /// `nopass`: any password authenticates.
+    pub(crate) nopass: bool,
+    /// `sanitize-payload` (`Some(true)`) or `skip-sanitize-payload`, if either was set.
+    sanitize_payload: Option<bool>,
+    /// The SHA-256 of each password, in the order added.
+    passwords: Vec<String>,
+    /// The root selector first, then those added in parentheses.
+    selectors: Vec<Selector>,
+}
+
+impl User {
+    /// A new user as ACL SETUSER makes one: off, no password, no permission.
+    fn new(name: &[u8]) -> User {
+        User {
+            name: name.to_vec(),
+            enabled: false,
+            nopass: false,
+            sanitize_payload: None,
+            passwords: Vec::new(),
+            selectors: vec![Selector::new()],
+        }
+    }
+
+    /// The `default` user as Redis starts with it: on, `nopass`, all keys, channels and
+    /// commands.
+    fn default_user() -> User {
+        let mut user = User::new(b"default");
+        for rule in ["+@all", "~*", "&*", "on", "nopass"] {
+            let _ = user.apply(rule.as_bytes());
+        }
+        user
+    }
+
+    /// One rule (Redis's `ACLSetUser`).
+    fn apply(&mut self, op: &[u8]) -> Result<(), RuleError> {
+        if op.is_empty() {
+            return Ok(());
+        }
+        let is = |name: &str| op.eq_ignore_ascii_case(name.as_bytes());
+        if is("on") {
+            self.enabled = true;
+        } else if is("off") {
+            self.enabled = false;
+        } else if is("skip-sanitize-payload") {
+            self.sanitize_payload = Some(false);
+        } else if is("sanitize-payload") {
+            self.sanitize_payload = Some(true);
+        } else if is("nopass") {
+            self.nopass = true;
+            self.passwords.clear();
+        } else if is("resetpass") {
+            self.nopass = false;
+            self.passwords.clear();
+        } else if op[0] == b'>' || op[0] == b'#' {
+            let hash = match op[0] {
+                b'>' => hash_password(&op[1..]),
+                _ if is_hash(&op[1..]) => String::from_utf8_lossy(&op[1..]).into_owned(),
+                _ => return Err(RuleError::BadHash),
+            };
+            if !self.passwords.contains(&hash) {
+                self.passwords.push(hash);
+            }
+            self.nopass = false;
+        } else if op[0] == b'<' || op[0] == b'!' {
+            let hash = match op[0] {
+                b'<' => hash_password(&op[1..]),
+                _ if is_hash(&op[1..]) => String::from_utf8_lossy(&op[1..]).into_owned(),
+                _ => return Err(RuleError::BadHash),
+            };
+            let at = self
+                .passwords
+                .iter()
+                .position(|p| *p == hash)
+                .ok_or(RuleError::NoSuchPassword)?;
+            self.passwords.remove(at);
+        } else if op[0] == b'(' && op[op.len() - 1] == b')' {
+            let mut selector = Selector::new();
+            let inner = String::from_utf8_lossy(&op[1..op.len() - 1]).into_owned();
+            let words = crate::command::args::split_args(inner.as_bytes()).ok_or(RuleError::Syntax)?;
+            for word in words {
+                selector.apply(&word)?;
+            }
+            self.selectors.push(selector);
+        } else if is("clearselectors") {
+            self.selectors.truncate(1);
+        } else if is("reset") {
+            for rule in [
+                "resetpass",
+                "resetkeys",
+                "resetchannels",
+                "off",
+                "sanitize-payload",
+                "clearselectors",
+                "-@all",
+            ] {
+                self.apply(rule.as_bytes())?;
+            }
+        } else {
+            self.selectors[0].apply(op)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the user may do `access`: `Ok`, or what Redis reports of the refusal (the
+    /// command, unless every selector refused on a key or channel: then the most relevant).
+    pub(crate) fn check(&self, access: &Access<'_>) -> Result<(), Denied> {
+        let mut relevant = Denied::Command;
+        for selector in &self.selectors {
+            match selector.check(access) {
+                Ok(()) => return Ok(()),
+                Err(denied) if denied.rank() > relevant.rank() => relevant = denied,
+                Err(_) => {}
+            }
+        }
+        Err(relevant)
+    }
+
+    /// The user as ACL LIST shows it, after `user <name> ` (`ACLDescribeUser`).
+    pub(crate) fn describe(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for flag in self.flags() {
+            out.extend_from_slice(flag.as_bytes());
+            out.push(b' ');
+        }
+        for password in &self.passwords {
+            out.push(b'#');
+            out.extend_from_slice(password.as_bytes());
+            out.push(b' ');
+        }
+        for (n, selector) in self.selectors.iter().enumerate() {
+            if n == 0 {
+                selector.describe(&mut out);
+            } else {
+                out.extend_from_slice(b" (");
+                selector.describe(&mut out);
+                out.push(b')');
+            }
+        }
+        out
+    }
+
+    /// Its flags, in Redis's order: `on` or `off`, `nopass`, the payload sanitizing one.
+    pub(crate) fn flags(&self) -> Vec<&'static str> {
+        let mut flags = vec![if self.enabled { "on" } else { "off" }];
+        if self.nopass {
+            flags.push("nopass");
+        }
+        match self.sanitize_payload {
+            Some(false) => flags.push("skip-sanitize-payload"),
+            Some(true) => flags.push("sanitize-payload"),
+            None => {}
+        }
+        flags
+    }
+
+    /// The SHA-256 of each password.
+    pub(crate) fn passwords(&self) -> &[String] {
+        &self.passwords
+    }
+
+    /// The root selector's fields, as ACL GETUSER answers them (commands, keys, channels).
+    pub(crate) fn root_fields(&self) -> [(&'static str, Vec<u8>); 3] {
+        self.selectors[0].fields()
+    }
+
+    /// The other selectors' fields.
+    pub(crate) fn selector_fields(&self) -> Vec<[(&'static str, Vec<u8>); 3]> {
+        self.selectors[1..].iter().map(Selector::fields).collect()
+    }
+}
+
+/// The users of a store, by name, `default` always among them.
+#[derive(Debug, Clone)]
+pub(crate) struct Acl {
+    users: BTreeMap<Vec<u8>, User>,
+}
+
+impl Default for Acl {
+    fn default() -> Acl {
+        let mut users = BTreeMap::new();
+        users.insert(b"default".to_vec(), User::default_user());
+        Acl { users }
+    }
+}
+
+impl Acl {
+    /// The user `name`.
+    pub(crate) fn user(&self, name: &[u8]) -> Option<&User> {
+        self.users.get(name)
+    }
+
+    /// Every user, by name.
+    pub(crate) fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
+    }
+
+    /// ACL SETUSER: applies `rules` to the user `name` (made if new), all of them or none;
+    /// the error is Redis's reply text.
+    pub(crate) fn set_user(&mut self, name: &[u8], rules: &[&[u8]]) -> Result<(), String> {
+        if has_spaces(name) {
+            return Err("ERR Usernames can't contain spaces or null characters".into());
+        }
+        let rules = merge_selectors(rules).map_err(|at| {
+            format!(
+                "ERR Unmatched parenthesis in acl selector starting at '{}'.",
+                String::from_utf8_lossy(rules[at])
+            )
+        })?;
+        let mut user = self.users.get(name).cloned().unwrap_or_else(|| User::new(name));
+        for rule in &rules {
+            user.apply(rule).map_err(|e| {
+                format!(
+                    "ERR Error in ACL SETUSER modifier '{}': {}",
+                    String::from_utf8_lossy(rule),
+                    e.text()
+                )
+            })?;
+        }
+        self.users.insert(name.to_vec(), user);
+        Ok(())
+    }
+
+    /// ACL DELUSER of one user: whether it was there. (`default` is refused by the caller.)
+    pub(crate) fn delete_user(&mut self, name: &[u8]) -> bool {
+        self.users.remove(name).is_some()
+    }
+}
+
+/// Joins the rules of a selector split by spaces (`(~a`, `+get)`) into one (Redis's
+/// `ACLMergeSelectorArguments`); the error is the index of a selector left open.
+fn merge_selectors(rules: &[&[u8]]) -> Result<Vec<Vec<u8>>, usize> {
+    let mut merged = Vec::new();
+    let mut open: Option<(usize, Vec<u8>)> = None;
+    for (j, rule) in rules.iter().enumerate() {
+        if let Some((_, selector)) = &mut open {
+            selector.push(b' ');
+            selector.extend_from_slice(rule);
+            if rule.last() == Some(&b')') {
+                merged.push(open.take().map(|(_, s)| s).unwrap_or_default());
+            }
+            continue;
+        }
+        if rule.first() == Some(&b'(') && rule.last() != Some(&b')') {
+            open = Some((j, rule.to_vec()));
+            continue;
+        }
+        merged.push(rule.to_vec());
+    }
+    match open {
+        Some((at, _)) => Err(at),
+        None => Ok(merged),
+    }
+}
+
+/// The commands of a category, by name (ACL CAT `category`).
+pub(crate) fn category_commands(name: &str) -> Option<Vec<&'static str>> {
+    let table = command_table();
+    let category = category(name)?;
+    Some(
+        table
+            .in_category(category)
+            .map(|id| table.commands[id].name.as_str())
+            .collect(),
+    )
+}

@@ -1,0 +1,430 @@
+//! ACL users and rules against redis-server: ACL SETUSER, GETUSER, LIST, USERS, DELUSER, CAT,
+//! GENPASS, WHOAMI and DRYRUN answer byte for byte as Redis 7.0 does (RESP2 and RESP3), for
+//! written scripts and for random rule sets; and the command table ACL counts categories over is
+//! redis-server's.
+#![cfg(feature = "server")]
+
+mod common;
+
+use common::{RawClient, RedisServer, Resp, parse, words};
+use embedis::Store;
+use embedis::server::Server;
+
+/// Each command and subcommand of a redis-server's COMMAND reply, as `src/acl_commands.txt`
+/// lists them: `name no_auth|- categories|-`, sorted.
+fn command_lines(redis: &mut RawClient) -> String {
+    let text = |resp: &Resp| match resp {
+        Resp::Bulk(Some(b)) | Resp::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("not a string: {other:?}"),
+    };
+    fn each(command: &Resp, out: &mut Vec<String>, text: &dyn Fn(&Resp) -> String) {
+        let Resp::Array(Some(fields)) = command else {
+            panic!("not a command entry: {command:?}");
+        };
+        let list = |at: usize| match &fields[at] {
+            Resp::Array(Some(items)) | Resp::Set(items) => items.iter().map(text).collect::<Vec<_>>(),
+            other => panic!("not a list: {other:?}"),
+        };
+        let no_auth = list(2).iter().any(|f| f == "no_auth");
+        let categories: Vec<String> = list(6).iter().map(|c| c.trim_start_matches('@').to_string()).collect();
+        out.push(format!(
+            "{} {} {}",
+            text(&fields[0]),
+            if no_auth { "no_auth" } else { "-" },
+            if categories.is_empty() {
+                "-".to_string()
+            } else {
+                categories.join(",")
+            }
+        ));
+        if let Resp::Array(Some(subs)) = &fields[9] {
+            for sub in subs {
+                each(sub, out, text);
+            }
+        }
+    }
+    let Resp::Array(Some(commands)) = parse(&redis.call(&words("COMMAND"))) else {
+        panic!("COMMAND answered no array");
+    };
+    let mut lines = Vec::new();
+    for command in &commands {
+        each(command, &mut lines, &text);
+    }
+    lines.sort();
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+const TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/acl_commands.txt");
+
+/// Writes `src/acl_commands.txt` from the redis-server on PATH.
+#[test]
+#[ignore = "regenerates src/acl_commands.txt from redis-server"]
+fn regenerate() {
+    let redis = RedisServer::start().expect("regenerating needs redis-server on PATH");
+    std::fs::write(TABLE, command_lines(&mut redis.client())).unwrap();
+}
+
+/// The table ACL counts categories over is redis-server's command table.
+#[test]
+fn the_command_table_is_redis_servers() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    assert_eq!(
+        std::fs::read_to_string(TABLE).unwrap(),
+        command_lines(&mut redis.client()),
+        "src/acl_commands.txt is not redis-server's table: run `cargo test --test acl regenerate -- --ignored`"
+    );
+}
+
+/// Both servers, fresh.
+fn pair() -> Option<(RedisServer, Server, RawClient, RawClient)> {
+    let redis = RedisServer::start()?;
+    let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let (theirs, ours) = (redis.client(), RawClient::connect(server.addr().port()));
+    Some((redis, server, theirs, ours))
+}
+
+/// How two replies are compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compare {
+    /// Byte for byte.
+    Exact,
+    /// The same elements, an array whose order is Redis's hash table's (ACL CAT <category>).
+    Unordered,
+    /// The same words in each line (ACL LIST: single commands come in the order of Redis's
+    /// hash table).
+    Words,
+}
+
+/// The same reply from both, as `compare` says.
+fn same(theirs: &mut RawClient, ours: &mut RawClient, line: &str, compare: Compare) {
+    let argv = words(line);
+    let (a, b) = (theirs.call(&argv), ours.call(&argv));
+    let canonical = |raw: &[u8]| match (compare, parse(raw)) {
+        (Compare::Unordered, Resp::Array(Some(mut items))) => {
+            items.sort();
+            items
+        }
+        (Compare::Words, Resp::Array(Some(lines))) => lines
+            .into_iter()
+            .map(|line| match line {
+                Resp::Bulk(Some(text)) => {
+                    let mut words: Vec<&[u8]> = text.split(|&b| b == b' ').collect();
+                    words.sort();
+                    Resp::Bulk(Some(words.join(&b' ')))
+                }
+                other => other,
+            })
+            .collect(),
+        (_, other) => panic!("{line}: not an array: {other:?}"),
+    };
+    if compare == Compare::Exact {
+        common::assert_same_bytes(&b, &a, line);
+    } else {
+        assert_eq!(canonical(&b), canonical(&a), "{line}");
+    }
+}
+
+const SCRIPT: &[&str] = &[
+    "ACL SETUSER alice",
+    "ACL LIST",
+    "ACL GETUSER alice",
+    "ACL SETUSER bob on >pw ~k* %R~r* &ch +config|get (+set ~s*)",
+    "ACL GETUSER bob",
+    "ACL SETUSER c1 on +@read",
+    "ACL SETUSER c2 on +@all -@dangerous",
+    "ACL SETUSER c3 on -@all +@string +@hash -hset",
+    "ACL SETUSER c4 on +@all -@write +set",
+    "ACL SETUSER c5 on allcommands nocommands +@geo +@stream +client|list",
+    "ACL SETUSER c6 on +@pubsub +@scripting +@connection -ping",
+    "ACL SETUSER c7 on +@all -@keyspace -@admin -@slow",
+    "ACL SETUSER c8 on -@all +@fast +@blocking -@list",
+    "ACL LIST",
+    "ACL SETUSER bad +nosuch",
+    "ACL SETUSER bad +@nosuch",
+    "ACL SETUSER bad ~* ~x",
+    "ACL SETUSER bad &* &x",
+    "ACL SETUSER bad <nope",
+    "ACL SETUSER bad #abc",
+    "ACL SETUSER bad +config|get|x",
+    "ACL SETUSER bad +config|",
+    "ACL SETUSER bad -select|0",
+    "ACL SETUSER bad %X~k",
+    "ACL SETUSER bad %~k",
+    "ACL SETUSER bad (~x",
+    "ACL SETUSER bad (~x +get) (",
+    "ACL SETUSER bad (~x +nosuch)",
+    "ACL SETUSER bad garbage",
+    "ACL SETUSER \"a b\"",
+    "ACL USERS",
+    "ACL DELUSER default",
+    "ACL DELUSER bad c6 nosuch",
+    "ACL USERS",
+    "ACL CAT",
+    "ACL CAT nosuch",
+    "ACL GENPASS 0",
+    "ACL GENPASS 5000",
+    "ACL GENPASS abc",
+    "ACL WHOAMI",
+    "ACL DRYRUN bob get k1",
+    "ACL DRYRUN bob get x",
+    "ACL DRYRUN bob set s1 v",
+    "ACL DRYRUN bob set k1 v",
+    "ACL DRYRUN bob get r1",
+    "ACL DRYRUN bob set r1 v",
+    "ACL DRYRUN bob publish ch m",
+    "ACL DRYRUN bob publish other m",
+    "ACL DRYRUN bob config get maxmemory",
+    "ACL DRYRUN bob config set maxmemory 1",
+    "ACL DRYRUN bob nosuch",
+    "ACL DRYRUN bob get",
+    "ACL DRYRUN nobody get k",
+    "ACL SETUSER d on ~a %W~w* %R~r* %RW~both +@all &c*",
+    "ACL DRYRUN d lmove r1 w1 left right",
+    "ACL DRYRUN d lmove w1 r1 left right",
+    "ACL DRYRUN d copy r1 w2",
+    "ACL DRYRUN d set w1 v",
+    "ACL DRYRUN d set w1 v get",
+    "ACL DRYRUN d subscribe c1 x",
+    "ACL DRYRUN d psubscribe c*",
+    "ACL DRYRUN d psubscribe c1",
+    "ACL DRYRUN d mset a 1 w1 2 r1 3",
+    "ACL DRYRUN d sort r1 store w1",
+    "ACL GETUSER d",
+    "ACL SETUSER e on +select|0 +@read ~*",
+    "ACL DRYRUN e select 0",
+    "ACL DRYRUN e select 1",
+    "ACL GETUSER e",
+    "ACL SETUSER e reset",
+    "ACL GETUSER e",
+    "ACL SETUSER f on nopass skip-sanitize-payload #0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "ACL GETUSER f",
+    "ACL SETUSER f !0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "ACL SETUSER f >a >b <a",
+    "ACL GETUSER f",
+    "ACL SETUSER f clearselectors (+get ~x) (+set ~y &z)",
+    "ACL GETUSER f",
+    "ACL DRYRUN f get x",
+    "ACL DRYRUN f get y",
+    "ACL DRYRUN f set y 1",
+    "ACL DRYRUN f set x 1",
+    "ACL DRYRUN f publish z 1",
+    "ACL LIST",
+    "ACL HELP",
+];
+
+/// Every subcommand, its errors and its replies, as redis-server answers them.
+#[test]
+fn acl_answers_as_redis_does() {
+    let Some((_redis, _server, mut theirs, mut ours)) = pair() else {
+        return;
+    };
+    for protocol in ["2", "3"] {
+        // (Their client ids differ.)
+        theirs.call(&words(&format!("HELLO {protocol}")));
+        ours.call(&words(&format!("HELLO {protocol}")));
+        same(
+            &mut theirs,
+            &mut ours,
+            "ACL DELUSER alice bob c1 c2 c3 c4 c5 c7 c8 d e f",
+            Compare::Exact,
+        );
+        for line in SCRIPT {
+            let compare = if *line == "ACL LIST" {
+                Compare::Words
+            } else {
+                Compare::Exact
+            };
+            same(&mut theirs, &mut ours, line, compare);
+        }
+        for category in embedis_categories() {
+            same(
+                &mut theirs,
+                &mut ours,
+                &format!("ACL CAT {category}"),
+                Compare::Unordered,
+            );
+        }
+        // A password of the bits asked for.
+        let password = parse(&ours.call(&words("ACL GENPASS 10")));
+        assert!(matches!(&password, Resp::Bulk(Some(p)) if p.len() == 3 && p.iter().all(u8::is_ascii_hexdigit)));
+    }
+}
+
+fn embedis_categories() -> Vec<&'static str> {
+    vec![
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ]
+}
+
+/// What random rule sets grant, against redis-server: the same SETUSER reply (an error's text
+/// too); then the same DRYRUN answers for a set of commands touching keys and channels, the
+/// same GETUSER keys, channels and flags, and the same rules in ACL LIST (compared as a set of
+/// words: single commands come in the order of Redis's hash table).
+#[test]
+fn random_rules_grant_what_redis_grants() {
+    let Some((_redis, _server, mut theirs, mut ours)) = pair() else {
+        return;
+    };
+    const RULES: &[&str] = &[
+        "on",
+        "off",
+        "nopass",
+        "resetpass",
+        ">secret",
+        "<secret",
+        "reset",
+        "allkeys",
+        "resetkeys",
+        "~a*",
+        "~b",
+        "%R~r*",
+        "%W~w*",
+        "%RW~x",
+        "allchannels",
+        "resetchannels",
+        "&c*",
+        "&news",
+        "allcommands",
+        "nocommands",
+        "+@read",
+        "-@read",
+        "+@write",
+        "-@write",
+        "+@string",
+        "-@string",
+        "+@list",
+        "-@dangerous",
+        "+@admin",
+        "+@pubsub",
+        "-@pubsub",
+        "+@fast",
+        "-@slow",
+        "+@keyspace",
+        "+get",
+        "-get",
+        "+set",
+        "-set",
+        "+config|get",
+        "-config|get",
+        "+config",
+        "+select|0",
+        "+lmove",
+        "-lmove",
+        "+publish",
+        "+subscribe",
+        "+psubscribe",
+        "(+get ~s*)",
+        "(+@write %W~w*)",
+        "clearselectors",
+        "+nosuch",
+        "~*",
+        "&*",
+        "%Z~k",
+        "(+get",
+        "sanitize-payload",
+        "skip-sanitize-payload",
+    ];
+    const COMMANDS: &[&str] = &[
+        "get a1",
+        "get b",
+        "get r1",
+        "get w1",
+        "get x",
+        "get s1",
+        "set a1 v",
+        "set w1 v",
+        "set r1 v",
+        "set x v",
+        "set x v get",
+        "lmove r1 w1 left right",
+        "lmove a1 b left right",
+        "mget a1 b r1",
+        "config get port",
+        "config set port 1",
+        "select 0",
+        "select 1",
+        "publish news m",
+        "publish c1 m",
+        "publish other m",
+        "subscribe news c2",
+        "psubscribe c*",
+        "psubscribe news",
+        "ping",
+        "flushall",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    };
+    for round in 0..150 {
+        let name = format!("u{}", round % 7);
+        let rules: Vec<&str> = (0..1 + next(6)).map(|_| RULES[next(RULES.len())]).collect();
+        let mut argv = vec![b"ACL".to_vec(), b"SETUSER".to_vec(), name.clone().into_bytes()];
+        argv.extend(rules.iter().map(|r| r.as_bytes().to_vec()));
+        let context = format!("round {round}: ACL SETUSER {name} {}", rules.join(" "));
+        common::assert_same_bytes(&ours.call(&argv), &theirs.call(&argv), &context);
+        for command in COMMANDS {
+            same(
+                &mut theirs,
+                &mut ours,
+                &format!("ACL DRYRUN {name} {command}"),
+                Compare::Exact,
+            );
+        }
+        let getuser = |client: &mut RawClient| match parse(&client.call(&words(&format!("ACL GETUSER {name}")))) {
+            Resp::Array(Some(fields)) => fields
+                .chunks(2)
+                .filter(|pair| matches!(&pair[0], Resp::Bulk(Some(f)) if f != b"commands" && f != b"selectors"))
+                .map(|pair| pair.to_vec())
+                .collect::<Vec<_>>(),
+            Resp::Bulk(None) => Vec::new(),
+            other => panic!("{context}: GETUSER answered {other:?}"),
+        };
+        assert_eq!(getuser(&mut ours), getuser(&mut theirs), "{context}");
+        let list = |client: &mut RawClient| {
+            let mut users: Vec<Vec<String>> = match parse(&client.call(&words("ACL LIST"))) {
+                Resp::Array(Some(lines)) => lines
+                    .iter()
+                    .map(|line| match line {
+                        Resp::Bulk(Some(l)) => {
+                            let mut words: Vec<String> =
+                                String::from_utf8_lossy(l).split(' ').map(str::to_owned).collect();
+                            words.sort();
+                            words
+                        }
+                        other => panic!("{other:?}"),
+                    })
+                    .collect(),
+                other => panic!("{context}: ACL LIST answered {other:?}"),
+            };
+            users.sort();
+            users
+        };
+        assert_eq!(list(&mut ours), list(&mut theirs), "{context}");
+    }
+}
