@@ -220,6 +220,40 @@ impl Denied {
     }
 }
 
+/// The error of a command refused for `denied` (Redis's `processCommand`): `command` is its
+/// full name.
+pub(crate) fn no_permission(denied: Denied, command: &str) -> String {
+    match denied {
+        Denied::Command => format!("NOPERM this user has no permissions to run the '{command}' command"),
+        Denied::Key(_) => "NOPERM this user has no permissions to access one of the keys used as arguments".into(),
+        Denied::Channel(_) => {
+            "NOPERM this user has no permissions to access one of the channels used as arguments".into()
+        }
+    }
+}
+
+/// Why a command was refused, as a script's error says it (Redis's `getAclErrorMessage`).
+pub(crate) fn denial_reason(denied: Denied) -> &'static str {
+    match denied {
+        Denied::Command => "run this command or subcommand",
+        Denied::Key(_) => "access at least one of the keys mentioned in the command arguments",
+        Denied::Channel(_) => "publish to the channel mentioned in the command",
+    }
+}
+
+/// The error of a command EXEC refuses for `denied`, its user's permissions changed since it
+/// was queued (Redis's `execCommand`).
+pub(crate) fn no_longer_permitted(denied: Denied) -> String {
+    let reason = match denied {
+        Denied::Command => "no permission to execute the command or subcommand",
+        Denied::Key(_) => "no permission to touch the specified keys",
+        Denied::Channel(_) => "no permission to access one of the channels used as arguments",
+    };
+    format!(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {reason}"
+    )
+}
+
 /// How a command's arguments are checked: its bit, and what it touches.
 pub(crate) struct Access<'a> {
     /// The command's index in [`command_table`].
@@ -608,9 +642,19 @@ fn is_hash(hash: &[u8]) -> bool {
     hash.len() == 64 && hash.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
+/// Which user a connection is: a number of its own, never given to another (a user deleted and
+/// made again is another).
+pub(crate) type UserId = u64;
+
+/// The application itself, calling through a [`Store`](crate::Store) handle (typed calls,
+/// `atomic`, transactions of the store, scripts they run): ACL governs connections (server
+/// clients and [`Connection`](crate::Connection)s), not the code that owns the store.
+pub(crate) const APPLICATION: UserId = UserId::MAX;
+
 /// A user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct User {
+    pub(crate) id: UserId,
     pub(crate) name: Vec<u8>,
     /// `on` (else `off`: no one may authenticate as it).
     pub(crate) enabled: bool,
@@ -628,6 +672,7 @@ impl User {
     /// A new user as ACL SETUSER makes one: off, no password, no permission.
     fn new(name: &[u8]) -> User {
         User {
+            id: 0,
             name: name.to_vec(),
             enabled: false,
             nopass: false,
@@ -769,6 +814,25 @@ impl User {
         flags
     }
 
+    /// Whether the user may run anything on any key and channel (its root selector allows
+    /// all).
+    fn is_unrestricted(&self) -> bool {
+        let root = &self.selectors[0];
+        root.all_commands && root.all_keys && root.all_channels
+    }
+
+    /// Whether `password` authenticates as this user: it is on, and takes no password or
+    /// this one.
+    pub(crate) fn accepts(&self, password: &[u8]) -> bool {
+        self.enabled && (self.nopass || self.passwords.contains(&hash_password(password)))
+    }
+
+    /// Whether a new connection is this user's without AUTH (the `default` user, on and
+    /// `nopass`: Redis's `authRequired`).
+    pub(crate) fn needs_no_auth(&self) -> bool {
+        self.enabled && self.nopass
+    }
+
     /// The SHA-256 of each password.
     pub(crate) fn passwords(&self) -> &[String] {
         &self.passwords
@@ -789,13 +853,15 @@ impl User {
 #[derive(Debug, Clone)]
 pub(crate) struct Acl {
     users: BTreeMap<Vec<u8>, User>,
+    /// The id the next user made gets.
+    next_id: UserId,
 }
 
 impl Default for Acl {
     fn default() -> Acl {
         let mut users = BTreeMap::new();
         users.insert(b"default".to_vec(), User::default_user());
-        Acl { users }
+        Acl { users, next_id: 1 }
     }
 }
 
@@ -803,6 +869,11 @@ impl Acl {
     /// The user `name`.
     pub(crate) fn user(&self, name: &[u8]) -> Option<&User> {
         self.users.get(name)
+    }
+
+    /// The user `id` is, if it is still there.
+    pub(crate) fn user_by_id(&self, id: UserId) -> Option<&User> {
+        self.users.values().find(|u| u.id == id)
     }
 
     /// Every user, by name.
@@ -822,7 +893,15 @@ impl Acl {
                 String::from_utf8_lossy(rules[at])
             )
         })?;
-        let mut user = self.users.get(name).cloned().unwrap_or_else(|| User::new(name));
+        let mut user = match self.users.get(name) {
+            Some(user) => user.clone(),
+            None => {
+                let mut user = User::new(name);
+                user.id = self.next_id;
+                self.next_id += 1;
+                user
+            }
+        };
         for rule in &rules {
             user.apply(rule).map_err(|e| {
                 format!(
@@ -834,6 +913,24 @@ impl Acl {
         }
         self.users.insert(name.to_vec(), user);
         Ok(())
+    }
+
+    /// `requirepass`: the `default` user's only password (`None`: `nopass`), as Redis's
+    /// `ACLUpdateDefaultUserPassword`.
+    pub(crate) fn set_default_password(&mut self, password: Option<&[u8]>) {
+        if let Some(user) = self.users.get_mut(&b"default"[..]) {
+            let _ = user.apply(b"resetpass");
+            match password {
+                Some(password) => {
+                    let mut rule = b">".to_vec();
+                    rule.extend_from_slice(password);
+                    let _ = user.apply(&rule);
+                }
+                None => {
+                    let _ = user.apply(b"nopass");
+                }
+            }
+        }
     }
 
     /// ACL DELUSER of one user: whether it was there. (`default` is refused by the caller.)
@@ -878,4 +975,45 @@ pub(crate) fn category_commands(name: &str) -> Option<Vec<&'static str>> {
             .map(|id| table.commands[id].name.as_str())
             .collect(),
     )
+}
+
+/// The users of a store, shared by its keyspace (ACL's commands change them under the store's
+/// lock) and its connections (which check their commands against them without it).
+#[derive(Debug)]
+pub(crate) struct Users {
+    acl: parking_lot::RwLock<Acl>,
+    /// Whether the `default` user may run anything on any key and channel: a connection of
+    /// the default user then checks nothing.
+    default_unrestricted: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Users {
+    fn default() -> Users {
+        Users {
+            acl: parking_lot::RwLock::new(Acl::default()),
+            default_unrestricted: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+}
+
+impl Users {
+    /// The users, to read.
+    pub(crate) fn read(&self) -> parking_lot::RwLockReadGuard<'_, Acl> {
+        self.acl.read()
+    }
+
+    /// Changes the users with `change`.
+    pub(crate) fn update<T>(&self, change: impl FnOnce(&mut Acl) -> T) -> T {
+        let mut acl = self.acl.write();
+        let answer = change(&mut acl);
+        let unrestricted = acl.users.get(&b"default"[..]).is_some_and(User::is_unrestricted);
+        self.default_unrestricted
+            .store(unrestricted, std::sync::atomic::Ordering::Release);
+        answer
+    }
+
+    /// Whether a connection of the `default` user may skip its checks.
+    pub(crate) fn default_unrestricted(&self) -> bool {
+        self.default_unrestricted.load(std::sync::atomic::Ordering::Acquire)
+    }
 }

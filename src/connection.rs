@@ -142,6 +142,8 @@ pub(crate) struct Session {
     pub(crate) name: Option<Vec<u8>>,
     /// Whether CLIENT TRACKING is on: leaving, or RESET, turns it off.
     pub(crate) tracking: bool,
+    /// The user it authenticated as, if not `default` (AUTH, HELLO AUTH).
+    pub(crate) user: Option<crate::acl::UserId>,
 }
 
 /// What answers the table's [`Run::Host`] rows (AUTH, CLIENT, CONFIG, INFO, DEBUG, SHUTDOWN,
@@ -265,6 +267,15 @@ impl Connection {
         Connection::of(Arc::clone(store.shared()), store.handle())
     }
 
+    /// A connection the store's own API makes for the application ([`Store::watch`],
+    /// [`Store::multi`](crate::Store::multi)): ACL does not apply to it, as to the store's
+    /// typed calls ([`crate::acl::APPLICATION`]).
+    pub(crate) fn of_application(store: &crate::Store) -> Connection {
+        let mut conn = Connection::new(store);
+        conn.session.user = Some(crate::acl::APPLICATION);
+        conn
+    }
+
     /// A new client of the store `shared` is, whose handle `handle` is.
     fn of(shared: Arc<Shared>, handle: crate::store::Handle) -> Connection {
         let id = shared.next_client_id();
@@ -280,6 +291,7 @@ impl Connection {
                 protocol: 2,
                 name: None,
                 tracking: false,
+                user: None,
             },
             blocked: None,
             may_be_blocked: false,
@@ -368,9 +380,14 @@ impl Connection {
     }
 
     /// Whether running a command here is only running it: not in MULTI, not subscribed, no
-    /// command statistics, no monitor, no cluster routing, no CLIENT PAUSE.
+    /// command statistics, no monitor, no cluster routing, no CLIENT PAUSE, and a user that
+    /// may run anything (the `default` user with every permission).
     fn runs_plainly(&self) -> bool {
         self.multi.is_none()
+            && match self.session.user {
+                None => self.shared.users.default_unrestricted(),
+                Some(user) => user == crate::acl::APPLICATION,
+            }
             && !self.pubsub.subscribed
             && self.stats.is_none()
             && self.shared.command_stats().is_none()
@@ -464,6 +481,7 @@ impl Connection {
             in_exec: false,
             asking: self.asking,
             write_offset: self.write_offset,
+            user: self.session.user,
         }
     }
 
@@ -526,6 +544,18 @@ impl Connection {
         reply
     }
 
+    /// Whether the connection's user may run `argv` (its command `spec`): the `default` user
+    /// with every permission checks nothing. The error is Redis's NOPERM.
+    fn permitted(&self, spec: &'static CommandSpec, argv: &Argv) -> Result<(), CommandError> {
+        self.user_permits(spec, argv)
+            .map_err(|denied| CommandError::Other(crate::acl::no_permission(denied, spec.name).into()))
+    }
+
+    /// Whether the connection's user may run `argv`, and if not why.
+    fn user_permits(&self, spec: &'static CommandSpec, argv: &Argv) -> Result<(), crate::acl::Denied> {
+        crate::command::acl::user_permits(&self.shared.users, self.session.user, spec, argv)
+    }
+
     /// Cluster mode: ASKING lets the client's next command (or transaction) reach a slot this
     /// node is importing; any other command outside MULTI ends it (Redis's `resetClient`).
     fn note_asking(&mut self, outcome: &Outcome, reply: &Reply) {
@@ -556,6 +586,14 @@ impl Connection {
         };
         if let (Ok(spec), Some(host)) = (&resolved, host.as_deref_mut())
             && let Err(e) = host.admit(spec)
+        {
+            *outcome = Outcome::Rejected(Some(spec.name));
+            resolved = Err(e);
+        }
+        // The user's permissions (Redis's `ACLCheckAllPerm` in `processCommand`): inside MULTI
+        // a refusal is a queue-time error.
+        if let Ok(spec) = &resolved
+            && let Err(e) = self.permitted(spec, argv)
         {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(e);
@@ -735,7 +773,10 @@ impl Connection {
                 }
             },
             Run::Session(SessionOp::Reset) => self.reset(),
-            Run::Session(SessionOp::Hello) => self.session.hello(self.id, argv, self.shared.cluster.is_some()),
+            Run::Session(SessionOp::Hello) => {
+                self.session
+                    .hello(self.id, argv, self.shared.cluster.is_some(), &self.shared.users)
+            }
             Run::Session(SessionOp::Monitor) => match self.shared.begin() {
                 Ok(mut state) => self
                     .pubsub
@@ -883,6 +924,7 @@ impl Connection {
             protocol: 2,
             name: None,
             tracking: false,
+            user: None,
         };
         Reply::status("RESET")
     }
@@ -1187,6 +1229,13 @@ impl Connection {
         }
         let monitor_addr = self.monitor_addr(host.as_deref());
         for (spec, argv) in &multi.queue {
+            // Permissions again: they may have changed since the command was queued.
+            if let Err(denied) = self.user_permits(spec, argv) {
+                replies.push(each(Reply::Error(CommandError::Other(
+                    crate::acl::no_longer_permitted(denied).into(),
+                ))));
+                continue;
+            }
             let started = stats.map(|_| Instant::now());
             let mut confirmations = Vec::new();
             if let Some(addr) = &monitor_addr {
@@ -1198,7 +1247,9 @@ impl Connection {
                 Run::Session(SessionOp::Monitor) => self.pubsub.monitor(self.id, ctx.ks, &self.shared.monitoring),
                 // HELLO needs no keyspace; a protocol it switches applies to the replies after it.
                 Run::Session(_) => {
-                    let reply = self.session.hello(self.id, argv, self.shared.cluster.is_some());
+                    let reply = self
+                        .session
+                        .hello(self.id, argv, self.shared.cluster.is_some(), &self.shared.users);
                     ctx.resp = self.session.protocol;
                     reply
                 }
@@ -1267,6 +1318,24 @@ impl Connection {
 
 impl Session {
     /// Redis's `clientSetName`: printable characters without spaces; empty clears the name.
+    /// AUTH and HELLO AUTH: the connection is `user`'s from now on, if `password` is one of
+    /// its own (or it takes none) and it is on.
+    pub(crate) fn authenticate(
+        &mut self,
+        users: &crate::acl::Users,
+        user: &[u8],
+        password: &[u8],
+    ) -> Result<(), CommandError> {
+        let acl = users.read();
+        let Some(found) = acl.user(user).filter(|u| u.accepts(password)) else {
+            return Err(CommandError::other(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ));
+        };
+        self.user = (user != b"default").then_some(found.id);
+        Ok(())
+    }
+
     pub(crate) fn set_name(&mut self, name: &[u8]) -> Result<(), CommandError> {
         if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
             return Err(CommandError::other(
@@ -1280,17 +1349,20 @@ impl Session {
     /// HELLO [protover [AUTH username password] [SETNAME clientname]] (Redis's `helloCommand`). A
     /// store has only Redis's default user, without a password: `AUTH default <anything>` passes.
     /// In cluster mode (`cluster`) its `mode` field says `cluster`.
-    fn hello(&mut self, id: ClientId, argv: &Argv, cluster: bool) -> Reply {
-        self.try_hello(id, argv, cluster).unwrap_or_else(Reply::Error)
+    fn hello(&mut self, id: ClientId, argv: &Argv, cluster: bool, users: &crate::acl::Users) -> Reply {
+        self.try_hello(id, argv, cluster, users).unwrap_or_else(Reply::Error)
     }
 
-    fn try_hello(&mut self, id: ClientId, argv: &Argv, cluster: bool) -> Result<Reply, CommandError> {
+    fn try_hello(
+        &mut self,
+        id: ClientId,
+        argv: &Argv,
+        cluster: bool,
+        users: &crate::acl::Users,
+    ) -> Result<Reply, CommandError> {
         let HelloArgs { version, auth, name } = HelloArgs::parse(argv)?;
-        let user = auth.map(|(user, _)| user);
-        if user.is_some_and(|u| u != b"default") {
-            return Err(CommandError::other(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ));
+        if let Some((user, password)) = auth {
+            self.authenticate(users, user, password)?;
         }
         if let Some(name) = name {
             self.set_name(name)?;

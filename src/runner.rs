@@ -62,6 +62,9 @@ impl State {
 /// What every clone of a [`Store`](crate::Store) shares.
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// The users (the keyspace's, shared): connections check their commands against them
+    /// without the lock.
+    pub(crate) users: Arc<crate::acl::Users>,
     pub(crate) clock: Clock,
     /// Wakes clients blocked on lists when they have been served.
     pub(crate) unblocked: Condvar,
@@ -169,7 +172,9 @@ impl Shared {
     pub(crate) fn new(keyspace: Keyspace, clock: Clock) -> Shared {
         let watchdog = Arc::new(Watchdog::default());
         let cluster = keyspace.cluster.clone();
+        let users = Arc::clone(&keyspace.acl);
         Shared {
+            users,
             state: Mutex::new(State {
                 keyspace,
                 engines: Engines::new(&watchdog),

@@ -35,7 +35,7 @@ impl Store {
     /// # Ok::<(), embedis::CommandError>(())
     /// ```
     pub fn watch(&self, keys: impl ToArgs) -> Result<Watch, CommandError> {
-        let mut conn = self.connect();
+        let mut conn = Connection::of_application(self);
         let mut argv = Argv::from_args("WATCH");
         keys.write_args(&mut argv);
         crate::reply::into_result(conn.watch_keys(argv)).map(|_| Watch {
@@ -445,7 +445,7 @@ impl<'a> Transaction<'a> {
     /// needed.
     fn connection(&self) -> &RefCell<Connection> {
         match &self.conn {
-            Slot::Store(store, cell) => cell.get_or_init(|| Box::new(RefCell::new(Connection::new(store)))),
+            Slot::Store(store, cell) => cell.get_or_init(|| Box::new(RefCell::new(Connection::of_application(store)))),
             Slot::Borrowed(cell) => cell,
         }
     }

@@ -428,3 +428,169 @@ fn random_rules_grant_what_redis_grants() {
         assert_eq!(list(&mut ours), list(&mut theirs), "{context}");
     }
 }
+
+/// Runs `script` (lines `who command`: each `who` a connection of its own) on both servers, and
+/// compares the replies (a HELLO's with the client id left out: the servers number clients
+/// differently).
+fn run_clients(script: &[&str]) {
+    let Some((redis, server, _, _)) = pair() else {
+        return;
+    };
+    let mut theirs: std::collections::BTreeMap<&str, RawClient> = Default::default();
+    let mut ours: std::collections::BTreeMap<&str, RawClient> = Default::default();
+    for line in script {
+        let (who, command) = line.split_once(' ').unwrap();
+        let theirs = theirs.entry(who).or_insert_with(|| redis.client());
+        let ours = ours
+            .entry(who)
+            .or_insert_with(|| RawClient::connect(server.addr().port()));
+        let argv = words(command);
+        let (a, b) = (theirs.call(&argv), ours.call(&argv));
+        if command.starts_with("HELLO") {
+            let without_id = |raw: &[u8]| match parse(raw) {
+                Resp::Map(fields) => Resp::Map(
+                    fields
+                        .into_iter()
+                        .filter(|(k, _)| !matches!(k, Resp::Bulk(Some(k)) if k == b"id"))
+                        .collect(),
+                ),
+                Resp::Array(Some(items)) => Resp::Array(Some(
+                    items
+                        .chunks(2)
+                        .filter(|p| !matches!(&p[0], Resp::Bulk(Some(k)) if k == b"id"))
+                        .flatten()
+                        .cloned()
+                        .collect(),
+                )),
+                other => other,
+            };
+            assert_eq!(without_id(&b), without_id(&a), "{line}");
+        } else {
+            common::assert_same_bytes(&b, &a, line);
+        }
+    }
+}
+
+/// A connection authenticated as a user (AUTH, HELLO AUTH) runs only what the user's rules
+/// allow, with Redis's NOPERM errors: commands, keys read and written, channels; inside MULTI
+/// at queue time and again at EXEC when the rules changed meanwhile; in scripts (`redis.call`,
+/// `redis.pcall`, `redis.acl_check_cmd`). A disabled user authenticates no more, its
+/// connections go on; `requirepass` is the `default` user's password; RESET goes back to
+/// `default`.
+#[cfg(feature = "lua")]
+#[test]
+fn users_are_held_to_their_rules_as_redis_holds_them() {
+    run_clients(&[
+        "a ACL SETUSER alice on >pw ~k* %R~r* &ch +get +set +publish +subscribe +multi +exec +@connection +eval",
+        "b AUTH alice wrong",
+        "b AUTH nobody pw",
+        "b AUTH alice pw",
+        "b ACL WHOAMI",
+        "b GET k1",
+        "b GET x",
+        "b SET k1 v",
+        "b SET r1 v",
+        "b GET r1",
+        "b DEL k1",
+        "b PUBLISH ch m",
+        "b PUBLISH other m",
+        "b MULTI",
+        "b GET k1",
+        "b DEL k1",
+        "b SET x 1",
+        "b EXEC",
+        "b MULTI",
+        "b GET k1",
+        "b SET k2 v",
+        "a ACL SETUSER alice -get",
+        "b EXEC",
+        "b EVAL \"return redis.call('GET','x')\" 0",
+        "b EVAL \"return redis.call('SET','k1','v')\" 0",
+        "b EVAL \"return redis.call('SET','x','v')\" 0",
+        "b EVAL \"return redis.call('DEL','k1')\" 0",
+        "b EVAL \"return redis.call('PUBLISH','other','m')\" 0",
+        "b EVAL \"return redis.pcall('DEL','k1')\" 0",
+        "b EVAL \"return redis.acl_check_cmd('set','k1','v')\" 0",
+        "b EVAL \"return redis.acl_check_cmd('del','k1')\" 0",
+        "b EVAL \"return redis.acl_check_cmd('set','x','v')\" 0",
+        "b PING",
+        "a ACL SETUSER alice off",
+        "b SET k1 v2",
+        "c AUTH alice pw",
+        "c HELLO 3 AUTH alice pw",
+        "a ACL SETUSER alice on",
+        "c HELLO 2 AUTH alice pw",
+        "c ACL WHOAMI",
+        "c RESET",
+        "c ACL WHOAMI",
+        "c AUTH pw",
+        "a CONFIG SET requirepass secret",
+        "d GET k1",
+        "d AUTH secret",
+        "d GET k1",
+        "d AUTH default secret",
+        "d ACL WHOAMI",
+        "e HELLO 3",
+        "e HELLO 3 AUTH default secret",
+        "a AUTH secret",
+        "a CONFIG SET requirepass \"\"",
+        "f GET k1",
+        "f AUTH x",
+        "f ACL SETUSER default -@all +get +acl|setuser ~*",
+        "f GET k1",
+        "f SET k1 v",
+        "f ACL WHOAMI",
+        "f ACL SETUSER default +@all",
+        "f SET k1 v",
+    ]);
+}
+
+/// In process: a `Connection` authenticated with HELLO AUTH is held to its user's rules; the
+/// store's own handles (typed calls, `atomic`, transactions) are the application, which ACL
+/// does not govern, even with a restricted `default` user.
+#[test]
+fn in_process_connections_are_held_to_their_users_rules() {
+    use embedis::{CommandError, Commands, Reply};
+    let store = Store::new();
+    store
+        .cmd::<()>([
+            "ACL",
+            "SETUSER",
+            "tenant",
+            "on",
+            ">pw",
+            "~tenant:*",
+            "+@read",
+            "+@write",
+            "-@dangerous",
+            "+acl|whoami",
+        ])
+        .unwrap();
+    let mut conn = store.connect();
+    assert!(matches!(
+        conn.call(["HELLO", "2", "AUTH", "tenant", "pw"]),
+        Reply::Array(_)
+    ));
+    assert_eq!(conn.call(["SET", "tenant:1", "v"]), Reply::Status("OK".into()));
+    assert_eq!(
+        conn.call(["SET", "other", "v"]),
+        Reply::Error(CommandError::Other(
+            "NOPERM this user has no permissions to access one of the keys used as arguments".into()
+        ))
+    );
+    assert_eq!(
+        conn.call(["FLUSHALL"]),
+        Reply::Error(CommandError::Other(
+            "NOPERM this user has no permissions to run the 'flushall' command".into()
+        ))
+    );
+    assert_eq!(conn.call(["ACL", "WHOAMI"]), Reply::Bulk(b"tenant".to_vec()));
+    // The application itself is not a client: a restricted `default` user leaves it alone.
+    store.cmd::<()>(["ACL", "SETUSER", "default", "-@all"]).unwrap();
+    store.set("other", "v").unwrap();
+    let moved = store.multi().incr("n").exec().unwrap();
+    assert!(moved.is_some());
+    store.atomic(|db| db.incr("n")).unwrap();
+    // A new connection is the `default` user's, restricted.
+    assert!(matches!(store.connect().call(["GET", "other"]), Reply::Error(_)));
+}

@@ -16,14 +16,18 @@ fn other(text: String) -> CommandError {
 /// ACL SETUSER username [rule ...].
 pub(crate) fn setuser(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let rules: Vec<&[u8]> = argv.iter().skip(3).collect();
-    ctx.ks.acl.set_user(argv.arg(2), &rules).map_err(other)?;
+    ctx.ks
+        .acl
+        .update(|acl| acl.set_user(argv.arg(2), &rules))
+        .map_err(other)?;
     Ok(Reply::ok())
 }
 
 /// ACL GETUSER username: its flags, passwords (their SHA-256), its root selector's commands,
 /// keys and channels, and its other selectors'.
 pub(crate) fn getuser(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let Some(user) = ctx.ks.acl.user(argv.arg(2)) else {
+    let acl = ctx.ks.acl.read();
+    let Some(user) = acl.user(argv.arg(2)) else {
         return Ok(Reply::Nil);
     };
     let selector = |fields: [(&'static str, Vec<u8>); 3]| {
@@ -57,18 +61,21 @@ pub(crate) fn deluser(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
     if argv.iter().skip(2).any(|name| name == b"default") {
         return Err(CommandError::other("ERR The 'default' user cannot be removed"));
     }
-    let deleted = argv.iter().skip(2).filter(|name| ctx.ks.acl.delete_user(name)).count();
+    let deleted = ctx
+        .ks
+        .acl
+        .update(|acl| argv.iter().skip(2).filter(|name| acl.delete_user(name)).count());
     Ok(Reply::Integer(deleted as i64))
 }
 
 /// ACL USERS: every user's name, in order.
 pub(crate) fn users(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::bulks(ctx.ks.acl.users().map(|u| u.name.clone())))
+    Ok(Reply::bulks(ctx.ks.acl.read().users().map(|u| u.name.clone())))
 }
 
 /// ACL LIST: every user in the ACL file's format (`user <name> <rules>`).
 pub(crate) fn list(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Ok(Reply::bulks(ctx.ks.acl.users().map(|u| {
+    Ok(Reply::bulks(ctx.ks.acl.read().users().map(|u| {
         let mut line = b"user ".to_vec();
         line.extend_from_slice(&u.name);
         line.push(b' ');
@@ -93,9 +100,14 @@ pub(crate) fn cat(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError
 }
 
 /// ACL WHOAMI: the user the connection is authenticated as.
-pub(crate) fn whoami(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    // Every connection is the `default` user's: none authenticates as another yet.
-    Ok(Reply::bulk("default"))
+pub(crate) fn whoami(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    let Some(id) = ctx.user.filter(|&id| id != crate::acl::APPLICATION) else {
+        return Ok(Reply::bulk("default"));
+    };
+    Ok(match ctx.ks.acl.read().user_by_id(id) {
+        Some(user) => Reply::Bulk(user.name.clone()),
+        None => Reply::Nil,
+    })
 }
 
 /// The most bits ACL GENPASS makes.
@@ -138,7 +150,8 @@ fn random_hex(chars: usize) -> String {
 /// ACL DRYRUN username command [arg ...]: whether the user could run the command, as a
 /// status, or why not, as a bulk string.
 pub(crate) fn dryrun(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    let Some(user) = ctx.ks.acl.user(argv.arg(2)) else {
+    let acl = ctx.ks.acl.read();
+    let Some(user) = acl.user(argv.arg(2)) else {
         return Err(other(format!(
             "ERR User '{}' not found",
             String::from_utf8_lossy(argv.arg(2))
@@ -158,7 +171,7 @@ pub(crate) fn dryrun(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
         }
     };
     let words: Vec<&[u8]> = target.iter().collect();
-    match check(user, spec, &target, &words) {
+    match permits(user, spec, &target) {
         Ok(()) => Ok(Reply::ok()),
         Err(denied) => {
             let text = match denied {
@@ -177,9 +190,33 @@ pub(crate) fn dryrun(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
     }
 }
 
-/// Whether `user` may run `target` (its command `spec`, its arguments `words`): the command,
-/// each key it reads or writes, each channel it publishes or subscribes to.
-fn check(user: &crate::acl::User, spec: &CommandSpec, target: &Argv, words: &[&[u8]]) -> Result<(), Denied> {
+/// Whether the user `user` (`None`: `default`) of `users` may run `argv` (its command `spec`),
+/// and if not why. The `default` user with every permission checks nothing; a deleted user may
+/// run nothing (Redis closes its connections).
+pub(crate) fn user_permits(
+    users: &crate::acl::Users,
+    user: Option<crate::acl::UserId>,
+    spec: &CommandSpec,
+    argv: &Argv,
+) -> Result<(), Denied> {
+    if user == Some(crate::acl::APPLICATION) || (user.is_none() && users.default_unrestricted()) {
+        return Ok(());
+    }
+    let acl = users.read();
+    let found = match user {
+        Some(id) => acl.user_by_id(id),
+        None => acl.user(b"default"),
+    };
+    match found {
+        Some(user) => permits(user, spec, argv),
+        None => Err(Denied::Command),
+    }
+}
+
+/// Whether `user` may run `target` (its command `spec`): the command, each key it reads or
+/// writes, each channel it publishes or subscribes to.
+pub(crate) fn permits(user: &crate::acl::User, spec: &CommandSpec, target: &Argv) -> Result<(), Denied> {
+    let words: Vec<&[u8]> = target.iter().collect();
     let Some(command) = crate::acl::command_table().find(spec.name) else {
         return Err(Denied::Command);
     };
@@ -196,7 +233,7 @@ fn check(user: &crate::acl::User, spec: &CommandSpec, target: &Argv, words: &[&[
     let channels = channels(spec.name, words.len());
     user.check(&Access {
         command,
-        argv: words,
+        argv: &words,
         keys: &keys,
         channels: &channels,
     })

@@ -1,7 +1,7 @@
 //! The commands, one file per group as Redis splits `t_string.c`, `t_list.c`, …, and the shared
 //! helpers their handlers use to read and write typed values.
 
-mod acl;
+pub(crate) mod acl;
 pub(crate) mod args;
 mod bitops;
 pub(crate) mod blocking;
@@ -127,6 +127,9 @@ pub(crate) struct Caller {
     /// anything (Redis's `woff`): what WAIT waits for replicas to acknowledge. Set by the
     /// runner after each command.
     pub(crate) write_offset: u64,
+    /// The user it authenticated as ([`crate::acl::UserId`]), if not `default`: what scripts it
+    /// runs may do.
+    pub(crate) user: Option<crate::acl::UserId>,
 }
 
 impl Caller {
@@ -141,6 +144,7 @@ impl Caller {
             in_exec: true,
             asking: false,
             write_offset: 0,
+            user: Some(crate::acl::APPLICATION),
         }
     }
 }
@@ -192,6 +196,8 @@ impl Engines {
 /// What a handler runs against: the locked keyspace (and the script engines beside it) and the
 /// calling client's selected database and protocol.
 pub(crate) struct Ctx<'a> {
+    /// The caller's user ([`Caller::user`]).
+    pub(crate) user: Option<crate::acl::UserId>,
     pub(crate) ks: &'a mut Keyspace,
     /// The calling client's id.
     pub(crate) client: ClientId,
@@ -267,6 +273,7 @@ impl<'a> Ctx<'a> {
             script_keys: None,
             asking: caller.asking,
             write_offset: caller.write_offset,
+            user: caller.user,
             replayed_instead: false,
             replay_always: false,
             host: None,

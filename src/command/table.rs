@@ -715,6 +715,20 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     table.get(&lower[..name.len()]).copied()
 }
 
+/// `argv`'s command or subcommand, without checking its arity (Redis's `lookupCommand`): a
+/// container called bare is the container.
+pub(crate) fn lookup_full(argv: &Argv) -> Option<&'static CommandSpec> {
+    let spec = lookup(argv.get(0)?)?;
+    let (Run::Container(subcommands), Some(name)) = (spec.run, argv.get(1)) else {
+        return Some(spec);
+    };
+    subcommands.iter().find(|sub| {
+        sub.name
+            .split_once('|')
+            .is_some_and(|(_, s)| s.as_bytes().eq_ignore_ascii_case(name))
+    })
+}
+
 /// Looks up `argv`'s command and checks its arity: Redis's queue-time checks, with its error texts.
 /// The server's own commands are known only to a connection that is `hosted` (a client of the
 /// server). `known` is the command's row when the caller already has it (the typed API finds it

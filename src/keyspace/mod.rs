@@ -153,7 +153,7 @@ pub(crate) struct Keyspace {
     /// checked.
     pub(crate) rdb_checksum: bool,
     /// The users and their permissions (ACL SETUSER, …).
-    pub(crate) acl: crate::acl::Acl,
+    pub(crate) acl: std::sync::Arc<crate::acl::Users>,
     /// The snapshot being taken in steps (a background save), if one is (`snapshot.rs`).
     snapshot: Option<Box<snapshot::SnapshotInProgress>>,
     /// The number of the last snapshot begun.
@@ -204,7 +204,7 @@ impl Keyspace {
             following: crate::replica::Following::default(),
             rdb_compression: true,
             rdb_checksum: true,
-            acl: crate::acl::Acl::default(),
+            acl: std::sync::Arc::default(),
             snapshot: None,
             snapshot_number: 0,
             store: std::sync::Weak::new(),

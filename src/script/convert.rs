@@ -291,6 +291,14 @@ pub(super) fn run_call(
     if denied {
         return refused(ctx, Some(spec.name), "This Redis command is not allowed from script");
     }
+    // The permissions of the user running the script (Redis's `scriptVerifyACL`).
+    if let Err(denied) = crate::command::acl::user_permits(&ctx.ks.acl, ctx.user, spec, &argv) {
+        let text = format!(
+            "The user executing the script can't {}",
+            crate::acl::denial_reason(denied)
+        );
+        return refused(ctx, Some(spec.name), &text);
+    }
     // A read-only script may not run what may write to the replication stream either
     // (PUBLISH, SPUBLISH, PFCOUNT): Redis's rule, which lets CLIENT PAUSE WRITE run them.
     if read_only && (spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE)) {
@@ -405,11 +413,13 @@ fn run_server_command(
         in_exec: true,
         asking: ctx.asking,
         write_offset: ctx.write_offset,
+        user: ctx.user,
     };
     let mut session = crate::connection::Session {
         protocol: resp,
         name: None,
         tracking: false,
+        user: ctx.user,
     };
     let reply = host.run(crate::connection::HostCall {
         op,
@@ -713,4 +723,26 @@ pub(super) fn raised_error(value: &LuaValue, sha: &str) -> Reply {
         _ => format!("{err} script: {sha}"),
     };
     Reply::Error(CommandError::Other(line.replace(['\r', '\n'], " ").into()))
+}
+
+/// `redis.acl_check_cmd(command, arg, ...)`: whether the user running the script may run the
+/// command line (Redis's `luaRedisAclCheckCmdPermissionsCommand`; an unknown command is an
+/// error, a wrong arity is not checked).
+pub(super) fn acl_check_cmd(running: &Running, args: MultiValue) -> mlua::Result<bool> {
+    if !running.is_running() {
+        return Err(mlua::Error::RuntimeError(
+            "redis.acl_check_cmd can only be called inside a script invocation".into(),
+        ));
+    }
+    let argv = argv_from(&args).map_err(|text| mlua::Error::RuntimeError(text.into()))?;
+    let checked = running.with_ctx(|ctx, _| {
+        let spec = table::lookup_full(&argv)?;
+        Some(crate::command::acl::user_permits(&ctx.ks.acl, ctx.user, spec, &argv).is_ok())
+    });
+    match checked.flatten() {
+        Some(allowed) => Ok(allowed),
+        None => Err(mlua::Error::RuntimeError(
+            "Invalid command passed to redis.acl_check_cmd()".into(),
+        )),
+    }
 }

@@ -551,6 +551,11 @@ impl Vm {
             lua.create_function(move |_, args: MultiValue| convert::setresp(&for_setresp, args))?,
         )?;
         redis.set("set_repl", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        let for_acl = Arc::clone(&running);
+        redis.set(
+            "acl_check_cmd",
+            lua.create_function(move |_, args: MultiValue| convert::acl_check_cmd(&for_acl, args))?,
+        )?;
         redis.set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
         // redis.call and the `call` behind redis.pcall are Rust functions, as Redis's are C ones
         // (a Lua wrapper would be tail-called and erase the caller's frame, which error replies

@@ -116,7 +116,7 @@ impl Client {
                 mailbox: Arc::clone(conn.mailbox()),
             },
         );
-        let requirepass = inner.config.lock().requirepass.is_some();
+        let authenticated = default_needs_no_auth(inner);
         Client {
             conn,
             side: ServerSide {
@@ -124,7 +124,7 @@ impl Client {
                 qbuf: (0, 0),
                 addr,
                 state,
-                authenticated: !requirepass,
+                authenticated,
                 reply_mode: ReplyMode::On,
                 quiet: false,
                 sync_requested: None,
@@ -418,12 +418,24 @@ impl Client {
             }
             Some(Run::Session(SessionOp::Reset)) => {
                 side.reply_mode = ReplyMode::On;
-                side.authenticated = side.inner.config.lock().requirepass.is_none();
+                side.authenticated = default_needs_no_auth(&side.inner);
             }
             _ => {}
         }
         self.conn.start_hosted(argv, side)
     }
+}
+
+/// Whether a new connection is the `default` user's without AUTH (it is on and `nopass`:
+/// Redis's `authRequired`).
+fn default_needs_no_auth(inner: &Inner) -> bool {
+    inner
+        .store
+        .shared()
+        .users
+        .read()
+        .user(b"default")
+        .is_some_and(crate::acl::User::needs_no_auth)
 }
 
 /// The connection's state a CLIENT LIST line shows for the client running the command.
@@ -452,7 +464,7 @@ impl Host for ServerSide {
     fn run(&mut self, call: HostCall<'_>) -> Reply {
         let argv = call.argv;
         let reply = match call.op {
-            HostOp::Auth => self.auth(argv),
+            HostOp::Auth => self.auth(argv, call.session),
             HostOp::Quit => {
                 self.close = true;
                 Ok(Reply::ok())
@@ -656,28 +668,13 @@ impl ServerSide {
         Ok(Reply::ok())
     }
 
-    fn check_password(&self, user: &[u8], password: &[u8]) -> Result<(), CommandError> {
-        let config = self.inner.config.lock();
-        let ok = user == b"default"
-            && config
-                .requirepass
-                .as_ref()
-                .is_none_or(|pass| pass.as_bytes() == password);
-        if ok {
-            Ok(())
-        } else {
-            Err(CommandError::other(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ))
-        }
-    }
-
-    /// AUTH [username] password
-    fn auth(&mut self, argv: &Argv) -> Result<Reply, CommandError> {
+    /// AUTH [username] password: the connection is the user's from now on.
+    fn auth(&mut self, argv: &Argv, session: &mut crate::connection::Session) -> Result<Reply, CommandError> {
         if argv.len() > 3 {
             return Err(CommandError::Syntax);
         }
-        if argv.len() == 2 && self.inner.config.lock().requirepass.is_none() {
+        let users = &self.inner.store.shared().users;
+        if argv.len() == 2 && users.read().user(b"default").is_some_and(|u| u.nopass) {
             return Err(CommandError::other(
                 "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
             ));
@@ -686,7 +683,7 @@ impl ServerSide {
             2 => (&b"default"[..], argv.arg(1)),
             _ => (argv.arg(1), argv.arg(2)),
         };
-        self.check_password(user, password)?;
+        session.authenticate(users, user, password)?;
         self.authenticated = true;
         Ok(Reply::ok())
     }
@@ -696,7 +693,12 @@ impl ServerSide {
     fn hello_auth(&mut self, argv: &Argv) -> Result<(), CommandError> {
         // A bad version or option is answered first, as Redis's `helloCommand` reads them first.
         if let Some((user, password)) = HelloArgs::parse(argv)?.auth {
-            self.check_password(user, password)?;
+            let users = &self.inner.store.shared().users;
+            if !users.read().user(user).is_some_and(|u| u.accepts(password)) {
+                return Err(CommandError::other(
+                    "WRONGPASS invalid username-password pair or user is disabled.",
+                ));
+            }
             self.authenticated = true;
         }
         if !self.authenticated {

@@ -398,6 +398,10 @@ impl Server {
             rdb_preamble: config.aof_use_rdb_preamble,
         };
         store.shared().lock().keyspace.rdb_checksum = config.rdbchecksum;
+        if let Some(password) = &config.requirepass {
+            let users = &store.shared().users;
+            users.update(|acl| acl.set_default_password(Some(password.as_bytes())));
+        }
         match &config.dir {
             Some(dir) if config.appendonly => {
                 let dir = crate::persistence::open_append_only(
@@ -701,7 +705,15 @@ impl Inner {
         {
             let mut config = self.config.lock();
             match name {
-                "requirepass" => config.requirepass = (!shown.is_empty()).then(|| shown.clone()),
+                "requirepass" => {
+                    config.requirepass = (!shown.is_empty()).then(|| shown.clone());
+                    // The `default` user's password (Redis's `ACLUpdateDefaultUserPassword`).
+                    let password = config.requirepass.as_deref().map(str::as_bytes);
+                    self.store
+                        .shared()
+                        .users
+                        .update(|acl| acl.set_default_password(password));
+                }
                 "maxclients" => config.maxclients = shown.parse().unwrap_or(config.maxclients),
                 "proto-max-bulk-len" => config.proto_max_bulk_len = shown.parse().unwrap_or(config.proto_max_bulk_len),
                 "client-query-buffer-limit" => {
