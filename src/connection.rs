@@ -908,6 +908,12 @@ impl Connection {
         self.session.protocol
     }
 
+    /// The user the connection authenticated as, if not `default`.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn user(&self) -> Option<crate::acl::UserId> {
+        self.session.user
+    }
+
     /// RESET: leaves MULTI, unwatches, selects database 0, speaks RESP2 and forgets its name, as a
     /// fresh connection (Redis's `resetCommand`; the server also turns CLIENT REPLY back on and,
     /// with a password, asks for AUTH again).

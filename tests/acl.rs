@@ -163,6 +163,8 @@ const SCRIPT: &[&str] = &[
     "ACL USERS",
     "ACL CAT",
     "ACL CAT nosuch",
+    "ACL CAT read write",
+    "ACL GENPASS 1 2",
     "ACL GENPASS 0",
     "ACL GENPASS 5000",
     "ACL GENPASS abc",
@@ -543,6 +545,23 @@ fn users_are_held_to_their_rules_as_redis_holds_them() {
         "f ACL SETUSER default +@all",
         "f SET k1 v",
     ]);
+}
+
+/// CLIENT LIST and CLIENT INFO name the user each client authenticated as.
+#[test]
+fn client_list_names_each_clients_user() {
+    let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let mut admin = RawClient::connect(server.addr().port());
+    admin.call(&words("ACL SETUSER alice on >pw +@all ~*"));
+    let mut alice = RawClient::connect(server.addr().port());
+    assert_eq!(alice.call(&words("AUTH alice pw")), b"+OK\r\n");
+    let info = String::from_utf8(alice.call(&words("CLIENT INFO"))).unwrap();
+    assert!(info.contains(" user=alice "), "{info}");
+    let list = String::from_utf8(admin.call(&words("CLIENT LIST"))).unwrap();
+    assert!(
+        list.contains(" user=alice ") && list.contains(" user=default "),
+        "{list}"
+    );
 }
 
 /// In process: a `Connection` authenticated with HELLO AUTH is held to its user's rules; the

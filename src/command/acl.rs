@@ -86,6 +86,9 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
 
 /// ACL CAT [category]: the categories, or a category's commands.
 pub(crate) fn cat(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if argv.len() > 3 {
+        return Err(args::subcommand_syntax_error(argv, "ACL"));
+    }
     let Some(name) = argv.get(2) else {
         return Ok(Reply::bulks(crate::acl::CATEGORIES));
     };
@@ -115,6 +118,9 @@ const GENPASS_MAX_BITS: i64 = 4096;
 
 /// ACL GENPASS [bits]: a random password of `bits` bits (256 by default), in hexadecimal.
 pub(crate) fn genpass(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if argv.len() > 3 {
+        return Err(args::subcommand_syntax_error(argv, "ACL"));
+    }
     let bits = match argv.get(2) {
         Some(arg) => args::int(arg)?,
         None => 256,

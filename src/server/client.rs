@@ -393,6 +393,7 @@ impl Client {
         state.subscriptions = self.conn.subscription_counts();
         state.db = self.conn.database();
         state.resp = self.conn.protocol();
+        state.user = self.conn.user();
         // Invalidation messages for this client take the form of its protocol now.
         self.conn.mailbox().set_protocol(state.resp);
         if state.name.as_deref() != self.conn.name() {
@@ -443,6 +444,7 @@ struct Running<'a> {
     command: &'a str,
     db: usize,
     resp: u8,
+    user: Option<crate::acl::UserId>,
     name: Option<&'a [u8]>,
     qbuf: (usize, usize),
     argv_mem: usize,
@@ -716,6 +718,7 @@ impl ServerSide {
             command,
             db: call.caller.db,
             resp: call.session.protocol,
+            user: call.session.user,
             name: call.session.name.as_deref(),
             qbuf: self.qbuf,
             argv_mem: argv.iter().map(<[u8]>::len).sum(),
@@ -886,10 +889,11 @@ impl ServerSide {
             return String::new();
         };
         let age = entry.created.elapsed().as_secs();
-        let (db, resp, cmd, name, idle, (qbuf, qbuf_free), argv_mem) = match running {
+        let (db, resp, user, cmd, name, idle, (qbuf, qbuf_free), argv_mem) = match running {
             Some(me) => (
                 me.db,
                 me.resp,
+                me.user,
                 me.command.to_string(),
                 me.name.map(<[u8]>::to_vec),
                 0,
@@ -903,6 +907,7 @@ impl ServerSide {
                 (
                     state.db,
                     state.resp,
+                    state.user,
                     state.last_command.clone(),
                     state.name.clone(),
                     idle,
@@ -936,8 +941,18 @@ impl ServerSide {
             flags.push('N');
         }
         let redir = tracking.as_ref().map_or(-1, |info| info.redirect as i64);
+        let user = match user {
+            None => "default".to_string(),
+            Some(id) => {
+                let users = self.inner.store.shared().users.read();
+                users
+                    .user_by_id(id)
+                    .map(|u| String::from_utf8_lossy(&u.name).into_owned())
+                    .unwrap_or_default()
+            }
+        };
         format!(
-            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user=default redir={redir} resp={resp}\n",
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}\n",
             entry.addr, entry.local
         )
     }

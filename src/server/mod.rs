@@ -342,6 +342,8 @@ pub(crate) struct ClientState {
     name: Option<Vec<u8>>,
     db: usize,
     resp: u8,
+    /// The user it authenticated as, if not `default`.
+    user: Option<crate::acl::UserId>,
     last_command: String,
     /// When the client last sent a command (CLIENT LIST's `idle`); `None` before its first.
     last_active: Option<Instant>,
