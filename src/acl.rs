@@ -982,6 +982,8 @@ pub(crate) fn category_commands(name: &str) -> Option<Vec<&'static str>> {
 #[derive(Debug)]
 pub(crate) struct Users {
     acl: parking_lot::RwLock<Acl>,
+    /// ACL LOG.
+    pub(crate) log: parking_lot::Mutex<Log>,
     /// Whether the `default` user may run anything on any key and channel: a connection of
     /// the default user then checks nothing.
     default_unrestricted: std::sync::atomic::AtomicBool,
@@ -991,6 +993,7 @@ impl Default for Users {
     fn default() -> Users {
         Users {
             acl: parking_lot::RwLock::new(Acl::default()),
+            log: parking_lot::Mutex::default(),
             default_unrestricted: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -1012,8 +1015,169 @@ impl Users {
         answer
     }
 
+    /// The name of the user `id` (`None`: `default`), as a log entry names it.
+    pub(crate) fn name_of(&self, id: Option<UserId>) -> Vec<u8> {
+        match id {
+            Some(id) => self.read().user_by_id(id).map(|u| u.name.clone()).unwrap_or_default(),
+            None => b"default".to_vec(),
+        }
+    }
+
+    /// Logs a refusal of `argv` (its command's full name `command`) to the user `user`, as
+    /// ACL LOG shows it.
+    pub(crate) fn log_denied(
+        &self,
+        (denied, context): (Denied, LogContext),
+        user: Option<UserId>,
+        (command, argv): (&str, &crate::argv::Argv),
+        client_info: String,
+    ) {
+        let object = match denied {
+            Denied::Command => command.as_bytes().to_vec(),
+            Denied::Key(at) | Denied::Channel(at) => argv.arg(at).to_vec(),
+        };
+        self.log.lock().add(LogEntry {
+            count: 1,
+            reason: LogReason::Denied(denied),
+            context,
+            object,
+            username: self.name_of(user),
+            at_ms: now_ms(),
+            client_info,
+        });
+    }
+
+    /// Logs a failed AUTH or HELLO AUTH (`command` as the client spelled it) as `username`.
+    pub(crate) fn log_auth_failure(&self, command: &[u8], username: &[u8], context: LogContext, client_info: String) {
+        self.log.lock().add(LogEntry {
+            count: 1,
+            reason: LogReason::Auth,
+            context,
+            object: command.to_vec(),
+            username: username.to_vec(),
+            at_ms: now_ms(),
+            client_info,
+        });
+    }
+
     /// Whether a connection of the `default` user may skip its checks.
     pub(crate) fn default_unrestricted(&self) -> bool {
         self.default_unrestricted.load(std::sync::atomic::Ordering::Acquire)
     }
+}
+
+/// Why an ACL LOG entry was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogReason {
+    /// A command refused (its command, a key or a channel).
+    Denied(Denied),
+    /// A failed AUTH or HELLO AUTH.
+    Auth,
+}
+
+/// Where a refusal happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogContext {
+    TopLevel,
+    Multi,
+    Lua,
+}
+
+/// One entry of ACL LOG (Redis's `ACLLogEntry`).
+#[derive(Debug, Clone)]
+pub(crate) struct LogEntry {
+    pub(crate) count: u64,
+    pub(crate) reason: LogReason,
+    pub(crate) context: LogContext,
+    /// The command, key, channel or AUTH refused.
+    pub(crate) object: Vec<u8>,
+    pub(crate) username: Vec<u8>,
+    /// When it last happened, Unix milliseconds.
+    pub(crate) at_ms: i64,
+    /// The client's CLIENT LIST line.
+    pub(crate) client_info: String,
+}
+
+impl LogEntry {
+    /// The entry's reason as ACL LOG names it.
+    pub(crate) fn reason_name(&self) -> &'static str {
+        match self.reason {
+            LogReason::Denied(Denied::Command) => "command",
+            LogReason::Denied(Denied::Key(_)) => "key",
+            LogReason::Denied(Denied::Channel(_)) => "channel",
+            LogReason::Auth => "auth",
+        }
+    }
+
+    /// The entry's context as ACL LOG names it.
+    pub(crate) fn context_name(&self) -> &'static str {
+        match self.context {
+            LogContext::TopLevel => "toplevel",
+            LogContext::Multi => "multi",
+            LogContext::Lua => "lua",
+        }
+    }
+
+    /// Whether `other` is the same event again (Redis's `ACLLogMatchEntry`): the same reason,
+    /// context, object and user within a minute.
+    fn matches(&self, other: &LogEntry) -> bool {
+        self.reason_name() == other.reason_name()
+            && self.context == other.context
+            && (self.at_ms - other.at_ms).abs() <= 60_000
+            && self.object == other.object
+            && self.username == other.username
+    }
+}
+
+/// The ACL log: the latest first, at most `acllog-max-len` entries.
+#[derive(Debug)]
+pub(crate) struct Log {
+    entries: std::collections::VecDeque<LogEntry>,
+    pub(crate) max_len: usize,
+}
+
+impl Default for Log {
+    fn default() -> Log {
+        Log {
+            entries: std::collections::VecDeque::new(),
+            max_len: 128,
+        }
+    }
+}
+
+impl Log {
+    /// Adds `entry` (Redis's `addACLLogEntry`): one of the ten latest that is the same event
+    /// counts it again and comes first; else it is a new first entry, the oldest past the
+    /// limit dropped.
+    pub(crate) fn add(&mut self, entry: LogEntry) {
+        let scanned = self.entries.len().min(10);
+        if let Some(at) = (0..scanned).find(|&at| self.entries[at].matches(&entry))
+            && let Some(mut matched) = self.entries.remove(at)
+        {
+            matched.count += 1;
+            matched.at_ms = entry.at_ms;
+            matched.client_info = entry.client_info;
+            self.entries.push_front(matched);
+            return;
+        }
+        self.entries.push_front(entry);
+        self.entries.truncate(self.max_len);
+    }
+
+    /// The latest `count` entries.
+    pub(crate) fn latest(&self, count: usize) -> impl Iterator<Item = &LogEntry> {
+        self.entries.iter().take(count)
+    }
+
+    /// ACL LOG RESET.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// Now, Unix milliseconds (an ACL LOG entry's time).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

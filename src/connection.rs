@@ -160,6 +160,9 @@ pub(crate) trait Host {
     /// The client's address, `ip:port` (SLOWLOG shows it).
     fn client_addr(&self) -> String;
 
+    /// The client's CLIENT LIST line, without its newline (ACL LOG shows it).
+    fn client_info(&self, client: ClientId) -> String;
+
     /// Runs one of the server's commands, under the store's lock.
     fn run(&mut self, call: HostCall<'_>) -> Reply;
 }
@@ -546,9 +549,38 @@ impl Connection {
 
     /// Whether the connection's user may run `argv` (its command `spec`): the `default` user
     /// with every permission checks nothing. The error is Redis's NOPERM.
-    fn permitted(&self, spec: &'static CommandSpec, argv: &Argv) -> Result<(), CommandError> {
-        self.user_permits(spec, argv)
-            .map_err(|denied| CommandError::Other(crate::acl::no_permission(denied, spec.name).into()))
+    fn permitted(&self, spec: &'static CommandSpec, argv: &Argv, host: Option<&dyn Host>) -> Result<(), CommandError> {
+        self.user_permits(spec, argv).map_err(|denied| {
+            let context = match self.multi {
+                Some(_) => crate::acl::LogContext::Multi,
+                None => crate::acl::LogContext::TopLevel,
+            };
+            self.log_denied(denied, context, spec, argv, host);
+            CommandError::Other(crate::acl::no_permission(denied, spec.name).into())
+        })
+    }
+
+    /// Records a refusal in ACL LOG, with the client's CLIENT LIST line.
+    fn log_denied(
+        &self,
+        denied: crate::acl::Denied,
+        context: crate::acl::LogContext,
+        spec: &'static CommandSpec,
+        argv: &Argv,
+        host: Option<&dyn Host>,
+    ) {
+        let info = self.client_info(host);
+        self.shared
+            .users
+            .log_denied((denied, context), self.session.user, (spec.name, argv), info);
+    }
+
+    /// This client's CLIENT LIST line: the server's, or in process what it knows of itself.
+    fn client_info(&self, host: Option<&dyn Host>) -> String {
+        match host {
+            Some(host) => host.client_info(self.id),
+            None => in_process_info(self.id, self.db, &self.session, &self.shared.users),
+        }
     }
 
     /// Whether the connection's user may run `argv`, and if not why.
@@ -593,7 +625,7 @@ impl Connection {
         // The user's permissions (Redis's `ACLCheckAllPerm` in `processCommand`): inside MULTI
         // a refusal is a queue-time error.
         if let Ok(spec) = &resolved
-            && let Err(e) = self.permitted(spec, argv)
+            && let Err(e) = self.permitted(spec, argv, host.as_deref())
         {
             *outcome = Outcome::Rejected(Some(spec.name));
             resolved = Err(e);
@@ -1237,6 +1269,8 @@ impl Connection {
         for (spec, argv) in &multi.queue {
             // Permissions again: they may have changed since the command was queued.
             if let Err(denied) = self.user_permits(spec, argv) {
+                let context = crate::acl::LogContext::Multi;
+                self.log_denied(denied, context, spec, argv, host.as_deref());
                 replies.push(each(Reply::Error(CommandError::Other(
                     crate::acl::no_longer_permitted(denied).into(),
                 ))));
@@ -1561,6 +1595,17 @@ pub(crate) fn exec_direct_unconnected<R>(
     // Nothing observes the unit, so it is no client's: Redis's own unit of work without a client.
     let caller = Caller::internal(0, 0);
     Some(Ok(shared.run_direct_calls(&mut state, &caller, calls, each)))
+}
+
+/// What an in-process connection's ACL LOG entries say of it, in CLIENT LIST's form: its id,
+/// database, user and protocol.
+pub(crate) fn in_process_info(id: ClientId, db: usize, session: &Session, users: &crate::acl::Users) -> String {
+    let name = session.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+    let user = String::from_utf8_lossy(&users.name_of(session.user)).into_owned();
+    format!(
+        "id={id} addr= laddr= name={name} db={db} user={user} resp={}",
+        session.protocol
+    )
 }
 
 /// Releases `client`'s watches at EXEC, answering whether one of the keys changed since it was

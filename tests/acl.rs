@@ -433,11 +433,9 @@ fn random_rules_grant_what_redis_grants() {
 
 /// Runs `script` (lines `who command`: each `who` a connection of its own) on both servers, and
 /// compares the replies (a HELLO's with the client id left out: the servers number clients
-/// differently).
-fn run_clients(script: &[&str]) {
-    let Some((redis, server, _, _)) = pair() else {
-        return;
-    };
+/// differently). Answers a client of each server, to look further.
+fn run_clients(script: &[&str]) -> Option<(RedisServer, Server, RawClient, RawClient)> {
+    let (redis, server, theirs_admin, ours_admin) = pair()?;
     let mut theirs: std::collections::BTreeMap<&str, RawClient> = Default::default();
     let mut ours: std::collections::BTreeMap<&str, RawClient> = Default::default();
     for line in script {
@@ -471,6 +469,68 @@ fn run_clients(script: &[&str]) {
             common::assert_same_bytes(&b, &a, line);
         }
     }
+    Some((redis, server, theirs_admin, ours_admin))
+}
+
+/// ACL LOG's entries without what differs between two servers: each entry's age and its
+/// client's CLIENT LIST line (checked to name the user).
+fn log_entries(client: &mut RawClient) -> Vec<Vec<Resp>> {
+    let Resp::Array(Some(entries)) = parse(&client.call(&words("ACL LOG"))) else {
+        panic!("ACL LOG answered no array");
+    };
+    entries
+        .into_iter()
+        .map(|entry| {
+            let Resp::Array(Some(fields)) = entry else {
+                panic!("not an entry: {entry:?}");
+            };
+            let mut kept = Vec::new();
+            for pair in fields.chunks(2) {
+                match &pair[0] {
+                    Resp::Bulk(Some(name)) if name == b"age-seconds" => {}
+                    Resp::Bulk(Some(name)) if name == b"client-info" => {
+                        assert!(matches!(&pair[1], Resp::Bulk(Some(info)) if info.windows(5).any(|w| w == b"user=")));
+                    }
+                    _ => kept.extend(pair.iter().cloned()),
+                }
+            }
+            kept
+        })
+        .collect()
+}
+
+/// ACL LOG records refusals as Redis does: failed AUTH and HELLO AUTH, commands, keys and
+/// channels refused at the top level, in MULTI and in scripts; the same event again within a
+/// minute counts up; COUNT, RESET and bad arguments answered as Redis answers them.
+#[cfg(feature = "lua")]
+#[test]
+fn the_acl_log_records_refusals_as_redis_does() {
+    let Some((_redis, _server, mut theirs, mut ours)) = run_clients(&[
+        "a ACL LOG RESET",
+        "a ACL SETUSER alice on >pw ~k* &ch +get +set +publish +multi +exec +eval",
+        "b AUTH alice wrong",
+        "b auth alice wrong",
+        "b AUTH alice pw",
+        "b GET x",
+        "b GET x",
+        "b DEL k1",
+        "b PUBLISH other m",
+        "b MULTI",
+        "b GET y",
+        "b EXEC",
+        "b EVAL \"return redis.call('GET','z')\" 0",
+        "c HELLO 3 AUTH bob pw",
+        "a ACL LOG -1",
+        "a ACL LOG x",
+        "a ACL LOG 1 2",
+    ]) else {
+        return;
+    };
+    let entries = log_entries(&mut ours);
+    assert_eq!(entries.len(), 8);
+    assert_eq!(entries, log_entries(&mut theirs));
+    same(&mut theirs, &mut ours, "ACL LOG RESET", Compare::Exact);
+    same(&mut theirs, &mut ours, "ACL LOG", Compare::Exact);
 }
 
 /// A connection authenticated as a user (AUTH, HELLO AUTH) runs only what the user's rules
@@ -482,7 +542,7 @@ fn run_clients(script: &[&str]) {
 #[cfg(feature = "lua")]
 #[test]
 fn users_are_held_to_their_rules_as_redis_holds_them() {
-    run_clients(&[
+    let _ = run_clients(&[
         "a ACL SETUSER alice on >pw ~k* %R~r* &ch +get +set +publish +subscribe +multi +exec +@connection +eval",
         "b AUTH alice wrong",
         "b AUTH nobody pw",

@@ -84,6 +84,39 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandErro
     })))
 }
 
+/// ACL LOG [count | RESET]: the latest refusals (10 unless `count` says), or RESET empties the
+/// log.
+pub(crate) fn log(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    if argv.len() > 3 {
+        return Err(args::subcommand_syntax_error(argv, "ACL"));
+    }
+    let count = match argv.get(2) {
+        Some(arg) if args::is_option(arg, "reset") => {
+            ctx.ks.acl.log.lock().clear();
+            return Ok(Reply::ok());
+        }
+        Some(arg) => args::int(arg)?.max(0) as usize,
+        None => 10,
+    };
+    let now = crate::acl::now_ms();
+    let log = ctx.ks.acl.log.lock();
+    let entries = log
+        .latest(count)
+        .map(|entry| {
+            Reply::map([
+                ("count", Reply::Integer(entry.count as i64)),
+                ("reason", Reply::bulk(entry.reason_name())),
+                ("context", Reply::bulk(entry.context_name())),
+                ("object", Reply::Bulk(entry.object.clone())),
+                ("username", Reply::Bulk(entry.username.clone())),
+                ("age-seconds", Reply::Double((now - entry.at_ms) as f64 / 1000.0)),
+                ("client-info", Reply::bulk(entry.client_info.clone())),
+            ])
+        })
+        .collect();
+    Ok(Reply::Array(entries))
+}
+
 /// ACL CAT [category]: the categories, or a category's commands.
 pub(crate) fn cat(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     if argv.len() > 3 {

@@ -293,6 +293,14 @@ pub(super) fn run_call(
     }
     // The permissions of the user running the script (Redis's `scriptVerifyACL`).
     if let Err(denied) = crate::command::acl::user_permits(&ctx.ks.acl, ctx.user, spec, &argv) {
+        let info = match ctx.host.as_deref() {
+            Some(host) => host.client_info(ctx.client),
+            None => format!("id={} addr= laddr= db={}", ctx.client, ctx.db),
+        };
+        let context = crate::acl::LogContext::Lua;
+        ctx.ks
+            .acl
+            .log_denied((denied, context), ctx.user, (spec.name, &argv), info);
         let text = format!(
             "The user executing the script can't {}",
             crate::acl::denial_reason(denied)

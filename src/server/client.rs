@@ -412,7 +412,7 @@ impl Client {
         match table::lookup(name).map(|spec| spec.run) {
             // HELLO's AUTH option authenticates here (the connection knows no passwords).
             Some(Run::Session(SessionOp::Hello)) => {
-                if let Err(e) = side.hello_auth(&argv) {
+                if let Err(e) = side.hello_auth(&argv, self.conn.id()) {
                     self.conn.monitor_refused(&argv, side);
                     return Started::Done(Reply::Error(e));
                 }
@@ -463,10 +463,14 @@ impl Host for ServerSide {
         self.addr.to_string()
     }
 
+    fn client_info(&self, client: u64) -> String {
+        self.describe(client, None, None).trim_end().to_string()
+    }
+
     fn run(&mut self, call: HostCall<'_>) -> Reply {
         let argv = call.argv;
         let reply = match call.op {
-            HostOp::Auth => self.auth(argv, call.session),
+            HostOp::Auth => self.auth(argv, call.session, call.caller.client),
             HostOp::Quit => {
                 self.close = true;
                 Ok(Reply::ok())
@@ -671,7 +675,12 @@ impl ServerSide {
     }
 
     /// AUTH [username] password: the connection is the user's from now on.
-    fn auth(&mut self, argv: &Argv, session: &mut crate::connection::Session) -> Result<Reply, CommandError> {
+    fn auth(
+        &mut self,
+        argv: &Argv,
+        session: &mut crate::connection::Session,
+        client: u64,
+    ) -> Result<Reply, CommandError> {
         if argv.len() > 3 {
             return Err(CommandError::Syntax);
         }
@@ -685,18 +694,24 @@ impl ServerSide {
             2 => (&b"default"[..], argv.arg(1)),
             _ => (argv.arg(1), argv.arg(2)),
         };
-        session.authenticate(users, user, password)?;
+        if let Err(e) = session.authenticate(users, user, password) {
+            let info = self.describe(client, None, None).trim_end().to_string();
+            users.log_auth_failure(argv.arg(0), user, crate::acl::LogContext::TopLevel, info);
+            return Err(e);
+        }
         self.authenticated = true;
         Ok(Reply::ok())
     }
 
     /// HELLO's AUTH option, checked before the connection runs HELLO; without it, HELLO needs an
     /// authenticated client.
-    fn hello_auth(&mut self, argv: &Argv) -> Result<(), CommandError> {
+    fn hello_auth(&mut self, argv: &Argv, client: u64) -> Result<(), CommandError> {
         // A bad version or option is answered first, as Redis's `helloCommand` reads them first.
         if let Some((user, password)) = HelloArgs::parse(argv)?.auth {
             let users = &self.inner.store.shared().users;
             if !users.read().user(user).is_some_and(|u| u.accepts(password)) {
+                let info = self.describe(client, None, None).trim_end().to_string();
+                users.log_auth_failure(argv.arg(0), user, crate::acl::LogContext::TopLevel, info);
                 return Err(CommandError::other(
                     "WRONGPASS invalid username-password pair or user is disabled.",
                 ));
@@ -1231,6 +1246,7 @@ impl ServerSide {
                     .set_backlog_size(super::number(&params, "repl-backlog-size", 1 << 20));
                 ks.set_aof_timestamps(params.get("aof-timestamp-enabled").is_some_and(|v| v == "yes"));
                 ks.set_aof_rdb_preamble(params.get("aof-use-rdb-preamble").is_none_or(|v| v == "yes"));
+                ks.acl.log.lock().max_len = super::number(&params, "acllog-max-len", 128);
                 ks.following.read_only = params.get("replica-read-only").is_none_or(|v| v == "yes");
                 ks.following.serve_stale = params.get("replica-serve-stale-data").is_none_or(|v| v == "yes");
                 ks.following.auth = super::primary_auth(&params);
