@@ -762,6 +762,38 @@ impl User {
         Ok(())
     }
 
+    /// Whether the user may subscribe to `channel` (a pattern, compared literally, when
+    /// `pattern`): Redis's `ACLUserCheckChannelPerm`.
+    pub(crate) fn may_subscribe(&self, channel: &[u8], pattern: bool) -> bool {
+        self.selectors.iter().any(|s| {
+            s.all_channels
+                || s.channels.iter().any(|c| {
+                    if pattern {
+                        c[..] == *channel
+                    } else {
+                        crate::command::glob::matches(c, channel)
+                    }
+                })
+        })
+    }
+
+    /// Whether one of the user's selectors allows `access` and reading any key.
+    pub(crate) fn may_read_any_key(&self, access: &Access<'_>) -> bool {
+        self.selectors
+            .iter()
+            .any(|s| s.check(access).is_ok() && (s.all_keys || s.patterns.iter().any(|p| p.read && p.pattern == b"*")))
+    }
+
+    /// Whether the user's channel rules differ from `other`'s.
+    fn channels_differ(&self, other: &User) -> bool {
+        self.selectors.len() != other.selectors.len()
+            || self
+                .selectors
+                .iter()
+                .zip(&other.selectors)
+                .any(|(a, b)| a.all_channels != b.all_channels || a.channels != b.channels)
+    }
+
     /// Whether the user may do `access`: `Ok`, or what Redis reports of the refusal (the
     /// command, unless every selector refused on a key or channel: then the most relevant).
     pub(crate) fn check(&self, access: &Access<'_>) -> Result<(), Denied> {
@@ -855,13 +887,30 @@ pub(crate) struct Acl {
     users: BTreeMap<Vec<u8>, User>,
     /// The id the next user made gets.
     next_id: UserId,
+    /// What a server is to close (Redis's `ACLFreeUserAndKillClients`,
+    /// `ACLKillPubsubClientsIfNeeded`).
+    kills: Vec<Kill>,
+}
+
+/// Connections a change of the users closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kill {
+    /// Every connection of a deleted user.
+    Connections(UserId),
+    /// The connections of a user whose channel rules changed that subscribe to a channel or
+    /// pattern the user may no longer.
+    Subscribers(UserId),
 }
 
 impl Default for Acl {
     fn default() -> Acl {
         let mut users = BTreeMap::new();
         users.insert(b"default".to_vec(), User::default_user());
-        Acl { users, next_id: 1 }
+        Acl {
+            users,
+            next_id: 1,
+            kills: Vec::new(),
+        }
     }
 }
 
@@ -911,6 +960,11 @@ impl Acl {
                 )
             })?;
         }
+        if let Some(old) = self.users.get(name)
+            && old.channels_differ(&user)
+        {
+            self.kills.push(Kill::Subscribers(user.id));
+        }
         self.users.insert(name.to_vec(), user);
         Ok(())
     }
@@ -935,7 +989,18 @@ impl Acl {
 
     /// ACL DELUSER of one user: whether it was there. (`default` is refused by the caller.)
     pub(crate) fn delete_user(&mut self, name: &[u8]) -> bool {
-        self.users.remove(name).is_some()
+        match self.users.remove(name) {
+            Some(user) => {
+                self.kills.push(Kill::Connections(user.id));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The connections to close since last asked (see [`Kill`]).
+    pub(crate) fn take_kills(&mut self) -> Vec<Kill> {
+        std::mem::take(&mut self.kills)
     }
 }
 
@@ -984,6 +1049,10 @@ pub(crate) struct Users {
     acl: parking_lot::RwLock<Acl>,
     /// ACL LOG.
     pub(crate) log: parking_lot::Mutex<Log>,
+    /// Whether a change left connections to close ([`Acl::take_kills`]).
+    kills_pending: std::sync::atomic::AtomicBool,
+    /// Whether a server serves the store (and closes connections for a change).
+    pub(crate) served: std::sync::atomic::AtomicBool,
     /// Whether the `default` user may run anything on any key and channel: a connection of
     /// the default user then checks nothing.
     default_unrestricted: std::sync::atomic::AtomicBool,
@@ -994,6 +1063,8 @@ impl Default for Users {
         Users {
             acl: parking_lot::RwLock::new(Acl::default()),
             log: parking_lot::Mutex::default(),
+            kills_pending: std::sync::atomic::AtomicBool::new(false),
+            served: std::sync::atomic::AtomicBool::new(false),
             default_unrestricted: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -1009,6 +1080,14 @@ impl Users {
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut Acl) -> T) -> T {
         let mut acl = self.acl.write();
         let answer = change(&mut acl);
+        if !acl.kills.is_empty() {
+            // Only a server closes connections; without one there is nothing to close.
+            if self.served.load(std::sync::atomic::Ordering::Acquire) {
+                self.kills_pending.store(true, std::sync::atomic::Ordering::Release);
+            } else {
+                acl.kills.clear();
+            }
+        }
         let unrestricted = acl.users.get(&b"default"[..]).is_some_and(User::is_unrestricted);
         self.default_unrestricted
             .store(unrestricted, std::sync::atomic::Ordering::Release);
@@ -1058,6 +1137,15 @@ impl Users {
             at_ms: now_ms(),
             client_info,
         });
+    }
+
+    /// The connections a change of the users closes, if any changed since last asked.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn take_kills(&self) -> Vec<Kill> {
+        if !self.kills_pending.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            return Vec::new();
+        }
+        self.acl.write().take_kills()
     }
 
     /// Whether a connection of the `default` user may skip its checks.

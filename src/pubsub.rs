@@ -578,6 +578,16 @@ impl Hub {
         }
     }
 
+    /// Whether `client` subscribes to a channel (or shard channel) or pattern `allowed` refuses:
+    /// `allowed(name, is_pattern)`.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn subscribes_beyond(&self, client: ClientId, allowed: impl Fn(&[u8], bool) -> bool) -> bool {
+        self.subscribers.get(&client).is_some_and(|s| {
+            s.channels.iter().chain(&s.shard).any(|c| !allowed(c, false))
+                || s.patterns.iter().any(|p| !allowed(p, true))
+        })
+    }
+
     /// How many subscriptions `client` has: (channels and patterns, shard channels).
     pub(crate) fn subscriptions(&self, client: ClientId) -> (usize, usize) {
         self.subscribers

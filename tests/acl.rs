@@ -673,3 +673,104 @@ fn in_process_connections_are_held_to_their_users_rules() {
     // A new connection is the `default` user's, restricted.
     assert!(matches!(store.connect().call(["GET", "other"]), Reply::Error(_)));
 }
+
+/// Whether the server closed the connection: a PING on it is answered by the end of the stream.
+fn closed(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::{Read, Write};
+    let _ = stream.write_all(b"PING\r\n");
+    let mut reply = [0u8; 16];
+    matches!(stream.read(&mut reply), Ok(0) | Err(_))
+}
+
+/// A deleted user's connections are closed (the one that deleted it after its reply), and so
+/// are a user's subscribers to channels its new rules no longer allow, as Redis closes them;
+/// ACL LOAD and SAVE answer as Redis without an `aclfile`; SORT's BY and GET need the right to
+/// read any key; BITFIELD's key is read-only when it only GETs.
+#[test]
+fn deleted_users_and_revoked_subscribers_are_disconnected_as_redis_does() {
+    let Some((redis, server, mut theirs, mut ours)) = pair() else {
+        return;
+    };
+    for (port, admin) in [(redis.port, &mut theirs), (server.addr().port(), &mut ours)] {
+        let connect = || {
+            let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            stream
+        };
+        let send = |stream: &mut std::net::TcpStream, line: &str| {
+            use std::io::{Read, Write};
+            let mut request = Vec::new();
+            let argv = words(line);
+            request.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
+            for arg in argv {
+                request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+                request.extend_from_slice(&arg);
+                request.extend_from_slice(b"\r\n");
+            }
+            stream.write_all(&request).unwrap();
+            let mut reply = [0u8; 256];
+            let n = stream.read(&mut reply).unwrap();
+            reply[..n].to_vec()
+        };
+        admin.call(&words("ACL SETUSER gone on >pw +@all ~* &*"));
+        admin.call(&words(
+            "ACL SETUSER listener on >pw +@all ~* resetchannels &news &alerts",
+        ));
+        let mut user = connect();
+        assert_eq!(send(&mut user, "AUTH gone pw"), b"+OK\r\n");
+        let mut itself = connect();
+        assert_eq!(send(&mut itself, "AUTH gone pw"), b"+OK\r\n");
+        assert_eq!(
+            send(&mut itself, "ACL DELUSER gone"),
+            b":1\r\n",
+            "the deleting client gets its reply"
+        );
+        assert!(closed(&mut user), "port {port}: a deleted user's connection is closed");
+        assert!(closed(&mut itself), "port {port}: and the one that deleted it, after");
+        let mut keeps = connect();
+        let mut loses = connect();
+        for stream in [&mut keeps, &mut loses] {
+            assert_eq!(send(stream, "AUTH listener pw"), b"+OK\r\n");
+        }
+        send(&mut keeps, "SUBSCRIBE news");
+        send(&mut loses, "SUBSCRIBE alerts");
+        admin.call(&words("ACL SETUSER listener resetchannels &news"));
+        assert!(
+            closed(&mut loses),
+            "port {port}: a subscriber of a revoked channel is closed"
+        );
+        assert!(
+            !closed(&mut keeps),
+            "port {port}: one of a channel still allowed is not"
+        );
+    }
+    for line in [
+        "ACL LOAD",
+        "ACL SAVE",
+        "SET v1 1",
+        "LPUSH mylist 1",
+        "ACL SETUSER sorter on nopass (+sort ~mylist)",
+        "ACL DRYRUN sorter sort mylist",
+        "COMMAND GETKEYSANDFLAGS bitfield k get u4 0",
+        "COMMAND GETKEYSANDFLAGS bitfield k get u4 0 incrby u4 0 1",
+        "COMMAND GETKEYSANDFLAGS bitfield k overflow wrap get u4 0",
+        "ACL SETUSER reader on nopass %R~read* +@all",
+        "ACL DRYRUN reader bitfield readstr get u4 0",
+        "ACL DRYRUN reader bitfield readstr set u4 0 1",
+    ] {
+        same(&mut theirs, &mut ours, line, Compare::Exact);
+    }
+    let _ = run_clients(&[
+        "a ACL SETUSER sorter on nopass (+sort ~mylist)",
+        "a LPUSH mylist 1",
+        "b AUTH sorter x",
+        "b SORT mylist",
+        "b SORT mylist BY v*",
+        "b SORT mylist GET v*",
+        "a ACL SETUSER sorter (+sort ~mylist %R~*)",
+        "b SORT mylist BY v*",
+        "b SORT mylist BY nosort",
+    ]);
+}

@@ -117,6 +117,14 @@ pub(crate) fn log(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     Ok(Reply::Array(entries))
 }
 
+/// ACL LOAD and ACL SAVE: embedis keeps no `aclfile` (its users live in the store), so they
+/// answer as Redis does without one.
+pub(crate) fn load_or_save(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
+    Err(CommandError::other(
+        "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
+    ))
+}
+
 /// ACL CAT [category]: the categories, or a category's commands.
 pub(crate) fn cat(_ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     if argv.len() > 3 {
@@ -255,10 +263,31 @@ pub(crate) fn user_permits(
 /// Whether `user` may run `target` (its command `spec`): the command, each key it reads or
 /// writes, each channel it publishes or subscribes to.
 pub(crate) fn permits(user: &crate::acl::User, spec: &CommandSpec, target: &Argv) -> Result<(), Denied> {
-    let words: Vec<&[u8]> = target.iter().collect();
-    let Some(command) = crate::acl::command_table().find(spec.name) else {
-        return Err(Denied::Command);
+    with_access(spec, target, |access| user.check(access)).unwrap_or(Err(Denied::Command))
+}
+
+/// Whether the user `user` of `users` may run `target` and read any key (Redis's
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess` for reads): what SORT's BY and GET need.
+pub(crate) fn may_read_any_key(users: &crate::acl::Users, user: Option<crate::acl::UserId>, target: &Argv) -> bool {
+    if user == Some(crate::acl::APPLICATION) || (user.is_none() && users.default_unrestricted()) {
+        return true;
+    }
+    let Some(spec) = table::lookup_full(target) else {
+        return false;
     };
+    let acl = users.read();
+    let found = match user {
+        Some(id) => acl.user_by_id(id),
+        None => acl.user(b"default"),
+    };
+    found.is_some_and(|user| with_access(spec, target, |access| user.may_read_any_key(access)).unwrap_or(false))
+}
+
+/// `check` of what `target` (its command `spec`) touches; `None` for a command Redis's table
+/// lacks.
+fn with_access<R>(spec: &CommandSpec, target: &Argv, check: impl FnOnce(&Access<'_>) -> R) -> Option<R> {
+    let words: Vec<&[u8]> = target.iter().collect();
+    let command = crate::acl::command_table().find(spec.name)?;
     let keys: Vec<(usize, bool, bool)> = match table::key_positions(spec, target) {
         Ok(positions) => super::server::key_flags(spec, target, &positions)
             .into_iter()
@@ -270,12 +299,12 @@ pub(crate) fn permits(user: &crate::acl::User, spec: &CommandSpec, target: &Argv
         Err(_) => Vec::new(),
     };
     let channels = channels(spec.name, words.len());
-    user.check(&Access {
+    Some(check(&Access {
         command,
         argv: &words,
         keys: &keys,
         channels: &channels,
-    })
+    }))
 }
 
 /// The channels a command publishes or subscribes to (Redis's `commands_with_channels`: the

@@ -403,6 +403,34 @@ pub(crate) fn key_flags(spec: &CommandSpec, target: &Argv, positions: &[usize]) 
         };
         return vec![(1, flags)];
     }
+    // BITFIELD's spec says its flags vary too: read-only when it only GETs (Redis's
+    // `bitfieldGetKeys`, which takes a malformed option for a write).
+    if spec.name == "bitfield" {
+        let mut read_only = true;
+        let mut at = 2;
+        while at < target.len() {
+            let left = target.len() - at - 1;
+            let arg = target.arg(at);
+            let is = |name| super::args::is_option(arg, name);
+            if is("get") && left >= 2 {
+                at += 3;
+            } else if (is("set") || is("incrby")) && left >= 3 {
+                read_only = false;
+                break;
+            } else if is("overflow") && left >= 1 {
+                at += 2;
+            } else {
+                read_only = false;
+                break;
+            }
+        }
+        let flags = if read_only {
+            statuses(&["RO", "access"])
+        } else {
+            statuses(&["RW", "access", "update"])
+        };
+        return vec![(1, flags)];
+    }
     let by_spec = super::reference::keys_by_spec(spec.name, target);
     let fallback = match spec.keys {
         super::table::Keys::Sort => super::reference::last_key_spec_flags(spec.name),

@@ -23,8 +23,14 @@ struct SortOptions<'a> {
 }
 
 /// In cluster mode (`cluster`) BY with a pattern and GET are refused: the keys they name may be
-/// on other nodes.
-fn parse(argv: &Argv, read_only: bool, cluster: bool) -> Result<SortOptions<'_>, CommandError> {
+/// on other nodes; so are they when the user may not read every key (`full_key_access`, Redis's
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess`).
+fn parse<'a>(
+    argv: &'a Argv,
+    read_only: bool,
+    cluster: bool,
+    full_key_access: &dyn Fn() -> bool,
+) -> Result<SortOptions<'a>, CommandError> {
     let mut o = SortOptions {
         desc: false,
         alpha: false,
@@ -51,10 +57,20 @@ fn parse(argv: &Argv, read_only: bool, cluster: bool) -> Result<SortOptions<'_>,
             if cluster && pattern.contains(&b'*') {
                 return Err(CommandError::other("ERR BY option of SORT denied in Cluster mode."));
             }
+            if pattern.contains(&b'*') && !full_key_access() {
+                return Err(CommandError::other(
+                    "ERR BY option of SORT denied due to insufficient ACL permissions.",
+                ));
+            }
             o.by = Some(pattern);
         } else if is_option(opt, "get") && left >= 1 {
             if cluster {
                 return Err(CommandError::other("ERR GET option of SORT denied in Cluster mode."));
+            }
+            if !full_key_access() {
+                return Err(CommandError::other(
+                    "ERR GET option of SORT denied due to insufficient ACL permissions.",
+                ));
             }
             o.gets.push(args.bytes()?);
         } else {
@@ -102,7 +118,9 @@ pub(crate) fn sort_ro(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandEr
 }
 
 fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv, read_only: bool) -> Result<Reply, CommandError> {
-    let mut o = parse(argv, read_only, ctx.ks.cluster.is_some())?;
+    let (users, user) = (std::sync::Arc::clone(&ctx.ks.acl), ctx.user);
+    let full_key_access = || super::acl::may_read_any_key(&users, user, argv);
+    let mut o = parse(argv, read_only, ctx.ks.cluster.is_some(), &full_key_access)?;
     let key = argv.arg(1);
     let mut dont_sort = o.by.is_some_and(|p| !p.contains(&b'*'));
     // Redis converts a sorted set it sorts to a skiplist (visible in OBJECT ENCODING).

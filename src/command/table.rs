@@ -248,6 +248,8 @@ const ACL: &[CommandSpec] = table! {
     "acl|getuser", 3, NO_SCRIPT, NO_KEYS, k(acl::getuser);
     "acl|help", 2, R, NO_KEYS, k(acl::help);
     "acl|list", 2, NO_SCRIPT, NO_KEYS, k(acl::list);
+    "acl|load", 2, NO_SCRIPT, NO_KEYS, k(acl::load_or_save);
+    "acl|save", 2, NO_SCRIPT, NO_KEYS, k(acl::load_or_save);
     "acl|log", -2, NO_SCRIPT, NO_KEYS, k(acl::log);
     "acl|setuser", -3, NO_SCRIPT, NO_KEYS, k(acl::setuser);
     "acl|users", 2, NO_SCRIPT, NO_KEYS, k(acl::users);

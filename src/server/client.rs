@@ -233,6 +233,12 @@ impl Client {
         let name = &name_buf[..name_len];
         let dispatched = self.dispatch(name, argv);
         self.note(name);
+        // Users deleted, or their channels taken away: their connections close (this one
+        // after its reply).
+        let kills = self.side.inner.store.shared().users.take_kills();
+        if !kills.is_empty() && self.side.inner.close_for_acl(&kills, self.conn.id()) {
+            self.side.close = true;
+        }
         if let Some(psync) = self.side.sync_requested.take() {
             self.silenced();
             self.become_replica(psync, out);

@@ -400,6 +400,7 @@ impl Server {
             rdb_preamble: config.aof_use_rdb_preamble,
         };
         store.shared().lock().keyspace.rdb_checksum = config.rdbchecksum;
+        store.shared().users.served.store(true, Ordering::Release);
         if let Some(password) = &config.requirepass {
             let users = &store.shared().users;
             users.update(|acl| acl.set_default_password(Some(password.as_bytes())));
@@ -700,6 +701,51 @@ impl Inner {
         self.doomed.lock().push(id);
         let _ = self.waker.wake();
         true
+    }
+
+    /// Closes the connections `kills` name (Redis's `ACLFreeUserAndKillClients`,
+    /// `ACLKillPubsubClientsIfNeeded`); answers whether `current`, the client that ran the
+    /// change, is among them (it closes after its reply).
+    pub(crate) fn close_for_acl(&self, kills: &[crate::acl::Kill], current: u64) -> bool {
+        use crate::acl::Kill;
+        let of_user = |user: u64| -> Vec<u64> {
+            let clients = self.clients.lock();
+            clients
+                .iter()
+                .filter(|(_, entry)| entry.state.lock().user == Some(user))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let mut doomed = Vec::new();
+        for kill in kills {
+            match *kill {
+                Kill::Connections(user) => doomed.extend(of_user(user)),
+                Kill::Subscribers(user) => {
+                    let candidates = of_user(user);
+                    let shared = self.store.shared();
+                    let acl = shared.users.read();
+                    let Some(user) = acl.user_by_id(user) else {
+                        continue;
+                    };
+                    let state = shared.lock();
+                    doomed.extend(candidates.into_iter().filter(|&client| {
+                        state
+                            .keyspace
+                            .pubsub
+                            .subscribes_beyond(client, |name, pattern| user.may_subscribe(name, pattern))
+                    }));
+                }
+            }
+        }
+        let mut close_current = false;
+        for client in doomed {
+            if client == current {
+                close_current = true;
+            } else {
+                self.disconnect(client);
+            }
+        }
+        close_current
     }
 
     /// Applies a checked CONFIG SET (`name` canonical, `shown` as `params::check` gave it).
