@@ -774,3 +774,67 @@ fn deleted_users_and_revoked_subscribers_are_disconnected_as_redis_does() {
         "b SORT mylist BY nosort",
     ]);
 }
+
+/// An address of this host other than the loopback one, to connect from "another host".
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    ["192.0.2.1:9", "10.0.0.1:9", "8.8.8.8:53"].iter().find_map(|target| {
+        let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+        socket.connect(target).ok()?;
+        let ip = socket.local_addr().ok()?.ip();
+        (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+    })
+}
+
+/// The first reply a client connecting from `ip` gets to a PING.
+fn first_reply(ip: std::net::IpAddr, port: u16) -> Vec<u8> {
+    use std::io::{BufRead, Write};
+    let mut stream = std::net::TcpStream::connect((ip, port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(b"PING\r\n");
+    let mut reply = Vec::new();
+    let _ = std::io::BufReader::new(stream).read_until(b'\n', &mut reply);
+    reply
+}
+
+/// Protected mode as Redis 7.0 applies it: while the `default` user has no password, a client
+/// from another address than the loopback one gets Redis's DENIED error and is closed; CONFIG
+/// SET protected-mode no, or a password, lets it in.
+#[test]
+fn protected_mode_refuses_other_hosts_as_redis_does() {
+    let Some(ip) = non_loopback_address() else {
+        common::skip("this host has no address but the loopback one");
+        return;
+    };
+    let Some(redis) = RedisServer::start_with(&["--bind", "0.0.0.0"]) else {
+        return;
+    };
+    let server = Server::start(Store::new(), "0.0.0.0:0").unwrap();
+    let ports = [redis.port, server.addr().port()];
+    let replies = |ports: &[u16]| ports.iter().map(|&port| first_reply(ip, port)).collect::<Vec<_>>();
+    let denied = replies(&ports);
+    assert!(
+        denied[0].starts_with(b"-DENIED Redis is running in protected mode"),
+        "{:?}",
+        String::from_utf8_lossy(&denied[0])
+    );
+    assert_eq!(denied[1], denied[0]);
+    let admin = |port: u16, line: &str| RawClient::connect(port).call(&words(line));
+    for port in ports {
+        assert_eq!(admin(port, "PING"), b"+PONG\r\n", "the loopback interface is let in");
+        assert_eq!(admin(port, "CONFIG SET protected-mode no"), b"+OK\r\n");
+    }
+    assert_eq!(replies(&ports), vec![b"+PONG\r\n".to_vec(); 2]);
+    for port in ports {
+        assert_eq!(admin(port, "CONFIG SET protected-mode yes"), b"+OK\r\n");
+        assert_eq!(admin(port, "CONFIG SET requirepass secret"), b"+OK\r\n");
+    }
+    let with_password = replies(&ports);
+    assert!(
+        with_password[0].starts_with(b"-NOAUTH"),
+        "{:?}",
+        String::from_utf8_lossy(&with_password[0])
+    );
+    assert_eq!(with_password[1], with_password[0]);
+}

@@ -429,7 +429,11 @@ fn next_timeout(conns: &Map<Token, Conn>, parked: &[Token], clock: &Clock) -> Op
     Some(nearest.map_or(PARKED_CHECK, |d| d.min(PARKED_CHECK)))
 }
 
-/// Accepts every pending connection; beyond `maxclients` they get Redis's error and are closed.
+/// What a client from another host than this one gets in protected mode, before it is closed.
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Accepts every pending connection; beyond `maxclients` they get Redis's error and are closed,
+/// and so are other hosts' in protected mode.
 fn accept(inner: &Arc<Inner>, poll: &Poll, listener: &mut TcpListener, conns: &mut Map<Token, Conn>) {
     loop {
         let (mut stream, addr) = match listener.accept() {
@@ -446,6 +450,15 @@ fn accept(inner: &Arc<Inner>, poll: &Poll, listener: &mut TcpListener, conns: &m
         if inner.clients.lock().len() >= maxclients {
             inner.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            continue;
+        }
+        // Protected mode (Redis's `clientAcceptHandler`): while the `default` user has no
+        // password, only the loopback interface may connect.
+        let local_client = matches!(addr.ip(), std::net::IpAddr::V4(ip) if ip == std::net::Ipv4Addr::LOCALHOST)
+            || matches!(addr.ip(), std::net::IpAddr::V6(ip) if ip == std::net::Ipv6Addr::LOCALHOST);
+        if !local_client && inner.protected() {
+            inner.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.write(PROTECTED_MODE_DENIED);
             continue;
         }
         let _ = stream.set_nodelay(true);

@@ -86,6 +86,9 @@ pub struct Config {
     /// Whether a last command cut off at the file's end is dropped at load (`aof-load-truncated`,
     /// default yes) rather than refusing to start.
     pub aof_load_truncated: bool,
+    /// Whether, while the `default` user has no password, only the loopback interface may
+    /// connect (`protected-mode`, default yes, as Redis).
+    pub protected_mode: bool,
     /// Whether a new base of the append-only file is an RDB file (`aof-use-rdb-preamble`,
     /// default yes) rather than the commands that rebuild the data.
     pub aof_use_rdb_preamble: bool,
@@ -243,6 +246,7 @@ impl Default for Config {
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
             aof_use_rdb_preamble: true,
+            protected_mode: true,
             rdbchecksum: true,
             replicaof: None,
         }
@@ -442,6 +446,10 @@ impl Server {
         params.insert(
             "rdbchecksum".into(),
             if config.rdbchecksum { "yes" } else { "no" }.into(),
+        );
+        params.insert(
+            "protected-mode".into(),
+            if config.protected_mode { "yes" } else { "no" }.into(),
         );
         params.insert(
             "aof-use-rdb-preamble".into(),
@@ -701,6 +709,19 @@ impl Inner {
         self.doomed.lock().push(id);
         let _ = self.waker.wake();
         true
+    }
+
+    /// Whether protected mode refuses other hosts' connections: `protected-mode yes` while the
+    /// `default` user has no password.
+    pub(crate) fn protected(&self) -> bool {
+        self.params.lock().get("protected-mode").is_none_or(|v| v == "yes")
+            && self
+                .store
+                .shared()
+                .users
+                .read()
+                .user(b"default")
+                .is_some_and(|u| u.nopass)
     }
 
     /// Closes the connections `kills` name (Redis's `ACLFreeUserAndKillClients`,
