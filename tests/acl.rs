@@ -838,3 +838,90 @@ fn protected_mode_refuses_other_hosts_as_redis_does() {
     );
     assert_eq!(with_password[1], with_password[0]);
 }
+
+/// What each category grants, against redis-server: a user with only `+@<category>` (and every
+/// key and channel), then every category but that one (`+@all -@<category>`), asked with DRYRUN
+/// about commands of every kind.
+#[test]
+fn each_category_grants_what_redis_grants() {
+    let Some((_redis, _server, mut theirs, mut ours)) = pair() else {
+        return;
+    };
+    const COMMANDS: &[&str] = &[
+        "get k",
+        "set k v",
+        "del k",
+        "expire k 1",
+        "keys *",
+        "scan 0",
+        "lpush k v",
+        "lrange k 0 -1",
+        "blpop k 1",
+        "sadd k m",
+        "smembers k",
+        "zadd k 1 m",
+        "zrange k 0 -1",
+        "bzpopmin k 1",
+        "hset k f v",
+        "hgetall k",
+        "setbit k 0 1",
+        "bitcount k",
+        "pfadd k a",
+        "pfcount k",
+        "geoadd k 1 1 m",
+        "geopos k m",
+        "xadd k * f v",
+        "xrange k - +",
+        "xreadgroup group g c streams k >",
+        "publish c m",
+        "subscribe c",
+        "pubsub channels",
+        "config get port",
+        "config set port 1",
+        "client list",
+        "debug object k",
+        "flushall",
+        "info",
+        "ping",
+        "echo x",
+        "hello 3",
+        "auth p",
+        "select 1",
+        "multi",
+        "exec",
+        "watch k",
+        "eval \"return 1\" 0",
+        "function list",
+        "script flush",
+        "save",
+        "shutdown",
+        "monitor",
+        "acl whoami",
+        "acl setuser x",
+        "command info get",
+        "slowlog get",
+        "migrate h 1 k 0 1",
+        "sort k",
+        "object encoding k",
+        "wait 0 0",
+    ];
+    for category in embedis_categories() {
+        for rules in [format!("+@{category}"), format!("+@all -@{category}")] {
+            same(
+                &mut theirs,
+                &mut ours,
+                &format!("ACL SETUSER cat reset on nopass ~* &* {rules}"),
+                Compare::Exact,
+            );
+            for command in COMMANDS {
+                same(
+                    &mut theirs,
+                    &mut ours,
+                    &format!("ACL DRYRUN cat {command}"),
+                    Compare::Exact,
+                );
+            }
+            same(&mut theirs, &mut ours, "ACL LIST", Compare::Words);
+        }
+    }
+}

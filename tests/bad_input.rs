@@ -306,3 +306,63 @@ proptest! {
         prop_assert!(pong == b"+PONG\r\n" || pong.starts_with(b"-NOAUTH"), "{:?}", String::from_utf8_lossy(&pong));
     }
 }
+
+/// A rule of ACL SETUSER: one of the forms, with random names, patterns and bytes.
+fn acl_rule() -> impl Strategy<Value = Vec<u8>> {
+    const FORMS: &[&str] = &[
+        "on",
+        "off",
+        "nopass",
+        "resetpass",
+        "reset",
+        "allkeys",
+        "resetkeys",
+        "allchannels",
+        "resetchannels",
+        "allcommands",
+        "nocommands",
+        "clearselectors",
+        "sanitize-payload",
+        "+@all",
+        "-@all",
+        "+@read",
+        "-@write",
+        "+get",
+        "-set",
+        "+config|get",
+        "+select|0",
+        "~*",
+        "&*",
+    ];
+    const PREFIXES: &[&str] = &[
+        ">", "<", "#", "!", "~", "%R~", "%W~", "%RW~", "%", "&", "+", "-", "+@", "-@", "(", "(+get ~", "",
+    ];
+    prop_oneof![
+        prop::sample::select(FORMS).prop_map(|s| s.as_bytes().to_vec()),
+        (
+            prop::sample::select(PREFIXES),
+            prop::collection::vec(any::<u8>(), 0..10)
+        )
+            .prop_map(|(prefix, tail)| [prefix.as_bytes(), &tail].concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Random ACL rules never panic: ACL SETUSER answers OK or an error, the user it leaves (if
+    /// any) reads back, and DRYRUN answers for it.
+    #[test]
+    fn random_acl_rules_always_get_a_reply(rules in prop::collection::vec(acl_rule(), 0..8)) {
+        let store = Store::new();
+        let mut conn = store.connect();
+        let mut argv: Vec<Vec<u8>> = vec![b"ACL".to_vec(), b"SETUSER".to_vec(), b"u".to_vec()];
+        argv.extend(rules);
+        let set = conn.call(argv);
+        prop_assert!(matches!(set, Reply::Status(_) | Reply::Error(_)), "{set:?}");
+        prop_assert!(!conn.call(["ACL", "GETUSER", "u"]).is_error());
+        prop_assert!(!conn.call(["ACL", "LIST"]).is_error());
+        let dryrun = conn.call(["ACL", "DRYRUN", "u", "GET", "k"]);
+        prop_assert!(set.is_error() || !dryrun.is_error(), "{dryrun:?}");
+    }
+}
