@@ -564,14 +564,7 @@ impl Selector {
         if self.all_keys {
             return b"~*".to_vec();
         }
-        let mut out = Vec::new();
-        for (n, pattern) in self.patterns.iter().enumerate() {
-            if n > 0 {
-                out.push(b' ');
-            }
-            pattern.describe(&mut out);
-        }
-        out
+        spaced(&self.patterns, KeyPattern::describe)
     }
 
     /// Its channels as GETUSER shows them: `&*`, or the patterns.
@@ -579,15 +572,10 @@ impl Selector {
         if self.all_channels {
             return b"&*".to_vec();
         }
-        let mut out = Vec::new();
-        for (n, channel) in self.channels.iter().enumerate() {
-            if n > 0 {
-                out.push(b' ');
-            }
+        spaced(&self.channels, |channel, out| {
             out.push(b'&');
             out.extend_from_slice(channel);
-        }
-        out
+        })
     }
 
     /// The whole selector as ACL LIST shows it (`ACLDescribeSelector`).
@@ -621,6 +609,18 @@ impl Selector {
             ("channels", self.describe_channels()),
         ]
     }
+}
+
+/// Each of `items` as `describe` writes it, separated by spaces.
+fn spaced<T>(items: &[T], describe: impl Fn(&T, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(b' ');
+        }
+        describe(item, &mut out);
+    }
+    out
 }
 
 /// Whether `bytes` has a space or a NUL (Redis's `ACLStringHasSpaces`).

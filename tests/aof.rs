@@ -435,14 +435,9 @@ fn a_base_of_commands_is_written_and_loaded_as_redis_writes_it() {
 /// progress at each step; the files left are the same as redis-server's.
 #[test]
 fn a_slow_background_save_and_rewrite_answer_as_redis_does() {
-    let Some(redis) = RedisServer::start() else {
+    let Some((redis, dir, embedis, mut theirs, mut ours)) = beside_redis(&[]) else {
         return;
     };
-    let dir = common::fresh_dir(0);
-    let config = Config::default().dir(&dir).save("");
-    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
-    let mut theirs = redis.client();
-    let mut ours = RawClient::connect(embedis.addr().port());
     let in_progress = |client: &mut RawClient| -> Vec<String> {
         let info = String::from_utf8(client.call(&words("INFO persistence"))).unwrap();
         info.lines()
@@ -568,6 +563,19 @@ fn a_cut_off_aof_loads_as_redis_loads_it() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A redis-server (started with `extra`) and an embedis-server persisting in a fresh directory
+/// (no save points), each with a client: (redis-server, the directory, embedis-server, its
+/// client, embedis's client).
+fn beside_redis(extra: &[&str]) -> Option<(RedisServer, std::path::PathBuf, Server, RawClient, RawClient)> {
+    let redis = RedisServer::start_with(extra)?;
+    let dir = common::fresh_dir(0);
+    let config = Config::default().dir(&dir).save("");
+    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let theirs = redis.client();
+    let ours = RawClient::connect(embedis.addr().port());
+    Some((redis, dir, embedis, theirs, ours))
+}
+
 /// Waits until the server has no AOF rewrite running or scheduled (redis-server's run in a
 /// child process; embedis's are done when the command answers).
 fn wait_for_rewrites(client: &mut RawClient) {
@@ -600,14 +608,9 @@ fn layout(dir: &Path) -> (Vec<String>, String) {
 /// redis-server's: the same files and manifests, step by step; DEBUG LOADAOF loads it back.
 #[test]
 fn rewrites_and_switching_the_aof_on_and_off_leave_redis_files() {
-    let Some(redis) = RedisServer::start_with(&["--appendfsync", "always"]) else {
+    let Some((redis, dir, embedis, mut theirs, mut ours)) = beside_redis(&["--appendfsync", "always"]) else {
         return;
     };
-    let dir = common::fresh_dir(0);
-    let config = Config::default().dir(&dir).save("");
-    let embedis = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
-    let mut theirs = redis.client();
-    let mut ours = RawClient::connect(embedis.addr().port());
     let steps = [
         "SET a 1",
         "BGREWRITEAOF",
