@@ -1053,6 +1053,8 @@ pub(crate) struct Users {
     kills_pending: std::sync::atomic::AtomicBool,
     /// Whether a server serves the store (and closes connections for a change).
     pub(crate) served: std::sync::atomic::AtomicBool,
+    /// The `aclfile` ACL LOAD and SAVE read and write, if one is configured.
+    pub(crate) file: parking_lot::Mutex<Option<std::path::PathBuf>>,
     /// Whether the `default` user may run anything on any key and channel: a connection of
     /// the default user then checks nothing.
     default_unrestricted: std::sync::atomic::AtomicBool,
@@ -1065,6 +1067,7 @@ impl Default for Users {
             log: parking_lot::Mutex::default(),
             kills_pending: std::sync::atomic::AtomicBool::new(false),
             served: std::sync::atomic::AtomicBool::new(false),
+            file: parking_lot::Mutex::new(None),
             default_unrestricted: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -1268,4 +1271,105 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Acl {
+    /// The users as an `aclfile` holds them (ACL SAVE): a `user <name> <rules>` line each.
+    pub(crate) fn file_text(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for user in self.users.values() {
+            out.extend_from_slice(b"user ");
+            out.extend_from_slice(&user.name);
+            out.push(b' ');
+            out.extend_from_slice(&user.describe());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// ACL LOAD (and a server's start): the users of the `aclfile` `text` (named `filename` in
+    /// errors) in place of all, Redis's `ACLLoadFromFile` — all of them or, at the first
+    /// errors, none (the error is Redis's text). The `default` user is the file's, or as at the
+    /// start if the file has none; the connections of the users replaced are closed.
+    pub(crate) fn load_file(&mut self, text: &[u8], filename: &str) -> Result<(), String> {
+        let mut loaded: BTreeMap<Vec<u8>, User> = BTreeMap::new();
+        let mut errors = String::new();
+        let mut next_id = self.next_id;
+        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+            let number = i + 1;
+            let line = trim(line, b" \t\r\n");
+            if line.is_empty() {
+                continue;
+            }
+            let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            if words[0] != b"user" || words.len() < 2 {
+                errors.push_str(&format!(
+                    "{filename}:{number} should start with user keyword followed by the username. "
+                ));
+                continue;
+            }
+            let name = words[1];
+            if has_spaces(name) {
+                errors.push_str(&format!(
+                    "'{filename}:{number}: username '{}' contains invalid characters. ",
+                    String::from_utf8_lossy(name)
+                ));
+                continue;
+            }
+            if loaded.contains_key(name) {
+                errors.push_str(&format!(
+                    "WARNING: Duplicate user '{}' found on line {number}. ",
+                    String::from_utf8_lossy(name)
+                ));
+                continue;
+            }
+            let mut user = User::new(name);
+            user.id = next_id;
+            next_id += 1;
+            let Ok(rules) = merge_selectors(&words[2..]) else {
+                errors.push_str(&format!(
+                    "{filename}:{number}: Unmatched parenthesis in selector definition."
+                ));
+                continue;
+            };
+            let mut syntax_error = false;
+            for rule in &rules {
+                let rule = trim(rule, b"\t\r\n");
+                match user.apply(rule) {
+                    Ok(()) => {}
+                    Err(e @ RuleError::UnknownName) => errors.push_str(&format!(
+                        "{filename}:{number}: Error in applying operation '{}': {}. ",
+                        String::from_utf8_lossy(rule),
+                        e.text()
+                    )),
+                    Err(e) if !syntax_error => {
+                        errors.push_str(&format!("{filename}:{number}: {}. ", e.text()));
+                        syntax_error = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+            loaded.insert(name.to_vec(), user);
+        }
+        if !errors.is_empty() {
+            errors.push_str("WARNING: ACL errors detected, no change to the previously active ACL rules was performed");
+            return Err(errors);
+        }
+        let mut default = loaded.remove(&b"default"[..]).unwrap_or_else(User::default_user);
+        default.id = 0;
+        loaded.insert(b"default".to_vec(), default);
+        for user in self.users.values().filter(|u| u.name != b"default") {
+            self.kills.push(Kill::Connections(user.id));
+        }
+        self.users = loaded;
+        self.next_id = next_id;
+        Ok(())
+    }
+}
+
+/// `bytes` without the bytes of `set` at either end (Redis's `sdstrim`).
+fn trim<'a>(bytes: &'a [u8], set: &[u8]) -> &'a [u8] {
+    let start = bytes.iter().position(|b| !set.contains(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !set.contains(b)).map_or(start, |at| at + 1);
+    &bytes[start..end.max(start)]
 }

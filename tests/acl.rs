@@ -913,3 +913,92 @@ fn each_category_grants_what_redis_grants() {
         }
     }
 }
+
+/// An `aclfile` as Redis keeps it: loaded at the start, ACL SAVE writes the users (as ACL LIST
+/// shows them), ACL LOAD puts the file's users in place of all — or, with errors (reported
+/// line by line, as Redis words them), changes nothing — and closes the connections of the users
+/// it replaced.
+#[test]
+fn an_aclfile_is_loaded_and_saved_as_redis_does() {
+    let dir = common::fresh_dir(0);
+    let (theirs_file, ours_file) = (dir.join("theirs.acl"), dir.join("ours.acl"));
+    let first = "user alice on >pw ~* +@all\nuser default on nopass ~* &* +@all\n";
+    for file in [&theirs_file, &ours_file] {
+        std::fs::write(file, first).unwrap();
+    }
+    let theirs_path = theirs_file.display().to_string();
+    let Some(redis) = RedisServer::start_with(&["--aclfile", &theirs_path]) else {
+        return;
+    };
+    let mut config = embedis::server::Config::default();
+    config.aclfile = Some(ours_file.clone());
+    let server = Server::start_with(Store::new(), "127.0.0.1:0", config).unwrap();
+    let (mut theirs, mut ours) = (redis.client(), RawClient::connect(server.addr().port()));
+    let masked = |raw: Vec<u8>| {
+        String::from_utf8_lossy(&raw)
+            .replace(&theirs_path, "<file>")
+            .replace(&ours_file.display().to_string(), "<file>")
+    };
+    let both = |theirs: &mut RawClient, ours: &mut RawClient, line: &str| {
+        let argv = words(line);
+        assert_eq!(masked(ours.call(&argv)), masked(theirs.call(&argv)), "{line}");
+    };
+    same(&mut theirs, &mut ours, "ACL LIST", Compare::Words);
+    both(&mut theirs, &mut ours, "ACL SETUSER bob on nopass +get ~k*");
+    both(&mut theirs, &mut ours, "ACL SAVE");
+    let lines = |file: &std::path::Path| {
+        let mut lines: Vec<Vec<String>> = std::fs::read_to_string(file)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let mut words: Vec<String> = line.split(' ').map(str::to_owned).collect();
+                words.sort();
+                words
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(lines(&ours_file), lines(&theirs_file));
+    // A client of a user the next load replaces is closed; the file's users are the users.
+    let alice = |port: u16| {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(b"AUTH alice pw\r\n").unwrap();
+        let mut ok = [0u8; 5];
+        stream.read_exact(&mut ok).unwrap();
+        assert_eq!(&ok, b"+OK\r\n");
+        stream
+    };
+    let mut alices = [alice(redis.port), alice(server.addr().port())];
+    let second = "user carol on nopass +ping\n\n  user default on nopass ~* &* +@all  \n";
+    for file in [&theirs_file, &ours_file] {
+        std::fs::write(file, second).unwrap();
+    }
+    both(&mut theirs, &mut ours, "ACL LOAD");
+    same(&mut theirs, &mut ours, "ACL USERS", Compare::Exact);
+    for stream in &mut alices {
+        assert!(closed(stream), "a replaced user's connection is closed");
+    }
+    // Bad files change nothing, and say why.
+    let bad =
+        "user dave on +nosuch ~*\nuser dave on\nuser \"x y\"\nnope line\nuser eve (+get\nuser frank on %X~k <none\n";
+    for file in [&theirs_file, &ours_file] {
+        std::fs::write(file, bad).unwrap();
+    }
+    both(&mut theirs, &mut ours, "ACL LOAD");
+    same(&mut theirs, &mut ours, "ACL USERS", Compare::Exact);
+    for file in [&theirs_file, &ours_file] {
+        std::fs::remove_file(file).unwrap();
+    }
+    both(&mut theirs, &mut ours, "ACL LOAD");
+    server.stop();
+    // A server does not start on an aclfile that does not load.
+    let mut config = embedis::server::Config::default();
+    config.aclfile = Some(ours_file.clone());
+    assert!(Server::start_with(Store::new(), "127.0.0.1:0", config).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}

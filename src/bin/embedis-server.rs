@@ -19,7 +19,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"] [--appendonly yes|no] [--appendfsync always|everysec|no] [--appenddirname NAME] [--appendfilename NAME] [--aof-load-truncated yes|no] [--aof-use-rdb-preamble yes|no] [--rdbchecksum yes|no] [--protected-mode yes|no] [--replicaof \"HOST PORT\"]"
+        "usage: embedis-server [--port PORT] [--bind ADDRESS] [--requirepass PASSWORD] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-enabled yes|no] [--cluster-nodes N] [--dir DIR] [--dbfilename NAME] [--save \"SECONDS CHANGES ...\"] [--appendonly yes|no] [--appendfsync always|everysec|no] [--appenddirname NAME] [--appendfilename NAME] [--aof-load-truncated yes|no] [--aof-use-rdb-preamble yes|no] [--rdbchecksum yes|no] [--protected-mode yes|no] [--aclfile PATH] [--replicaof \"HOST PORT\"]"
     );
     ExitCode::from(2)
 }
@@ -72,6 +72,10 @@ fn main() -> ExitCode {
             "aof-use-rdb-preamble" => yes_or_no(&value).map(|on| config.aof_use_rdb_preamble = on).is_some(),
             "rdbchecksum" => yes_or_no(&value).map(|on| config.rdbchecksum = on).is_some(),
             "protected-mode" => yes_or_no(&value).map(|on| config.protected_mode = on).is_some(),
+            "aclfile" => {
+                config.aclfile = Some(value.into());
+                true
+            }
             // `--replicaof "<host> <port>"`, or the two as separate arguments (redis-server takes
             // either).
             "replicaof" | "slaveof" => {

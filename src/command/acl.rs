@@ -117,12 +117,39 @@ pub(crate) fn log(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError>
     Ok(Reply::Array(entries))
 }
 
-/// ACL LOAD and ACL SAVE: embedis keeps no `aclfile` (its users live in the store), so they
-/// answer as Redis does without one.
-pub(crate) fn load_or_save(_ctx: &mut Ctx<'_>, _argv: &Argv) -> Result<Reply, CommandError> {
-    Err(CommandError::other(
-        "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
-    ))
+/// ACL LOAD: the users of the `aclfile` in place of all (or, with errors, none changed); ACL
+/// SAVE: the users written to it (a temporary file renamed over it). Without an `aclfile`,
+/// Redis's error.
+pub(crate) fn load_or_save(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
+    let Some(path) = ctx.ks.acl.file.lock().clone() else {
+        return Err(CommandError::other(
+            "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
+        ));
+    };
+    if args::is_option(argv.arg(1), "save") {
+        let text = ctx.ks.acl.read().file_text();
+        return match crate::persistence::write(&path, &text) {
+            Ok(()) => Ok(Reply::ok()),
+            Err(_) => Err(CommandError::other(
+                "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
+            )),
+        };
+    }
+    load_file(&ctx.ks.acl, &path)
+        .map(|()| Reply::ok())
+        .map_err(|e| other(format!("ERR {e}")))
+}
+
+/// Loads the `aclfile` at `path` into `users` (see [`crate::acl::Acl::load_file`]); the error
+/// is Redis's text.
+pub(crate) fn load_file(users: &crate::acl::Users, path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read(path).map_err(|e| {
+        // C's `strerror`: the message without Rust's " (os error N)".
+        let why = e.to_string();
+        let why = why.split(" (os error").next().unwrap_or_default().to_string();
+        format!("Error loading ACLs, opening file '{}': {why}", path.display())
+    })?;
+    users.update(|acl| acl.load_file(&text, &path.display().to_string()))
 }
 
 /// ACL CAT [category]: the categories, or a category's commands.

@@ -92,6 +92,9 @@ pub struct Config {
     /// Whether a new base of the append-only file is an RDB file (`aof-use-rdb-preamble`,
     /// default yes) rather than the commands that rebuild the data.
     pub aof_use_rdb_preamble: bool,
+    /// The file of users ACL LOAD reads and ACL SAVE writes (`aclfile`), loaded at the start:
+    /// a server does not start on one that does not load.
+    pub aclfile: Option<std::path::PathBuf>,
     /// Whether RDB files end with a CRC-64 and a loaded file's is checked (`rdbchecksum`,
     /// default yes; set at start only, as in Redis).
     pub rdbchecksum: bool,
@@ -247,6 +250,7 @@ impl Default for Config {
             aof_load_truncated: true,
             aof_use_rdb_preamble: true,
             protected_mode: true,
+            aclfile: None,
             rdbchecksum: true,
             replicaof: None,
         }
@@ -405,6 +409,16 @@ impl Server {
         };
         store.shared().lock().keyspace.rdb_checksum = config.rdbchecksum;
         store.shared().users.served.store(true, Ordering::Release);
+        if let Some(path) = &config.aclfile {
+            let users = &store.shared().users;
+            *users.file.lock() = Some(path.clone());
+            crate::command::acl::load_file(users, path).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("Aborting Redis startup because of ACL errors: {e}"),
+                )
+            })?;
+        }
         if let Some(password) = &config.requirepass {
             let users = &store.shared().users;
             users.update(|acl| acl.set_default_password(Some(password.as_bytes())));
@@ -447,6 +461,9 @@ impl Server {
             "rdbchecksum".into(),
             if config.rdbchecksum { "yes" } else { "no" }.into(),
         );
+        if let Some(path) = &config.aclfile {
+            params.insert("aclfile".into(), path.display().to_string());
+        }
         params.insert(
             "protected-mode".into(),
             if config.protected_mode { "yes" } else { "no" }.into(),
