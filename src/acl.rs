@@ -666,6 +666,9 @@ pub(crate) struct User {
     passwords: Vec<String>,
     /// The root selector first, then those added in parentheses.
     selectors: Vec<Selector>,
+    /// `acl-pubsub-default allchannels` (as it is when rules are applied): what `reset` and a
+    /// new selector start from.
+    pubsub_default_all: bool,
 }
 
 impl User {
@@ -679,6 +682,7 @@ impl User {
             sanitize_payload: None,
             passwords: Vec::new(),
             selectors: vec![Selector::new()],
+            pubsub_default_all: false,
         }
     }
 
@@ -736,6 +740,7 @@ impl User {
             self.passwords.remove(at);
         } else if op[0] == b'(' && op[op.len() - 1] == b')' {
             let mut selector = Selector::new();
+            selector.all_channels = self.pubsub_default_all;
             let inner = String::from_utf8_lossy(&op[1..op.len() - 1]).into_owned();
             let words = crate::command::args::split_args(inner.as_bytes()).ok_or(RuleError::Syntax)?;
             for word in words {
@@ -756,6 +761,8 @@ impl User {
             ] {
                 self.apply(rule.as_bytes())?;
             }
+            // `acl-pubsub-default allchannels`, as a new user starts.
+            self.selectors[0].all_channels = self.pubsub_default_all;
         } else {
             self.selectors[0].apply(op)?;
         }
@@ -885,6 +892,8 @@ impl User {
 #[derive(Debug, Clone)]
 pub(crate) struct Acl {
     users: BTreeMap<Vec<u8>, User>,
+    /// `acl-pubsub-default allchannels`: a new (or reset) user may use every channel.
+    pub(crate) pubsub_default_all: bool,
     /// The id the next user made gets.
     next_id: UserId,
     /// What a server is to close (Redis's `ACLFreeUserAndKillClients`,
@@ -908,6 +917,7 @@ impl Default for Acl {
         users.insert(b"default".to_vec(), User::default_user());
         Acl {
             users,
+            pubsub_default_all: false,
             next_id: 1,
             kills: Vec::new(),
         }
@@ -946,11 +956,14 @@ impl Acl {
             Some(user) => user.clone(),
             None => {
                 let mut user = User::new(name);
+                user.selectors[0].all_channels = self.pubsub_default_all;
                 user.id = self.next_id;
                 self.next_id += 1;
                 user
             }
         };
+        // What `reset` and a new selector start from: the setting now.
+        user.pubsub_default_all = self.pubsub_default_all;
         for rule in &rules {
             user.apply(rule).map_err(|e| {
                 format!(
@@ -1324,6 +1337,8 @@ impl Acl {
                 continue;
             }
             let mut user = User::new(name);
+            user.selectors[0].all_channels = self.pubsub_default_all;
+            user.pubsub_default_all = self.pubsub_default_all;
             user.id = next_id;
             next_id += 1;
             let Ok(rules) = merge_selectors(&words[2..]) else {

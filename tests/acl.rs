@@ -652,6 +652,19 @@ fn in_process_connections_are_held_to_their_users_rules() {
         ))
     );
     assert_eq!(conn.call(["ACL", "WHOAMI"]), Reply::Bulk(b"tenant".to_vec()));
+    // Its scripts run with its rights.
+    #[cfg(feature = "lua")]
+    {
+        store.cmd::<()>(["ACL", "SETUSER", "tenant", "+eval"]).unwrap();
+        let script = "return redis.call('GET', KEYS[1])";
+        assert_eq!(conn.call(["EVAL", script, "1", "tenant:1"]), Reply::Bulk(b"v".to_vec()));
+        // A key declared is checked with EVAL itself; one the script names alone, by the call.
+        assert!(matches!(conn.call(["EVAL", script, "1", "other"]), Reply::Error(_)));
+        assert!(matches!(
+            conn.call(["EVAL", "return redis.call('GET', 'other')", "0"]),
+            Reply::Error(e) if e.to_string().contains("The user executing the script can't access at least one of the keys")
+        ));
+    }
     // The application itself is not a client: a restricted `default` user leaves it alone.
     store.cmd::<()>(["ACL", "SETUSER", "default", "-@all"]).unwrap();
     store.set("other", "v").unwrap();
@@ -1001,4 +1014,29 @@ fn an_aclfile_is_loaded_and_saved_as_redis_does() {
     config.aclfile = Some(ours_file.clone());
     assert!(Server::start_with(Store::new(), "127.0.0.1:0", config).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `acl-pubsub-default allchannels`: new users, selectors and `reset` start with every channel,
+/// as in Redis.
+#[test]
+fn acl_pubsub_default_sets_what_new_users_start_with() {
+    let Some((_redis, _server, mut theirs, mut ours)) = pair() else {
+        return;
+    };
+    for line in [
+        "CONFIG SET acl-pubsub-default allchannels",
+        "ACL SETUSER new on nopass +@all ~* (+get ~x)",
+        "ACL GETUSER new",
+        "ACL DRYRUN new publish anything m",
+        "ACL SETUSER old resetchannels",
+        "CONFIG SET acl-pubsub-default resetchannels",
+        "ACL SETUSER new reset",
+        "ACL GETUSER new",
+        "CONFIG SET acl-pubsub-default allchannels",
+        "ACL SETUSER new reset",
+        "ACL GETUSER new",
+        "CONFIG GET acl-pubsub-default",
+    ] {
+        same(&mut theirs, &mut ours, line, Compare::Exact);
+    }
 }

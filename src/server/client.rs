@@ -1253,6 +1253,8 @@ impl ServerSide {
                 ks.set_aof_timestamps(params.get("aof-timestamp-enabled").is_some_and(|v| v == "yes"));
                 ks.set_aof_rdb_preamble(params.get("aof-use-rdb-preamble").is_none_or(|v| v == "yes"));
                 ks.acl.log.lock().max_len = super::number(&params, "acllog-max-len", 128);
+                let all_channels = params.get("acl-pubsub-default").is_some_and(|v| v == "allchannels");
+                ks.acl.update(|acl| acl.pubsub_default_all = all_channels);
                 ks.following.read_only = params.get("replica-read-only").is_none_or(|v| v == "yes");
                 ks.following.serve_stale = params.get("replica-serve-stale-data").is_none_or(|v| v == "yes");
                 ks.following.auth = super::primary_auth(&params);
