@@ -1158,7 +1158,10 @@ impl Users {
     /// The connections a change of the users closes, if any changed since last asked.
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn take_kills(&self) -> Vec<Kill> {
-        if !self.kills_pending.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        // Asked after every command: a load, the swap only when something is pending.
+        if !self.kills_pending.load(std::sync::atomic::Ordering::Acquire)
+            || !self.kills_pending.swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
             return Vec::new();
         }
         self.acl.write().take_kills()

@@ -449,29 +449,21 @@ impl Server {
             None => {}
         }
         params.insert("dbfilename".into(), config.dbfilename.clone());
-        params.insert("appendonly".into(), if config.appendonly { "yes" } else { "no" }.into());
         params.insert("appendfsync".into(), config.appendfsync.name().into());
         params.insert("appenddirname".into(), config.appenddirname.clone());
         params.insert("appendfilename".into(), config.appendfilename.clone());
-        params.insert(
-            "aof-load-truncated".into(),
-            if config.aof_load_truncated { "yes" } else { "no" }.into(),
-        );
-        params.insert(
-            "rdbchecksum".into(),
-            if config.rdbchecksum { "yes" } else { "no" }.into(),
-        );
+        for (name, on) in [
+            ("appendonly", config.appendonly),
+            ("aof-load-truncated", config.aof_load_truncated),
+            ("rdbchecksum", config.rdbchecksum),
+            ("protected-mode", config.protected_mode),
+            ("aof-use-rdb-preamble", config.aof_use_rdb_preamble),
+        ] {
+            params.insert(name.into(), if on { "yes" } else { "no" }.into());
+        }
         if let Some(path) = &config.aclfile {
             params.insert("aclfile".into(), path.display().to_string());
         }
-        params.insert(
-            "protected-mode".into(),
-            if config.protected_mode { "yes" } else { "no" }.into(),
-        );
-        params.insert(
-            "aof-use-rdb-preamble".into(),
-            if config.aof_use_rdb_preamble { "yes" } else { "no" }.into(),
-        );
         if store.shared().cluster.is_some() {
             params.insert("cluster-enabled".into(), "yes".into());
         }
