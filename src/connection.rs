@@ -924,6 +924,33 @@ impl Connection {
         self.multi.is_some()
     }
 
+    /// Authenticates the connection as `user` (Redis's `AUTH user password`): from now on it
+    /// runs only what the user's ACL rules allow — its scripts too — as a client of a server
+    /// authenticated so would. The error is Redis's WRONGPASS (the user unknown, off, or the
+    /// password not one of its own); a failure is recorded in ACL LOG.
+    ///
+    /// ```
+    /// use embedis::{CommandError, Reply, Store};
+    ///
+    /// let store = Store::new();
+    /// store.connect().call(["ACL", "SETUSER", "tenant", "on", ">secret", "~tenant:*", "+@read", "+@write"]);
+    /// let mut conn = store.connect();
+    /// conn.authenticate("tenant", "secret")?;
+    /// assert_eq!(conn.call(["SET", "tenant:1", "v"]), Reply::Status("OK".into()));
+    /// assert!(conn.call(["SET", "other", "v"]).is_error());
+    /// assert!(store.connect().authenticate("tenant", "wrong").is_err());
+    /// # Ok::<(), CommandError>(())
+    /// ```
+    pub fn authenticate(&mut self, user: &str, password: &str) -> Result<(), CommandError> {
+        let users = &self.shared.users;
+        self.session
+            .authenticate(users, user.as_bytes(), password.as_bytes())
+            .inspect_err(|_| {
+                let info = in_process_info(self.id, self.db, &self.session, users);
+                users.log_auth_failure(b"auth", user.as_bytes(), crate::acl::LogContext::TopLevel, info);
+            })
+    }
+
     /// The protocol this connection speaks: 2 (the default), or 3 after `HELLO 3`, when replies
     /// hold RESP3 types (encode them with [`Reply::to_resp3`]).
     ///
