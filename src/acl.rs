@@ -935,6 +935,14 @@ impl Acl {
         self.users.values().find(|u| u.id == id)
     }
 
+    /// A connection's user: `id`'s, or `default` for `None`.
+    pub(crate) fn user_of(&self, id: Option<UserId>) -> Option<&User> {
+        match id {
+            Some(id) => self.user_by_id(id),
+            None => self.user(b"default"),
+        }
+    }
+
     /// Every user, by name.
     pub(crate) fn users(&self) -> impl Iterator<Item = &User> {
         self.users.values()
@@ -1112,9 +1120,28 @@ impl Users {
 
     /// The name of the user `id` (`None`: `default`), as a log entry names it.
     pub(crate) fn name_of(&self, id: Option<UserId>) -> Vec<u8> {
-        match id {
-            Some(id) => self.read().user_by_id(id).map(|u| u.name.clone()).unwrap_or_default(),
-            None => b"default".to_vec(),
+        self.read().user_of(id).map(|u| u.name.clone()).unwrap_or_default()
+    }
+
+    /// AUTH's check: whether `password` authenticates as `user` (it is on, and takes no
+    /// password or this one). Answers the connection's user from then on (`None`: `default`),
+    /// or Redis's WRONGPASS.
+    pub(crate) fn authenticate(&self, user: &[u8], password: &[u8]) -> Result<Option<UserId>, crate::CommandError> {
+        let acl = self.read();
+        match acl.user(user).filter(|u| u.accepts(password)) {
+            Some(found) => Ok((user != b"default").then_some(found.id)),
+            None => Err(crate::CommandError::other(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            )),
+        }
+    }
+
+    /// Whether the connection user `user` checks nothing: the application, or the `default`
+    /// user while it may run anything.
+    pub(crate) fn unrestricted(&self, user: Option<UserId>) -> bool {
+        match user {
+            None => self.default_unrestricted(),
+            Some(id) => id == APPLICATION,
         }
     }
 

@@ -387,10 +387,7 @@ impl Connection {
     /// may run anything (the `default` user with every permission).
     fn runs_plainly(&self) -> bool {
         self.multi.is_none()
-            && match self.session.user {
-                None => self.shared.users.default_unrestricted(),
-                Some(user) => user == crate::acl::APPLICATION,
-            }
+            && self.shared.users.unrestricted(self.session.user)
             && !self.pubsub.subscribed
             && self.stats.is_none()
             && self.shared.command_stats().is_none()
@@ -1393,13 +1390,7 @@ impl Session {
         user: &[u8],
         password: &[u8],
     ) -> Result<(), CommandError> {
-        let acl = users.read();
-        let Some(found) = acl.user(user).filter(|u| u.accepts(password)) else {
-            return Err(CommandError::other(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ));
-        };
-        self.user = (user != b"default").then_some(found.id);
+        self.user = users.authenticate(user, password)?;
         Ok(())
     }
 

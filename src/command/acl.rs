@@ -273,15 +273,10 @@ pub(crate) fn user_permits(
     spec: &CommandSpec,
     argv: &Argv,
 ) -> Result<(), Denied> {
-    if user == Some(crate::acl::APPLICATION) || (user.is_none() && users.default_unrestricted()) {
+    if users.unrestricted(user) {
         return Ok(());
     }
-    let acl = users.read();
-    let found = match user {
-        Some(id) => acl.user_by_id(id),
-        None => acl.user(b"default"),
-    };
-    match found {
+    match users.read().user_of(user) {
         Some(user) => permits(user, spec, argv),
         None => Err(Denied::Command),
     }
@@ -296,18 +291,16 @@ pub(crate) fn permits(user: &crate::acl::User, spec: &CommandSpec, target: &Argv
 /// Whether the user `user` of `users` may run `target` and read any key (Redis's
 /// `ACLUserCheckCmdWithUnrestrictedKeyAccess` for reads): what SORT's BY and GET need.
 pub(crate) fn may_read_any_key(users: &crate::acl::Users, user: Option<crate::acl::UserId>, target: &Argv) -> bool {
-    if user == Some(crate::acl::APPLICATION) || (user.is_none() && users.default_unrestricted()) {
+    if users.unrestricted(user) {
         return true;
     }
     let Some(spec) = table::lookup_full(target) else {
         return false;
     };
-    let acl = users.read();
-    let found = match user {
-        Some(id) => acl.user_by_id(id),
-        None => acl.user(b"default"),
-    };
-    found.is_some_and(|user| with_access(spec, target, |access| user.may_read_any_key(access)).unwrap_or(false))
+    users
+        .read()
+        .user_of(user)
+        .is_some_and(|user| with_access(spec, target, |access| user.may_read_any_key(access)).unwrap_or(false))
 }
 
 /// `check` of what `target` (its command `spec`) touches; `None` for a command Redis's table

@@ -715,12 +715,10 @@ impl ServerSide {
         // A bad version or option is answered first, as Redis's `helloCommand` reads them first.
         if let Some((user, password)) = HelloArgs::parse(argv)?.auth {
             let users = &self.inner.store.shared().users;
-            if !users.read().user(user).is_some_and(|u| u.accepts(password)) {
+            if let Err(e) = users.authenticate(user, password) {
                 let info = self.describe(client, None, None).trim_end().to_string();
                 users.log_auth_failure(argv.arg(0), user, crate::acl::LogContext::TopLevel, info);
-                return Err(CommandError::other(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                ));
+                return Err(e);
             }
             self.authenticated = true;
         }
