@@ -89,15 +89,19 @@ impl RedisServer {
                     break; // port taken: try another
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    // Another test's server may hold the port we picked: make sure it is ours.
-                    let mut client = server.client();
-                    if let Some(i) = extra.iter().position(|a| *a == "--requirepass") {
-                        client.call(&[b"AUTH".to_vec(), extra[i + 1].as_bytes().to_vec()]);
-                    }
-                    let info = client.call(&[b"INFO".to_vec(), b"server".to_vec(), b"keyspace".to_vec()]);
-                    let info = String::from_utf8_lossy(&info);
+                    // Another test's server may hold the port we picked — one being killed at
+                    // its test's end resets the connection: make sure it is ours, and try
+                    // another port when it is not or cannot answer.
+                    let password = extra.iter().position(|a| *a == "--requirepass").map(|i| extra[i + 1]);
+                    let Ok(info) = probe_info(port, password) else {
+                        break;
+                    };
                     let ours = format!("process_id:{}\r\n", server.child.id());
                     if info.contains(&ours) {
+                        let mut client = server.client();
+                        if let Some(password) = password {
+                            client.call(&[b"AUTH".to_vec(), password.as_bytes().to_vec()]);
+                        }
                         // A server that loads data at start answers LOADING (INFO and DEBUG
                         // aside) until it has. Once, under a full parallel test run, a test that
                         // had waited for INFO's `loading:0` still met it loading (DEBUG DIGEST
@@ -357,6 +361,35 @@ impl RawClient {
             read_reply(&mut self.reader, &mut raw);
         }
     }
+}
+
+/// `INFO server keyspace` of whatever listens on `port` (after AUTH with `password`), as text;
+/// an error when the connection fails or is reset instead of a panic, for the caller to try
+/// another port.
+fn probe_info(port: u16, password: Option<&str>) -> std::io::Result<String> {
+    let stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    let mut out = Vec::new();
+    if let Some(password) = password {
+        encode(&[b"AUTH".to_vec(), password.as_bytes().to_vec()], &mut out);
+    }
+    encode(&words("INFO server keyspace"), &mut out);
+    writer.write_all(&out)?;
+    let mut line = String::new();
+    if password.is_some() {
+        reader.read_line(&mut line)?;
+        line.clear();
+    }
+    reader.read_line(&mut line)?;
+    let len = line
+        .strip_prefix('$')
+        .and_then(|n| n.trim_end().parse::<usize>().ok())
+        .ok_or_else(|| std::io::Error::other(format!("INFO answered {line:?}")))?;
+    let mut body = vec![0; len + 2];
+    std::io::Read::read_exact(&mut reader, &mut body)?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// A command as a RESP array of bulk strings, appended to `out`.
