@@ -1120,7 +1120,11 @@ impl Connection {
         for key in argv.iter().skip(1) {
             if !self.watched.iter().any(|(db, k)| *db == self.db && &**k == key) {
                 ks.watch(self.db, key, self.id);
-                self.watched.push((self.db, InlineBytes::new(key)));
+                // Copied in place (a key built apart and moved in stalls the processor).
+                self.watched.push((self.db, InlineBytes::EMPTY));
+                if let Some((_, watched)) = self.watched.last_mut() {
+                    watched.assign(key);
+                }
             }
         }
         Reply::ok()
@@ -1239,7 +1243,7 @@ impl Connection {
             }
         {
             for (db, key) in self.watched.drain(..) {
-                state.keyspace.unwatch(db, key, self.id);
+                state.keyspace.unwatch(db, &key, self.id);
             }
             return Err(e);
         }
@@ -1261,7 +1265,7 @@ impl Connection {
         };
         if let Some(refusal) = refusal {
             for (db, key) in self.watched.drain(..) {
-                state.keyspace.unwatch(db, key, self.id);
+                state.keyspace.unwatch(db, &key, self.id);
             }
             self.shared.after_command(&mut state);
             return Err(CommandError::ExecAbortBecause(refusal.to_string()));
@@ -1530,7 +1534,7 @@ fn release_watches(shared: &Shared, client: ClientId, watched: &mut WatchList) {
     match shared.lock_unless_busy() {
         Ok(mut state) => {
             for (db, key) in watched.drain(..) {
-                state.keyspace.unwatch(db, key, client);
+                state.keyspace.unwatch(db, &key, client);
             }
         }
         Err(_) => shared.defer_cleanup(client, std::mem::take(watched), false),
@@ -1632,7 +1636,7 @@ fn end_watches(watched: &mut WatchList, client: ClientId, ks: &mut Keyspace) -> 
     // Every watch ends, dirty or not.
     watched
         .drain(..)
-        .fold(false, |dirty, (db, key)| ks.end_watch(db, key, client) | dirty)
+        .fold(false, |dirty, (db, key)| ks.end_watch(db, &key, client) | dirty)
 }
 
 /// EXEC's reply: the replies' array, nil for a watch conflict, or the error.

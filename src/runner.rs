@@ -545,7 +545,7 @@ impl Shared {
         for cleanup in deferred.drain(..) {
             let ks = &mut state.keyspace;
             for (db, key) in cleanup.watched {
-                ks.unwatch(db, key, cleanup.client);
+                ks.unwatch(db, &key, cleanup.client);
             }
             if cleanup.left {
                 ks.unblock(cleanup.client);

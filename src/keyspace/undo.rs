@@ -187,7 +187,7 @@ impl Keyspace {
                         }
                     }
                     if let Some(watched) = watched {
-                        self.dbs[db].watched.insert(key, *watched);
+                        self.dbs[db].watched.restore(*watched);
                     }
                 }
                 UndoStep::Flush { db, data, watched } => {

@@ -9,12 +9,77 @@
 //! removing it is no logical change, so its watcher is carried over to the new version; creating it
 //! again is one.
 
-use super::inline_bytes::InlineBytes;
-use super::{Keyspace, Map};
+use std::sync::OnceLock;
+
+use hashbrown::HashTable;
+
+use super::Keyspace;
+use super::inline_bytes::{InlineBytes, same_bytes};
 
 /// The watched keys of a database, each with its version and watchers (keys inline when short,
-/// as the table holds them: watching a key allocates nothing for its name).
-pub(crate) type WatchedKeys = Map<InlineBytes, WatchedKey>;
+/// as the data table holds them: watching a key allocates nothing for its name). A new key's
+/// record is written in its slot and its bytes copied there, not built apart and moved in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WatchedKeys {
+    table: HashTable<WatchedKey>,
+}
+
+/// The hasher of every database's watched keys, seeded at random once per process.
+fn hash(key: &[u8]) -> u64 {
+    static HASHER: OnceLock<ahash::RandomState> = OnceLock::new();
+    HASHER.get_or_init(ahash::RandomState::new).hash_one(key)
+}
+
+impl WatchedKeys {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The record of `key`, if someone watches it.
+    pub(super) fn get(&self, key: &[u8]) -> Option<&WatchedKey> {
+        self.table.find(hash(key), |w| same_bytes(&w.key, key))
+    }
+
+    fn get_mut(&mut self, key: &[u8]) -> Option<&mut WatchedKey> {
+        self.table.find_mut(hash(key), |w| same_bytes(&w.key, key))
+    }
+
+    /// The record of `key`, made (version 0, no watchers) if nobody watched it.
+    fn get_or_insert(&mut self, key: &[u8]) -> &mut WatchedKey {
+        let hash = hash(key);
+        let entry = self
+            .table
+            .entry(hash, |w| same_bytes(&w.key, key), |w| self::hash(&w.key));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(entry) => entry.into_mut(),
+            hashbrown::hash_table::Entry::Vacant(entry) => {
+                let record = entry
+                    .insert(WatchedKey {
+                        key: InlineBytes::EMPTY,
+                        version: 0,
+                        watchers: Watchers::default(),
+                    })
+                    .into_mut();
+                record.key.assign(key);
+                record
+            }
+        }
+    }
+
+    /// Puts `record` back as it was (an `atomic` closure's rollback), replacing its key's.
+    pub(super) fn restore(&mut self, record: WatchedKey) {
+        match self.get_mut(&record.key) {
+            Some(slot) => *slot = record,
+            None => {
+                self.table.insert_unique(hash(&record.key), record, |w| hash(&w.key));
+            }
+        }
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut WatchedKey> {
+        self.table.iter_mut()
+    }
+}
 
 /// Identifies a client (a [`Connection`](crate::Connection)) in the watch tables.
 pub(crate) type ClientId = u64;
@@ -25,6 +90,7 @@ pub(crate) type WatchList = smallvec::SmallVec<[(usize, InlineBytes); 2]>;
 
 #[derive(Debug, Clone)]
 pub(super) struct WatchedKey {
+    key: InlineBytes,
     /// The version stamped by the last modification while watched.
     version: u64,
     watchers: Watchers,
@@ -100,13 +166,7 @@ impl Keyspace {
     /// WATCH: `client` starts watching `key` in `db` (again watching a key is a no-op).
     pub(crate) fn watch(&mut self, db: usize, key: &[u8], client: ClientId) {
         let stale = self.is_expired_now(db, key);
-        let entry = self.dbs[db]
-            .watched
-            .entry(InlineBytes::new(key))
-            .or_insert_with(|| WatchedKey {
-                version: 0,
-                watchers: Watchers::default(),
-            });
+        let entry = self.dbs[db].watched.get_or_insert(key);
         if entry.watchers.iter().any(|w| w.client == client) {
             return;
         }
@@ -118,20 +178,24 @@ impl Keyspace {
     }
 
     /// `client` stops watching `key` in `db`.
-    pub(crate) fn unwatch(&mut self, db: usize, key: InlineBytes, client: ClientId) {
+    pub(crate) fn unwatch(&mut self, db: usize, key: &[u8], client: ClientId) {
         self.unwatch_checking(db, key, client, false);
     }
 
     /// EXEC's end of `client`'s watch of `key` in `db`: the watch goes, answering whether it
     /// was dirty ([`Keyspace::watch_is_dirty`]). One lookup of the key in the watch table.
-    pub(crate) fn end_watch(&mut self, db: usize, key: InlineBytes, client: ClientId) -> bool {
+    pub(crate) fn end_watch(&mut self, db: usize, key: &[u8], client: ClientId) -> bool {
         self.unwatch_checking(db, key, client, true)
     }
 
     /// Drops `client`'s watch of `key`, answering (when `check`) whether it was dirty.
-    fn unwatch_checking(&mut self, db: usize, key: InlineBytes, client: ClientId, check: bool) -> bool {
-        let expired = check && self.is_expired_now(db, &key);
-        let std::collections::hash_map::Entry::Occupied(mut entry) = self.dbs[db].watched.entry(key) else {
+    fn unwatch_checking(&mut self, db: usize, key: &[u8], client: ClientId, check: bool) -> bool {
+        let expired = check && self.is_expired_now(db, key);
+        let Ok(mut entry) = self.dbs[db]
+            .watched
+            .table
+            .find_entry(hash(key), |w| same_bytes(&w.key, key))
+        else {
             return false;
         };
         let watched = entry.get_mut();
@@ -180,7 +244,8 @@ impl Keyspace {
         }
         let now = self.now();
         let mut watched = std::mem::take(&mut self.dbs[emptied].watched);
-        for (key, entry) in watched.iter_mut() {
+        for entry in watched.iter_mut() {
+            let key = &entry.key;
             let in_emptied = self.exists_physically(emptied, key);
             let replacement = replaced_with.filter(|&db| self.dbs[db].data.contains_key(key));
             let replaced = replacement.is_some();
