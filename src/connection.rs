@@ -1600,23 +1600,22 @@ fn begin_exec<'s>(
 
 /// EXEC of a [`Transaction`](crate::Transaction) of [`Direct`](crate::direct::Direct) calls that
 /// has no connection of its own ([`Store::multi`](crate::Store::multi)'s: nothing watched,
-/// nothing subscribed, database 0, RESP2), run for a client made for it: `None` where
-/// something observes commands, so that the calls must take a connection's way.
+/// nothing subscribed, database 0, RESP2), run for a client made for it. `Ok(None)` — which
+/// such a transaction, watching nothing, never answers for a conflict — where something
+/// observes commands, so that the calls must take a connection's way. (The answer has the
+/// type of EXEC's, so that it is returned as it is, not unpacked and packed again.)
 pub(crate) fn exec_direct_unconnected<R>(
     shared: &Shared,
     calls: &[QueuedDirect],
     each: impl FnMut(Result<Reply, CommandError>) -> R,
-) -> Option<Result<Vec<R>, CommandError>> {
-    let mut state = match begin_exec(shared, 0, &mut WatchList::new()) {
-        Ok(state) => state,
-        Err(e) => return Some(Err(e)),
-    };
+) -> Result<Option<Vec<R>>, CommandError> {
+    let mut state = begin_exec(shared, 0, &mut WatchList::new())?;
     if !state.keyspace.takes_direct_calls(true) {
-        return None;
+        return Ok(None);
     }
     // Nothing observes the unit, so it is no client's: Redis's own unit of work without a client.
     let caller = Caller::internal(0, 0);
-    Some(Ok(shared.run_direct_calls(&mut state, &caller, calls, each)))
+    Ok(Some(shared.run_direct_calls(&mut state, &caller, calls, each)))
 }
 
 /// What an in-process connection's ACL LOG entries say of it, in CLIENT LIST's form: its id,

@@ -139,13 +139,22 @@ impl<'a> Direct<'a> {
     #[inline(always)]
     pub(crate) fn run_result(&self, ctx: &mut Ctx<'_>) -> Result<Reply, CommandError> {
         let (key, count) = (self.key, self.count);
-        ctx.run_unobserved_result(self.command.writes(), |ctx| match self.command {
-            DirectCommand::Get => string::get_key(ctx, key),
-            DirectCommand::Incr => string::incr_by(ctx, key, 1),
-            DirectCommand::Decr => string::incr_by(ctx, key, -1),
-            DirectCommand::IncrBy => string::incr_by(ctx, key, count),
-            DirectCommand::DecrBy => string::decr_by(ctx, key, count),
-        })
+        let writes = self.command.writes();
+        // The integer replies are made here, where they go (see `Ctx::run_unobserved_value`);
+        // no reply of these commands differs between RESP2 and RESP3.
+        let by = match self.command {
+            DirectCommand::Get => return ctx.run_unobserved_value(writes, |ctx| string::get_key(ctx, key)),
+            DirectCommand::Incr => 1,
+            DirectCommand::Decr => -1,
+            DirectCommand::IncrBy => count,
+            DirectCommand::DecrBy => {
+                return ctx
+                    .run_unobserved_value(writes, |ctx| string::decr_by(ctx, key, count))
+                    .map(Reply::Integer);
+            }
+        };
+        ctx.run_unobserved_value(writes, |ctx| string::incr_by(ctx, key, by))
+            .map(Reply::Integer)
     }
 }
 

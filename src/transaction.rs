@@ -390,8 +390,8 @@ impl<'a> Transaction<'a> {
         let replies = match &self.conn {
             Slot::Store(store, conn) if conn.get().is_none() => {
                 match crate::connection::exec_direct_unconnected(&store.shared, &direct, &mut each) {
-                    Some(replies) => replies.map(Some),
-                    None => self.connection().borrow_mut().exec_direct_with(&direct, each),
+                    Ok(None) => self.connection().borrow_mut().exec_direct_with(&direct, each),
+                    replies => replies,
                 }
             }
             _ => self.connection().borrow_mut().exec_direct_with(&direct, each),

@@ -344,10 +344,24 @@ impl Ctx<'_> {
         writes: bool,
         run: impl FnOnce(&mut Self) -> Result<Reply, CommandError>,
     ) -> Result<Reply, CommandError> {
+        self.run_unobserved_value(writes, run)
+            .map(|reply| self.for_protocol(reply))
+    }
+
+    /// [`Ctx::run_unobserved_result`] of a handler's core that answers a plain value (INCR's
+    /// integer), for the caller to make its reply where the reply goes: a reply built here and
+    /// moved out piece by piece would be read back whole, which stalls the processor. The
+    /// value is the caller's to put in its protocol.
+    #[inline(always)]
+    pub(crate) fn run_unobserved_value<T>(
+        &mut self,
+        writes: bool,
+        run: impl FnOnce(&mut Self) -> Result<T, CommandError>,
+    ) -> Result<T, CommandError> {
         self.read_only = !writes;
         let result = run(self);
         self.publish_unless_held();
-        result.map(|reply| self.for_protocol(reply))
+        result
     }
 
     /// `reply` as the caller's protocol has it: RESP3's types turned into RESP2's for a RESP2

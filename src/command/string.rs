@@ -336,7 +336,7 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandErr
 }
 
 /// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 if missing), keeping its TTL.
-pub(crate) fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
+pub(crate) fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<i64, CommandError> {
     let value = match ctx.write::<Str>(key)? {
         Some(s) => {
             let current = s.as_i64().ok_or(CommandError::NotInteger)?;
@@ -352,32 +352,32 @@ pub(crate) fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, C
     };
     ctx.dirty(1);
     ctx.notify(EventClass::String, "incrby", key);
-    Ok(Reply::Integer(value))
+    Ok(value)
 }
 
 /// INCR key
 pub(crate) fn incr(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    incr_by(ctx, argv.arg(1), 1)
+    incr_by(ctx, argv.arg(1), 1).map(Reply::Integer)
 }
 
 /// DECR key
 pub(crate) fn decr(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    incr_by(ctx, argv.arg(1), -1)
+    incr_by(ctx, argv.arg(1), -1).map(Reply::Integer)
 }
 
 /// INCRBY key increment
 pub(crate) fn incrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
     let by = int(argv.arg(2))?;
-    incr_by(ctx, argv.arg(1), by)
+    incr_by(ctx, argv.arg(1), by).map(Reply::Integer)
 }
 
 /// DECRBY key decrement
 pub(crate) fn decrby(ctx: &mut Ctx<'_>, argv: &Argv) -> Result<Reply, CommandError> {
-    decr_by(ctx, argv.arg(1), int(argv.arg(2))?)
+    decr_by(ctx, argv.arg(1), int(argv.arg(2))?).map(Reply::Integer)
 }
 
 /// DECRBY's work once its decrement is read: a decrement with no negation refused.
-pub(crate) fn decr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Reply, CommandError> {
+pub(crate) fn decr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<i64, CommandError> {
     let by = by.checked_neg().ok_or(CommandError::DecrementOverflow)?;
     incr_by(ctx, key, by)
 }
