@@ -19,10 +19,20 @@ use super::inline_bytes::{InlineBytes, same_bytes};
 /// The watched keys of a database, each with its version and watchers (keys inline when short,
 /// as the data table holds them: watching a key allocates nothing for its name). A new key's
 /// record is written in its slot and its bytes copied there, not built apart and moved in.
+///
+/// A record whose last watcher leaves stays, idle, for the next watch of its key (a
+/// check-and-set loop watches the same keys again and again), until the idle records outnumber
+/// both [`IDLE_KEPT`] and the watched ones; then they all go. Nobody watches an idle record's
+/// key, so while only idle records are left the table counts as empty and writes skip it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchedKeys {
     table: HashTable<WatchedKey>,
+    /// How many records have a watcher.
+    watched: usize,
 }
+
+/// How many idle records a table keeps at least before it drops them.
+const IDLE_KEPT: usize = 64;
 
 /// The hasher of every database's watched keys, seeded at random once per process.
 fn hash(key: &[u8]) -> u64 {
@@ -31,8 +41,9 @@ fn hash(key: &[u8]) -> u64 {
 }
 
 impl WatchedKeys {
+    /// Whether nobody watches a key here.
     pub(crate) fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.watched == 0
     }
 
     /// The record of `key`, if someone watches it.
@@ -42,6 +53,42 @@ impl WatchedKeys {
 
     fn get_mut(&mut self, key: &[u8]) -> Option<&mut WatchedKey> {
         self.table.find_mut(hash(key), |w| same_bytes(&w.key, key))
+    }
+
+    /// `client` watches `key` (a no-op if it does already), `stale` if the key had expired.
+    fn add(&mut self, key: &[u8], client: ClientId, stale: bool) {
+        let record = self.get_or_insert(key);
+        if record.watchers.iter().any(|w| w.client == client) {
+            return;
+        }
+        let first = record.watchers.is_empty();
+        record.watchers.push(Watcher {
+            client,
+            seen: record.version,
+            stale,
+        });
+        if first {
+            self.watched += 1;
+        }
+    }
+
+    /// `client` stops watching `key`; answers (when `check`) whether its watch was dirty, asking
+    /// `expired` whether the key has expired since only if that matters.
+    fn remove(&mut self, key: &[u8], client: ClientId, check: bool, expired: impl FnOnce() -> bool) -> bool {
+        let Some(record) = self.get_mut(key) else {
+            return false;
+        };
+        let dirty = check && record.dirty_for(client, expired);
+        let had_watchers = !record.watchers.is_empty();
+        record.watchers.remove(client);
+        if had_watchers && record.watchers.is_empty() {
+            self.watched -= 1;
+            let idle = self.table.len() - self.watched;
+            if idle > IDLE_KEPT.max(self.watched) {
+                self.table.retain(|w| !w.watchers.is_empty());
+            }
+        }
+        dirty
     }
 
     /// The record of `key`, made (version 0, no watchers) if nobody watched it.
@@ -68,10 +115,16 @@ impl WatchedKeys {
 
     /// Puts `record` back as it was (an `atomic` closure's rollback), replacing its key's.
     pub(super) fn restore(&mut self, record: WatchedKey) {
+        let watched = usize::from(!record.watchers.is_empty());
         match self.get_mut(&record.key) {
-            Some(slot) => *slot = record,
+            Some(slot) => {
+                let replaced = usize::from(!slot.watchers.is_empty());
+                *slot = record;
+                self.watched = self.watched + watched - replaced;
+            }
             None => {
                 self.table.insert_unique(hash(&record.key), record, |w| hash(&w.key));
+                self.watched += watched;
             }
         }
     }
@@ -166,15 +219,7 @@ impl Keyspace {
     /// WATCH: `client` starts watching `key` in `db` (again watching a key is a no-op).
     pub(crate) fn watch(&mut self, db: usize, key: &[u8], client: ClientId) {
         let stale = self.is_expired_now(db, key);
-        let entry = self.dbs[db].watched.get_or_insert(key);
-        if entry.watchers.iter().any(|w| w.client == client) {
-            return;
-        }
-        entry.watchers.push(Watcher {
-            client,
-            seen: entry.version,
-            stale,
-        });
+        self.dbs[db].watched.add(key, client, stale);
     }
 
     /// `client` stops watching `key` in `db`.
@@ -191,20 +236,7 @@ impl Keyspace {
     /// Drops `client`'s watch of `key`, answering (when `check`) whether it was dirty.
     fn unwatch_checking(&mut self, db: usize, key: &[u8], client: ClientId, check: bool) -> bool {
         let expired = check && self.is_expired_now(db, key);
-        let Ok(mut entry) = self.dbs[db]
-            .watched
-            .table
-            .find_entry(hash(key), |w| same_bytes(&w.key, key))
-        else {
-            return false;
-        };
-        let watched = entry.get_mut();
-        let dirty = check && watched.dirty_for(client, || expired);
-        watched.watchers.remove(client);
-        if watched.watchers.is_empty() {
-            entry.remove();
-        }
-        dirty
+        self.dbs[db].watched.remove(key, client, check, || expired)
     }
 
     /// Whether `client`'s watch of `key` is dirty: the key was modified since, or it expired since
@@ -276,5 +308,61 @@ impl Keyspace {
             }
         }
         self.dbs[emptied].watched = watched;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    /// A check-and-set loop watches the same key again and again: its record stays idle between
+    /// the watches, and a change while it is idle (nobody watching) dirties no later watch,
+    /// while a change during a watch still does.
+    #[test]
+    fn an_idle_record_is_watched_again_with_its_changes_counted_from_then() {
+        let mut ks = Keyspace::new(Clock::manual());
+        ks.watch(0, b"k", 1);
+        assert!(!ks.end_watch(0, b"k", 1));
+        assert!(ks.dbs[0].watched.is_empty(), "only an idle record left");
+        assert_eq!(ks.dbs[0].watched.table.len(), 1);
+        ks.modified(0, b"k");
+        ks.watch(0, b"k", 2);
+        assert!(!ks.watch_is_dirty(0, b"k", 2), "the change came before the watch");
+        ks.modified(0, b"k");
+        assert!(ks.end_watch(0, b"k", 2), "the change came during the watch");
+        ks.watch(0, b"k", 3);
+        ks.watch(0, b"k", 4);
+        ks.unwatch(0, b"k", 3);
+        assert!(!ks.dbs[0].watched.is_empty(), "client 4 still watches");
+        ks.modified(0, b"k");
+        assert!(ks.end_watch(0, b"k", 4));
+        assert!(ks.dbs[0].watched.is_empty());
+    }
+
+    /// Idle records go once they outnumber both the floor kept and the watched keys, so a
+    /// client watching ever new keys leaves a bounded table behind.
+    #[test]
+    fn idle_records_are_dropped_once_they_outnumber_the_watched() {
+        let mut ks = Keyspace::new(Clock::manual());
+        for i in 0..1_000 {
+            let key = format!("key:{i}");
+            ks.watch(0, key.as_bytes(), 1);
+            ks.unwatch(0, key.as_bytes(), 1);
+            assert!(ks.dbs[0].watched.table.len() <= IDLE_KEPT + 1);
+        }
+        for i in 0..200 {
+            ks.watch(0, format!("held:{i}").as_bytes(), 2);
+        }
+        for i in 0..1_000 {
+            let key = format!("key:{i}");
+            ks.watch(0, key.as_bytes(), 1);
+            ks.unwatch(0, key.as_bytes(), 1);
+            assert!(ks.dbs[0].watched.table.len() <= 2 * 200 + 1);
+        }
+        assert_eq!(ks.dbs[0].watched.watched, 200);
+        for i in 0..200 {
+            assert!(ks.dbs[0].watched.get(format!("held:{i}").as_bytes()).is_some());
+        }
     }
 }
