@@ -65,10 +65,19 @@ enum InlineVec<T: Copy + Default, const N: usize> {
 /// The items an [`InlineVec`] holds: plain numbers with a zero to fill the unused room.
 trait Item: Copy + Default {
     const ZERO: Self;
+
+    /// `dst.copy_from_slice(src)`, as fast as the type allows.
+    fn copy(dst: &mut [Self], src: &[Self]) {
+        dst.copy_from_slice(src);
+    }
 }
 
 impl Item for u8 {
     const ZERO: u8 = 0;
+
+    fn copy(dst: &mut [u8], src: &[u8]) {
+        crate::keyspace::copy_bytes(dst, src);
+    }
 }
 
 impl Item for u32 {
@@ -84,7 +93,7 @@ impl<T: Item, const N: usize> InlineVec<T, N> {
     };
 }
 
-impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
+impl<T: Item, const N: usize> InlineVec<T, N> {
     fn as_slice(&self) -> &[T] {
         match self {
             InlineVec::Inline { len, items } => &items[..*len as usize],
@@ -96,7 +105,7 @@ impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
         match self {
             InlineVec::Inline { len, items } if *len as usize + more.len() <= N => {
                 let start = *len as usize;
-                items[start..start + more.len()].copy_from_slice(more);
+                T::copy(&mut items[start..start + more.len()], more);
                 *len += more.len() as u8;
             }
             InlineVec::Inline { .. } => {
@@ -110,13 +119,13 @@ impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
     }
 }
 
-impl<T: Copy + Default + PartialEq, const N: usize> PartialEq for InlineVec<T, N> {
+impl<T: Item + PartialEq, const N: usize> PartialEq for InlineVec<T, N> {
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl<T: Copy + Default + Eq, const N: usize> Eq for InlineVec<T, N> {}
+impl<T: Item + Eq, const N: usize> Eq for InlineVec<T, N> {}
 
 impl Argv {
     /// An empty command line.

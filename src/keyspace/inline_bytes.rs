@@ -24,7 +24,7 @@ impl InlineBytes {
     pub(crate) fn new(key: &[u8]) -> InlineBytes {
         if key.len() <= INLINE_MAX {
             let mut bytes = [0; INLINE_MAX];
-            bytes[..key.len()].copy_from_slice(key);
+            copy_bytes(&mut bytes[..key.len()], key);
             InlineBytes::Inline(key.len() as u8, bytes)
         } else {
             InlineBytes::Heap(key.into())
@@ -40,7 +40,7 @@ impl InlineBytes {
     pub(crate) fn assign(&mut self, key: &[u8]) {
         match self {
             InlineBytes::Inline(len, bytes) if key.len() <= INLINE_MAX => {
-                bytes[..key.len()].copy_from_slice(key);
+                copy_bytes(&mut bytes[..key.len()], key);
                 *len = key.len() as u8;
             }
             _ => *self = InlineBytes::new(key),
@@ -79,6 +79,33 @@ impl Hash for InlineBytes {
 impl PartialEq for InlineBytes {
     fn eq(&self, other: &InlineBytes) -> bool {
         same_bytes(self.as_bytes(), other.as_bytes())
+    }
+}
+
+/// `dst.copy_from_slice(src)`, with strings of up to 32 bytes (most keys) copied by two
+/// overlapping moves (or three bytes) instead of a call to `memcpy`.
+#[inline]
+pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match n {
+        1..4 if dst.len() == n => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        17..=32 if dst.len() == n => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..].copy_from_slice(&src[n - 16..]);
+        }
+        8..=16 if dst.len() == n => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        4..8 if dst.len() == n => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -131,6 +158,16 @@ mod tests {
         assert!(matches!(InlineBytes::new(&keys[INLINE_MAX]), InlineBytes::Inline(..)));
         assert!(matches!(InlineBytes::new(&keys[INLINE_MAX + 1]), InlineBytes::Heap(_)));
         assert_eq!(std::mem::size_of::<InlineBytes>(), 24, "no larger than a Vec");
+    }
+
+    #[test]
+    fn copy_bytes_copies_every_length() {
+        for len in 0..40 {
+            let src: Vec<u8> = (0..len).map(|i| i as u8 + 1).collect();
+            let mut dst = vec![0u8; len];
+            copy_bytes(&mut dst, &src);
+            assert_eq!(dst, src);
+        }
     }
 
     #[test]

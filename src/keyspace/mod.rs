@@ -16,7 +16,7 @@ mod inline_bytes;
 pub(crate) use effects::NotifyFlags;
 pub(crate) use evict::Eviction;
 pub use evict::{EvictionPolicy, UnknownPolicy};
-pub(crate) use inline_bytes::InlineBytes;
+pub(crate) use inline_bytes::{InlineBytes, copy_bytes};
 mod lazy_free;
 mod list;
 mod listpack;
