@@ -150,7 +150,8 @@ pub(crate) struct Session {
 /// QUIT) for a connection: the server it is a client of, which runs the connection's commands
 /// with itself as the host ([`Connection::start_hosted`]). They go through the connection like
 /// any command, so MULTI queues them and EXEC runs them in their place, as Redis does. A
-/// connection used in process has no host, and those commands are unknown to it.
+/// connection used in process has no host, and those commands are unknown to it but for CLIENT's
+/// subcommands that concern the connection alone (`command/client.rs`), which it runs itself.
 pub(crate) trait Host {
     /// Whether the client may run the command it sent (known, with the right arity): the
     /// server refuses every command but AUTH, HELLO, QUIT and RESET before a client with a
@@ -737,6 +738,11 @@ impl Connection {
         self.monitor(spec, argv, addr.as_deref(), false);
         let reply = self.dispatch_resolved(spec, argv, wait, host);
         self.monitor(spec, argv, addr.as_deref(), true);
+        // Invalidations redirected here take the form of the protocol the connection speaks
+        // now (HELLO and RESET change it).
+        if let Some(mailbox) = &self.pubsub.mailbox {
+            mailbox.set_protocol(self.session.protocol);
+        }
         reply
     }
 
@@ -849,6 +855,17 @@ impl Connection {
                         session: &mut self.session,
                     })
                 }
+                None if op == HostOp::Client => match self.shared.begin() {
+                    Ok(mut state) => client_in_process(
+                        self.id,
+                        &mut self.pubsub,
+                        &mut self.session,
+                        spec,
+                        argv,
+                        &mut state.keyspace,
+                    ),
+                    Err(busy) => Reply::Error(busy),
+                },
                 // Not reached: without a host, resolving refuses the server's commands.
                 None => Reply::Error(table::unknown_command(argv)),
             },
@@ -1043,6 +1060,26 @@ impl Connection {
     ///     Some(Reply::Array(vec![bulk("message"), bulk("news"), bulk("hello")]))
     /// );
     /// assert_eq!(subscriber.try_recv_push(), None);
+    /// ```
+    ///
+    /// Client-side caching's invalidations arrive the same way, once the connection turns
+    /// CLIENT TRACKING on (a RESP3 connection gets them itself, after the reply of the command
+    /// that caused them):
+    ///
+    /// ```
+    /// use embedis::{Reply, Store};
+    ///
+    /// let store = Store::new();
+    /// let mut cache = store.connect();
+    /// cache.call(["HELLO", "3"]);
+    /// assert_eq!(cache.call(["CLIENT", "TRACKING", "ON"]), Reply::ok());
+    /// assert_eq!(cache.call(["GET", "user:1"]), Reply::Nil); // now remembered as cached
+    /// store.connect().call(["SET", "user:1", "Ada"]);
+    /// let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+    /// assert_eq!(
+    ///     cache.try_recv_push(),
+    ///     Some(Reply::Push(vec![bulk("invalidate"), Reply::Array(vec![bulk("user:1")])]))
+    /// );
     /// ```
     pub fn try_recv_push(&mut self) -> Option<Reply> {
         self.recv_push_until(Some(Instant::now()))
@@ -1336,6 +1373,9 @@ impl Connection {
                         ctx.resp = self.session.protocol;
                         reply
                     }
+                    None if op == HostOp::Client => {
+                        client_in_process(self.id, &mut self.pubsub, &mut self.session, spec, argv, ctx.ks)
+                    }
                     // Not reached: without a host, queuing refuses the server's commands.
                     None => ctx.run(spec, argv),
                 },
@@ -1627,6 +1667,24 @@ pub(crate) fn in_process_info(id: ClientId, db: usize, session: &Session, users:
         "id={id} addr= laddr= name={name} db={db} user={user} resp={}",
         session.protocol
     )
+}
+
+/// CLIENT's subcommands that an in-process connection runs (`command/client.rs`): client `id`'s,
+/// whose Pub/Sub side is `pubsub`, on the locked keyspace. Its invalidations arrive in its
+/// mailbox (made now if need be), in the form of its protocol; a REDIRECT names a connection of
+/// the store that subscribes to something, monitors or tracks (the keyspace knows its mailbox).
+fn client_in_process(
+    id: ClientId,
+    pubsub: &mut Subscriber,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &Argv,
+    ks: &mut Keyspace,
+) -> Reply {
+    let own = Arc::clone(pubsub.mailbox());
+    own.set_protocol(session.protocol);
+    let mailbox_of = |ks: &Keyspace, client| ks.pubsub.mailbox_of(client).or_else(|| ks.tracking.mailbox_of(client));
+    crate::command::client::run(spec.name, argv, id, session, ks, Some(own), mailbox_of)
 }
 
 /// Releases `client`'s watches at EXEC, answering whether one of the keys changed since it was

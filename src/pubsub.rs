@@ -589,6 +589,13 @@ impl Hub {
     }
 
     /// How many subscriptions `client` has: (channels and patterns, shard channels).
+    /// The mailbox of `client` if it subscribes to something or monitors.
+    pub(crate) fn mailbox_of(&self, client: ClientId) -> Option<Arc<Mailbox>> {
+        let subscriber = self.subscribers.get(&client).map(|s| &s.mailbox);
+        let monitor = || self.monitors.iter().find(|(c, _)| *c == client).map(|(_, m)| m);
+        subscriber.or_else(monitor).map(Arc::clone)
+    }
+
     pub(crate) fn subscriptions(&self, client: ClientId) -> (usize, usize) {
         self.subscribers
             .get(&client)

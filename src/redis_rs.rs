@@ -33,8 +33,8 @@
 //! (an unknown command, a wrong arity) fails with EXEC's own `EXECABORT` error — the kind
 //! (`ErrorKind::Server(ServerErrorKind::ExecAbort)`) and code redis-rs gives over a socket, but
 //! not its list of the queued commands' errors, which only redis-rs can build; and the server's
-//! own commands (CLIENT, CONFIG, INFO, AUTH, …) are unknown in process, as on any
-//! [`Connection`].
+//! own commands (CONFIG, INFO, AUTH, …, and CLIENT but for its ID, GETNAME, SETNAME and
+//! client-side caching subcommands) are unknown in process, as on any [`Connection`].
 
 use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
@@ -237,8 +237,10 @@ impl redis::aio::ConnectionLike for RedisConnection {
 /// Call it inside a tokio runtime with its time driver on (redis-rs times its requests): the
 /// connection's driver runs as a task of it. The store's
 /// side runs on a thread of its own, one per connection, so a blocking command (BLPOP) waits
-/// there, not on the runtime. The server's own commands (CLIENT, CONFIG, INFO, AUTH, …) are
-/// unknown in process; redis-rs ignores the failure of its `CLIENT SETINFO`.
+/// there, not on the runtime. The server's own commands (CONFIG, INFO, AUTH, …) are unknown in
+/// process, and of CLIENT only the connection's own subcommands run (ID, GETNAME, SETNAME,
+/// TRACKING, CACHING, GETREDIR, TRACKINGINFO: client-side caching works); redis-rs ignores the
+/// failure of its `CLIENT SETINFO`, a subcommand Redis 7.0 does not have either.
 ///
 /// ```
 /// use redis::AsyncCommands;

@@ -181,6 +181,11 @@ impl Tracking {
         }
     }
 
+    /// The mailbox of `client` if it tracks.
+    pub(crate) fn mailbox_of(&self, client: ClientId) -> Option<Arc<Mailbox>> {
+        self.trackers.get(&client).map(|tracker| Arc::clone(&tracker.mailbox))
+    }
+
     /// What CLIENT TRACKINGINFO shows of `client`, `None` when it does not track.
     pub(crate) fn info(&self, client: ClientId) -> Option<TrackingInfo> {
         let tracker = self.trackers.get(&client)?;

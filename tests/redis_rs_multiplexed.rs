@@ -1,7 +1,8 @@
 //! redis-rs's own `MultiplexedConnection`, served in process over an in-memory stream
 //! (`embedis::redis_rs::multiplexed_connection`): the same async program gives the same values
 //! as over TCP to redis-server — commands, pipelines, transactions, scripts, RESP3 Pub/Sub with
-//! push messages, and a blocking pop served by another connection.
+//! push messages, client-side caching's invalidations, and a blocking pop served by another
+//! connection.
 #![cfg(feature = "redis-rs")]
 
 mod common;
@@ -94,6 +95,21 @@ async fn program(
         seen.push(format!("push {:?} {:?}", push.kind, push.data));
     }
     con.unsubscribe("news").await?;
+    // Client-side caching: CLIENT TRACKING, and the invalidation of a key read as a push.
+    let _: () = redis::cmd("CLIENT")
+        .arg("TRACKING")
+        .arg("ON")
+        .query_async(&mut con)
+        .await?;
+    let cached: i64 = con.get("k").await?;
+    let _: () = other.set("k", cached + 1).await?;
+    let push = pushes.recv_timeout(Duration::from_secs(5)).expect("an invalidation");
+    seen.push(format!("push {:?} {:?}", push.kind, push.data));
+    let _: () = redis::cmd("CLIENT")
+        .arg("TRACKING")
+        .arg("OFF")
+        .query_async(&mut con)
+        .await?;
     // A blocking pop, served by the other connection.
     let mut blocked = con.clone();
     let pop = tokio::spawn(async move { blocked.blpop::<_, Option<(String, String)>>("queue", 5.0).await });

@@ -5,6 +5,7 @@ pub(crate) mod acl;
 pub(crate) mod args;
 mod bitops;
 pub(crate) mod blocking;
+pub(crate) mod client;
 mod cluster;
 mod geo;
 pub(crate) mod glob;

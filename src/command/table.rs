@@ -131,6 +131,9 @@ pub(crate) mod flags {
     /// In cluster mode, served on a node importing the slot of its keys as if the client had
     /// sent ASKING (Redis's `asking`: RESTORE-ASKING).
     pub(crate) const ASKING: u16 = 1 << 9;
+    /// A [`SERVER`] command that an in-process connection runs too: CLIENT, for the
+    /// subcommands that concern the connection alone (`command/client.rs`).
+    pub(crate) const IN_PROCESS: u16 = 1 << 10;
 }
 
 /// Where a command's keys are in its arguments, as Redis's key specs say.
@@ -402,22 +405,22 @@ const S: u16 = SERVER | NO_SCRIPT;
 
 /// CLIENT's subcommands.
 const CLIENT: &[CommandSpec] = table! {
-    "client|getname", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|getname", 2, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
     "client|help", 2, SERVER, NO_KEYS, host(HostOp::Client);
-    "client|id", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|id", 2, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
     "client|info", 2, S, NO_KEYS, host(HostOp::Client);
     "client|kill", -3, S, NO_KEYS, host(HostOp::Client);
     "client|list", -2, S, NO_KEYS, host(HostOp::Client);
     "client|no-evict", 3, S, NO_KEYS, host(HostOp::Client);
     "client|pause", -3, S, NO_KEYS, host(HostOp::Client);
     "client|reply", 3, S, NO_KEYS, host(HostOp::Client);
-    "client|setname", 3, S, NO_KEYS, host(HostOp::Client);
+    "client|setname", 3, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
     "client|unblock", -3, S, NO_KEYS, host(HostOp::Client);
     "client|unpause", 2, S, NO_KEYS, host(HostOp::Client);
-    "client|tracking", -3, S, NO_KEYS, host(HostOp::Client);
-    "client|caching", 3, S, NO_KEYS, host(HostOp::Client);
-    "client|getredir", 2, S, NO_KEYS, host(HostOp::Client);
-    "client|trackinginfo", 2, S, NO_KEYS, host(HostOp::Client);
+    "client|tracking", -3, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
+    "client|caching", 3, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
+    "client|getredir", 2, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
+    "client|trackinginfo", 2, S | IN_PROCESS, NO_KEYS, host(HostOp::Client);
 };
 
 /// CONFIG's subcommands.
@@ -489,7 +492,7 @@ static COMMANDS: &[CommandSpec] = table! {
     // the server's own (answered by the server a connection is a client of)
     "auth", -2, S | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Auth);
     "quit", -1, S | IMMEDIATE | NO_AUTH | ALLOW_BUSY, NO_KEYS, host(HostOp::Quit);
-    "client", -2, SERVER, NO_KEYS, Run::Container(CLIENT);
+    "client", -2, SERVER | IN_PROCESS, NO_KEYS, Run::Container(CLIENT);
     "config", -2, SERVER, NO_KEYS, Run::Container(CONFIG);
     "info", -1, SERVER, NO_KEYS, host(HostOp::Info);
     "debug", -2, S, NO_KEYS, host(HostOp::Debug);
@@ -742,7 +745,7 @@ pub(crate) fn resolve_for(
     hosted: bool,
 ) -> Result<&'static CommandSpec, CommandError> {
     let found = known.or_else(|| lookup(argv.get(0).unwrap_or_default()));
-    let Some(spec) = found.filter(|spec| hosted || !spec.has(SERVER)) else {
+    let Some(spec) = found.filter(|spec| hosted || !spec.has(SERVER) || spec.has(IN_PROCESS)) else {
         return Err(unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
@@ -772,6 +775,13 @@ pub(crate) fn resolve_for(
         );
         return Err(CommandError::Other(line.replace(['\r', '\n'], " ").into()));
     };
+    if !hosted && sub.has(SERVER) && !sub.has(IN_PROCESS) {
+        return Err(CommandError::Other(format!(
+            "ERR {} needs embedis-server: an in-process connection runs only CLIENT ID, GETNAME, SETNAME, TRACKING, CACHING, GETREDIR and TRACKINGINFO",
+            sub.name.replace('|', " ").to_uppercase()
+        )
+        .into()));
+    }
     if !sub.arity_ok(argv.len()) {
         return Err(CommandError::WrongArity(sub.name.to_string()));
     }

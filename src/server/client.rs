@@ -12,13 +12,12 @@ use super::{ClientEntry, ClientState, Inner, params};
 use crate::argv::Argv;
 use crate::command::args::{error_text, is_option, keyword};
 use crate::command::table::{self, CommandSpec, HostOp, Run, SessionOp, flags};
-use crate::connection::{Connection, HelloArgs, Host, HostCall, Session};
+use crate::connection::{Connection, HelloArgs, Host, HostCall};
 use crate::error::CommandError;
 use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::{Deadline, WaitEnd};
 use crate::reply::Reply;
 use crate::runner::Started;
-use crate::tracking::{TrackingInfo, TrackingOptions};
 
 /// What CLIENT REPLY set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -742,13 +741,30 @@ impl ServerSide {
             qbuf: self.qbuf,
             argv_mem: argv.iter().map(<[u8]>::len).sum(),
         };
-        match call.spec.name {
-            "client|id" => Reply::Integer(call.caller.client as i64),
-            "client|getname" => call.session.name.as_deref().map_or(Reply::Nil, Reply::bulk),
-            "client|setname" => match call.session.set_name(argv.arg(2)) {
-                Ok(()) => Reply::ok(),
+        if call.spec.has(flags::IN_PROCESS) {
+            // The connection's own subcommands, as an in-process connection runs them.
+            let mailbox_of = |id: u64| {
+                self.inner
+                    .clients
+                    .lock()
+                    .get(&id)
+                    .map(|entry| Arc::clone(&entry.mailbox))
+            };
+            let own = mailbox_of(call.caller.client);
+            return match keyspace(call.ks) {
+                Ok(ks) => crate::command::client::run(
+                    call.spec.name,
+                    argv,
+                    call.caller.client,
+                    call.session,
+                    ks,
+                    own,
+                    |_, id| mailbox_of(id),
+                ),
                 Err(e) => Reply::Error(e),
-            },
+            };
+        }
+        match call.spec.name {
             "client|info" => {
                 let line = self.describe(call.caller.client, Some(running("client|info")), call.ks.as_deref());
                 Reply::Verbatim(*b"txt", line.into_bytes())
@@ -764,26 +780,6 @@ impl ServerSide {
                 self.inner.store.shared().unpause();
                 Reply::ok()
             }
-            "client|tracking" => match keyspace(call.ks) {
-                Ok(ks) => self.client_tracking(argv, call.caller.client, call.session, ks),
-                Err(e) => Reply::Error(e),
-            },
-            "client|caching" => match keyspace(call.ks) {
-                Ok(ks) => client_caching(argv, call.caller.client, ks),
-                Err(e) => Reply::Error(e),
-            },
-            "client|getredir" => match keyspace(call.ks) {
-                Ok(ks) => Reply::Integer(
-                    ks.tracking
-                        .info(call.caller.client)
-                        .map_or(-1, |info| info.redirect as i64),
-                ),
-                Err(e) => Reply::Error(e),
-            },
-            "client|trackinginfo" => match keyspace(call.ks) {
-                Ok(ks) => tracking_info(ks.tracking.info(call.caller.client)),
-                Err(e) => Reply::Error(e),
-            },
             "client|no-evict" => match keyword(argv.arg(2), &[("on", ()), ("off", ())]) {
                 Some(()) => Reply::ok(),
                 None => Reply::Error(CommandError::Syntax),
@@ -822,79 +818,6 @@ impl ServerSide {
                 "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
             )),
         }
-    }
-
-    /// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]… [OPTIN] [OPTOUT] [NOLOOP], with
-    /// Redis's checks in Redis's order.
-    fn client_tracking(&self, argv: &Argv, me: u64, session: &mut Session, ks: &mut Keyspace) -> Reply {
-        let mut redirect: i64 = 0;
-        let mut options = TrackingOptions::default();
-        let mut prefixes: Vec<&[u8]> = Vec::new();
-        let mut i = 3;
-        while i < argv.len() {
-            let arg = argv.arg(i);
-            let more = i + 1 < argv.len();
-            if is_option(arg, "redirect") && more {
-                i += 1;
-                if redirect != 0 {
-                    return Reply::Error(CommandError::other(
-                        "ERR A client can only redirect to a single other client",
-                    ));
-                }
-                let Some(id) = crate::number::parse_i64(argv.arg(i)) else {
-                    return Reply::Error(CommandError::NotInteger);
-                };
-                if id <= 0 || !self.inner.clients.lock().contains_key(&(id as u64)) {
-                    return Reply::Error(CommandError::other(
-                        "ERR The client ID you want redirect to does not exist",
-                    ));
-                }
-                redirect = id;
-            } else if is_option(arg, "bcast") {
-                options.bcast = true;
-            } else if is_option(arg, "optin") {
-                options.optin = true;
-            } else if is_option(arg, "optout") {
-                options.optout = true;
-            } else if is_option(arg, "noloop") {
-                options.noloop = true;
-            } else if is_option(arg, "prefix") && more {
-                i += 1;
-                prefixes.push(argv.arg(i));
-            } else {
-                return Reply::Error(CommandError::Syntax);
-            }
-            i += 1;
-        }
-        if is_option(argv.arg(2), "off") {
-            ks.tracking.disable(me);
-            session.tracking = false;
-            return Reply::ok();
-        }
-        if !is_option(argv.arg(2), "on") {
-            return Reply::Error(CommandError::Syntax);
-        }
-        if let Err(e) = check_tracking_options(options, &prefixes, ks.tracking.info(me).as_ref(), |new| {
-            ks.tracking.overlapping(me, new)
-        }) {
-            return Reply::Error(e);
-        }
-        let mailbox_of = |id: u64| {
-            self.inner
-                .clients
-                .lock()
-                .get(&id)
-                .map(|entry| Arc::clone(&entry.mailbox))
-        };
-        let Some(own) = mailbox_of(me) else {
-            return Reply::Error(CommandError::other("ERR command out of place"));
-        };
-        let target = (redirect > 0)
-            .then(|| mailbox_of(redirect as u64).map(|mailbox| (redirect as u64, mailbox)))
-            .flatten();
-        ks.tracking.enable(me, &own, target, options, &prefixes);
-        session.tracking = true;
-        Reply::ok()
     }
 
     /// One client as CLIENT LIST prints it (Redis 7.0's fields); `running` is the command this
@@ -1914,128 +1837,6 @@ const DEBUG_HELP: &[&str] = &[
     "HELP",
     "    Prints this help.",
 ];
-
-/// CLIENT TRACKING ON's checks of its options against each other and against the client's
-/// tracking now (`current`), in Redis's order; `overlapping` finds a new prefix overlapping one
-/// the client has.
-fn check_tracking_options<'p>(
-    options: TrackingOptions,
-    prefixes: &[&'p [u8]],
-    current: Option<&TrackingInfo>,
-    overlapping: impl Fn(&[&'p [u8]]) -> Option<(&'p [u8], Vec<u8>)>,
-) -> Result<(), CommandError> {
-    let fail = |text: &str| Err(CommandError::Other(text.to_string().into()));
-    if !options.bcast && !prefixes.is_empty() {
-        return fail("ERR PREFIX option requires BCAST mode to be enabled");
-    }
-    if current.is_some_and(|info| info.options.bcast != options.bcast) {
-        return fail(
-            "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
-        );
-    }
-    if options.bcast && (options.optin || options.optout) {
-        return fail("ERR OPTIN and OPTOUT are not compatible with BCAST");
-    }
-    if options.optin && options.optout {
-        return fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
-    }
-    if current.is_some_and(|info| (options.optin && info.options.optout) || (options.optout && info.options.optin)) {
-        return fail(
-            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
-        );
-    }
-    if options.bcast {
-        let shown = |p: &[u8]| String::from_utf8_lossy(crate::command::args::c_str(p)).into_owned();
-        for (i, new) in prefixes.iter().enumerate() {
-            if let Some((_, old)) = overlapping(&[*new]) {
-                return fail(&format!(
-                    "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.",
-                    shown(new),
-                    shown(&old)
-                ));
-            }
-            if let Some(other) = prefixes[i + 1..]
-                .iter()
-                .find(|other| crate::tracking::overlap(new, other))
-            {
-                return fail(&format!(
-                    "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
-                    shown(new),
-                    shown(other)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// CLIENT CACHING YES|NO.
-fn client_caching(argv: &Argv, me: u64, ks: &mut Keyspace) -> Reply {
-    let Some(info) = ks.tracking.info(me) else {
-        return Reply::Error(CommandError::other(
-            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
-        ));
-    };
-    let allowed = if is_option(argv.arg(2), "yes") {
-        info.options
-            .optin
-            .then_some(())
-            .ok_or("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
-    } else if is_option(argv.arg(2), "no") {
-        info.options
-            .optout
-            .then_some(())
-            .ok_or("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
-    } else {
-        return Reply::Error(CommandError::Syntax);
-    };
-    match allowed {
-        Ok(()) => {
-            ks.tracking.set_caching(me);
-            Reply::ok()
-        }
-        Err(text) => Reply::Error(CommandError::other(text)),
-    }
-}
-
-/// CLIENT TRACKINGINFO: flags (a set), redirect, prefixes.
-fn tracking_info(info: Option<TrackingInfo>) -> Reply {
-    let Some(info) = info else {
-        return Reply::Map(vec![
-            (Reply::bulk("flags"), Reply::Set(vec![Reply::bulk("off")])),
-            (Reply::bulk("redirect"), Reply::Integer(-1)),
-            (Reply::bulk("prefixes"), Reply::Array(Vec::new())),
-        ]);
-    };
-    let o = info.options;
-    let flags = [
-        (true, "on"),
-        (o.bcast, "bcast"),
-        (o.optin, "optin"),
-        (o.optin && info.caching, "caching-yes"),
-        (o.optout, "optout"),
-        (o.optout && info.caching, "caching-no"),
-        (o.noloop, "noloop"),
-        (info.broken, "broken_redirect"),
-    ];
-    Reply::Map(vec![
-        (
-            Reply::bulk("flags"),
-            Reply::Set(
-                flags
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, name)| Reply::bulk(*name))
-                    .collect(),
-            ),
-        ),
-        (Reply::bulk("redirect"), Reply::Integer(info.redirect as i64)),
-        (
-            Reply::bulk("prefixes"),
-            Reply::Array(info.prefixes.into_iter().map(Reply::Bulk).collect()),
-        ),
-    ])
-}
 
 const MODULE_HELP: &[&str] = &[
     "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

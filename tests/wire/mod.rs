@@ -87,3 +87,73 @@ pub fn check_servers(clients: usize, steps: &[Step<'_>]) {
         assert_same_bytes(ours, theirs, step);
     }
 }
+
+/// [`transcript`] run in process: `clients` connections of `store`, each asked its CLIENT ID
+/// first, a step's line run by [`embedis::Connection::call`] and its further frames read as
+/// pushes (with a timeout), all in the bytes of each connection's protocol.
+pub fn transcript_in_process(store: &Store, clients: usize, steps: &[Step<'_>]) -> Vec<(String, Vec<u8>)> {
+    let mut conns: Vec<embedis::Connection> = (0..clients).map(|_| store.connect()).collect();
+    let ids: Vec<String> = conns
+        .iter_mut()
+        .map(|conn| match conn.call(["CLIENT", "ID"]) {
+            embedis::Reply::Integer(id) => id.to_string(),
+            other => panic!("CLIENT ID answered {other:?}"),
+        })
+        .collect();
+    let encode = |conn: &embedis::Connection, reply: embedis::Reply| {
+        if conn.protocol() == 3 {
+            reply.to_resp3()
+        } else {
+            reply.to_resp()
+        }
+    };
+    steps
+        .iter()
+        .map(|&(client, line, frames)| {
+            let mut sent = line.to_string();
+            for (n, id) in ids.iter().enumerate() {
+                sent = sent.replace(&format!("{{{n}}}"), id);
+            }
+            assert!(!sent.starts_with("blocked "), "no blocking steps in process");
+            let conn = &mut conns[client];
+            let mut bytes = Vec::new();
+            let mut pushes = frames;
+            if !sent.is_empty() {
+                let reply = conn.call(words(&sent));
+                bytes.extend(encode(conn, reply));
+                pushes -= 1;
+            }
+            for _ in 0..pushes {
+                let push = conn
+                    .recv_push(std::time::Duration::from_secs(5))
+                    .unwrap_or_else(|| panic!("client {client}: {line}: a push that never came"));
+                bytes.extend(encode(conn, push));
+            }
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for (n, id) in ids.iter().enumerate() {
+                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
+                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
+                }
+                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
+                    text = format!(":<{n}>\r\n");
+                }
+            }
+            (format!("client {client}: {line}"), text.into_bytes())
+        })
+        .collect()
+}
+
+/// Runs `steps` against redis-server and on in-process connections of a fresh store, and
+/// compares them step by step (HELLO's reply, which holds the client's id, is not compared).
+pub fn check_in_process(clients: usize, steps: &[Step<'_>]) {
+    let Some(redis) = RedisServer::start() else { return };
+    let store = Store::new();
+    let theirs = transcript(redis.port, clients, steps);
+    let ours = transcript_in_process(&store, clients, steps);
+    for ((step, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        if step.contains("HELLO") {
+            continue;
+        }
+        assert_same_bytes(ours, theirs, step);
+    }
+}
