@@ -127,6 +127,9 @@ fn slowlog_logs_as_redis_does() {
         "EVAL \"redis.call('SET', 'b', 1) return 1\" 0".into(),
         format!("SADD s {long}"),
         format!("SADD s {}", many.join(" ")),
+        "ACL SETUSER \"slowlog test user\" +get".into(),
+        "ACL SETUSER slowlog-user on >secret +get +set".into(),
+        "ACL DELUSER slowlog-user".into(),
         "CONFIG SET slowlog-log-slower-than -1".into(),
     ];
     let entries = |port: u16| {

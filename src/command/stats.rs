@@ -400,8 +400,8 @@ impl CommandStats {
 /// The arguments of a command as the slow log and MONITOR show them: secrets replaced by
 /// `(redacted)` where Redis's command redacts them as it reads its arguments — AUTH's (when it
 /// has one or two), HELLO's AUTH option (read after a valid version, while the options before
-/// it are well formed), MIGRATE's AUTH and AUTH2 options (likewise), and CONFIG SET of a
-/// password.
+/// it are well formed), MIGRATE's AUTH and AUTH2 options (likewise), ACL SETUSER's name and
+/// rules, and CONFIG SET of a password.
 pub(crate) fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
     const HIDDEN: &[u8] = b"(redacted)";
     let mut args: Vec<Vec<u8>> = argv.iter().map(<[u8]>::to_vec).collect();
@@ -448,6 +448,9 @@ pub(crate) fn redacted(argv: &Argv) -> Vec<Vec<u8>> {
                 break;
             }
         }
+    } else if is(&name, "acl") && args.get(1).is_some_and(|a| is(a, "setuser")) {
+        // Everything after the subcommand, the user's name included.
+        (2..args.len()).for_each(|at| hide(&mut args, at));
     } else if is(&name, "config") && args.get(1).is_some_and(|a| is(a, "set")) {
         for pair in (2..args.len()).step_by(2) {
             let secret = ["requirepass", "masterauth", "masteruser"]
