@@ -19,6 +19,7 @@
 //! Redis's SCAN guarantee — while the walk costs only the entries it returns.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use hashbrown::HashTable;
 
@@ -251,6 +252,23 @@ pub(crate) struct Table {
     len: usize,
     ttls: Ttls,
     hasher: ahash::RandomState,
+    /// The position of the key found last: a command, and a transaction's next command, often
+    /// come back to the key just used (INCR after GET, a read-modify-write), which is then
+    /// found without hashing it or probing the index. Only a hint: it is checked against the
+    /// key at that position (keys are unique, positions dense), so an entry that moved or went
+    /// since costs that one comparison.
+    last_found: Hint,
+}
+
+/// [`Table::last_found`]: a position kept across `&self` lookups (atomic, so that a table
+/// stays `Sync`; relaxed loads and stores are plain moves).
+#[derive(Default)]
+struct Hint(AtomicU32);
+
+impl Clone for Hint {
+    fn clone(&self) -> Hint {
+        Hint(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// An index being emptied into a new one, by position: the records of positions below `next`
@@ -522,12 +540,20 @@ impl Table {
 
     fn find(&self, key: &[u8]) -> Option<u32> {
         let chunks = &self.chunks;
+        let hint = self.last_found.0.load(Ordering::Relaxed);
+        if (hint as usize) < self.len && same_bytes(slot_in(chunks, hint).key.as_bytes(), key) {
+            return Some(hint);
+        }
         let hash = self.hash(key);
         let same_key = |&p: &u32| same_bytes(slot_in(chunks, p).key.as_bytes(), key);
-        match self.index.find(hash, same_key) {
+        let found = match self.index.find(hash, same_key) {
             Some(&p) => Some(p),
             None => self.resizing.as_ref()?.old.find(hash, same_key).copied(),
+        };
+        if let Some(p) = found {
+            self.last_found.0.store(p, Ordering::Relaxed);
         }
+        found
     }
 
     /// The entry at position `from` moved to `to`: its index record follows, wherever it is. A
@@ -684,6 +710,28 @@ mod tests {
 
     fn key(n: usize) -> Vec<u8> {
         format!("key:{n}").into_bytes()
+    }
+
+    /// The last found position is only a hint: after the key found last is removed (the top
+    /// entry moving into its place) or the table emptied, lookups still find what is there.
+    #[test]
+    fn the_last_found_hint_never_finds_what_moved_or_went() {
+        let mut table = Table::default();
+        for n in 0..4 {
+            table.insert(&key(n), Entry::new(value(n), 0), None);
+        }
+        assert!(table.get(&key(1)).is_some(), "the hint now points at key 1");
+        assert!(table.remove(&key(1)).is_some(), "key 3 moves into its place");
+        assert!(table.get(&key(1)).is_none());
+        assert_eq!(table.get(&key(3)).map(|e| &e.value), Some(&value(3)));
+        assert!(table.remove(&key(3)).is_some());
+        assert!(table.get(&key(3)).is_none());
+        assert_eq!(table.get(&key(2)).map(|e| &e.value), Some(&value(2)));
+        for n in [0, 2] {
+            table.remove(&key(n));
+        }
+        assert!(table.get(&key(2)).is_none(), "a hint past the end is not looked at");
+        assert_eq!(table.len(), 0);
     }
 
     /// Inserts, replacements, TTLs and removals (every one moving the top entry) agree with a
