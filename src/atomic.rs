@@ -161,6 +161,15 @@ impl Commands for AtomicDb<'_> {
         }
         call.run(&mut ctx)
     }
+
+    fn run_direct_as<T: crate::FromReply>(&self, call: Direct<'_>) -> Result<T, CommandError> {
+        let mut ctx = self.ctx.borrow_mut();
+        if ctx.ks.cluster.is_some() || ctx.observed() || ctx.ks.following.is_following() {
+            drop(ctx);
+            return T::from_reply(self.run_request(&call.request()));
+        }
+        call.run_as(&mut ctx)
+    }
 }
 
 impl std::fmt::Debug for AtomicDb<'_> {

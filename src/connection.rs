@@ -371,6 +371,18 @@ impl Connection {
         self.execute_request(&call.request())
     }
 
+    /// [`Connection::execute_direct`], the reply converted to `T` as it is made.
+    pub(crate) fn execute_direct_as<T: crate::FromReply>(&mut self, call: Direct<'_>) -> Result<T, CommandError> {
+        if self.runs_plainly()
+            && let Some(answer) = self
+                .shared
+                .run_direct_with(&self.caller(false), |ctx| call.run_as::<T>(ctx))
+        {
+            return answer;
+        }
+        T::from_reply(self.execute_request(&call.request()))
+    }
+
     /// WATCH of the keys after the command name in `argv`, for [`Store::watch`](crate::Store::watch):
     /// straight to the watching where nothing else of a command's way applies
     /// ([`Connection::runs_plainly`]), else as the command line.

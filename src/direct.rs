@@ -135,6 +135,17 @@ impl<'a> Direct<'a> {
         self.run_result(ctx).into()
     }
 
+    /// [`Direct::run`] with the reply converted to `T` (a typed method's answer): for GET, at
+    /// once from the value ([`string::get_key_as`]).
+    #[inline(always)]
+    pub(crate) fn run_as<T: crate::FromReply>(&self, ctx: &mut Ctx<'_>) -> Result<T, CommandError> {
+        let key = self.key;
+        match self.command {
+            DirectCommand::Get => ctx.run_unobserved_value(false, |ctx| string::get_key_as::<T>(ctx, key)),
+            _ => T::from_reply(self.run(ctx)),
+        }
+    }
+
     /// [`Direct::run`], the command's error left apart from its reply.
     #[inline(always)]
     pub(crate) fn run_result(&self, ctx: &mut Ctx<'_>) -> Result<Reply, CommandError> {

@@ -449,6 +449,15 @@ pub trait FromReply: Sized {
     fn vec_from_items(items: Vec<Reply>) -> Result<Vec<Self>, CommandError> {
         items.into_iter().map(Self::from_reply).collect()
     }
+
+    /// What a bulk string of `n`'s decimal digits converts into, made from `n` itself (a typed
+    /// GET of a string the store keeps as an integer need not write the digits out and read
+    /// them back): `Some` only where it is exactly what [`FromReply::from_reply`] would answer,
+    /// `None` to take that way.
+    #[doc(hidden)]
+    fn from_integer_bulk(_n: i64) -> Option<Self> {
+        None
+    }
 }
 
 pub(crate) fn mismatch<T>(reply: &Reply) -> Result<T, CommandError> {
@@ -501,6 +510,10 @@ macro_rules! int_from_reply {
                 };
                 parsed.map_or_else(|| mismatch(&reply), Ok)
             }
+
+            fn from_integer_bulk(n: i64) -> Option<$ty> {
+                <$ty>::try_from(n).ok()
+            }
         }
     )*};
 }
@@ -551,6 +564,10 @@ impl FromReply for String {
             other => mismatch(&other),
         }
     }
+
+    fn from_integer_bulk(n: i64) -> Option<String> {
+        Some(n.to_string())
+    }
 }
 
 impl<T: FromReply> FromReply for Option<T> {
@@ -559,6 +576,10 @@ impl<T: FromReply> FromReply for Option<T> {
             Reply::Nil | Reply::NilArray => Ok(None),
             other => T::from_reply(other).map(Some),
         }
+    }
+
+    fn from_integer_bulk(n: i64) -> Option<Option<T>> {
+        T::from_integer_bulk(n).map(Some)
     }
 }
 

@@ -638,14 +638,21 @@ impl Shared {
     /// exhausted or a script holds the store past its time limit — the caller then sends the
     /// command line, which deals with all of those.
     pub(crate) fn run_direct(&self, caller: &Caller, call: Direct<'_>) -> Option<Reply> {
+        self.run_direct_with(caller, |ctx| call.run(ctx))
+    }
+
+    /// [`Shared::run_direct`], answering what `run` makes of the call in its context (a
+    /// typed method's converted answer).
+    #[inline(always)]
+    pub(crate) fn run_direct_with<R>(&self, caller: &Caller, run: impl FnOnce(&mut Ctx<'_>) -> R) -> Option<R> {
         let mut state = self.begin().ok()?;
         if !state.keyspace.takes_direct_calls(false) {
             return None;
         }
         let mut ctx = state.ctx(caller);
-        let reply = call.run(&mut ctx);
+        let answer = run(&mut ctx);
         self.after_command_of(&mut state, Some(caller.client));
-        Some(reply)
+        Some(answer)
     }
 
     /// Runs a transaction's [`Direct`] calls as its EXEC (watches checked, nothing observing

@@ -978,16 +978,20 @@ impl Commands for Store {
     }
 
     fn run_direct(&self, call: Direct<'_>) -> Reply {
+        self.run_direct_as(call).unwrap_or_else(Reply::Error)
+    }
+
+    fn run_direct_as<T: crate::FromReply>(&self, call: Direct<'_>) -> Result<T, CommandError> {
         if self.shared.cluster.is_none() && self.shared.paused().is_none() {
             let caller = Caller {
                 in_exec: false,
                 ..Caller::internal(self.shared.next_client_id(), 0)
             };
-            if let Some(reply) = self.shared.run_direct(&caller, call) {
-                return reply;
+            if let Some(answer) = self.shared.run_direct_with(&caller, |ctx| call.run_as::<T>(ctx)) {
+                return answer;
             }
         }
-        self.run_request(&call.request())
+        T::from_reply(self.run_request(&call.request()))
     }
 }
 

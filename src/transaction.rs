@@ -249,6 +249,10 @@ impl Commands for Watch {
     fn run_direct(&self, call: Direct<'_>) -> Reply {
         self.conn.borrow_mut().execute_direct(call)
     }
+
+    fn run_direct_as<T: FromReply>(&self, call: Direct<'_>) -> Result<T, CommandError> {
+        self.conn.borrow_mut().execute_direct_as(call)
+    }
 }
 
 impl std::fmt::Debug for Watch {

@@ -66,6 +66,13 @@ macro_rules! commands_trait {
                 self.run_request(&call.request())
             }
 
+            /// [`Commands::run_direct`], the reply converted to `T`: where the call runs
+            /// directly, converted as it is made (see [`FromReply::from_integer_bulk`]).
+            #[doc(hidden)]
+            fn run_direct_as<T: FromReply>(&self, call: Direct<'_>) -> Result<T, CommandError> {
+                T::from_reply(self.run_direct(call))
+            }
+
             /// Runs any command, given as arguments: the escape hatch for commands without a
             /// method. The reply converts into the `T` you ask for.
             ///
@@ -139,7 +146,7 @@ macro_rules! commands_trait {
                 fn $name(&self, $($arg: impl ToArgs),*) -> Result<$natural, CommandError> {
                     $(
                         if let Some(call) = $crate::direct::$direct($(&$direct_arg),*) {
-                            return <$natural>::from_reply(self.run_direct(call));
+                            return self.run_direct_as::<$natural>(call);
                         }
                     )?
                     request!(let request = $($part)+);
@@ -150,7 +157,7 @@ macro_rules! commands_trait {
                 fn $name_as<T: FromReply>(&self, $($arg: impl ToArgs),*) -> Result<T, CommandError> {
                     $(
                         if let Some(call) = $crate::direct::$direct($(&$direct_arg),*) {
-                            return T::from_reply(self.run_direct(call));
+                            return self.run_direct_as::<T>(call);
                         }
                     )?
                     request!(let request = $($part)+);

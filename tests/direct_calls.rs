@@ -282,3 +282,49 @@ fn an_append_only_store_logs_typed_calls_as_command_lines() {
     store.close().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A typed GET converts a string the store keeps as an integer straight from the integer
+/// where the type takes one: every type answers what converting the command line's bulk
+/// string answers — the value, or the same conversion error (out of range, not a number) —
+/// on the store, under WATCH, in `atomic`, and on an in-process connection's typed calls.
+#[test]
+fn a_typed_get_of_an_integer_converts_as_the_command_lines_reply() {
+    let store = store_with_values();
+    store.set("negative", -5).unwrap();
+    store.set("big", 70_000).unwrap();
+    fn same<T: embedis::FromReply + PartialEq + std::fmt::Debug>(store: &Store, key: &str) {
+        let by_line = T::from_reply(store.connect().call(["GET", key]));
+        assert_eq!(
+            store.get_as::<T>(key),
+            by_line,
+            "{key} as {}",
+            std::any::type_name::<T>()
+        );
+        let watch = store.watch(key).unwrap();
+        assert_eq!(watch.get_as::<T>(key), by_line, "{key} under WATCH");
+        let in_atomic = store.atomic(|db| Ok::<_, CommandError>(db.get_as::<T>(key))).unwrap();
+        assert_eq!(in_atomic, by_line, "{key} in atomic");
+    }
+    for key in ["int", "negative", "big", "max", "min", "text", "missing", "list"] {
+        same::<i64>(&store, key);
+        same::<i32>(&store, key);
+        same::<u16>(&store, key);
+        same::<u64>(&store, key);
+        same::<u8>(&store, key);
+        same::<i128>(&store, key);
+        same::<f64>(&store, key);
+        same::<String>(&store, key);
+        same::<Option<i64>>(&store, key);
+        same::<Option<String>>(&store, key);
+        same::<Vec<u8>>(&store, key);
+        same::<Reply>(&store, key);
+    }
+    assert_eq!(store.get("int").unwrap().as_deref(), Some("41"));
+    assert_eq!(
+        store.get_as::<u16>("big"),
+        Err(CommandError::Conversion {
+            reply: "bulk \"70000\"".into(),
+            target: "u16"
+        })
+    );
+}

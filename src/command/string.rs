@@ -101,6 +101,22 @@ pub(crate) fn get_key(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply, CommandErr
     Ok(bulk_or_nil(ctx.read::<Str>(key)?))
 }
 
+/// GET's work for a typed caller that wants a `T`: [`get_key`]'s reply converted, except that a
+/// string kept as an integer goes to `T` as the integer where `T` takes one
+/// ([`FromReply::from_integer_bulk`](crate::FromReply::from_integer_bulk)).
+pub(crate) fn get_key_as<T: crate::FromReply>(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<T, CommandError> {
+    let value = match ctx.read::<Str>(key) {
+        Ok(value) => value,
+        Err(e) => return T::from_reply(Reply::Error(e)),
+    };
+    if let Some(Str::Int(n)) = value
+        && let Some(converted) = T::from_integer_bulk(*n)
+    {
+        return Ok(converted);
+    }
+    T::from_reply(bulk_or_nil(value))
+}
+
 fn bulk_or_nil(s: Option<&Str>) -> Reply {
     s.map_or(Reply::Nil, |s| Reply::bulk(s.as_bytes().into_owned()))
 }
