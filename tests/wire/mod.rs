@@ -27,10 +27,7 @@ pub fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String,
     steps
         .iter()
         .map(|&(client, line, frames)| {
-            let mut sent = line.to_string();
-            for (n, id) in ids.iter().enumerate() {
-                sent = sent.replace(&format!("{{{n}}}"), id);
-            }
+            let sent = with_ids(line, &ids);
             if let Some(n) = sent.strip_prefix("blocked ") {
                 wait_for_blocked(port, n);
                 return (format!("client {client}: {line}"), Vec::new());
@@ -43,20 +40,34 @@ pub fn transcript(port: u16, clients: usize, steps: &[Step<'_>]) -> Vec<(String,
             for _ in 0..frames {
                 bytes.extend(conn.read());
             }
-            // Client ids differ between the servers: where a reply names a client (GETREDIR,
-            // TRACKINGINFO's redirect, `tracking-redir-broken`), client N reads as `<N>`.
-            let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            for (n, id) in ids.iter().enumerate() {
-                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
-                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
-                }
-                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
-                    text = format!(":<{n}>\r\n");
-                }
-            }
-            (format!("client {client}: {line}"), text.into_bytes())
+            (format!("client {client}: {line}"), ids_masked(&bytes, line, &ids))
         })
         .collect()
+}
+
+/// `line` with `{N}` standing for client N's id replaced by it.
+fn with_ids(line: &str, ids: &[String]) -> String {
+    let mut sent = line.to_string();
+    for (n, id) in ids.iter().enumerate() {
+        sent = sent.replace(&format!("{{{n}}}"), id);
+    }
+    sent
+}
+
+/// What step `line` read, with client ids masked: they differ between servers, so where a reply
+/// names a client (GETREDIR, TRACKINGINFO's redirect, `tracking-redir-broken`), client N reads
+/// as `<N>`.
+fn ids_masked(bytes: &[u8], line: &str, ids: &[String]) -> Vec<u8> {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    for (n, id) in ids.iter().enumerate() {
+        for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
+            text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
+        }
+        if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
+            text = format!(":<{n}>\r\n");
+        }
+    }
+    text.into_bytes()
 }
 
 /// Waits until the server at `port` counts `n` blocked clients (INFO's `blocked_clients`).
@@ -110,10 +121,7 @@ pub fn transcript_in_process(store: &Store, clients: usize, steps: &[Step<'_>]) 
     steps
         .iter()
         .map(|&(client, line, frames)| {
-            let mut sent = line.to_string();
-            for (n, id) in ids.iter().enumerate() {
-                sent = sent.replace(&format!("{{{n}}}"), id);
-            }
+            let sent = with_ids(line, &ids);
             assert!(!sent.starts_with("blocked "), "no blocking steps in process");
             let conn = &mut conns[client];
             let mut bytes = Vec::new();
@@ -129,16 +137,7 @@ pub fn transcript_in_process(store: &Store, clients: usize, steps: &[Step<'_>]) 
                     .unwrap_or_else(|| panic!("client {client}: {line}: a push that never came"));
                 bytes.extend(encode(conn, push));
             }
-            let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            for (n, id) in ids.iter().enumerate() {
-                for before in ["redirect\r\n", "tracking-redir-broken\r\n"] {
-                    text = text.replace(&format!("{before}:{id}\r\n"), &format!("{before}:<{n}>\r\n"));
-                }
-                if line.contains("GETREDIR") && text == format!(":{id}\r\n") {
-                    text = format!(":<{n}>\r\n");
-                }
-            }
-            (format!("client {client}: {line}"), text.into_bytes())
+            (format!("client {client}: {line}"), ids_masked(&bytes, line, &ids))
         })
         .collect()
 }
