@@ -192,6 +192,9 @@ pub(crate) struct MultiState {
     queue: Vec<(&'static CommandSpec, Argv)>,
     /// A command was refused while queuing: EXEC answers EXECABORT.
     aborted: bool,
+    /// What the kept commands' arguments take, as Redis counts it (CLIENT LIST's `multi-mem`:
+    /// their bytes and a pointer each).
+    queued_mem: usize,
 }
 
 impl MultiState {
@@ -212,6 +215,7 @@ impl MultiState {
             Ok(spec) => {
                 // Once doomed, nothing more needs keeping; the reply is QUEUED all the same.
                 if !self.aborted {
+                    self.queued_mem += argv.iter().map(<[u8]>::len).sum::<usize>() + 8 * argv.len();
                     self.queue.push((spec, argv));
                 }
                 Reply::status("QUEUED")
@@ -997,6 +1001,20 @@ impl Connection {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn user(&self) -> Option<crate::acl::UserId> {
         self.session.user
+    }
+
+    /// Whether the connection is in MONITOR.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn monitoring(&self) -> bool {
+        self.pubsub.monitoring
+    }
+
+    /// Inside MULTI, how many commands it keeps queued and what their arguments take (CLIENT
+    /// LIST's `multi` and `multi-mem`; a doomed transaction keeps no more, as in Redis); `None`
+    /// outside.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn queued(&self) -> Option<(usize, usize)> {
+        self.multi.as_ref().map(|multi| (multi.queue.len(), multi.queued_mem))
     }
 
     /// RESET: leaves MULTI, unwatches, selects database 0, speaks RESP2 and forgets its name, as a

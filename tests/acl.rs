@@ -612,6 +612,33 @@ fn client_list_names_each_clients_user() {
     );
 }
 
+/// CLIENT KILL USER closes the connections authenticated as that user (and refuses a user that
+/// does not exist), against redis-server.
+#[test]
+fn client_kill_user_closes_that_users_connections() {
+    let Some(redis) = RedisServer::start() else { return };
+    let server = Server::start(Store::new(), "127.0.0.1:0").unwrap();
+    let run = |port: u16| {
+        let mut admin = RawClient::connect(port);
+        let mut replies = vec![admin.call(&words("ACL SETUSER alice on >pw +@all ~*"))];
+        let mut alices: Vec<RawClient> = (0..2).map(|_| RawClient::connect(port)).collect();
+        for alice in &mut alices {
+            replies.push(alice.call(&words("AUTH alice pw")));
+        }
+        let _bystander = RawClient::connect(port);
+        for line in [
+            "CLIENT KILL USER nosuch",
+            "CLIENT KILL USER alice",
+            "CLIENT KILL USER alice",
+        ] {
+            replies.push(admin.call(&words(line)));
+        }
+        replies.push(admin.call(&words("CLIENT KILL USER default SKIPME no")));
+        replies
+    };
+    assert_eq!(run(server.addr().port()), run(redis.port));
+}
+
 /// In process: a `Connection` authenticated with HELLO AUTH is held to its user's rules; the
 /// store's own handles (typed calls, `atomic`, transactions) are the application, which ACL
 /// does not govern, even with a restricted `default` user.

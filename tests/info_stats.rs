@@ -364,6 +364,39 @@ fn client_list_fields_as_redis_gives_them() {
     }
     let killed = |port: u16| RawClient::connect(port).call(&words("CLIENT KILL TYPE pubsub"));
     assert_eq!(killed(server.addr().port()), killed(redis.port));
+    // A client inside MULTI (flag x, its queued count), then one in MONITOR (flag O, a normal
+    // client by type), as another client sees them.
+    let in_multi = |port: u16| {
+        let mut client = RawClient::connect(port);
+        client.call(&words("CLIENT SETNAME probe"));
+        client.call(&words("MULTI"));
+        client.call(&words("SET a 1"));
+        client.call(&words("INCR a"));
+        client
+    };
+    let (theirs, ours) = (in_multi(redis.port), in_multi(server.addr().port()));
+    for command in ["CLIENT LIST", "CLIENT LIST TYPE normal"] {
+        assert_eq!(
+            line(server.addr().port(), command),
+            line(redis.port, command),
+            "{command} of a client in MULTI"
+        );
+    }
+    drop((theirs, ours));
+    let monitor = |port: u16| {
+        let mut client = RawClient::connect(port);
+        client.call(&words("CLIENT SETNAME probe"));
+        client.call(&words("MONITOR"));
+        client
+    };
+    let (_theirs, _ours) = (monitor(redis.port), monitor(server.addr().port()));
+    for command in ["CLIENT LIST", "CLIENT LIST TYPE normal", "CLIENT LIST TYPE replica"] {
+        assert_eq!(
+            line(server.addr().port(), command),
+            line(redis.port, command),
+            "{command} of a monitor"
+        );
+    }
 }
 
 /// OBJECT FREQ and IDLETIME under an LFU policy and without one, against redis-server: a new

@@ -387,6 +387,14 @@ fn a_replica_that_lost_its_link_continues_from_the_backlog() {
     };
     // Its first PSYNC named its own history as a primary: a failed continuation, then full.
     assert_eq!(syncs(&mut ours), "sync_full:1,sync_partial_ok:0,sync_partial_err:1");
+    // The replica is a client of type replica (flag S), as on a Redis primary.
+    let listed = |ours: &mut RawClient, kind: &str| {
+        String::from_utf8_lossy(&ours.call(&words(&format!("CLIENT LIST TYPE {kind}")))).into_owned()
+    };
+    let replicas = listed(&mut ours, "replica");
+    assert_eq!(replicas.matches("flags=S ").count(), 1, "{replicas}");
+    assert!(!listed(&mut ours, "normal").contains("flags=S "));
+    assert_eq!(listed(&mut ours, "slave").matches("flags=S ").count(), 1);
     cut_and_write(&mut ours, &mut theirs, 1);
     assert_eq!(syncs(&mut ours), "sync_full:1,sync_partial_ok:1,sync_partial_err:1");
     assert_eq!(ours.call(&words("CONFIG SET repl-backlog-size 16")), b"+OK\r\n");

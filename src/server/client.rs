@@ -324,6 +324,7 @@ impl Client {
             out.extend_from_slice(format!("+CONTINUE {id}\r\n").as_bytes());
             out.extend_from_slice(&missed);
             self.side.replica = true;
+            self.side.state.lock().replica = true;
             return;
         }
         // A PSYNC that named a stream (not `?`) and could not continue it.
@@ -337,6 +338,7 @@ impl Client {
             out.extend_from_slice(format!("+FULLRESYNC {id} {offset}\r\n").as_bytes());
         }
         self.side.replica = true;
+        self.side.state.lock().replica = true;
         // The payload is taken in steps while the store goes on (the stream waits in the
         // mailbox meanwhile); while another snapshot is being taken, it is encoded at once.
         let payload = Arc::new(crate::replication::PendingPayload::default());
@@ -399,6 +401,8 @@ impl Client {
         state.db = self.conn.database();
         state.resp = self.conn.protocol();
         state.user = self.conn.user();
+        state.monitoring = self.conn.monitoring();
+        state.multi = self.conn.queued();
         // Invalidation messages for this client take the form of its protocol now.
         self.conn.mailbox().set_protocol(state.resp);
         if state.name.as_deref() != self.conn.name() {
@@ -521,15 +525,26 @@ impl Host for ServerSide {
     }
 }
 
-/// A CLIENT LIST or CLIENT KILL `TYPE`: `Some(true)` for pubsub (the clients that subscribe to
-/// something), `Some(false)` for normal (the others), `None` for master, replica and slave
-/// (which match no client yet: a replica's connection and the link to a primary are not told
-/// apart), or Redis's error for an unknown type.
-fn client_type(kind: &[u8]) -> Result<Option<bool>, CommandError> {
+/// A client's type, as CLIENT LIST and CLIENT KILL select by it (Redis's `getClientType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    /// A replica's connection (not a MONITOR, which Redis also marks as a replica).
+    Replica,
+    /// A client that subscribes to something.
+    PubSub,
+    /// The link to this server's primary, which is not one of the server's clients: the type
+    /// matches none.
+    Master,
+}
+
+/// A CLIENT LIST or CLIENT KILL `TYPE`, or Redis's error for an unknown type.
+fn client_type(kind: &[u8]) -> Result<ClientType, CommandError> {
     match kind.to_ascii_lowercase().as_slice() {
-        b"normal" => Ok(Some(false)),
-        b"pubsub" => Ok(Some(true)),
-        b"master" | b"replica" | b"slave" => Ok(None),
+        b"normal" => Ok(ClientType::Normal),
+        b"pubsub" => Ok(ClientType::PubSub),
+        b"replica" | b"slave" => Ok(ClientType::Replica),
+        b"master" => Ok(ClientType::Master),
         _ => Err(CommandError::Other(
             format!("ERR Unknown client type '{}'", error_text(kind)).into(),
         )),
@@ -860,12 +875,25 @@ impl ServerSide {
         };
         let name = name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let tot_mem = qbuf + qbuf_free + argv_mem;
-        let (sub, psub, ssub) = entry.state.lock().subscriptions;
-        // Redis's letters, in its order: P (Pub/Sub), b (blocked on keys), t (tracking), R (its
-        // redirection is broken), B (BCAST); N for none.
+        let (sub, psub, ssub, replica, monitoring, multi) = {
+            let state = entry.state.lock();
+            let (sub, psub, ssub) = state.subscriptions;
+            (sub, psub, ssub, state.replica, state.monitoring, state.multi)
+        };
+        // Redis's letters, in its order: O (MONITOR) or S (a replica), P (Pub/Sub), x (in
+        // MULTI), b (blocked on keys), t (tracking), R (its redirection is broken), B (BCAST); N
+        // for none.
         let mut flags = String::new();
+        if monitoring {
+            flags.push('O');
+        } else if replica {
+            flags.push('S');
+        }
         if sub + psub + ssub > 0 {
             flags.push('P');
+        }
+        if multi.is_some() {
+            flags.push('x');
         }
         if blocked {
             flags.push('b');
@@ -894,8 +922,11 @@ impl ServerSide {
             }
         };
         format!(
-            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi=-1 qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}\n",
-            entry.addr, entry.local
+            "id={id} addr={} laddr={} fd=8 name={name} age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi={} qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={} rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem={tot_mem} events=r cmd={cmd} user={user} redir={redir} resp={resp}\n",
+            entry.addr,
+            entry.local,
+            multi.map_or(-1, |(n, _)| n as i64),
+            multi.map_or(0, |(_, mem)| mem)
         )
     }
 
@@ -917,25 +948,37 @@ impl ServerSide {
             })
     }
 
-    /// Whether client `id` subscribes to anything (its type is then pubsub).
-    fn is_subscriber(&self, id: u64) -> bool {
+    /// Client `id`'s type (Redis's `getClientType`), `None` once it has gone.
+    fn type_of(&self, id: u64) -> Option<ClientType> {
         let clients = self.inner.clients.lock();
-        clients
-            .get(&id)
-            .is_some_and(|entry| entry.state.lock().subscriptions != (0, 0, 0))
+        let state = clients.get(&id)?.state.lock();
+        Some(if state.replica && !state.monitoring {
+            ClientType::Replica
+        } else if state.subscriptions != (0, 0, 0) {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        })
+    }
+
+    /// Client `id`'s user (`default` for `None`), as the users now know it.
+    fn user_of(&self, id: u64) -> Option<crate::acl::UserId> {
+        let user = self.inner.clients.lock().get(&id)?.state.lock().user;
+        let users = self.inner.store.shared().users.read();
+        users.user_of(user).map(|u| u.id)
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
     fn client_list(&self, argv: &Argv, me: u64, running: Running<'_>, ks: Option<&Keyspace>) -> Reply {
         let ids: Vec<u64> = self.inner.clients.lock().keys().copied().collect();
         let mut wanted: Option<Vec<u64>> = None;
-        // `Some(pubsub)` keeps the clients of that type; `None` none.
-        let mut kind = Ok(None::<bool>);
+        // The clients of one type only, if TYPE is given.
+        let mut kind = None;
         let mut i = 2;
         while i < argv.len() {
             if is_option(argv.arg(i), "type") && i + 1 < argv.len() {
                 match client_type(argv.arg(i + 1)) {
-                    Ok(chosen) => kind = Err(chosen),
+                    Ok(chosen) => kind = Some(chosen),
                     Err(e) => return Reply::Error(e),
                 }
                 i += 2;
@@ -956,10 +999,7 @@ impl ServerSide {
         let mut text = String::new();
         let mut running = Some(running);
         for id in ids {
-            let of_type = match kind {
-                Ok(_) => true,
-                Err(chosen) => chosen == Some(self.is_subscriber(id)),
-            };
+            let of_type = kind.is_none_or(|chosen| self.type_of(id) == Some(chosen));
             if !of_type || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
                 continue;
             }
@@ -989,7 +1029,8 @@ impl ServerSide {
             };
         }
         let (mut by_id, mut by_addr, mut by_laddr, mut skip_me) = (None, None, None, true);
-        let mut of_type: Option<Option<bool>> = None;
+        let mut of_type: Option<ClientType> = None;
+        let mut by_user: Option<crate::acl::UserId> = None;
         let mut i = 2;
         while i + 1 < argv.len() {
             let (option, value) = (argv.arg(i), argv.arg(i + 1));
@@ -1013,10 +1054,13 @@ impl ServerSide {
                     Err(e) => return Reply::Error(e),
                 }
             } else if is_option(option, "user") {
-                if value != b"default" {
-                    return Reply::Error(CommandError::Other(
-                        format!("ERR No such user '{}'", error_text(value)).into(),
-                    ));
+                match self.inner.store.shared().users.read().user(value) {
+                    Some(user) => by_user = Some(user.id),
+                    None => {
+                        return Reply::Error(CommandError::Other(
+                            format!("ERR No such user '{}'", error_text(value)).into(),
+                        ));
+                    }
                 }
             } else {
                 return Reply::Error(CommandError::Syntax);
@@ -1029,7 +1073,8 @@ impl ServerSide {
         let mut killed = 0;
         for (id, addr, laddr) in clients {
             let chosen = by_id.is_none_or(|want| want == id)
-                && of_type.is_none_or(|want| want == Some(self.is_subscriber(id)))
+                && of_type.is_none_or(|want| self.type_of(id) == Some(want))
+                && by_user.is_none_or(|want| self.user_of(id) == Some(want))
                 && by_addr.as_ref().is_none_or(|want| *want == addr)
                 && by_laddr.as_ref().is_none_or(|want| *want == laddr)
                 && !(skip_me && id == me);

@@ -361,6 +361,12 @@ pub(crate) struct ClientState {
     qbuf_free: usize,
     /// How many channels, patterns and shard channels it subscribes to.
     subscriptions: (usize, usize, usize),
+    /// It is a replica (it sent SYNC or PSYNC).
+    replica: bool,
+    /// It is in MONITOR.
+    monitoring: bool,
+    /// Inside MULTI, how many commands it queued and what their arguments take.
+    multi: Option<(usize, usize)>,
 }
 
 impl Server {
