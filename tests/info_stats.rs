@@ -334,13 +334,17 @@ fn client_list_fields_as_redis_gives_them() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    for command in ["CLIENT LIST", "CLIENT INFO"] {
-        assert_eq!(
-            line(server.addr().port(), command),
-            line(redis.port, command),
-            "{command}"
-        );
-    }
+    // The probe's line from each server, after each of `commands`.
+    let same_lines = |commands: &[&str], of: &str| {
+        for command in commands {
+            assert_eq!(
+                line(server.addr().port(), command),
+                line(redis.port, command),
+                "{command}{of}"
+            );
+        }
+    };
+    same_lines(&["CLIENT LIST", "CLIENT INFO"], "");
     // A subscriber's line, as another client sees it: its counts and the pubsub flag; its
     // type is pubsub, no longer normal.
     let subscriber = |port: u16| {
@@ -355,13 +359,10 @@ fn client_list_fields_as_redis_gives_them() {
         client
     };
     let (_theirs, _ours) = (subscriber(redis.port), subscriber(server.addr().port()));
-    for command in ["CLIENT LIST", "CLIENT LIST TYPE pubsub", "CLIENT LIST TYPE normal"] {
-        assert_eq!(
-            line(server.addr().port(), command),
-            line(redis.port, command),
-            "{command}"
-        );
-    }
+    same_lines(
+        &["CLIENT LIST", "CLIENT LIST TYPE pubsub", "CLIENT LIST TYPE normal"],
+        "",
+    );
     let killed = |port: u16| RawClient::connect(port).call(&words("CLIENT KILL TYPE pubsub"));
     assert_eq!(killed(server.addr().port()), killed(redis.port));
     // A client inside MULTI (flag x, its queued count), then one in MONITOR (flag O, a normal
@@ -375,13 +376,7 @@ fn client_list_fields_as_redis_gives_them() {
         client
     };
     let (theirs, ours) = (in_multi(redis.port), in_multi(server.addr().port()));
-    for command in ["CLIENT LIST", "CLIENT LIST TYPE normal"] {
-        assert_eq!(
-            line(server.addr().port(), command),
-            line(redis.port, command),
-            "{command} of a client in MULTI"
-        );
-    }
+    same_lines(&["CLIENT LIST", "CLIENT LIST TYPE normal"], " of a client in MULTI");
     drop((theirs, ours));
     let monitor = |port: u16| {
         let mut client = RawClient::connect(port);
@@ -390,13 +385,10 @@ fn client_list_fields_as_redis_gives_them() {
         client
     };
     let (_theirs, _ours) = (monitor(redis.port), monitor(server.addr().port()));
-    for command in ["CLIENT LIST", "CLIENT LIST TYPE normal", "CLIENT LIST TYPE replica"] {
-        assert_eq!(
-            line(server.addr().port(), command),
-            line(redis.port, command),
-            "{command} of a monitor"
-        );
-    }
+    same_lines(
+        &["CLIENT LIST", "CLIENT LIST TYPE normal", "CLIENT LIST TYPE replica"],
+        " of a monitor",
+    );
 }
 
 /// OBJECT FREQ and IDLETIME under an LFU policy and without one, against redis-server: a new
