@@ -183,6 +183,12 @@ impl Argv {
         self.ends.as_slice().len()
     }
 
+    /// How many bytes the arguments hold in all, the command name included (what Redis counts
+    /// as a command's arguments' size: CLIENT LIST's `argv-mem`, a transaction's `multi-mem`).
+    pub(crate) fn bytes_len(&self) -> usize {
+        self.buf.as_slice().len()
+    }
+
     /// Whether there are no arguments at all (not even a command name).
     ///
     /// ```

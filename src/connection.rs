@@ -215,7 +215,7 @@ impl MultiState {
             Ok(spec) => {
                 // Once doomed, nothing more needs keeping; the reply is QUEUED all the same.
                 if !self.aborted {
-                    self.queued_mem += argv.iter().map(<[u8]>::len).sum::<usize>() + 8 * argv.len();
+                    self.queued_mem += argv.bytes_len() + 8 * argv.len();
                     self.queue.push((spec, argv));
                 }
                 Reply::status("QUEUED")
@@ -1701,7 +1701,7 @@ pub(crate) fn in_process_info(id: ClientId, db: usize, session: &Session, users:
 
 /// CLIENT's subcommands that an in-process connection runs (`command/client.rs`): client `id`'s,
 /// whose Pub/Sub side is `pubsub`, on the locked keyspace. Its invalidations arrive in its
-/// mailbox (made now if need be), in the form of its protocol; a REDIRECT names a connection of
+/// mailbox (made by TRACKING if need be), in the form of its protocol; a REDIRECT names a connection of
 /// the store that subscribes to something, monitors or tracks (the keyspace knows its mailbox).
 fn client_in_process(
     id: ClientId,
@@ -1711,10 +1711,20 @@ fn client_in_process(
     argv: &Argv,
     ks: &mut Keyspace,
 ) -> Reply {
-    let own = Arc::clone(pubsub.mailbox());
-    own.set_protocol(session.protocol);
+    let protocol = session.protocol;
+    let own = || {
+        let mailbox = Arc::clone(pubsub.mailbox());
+        mailbox.set_protocol(protocol);
+        Some(mailbox)
+    };
     let mailbox_of = |ks: &Keyspace, client| ks.pubsub.mailbox_of(client).or_else(|| ks.tracking.mailbox_of(client));
-    crate::command::client::run(spec.name, argv, id, session, ks, Some(own), mailbox_of)
+    let call = crate::command::client::ClientCall {
+        argv,
+        me: id,
+        session,
+        ks,
+    };
+    crate::command::client::run(spec.name, call, own, mailbox_of)
 }
 
 /// Releases `client`'s watches at EXEC, answering whether one of the keys changed since it was

@@ -15,19 +15,26 @@ use crate::pubsub::Mailbox;
 use crate::reply::Reply;
 use crate::tracking::{TrackingInfo, TrackingOptions};
 
-/// Runs the CLIENT subcommand `name` (a `client|…` row flagged `IN_PROCESS`) for client `me`,
-/// whose protocol and name are `session` and whose mailbox is `own`. `mailbox_of` finds another
-/// client's mailbox by its id (the target of a REDIRECT); `None` for a client the caller does
+/// The client a CLIENT subcommand runs for: its command line, its id, its protocol and name, and
+/// the locked keyspace.
+pub(crate) struct ClientCall<'a> {
+    pub(crate) argv: &'a Argv,
+    pub(crate) me: ClientId,
+    pub(crate) session: &'a mut Session,
+    pub(crate) ks: &'a mut Keyspace,
+}
+
+/// Runs the CLIENT subcommand `name` (a `client|…` row flagged `IN_PROCESS`) for `call`'s
+/// client. `own` answers the client's mailbox (asked by TRACKING only); `mailbox_of` finds
+/// another client's by its id (the target of a REDIRECT), `None` for a client the caller does
 /// not know.
 pub(crate) fn run(
     name: &str,
-    argv: &Argv,
-    me: ClientId,
-    session: &mut Session,
-    ks: &mut Keyspace,
-    own: Option<Arc<Mailbox>>,
+    call: ClientCall<'_>,
+    own: impl FnOnce() -> Option<Arc<Mailbox>>,
     mailbox_of: impl Fn(&Keyspace, ClientId) -> Option<Arc<Mailbox>>,
 ) -> Reply {
+    let ClientCall { argv, me, session, ks } = call;
     match name {
         "client|id" => Reply::Integer(me as i64),
         "client|getname" => session.name.as_deref().map_or(Reply::Nil, Reply::bulk),
@@ -35,7 +42,7 @@ pub(crate) fn run(
             Ok(()) => Reply::ok(),
             Err(e) => Reply::Error(e),
         },
-        "client|tracking" => tracking(argv, me, session, ks, own, mailbox_of),
+        "client|tracking" => tracking(ClientCall { argv, me, session, ks }, own, mailbox_of),
         "client|caching" => caching(argv, me, ks),
         "client|getredir" => Reply::Integer(ks.tracking.info(me).map_or(-1, |info| info.redirect as i64)),
         "client|trackinginfo" => tracking_info(ks.tracking.info(me)),
@@ -46,13 +53,11 @@ pub(crate) fn run(
 /// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]… [OPTIN] [OPTOUT] [NOLOOP], with
 /// Redis's checks in Redis's order.
 fn tracking(
-    argv: &Argv,
-    me: ClientId,
-    session: &mut Session,
-    ks: &mut Keyspace,
-    own: Option<Arc<Mailbox>>,
+    call: ClientCall<'_>,
+    own: impl FnOnce() -> Option<Arc<Mailbox>>,
     mailbox_of: impl Fn(&Keyspace, ClientId) -> Option<Arc<Mailbox>>,
 ) -> Reply {
+    let ClientCall { argv, me, session, ks } = call;
     let mut redirect: i64 = 0;
     let mut options = TrackingOptions::default();
     let mut prefixes: Vec<&[u8]> = Vec::new();
@@ -105,7 +110,7 @@ fn tracking(
     }) {
         return Reply::Error(e);
     }
-    let Some(own) = own else {
+    let Some(own) = own() else {
         return Reply::Error(CommandError::other("ERR command out of place"));
     };
     let target = (redirect > 0)

@@ -403,8 +403,6 @@ impl Client {
         state.user = self.conn.user();
         state.monitoring = self.conn.monitoring();
         state.multi = self.conn.queued();
-        // Invalidation messages for this client take the form of its protocol now.
-        self.conn.mailbox().set_protocol(state.resp);
         if state.name.as_deref() != self.conn.name() {
             state.name = self.conn.name().map(<[u8]>::to_vec);
         }
@@ -754,7 +752,7 @@ impl ServerSide {
             user: call.session.user,
             name: call.session.name.as_deref(),
             qbuf: self.qbuf,
-            argv_mem: argv.iter().map(<[u8]>::len).sum(),
+            argv_mem: argv.bytes_len(),
         };
         if call.spec.has(flags::IN_PROCESS) {
             // The connection's own subcommands, as an in-process connection runs them.
@@ -765,15 +763,17 @@ impl ServerSide {
                     .get(&id)
                     .map(|entry| Arc::clone(&entry.mailbox))
             };
-            let own = mailbox_of(call.caller.client);
+            let me = call.caller.client;
             return match keyspace(call.ks) {
                 Ok(ks) => crate::command::client::run(
                     call.spec.name,
-                    argv,
-                    call.caller.client,
-                    call.session,
-                    ks,
-                    own,
+                    crate::command::client::ClientCall {
+                        argv,
+                        me,
+                        session: call.session,
+                        ks,
+                    },
+                    || mailbox_of(me),
                     |_, id| mailbox_of(id),
                 ),
                 Err(e) => Reply::Error(e),
